@@ -1,0 +1,280 @@
+"""The RabbitMQ bus (aio-pika): quorum queues, publisher confirms, and acks after the effect.
+
+One robust connection per process. Publishing uses one channel with confirms and ``mandatory`` (a
+returned message raises), persistent delivery and a timeout, so :meth:`AmqpBus.publish` returning
+means the broker has the event. When the broker is unreachable the bus keeps trying to connect in
+the background and publishes fail fast, which lets intake answer 503 instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aio_pika
+import structlog
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from aiormq.exceptions import DeliveryError
+from aiormq.exceptions import PublishError as ReturnedError
+
+from shared.contracts import Event
+from shared.messaging import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_SUFFIX,
+    EXCHANGE,
+    NOTIFICATION_TTL_MS,
+    QUEUES,
+    DeadLetter,
+    Handler,
+    PublishError,
+    Retry,
+    Unroutable,
+    deliver,
+)
+
+log = structlog.get_logger(__name__)
+
+
+class AmqpBus:
+    """Implements :class:`shared.messaging.Bus` on RabbitMQ."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "",
+        publish_timeout: float = 5.0,
+        prefetch: int = 128,
+        delivery_limit: int = 20,
+        retry: Retry | None = None,
+    ) -> None:
+        self._url = url
+        self._ns = namespace
+        self._timeout = publish_timeout
+        self._prefetch = prefetch
+        self._delivery_limit = delivery_limit
+        self._retry = retry or Retry()
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._connector: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._consumers: list[tuple[str, Handler]] = []
+        self._consuming: list[tuple[AbstractQueue, str]] = []
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def name(self, queue: str) -> str:
+        return f"{self._ns}{queue}"
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and declare; if the broker is not there yet, go on connecting in the background."""
+        self._connector = asyncio.create_task(self._connect_until_up(), name="amqp-connect")
+        try:
+            await asyncio.wait_for(asyncio.shield(self._connected.wait()), timeout=self._timeout)
+        except TimeoutError:
+            log.warning("broker_unreachable", action="retrying in the background")
+
+    async def _connect_until_up(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                connection = await aio_pika.connect_robust(
+                    self._url,
+                    heartbeat=15,
+                    timeout=self._timeout,
+                    client_properties={"connection_name": "grievance"},
+                )
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("broker_connect_failed", attempt=attempt + 1, error=exc.__class__.__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+                attempt += 1
+        self._connection = connection
+        self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self.declare(self._channel)
+        for queue, handler in self._consumers:
+            await self._start_consumer(queue, handler)
+        self._connected.set()
+        log.info("broker_connected")
+
+    async def declare(self, channel: AbstractChannel) -> AbstractExchange:
+        """The whole topology of design section 5; idempotent, so every service declares all of it."""
+        exchange = await channel.declare_exchange(
+            self.name(EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        dlx = await channel.declare_exchange(
+            self.name(DEAD_LETTER_EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        for queue, keys in QUEUES.items():
+            name = self.name(queue)
+            arguments: dict[str, Any] = {
+                "x-queue-type": "quorum",
+                "x-dead-letter-exchange": dlx.name,
+                # Dead letters keep to their own queue's twin even when a key is bound twice.
+                "x-dead-letter-routing-key": name,
+                "x-delivery-limit": self._delivery_limit,
+            }
+            if queue == "notifications.escalations":
+                arguments["x-message-ttl"] = NOTIFICATION_TTL_MS
+            live = await channel.declare_queue(name, durable=True, arguments=arguments)
+            for key in keys:
+                await live.bind(exchange, routing_key=key)
+            dead = await channel.declare_queue(
+                name + DEAD_SUFFIX, durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await dead.bind(dlx, routing_key=name)
+        return exchange
+
+    async def close(self) -> None:
+        for queue, tag in self._consuming:
+            try:
+                await queue.cancel(tag)
+            except Exception as exc:
+                log.warning("consumer_cancel_failed", error=exc.__class__.__name__)
+        self._consuming.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=30)
+        except TimeoutError:
+            log.warning("handlers_still_running_at_close", count=self._in_flight)
+        if self._connector is not None:
+            self._connector.cancel()
+            await asyncio.gather(self._connector, return_exceptions=True)
+        if self._connection is not None:
+            await self._connection.close()
+        self._exchange = None
+
+    def is_ready(self) -> bool:
+        connection = self._connection
+        return self._exchange is not None and connection is not None and connection.connected.is_set()
+
+    # -- publishing --------------------------------------------------------------------------------
+
+    async def publish(self, event: Event) -> None:
+        if self._exchange is None or not self.is_ready():
+            raise PublishError("not connected to the broker")
+        message = aio_pika.Message(
+            body=event.to_json(),
+            message_id=str(event.id),
+            correlation_id=str(event.correlation_id),
+            type=event.type,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            timestamp=event.occurred_at,
+            headers={"schema_version": event.schema_version},
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._exchange.publish(message, routing_key=event.routing_key(), mandatory=True)
+        except ReturnedError as exc:
+            raise Unroutable(f"no queue bound for {event.routing_key()}") from exc
+        except DeliveryError as exc:
+            raise PublishError("broker refused the event") from exc
+        except TimeoutError as exc:
+            raise PublishError("broker did not confirm in time") from exc
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise PublishError(f"publish failed: {exc.__class__.__name__}") from exc
+
+    # -- consuming ---------------------------------------------------------------------------------
+
+    async def consume(self, queue: str, handler: Handler) -> None:
+        self._consumers.append((queue, handler))
+        if self._connected.is_set():
+            await self._start_consumer(queue, handler)
+
+    async def _start_consumer(self, queue: str, handler: Handler) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        live = await channel.get_queue(self.name(queue), ensure=True)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            self._in_flight += 1
+            self._idle.clear()
+            try:
+                outcome = await deliver(message.body, message.type, handler, self._retry)
+                if outcome == "ack":
+                    await message.ack()
+                elif outcome == "reject":
+                    await message.reject(requeue=False)
+                else:
+                    await message.nack(requeue=True)
+            except Exception as exc:
+                # The channel went away: the broker redelivers the unacked message, nothing is lost.
+                log.warning("settle_failed", error=exc.__class__.__name__)
+            finally:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._idle.set()
+
+        tag = await live.consume(on_message)
+        self._consuming.append((live, tag))
+
+    # -- dead letters ------------------------------------------------------------------------------
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
+        assert self._connection is not None, "not connected"
+        channel = await self._connection.channel()
+        try:
+            dead = await channel.get_queue(self.name(queue.removesuffix(DEAD_SUFFIX)) + DEAD_SUFFIX)
+            held: list[AbstractIncomingMessage] = []
+            while len(held) < limit and (message := await dead.get(no_ack=False, fail=False)) is not None:
+                held.append(message)
+            letters = [DeadLetter(m.message_id, m.type, len(m.body), _death_reason(m.headers)) for m in held]
+            for message in held:
+                await message.nack(requeue=True)
+            return letters
+        finally:
+            await channel.close()
+
+    async def replay(self, queue: str, limit: int | None = None) -> int:
+        """Republish dead letters to their own queue only (default exchange), then ack them."""
+        assert self._connection is not None, "not connected"
+        live_name = self.name(queue.removesuffix(DEAD_SUFFIX))
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        moved = 0
+        try:
+            dead = await channel.get_queue(live_name + DEAD_SUFFIX)
+            while limit is None or moved < limit:
+                message = await dead.get(no_ack=False, fail=False)
+                if message is None:
+                    break
+                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+                copy = aio_pika.Message(
+                    body=message.body,
+                    message_id=message.message_id,
+                    correlation_id=message.correlation_id,
+                    type=message.type,
+                    content_type=message.content_type,
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    timestamp=message.timestamp,
+                    headers=headers,
+                )
+                async with asyncio.timeout(self._timeout):
+                    await channel.default_exchange.publish(copy, routing_key=live_name, mandatory=True)
+                await message.ack()
+                moved += 1
+        finally:
+            await channel.close()
+        return moved
+
+
+def _death_reason(headers: Any) -> str | None:
+    deaths = (headers or {}).get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        reason = deaths[0].get("reason")
+        return reason.decode() if isinstance(reason, bytes) else str(reason) if reason else None
+    return None

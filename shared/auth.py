@@ -1,0 +1,118 @@
+"""Bearer tokens for committees, NGOs and administrators (design sections 7 and 9).
+
+A token is 256 random bits behind a ``gvt_`` prefix (the log redactor recognises it). Only its
+SHA-256 is stored; a high-entropy secret needs no slow hash. The token is shown once, at issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from aiohttp import web
+
+from shared.store import ASCENDING, Database, IndexModel
+from shared.web import Problem
+
+Role = Literal["committee", "ngo", "admin"]
+COLLECTION = "api_tokens"
+PREFIX = "gvt_"
+INDEXES = {
+    COLLECTION: [
+        IndexModel([("token_hash", ASCENDING)], unique=True),
+        IndexModel([("token_id", ASCENDING)], unique=True),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a committee (one committee's cases), an NGO (some or all factories), an admin."""
+
+    token_id: str
+    role: Role
+    committee_id: str | None = None
+    factories: tuple[str, ...] | None = None  # None: every factory
+
+    def sees_factory(self, factory_id: str | None) -> bool:
+        return self.factories is None or (factory_id is not None and factory_id in self.factories)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def issue_token(
+    db: Database,
+    role: Role,
+    *,
+    committee_id: str | None = None,
+    factories: list[str] | None = None,
+    label: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Create a token; return it (the only time it exists in clear) with its stored record."""
+    if role == "committee" and not committee_id:
+        raise ValueError("a committee token needs a committee id")
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = {
+        "token_id": secrets.token_hex(6),
+        "token_hash": hash_token(token),
+        "role": role,
+        "committee_id": committee_id if role == "committee" else None,
+        "factories": factories if role == "ngo" else None,
+        "label": label,
+        "created_at": datetime.now(UTC),
+        "revoked_at": None,
+    }
+    await db[COLLECTION].insert_one(dict(record))
+    return token, record
+
+
+async def revoke_token(db: Database, token_id: str) -> bool:
+    result = await db[COLLECTION].update_one(
+        {"token_id": str(token_id), "revoked_at": None}, {"$set": {"revoked_at": datetime.now(UTC)}}
+    )
+    return bool(result.modified_count)
+
+
+async def list_tokens(db: Database) -> list[dict[str, Any]]:
+    """Token records without their hashes, for the admin CLI."""
+    cursor = db[COLLECTION].find({}, {"_id": 0, "token_hash": 0}).sort("created_at", ASCENDING)
+    return [doc async for doc in cursor]
+
+
+async def authenticate(db: Database, header: str | None) -> Principal:
+    """The principal behind an ``Authorization: Bearer`` header, or a 401 problem."""
+    scheme, _, token = (header or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(PREFIX) or len(token) > 128:
+        raise _unauthorised()
+    digest = hash_token(token)
+    record = await db[COLLECTION].find_one({"token_hash": digest, "revoked_at": None})
+    if record is None or not hmac.compare_digest(record["token_hash"], digest):
+        raise _unauthorised()
+    factories = record.get("factories")
+    return Principal(
+        token_id=record["token_id"],
+        role=record["role"],
+        committee_id=record.get("committee_id"),
+        factories=tuple(factories) if factories is not None else None,
+    )
+
+
+async def require(request: web.Request, db: Database, *roles: Role) -> Principal:
+    """Authenticate the request and insist on one of ``roles`` (403 for a valid token of another role)."""
+    principal = await authenticate(db, request.headers.get("Authorization"))
+    if principal.role not in roles:
+        raise Problem(403, "Forbidden", "this token may not use this API")
+    return principal
+
+
+def _unauthorised() -> Problem:
+    problem = Problem(401, "Unauthorized", "a valid bearer token is required")
+    problem.headers["WWW-Authenticate"] = 'Bearer realm="grievance"'
+    return problem

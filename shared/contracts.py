@@ -1,0 +1,223 @@
+"""The events that cross service boundaries (design section 4).
+
+Every event is a frozen pydantic model with the same envelope. Consumers are tolerant readers: unknown
+fields are ignored, so a producer may add optional fields without breaking anyone; a breaking change
+is a new ``schema_version`` and so a new routing key (``"{type}.v{version}"``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+Channel = Literal["sms", "web", "wechat"]
+Language = Literal["zh", "en"]
+Severity = Literal["critical", "high", "normal"]
+Category = Literal[
+    "child_labour",
+    "forced_labour",
+    "health_safety",
+    "freedom_of_association",
+    "discrimination",
+    "harassment_abuse",
+    "working_hours",
+    "wages",
+    "retaliation",
+    "other",
+]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+UnassignedReason = Literal["unroutable", "conflict_of_interest", "retaliation"]
+CaseAction = Literal[
+    "acknowledged",
+    "replied",
+    "worker_replied",
+    "resolved",
+    "confirmed",
+    "disputed",
+    "reopened",
+    "closed",
+    "recategorised",
+    "recused",
+]
+ActorRole = Literal["committee", "worker", "ngo", "system"]
+EscalationReason = Literal[
+    "ack_overdue",
+    "resolution_overdue",
+    "critical",
+    "retaliation",
+    "conflict_of_interest",
+    "unroutable",
+    "disputed",
+]
+OutboundPurpose = Literal[
+    "ack", "status", "committee_reply", "resolution_check", "escalation_notice", "help", "question"
+]
+
+# A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
+Reference = Annotated[str, Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")]
+PlainId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """The envelope every event carries."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    # The grievance this event descends from; it ties a case's whole history together in the logs.
+    correlation_id: uuid.UUID
+
+    @classmethod
+    def routing_key(cls) -> str:
+        return f"{cls.type}.v{cls.schema_version}"
+
+    def to_json(self) -> bytes:
+        body = self.model_dump(mode="json")
+        body["type"] = self.type
+        body["schema_version"] = self.schema_version
+        return _dumps(body)
+
+
+class GrievanceReceived(Event):
+    """A worker's grievance, verified and normalised at the edge; the contact is already sealed."""
+
+    type: ClassVar[str] = "grievance.received"
+
+    grievance_id: uuid.UUID
+    reference: Reference
+    channel: Channel
+    provider: str  # "twilio", "web", ...
+    provider_message_id: str | None = None
+    received_at: AwareDatetime
+    text: str = Field(min_length=1, max_length=4000)
+    language: Language
+    # The factory code, keyword or gateway number the grievance came with, if any.
+    factory_hint: str | None = None
+    # The gateway number the worker wrote to (SMS `To`): replies go out from it.
+    gateway_number: str | None = None
+    reporter_key: str | None = None
+    sealed_contact: str | None = None
+    anonymous: bool = True
+    # HMAC of the web form's PIN, so the public status page can check it without storing the PIN.
+    pin_hash: str | None = None
+
+
+class CaseAssigned(Event):
+    """The router created a case; `committee_id` is null when no committee may handle it."""
+
+    type: ClassVar[str] = "case.assigned"
+
+    case_id: str
+    reference: Reference
+    factory_id: str | None
+    committee_id: str | None
+    unassigned_reason: UnassignedReason | None = None
+    category: Category
+    severity: Severity
+    ack_due_at: AwareDatetime
+    resolve_due_at: AwareDatetime
+    # Carried so escalation can snapshot the case and tell the worker without reading router state.
+    channel: Channel
+    language: Language
+    text: str
+    sealed_contact: str | None = None
+    gateway_number: str | None = None
+    created_at: AwareDatetime
+
+
+class CaseUpdated(Event):
+    """Something happened to a case; recategorisation carries the new severity and deadlines."""
+
+    type: ClassVar[str] = "case.updated"
+
+    case_id: str
+    reference: Reference
+    action: CaseAction
+    actor_role: ActorRole
+    at: AwareDatetime
+    status: str
+    committee_id: str | None = None
+    category: Category | None = None
+    severity: Severity | None = None
+    ack_due_at: AwareDatetime | None = None
+    resolve_due_at: AwareDatetime | None = None
+    note: str | None = None
+
+
+class CaseEscalated(Event):
+    """An escalation was opened for the NGO."""
+
+    type: ClassVar[str] = "case.escalated"
+
+    case_id: str
+    reference: Reference
+    escalation_id: str
+    reason: EscalationReason
+    level: Literal["ngo"] = "ngo"
+    factory_id: str | None = None
+    at: AwareDatetime
+
+
+class MessageOutbound(Event):
+    """A text for a worker; only intake's sender unseals the contact and delivers it."""
+
+    type: ClassVar[str] = "message.outbound"
+
+    channel: Channel
+    sealed_contact: str | None
+    text: str = Field(min_length=1)
+    language: Language
+    reference: Reference | None = None
+    case_id: str | None = None
+    purpose: OutboundPurpose
+    gateway_number: str | None = None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls for cls in (GrievanceReceived, CaseAssigned, CaseUpdated, CaseEscalated, MessageOutbound)
+}
+
+
+class InvalidEvent(ValueError):
+    """A payload that no retry can fix: it belongs in the dead-letter queue."""
+
+
+def parse_event(body: bytes, type_name: str | None = None) -> Event:
+    """Decode an event; raise :class:`InvalidEvent` for anything malformed or unknown."""
+    try:
+        raw = _loads(body)
+    except ValueError as exc:
+        raise InvalidEvent(f"body is not JSON: {exc.__class__.__name__}") from None
+    if not isinstance(raw, dict):
+        raise InvalidEvent("body is not a JSON object")
+    name = type_name or raw.get("type")
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InvalidEvent("unknown event type")
+    if raw.get("schema_version", cls.schema_version) != cls.schema_version:
+        raise InvalidEvent("unsupported schema version")
+    try:
+        return cls.model_validate(raw)
+    except ValidationError as exc:
+        fields = ",".join(".".join(str(p) for p in err["loc"]) for err in exc.errors())
+        raise InvalidEvent(f"invalid fields: {fields}") from None
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _loads(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"))

@@ -1,0 +1,40 @@
+"""Identifiers a worker sees: case references.
+
+References use an alphabet without 0/O and 1/I/L so that a worker reading one off a cheap phone
+screen cannot mistype it. Ten characters (31^10 ~ 8e14) keep accidental collisions negligible; the
+router's unique index is the final guard.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_PATTERN = re.compile(r"(?<![0-9A-Z])([2-9A-HJKMNP-Z]{5})-?([2-9A-HJKMNP-Z]{5})(?![0-9A-Z])")
+_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24")
+
+
+def reference_for(grievance_id: uuid.UUID) -> str:
+    """The reference of a grievance, derived from its id so a retried submission keeps it."""
+    number = grievance_id.int
+    chars = []
+    for _ in range(10):
+        number, digit = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[digit])
+    return "".join(chars[:5]) + "-" + "".join(chars[5:])
+
+
+def grievance_id_for(*parts: str) -> uuid.UUID:
+    """A deterministic grievance id for a provider's message id or a client's idempotency key."""
+    return uuid.uuid5(_NAMESPACE, "\x1f".join(parts))
+
+
+def new_grievance_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def find_reference(text: str) -> str | None:
+    """The first case reference written anywhere in a text (any case, dash optional)."""
+    match = REFERENCE_PATTERN.search(text.upper())
+    return f"{match.group(1)}-{match.group(2)}" if match else None

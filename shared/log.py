@@ -1,0 +1,142 @@
+"""Logging, configured once per process, for structlog and stdlib records alike.
+
+Privacy is enforced here and not left to each call site: :func:`redact` drops the values of keys that
+hold personal data and scrubs phone numbers, tokens and Chinese text from every string that is left,
+including stdlib records from aiohttp or aio-pika and rendered exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+
+# Keys whose values are personal data or secrets whatever they look like.
+SENSITIVE_KEYS = frozenset(
+    {
+        "authorization",
+        "body",
+        "contact",
+        "from",
+        "from_",
+        "msisdn",
+        "openid",
+        "password",
+        "phone",
+        "pin",
+        "resolution",
+        "secret",
+        "sealed_contact",
+        "text",
+        "to",
+        "token",
+    }
+)
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_TOKEN = re.compile(r"gvt_[A-Za-z0-9_-]+|(?i:bearer)\s+\S+")
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.S)
+_CONTIGUOUS_PHONE = re.compile(r"(?<![\w-])\+?\d{7,15}(?![\w-])")
+_GROUPED_PHONE = re.compile(r"(?<![\w-])\+?\d{1,4}(?:[ .\-()]{1,2}\d{2,5}){2,5}(?![\w-])")
+
+_configured = False
+
+
+def scrub(value: str) -> str:
+    """Remove what could identify a worker or open an account from free text."""
+    if _CJK.search(value):
+        return REDACTED
+    value = _TOKEN.sub(REDACTED, value)
+    value = _PYDANTIC_INPUT.sub("input_value=" + REDACTED, value)
+    value = _CONTIGUOUS_PHONE.sub(REDACTED, value)
+    return _GROUPED_PHONE.sub(_redact_if_phone, value)
+
+
+def _redact_if_phone(match: re.Match[str]) -> str:
+    # Dates such as 2026-11-25 have eight digits; phone numbers have at least nine.
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    return REDACTED if digits >= 9 else match.group(0)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(v) for v in value]
+    return value
+
+
+def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: the last line of defence between personal data and the log."""
+    for key in list(event_dict):
+        if key.lower() in SENSITIVE_KEYS:
+            event_dict[key] = REDACTED
+        elif key not in ("timestamp", "level", "logger"):
+            event_dict[key] = _clean(event_dict[key])
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path | None = None) -> None:
+    """Route structlog and stdlib logging through one redacting pipeline (idempotent).
+
+    ``also_to`` copies every line to a file as well (the test run checks it for personal data).
+    """
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    fmt = fmt or ("console" if sys.stderr.isatty() else "json")
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.filter_by_level,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    # Every record, structlog's and stdlib's, passes redact() right before it is rendered.
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.ExtraAdder(),
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+    )
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    if also_to is not None:
+        handlers.append(logging.FileHandler(also_to, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = handlers
+    root.setLevel(level.upper())
+    # aio-pika narrates every frame at INFO; its warnings are what an operator needs.
+    for noisy in ("aio_pika", "aiormq"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

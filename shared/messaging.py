@@ -1,0 +1,180 @@
+"""What every service needs from the event bus, independent of RabbitMQ or the in-memory bus.
+
+The topology (design section 5) lives here once. Each service declares all of it at start-up: the
+declarations are idempotent, and a publisher with ``mandatory`` then never races a consumer that has
+not started yet. The delivery rule (:func:`deliver`) is shared by both buses so that the in-memory
+bus acks, dead-letters and retries exactly as the broker path does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import structlog
+
+from shared.contracts import (
+    CaseAssigned,
+    CaseEscalated,
+    CaseUpdated,
+    Event,
+    GrievanceReceived,
+    InvalidEvent,
+    MessageOutbound,
+    parse_event,
+)
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+EXCHANGE = "grievances"
+DEAD_LETTER_EXCHANGE = "grievances.dlx"
+DEAD_SUFFIX = ".dead"
+
+# Logical queue name -> routing keys bound to it.
+QUEUES: dict[str, tuple[str, ...]] = {
+    "router.grievances": (GrievanceReceived.routing_key(),),
+    "escalation.cases": (CaseAssigned.routing_key(), CaseUpdated.routing_key()),
+    "intake.outbound": (MessageOutbound.routing_key(),),
+    # Nobody in this codebase consumes escalation notices yet; the queue keeps them (for a week) for
+    # an NGO's mail or chat bridge, and gives `mandatory` publishes of case.escalated somewhere to go.
+    "notifications.escalations": (CaseEscalated.routing_key(),),
+}
+NOTIFICATION_TTL_MS = 7 * 24 * 3600 * 1000
+
+Handler = Callable[[Event], Awaitable[None]]
+Outcome = Literal["ack", "reject", "requeue"]
+
+
+class PublishError(RuntimeError):
+    """The broker did not confirm the event: not connected, timed out, nacked or unroutable."""
+
+
+class Unroutable(PublishError):
+    """No queue is bound for the event's routing key (a `mandatory` publish came back)."""
+
+
+class Bus(Protocol):
+    """The event bus as the services see it."""
+
+    async def start(self) -> None:
+        """Connect (or begin connecting) and declare the topology."""
+
+    async def close(self) -> None:
+        """Stop consuming, let handlers in flight finish, disconnect."""
+
+    def is_ready(self) -> bool:
+        """True while events can be published."""
+
+    async def publish(self, event: Event) -> None:
+        """Return only once the broker has confirmed the event; raise :class:`PublishError` otherwise."""
+
+    async def consume(self, queue: str, handler: Handler) -> None:
+        """Deliver the queue's events to ``handler`` until :meth:`close`."""
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
+        """Events the queue gave up on, oldest first, left in place."""
+
+    async def replay(self, queue: str, limit: int | None = None) -> int:
+        """Move dead letters back onto their queue; return how many moved."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A dead-lettered event, described without its body (which may hold a worker's text)."""
+
+    message_id: str | None
+    type: str | None
+    size: int
+    reason: str | None
+
+
+class Rejected(Exception):
+    """Raised by a handler for an event that no retry can fix; it goes to the dead-letter queue."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Backoff for handlers failing on infrastructure (store or broker down): retry, never hot-loop."""
+
+    attempts: int = 6
+    base: float = 0.2
+    cap: float = 15.0
+
+    def delay(self, attempt: int) -> float:
+        ceiling: float = min(self.cap, self.base * 2**attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not secrecy
+
+
+def physical(namespace: str, name: str) -> str:
+    return f"{namespace}{name}"
+
+
+@contextmanager
+def _bound_event(event: Event) -> Iterator[None]:
+    with structlog.contextvars.bound_contextvars(
+        event_id=str(event.id), event_type=event.type, correlation_id=str(event.correlation_id)
+    ):
+        yield
+
+
+async def deliver(body: bytes, type_name: str | None, handler: Handler, retry: Retry) -> Outcome:
+    """Run one delivery through ``handler`` and say what to do with the message.
+
+    Invalid payloads are rejected at once; a handler's :class:`Rejected` or :class:`InvalidEvent`
+    too. Any other exception is taken for an infrastructure fault: the handler is retried in place
+    with backoff (the message stays unacked, so nothing is lost), and after the last attempt the
+    message is requeued, which counts towards the queue's delivery limit.
+    """
+    try:
+        event = parse_event(body, type_name)
+    except InvalidEvent as exc:
+        log.warning("event_rejected", reason=str(exc), size=len(body))
+        return "reject"
+    with _bound_event(event):
+        for attempt in range(retry.attempts):
+            try:
+                await handler(event)
+            except (Rejected, InvalidEvent) as exc:
+                log.warning("event_rejected", reason=str(exc))
+                return "reject"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("handler_failed", attempt=attempt + 1, error=exc.__class__.__name__)
+                if attempt + 1 < retry.attempts:
+                    await asyncio.sleep(retry.delay(attempt))
+            else:
+                return "ack"
+        log.error("handler_gave_up", attempts=retry.attempts)
+        return "requeue"
+
+
+def open_bus(settings: Settings, retry: Retry | None = None) -> Bus:
+    """The bus the settings name: ``memory://`` or an ``amqp://`` broker."""
+    retry = retry or Retry()
+    if settings.amqp_url == "memory://":
+        from shared.memorybus import MemoryBus
+
+        return MemoryBus(
+            namespace=settings.amqp_namespace,
+            prefetch=settings.amqp_prefetch,
+            delivery_limit=settings.amqp_delivery_limit,
+            retry=retry,
+        )
+    if settings.amqp_url.startswith(("amqp://", "amqps://")):
+        from shared.amqp import AmqpBus
+
+        return AmqpBus(
+            settings.amqp_url,
+            namespace=settings.amqp_namespace,
+            publish_timeout=settings.amqp_publish_timeout,
+            prefetch=settings.amqp_prefetch,
+            delivery_limit=settings.amqp_delivery_limit,
+            retry=retry,
+        )
+    raise ValueError("GRIEVANCE_AMQP_URL must be memory:// or amqp(s)://")

@@ -1,0 +1,71 @@
+"""The adapters one process shares: settings, bus, store, keys and clock.
+
+A service started alone opens its own runtime in a cleanup context; the embedded run opens one and
+hands it to all three applications, so they share the in-memory bus and store. Tests hand in a
+runtime built on fakes (a clock they move, a bus they inspect).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from shared.contracts import utcnow
+from shared.messaging import Bus, Retry, open_bus
+from shared.privacy import Keys, load_keys
+from shared.settings import Settings
+from shared.store import Database, open_database, ping
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    bus: Bus
+    db: Database
+    keys: Keys
+    clock: Clock = utcnow
+
+    async def db_ready(self) -> bool:
+        return await ping(self.db)
+
+    async def bus_ready(self) -> bool:
+        return self.bus.is_ready()
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, clock: Clock = utcnow, retry: Retry | None = None, keys: Keys | None = None
+) -> AsyncIterator[Runtime]:
+    client: Any
+    client, db = open_database(settings)
+    bus = open_bus(settings, retry)
+    await bus.start()
+    try:
+        yield Runtime(settings, bus, db, keys or load_keys(settings), clock)
+    finally:
+        await bus.close()
+        client.close()
+
+
+def attach_runtime(app: web.Application, settings: Settings, runtime: Runtime | None) -> None:
+    """Use the given runtime, or open one for the application's lifetime (first cleanup context)."""
+    if runtime is not None:
+        app[RUNTIME] = runtime
+        return
+
+    async def own_runtime(app: web.Application) -> AsyncIterator[None]:
+        async with open_runtime(settings) as opened:
+            app[RUNTIME] = opened
+            yield
+
+    app.cleanup_ctx.append(own_runtime)

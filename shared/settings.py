@@ -1,0 +1,101 @@
+"""Settings for every service, read once from the environment (prefix ``GRIEVANCE_``).
+
+Every value has a default that works in the embedded mode, so a fresh machine runs the whole system
+without configuration. Tests build ``Settings(...)`` with keyword arguments instead of patching the
+environment.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Severity = Literal["critical", "high", "normal"]
+
+
+class Deadlines(BaseModel):
+    """How long a committee has to acknowledge and to resolve a case of one severity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ack: timedelta
+    resolve: timedelta
+
+
+class SlaTable(BaseModel):
+    """Deadlines per severity (design section 8); ISO 8601 durations in the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    critical: Deadlines = Deadlines(ack=timedelta(hours=2), resolve=timedelta(days=3))
+    high: Deadlines = Deadlines(ack=timedelta(hours=24), resolve=timedelta(days=7))
+    normal: Deadlines = Deadlines(ack=timedelta(hours=48), resolve=timedelta(days=15))
+
+    def for_severity(self, severity: Severity) -> Deadlines:
+        deadlines: Deadlines = getattr(self, severity)
+        return deadlines
+
+
+class Settings(BaseSettings):
+    """The whole configuration surface of design section 12, plus a few operational knobs."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIEVANCE_", extra="ignore", frozen=True)
+
+    amqp_url: str = "memory://"
+    # Prefix for the exchange and queue names; tests use it to stay out of each other's way.
+    amqp_namespace: str = ""
+    amqp_publish_timeout: float = Field(default=5.0, gt=0)
+    amqp_prefetch: int = Field(default=128, ge=1, le=1000)
+    amqp_delivery_limit: int = Field(default=20, ge=1)
+
+    mongo_url: str = "memory://"
+    mongo_db: str = "grievances"
+
+    host: str = "127.0.0.1"
+    intake_port: int = 8080
+    router_port: int = 8081
+    escalation_port: int = 8082
+
+    public_base_url: str = "http://127.0.0.1:8080"
+    twilio_auth_token: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+
+    contact_key: SecretStr | None = None
+    pseudonym_key: SecretStr | None = None
+    # Region assumed for numbers written without a country code (the first deployment is China).
+    default_region: str = "CN"
+
+    sla: SlaTable = SlaTable()
+    sweep_interval: timedelta = timedelta(seconds=30)
+
+    log_format: Literal["json", "console"] | None = None
+    log_level: str = "INFO"
+
+    # Public status lookups allowed per client address per minute.
+    status_rate_limit: int = Field(default=30, ge=1)
+
+    @field_validator("sla", mode="before")
+    @classmethod
+    def _sla_from_json(cls, value: Any) -> Any:
+        """Accept the JSON of section 12, with unset severities keeping their defaults."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("amqp_namespace")
+    @classmethod
+    def _namespace_is_plain(cls, value: str) -> str:
+        if value and not all(ch.isalnum() or ch in "-_." for ch in value):
+            raise ValueError("namespace may hold letters, digits, '-', '_' and '.' only")
+        return value
+
+    @property
+    def embedded(self) -> bool:
+        """True when both the bus and the store live in this process."""
+        return self.amqp_url == "memory://" and self.mongo_url == "memory://"

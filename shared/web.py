@@ -1,0 +1,179 @@
+"""HTTP edge helpers shared by the three services.
+
+Every error leaves as RFC 9457 ``application/problem+json``; every body is read through
+:func:`read_json` or :func:`read_form`, which turn hostile input (wrong type, too large, bad UTF-8,
+NUL bytes, malformed syntax) into a 4xx before any handler logic runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+import structlog
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from multidict import MultiDict
+from pydantic import BaseModel, ValidationError
+
+log = structlog.get_logger(__name__)
+
+MAX_BODY = 64 * 1024
+PROBLEM_TYPE = "application/problem+json"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+Model = TypeVar("Model", bound=BaseModel)
+Check = Callable[[], Awaitable[bool]]
+
+
+class Problem(Exception):
+    """An HTTP error for the client; raised where the rule lives, rendered once by the middleware."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers: dict[str, str] = {}
+
+
+def problem_response(status: int, title: str, detail: str | None = None, **extra: Any) -> web.Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return web.Response(
+        status=status, text=json.dumps(body, ensure_ascii=False), content_type=PROBLEM_TYPE, charset="utf-8"
+    )
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(
+        data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str)
+    )
+
+
+@web.middleware
+async def request_context(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Give every request an id (the caller's if well-formed), bind it to the logs, echo it back."""
+    supplied = request.headers.get("X-Request-Id", "")
+    request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        try:
+            response = await handler(request)
+        except Problem as exc:
+            response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+            response.headers.update(exc.headers)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = problem_response(exc.status, exc.reason)
+            for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if name in exc.headers:
+                    response.headers[name] = exc.headers[name]
+        except Exception:
+            log.exception("request_failed", path=request.path)
+            response = problem_response(500, "Internal Server Error")
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+
+def require_content_type(request: web.Request, *allowed: str) -> None:
+    if request.content_type not in allowed:
+        raise Problem(415, "Unsupported Media Type", f"send {' or '.join(allowed)}")
+
+
+async def read_text_body(request: web.Request) -> str:
+    """The body as text: 413 when too large, 400 for bytes that are not UTF-8 or hold NUL."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise Problem(413, "Content Too Large", f"the limit is {MAX_BODY} bytes")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Problem(413, "Content Too Large", f"the limit is {MAX_BODY} bytes") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(400, "Bad Request", "the body is not valid UTF-8") from None
+    if "\x00" in text:
+        raise Problem(400, "Bad Request", "the body holds a NUL character")
+    return text
+
+
+async def read_json(request: web.Request, model: type[Model]) -> Model:
+    require_content_type(request, "application/json")
+    text = await read_text_body(request)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Problem(400, "Bad Request", f"malformed JSON at position {exc.pos}") from None
+    if not isinstance(raw, dict):
+        raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
+    return validate(model, raw)
+
+
+def validate(model: type[Model], raw: Any) -> Model:
+    """Validate input against a model; 422 names the fields, never echoes the values."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise Problem(422, "Unprocessable Content", "invalid fields", errors=errors) from None
+
+
+async def read_form(request: web.Request) -> MultiDict[str]:
+    """A strictly parsed urlencoded form; repeated fields are kept."""
+    require_content_type(request, "application/x-www-form-urlencoded")
+    text = await read_text_body(request)
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, "Bad Request", "malformed form body") from None
+    if any("\x00" in k or "\x00" in v for k, v in pairs):
+        raise Problem(400, "Bad Request", "the form holds a NUL character")
+    return MultiDict(pairs)
+
+
+def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]]) -> None:
+    """``/healthz`` says the process serves; ``/readyz`` says its dependencies answer."""
+    named = list(checks)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        results = {name: await check() for name, check in named}
+        ready = all(results.values())
+        return json_response(
+            {"status": "ready" if ready else "not_ready", "checks": results}, 200 if ready else 503
+        )
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+
+
+def new_app(middlewares: Iterable[Any] = ()) -> web.Application:
+    return web.Application(client_max_size=MAX_BODY, middlewares=[request_context, *middlewares])
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One structured line per request: method, path without the query (PINs live there), status."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
+        self.logger.info(
+            "http_request",
+            extra={
+                "method": request.method,
+                "path": request.rel_url.path,
+                "status": response.status,
+                "duration_ms": round(duration * 1000, 2),
+                "request_id": response.headers.get("X-Request-Id"),
+            },
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(20)

@@ -1,0 +1,138 @@
+"""Fixtures every test layer shares: settings, the real broker with isolated names, and the store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import aio_pika
+import pytest
+from cryptography.fernet import Fernet
+
+from shared.log import configure_logging
+from shared.memorybus import MemoryBus
+from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_SUFFIX, EXCHANGE, QUEUES, Retry
+from shared.privacy import Keys, load_keys
+from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.store import open_client
+from tests.fakes import FakeClock, find_leaks
+
+AMQP_URL = os.environ.get("GRIEVANCE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+MONGO_URL = os.environ.get("GRIEVANCE_TEST_MONGO_URL")
+FAST_RETRY = Retry(attempts=3, base=0.01, cap=0.05)
+
+# Fixed keys for the whole run, so sealed values and reporter keys are stable inside a test.
+TEST_KEYS = {"contact_key": Fernet.generate_key().decode(), "pseudonym_key": "test-pseudonym-key-0123456789"}
+
+LOG_FILE = Path(os.environ.get("GRIEVANCE_TEST_LOG", ".pytest_cache/test-run.log"))
+LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+LOG_FILE.write_text("")
+configure_logging("DEBUG", "json", also_to=LOG_FILE)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when any log line of it holds a phone number or a text a test marked sensitive."""
+    leaks = find_leaks(LOG_FILE.read_text(encoding="utf-8"))
+    if leaks:
+        print(f"\nPRIVACY: {len(leaks)} log line(s) of this run hold personal data:")
+        for line in leaks[:5]:
+            print("  ", line[:200])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {**TEST_KEYS, "amqp_publish_timeout": 2.0}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings_factory() -> Callable[..., Settings]:
+    return make_settings
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def keys(settings: Settings) -> Keys:
+    return load_keys(settings)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def _broker_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    """The real broker; skipped when absent, except under CI where a skipped broker test is a failure."""
+    if not _broker_reachable(AMQP_URL):
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"RabbitMQ is not reachable at {urlparse(AMQP_URL).netloc.split('@')[-1]} and CI is set"
+            )
+        pytest.skip("RabbitMQ is not reachable")
+    return AMQP_URL
+
+
+@pytest.fixture
+async def amqp_namespace(amqp_url: str) -> AsyncIterator[str]:
+    """A prefix no other run uses; everything declared under it is deleted afterwards."""
+    namespace = f"test-{uuid.uuid4().hex[:10]}."
+    yield namespace
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in QUEUES:
+            for name in (namespace + queue, namespace + queue + DEAD_SUFFIX):
+                await channel.queue_delete(name)
+        for exchange in (EXCHANGE, DEAD_LETTER_EXCHANGE):
+            await channel.exchange_delete(namespace + exchange)
+
+
+@pytest.fixture
+def amqp_settings(amqp_url: str, amqp_namespace: str) -> Settings:
+    return make_settings(amqp_url=amqp_url, amqp_namespace=amqp_namespace)
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[Any]:
+    """mongomock in memory; a throwaway database on a real server when GRIEVANCE_TEST_MONGO_URL is set."""
+    client = open_client(MONGO_URL or "memory://")
+    name = f"test_{uuid.uuid4().hex[:10]}"
+    yield client[name]
+    if MONGO_URL:
+        await client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture
+async def memory_bus() -> AsyncIterator[MemoryBus]:
+    bus = MemoryBus(retry=FAST_RETRY)
+    await bus.start()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+def runtime(settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock) -> Runtime:
+    """In-memory bus, the test store, fixed keys and a fake clock."""
+    return Runtime(settings, memory_bus, db, keys, clock)
