@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     escalation_port: int = 8082
 
     public_base_url: str = "http://127.0.0.1:8080"
+    # Where workers reach the router's public status page (the web form's `status_url`).
+    public_status_url: str = "http://127.0.0.1:8081"
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from: str | None = None
