@@ -44,7 +44,7 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-
 _TOKEN = re.compile(r"gvt_[A-Za-z0-9_-]+|(?i:bearer)\s+\S+")
 _PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.S)
 _CONTIGUOUS_PHONE = re.compile(r"(?<![\w-])\+?\d{7,15}(?![\w-])")
-_GROUPED_PHONE = re.compile(r"(?<![\w-])\+?\d{1,4}(?:[ .\-()]{1,2}\d{2,5}){2,5}(?![\w-])")
+_GROUPED_PHONE = re.compile(r"(?<![\w-])\+?\d{1,4}(?:[ .\-()]{1,2}\d{2,8}){1,5}(?![\w-])")
 
 _configured = False
 

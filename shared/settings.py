@@ -90,6 +90,14 @@ class Settings(BaseSettings):
             value = json.loads(value) if value.strip() else {}
         return value
 
+    @field_validator("sweep_interval", mode="before")
+    @classmethod
+    def _seconds_or_duration(cls, value: Any) -> Any:
+        """``GRIEVANCE_SWEEP_INTERVAL`` may be plain seconds ("30") or an ISO 8601 duration."""
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            return float(value)
+        return value
+
     @field_validator("amqp_namespace")
     @classmethod
     def _namespace_is_plain(cls, value: str) -> str:

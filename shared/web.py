@@ -110,9 +110,22 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Problem(400, "Bad Request", f"malformed JSON at position {exc.pos}") from None
+    if _holds_nul(raw):
+        raise Problem(400, "Bad Request", "the body holds a NUL character")
     if not isinstance(raw, dict):
         raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
     return validate(model, raw)
+
+
+def _holds_nul(value: Any) -> bool:
+    """JSON escapes (\\u0000) smuggle NUL past the raw-body check; look inside decoded strings too."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def validate(model: type[Model], raw: Any) -> Model:

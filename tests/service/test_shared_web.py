@@ -1,0 +1,123 @@
+"""HTTP helpers through a real aiohttp server: problem+json for every way a request can be wrong."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.web import MAX_BODY, add_health_routes, json_response, new_app, read_form, read_json
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[A-Z0-9-]{1,16}$")
+
+
+async def echo_json(request: web.Request) -> web.Response:
+    note = await read_json(request, Note)
+    return json_response({"code": note.code})
+
+
+async def echo_form(request: web.Request) -> web.Response:
+    form = await read_form(request)
+    return json_response({"keys": sorted(form.keys()), "values": form.getall("a", [])})
+
+
+async def boom(_: web.Request) -> web.Response:
+    raise RuntimeError("bug")
+
+
+@pytest.fixture
+async def client():
+    ready = {"value": True}
+
+    async def check() -> bool:
+        return ready["value"]
+
+    app = new_app()
+    app.router.add_post("/json", echo_json)
+    app.router.add_post("/form", echo_form)
+    app.router.add_get("/boom", boom)
+    add_health_routes(app, [("dep", check)])
+    async with TestClient(TestServer(app)) as client:
+        client.ready = ready  # type: ignore[attr-defined]
+        yield client
+
+
+async def problem(response, status: int) -> dict:
+    assert response.status == status
+    assert response.content_type == "application/problem+json"
+    body = await response.json(content_type=None)
+    assert body["status"] == status and body["title"]
+    return body
+
+
+async def test_valid_json_and_form(client):
+    response = await client.post("/json", json={"code": "GZ-001"})
+    assert response.status == 200 and (await response.json()) == {"code": "GZ-001"}
+    response = await client.post("/form", data={"a": "1", "b": "2"})
+    assert (await response.json())["keys"] == ["a", "b"]
+    response = await client.post(
+        "/form", data=b"a=1&a=2&b=", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert (await response.json())["values"] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"code": "GZ"}', "text/plain", 415),
+        (b"{", "application/json", 400),
+        (b'{"code": "\xff"}', "application/json", 400),
+        (b'{"code": "A\\u0000"}', "application/json", 400),
+        (b"[1]", "application/json", 422),
+        (b'{"code": {"$gt": ""}}', "application/json", 422),
+        (b'{"code": "GZ", "extra": 1}', "application/json", 422),
+        (b"a=%ff", "application/x-www-form-urlencoded", 400),
+        (b"a=1&&&b", "application/x-www-form-urlencoded", 400),
+        (b"a=%00", "application/x-www-form-urlencoded", 400),
+    ],
+)
+async def test_hostile_bodies_get_problem_json(client, body, content_type, status):
+    path = "/form" if "form" in content_type else "/json"
+    response = await client.post(path, data=body, headers={"Content-Type": content_type})
+    details = await problem(response, status)
+    if status == 422 and "errors" in details:
+        assert all("$gt" not in str(e) for e in details["errors"])
+
+
+async def test_oversized_bodies_get_413_with_and_without_content_length(client):
+    big = b'{"code": "' + b"A" * MAX_BODY + b'"}'
+    await problem(await client.post("/json", data=big, headers={"Content-Type": "application/json"}), 413)
+
+    async def chunks():
+        for _ in range(20):
+            yield b"A" * 8192
+
+    response = await client.post("/json", data=chunks(), headers={"Content-Type": "application/json"})
+    await problem(response, 413)
+
+
+async def test_unknown_paths_methods_and_bugs_are_problem_json(client):
+    await problem(await client.get("/nowhere"), 404)
+    response = await client.get("/json")
+    await problem(response, 405)
+    assert "POST" in response.headers["Allow"]
+    await problem(await client.get("/boom"), 500)
+
+
+async def test_request_ids_are_echoed_or_made(client):
+    response = await client.get("/healthz", headers={"X-Request-Id": "abc-123"})
+    assert response.headers["X-Request-Id"] == "abc-123"
+    response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith junk"})
+    assert response.headers["X-Request-Id"] != "bad id\twith junk"
+
+
+async def test_readiness_follows_the_checks(client):
+    assert (await client.get("/readyz")).status == 200
+    client.ready["value"] = False
+    response = await client.get("/readyz")
+    assert response.status == 503 and (await response.json())["checks"] == {"dep": False}
+    assert (await client.get("/healthz")).status == 200

@@ -1,0 +1,155 @@
+"""Event contracts: envelope, routing keys, round trips and tolerant reading."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.contracts import (
+    EVENT_TYPES,
+    CaseAssigned,
+    CaseEscalated,
+    CaseUpdated,
+    Event,
+    GrievanceReceived,
+    InvalidEvent,
+    MessageOutbound,
+    parse_event,
+)
+
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+GID = uuid.uuid4()
+
+
+def samples() -> list[Event]:
+    return [
+        GrievanceReceived(
+            correlation_id=GID,
+            grievance_id=GID,
+            reference="ABCDE-FGHJK",
+            channel="sms",
+            provider="twilio",
+            provider_message_id="SM" + "0" * 32,
+            received_at=NOW,
+            text="工资拖欠三个月",
+            language="zh",
+            factory_hint="+8610690000001",
+            reporter_key="k" * 64,
+            sealed_contact="sealed",
+        ),
+        CaseAssigned(
+            correlation_id=GID,
+            case_id=str(GID),
+            reference="ABCDE-FGHJK",
+            factory_id="GZ-001",
+            committee_id="gz-001-spt",
+            category="wages",
+            severity="high",
+            ack_due_at=NOW + timedelta(hours=24),
+            resolve_due_at=NOW + timedelta(days=7),
+            channel="sms",
+            language="zh",
+            text="工资拖欠三个月",
+            created_at=NOW,
+        ),
+        CaseUpdated(
+            correlation_id=GID,
+            case_id=str(GID),
+            reference="ABCDE-FGHJK",
+            action="acknowledged",
+            actor_role="committee",
+            at=NOW,
+            status="acknowledged",
+        ),
+        CaseEscalated(
+            correlation_id=GID,
+            case_id=str(GID),
+            reference="ABCDE-FGHJK",
+            escalation_id="e1",
+            reason="critical",
+            at=NOW,
+        ),
+        MessageOutbound(
+            correlation_id=GID,
+            channel="sms",
+            sealed_contact="sealed",
+            text="已收到",
+            language="zh",
+            purpose="ack",
+        ),
+    ]
+
+
+def test_all_five_events_exist_with_versioned_routing_keys():
+    assert set(EVENT_TYPES) == {
+        "grievance.received",
+        "case.assigned",
+        "case.updated",
+        "case.escalated",
+        "message.outbound",
+    }
+    assert GrievanceReceived.routing_key() == "grievance.received.v1"
+    assert MessageOutbound.routing_key() == "message.outbound.v1"
+
+
+@pytest.mark.parametrize("event", samples(), ids=lambda e: e.type)
+def test_round_trip_through_json(event):
+    body = event.to_json()
+    raw = json.loads(body)
+    assert raw["type"] == event.type and raw["schema_version"] == 1
+    assert parse_event(body) == event
+    assert parse_event(body, event.type) == event
+
+
+def test_events_are_frozen():
+    event = samples()[0]
+    with pytest.raises(ValueError):
+        event.text = "changed"  # type: ignore[misc]
+
+
+def test_tolerant_reader_ignores_unknown_fields():
+    raw = json.loads(samples()[2].to_json())
+    raw["added_later"] = {"x": 1}
+    assert isinstance(parse_event(json.dumps(raw).encode()), CaseUpdated)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[]",
+        b'{"type": "no.such.event"}',
+        b'{"type": "case.updated"}',
+    ],
+)
+def test_malformed_payloads_are_invalid(body):
+    with pytest.raises(InvalidEvent):
+        parse_event(body)
+
+
+def test_a_newer_schema_version_is_refused():
+    raw = json.loads(samples()[2].to_json())
+    raw["schema_version"] = 2
+    with pytest.raises(InvalidEvent):
+        parse_event(json.dumps(raw).encode())
+
+
+def test_naive_datetimes_and_bad_references_are_refused():
+    raw = json.loads(samples()[2].to_json())
+    with pytest.raises(InvalidEvent):
+        parse_event(json.dumps({**raw, "at": "2026-03-02T08:00:00"}).encode())
+    with pytest.raises(InvalidEvent):
+        parse_event(json.dumps({**raw, "reference": "ABCDE-FGHJ0"}).encode())
+
+
+def test_invalid_event_messages_name_fields_not_values():
+    raw = json.loads(samples()[0].to_json())
+    raw["text"] = ""
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(json.dumps(raw).encode())
+    assert "text" in str(caught.value)

@@ -1,0 +1,140 @@
+"""The in-memory bus keeps the broker's semantics: routing, ack, reject, requeue limit, replay."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from shared.contracts import Event, MessageOutbound
+from shared.memorybus import MemoryBus, topic_matches
+from shared.messaging import PublishError, Rejected, Unroutable
+from tests.conftest import FAST_RETRY
+
+
+def outbound(text: str = "hello") -> MessageOutbound:
+    return MessageOutbound(
+        correlation_id=uuid.uuid4(),
+        channel="sms",
+        sealed_contact=None,
+        text=text,
+        language="en",
+        purpose="ack",
+    )
+
+
+@pytest.mark.parametrize(
+    ("binding", "key", "matches"),
+    [
+        ("a.b", "a.b", True),
+        ("a.*", "a.b", True),
+        ("a.*", "a.b.c", False),
+        ("a.#", "a", True),
+        ("a.#", "a.b.c", True),
+        ("a.#.c", "a.c", True),
+        ("#", "x.y", True),
+        ("case.updated.v1", "case.updatedXv1", False),
+    ],
+)
+def test_topic_matching(binding, key, matches):
+    assert topic_matches(binding, key) is matches
+
+
+async def test_publish_delivers_a_parsed_copy(memory_bus: MemoryBus):
+    seen: list[Event] = []
+
+    async def handler(event: Event) -> None:
+        seen.append(event)
+
+    await memory_bus.consume("intake.outbound", handler)
+    sent = outbound()
+    await memory_bus.publish(sent)
+    await memory_bus.drain()
+    assert seen == [sent] and seen[0] is not sent
+
+
+async def test_unroutable_and_closed_publishes_raise(memory_bus: MemoryBus):
+    class Orphan(Event):
+        type = "orphan.event"
+
+    with pytest.raises(Unroutable):
+        await memory_bus.publish(Orphan(correlation_id=uuid.uuid4()))
+    await memory_bus.close()
+    with pytest.raises(PublishError):
+        await memory_bus.publish(outbound())
+
+
+async def test_rejected_and_malformed_events_go_to_the_dead_letter_queue_and_the_next_is_processed(
+    memory_bus: MemoryBus,
+):
+    seen: list[str] = []
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, MessageOutbound)
+        if event.text == "poison":
+            raise Rejected("cannot handle")
+        seen.append(event.text)
+
+    await memory_bus.consume("intake.outbound", handler)
+    memory_bus.inject("intake.outbound", b"{not json")
+    await memory_bus.publish(outbound("poison"))
+    await memory_bus.publish(outbound("good"))
+    await memory_bus.drain()
+    assert seen == ["good"]
+    dead = await memory_bus.dead_letters("intake.outbound")
+    assert [d.reason for d in dead] == ["rejected", "rejected"]
+
+
+async def test_infrastructure_failures_retry_then_requeue_until_the_delivery_limit():
+    bus = MemoryBus(delivery_limit=2, retry=FAST_RETRY)
+    await bus.start()
+    calls = 0
+
+    async def broken(event: Event) -> None:
+        nonlocal calls
+        calls += 1
+        raise ConnectionError("store down")
+
+    await bus.consume("intake.outbound", broken)
+    await bus.publish(outbound())
+    await bus.drain()
+    assert calls == FAST_RETRY.attempts * 2
+    assert [d.reason for d in await bus.dead_letters("intake.outbound")] == ["delivery_limit"]
+    await bus.close()
+
+
+async def test_a_transient_failure_recovers_without_losing_the_event(memory_bus: MemoryBus):
+    attempts: list[int] = []
+
+    async def flaky(event: Event) -> None:
+        attempts.append(1)
+        if len(attempts) < 2:
+            raise TimeoutError("store slow")
+
+    await memory_bus.consume("intake.outbound", flaky)
+    await memory_bus.publish(outbound())
+    await memory_bus.drain()
+    assert len(attempts) == 2
+    assert await memory_bus.dead_letters("intake.outbound") == []
+
+
+async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
+    healthy = asyncio.Event()
+    seen: list[str] = []
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, MessageOutbound)
+        if not healthy.is_set():
+            raise Rejected("not yet")
+        seen.append(event.text)
+
+    await memory_bus.consume("intake.outbound", handler)
+    await memory_bus.publish(outbound("later"))
+    await memory_bus.drain()
+    assert len(await memory_bus.dead_letters("intake.outbound.dead")) == 1
+    healthy.set()
+    assert await memory_bus.replay("intake.outbound") == 1
+    await memory_bus.drain()
+    assert seen == ["later"]
+    assert await memory_bus.dead_letters("intake.outbound") == []

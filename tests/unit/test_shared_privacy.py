@@ -1,0 +1,94 @@
+"""Sealing, pseudonyms, PINs and E.164 normalisation."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+
+from shared.privacy import (
+    ConfigurationError,
+    UnsealError,
+    load_keys,
+    normalise_e164,
+    pin_for,
+    pin_hash,
+    reporter_key,
+    seal,
+    unseal,
+)
+from tests.conftest import make_settings
+from tests.fakes import WORKER_PHONE
+
+
+def test_seal_round_trip_hides_the_contact(keys):
+    sealed = seal(keys, WORKER_PHONE)
+    assert WORKER_PHONE not in sealed
+    assert WORKER_PHONE.lstrip("+") not in sealed
+    assert unseal(keys, sealed) == WORKER_PHONE
+
+
+def test_sealing_twice_gives_different_ciphertexts(keys):
+    assert seal(keys, WORKER_PHONE) != seal(keys, WORKER_PHONE)
+
+
+def test_unseal_rejects_tampering_and_foreign_keys(keys):
+    sealed = seal(keys, WORKER_PHONE)
+    tampered = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
+    with pytest.raises(UnsealError):
+        unseal(keys, tampered)
+    other = load_keys(make_settings(contact_key=Fernet.generate_key().decode()))
+    with pytest.raises(UnsealError):
+        unseal(other, sealed)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13912345678", "+8613912345678"),
+        ("139 1234 5678", "+8613912345678"),
+        ("+86 139-1234-5678", "+8613912345678"),
+        ("008613912345678", "+8613912345678"),
+        ("+447700900123", "+447700900123"),
+        ("12", None),
+        ("not a number", None),
+        ("", None),
+    ],
+)
+def test_normalise_e164(raw, expected):
+    assert normalise_e164(raw, "CN") == expected
+
+
+def test_reporter_key_is_stable_for_one_number_and_differs_between_numbers(keys):
+    a = normalise_e164("139 1234 5678")
+    b = normalise_e164("+8613912345678")
+    assert a is not None and b is not None
+    assert reporter_key(keys, a) == reporter_key(keys, b)
+    assert reporter_key(keys, a) != reporter_key(keys, "+8613587654321")
+    assert "13912345678" not in reporter_key(keys, a)
+
+
+def test_reporter_key_depends_on_the_secret(keys):
+    other = load_keys(make_settings(pseudonym_key="another-pseudonym-key-000"))
+    assert reporter_key(keys, WORKER_PHONE) != reporter_key(other, WORKER_PHONE)
+
+
+def test_pin_is_six_digits_and_stable_per_grievance(keys):
+    pin = pin_for(keys, "g-1")
+    assert len(pin) == 6 and pin.isdigit()
+    assert pin_for(keys, "g-1") == pin
+    assert len({pin_for(keys, f"g-{i}") for i in range(50)}) > 40
+    assert pin_hash(keys, "ABCDE-FGHJK", pin) != pin_hash(
+        keys, "ABCDE-FGHJK", "000000" if pin != "000000" else "1"
+    )
+
+
+def test_outside_the_embedded_mode_keys_are_required():
+    with pytest.raises(ConfigurationError):
+        load_keys(make_settings(contact_key=None, amqp_url="amqp://x"))
+    with pytest.raises(ConfigurationError):
+        load_keys(make_settings(contact_key="not-a-fernet-key"))
+
+
+def test_embedded_mode_generates_keys_when_missing():
+    keys = load_keys(make_settings(contact_key=None, pseudonym_key=None))
+    assert unseal(keys, seal(keys, "x")) == "x"

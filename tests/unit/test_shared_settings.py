@@ -1,0 +1,43 @@
+"""Settings read the environment's formats, with defaults for the embedded mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from shared.settings import Settings
+
+
+def test_defaults_run_embedded():
+    settings = Settings()
+    assert settings.embedded
+    assert (settings.intake_port, settings.router_port, settings.escalation_port) == (8080, 8081, 8082)
+    assert settings.sla.critical.ack == timedelta(hours=2)
+    assert settings.sla.normal.resolve == timedelta(days=15)
+    assert settings.sweep_interval == timedelta(seconds=30)
+
+
+def test_sla_json_with_iso_durations_keeps_unset_severities(monkeypatch):
+    monkeypatch.setenv("GRIEVANCE_SLA", '{"critical": {"ack": "PT5S", "resolve": "PT30S"}}')
+    monkeypatch.setenv("GRIEVANCE_SWEEP_INTERVAL", "PT2S")
+    settings = Settings()
+    assert settings.sla.for_severity("critical").ack == timedelta(seconds=5)
+    assert settings.sla.for_severity("high").ack == timedelta(hours=24)
+    assert settings.sweep_interval == timedelta(seconds=2)
+
+
+def test_sweep_interval_in_plain_seconds(monkeypatch):
+    monkeypatch.setenv("GRIEVANCE_SWEEP_INTERVAL", "7")
+    assert Settings().sweep_interval == timedelta(seconds=7)
+
+
+def test_bad_namespace_is_refused():
+    with pytest.raises(ValidationError):
+        Settings(amqp_namespace="a b")
+
+
+def test_secrets_do_not_show_in_repr():
+    settings = Settings(twilio_auth_token="super-secret-token-value")
+    assert "super-secret-token-value" not in repr(settings)
