@@ -1,0 +1,47 @@
+"""The escalation service's composition root: store indexes, the case consumer, the sweeper, the API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.escalation import api, consumer, store, sweeper
+from shared import auth
+from shared.runtime import RUNTIME, Runtime, attach_runtime
+from shared.settings import Settings
+from shared.store import ensure_indexes
+from shared.web import add_health_routes, new_app
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+    app = new_app()
+    attach_runtime(app, settings, runtime)
+
+    async def indexes(app: web.Application) -> AsyncIterator[None]:
+        await ensure_indexes(app[RUNTIME].db, {**store.INDEXES, **auth.INDEXES})
+        yield
+
+    async def consume(app: web.Application) -> AsyncIterator[None]:
+        rt = app[RUNTIME]
+        await rt.bus.consume(consumer.QUEUE, consumer.handler_for(rt))
+        yield
+
+    async def sweep(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(sweeper.run(app[RUNTIME]), name="escalation-sweeper")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    app.cleanup_ctx.extend([indexes, consume, sweep])
+    api.setup_routes(app)
+
+    async def bus_ready() -> bool:
+        return await app[RUNTIME].bus_ready()
+
+    async def store_ready() -> bool:
+        return await app[RUNTIME].db_ready()
+
+    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    return app

@@ -1,0 +1,65 @@
+"""The consumer of ``escalation.cases``: case events become clocks, and clocks become escalations.
+
+Each event is merged into the case's clock with an optimistic write (the clock is replaced only at
+the version it was read at), then every escalation the clock calls for is made to exist and
+published. The message is acknowledged only after all of that succeeded; any failure leaves it
+unacked and the retry repeats the whole, idempotent, sequence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from services.escalation import clocks, escalate, store
+from shared.contracts import CaseAssigned, CaseUpdated, Event
+from shared.messaging import Handler
+from shared.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+QUEUE = "escalation.cases"
+# Concurrent writers of one clock are rare (a handful of events per case); a few retries suffice.
+MAX_ATTEMPTS = 20
+
+
+class ClockContention(RuntimeError):
+    """The clock kept changing under this writer; the delivery is retried later."""
+
+
+def handler_for(runtime: Runtime) -> Handler:
+    async def handle(event: Event) -> None:
+        await handle_event(runtime, event)
+
+    return handle
+
+
+async def handle_event(runtime: Runtime, event: Event) -> None:
+    if not isinstance(event, CaseAssigned | CaseUpdated):
+        log.info("event_ignored")
+        return
+    clock = await apply_event(runtime, event)
+    await escalate.ensure_escalations(runtime, clock)
+
+
+async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> dict[str, Any]:
+    """Merge the event into its case's clock and return the clock as stored."""
+    db, sla = runtime.db, runtime.settings.sla
+    for _ in range(MAX_ATTEMPTS):
+        current = await store.load_clock(db, event.case_id)
+        new = clocks.merge(current, event, sla, runtime.clock())
+        if new is None:
+            assert current is not None
+            log.info("clock_event_repeated", case_id=event.case_id)
+            return current
+        if current is None:
+            if await store.insert_clock(db, new):
+                log.info("clock_created", case_id=event.case_id, assigned=new["assigned"])
+                return new
+            continue
+        stored = await store.replace_clock(db, new, current["version"])
+        if stored is not None:
+            log.info("clock_updated", case_id=event.case_id, status=stored.get("status"))
+            return stored
+    raise ClockContention(event.case_id)

@@ -1,0 +1,185 @@
+"""The SLA policy: what a case's clock says, what is overdue, and what escalates at once.
+
+Pure rules with explicit inputs (design section 8). A clock is never updated in place: it is folded
+again from the assignment and every update applied so far, sorted by when they happened. That makes
+the result independent of the order in which events arrive, and an older update can never override a
+newer state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.settings import SlaTable
+
+ACK_OVERDUE = "ack_overdue"
+RESOLUTION_OVERDUE = "resolution_overdue"
+# Reasons the sweeper flags, with the clock field that holds the pending deadline.
+SWEPT_REASONS: dict[str, str] = {ACK_OVERDUE: "ack_pending_due", RESOLUTION_OVERDUE: "resolve_pending_due"}
+# The reasons the router gives for not assigning a committee; each one goes to the NGO at once.
+UNASSIGNED_REASONS = ("unroutable", "conflict_of_interest", "retaliation")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What the router decided when it created the case (contact details are kept elsewhere)."""
+
+    reference: str
+    factory_id: str | None
+    committee_id: str | None
+    unassigned_reason: str | None
+    category: str
+    severity: str
+    ack_due_at: datetime
+    resolve_due_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One update of a case, as kept in the clock's timeline."""
+
+    event_id: str
+    at: datetime
+    occurred_at: datetime
+    action: str
+    actor_role: str
+    status: str
+    committee_id: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    ack_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+
+    def order(self) -> tuple[datetime, datetime, str]:
+        return (self.at, self.occurred_at, self.event_id)
+
+
+@dataclass
+class ClockState:
+    """The state of a case as far as deadlines are concerned."""
+
+    status: str
+    committee_id: str | None
+    category: str
+    severity: str
+    ack_due_at: datetime
+    resolve_due_at: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    disputed_at: datetime | None = None
+    closed_at: datetime | None = None
+    # Every committee recused itself and the router found no other one.
+    recused_out: bool = False
+    reasons: set[str] = field(default_factory=set)
+
+    @property
+    def finished(self) -> bool:
+        return self.resolved_at is not None or self.closed_at is not None
+
+
+def deadlines_for(sla: SlaTable, severity: str, start: datetime) -> tuple[datetime, datetime]:
+    """When a case of this severity, created at ``start``, must be acknowledged and resolved."""
+    deadlines = sla.for_severity(severity)  # type: ignore[arg-type]
+    return start + deadlines.ack, start + deadlines.resolve
+
+
+def fold(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> ClockState:
+    """Replay the updates in the order they happened on top of the assignment."""
+    state = ClockState(
+        status="assigned" if assignment.committee_id else "unassigned",
+        committee_id=assignment.committee_id,
+        category=assignment.category,
+        severity=assignment.severity,
+        ack_due_at=assignment.ack_due_at,
+        resolve_due_at=assignment.resolve_due_at,
+    )
+    for entry in sorted(entries, key=Entry.order):
+        _apply(state, entry, assignment, sla)
+    return state
+
+
+def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTable) -> None:
+    state.status = entry.status or state.status
+    action = entry.action
+    # A committee that replies or resolves has seen the case, whether or not it pressed "acknowledge".
+    if action in ("acknowledged", "replied", "resolved") and state.acknowledged_at is None:
+        state.acknowledged_at = entry.at
+    if action == "resolved":
+        state.resolved_at = entry.at
+    elif action == "confirmed":
+        state.confirmed_at = entry.at
+    elif action == "disputed":
+        state.disputed_at = entry.at
+        state.resolved_at = state.confirmed_at = None
+    elif action == "reopened":
+        state.resolved_at = state.confirmed_at = state.closed_at = None
+    elif action == "closed":
+        state.closed_at = entry.at
+    elif action == "recategorised":
+        state.category = entry.category or state.category
+        state.severity = entry.severity or state.severity
+        if entry.ack_due_at and entry.resolve_due_at:
+            state.ack_due_at, state.resolve_due_at = entry.ack_due_at, entry.resolve_due_at
+        else:
+            state.ack_due_at, state.resolve_due_at = deadlines_for(sla, state.severity, assignment.created_at)
+    elif action == "recused":
+        state.committee_id = entry.committee_id
+        state.recused_out = entry.committee_id is None
+
+
+def immediate_reasons(assignment: Assignment, state: ClockState) -> set[str]:
+    """The escalations a case calls for the moment it is in this state, without any deadline."""
+    reasons: set[str] = set()
+    if assignment.unassigned_reason in UNASSIGNED_REASONS:
+        reasons.add(assignment.unassigned_reason)
+    # Retaliation bypasses the factory whatever the router did with it.
+    if state.category == "retaliation" or assignment.category == "retaliation":
+        reasons.add("retaliation")
+    if state.severity == "critical" and not state.finished:
+        reasons.add("critical")
+    if state.disputed_at is not None:
+        reasons.add("disputed")
+    if state.recused_out:
+        reasons.add("conflict_of_interest")
+    return reasons
+
+
+def pending_due(state: ClockState, escalated: Iterable[str]) -> dict[str, datetime | None]:
+    """The deadlines the sweeper still watches (``None``: nothing to watch for that reason).
+
+    Only a case a committee holds has committee deadlines; a case the NGO already holds because no
+    committee may handle it has none. A reason escalated once is never watched again.
+    """
+    done = set(escalated)
+    held = state.committee_id is not None and state.closed_at is None
+    ack = state.ack_due_at if held and state.acknowledged_at is None and ACK_OVERDUE not in done else None
+    resolve = (
+        state.resolve_due_at
+        if held and state.resolved_at is None and RESOLUTION_OVERDUE not in done
+        else None
+    )
+    return {"ack_pending_due": ack, "resolve_pending_due": resolve}
+
+
+def overdue_reasons(state: ClockState, escalated: Iterable[str], now: datetime) -> set[str]:
+    """The deadline escalations due at ``now`` (the sweeper checks its index hits against this)."""
+    pending = pending_due(state, escalated)
+    return {reason for reason, name in SWEPT_REASONS.items() if (due := pending[name]) and due <= now}
+
+
+def missed_deadlines(state: ClockState, now: datetime) -> list[dict[str, object]]:
+    """Which deadlines had passed unmet at ``now``, for the NGO's snapshot."""
+    missed: list[dict[str, object]] = []
+    if state.acknowledged_at is None and state.ack_due_at <= now:
+        missed.append({"deadline": "acknowledge", "due_at": state.ack_due_at})
+    elif state.acknowledged_at is not None and state.acknowledged_at > state.ack_due_at:
+        missed.append(
+            {"deadline": "acknowledge", "due_at": state.ack_due_at, "met_at": state.acknowledged_at}
+        )
+    if state.resolved_at is None and state.resolve_due_at <= now:
+        missed.append({"deadline": "resolve", "due_at": state.resolve_due_at})
+    return missed

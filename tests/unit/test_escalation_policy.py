@@ -1,0 +1,191 @@
+"""The SLA policy and the clock fold: deadlines, immediate reasons, overdue, order independence."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.escalation import clocks, policy
+from services.escalation.texts import escalation_notice
+from shared.settings import Deadlines, SlaTable
+from tests.service.test_escalation_support import assigned, updated
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+SLA = SlaTable()
+
+
+def fold(*events):
+    doc = None
+    for event in events:
+        doc = clocks.merge(doc, event, SLA, T0) or doc
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("severity", "ack", "resolve"),
+    [
+        ("critical", timedelta(hours=2), timedelta(days=3)),
+        ("high", timedelta(hours=24), timedelta(days=7)),
+        ("normal", timedelta(hours=48), timedelta(days=15)),
+    ],
+)
+def test_default_deadlines_follow_the_design_table(severity, ack, resolve):
+    assert policy.deadlines_for(SLA, severity, T0) == (T0 + ack, T0 + resolve)
+
+
+def test_deadlines_come_from_the_sla_settings():
+    sla = SlaTable(normal=Deadlines(ack=timedelta(seconds=3), resolve=timedelta(seconds=9)))
+    assert policy.deadlines_for(sla, "normal", T0) == (T0 + timedelta(seconds=3), T0 + timedelta(seconds=9))
+    assert policy.deadlines_for(sla, "critical", T0)[0] == T0 + timedelta(hours=2)
+
+
+def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
+    case = assigned(T0)
+    doc = fold(case)
+    assert doc["escalated"] == []
+    assert doc["ack_pending_due"] == case.ack_due_at
+    assert doc["resolve_pending_due"] == case.resolve_due_at
+    state = clocks.state_of(doc, SLA)
+    assert policy.overdue_reasons(state, [], case.ack_due_at - timedelta(seconds=1)) == set()
+    assert policy.overdue_reasons(state, [], case.ack_due_at) == {"ack_overdue"}
+    assert policy.overdue_reasons(state, [], case.resolve_due_at) == {"ack_overdue", "resolution_overdue"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"severity": "critical", "category": "health_safety"}, "critical"),
+        (
+            {"category": "retaliation", "committee_id": None, "unassigned_reason": "retaliation"},
+            "retaliation",
+        ),
+        ({"committee_id": None, "unassigned_reason": "conflict_of_interest"}, "conflict_of_interest"),
+        ({"factory_id": None, "committee_id": None, "unassigned_reason": "unroutable"}, "unroutable"),
+    ],
+)
+def test_immediate_reasons_at_assignment(kwargs, reason):
+    doc = fold(assigned(T0, **kwargs))
+    assert doc["escalated"] == [reason]
+
+
+def test_a_case_the_ngo_holds_has_no_committee_deadlines():
+    doc = fold(assigned(T0, committee_id=None, unassigned_reason="unroutable", factory_id=None))
+    assert "ack_pending_due" not in doc and "resolve_pending_due" not in doc
+
+
+def test_a_dispute_escalates():
+    case = assigned(T0)
+    doc = fold(
+        case,
+        updated(case, "resolved", T0 + timedelta(hours=1)),
+        updated(case, "disputed", T0 + timedelta(hours=2)),
+    )
+    assert doc["escalated"] == ["disputed"]
+    # Disputed means not resolved any more: the resolution deadline is watched again.
+    assert doc["resolve_pending_due"] == case.resolve_due_at
+
+
+def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
+    case = assigned(T0)
+    doc = fold(
+        case, updated(case, "recused", T0 + timedelta(hours=1), committee_id=None, status="unassigned")
+    )
+    assert doc["escalated"] == ["conflict_of_interest"]
+
+
+def test_a_resolved_critical_case_that_arrives_late_does_not_escalate_as_critical():
+    case = assigned(T0, severity="critical", category="health_safety")
+    doc = fold(updated(case, "resolved", T0 + timedelta(minutes=30)), case)
+    assert "critical" not in doc["escalated"]
+
+
+def test_acknowledgement_and_resolution_stop_the_watch():
+    case = assigned(T0)
+    doc = fold(case, updated(case, "acknowledged", T0 + timedelta(hours=1)))
+    assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
+    doc = fold(
+        case,
+        updated(case, "acknowledged", T0 + timedelta(hours=1)),
+        updated(case, "resolved", T0 + timedelta(days=1)),
+    )
+    assert "ack_pending_due" not in doc and "resolve_pending_due" not in doc
+    assert doc["resolved_at"] == T0 + timedelta(days=1)
+
+
+def test_recategorisation_moves_the_deadlines_to_the_new_severity():
+    case = assigned(T0, severity="normal")
+    later = T0 + timedelta(hours=1)
+    # Without deadlines in the event, they follow the SLA of the new severity from the case's creation.
+    doc = fold(case, updated(case, "recategorised", later, category="health_safety", severity="high"))
+    assert doc["severity"] == "high"
+    assert doc["ack_pending_due"] == T0 + timedelta(hours=24)
+    assert doc["resolve_pending_due"] == T0 + timedelta(days=7)
+    # Deadlines the router sends win.
+    ack, resolve = T0 + timedelta(hours=3), T0 + timedelta(days=2)
+    doc = fold(
+        case, updated(case, "recategorised", later, severity="high", ack_due_at=ack, resolve_due_at=resolve)
+    )
+    assert (doc["ack_pending_due"], doc["resolve_pending_due"]) == (ack, resolve)
+    # Recategorised to critical while still open: escalated at once.
+    doc = fold(case, updated(case, "recategorised", later, category="health_safety", severity="critical"))
+    assert doc["escalated"] == ["critical"]
+
+
+def test_the_fold_does_not_depend_on_arrival_order():
+    case = assigned(T0)
+    events = [
+        updated(case, "acknowledged", T0 + timedelta(hours=1)),
+        updated(case, "replied", T0 + timedelta(hours=2)),
+        updated(case, "resolved", T0 + timedelta(days=1)),
+        updated(case, "disputed", T0 + timedelta(days=2)),
+        updated(case, "reopened", T0 + timedelta(days=2, hours=1)),
+    ]
+    results = set()
+    for order in itertools.permutations([case, *events]):
+        doc = fold(*order)
+        results.add(
+            (
+                doc["status"],
+                doc["acknowledged_at"],
+                doc["resolved_at"],
+                tuple(doc["escalated"]),
+                doc.get("ack_pending_due"),
+                doc.get("resolve_pending_due"),
+            )
+        )
+    assert results == {("reopened", T0 + timedelta(hours=1), None, ("disputed",), None, case.resolve_due_at)}
+
+
+def test_an_older_update_never_overrides_a_newer_state():
+    case = assigned(T0)
+    resolved = updated(case, "resolved", T0 + timedelta(days=1))
+    acked = updated(case, "acknowledged", T0 + timedelta(hours=1))
+    doc = fold(case, resolved, acked)
+    assert doc["status"] == "resolved" and doc["acknowledged_at"] == T0 + timedelta(hours=1)
+
+
+def test_the_same_event_twice_changes_nothing():
+    case = assigned(T0)
+    ack = updated(case, "acknowledged", T0 + timedelta(hours=1))
+    doc = fold(case, ack)
+    assert clocks.merge(doc, ack, SLA, T0) is None
+    assert clocks.merge(doc, case, SLA, T0) is None
+
+
+def test_missed_deadlines_for_the_snapshot():
+    case = assigned(T0)
+    state = clocks.state_of(fold(case), SLA)
+    missed = policy.missed_deadlines(state, case.resolve_due_at)
+    assert [m["deadline"] for m in missed] == ["acknowledge", "resolve"]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_notice_names_the_reference_and_the_monitor(language):
+    text = escalation_notice(language, "ABCDE-FGHJK", "ack_overdue")
+    assert "ABCDE-FGHJK" in text
+    if language == "zh":
+        assert "独立监督机构" in text
+    else:
+        assert text.startswith("An independent monitor now follows your case ABCDE-FGHJK.")
