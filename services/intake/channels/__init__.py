@@ -1,0 +1,1 @@
+"""Channel adapters: how each SMS or chat provider signs, formats and delivers messages."""

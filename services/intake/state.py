@@ -1,0 +1,38 @@
+"""What intake's handlers share, built once per application from its runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from services.intake.publishing import Publisher
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Intake:
+    runtime: Runtime
+    publisher: Publisher
+    # Settings read once instead of per request: the public URL Twilio signs, and its token.
+    settings: Settings
+    public_base_url: str
+    twilio_token: str | None
+    status_base_url: str
+
+    @classmethod
+    def build(cls, settings: Settings, runtime: Runtime) -> Intake:
+        """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime."""
+        token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
+        return cls(
+            runtime=runtime,
+            settings=settings,
+            publisher=Publisher(runtime, settings.amqp_publish_timeout),
+            public_base_url=settings.public_base_url.rstrip("/"),
+            twilio_token=token or None,
+            status_base_url=settings.public_status_url.rstrip("/"),
+        )
+
+
+INTAKE = web.AppKey("intake", Intake)

@@ -1,0 +1,106 @@
+"""``POST /webhooks/twilio/sms``: a verified SMS becomes a ``grievance.received`` event.
+
+Order matters: the signature is checked before any field is looked at, so an unsigned caller learns
+nothing but 403. A resent webhook (same ``MessageSid``) maps to the same grievance id and reference;
+it is published once per process and deduplicated by the router beyond that. The TwiML answer goes
+out only after the broker confirmed the event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from aiohttp import web
+from multidict import MultiDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.intake.channels.twilio import SETTINGS_HEADER, SIGNATURE_HEADER, is_valid, twiml_message
+from services.intake.contacts import sender_of
+from services.intake.state import INTAKE
+from services.intake.texts import acknowledgement, detect_language
+from shared.contracts import GrievanceReceived
+from shared.ids import grievance_id_for, reference_for
+from shared.privacy import normalise_e164, reporter_key, seal
+from shared.web import Problem, read_form, validate
+
+log = structlog.get_logger(__name__)
+
+SMS_MAX_CHARS = 1600
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class TwilioSms(BaseModel):
+    """The fields of Twilio's incoming-message webhook that intake uses (others are ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    message_sid: str = Field(alias="MessageSid", pattern=r"^(SM|MM)[0-9a-fA-F]{32}$")
+    account_sid: str = Field(default="", alias="AccountSid", pattern=r"^(AC[0-9a-fA-F]{32})?$")
+    sender: Address = Field(alias="From")
+    recipient: Address = Field(alias="To")
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SMS_MAX_CHARS)] = (
+        Field(alias="Body")
+    )
+
+
+_FIELDS = ("MessageSid", "AccountSid", "From", "To", "Body")
+
+
+def _fields(form: MultiDict[str]) -> dict[str, str]:
+    """The used fields, each at most once: a repeated one is ambiguous, so it is refused."""
+    picked: dict[str, str] = {}
+    for name in _FIELDS:
+        values = form.getall(name, [])
+        if len(values) > 1:
+            raise Problem(
+                422,
+                "Unprocessable Content",
+                "invalid fields",
+                errors=[{"field": name, "message": "repeated"}],
+            )
+        if values:
+            picked[name] = values[0]
+    return picked
+
+
+async def twilio_sms(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    token = intake.twilio_token
+    if token is None:
+        raise Problem(503, "Service Unavailable", "Twilio webhooks are not configured on this server")
+    form = await read_form(request)
+    url = intake.public_base_url + request.raw_path
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not is_valid(token, url, form.items(), signature, request.headers.get(SETTINGS_HEADER)):
+        log.warning("twilio_signature_rejected", signed=signature is not None)
+        raise Problem(403, "Forbidden", "the request signature does not verify")
+    sms = validate(TwilioSms, _fields(form))
+    grievance_id = grievance_id_for("twilio", sms.account_sid, sms.message_sid)
+    reference = reference_for(grievance_id)
+    language = detect_language(sms.body)
+
+    def build() -> GrievanceReceived:
+        runtime, region = intake.runtime, intake.settings.default_region
+        sender = sender_of(sms.sender, region)
+        return GrievanceReceived(
+            correlation_id=grievance_id,
+            grievance_id=grievance_id,
+            reference=reference,
+            channel="sms",
+            provider="twilio",
+            provider_message_id=sms.message_sid,
+            received_at=runtime.clock(),
+            text=sms.body,
+            language=language,
+            factory_hint=normalise_e164(sms.recipient, region) or sms.recipient,
+            gateway_number=sms.recipient,
+            reporter_key=reporter_key(runtime.keys, sender.identity),
+            sealed_contact=seal(runtime.keys, sender.address),
+            anonymous=True,
+        )
+
+    reference = await intake.publisher.publish(grievance_id, build)
+    return web.Response(
+        text=twiml_message(acknowledgement(reference, language)), content_type="text/xml", charset="utf-8"
+    )

@@ -1,0 +1,123 @@
+"""Helpers for intake's service, fuzz and broker tests: Twilio-signed requests and a failing bus.
+
+Requests are signed with Twilio's own ``RequestValidator``, never with the code under test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp.test_utils import TestClient, TestServer
+from multidict import MultiDict
+from twilio.request_validator import RequestValidator
+
+from services.intake.app import create_app
+from shared.contracts import Event
+from shared.messaging import Handler, PublishError
+from shared.runtime import Runtime
+from shared.settings import Settings
+from tests.fakes import WORKER_PHONE
+
+TWILIO_TOKEN = "test-twilio-auth-token-0123456789"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+# The URL Twilio calls (behind a proxy): deliberately not the test server's own address.
+PUBLIC_BASE_URL = "https://intake.example.org"
+SMS_PATH = "/webhooks/twilio/sms"
+GATEWAY = "+8610690000001"
+
+Pairs = Sequence[tuple[str, str]]
+
+
+def intake_settings(settings_factory: Any, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"twilio_auth_token": TWILIO_TOKEN, "public_base_url": PUBLIC_BASE_URL}
+    values.update(overrides)
+    settings: Settings = settings_factory(**values)
+    return settings
+
+
+def message_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+def sms_form(
+    body: str, *, sid: str | None = None, sender: str = WORKER_PHONE, to: str = GATEWAY
+) -> list[tuple[str, str]]:
+    """The fields Twilio posts for an incoming SMS (a representative subset)."""
+    sid = sid or message_sid()
+    return [
+        ("ToCountry", "CN"),
+        ("SmsMessageSid", sid),
+        ("NumMedia", "0"),
+        ("MessageSid", sid),
+        ("AccountSid", ACCOUNT_SID),
+        ("From", sender),
+        ("To", to),
+        ("Body", body),
+        ("NumSegments", "1"),
+        ("ApiVersion", "2010-04-01"),
+    ]
+
+
+def signature(
+    pairs: Pairs,
+    path: str = SMS_PATH,
+    *,
+    token: str = TWILIO_TOKEN,
+    base: str = PUBLIC_BASE_URL,
+    algorithm: str | None = None,
+) -> str:
+    return RequestValidator(token).compute_signature(base + path, MultiDict(pairs), algorithm=algorithm)
+
+
+async def post_sms(
+    client: TestClient,
+    pairs: Pairs,
+    path: str = SMS_PATH,
+    *,
+    headers: dict[str, str] | None = None,
+    **sign: Any,
+) -> Any:
+    all_headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature(pairs, path, **sign),
+    }
+    all_headers.update(headers or {})
+    return await client.post(path, data=urlencode(list(pairs)).encode(), headers=all_headers)
+
+
+@asynccontextmanager
+async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+        yield client
+
+
+class FailingBus:
+    """A bus whose publishes fail until told otherwise (the broker is down, then comes back)."""
+
+    def __init__(self, error: PublishError | None = None) -> None:
+        self.error: PublishError | None = error or PublishError("not connected to the broker")
+        self.published: list[Event] = []
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def is_ready(self) -> bool:
+        return self.error is None
+
+    async def publish(self, event: Event) -> None:
+        if self.error is not None:
+            raise self.error
+        self.published.append(event)
+
+    async def consume(self, queue: str, handler: Handler) -> None: ...
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[Any]:
+        return []
+
+    async def replay(self, queue: str, limit: int | None = None) -> int:
+        return 0
