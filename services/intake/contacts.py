@@ -9,6 +9,7 @@ the bare number. Anything that is not a phone number (a WeChat-style id) is seal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shared.privacy import normalise_e164
 
@@ -19,6 +20,15 @@ class Sender:
 
     address: str
     identity: str
+
+
+@lru_cache(maxsize=256)
+def gateway_number(raw: str, default_region: str) -> str | None:
+    """:func:`normalise_e164` for our own gateway numbers: few, repeated, and slow to parse.
+
+    Workers' numbers are deliberately not cached, so the process keeps no list of recent senders.
+    """
+    return normalise_e164(raw, default_region)
 
 
 def sender_of(raw: str, default_region: str) -> Sender:

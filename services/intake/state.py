@@ -28,7 +28,7 @@ class Intake:
         return cls(
             runtime=runtime,
             settings=settings,
-            publisher=Publisher(runtime, settings.amqp_publish_timeout),
+            publisher=Publisher(runtime),
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),

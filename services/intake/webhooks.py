@@ -16,12 +16,12 @@ from multidict import MultiDict
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.channels.twilio import SETTINGS_HEADER, SIGNATURE_HEADER, is_valid, twiml_message
-from services.intake.contacts import sender_of
+from services.intake.contacts import gateway_number, sender_of
 from services.intake.state import INTAKE
 from services.intake.texts import acknowledgement, detect_language
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
-from shared.privacy import normalise_e164, reporter_key, seal
+from shared.privacy import reporter_key, seal
 from shared.web import Problem, read_form, validate
 
 log = structlog.get_logger(__name__)
@@ -93,7 +93,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
             received_at=runtime.clock(),
             text=sms.body,
             language=language,
-            factory_hint=normalise_e164(sms.recipient, region) or sms.recipient,
+            factory_hint=gateway_number(sms.recipient, region) or sms.recipient,
             gateway_number=sms.recipient,
             reporter_key=reporter_key(runtime.keys, sender.identity),
             sealed_contact=seal(runtime.keys, sender.address),
