@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.intake.delivery_reports import twilio_status
+from services.intake.outbound import install_outbound
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
@@ -23,11 +25,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
         yield
 
     app.cleanup_ctx.append(intake_state)
+    install_outbound(app, settings)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
+    app.router.add_post("/webhooks/twilio/status", twilio_status)
     app.router.add_post("/api/v1/grievances", submit_grievance)
 
     async def bus_ready() -> bool:
         return app[RUNTIME].bus.is_ready()
 
-    add_health_routes(app, [("bus", bus_ready)])
+    async def store_ready() -> bool:
+        return await app[RUNTIME].db_ready()
+
+    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
     return app

@@ -47,10 +47,10 @@ class TwilioSms(BaseModel):
 _FIELDS = ("MessageSid", "AccountSid", "From", "To", "Body")
 
 
-def _fields(form: MultiDict[str]) -> dict[str, str]:
+def single_fields(form: MultiDict[str], names: tuple[str, ...] = _FIELDS) -> dict[str, str]:
     """The used fields, each at most once: a repeated one is ambiguous, so it is refused."""
     picked: dict[str, str] = {}
-    for name in _FIELDS:
+    for name in names:
         values = form.getall(name, [])
         if len(values) > 1:
             raise Problem(
@@ -64,7 +64,8 @@ def _fields(form: MultiDict[str]) -> dict[str, str]:
     return picked
 
 
-async def twilio_sms(request: web.Request) -> web.Response:
+async def verified_twilio_form(request: web.Request) -> MultiDict[str]:
+    """The form of a request Twilio signed: 503 when unconfigured, 4xx for bad bodies, 403 if unsigned."""
     intake = request.app[INTAKE]
     token = intake.twilio_token
     if token is None:
@@ -73,9 +74,15 @@ async def twilio_sms(request: web.Request) -> web.Response:
     url = intake.public_base_url + request.raw_path
     signature = request.headers.get(SIGNATURE_HEADER)
     if not is_valid(token, url, form.items(), signature, request.headers.get(SETTINGS_HEADER)):
-        log.warning("twilio_signature_rejected", signed=signature is not None)
+        log.warning("twilio_signature_rejected", signed=signature is not None, path=request.path)
         raise Problem(403, "Forbidden", "the request signature does not verify")
-    sms = validate(TwilioSms, _fields(form))
+    return form
+
+
+async def twilio_sms(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    form = await verified_twilio_form(request)
+    sms = validate(TwilioSms, single_fields(form))
     grievance_id = grievance_id_for("twilio", sms.account_sid, sms.message_sid)
     reference = reference_for(grievance_id)
     language = detect_language(sms.body)

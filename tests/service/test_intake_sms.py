@@ -258,4 +258,4 @@ async def test_health_routes_report_the_bus(settings_factory, settings, db, keys
         assert (await client.get("/healthz")).status == 200
         response = await client.get("/readyz")
         assert response.status == 503
-        assert (await response.json())["checks"] == {"bus": False}
+        assert (await response.json())["checks"] == {"bus": False, "store": True}

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
@@ -23,6 +24,7 @@ from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
 
 TWILIO_TOKEN = "test-twilio-auth-token-0123456789"
+OUTBOUND_ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 # The URL Twilio calls (behind a proxy): deliberately not the test server's own address.
 PUBLIC_BASE_URL = "https://intake.example.org"
@@ -121,3 +123,47 @@ class FailingBus:
 
     async def replay(self, queue: str, limit: int | None = None) -> int:
         return 0
+
+
+class FakeTwilio:
+    """A local server that speaks Twilio's Messages API and records every request it gets.
+
+    ``script`` holds the answers to give, in order, as (status, json body, headers); when it runs
+    out, every request gets 201 with a fresh message SID.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
+        self.app = web.Application()
+        self.app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._messages)
+        self.server = TestServer(self.app)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.requests.append(
+            {
+                "account": request.match_info["sid"],
+                "authorization": request.headers.get("Authorization", ""),
+                "form": {k: str(v) for k, v in form.items()},
+            }
+        )
+        if self.script:
+            status, body, headers = self.script.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        sid = "SM" + uuid.uuid4().hex
+        return web.json_response({"sid": sid, "status": "queued", "to": form.get("To")}, status=201)
+
+    def error(self, status: int, code: int, headers: dict[str, str] | None = None) -> None:
+        self.script.append((status, {"code": code, "message": "error", "status": status}, headers or {}))
+
+    async def __aenter__(self) -> FakeTwilio:
+        await self.server.start_server()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.server.close()

@@ -1,0 +1,103 @@
+"""Delivering ``message.outbound`` events to workers (queue ``intake.outbound``).
+
+Only here is a contact unsealed. Each event is delivered at most once as far as intake can tell:
+``store.claim`` admits one sender per event, parts already sent are skipped on a retry, and the
+final state is recorded for the committee to see. Transient failures give the claim back and raise,
+so the bus retries with backoff (and finally dead-letters); permanent ones are recorded and acked.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+
+from services.intake import store
+from services.intake.channels.delivery import OutboundChannel, PermanentDeliveryError
+from services.intake.segments import split_message
+from shared.contracts import Event, MessageOutbound
+from shared.messaging import Rejected
+from shared.privacy import UnsealError, unseal
+from shared.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+LEASE = timedelta(minutes=2)
+QUEUE = "intake.outbound"
+
+
+class ClaimBusy(RuntimeError):
+    """Another delivery of the same event holds the claim; retry later (after its lease at worst)."""
+
+
+class Sender:
+    def __init__(self, runtime: Runtime, channel: OutboundChannel, default_from: str | None) -> None:
+        self._runtime = runtime
+        self._channel = channel
+        self._default_from = default_from
+
+    @property
+    def channel(self) -> OutboundChannel:
+        return self._channel
+
+    async def handle(self, event: Event) -> None:
+        if not isinstance(event, MessageOutbound):
+            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+        db, clock = self._runtime.db, self._runtime.clock
+        event_id = str(event.id)
+        if event.sealed_contact is None or event.channel not in ("sms", "web"):
+            reason = "no_contact" if event.sealed_contact is None else "unsupported_channel"
+            await store.undeliverable(db, event, reason, clock())
+            log.info("outbound_undeliverable", reason=reason, purpose=event.purpose)
+            return
+        claim = await store.claim(db, event, clock(), LEASE)
+        if claim.outcome == "done":
+            log.info("outbound_duplicate_skipped")
+            return
+        if claim.outcome == "busy":
+            raise ClaimBusy("another delivery of this event is in progress")
+        try:
+            contact = unseal(self._runtime.keys, event.sealed_contact)
+        except UnsealError:
+            await store.finish(
+                db, event_id, "failed", clock(), error="unseal_failed", provider=self._channel.name
+            )
+            log.warning("outbound_failed", error="unseal_failed")
+            return
+        sender = self._sender_for(contact, event.gateway_number)
+        if sender is None:
+            await store.finish(
+                db, event_id, "failed", clock(), error="no_sender_number", provider=self._channel.name
+            )
+            log.warning("outbound_failed", error="no_sender_number")
+            return
+        parts = split_message(event.text)
+        try:
+            for index, body in enumerate(parts):
+                if str(index) in claim.sent_parts:
+                    continue
+                sid = await self._channel.send(
+                    contact, sender, body, event=event, part=index + 1, parts=len(parts)
+                )
+                await store.record_part(db, event_id, index, sid, clock())
+        except PermanentDeliveryError as exc:
+            await store.finish(
+                db, event_id, "failed", clock(), error_code=exc.code, provider=self._channel.name
+            )
+            log.warning("outbound_failed", error_code=exc.code, purpose=event.purpose)
+            return
+        except Exception as exc:
+            await store.release(db, event_id, clock(), exc.__class__.__name__)
+            raise
+        await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=self._channel.name)
+        log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=self._channel.name)
+
+    def _sender_for(self, contact: str, gateway_number: str | None) -> str | None:
+        """Reply from the number the worker wrote to; a channel prefix (``whatsapp:``) must match."""
+        sender = gateway_number or self._default_from
+        if sender is None:
+            return None
+        prefix, separator, _ = contact.partition(":")
+        if separator and not sender.startswith(prefix + ":"):
+            return f"{prefix}:{sender}"
+        return sender

@@ -1,0 +1,207 @@
+"""Intake's own MongoDB collections; the only module of intake that touches the driver.
+
+``outbound_messages`` makes delivery exactly-once per ``message.outbound`` event as far as intake can:
+a unique index on ``event_id`` and a small state machine changed only by conditional updates.
+
+    claimed --(every part sent)--> sent
+    claimed --(permanent error)--> failed
+    claimed --(transient error)--> released --(next delivery)--> claimed
+    (no contact / unsupported channel) --> undeliverable
+
+A claim older than the lease may be taken over (its holder died). Parts already sent are recorded one
+by one, so a retry after a partial failure sends only the rest. The only duplicate left is a crash
+between the provider accepting a part and this record: at-least-once, never silently lost.
+
+The router joins delivery state by ``case_id``/``event_id``: ``status`` is intake's send state,
+``delivery_status`` the provider's latest report (``queued``, ``sent``, ``delivered``,
+``undelivered``, ``failed``), ``provider_sids`` the provider's message ids.
+
+``dev_outbox`` holds what the development channel "sent": texts without any phone number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from shared.contracts import MessageOutbound
+from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
+
+OUTBOUND = "outbound_messages"
+DEV_OUTBOX = "dev_outbox"
+INDEXES = {
+    OUTBOUND: [
+        IndexModel([("event_id", ASCENDING)], unique=True),
+        IndexModel([("provider_sids", ASCENDING)]),
+        IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    DEV_OUTBOX: [
+        IndexModel([("event_id", ASCENDING), ("part", ASCENDING)], unique=True),
+        IndexModel([("created_at", DESCENDING)]),
+    ],
+}
+# Provider delivery reports arrive out of order; a later stage never gives way to an earlier one.
+_STAGES = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "receiving": 3, "received": 3}
+_FINAL = {"delivered", "undelivered", "failed", "read", "canceled"}
+
+Outcome = Literal["claimed", "done", "busy"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: Outcome
+    sent_parts: dict[str, str]
+
+
+def _identity(event: MessageOutbound, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": str(event.id),
+        "case_id": event.case_id,
+        "reference": event.reference,
+        "correlation_id": str(event.correlation_id),
+        "channel": event.channel,
+        "purpose": event.purpose,
+        "language": event.language,
+        "created_at": now,
+    }
+
+
+async def claim(db: Database, event: MessageOutbound, now: datetime, lease: timedelta) -> Claim:
+    """Take the right to send this event: a fresh claim, a released one, or an expired one."""
+    try:
+        await db[OUTBOUND].insert_one(
+            {
+                **_identity(event, now),
+                "status": "claimed",
+                "claimed_at": now,
+                "updated_at": now,
+                "attempts": 1,
+            }
+        )
+        return Claim("claimed", {})
+    except DuplicateKeyError:
+        pass
+    event_id = str(event.id)
+    for expected in ({"status": "released"}, {"status": "claimed", "claimed_at": {"$lt": now - lease}}):
+        taken = await db[OUTBOUND].find_one_and_update(
+            {"event_id": event_id, **expected},
+            {"$set": {"status": "claimed", "claimed_at": now, "updated_at": now}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if taken is not None:
+            return Claim("claimed", dict(taken.get("sent_parts") or {}))
+    current = await db[OUTBOUND].find_one({"event_id": event_id}, {"status": 1})
+    return Claim("busy" if current and current["status"] == "claimed" else "done", {})
+
+
+async def record_part(db: Database, event_id: str, part: int, provider_sid: str, now: datetime) -> None:
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "claimed"},
+        {
+            "$set": {f"sent_parts.{part}": provider_sid, "updated_at": now},
+            "$addToSet": {"provider_sids": provider_sid},
+        },
+    )
+
+
+async def finish(
+    db: Database, event_id: str, status: Literal["sent", "failed"], now: datetime, **details: Any
+) -> None:
+    """Leave the claimed state for good (``details``: parts, provider, error_code, error)."""
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "claimed"},
+        {"$set": {"status": status, "updated_at": now, "finished_at": now, **details}},
+    )
+
+
+async def release(db: Database, event_id: str, now: datetime, error: str) -> None:
+    """Give a claim back after a transient failure, so the redelivery can take it at once."""
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "claimed"},
+        {"$set": {"status": "released", "updated_at": now, "last_error": error}},
+    )
+
+
+async def undeliverable(db: Database, event: MessageOutbound, reason: str, now: datetime) -> None:
+    """Record an event no channel can deliver (no contact, unsupported channel); idempotent."""
+    await db[OUTBOUND].update_one(
+        {"event_id": str(event.id)},
+        {
+            "$setOnInsert": {
+                **_identity(event, now),
+                "status": "undeliverable",
+                "reason": reason,
+                "updated_at": now,
+            }
+        },
+        upsert=True,
+    )
+
+
+async def record_delivery(
+    db: Database, provider_sid: str, delivery_status: str, error_code: str | None, now: datetime
+) -> bool:
+    """Apply a provider's delivery report to the message that holds ``provider_sid``.
+
+    Returns False for a sid we never sent (nothing to record). Reports that arrive after a later
+    stage was already recorded change nothing.
+    """
+    current = await db[OUTBOUND].find_one({"provider_sids": provider_sid}, {"event_id": 1, "delivery": 1})
+    if current is None:
+        return False
+    previous = (current.get("delivery") or {}).get(provider_sid)
+    if previous is not None and not _advances(previous, delivery_status):
+        return True
+    update: dict[str, Any] = {
+        f"delivery.{provider_sid}": delivery_status,
+        "delivery_status": delivery_status,
+        "delivery_updated_at": now,
+        "updated_at": now,
+    }
+    if error_code:
+        update["delivery_error_code"] = error_code
+    await db[OUTBOUND].update_one(
+        {"event_id": current["event_id"], f"delivery.{provider_sid}": previous}, {"$set": update}
+    )
+    return True
+
+
+def _advances(previous: str, new: str) -> bool:
+    if previous in _FINAL:
+        return False
+    return new in _FINAL or _STAGES.get(new, 0) > _STAGES.get(previous, 0)
+
+
+async def outbound_for_event(db: Database, event_id: str) -> dict[str, Any] | None:
+    document: dict[str, Any] | None = await db[OUTBOUND].find_one({"event_id": event_id}, {"_id": 0})
+    return document
+
+
+async def record_dev(
+    db: Database, event: MessageOutbound, part: int, parts: int, text: str, now: datetime
+) -> None:
+    """What the development channel would have sent; no phone number is stored."""
+    await db[DEV_OUTBOX].update_one(
+        {"event_id": str(event.id), "part": part},
+        {
+            "$setOnInsert": {
+                "parts": parts,
+                "case_id": event.case_id,
+                "reference": event.reference,
+                "channel": event.channel,
+                "purpose": event.purpose,
+                "language": event.language,
+                "text": text,
+                "created_at": now,
+            }
+        },
+        upsert=True,
+    )
+
+
+async def dev_outbox(db: Database, limit: int = 100, reference: str | None = None) -> list[dict[str, Any]]:
+    """The development channel's messages, newest first (the CLI and ``GET /dev/outbox`` read this)."""
+    query: dict[str, Any] = {} if reference is None else {"reference": reference}
+    cursor = db[DEV_OUTBOX].find(query, {"_id": 0}).sort([("created_at", DESCENDING), ("part", ASCENDING)])
+    return [document async for document in cursor.limit(limit)]

@@ -1,0 +1,138 @@
+"""Twilio delivery reports: verified, stored on the outbound message, out-of-order tolerant."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.intake import store
+from shared.contracts import MessageOutbound
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys, seal
+from shared.runtime import Runtime
+from tests.fakes import WORKER_PHONE
+from tests.service.test_intake_support import (
+    OUTBOUND_ACCOUNT_SID,
+    FakeTwilio,
+    intake_settings,
+    post_sms,
+    serve,
+)
+
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+@pytest.fixture
+async def twilio():
+    async with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(settings_factory, runtime: Runtime, twilio: FakeTwilio):
+    settings = intake_settings(
+        settings_factory, twilio_account_sid=OUTBOUND_ACCOUNT_SID, twilio_api_base=twilio.base_url
+    )
+    async with serve(settings, runtime) as client:
+        yield client
+
+
+async def sent_message(memory_bus: MemoryBus, runtime: Runtime, keys: Keys) -> tuple[MessageOutbound, str]:
+    event = MessageOutbound(
+        correlation_id=uuid.uuid4(),
+        channel="sms",
+        sealed_contact=seal(keys, WORKER_PHONE),
+        text="Your case was acknowledged.",
+        language="en",
+        reference="ABCDE-FGHJK",
+        case_id=str(uuid.uuid4()),
+        purpose="ack",
+        gateway_number="+8610690000001",
+    )
+    await memory_bus.publish(event)
+    await memory_bus.drain()
+    document = await store.outbound_for_event(runtime.db, str(event.id))
+    assert document is not None and document["status"] == "sent"
+    return event, document["provider_sids"][0]
+
+
+def report(sid: str, status: str, **extra: str) -> list[tuple[str, str]]:
+    return [
+        ("AccountSid", OUTBOUND_ACCOUNT_SID),
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("MessageStatus", status),
+        ("SmsStatus", status),
+        ("To", WORKER_PHONE),
+        ("From", "+8610690000001"),
+        ("ApiVersion", "2010-04-01"),
+        *extra.items(),
+    ]
+
+
+async def delivery(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
+    document = await store.outbound_for_event(runtime.db, str(event.id))
+    assert document is not None
+    return document
+
+
+async def test_reports_are_recorded_and_never_go_backwards(
+    client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+):
+    event, sid = await sent_message(memory_bus, runtime, keys)
+    for status in ("sent", "delivered", "sent", "queued"):
+        response = await post_sms(client, report(sid, status), STATUS_PATH)
+        assert response.status == 204
+    document = await delivery(runtime, event)
+    assert document["delivery_status"] == "delivered"
+    assert document["delivery"] == {sid: "delivered"}
+    assert document["status"] == "sent"
+    assert memory_bus.published == [event]  # nothing new is published
+
+
+async def test_failed_delivery_keeps_the_error_code(
+    client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+):
+    event, sid = await sent_message(memory_bus, runtime, keys)
+    response = await post_sms(client, report(sid, "undelivered", ErrorCode="30003"), STATUS_PATH)
+    assert response.status == 204
+    document = await delivery(runtime, event)
+    assert (document["delivery_status"], document["delivery_error_code"]) == ("undelivered", "30003")
+
+
+async def test_unknown_sid_is_acknowledged(client):
+    response = await post_sms(client, report("SM" + "0" * 32, "delivered"), STATUS_PATH)
+    assert response.status == 204
+
+
+async def test_wrong_signature_is_forbidden(client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys):
+    event, sid = await sent_message(memory_bus, runtime, keys)
+    response = await post_sms(client, report(sid, "delivered"), STATUS_PATH, token="not-the-token")
+    assert response.status == 403
+    assert "delivery_status" not in await delivery(runtime, event)
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        report("SM123", "delivered"),
+        report("SM" + "0" * 32, "exploded"),
+        report("SM" + "0" * 32, "delivered", ErrorCode="$gt"),
+        [("MessageStatus", "delivered")],
+    ],
+)
+async def test_invalid_reports_are_422(client, pairs: list[tuple[str, str]]):
+    response = await post_sms(client, pairs, STATUS_PATH)
+    assert response.status == 422
+    assert response.content_type == "application/problem+json"
+
+
+async def test_hostile_bodies_get_4xx(client):
+    response = await client.post(
+        STATUS_PATH, data=b"\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status == 400
+    response = await client.post(STATUS_PATH, data=b"{}", headers={"Content-Type": "application/json"})
+    assert response.status == 415
