@@ -1,0 +1,49 @@
+"""The router's composition root: store indexes, the grievance consumer, the periodic task, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.router import api, store
+from services.router.consumer import QUEUE, GrievanceConsumer
+from services.router.periodic import run_periodic
+from services.router.ratelimit import RateLimiter
+from shared import auth
+from shared.runtime import RUNTIME, Runtime, attach_runtime
+from shared.settings import Settings
+from shared.store import ensure_indexes
+from shared.web import add_health_routes, new_app
+
+PERIODIC = web.AppKey("router_periodic", object)
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+    app = new_app()
+    attach_runtime(app, settings, runtime)
+
+    async def indexes(app: web.Application) -> AsyncIterator[None]:
+        await ensure_indexes(app[RUNTIME].db, {**store.INDEXES, **auth.INDEXES})
+        yield
+
+    async def consumer(app: web.Application) -> AsyncIterator[None]:
+        await app[RUNTIME].bus.consume(QUEUE, GrievanceConsumer(app[RUNTIME]))
+        yield
+
+    async def periodic(app: web.Application) -> AsyncIterator[None]:
+        async with run_periodic(app[RUNTIME]):
+            yield
+
+    app.cleanup_ctx.extend([indexes, consumer, periodic])
+    app[api.STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
+    api.add_routes(app)
+
+    async def bus_ready() -> bool:
+        return await app[RUNTIME].bus_ready()
+
+    async def store_ready() -> bool:
+        return await app[RUNTIME].db_ready()
+
+    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    return app

@@ -1,0 +1,134 @@
+"""Which factory and which committee a grievance goes to: pure rules (design sections 9 and 10).
+
+The factory is found, in this order, from the web form's factory code, the SMS gateway number the
+worker wrote to (the SMS ``To``), a factory code or keyword as the first word of the text (case- and
+width-insensitive), and finally the same reporter's latest case. The committee is one that handles the
+category, is not named in the text (a member's name or alias), and among several has the fewest open
+cases. Retaliation never goes to a factory committee: the factory is the party accused.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from shared.contracts import UnassignedReason
+from shared.privacy import normalise_e164
+
+FactoryVia = Literal["factory_code", "gateway_number", "first_word", "reporter_history"]
+
+
+@dataclass(frozen=True)
+class FactoryInfo:
+    code: str
+    sms_numbers: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommitteeInfo:
+    id: str
+    factory_id: str
+    categories: tuple[str, ...]  # ("all",) or a list of categories
+    names: tuple[str, ...] = ()  # every member's name and aliases
+
+    def handles(self, category: str) -> bool:
+        return "all" in self.categories or category in self.categories
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a grievance says about where it came from."""
+
+    channel: str
+    text: str
+    factory_hint: str | None = None
+    gateway_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    committee_id: str | None
+    unassigned_reason: UnassignedReason | None = None
+    skipped: tuple[str, ...] = field(default=())  # committees passed over for a conflict of interest
+
+
+def fold(value: str) -> str:
+    """NFKC and case folding: "ＧＺ００１", "gz001" and "GZ001" are the same word."""
+    return unicodedata.normalize("NFKC", value).casefold().strip()
+
+
+def starts_with_name(text: str, name: str) -> bool:
+    """True when the folded text opens with the folded name as a word of its own.
+
+    Chinese writers often omit the space ("GZ001工资没发"), so an ASCII name only needs to be
+    followed by something that is not an ASCII letter or digit.
+    """
+    folded, word = fold(text), fold(name)
+    if not word or not folded.startswith(word):
+        return False
+    rest = folded[len(word) :]
+    return not rest or not (rest[0].isascii() and rest[0].isalnum())
+
+
+def candidate_numbers(hints: Hints) -> list[str]:
+    """The E.164 forms of the gateway number and of a hint that looks like a number."""
+    raw = [n for n in (hints.gateway_number, hints.factory_hint) if n and n.strip().lstrip("+").isdigit()]
+    numbers = [normalise_e164(n) for n in raw]
+    return list(dict.fromkeys(n for n in numbers if n))
+
+
+def resolve_factory(
+    hints: Hints, factories: Sequence[FactoryInfo], latest_factory: str | None
+) -> tuple[str | None, FactoryVia | None]:
+    """The factory code and how it was found, or (None, None) when the grievance is unroutable."""
+    by_code = {fold(f.code): f.code for f in factories}
+    if hints.channel == "web" and hints.factory_hint and fold(hints.factory_hint) in by_code:
+        return by_code[fold(hints.factory_hint)], "factory_code"
+    for number in candidate_numbers(hints):
+        for factory in factories:
+            if number in factory.sms_numbers:
+                return factory.code, "gateway_number"
+    for factory in factories:
+        if any(starts_with_name(hints.text, name) for name in (factory.code, *factory.keywords)):
+            return factory.code, "first_word"
+    hint = fold(hints.factory_hint) if hints.factory_hint else ""
+    for factory in factories:
+        if hint and hint in {fold(name) for name in (factory.code, *factory.keywords)}:
+            return factory.code, "first_word"
+    if latest_factory is not None:
+        return latest_factory, "reporter_history"
+    return None, None
+
+
+def named_in(text: str, names: Sequence[str]) -> bool:
+    """True when any of the names (two characters or more) appears in the text."""
+    folded = fold(text)
+    return any(len(fold(name)) >= 2 and fold(name) in folded for name in names)
+
+
+def choose_committee(
+    category: str,
+    text: str,
+    committees: Sequence[CommitteeInfo],
+    open_cases: Mapping[str, int],
+    exclude: Sequence[str] = (),
+) -> Assignment:
+    """The committee for a case of ``category`` in one factory, or why there is none.
+
+    A factory with no committee for the category leaves the case unassigned as ``unroutable``: the
+    registry cannot route it, and the NGO routes it by hand.
+    """
+    if category == "retaliation":
+        return Assignment(None, "retaliation")
+    handling = [c for c in committees if c.handles(category) and c.id not in exclude]
+    if not handling:
+        return Assignment(None, "unroutable")
+    clear = [c for c in handling if not named_in(text, c.names)]
+    skipped = tuple(c.id for c in handling if c not in clear)
+    if not clear:
+        return Assignment(None, "conflict_of_interest", skipped)
+    best = min(clear, key=lambda c: (open_cases.get(c.id, 0), c.id))
+    return Assignment(best.id, None, skipped)

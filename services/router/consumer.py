@@ -1,0 +1,102 @@
+"""The consumer of ``grievance.received`` (queue ``router.grievances``): every grievance becomes a case.
+
+The handler is idempotent and safe to retry after a crash between any two steps: the case is
+inserted once per grievance id (``$setOnInsert``), and the events it causes (``case.assigned`` and the
+worker's acknowledgement) are rebuilt from the stored case with derived ids and published on every
+delivery, so a redelivery republishes exactly the same events and downstream drops the duplicates.
+The message is acknowledged (by returning) only after the case is written and both events are
+confirmed; any infrastructure failure raises and the delivery is retried.
+
+A reference that another grievance already holds (a collision of the ten-character reference, or a
+producer bug) does not lose the grievance: the case gets a reference derived from its own id, keeps
+the one the worker was given as ``original_reference`` (the public status page accepts both), and the
+acknowledgement tells the worker the new one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from services.router import store
+from services.router.assign import Assignment, Hints, choose_committee, resolve_factory
+from services.router.cases import creation_events, event_id, new_case
+from services.router.classify import classify
+from shared.contracts import Event, GrievanceReceived
+from shared.ids import reference_for
+from shared.messaging import Rejected
+from shared.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+QUEUE = "router.grievances"
+REFERENCE_ATTEMPTS = 5
+
+
+class GrievanceConsumer:
+    """Handles one ``GrievanceReceived`` at a time; the bus calls it once per delivery."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def __call__(self, event: Event) -> None:
+        if not isinstance(event, GrievanceReceived):
+            raise Rejected(f"unexpected event type {event.type}")
+        case = await store.case_by_grievance(self.runtime.db, str(event.grievance_id))
+        if case is None:
+            case = await self.open_case(event)
+        await self.publish_creation(case)
+
+    async def publish_creation(self, case: dict[str, Any]) -> None:
+        reach = await self.reaches_worker(case.get("reporter_key"))
+        for outgoing in creation_events(case, reach_worker=reach):
+            await self.runtime.bus.publish(outgoing)
+        log.info("case_events_published", case_id=case["_id"], status=case["status"])
+
+    async def reaches_worker(self, reporter_key: str | None) -> bool:
+        """False when the worker asked for no more messages (overridden once opt-outs exist)."""
+        return True
+
+    async def open_case(self, event: GrievanceReceived) -> dict[str, Any]:
+        db = self.runtime.db
+        hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
+        latest = await store.latest_factory_of(db, event.reporter_key) if event.reporter_key else None
+        factory_id, via = resolve_factory(hints, await store.factories(db), latest)
+        classification = classify(event.text)
+        assignment = Assignment(None, "unroutable")
+        if factory_id is not None:
+            committees = await store.committees_of(db, factory_id)
+            counts = await store.open_case_counts(db, [c.id for c in committees])
+            assignment = choose_committee(classification.category, event.text, committees, counts)
+        deadlines = self.runtime.settings.sla.for_severity(classification.severity)
+        reference = event.reference
+        for attempt in range(REFERENCE_ATTEMPTS):
+            doc = new_case(
+                event,
+                reference=reference,
+                now=self.runtime.clock(),
+                factory_id=factory_id,
+                factory_via=via,
+                assignment=assignment,
+                classification=classification,
+                deadlines=deadlines,
+            )
+            try:
+                case, created = await store.insert_case(db, doc)
+            except store.ReferenceTaken:
+                log.warning("reference_taken", case_id=doc["_id"], attempt=attempt + 1)
+                reference = reference_for(event_id(doc["_id"], "reference", str(attempt + 1)))
+                continue
+            if created:
+                log.info(
+                    "case_created",
+                    case_id=case["_id"],
+                    factory_via=via,
+                    category=classification.category,
+                    severity=classification.severity,
+                    committee_id=case["committee_id"],
+                    unassigned_reason=case["unassigned_reason"],
+                )
+            return case
+        raise Rejected("no free reference for the grievance")

@@ -1,0 +1,88 @@
+"""The router through the real RabbitMQ into the store: case, events on the bound queues, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aio_pika
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.router.app import create_app
+from services.router.registry import load_registry_file
+from shared.auth import issue_token
+from shared.contracts import CaseAssigned, Event, MessageOutbound
+from shared.messaging import EXCHANGE
+from shared.runtime import open_runtime
+from shared.web import AccessLogger
+from tests.conftest import FAST_RETRY
+from tests.fakes import WORKER_PHONE, FakeClock
+from tests.service.test_router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
+
+pytestmark = pytest.mark.broker
+
+
+async def until(predicate) -> None:
+    async with asyncio.timeout(10):
+        while not await predicate():  # noqa: ASYNC110 - polls the store and the broker, no event to wait on
+            await asyncio.sleep(0.05)
+
+
+async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_namespace, keys):
+    async with open_runtime(amqp_settings, clock=FakeClock(), retry=FAST_RETRY, keys=keys) as runtime:
+        await load_registry_file(runtime.db, REGISTRY)
+        received: list[Event] = []
+
+        async def collect(event: Event) -> None:
+            received.append(event)
+
+        for queue in ("escalation.cases", "intake.outbound"):
+            await runtime.bus.consume(queue, collect)
+        app = create_app(amqp_settings, runtime)
+        spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
+        other, _ = await issue_token(runtime.db, "committee", committee_id="dg-002-safety")
+        async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+            event = grievance(keys, "车间安全出口被锁了，还有童工", to=GZ_NUMBER)
+            # a malformed event first: it goes to the dead-letter queue, the good one is still processed
+            connection = await aio_pika.connect(amqp_url)
+            async with connection:
+                channel = await connection.channel()
+                exchange = await channel.get_exchange(amqp_namespace + EXCHANGE)
+                await exchange.publish(
+                    aio_pika.Message(
+                        b'{"type":"grievance.received","grievance_id":"nope"}',
+                        type="grievance.received",
+                        message_id=str(uuid.uuid4()),
+                    ),
+                    routing_key="grievance.received.v1",
+                )
+            await runtime.bus.publish(event)
+            await runtime.bus.publish(event)  # delivered twice: still one case
+
+            async def both_arrived() -> bool:
+                return (
+                    len([e for e in received if isinstance(e, CaseAssigned)]) >= 2
+                    and len([e for e in received if isinstance(e, MessageOutbound)]) >= 2
+                )
+
+            await until(both_arrived)
+            assert await runtime.db["cases"].count_documents({}) == 1
+            case = await runtime.db["cases"].find_one({})
+            assert case["reference"] == event.reference and case["committee_id"] == "gz-001-spt"
+            assert case["severity"] == "critical"
+            assigned = [e for e in received if isinstance(e, CaseAssigned)]
+            acks = [e for e in received if isinstance(e, MessageOutbound)]
+            assert len({e.id for e in assigned}) == 1 and len({e.id for e in acks}) == 1
+            assert acks[0].purpose == "ack" and event.reference in acks[0].text
+
+            async def dead_lettered() -> bool:
+                return len(await runtime.bus.dead_letters("router.grievances")) == 1
+
+            await until(dead_lettered)
+            url = f"/api/v1/cases/{event.reference}"
+            response = await client.get(url, headers={"Authorization": f"Bearer {spt}"})
+            assert response.status == 200
+            assert_no_contact(await response.json(), WORKER_PHONE)
+            response = await client.get(url, headers={"Authorization": f"Bearer {other}"})
+            assert response.status == 404

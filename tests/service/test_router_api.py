@@ -1,0 +1,255 @@
+"""The committee API and the public status page: scoping, tokens, transitions, outbox, rate limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.router.periodic import tick
+from shared.contracts import CaseUpdated, MessageOutbound
+from shared.ids import reference_for
+from shared.memorybus import MemoryBus
+from shared.privacy import pin_for, pin_hash
+from shared.runtime import RUNTIME, Runtime
+from tests.conftest import FAST_RETRY
+from tests.fakes import WORKER_PHONE
+from tests.service.test_router_support import (
+    DG_NUMBER,
+    GZ_NUMBER,
+    FlakyBus,
+    assert_no_contact,
+    bearer,
+    committee_tokens,
+    grievance,
+    serve,
+)
+
+ENDPOINTS = [
+    ("GET", "/api/v1/cases/{ref}", None),
+    ("POST", "/api/v1/cases/{ref}/acknowledge", None),
+    ("POST", "/api/v1/cases/{ref}/messages", {"text": "我们收到了"}),
+    ("POST", "/api/v1/cases/{ref}/resolve", {"resolution": "已经开锁"}),
+    ("POST", "/api/v1/cases/{ref}/recuse", {"reason": "成员是当事人"}),
+]
+
+
+@pytest.fixture
+async def world(runtime):
+    tokens = await committee_tokens(runtime)
+    async with serve(runtime) as client:
+        event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER)
+        await runtime.bus.publish(event)
+        await runtime.bus.drain()
+        yield client, tokens, event.reference
+
+
+def updates(client, action=None):
+    return [e for e in client.received if isinstance(e, CaseUpdated) and action in (None, e.action)]
+
+
+def texts_out(client, purpose):
+    return [e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == purpose]
+
+
+async def problem(response, status):
+    assert response.status == status
+    assert response.content_type == "application/problem+json"
+    return await response.json(content_type=None)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
+async def test_every_case_endpoint_is_scoped(world, method, path, body):
+    client, tokens, reference = world
+    url = path.format(ref=reference)
+    await problem(await client.request(method, url, json=body), 401)
+    await problem(await client.request(method, url, json=body, headers=bearer("gvt_not-a-token")), 401)
+    for role in ("ngo", "admin"):
+        await problem(await client.request(method, url, json=body, headers=bearer(tokens[role])), 403)
+    for other in ("gz-001-women", "dg-002-wages"):
+        foreign = await problem(
+            await client.request(method, url, json=body, headers=bearer(tokens[other])), 404
+        )
+        unknown = await problem(
+            await client.request(
+                method, path.format(ref="ABCDE-FGHJK"), json=body, headers=bearer(tokens[other])
+            ),
+            404,
+        )
+        assert foreign["detail"] == unknown["detail"]
+    await problem(
+        await client.request(
+            method, path.format(ref="x';--"), json=body, headers=bearer(tokens["gz-001-spt"])
+        ),
+        404,
+    )
+    assert updates(client) == []
+    response = await client.request(method, url, json=body, headers=bearer(tokens["gz-001-spt"]))
+    assert response.status == 200
+    assert_no_contact(await response.json(), WORKER_PHONE)
+
+
+async def test_list_is_scoped_paginated_and_filtered(world, runtime):
+    client, tokens, reference = world
+    for text in ("工资没发", "加班太多", "食堂太差"):
+        await runtime.bus.publish(grievance(runtime.keys, text, to=GZ_NUMBER))
+    await runtime.bus.drain()
+    await problem(await client.get("/api/v1/cases"), 401)
+    await problem(await client.get("/api/v1/cases", headers=bearer(tokens["ngo"])), 403)
+    spt = bearer(tokens["gz-001-spt"])
+    first = await (await client.get("/api/v1/cases?per_page=3&page=1", headers=spt)).json()
+    second = await (await client.get("/api/v1/cases?per_page=3&page=2", headers=spt)).json()
+    assert first["total"] == 4 and len(first["items"]) == 3 and len(second["items"]) == 1
+    seen = {i["reference"] for i in first["items"] + second["items"]}
+    assert reference in seen and len(seen) == 4
+    assert_no_contact(first, WORKER_PHONE)
+    await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)
+    acked = await (await client.get("/api/v1/cases?status=acknowledged", headers=spt)).json()
+    assert [i["reference"] for i in acked["items"]] == [reference]
+    await problem(await client.get("/api/v1/cases?status=bogus", headers=spt), 422)
+    await problem(await client.get("/api/v1/cases?per_page=1000", headers=spt), 422)
+    other = await (await client.get("/api/v1/cases", headers=bearer(tokens["dg-002-wages"]))).json()
+    assert other["total"] == 0
+
+
+async def test_acknowledge_is_idempotent_and_tells_the_worker(world):
+    client, tokens, reference = world
+    spt = bearer(tokens["gz-001-spt"])
+    body = await (await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)).json()
+    assert body["status"] == "acknowledged" and body["acknowledged_at"]
+    again = await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)
+    assert again.status == 200
+    await client.app[RUNTIME].bus.drain()
+    assert [e.action for e in updates(client)] == ["acknowledged"]
+    assert len(texts_out(client, "status")) == 1
+    assert [t["action"] for t in body["timeline"]] == ["assigned", "acknowledged"]
+
+
+async def test_messages_resolve_and_closed_case(world, runtime):
+    client, tokens, reference = world
+    spt = bearer(tokens["gz-001-spt"])
+    url = f"/api/v1/cases/{reference}"
+    # resolve before acknowledge is allowed, but first a reply
+    response = await client.post(
+        f"{url}/messages", json={"text": "我们明天检查"}, headers={**spt, "Idempotency-Key": "k1"}
+    )
+    assert response.status == 200
+    response = await client.post(
+        f"{url}/messages", json={"text": "我们明天检查"}, headers={**spt, "Idempotency-Key": "k1"}
+    )
+    body = await response.json()
+    committee_messages = [m for m in body["messages"] if m["direction"] == "committee"]
+    assert len(committee_messages) == 1 and committee_messages[0]["delivery_status"] in ("pending", "sent")
+    await runtime.bus.drain()
+    replies = texts_out(client, "committee_reply")
+    assert len(replies) == 1 and "我们明天检查" in replies[0].text and replies[0].gateway_number == GZ_NUMBER
+    await problem(await client.post(f"{url}/messages", json={"text": "x", "extra": 1}, headers=spt), 422)
+    await problem(await client.post(f"{url}/messages", json={"text": "长" * 1001}, headers=spt), 422)
+    await problem(await client.post(f"{url}/messages", json={"text": "   "}, headers=spt), 422)
+    await problem(await client.post(f"{url}/messages", data="text=x", headers=spt), 415)
+    response = await client.post(f"{url}/resolve", json={"resolution": "安全出口已经打开"}, headers=spt)
+    assert (await response.json())["status"] == "resolved"
+    await runtime.bus.drain()
+    check = texts_out(client, "resolution_check")
+    assert len(check) == 1 and "是" in check[0].text and "否" in check[0].text
+    same = await client.post(f"{url}/resolve", json={"resolution": "安全出口已经打开"}, headers=spt)
+    assert same.status == 200
+    await problem(await client.post(f"{url}/resolve", json={"resolution": "别的"}, headers=spt), 409)
+    await runtime.db["cases"].update_one({"reference": reference}, {"$set": {"status": "closed"}})
+    for path, body in (
+        ("acknowledge", None),
+        ("messages", {"text": "还在吗"}),
+        ("resolve", {"resolution": "x"}),
+        ("recuse", {"reason": "x"}),
+    ):
+        await problem(await client.post(f"{url}/{path}", json=body, headers=spt), 409)
+    assert [e.action for e in updates(client)] == ["replied", "resolved"]
+
+
+async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world, runtime):
+    client, tokens, _ = world
+    await runtime.bus.publish(grievance(runtime.keys, "组长辱骂我们", to=GZ_NUMBER))
+    await runtime.bus.drain()
+    case = await runtime.db["cases"].find_one({"category": "harassment_abuse"})
+    url = f"/api/v1/cases/{case['reference']}"
+    spt, women = bearer(tokens["gz-001-spt"]), bearer(tokens["gz-001-women"])
+    assert case["committee_id"] == "gz-001-women"  # the SPT already has an open case
+    response = await client.post(f"{url}/recuse", json={"reason": "组长是我们成员的亲戚"}, headers=women)
+    assert response.status == 200 and await response.json() == {
+        "reference": case["reference"],
+        "recused": True,
+    }
+    assert (await client.post(f"{url}/recuse", json={"reason": "again"}, headers=women)).status == 200
+    assert (await client.get(url, headers=women)).status == 404
+    assert (await client.get(url, headers=spt)).status == 200
+    await client.post(f"{url}/recuse", json={"reason": "也有冲突"}, headers=spt)
+    assert (await client.get(url, headers=spt)).status == 404
+    await runtime.bus.drain()
+    recusals = updates(client, "recused")
+    assert [(e.committee_id, e.status, e.note) for e in recusals] == [
+        ("gz-001-spt", "assigned", None),
+        (None, "unassigned", "conflict_of_interest"),
+    ]
+    assert "组长是我们成员的亲戚" not in str(
+        [e.model_dump() for e in client.received if isinstance(e, CaseUpdated)]
+    )
+
+
+async def test_publish_failure_answers_503_and_the_retry_completes_the_action(settings, db, keys, clock):
+    bus = FlakyBus(MemoryBus(retry=FAST_RETRY))
+    await bus.start()
+    runtime = Runtime(settings, bus, db, keys, clock)
+    try:
+        tokens = await committee_tokens(runtime)
+        async with serve(runtime) as client:
+            event = grievance(keys, "工资三个月没发", to=DG_NUMBER)
+            await bus.publish(event)
+            await bus.inner.drain()
+            url = f"/api/v1/cases/{event.reference}"
+            wages = bearer(tokens["dg-002-wages"])
+            bus.failing = True
+            response = await client.post(f"{url}/acknowledge", headers=wages)
+            await problem(response, 503)
+            assert response.headers["Retry-After"] == "5"
+            stored = await db["cases"].find_one({"reference": event.reference})
+            assert stored["status"] == "acknowledged" and len(stored["outbox"]) == 2
+            bus.failing = False
+            assert (await client.post(f"{url}/acknowledge", headers=wages)).status == 200
+            await bus.inner.drain()
+            stored = await db["cases"].find_one({"reference": event.reference})
+            assert stored["outbox"] == []
+            acks = updates(client, "acknowledged")
+            assert len(acks) == 1
+            # a stranded outbox is published by the periodic task even if nobody retries
+            bus.failing = True
+            await problem(await client.post(f"{url}/messages", json={"text": "下周发"}, headers=wages), 503)
+            bus.failing = False
+            clock.advance(minutes=2)
+            assert (await tick(runtime))["outboxes_flushed"] == 1
+            await bus.inner.drain()
+            assert len(texts_out(client, "committee_reply")) == 1
+    finally:
+        await bus.close()
+
+
+async def test_public_status_needs_the_pin_and_is_rate_limited(settings_factory, db, keys, clock, memory_bus):
+    runtime = Runtime(settings_factory(status_rate_limit=4), memory_bus, db, keys, clock)
+    await committee_tokens(runtime)
+    async with serve(runtime) as client:
+        event = grievance(keys, "加班没有加班费", channel="web", to=None, factory_hint="GZ-001", phone=None)
+        pin = pin_for(keys, str(event.grievance_id))
+        event = event.model_copy(update={"pin_hash": pin_hash(keys, reference_for(event.grievance_id), pin)})
+        await memory_bus.publish(event)
+        await memory_bus.drain()
+        ok = await client.get(f"/api/v1/status/{event.reference}?pin={pin}")
+        assert ok.status == 200
+        body = await ok.json()
+        assert set(body) == {"reference", "status", "ack_due_at", "resolve_due_at"}
+        wrong = await problem(await client.get(f"/api/v1/status/{event.reference}?pin=000000"), 404)
+        unknown = await problem(await client.get(f"/api/v1/status/ABCDE-FGHJK?pin={pin}"), 404)
+        assert wrong == unknown
+        await problem(await client.get(f"/api/v1/status/{event.reference}"), 404)
+        limited = await problem(await client.get(f"/api/v1/status/{event.reference}?pin={pin}"), 429)
+        assert limited["status"] == 429
+        response = await client.get(f"/api/v1/status/{event.reference}?pin={pin}")
+        assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
+        clock.advance(seconds=61)
+        assert (await client.get(f"/api/v1/status/{event.reference.lower()}?pin={pin}")).status == 200

@@ -1,0 +1,44 @@
+"""Loading the registry into the store: idempotent, updates in place, retires dropped committees."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from services.router.registry import RegistryError, load_registry, load_registry_file
+from tests.service.test_router_support import REGISTRY
+
+
+async def test_loading_twice_changes_nothing(db):
+    first = await load_registry_file(db, REGISTRY)
+    assert first["factories_inserted"] == 3 and first["committees_inserted"] == 5
+    before = [d async for d in db["committees"].find({}, {"_id": 0})]
+    second = await load_registry_file(db, REGISTRY)
+    assert second == {
+        "factories_inserted": 0,
+        "factories_updated": 0,
+        "factories_unchanged": 3,
+        "committees_inserted": 0,
+        "committees_updated": 0,
+        "committees_unchanged": 5,
+        "committees_retired": 0,
+    }
+    assert [d async for d in db["committees"].find({}, {"_id": 0})] == before
+    assert await db["factories"].count_documents({}) == 3
+
+
+async def test_changes_update_in_place_and_dropped_committees_retire(db, tmp_path):
+    await load_registry_file(db, REGISTRY)
+    data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    data["factories"][0]["workers"] = 1300
+    data["factories"][0]["committees"] = data["factories"][0]["committees"][:1]
+    counts = await load_registry(db, data)
+    assert counts["factories_updated"] == 1 and counts["committees_retired"] == 1
+    retired = await db["committees"].find_one({"id": "gz-001-women"})
+    assert retired["active"] is False
+    path = tmp_path / "broken.yaml"
+    path.write_text("factories: [", encoding="utf-8")
+    with pytest.raises(RegistryError):
+        await load_registry_file(db, path)
+    with pytest.raises(RegistryError):
+        await load_registry_file(db, tmp_path / "missing.yaml")

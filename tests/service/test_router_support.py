@@ -1,0 +1,149 @@
+"""Helpers for the router's tests: grievance events, a served router, tokens and a failing bus.
+
+Not a test module of its own; the router's service and broker tests import it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.router.app import create_app
+from services.router.registry import load_registry_file
+from shared.auth import issue_token
+from shared.contracts import Event, GrievanceReceived
+from shared.ids import reference_for
+from shared.messaging import Handler, PublishError
+from shared.privacy import Keys, normalise_e164, reporter_key, seal
+from shared.runtime import Runtime
+from shared.web import AccessLogger
+from tests.fakes import WORKER_PHONE, sensitive
+
+REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
+GZ_NUMBER = "+8610690000001"
+DG_NUMBER = "+8610690000002"
+SZ_NUMBER = "+8610690000003"
+
+
+def grievance(
+    keys: Keys,
+    text: str,
+    *,
+    phone: str | None = WORKER_PHONE,
+    channel: str = "sms",
+    to: str | None = GZ_NUMBER,
+    factory_hint: str | None = None,
+    language: str = "zh",
+    received_at: Any = None,
+    grievance_id: uuid.UUID | None = None,
+    reference: str | None = None,
+    pin_hash: str | None = None,
+) -> GrievanceReceived:
+    """A grievance as intake would publish it; the text and phone are registered as sensitive."""
+    sensitive(text)
+    gid = grievance_id or uuid.uuid4()
+    number = normalise_e164(phone) if phone else None
+    return GrievanceReceived(
+        correlation_id=gid,
+        grievance_id=gid,
+        reference=reference or reference_for(gid),
+        channel=channel,  # type: ignore[arg-type]
+        provider="twilio" if channel == "sms" else "web",
+        provider_message_id=("SM" + gid.hex) if channel == "sms" else None,
+        received_at=received_at or datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+        text=text,
+        language=language,  # type: ignore[arg-type]
+        factory_hint=factory_hint if factory_hint is not None else to,
+        gateway_number=to if channel == "sms" else None,
+        reporter_key=reporter_key(keys, number) if number else None,
+        sealed_contact=seal(keys, number) if number else None,
+        anonymous=True,
+        pin_hash=pin_hash,
+    )
+
+
+async def committee_tokens(runtime: Runtime) -> dict[str, str]:
+    """Load the example registry and issue one token per committee, plus an NGO and an admin token."""
+    await load_registry_file(runtime.db, REGISTRY)
+    tokens = {}
+    for committee in ("gz-001-spt", "gz-001-women", "dg-002-wages", "dg-002-safety", "sz-003-spt"):
+        tokens[committee], _ = await issue_token(runtime.db, "committee", committee_id=committee)
+    tokens["ngo"], _ = await issue_token(runtime.db, "ngo")
+    tokens["admin"], _ = await issue_token(runtime.db, "admin")
+    return tokens
+
+
+@asynccontextmanager
+async def serve(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
+    """The router served over HTTP; what it publishes is consumed from the bound queues into
+    ``client.received`` (so the in-memory bus can drain)."""
+    app = create_app(runtime.settings, runtime)
+    received: list[Event] = []
+
+    async def collect(event: Event) -> None:
+        received.append(event)
+
+    for queue in ("escalation.cases", "intake.outbound"):
+        await runtime.bus.consume(queue, collect)
+    async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+        client.received = received  # type: ignore[attr-defined]
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def digits_of(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def assert_no_contact(body: Any, *phones: str) -> None:
+    """No answer holds a phone number in any format, a sealed contact, reporter key or PIN hash."""
+    text = json.dumps(body, ensure_ascii=False)
+    for field in ("sealed_contact", "reporter_key", "pin_hash", "gateway_number", "recusals", "outbound_id"):
+        assert field not in text
+    for phone in phones:
+        national = digits_of(phone)[-11:]
+        assert national not in digits_of(text)
+        assert phone not in text
+    assert "gAAAA" not in text  # a Fernet token
+
+
+class FlakyBus:
+    """Wraps a bus; while ``failing`` is set every publish raises like an unconfirmed publish."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.failing = False
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    def is_ready(self) -> bool:
+        return bool(self.inner.is_ready())
+
+    async def publish(self, event: Event) -> None:
+        if self.failing:
+            raise PublishError("broker did not confirm in time")
+        await self.inner.publish(event)
+
+    async def consume(self, queue: str, handler: Handler) -> None:
+        await self.inner.consume(queue, handler)
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> Any:
+        return await self.inner.dead_letters(queue, limit)
+
+    async def replay(self, queue: str, limit: int | None = None) -> int:
+        return int(await self.inner.replay(queue, limit))

@@ -1,0 +1,76 @@
+"""Factory resolution and committee choice: pure rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.router.assign import (
+    CommitteeInfo,
+    FactoryInfo,
+    Hints,
+    choose_committee,
+    named_in,
+    resolve_factory,
+)
+
+FACTORIES = [
+    FactoryInfo("GZ-001", ("+8610690000001",), ("GZ001", "华丰")),
+    FactoryInfo("DG-002", ("+8610690000002",), ("DG002", "利达")),
+]
+SPT = CommitteeInfo("spt", "GZ-001", ("all",), ("王芳", "王主任", "Wang Fang"))
+WOMEN = CommitteeInfo("women", "GZ-001", ("harassment_abuse", "discrimination"), ("陈静", "陈姐"))
+
+
+@pytest.mark.parametrize(
+    ("hints", "latest", "expected"),
+    [
+        (Hints("web", "工资没发", factory_hint="gz-001"), None, ("GZ-001", "factory_code")),
+        (Hints("sms", "工资没发", gateway_number="+8610690000002"), None, ("DG-002", "gateway_number")),
+        (Hints("sms", "工资没发", factory_hint="8610690000002"), None, ("DG-002", "gateway_number")),
+        (Hints("sms", "GZ001 工资没发", gateway_number="+8610690000999"), None, ("GZ-001", "first_word")),
+        (Hints("sms", "ｇｚ－００１，工资没发"), None, ("GZ-001", "first_word")),
+        (Hints("sms", "dg002工资没发"), None, ("DG-002", "first_word")),
+        (Hints("sms", "利达 工资没发"), None, ("DG-002", "first_word")),
+        (Hints("sms", "GZ0012 工资没发"), "DG-002", ("DG-002", "reporter_history")),
+        (Hints("sms", "工资没发 GZ001"), None, (None, None)),
+        (Hints("web", "工资没发", factory_hint="XX-999"), None, (None, None)),
+    ],
+)
+def test_resolve_factory(hints, latest, expected):
+    assert resolve_factory(hints, FACTORIES, latest) == expected
+
+
+def test_the_web_code_wins_over_the_text():
+    hints = Hints("web", "DG002 something", factory_hint="GZ-001")
+    assert resolve_factory(hints, FACTORIES, None) == ("GZ-001", "factory_code")
+
+
+def test_fewest_open_cases_among_handling_committees():
+    choice = choose_committee("harassment_abuse", "组长骂人", [SPT, WOMEN], {"spt": 3, "women": 1})
+    assert (choice.committee_id, choice.unassigned_reason) == ("women", None)
+    choice = choose_committee("wages", "工资没发", [SPT, WOMEN], {"spt": 3, "women": 0})
+    assert choice.committee_id == "spt"
+
+
+def test_a_named_member_or_alias_excludes_the_committee():
+    choice = choose_committee("harassment_abuse", "王主任骂人", [SPT, WOMEN], {"spt": 0, "women": 5})
+    assert (choice.committee_id, choice.skipped) == ("women", ("spt",))
+    choice = choose_committee("wages", "wang fang kept our pay", [SPT, WOMEN], {})
+    assert (choice.committee_id, choice.unassigned_reason) == (None, "conflict_of_interest")
+
+
+def test_retaliation_never_goes_to_a_committee():
+    assert choose_committee("retaliation", "报复", [SPT, WOMEN], {}).unassigned_reason == "retaliation"
+
+
+def test_no_committee_for_the_category_is_unroutable_and_exclusions_count():
+    only_women = [WOMEN]
+    assert choose_committee("wages", "工资", only_women, {}).unassigned_reason == "unroutable"
+    assert (
+        choose_committee("wages", "工资", [SPT, WOMEN], {}, exclude=["spt"]).unassigned_reason == "unroutable"
+    )
+
+
+def test_single_characters_do_not_count_as_names():
+    assert not named_in("王", ["王"])
+    assert named_in("ＷＡＮＧ ＦＡＮＧ said", ["Wang Fang"])

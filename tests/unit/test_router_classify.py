@@ -1,0 +1,119 @@
+"""The zh + en lexicon, table-tested: category and severity for labelled grievances."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.router.classify import classify, normalise
+from shared.contracts import CATEGORIES
+
+ZH = [
+    ("车间的安全出口被锁了", "health_safety", "critical"),
+    ("晚上宿舍楼锁门，着火了跑不出去", "health_safety", "critical"),
+    ("消防通道堆满了货", "health_safety", "critical"),
+    ("我的手被机器压伤了，工伤不给报", "health_safety", "critical"),
+    ("车间里有人晕倒了", "health_safety", "critical"),
+    ("喷胶没有口罩，也没有防护手套", "health_safety", "normal"),
+    ("车间粉尘太大", "health_safety", "normal"),
+    ("厂里有童工，看起来只有十四岁", "child_labour", "critical"),
+    ("流水线上有几个初中生在干活，未满16岁", "child_labour", "critical"),
+    ("工厂扣押身份证，不让辞职", "forced_labour", "critical"),
+    ("进厂要交押金，身份证被扣了", "forced_labour", "critical"),
+    ("晚上把我们锁在宿舍，不准离开", "forced_labour", "critical"),
+    ("组长辱骂我们是猪", "harassment_abuse", "high"),
+    ("主管对女工动手动脚，性骚扰", "harassment_abuse", "high"),
+    ("班长打人，昨天把小王打了", "harassment_abuse", "critical"),
+    ("做错了就体罚，罚站一个小时", "harassment_abuse", "critical"),
+    ("工资三个月没发", "wages", "high"),
+    ("加班没有加班费", "wages", "high"),
+    ("工厂拖欠工资还克扣奖金", "wages", "high"),
+    ("工资低于最低工资，也不交社保", "wages", "high"),
+    ("每天加班到晚上十一点", "working_hours", "normal"),
+    ("一个月没有休息日", "working_hours", "normal"),
+    ("每天工作十三个小时，不能休息", "working_hours", "normal"),
+    ("因为投诉了加班问题，组长打击报复我", "retaliation", "high"),
+    ("投诉后被调到最累的岗位，穿小鞋", "retaliation", "high"),
+    ("他们说谁再投诉就上黑名单，报复", "retaliation", "high"),
+    ("怀孕了就被调岗降薪，这是歧视", "discrimination", "normal"),
+    ("招工不要乙肝携带者", "discrimination", "normal"),
+    ("我们想成立工会，厂里不允许", "freedom_of_association", "normal"),
+    ("工人代表选举是经理指定的", "freedom_of_association", "normal"),
+    ("食堂的饭菜太差了", "other", "normal"),
+    ("宿舍没有热水", "other", "normal"),
+    ("请问怎么办理离职手续", "other", "normal"),
+    ("工资没发，组长还打人", "harassment_abuse", "critical"),
+    ("工资拖欠三个月，组长还打人", "wages", "critical"),
+]
+
+EN = [
+    ("The fire exit on the second floor is locked", "health_safety", "critical"),
+    ("Emergency doors are padlocked at night", "health_safety", "critical"),
+    ("A worker was injured by the cutting machine", "health_safety", "critical"),
+    ("Two women fainted in the heat yesterday", "health_safety", "critical"),
+    ("We get no masks or gloves for the chemicals", "health_safety", "normal"),
+    ("There are child workers on line 3", "child_labour", "critical"),
+    ("Some of the girls are 15 years old, underage", "child_labour", "critical"),
+    ("They confiscated our passports and we cannot quit", "forced_labour", "critical"),
+    (
+        "We had to pay a deposit and our ID cards were taken; not allowed to leave",
+        "forced_labour",
+        "critical",
+    ),
+    ("The supervisor shouts and insults us every day", "harassment_abuse", "high"),
+    ("My line leader touched me, it is sexual harassment", "harassment_abuse", "high"),
+    ("The manager hit a worker with a ruler", "harassment_abuse", "critical"),
+    ("Security guards beat a worker", "harassment_abuse", "critical"),
+    ("Our wages have been unpaid for two months", "wages", "high"),
+    ("No overtime pay and illegal deductions", "wages", "high"),
+    ("Salary is below the minimum wage", "wages", "high"),
+    ("We work 14 hours a day, seven days a week", "working_hours", "normal"),
+    ("No rest day for a month and forced overtime", "working_hours", "normal"),
+    ("I was moved to night shift because I complained", "retaliation", "high"),
+    ("The boss threatened to fire me for complaining", "retaliation", "high"),
+    ("They retaliate against anyone who talks to auditors", "retaliation", "high"),
+    ("Pregnant workers are dismissed, this is discrimination", "discrimination", "normal"),
+    ("They do not hire people with hepatitis B", "discrimination", "normal"),
+    ("Workers who join the union are watched", "freedom_of_association", "normal"),
+    ("Management chose the worker representatives, no election", "freedom_of_association", "normal"),
+    ("The canteen food is cold", "other", "normal"),
+    ("The dormitory toilets are broken", "other", "normal"),
+    ("Hello, how do I use this service?", "other", "normal"),
+    ("Wages unpaid and the supervisor hit me", "wages", "critical"),
+    ("FIRE EXIT LOCKED", "health_safety", "critical"),
+]
+
+# Full-width letters and digits, as Chinese phone keyboards type them.
+WIDE = [
+    ("ＦＩＲＥ ＥＸＩＴ ｉｓ ｌｏｃｋｅｄ", "health_safety", "critical"),
+    ("ｗａｇｅｓ　ｕｎｐａｉｄ", "wages", "high"),
+    ("未满１６岁的童工", "child_labour", "critical"),
+]
+
+CASES = ZH + EN + WIDE
+
+
+def test_the_table_is_large_half_chinese_and_covers_every_category():
+    assert len(CASES) >= 60
+    assert len(ZH) * 2 >= len(ZH) + len(EN)
+    assert {c for _, c, _ in ZH} == set(CATEGORIES)
+    assert {c for _, c, _ in EN} == set(CATEGORIES)
+
+
+@pytest.mark.parametrize(("text", "category", "severity"), CASES)
+def test_category_and_severity(text, category, severity):
+    result = classify(text)
+    assert (result.category, result.severity) == (category, severity)
+
+
+@pytest.mark.parametrize("text", ["threatened to fire me", "he was fired yesterday"])
+def test_fire_as_dismissal_is_not_a_fire(text):
+    assert classify(text).category != "health_safety"
+
+
+def test_nothing_known_is_other_and_normal():
+    result = classify("你好")
+    assert (result.category, result.severity, result.score) == ("other", "normal", 0)
+
+
+def test_normalise_folds_width_case_and_spaces():
+    assert normalise("ＡＢＣ\u3000 ｄｅｆ １２３") == "abc def 123"
