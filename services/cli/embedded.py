@@ -1,0 +1,175 @@
+"""``grievance serve all``: the three services in one process, sharing one runtime.
+
+With the default ``memory://`` URLs this is the embedded run: a fresh machine with nothing but Python
+runs the whole system, because the in-memory bus and store are shared by the three applications of
+this process. It also works against RabbitMQ and MongoDB (one process instead of three containers).
+At start-up it loads the registry, issues the tokens a newcomer needs to try the APIs, writes them to
+a file only its owner can read, and prints where everything is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import secrets
+import signal
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+from aiohttp import web
+from pydantic import SecretStr
+
+from services.cli import bootstrap
+from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
+from services.cli.serve import SERVICES, check_keys
+from shared.runtime import Runtime, open_runtime
+from shared.settings import Deadlines, Settings, SlaTable
+from shared.web import AccessLogger
+
+log = structlog.get_logger(__name__)
+
+_SHORT = Deadlines(ack=timedelta(seconds=10), resolve=timedelta(minutes=2))
+DEMO_SLA = SlaTable(critical=_SHORT, high=_SHORT, normal=_SHORT)
+DEMO_SWEEP = timedelta(seconds=1)
+
+
+def embedded_settings(settings: Settings, *, demo_sla: bool) -> tuple[Settings, bool]:
+    """Adjust the settings for a one-process run; say whether a development Twilio token was made.
+
+    Public URLs left at their defaults follow the ports actually used, so signatures and status
+    links stay right when the ports are moved. An embedded run without a Twilio auth token gets a
+    random one, written to the tokens file, so the demo (and a developer) can sign webhooks.
+    """
+    update: dict[str, Any] = {}
+    if "public_base_url" not in settings.model_fields_set:
+        update["public_base_url"] = f"http://127.0.0.1:{settings.intake_port}"
+    if "public_status_url" not in settings.model_fields_set:
+        update["public_status_url"] = f"http://127.0.0.1:{settings.router_port}"
+    generated = settings.embedded and settings.twilio_auth_token is None
+    if generated:
+        update["twilio_auth_token"] = SecretStr(secrets.token_hex(16))
+    if demo_sla:
+        update["sla"] = DEMO_SLA
+        update["sweep_interval"] = DEMO_SWEEP
+    return settings.model_copy(update=update), generated
+
+
+async def serve_all(
+    settings: Settings,
+    *,
+    registry: Path | None,
+    tokens_out: Path | None,
+    demo_sla: bool,
+    out: TextIO,
+) -> int:
+    """Serve until SIGINT or SIGTERM, then shut the applications down before the runtime."""
+    check_keys(settings)
+    settings, generated_twilio = embedded_settings(settings, demo_sla=demo_sla)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with open_runtime(settings) as runtime:
+            await _check_reachable(runtime)
+            runners = await _start(settings, runtime)
+            try:
+                tokens = await bootstrap.prepare(runtime, registry)
+                if tokens_out is not None:
+                    extras = {"urls": urls(settings), "public_base_url": settings.public_base_url}
+                    if generated_twilio and settings.twilio_auth_token is not None:
+                        extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
+                    bootstrap.write_tokens(tokens_out, {**tokens, **extras})
+                print(banner(settings, registry, tokens_out, tokens, demo_sla), file=out, flush=True)
+                log.info("embedded_run_ready", services=list(SERVICES), demo_sla=demo_sla)
+                await stop.wait()
+                log.info("embedded_run_stopping")
+            finally:
+                # Intake first: no new grievances while the consumers finish what they hold.
+                for runner in runners:
+                    await runner.cleanup()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return OK
+
+
+async def _check_reachable(runtime: Runtime) -> None:
+    settings = runtime.settings
+    if settings.amqp_url != "memory://" and not runtime.bus.is_ready():
+        raise CliError(f"RabbitMQ does not answer at {where(settings.amqp_url)}", UNAVAILABLE)
+    if settings.mongo_url != "memory://" and not await runtime.db_ready():
+        raise CliError(f"MongoDB does not answer at {where(settings.mongo_url)}", UNAVAILABLE)
+
+
+async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
+    runners: list[web.AppRunner] = []
+    try:
+        for service in SERVICES:
+            module = importlib.import_module(f"services.{service}.app")
+            runner = web.AppRunner(module.create_app(settings, runtime), access_log_class=AccessLogger)
+            await runner.setup()
+            runners.append(runner)
+            port: int = getattr(settings, f"{service}_port")
+            try:
+                await web.TCPSite(runner, settings.host, port).start()
+            except OSError as exc:
+                raise CliError(
+                    f"cannot listen on {settings.host}:{port} for {service} ({exc.strerror or exc}); "
+                    f"set GRIEVANCE_{service.upper()}_PORT to a free port",
+                    CONFIG,
+                ) from exc
+    except BaseException:
+        for runner in runners:
+            await runner.cleanup()
+        raise
+    return runners
+
+
+def urls(settings: Settings) -> dict[str, str]:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    return {service: f"http://{host}:{getattr(settings, f'{service}_port')}" for service in SERVICES}
+
+
+def banner(
+    settings: Settings,
+    registry: Path | None,
+    tokens_out: Path | None,
+    tokens: dict[str, Any],
+    demo_sla: bool,
+) -> str:
+    """What a newcomer needs to see after `make run`: where each part is and how to try it."""
+    at = urls(settings)
+    mode = (
+        "embedded: in-memory bus and store, everything is lost when this process ends"
+        if settings.embedded
+        else f"bus {where(settings.amqp_url)}, store {where(settings.mongo_url)}"
+    )
+    committees: dict[str, str] = tokens.get("committees", {})
+    lines = [
+        f"grievance is running ({mode})",
+        f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
+        f"  router      {at['router']}  committee API /api/v1/cases, public status /api/v1/status/REF",
+        f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
+    ]
+    if registry is not None:
+        lines.append(f"  registry    {registry} ({len(committees)} committee(s))")
+    if tokens_out is not None:
+        lines.append(f"  tokens      {tokens_out} (one per committee, 'ngo', 'admin'; readable by you only)")
+    else:
+        lines.append("  tokens      none written (pass --tokens-out FILE to get API tokens)")
+    if demo_sla:
+        lines.append("  deadlines   demo: acknowledge within 10 s, resolve within 2 min, sweep every 1 s")
+    lines += ["", "Try it:", f"  {bootstrap.web_form_curl(at['intake'], registry)}"]
+    if tokens_out is not None and committees:
+        committee = next(iter(committees))
+        lines.append(
+            f'  curl -s {at["router"]}/api/v1/cases -H "Authorization: Bearer $(python3 -c '
+            f'\'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\')"'
+        )
+    if tokens_out is not None and demo_sla:
+        lines.append(f"  grievance demo --tokens {tokens_out}")
+    lines.append("Stop with Ctrl-C.")
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""Exit codes and the one exception the commands raise to end with a clear message.
+
+A command explains what went wrong and what to do about it in one or two sentences on stderr, and
+the exit code says which kind of problem it was, so scripts can tell a typo from an outage.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from shared.settings import Settings
+
+OK = 0
+FAILED = 1  # the command ran and did not succeed (unknown token id, demo outcome missing)
+USAGE = 2  # argparse's own code: a wrong command line
+CONFIG = 3  # the configuration cannot run this command (memory:// for one service, bad registry)
+UNAVAILABLE = 4  # a dependency did not answer (RabbitMQ, MongoDB, a running service)
+
+
+class CliError(Exception):
+    """End the command with ``message`` on stderr and ``code`` as the exit status."""
+
+    def __init__(self, message: str, code: int = FAILED) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def where(url: str) -> str:
+    """Host and port of a URL without its credentials, for messages."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port}" if parts.port else f"{parts.scheme}://{host}"
+
+
+def require_shared_store(settings: Settings, command: str) -> None:
+    """Admin commands act on the store of a running system; ``memory://`` has none to share."""
+    if settings.mongo_url == "memory://":
+        raise CliError(
+            f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
+            "The in-memory store lives only inside one process, so a separate command cannot reach "
+            "it. Set GRIEVANCE_MONGO_URL=mongodb://..., or use `grievance serve all --registry FILE "
+            "--tokens-out FILE`, which loads the registry and issues tokens inside the embedded run.",
+            CONFIG,
+        )
+
+
+def require_shared_bus(settings: Settings, command: str) -> None:
+    if settings.amqp_url == "memory://":
+        raise CliError(
+            f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
+            "The in-memory bus lives only inside one process (`grievance serve all`), so its dead "
+            "letters cannot be reached from another command. Set GRIEVANCE_AMQP_URL=amqp://...",
+            CONFIG,
+        )
+
+
+def require_external(settings: Settings, service: str) -> None:
+    """A single service needs the bus and store the other services use, so never ``memory://``."""
+    memory = [
+        name
+        for name, url in (
+            ("GRIEVANCE_AMQP_URL", settings.amqp_url),
+            ("GRIEVANCE_MONGO_URL", settings.mongo_url),
+        )
+        if url == "memory://"
+    ]
+    if memory:
+        raise CliError(
+            f"`grievance serve {service}` runs one service alone, but {' and '.join(memory)} "
+            f"{'is' if len(memory) == 1 else 'are'} memory://. The in-memory bus and store live only "
+            "inside one process, so this service would never see the events of the other two. Run "
+            "`grievance serve all` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
+            "(see docs/deployment.md).",
+            CONFIG,
+        )

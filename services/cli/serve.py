@@ -1,0 +1,73 @@
+"""``grievance serve intake|router|escalation``: one service alone, as in a container.
+
+This is what ``python -m services.<service>`` does, plus checks that turn a configuration that cannot
+work into a clear message: a single service with ``memory://`` would wait forever for events that
+live in another process, and a missing key would only surface as a traceback at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from aiohttp import web
+
+from services.cli.errors import CONFIG, CliError, require_external
+from shared.log import configure_logging
+from shared.privacy import ConfigurationError, load_keys
+from shared.settings import Settings
+from shared.web import AccessLogger
+
+SERVICES = ("intake", "router", "escalation")
+
+
+def add_parser(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the services (all three in one process, or one of them)",
+        description="`serve all` runs intake, router and escalation in one process on their three "
+        "ports, sharing one bus and store: with the defaults (memory://) that is the embedded run "
+        "that needs nothing but Python. `serve intake|router|escalation` runs one service against "
+        "RabbitMQ and MongoDB (GRIEVANCE_AMQP_URL, GRIEVANCE_MONGO_URL), as the containers do.",
+        epilog="example: grievance serve all --registry examples/registry.yaml --tokens-out tokens.json",
+    )
+    serve.add_argument("service", choices=["all", *SERVICES], help="what to run")
+    serve.add_argument(
+        "--registry", metavar="FILE", help="(all) load this factory/committee registry YAML at start-up"
+    )
+    serve.add_argument(
+        "--tokens-out",
+        metavar="FILE",
+        help="(all) issue one token per committee, an NGO token (all factories) and an admin token, "
+        "and write them to FILE as JSON (mode 0600)",
+    )
+    serve.add_argument(
+        "--demo-sla",
+        action="store_true",
+        help="(all) short deadlines (acknowledge within 10 s, resolve within 2 min) and a 1 s "
+        "sweep, so `grievance demo` can watch a case go overdue",
+    )
+
+
+def check_keys(settings: Settings) -> None:
+    try:
+        load_keys(settings)
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from exc
+
+
+def serve_one(settings: Settings, service: str) -> int:
+    """Run one service until SIGINT/SIGTERM (aiohttp's ``run_app`` handles both)."""
+    require_external(settings, service)
+    check_keys(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    module = importlib.import_module(f"services.{service}.app")
+    port: int = getattr(settings, f"{service}_port")
+    web.run_app(
+        module.create_app(settings),
+        host=settings.host,
+        port=port,
+        access_log_class=AccessLogger,
+        print=None,
+    )
+    return 0

@@ -1,0 +1,121 @@
+"""``grievance token issue|revoke|list``: bearer tokens for committees, NGOs and administrators.
+
+A token is printed once, at issue, and stored only as a hash (``shared.auth``); listing shows ids,
+roles and scopes, never tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from services.cli.errors import FAILED, OK, CliError
+from services.cli.text import table
+from shared.auth import INDEXES, issue_token, list_tokens, revoke_token
+from shared.runtime import Runtime
+from shared.store import ensure_indexes
+
+
+def add_parser(commands: Any) -> None:
+    token = commands.add_parser(
+        "token",
+        help="issue, revoke and list API tokens",
+        description="Bearer tokens for the committee API (router), the NGO API (escalation) and "
+        "administrators. Needs GRIEVANCE_MONGO_URL pointing at the system's MongoDB.",
+    )
+    actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    issue = actions.add_parser(
+        "issue",
+        help="issue a new token (shown once)",
+        description="Issue a token. A committee token reads only that committee's cases; an NGO "
+        "token sees escalations of the listed factories (all factories without --factory).",
+        epilog="examples: grievance token issue --role committee --committee gz-001-spt\n"
+        "          grievance token issue --role ngo --factory GZ-001 --factory SZ-002",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    issue.add_argument("--role", required=True, choices=["committee", "ngo", "admin"])
+    issue.add_argument("--committee", metavar="ID", help="committee id (required for --role committee)")
+    issue.add_argument(
+        "--factory",
+        metavar="CODE",
+        action="append",
+        help="limit an NGO token to this factory (repeat for several; default: all factories)",
+    )
+    issue.add_argument("--label", help="a note for `token list` (who holds the token)")
+    issue.add_argument("--json", action="store_true", help="print the result as JSON")
+    revoke = actions.add_parser("revoke", help="revoke a token by its id", description="Revoke a token.")
+    revoke.add_argument("token_id", metavar="ID", help="the token id shown by `issue` and `list`")
+    listing = actions.add_parser("list", help="list tokens (never the tokens themselves)")
+    listing.add_argument("--json", action="store_true", help="print the records as JSON")
+
+
+def check_issue_args(args: argparse.Namespace) -> None:
+    """Scopes that make no sense are usage errors, caught before anything is opened."""
+    if args.role == "committee" and not args.committee:
+        raise CliError("--role committee needs --committee ID", 2)
+    if args.role != "committee" and args.committee:
+        raise CliError("--committee is only for --role committee", 2)
+    if args.role != "ngo" and args.factory:
+        raise CliError("--factory is only for --role ngo", 2)
+
+
+async def run(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
+    await ensure_indexes(runtime.db, INDEXES)
+    if args.action == "issue":
+        return await _issue(runtime, args, out)
+    if args.action == "revoke":
+        if not await revoke_token(runtime.db, args.token_id):
+            raise CliError(f"no active token with id {args.token_id!r} (see `grievance token list`)", FAILED)
+        print(f"revoked {args.token_id}", file=out)
+        return OK
+    records = await list_tokens(runtime.db)
+    if args.json:
+        print(json.dumps(records, default=str, indent=2), file=out)
+    else:
+        print(render_tokens(records), file=out)
+    return OK
+
+
+async def _issue(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
+    check_issue_args(args)
+    token, record = await issue_token(
+        runtime.db, args.role, committee_id=args.committee, factories=args.factory, label=args.label
+    )
+    if args.json:
+        print(json.dumps({"token_id": record["token_id"], "role": args.role, "token": token}), file=out)
+    else:
+        print(f"token id: {record['token_id']}  role: {args.role}  scope: {scope_of(record)}", file=out)
+        print(token, file=out)
+        print("Keep it now: only its hash is stored, it cannot be shown again.", file=out)
+    return OK
+
+
+def scope_of(record: dict[str, Any]) -> str:
+    if record.get("role") == "committee":
+        return f"committee {record.get('committee_id')}"
+    if record.get("role") == "ngo":
+        factories = record.get("factories")
+        return "all factories" if factories is None else "factories " + ", ".join(factories)
+    return "administration"
+
+
+def render_tokens(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return "no tokens"
+    rows = [
+        [
+            str(r.get("token_id")),
+            str(r.get("role")),
+            scope_of(r),
+            str(r.get("label") or ""),
+            _when(r.get("created_at")),
+            "revoked " + _when(r["revoked_at"]) if r.get("revoked_at") else "active",
+        ]
+        for r in records
+    ]
+    return table(["ID", "ROLE", "SCOPE", "LABEL", "CREATED", "STATE"], rows)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")

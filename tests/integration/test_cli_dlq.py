@@ -1,0 +1,118 @@
+"""``grievance dlq`` against the real RabbitMQ, in a namespace of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aio_pika
+import pytest
+
+from services.cli import run_admin
+from services.cli.errors import OK
+from shared.contracts import Event
+from shared.privacy import Keys
+from shared.runtime import open_runtime
+from shared.settings import Settings
+from tests.conftest import FAST_RETRY
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.broker
+
+
+async def dead_letter_two(settings: Settings, keys: Keys) -> None:
+    """Two malformed payloads on router.grievances, rejected by a consumer into its .dead twin."""
+    async with open_runtime(settings, retry=FAST_RETRY, keys=keys) as runtime:
+        seen: list[Event] = []
+
+        async def handler(event: Event) -> None:
+            seen.append(event)
+
+        connection = await aio_pika.connect(settings.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            for body in (b"{broken", b"[1, 2]"):
+                await channel.default_exchange.publish(
+                    aio_pika.Message(body, type="grievance.received", message_id=f"bad-{len(body)}"),
+                    routing_key=settings.amqp_namespace + "router.grievances",
+                )
+        await runtime.bus.consume("router.grievances", handler)
+        for _ in range(100):
+            if len(await runtime.bus.dead_letters("router.grievances")) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert not seen
+
+
+async def dead_count(settings: Settings) -> tuple[int, int]:
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        name = settings.amqp_namespace + "router.grievances"
+        live = await channel.declare_queue(name, passive=True)
+        dead = await channel.declare_queue(name + ".dead", passive=True)
+        return live.declaration_result.message_count or 0, dead.declaration_result.message_count or 0
+
+
+async def test_list_and_replay_dead_letters_on_the_broker(amqp_settings: Settings, keys: Keys) -> None:
+    await dead_letter_two(amqp_settings, keys)
+    async with open_runtime(amqp_settings, retry=FAST_RETRY, keys=keys) as runtime:
+        out = io.StringIO()
+        assert (
+            await run_admin(
+                ["dlq", "list", "router.grievances"], settings=amqp_settings, runtime=runtime, out=out
+            )
+            == OK
+        )
+        listing = out.getvalue()
+        assert "bad-7" in listing and "bad-6" in listing and "rejected" in listing
+        assert "broken" not in listing
+        assert await dead_count(amqp_settings) == (0, 2)  # listing leaves them in place
+
+        out = io.StringIO()
+        code = await run_admin(
+            ["dlq", "replay", "router.grievances.dead", "--limit", "1"],
+            settings=amqp_settings,
+            runtime=runtime,
+            out=out,
+        )
+        assert code == OK and "replayed 1 dead letter(s)" in out.getvalue()
+    assert await dead_count(amqp_settings) == (1, 1)
+
+
+async def test_the_installed_command_reads_the_broker_from_the_environment(
+    amqp_settings: Settings, keys: Keys
+) -> None:
+    await dead_letter_two(amqp_settings, keys)
+    env = {
+        **os.environ,
+        "GRIEVANCE_AMQP_URL": amqp_settings.amqp_url,
+        "GRIEVANCE_AMQP_NAMESPACE": amqp_settings.amqp_namespace,
+    }
+    listing = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.cli", "dlq", "list", "router.grievances"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listing.returncode == OK, listing.stderr
+    assert "2 dead letter(s) in router.grievances.dead" in listing.stdout
+    replay = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "services.cli", "dlq", "replay", "router.grievances"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert replay.returncode == OK, replay.stderr
+    assert "replayed 2 dead letter(s)" in replay.stdout
+    assert await dead_count(amqp_settings) == (2, 0)

@@ -1,0 +1,140 @@
+"""The ``grievance`` command line: help, usage errors, keys, and refusals that explain themselves."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from cryptography.fernet import Fernet
+
+from services.cli import build_parser, run
+from services.cli.errors import CONFIG, OK, USAGE, where
+from services.cli.text import display_width, table
+from shared.settings import Settings
+
+
+def call(argv: list[str], settings: Settings | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(argv, settings=settings, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = [
+        ["serve"],
+        ["registry", "load"],
+        ["token", "issue"],
+        ["token", "revoke"],
+        ["token", "list"],
+        ["dlq", "list"],
+        ["dlq", "replay"],
+        ["keys"],
+        ["demo"],
+    ]
+    for argv in commands:
+        assert run([*argv, "--help"]) == OK
+        text = capsys.readouterr().out
+        assert text.startswith(f"usage: grievance {' '.join(argv)}")
+    parser_help = build_parser().format_help()
+    for name in ("serve", "registry", "token", "dlq", "keys", "demo", "exit codes"):
+        assert name in parser_help
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([]) == USAGE
+    assert run(["serve", "everything"]) == USAGE
+    assert run(["token", "issue", "--role", "boss"]) == USAGE
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_keys_prints_two_env_lines_that_work() -> None:
+    code, out, _ = call(["keys"])
+    assert code == OK
+    lines = dict(line.split("=", 1) for line in out.splitlines())
+    assert set(lines) == {"GRIEVANCE_CONTACT_KEY", "GRIEVANCE_PSEUDONYM_KEY"}
+    Fernet(lines["GRIEVANCE_CONTACT_KEY"].encode())  # a valid key, or this raises
+    assert len(lines["GRIEVANCE_PSEUDONYM_KEY"]) >= 32
+    assert call(["keys"])[1] != out
+
+
+@pytest.mark.parametrize("service", ["intake", "router", "escalation"])
+def test_one_service_with_memory_urls_explains_serve_all(
+    service: str, settings_factory: Callable[..., Settings]
+) -> None:
+    code, _, err = call(["serve", service], settings_factory(amqp_url="amqp://127.0.0.1:5672/"))
+    assert code == CONFIG
+    assert "GRIEVANCE_MONGO_URL is memory://" in err
+    assert "only inside one process" in err and "serve all" in err
+    code, _, err = call(["serve", service], settings_factory())
+    assert code == CONFIG and "GRIEVANCE_AMQP_URL and GRIEVANCE_MONGO_URL are memory://" in err
+
+
+def test_one_service_without_keys_is_a_configuration_error() -> None:
+    settings = Settings(amqp_url="amqp://127.0.0.1:1/", mongo_url="mongodb://127.0.0.1:1/")
+    code, _, err = call(["serve", "router"], settings)
+    assert code == CONFIG
+    assert "GRIEVANCE_CONTACT_KEY" in err and "grievance keys" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["token", "list"],
+        ["token", "issue", "--role", "admin"],
+        ["token", "revoke", "abc"],
+        ["registry", "load", "examples/registry.yaml"],
+    ],
+)
+def test_store_commands_refuse_the_in_memory_store(argv: list[str], settings: Settings) -> None:
+    code, out, err = call(argv, settings)
+    assert code == CONFIG
+    assert out == ""
+    assert "GRIEVANCE_MONGO_URL is memory://" in err and "serve all" in err
+
+
+def test_dlq_refuses_the_in_memory_bus(settings: Settings) -> None:
+    code, _, err = call(["dlq", "list", "router.grievances"], settings)
+    assert code == CONFIG
+    assert "GRIEVANCE_AMQP_URL is memory://" in err
+
+
+def test_token_scopes_that_make_no_sense_are_usage_errors(settings_factory: Callable[..., Settings]) -> None:
+    # Checked before the store is opened: this address never answers, and is never tried.
+    settings = settings_factory(mongo_url="mongodb://127.0.0.1:1/")
+    for argv, message in [
+        (["token", "issue", "--role", "committee"], "--role committee needs --committee"),
+        (["token", "issue", "--role", "admin", "--committee", "x"], "only for --role committee"),
+        (
+            ["token", "issue", "--role", "committee", "--committee", "x", "--factory", "F"],
+            "only for --role ngo",
+        ),
+    ]:
+        code, _, err = call(argv, settings)
+        assert code == USAGE, argv
+        assert message in err
+
+
+def test_serve_flags_of_all_are_refused_for_one_service(settings: Settings) -> None:
+    code, _, err = call(["serve", "router", "--registry", "x.yaml"], settings)
+    assert code == USAGE and "belong to `serve all`" in err
+
+
+def test_serve_all_with_a_missing_registry_fails_before_starting(settings: Settings) -> None:
+    code, _, err = call(["serve", "all", "--registry", "no/such/registry.yaml"], settings)
+    assert code == CONFIG and "does not exist" in err
+
+
+def test_messages_never_show_credentials_of_urls() -> None:
+    assert where("amqp://user:secret@broker:5672/vhost") == "amqp://broker:5672"
+    assert where("mongodb://admin:pw@mongo/?replicaSet=rs0") == "mongodb://mongo"
+
+
+def test_tables_align_chinese_text() -> None:
+    rendered = table(["A", "B"], [["工资", "x"], ["ab", "y"]]).splitlines()
+    assert display_width("工资") == 4
+    assert [display_width(line[: line.index(mark)]) for line, mark in zip(rendered, "Bxy", strict=True)] == [
+        6,
+        6,
+        6,
+    ]
