@@ -22,7 +22,7 @@ from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
 Doc = dict[str, Any]
-_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_ID = r"^[0-9a-f]{32}$"
 _SINCE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
 Status = Literal["open", "acknowledged", "resolved"]
 

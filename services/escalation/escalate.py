@@ -31,7 +31,8 @@ OUTBOX_LEASE = timedelta(seconds=60)
 
 
 def escalation_id(case_id: str, reason: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{case_id}\x1f{reason}"))
+    """32 hex digits, derived from the case and the reason, so every opener computes the same id."""
+    return uuid.uuid5(_NAMESPACE, f"{case_id}\x1f{reason}").hex
 
 
 def snapshot(clock: Doc, reason: str, now: datetime, sla: SlaTable) -> Doc:

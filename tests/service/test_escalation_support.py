@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.contracts import CaseAssigned, CaseUpdated
+from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
 from shared.privacy import Keys, seal
 from shared.settings import SlaTable
@@ -14,6 +15,18 @@ from tests.fakes import WORKER_PHONE, sensitive
 
 LOCKED_EXIT_TEXT = sensitive("晚上安全出口被锁，工厂着火怎么办")
 WAGES_TEXT = sensitive("My wages for March were not paid at all")
+
+
+def safe_uuid() -> uuid.UUID:
+    """A random UUID whose last group is not all digits.
+
+    The run's privacy oracle takes any free-standing run of 11-15 digits for a phone number, and one
+    random UUID in ~300 ends in twelve digits; ids the tests generate (and so log) avoid that.
+    """
+    while True:
+        value = uuid.uuid4()
+        if not str(value).rsplit("-", 1)[1].isdigit():
+            return value
 
 
 def assigned(
@@ -33,9 +46,10 @@ def assigned(
     **extra: Any,
 ) -> CaseAssigned:
     """A ``case.assigned`` with deadlines from ``sla`` (the default table) counted from ``now``."""
-    gid = grievance_id or uuid.uuid4()
+    gid = grievance_id or safe_uuid()
     deadlines = (sla or SlaTable()).for_severity(severity)  # type: ignore[arg-type]
     return CaseAssigned(
+        id=safe_uuid(),
         correlation_id=gid,
         occurred_at=now,
         case_id=str(gid),
@@ -63,6 +77,7 @@ def updated(
     """A ``case.updated`` for ``case``; ``status`` defaults to the action's past participle."""
     actor = "worker" if action in ("worker_replied", "confirmed", "disputed") else "committee"
     return CaseUpdated(
+        id=safe_uuid(),
         correlation_id=case.correlation_id,
         occurred_at=at + timedelta(milliseconds=5),
         case_id=case.case_id,
@@ -73,3 +88,68 @@ def updated(
         status=status or action,
         **extra,
     )
+
+
+async def consume_downstream(bus: Any) -> list[Event]:
+    """Stand in for intake's sender and the NGO notifier, so the in-memory bus can drain."""
+    received: list[Event] = []
+
+    async def keep(event: Event) -> None:
+        received.append(event)
+
+    await bus.consume("intake.outbound", keep)
+    await bus.consume("notifications.escalations", keep)
+    return received
+
+
+class InterleavingDatabase:
+    """The test store, yielding to the event loop before every call as a network round trip would.
+
+    mongomock answers without ever yielding, so two coroutines "racing" on it would in fact take
+    turns; through this wrapper their store calls interleave, and races become real.
+    """
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def __getitem__(self, name: str) -> _Collection:
+        return _Collection(self._db[name])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+class _Collection:
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+
+    def find(self, *args: Any, **kwargs: Any) -> _Cursor:
+        return _Cursor(self._collection.find(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._collection, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)
+            return await method(*args, **kwargs)
+
+        return call
+
+
+class _Cursor:
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def sort(self, *args: Any, **kwargs: Any) -> _Cursor:
+        return _Cursor(self._cursor.sort(*args, **kwargs))
+
+    def skip(self, count: int) -> _Cursor:
+        return _Cursor(self._cursor.skip(count))
+
+    def limit(self, count: int) -> _Cursor:
+        return _Cursor(self._cursor.limit(count))
+
+    async def __aiter__(self) -> Any:
+        await asyncio.sleep(0)
+        async for doc in self._cursor:
+            yield doc

@@ -1,0 +1,204 @@
+"""Case events become clocks and immediate escalations, idempotently and in any order."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from services.escalation import consumer, store
+from services.escalation.escalate import escalation_id
+from shared.contracts import CaseEscalated, MessageOutbound
+from shared.privacy import unseal
+from shared.runtime import Runtime
+from shared.store import ensure_indexes
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
+from tests.service.test_escalation_support import (
+    LOCKED_EXIT_TEXT,
+    InterleavingDatabase,
+    assigned,
+    consume_downstream,
+    updated,
+)
+
+
+@pytest.fixture
+async def rt(runtime):
+    await ensure_indexes(runtime.db, store.INDEXES)
+    await runtime.bus.consume(consumer.QUEUE, consumer.handler_for(runtime))
+    await consume_downstream(runtime.bus)
+    return runtime
+
+
+async def deliver(rt, *events):
+    for event in events:
+        await rt.bus.publish(event)
+    await rt.bus.drain()
+
+
+def published(rt, kind):
+    return [e for e in rt.bus.published if isinstance(e, kind)]
+
+
+async def test_an_assignment_creates_a_clock_with_the_sla_deadlines(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await deliver(rt, case)
+    doc = await store.load_clock(rt.db, case.case_id)
+    assert doc["ack_pending_due"] == case.ack_due_at
+    assert doc["resolve_pending_due"] == case.resolve_due_at
+    assert doc["status"] == "assigned" and doc["factory_id"] == "GZ-001"
+    assert await rt.db[store.ESCALATIONS].count_documents({}) == 0
+
+
+async def test_a_locked_fire_exit_is_escalated_critical_at_once_and_the_worker_told_in_chinese(
+    rt, clock, keys
+):
+    case = assigned(
+        clock.now, keys=keys, severity="critical", category="health_safety", text=LOCKED_EXIT_TEXT
+    )
+    await deliver(rt, case)
+    escalation = await store.get_escalation(rt.db, escalation_id(case.case_id, "critical"))
+    assert escalation["reason"] == "critical" and escalation["status"] == "open"
+    assert escalation["text"] == LOCKED_EXIT_TEXT and escalation["outbox"] == "published"
+    assert "reply_to" not in escalation and "sealed_contact" not in str(escalation)
+    [escalated] = published(rt, CaseEscalated)
+    assert (escalated.case_id, escalated.reason, escalated.escalation_id) == (
+        case.case_id,
+        "critical",
+        escalation["_id"],
+    )
+    [notice] = published(rt, MessageOutbound)
+    assert notice.purpose == "escalation_notice" and notice.language == "zh"
+    assert case.reference in notice.text and "独立监督机构" in notice.text
+    assert unseal(keys, notice.sealed_contact) == WORKER_PHONE
+    assert notice.gateway_number == case.gateway_number and notice.channel == "sms"
+
+
+async def test_the_notice_is_in_english_for_an_english_speaking_worker(rt, clock, keys):
+    case = assigned(
+        clock.now,
+        keys=keys,
+        phone=ENGLISH_WORKER_PHONE,
+        language="en",
+        committee_id=None,
+        unassigned_reason="conflict_of_interest",
+    )
+    await deliver(rt, case)
+    [notice] = published(rt, MessageOutbound)
+    assert notice.language == "en"
+    assert notice.text.startswith(f"An independent monitor now follows your case {case.reference}.")
+
+
+async def test_no_notice_without_a_contact(rt, clock):
+    case = assigned(clock.now, phone=None, factory_id=None, committee_id=None, unassigned_reason="unroutable")
+    await deliver(rt, case)
+    assert [e.reason for e in published(rt, CaseEscalated)] == ["unroutable"]
+    assert published(rt, MessageOutbound) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        (
+            {"category": "retaliation", "committee_id": None, "unassigned_reason": "retaliation"},
+            "retaliation",
+        ),
+        ({"committee_id": None, "unassigned_reason": "conflict_of_interest"}, "conflict_of_interest"),
+        ({"factory_id": None, "committee_id": None, "unassigned_reason": "unroutable"}, "unroutable"),
+        ({"severity": "critical", "category": "child_labour"}, "critical"),
+    ],
+)
+async def test_each_immediate_reason_opens_one_escalation(rt, clock, keys, kwargs, reason):
+    case = assigned(clock.now, keys=keys, **kwargs)
+    await deliver(rt, case)
+    docs = await store.escalations_of_case(rt.db, case.case_id)
+    assert [d["reason"] for d in docs] == [reason]
+
+
+async def test_a_dispute_escalates(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await deliver(
+        rt,
+        case,
+        updated(case, "resolved", clock.now + timedelta(hours=3)),
+        updated(case, "disputed", clock.now + timedelta(hours=5)),
+    )
+    docs = await store.escalations_of_case(rt.db, case.case_id)
+    assert [d["reason"] for d in docs] == ["disputed"]
+    assert [a["action"] for a in docs[0]["timeline"]] == ["resolved", "disputed"]
+
+
+async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(rt, clock, keys):
+    case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
+    ack = updated(case, "acknowledged", clock.now + timedelta(minutes=10))
+    await deliver(rt, case, ack)
+    before = await store.load_clock(rt.db, case.case_id)
+    await deliver(rt, case, ack, case)
+    after = await store.load_clock(rt.db, case.case_id)
+    assert after == before and after["version"] == 1
+    assert len(await store.escalations_of_case(rt.db, case.case_id)) == 1
+    assert len(published(rt, CaseEscalated)) == 1 and len(published(rt, MessageOutbound)) == 1
+
+
+async def test_an_update_before_its_assignment_is_kept_and_applied(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await deliver(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
+    waiting = await store.load_clock(rt.db, case.case_id)
+    assert waiting["assigned"] is False and len(waiting["timeline"]) == 1
+    assert "ack_pending_due" not in waiting
+    await deliver(rt, case)
+    doc = await store.load_clock(rt.db, case.case_id)
+    assert doc["acknowledged_at"] == clock.now + timedelta(hours=1) and doc["status"] == "acknowledged"
+    assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
+
+
+async def test_a_dispute_before_its_assignment_escalates_when_the_assignment_arrives(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await deliver(rt, updated(case, "disputed", clock.now + timedelta(days=1)))
+    assert await rt.db[store.ESCALATIONS].count_documents({}) == 0
+    await deliver(rt, case)
+    assert [d["reason"] for d in await store.escalations_of_case(rt.db, case.case_id)] == ["disputed"]
+
+
+async def test_recategorisation_moves_the_clock(rt, clock, keys):
+    case = assigned(clock.now, keys=keys, severity="normal")
+    await deliver(
+        rt,
+        case,
+        updated(
+            case,
+            "recategorised",
+            clock.now + timedelta(hours=1),
+            category="harassment_abuse",
+            severity="high",
+        ),
+    )
+    doc = await store.load_clock(rt.db, case.case_id)
+    assert (doc["category"], doc["severity"]) == ("harassment_abuse", "high")
+    assert doc["ack_pending_due"] == clock.now + timedelta(hours=24)
+
+
+async def test_concurrent_updates_of_one_case_are_all_kept(runtime, clock, keys):
+    await ensure_indexes(runtime.db, store.INDEXES)
+    racing = Runtime(runtime.settings, runtime.bus, InterleavingDatabase(runtime.db), keys, clock)
+    case = assigned(clock.now, keys=keys)
+    events = [updated(case, "replied", clock.now + timedelta(minutes=i)) for i in range(1, 11)]
+    await asyncio.gather(*(consumer.apply_event(racing, e) for e in [*events, case, *events]))
+    doc = await store.load_clock(runtime.db, case.case_id)
+    assert len(doc["timeline"]) == 10 and doc["assigned"] and doc["acknowledged_at"] == events[0].at
+
+
+async def test_unknown_events_are_ignored(rt, clock):
+    await consumer.handle_event(
+        rt,
+        published_event := CaseEscalated(
+            correlation_id=assigned(clock.now).correlation_id,
+            case_id="x",
+            reference="ABCDE-FGHJK",
+            escalation_id="e",
+            reason="critical",
+            at=clock.now,
+        ),
+    )
+    assert published_event and await rt.db[store.CLOCKS].count_documents({}) == 0

@@ -1,0 +1,156 @@
+"""The sweeper flags missed deadlines once per case and reason, even with replicas racing or crashing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from services.escalation import consumer, escalate, store
+from services.escalation.sweeper import sweep_once
+from shared.contracts import CaseEscalated, Event, MessageOutbound
+from shared.memorybus import MemoryBus
+from shared.messaging import PublishError
+from shared.runtime import Runtime
+from shared.store import ensure_indexes
+from tests.service.test_escalation_support import InterleavingDatabase, assigned, updated
+
+
+@pytest.fixture
+async def rt(runtime):
+    await ensure_indexes(runtime.db, store.INDEXES)
+    return runtime
+
+
+def published(rt, kind):
+    return [e for e in rt.bus.published if isinstance(e, kind)]
+
+
+async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at - timedelta(seconds=1)
+    assert await sweep_once(rt) == 0
+    clock.now = case.ack_due_at
+    assert await sweep_once(rt) == 1
+    assert await sweep_once(rt) == 0
+    [doc] = await store.escalations_of_case(rt.db, case.case_id)
+    assert doc["reason"] == "ack_overdue" and doc["outbox"] == "published"
+    assert [m["deadline"] for m in doc["deadlines_missed"]] == ["acknowledge"]
+    assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
+    [notice] = published(rt, MessageOutbound)
+    assert notice.purpose == "escalation_notice" and case.reference in notice.text
+    clock_doc = await store.load_clock(rt.db, case.case_id)
+    assert "ack_pending_due" not in clock_doc and clock_doc["escalated"] == ["ack_overdue"]
+
+
+async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
+    clock.now = case.resolve_due_at + timedelta(minutes=1)
+    assert await sweep_once(rt) == 1
+    assert [d["reason"] for d in await store.escalations_of_case(rt.db, case.case_id)] == [
+        "resolution_overdue"
+    ]
+
+
+async def test_a_case_resolved_in_time_is_never_flagged(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt, updated(case, "resolved", clock.now + timedelta(hours=5)))
+    clock.advance(days=30)
+    assert await sweep_once(rt) == 0
+
+
+async def test_updates_after_an_escalation_do_not_rearm_the_deadline(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at + timedelta(minutes=5)
+    assert await sweep_once(rt) == 1
+    await consumer.handle_event(rt, updated(case, "replied", clock.now))
+    await consumer.handle_event(rt, updated(case, "recategorised", clock.now, severity="high"))
+    doc = await store.load_clock(rt.db, case.case_id)
+    assert "ack_pending_due" not in doc and doc["escalated"] == ["ack_overdue"]
+    clock.advance(days=1)
+    assert await sweep_once(rt) == 0
+
+
+async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(rt, clock, keys):
+    case = assigned(clock.now, keys=keys, severity="normal")
+    await consumer.handle_event(rt, case)
+    await consumer.handle_event(
+        rt, updated(case, "recategorised", clock.now, category="wages", severity="high")
+    )
+    clock.now += timedelta(hours=24, seconds=1)  # past the high ack deadline, before the normal one
+    assert await sweep_once(rt) == 1
+
+
+async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(rt, clock, keys):
+    cases = [assigned(clock.now, keys=keys) for _ in range(1000)]
+    for case in cases:
+        await consumer.handle_event(rt, case)
+    clock.advance(hours=49)
+    replica = Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db), rt.keys, rt.clock)
+    first, second = await asyncio.gather(sweep_once(replica, batch=200), sweep_once(replica, batch=300))
+    assert first + second == 1000
+    assert await rt.db[store.ESCALATIONS].count_documents({"reason": "ack_overdue"}) == 1000
+    escalated = published(rt, CaseEscalated)
+    assert len(escalated) == 1000 and len({e.id for e in escalated}) == 1000
+    assert len(published(rt, MessageOutbound)) == 1000
+    assert await store.clocks_due(rt.db, "ack_pending_due", clock.now, 10) == []
+    assert await sweep_once(rt) == 0
+
+
+class FlakyBus:
+    """A bus that refuses the next ``failures`` publishes, as a broker going away mid-publish would."""
+
+    def __init__(self, inner: MemoryBus, failures: int) -> None:
+        self.inner, self.failures = inner, failures
+
+    async def publish(self, event: Event) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise PublishError("broker unavailable")
+        await self.inner.publish(event)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(rt, clock, keys):
+    flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(flaky, case)
+    clock.now = case.ack_due_at
+    with pytest.raises(PublishError):
+        await sweep_once(flaky)
+    [doc] = await store.escalations_of_case(rt.db, case.case_id)
+    assert doc["outbox"] == "pending" and published(rt, CaseEscalated) == []
+    # The escalation exists and the deadline is settled: the next sweeps open nothing new.
+    assert await sweep_once(flaky) == 0
+    assert published(rt, CaseEscalated) == []
+    # Once the opener's lease has run out, a sweeper publishes the outbox, once.
+    clock.now += escalate.OUTBOX_LEASE
+    await sweep_once(flaky)
+    await sweep_once(flaky)
+    assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
+    assert len(published(rt, MessageOutbound)) == 1
+    [doc] = await store.escalations_of_case(rt.db, case.case_id)
+    assert doc["outbox"] == "published"
+
+
+async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, keys):
+    flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
+    case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
+    with pytest.raises(PublishError):
+        await consumer.handle_event(flaky, case)
+    await consumer.handle_event(flaky, case)  # the broker redelivers the unacked event
+    await consumer.handle_event(flaky, case)
+    assert len(published(rt, CaseEscalated)) == 1 and len(published(rt, MessageOutbound)) == 1
+    escalated = published(rt, CaseEscalated)[0]
+    assert (
+        escalated.id
+        == escalate.events_for((await store.escalations_of_case(rt.db, case.case_id))[0], None)[0].id
+    )
