@@ -57,12 +57,12 @@ async def insert_clock(db: Database, doc: Doc) -> bool:
 async def replace_clock(db: Database, doc: Doc, expected_version: int) -> Doc | None:
     """Replace the clock if nobody changed it since it was read at ``expected_version``."""
     new = {**doc, "version": expected_version + 1}
+    # No projection here: mongomock then finds nothing to return after the replacement.
     found: Doc | None = await db[CLOCKS].find_one_and_replace(
-        {"case_id": doc["case_id"], "version": expected_version},
-        new,
-        projection={"_id": 0},
-        return_document=ReturnDocument.AFTER,
+        {"case_id": doc["case_id"], "version": expected_version}, new, return_document=ReturnDocument.AFTER
     )
+    if found is not None:
+        found.pop("_id", None)
     return found
 
 
