@@ -1,0 +1,220 @@
+"""The README's run command as a real process: three services, one runtime, driven over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import yaml
+
+from tests.fakes import find_leaks, sensitive
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY = ROOT / "examples" / "registry.yaml"
+STARTUP_DEADLINE = 30.0
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on right now (held open together so they differ)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+@dataclass
+class EmbeddedRun:
+    process: subprocess.Popen[str]
+    urls: dict[str, str]
+    tokens_file: Path
+    stderr_file: Path
+    stdout_file: Path
+
+    @property
+    def tokens(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.tokens_file.read_text(encoding="utf-8"))
+        return loaded
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL if it does not end in time; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait(timeout=15)
+
+    def banner(self) -> str:
+        return self.stdout_file.read_text(encoding="utf-8")
+
+    def log(self) -> str:
+        return self.stderr_file.read_text(encoding="utf-8", errors="replace")
+
+
+def start_embedded(tmp_path: Path, *extra: str) -> EmbeddedRun:
+    """Start ``grievance serve all`` on free ports with the example registry."""
+    intake, router, escalation = free_ports(3)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")},
+        "GRIEVANCE_INTAKE_PORT": str(intake),
+        "GRIEVANCE_ROUTER_PORT": str(router),
+        "GRIEVANCE_ESCALATION_PORT": str(escalation),
+        "GRIEVANCE_LOG_FORMAT": "json",
+    }
+    tokens_file = tmp_path / "tokens.json"
+    stderr_file = tmp_path / "serve.log"
+    stdout_file = tmp_path / "serve.out"
+    command = [sys.executable, "-m", "services.cli", "serve", "all", "--registry", str(REGISTRY)]
+    command += ["--tokens-out", str(tokens_file), *extra]
+    with stderr_file.open("w", encoding="utf-8") as stderr, stdout_file.open("w", encoding="utf-8") as stdout:
+        # The command line is this test's own, no outside input.
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)  # noqa: S603
+    urls = {
+        name: f"http://127.0.0.1:{port}"
+        for name, port in (("intake", intake), ("router", router), ("escalation", escalation))
+    }
+    return EmbeddedRun(process, urls, tokens_file, stderr_file, stdout_file)
+
+
+@asynccontextmanager
+async def embedded_run(tmp_path: Path, *extra: str) -> AsyncIterator[EmbeddedRun]:
+    """``grievance serve all`` ready on all three services, always stopped afterwards."""
+    run = start_embedded(tmp_path, *extra)
+    try:
+        await wait_until_ready(run)
+        yield run
+    finally:
+        run.stop()
+
+
+async def wait_until_ready(run: EmbeddedRun) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        while True:
+            if run.process.poll() is not None:
+                pytest.fail(f"serve all exited with {run.process.returncode}: {run.log()[-2000:]}")
+            ready = 0
+            for url in run.urls.values():
+                try:
+                    async with http.get(f"{url}/readyz") as response:
+                        ready += response.status == 200
+                except aiohttp.ClientError:
+                    pass
+            if ready == 3 and "Stop with Ctrl-C." in run.banner():
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"serve all not ready within {STARTUP_DEADLINE} s: {run.log()[-2000:]}")
+            await asyncio.sleep(0.1)
+
+
+def committee_ids() -> list[str]:
+    registry = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    return [c["id"] for f in registry["factories"] for c in f.get("committees", [])]
+
+
+async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path: Path) -> None:
+    text = sensitive("Overtime every Sunday and no overtime pay for three months.")
+    async with embedded_run(tmp_path) as run, aiohttp.ClientSession() as http:
+        for url in run.urls.values():
+            async with http.get(f"{url}/healthz") as response:
+                assert response.status == 200
+
+        banner = run.banner()
+        for url in run.urls.values():
+            assert url in banner
+        assert str(run.tokens_file) in banner and "curl -s -X POST" in banner
+        assert stat.S_IMODE(run.tokens_file.stat().st_mode) == 0o600
+        tokens = run.tokens
+        assert sorted(tokens["committees"]) == sorted(committee_ids())
+        assert all(
+            t.startswith("gvt_") for t in [*tokens["committees"].values(), tokens["ngo"], tokens["admin"]]
+        )
+        assert tokens["urls"] == run.urls
+        assert tokens["public_base_url"] == run.urls["intake"]
+
+        body = {"factory_code": "GZ-001", "text": text, "language": "en"}
+        async with http.post(f"{run.urls['intake']}/api/v1/grievances", json=body) as response:
+            assert response.status == 202
+            receipt = await response.json()
+        assert receipt["status_url"].startswith(f"{run.urls['router']}/api/v1/status/")
+
+        own = {"Authorization": f"Bearer {tokens['committees']['gz-001-spt']}"}
+        case = await poll_case(http, run.urls["router"], receipt["reference"], own)
+        assert (case["factory_id"], case["committee_id"], case["category"]) == (
+            "GZ-001",
+            "gz-001-spt",
+            "wages",
+        )
+
+        other = {"Authorization": f"Bearer {tokens['committees']['dg-002-wages']}"}
+        async with http.get(
+            f"{run.urls['router']}/api/v1/cases/{receipt['reference']}", headers=other
+        ) as response:
+            assert response.status == 404
+        ngo = {"Authorization": f"Bearer {tokens['ngo']}"}
+        async with http.get(f"{run.urls['escalation']}/api/v1/escalations", headers=ngo) as response:
+            assert response.status == 200
+
+        async with http.get(
+            f"{run.urls['router']}/api/v1/status/{receipt['reference']}?pin={receipt['pin']}"
+        ) as response:
+            assert response.status == 200
+
+        assert run.stop() == 0
+    log = run.log()
+    assert "embedded_run_stopping" in log
+    assert not find_leaks(log), "the embedded run logged personal data"
+
+
+async def poll_case(
+    http: aiohttp.ClientSession, router: str, reference: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        async with http.get(f"{router}/api/v1/cases/{reference}", headers=headers) as response:
+            if response.status == 200:
+                case: dict[str, Any] = await response.json()
+                return case
+        if time.monotonic() > deadline:
+            pytest.fail(f"case {reference} never reached its committee")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_taken_port_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "GRIEVANCE_ROUTER_PORT": str(port),
+            "GRIEVANCE_INTAKE_PORT": str(free_ports(1)[0]),
+        }
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "services.cli", "serve", "all"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{port} for router" in result.stderr
+    assert "GRIEVANCE_ROUTER_PORT" in result.stderr
