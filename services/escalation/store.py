@@ -97,7 +97,8 @@ async def settle_due(db: Database, case_ids: Sequence[str], field: str, reason: 
     if not case_ids:
         return 0
     result = await db[CLOCKS].update_many(
-        {"case_id": {"$in": list(case_ids)}, field: {"$lte": now}},
+        # The due condition first: an engine without a planner (mongomock) then skips most clocks early.
+        {field: {"$lte": now}, "case_id": {"$in": list(case_ids)}},
         {"$unset": {field: ""}, "$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
     )
     return int(result.modified_count)
@@ -191,7 +192,7 @@ async def claim_outbox(db: Database, escalation_id: str, now: datetime, lease_un
 async def mark_published(db: Database, ids: Sequence[str], now: datetime) -> None:
     if ids:
         await db[ESCALATIONS].update_many(
-            {"_id": {"$in": list(ids)}, "outbox": "pending"},
+            {"outbox": "pending", "_id": {"$in": list(ids)}},
             {"$set": {"outbox": "published", "published_at": now}, "$unset": {"outbox_due_at": ""}},
         )
 
