@@ -1,0 +1,142 @@
+"""The demo's view of a running system: three base URLs, tokens, and signed Twilio webhooks.
+
+The demo talks HTTP only, as an SMS gateway, a web browser, a committee and an NGO would. It signs
+webhooks itself, the way Twilio does (HMAC-SHA1 over the public URL and the sorted parameters), with
+the auth token the embedded run wrote into the tokens file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from services.cli.errors import UNAVAILABLE, CliError
+from shared.ids import find_reference
+
+DEMO_ACCOUNT_SID = "AC" + "d3" * 16
+
+
+def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+class DemoFailure(Exception):
+    """A request the demo needed did not get the expected answer."""
+
+
+@dataclass
+class System:
+    """A running system and the credentials the demo acts with."""
+
+    intake: str
+    router: str
+    escalation: str
+    public_base_url: str
+    twilio_auth_token: str
+    committee_tokens: dict[str, str]
+    ngo_token: str
+    http: aiohttp.ClientSession
+    outbox: bool = field(default=False)
+
+    async def check_up(self) -> None:
+        for name, url in (("intake", self.intake), ("router", self.router), ("escalation", self.escalation)):
+            try:
+                async with self.http.get(f"{url}/readyz") as response:
+                    if response.status != 200:
+                        raise CliError(f"{name} at {url} is not ready (HTTP {response.status})", UNAVAILABLE)
+            except aiohttp.ClientError as exc:
+                raise CliError(
+                    f"{name} does not answer at {url} ({exc.__class__.__name__}). Start the system first: "
+                    "grievance serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla",
+                    UNAVAILABLE,
+                ) from exc
+        async with self.http.get(f"{self.intake}/dev/outbox", params={"limit": "1"}) as response:
+            self.outbox = response.status == 200
+
+    async def sms(self, sender: str, to: str, body: str) -> str | None:
+        """Deliver an SMS as Twilio would; return the case reference in the TwiML reply, if any."""
+        url = f"{self.public_base_url.rstrip('/')}/webhooks/twilio/sms"
+        params = {
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "AccountSid": DEMO_ACCOUNT_SID,
+            "From": sender,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+        }
+        headers = {"X-Twilio-Signature": twilio_signature(self.twilio_auth_token, url, params)}
+        async with self.http.post(
+            f"{self.intake}/webhooks/twilio/sms", data=params, headers=headers
+        ) as response:
+            reply = await response.text()
+            if response.status != 200:
+                raise DemoFailure(f"SMS webhook answered HTTP {response.status}")
+        return find_reference(reply)
+
+    async def web_form(self, factory_code: str, text: str, language: str) -> dict[str, Any]:
+        body = {"factory_code": factory_code, "text": text, "language": language}
+        async with self.http.post(f"{self.intake}/api/v1/grievances", json=body) as response:
+            if response.status != 202:
+                raise DemoFailure(f"web form answered HTTP {response.status}")
+            receipt: dict[str, Any] = await response.json()
+            return receipt
+
+    async def find_case(self, reference: str) -> tuple[str, dict[str, Any]] | None:
+        """The committee that holds the case, with its view of it (None if no committee has it)."""
+        for committee, token in self.committee_tokens.items():
+            async with self.http.get(
+                f"{self.router}/api/v1/cases/{reference}", headers=_bearer(token)
+            ) as response:
+                if response.status == 200:
+                    case: dict[str, Any] = await response.json()
+                    return committee, case
+        return None
+
+    async def committee_action(
+        self, committee: str, reference: str, action: str, body: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        url = f"{self.router}/api/v1/cases/{reference}/{action}"
+        token = self.committee_tokens[committee]
+        async with self.http.post(url, json=body or {}, headers=_bearer(token)) as response:
+            if response.status != 200:
+                raise DemoFailure(f"{action} on {reference} answered HTTP {response.status}")
+            case: dict[str, Any] = await response.json()
+            return case
+
+    async def escalations(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {"page": str(page), "per_page": "200"}
+            url = f"{self.escalation}/api/v1/escalations"
+            async with self.http.get(url, params=params, headers=_bearer(self.ngo_token)) as response:
+                if response.status != 200:
+                    raise DemoFailure(f"NGO escalation list answered HTTP {response.status}")
+                data = await response.json()
+            items += data["items"]
+            if len(items) >= data["total"] or not data["items"]:
+                return items
+            page += 1
+
+    async def outbox_purposes(self, reference: str) -> list[str]:
+        """What the development channel sent the worker of a case (embedded run only)."""
+        if not self.outbox:
+            return []
+        params = {"reference": reference, "limit": "500"}
+        async with self.http.get(f"{self.intake}/dev/outbox", params=params) as response:
+            if response.status != 200:
+                return []
+            data = await response.json()
+        return [str(m.get("purpose")) for m in data.get("messages", [])]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
