@@ -30,7 +30,8 @@ FAST_RETRY = Retry(attempts=3, base=0.01, cap=0.05)
 # Fixed keys for the whole run, so sealed values and reporter keys are stable inside a test.
 TEST_KEYS = {"contact_key": Fernet.generate_key().decode(), "pseudonym_key": "test-pseudonym-key-0123456789"}
 
-LOG_FILE = Path(os.environ.get("GRIEVANCE_TEST_LOG", ".pytest_cache/test-run.log"))
+# One file per run, so two runs at once never check each other's lines; kept only when it leaks.
+LOG_FILE = Path(os.environ.get("GRIEVANCE_TEST_LOG", f".pytest_cache/test-run-{os.getpid()}.log"))
 LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
 LOG_FILE.write_text("")
 configure_logging("DEBUG", "json", also_to=LOG_FILE)
@@ -43,7 +44,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(f"\nPRIVACY: {len(leaks)} log line(s) of this run hold personal data:")
         for line in leaks[:5]:
             print("  ", line[:200])
+        print(f"  (whole log kept in {LOG_FILE})")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif "GRIEVANCE_TEST_LOG" not in os.environ:
+        LOG_FILE.unlink(missing_ok=True)
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -23,7 +23,8 @@ class FakeClock:
 # Every phone number, OpenID and grievance text a test sends is registered here; the run's log is
 # searched for each of them at the end (conftest.pytest_sessionfinish).
 SENSITIVE: set[str] = set()
-_PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d{11,15}(?![0-9A-Za-z])")
+# Digits joined to letters or dashes are ids (UUID segments, hex digests), not phone numbers.
+_PHONE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{11,15}(?![0-9A-Za-z-])")
 
 
 def sensitive(value: str) -> str:

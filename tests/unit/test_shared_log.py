@@ -75,3 +75,6 @@ def test_the_leak_oracle_itself_finds_leaks():
     assert find_leaks(f'{{"event": "x", "note": "{WORKER_PHONE[3:]}"}}')
     assert find_leaks(f'{{"event": "{TEXT}"}}')
     assert not find_leaks('{"event": "x", "id": "6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24"}')
+    # A UUID whose last group happens to be all digits is an id, not a phone number.
+    assert not find_leaks('{"event": "x", "case_id": "6f1d3c52-7a0e-4f55-9c61-123456789012"}')
+    assert find_leaks('{"event": "x", "note": "call 13912345678"}')
