@@ -1,0 +1,179 @@
+"""The three services together on the real RabbitMQ: a worker's SMS or form becomes a case, the
+committee sees it, the clocks run, the NGO sees what is overdue or critical, and the worker is told.
+
+The services share one runtime (as in the embedded run) but every event crosses the broker. Time is
+a fake clock; seconds-long SLAs stand for the production ones. Outbound SMS go to a local server
+that speaks Twilio's Messages API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.escalation.app import create_app as escalation_app
+from services.intake.app import create_app as intake_app
+from services.router.app import create_app as router_app
+from services.router.registry import load_registry_file
+from shared.auth import issue_token
+from shared.ids import find_reference
+from shared.runtime import open_runtime
+from shared.settings import Settings, SlaTable
+from shared.web import AccessLogger
+from tests.conftest import FAST_RETRY, make_settings
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
+from tests.service.test_intake_support import (
+    ACCOUNT_SID,
+    OUTBOUND_ACCOUNT_SID,
+    PUBLIC_BASE_URL,
+    TWILIO_TOKEN,
+    FakeTwilio,
+    post_sms,
+    sms_form,
+)
+from tests.service.test_router_support import REGISTRY, bearer
+
+pytestmark = pytest.mark.broker
+
+GZ_NUMBER = "+8610690000001"
+LOCKED_EXIT = sensitive("我们车间的安全出口被锁了，晚上加班很危险")
+CANTEEN = sensitive("The canteen serves cold rice every evening and nobody listens")
+SLA = SlaTable.model_validate(
+    {
+        "critical": {"ack": "PT10S", "resolve": "PT60S"},
+        "high": {"ack": "PT20S", "resolve": "PT90S"},
+        "normal": {"ack": "PT30S", "resolve": "PT120S"},
+    }
+)
+SWEEP = timedelta(seconds=0.2)
+
+
+@dataclass
+class System:
+    settings: Settings
+    clock: FakeClock
+    twilio: FakeTwilio
+    intake: TestClient[Any, Any]
+    router: TestClient[Any, Any]
+    escalation: TestClient[Any, Any]
+    tokens: dict[str, str]
+
+
+@pytest.fixture
+async def system(amqp_url: str, amqp_namespace: str, clock: FakeClock) -> AsyncIterator[System]:
+    async with AsyncExitStack() as stack:
+        twilio = await stack.enter_async_context(FakeTwilio())
+        settings = make_settings(
+            amqp_url=amqp_url,
+            amqp_namespace=amqp_namespace,
+            twilio_auth_token=TWILIO_TOKEN,
+            twilio_account_sid=OUTBOUND_ACCOUNT_SID,
+            twilio_from=GZ_NUMBER,
+            twilio_api_base=twilio.base_url,
+            public_base_url=PUBLIC_BASE_URL,
+            sla=SLA,
+            sweep_interval=SWEEP,
+        )
+        runtime = await stack.enter_async_context(open_runtime(settings, clock=clock, retry=FAST_RETRY))
+        await load_registry_file(runtime.db, REGISTRY)
+        tokens = {"ngo": (await issue_token(runtime.db, "ngo"))[0]}
+        for committee in ("gz-001-spt", "gz-001-women"):
+            tokens[committee] = (await issue_token(runtime.db, "committee", committee_id=committee))[0]
+        clients = []
+        for factory in (intake_app, router_app, escalation_app):
+            server = TestServer(factory(settings, runtime), access_log_class=AccessLogger)
+            clients.append(await stack.enter_async_context(TestClient(server)))
+        yield System(settings, clock, twilio, *clients, tokens)
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], seconds: float = 15.0) -> Any:
+    """Poll until ``check`` returns something truthy; the pipeline is asynchronous by design."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the expected outcome did not happen in time")
+        await asyncio.sleep(0.05)
+
+
+async def escalations(system: System, **query: str) -> list[dict[str, Any]]:
+    response = await system.escalation.get(
+        "/api/v1/escalations", params=query, headers=bearer(system.tokens["ngo"])
+    )
+    assert response.status == 200
+    body = await response.json()
+    text = await response.text()
+    assert not any(phone in text for phone in (WORKER_PHONE, ENGLISH_WORKER_PHONE))
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+def sms_to(system: System, phone: str, containing: str) -> list[str]:
+    return [
+        r["form"]["Body"]
+        for r in system.twilio.requests
+        if r["form"].get("To") == phone and containing in r["form"].get("Body", "")
+    ]
+
+
+async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_worker_is_told(system: System):
+    # A worker texts the factory's number about a locked fire exit.
+    response = await post_sms(system.intake, sms_form(LOCKED_EXIT, to=GZ_NUMBER))
+    assert response.status == 200
+    critical_ref = find_reference(await response.text())
+    assert critical_ref is not None
+
+    # Another worker uses the web form about the canteen; nobody will acknowledge it.
+    response = await system.intake.post(
+        "/api/v1/grievances",
+        json={"factory_code": "GZ-001", "text": CANTEEN, "contact": ENGLISH_WORKER_PHONE},
+    )
+    assert response.status == 202
+    normal_ref = (await response.json())["reference"]
+
+    # The locked fire exit is escalated as critical at once, before any deadline.
+    critical = await eventually(lambda: escalations(system, reason="critical"))
+    assert [e["reference"] for e in critical] == [critical_ref]
+    assert critical[0]["factory_id"] == "GZ-001"
+
+    # The canteen case reached a committee of its factory, and that committee sees it.
+    async def committee_sees_it() -> bool:
+        response = await system.router.get(
+            f"/api/v1/cases/{normal_ref}", headers=bearer(system.tokens["gz-001-spt"])
+        )
+        return response.status == 200
+
+    await eventually(committee_sees_it)
+    assert await escalations(system, reason="ack_overdue") == []
+
+    # Time passes beyond the acknowledgement deadline of a normal case (30 s); the running sweeper
+    # (every 0.2 s) flags it within a sweep interval, once.
+    system.clock.advance(seconds=31)
+    overdue = await eventually(lambda: escalations(system, reason="ack_overdue"))
+    await asyncio.sleep(SWEEP.total_seconds() * 5)
+    overdue = await escalations(system, reason="ack_overdue")
+    assert sorted(e["reference"] for e in overdue) == sorted({critical_ref, normal_ref})
+    assert len(overdue) == 2  # one per case, never twice
+
+    # Both workers were told, in their language, that an independent monitor follows the case.
+    await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "独立监督")))
+    await eventually(lambda: _async(sms_to(system, ENGLISH_WORKER_PHONE, "independent monitor")))
+    assert all(critical_ref in body for body in sms_to(system, WORKER_PHONE, "独立监督"))
+    assert all(normal_ref in body for body in sms_to(system, ENGLISH_WORKER_PHONE, "independent monitor"))
+    # The receipt acknowledgements went out too, from the factory's own number.
+    assert sms_to(system, WORKER_PHONE, critical_ref)
+    assert all(r["form"]["From"] == GZ_NUMBER for r in system.twilio.requests)
+    assert all(r["account"] == OUTBOUND_ACCOUNT_SID != ACCOUNT_SID for r in system.twilio.requests)
+
+
+async def _async(value: Any) -> Any:
+    return value
