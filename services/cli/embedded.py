@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from services.cli import bootstrap
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
+from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
 from shared.runtime import Runtime, open_runtime
 from shared.settings import Deadlines, Settings, SlaTable
@@ -72,6 +73,8 @@ async def serve_all(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if settings.amqp_url != "memory://":
+        await probe_broker(settings)
     try:
         async with open_runtime(settings) as runtime:
             await _check_reachable(runtime)

@@ -39,10 +39,30 @@ async def store_runtime(settings: Settings, command: str) -> AsyncIterator[Runti
         yield runtime
 
 
+async def probe_broker(settings: Settings) -> None:
+    """Connect once, plainly, before the robust bus is started.
+
+    The bus keeps reconnecting in the background when the broker is away, which is right for a
+    service and wrong for a command: it should say at once that the broker does not answer.
+    """
+    import aio_pika
+
+    try:
+        connection = await aio_pika.connect(settings.amqp_url, timeout=settings.amqp_publish_timeout)
+    except Exception as exc:  # refused, unresolvable, timed out, wrong credentials
+        raise CliError(
+            f"RabbitMQ does not answer at {where(settings.amqp_url)} ({exc.__class__.__name__}). Is it "
+            "running, and is GRIEVANCE_AMQP_URL right?",
+            UNAVAILABLE,
+        ) from None
+    await connection.close()
+
+
 @asynccontextmanager
 async def bus_runtime(settings: Settings, command: str) -> AsyncIterator[Runtime]:
     """A runtime whose bus is the system's RabbitMQ (connected, topology declared)."""
     require_shared_bus(settings, command)
+    await probe_broker(settings)
     local = settings.model_copy(update={"mongo_url": "memory://"})
     async with open_runtime(local, keys=throwaway_keys()) as runtime:
         if not runtime.bus.is_ready():
