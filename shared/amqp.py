@@ -22,6 +22,7 @@ from aio_pika.abc import (
 )
 from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
+from yarl import URL
 
 from shared.contracts import Event
 from shared.messaging import (
@@ -68,6 +69,7 @@ class AmqpBus:
         self._consumers: list[tuple[str, Handler]] = []
         self._consuming: list[tuple[AbstractQueue, str]] = []
         self._in_flight = 0
+        self._closing = False
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -78,29 +80,39 @@ class AmqpBus:
 
     async def start(self) -> None:
         """Connect and declare; if the broker is not there yet, go on connecting in the background."""
+        self._closing = False
         self._connector = asyncio.create_task(self._connect_until_up(), name="amqp-connect")
-        try:
-            await asyncio.wait_for(asyncio.shield(self._connected.wait()), timeout=self._timeout)
-        except TimeoutError:
+        waiter = asyncio.ensure_future(self._connected.wait())
+        await asyncio.wait(
+            {waiter, self._connector}, timeout=self._timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not waiter.done():
+            waiter.cancel()
             log.warning("broker_unreachable", action="retrying in the background")
+        if self._connector.done():
+            self._connector.result()  # a topology that cannot be declared is a start-up error
 
     async def _connect_until_up(self) -> None:
         attempt = 0
-        while True:
+        while not self._closing:
+            connection = aio_pika.RobustConnection(
+                URL(self._url), heartbeat=15, client_properties={"connection_name": "grievance"}
+            )
             try:
-                connection = await aio_pika.connect_robust(
-                    self._url,
-                    heartbeat=15,
-                    timeout=self._timeout,
-                    client_properties={"connection_name": "grievance"},
-                )
+                await asyncio.wait_for(connection.connect(timeout=self._timeout), timeout=self._timeout + 1)
                 break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
+            except BaseException as exc:
+                # A failed or cancelled attempt must not leave aio-pika's reconnect task behind.
+                await _close_quietly(connection)
+                if isinstance(exc, asyncio.CancelledError) or self._closing:
+                    raise asyncio.CancelledError from None
+                if not isinstance(exc, Exception):
+                    raise
                 log.warning("broker_connect_failed", attempt=attempt + 1, error=exc.__class__.__name__)
-                await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-                attempt += 1
+            await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
+            attempt += 1
+        else:
+            return
         self._connection = connection
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         self._exchange = await self.declare(self._channel)
@@ -148,11 +160,12 @@ class AmqpBus:
             await asyncio.wait_for(self._idle.wait(), timeout=30)
         except TimeoutError:
             log.warning("handlers_still_running_at_close", count=self._in_flight)
+        self._closing = True
         if self._connector is not None:
             self._connector.cancel()
-            await asyncio.gather(self._connector, return_exceptions=True)
+            await asyncio.wait({self._connector}, timeout=self._timeout + 2)
         if self._connection is not None:
-            await self._connection.close()
+            await _close_quietly(self._connection)
         self._exchange = None
 
     def is_ready(self) -> bool:
@@ -270,6 +283,13 @@ class AmqpBus:
         finally:
             await channel.close()
         return moved
+
+
+async def _close_quietly(connection: AbstractRobustConnection) -> None:
+    try:
+        await asyncio.wait_for(connection.close(), timeout=5)
+    except Exception as exc:
+        log.debug("connection_close_failed", error=exc.__class__.__name__)
 
 
 def _death_reason(headers: Any) -> str | None:
