@@ -11,8 +11,9 @@ $(BIN)/grievance: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# Short demo deadlines (10 s to acknowledge) so escalations happen while you watch; see the README.
 run: $(BIN)/grievance
-	$(BIN)/grievance serve all --registry examples/registry.yaml --tokens-out tokens.json
+	$(BIN)/grievance serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla
 
 test: lint typecheck pytest
 

@@ -24,6 +24,7 @@ class FakeClock:
 # searched for each of them at the end (conftest.pytest_sessionfinish).
 SENSITIVE: set[str] = set()
 # Digits joined to letters or dashes are ids (UUID segments, hex digests), not phone numbers.
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _PHONE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{11,15}(?![0-9A-Za-z-])")
 
 
@@ -40,7 +41,8 @@ ENGLISH_WORKER_PHONE = sensitive("+447700900123")
 
 def find_leaks(log_text: str) -> list[str]:
     """Log lines that hold a registered sensitive value or anything shaped like a phone number."""
-    needles = {s for s in SENSITIVE if len(s) >= 4}
+    # Short plain words ("STATUS", "help") are keywords a worker may send, not private text.
+    needles = {s for s in SENSITIVE if len(s) >= 8 or (len(s) >= 3 and _HAN.search(s))}
     # Phone numbers also leak in other formats: compare on digits too.
     digit_needles = {re.sub(r"\D", "", s) for s in needles if _PHONE.fullmatch(s)}
     leaks = []
