@@ -38,7 +38,7 @@ def _entry(action_id: str, action: str, at: Any, actor: str, note: str | None = 
     return {"id": action_id, "at": at, "action": action, "actor_role": actor, "note": note}
 
 
-async def _apply(
+async def apply_action(
     runtime: Runtime,
     case: dict[str, Any],
     expected: dict[str, Any],
@@ -80,7 +80,7 @@ async def acknowledge(runtime: Runtime, case: dict[str, Any], reach_worker: bool
         now = to_ms(runtime.clock())
         status = "acknowledged" if case["status"] == "assigned" else case["status"]
         action_id = uuid.uuid4().hex
-        done = await _apply(
+        done = await apply_action(
             runtime,
             case,
             {"status": case["status"], "acknowledged_at": None, "committee_id": case["committee_id"]},
@@ -116,7 +116,7 @@ async def reply(
             "purpose": "committee_reply",
             "outbound_id": str(event_id(case["_id"], action_id, "outbound")) if reach_worker else None,
         }
-        done = await _apply(
+        done = await apply_action(
             runtime,
             case,
             {
@@ -149,7 +149,7 @@ async def resolve(runtime: Runtime, case: dict[str, Any], resolution: str, reach
             raise Conflict("the case is resolved and waits for the worker's answer")
         now = to_ms(runtime.clock())
         action_id = uuid.uuid4().hex
-        done = await _apply(
+        done = await apply_action(
             runtime,
             case,
             {"status": case["status"], "committee_id": case["committee_id"]},
@@ -200,7 +200,7 @@ async def recuse(runtime: Runtime, case: dict[str, Any], committee_id: str, reas
             "acknowledged_at": None,
         }
         action_id = uuid.uuid4().hex
-        done = await _apply(
+        done = await apply_action(
             runtime,
             case,
             {"status": case["status"], "committee_id": committee_id},

@@ -23,6 +23,7 @@ from services.router import store
 from services.router.assign import Assignment, Hints, choose_committee, resolve_factory
 from services.router.cases import creation_events, event_id, new_case
 from services.router.classify import classify
+from services.router.dialogue import Dialogue, applies
 from shared.contracts import Event, GrievanceReceived
 from shared.ids import reference_for
 from shared.messaging import Rejected
@@ -39,24 +40,28 @@ class GrievanceConsumer:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.dialogue = Dialogue(runtime)
 
     async def __call__(self, event: Event) -> None:
         if not isinstance(event, GrievanceReceived):
             raise Rejected(f"unexpected event type {event.type}")
         case = await store.case_by_grievance(self.runtime.db, str(event.grievance_id))
+        decision = await self.dialogue.decision(event) if applies(event) else None
+        # A case for this very grievance always wins: it predates any decision.
+        if case is None and decision is not None and decision["kind"] != "new_case":
+            await self.dialogue.execute(decision, event)
+            return
         if case is None:
-            case = await self.open_case(event)
+            text = (decision or {}).get("text")
+            case = await self.open_case(event.model_copy(update={"text": text}) if text else event)
+        await self.dialogue.close_superseded(decision, case)
         await self.publish_creation(case)
 
     async def publish_creation(self, case: dict[str, Any]) -> None:
-        reach = await self.reaches_worker(case.get("reporter_key"))
+        reach = await store.reaches_worker(self.runtime.db, case.get("reporter_key"))
         for outgoing in creation_events(case, reach_worker=reach):
             await self.runtime.bus.publish(outgoing)
         log.info("case_events_published", case_id=case["_id"], status=case["status"])
-
-    async def reaches_worker(self, reporter_key: str | None) -> bool:
-        """False when the worker asked for no more messages (overridden once opt-outs exist)."""
-        return True
 
     async def open_case(self, event: GrievanceReceived) -> dict[str, Any]:
         db = self.runtime.db

@@ -1,4 +1,4 @@
-"""The router's periodic work: publish events stranded in outboxes (and close unanswered resolutions).
+"""The router's periodic work: close unanswered resolutions, publish events stranded in outboxes.
 
 Safe with several replicas: every change is a conditional update, and a stranded event published
 twice keeps its id, so downstream drops the copy. :func:`tick` is one pass; tests call it directly
@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 
+from services.router.dialogue import close_unanswered
 from services.router.outbox import flush_stale
 from shared.messaging import PublishError
 from shared.runtime import Runtime
@@ -23,7 +24,10 @@ log = structlog.get_logger(__name__)
 
 async def tick(runtime: Runtime) -> dict[str, int]:
     """One pass of the periodic work; returns what it did."""
-    return {"outboxes_flushed": await flush_stale(runtime)}
+    return {
+        "resolutions_closed": await close_unanswered(runtime),
+        "outboxes_flushed": await flush_stale(runtime),
+    }
 
 
 @contextlib.asynccontextmanager

@@ -14,7 +14,13 @@ from typing import Any, Literal
 from services.router.assign import CommitteeInfo, FactoryInfo
 from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
-FACTORIES, COMMITTEES, CASES, INBOUND, OPTOUTS = "factories", "committees", "cases", "inbound", "optouts"
+FACTORIES, COMMITTEES, CASES, INBOUND, OPTOUTS = (
+    "factories",
+    "committees",
+    "cases",
+    "router_inbound",
+    "optouts",
+)
 OPEN_STATUSES = ["assigned", "unassigned", "acknowledged", "resolved", "reopened"]
 COMMITTEE_OPEN = ["assigned", "acknowledged", "resolved", "reopened"]
 
@@ -205,11 +211,85 @@ OUTBOUND_MESSAGES = "outbound_messages"
 
 
 async def delivery_statuses(db: Database, case: dict[str, Any]) -> dict[str, str]:
-    """Delivery status per committee message id, from the records intake's sender keeps (if any)."""
+    """Delivery status per committee message id, from the records intake's sender keeps.
+
+    Intake's ``outbound_messages`` holds one record per ``message.outbound`` event id: ``status`` is
+    its send state (claimed, sent, failed, undeliverable), ``delivery_status`` the provider's report.
+    """
     by_outbound = {m["outbound_id"]: m["id"] for m in case.get("messages", []) if m.get("outbound_id")}
     if not by_outbound:
         return {}
     cursor = db[OUTBOUND_MESSAGES].find(
-        {"event_id": {"$in": list(by_outbound)}}, {"event_id": 1, "status": 1}
+        {"event_id": {"$in": list(by_outbound)}}, {"event_id": 1, "status": 1, "delivery_status": 1}
     )
-    return {by_outbound[d["event_id"]]: str(d.get("status")) async for d in cursor if d.get("status")}
+    found = {}
+    async for doc in cursor:
+        # The provider's report (delivered, failed, ...) says more than intake's own send state.
+        state = doc.get("delivery_status") or _SEND_STATES.get(doc.get("status", ""), doc.get("status"))
+        if state:
+            found[by_outbound[doc["event_id"]]] = str(state)
+    return found
+
+
+_SEND_STATES = {"claimed": "sending", "released": "sending"}
+
+
+# -- dialogue -------------------------------------------------------------------------------------------
+
+
+async def open_cases_of(db: Database, reporter_key: str, limit: int = 20) -> list[dict[str, Any]]:
+    cursor = (
+        db[CASES]
+        .find({"reporter_key": reporter_key, "status": {"$in": OPEN_STATUSES}})
+        .sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+        .limit(limit)
+    )
+    return [d async for d in cursor]
+
+
+async def reporter_case(db: Database, reporter_key: str, reference: str) -> dict[str, Any] | None:
+    doc: dict[str, Any] | None = await db[CASES].find_one(
+        {"reporter_key": reporter_key, "reference": reference}
+    )
+    return doc
+
+
+async def inbound(db: Database, grievance_id: str) -> dict[str, Any] | None:
+    doc: dict[str, Any] | None = await db[INBOUND].find_one({"_id": grievance_id})
+    return doc
+
+
+async def record_inbound(db: Database, decision: dict[str, Any]) -> dict[str, Any]:
+    """Keep the first decision taken for an inbound message; a concurrent or later one reads it back."""
+    await db[INBOUND].update_one({"_id": decision["_id"]}, {"$setOnInsert": decision}, upsert=True)
+    stored = await inbound(db, decision["_id"])
+    assert stored is not None
+    return stored
+
+
+async def opt_out(db: Database, reporter_key: str, grievance_id: str, at: datetime) -> bool:
+    """Record STOP; True when this message (and not an earlier one) switched messages off."""
+    await db[OPTOUTS].update_one(
+        {"_id": reporter_key},
+        {"$setOnInsert": {"active": True, "since": at, "by": grievance_id}},
+        upsert=True,
+    )
+    await db[OPTOUTS].update_one(
+        {"_id": reporter_key, "active": False}, {"$set": {"active": True, "since": at, "by": grievance_id}}
+    )
+    doc = await db[OPTOUTS].find_one({"_id": reporter_key})
+    return bool(doc and doc.get("by") == grievance_id)
+
+
+async def opt_in(db: Database, reporter_key: str, grievance_id: str, at: datetime) -> bool:
+    """Record START; True when this message switched messages back on."""
+    await db[OPTOUTS].update_one(
+        {"_id": reporter_key, "active": True}, {"$set": {"active": False, "until": at, "by": grievance_id}}
+    )
+    doc = await db[OPTOUTS].find_one({"_id": reporter_key})
+    return bool(doc and doc.get("by") == grievance_id and not doc.get("active"))
+
+
+async def unanswered_resolutions(db: Database, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    cursor = db[CASES].find({"status": "resolved", "resolved_at": {"$lte": before}}).limit(limit)
+    return [d async for d in cursor]

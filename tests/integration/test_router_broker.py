@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.router.app import create_app
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
-from shared.contracts import CaseAssigned, Event, MessageOutbound
+from shared.contracts import CaseAssigned, CaseUpdated, Event, MessageOutbound
 from shared.messaging import EXCHANGE
 from shared.runtime import open_runtime
 from shared.web import AccessLogger
@@ -43,7 +43,7 @@ async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_
         spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
         other, _ = await issue_token(runtime.db, "committee", committee_id="dg-002-safety")
         async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
-            event = grievance(keys, "车间安全出口被锁了，还有童工", to=GZ_NUMBER)
+            event = grievance(keys, "车间安全出口被锁了，还有童工", to=GZ_NUMBER, phone=WORKER_PHONE)
             # a malformed event first: it goes to the dead-letter queue, the good one is still processed
             connection = await aio_pika.connect(amqp_url)
             async with connection:
@@ -86,3 +86,57 @@ async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_
             assert_no_contact(await response.json(), WORKER_PHONE)
             response = await client.get(url, headers={"Authorization": f"Bearer {other}"})
             assert response.status == 404
+
+
+async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
+    """Committee resolves, the worker answers 否 by SMS: the case reopens and case.updated disputed
+    arrives on escalation's queue; the committee never sees the number."""
+    async with open_runtime(amqp_settings, clock=FakeClock(), retry=FAST_RETRY, keys=keys) as runtime:
+        await load_registry_file(runtime.db, REGISTRY)
+        received: list[Event] = []
+
+        async def collect(event: Event) -> None:
+            received.append(event)
+
+        for queue in ("escalation.cases", "intake.outbound"):
+            await runtime.bus.consume(queue, collect)
+        spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
+        headers = {"Authorization": f"Bearer {spt}"}
+        app = create_app(amqp_settings, runtime)
+        async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+            event = grievance(keys, "宿舍晚上锁门，出不去", to=GZ_NUMBER, phone=WORKER_PHONE)
+            await runtime.bus.publish(event)
+
+            async def case_exists() -> bool:
+                return await runtime.db["cases"].count_documents({}) == 1
+
+            await until(case_exists)
+            url = f"/api/v1/cases/{event.reference}"
+            assert (
+                await client.post(f"{url}/messages", json={"text": "哪栋宿舍？"}, headers=headers)
+            ).status == 200
+            await runtime.bus.publish(grievance(keys, "三号楼", to=GZ_NUMBER, phone=WORKER_PHONE))
+
+            async def worker_replied() -> bool:
+                return any(isinstance(e, CaseUpdated) and e.action == "worker_replied" for e in received)
+
+            await until(worker_replied)
+            assert (
+                await client.post(f"{url}/resolve", json={"resolution": "已经不再锁门"}, headers=headers)
+            ).status == 200
+            await runtime.bus.publish(grievance(keys, "否", to=GZ_NUMBER, phone=WORKER_PHONE))
+
+            async def disputed() -> bool:
+                return any(isinstance(e, CaseUpdated) and e.action == "disputed" for e in received)
+
+            await until(disputed)
+            body = await (await client.get(url, headers=headers)).json()
+            assert body["status"] == "reopened"
+            assert [m["text"] for m in body["messages"] if m["direction"] == "worker"] == [
+                event.text,
+                "三号楼",
+                "否",
+            ]
+            assert_no_contact(body, WORKER_PHONE)
+            purposes = [e.purpose for e in received if isinstance(e, MessageOutbound)]
+            assert sorted(purposes) == sorted(["ack", "committee_reply", "resolution_check", "status"])

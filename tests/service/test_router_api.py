@@ -36,7 +36,7 @@ ENDPOINTS = [
 async def world(runtime):
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
-        event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER)
+        event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER, phone=WORKER_PHONE)
         await runtime.bus.publish(event)
         await runtime.bus.drain()
         yield client, tokens, event.reference

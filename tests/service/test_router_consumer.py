@@ -30,7 +30,9 @@ async def deliver(runtime, event):
 async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime):
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
-        event = grievance(runtime.keys, "车间的安全出口被锁了，晚上加班时出不去", to=GZ_NUMBER)
+        event = grievance(
+            runtime.keys, "车间的安全出口被锁了，晚上加班时出不去", to=GZ_NUMBER, phone=WORKER_PHONE
+        )
         await deliver(runtime, event)
 
         assigned = published(runtime, CaseAssigned)
@@ -106,8 +108,8 @@ async def test_factory_resolution_order(runtime):
         )
         # first word, full-width and lower case, no To number
         await deliver(runtime, grievance(runtime.keys, "ｇｚ００１ 宿舍没有热水", to=None, phone=phone))
-        # nothing at all: the reporter's latest case
-        await deliver(runtime, grievance(runtime.keys, "还有食堂的问题", to=None, phone=phone))
+        # nothing at all: the reporter's latest case (NEW: a second grievance, not a follow-up)
+        await deliver(runtime, grievance(runtime.keys, "新投诉 还有食堂的问题", to=None, phone=phone))
         # nothing and no history: unroutable, the worker is asked for the factory code
         await deliver(runtime, grievance(runtime.keys, "老板不给钱", to=None, phone=OTHER_WORKER_PHONE))
         factories = [e.factory_id for e in published(runtime, CaseAssigned)]

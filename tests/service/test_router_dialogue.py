@@ -1,0 +1,302 @@
+"""The two-way dialogue on the router side: follow-ups, keywords in both languages, opt-out,
+unanswered resolutions, delivery status, and one whole conversation in Chinese."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from services.router.periodic import tick
+from shared.contracts import CaseAssigned, CaseUpdated, MessageOutbound
+from shared.privacy import unseal
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
+from tests.service.test_router_support import (
+    DG_NUMBER,
+    GZ_NUMBER,
+    SZ_NUMBER,
+    assert_no_contact,
+    bearer,
+    committee_tokens,
+    fresh_phone,
+    grievance,
+    serve,
+)
+
+
+class Worker:
+    """A worker with one phone, sending SMS through the bus as intake would publish them."""
+
+    def __init__(self, runtime, phone, language="zh", to=GZ_NUMBER):
+        self.runtime, self.phone, self.language, self.to = runtime, phone, language, to
+
+    async def send(self, text, *, to="same"):
+        event = grievance(
+            self.runtime.keys,
+            text,
+            phone=self.phone,
+            language=self.language,
+            to=self.to if to == "same" else to,
+        )
+        await self.runtime.bus.publish(event)
+        await self.runtime.bus.drain()
+        return event
+
+
+def outbound(client, purpose=None):
+    return [e for e in client.received if isinstance(e, MessageOutbound) and purpose in (None, e.purpose)]
+
+
+def updates(client, action=None):
+    return [e for e in client.received if isinstance(e, CaseUpdated) and action in (None, e.action)]
+
+
+@pytest.fixture
+async def router(runtime):
+    tokens = await committee_tokens(runtime)
+    async with serve(runtime) as client:
+        yield client, tokens
+
+
+async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router, runtime):
+    client, tokens = router
+    worker = Worker(runtime, fresh_phone())
+    first = await worker.send("工资三个月没发")
+    second = await worker.send("补充：加班费也没有发")
+    assert await runtime.db["cases"].count_documents({}) == 1
+    assert [e.action for e in updates(client)] == ["worker_replied"]
+    assert updates(client)[0].actor_role == "worker"
+    committee = (await runtime.db["cases"].find_one({}))["committee_id"]
+    body = await (
+        await client.get(f"/api/v1/cases/{first.reference}", headers=bearer(tokens[committee]))
+    ).json()
+    assert [(m["direction"], m["text"]) for m in body["messages"]] == [
+        ("worker", first.text),
+        ("worker", second.text),
+    ]
+    assert_no_contact(body, worker.phone)
+    # redelivered follow-up: nothing new
+    await runtime.bus.publish(second)
+    await runtime.bus.drain()
+    case = await runtime.db["cases"].find_one({})
+    assert len(case["messages"]) == 2 and len(updates(client)) == 1
+
+
+async def test_a_reference_picks_the_case_and_several_without_one_asks_which(router, runtime):
+    client, _ = router
+    worker = Worker(runtime, fresh_phone(), language="en", to=SZ_NUMBER)
+    first = await worker.send("The canteen food is cold")
+    second = await worker.send("NEW overtime is not paid")
+    assert await runtime.db["cases"].count_documents({}) == 2
+    assert (await runtime.db["cases"].find_one({"_id": str(second.grievance_id)}))["category"] == "wages"
+    await worker.send(f"About {first.reference.lower()}: still cold today")
+    picked = await runtime.db["cases"].find_one({"_id": str(first.grievance_id)})
+    assert picked["messages"][-1]["text"].startswith("About")
+    await worker.send("and the manager shouts")
+    question = outbound(client, "question")
+    assert len(question) == 1 and first.reference in question[0].text and second.reference in question[0].text
+    assert await runtime.db["cases"].count_documents({}) == 2
+    for case in [c async for c in runtime.db["cases"].find({})]:
+        assert all("shouts" not in m["text"] for m in case["messages"])
+
+
+@pytest.mark.parametrize(
+    ("language", "status_word", "phone"),
+    [("zh", "状态", WORKER_PHONE), ("en", "status", ENGLISH_WORKER_PHONE)],
+)
+async def test_status_keyword(router, runtime, language, status_word, phone):
+    client, _ = router
+    worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
+    first = await worker.send("工资没发" if language == "zh" else "wages are unpaid")
+    await worker.send(status_word)
+    await worker.send(f"{status_word.upper()} {first.reference}")
+    replies = outbound(client, "status")
+    assert len(replies) == 2 and all(first.reference in r.text for r in replies)
+    assert ("状态" in replies[0].text) if language == "zh" else ("Status" in replies[0].text)
+    assert replies[1].case_id == str(first.grievance_id)
+    assert unseal(runtime.keys, replies[1].sealed_contact) == phone
+    assert await runtime.db["cases"].count_documents({}) == 1
+    assert updates(client) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "yes", "no", "phone"),
+    [
+        ("zh", "是", "否", WORKER_PHONE),
+        ("en", "yes", "NO", ENGLISH_WORKER_PHONE),
+        ("zh", "ＹＥＳ", "ｎｏ", WORKER_PHONE),
+    ],
+)
+async def test_yes_closes_and_no_reopens(router, runtime, language, yes, no, phone):
+    client, tokens = router
+    worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
+    first = await worker.send("工资没发" if language == "zh" else "wages are unpaid")
+    token = bearer(tokens["dg-002-wages"])
+    url = f"/api/v1/cases/{first.reference}"
+    # YES without a pending resolution is an ordinary message
+    await worker.send(yes)
+    assert [e.action for e in updates(client)] == ["worker_replied"]
+    await client.post(f"{url}/resolve", json={"resolution": "下周一补发"}, headers=token)
+    await worker.send(no)
+    case = await runtime.db["cases"].find_one({})
+    assert case["status"] == "reopened"
+    assert [e.action for e in updates(client)][-1] == "disputed"
+    assert updates(client)[-1].status == "reopened"
+    # the committee resolves again; the worker confirms
+    await client.post(f"{url}/resolve", json={"resolution": "已经补发"}, headers=token)
+    confirm = await worker.send(yes)
+    case = await runtime.db["cases"].find_one({})
+    assert (case["status"], case["closure"]) == ("closed", "confirmed")
+    assert [e.action for e in updates(client)][-2:] == ["resolved", "confirmed"]
+    assert (await client.post(f"{url}/messages", json={"text": "?"}, headers=token)).status == 409
+    # a redelivered YES after the case closed is still the same answer, not a new grievance
+    before = len(client.received)
+    await runtime.bus.publish(confirm)
+    await runtime.bus.drain()
+    assert await runtime.db["cases"].count_documents({}) == 1
+    assert {e.id for e in client.received[before:]} <= {e.id for e in client.received[:before]}
+
+
+async def test_stop_silences_the_worker_once_and_start_brings_messages_back(router, runtime):
+    client, tokens = router
+    worker = Worker(runtime, WORKER_PHONE, to=DG_NUMBER)
+    first = await worker.send("工资没发")
+    await worker.send("退订")
+    await worker.send("STOP")
+    stops = [m for m in outbound(client, "help")]
+    assert len(stops) == 1 and "不再" in stops[0].text
+    url = f"/api/v1/cases/{first.reference}"
+    token = bearer(tokens["dg-002-wages"])
+    before = len(outbound(client))
+    assert (await client.post(f"{url}/acknowledge", headers=token)).status == 200
+    assert (await client.post(f"{url}/messages", json={"text": "我们在处理"}, headers=token)).status == 200
+    await worker.send("状态")
+    await worker.send("帮助")
+    await runtime.bus.drain()
+    assert len(outbound(client)) == before
+    assert [e.action for e in updates(client)] == ["acknowledged", "replied"]
+    await worker.send("开通")
+    await worker.send("HELP")
+    helps = outbound(client, "help")
+    assert len(helps) == 3 and "恢复" in helps[1].text and "状态" in helps[2].text
+
+
+async def test_help_in_both_languages(router, runtime):
+    client, _ = router
+    await Worker(runtime, fresh_phone()).send("帮助")
+    await Worker(runtime, fresh_phone(), language="en").send("help")
+    texts = [m.text for m in outbound(client, "help")]
+    assert "退订" in texts[0] and "STOP" in texts[1]
+    assert await runtime.db["cases"].count_documents({}) == 0
+
+
+async def test_unanswered_resolution_closes_after_seven_days_once(router, runtime, clock):
+    client, tokens = router
+    worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
+    first = await worker.send("工资没发")
+    await client.post(
+        f"/api/v1/cases/{first.reference}/resolve",
+        json={"resolution": "已补发"},
+        headers=bearer(tokens["dg-002-wages"]),
+    )
+    clock.advance(days=6, hours=23)
+    assert (await tick(runtime))["resolutions_closed"] == 0
+    clock.advance(hours=2)
+    results = await asyncio.gather(tick(runtime), tick(runtime), tick(runtime))
+    assert sum(r["resolutions_closed"] for r in results) == 1
+    await runtime.bus.drain()
+    case = await runtime.db["cases"].find_one({})
+    assert (case["status"], case["closure"]) == ("closed", "unconfirmed")
+    closed = updates(client, "closed")
+    assert len(closed) == 1 and closed[0].note == "resolved_unconfirmed" and closed[0].actor_role == "system"
+
+
+async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(router, runtime):
+    client, _ = router
+    worker = Worker(runtime, fresh_phone(), to=None)
+    lost = await worker.send("老板不给工资")
+    assert "工厂编号" in outbound(client, "ack")[0].text
+    found = await worker.send("GZ001 老板不给工资")
+    cases = [e for e in client.received if isinstance(e, CaseAssigned)]
+    assert [c.factory_id for c in cases] == [None, "GZ-001"]
+    old = await runtime.db["cases"].find_one({"_id": str(lost.grievance_id)})
+    assert (old["status"], old["closure"]) == ("closed", "rerouted")
+    assert updates(client, "closed")[0].case_id == str(lost.grievance_id)
+    assert (await runtime.db["cases"].find_one({"_id": str(found.grievance_id)}))["status"] == "assigned"
+
+
+async def test_committee_messages_show_delivery_status(router, runtime):
+    client, tokens = router
+    worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
+    first = await worker.send("工资没发")
+    url = f"/api/v1/cases/{first.reference}"
+    token = bearer(tokens["dg-002-wages"])
+    await client.post(f"{url}/messages", json={"text": "收到"}, headers=token)
+    await client.post(f"{url}/messages", json={"text": "正在查"}, headers=token)
+    await runtime.bus.drain()
+    replies = outbound(client, "committee_reply")
+    # what intake's sender records (services/intake/store.py)
+    await runtime.db["outbound_messages"].insert_one(
+        {"event_id": str(replies[0].id), "status": "sent", "delivery_status": "delivered"}
+    )
+    await runtime.db["outbound_messages"].insert_one({"event_id": str(replies[1].id), "status": "failed"})
+    body = await (await client.get(url, headers=token)).json()
+    statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
+    assert statuses == ["delivered", "failed"]
+
+
+async def test_a_conversation_in_chinese(router, runtime):
+    """Grievance, acknowledgement, replies both ways, resolution, 否: reopened and disputed on the bus."""
+    client, tokens = router
+    phone = WORKER_PHONE
+    worker = Worker(runtime, phone, to=GZ_NUMBER)
+    spt = bearer(tokens["gz-001-spt"])
+    grievance_event = await worker.send("二楼车间的安全出口晚上被锁了，我们很害怕")
+    ref = grievance_event.reference
+    url = f"/api/v1/cases/{ref}"
+    answers = []
+
+    answers.append(await client.post(f"{url}/acknowledge", headers=spt))
+    answers.append(await client.post(f"{url}/messages", json={"text": "谢谢反映，是哪一个门？"}, headers=spt))
+    await worker.send("是靠近仓库的那个门，每天晚上十点锁上")
+    answers.append(await client.get(url, headers=spt))
+    answers.append(await client.post(f"{url}/messages", json={"text": "我们今晚去检查"}, headers=spt))
+    await worker.send(f"{ref} 好的，谢谢")
+    answers.append(
+        await client.post(f"{url}/resolve", json={"resolution": "门锁已拆除，保安每晚巡查"}, headers=spt)
+    )
+    await worker.send("否")
+    answers.append(await client.get(url, headers=spt))
+    answers.append(await client.get("/api/v1/cases", headers=spt))
+
+    assert all(a.status == 200 for a in answers)
+    for answer in answers:
+        assert_no_contact(await answer.json(), phone)
+    final = await answers[-2].json()
+    assert final["status"] == "reopened"
+    assert [(m["direction"], m["purpose"]) for m in final["messages"]] == [
+        ("worker", "grievance"),
+        ("committee", "committee_reply"),
+        ("worker", "message"),
+        ("committee", "committee_reply"),
+        ("worker", "message"),
+        ("committee", "resolution_check"),
+        ("worker", "dispute"),
+    ]
+    assert [t["action"] for t in final["timeline"]] == [
+        "assigned", "acknowledged", "replied", "worker_replied", "replied", "worker_replied", "resolved", "disputed"
+    ]  # fmt: skip
+    await runtime.bus.drain()
+    disputed = updates(client, "disputed")
+    assert len(disputed) == 1 and disputed[0].status == "reopened" and disputed[0].reference == ref
+    to_worker = outbound(client)
+    assert [m.purpose for m in to_worker] == [
+        "ack", "status", "committee_reply", "committee_reply", "resolution_check", "status"
+    ]  # fmt: skip
+    assert all(
+        unseal(runtime.keys, m.sealed_contact) == phone and m.gateway_number == GZ_NUMBER for m in to_worker
+    )
+    assert "是" in to_worker[4].text and "否" in to_worker[4].text
+    assert await runtime.db["cases"].count_documents({}) == 1
+    assert uuid.UUID(disputed[0].case_id) == grievance_event.grievance_id
