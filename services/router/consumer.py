@@ -1,4 +1,7 @@
-"""The consumer of ``grievance.received`` (queue ``router.grievances``): every grievance becomes a case.
+"""The consumer of ``grievance.received`` (queue ``router.grievances``): grievances become cases.
+
+An SMS or WeChat message from a worker who already talks to us may instead continue a case or be a
+keyword; :mod:`services.router.dialogue` decides that (once, recorded) and carries it out.
 
 The handler is idempotent and safe to retry after a crash between any two steps: the case is
 inserted once per grievance id (``$setOnInsert``), and the events it causes (``case.assigned`` and the
@@ -46,7 +49,13 @@ class GrievanceConsumer:
         if not isinstance(event, GrievanceReceived):
             raise Rejected(f"unexpected event type {event.type}")
         case = await store.case_by_grievance(self.runtime.db, str(event.grievance_id))
-        decision = await self.dialogue.decision(event) if applies(event) else None
+        decision = None
+        if applies(event):
+            # A redelivery whose case exists only needs the decision already taken (if any).
+            gid = str(event.grievance_id)
+            decision = (
+                await store.inbound(self.runtime.db, gid) if case else await self.dialogue.decision(event)
+            )
         # A case for this very grievance always wins: it predates any decision.
         if case is None and decision is not None and decision["kind"] != "new_case":
             await self.dialogue.execute(decision, event)
