@@ -177,3 +177,79 @@ async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_wor
 
 async def _async(value: Any) -> Any:
     return value
+
+
+COMPLAINT = sensitive("主管每天骂我们，还说谁投诉就扣工资")
+WORKER_FOLLOW_UP = sensitive("昨天他又当着大家的面骂人了")
+COMMITTEE_QUESTION = "我们已收到您的投诉。请问这种情况持续多久了？"
+COMMITTEE_RESOLUTION = "已与该主管谈话并书面警告，以后由人事部门每周回访。"
+
+
+async def committee_case(system: System, reference: str, committee: str) -> dict[str, Any]:
+    response = await system.router.get(f"/api/v1/cases/{reference}", headers=bearer(system.tokens[committee]))
+    assert response.status == 200
+    text = await response.text()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    for phone in (WORKER_PHONE, ENGLISH_WORKER_PHONE):
+        assert phone not in text and phone.lstrip("+") not in digits and phone[-11:] not in digits
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_escalates(system: System):
+    # The worker reports by SMS to the factory's number.
+    response = await post_sms(system.intake, sms_form(COMPLAINT, to=GZ_NUMBER))
+    assert response.status == 200
+    reference = find_reference(await response.text())
+    assert reference is not None
+
+    async def holder() -> str | None:
+        for committee in ("gz-001-spt", "gz-001-women"):
+            got = await system.router.get(
+                f"/api/v1/cases/{reference}", headers=bearer(system.tokens[committee])
+            )
+            if got.status == 200:
+                return committee
+        return None
+
+    committee = await eventually(holder)
+    headers = bearer(system.tokens[committee])
+    base = f"/api/v1/cases/{reference}"
+
+    # Turn 1: the committee acknowledges and asks a question; the worker gets it by SMS.
+    assert (await system.router.post(f"{base}/acknowledge", headers=headers)).status == 200
+    assert (
+        await system.router.post(f"{base}/messages", json={"text": COMMITTEE_QUESTION}, headers=headers)
+    ).status == 200
+    await eventually(lambda: _async(sms_to(system, WORKER_PHONE, COMMITTEE_QUESTION)))
+
+    # Turn 2: the worker answers by SMS; the answer lands in the same case's thread, not a new case.
+    assert (await post_sms(system.intake, sms_form(WORKER_FOLLOW_UP, to=GZ_NUMBER))).status == 200
+
+    async def follow_up_in_thread() -> bool:
+        case = await committee_case(system, reference, committee)
+        return any(m["direction"] == "worker" and m["text"] == WORKER_FOLLOW_UP for m in case["messages"])
+
+    await eventually(follow_up_in_thread)
+
+    # Turn 3: the committee resolves; the worker is asked to confirm (是/否).
+    response = await system.router.post(
+        f"{base}/resolve", json={"resolution": COMMITTEE_RESOLUTION}, headers=headers
+    )
+    assert response.status == 200
+    resolution_sms = await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "否")))
+    assert any(reference in body for body in resolution_sms)
+
+    # Turn 4: the worker answers 否: the case reopens and the NGO sees it as disputed.
+    assert (await post_sms(system.intake, sms_form("否", to=GZ_NUMBER))).status == 200
+    disputed = await eventually(lambda: escalations(system, reason="disputed"))
+    assert [e["reference"] for e in disputed] == [reference]
+    case = await committee_case(system, reference, committee)
+    assert case["status"] not in ("resolved", "closed")
+    assert "disputed" in [entry["action"] for entry in case["timeline"]]
+    # The worker is told an independent monitor now follows the case.
+    await eventually(lambda: _async([b for b in sms_to(system, WORKER_PHONE, "独立监督") if reference in b]))
+    # Only one case was ever opened for this worker.
+    listed = await system.router.get("/api/v1/cases", headers=headers)
+    assert [c["reference"] for c in (await listed.json())["items"]].count(reference) == 1
+    assert len((await listed.json())["items"]) == 1
