@@ -16,10 +16,12 @@ from typing import Any
 from aiohttp import web
 
 from shared.contracts import utcnow
+from shared.log import configure_logging
 from shared.messaging import Bus, Retry, open_bus
 from shared.privacy import Keys, load_keys
 from shared.settings import Settings
 from shared.store import Database, open_database, ping
+from shared.web import AccessLogger, add_health_routes
 
 Clock = Callable[[], datetime]
 
@@ -55,6 +57,31 @@ async def open_runtime(
     finally:
         await bus.close()
         client.close()
+
+
+def add_runtime_health(app: web.Application) -> None:
+    """``/healthz`` and ``/readyz`` with the checks every service shares: the bus and the store."""
+
+    async def bus_ready() -> bool:
+        return await app[RUNTIME].bus_ready()
+
+    async def store_ready() -> bool:
+        return await app[RUNTIME].db_ready()
+
+    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+
+
+def run_service(create_app: Callable[[Settings], web.Application], port: Callable[[Settings], int]) -> None:
+    """The body of every ``python -m services.<name>``: settings and logging once, then serve."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=port(settings),
+        access_log_class=AccessLogger,
+        print=None,
+    )
 
 
 def attach_runtime(app: web.Application, settings: Settings, runtime: Runtime | None) -> None:

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
 
     sla: SlaTable = SlaTable()
     sweep_interval: timedelta = timedelta(seconds=30)
+    # How long a worker has to answer YES/NO to a resolution before the case closes unconfirmed.
+    confirmation_window: timedelta = timedelta(days=7)
 
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
             value = json.loads(value) if value.strip() else {}
         return value
 
-    @field_validator("sweep_interval", mode="before")
+    @field_validator("sweep_interval", "confirmation_window", mode="before")
     @classmethod
     def _seconds_or_duration(cls, value: Any) -> Any:
         """``GRIEVANCE_SWEEP_INTERVAL`` may be plain seconds ("30") or an ISO 8601 duration."""

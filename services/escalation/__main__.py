@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from services.escalation.app import create_app
-from shared.log import configure_logging
-from shared.settings import Settings
-from shared.web import AccessLogger
+from shared.runtime import run_service
 
 
 def main() -> None:
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.escalation_port,
-        access_log_class=AccessLogger,
-        print=None,
-    )
+    run_service(create_app, lambda settings: settings.escalation_port)
 
 
 if __name__ == "__main__":

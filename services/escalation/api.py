@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.escalation import stats, store
+from services.escalation.clocks import STATE_FIELDS
 from shared.auth import Principal, require
 from shared.contracts import EscalationReason, PlainId
 from shared.runtime import RUNTIME, Runtime
@@ -44,19 +45,6 @@ _SUMMARY_FIELDS = (
     "resolved_at",
 )
 _DETAIL_FIELDS = (*_SUMMARY_FIELDS, "language", "text", "timeline", "resolution_note")
-_CASE_FIELDS = (
-    "status",
-    "committee_id",
-    "category",
-    "severity",
-    "ack_due_at",
-    "resolve_due_at",
-    "acknowledged_at",
-    "resolved_at",
-    "confirmed_at",
-    "disputed_at",
-    "closed_at",
-)
 _TIMELINE_FIELDS = ("at", "action", "actor_role", "status")
 
 
@@ -152,7 +140,7 @@ async def get_escalation(request: web.Request) -> web.Response:
     view = _view(doc, _DETAIL_FIELDS)
     clock = await store.load_clock(runtime.db, doc["case_id"])
     if clock is not None:
-        case = {k: clock.get(k) for k in _CASE_FIELDS}
+        case = {k: clock.get(k) for k in STATE_FIELDS}
         case["timeline"] = [{k: e.get(k) for k in _TIMELINE_FIELDS} for e in clock.get("timeline", [])]
         view["case"] = case
     return _respond(view)

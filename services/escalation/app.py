@@ -9,10 +9,10 @@ from aiohttp import web
 
 from services.escalation import api, consumer, store, sweeper
 from shared import auth
-from shared.runtime import RUNTIME, Runtime, attach_runtime
+from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
-from shared.web import add_health_routes, new_app
+from shared.web import new_app
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
@@ -37,11 +37,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app.cleanup_ctx.extend([indexes, consume, sweep])
     api.setup_routes(app)
 
-    async def bus_ready() -> bool:
-        return await app[RUNTIME].bus_ready()
-
-    async def store_ready() -> bool:
-        return await app[RUNTIME].db_ready()
-
-    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    add_runtime_health(app)
     return app

@@ -21,7 +21,7 @@ Doc = dict[str, Any]
 _ASSIGNMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Assignment))
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 # Derived fields written at the top level, where queries and statistics find them.
-_STATE_FIELDS = (
+STATE_FIELDS = (
     "status",
     "committee_id",
     "category",
@@ -57,7 +57,7 @@ def derive(doc: Doc, sla: SlaTable) -> Doc:
     if assignment is None:
         return doc
     state = state_of(doc, sla)
-    for name in _STATE_FIELDS:
+    for name in STATE_FIELDS:
         doc[name] = getattr(state, name)
     doc["factory_id"] = assignment.factory_id
     doc["created_at"] = assignment.created_at

@@ -11,9 +11,9 @@ from services.intake.outbound import install_outbound
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
-from shared.runtime import RUNTIME, Runtime, attach_runtime
+from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
-from shared.web import add_health_routes, new_app
+from shared.web import new_app
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
@@ -30,11 +30,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app.router.add_post("/webhooks/twilio/status", twilio_status)
     app.router.add_post("/api/v1/grievances", submit_grievance)
 
-    async def bus_ready() -> bool:
-        return app[RUNTIME].bus.is_ready()
-
-    async def store_ready() -> bool:
-        return await app[RUNTIME].db_ready()
-
-    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    add_runtime_health(app)
     return app

@@ -11,10 +11,10 @@ from services.router.consumer import QUEUE, GrievanceConsumer
 from services.router.periodic import run_periodic
 from services.router.ratelimit import RateLimiter
 from shared import auth
-from shared.runtime import RUNTIME, Runtime, attach_runtime
+from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
-from shared.web import add_health_routes, new_app
+from shared.web import new_app
 
 PERIODIC = web.AppKey("router_periodic", object)
 
@@ -39,11 +39,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
     app[api.STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
 
-    async def bus_ready() -> bool:
-        return await app[RUNTIME].bus_ready()
-
-    async def store_ready() -> bool:
-        return await app[RUNTIME].db_ready()
-
-    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    add_runtime_health(app)
     return app

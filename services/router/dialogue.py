@@ -19,7 +19,6 @@ case and closes the unroutable ones as ``rerouted``.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -35,7 +34,6 @@ from shared.ids import find_reference
 from shared.runtime import Runtime
 
 log = structlog.get_logger(__name__)
-CONFIRMATION_WINDOW = timedelta(days=7)
 _NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 
 
@@ -215,7 +213,7 @@ async def close_unanswered(runtime: Runtime) -> int:
     """
     now = runtime.clock()
     closed = 0
-    for case in await store.unanswered_resolutions(runtime.db, now - CONFIRMATION_WINDOW):
+    for case in await store.unanswered_resolutions(runtime.db, now - runtime.settings.confirmation_window):
         action_id = f"autoclose:{case['resolved_at'].isoformat()}"
         done = await apply_action(
             runtime, case,
