@@ -71,9 +71,13 @@ def add_runtime_health(app: web.Application) -> None:
     add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
 
 
-def run_service(create_app: Callable[[Settings], web.Application], port: Callable[[Settings], int]) -> None:
-    """The body of every ``python -m services.<name>``: settings and logging once, then serve."""
-    settings = Settings()
+def run_service(
+    create_app: Callable[[Settings], web.Application],
+    port: Callable[[Settings], int],
+    settings: Settings | None = None,
+) -> None:
+    """Serve one service until SIGINT/SIGTERM: settings and logging once, then aiohttp's runner."""
+    settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     web.run_app(
         create_app(settings),

@@ -1,6 +1,6 @@
 """``grievance serve intake|router|escalation``: one service alone, as in a container.
 
-This is what ``python -m services.<service>`` does, plus checks that turn a configuration that cannot
+``python -m services.<service>`` runs this too. Its checks turn a configuration that cannot
 work into a clear message: a single service with ``memory://`` would wait forever for events that
 live in another process, and a missing key would only surface as a traceback at start-up.
 """
@@ -10,13 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from aiohttp import web
-
 from services.cli.errors import CONFIG, CliError, require_external
-from shared.log import configure_logging
 from shared.privacy import ConfigurationError, load_keys
+from shared.runtime import run_service
 from shared.settings import Settings
-from shared.web import AccessLogger
 
 SERVICES = ("intake", "router", "escalation")
 
@@ -60,14 +57,6 @@ def serve_one(settings: Settings, service: str) -> int:
     """Run one service until SIGINT/SIGTERM (aiohttp's ``run_app`` handles both)."""
     require_external(settings, service)
     check_keys(settings)
-    configure_logging(settings.log_level, settings.log_format)
     module = importlib.import_module(f"services.{service}.app")
-    port: int = getattr(settings, f"{service}_port")
-    web.run_app(
-        module.create_app(settings),
-        host=settings.host,
-        port=port,
-        access_log_class=AccessLogger,
-        print=None,
-    )
+    run_service(module.create_app, lambda s: int(getattr(s, f"{service}_port")), settings)
     return 0

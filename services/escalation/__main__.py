@@ -1,14 +1,12 @@
-"""``python -m services.escalation``: the escalation service on its own port."""
+"""``python -m services.escalation``: the escalation service on its own port.
+
+The same as ``grievance serve escalation``, with its checks: a lone service needs RabbitMQ and MongoDB
+(not ``memory://``) and its keys, and says so clearly instead of starting half-working.
+"""
 
 from __future__ import annotations
 
-from services.escalation.app import create_app
-from shared.runtime import run_service
-
-
-def main() -> None:
-    run_service(create_app, lambda settings: settings.escalation_port)
-
+from services.cli import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(["serve", "escalation"]))
