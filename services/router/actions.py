@@ -116,15 +116,24 @@ async def reply(
             "purpose": "committee_reply",
             "outbound_id": str(event_id(case["_id"], action_id, "outbound")) if reach_worker else None,
         }
+        # Answering the worker shows the committee has the case: a first reply also acknowledges it
+        # (escalation's clocks count it the same way).
+        acknowledging = case.get("acknowledged_at") is None
         done = await apply_action(
             runtime,
             case,
             {
                 "status": case["status"],
                 "committee_id": case["committee_id"],
+                "acknowledged_at": case.get("acknowledged_at"),
                 "messages.id": {"$ne": action_id},
             },
-            {},
+            {
+                "status": "acknowledged" if case["status"] == "assigned" else case["status"],
+                "acknowledged_at": now,
+            }
+            if acknowledging
+            else {},
             "replied",
             action_id,
             worker_text=("committee_reply", texts.committee_reply(case["language"], case["reference"], text)),

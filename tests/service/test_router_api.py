@@ -123,6 +123,23 @@ async def test_acknowledge_is_idempotent_and_tells_the_worker(world):
     assert [t["action"] for t in body["timeline"]] == ["assigned", "acknowledged"]
 
 
+async def test_a_first_reply_acknowledges_the_case(world):
+    client, tokens, reference = world
+    spt = bearer(tokens["gz-001-spt"])
+    url = f"/api/v1/cases/{reference}"
+    body = await (await client.post(f"{url}/messages", json={"text": "我们已经收到"}, headers=spt)).json()
+    assert body["status"] == "acknowledged" and body["acknowledged_at"]
+    first_ack = body["acknowledged_at"]
+    # A later reply and an explicit acknowledgement keep the first acknowledgement time.
+    body = await (await client.post(f"{url}/messages", json={"text": "明天回复您"}, headers=spt)).json()
+    assert body["acknowledged_at"] == first_ack
+    again = await client.post(f"{url}/acknowledge", headers=spt)
+    assert again.status == 200 and (await again.json())["acknowledged_at"] == first_ack
+    await client.app[RUNTIME].bus.drain()
+    assert [e.action for e in updates(client)] == ["replied", "replied"]
+    assert {e.status for e in updates(client)} == {"acknowledged"}
+
+
 async def test_messages_resolve_and_closed_case(world, runtime):
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
