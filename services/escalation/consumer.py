@@ -41,6 +41,22 @@ async def handle_event(runtime: Runtime, event: Event) -> None:
         return
     clock = await apply_event(runtime, event)
     await escalate.ensure_escalations(runtime, clock)
+    if isinstance(event, CaseUpdated) and event.action == "closed" and event.note == "rerouted":
+        await settle_unroutable(runtime, event)
+
+
+async def settle_unroutable(runtime: Runtime, event: CaseUpdated) -> None:
+    """The worker named their factory and the router opened a routed case in place of this one:
+    the monitor no longer needs to find the factory, so the ``unroutable`` escalation is resolved."""
+    escalation_id = escalate.escalation_id(event.case_id, "unroutable")
+    changes = {
+        "status": "resolved",
+        "resolved_at": event.at,
+        "resolution_note": "rerouted: the worker named the factory and a routed case replaced this one",
+        "resolved_by": "system",
+    }
+    if await store.transition(runtime.db, escalation_id, ("open", "acknowledged"), changes) is not None:
+        log.info("escalation_settled", case_id=event.case_id, reason="unroutable")
 
 
 async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> dict[str, Any]:

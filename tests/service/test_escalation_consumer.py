@@ -202,3 +202,21 @@ async def test_unknown_events_are_ignored(rt, clock):
         ),
     )
     assert published_event and await rt.db[store.CLOCKS].count_documents({}) == 0
+
+
+async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_else(rt, clock, keys):
+    lost = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
+    other = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
+    await deliver(rt, lost, other)
+    closed = updated(lost, "closed", clock.advance(minutes=5), actor_role="system", note="rerouted")
+    await deliver(rt, closed, closed)
+    settled = await store.get_escalation(rt.db, escalation_id(lost.case_id, "unroutable"))
+    assert settled["status"] == "resolved" and settled["resolved_by"] == "system"
+    untouched = await store.get_escalation(rt.db, escalation_id(other.case_id, "unroutable"))
+    assert untouched["status"] == "open"
+    # A case closed for any other reason keeps its escalation for the monitor to judge.
+    await deliver(
+        rt,
+        updated(other, "closed", clock.advance(minutes=1), actor_role="system", note="resolved_unconfirmed"),
+    )
+    assert (await store.get_escalation(rt.db, escalation_id(other.case_id, "unroutable")))["status"] == "open"
