@@ -29,7 +29,7 @@ from shared.settings import Settings, SlaTable
 from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
-from tests.service.test_intake_support import (
+from tests.service.intake_support import (
     ACCOUNT_SID,
     OUTBOUND_ACCOUNT_SID,
     PUBLIC_BASE_URL,
@@ -38,7 +38,7 @@ from tests.service.test_intake_support import (
     post_sms,
     sms_form,
 )
-from tests.service.test_router_support import REGISTRY, bearer
+from tests.service.router_support import REGISTRY, bearer
 
 pytestmark = pytest.mark.broker
 

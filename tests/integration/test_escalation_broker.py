@@ -18,7 +18,7 @@ from shared.contracts import Event, MessageOutbound
 from shared.runtime import open_runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import ENGLISH_WORKER_PHONE
-from tests.service.test_escalation_support import LOCKED_EXIT_TEXT, assigned
+from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned
 
 pytestmark = pytest.mark.broker
 

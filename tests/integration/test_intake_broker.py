@@ -14,7 +14,7 @@ from shared.runtime import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive
-from tests.service.test_intake_support import intake_settings, post_sms, serve, sms_form
+from tests.service.intake_support import intake_settings, post_sms, serve, sms_form
 
 pytestmark = pytest.mark.broker
 

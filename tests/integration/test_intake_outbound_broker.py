@@ -14,7 +14,7 @@ from shared.runtime import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
-from tests.service.test_intake_support import OUTBOUND_ACCOUNT_SID, FakeTwilio, intake_settings, serve
+from tests.service.intake_support import OUTBOUND_ACCOUNT_SID, FakeTwilio, intake_settings, serve
 
 pytestmark = pytest.mark.broker
 

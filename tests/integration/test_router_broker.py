@@ -18,7 +18,7 @@ from shared.runtime import open_runtime
 from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
-from tests.service.test_router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
+from tests.service.router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
 
 pytestmark = pytest.mark.broker
 

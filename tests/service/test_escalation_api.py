@@ -13,7 +13,7 @@ from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE
-from tests.service.test_escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
+from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
 
 
 @pytest.fixture

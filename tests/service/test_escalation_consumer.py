@@ -14,7 +14,7 @@ from shared.privacy import unseal
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
-from tests.service.test_escalation_support import (
+from tests.service.escalation_support import (
     LOCKED_EXIT_TEXT,
     InterleavingDatabase,
     assigned,

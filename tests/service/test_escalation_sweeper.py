@@ -14,7 +14,7 @@ from shared.memorybus import MemoryBus
 from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.service.test_escalation_support import InterleavingDatabase, assigned, updated
+from tests.service.escalation_support import InterleavingDatabase, assigned, updated
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from shared.contracts import GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
-from tests.service.test_intake_support import (
+from tests.service.intake_support import (
     SMS_PATH,
     intake_settings,
     message_sid,

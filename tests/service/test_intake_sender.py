@@ -22,7 +22,7 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
-from tests.service.test_intake_support import (
+from tests.service.intake_support import (
     GATEWAY,
     OUTBOUND_ACCOUNT_SID,
     PUBLIC_BASE_URL,
@@ -293,7 +293,7 @@ async def test_embedded_without_credentials_exposes_the_dev_outbox(
 
 
 async def test_dev_outbox_is_absent_outside_the_embedded_mode(settings_factory, settings, db, keys, clock):
-    from tests.service.test_intake_support import FailingBus
+    from tests.service.intake_support import FailingBus
 
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     not_embedded = intake_settings(settings_factory, mongo_url="mongodb://127.0.0.1:1/")

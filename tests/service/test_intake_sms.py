@@ -17,7 +17,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
-from tests.service.test_intake_support import (
+from tests.service.intake_support import (
     ACCOUNT_SID,
     GATEWAY,
     SMS_PATH,

@@ -13,7 +13,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE
-from tests.service.test_intake_support import (
+from tests.service.intake_support import (
     OUTBOUND_ACCOUNT_SID,
     FakeTwilio,
     intake_settings,

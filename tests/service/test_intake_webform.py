@@ -16,7 +16,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, pin_hash, reporter_key, unseal
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
-from tests.service.test_intake_support import FailingBus, intake_settings, serve
+from tests.service.intake_support import FailingBus, intake_settings, serve
 
 PATH = "/api/v1/grievances"
 ZH_TEXT = sensitive("宿舍没有热水，加班费也没有按时发")

@@ -12,7 +12,7 @@ from shared.privacy import pin_for, pin_hash
 from shared.runtime import RUNTIME, Runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE
-from tests.service.test_router_support import (
+from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
     FlakyBus,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from shared.contracts import CaseAssigned, MessageOutbound
 from shared.ids import reference_for
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
-from tests.service.test_router_support import (
+from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
     assert_no_contact,

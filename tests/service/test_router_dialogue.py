@@ -12,7 +12,7 @@ from services.router.periodic import tick
 from shared.contracts import CaseAssigned, CaseUpdated, MessageOutbound
 from shared.privacy import unseal
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
-from tests.service.test_router_support import (
+from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
     SZ_NUMBER,

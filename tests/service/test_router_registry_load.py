@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from services.router.registry import RegistryError, load_registry, load_registry_file
-from tests.service.test_router_support import REGISTRY
+from tests.service.router_support import REGISTRY
 
 
 async def test_loading_twice_changes_nothing(db):

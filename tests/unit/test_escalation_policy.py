@@ -10,7 +10,7 @@ import pytest
 from services.escalation import clocks, policy
 from services.escalation.texts import escalation_notice
 from shared.settings import Deadlines, SlaTable
-from tests.service.test_escalation_support import assigned, updated
+from tests.service.escalation_support import assigned, updated
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SLA = SlaTable()
