@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from shared.contracts import Language
+from shared.ids import find_reference
+from shared.keywords import parse
 
 # CJK Unified Ideographs with extension A, the compatibility block, and the supplementary planes.
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -21,6 +23,12 @@ ACKNOWLEDGEMENTS: dict[Language, str] = {
 }
 
 
+RECEIPTS: dict[Language, str] = {
+    "zh": "已收到您的消息，我们会尽快短信回复您。",
+    "en": "We received your message and will reply by SMS shortly.",
+}
+
+
 def detect_language(text: str) -> Language:
     """Chinese when the text holds any Han character, else English."""
     return "zh" if _HAN.search(text) else "en"
@@ -29,3 +37,20 @@ def detect_language(text: str) -> Language:
 def acknowledgement(reference: str, language: Language) -> str:
     """The receipt a worker gets at once, with the reference to quote in later messages."""
     return ACKNOWLEDGEMENTS[language].format(reference=reference)
+
+
+def instant_reply(text: str, reference: str, language: Language) -> str | None:
+    """What the gateway answers at once to an SMS, before the router has seen it.
+
+    A new grievance gets its reference. A keyword (STATUS, 否, STOP, ...) gets nothing here: the
+    router answers every keyword itself, and a second text would only confuse (after STOP it would
+    even be wrong). A message that quotes a case reference continues that case, so it gets a plain
+    receipt rather than a new reference. Only the router knows whether a message without a reference
+    continues an open case; it then tells the worker which one.
+    """
+    command = parse(text)
+    if command is not None and command.kind != "new":
+        return None
+    if command is None and find_reference(text) is not None:
+        return RECEIPTS[language]
+    return acknowledgement(reference, language)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.intake.channels.twilio import SETTINGS_HEADER, SIGNATURE_HEADER, is_valid, twiml_message
 from services.intake.contacts import gateway_number, sender_of
 from services.intake.state import INTAKE
-from services.intake.texts import acknowledgement, detect_language
+from services.intake.texts import detect_language, instant_reply
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
@@ -109,5 +109,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
 
     reference = await intake.publisher.publish(grievance_id, build)
     return web.Response(
-        text=twiml_message(acknowledgement(reference, language)), content_type="text/xml", charset="utf-8"
+        text=twiml_message(instant_reply(sms.body, reference, language)),
+        content_type="text/xml",
+        charset="utf-8",
     )

@@ -27,10 +27,10 @@ from services.router import store, texts
 from services.router.actions import apply_action
 from services.router.assign import Hints, resolve_factory
 from services.router.cases import to_ms
-from services.router.keywords import parse
 from services.router.outbox import flush
 from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose
 from shared.ids import find_reference
+from shared.keywords import parse
 from shared.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -129,7 +129,11 @@ class Dialogue:
         gid = str(event.grievance_id)
         reply: MessageOutbound | None = None
         if kind in ("message", "confirm", "dispute"):
-            await self._case_action(kind, decision["case_id"], event, reach)
+            case = await self._case_action(kind, decision["case_id"], event, reach)
+            if kind == "message" and reach and find_reference(event.text) is None:
+                # Intake's instant receipt could not know this continues a case; the worker learns it here.
+                notice = texts.added_to_case(event.language, case["reference"])
+                reply = to_sender(event, "status", notice, reference=case["reference"], case_id=case["_id"])
         elif kind == "status":
             cases = [c for cid in decision["case_ids"] if (c := await store.case_by_id(db, cid))]
             lines = [
@@ -157,7 +161,9 @@ class Dialogue:
             await self.runtime.bus.publish(reply)
         log.info("worker_message_handled", decision=kind)
 
-    async def _case_action(self, kind: str, case_id: str, event: GrievanceReceived, reach: bool) -> None:
+    async def _case_action(
+        self, kind: str, case_id: str, event: GrievanceReceived, reach: bool
+    ) -> dict[str, Any]:
         case = await store.case_by_id(self.runtime.db, case_id)
         assert case is not None  # cases are never deleted
         gid, at = str(event.grievance_id), to_ms(event.received_at)
@@ -190,6 +196,7 @@ class Dialogue:
             fresh = await store.case_by_id(self.runtime.db, case_id)
             if fresh is not None:
                 await flush(self.runtime, fresh)
+        return case
 
     async def close_superseded(self, decision: dict[str, Any] | None, case: dict[str, Any]) -> None:
         """Close the unroutable cases a routed follow-up replaced (idempotent)."""

@@ -104,6 +104,16 @@ def no_case(language: Language) -> str:
     return "We found no grievance of yours. Send the factory code and your message to open one."
 
 
+def added_to_case(language: Language, reference: str) -> str:
+    """A message without a reference went into the worker's only open case: say which one."""
+    if language == "zh":
+        return f"您的消息已加入您的投诉 {reference}，不是新投诉。如要提交新投诉，请发送“新投诉 内容”。"
+    return (
+        f"Your message was added to your grievance {reference}; it is not a new one. "
+        "To report something else, send NEW followed by your message."
+    )
+
+
 def which_case(language: Language, references: Sequence[str]) -> str:
     refs = "、".join(references) if language == "zh" else ", ".join(references)
     if language == "zh":

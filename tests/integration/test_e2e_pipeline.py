@@ -231,6 +231,9 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
         return any(m["direction"] == "worker" and m["text"] == WORKER_FOLLOW_UP for m in case["messages"])
 
     await eventually(follow_up_in_thread)
+    # Intake's instant receipt could not know it; the router tells the worker it joined the case.
+    joined = await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "不是新投诉")))
+    assert all(reference in body for body in joined)
 
     # Turn 3: the committee resolves; the worker is asked to confirm (是/否).
     response = await system.router.post(
@@ -241,7 +244,8 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
     assert any(reference in body for body in resolution_sms)
 
     # Turn 4: the worker answers 否: the case reopens and the NGO sees it as disputed.
-    assert (await post_sms(system.intake, sms_form("否", to=GZ_NUMBER))).status == 200
+    answer = await post_sms(system.intake, sms_form("否", to=GZ_NUMBER))
+    assert answer.status == 200 and "<Message>" not in await answer.text()  # the router answers it
     disputed = await eventually(lambda: escalations(system, reason="disputed"))
     assert [e["reference"] for e in disputed] == [reference]
     case = await committee_case(system, reference, committee)

@@ -139,4 +139,7 @@ async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
             ]
             assert_no_contact(body, WORKER_PHONE)
             purposes = [e.purpose for e in received if isinstance(e, MessageOutbound)]
-            assert sorted(purposes) == sorted(["ack", "committee_reply", "resolution_check", "status"])
+            # "status" twice: the 否 is answered, and the follow-up 三号楼 is confirmed as part of this case.
+            assert sorted(purposes) == sorted(
+                ["ack", "committee_reply", "resolution_check", "status", "status"]
+            )

@@ -18,11 +18,11 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.router.app import create_app
-from services.router.keywords import parse
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.contracts import Event, GrievanceReceived
 from shared.ids import reference_for
+from shared.keywords import parse
 from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, normalise_e164, reporter_key, seal
 from shared.runtime import Runtime

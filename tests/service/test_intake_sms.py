@@ -116,6 +116,27 @@ async def test_twiml_acknowledges_in_the_workers_language(
     assert event.language == language
 
 
+@pytest.mark.parametrize("keyword", ["否", "STATUS", "状态 ABCDE-FGHJK", "stop", "ＹＥＳ"])
+async def test_keywords_are_published_but_answered_by_the_router_not_here(
+    client, memory_bus: MemoryBus, keyword: str
+):
+    response = await post_sms(client, sms_form(keyword))
+    assert response.status == 200
+    assert await response.text() == '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+    (event,) = memory_bus.published
+    assert event.text == keyword
+
+
+async def test_a_message_quoting_a_reference_gets_a_receipt_not_a_new_reference(
+    client, memory_bus: MemoryBus
+):
+    response = await post_sms(client, sms_form("关于 ABCDE-FGHJK：今天又加班到十点"))
+    assert response.status == 200
+    (event,) = memory_bus.published
+    reply = twiml_text(await response.text())
+    assert event.reference not in reply and "ABCDE-FGHJK" not in reply and "收到" in reply
+
+
 async def test_query_string_and_default_port_variants_verify(client, memory_bus: MemoryBus):
     path = SMS_PATH + "?factory=GZ001&x=%E5%B7%A5"
     assert (await post_sms(client, sms_form(EN_TEXT), path)).status == 200

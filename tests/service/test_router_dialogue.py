@@ -291,12 +291,14 @@ async def test_a_conversation_in_chinese(router, runtime):
     disputed = updates(client, "disputed")
     assert len(disputed) == 1 and disputed[0].status == "reopened" and disputed[0].reference == ref
     to_worker = outbound(client)
+    # The follow-up without a reference is confirmed as part of this case (its "status" notice).
     assert [m.purpose for m in to_worker] == [
-        "ack", "status", "committee_reply", "committee_reply", "resolution_check", "status"
+        "ack", "status", "committee_reply", "status", "committee_reply", "resolution_check", "status"
     ]  # fmt: skip
+    assert ref in to_worker[3].text and "不是新投诉" in to_worker[3].text
     assert all(
         unseal(runtime.keys, m.sealed_contact) == phone and m.gateway_number == GZ_NUMBER for m in to_worker
     )
-    assert "是" in to_worker[4].text and "否" in to_worker[4].text
+    assert "是" in to_worker[5].text and "否" in to_worker[5].text
     assert await runtime.db["cases"].count_documents({}) == 1
     assert uuid.UUID(disputed[0].case_id) == grievance_event.grievance_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.intake.contacts import sender_of
-from services.intake.texts import ACKNOWLEDGEMENTS, acknowledgement, detect_language
+from services.intake.texts import ACKNOWLEDGEMENTS, RECEIPTS, acknowledgement, detect_language, instant_reply
 from tests.fakes import WORKER_PHONE, sensitive
 
 
@@ -57,3 +57,31 @@ def test_sender_of_keeps_the_channel_prefix_for_replies() -> None:
 def test_sender_of_keeps_ids_that_are_not_numbers() -> None:
     sender = sender_of(WECHAT_ID, "CN")
     assert sender.address == sender.identity == WECHAT_ID
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("老板三个月没发工资", "reference"),
+        ("新投诉 宿舍没有热水", "reference"),  # NEW opens a grievance: it gets its reference
+        ("NEW the dormitory has no hot water", "reference"),
+        ("否", None),
+        ("status", None),
+        ("ＳＴＯＰ", None),
+        ("帮助", None),
+        ("ABCDE-FGHJK 今天又锁门了", "receipt"),
+        ("about abcdefghjk: still no pay", "receipt"),
+        ("是我们车间的安全出口被锁了", "reference"),  # begins with 是 but is a grievance
+    ],
+)
+def test_instant_reply_gives_a_reference_only_to_what_may_be_a_new_grievance(
+    text: str, expected: str | None
+) -> None:
+    language = detect_language(text)
+    reply = instant_reply(text, "KMNPQ-RSTUV", language)
+    if expected is None:
+        assert reply is None
+    elif expected == "receipt":
+        assert reply == RECEIPTS[language]
+    else:
+        assert reply == acknowledgement("KMNPQ-RSTUV", language)

@@ -110,6 +110,8 @@ def _with_port(parsed: ParseResult) -> str:
     return parsed._replace(netloc=f"{parsed.netloc}:{port}").geturl()
 
 
-def twiml_message(text: str) -> str:
-    """A TwiML document that answers the incoming message with one reply."""
+def twiml_message(text: str | None) -> str:
+    """A TwiML document that answers the incoming message with one reply, or with none."""
+    if text is None:
+        return '<?xml version="1.0" encoding="UTF-8"?><Response/>'
     return f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(text)}</Message></Response>'

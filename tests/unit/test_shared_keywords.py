@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.router.keywords import Command, parse
+from shared.keywords import Command, parse
 
 REF = "ABCDE-FGHJK"
 
