@@ -20,6 +20,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aiormq import spec
 from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
 from yarl import URL
@@ -40,6 +41,9 @@ from shared.messaging import (
 )
 
 log = structlog.get_logger(__name__)
+
+BasicProperties = spec.Basic.Properties
+PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
 
 
 class AmqpBus:
@@ -175,23 +179,40 @@ class AmqpBus:
     # -- publishing --------------------------------------------------------------------------------
 
     async def publish(self, event: Event) -> None:
-        if self._exchange is None or not self.is_ready():
+        """Publish with ``mandatory`` and wait for the broker's confirm, all within the publish timeout.
+
+        This is the hot path of intake, so it talks to the channel underneath aio-pika's exchange
+        object: the properties are built once and directly (aio-pika's ``Message`` would build them
+        again field by field), and aiormq's own ``timeout`` bounds the whole publish (waiting for the
+        channel lock, the write and the confirm) without a second timeout around it. The frames on
+        the wire are the same as aio-pika's.
+        """
+        channel, exchange = self._channel, self._exchange
+        if channel is None or exchange is None or channel.is_closed or not self.is_ready():
             raise PublishError("not connected to the broker")
-        message = aio_pika.Message(
-            body=event.to_json(),
+        routing_key = event.routing_key()
+        properties = BasicProperties(
+            content_type="application/json",
+            delivery_mode=PERSISTENT,
+            priority=0,
+            headers={"schema_version": event.schema_version},
             message_id=str(event.id),
             correlation_id=str(event.correlation_id),
-            type=event.type,
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_type=event.type,
             timestamp=event.occurred_at,
-            headers={"schema_version": event.schema_version},
         )
         try:
-            async with asyncio.timeout(self._timeout):
-                await self._exchange.publish(message, routing_key=event.routing_key(), mandatory=True)
+            underlay = await channel.get_underlay_channel()
+            await underlay.basic_publish(
+                event.to_json(),
+                exchange=exchange.name,
+                routing_key=routing_key,
+                properties=properties,
+                mandatory=True,
+                timeout=self._timeout,
+            )
         except ReturnedError as exc:
-            raise Unroutable(f"no queue bound for {event.routing_key()}") from exc
+            raise Unroutable(f"no queue bound for {routing_key}") from exc
         except DeliveryError as exc:
             raise PublishError("broker refused the event") from exc
         except TimeoutError as exc:
