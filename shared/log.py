@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,19 @@ _PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.S)
 _CONTIGUOUS_PHONE = re.compile(r"(?<![\w-])\+?\d{7,15}(?![\w-])")
 _GROUPED_PHONE = re.compile(r"(?<![\w-])\+?\d{1,4}(?:[ .\-()]{1,2}\d{2,8}){1,5}(?![\w-])")
 
+# Each pattern above needs one of these to match at all; a string without any of them is left as is.
+_SUSPECT = re.compile(
+    r"[\d\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]|gvt_|(?i:bearer)|input_value="
+)
+_SCALARS = (bool, int, float, type(None))
+
 _configured = False
 
 
 def scrub(value: str) -> str:
     """Remove what could identify a worker or open an account from free text."""
+    if not _SUSPECT.search(value):
+        return value
     if _CJK.search(value):
         return REDACTED
     value = _TOKEN.sub(REDACTED, value)
@@ -68,21 +77,33 @@ def _redact_if_phone(match: re.Match[str]) -> str:
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Mapping):
-        return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _clean(v) for k, v in value.items()}
+        return {k: REDACTED if _is_sensitive(str(k)) else _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_clean(v) for v in value]
     return value
 
 
+@lru_cache(maxsize=1024)
+def _is_sensitive(key: str) -> bool:
+    # Keys are names from the code (and stdlib ``extra``), never values, so they may be remembered.
+    return key.lower() in SENSITIVE_KEYS
+
+
 def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: the last line of defence between personal data and the log."""
-    for key in list(event_dict):
-        if key.lower() in SENSITIVE_KEYS:
+    for key, value in event_dict.items():  # values are replaced in place; no key is added
+        if _is_sensitive(key):
             event_dict[key] = REDACTED
-        elif key not in ("timestamp", "level", "logger"):
-            event_dict[key] = _clean(event_dict[key])
+        elif key not in _OWN_KEYS:
+            event_dict[key] = _clean(value)
     return event_dict
+
+
+# Written by the pipeline itself (TimeStamper, add_log_level, add_logger_name), never by a caller.
+_OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 
 
 def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path | None = None) -> None:
