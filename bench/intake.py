@@ -4,11 +4,13 @@ Three measurements, each with 64 concurrent clients and each server in its own p
 generator runs in this process):
 
 (a) a bare aiohttp handler that reads the same webhook form and answers 200;
-(b) raw aio-pika publishes with confirms (mandatory, persistent) of an event of the same size, from
-    a separate process, into the same quorum queue topology;
+(b) raw aio-pika publishes with confirms (mandatory, persistent) of the same event body with the same
+    message properties as intake's bus sets, from a separate process, into the same quorum queue
+    topology;
 (c) intake itself: validly signed Twilio webhooks (unique MessageSids), published through RabbitMQ.
 
-It prints requests per second and p50/p99 latency for each, the ratios, and intake against the
+It prints requests per second, p50/p99 latency and the CPU the server (or the publisher) spent per
+request for each, the ratios, and intake against the
 harmonic combination H = 1/(1/a + 1/b) of (a) and (b) (target >= 0.7), then p99 of intake at half its
 maximum rate (paced arrivals; latency counts from the scheduled send time, so queueing is included).
 Everything runs in a fresh namespace on the broker that is deleted afterwards.
@@ -26,6 +28,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +53,9 @@ class Result:
     seconds: float
     latencies: list[float]
     failures: int
+    # CPU the server (or the raw publisher) spent per request over the whole run, warm-up included.
+    cpu_us: float | None = None
+    completed: int = 0  # responses over the whole run, warm-up included
 
     @property
     def rate(self) -> float:
@@ -65,6 +71,7 @@ class Result:
         return (
             f"{self.name:<34} {self.rate:9.0f} req/s   p50 {self.percentile(50):7.2f} ms   "
             f"p99 {self.percentile(99):7.2f} ms   failures {self.failures}"
+            + (f"   CPU {self.cpu_us:4.0f} µs/req" if self.cpu_us is not None else "")
         )
 
 
@@ -109,7 +116,7 @@ def raw_publisher(url: str, exchange: str, body: bytes, seconds: float, warmup: 
 
 async def _raw_publish(
     url: str, name: str, body: bytes, seconds: float, warmup: float
-) -> tuple[int, list[float], int]:
+) -> tuple[int, list[float], int, float]:
     connection = await aio_pika.connect_robust(url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -117,17 +124,23 @@ async def _raw_publish(
         start = time.perf_counter()
         begin, end = start + warmup, start + warmup + seconds
         latencies: list[float] = []
-        failures = 0
+        failures = published = 0
+        cpu_start = time.process_time()
 
         async def worker() -> None:
-            nonlocal failures
+            nonlocal failures, published
             while (now := time.perf_counter()) < end:
+                # The same properties as intake's bus publishes, so both put the same frames on the wire.
+                grievance = uuid.uuid4()
                 message = aio_pika.Message(
                     body,
                     message_id=str(uuid.uuid4()),
+                    correlation_id=str(grievance),
                     type="grievance.received",
                     content_type="application/json",
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    timestamp=datetime.now(UTC),
+                    headers={"schema_version": 1},
                 )
                 try:
                     async with asyncio.timeout(5):
@@ -135,12 +148,14 @@ async def _raw_publish(
                 except Exception:
                     failures += 1
                     continue
+                published += 1
                 done = time.perf_counter()
                 if now >= begin and done <= end:
                     latencies.append(done - now)
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return len(latencies), latencies, failures
+        cpu_us = (time.process_time() - cpu_start) / max(published, 1) * 1e6
+        return len(latencies), latencies, failures, cpu_us
 
 
 # -- load generation (this process) ------------------------------------------------------------------
@@ -184,9 +199,10 @@ async def load(
         latencies: list[float] = []
         failures = 0
         issued = 0
+        completed = 0
 
         async def worker() -> None:
-            nonlocal failures, issued
+            nonlocal failures, issued, completed
             while True:
                 index = issued
                 issued += 1
@@ -200,13 +216,14 @@ async def load(
                     await response.read()
                     ok = response.status == 200
                 done = time.perf_counter()
+                completed += 1
                 if not ok:
                     failures += 1
                 elif scheduled >= begin and done <= end:
                     latencies.append(done - scheduled)
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return Result(name, len(latencies), seconds, latencies, failures)
+    return Result(name, len(latencies), seconds, latencies, failures, completed=completed)
 
 
 def free_port() -> int:
@@ -285,9 +302,24 @@ async def measure_http(
     process = start(target, port, *args)
     try:
         await wait_until_up(port)
-        return await load(name, f"http://127.0.0.1:{port}{SMS_PATH}", requests, seconds, warmup, rate)
+        before = cpu_seconds(process.pid)
+        result = await load(name, f"http://127.0.0.1:{port}{SMS_PATH}", requests, seconds, warmup, rate)
+        after = cpu_seconds(process.pid)
+        if before is not None and after is not None and result.completed:
+            result.cpu_us = (after - before) / result.completed * 1e6
+        return result
     finally:
         stop(process)
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU of a process (Linux), or None where /proc is not available."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def main(seconds: float, warmup: float, url: str, log_level: str) -> None:
@@ -302,9 +334,9 @@ async def main(seconds: float, warmup: float, url: str, log_level: str) -> None:
         body = _event_body()
         out = multiprocessing.get_context("spawn").SimpleQueue()
         publisher = start(raw_publisher, url, namespace + "grievances", body, seconds, warmup, out)
-        count, latencies, failures = out.get()
+        count, latencies, failures, publisher_cpu = out.get()
         publisher.join(5)
-        raw = Result("(b) raw aio-pika publish+confirm", count, seconds, latencies, failures)
+        raw = Result("(b) raw aio-pika publish+confirm", count, seconds, latencies, failures, publisher_cpu)
         print(raw.line(), flush=True)
         await purge(url, namespace)
 
@@ -357,8 +389,6 @@ async def main(seconds: float, warmup: float, url: str, log_level: str) -> None:
 
 
 def _event_body() -> bytes:
-    from datetime import UTC, datetime
-
     from shared.contracts import GrievanceReceived
     from shared.ids import reference_for
 
