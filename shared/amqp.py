@@ -202,6 +202,8 @@ class AmqpBus:
             timestamp=event.occurred_at,
         )
         try:
+            # Bounded too: a robust channel waits here for a reconnect, but is_ready() has just seen the
+            # connection up and nothing can run between that check and this call's first suspension.
             underlay = await channel.get_underlay_channel()
             await underlay.basic_publish(
                 event.to_json(),
