@@ -31,8 +31,8 @@ demo: $(BIN)/grievance
 	$(BIN)/grievance demo
 
 bench: $(BIN)/grievance
-	$(BIN)/python bench/intake.py
-	$(BIN)/python bench/sweeper.py
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.sweeper
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
