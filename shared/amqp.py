@@ -58,8 +58,11 @@ class AmqpBus:
         prefetch: int = 128,
         delivery_limit: int = 20,
         retry: Retry | None = None,
+        connection_name: str = "grievance",
     ) -> None:
         self._url = url
+        # Shown in RabbitMQ's connection list, so an operator can tell the processes apart.
+        self._connection_name = connection_name
         self._ns = namespace
         self._timeout = publish_timeout
         self._prefetch = prefetch
@@ -100,7 +103,7 @@ class AmqpBus:
         attempt = 0
         while not self._closing:
             connection = aio_pika.RobustConnection(
-                URL(self._url), heartbeat=15, client_properties={"connection_name": "grievance"}
+                URL(self._url), heartbeat=15, client_properties={"connection_name": self._connection_name}
             )
             try:
                 await asyncio.wait_for(connection.connect(timeout=self._timeout), timeout=self._timeout + 1)
