@@ -39,6 +39,7 @@ from shared.messaging import (
     Unroutable,
     deliver,
 )
+from shared.metrics import count_published
 
 log = structlog.get_logger(__name__)
 
@@ -226,6 +227,7 @@ class AmqpBus:
             raise
         except Exception as exc:
             raise PublishError(f"publish failed: {exc.__class__.__name__}") from exc
+        count_published(event.type)
 
     # -- consuming ---------------------------------------------------------------------------------
 

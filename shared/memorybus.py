@@ -25,6 +25,7 @@ from shared.messaging import (
     Unroutable,
     deliver,
 )
+from shared.metrics import count_published
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +111,7 @@ class MemoryBus:
             queue.ready.append(_Message(body, event.type, str(event.id), key))
             queue.wakeup.set()
         self.published.append(event)
+        count_published(event.type)
 
     async def consume(self, queue: str, handler: Handler) -> None:
         self._tasks.append(

@@ -27,6 +27,7 @@ from shared.contracts import (
     MessageOutbound,
     parse_event,
 )
+from shared.metrics import count_handled
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -134,7 +135,14 @@ async def deliver(body: bytes, type_name: str | None, handler: Handler, retry: R
         event = parse_event(body, type_name)
     except InvalidEvent as exc:
         log.warning("event_rejected", reason=str(exc), size=len(body))
+        count_handled("invalid", "reject")
         return "reject"
+    outcome = await _handle(event, handler, retry)
+    count_handled(event.type, outcome)
+    return outcome
+
+
+async def _handle(event: Event, handler: Handler, retry: Retry) -> Outcome:
     with _bound_event(event):
         for attempt in range(retry.attempts):
             try:

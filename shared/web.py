@@ -20,10 +20,14 @@ from aiohttp.abc import AbstractAccessLogger
 from multidict import MultiDict
 from pydantic import BaseModel, ValidationError
 
+from shared.metrics import REGISTRY, count_request
+
 log = structlog.get_logger(__name__)
 
 MAX_BODY = 64 * 1024
 PROBLEM_TYPE = "application/problem+json"
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+SERVICE = web.AppKey("service", str)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 Model = TypeVar("Model", bound=BaseModel)
 Check = Callable[[], Awaitable[bool]]
@@ -82,6 +86,9 @@ async def request_context(
     finally:
         structlog.contextvars.reset_contextvars(**tokens)
     response.headers["X-Request-Id"] = request_id
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    count_request(request.app.get(SERVICE, "unknown"), request.method, route, response.status)
     return response
 
 
@@ -194,7 +201,7 @@ def _unquote_plus(raw: str) -> str:
 
 
 def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]]) -> None:
-    """``/healthz`` says the process serves; ``/readyz`` says its dependencies answer."""
+    """``/healthz`` says the process serves, ``/readyz`` that its dependencies answer, ``/metrics`` counts."""
     named = list(checks)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -207,12 +214,19 @@ def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]])
             {"status": "ready" if ready else "not_ready", "checks": results}, 200 if ready else 503
         )
 
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(text=REGISTRY.render(), headers={"Content-Type": METRICS_TYPE})
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
 
 
-def new_app(middlewares: Iterable[Any] = ()) -> web.Application:
-    return web.Application(client_max_size=MAX_BODY, middlewares=[request_context, *middlewares])
+def new_app(service: str, middlewares: Iterable[Any] = ()) -> web.Application:
+    """An application with the body limit, the request middleware and its service name (for metrics)."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_context, *middlewares])
+    app[SERVICE] = service
+    return app
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -16,7 +16,7 @@ from shared.web import new_app
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
-    app = new_app()
+    app = new_app("escalation")
     attach_runtime(app, settings, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:

@@ -17,7 +17,7 @@ from shared.web import new_app
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
-    app = new_app()
+    app = new_app("intake")
     attach_runtime(app, settings, runtime)
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:

@@ -20,7 +20,7 @@ PERIODIC = web.AppKey("router_periodic", object)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
-    app = new_app()
+    app = new_app("router")
     attach_runtime(app, settings, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:

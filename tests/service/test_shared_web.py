@@ -25,6 +25,10 @@ async def echo_form(request: web.Request) -> web.Response:
     return json_response({"keys": sorted(form.keys()), "values": form.getall("a", [])})
 
 
+async def echo_reference(request: web.Request) -> web.Response:
+    return json_response({"reference": request.match_info["reference"]})
+
+
 async def boom(_: web.Request) -> web.Response:
     raise RuntimeError("bug")
 
@@ -36,7 +40,8 @@ async def client():
     async def check() -> bool:
         return ready["value"]
 
-    app = new_app()
+    app = new_app("test")
+    app.router.add_get("/things/{reference}", echo_reference)
     app.router.add_post("/json", echo_json)
     app.router.add_post("/form", echo_form)
     app.router.add_get("/boom", boom)
@@ -121,3 +126,19 @@ async def test_readiness_follows_the_checks(client):
     response = await client.get("/readyz")
     assert response.status == 503 and (await response.json())["checks"] == {"dep": False}
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_metrics_count_requests_by_route_pattern_never_by_path(client):
+    for reference in ("ABCDE-FGHJK", "KMNPQ-RSTUV"):
+        assert (await client.get(f"/things/{reference}")).status == 200
+    await client.get("/nowhere/13912345678")
+    response = await client.get("/metrics")
+    assert response.status == 200 and response.content_type == "text/plain"
+    text = await response.text()
+    assert "# TYPE grievance_http_requests_total counter" in text
+    line = (
+        'grievance_http_requests_total{service="test",method="GET",route="/things/{reference}",status="200"}'
+    )
+    assert f"{line} 2" in text
+    assert 'route="unmatched",status="404"' in text
+    assert "ABCDE" not in text and "13912345678" not in text

@@ -138,3 +138,30 @@ async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
     await memory_bus.drain()
     assert seen == ["later"]
     assert await memory_bus.dead_letters("intake.outbound") == []
+
+
+async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
+    from shared.metrics import REGISTRY
+
+    published = (("type", "message.outbound"),)
+    acked = (("type", "message.outbound"), ("outcome", "ack"))
+    rejected = (("type", "invalid"), ("outcome", "reject"))
+    before = [REGISTRY.value(n, labels) for n, labels in (
+        ("grievance_events_published_total", published),
+        ("grievance_events_handled_total", acked),
+        ("grievance_events_handled_total", rejected),
+    )]  # fmt: skip
+
+    async def handler(event: Event) -> None:
+        return None
+
+    await memory_bus.consume("intake.outbound", handler)
+    await memory_bus.publish(outbound())
+    memory_bus.inject("intake.outbound", b"not an event")
+    await memory_bus.drain()
+    after = [REGISTRY.value(n, labels) for n, labels in (
+        ("grievance_events_published_total", published),
+        ("grievance_events_handled_total", acked),
+        ("grievance_events_handled_total", rejected),
+    )]  # fmt: skip
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
