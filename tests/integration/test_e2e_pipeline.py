@@ -9,7 +9,7 @@ that speaks Twilio's Messages API.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +29,7 @@ from shared.settings import Settings, SlaTable
 from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
+from tests.polling import eventually
 from tests.service.intake_support import (
     ACCOUNT_SID,
     OUTBOUND_ACCOUNT_SID,
@@ -93,18 +94,6 @@ async def system(amqp_url: str, amqp_namespace: str, clock: FakeClock) -> AsyncI
         yield System(settings, clock, twilio, *clients, tokens)
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], seconds: float = 15.0) -> Any:
-    """Poll until ``check`` returns something truthy; the pipeline is asynchronous by design."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected outcome did not happen in time")
-        await asyncio.sleep(0.05)
-
-
 async def escalations(system: System, **query: str) -> list[dict[str, Any]]:
     response = await system.escalation.get(
         "/api/v1/escalations", params=query, headers=bearer(system.tokens["ngo"])
@@ -165,18 +154,14 @@ async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_wor
     assert len(overdue) == 2  # one per case, never twice
 
     # Both workers were told, in their language, that an independent monitor follows the case.
-    await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "独立监督")))
-    await eventually(lambda: _async(sms_to(system, ENGLISH_WORKER_PHONE, "independent monitor")))
+    await eventually(lambda: sms_to(system, WORKER_PHONE, "独立监督"))
+    await eventually(lambda: sms_to(system, ENGLISH_WORKER_PHONE, "independent monitor"))
     assert all(critical_ref in body for body in sms_to(system, WORKER_PHONE, "独立监督"))
     assert all(normal_ref in body for body in sms_to(system, ENGLISH_WORKER_PHONE, "independent monitor"))
     # The receipt acknowledgements went out too, from the factory's own number.
     assert sms_to(system, WORKER_PHONE, critical_ref)
     assert all(r["form"]["From"] == GZ_NUMBER for r in system.twilio.requests)
     assert all(r["account"] == OUTBOUND_ACCOUNT_SID != ACCOUNT_SID for r in system.twilio.requests)
-
-
-async def _async(value: Any) -> Any:
-    return value
 
 
 COMPLAINT = sensitive("主管每天骂我们，还说谁投诉就扣工资")
@@ -221,7 +206,7 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
     assert (
         await system.router.post(f"{base}/messages", json={"text": COMMITTEE_QUESTION}, headers=headers)
     ).status == 200
-    await eventually(lambda: _async(sms_to(system, WORKER_PHONE, COMMITTEE_QUESTION)))
+    await eventually(lambda: sms_to(system, WORKER_PHONE, COMMITTEE_QUESTION))
 
     # Turn 2: the worker answers by SMS; the answer lands in the same case's thread, not a new case.
     assert (await post_sms(system.intake, sms_form(WORKER_FOLLOW_UP, to=GZ_NUMBER))).status == 200
@@ -232,7 +217,7 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
 
     await eventually(follow_up_in_thread)
     # Intake's instant receipt could not know it; the router tells the worker it joined the case.
-    joined = await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "不是新投诉")))
+    joined = await eventually(lambda: sms_to(system, WORKER_PHONE, "不是新投诉"))
     assert all(reference in body for body in joined)
 
     # Turn 3: the committee resolves; the worker is asked to confirm (是/否).
@@ -240,7 +225,7 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
         f"{base}/resolve", json={"resolution": COMMITTEE_RESOLUTION}, headers=headers
     )
     assert response.status == 200
-    resolution_sms = await eventually(lambda: _async(sms_to(system, WORKER_PHONE, "否")))
+    resolution_sms = await eventually(lambda: sms_to(system, WORKER_PHONE, "否"))
     assert any(reference in body for body in resolution_sms)
 
     # Turn 4: the worker answers 否: the case reopens and the NGO sees it as disputed.
@@ -252,7 +237,7 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
     assert case["status"] not in ("resolved", "closed")
     assert "disputed" in [entry["action"] for entry in case["timeline"]]
     # The worker is told an independent monitor now follows the case.
-    await eventually(lambda: _async([b for b in sms_to(system, WORKER_PHONE, "独立监督") if reference in b]))
+    await eventually(lambda: [b for b in sms_to(system, WORKER_PHONE, "独立监督") if reference in b])
     # Only one case was ever opened for this worker.
     listed = await system.router.get("/api/v1/cases", headers=headers)
     assert [c["reference"] for c in (await listed.json())["items"]].count(reference) == 1

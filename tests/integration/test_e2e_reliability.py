@@ -32,6 +32,7 @@ from shared.settings import Settings
 from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import sensitive
+from tests.polling import eventually
 from tests.service.router_support import REGISTRY
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -122,13 +123,6 @@ async def submit(client: TestClient[Any, Any], index: int) -> str:
     return reference
 
 
-async def eventually(check: Any, seconds: float = 60) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "the expected outcome did not happen in time"
-        await asyncio.sleep(0.05)
-
-
 async def assigned_case_ids(amqp_url: str, queue: str) -> set[str]:
     """Every case id announced on escalation's queue (duplicates with the same event id allowed)."""
     connection = await aio_pika.connect(amqp_url)
@@ -154,7 +148,7 @@ async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a
     async def all_held() -> bool:
         return gated.waiting >= half
 
-    await eventually(all_held)
+    await eventually(all_held, seconds=60)
     # The router's connection dies with every one of those deliveries unacknowledged: their handlers
     # are cancelled mid-write, and the broker must deliver them again once the router reconnects.
     await kill_connection(services["router_name"])
@@ -169,7 +163,7 @@ async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a
     async def all_stored() -> bool:
         return bool(await db["cases"].count_documents({}) >= GRIEVANCES)
 
-    await eventually(all_stored)
+    await eventually(all_stored, seconds=60)
     stored = {doc["reference"]: doc["_id"] async for doc in db["cases"].find({}, {"reference": 1})}
     # The redelivered first half must be answered from the stored cases: wait for its events downstream.
     announced: set[str] = set()
@@ -178,7 +172,7 @@ async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a
         announced.update(await assigned_case_ids(amqp_url, amqp_namespace + "escalation.cases"))
         return announced >= set(stored.values())
 
-    await eventually(all_announced)
+    await eventually(all_announced, seconds=60)
     await asyncio.sleep(0.5)  # redeliveries still in flight must not add anything
     # The first half reached the store's gate twice: held and lost with the connection, then redelivered.
     assert gated.waiting >= GRIEVANCES + half

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -18,21 +17,10 @@ from shared.contracts import Event, MessageOutbound
 from shared.runtime import open_runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import ENGLISH_WORKER_PHONE
+from tests.polling import eventually
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned
 
 pytestmark = pytest.mark.broker
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float = 15.0) -> Any:
-    """Poll until ``check`` returns something truthy (the broker and the sweeper run on their own)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.1)
 
 
 async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import aio_pika
@@ -18,15 +17,10 @@ from shared.runtime import open_runtime
 from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
+from tests.polling import eventually
 from tests.service.router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
 
 pytestmark = pytest.mark.broker
-
-
-async def until(predicate) -> None:
-    async with asyncio.timeout(10):
-        while not await predicate():  # noqa: ASYNC110 - polls the store and the broker, no event to wait on
-            await asyncio.sleep(0.05)
 
 
 async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_namespace, keys):
@@ -66,7 +60,7 @@ async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_
                     and len([e for e in received if isinstance(e, MessageOutbound)]) >= 2
                 )
 
-            await until(both_arrived)
+            await eventually(both_arrived, seconds=10)
             assert await runtime.db["cases"].count_documents({}) == 1
             case = await runtime.db["cases"].find_one({})
             assert case["reference"] == event.reference and case["committee_id"] == "gz-001-spt"
@@ -79,7 +73,7 @@ async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_
             async def dead_lettered() -> bool:
                 return len(await runtime.bus.dead_letters("router.grievances")) == 1
 
-            await until(dead_lettered)
+            await eventually(dead_lettered, seconds=10)
             url = f"/api/v1/cases/{event.reference}"
             response = await client.get(url, headers={"Authorization": f"Bearer {spt}"})
             assert response.status == 200
@@ -110,7 +104,7 @@ async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
             async def case_exists() -> bool:
                 return await runtime.db["cases"].count_documents({}) == 1
 
-            await until(case_exists)
+            await eventually(case_exists, seconds=10)
             url = f"/api/v1/cases/{event.reference}"
             assert (
                 await client.post(f"{url}/messages", json={"text": "哪栋宿舍？"}, headers=headers)
@@ -120,7 +114,7 @@ async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
             async def worker_replied() -> bool:
                 return any(isinstance(e, CaseUpdated) and e.action == "worker_replied" for e in received)
 
-            await until(worker_replied)
+            await eventually(worker_replied, seconds=10)
             assert (
                 await client.post(f"{url}/resolve", json={"resolution": "已经不再锁门"}, headers=headers)
             ).status == 200
@@ -129,7 +123,7 @@ async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
             async def disputed() -> bool:
                 return any(isinstance(e, CaseUpdated) and e.action == "disputed" for e in received)
 
-            await until(disputed)
+            await eventually(disputed, seconds=10)
             body = await (await client.get(url, headers=headers)).json()
             assert body["status"] == "reopened"
             assert [m["text"] for m in body["messages"] if m["direction"] == "worker"] == [
