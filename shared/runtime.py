@@ -60,7 +60,7 @@ async def open_runtime(
 
 
 def add_runtime_health(app: web.Application) -> None:
-    """``/healthz`` and ``/readyz`` with the checks every service shares: the bus and the store."""
+    """``/healthz``, ``/readyz`` (the bus and the store, which every service uses) and ``/metrics``."""
 
     async def bus_ready() -> bool:
         return await app[RUNTIME].bus_ready()
@@ -71,18 +71,13 @@ def add_runtime_health(app: web.Application) -> None:
     add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
 
 
-def run_service(
-    create_app: Callable[[Settings], web.Application],
-    port: Callable[[Settings], int],
-    settings: Settings | None = None,
-) -> None:
-    """Serve one service until SIGINT/SIGTERM: settings and logging once, then aiohttp's runner."""
-    settings = settings or Settings()
+def run_service(create_app: Callable[[Settings], web.Application], port: int, settings: Settings) -> None:
+    """Serve one service until SIGINT/SIGTERM: logging configured once, then aiohttp's runner."""
     configure_logging(settings.log_level, settings.log_format)
     web.run_app(
         create_app(settings),
         host=settings.host,
-        port=port(settings),
+        port=port,
         access_log_class=AccessLogger,
         print=None,
     )

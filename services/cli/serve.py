@@ -58,5 +58,5 @@ def serve_one(settings: Settings, service: str) -> int:
     require_external(settings, service)
     check_keys(settings)
     module = importlib.import_module(f"services.{service}.app")
-    run_service(module.create_app, lambda s: int(getattr(s, f"{service}_port")), settings)
+    run_service(module.create_app, int(getattr(settings, f"{service}_port")), settings)
     return 0

@@ -16,8 +16,6 @@ from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
-PERIODIC = web.AppKey("router_periodic", object)
-
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
     app = new_app("router")
