@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import web
@@ -153,51 +153,12 @@ async def read_form(request: web.Request) -> MultiDict[str]:
     require_content_type(request, "application/x-www-form-urlencoded")
     text = await read_text_body(request)
     try:
-        pairs = parse_form(text)
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
     except ValueError:  # UnicodeDecodeError included
         raise Problem(400, "Bad Request", "malformed form body") from None
     if any("\x00" in k or "\x00" in v for k, v in pairs):
         raise Problem(400, "Bad Request", "the form holds a NUL character")
     return MultiDict(pairs)
-
-
-def parse_form(text: str) -> list[tuple[str, str]]:
-    """``parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")``, faster.
-
-    Same pairs and the same errors: a field without ``=`` (an empty one too) raises ValueError, and
-    escapes that are not UTF-8 raise UnicodeDecodeError. urllib turns every ``%XX`` into a byte in a
-    Python loop; webhooks are mostly escapes (Chinese text, ``+`` in numbers), so here each run of
-    escapes becomes bytes in one call.
-    """
-    pairs: list[tuple[str, str]] = []
-    if not text:
-        return pairs
-    for field in text.split("&"):
-        name, separator, value = field.partition("=")
-        if not separator:
-            raise ValueError("form field without '='")
-        pairs.append((_unquote_plus(name), _unquote_plus(value)))
-    return pairs
-
-
-_ESCAPE_RUN = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
-
-
-def _unquote_plus(raw: str) -> str:
-    """``urllib.parse.unquote(raw.replace("+", " "), errors="strict")``."""
-    text = raw.replace("+", " ")
-    if "%" not in text:
-        return text
-    if not text.isascii():
-        # urllib decodes each ASCII stretch on its own; keep its exact behaviour for this rare case.
-        return unquote(text, errors="strict")
-    # Even positions hold literal text (a stray "%" stays literal, as in urllib), odd ones %XX runs.
-    parts = _ESCAPE_RUN.split(text)
-    chunks = [
-        bytes.fromhex(part.replace("%", "")) if index % 2 else part.encode("ascii")
-        for index, part in enumerate(parts)
-    ]
-    return b"".join(chunks).decode("utf-8")
 
 
 def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]]) -> None:
