@@ -80,7 +80,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return value
     if isinstance(value, Mapping):
-        return {k: REDACTED if _is_sensitive(str(k)) else _clean(v) for k, v in value.items()}
+        # Keys of nested data may come from input (a form's field names): they are scrubbed too.
+        return {scrub(str(k)): REDACTED if _is_sensitive(str(k)) else _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_clean(v) for v in value]
     return value
@@ -88,7 +89,7 @@ def _clean(value: Any) -> Any:
 
 @lru_cache(maxsize=1024)
 def _is_sensitive(key: str) -> bool:
-    # Keys are names from the code (and stdlib ``extra``), never values, so they may be remembered.
+    # Bounded, and it only holds key names; they are remembered, never written out unscrubbed.
     return key.lower() in SENSITIVE_KEYS
 
 

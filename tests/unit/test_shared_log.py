@@ -55,6 +55,11 @@ def test_sensitive_keys_are_dropped_whatever_their_value():
     assert event["nested"] == {"body": REDACTED, "n": 1}
 
 
+def test_keys_of_nested_data_are_scrubbed_like_values():
+    event = redact(None, "info", {"event": "x", "fields": {WORKER_PHONE: 1, "count": 2}})
+    assert event["fields"] == {REDACTED: 1, "count": 2}
+
+
 def test_structlog_and_stdlib_lines_are_redacted_end_to_end(caplog):
     # The configured pipeline renders to the root handlers; format one record of each kind with them.
     formatter = logging.getLogger().handlers[0].formatter
