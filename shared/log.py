@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -110,7 +111,11 @@ _OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path | None = None) -> None:
     """Route structlog and stdlib logging through one redacting pipeline (idempotent).
 
-    ``also_to`` copies every line to a file as well (the test run checks it for personal data).
+    structlog's own lines are rendered and written directly, without a stdlib ``LogRecord`` or
+    handler in between, and calls below the level cost next to nothing: a line per request is on
+    intake's hot path. Records from libraries (aiohttp, aio-pika) take the stdlib route and meet the
+    same processors. ``also_to`` copies every line to a file as well (the test run checks it for
+    personal data).
     """
     global _configured
     if _configured:
@@ -122,20 +127,31 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}")
+    streams: list[TextIO] = [sys.stderr]
+    if also_to is not None:
+        streams.append(also_to.open("a", encoding="utf-8"))
+    lines = _Lines(streams)
+    # Every line, structlog's and stdlib's, passes redact() right before it is rendered.
+    final = [
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact,
+        renderer,
+    ]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.stdlib.filter_by_level,
-            structlog.stdlib.add_log_level,
+            structlog.processors.add_log_level,
             structlog.stdlib.add_logger_name,
-            structlog.stdlib.PositionalArgumentsFormatter(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            *final,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=lambda *args: _NamedLines(args[0] if args else "root", lines),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         cache_logger_on_first_use=True,
     )
-    # Every record, structlog's and stdlib's, passes redact() right before it is rendered.
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.contextvars.merge_contextvars,
@@ -143,22 +159,54 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
         ],
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            redact,
-            renderer,
-        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
-    if also_to is not None:
-        handlers.append(logging.FileHandler(also_to, encoding="utf-8"))
-    for handler in handlers:
-        handler.setFormatter(formatter)
+    handler = _LinesHandler(lines)
+    handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers[:] = handlers
-    root.setLevel(level.upper())
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
     # aio-pika narrates every frame at INFO; its warnings are what an operator needs.
     for noisy in ("aio_pika", "aiormq"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _Lines:
+    """The pipeline's one output: whole rendered lines, to every stream, one line at a time."""
+
+    def __init__(self, streams: list[TextIO]) -> None:
+        self.streams = streams
+        self._lock = threading.Lock()
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            for stream in self.streams:
+                stream.write(line + "\n")
+                stream.flush()
+
+
+class _NamedLines:
+    """structlog's final logger: every level method writes the rendered line; ``name`` names the module."""
+
+    def __init__(self, name: str, lines: _Lines) -> None:
+        self.name = name
+        self._lines = lines
+
+    def msg(self, message: str) -> None:
+        self._lines.write(message)
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+class _LinesHandler(logging.Handler):
+    """The stdlib side of the pipeline: formatted records go to the same lines."""
+
+    def __init__(self, lines: _Lines) -> None:
+        super().__init__()
+        self._lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.write(self.format(record))
+        except Exception:
+            self.handleError(record)

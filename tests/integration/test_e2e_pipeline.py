@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as escalation_app
 from services.intake.app import create_app as intake_app
@@ -26,10 +26,10 @@ from shared.auth import issue_token
 from shared.ids import find_reference
 from shared.runtime import open_runtime
 from shared.settings import Settings, SlaTable
-from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually
+from tests.servers import ServiceServer
 from tests.service.intake_support import (
     ACCOUNT_SID,
     OUTBOUND_ACCOUNT_SID,
@@ -89,7 +89,7 @@ async def system(amqp_url: str, amqp_namespace: str, clock: FakeClock) -> AsyncI
             tokens[committee] = (await issue_token(runtime.db, "committee", committee_id=committee))[0]
         clients = []
         for factory in (intake_app, router_app, escalation_app):
-            server = TestServer(factory(settings, runtime), access_log_class=AccessLogger)
+            server = ServiceServer(factory(settings, runtime))
             clients.append(await stack.enter_async_context(TestClient(server)))
         yield System(settings, clock, twilio, *clients, tokens)
 

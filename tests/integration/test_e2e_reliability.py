@@ -20,7 +20,7 @@ from typing import Any
 
 import aio_pika
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.intake.app import create_app as intake_app
 from services.router.app import create_app as router_app
@@ -29,10 +29,10 @@ from shared.amqp import AmqpBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import sensitive
 from tests.polling import eventually
+from tests.servers import ServiceServer
 from tests.service.router_support import REGISTRY
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -108,9 +108,7 @@ async def services(amqp_url: str, amqp_namespace: str, db: Any, keys: Keys) -> A
             )
             await bus.start()
             stack.push_async_callback(bus.close)
-            server = TestServer(
-                factory(settings, Runtime(settings, bus, store, keys)), access_log_class=AccessLogger
-            )
+            server = ServiceServer(factory(settings, Runtime(settings, bus, store, keys)))
             clients[name] = await stack.enter_async_context(TestClient(server))
         yield {"intake": clients["intake"], "router_name": router_name, "db": db, "gated": gated}
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.escalation import store
 from services.escalation.app import create_app
@@ -18,6 +18,7 @@ from shared.runtime import open_runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import ENGLISH_WORKER_PHONE
 from tests.polling import eventually
+from tests.servers import ServiceServer
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned
 
 pytestmark = pytest.mark.broker
@@ -40,7 +41,7 @@ async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(
 
         await runtime.bus.consume("intake.outbound", worker_gateway)
         app = create_app(settings, runtime)
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(ServiceServer(app)) as client:
             ngo, _ = await issue_token(runtime.db, "ngo")
             headers = {"Authorization": f"Bearer {ngo}"}
 

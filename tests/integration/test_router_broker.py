@@ -6,7 +6,7 @@ import uuid
 
 import aio_pika
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
 from services.router.registry import load_registry_file
@@ -14,10 +14,10 @@ from shared.auth import issue_token
 from shared.contracts import CaseAssigned, CaseUpdated, Event, MessageOutbound
 from shared.messaging import EXCHANGE
 from shared.runtime import open_runtime
-from shared.web import AccessLogger
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.polling import eventually
+from tests.servers import ServiceServer
 from tests.service.router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
 
 pytestmark = pytest.mark.broker
@@ -36,7 +36,7 @@ async def test_grievance_to_case_through_rabbitmq(amqp_settings, amqp_url, amqp_
         app = create_app(amqp_settings, runtime)
         spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
         other, _ = await issue_token(runtime.db, "committee", committee_id="dg-002-safety")
-        async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+        async with TestClient(ServiceServer(app)) as client:
             event = grievance(keys, "车间安全出口被锁了，还有童工", to=GZ_NUMBER, phone=WORKER_PHONE)
             # a malformed event first: it goes to the dead-letter queue, the good one is still processed
             connection = await aio_pika.connect(amqp_url)
@@ -97,7 +97,7 @@ async def test_chinese_dialogue_through_rabbitmq(amqp_settings, keys):
         spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
         headers = {"Authorization": f"Bearer {spt}"}
         app = create_app(amqp_settings, runtime)
-        async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+        async with TestClient(ServiceServer(app)) as client:
             event = grievance(keys, "宿舍晚上锁门，出不去", to=GZ_NUMBER, phone=WORKER_PHONE)
             await runtime.bus.publish(event)
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
@@ -22,6 +22,7 @@ from shared.messaging import Handler, PublishError
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
+from tests.servers import ServiceServer
 
 TWILIO_TOKEN = "test-twilio-auth-token-0123456789"
 OUTBOUND_ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
@@ -93,7 +94,7 @@ async def post_sms(
 
 @asynccontextmanager
 async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, runtime))) as client:
+    async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
         yield client
 
 
@@ -137,7 +138,7 @@ class FakeTwilio:
         self.script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         self.app = web.Application()
         self.app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._messages)
-        self.server = TestServer(self.app)
+        self.server = ServiceServer(self.app)
 
     @property
     def base_url(self) -> str:

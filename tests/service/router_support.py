@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
 from services.router.registry import load_registry_file
@@ -26,8 +26,8 @@ from shared.keywords import parse
 from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, normalise_e164, reporter_key, seal
 from shared.runtime import Runtime
-from shared.web import AccessLogger
 from tests.fakes import sensitive
+from tests.servers import ServiceServer
 
 REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
 GZ_NUMBER = "+8610690000001"
@@ -107,7 +107,7 @@ async def serve(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
 
     for queue in ("escalation.cases", "intake.outbound"):
         await runtime.bus.consume(queue, collect)
-    async with TestClient(TestServer(app, access_log_class=AccessLogger)) as client:
+    async with TestClient(ServiceServer(app)) as client:
         client.received = received  # type: ignore[attr-defined]
         yield client
 

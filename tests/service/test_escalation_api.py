@@ -6,13 +6,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from services.escalation import consumer
 from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE
+from tests.servers import ServiceServer
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
 
 
@@ -20,7 +21,7 @@ from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume
 async def client(settings, runtime):
     await consume_downstream(runtime.bus)
     app = create_app(settings, runtime)
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(ServiceServer(app)) as client:
         yield client
 
 

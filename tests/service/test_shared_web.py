@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.web import MAX_BODY, add_health_routes, json_response, new_app, read_form, read_json
+from shared.web import (
+    MAX_BODY,
+    add_health_routes,
+    json_response,
+    new_app,
+    read_form,
+    read_json,
+)
+from tests.conftest import LOG_FILE
+from tests.fakes import WORKER_PHONE, find_leaks
+from tests.servers import ServiceServer
 
 
 class Note(BaseModel):
@@ -46,7 +59,7 @@ async def client():
     app.router.add_post("/form", echo_form)
     app.router.add_get("/boom", boom)
     add_health_routes(app, [("dep", check)])
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(ServiceServer(app)) as client:
         client.ready = ready  # type: ignore[attr-defined]
         yield client
 
@@ -142,3 +155,21 @@ async def test_metrics_count_requests_by_route_pattern_never_by_path(client):
     assert f"{line} 2" in text
     assert 'route="unmatched",status="404"' in text
     assert "ABCDE" not in text and "13912345678" not in text
+
+
+async def test_access_log_has_one_line_per_request_without_query_or_personal_data():
+    app = new_app("test")
+    app.router.add_get("/things/{reference}", echo_reference)
+    request_id = uuid.uuid4().hex
+    async with TestClient(ServiceServer(app)) as client:
+        response = await client.get(
+            f"/things/{WORKER_PHONE}?pin=123456", headers={"X-Request-Id": request_id}
+        )
+        assert response.status == 200
+    lines = [line for line in LOG_FILE.read_text(encoding="utf-8").splitlines() if request_id in line]
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["event"] == "http_request" and record["logger"] == "aiohttp.access"
+    assert record["method"] == "GET" and record["status"] == 200 and record["duration_ms"] >= 0
+    assert "pin" not in lines[0] and "123456" not in lines[0]
+    assert not find_leaks(lines[0])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 
 import pytest
 import structlog
 
 from shared.log import REDACTED, redact, scrub
+from tests.conftest import LOG_FILE
 from tests.fakes import WORKER_PHONE, find_leaks, sensitive
 
 TEXT = sensitive("车间安全出口被锁了，我们很害怕")
@@ -60,20 +62,43 @@ def test_keys_of_nested_data_are_scrubbed_like_values():
     assert event["fields"] == {REDACTED: 1, "count": 2}
 
 
-def test_structlog_and_stdlib_lines_are_redacted_end_to_end(caplog):
-    # The configured pipeline renders to the root handlers; format one record of each kind with them.
-    formatter = logging.getLogger().handlers[0].formatter
-    assert formatter is not None
-    lines = []
-    with caplog.at_level(logging.INFO):
-        structlog.get_logger("t").info(
-            "received", phone=WORKER_PHONE, note=f"sms from {WORKER_PHONE}: {TEXT}"
-        )
-        logging.getLogger("aiohttp.access").info("POST /webhooks?From=%s", WORKER_PHONE)
-    for record in caplog.records:
-        lines.append(formatter.format(record))
-    assert lines and all(json.loads(line) for line in lines)
+def _lines_with(marker: str) -> list[str]:
+    """The lines the configured pipeline wrote to this run's log file that hold ``marker``."""
+    return [line for line in LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]
+
+
+def test_structlog_and_stdlib_lines_are_redacted_end_to_end():
+    marker = uuid.uuid4().hex
+    structlog.get_logger("t").info(
+        "received", marker=marker, phone=WORKER_PHONE, note=f"sms from {WORKER_PHONE}: {TEXT}"
+    )
+    logging.getLogger("aiohttp.access").info("POST /webhooks?From=%s %s", WORKER_PHONE, marker)
+    lines = _lines_with(marker)
+    assert len(lines) == 2
+    records = [json.loads(line) for line in lines]
+    assert {record["logger"] for record in records} == {"t", "aiohttp.access"}
+    assert all(record["level"] == "info" and record["timestamp"] for record in records)
     assert not find_leaks("\n".join(lines))
+
+
+def test_exceptions_are_rendered_and_redacted():
+    marker = uuid.uuid4().hex
+    try:
+        raise ValueError(f"bad number {WORKER_PHONE}")
+    except ValueError:
+        structlog.get_logger("t").exception("failed", marker=marker)
+    (line,) = _lines_with(marker)
+    record = json.loads(line)
+    assert record["level"] == "error" and "ValueError" in record["exception"]
+    assert not find_leaks(line)
+
+
+def test_calls_below_the_level_write_nothing():
+    marker = uuid.uuid4().hex
+    assert structlog.get_logger("t").debug("kept", marker=marker) is None
+    assert _lines_with(marker)  # the test run logs at DEBUG
+    logging.getLogger("t").log(5, "below debug %s", marker + "x")
+    assert not _lines_with(marker + "x")
 
 
 def test_the_leak_oracle_itself_finds_leaks():
