@@ -7,7 +7,8 @@ generator runs in this process):
 (b) raw aio-pika publishes with confirms (mandatory, persistent) of the same event body with the same
     message properties as intake's bus sets, from a separate process, into the same quorum queue
     topology;
-(c) intake itself: validly signed Twilio webhooks (unique MessageSids), published through RabbitMQ.
+(c) intake itself, served as ``grievance serve intake`` serves it (the access log is written, to
+    /dev/null): validly signed Twilio webhooks (unique MessageSids), published through RabbitMQ.
 
 It prints requests per second, p50/p99 latency and the CPU the server (or the publisher) spent per
 request for each, the ratios, and intake against the
@@ -95,19 +96,17 @@ def serve_bare(port: int) -> None:
 
 
 def serve_intake(port: int, overrides: dict[str, Any]) -> None:
-    from aiohttp import web
-
+    """Intake exactly as ``grievance serve intake`` runs it, access log included."""
     from services.intake.app import create_app
-    from shared.log import configure_logging
+    from shared.runtime import run_service
     from shared.settings import Settings
 
     settings = Settings(**overrides)
-    # Logs are formatted as in production, then discarded so they do not drown the report.
+    # Logs are formatted and written as in production, to /dev/null so they do not drown the report.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    configure_logging(settings.log_level, "json")
-    web.run_app(create_app(settings), host="127.0.0.1", port=port, access_log=None, print=None)
+    run_service(create_app, port, settings)
 
 
 def raw_publisher(url: str, exchange: str, body: bytes, seconds: float, warmup: float, out: Any) -> None:
@@ -349,6 +348,8 @@ async def main(seconds: float, warmup: float, url: str, log_level: str) -> None:
             "contact_key": Fernet.generate_key().decode(),
             "pseudonym_key": "bench-pseudonym-key-0123456789",
             "log_level": log_level,
+            "log_format": "json",
+            "host": "127.0.0.1",
         }
         needed = int(min(bare.rate, raw.rate) * (seconds + warmup) * 1.5) + 1000
         intake = await measure_http(

@@ -216,6 +216,9 @@ class AmqpBus:
                 properties=properties,
                 mandatory=True,
                 timeout=self._timeout,
+                # The confirm is the answer that counts; waiting for the socket write first would
+                # only add a future and a wake-up per publish.
+                wait=False,
             )
         except ReturnedError as exc:
             raise Unroutable(f"no queue bound for {routing_key}") from exc
