@@ -9,9 +9,10 @@ the background and publishes fail fast, which lets intake answer 503 instead of 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import aio_pika
+import aiormq
 import structlog
 from aio_pika.abc import (
     AbstractChannel,
@@ -25,6 +26,7 @@ from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
 from yarl import URL
 
+from shared.confirms import CoalescingPublisher
 from shared.contracts import Event
 from shared.messaging import (
     DEAD_LETTER_EXCHANGE,
@@ -72,6 +74,7 @@ class AmqpBus:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
+        self._publisher = CoalescingPublisher()
         self._connector: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._consumers: list[tuple[str, Handler]] = []
@@ -187,9 +190,9 @@ class AmqpBus:
 
         This is the hot path of intake, so it talks to the channel underneath aio-pika's exchange
         object: the properties are built once and directly (aio-pika's ``Message`` would build them
-        again field by field), and aiormq's own ``timeout`` bounds the whole publish (waiting for the
-        channel lock, the write and the confirm) without a second timeout around it. The frames on
-        the wire are the same as aio-pika's.
+        again field by field), and the publishes of one loop turn are written together
+        (:mod:`shared.confirms`), each still confirmed on its own. The frames on the wire are the
+        same as aio-pika's.
         """
         channel, exchange = self._channel, self._exchange
         if channel is None or exchange is None or channel.is_closed or not self.is_ready():
@@ -208,18 +211,12 @@ class AmqpBus:
         try:
             # Bounded too: a robust channel waits here for a reconnect, but is_ready() has just seen the
             # connection up and nothing can run between that check and this call's first suspension.
-            underlay = await channel.get_underlay_channel()
-            await underlay.basic_publish(
-                event.to_json(),
-                exchange=exchange.name,
-                routing_key=routing_key,
-                properties=properties,
-                mandatory=True,
-                timeout=self._timeout,
-                # The confirm is the answer that counts; waiting for the socket write first would
-                # only add a future and a wake-up per publish.
-                wait=False,
-            )
+            async with asyncio.timeout(self._timeout):
+                # aio-pika's channels are aiormq channels underneath.
+                underlay = cast(aiormq.Channel, await channel.get_underlay_channel())
+                await self._publisher.publish(
+                    underlay, exchange.name, routing_key, event.to_json(), properties
+                )
         except ReturnedError as exc:
             raise Unroutable(f"no queue bound for {routing_key}") from exc
         except DeliveryError as exc:

@@ -1,0 +1,133 @@
+"""Coalesced publishes against the real broker: one write per loop turn, one confirm per message."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aio_pika
+import aiormq
+import pytest
+from aiormq.exceptions import PublishError as ReturnedError
+from pamqp import commands as spec
+
+from shared.confirms import CoalescingPublisher
+
+pytestmark = pytest.mark.broker
+
+
+class Wire:
+    """A confirm-mode channel on a fresh exchange bound to one queue, with its writes counted."""
+
+    def __init__(self, channel: aiormq.Channel, exchange: str, queue: str) -> None:
+        self.channel, self.exchange, self.queue = channel, exchange, queue
+        self.writes = 0
+        put = channel.write_queue.put
+
+        async def counting_put(frame: Any) -> None:
+            self.writes += 1
+            await put(frame)
+
+        channel.write_queue.put = counting_put  # type: ignore[method-assign]
+
+
+@pytest.fixture
+async def wire(amqp_url: str) -> AsyncIterator[Wire]:
+    name = f"test-confirms-{uuid.uuid4().hex[:10]}"
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        setup = await connection.channel()
+        exchange = await setup.declare_exchange(name, aio_pika.ExchangeType.DIRECT, auto_delete=True)
+        queue = await setup.declare_queue(name, arguments={"x-queue-type": "quorum"}, durable=True)
+        await queue.bind(exchange, routing_key="bound")
+        confirming = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        underlay = await confirming.get_underlay_channel()
+        assert isinstance(underlay, aiormq.Channel)
+        yield Wire(underlay, name, name)
+        await setup.queue_delete(name)
+
+
+def properties(message_id: str | None = None) -> spec.Basic.Properties:
+    return spec.Basic.Properties(message_id=message_id or uuid.uuid4().hex, delivery_mode=2)
+
+
+async def drain(amqp_url: str, queue_name: str, count: int) -> list[tuple[str, bytes]]:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(queue_name)
+        got = []
+        for _ in range(count):
+            message = await queue.get(timeout=5)
+            await message.ack()
+            got.append((message.message_id or "", message.body))
+        assert await queue.get(fail=False) is None
+        return got
+
+
+async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confirmed(
+    wire: Wire, amqp_url: str
+):
+    publisher = CoalescingPublisher()
+    sent = [(uuid.uuid4().hex, f"event {i}".encode()) for i in range(50)]
+    await asyncio.gather(
+        *(
+            publisher.publish(wire.channel, wire.exchange, "bound", body, properties(mid))
+            for mid, body in sent
+        )
+    )
+    assert wire.writes == 1
+    # Every message arrived once, in publish order, with its own id.
+    assert await drain(amqp_url, wire.queue, len(sent)) == sent
+    assert not wire.channel.confirmations and not wire.channel.message_id_delivery_tag
+
+
+async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_url: str):
+    publisher = CoalescingPublisher()
+    keys = ["bound", "nowhere", "bound"]
+    results = await asyncio.gather(
+        *(publisher.publish(wire.channel, wire.exchange, key, b"x", properties()) for key in keys),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], ReturnedError)
+    assert len(await drain(amqp_url, wire.queue, 2)) == 2
+
+
+async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_url: str):
+    publisher = CoalescingPublisher()
+    gone = asyncio.ensure_future(
+        publisher.publish(wire.channel, wire.exchange, "bound", b"gone", properties())
+    )
+    kept = asyncio.ensure_future(
+        publisher.publish(wire.channel, wire.exchange, "bound", b"kept", properties())
+    )
+    await asyncio.sleep(0)  # both are queued for the next loop turn
+    gone.cancel()
+    await kept
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert [body for _, body in await drain(amqp_url, wire.queue, 1)] == [b"kept"]
+
+
+async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
+    publisher = CoalescingPublisher()
+    waiting = [
+        asyncio.ensure_future(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0)
+    await wire.channel.close()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(result, Exception) for result in results)
+    with pytest.raises(aiormq.exceptions.ChannelInvalidStateError):
+        await publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties())
+
+
+async def test_a_message_without_an_id_is_refused_before_anything_is_sent(wire: Wire):
+    publisher = CoalescingPublisher()
+    with pytest.raises(ValueError, match="message_id"):
+        await publisher.publish(wire.channel, wire.exchange, "bound", b"x", spec.Basic.Properties())
+    assert wire.writes == 0 and wire.channel.delivery_tag == 0
