@@ -85,11 +85,10 @@ class CoalescingPublisher:
     async def _write(channel: aiormq.Channel, batch: list[_Pending]) -> None:
         """Tag, track and write the batch; called under the channel lock, so the tags are ours alone."""
         frames: list[Any] = []
-        tagged = 0
+        before = channel.delivery_tag
         try:
             for item in batch:
                 channel.delivery_tag += 1
-                tagged += 1
                 _track(channel, channel.delivery_tag, item)
                 publish = spec.Basic.Publish(
                     exchange=item.exchange, routing_key=item.routing_key, mandatory=True
@@ -99,9 +98,9 @@ class CoalescingPublisher:
             await channel.write_queue.put(ChannelFrame.marshall(frames=frames, channel_number=channel.number))
         except BaseException:
             # Nothing of this batch reached the writer: give the tags back while the lock is held.
-            for _ in range(tagged):
-                channel.confirmations.pop(channel.delivery_tag, None)
-                channel.delivery_tag -= 1
+            for tag in range(before + 1, channel.delivery_tag + 1):
+                channel.confirmations.pop(tag, None)
+            channel.delivery_tag = before
             raise
 
 
