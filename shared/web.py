@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 import structlog
 from aiohttp import web
@@ -21,6 +20,7 @@ from aiohttp.abc import AbstractAccessLogger
 from multidict import MultiDict
 from pydantic import BaseModel, ValidationError
 
+from shared.forms import parse_form
 from shared.metrics import REGISTRY, count_request
 
 log = structlog.get_logger(__name__)
@@ -154,7 +154,7 @@ async def read_form(request: web.Request) -> MultiDict[str]:
     require_content_type(request, "application/x-www-form-urlencoded")
     text = await read_text_body(request)
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+        pairs = parse_form(text)
     except ValueError:  # UnicodeDecodeError included
         raise Problem(400, "Bad Request", "malformed form body") from None
     if any("\x00" in k or "\x00" in v for k, v in pairs):
