@@ -21,7 +21,7 @@ from shared.messaging import Bus, Retry, open_bus
 from shared.privacy import Keys, load_keys
 from shared.settings import Settings
 from shared.store import Database, open_database, ping
-from shared.web import AccessLogger, add_health_routes
+from shared.web import RUNNER_OPTIONS, add_health_routes
 
 Clock = Callable[[], datetime]
 
@@ -78,8 +78,8 @@ def run_service(create_app: Callable[[Settings], web.Application], port: int, se
         create_app(settings),
         host=settings.host,
         port=port,
-        access_log_class=AccessLogger,
         print=None,
+        **RUNNER_OPTIONS,
     )
 
 

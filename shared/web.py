@@ -213,3 +213,9 @@ class AccessLogger(AbstractAccessLogger):
     @property
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
+
+
+# How every service is served, by ``run_service``, the embedded run and the tests' server alike. A
+# handler keeps running when its client hangs up (aiohttp's own default, stated so tests serve the
+# same way): a grievance whose publish has started is published, and the sender's retry finds it.
+RUNNER_OPTIONS: dict[str, Any] = {"access_log_class": AccessLogger, "handler_cancellation": False}

@@ -1,20 +1,20 @@
-"""A test server that serves like production: the project's access log, not aiohttp's default one.
+"""A test server that serves like production: the same runner options as every service.
 
-aiohttp's ``TestServer`` accepts runner options in its constructor but never uses them; they only
-count when given to ``start_server``, which ``TestClient`` calls without any. This one passes them.
+aiohttp's ``TestServer`` accepts runner options in its constructor but never uses them, and it cancels
+a handler whose client hangs up, which production does not. The runner here gets the options the
+services run with (:data:`shared.web.RUNNER_OPTIONS`).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestServer
+from aiohttp.web_runner import BaseRunner
 
-from shared.web import AccessLogger
+from shared.web import RUNNER_OPTIONS
 
 
 class ServiceServer(TestServer):
-    async def start_server(self, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("access_log_class", AccessLogger)
-        await super().start_server(loop=loop, **kwargs)
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return await super()._make_runner(**{**kwargs, **RUNNER_OPTIONS})

@@ -27,7 +27,7 @@ from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
 from shared.runtime import Runtime, open_runtime
 from shared.settings import Deadlines, Settings, SlaTable
-from shared.web import AccessLogger
+from shared.web import RUNNER_OPTIONS
 
 log = structlog.get_logger(__name__)
 
@@ -113,7 +113,7 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
     try:
         for service in SERVICES:
             module = importlib.import_module(f"services.{service}.app")
-            runner = web.AppRunner(module.create_app(settings, runtime), access_log_class=AccessLogger)
+            runner = web.AppRunner(module.create_app(settings, runtime), **RUNNER_OPTIONS)
             await runner.setup()
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")

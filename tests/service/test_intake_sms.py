@@ -11,12 +11,13 @@ from xml.etree import ElementTree
 import pytest
 
 from services.intake.texts import acknowledgement
-from shared.contracts import GrievanceReceived
+from shared.contracts import Event, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
+from tests.polling import eventually
 from tests.service.intake_support import (
     ACCOUNT_SID,
     GATEWAY,
@@ -271,6 +272,42 @@ async def test_broker_down_answers_503_then_a_retry_succeeds(settings_factory, s
         assert response.status == 200
         assert len(bus.published) == 1
         assert (await client.get("/readyz")).status == 200
+
+
+class GatedBus(FailingBus):
+    """A bus whose publishes wait until the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error = None
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    async def publish(self, event: Event) -> None:
+        self.waiting += 1
+        await self.gate.wait()
+        await super().publish(event)
+
+
+async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
+    settings_factory, settings, db, keys, clock
+):
+    bus = GatedBus()
+    runtime = Runtime(settings, bus, db, keys, clock)
+    form = sms_form(EN_TEXT)
+    async with serve(intake_settings(settings_factory), runtime) as client:
+        hung_up = asyncio.ensure_future(post_sms(client, form))
+        await eventually(lambda: bus.waiting == 1)
+        hung_up.cancel()  # the client closes its connection while the publish waits for the broker
+        with pytest.raises(asyncio.CancelledError):
+            await hung_up
+        await asyncio.sleep(0.05)  # the server sees the connection go
+        bus.gate.set()
+        await eventually(lambda: len(bus.published) == 1)
+        response = await post_sms(client, form)  # the gateway's resend
+        assert response.status == 200
+        assert len(bus.published) == 1
+        assert bus.published[0].reference in twiml_text(await response.text())
 
 
 async def test_health_routes_report_the_bus(settings_factory, settings, db, keys, clock):
