@@ -52,18 +52,35 @@ async def test_a_failure_reaches_every_waiter_and_is_not_remembered() -> None:
     assert working.runs == 1
 
 
-async def test_a_cancelled_caller_does_not_cancel_the_shared_run() -> None:
+async def test_a_cancelled_duplicate_does_not_cancel_the_shared_run() -> None:
     flights: SingleFlight[str] = SingleFlight()
     work = FakeWork()
     first = asyncio.ensure_future(flights.run("k", work))
     second = asyncio.ensure_future(flights.run("k", work))
     await asyncio.sleep(0)
+    second.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    work.gate.set()
+    assert await first == "done"
+    assert work.runs == 1
+
+
+async def test_a_duplicate_takes_over_when_the_running_caller_is_cancelled() -> None:
+    flights: SingleFlight[str] = SingleFlight()
+    work = FakeWork()
+    first = asyncio.ensure_future(flights.run("k", work))
+    second = asyncio.ensure_future(flights.run("k", work))
+    third = asyncio.ensure_future(flights.run("k", work))
+    await asyncio.sleep(0)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
     work.gate.set()
-    assert await second == "done"
-    assert work.runs == 1
+    assert await asyncio.gather(second, third) == ["done", "done"]
+    assert work.runs == 2  # the cancelled run, then one run for both duplicates
+    assert await flights.run("k", work) == "done"
+    assert work.runs == 2
 
 
 async def test_memory_is_bounded_oldest_first() -> None:
