@@ -74,7 +74,7 @@ class AmqpBus:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._publisher = CoalescingPublisher()
+        self._publisher = CoalescingPublisher(publish_timeout)
         self._connector: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._consumers: list[tuple[str, Handler]] = []
@@ -209,14 +209,12 @@ class AmqpBus:
             timestamp=event.occurred_at,
         )
         try:
-            # Bounded too: a robust channel waits here for a reconnect, but is_ready() has just seen the
-            # connection up and nothing can run between that check and this call's first suspension.
-            async with asyncio.timeout(self._timeout):
-                # aio-pika's channels are aiormq channels underneath.
-                underlay = cast(aiormq.Channel, await channel.get_underlay_channel())
-                await self._publisher.publish(
-                    underlay, exchange.name, routing_key, event.to_json(), properties
-                )
+            # A robust channel would wait here for a reconnect, but is_ready() has just seen the
+            # connection up and nothing runs between that check and this call, so it returns at once.
+            # aio-pika's channels are aiormq channels underneath.
+            underlay = cast(aiormq.Channel, await channel.get_underlay_channel())
+            # The publisher bounds the wait for the confirm by the publish timeout.
+            await self._publisher.publish(underlay, exchange.name, routing_key, event.to_json(), properties)
         except ReturnedError as exc:
             raise Unroutable(f"no queue bound for {routing_key}") from exc
         except DeliveryError as exc:

@@ -6,6 +6,8 @@ task and a socket write. Here the publishes of one loop turn are collected and w
 batch under one lock. Nothing else is shared: every message still gets its own delivery tag and its
 own confirm, so a nack or a return fails only its own publish, and a closed channel fails every
 publish still waiting (the confirms are futures of the channel, which rejects them when it closes).
+The deadline is per batch too: one timer from the batch's first publish fails whatever the broker
+has not confirmed when it expires, instead of a timer per publish.
 
 The bookkeeping is aiormq's own, done the way ``Channel.basic_publish`` does it (aiormq is pinned in
 ``constraints.txt``; the broker tests cover confirms, returns, timeouts and a connection killed
@@ -15,13 +17,14 @@ with publishes in flight).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import aiormq
 from aiormq.abc import ChannelFrame
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands as spec
+from pamqp.frame import marshal
 from pamqp.header import ContentHeader
 
 
@@ -34,11 +37,22 @@ class _Pending:
     confirmation: asyncio.Future[object]
 
 
-class CoalescingPublisher:
-    """Publishes with ``mandatory`` on confirm-mode aiormq channels, batched per loop turn."""
+@dataclass(slots=True)
+class _Batch:
+    items: list[_Pending] = field(default_factory=list)
+    deadline: asyncio.TimerHandle | None = None
+    waiting: int = 0
 
-    def __init__(self) -> None:
-        self._pending: dict[aiormq.Channel, list[_Pending]] = {}
+
+class CoalescingPublisher:
+    """Publishes with ``mandatory`` on confirm-mode aiormq channels, batched per loop turn.
+
+    A publish the broker has not confirmed within ``timeout`` seconds fails with ``TimeoutError``.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._pending: dict[aiormq.Channel, _Batch] = {}
         self._flushes: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     async def publish(
@@ -49,7 +63,7 @@ class CoalescingPublisher:
         body: bytes,
         properties: spec.Basic.Properties,
     ) -> None:
-        """Return when the broker confirmed; raise what aiormq raises (bound it with ``asyncio.timeout``).
+        """Return when the broker confirmed; raise what aiormq raises, or ``TimeoutError``.
 
         ``properties.message_id`` must be set and unique: a returned message is matched by it.
         """
@@ -58,16 +72,25 @@ class CoalescingPublisher:
         confirmation = channel.create_future()
         batch = self._pending.get(channel)
         if batch is None:
-            batch = self._pending[channel] = []
+            batch = self._pending[channel] = _Batch()
+            loop = asyncio.get_running_loop()
+            batch.deadline = loop.call_later(self._timeout, _expire, batch.items)
             # A task's first step runs in the next loop turn, after every publish of this one.
-            flush = asyncio.get_running_loop().create_task(self._flush(channel))
+            flush = loop.create_task(self._flush(channel))
             self._flushes.add(flush)
             flush.add_done_callback(self._flushes.discard)
-        batch.append(_Pending(exchange, routing_key, body, properties, confirmation))
-        await confirmation
+        batch.items.append(_Pending(exchange, routing_key, body, properties, confirmation))
+        batch.waiting += 1
+        try:
+            await confirmation
+        finally:
+            batch.waiting -= 1
+            if not batch.waiting and batch.deadline is not None:
+                batch.deadline.cancel()  # the timer would otherwise keep the batch alive until it fires
 
     async def _flush(self, channel: aiormq.Channel) -> None:
-        batch = [item for item in self._pending.pop(channel, []) if not item.confirmation.done()]
+        pending = self._pending.pop(channel, None)
+        batch = [item for item in pending.items if not item.confirmation.done()] if pending else []
         if not batch:
             return
         try:
@@ -84,18 +107,20 @@ class CoalescingPublisher:
     @staticmethod
     async def _write(channel: aiormq.Channel, batch: list[_Pending]) -> None:
         """Tag, track and write the batch; called under the channel lock, so the tags are ours alone."""
-        frames: list[Any] = []
+        frames: list[bytes] = []
         before = channel.delivery_tag
+        number = channel.number
         try:
             for item in batch:
                 channel.delivery_tag += 1
                 _track(channel, channel.delivery_tag, item)
-                publish = spec.Basic.Publish(
-                    exchange=item.exchange, routing_key=item.routing_key, mandatory=True
-                )
-                frames += (publish, ContentHeader(properties=item.properties, body_size=len(item.body)))
-                frames += channel._split_body(item.body)  # aiormq's own frame sizing
-            await channel.write_queue.put(ChannelFrame.marshall(frames=frames, channel_number=channel.number))
+                frames.append(_publish_method(number, item.exchange, item.routing_key))
+                header = ContentHeader(properties=item.properties, body_size=len(item.body))
+                frames.append(marshal(header, number))
+                frames += [
+                    marshal(body, number) for body in channel._split_body(item.body)
+                ]  # aiormq's sizing
+            await channel.write_queue.put(ChannelFrame(payload=b"".join(frames), should_close=False))
         except BaseException:
             # Nothing of this batch reached the writer: give the tags back while the lock is held.
             for tag in range(before + 1, channel.delivery_tag + 1):
@@ -117,3 +142,17 @@ def _track(channel: aiormq.Channel, tag: int, item: _Pending) -> None:
             channel.message_id_delivery_tag.pop(message_id)
 
     item.confirmation.add_done_callback(forget)
+
+
+def _expire(items: list[_Pending]) -> None:
+    for item in items:
+        if not item.confirmation.done():
+            item.confirmation.set_exception(TimeoutError("the broker did not confirm in time"))
+
+
+@lru_cache(maxsize=64)
+def _publish_method(channel_number: int, exchange: str, routing_key: str) -> bytes:
+    """The Basic.Publish frame: the same bytes for every message to one route, so encoded once."""
+    return marshal(
+        spec.Basic.Publish(exchange=exchange, routing_key=routing_key, mandatory=True), channel_number
+    )

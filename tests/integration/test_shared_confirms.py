@@ -19,16 +19,21 @@ pytestmark = pytest.mark.broker
 
 
 class Wire:
-    """A confirm-mode channel on a fresh exchange bound to one queue, with its writes counted."""
+    """A confirm-mode channel on a fresh exchange bound to one queue, with its writes counted.
+
+    With ``lost`` set, written frames never reach the broker (a network that swallows them).
+    """
 
     def __init__(self, channel: aiormq.Channel, exchange: str, queue: str) -> None:
         self.channel, self.exchange, self.queue = channel, exchange, queue
         self.writes = 0
+        self.lost = False
         put = channel.write_queue.put
 
         async def counting_put(frame: Any) -> None:
             self.writes += 1
-            await put(frame)
+            if not self.lost:
+                await put(frame)
 
         channel.write_queue.put = counting_put  # type: ignore[method-assign]
 
@@ -70,7 +75,7 @@ async def drain(amqp_url: str, queue_name: str, count: int) -> list[tuple[str, b
 async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confirmed(
     wire: Wire, amqp_url: str
 ):
-    publisher = CoalescingPublisher()
+    publisher = CoalescingPublisher(timeout=5)
     sent = [(uuid.uuid4().hex, f"event {i}".encode()) for i in range(50)]
     await asyncio.gather(
         *(
@@ -85,7 +90,7 @@ async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confir
 
 
 async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_url: str):
-    publisher = CoalescingPublisher()
+    publisher = CoalescingPublisher(timeout=5)
     keys = ["bound", "nowhere", "bound"]
     results = await asyncio.gather(
         *(publisher.publish(wire.channel, wire.exchange, key, b"x", properties()) for key in keys),
@@ -97,7 +102,7 @@ async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_u
 
 
 async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_url: str):
-    publisher = CoalescingPublisher()
+    publisher = CoalescingPublisher(timeout=5)
     gone = asyncio.ensure_future(
         publisher.publish(wire.channel, wire.exchange, "bound", b"gone", properties())
     )
@@ -113,7 +118,7 @@ async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_
 
 
 async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
-    publisher = CoalescingPublisher()
+    publisher = CoalescingPublisher(timeout=5)
     waiting = [
         asyncio.ensure_future(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()))
         for _ in range(3)
@@ -127,7 +132,25 @@ async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
 
 
 async def test_a_message_without_an_id_is_refused_before_anything_is_sent(wire: Wire):
-    publisher = CoalescingPublisher()
+    publisher = CoalescingPublisher(timeout=5)
     with pytest.raises(ValueError, match="message_id"):
         await publisher.publish(wire.channel, wire.exchange, "bound", b"x", spec.Basic.Properties())
     assert wire.writes == 0 and wire.channel.delivery_tag == 0
+
+
+async def test_publishes_the_broker_never_confirms_fail_with_a_timeout(wire: Wire):
+    publisher = CoalescingPublisher(timeout=0.3)
+    wire.lost = True
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        results = await asyncio.gather(
+            *(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()) for _ in range(3)),
+            return_exceptions=True,
+        )
+    finally:
+        wire.lost = False  # the connection's own frames (closing it) must get through again
+    assert all(isinstance(result, TimeoutError) for result in results)
+    assert 0.3 <= loop.time() - started < 2
+    assert wire.writes == 1
+    assert not wire.channel.message_id_delivery_tag  # nothing waits for a return any more
