@@ -70,8 +70,8 @@ def is_valid(
 ) -> bool:
     """True when ``signature`` is Twilio's signature of this request under ``token``.
 
-    Both URL variants are checked; comparisons are constant-time. A missing signature, an unknown
-    algorithm or a URL that cannot be parsed is simply not valid.
+    The URL variants are tried in turn; each comparison is constant-time. A missing signature, an
+    unknown algorithm or a URL that cannot be parsed is simply not valid.
     """
     if not signature:
         return False
@@ -85,11 +85,11 @@ def is_valid(
     key = token.encode("utf-8")
     payload = signed_payload(params)
     given = signature.strip().encode("utf-8", "surrogatepass")
-    results = [
+    # The variant without a port comes first: it is what Twilio signs for the usual configured URL.
+    return any(
         hmac.compare_digest(_sign(key, variant + payload, digest).encode("ascii"), given)
         for variant in variants
-    ]
-    return any(results)
+    )
 
 
 def _sign(key: bytes, message: str, digest: str) -> str:
