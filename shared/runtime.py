@@ -7,6 +7,7 @@ runtime built on fakes (a clock they move, a bus they inspect).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ from shared.store import Database, open_database, ping
 from shared.web import RUNNER_OPTIONS, add_health_routes
 
 Clock = Callable[[], datetime]
+
+# A request allocates a few hundred short-lived objects, which reference counting frees at once. At
+# Python's default threshold (700) the cycle collector still runs every couple of requests and walks
+# the survivors: about 8 % of intake's CPU under load, for cycles that are almost never there.
+COLLECT_EVERY = 10_000  # allocations between collections of the youngest generation
 
 
 @dataclass
@@ -74,8 +80,10 @@ def add_runtime_health(app: web.Application) -> None:
 def run_service(create_app: Callable[[Settings], web.Application], port: int, settings: Settings) -> None:
     """Serve one service until SIGINT/SIGTERM: logging configured once, then aiohttp's runner."""
     configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    tune_collector(app)
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=port,
         print=None,
@@ -95,3 +103,18 @@ def attach_runtime(app: web.Application, settings: Settings, runtime: Runtime | 
             yield
 
     app.cleanup_ctx.append(own_runtime)
+
+
+def tune_collector(app: web.Application) -> None:
+    """Collect cycles less often, and once the app has started, stop re-examining what startup built.
+
+    Modules, settings, connections and the phone-number metadata live as long as the process;
+    frozen, they are no longer walked by every full collection.
+    """
+    gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
+    app.on_startup.append(_freeze_startup_heap)  # runs after the cleanup contexts opened the runtime
+
+
+async def _freeze_startup_heap(_: web.Application) -> None:
+    gc.collect()
+    gc.freeze()

@@ -25,7 +25,7 @@ from services.cli import bootstrap
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
-from shared.runtime import Runtime, open_runtime
+from shared.runtime import Runtime, open_runtime, tune_collector
 from shared.settings import Deadlines, Settings, SlaTable
 from shared.web import RUNNER_OPTIONS
 
@@ -113,7 +113,9 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
     try:
         for service in SERVICES:
             module = importlib.import_module(f"services.{service}.app")
-            runner = web.AppRunner(module.create_app(settings, runtime), **RUNNER_OPTIONS)
+            app = module.create_app(settings, runtime)
+            tune_collector(app)
+            runner = web.AppRunner(app, **RUNNER_OPTIONS)
             await runner.setup()
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")
