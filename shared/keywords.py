@@ -52,21 +52,18 @@ class Command:
     text: str = ""  # for "new": the grievance that follows the keyword
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().strip()
-
-
 def parse(text: str) -> Command | None:
     """The keyword command a message is, or None for an ordinary message."""
-    folded = _fold(text)
+    normalized = unicodedata.normalize("NFKC", text)  # once: every message passes here
+    folded = normalized.casefold().strip()
     for prefix in NEW_PREFIXES:
         if folded.startswith(prefix):
             rest = folded[len(prefix) :]
             if not rest or not rest[0].isascii() or not rest[0].isalnum():
-                original = unicodedata.normalize("NFKC", text).strip()[len(prefix) :]
+                original = normalized.strip()[len(prefix) :]
                 return Command("new", text=original.strip(_PUNCTUATION))
-    reference = find_reference(text.upper())
-    bare = REFERENCE_PATTERN.sub(" ", unicodedata.normalize("NFKC", text).upper()).casefold()
+    reference = find_reference(text)
+    bare = REFERENCE_PATTERN.sub(" ", normalized.upper()).casefold()
     word = bare.strip(_PUNCTUATION)
     if word == "":
         # "?" alone asks for help; a bare reference is an ordinary message about that case
