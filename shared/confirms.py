@@ -35,6 +35,7 @@ class _Pending:
     body: bytes
     properties: spec.Basic.Properties
     confirmation: asyncio.Future[object]
+    tag: int = 0  # the delivery tag, once written
 
 
 @dataclass(slots=True)
@@ -79,11 +80,13 @@ class CoalescingPublisher:
             flush = loop.create_task(self._flush(channel))
             self._flushes.add(flush)
             flush.add_done_callback(self._flushes.discard)
-        batch.items.append(_Pending(exchange, routing_key, body, properties, confirmation))
+        pending = _Pending(exchange, routing_key, body, properties, confirmation)
+        batch.items.append(pending)
         batch.waiting += 1
         try:
             await confirmation
         finally:
+            _forget(channel, pending)
             batch.waiting -= 1
             if not batch.waiting and batch.deadline is not None:
                 batch.deadline.cancel()  # the timer would otherwise keep the batch alive until it fires
@@ -131,17 +134,18 @@ class CoalescingPublisher:
 
 def _track(channel: aiormq.Channel, tag: int, item: _Pending) -> None:
     """Register the confirm as ``basic_publish`` does: by delivery tag, and by message id for returns."""
-    message_id = item.properties.message_id
-    if not message_id:
+    if not item.properties.message_id:
         raise ValueError("a returned message is matched to its publish by message_id; set one")
+    item.tag = tag
     channel.confirmations[tag] = item.confirmation
-    channel.message_id_delivery_tag[message_id] = tag
+    channel.message_id_delivery_tag[item.properties.message_id] = tag
 
-    def forget(_: asyncio.Future[object]) -> None:
-        if channel.message_id_delivery_tag.get(message_id) == tag:
-            channel.message_id_delivery_tag.pop(message_id)
 
-    item.confirmation.add_done_callback(forget)
+def _forget(channel: aiormq.Channel, item: _Pending) -> None:
+    """Once its publish is settled, a message id no longer matches returns (done inline, not as a callback)."""
+    message_id = item.properties.message_id
+    if message_id and item.tag and channel.message_id_delivery_tag.get(message_id) == item.tag:
+        del channel.message_id_delivery_tag[message_id]
 
 
 def _expire(items: list[_Pending]) -> None:
