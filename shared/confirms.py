@@ -17,7 +17,7 @@ with publishes in flight).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import aiormq
@@ -40,8 +40,8 @@ class _Pending:
 
 @dataclass(slots=True)
 class _Batch:
-    items: list[_Pending] = field(default_factory=list)
-    deadline: asyncio.TimerHandle | None = None
+    items: list[_Pending]
+    deadline: asyncio.TimerHandle  # fails what is unconfirmed when it fires (see _expire)
     waiting: int = 0
 
 
@@ -73,9 +73,9 @@ class CoalescingPublisher:
         confirmation = channel.create_future()
         batch = self._pending.get(channel)
         if batch is None:
-            batch = self._pending[channel] = _Batch()
             loop = asyncio.get_running_loop()
-            batch.deadline = loop.call_later(self._timeout, _expire, batch.items)
+            items: list[_Pending] = []
+            batch = self._pending[channel] = _Batch(items, loop.call_later(self._timeout, _expire, items))
             # A task's first step runs in the next loop turn, after every publish of this one.
             flush = loop.create_task(self._flush(channel))
             self._flushes.add(flush)
@@ -88,13 +88,16 @@ class CoalescingPublisher:
         finally:
             _forget(channel, pending)
             batch.waiting -= 1
-            if not batch.waiting and batch.deadline is not None:
-                batch.deadline.cancel()  # the timer would otherwise keep the batch alive until it fires
+            # Once flushed, a batch takes no more publishes: the last one settled ends its deadline,
+            # which would otherwise keep the batch alive until it fires.
+            if not batch.waiting and self._pending.get(channel) is not batch:
+                batch.deadline.cancel()
 
     async def _flush(self, channel: aiormq.Channel) -> None:
-        pending = self._pending.pop(channel, None)
-        batch = [item for item in pending.items if not item.confirmation.done()] if pending else []
+        pending = self._pending.pop(channel)
+        batch = [item for item in pending.items if not item.confirmation.done()]
         if not batch:
+            pending.deadline.cancel()  # every waiter is gone already
             return
         try:
             async with channel.lock:
@@ -120,9 +123,8 @@ class CoalescingPublisher:
                 frames.append(_publish_method(number, item.exchange, item.routing_key))
                 header = ContentHeader(properties=item.properties, body_size=len(item.body))
                 frames.append(marshal(header, number))
-                frames += [
-                    marshal(body, number) for body in channel._split_body(item.body)
-                ]  # aiormq's sizing
+                bodies = channel._split_body(item.body)  # aiormq's own frame sizing
+                frames += [marshal(body, number) for body in bodies]
             await channel.write_queue.put(ChannelFrame(payload=b"".join(frames), should_close=False))
         except BaseException:
             # Nothing of this batch reached the writer: give the tags back while the lock is held.
