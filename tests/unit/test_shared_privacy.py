@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 from cryptography.fernet import Fernet
 
@@ -56,6 +59,36 @@ def test_unseal_rejects_tampering_and_foreign_keys(keys):
 )
 def test_normalise_e164(raw, expected):
     assert normalise_e164(raw, "CN") == expected
+
+
+def phonenumbers_e164(raw: str) -> str | None:
+    """What the phonenumbers library itself makes of an international number."""
+    number = phonenumbers.parse(raw, None)
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_chinese_mobile_numbers_in_e164_are_kept_exactly_as_phonenumbers_keeps_them():
+    chance = random.Random(86)
+    for prefix in range(13000, 20000):  # every five-digit prefix of a mobile number, 130.. to 199..
+        for _ in range(2):
+            number = f"+86{prefix}{chance.randrange(10**6):06d}"
+            assert normalise_e164(number) == number == phonenumbers_e164(number)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+86 139 1234 5678",  # spaced
+        "+86１３９１２３４５６７８",  # full-width digits
+        "+8612912345678",  # not a mobile prefix
+        "+86139123456789",  # a digit too many
+        "+861391234567",  # a digit too few
+    ],
+)
+def test_other_spellings_still_go_through_phonenumbers(raw):
+    assert normalise_e164(raw) == phonenumbers_e164(raw)
 
 
 def test_reporter_key_is_stable_for_one_number_and_differs_between_numbers(keys):
