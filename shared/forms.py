@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-# A run of consecutive escapes; a "%" not followed by two hex digits stays literal, as in unquote().
-_ESCAPE_RUN = re.compile(r"((?:%[0-9A-Fa-f]{2})+)")
+# A run of consecutive escapes (possessive: a run never gives an escape back, so nothing to retry);
+# a "%" not followed by two hex digits stays literal, as in unquote().
+_ESCAPE_RUN = re.compile(r"((?:%[0-9A-Fa-f]{2})++)")
 
 
 def parse_form(text: str) -> list[tuple[str, str]]:
