@@ -52,11 +52,11 @@ class SingleFlight(Generic[Result]):
         try:
             result = await work()
         except BaseException as exc:
-            del self._running[key]
             flight.set_exception(exc if isinstance(exc, Exception) else _Abandoned())
             flight.exception()  # marks it retrieved: there may be no duplicate waiting
             raise
-        del self._running[key]
+        finally:
+            del self._running[key]
         flight.set_result(result)
         self._done[key] = result
         while len(self._done) > self._capacity:
