@@ -81,7 +81,7 @@ def run_service(create_app: Callable[[Settings], web.Application], port: int, se
     """Serve one service until SIGINT/SIGTERM: logging configured once, then aiohttp's runner."""
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    tune_collector(app)
+    app.on_startup.append(_tune_collector_once_started)  # after the cleanup contexts opened the runtime
     web.run_app(
         app,
         host=settings.host,
@@ -105,16 +105,16 @@ def attach_runtime(app: web.Application, settings: Settings, runtime: Runtime | 
     app.cleanup_ctx.append(own_runtime)
 
 
-def tune_collector(app: web.Application) -> None:
-    """Collect cycles less often, and once the app has started, stop re-examining what startup built.
+def tune_collector() -> None:
+    """Collect cycles less often, and stop re-examining what startup built: once everything started.
 
     Modules, settings, connections and the phone-number metadata live as long as the process;
     frozen, they are no longer walked by every full collection.
     """
     gc.set_threshold(COLLECT_EVERY, *gc.get_threshold()[1:])
-    app.on_startup.append(_freeze_startup_heap)  # runs after the cleanup contexts opened the runtime
-
-
-async def _freeze_startup_heap(_: web.Application) -> None:
     gc.collect()
     gc.freeze()
+
+
+async def _tune_collector_once_started(_: web.Application) -> None:
+    tune_collector()

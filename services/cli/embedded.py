@@ -79,6 +79,7 @@ async def serve_all(
         async with open_runtime(settings) as runtime:
             await _check_reachable(runtime)
             runners = await _start(settings, runtime)
+            tune_collector()  # once all three have started
             try:
                 tokens = await bootstrap.prepare(runtime, registry)
                 if tokens_out is not None:
@@ -113,9 +114,7 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
     try:
         for service in SERVICES:
             module = importlib.import_module(f"services.{service}.app")
-            app = module.create_app(settings, runtime)
-            tune_collector(app)
-            runner = web.AppRunner(app, **RUNNER_OPTIONS)
+            runner = web.AppRunner(module.create_app(settings, runtime), **RUNNER_OPTIONS)
             await runner.setup()
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")
