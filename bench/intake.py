@@ -346,8 +346,8 @@ async def main(seconds: float, warmup: float, url: str, log_level: str, rounds: 
             print(f"round {number} of {rounds}", flush=True)
             measured.append(await measure_round(seconds, warmup, url, namespace, overrides))
         bare, raw, intake = (statistics.median(r[i].rate for r in measured) for i in range(3))
-        harmonic = 1 / (1 / bare + 1 / raw)
-        per_round = ", ".join(f"{c.rate / (1 / (1 / a.rate + 1 / b.rate)):.2f}" for a, b, c in measured)
+        harmonic = harmonic_rate(bare, raw)
+        per_round = ", ".join(f"{c.rate / harmonic_rate(a.rate, b.rate):.2f}" for a, b, c in measured)
         print()
         print(f"medians of {rounds} rounds: (a) {bare:.0f}, (b) {raw:.0f}, (c) {intake:.0f} req/s")
         print(f"intake / bare aiohttp          {intake / bare:5.2f}")
@@ -373,6 +373,11 @@ async def main(seconds: float, warmup: float, url: str, log_level: str, rounds: 
         print(f"p99 at half the maximum rate   {paced.percentile(99):7.2f} ms   (target <= 250 ms)")
     finally:
         await cleanup(url, namespace)
+
+
+def harmonic_rate(a: float, b: float) -> float:
+    """H: the rate of doing both, one after the other, at rates a and b."""
+    return 1 / (1 / a + 1 / b)
 
 
 async def measure_round(
