@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck pytest demo bench clean
+.PHONY: run test lint typecheck pytest test-mongo drills demo bench clean
 
 $(BIN)/grievance: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(BIN)/grievance: pyproject.toml constraints.txt
 run: $(BIN)/grievance
 	$(BIN)/grievance serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla
 
-test: lint typecheck pytest
+test: lint typecheck pytest test-mongo
 
 lint: $(BIN)/grievance
 	$(BIN)/ruff check .
@@ -27,6 +27,15 @@ typecheck: $(BIN)/grievance
 pytest: $(BIN)/grievance
 	$(BIN)/pytest
 
+# The tests that touch the store, again, against a real wire-protocol server (SecantusDB in its own
+# .venv-secantus; a real MongoDB when GRIEVANCE_TEST_MONGO_URL is set). See tests/realserver/lane.py.
+test-mongo: $(BIN)/grievance
+	$(BIN)/python -m tests.realserver.lane -- $(BIN)/pytest -m store -q
+
+# Multi-process fault drills: each starts a RabbitMQ node of its own (docs/reliability.md).
+drills: $(BIN)/grievance
+	$(BIN)/python -m tests.realserver.lane -- $(BIN)/pytest -m drill tests/drills
+
 demo: $(BIN)/grievance
 	$(BIN)/grievance demo
 
@@ -35,4 +44,4 @@ bench: $(BIN)/grievance
 	$(BIN)/python -m bench.sweeper
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-secantus .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -55,6 +55,7 @@ _SUSPECT = re.compile(
 _SCALARS = (bool, int, float, type(None))
 
 _configured = False
+_NEVER = logging.CRITICAL + 1  # above every level a library can log at
 
 
 def scrub(value: str) -> str:
@@ -167,8 +168,12 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
     root.handlers[:] = [handler]
     root.setLevel(numeric)
     # aio-pika narrates every frame at INFO; its warnings are what an operator needs.
-    for noisy in ("aio_pika", "aiormq"):
+    for noisy in ("aio_pika", "aiormq", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The driver's command log holds whole command and reply documents (a grievance's text, a key in
+    # a duplicate-key error), at DEBUG and in failure messages: it is off at every level. pymongo
+    # asks the logger before it builds a message, so this also costs nothing.
+    logging.getLogger("pymongo.command").setLevel(_NEVER)
 
 
 class _Lines:

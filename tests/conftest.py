@@ -117,11 +117,22 @@ def amqp_settings(amqp_url: str, amqp_namespace: str) -> Settings:
     return make_settings(amqp_url=amqp_url, amqp_namespace=amqp_namespace)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that uses the store (the ``db`` fixture, directly or through another) is marked
+    ``store``: the real-server lane runs exactly those (``pytest -m store``)."""
+    for item in items:
+        if "db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.store)
+
+
 @pytest.fixture
 async def db() -> AsyncIterator[Any]:
     """mongomock in memory; a throwaway database on a real server when GRIEVANCE_TEST_MONGO_URL is set."""
     client = open_client(MONGO_URL or "memory://")
     name = f"test_{uuid.uuid4().hex[:10]}"
+    if MONGO_URL:
+        # A lane whose server is gone must fail, never pass on nothing.
+        await client.admin.command("ping")
     yield client[name]
     if MONGO_URL:
         await client.drop_database(name)
