@@ -14,9 +14,11 @@ import threading
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import structlog
+
+from shared import logview
 
 REDACTED = "[redacted]"
 
@@ -109,14 +111,20 @@ def redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapp
 _OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 
 
-def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path | None = None) -> None:
+def configure_logging(
+    level: str = "INFO",
+    fmt: str | None = None,
+    also_to: Path | None = None,
+    view: Literal["full", "summary"] = "full",
+) -> None:
     """Route structlog and stdlib logging through one redacting pipeline (idempotent).
 
     structlog's own lines are rendered and written directly, without a stdlib ``LogRecord`` or
     handler in between, and calls below the level cost next to nothing: a line per request is on
     intake's hot path. Records from libraries (aiohttp, aio-pika) take the stdlib route and meet the
     same processors. ``also_to`` copies every line to a file as well (the test run checks it for
-    personal data).
+    personal data). ``view="summary"`` keeps only what a person watching cares about, as plain
+    lines (:mod:`shared.logview`).
     """
     global _configured
     if _configured:
@@ -124,7 +132,9 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
     _configured = True
     fmt = fmt or ("console" if sys.stderr.isatty() else "json")
     renderer: Any = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
+        logview.render_summary
+        if view == "summary"
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -142,11 +152,13 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
         redact,
         renderer,
     ]
+    summary = [logview.keep_summary] if view == "summary" else []
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.stdlib.add_logger_name,
+            *summary,
             *final,
         ],
         logger_factory=lambda *args: _NamedLines(args[0] if args else "root", lines),
@@ -166,7 +178,7 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, also_to: Path
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(numeric)
+    root.setLevel(logview.library_level(view, numeric))
     # aio-pika narrates every frame at INFO; its warnings are what an operator needs.
     for noisy in ("aio_pika", "aiormq", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

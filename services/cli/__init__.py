@@ -144,14 +144,14 @@ def _check_admin(args: argparse.Namespace, settings: Settings, runtime: Runtime 
 
 def _serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.service != "all":
-        if args.registry or args.tokens_out or args.demo_sla:
-            raise CliError("--registry, --tokens-out and --demo-sla belong to `serve all`", USAGE)
+        if args.registry or args.tokens_out or args.demo_sla or args.full_log:
+            raise CliError("--registry, --tokens-out, --demo-sla and --full-log belong to `serve all`", USAGE)
         return serve.serve_one(settings, args.service)
     from services.cli.embedded import serve_all
 
     if args.registry:
         registry.check_file(Path(args.registry))
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, view=serve.log_view(settings, args.full_log))
     return asyncio.run(
         serve_all(
             settings,

@@ -8,7 +8,7 @@ live in another process, and a missing key would only surface as a traceback at 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Literal
 
 from services.cli.errors import CONFIG, CliError, require_external
 from shared.privacy import ConfigurationError, load_keys
@@ -39,11 +39,23 @@ def add_parser(commands: Any) -> None:
         "and write them to FILE as JSON (mode 0600)",
     )
     serve.add_argument(
+        "--full-log",
+        action="store_true",
+        help="(all) write every log line (one per HTTP request, as JSON off a terminal) instead of "
+        "the embedded run's summary of cases, escalations, messages and warnings",
+    )
+    serve.add_argument(
         "--demo-sla",
         action="store_true",
         help="(all) short deadlines (acknowledge within 10 s, resolve within 2 min) and a 1 s "
         "sweep, so `grievance demo` can watch a case go overdue",
     )
+
+
+def log_view(settings: Settings, full_log: bool) -> Literal["full", "summary"]:
+    """The embedded run keeps its terminal readable; a chosen format or ``--full-log`` shows every line."""
+    chosen = "log_format" in settings.model_fields_set
+    return "summary" if settings.embedded and not full_log and not chosen else "full"
 
 
 def check_keys(settings: Settings) -> None:

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.fakes import find_leaks, sensitive
+from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "examples" / "registry.yaml"
@@ -67,16 +68,20 @@ class EmbeddedRun:
         return self.stderr_file.read_text(encoding="utf-8", errors="replace")
 
 
-def start_embedded(tmp_path: Path, *extra: str) -> EmbeddedRun:
-    """Start ``grievance serve all`` on free ports with the example registry."""
+def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json") -> EmbeddedRun:
+    """Start ``grievance serve all`` on free ports with the example registry.
+
+    With ``log_format=None`` the run chooses its log itself, as it does in a newcomer's terminal.
+    """
     intake, router, escalation = free_ports(3)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")},
         "GRIEVANCE_INTAKE_PORT": str(intake),
         "GRIEVANCE_ROUTER_PORT": str(router),
         "GRIEVANCE_ESCALATION_PORT": str(escalation),
-        "GRIEVANCE_LOG_FORMAT": "json",
     }
+    if log_format is not None:
+        env["GRIEVANCE_LOG_FORMAT"] = log_format
     tokens_file = tmp_path / "tokens.json"
     stderr_file = tmp_path / "serve.log"
     stdout_file = tmp_path / "serve.out"
@@ -93,9 +98,11 @@ def start_embedded(tmp_path: Path, *extra: str) -> EmbeddedRun:
 
 
 @asynccontextmanager
-async def embedded_run(tmp_path: Path, *extra: str) -> AsyncIterator[EmbeddedRun]:
+async def embedded_run(
+    tmp_path: Path, *extra: str, log_format: str | None = "json"
+) -> AsyncIterator[EmbeddedRun]:
     """``grievance serve all`` ready on all three services, always stopped afterwards."""
-    run = start_embedded(tmp_path, *extra)
+    run = start_embedded(tmp_path, *extra, log_format=log_format)
     try:
         await wait_until_ready(run)
         yield run
@@ -179,6 +186,27 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         assert run.stop() == 0
     log = run.log()
     assert "embedded_run_stopping" in log
+    assert not find_leaks(log), "the embedded run logged personal data"
+
+
+async def test_the_terminal_tells_the_story_in_plain_lines(tmp_path: Path) -> None:
+    """The summary view: no line per request, but the case and its escalation, readably."""
+    text = sensitive("车间的安全出口被锁住了，晚班的工人出不去")
+    async with embedded_run(tmp_path, "--demo-sla", log_format=None) as run, aiohttp.ClientSession() as http:
+        body = {"factory_code": "GZ-001", "text": text}
+        async with http.post(f"{run.urls['intake']}/api/v1/grievances", json=body) as response:
+            assert response.status == 202
+            reference = (await response.json())["reference"]
+        own = {"Authorization": f"Bearer {run.tokens['committees']['gz-001-spt']}"}
+        await poll_case(http, run.urls["router"], reference, own)
+        for _ in range(20):
+            async with http.get(f"{run.urls['router']}/healthz"):
+                pass
+        await eventually(lambda: "escalated to the NGO: critical" in run.log(), seconds=10)
+    log = run.log()
+    assert "assigned to committee gz-001-spt: health_safety, critical" in log
+    assert "escalated to the NGO: critical" in log
+    assert "http_request" not in log and not [line for line in log.splitlines() if line.startswith("{")]
     assert not find_leaks(log), "the embedded run logged personal data"
 
 
