@@ -50,7 +50,11 @@ def install_outbound(app: web.Application, settings: Settings) -> None:
         runtime = app[RUNTIME]
         await ensure_indexes(runtime.db, store.INDEXES)
         async with aiohttp.ClientSession(timeout=SEND_TIMEOUT) as session:
-            app[SENDER] = Sender(runtime, choose_channel(settings, runtime, session), settings.twilio_from)
+            channel = choose_channel(settings, runtime, session)
+            default_from = settings.twilio_from or (
+                channel.sender if isinstance(channel, DevChannel) else None
+            )
+            app[SENDER] = Sender(runtime, channel, default_from)
             await runtime.bus.consume(QUEUE, app[SENDER].handle)
             yield
 

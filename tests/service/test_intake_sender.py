@@ -292,6 +292,20 @@ async def test_embedded_without_credentials_exposes_the_dev_outbox(
         assert (await client.get("/dev/outbox", params={"limit": "0"})).status == 422
 
 
+async def test_the_embedded_run_records_messages_to_a_web_form_contact(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
+):
+    """A web-form worker who left a number has no gateway number to answer from: the development
+    channel needs none, so the message is recorded (it failed with no_sender_number before)."""
+    async with serve(app_settings(settings_factory, None), runtime) as client:
+        event = outbound(keys, contact=ENGLISH_WORKER_PHONE, channel="web", gateway_number=None)
+        await memory_bus.publish(event)
+        await memory_bus.drain()
+        (message,) = (await (await client.get("/dev/outbox")).json())["messages"]
+        assert message["event_id"] == str(event.id) and message["channel"] == "web"
+        assert (await record(runtime, event))["status"] == "sent"
+
+
 async def test_dev_outbox_is_absent_outside_the_embedded_mode(settings_factory, settings, db, keys, clock):
     from tests.service.intake_support import FailingBus
 
