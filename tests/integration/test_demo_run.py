@@ -13,24 +13,25 @@ from tests.integration.test_embedded_run import REGISTRY, ROOT, embedded_run
 
 for grievance in scenario.GRIEVANCES:
     sensitive(grievance.text)
-    if grievance.sender:
-        sensitive(grievance.sender)
+# The workers' numbers are new at every run; the oracle finds any phone number in the log anyway.
 
 
-async def test_demo_passes_against_the_embedded_run_with_demo_deadlines(tmp_path: Path) -> None:
+async def test_demo_passes_twice_in_a_row_against_one_embedded_run(tmp_path: Path) -> None:
+    """Each run has workers of its own, so the second is not mistaken for the first one's replies."""
     async with embedded_run(tmp_path, "--demo-sla") as run:
         command = [sys.executable, "-m", "services.cli", "demo", "--tokens", str(run.tokens_file)]
         command += ["--registry", str(REGISTRY), "--timeout", "60"]
-        result = await asyncio.to_thread(
-            subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=120
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "Every expected outcome happened." in result.stdout
-        table = result.stdout.split("CASE ", 1)[1]
-        for grievance in scenario.GRIEVANCES:
-            assert grievance.key in table
-        assert "critical" in table and "ack_overdue" in table and "disputed" in table
-        assert "retaliation" in table
+        for _ in range(2):
+            result = await asyncio.to_thread(
+                subprocess.run, command, cwd=ROOT, capture_output=True, text=True, timeout=120
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert "Every expected outcome happened." in result.stdout
+            table = result.stdout.split("CASE ", 1)[1]
+            for grievance in scenario.GRIEVANCES:
+                assert grievance.key in table
+            assert "critical" in table and "ack_overdue" in table and "disputed" in table
+            assert "retaliation" in table
         assert run.stop() == 0
     assert not find_leaks(run.log()), "the embedded run logged a worker's number or text"
 

@@ -8,6 +8,7 @@ unanswered case goes overdue, and a disputed resolution reopens and escalates.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,8 +22,13 @@ class Grievance:
     factory: str  # a factory code of the registry
     language: Literal["zh", "en"]
     text: str
-    sender: str | None = None  # the worker's phone (SMS only); fictitious numbers
-    number: int = 0  # which of the factory's SMS numbers the worker texts
+    number: int = 0  # which of the factory's SMS numbers the worker texts (SMS only)
+
+
+def fresh_phone() -> str:
+    """A mobile number for one worker of one run: a second run against the same system must not
+    continue the first run's cases (a message from a known number joins that worker's open case)."""
+    return f"+86138{secrets.randbelow(10**8):08d}"
 
 
 # Keys the steps below refer to.
@@ -40,11 +46,8 @@ GRIEVANCES: tuple[Grievance, ...] = (
         "GZ-001",
         "zh",
         "安全出口被锁了，晚上加班时所有的门都锁着，着火了根本跑不出去",
-        sender="+8613800138001",
     ),
-    Grievance(
-        ACKNOWLEDGED, "sms", "GZ-001", "zh", "这个月工资又拖欠了，已经两个月没发工资", sender="+8613800138002"
-    ),
+    Grievance(ACKNOWLEDGED, "sms", "GZ-001", "zh", "这个月工资又拖欠了，已经两个月没发工资"),
     Grievance(
         REPLIED,
         "web",
@@ -58,12 +61,9 @@ GRIEVANCES: tuple[Grievance, ...] = (
         "SZ-003",
         "en",
         "The canteen food is cold and there are not enough tables.",
-        sender="+447700900101",
     ),
     Grievance("dormitory", "web", "DG-002", "zh", "宿舍太吵，晚上没有热水洗澡"),
-    Grievance(
-        DISPUTED, "sms", "GZ-001", "zh", "组长经常骂人，昨天还推了我一把", sender="+8613800138003", number=1
-    ),
+    Grievance(DISPUTED, "sms", "GZ-001", "zh", "组长经常骂人，昨天还推了我一把", number=1),
     Grievance(
         RETALIATION,
         "web",
@@ -77,7 +77,6 @@ GRIEVANCES: tuple[Grievance, ...] = (
         "DG-002",
         "en",
         "The safety guard was removed from the cutting machine and a worker hurt his hand.",
-        sender="+447700900102",
     ),
 )
 

@@ -39,6 +39,7 @@ class Story:
         self.timeout = timeout
         self.out = out
         self.cases = {g.key: Tracked(g) for g in s.GRIEVANCES}
+        self.phones = {g.key: s.fresh_phone() for g in s.GRIEVANCES if g.channel == "sms"}
         self.failures: list[str] = []
 
     def say(self, line: str) -> None:
@@ -64,8 +65,7 @@ class Story:
         for tracked in self.cases.values():
             g = tracked.grievance
             if g.channel == "sms":
-                assert g.sender is not None
-                tracked.reference = await self.system.sms(g.sender, self.number_of(g), g.text)
+                tracked.reference = await self.system.sms(self.phones[g.key], self.number_of(g), g.text)
             else:
                 tracked.reference = (await self.system.web_form(g.factory, g.text, g.language))["reference"]
             how = "SMS to the factory's number" if g.channel == "sms" else "web form"
@@ -105,8 +105,7 @@ class Story:
         ):
             self.say(f"   {disputed.committee} resolved {disputed.reference}; the worker is asked to confirm")
             g = disputed.grievance
-            assert g.sender is not None
-            await self.system.sms(g.sender, self.number_of(g), s.DISPUTE)
+            await self.system.sms(self.phones[g.key], self.number_of(g), s.DISPUTE)
             self.say(f"   the worker of {disputed.reference} answers 否 by SMS")
 
     async def act(self, tracked: Tracked, action: str, body: dict[str, str] | None = None) -> bool:
