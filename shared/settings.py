@@ -9,27 +9,31 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import durations
+
 Severity = Literal["critical", "high", "normal"]
+# ISO 8601 (PT48H), plain seconds, or written out (48 h, 2 days): see shared.durations.
+Duration = Annotated[timedelta, BeforeValidator(durations.parse)]
 
 
 class Deadlines(BaseModel):
     """How long a committee has to acknowledge and to resolve a case of one severity."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    ack: timedelta
-    resolve: timedelta
+    ack: Duration
+    resolve: Duration
 
 
 class SlaTable(BaseModel):
     """Deadlines per severity (design section 8); ISO 8601 durations in the environment."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     critical: Deadlines = Deadlines(ack=timedelta(hours=2), resolve=timedelta(days=3))
     high: Deadlines = Deadlines(ack=timedelta(hours=24), resolve=timedelta(days=7))
@@ -74,9 +78,9 @@ class Settings(BaseSettings):
     default_region: str = "CN"
 
     sla: SlaTable = SlaTable()
-    sweep_interval: timedelta = timedelta(seconds=30)
+    sweep_interval: Duration = timedelta(seconds=30)
     # How long a worker has to answer YES/NO to a resolution before the case closes unconfirmed.
-    confirmation_window: timedelta = timedelta(days=7)
+    confirmation_window: Duration = timedelta(days=7)
 
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
@@ -87,17 +91,22 @@ class Settings(BaseSettings):
     @field_validator("sla", mode="before")
     @classmethod
     def _sla_from_json(cls, value: Any) -> Any:
-        """Accept the JSON of section 12, with unset severities keeping their defaults."""
+        """Accept the JSON of section 12: unset severities, and an unset ``ack`` or ``resolve`` of a
+        severity that is set, keep their defaults."""
         if isinstance(value, str):
-            value = json.loads(value) if value.strip() else {}
-        return value
-
-    @field_validator("sweep_interval", "confirmation_window", mode="before")
-    @classmethod
-    def _seconds_or_duration(cls, value: Any) -> Any:
-        """``GRIEVANCE_SWEEP_INTERVAL`` may be plain seconds ("30") or an ISO 8601 duration."""
-        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
-            return float(value)
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError:
+                raise ValueError('not JSON; write it like {"normal": {"ack": "PT48H"}}') from None
+        if isinstance(value, dict):
+            defaults = SlaTable()
+            merged: dict[str, Any] = {}
+            for severity, given in value.items():
+                default = getattr(defaults, str(severity), None)
+                if isinstance(given, dict) and isinstance(default, Deadlines):
+                    given = {"ack": default.ack, "resolve": default.resolve, **given}
+                merged[str(severity)] = given
+            return merged
         return value
 
     @field_validator("amqp_namespace")

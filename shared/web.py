@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.forms import parse_form
 from shared.metrics import REGISTRY, count_request
+from shared.validation import Language, chosen_language, language_of, plain_errors, summary
 
 log = structlog.get_logger(__name__)
 
@@ -133,7 +134,8 @@ async def read_text_body(request: web.Request) -> str:
     return text
 
 
-async def read_json(request: web.Request, model: type[Model]) -> Model:
+async def read_json(request: web.Request, model: type[Model], *, worker_facing: bool = False) -> Model:
+    """The body as ``model``; on worker-facing endpoints errors speak the worker's language."""
     require_content_type(request, "application/json")
     text = await read_text_body(request)
     try:
@@ -144,7 +146,10 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
         raise Problem(400, "Bad Request", "the body holds a NUL character")
     if not isinstance(raw, dict):
         raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
-    return validate(model, raw)
+    language: Language = "en"
+    if worker_facing:
+        language = language_of(request.headers.get("Accept-Language"), chosen_language(raw))
+    return validate(model, raw, language)
 
 
 def _holds_nul(value: Any) -> bool:
@@ -158,13 +163,14 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def validate(model: type[Model], raw: Any) -> Model:
-    """Validate input against a model; 422 names the fields, never echoes the values."""
+def validate(model: type[Model], raw: Any, language: Language = "en") -> Model:
+    """Validate input against a model; 422 says in plain words what each field expects, and never
+    echoes the values (:mod:`shared.validation`)."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise Problem(422, "Unprocessable Content", "invalid fields", errors=errors) from None
+        errors = plain_errors(exc, model, language)
+        raise Problem(422, "Unprocessable Content", summary(errors, language), errors=errors) from None
 
 
 async def read_form(request: web.Request) -> MultiDict[str]:

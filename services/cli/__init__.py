@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from services.cli import demo, dlq, keys, registry, serve, tokens
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
@@ -22,6 +24,7 @@ from services.cli.runtime import bus_runtime, store_runtime
 from shared.log import configure_logging
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.validation import setting_errors
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,8 +114,15 @@ def _settings(given: Settings | None) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        fields = ", ".join("GRIEVANCE_" + ".".join(map(str, e["loc"])).upper() for e in exc.errors())
-        raise CliError(f"invalid configuration in {fields}: {exc.errors()[0]['msg']}", CONFIG) from None
+        raise CliError("invalid configuration: " + " ".join(setting_errors(exc, Settings)), CONFIG) from None
+    except SettingsError as exc:  # a structured setting (GRIEVANCE_SLA) that is not JSON at all
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"GRIEVANCE_{field.group(1).upper()}" if field else "a GRIEVANCE_ setting"
+        raise CliError(
+            f"invalid configuration: {name} is not JSON; write it like "
+            '{"normal": {"ack": "PT48H", "resolve": "P15D"}} (see .env.example)',
+            CONFIG,
+        ) from None
 
 
 def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime | None, out: TextIO) -> int:

@@ -138,3 +138,33 @@ def test_tables_align_chinese_text() -> None:
         6,
         6,
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "GRIEVANCE_SLA",
+            '{"normal": {"ack": "2 dayz"}}',
+            "GRIEVANCE_SLA: normal.ack must be a duration such as 48 h, 2 days or PT48H.",
+        ),
+        (
+            "GRIEVANCE_SLA",
+            '{"urgent": {"ack": "PT1H"}}',
+            "GRIEVANCE_SLA: urgent is not a known key; the keys are: critical, high, normal.",
+        ),
+        ("GRIEVANCE_SLA", "fast please", "GRIEVANCE_SLA is not JSON; write it like"),
+        (
+            "GRIEVANCE_SWEEP_INTERVAL",
+            "fast",
+            "GRIEVANCE_SWEEP_INTERVAL must be a duration such as 48 h, 2 days or PT48H.",
+        ),
+        ("GRIEVANCE_STATUS_RATE_LIMIT", "0", "GRIEVANCE_STATUS_RATE_LIMIT must be at least 1."),
+    ],
+)
+def test_configuration_errors_name_the_variable_in_plain_words(monkeypatch, variable, value, expected):
+    monkeypatch.setenv(variable, value)
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["token", "list"], out=out, err=err) == CONFIG
+    assert expected in err.getvalue()
+    assert "Input should" not in err.getvalue() and "Field required" not in err.getvalue()

@@ -41,3 +41,35 @@ def test_bad_namespace_is_refused():
 def test_secrets_do_not_show_in_repr():
     settings = Settings(twilio_auth_token="super-secret-token-value")
     assert "super-secret-token-value" not in repr(settings)
+
+
+def test_a_severity_given_in_part_keeps_the_rest_of_its_defaults():
+    settings = Settings(sla='{"normal": {"ack": "2 days"}}')
+    assert settings.sla.normal.ack == timedelta(days=2)
+    assert settings.sla.normal.resolve == timedelta(days=15)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("PT48H", timedelta(hours=48)),
+        ("48 h", timedelta(hours=48)),
+        ("48h", timedelta(hours=48)),
+        ("2 days", timedelta(days=2)),
+        ("90 min", timedelta(minutes=90)),
+        ("10s", timedelta(seconds=10)),
+        ("1 week", timedelta(days=7)),
+        ("30", timedelta(seconds=30)),
+        ("02:00:00", timedelta(hours=2)),
+    ],
+)
+def test_durations_as_people_write_them(written, expected):
+    assert Settings(sweep_interval=written).sweep_interval == expected
+
+
+@pytest.mark.parametrize(
+    "value", ['{"urgent": {"ack": "PT1H"}}', '{"normal": {"ack": "PT1H", "soon": "PT1H"}}']
+)
+def test_unknown_sla_keys_are_refused(value):
+    with pytest.raises(ValidationError):
+        Settings(sla=value)

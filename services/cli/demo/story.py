@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from services.cli.demo import scenario as s
 from services.cli.demo.client import DemoFailure, System
 from services.cli.text import table
+from shared.durations import human
 
 
 @dataclass
@@ -132,12 +133,10 @@ class Story:
         wait = (datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds()
         if wait > self.timeout:
             raise DemoFailure(
-                f"the unanswered case is due in {wait:.0f} s, beyond --timeout {self.timeout:.0f} s: run the "
+                f"the unanswered case is due in {human(wait)}, beyond --timeout {human(self.timeout)}: run the "
                 "system with short deadlines (grievance serve all --demo-sla, or GRIEVANCE_SLA=...)"
             )
-        self.say(
-            f"4. nobody answers {self.cases[s.OVERDUE].reference}; its deadline passes in {max(wait, 0):.0f} s"
-        )
+        self.say(f"4. nobody answers {self.cases[s.OVERDUE].reference}; its deadline passes in {human(wait)}")
 
     async def wait_for_outcomes(self) -> None:
         self.say("5. waiting for the escalations the NGO should see")

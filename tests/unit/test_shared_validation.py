@@ -1,0 +1,92 @@
+"""Validation errors in plain words: the field, what is expected, an example; never a regex or a value."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.validation import language_of, plain_errors, summary
+from tests.fakes import sensitive
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    factory_code: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+        description="the code on the factory's notice board",
+        examples=["GZ-001"],
+    )
+    text: str = Field(min_length=1, max_length=20)
+    language: Literal["zh", "en"] | None = None
+    page: int = Field(default=1, ge=1, le=100)
+
+
+def errors_of(raw: dict[str, object], language: Literal["zh", "en"] = "en") -> list[dict[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        Form.model_validate(raw)
+    return plain_errors(caught.value, Form, language)
+
+
+PHRASES_OF_PYDANTIC = ("should match pattern", "Extra inputs", "Input should", "String should", "^[")
+
+
+def test_a_code_with_a_space_is_explained_with_an_example() -> None:
+    (error,) = errors_of({"factory_code": "GZ 001", "text": "x"})
+    assert error == {
+        "field": "factory_code",
+        "message": "factory_code is not written as expected (the code on the factory's notice board, "
+        "for example GZ-001).",
+    }
+
+
+def test_the_same_in_chinese() -> None:
+    (error,) = errors_of({"factory_code": "GZ 001", "text": "x"}, "zh")
+    assert error["message"].startswith("factory_code 的格式不对") and "例如 GZ-001" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"text": "x"}, "factory_code is required"),
+        ({"factory_code": "A", "text": ""}, "text must not be empty"),
+        ({"factory_code": "A", "text": "x" * 21}, "text must be at most 20 characters"),
+        ({"factory_code": "A", "text": "x", "language": "fr"}, "language must be zh or en"),
+        ({"factory_code": "A", "text": "x", "page": 0}, "page must be at least 1"),
+        ({"factory_code": "A", "text": "x", "page": "two"}, "page must be a whole number"),
+        ({"factory_code": "A", "text": "x", "colour": "red"}, "colour is not a field of this request"),
+    ],
+)
+def test_every_kind_of_error_reads_as_a_sentence(raw: dict[str, object], expected: str) -> None:
+    messages = [e["message"] for e in errors_of(raw)]
+    assert any(m.startswith(expected) for m in messages), messages
+    assert not any(phrase in m for m in messages for phrase in PHRASES_OF_PYDANTIC)
+
+
+def test_an_unknown_field_lists_the_known_ones() -> None:
+    (error,) = errors_of({"factory_code": "A", "text": "x", "colour": "red"})
+    assert error["message"].endswith("the fields are: factory_code, text, language, page.")
+
+
+def test_values_are_never_repeated() -> None:
+    secret = sensitive("13912345678 wants to stay unknown")
+    messages = summary(errors_of({"factory_code": secret, "text": secret * 3}))
+    assert "13912345678" not in messages
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen", "expected"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", None, "zh"),
+        ("en-GB,en;q=0.9", None, "en"),
+        ("fr-FR,zh-TW;q=0.5", None, "zh"),
+        (None, None, "en"),
+        ("zh-CN", "en", "en"),
+        ("en", "zh", "zh"),
+        ("zh", "xx", "zh"),
+    ],
+)
+def test_the_workers_language(header: str | None, chosen: str | None, expected: str) -> None:
+    assert language_of(header, chosen) == expected
