@@ -112,9 +112,11 @@ class Settings(BaseSettings):
     @field_validator("amqp_namespace")
     @classmethod
     def _namespace_is_plain(cls, value: str) -> str:
+        """A prefix of every exchange and queue name: ``team-a`` names ``team-a.router.grievances``
+        (a namespace that already ends in ``.``, ``-`` or ``_`` is used as it is)."""
         if value and not all(ch.isalnum() or ch in "-_." for ch in value):
-            raise ValueError("namespace may hold letters, digits, '-', '_' and '.' only")
-        return value
+            raise ValueError("may hold letters, digits, '-', '_' and '.' only")
+        return value if not value or value.endswith((".", "-", "_")) else value + "."
 
     @property
     def embedded(self) -> bool:

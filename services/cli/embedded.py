@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import secrets
+import shlex
 import signal
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -87,7 +89,11 @@ async def serve_all(
                     if generated_twilio and settings.twilio_auth_token is not None:
                         extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
                     bootstrap.write_tokens(tokens_out, {**tokens, **extras})
-                print(banner(settings, registry, tokens_out, tokens, demo_sla), file=out, flush=True)
+                print(
+                    banner(settings, registry, tokens_out, tokens, demo_sla, generated_twilio),
+                    file=out,
+                    flush=True,
+                )
                 log.info("embedded_run_ready", services=list(SERVICES), demo_sla=demo_sla)
                 await stop.wait()
                 log.info("embedded_run_stopping")
@@ -138,12 +144,21 @@ def urls(settings: Settings) -> dict[str, str]:
     return {service: f"http://{host}:{getattr(settings, f'{service}_port')}" for service in SERVICES}
 
 
+def demo_command(tokens_out: Path) -> str:
+    """The demo as a line that works when pasted: ``make demo`` beside the Makefile that ``make run``
+    used, else this very interpreter (``grievance`` is inside the virtual environment, not on PATH)."""
+    if tokens_out == Path("tokens.json") and Path("Makefile").is_file():
+        return "make demo"
+    return f"{shlex.quote(sys.executable)} -m services.cli demo --tokens {shlex.quote(str(tokens_out))}"
+
+
 def banner(
     settings: Settings,
     registry: Path | None,
     tokens_out: Path | None,
     tokens: dict[str, Any],
     demo_sla: bool,
+    twilio_in_tokens: bool = True,
 ) -> str:
     """What a newcomer needs to see after `make run`: where each part is and how to try it."""
     at = urls(settings)
@@ -175,6 +190,7 @@ def banner(
             f'\'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\')"'
         )
     if tokens_out is not None and demo_sla:
-        lines.append(f"  grievance demo --tokens {tokens_out}")
+        needs = "" if twilio_in_tokens else "   (with GRIEVANCE_TWILIO_AUTH_TOKEN set, to sign its SMS)"
+        lines.append(f"  {demo_command(tokens_out)}{needs}")
     lines.append("Stop with Ctrl-C.")
     return "\n".join(lines)

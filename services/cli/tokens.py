@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> None:
         description="Issue a token. A committee token reads only that committee's cases; an NGO "
         "token sees escalations of the listed factories (all factories without --factory).",
         epilog="examples: grievance token issue --role committee --committee gz-001-spt\n"
-        "          grievance token issue --role ngo --factory GZ-001 --factory SZ-002",
+        "          grievance token issue --role ngo --factory GZ-001 --factory SZ-003",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     issue.add_argument("--role", required=True, choices=["committee", "ngo", "admin"])

@@ -168,3 +168,19 @@ def test_configuration_errors_name_the_variable_in_plain_words(monkeypatch, vari
     assert run(["token", "list"], out=out, err=err) == CONFIG
     assert expected in err.getvalue()
     assert "Input should" not in err.getvalue() and "Field required" not in err.getvalue()
+
+
+def test_the_banners_demo_line_works_when_pasted(tmp_path):
+    from pathlib import Path
+
+    from services.cli.embedded import banner
+
+    settings = Settings()
+    tokens = {"committees": {"gz-001-spt": "gvt_x"}}
+    assert "  make demo" in banner(settings, None, Path("tokens.json"), tokens, True).splitlines()
+    elsewhere = banner(settings, None, tmp_path / "tokens.json", tokens, True)
+    assert f"-m services.cli demo --tokens {tmp_path / 'tokens.json'}" in elsewhere
+    assert "grievance demo" not in elsewhere  # `grievance` is inside the venv, not on PATH
+    production = banner(settings, None, Path("tokens.json"), tokens, True, twilio_in_tokens=False)
+    assert "GRIEVANCE_TWILIO_AUTH_TOKEN" in production
+    assert "demo" not in banner(settings, None, Path("tokens.json"), tokens, False)

@@ -73,3 +73,10 @@ def test_durations_as_people_write_them(written, expected):
 def test_unknown_sla_keys_are_refused(value):
     with pytest.raises(ValidationError):
         Settings(sla=value)
+
+
+@pytest.mark.parametrize(
+    ("given", "prefix"), [("team-a", "team-a."), ("team-a.", "team-a."), ("ci_", "ci_"), ("", "")]
+)
+def test_a_namespace_is_separated_from_the_names_it_prefixes(given, prefix):
+    assert Settings(amqp_namespace=given).amqp_namespace == prefix
