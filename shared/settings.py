@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     intake_port: int = 8080
     router_port: int = 8081
     escalation_port: int = 8082
+    # The router's admin API (registry, tokens, dead letters) listens apart from the public port,
+    # on loopback unless told otherwise; none (empty) turns it off.
+    admin_host: str = "127.0.0.1"
+    admin_port: int | None = 8083
 
     public_base_url: str = "http://127.0.0.1:8080"
     # Where workers reach the router's public status page (the web form's `status_url`).
@@ -107,6 +111,14 @@ class Settings(BaseSettings):
                     given = {"ack": default.ack, "resolve": default.resolve, **given}
                 merged[str(severity)] = given
             return merged
+        return value
+
+    @field_validator("admin_port", mode="before")
+    @classmethod
+    def _off_when_empty(cls, value: Any) -> Any:
+        """``GRIEVANCE_ADMIN_PORT=`` (or ``off``) turns the admin API off, e.g. for extra replicas."""
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
         return value
 
     @field_validator("amqp_namespace")

@@ -117,14 +117,14 @@ def require_content_type(request: web.Request, *allowed: str) -> None:
         raise Problem(415, "Unsupported Media Type", f"send {' or '.join(allowed)}")
 
 
-async def read_text_body(request: web.Request) -> str:
+async def read_text_body(request: web.Request, limit: int = MAX_BODY) -> str:
     """The body as text: 413 when too large, 400 for bytes that are not UTF-8 or hold NUL."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise Problem(413, "Content Too Large", f"the limit is {MAX_BODY} bytes")
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "Content Too Large", f"the limit is {limit} bytes")
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise Problem(413, "Content Too Large", f"the limit is {MAX_BODY} bytes") from None
+        raise Problem(413, "Content Too Large", f"the limit is {limit} bytes") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -208,9 +208,9 @@ def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]])
     app.router.add_get("/metrics", metrics)
 
 
-def new_app(service: str, middlewares: Iterable[Any] = ()) -> web.Application:
+def new_app(service: str, middlewares: Iterable[Any] = (), max_body: int = MAX_BODY) -> web.Application:
     """An application with the body limit, the request middleware and its service name (for metrics)."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_context, *middlewares])
+    app = web.Application(client_max_size=max_body, middlewares=[request_context, *middlewares])
     app[SERVICE] = service
     return app
 

@@ -51,7 +51,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {**TEST_KEYS, "amqp_publish_timeout": 2.0}
+    # No admin listener unless a test asks for one: tests run side by side and would share its port.
+    values: dict[str, Any] = {**TEST_KEYS, "amqp_publish_timeout": 2.0, "admin_port": None}
     values.update(overrides)
     return Settings(**values)
 

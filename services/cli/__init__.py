@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import aiohttp
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from services.cli import demo, dlq, keys, registry, serve, tokens
+from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
 from services.cli.runtime import bus_runtime, store_runtime
 from shared.log import configure_logging
@@ -140,7 +142,7 @@ def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime
 
 def _check_admin(args: argparse.Namespace, settings: Settings, runtime: Runtime | None) -> None:
     """Everything that can be said about an admin command before the store or bus is opened."""
-    if runtime is None:
+    if runtime is None and remote_target(args.tokens, args.admin_url) is None:
         command = f"{args.command} {args.action}"
         if args.command == "dlq":
             require_shared_bus(settings, command)
@@ -176,15 +178,19 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 async def _admin(args: argparse.Namespace, settings: Settings, runtime: Runtime | None, out: TextIO) -> int:
     command = f"{args.command} {args.action}"
     if runtime is not None:
-        return await _admin_with(args, runtime, out)
+        return await _admin_with(args, StoreAdmin(runtime), out)
+    target = remote_target(args.tokens, args.admin_url)
+    if target is not None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            return await _admin_with(args, RemoteAdmin(*target, session), out)
     opener = bus_runtime if args.command == "dlq" else store_runtime
     async with opener(settings, command) as opened:
-        return await _admin_with(args, opened, out)
+        return await _admin_with(args, StoreAdmin(opened), out)
 
 
-async def _admin_with(args: argparse.Namespace, runtime: Runtime, out: TextIO) -> int:
+async def _admin_with(args: argparse.Namespace, admin: Admin, out: TextIO) -> int:
     if args.command == "registry":
-        return await registry.run(runtime, args, out)
+        return await registry.run(admin, args, out)
     if args.command == "token":
-        return await tokens.run(runtime, args, out)
-    return await dlq.run(runtime, args, out)
+        return await tokens.run(admin, args, out)
+    return await dlq.run(admin, args, out)

@@ -27,6 +27,7 @@ from services.cli import bootstrap
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
+from services.router.admin import CannotListen
 from shared.runtime import Runtime, open_runtime, tune_collector
 from shared.settings import Deadlines, Settings, SlaTable
 from shared.web import RUNNER_OPTIONS
@@ -85,7 +86,12 @@ async def serve_all(
             try:
                 tokens = await bootstrap.prepare(runtime, registry)
                 if tokens_out is not None:
-                    extras = {"urls": urls(settings), "public_base_url": settings.public_base_url}
+                    extras: dict[str, Any] = {
+                        "urls": urls(settings),
+                        "public_base_url": settings.public_base_url,
+                    }
+                    if settings.admin_port is not None:
+                        extras["admin_url"] = f"http://{_local(settings.admin_host)}:{settings.admin_port}"
                     if generated_twilio and settings.twilio_auth_token is not None:
                         extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
                     bootstrap.write_tokens(tokens_out, {**tokens, **extras})
@@ -121,7 +127,10 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
         for service in SERVICES:
             module = importlib.import_module(f"services.{service}.app")
             runner = web.AppRunner(module.create_app(settings, runtime), **RUNNER_OPTIONS)
-            await runner.setup()
+            try:
+                await runner.setup()  # the router's admin API starts listening here
+            except CannotListen as exc:
+                raise CliError(str(exc), CONFIG) from exc
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")
             try:
@@ -139,8 +148,13 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
     return runners
 
 
+def _local(host: str) -> str:
+    """Where a client on this machine reaches a listener bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+
+
 def urls(settings: Settings) -> dict[str, str]:
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    host = _local(settings.host)
     return {service: f"http://{host}:{getattr(settings, f'{service}_port')}" for service in SERVICES}
 
 

@@ -40,9 +40,9 @@ def require_shared_store(settings: Settings, command: str) -> None:
     if settings.mongo_url == "memory://":
         raise CliError(
             f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
-            "The in-memory store lives only inside one process, so a separate command cannot reach "
-            "it. Set GRIEVANCE_MONGO_URL=mongodb://..., or use `grievance serve all --registry FILE "
-            "--tokens-out FILE`, which loads the registry and issues tokens inside the embedded run.",
+            "The in-memory store lives only inside the process that runs it, so act through that "
+            f"process's admin API instead: `grievance {command} --tokens tokens.json` (the tokens file "
+            "of `make run`), or set GRIEVANCE_MONGO_URL=mongodb://...",
             CONFIG,
         )
 
@@ -51,8 +51,9 @@ def require_shared_bus(settings: Settings, command: str) -> None:
     if settings.amqp_url == "memory://":
         raise CliError(
             f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
-            "The in-memory bus lives only inside one process (`grievance serve all`), so its dead "
-            "letters cannot be reached from another command. Set GRIEVANCE_AMQP_URL=amqp://...",
+            "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
+            f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
+            "set GRIEVANCE_AMQP_URL=amqp://...",
             CONFIG,
         )
 

@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from services.cli.admin import Admin, add_target_options
 from services.cli.errors import CONFIG, OK, CliError
-from shared.runtime import Runtime
 from shared.store import Database
 
 
@@ -19,13 +19,14 @@ def add_parser(commands: Any) -> None:
     registry = commands.add_parser(
         "registry",
         help="load the factory and committee registry",
-        description="The factory/committee registry (YAML, see examples/registry.yaml). Needs "
-        "GRIEVANCE_MONGO_URL pointing at the system's MongoDB; the embedded run loads it with "
-        "`serve all --registry FILE` instead.",
+        description="The factory/committee registry (YAML, see examples/registry.yaml). Loads into "
+        "the MongoDB of GRIEVANCE_MONGO_URL, or with --tokens FILE (or --admin-url) into a running "
+        "system through its admin API, the embedded run included.",
     )
     actions = registry.add_subparsers(dest="action", required=True, metavar="ACTION")
     load = actions.add_parser("load", help="load (or update) factories and committees from a YAML file")
     load.add_argument("file", metavar="FILE", type=Path, help="registry YAML")
+    add_target_options(load)
 
 
 def check_file(path: Path) -> None:
@@ -62,7 +63,7 @@ def describe(result: Any) -> str:
     return str(result)
 
 
-async def run(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
-    result = await load(runtime.db, args.file)
+async def run(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
+    result = await admin.load_registry(args.file)
     print(f"registry {args.file} loaded ({describe(result)})", file=out)
     return OK

@@ -69,6 +69,11 @@ def serve_one(settings: Settings, service: str) -> int:
     """Run one service until SIGINT/SIGTERM (aiohttp's ``run_app`` handles both)."""
     require_external(settings, service)
     check_keys(settings)
+    from services.router.admin import CannotListen
+
     module = importlib.import_module(f"services.{service}.app")
-    run_service(module.create_app, int(getattr(settings, f"{service}_port")), settings)
+    try:
+        run_service(module.create_app, int(getattr(settings, f"{service}_port")), settings)
+    except CannotListen as exc:
+        raise CliError(str(exc), CONFIG) from exc
     return 0

@@ -10,11 +10,9 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from services.cli.admin import Admin, add_target_options
 from services.cli.errors import FAILED, OK, CliError
 from services.cli.text import table
-from shared.auth import INDEXES, issue_token, list_tokens, revoke_token
-from shared.runtime import Runtime
-from shared.store import ensure_indexes
 
 
 def add_parser(commands: Any) -> None:
@@ -22,7 +20,8 @@ def add_parser(commands: Any) -> None:
         "token",
         help="issue, revoke and list API tokens",
         description="Bearer tokens for the committee API (router), the NGO API (escalation) and "
-        "administrators. Needs GRIEVANCE_MONGO_URL pointing at the system's MongoDB.",
+        "administrators. Acts on the MongoDB of GRIEVANCE_MONGO_URL, or with --tokens FILE (or "
+        "--admin-url) on a running system through its admin API, the embedded run included.",
     )
     actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     issue = actions.add_parser(
@@ -44,10 +43,13 @@ def add_parser(commands: Any) -> None:
     )
     issue.add_argument("--label", help="a note for `token list` (who holds the token)")
     issue.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_target_options(issue)
     revoke = actions.add_parser("revoke", help="revoke a token by its id", description="Revoke a token.")
     revoke.add_argument("token_id", metavar="ID", help="the token id shown by `issue` and `list`")
+    add_target_options(revoke)
     listing = actions.add_parser("list", help="list tokens (never the tokens themselves)")
     listing.add_argument("--json", action="store_true", help="print the records as JSON")
+    add_target_options(listing)
 
 
 def check_issue_args(args: argparse.Namespace) -> None:
@@ -60,16 +62,15 @@ def check_issue_args(args: argparse.Namespace) -> None:
         raise CliError("--factory is only for --role ngo", 2)
 
 
-async def run(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
-    await ensure_indexes(runtime.db, INDEXES)
+async def run(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "issue":
-        return await _issue(runtime, args, out)
+        return await _issue(admin, args, out)
     if args.action == "revoke":
-        if not await revoke_token(runtime.db, args.token_id):
+        if not await admin.revoke_token(args.token_id):
             raise CliError(f"no active token with id {args.token_id!r} (see `grievance token list`)", FAILED)
         print(f"revoked {args.token_id}", file=out)
         return OK
-    records = await list_tokens(runtime.db)
+    records = await admin.list_tokens()
     if args.json:
         print(json.dumps(records, default=str, indent=2), file=out)
     else:
@@ -77,11 +78,9 @@ async def run(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
     return OK
 
 
-async def _issue(runtime: Runtime, args: argparse.Namespace, out: TextIO) -> int:
+async def _issue(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
     check_issue_args(args)
-    token, record = await issue_token(
-        runtime.db, args.role, committee_id=args.committee, factories=args.factory, label=args.label
-    )
+    token, record = await admin.issue_token(args.role, args.committee, args.factory, args.label)
     if args.json:
         print(json.dumps({"token_id": record["token_id"], "role": args.role, "token": token}), file=out)
     else:
@@ -118,4 +117,6 @@ def render_tokens(records: list[dict[str, Any]]) -> str:
 
 
 def _when(value: Any) -> str:
+    if isinstance(value, str) and "T" in value:  # an ISO time from the admin API
+        return value[:16].replace("T", " ")
     return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value or "")

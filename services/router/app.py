@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.router import api, store
+from services.router.admin import serve_admin
 from services.router.consumer import QUEUE, GrievanceConsumer
 from services.router.periodic import run_periodic
 from services.router.ratelimit import RateLimiter
@@ -33,7 +34,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
         async with run_periodic(app[RUNTIME]):
             yield
 
-    app.cleanup_ctx.extend([indexes, consumer, periodic])
+    app.cleanup_ctx.extend(
+        [
+            indexes,
+            consumer,
+            periodic,
+            serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
+        ]
+    )
     app[api.STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
 

@@ -45,6 +45,7 @@ class EmbeddedRun:
     tokens_file: Path
     stderr_file: Path
     stdout_file: Path
+    admin_url: str
 
     @property
     def tokens(self) -> dict[str, Any]:
@@ -73,12 +74,13 @@ def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json")
 
     With ``log_format=None`` the run chooses its log itself, as it does in a newcomer's terminal.
     """
-    intake, router, escalation = free_ports(3)
+    intake, router, escalation, admin = free_ports(4)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")},
         "GRIEVANCE_INTAKE_PORT": str(intake),
         "GRIEVANCE_ROUTER_PORT": str(router),
         "GRIEVANCE_ESCALATION_PORT": str(escalation),
+        "GRIEVANCE_ADMIN_PORT": str(admin),
     }
     if log_format is not None:
         env["GRIEVANCE_LOG_FORMAT"] = log_format
@@ -94,7 +96,7 @@ def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json")
         name: f"http://127.0.0.1:{port}"
         for name, port in (("intake", intake), ("router", router), ("escalation", escalation))
     }
-    return EmbeddedRun(process, urls, tokens_file, stderr_file, stdout_file)
+    return EmbeddedRun(process, urls, tokens_file, stderr_file, stdout_file, f"http://127.0.0.1:{admin}")
 
 
 @asynccontextmanager
@@ -208,6 +210,33 @@ async def test_the_terminal_tells_the_story_in_plain_lines(tmp_path: Path) -> No
     assert "escalated to the NGO: critical" in log
     assert "http_request" not in log and not [line for line in log.splitlines() if line.startswith("{")]
     assert not find_leaks(log), "the embedded run logged personal data"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """A ``grievance`` command in its own process, as a newcomer types it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")}
+    command = [sys.executable, "-m", "services.cli", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+
+
+async def test_every_admin_command_works_against_the_embedded_run(tmp_path: Path) -> None:
+    async with embedded_run(tmp_path) as run:
+        remote = ("--tokens", str(run.tokens_file))
+        assert run.tokens["admin_url"] == run.admin_url
+        loaded = await asyncio.to_thread(cli, "registry", "load", str(REGISTRY), *remote)
+        assert loaded.returncode == 0 and "committees_unchanged: 5" in loaded.stdout, loaded.stderr
+        issued = await asyncio.to_thread(
+            cli, "token", "issue", "--role", "committee", "--committee", "sz-003-spt", "--json", *remote
+        )
+        token = json.loads(issued.stdout)
+        listed = await asyncio.to_thread(cli, "token", "list", *remote)
+        assert token["token_id"] in listed.stdout and token["token"] not in listed.stdout
+        revoked = await asyncio.to_thread(cli, "token", "revoke", token["token_id"], *remote)
+        assert revoked.returncode == 0
+        letters = await asyncio.to_thread(cli, "dlq", "list", "router.grievances", *remote)
+        assert letters.returncode == 0 and "no dead letters in router.grievances.dead" in letters.stdout
+        without = await asyncio.to_thread(cli, "token", "list")
+        assert without.returncode == 3 and "--tokens tokens.json" in without.stderr
 
 
 async def poll_case(

@@ -90,7 +90,7 @@ def test_store_commands_refuse_the_in_memory_store(argv: list[str], settings: Se
     code, out, err = call(argv, settings)
     assert code == CONFIG
     assert out == ""
-    assert "GRIEVANCE_MONGO_URL is memory://" in err and "serve all" in err
+    assert "GRIEVANCE_MONGO_URL is memory://" in err and "--tokens tokens.json" in err
 
 
 def test_dlq_refuses_the_in_memory_bus(settings: Settings) -> None:

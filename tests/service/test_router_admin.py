@@ -1,0 +1,184 @@
+"""The admin API on its own listener, and the admin commands that act through it."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from services.cli import run_admin
+from services.cli.errors import CONFIG, FAILED, OK, UNAVAILABLE
+from services.router.admin import create_admin_app
+from shared.auth import authenticate
+from shared.contracts import Event
+from shared.memorybus import MemoryBus
+from shared.runtime import Runtime
+from tests.servers import ServiceServer
+from tests.service.router_support import REGISTRY, bearer, committee_tokens
+
+
+async def ignore(_: Event) -> None:
+    """A consumer for a queue whose dead letters a test needs: the garbage never reaches it."""
+
+
+@pytest.fixture
+async def admin(runtime: Runtime) -> AsyncIterator[tuple[TestClient[Any, Any], dict[str, str]]]:
+    tokens = await committee_tokens(runtime)
+    async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
+        yield client, tokens
+
+
+async def test_every_route_wants_an_admin_token(admin: Any) -> None:
+    client, tokens = admin
+    routes = [
+        ("GET", "/admin/v1/tokens"),
+        ("POST", "/admin/v1/tokens"),
+        ("DELETE", "/admin/v1/tokens/0123456789ab"),
+        ("POST", "/admin/v1/registry"),
+        ("GET", "/admin/v1/dlq/router.grievances"),
+        ("POST", "/admin/v1/dlq/router.grievances/replay"),
+    ]
+    for method, path in routes:
+        assert (await client.request(method, path)).status == 401
+        for role in ("gz-001-spt", "ngo"):
+            response = await client.request(method, path, headers=bearer(tokens[role]))
+            assert response.status == 403, (method, path, role)
+
+
+async def test_tokens_are_issued_listed_and_revoked(admin: Any, runtime: Runtime) -> None:
+    client, tokens = admin
+    own = bearer(tokens["admin"])
+    response = await client.post(
+        "/admin/v1/tokens", json={"role": "ngo", "factories": ["GZ-001"], "label": "monitor"}, headers=own
+    )
+    assert response.status == 201
+    issued = await response.json()
+    principal = await authenticate(runtime.db, f"Bearer {issued['token']}")
+    assert (principal.role, principal.factories) == ("ngo", ("GZ-001",))
+
+    listed = (await (await client.get("/admin/v1/tokens", headers=own)).json())["tokens"]
+    assert issued["record"]["token_id"] in {r["token_id"] for r in listed}
+    assert issued["token"] not in json.dumps(listed) and "token_hash" not in json.dumps(listed)
+
+    token_id = issued["record"]["token_id"]
+    assert (await client.delete(f"/admin/v1/tokens/{token_id}", headers=own)).status == 204
+    assert (await client.delete(f"/admin/v1/tokens/{token_id}", headers=own)).status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"role": "committee"},
+        {"role": "ngo", "committee_id": "gz-001-spt"},
+        {"role": "admin", "factories": ["GZ-001"]},
+        {"role": "root"},
+        {"role": "ngo", "factories": [{"$gt": ""}]},
+        {"role": "ngo", "extra": 1},
+    ],
+)
+async def test_scopes_that_make_no_sense_are_refused(admin: Any, body: dict[str, Any]) -> None:
+    client, tokens = admin
+    response = await client.post("/admin/v1/tokens", json=body, headers=bearer(tokens["admin"]))
+    assert response.status == 422 and response.content_type == "application/problem+json"
+
+
+async def test_a_bad_token_id_is_not_found(admin: Any) -> None:
+    client, tokens = admin
+    for token_id in ("nope", "0123456789ab", "%24gt"):
+        response = await client.delete(f"/admin/v1/tokens/{token_id}", headers=bearer(tokens["admin"]))
+        assert response.status in (404, 422)
+
+
+async def test_the_registry_loads_from_yaml_and_refuses_what_it_cannot_load(admin: Any) -> None:
+    client, tokens = admin
+    headers = {**bearer(tokens["admin"]), "Content-Type": "application/yaml"}
+    response = await client.post("/admin/v1/registry", data=REGISTRY.read_bytes(), headers=headers)
+    assert response.status == 200
+    assert (await response.json())["factories_unchanged"] >= 1
+    for broken in (b"factories: [", b"factories: []", b"- just a list"):
+        response = await client.post("/admin/v1/registry", data=broken, headers=headers)
+        assert response.status == 422, broken
+    json_body = {**bearer(tokens["admin"]), "Content-Type": "application/json"}
+    assert (await client.post("/admin/v1/registry", data=b"{}", headers=json_body)).status == 415
+
+
+async def test_dead_letters_are_listed_and_replayed(admin: Any, memory_bus: MemoryBus) -> None:
+    client, tokens = admin
+    own = bearer(tokens["admin"])
+    await memory_bus.consume("router.grievances", ignore)
+    memory_bus.inject("router.grievances", b"not json at all")
+    await memory_bus.drain()
+    listed = await (await client.get("/admin/v1/dlq/router.grievances.dead", headers=own)).json()
+    assert [(d["size"], d["reason"]) for d in listed["dead_letters"]] == [(15, "rejected")]
+    replayed = await client.post("/admin/v1/dlq/router.grievances/replay", json={"limit": 5}, headers=own)
+    assert (await replayed.json())["replayed"] == 1
+    assert (await client.get("/admin/v1/dlq/nothing", headers=own)).status == 404
+    assert (await client.get("/admin/v1/dlq/router.grievances?limit=0", headers=own)).status == 422
+
+
+# -- the commands, pointed at a running system ----------------------------------------------------------
+
+
+async def command(argv: list[str], runtime: Runtime) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_admin(argv, settings=runtime.settings, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tokens_file(tmp_path: Path, client: TestClient[Any, Any], admin_token: str) -> str:
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps({"admin": admin_token, "admin_url": str(client.make_url(""))}))
+    return str(path)
+
+
+async def test_every_admin_command_works_through_the_admin_api(
+    admin: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    client, tokens = admin
+    remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
+
+    code, out, err = await command(["registry", "load", str(REGISTRY), *remote], runtime)
+    assert code == OK and "factories_unchanged" in out, err
+
+    code, out, _ = await command(["token", "issue", "--role", "admin", "--json", *remote], runtime)
+    issued = json.loads(out)
+    assert code == OK and (await authenticate(runtime.db, f"Bearer {issued['token']}")).role == "admin"
+
+    code, out, _ = await command(["token", "list", *remote], runtime)
+    assert code == OK and issued["token_id"] in out and issued["token"] not in out
+
+    assert (await command(["token", "revoke", issued["token_id"], *remote], runtime))[0] == OK
+    code, _, err = await command(["token", "revoke", issued["token_id"], *remote], runtime)
+    assert code == FAILED and "no active token" in err
+
+    await runtime.bus.consume("intake.outbound", ignore)
+    runtime.bus.inject("intake.outbound", b"{}")  # type: ignore[attr-defined]
+    await runtime.bus.drain()  # type: ignore[attr-defined]
+    code, out, _ = await command(["dlq", "list", "intake.outbound", *remote], runtime)
+    assert code == OK and "1 dead letter(s)" in out
+    code, out, _ = await command(["dlq", "replay", "intake.outbound", *remote], runtime)
+    assert code == OK and "replayed 1" in out
+
+
+async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(
+    admin: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    client, tokens = admin
+    wrong = ["--tokens", tokens_file(tmp_path, client, tokens["ngo"])]
+    code, _, err = await command(["token", "list", *wrong], runtime)
+    assert code == FAILED and "403" in err
+    revoked = tmp_path / "revoked.json"
+    revoked.write_text(json.dumps({"admin": "gvt_" + "x" * 43, "admin_url": str(client.make_url(""))}))
+    code, _, err = await command(["token", "list", "--tokens", str(revoked)], runtime)
+    assert code == CONFIG and "refused the admin token" in err
+    gone = tmp_path / "gone.json"
+    gone.write_text(json.dumps({"admin": tokens["admin"], "admin_url": "http://127.0.0.1:1"}))
+    code, _, err = await command(["token", "list", "--tokens", str(gone)], runtime)
+    assert code == UNAVAILABLE and "does not answer" in err
+    code, _, err = await command(["token", "list", "--tokens", str(tmp_path / "none.json")], runtime)
+    assert code == CONFIG and "does not exist" in err
