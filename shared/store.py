@@ -9,6 +9,7 @@ support: equality and range filters, ``$set``/``$setOnInsert``/``$push``/``$inc`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -27,9 +28,15 @@ __all__ = [
     "ensure_indexes",
     "open_client",
     "ping",
+    "to_ms",
 ]
 
 Database = Any  # AsyncIOMotorDatabase or its mongomock twin; they share the interface we use.
+
+
+def to_ms(at: datetime) -> datetime:
+    """MongoDB keeps milliseconds; truncate first so a value read back equals the one written."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def open_client(url: str) -> Any:
