@@ -60,7 +60,9 @@ async def apply_action(
         purpose, text = worker_text
         events.append(outbound(after, purpose, text, (action_id, "outbound"), now))  # type: ignore[arg-type]
     update = merge(
-        {"$set": changes, "$push": {"timeline": _entry(action_id, action, now, actor, note), **(push or {})}},
+        {"$set": changes},
+        {"$push": {"timeline": _entry(action_id, action, now, actor, note)}},
+        {"$push": push or {}},
         record(list(events), now),
     )
     doc = await store.update_case(runtime.db, case["_id"], expected, update)
