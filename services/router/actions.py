@@ -14,10 +14,11 @@ from typing import Any
 
 from services.router import store, texts
 from services.router.assign import choose_committee
-from services.router.cases import case_updated, event_id, outbound, to_ms
+from services.router.cases import case_updated, event_id, outbound
 from services.router.outbox import flush, merge, record
 from shared.contracts import CaseAction
 from shared.runtime import Runtime
+from shared.store import to_ms
 
 ACTIVE = ["assigned", "acknowledged", "reopened"]
 

@@ -15,10 +15,10 @@ from typing import Any
 import structlog
 
 from services.router import store
-from services.router.cases import outbox_entry, outbox_event, to_ms
+from services.router.cases import outbox_entry, outbox_event
 from shared.contracts import Event
 from shared.runtime import Runtime
-from shared.store import merge_updates
+from shared.store import merge_updates, to_ms
 
 log = structlog.get_logger(__name__)
 
