@@ -191,7 +191,7 @@ async def refresh_escalation(db: Database, escalation_id: str, fields: Doc) -> b
 
 
 async def escalations_by_id(db: Database, ids: Sequence[str]) -> list[Doc]:
-    cursor = db[ESCALATIONS].find({"_id": {"$in": list(ids)}})
+    cursor = db[ESCALATIONS].find({"_id": {"$in": list(ids)}}).sort("_id", ASCENDING)
     return [doc async for doc in cursor]
 
 
