@@ -80,8 +80,13 @@ async def revoke_token(db: Database, token_id: str) -> bool:
 
 
 async def list_tokens(db: Database) -> list[dict[str, Any]]:
-    """Token records without their hashes, for the admin CLI."""
-    cursor = db[COLLECTION].find({}, {"_id": 0, "token_hash": 0}).sort("created_at", ASCENDING)
+    """Token records without their hashes, for the admin CLI, in the order they were issued.
+
+    Tokens issued in the same millisecond (a registry load issues several) are ordered by ``_id``,
+    which the driver generates increasing within a process.
+    """
+    order = [("created_at", ASCENDING), ("_id", ASCENDING)]
+    cursor = db[COLLECTION].find({}, {"_id": 0, "token_hash": 0}).sort(order)
     return [doc async for doc in cursor]
 
 

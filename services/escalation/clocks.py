@@ -3,7 +3,9 @@
 The document keeps the assignment, every update applied so far (the timeline) and the ids of the
 events applied, and derives everything else from them with :func:`policy.fold`. So an event applied
 twice changes nothing, an update that arrives before its assignment waits in the timeline, and the
-derived fields are the same whatever the arrival order.
+derived fields are the same whatever the arrival order. The timeline itself is kept in the order
+things happened (:meth:`policy.Entry.order`), not the order the events arrived in: it is what the NGO
+reads, and events of one case routinely arrive out of order or race each other.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from services.escalation import policy
 from services.escalation.policy import Assignment, ClockState, Entry
 from shared.contracts import CaseAssigned, CaseUpdated
 from shared.settings import SlaTable
+from shared.store import to_ms
 
 Doc = dict[str, Any]
 _ASSIGNMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Assignment))
@@ -45,7 +48,7 @@ def merge(doc: Doc | None, event: CaseAssigned | CaseUpdated, sla: SlaTable, now
     if isinstance(event, CaseAssigned):
         _merge_assignment(new, event)
     else:
-        new["timeline"].append(dataclasses.asdict(entry_of(event)))
+        new["timeline"] = in_order([*new["timeline"], dataclasses.asdict(entry_of(event))])
     new["applied"].append(event_id)
     new["updated_at"] = now
     return derive(new, sla)
@@ -78,7 +81,17 @@ def assignment_of(doc: Doc) -> Assignment | None:
 
 
 def entries_of(doc: Doc) -> list[Entry]:
-    return [Entry(**{k: e.get(k) for k in _ENTRY_FIELDS}) for e in doc.get("timeline", [])]
+    return [_entry(raw) for raw in doc.get("timeline", [])]
+
+
+def in_order(timeline: list[Doc]) -> list[Doc]:
+    """Timeline entries sorted by when they happened; the event id breaks ties, so the order is total."""
+    return sorted(timeline, key=lambda raw: _entry(raw).order())
+
+
+def _entry(raw: Doc) -> Entry:
+    fields: Doc = {k: raw.get(k) for k in _ENTRY_FIELDS}
+    return Entry(**fields)
 
 
 def state_of(doc: Doc, sla: SlaTable) -> ClockState:
@@ -89,10 +102,11 @@ def state_of(doc: Doc, sla: SlaTable) -> ClockState:
 
 
 def entry_of(event: CaseUpdated) -> Entry:
+    # Times as the store keeps them (milliseconds), so the order sorted here is the order read back.
     return Entry(
         event_id=str(event.id),
-        at=event.at,
-        occurred_at=event.occurred_at,
+        at=to_ms(event.at),
+        occurred_at=to_ms(event.occurred_at),
         action=event.action,
         actor_role=event.actor_role,
         status=event.status,

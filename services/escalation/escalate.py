@@ -3,12 +3,14 @@
 An escalation's id and the ids of the two events it publishes are derived from (case, reason), so
 whoever opens it, a consumer or one of several sweepers, and however often a publish is retried after
 a crash, the same escalation and the same event ids come out. The escalation carries an outbox state:
-``pending`` until both events are confirmed by the broker; a stale pending outbox is published again
-by the sweeper.
+``pending`` until both events are confirmed by the broker. Its opener holds the outbox for a lease
+(``outbox_due_at``); anyone else publishes it only after claiming it once that lease is over, so a
+stale pending outbox is published again by the sweeper or a redelivery, and by one of them only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -21,6 +23,7 @@ from services.escalation.texts import escalation_notice
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.runtime import Runtime
 from shared.settings import SlaTable
+from shared.store import PyMongoError, to_ms
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +40,7 @@ def escalation_id(case_id: str, reason: str) -> str:
 
 def snapshot(clock: Doc, reason: str, now: datetime, sla: SlaTable) -> Doc:
     """The escalation document: what the NGO needs to act, and never the contact or reporter key."""
-    state = clocks.state_of(clock, sla)
+    now = to_ms(now)
     return {
         "_id": escalation_id(clock["case_id"], reason),
         "case_id": clock["case_id"],
@@ -46,19 +49,33 @@ def snapshot(clock: Doc, reason: str, now: datetime, sla: SlaTable) -> Doc:
         "status": "open",
         "reference": clock["reference"],
         "factory_id": clock.get("factory_id"),
-        "committee_id": state.committee_id,
-        "category": state.category,
-        "severity": state.severity,
         "language": clock.get("language"),
         "text": clock.get("text"),
-        "case_status": state.status,
         "case_created_at": clock.get("created_at"),
-        "deadlines": {"ack_due_at": state.ack_due_at, "resolve_due_at": state.resolve_due_at},
-        "deadlines_missed": policy.missed_deadlines(state, now),
-        "timeline": [_timeline_item(e) for e in clock.get("timeline", [])],
+        **case_fields(clock, now, sla),
         "created_at": now,
         "outbox": "pending",
         "outbox_due_at": now + OUTBOX_LEASE,
+    }
+
+
+def case_fields(clock: Doc, escalated_at: datetime, sla: SlaTable) -> Doc:
+    """The part of an escalation that shows the case as its clock has it, at the clock's version.
+
+    Kept current while the escalation is open (:func:`refresh`), because the events of a case arrive
+    in any order: a dispute may open its escalation before the resolution it disputes has arrived.
+    The deadlines missed are those missed by the time of the escalation, by everything now known.
+    """
+    state = clocks.state_of(clock, sla)
+    return {
+        "committee_id": state.committee_id,
+        "category": state.category,
+        "severity": state.severity,
+        "case_status": state.status,
+        "deadlines": {"ack_due_at": state.ack_due_at, "resolve_due_at": state.resolve_due_at},
+        "deadlines_missed": policy.missed_deadlines(state, escalated_at),
+        "timeline": [_timeline_item(e) for e in clocks.in_order(clock.get("timeline", []))],
+        "clock_version": clock.get("version", 0),
     }
 
 
@@ -80,21 +97,52 @@ async def open_escalations(runtime: Runtime, clock: Doc, reasons: Iterable[str])
 
 
 async def ensure_escalations(runtime: Runtime, clock: Doc) -> None:
-    """Make sure every reason the clock records has its escalation, and publish what is pending.
+    """Make sure every reason the clock records has its escalation, current, and published once.
 
     Run after every event, including redelivered ones, so a crash between the clock write and the
-    escalation insert (or the publish) is repaired by the redelivery.
+    escalation insert (or the publish) is repaired by the redelivery. What this call inserted it
+    publishes; an escalation someone else inserted is published here only once its outbox is claimed
+    (the opener's lease ran out or was given back), so two deliveries racing never both publish it.
     """
     reasons = list(clock.get("escalated", []))
     if not reasons or not clock.get("assigned"):
         return
-    existing = await store.escalations_of_case(runtime.db, clock["case_id"])
+    db, now = runtime.db, to_ms(runtime.clock())
+    existing = await store.escalations_of_case(db, clock["case_id"])
     have = {doc["reason"] for doc in existing}
     created = await open_escalations(runtime, clock, [r for r in reasons if r not in have])
-    # A pending outbox here is one an earlier delivery of an event could not finish publishing: the
-    # redelivery finishes it (same event ids, so a consumer downstream can drop a repeat).
-    unfinished = [doc for doc in existing if doc.get("outbox") == "pending"]
-    await publish(runtime, [*created, *unfinished], {clock["case_id"]: clock})
+    if set(reasons) - have - {doc["reason"] for doc in created}:
+        # Another consumer inserted one of them meanwhile: read what it wrote, to bring it up to date.
+        existing = await store.escalations_of_case(db, clock["case_id"])
+    mine = {doc["_id"] for doc in created}
+    others = [doc for doc in existing if doc["_id"] not in mine]
+    await refresh(runtime, clock, others)
+    held = [(doc, doc["outbox_due_at"]) for doc in created]
+    lease = now + OUTBOX_LEASE
+    for doc in others:
+        # A pending outbox here is one an earlier delivery could not finish publishing.
+        if doc.get("outbox") == "pending" and await store.claim_outbox(db, doc["_id"], now, lease):
+            held.append((doc, lease))
+    try:
+        await publish(runtime, [doc for doc, _ in held], {clock["case_id"]: clock})
+    except Exception:
+        # Give the leases back, so the retried delivery finishes at once instead of after the lease.
+        for doc, until in held:
+            with contextlib.suppress(PyMongoError):
+                await store.release_outbox(db, doc["_id"], until, now)
+        raise
+
+
+async def refresh(runtime: Runtime, clock: Doc, escalations: Iterable[Doc]) -> int:
+    """Bring open escalations of the clock's case up to its version; an older clock changes nothing."""
+    version = clock.get("version", 0)
+    refreshed = 0
+    for doc in escalations:
+        if doc.get("status") == "resolved" or doc.get("clock_version", -1) >= version:
+            continue
+        fields = case_fields(clock, doc["created_at"], runtime.settings.sla)
+        refreshed += await store.refresh_escalation(runtime.db, doc["_id"], fields)
+    return refreshed
 
 
 async def publish(runtime: Runtime, escalations: Sequence[Doc], clocks_by_case: dict[str, Doc]) -> int:

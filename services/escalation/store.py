@@ -166,12 +166,32 @@ async def _insert_one(db: Database, doc: Doc) -> bool:
 
 
 async def escalations_of_case(db: Database, case_id: str) -> list[Doc]:
-    cursor = db[ESCALATIONS].find({"case_id": case_id})
+    """A case's escalations, oldest first (a handful per case: sorted without an index)."""
+    cursor = db[ESCALATIONS].find({"case_id": case_id}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
     return [doc async for doc in cursor]
 
 
+async def refresh_escalation(db: Database, escalation_id: str, fields: Doc) -> bool:
+    """Replace an open escalation's view of its case by one from a newer clock; never by an older one.
+
+    ``fields["clock_version"]`` is the version of the clock the fields come from; the filter lets the
+    update through only while the escalation holds an older version (or, written before versions were
+    kept, none), so concurrent consumers finishing in any order leave the newest view.
+    """
+    version = fields["clock_version"]
+    result = await db[ESCALATIONS].update_one(
+        {
+            "_id": escalation_id,
+            "status": {"$in": ["open", "acknowledged"]},
+            "$or": [{"clock_version": {"$lt": version}}, {"clock_version": {"$exists": False}}],
+        },
+        {"$set": fields},
+    )
+    return bool(result.modified_count)
+
+
 async def escalations_by_id(db: Database, ids: Sequence[str]) -> list[Doc]:
-    cursor = db[ESCALATIONS].find({"_id": {"$in": list(ids)}})
+    cursor = db[ESCALATIONS].find({"_id": {"$in": list(ids)}}).sort("_id", ASCENDING)
     return [doc async for doc in cursor]
 
 
@@ -181,12 +201,24 @@ async def outbox_due(db: Database, now: datetime, limit: int) -> list[Doc]:
 
 
 async def claim_outbox(db: Database, escalation_id: str, now: datetime, lease_until: datetime) -> bool:
-    """Take the right to publish a stale outbox for a while, so two sweepers do not both publish it."""
+    """Take the right to publish a stale outbox for a while, so two publishers never both publish it."""
     found = await db[ESCALATIONS].find_one_and_update(
         {"_id": escalation_id, "outbox_due_at": {"$lte": now}},
         {"$set": {"outbox_due_at": lease_until}},
     )
     return found is not None
+
+
+async def release_outbox(db: Database, escalation_id: str, lease_until: datetime, now: datetime) -> None:
+    """Give back a lease this caller holds (``lease_until``, as written) so it can be claimed at once.
+
+    The lease's end is the holder's token: once it has run out and someone else claimed the outbox,
+    the value differs (a later ``now``) and nothing changes.
+    """
+    await db[ESCALATIONS].update_one(
+        {"_id": escalation_id, "outbox": "pending", "outbox_due_at": lease_until},
+        {"$set": {"outbox_due_at": now}},
+    )
 
 
 async def mark_published(db: Database, ids: Sequence[str], now: datetime) -> None:

@@ -201,7 +201,12 @@ async def record_dev(
 
 
 async def dev_outbox(db: Database, limit: int = 100, reference: str | None = None) -> list[dict[str, Any]]:
-    """The development channel's messages, newest first (the CLI and ``GET /dev/outbox`` read this)."""
+    """The development channel's messages, newest first (the CLI and ``GET /dev/outbox`` read this).
+
+    Messages recorded in the same millisecond are ordered by event id, so the parts of one message
+    stay together; (event id, part) is unique, so the order is total.
+    """
     query: dict[str, Any] = {} if reference is None else {"reference": reference}
-    cursor = db[DEV_OUTBOX].find(query, {"_id": 0}).sort([("created_at", DESCENDING), ("part", ASCENDING)])
+    order = [("created_at", DESCENDING), ("event_id", ASCENDING), ("part", ASCENDING)]
+    cursor = db[DEV_OUTBOX].find(query, {"_id": 0}).sort(order)
     return [document async for document in cursor.limit(limit)]

@@ -14,10 +14,11 @@ from typing import Any
 
 from services.router import store, texts
 from services.router.assign import choose_committee
-from services.router.cases import case_updated, event_id, outbound, to_ms
+from services.router.cases import case_updated, event_id, outbound
 from services.router.outbox import flush, merge, record
 from shared.contracts import CaseAction
 from shared.runtime import Runtime
+from shared.store import to_ms
 
 ACTIVE = ["assigned", "acknowledged", "reopened"]
 
@@ -60,7 +61,9 @@ async def apply_action(
         purpose, text = worker_text
         events.append(outbound(after, purpose, text, (action_id, "outbound"), now))  # type: ignore[arg-type]
     update = merge(
-        {"$set": changes, "$push": {"timeline": _entry(action_id, action, now, actor, note), **(push or {})}},
+        {"$set": changes},
+        {"$push": {"timeline": _entry(action_id, action, now, actor, note)}},
+        {"$push": push or {}},
         record(list(events), now),
     )
     doc = await store.update_case(runtime.db, case["_id"], expected, update)

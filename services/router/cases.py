@@ -26,6 +26,7 @@ from shared.contracts import (
     parse_event,
 )
 from shared.settings import Deadlines
+from shared.store import to_ms
 
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
@@ -33,11 +34,6 @@ INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
 
 def event_id(case_id: str, *parts: str) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, "\x1f".join((case_id, *parts)))
-
-
-def to_ms(at: datetime) -> datetime:
-    """MongoDB keeps milliseconds; truncate first so a value read back equals the one written."""
-    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def new_case(

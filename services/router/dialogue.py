@@ -26,12 +26,12 @@ import structlog
 from services.router import store, texts
 from services.router.actions import apply_action
 from services.router.assign import Hints, resolve_factory
-from services.router.cases import to_ms
 from services.router.outbox import flush
 from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose
 from shared.ids import find_reference
 from shared.keywords import parse
 from shared.runtime import Runtime
+from shared.store import to_ms
 
 log = structlog.get_logger(__name__)
 _NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")

@@ -15,9 +15,10 @@ from typing import Any
 import structlog
 
 from services.router import store
-from services.router.cases import outbox_entry, outbox_event, to_ms
+from services.router.cases import outbox_entry, outbox_event
 from shared.contracts import Event
 from shared.runtime import Runtime
+from shared.store import merge_updates, to_ms
 
 log = structlog.get_logger(__name__)
 
@@ -31,11 +32,9 @@ def record(events: list[Event | None], at: datetime) -> dict[str, Any]:
 
 
 def merge(*updates: dict[str, Any]) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for update in updates:
-        for operator, fields in update.items():
-            merged.setdefault(operator, {}).update(fields)
-    return merged
+    """The state change and :func:`record`'s operators as one update; a path named twice raises
+    :class:`shared.store.UpdateConflict` instead of reaching the server."""
+    return merge_updates(*updates)
 
 
 async def flush(runtime: Runtime, case: dict[str, Any]) -> None:

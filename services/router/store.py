@@ -77,7 +77,10 @@ async def retire_committees(db: Database, factory_id: str, keep: Sequence[str]) 
 
 
 async def factories(db: Database) -> list[FactoryInfo]:
-    cursor = db[FACTORIES].find({}, {"_id": 0, "code": 1, "sms_numbers": 1, "keywords": 1})
+    """Every factory, by code: routing takes the first factory that matches, so the order is fixed."""
+    cursor = (
+        db[FACTORIES].find({}, {"_id": 0, "code": 1, "sms_numbers": 1, "keywords": 1}).sort("code", ASCENDING)
+    )
     return [
         FactoryInfo(d["code"], tuple(d.get("sms_numbers", ())), tuple(d.get("keywords", ())))
         async for d in cursor
@@ -85,7 +88,8 @@ async def factories(db: Database) -> list[FactoryInfo]:
 
 
 async def committees_of(db: Database, factory_id: str) -> list[CommitteeInfo]:
-    cursor = db[COMMITTEES].find({"factory_id": factory_id, "active": True}, {"_id": 0})
+    """A factory's active committees, by id (the case keeps the ones skipped, in this order)."""
+    cursor = db[COMMITTEES].find({"factory_id": factory_id, "active": True}, {"_id": 0}).sort("id", ASCENDING)
     found = []
     async for d in cursor:
         names = tuple(n for m in d.get("members", ()) for n in (m["name"], *m.get("aliases", ())))
@@ -111,7 +115,8 @@ async def latest_factory_of(db: Database, reporter_key: str) -> str | None:
     doc = await db[CASES].find_one(
         {"reporter_key": reporter_key, "factory_id": {"$ne": None}},
         {"factory_id": 1},
-        sort=[("created_at", DESCENDING)],
+        # Two cases created in the same millisecond: the id decides, not whatever the server meets first.
+        sort=[("created_at", DESCENDING), ("_id", ASCENDING)],
     )
     return doc["factory_id"] if doc else None
 
@@ -186,7 +191,8 @@ async def pull_outbox(db: Database, case_id: str, event_id: str) -> None:
 
 
 async def cases_with_stale_outbox(db: Database, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    cursor = db[CASES].find({"outbox_since": {"$lte": before}}).limit(limit)
+    """The cases whose outbox waits longest first (the sparse index serves the sort), ``limit`` at most."""
+    cursor = db[CASES].find({"outbox_since": {"$lte": before}}).sort("outbox_since", ASCENDING).limit(limit)
     return [d async for d in cursor]
 
 
@@ -291,5 +297,11 @@ async def opt_in(db: Database, reporter_key: str, grievance_id: str, at: datetim
 
 
 async def unanswered_resolutions(db: Database, before: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    cursor = db[CASES].find({"status": "resolved", "resolved_at": {"$lte": before}}).limit(limit)
+    """Resolutions left unanswered since ``before``, the oldest first (served by (status, resolved_at))."""
+    cursor = (
+        db[CASES]
+        .find({"status": "resolved", "resolved_at": {"$lte": before}})
+        .sort("resolved_at", ASCENDING)
+        .limit(limit)
+    )
     return [d async for d in cursor]

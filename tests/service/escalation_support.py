@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,50 +107,61 @@ class InterleavingDatabase:
     """The test store, yielding to the event loop before every call as a network round trip would.
 
     mongomock answers without ever yielding, so two coroutines "racing" on it would in fact take
-    turns; through this wrapper their store calls interleave, and races become real.
+    turns; through this wrapper their store calls interleave, and races become real. With ``jitter``
+    (seconds) each call first waits a random time up to that long, as round trips of varying length
+    would, so concurrent writers also finish in every order.
     """
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, jitter: float = 0.0, seed: int | None = None) -> None:
         self._db = db
+        self._pause = _Pause(jitter, random.Random(seed))
 
     def __getitem__(self, name: str) -> _Collection:
-        return _Collection(self._db[name])
+        return _Collection(self._db[name], self._pause)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db, name)
 
 
+class _Pause:
+    def __init__(self, jitter: float, rng: random.Random) -> None:
+        self._jitter, self._rng = jitter, rng
+
+    async def __call__(self) -> None:
+        await asyncio.sleep(self._rng.uniform(0, self._jitter) if self._jitter else 0)
+
+
 class _Collection:
-    def __init__(self, collection: Any) -> None:
-        self._collection = collection
+    def __init__(self, collection: Any, pause: _Pause) -> None:
+        self._collection, self._pause = collection, pause
 
     def find(self, *args: Any, **kwargs: Any) -> _Cursor:
-        return _Cursor(self._collection.find(*args, **kwargs))
+        return _Cursor(self._collection.find(*args, **kwargs), self._pause)
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._collection, name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            await asyncio.sleep(0)
+            await self._pause()
             return await method(*args, **kwargs)
 
         return call
 
 
 class _Cursor:
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
+    def __init__(self, cursor: Any, pause: _Pause) -> None:
+        self._cursor, self._pause = cursor, pause
 
     def sort(self, *args: Any, **kwargs: Any) -> _Cursor:
-        return _Cursor(self._cursor.sort(*args, **kwargs))
+        return _Cursor(self._cursor.sort(*args, **kwargs), self._pause)
 
     def skip(self, count: int) -> _Cursor:
-        return _Cursor(self._cursor.skip(count))
+        return _Cursor(self._cursor.skip(count), self._pause)
 
     def limit(self, count: int) -> _Cursor:
-        return _Cursor(self._cursor.limit(count))
+        return _Cursor(self._cursor.limit(count), self._pause)
 
     async def __aiter__(self) -> Any:
-        await asyncio.sleep(0)
+        await self._pause()
         async for doc in self._cursor:
             yield doc

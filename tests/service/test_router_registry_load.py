@@ -9,10 +9,15 @@ from services.router.registry import RegistryError, load_registry, load_registry
 from tests.service.router_support import REGISTRY
 
 
+async def committees(db):
+    """Every committee record, by id (a find without a sort comes back in no defined order)."""
+    return sorted([d async for d in db["committees"].find({}, {"_id": 0})], key=lambda d: d["id"])
+
+
 async def test_loading_twice_changes_nothing(db):
     first = await load_registry_file(db, REGISTRY)
     assert first["factories_inserted"] == 3 and first["committees_inserted"] == 5
-    before = [d async for d in db["committees"].find({}, {"_id": 0})]
+    before = await committees(db)
     second = await load_registry_file(db, REGISTRY)
     assert second == {
         "factories_inserted": 0,
@@ -23,7 +28,7 @@ async def test_loading_twice_changes_nothing(db):
         "committees_unchanged": 5,
         "committees_retired": 0,
     }
-    assert [d async for d in db["committees"].find({}, {"_id": 0})] == before
+    assert await committees(db) == before
     assert await db["factories"].count_documents({}) == 3
 
 

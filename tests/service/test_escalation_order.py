@@ -1,0 +1,145 @@
+"""Order tolerance under real conditions: events in every arrival order, deliveries racing each other.
+
+A real server answers concurrent calls in no fixed order, so the consumer's promises are checked
+here through a store that waits a random 0-2 ms before every call: whatever order the events of a
+case arrive or finish in, the clock keeps its timeline in the order things happened, the escalation
+shows the case as the clock now has it, and each escalation's events are published exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from services.escalation import consumer, escalate, store
+from services.escalation.escalate import escalation_id
+from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound
+from shared.runtime import Runtime
+from shared.settings import SlaTable
+from shared.store import ensure_indexes
+from tests.fakes import FakeClock
+from tests.service.escalation_support import InterleavingDatabase, assigned, updated
+
+JITTER = 0.002  # seconds: each store call waits up to this long first
+
+
+@pytest.fixture
+async def rt(runtime):
+    await ensure_indexes(runtime.db, store.INDEXES)
+    return runtime
+
+
+def racing(rt: Runtime, seed: int) -> Runtime:
+    return Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db, JITTER, seed), rt.keys, rt.clock)
+
+
+def dispute_story(clock: FakeClock, keys) -> tuple[CaseAssigned, list[CaseUpdated]]:
+    """A case recategorised, handed to another committee, resolved and then disputed by the worker.
+
+    Every update changes something the escalation's snapshot shows, so a snapshot taken before any
+    of them arrived is visibly stale.
+    """
+    case = assigned(clock.now, keys=keys)
+    at = clock.now
+    updates = [
+        updated(
+            case,
+            "recategorised",
+            at + timedelta(hours=1),
+            status="assigned",
+            category="harassment_abuse",
+            severity="high",
+        ),
+        updated(case, "recused", at + timedelta(hours=2), status="assigned", committee_id="gz-001-women"),
+        updated(case, "resolved", at + timedelta(hours=3)),
+        updated(case, "disputed", at + timedelta(hours=5), status="reopened"),
+    ]
+    return case, updates
+
+
+async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: list[CaseUpdated]) -> None:
+    clock_doc = await store.load_clock(rt.db, case.case_id)
+    assert [e["event_id"] for e in clock_doc["timeline"]] == [str(u.id) for u in updates]
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    assert escalation["_id"] == escalation_id(case.case_id, "disputed")
+    actions = ["recategorised", "recused", "resolved", "disputed"]
+    assert [t["action"] for t in escalation["timeline"]] == actions
+    assert [t["at"] for t in escalation["timeline"]] == [u.at for u in updates]
+    high = SlaTable().for_severity("high")
+    assert escalation["deadlines"] == {
+        "ack_due_at": case.created_at + high.ack,
+        "resolve_due_at": case.created_at + high.resolve,
+    }
+    assert (escalation["category"], escalation["severity"]) == ("harassment_abuse", "high")
+    assert (escalation["committee_id"], escalation["case_status"]) == ("gz-001-women", "reopened")
+    assert escalation["clock_version"] == clock_doc["version"]
+
+
+async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(rt, clock, keys):
+    case, updates = dispute_story(clock, keys)
+    events = [case, *updates]
+    for order in itertools.permutations(range(len(events))):
+        case, updates = dispute_story(clock, keys)
+        events = [case, *updates]
+        for index in order:
+            await consumer.handle_event(rt, events[index])
+        await assert_story_told_in_order(rt, case, updates)
+
+
+async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_snapshot(rt, clock, keys):
+    for seed in range(12):
+        case, updates = dispute_story(clock, keys)
+        events = [case, *updates]
+        # every event twice at once, as two consumers would get a redelivery while the first still runs
+        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in [*events, *events]))
+        await assert_story_told_in_order(rt, case, updates)
+
+
+async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(rt, clock, keys):
+    case, updates = dispute_story(clock, keys)
+    for event in [updates[-1], case]:
+        await consumer.handle_event(rt, event)
+    older = await store.load_clock(rt.db, case.case_id)
+    for event in updates[:-1]:
+        await consumer.handle_event(rt, event)
+    current = await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed"))
+    # A consumer that read the clock before the last updates and finishes late changes nothing.
+    await escalate.ensure_escalations(rt, older)
+    assert await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed")) == current
+    await assert_story_told_in_order(rt, case, updates)
+
+
+async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(rt, clock, keys):
+    case, updates = dispute_story(clock, keys)
+    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt, updates[-1])
+    the_id = escalation_id(case.case_id, "disputed")
+    changes = {"status": "resolved", "resolved_at": clock.now, "resolution_note": "handled"}
+    resolved = await store.transition(rt.db, the_id, ["open", "acknowledged"], changes)
+    for event in updates[:-1]:
+        await consumer.handle_event(rt, event)
+    assert await store.get_escalation(rt.db, the_id) == resolved
+
+
+def published(rt, kind):
+    return [e for e in rt.bus.published if isinstance(e, kind)]
+
+
+async def test_racing_deliveries_publish_each_escalation_exactly_once(rt, clock, keys):
+    cases = [assigned(clock.now, keys=keys, severity="critical", category="health_safety") for _ in range(10)]
+    for seed, case in enumerate(cases):
+        ack = updated(case, "acknowledged", clock.now + timedelta(minutes=10))
+        # two consumers hold the same assignment (a redelivery) while a third applies an update
+        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in (case, case, ack, ack)))
+        await consumer.handle_event(rt, case)  # and it comes again later
+    escalated = Counter(e.escalation_id for e in published(rt, CaseEscalated))
+    assert escalated == Counter({escalation_id(c.case_id, "critical"): 1 for c in cases})
+    notices = Counter(e.case_id for e in published(rt, MessageOutbound))
+    assert notices == Counter({c.case_id: 1 for c in cases})
+    for case in cases:
+        [doc] = await store.escalations_of_case(rt.db, case.case_id)
+        assert doc["outbox"] == "published"
