@@ -29,7 +29,7 @@ CONTEXT = RenderContext(
 
 def recipient(kind: str = "committee", **notify: Any) -> Recipient:
     notify = notify or {"email": ["spt@factory.example.cn"]}
-    return Recipient(kind=kind, id="gz-001-spt", notify=NotifyConfig.model_validate(notify))  # type: ignore[arg-type]
+    return Recipient(kind=kind, id="gz-001-spt", notify=NotifyConfig.model_validate(notify))
 
 
 def notification(kind: NotificationKind = "case_assigned", **notify: Any) -> Notification:
@@ -140,7 +140,7 @@ def test_markdown_carries_the_same_facts_and_a_link() -> None:
 
 def test_every_category_has_a_name_and_every_text_is_short() -> None:
     for language in ("zh", "en"):
-        assert set(CATEGORY_NAMES[language]) == set(CATEGORIES)  # type: ignore[arg-type]
+        assert set(CATEGORY_NAMES[language]) == set(CATEGORIES)
         for category in CATEGORIES:
             for kind in KINDS:
                 n = Notification.build(
