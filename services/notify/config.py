@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -161,6 +161,24 @@ class NotifyConfig(BaseModel):
         if not self.channels():
             raise ValueError("notify names no channel: set wecom, dingtalk or email")
         return self
+
+    def stored(self) -> dict[str, Any]:
+        """The block as a document for the store, secrets revealed; ``model_validate`` reads it back.
+
+        ``model_dump`` keeps secrets masked, which is right for anything shown, and wrong for the
+        copy the notifier must send with.
+        """
+        document = self.model_dump(exclude_none=True, exclude={"wecom", "dingtalk"})
+        if self.wecom is not None:
+            document["wecom"] = self.wecom.get_secret_value()
+        if self.dingtalk is not None:
+            target = self.dingtalk
+            document["dingtalk"] = {
+                "url": target.url.get_secret_value(),
+                **({"secret": target.secret.get_secret_value()} if target.secret else {}),
+                **({"keyword": target.keyword} if target.keyword else {}),
+            }
+        return document
 
     def channels(self) -> tuple[Channel, ...]:
         """The channels this recipient configured, in a fixed order."""

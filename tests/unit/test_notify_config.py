@@ -158,3 +158,19 @@ def test_any_string_is_an_address_or_a_value_error(value: str) -> None:
     except ValueError:
         return
     assert not any(ch.isspace() or ch in '<>"(),;:[]\\' for ch in address)
+
+
+def test_the_stored_document_reads_back_the_same() -> None:
+    full = config(
+        wecom=WECOM,
+        dingtalk={"url": DINGTALK, "secret": SECRET, "keyword": "工人反馈"},
+        email=["spt@factory.example.cn"],
+        timezone="Asia/Shanghai",
+    )
+    document = full.stored()
+    assert document["wecom"] == WECOM and document["dingtalk"]["secret"] == SECRET
+    assert "language" not in document
+    assert NotifyConfig.model_validate(document).stored() == document
+    minimal = config(dingtalk={"url": DINGTALK})
+    assert minimal.stored() == {"dingtalk": {"url": DINGTALK}, "email": []}
+    assert NotifyConfig.model_validate(minimal.stored()) == minimal
