@@ -27,7 +27,7 @@ from services.intake.channels.wechat_crypto import (
     msg_signature,
     url_signature,
 )
-from services.intake.channels.wechat_messages import parse_envelope, parse_message, xml_fields
+from services.intake.channels.wechat_messages import TextMessage, parse_envelope, parse_message, xml_fields
 
 # V1. WeChat's message-encryption guide, JSON data-format example ("Token AAAAA"):
 # https://developers.weixin.qq.com/doc/oplatform/developers/dev/push/encryption.md
@@ -121,8 +121,8 @@ def test_v3_wecom_documented_message() -> None:
             timestamp=V3_TIMESTAMP, nonce=V3_NONCE, encrypt=V3_ENCRYPT, signature=V3_SIGNATURE
         ).message
     )
+    assert isinstance(message, TextMessage)
     assert (message.to_user, message.from_user, message.create_time) == (V3_CORP, "mycreate", 1409659813)
-    assert message.msg_type == "text"
     assert message.content == "hello"
     assert message.msg_id == 4561255354251345929
     assert xml_fields(decrypt(aes_key(V3_KEY), V3_CORP, V3_ENCRYPT))["AgentID"] == "218"
@@ -152,6 +152,7 @@ def test_v5_wechatpy_decryption_and_echostr() -> None:
             signature="74d92dfeb87ba7c714f89d98870ae5eb62dff26d",
         ).message
     )
+    assert isinstance(message, TextMessage)
     assert (message.from_user, message.content) == ("messense", "test")
     safe.decrypt(
         timestamp="1411443780",

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.intake.channels.wechat_crypto import SafeMode, check_url_signature
 from services.intake.channels.wechat_messages import (
     MAX_BODY,
     MalformedMessage,
@@ -23,6 +24,7 @@ from services.intake.channels.wechat_messages import (
     xml_fields,
 )
 from tests.fakes import sensitive
+from tests.providers.wechat_push import Mode, WeChatPusher
 
 OPENID = sensitive("oia2TjjewbmiOUlr6X-1crbLOvLw")
 ACCOUNT = "gh_7f083739789a"
@@ -181,3 +183,23 @@ _XML_TEXT = st.text(
 def test_text_reply_round_trips_any_text(content: str) -> None:
     reply = text_reply(OPENID, ACCOUNT, content, 1)
     assert xml_fields(reply)["Content"] == content
+
+
+def test_pushes_built_for_webhook_tests_open_like_wechats() -> None:
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    pusher = WeChatPusher(token="spamtest", app_id="wx2c2769f8efd9abc2", encoding_aes_key=key)
+    xml = push("text", Content="车间安全出口被锁了", MsgId="1")
+    safe = SafeMode("spamtest", "wx2c2769f8efd9abc2", key)
+    modes: tuple[Mode, ...] = ("safe", "compatible")
+    for mode in modes:
+        sent = pusher.push(xml, mode=mode)
+        q = sent.query
+        assert check_url_signature("spamtest", q["timestamp"], q["nonce"], q["signature"])
+        envelope = parse_envelope(sent.body)
+        opened = safe.decrypt(
+            timestamp=q["timestamp"], nonce=q["nonce"], encrypt=envelope.encrypt, signature=q["msg_signature"]
+        )
+        assert parse_message(opened.message) == parse_message(xml)
+    plain = pusher.push(xml, mode="plaintext")
+    assert "msg_signature" not in plain.query and plain.body == xml
+    assert parse_message(pusher.push(xml, mode="compatible").body) == parse_message(xml)
