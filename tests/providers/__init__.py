@@ -1,0 +1,1 @@
+"""Local servers that speak the Chinese providers' APIs and check their signatures, for the tests."""
