@@ -133,6 +133,8 @@ class CaseAssigned(Event):
     severity: Severity
     ack_due_at: AwareDatetime
     resolve_due_at: AwareDatetime
+    # When the worker sent it: the start of every deadline (shared.sla), also after a recategorisation.
+    received_at: AwareDatetime | None = None
     # Carried so escalation can snapshot the case and tell the worker without reading router state.
     channel: Channel
     language: Language

@@ -9,39 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared import durations
+from shared.sla import Deadlines, Duration, Severity, SlaTable
 
-Severity = Literal["critical", "high", "normal"]
-# ISO 8601 (PT48H), plain seconds, or written out (48 h, 2 days): see shared.durations.
-Duration = Annotated[timedelta, BeforeValidator(durations.parse)]
-
-
-class Deadlines(BaseModel):
-    """How long a committee has to acknowledge and to resolve a case of one severity."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ack: Duration
-    resolve: Duration
-
-
-class SlaTable(BaseModel):
-    """Deadlines per severity (design section 8); ISO 8601 durations in the environment."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    critical: Deadlines = Deadlines(ack=timedelta(hours=2), resolve=timedelta(days=3))
-    high: Deadlines = Deadlines(ack=timedelta(hours=24), resolve=timedelta(days=7))
-    normal: Deadlines = Deadlines(ack=timedelta(hours=48), resolve=timedelta(days=15))
-
-    def for_severity(self, severity: Severity) -> Deadlines:
-        deadlines: Deadlines = getattr(self, severity)
-        return deadlines
+# Kept importable from here: the SLA's models are part of the settings surface.
+__all__ = ["Deadlines", "Duration", "Settings", "Severity", "SlaTable"]
 
 
 class Settings(BaseSettings):

@@ -29,7 +29,8 @@ from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
 from services.router.admin import CannotListen
 from shared.runtime import Runtime, open_runtime, tune_collector
-from shared.settings import Deadlines, Settings, SlaTable
+from shared.settings import Settings
+from shared.sla import Deadlines, SlaTable
 from shared.web import RUNNER_OPTIONS
 
 log = structlog.get_logger(__name__)

@@ -17,7 +17,7 @@ from typing import Any
 from services.escalation import policy
 from services.escalation.policy import Assignment, ClockState, Entry
 from shared.contracts import CaseAssigned, CaseUpdated
-from shared.settings import SlaTable
+from shared.sla import SlaTable
 from shared.store import to_ms
 
 Doc = dict[str, Any]
@@ -77,7 +77,7 @@ def derive(doc: Doc, sla: SlaTable) -> Doc:
 
 def assignment_of(doc: Doc) -> Assignment | None:
     raw = doc.get("assignment")
-    return Assignment(**{k: raw[k] for k in _ASSIGNMENT_FIELDS}) if raw else None
+    return Assignment(**{k: raw[k] for k in _ASSIGNMENT_FIELDS if k in raw}) if raw else None
 
 
 def entries_of(doc: Doc) -> list[Entry]:
@@ -133,6 +133,7 @@ def _merge_assignment(doc: Doc, event: CaseAssigned) -> None:
         "ack_due_at": event.ack_due_at,
         "resolve_due_at": event.resolve_due_at,
         "created_at": event.created_at,
+        "received_at": event.received_at,
         "occurred_at": event.occurred_at,
     }
     doc["assigned"] = True

@@ -22,7 +22,7 @@ from services.escalation import clocks, policy, store
 from services.escalation.texts import escalation_notice
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.runtime import Runtime
-from shared.settings import SlaTable
+from shared.sla import SlaTable
 from shared.store import PyMongoError, to_ms
 
 log = structlog.get_logger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.settings import SlaTable
+from shared.sla import SlaTable, due_dates
 
 ACK_OVERDUE = "ack_overdue"
 RESOLUTION_OVERDUE = "resolution_overdue"
@@ -35,6 +35,7 @@ class Assignment:
     ack_due_at: datetime
     resolve_due_at: datetime
     created_at: datetime
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,11 @@ class ClockState:
         return self.resolved_at is not None or self.closed_at is not None
 
 
-def deadlines_for(sla: SlaTable, severity: str, start: datetime) -> tuple[datetime, datetime]:
-    """When a case of this severity, created at ``start``, must be acknowledged and resolved."""
-    deadlines = sla.for_severity(severity)  # type: ignore[arg-type]
-    return start + deadlines.ack, start + deadlines.resolve
+def deadlines_for(sla: SlaTable, severity: str, assignment: Assignment) -> tuple[datetime, datetime]:
+    """The deadlines of a case recategorised to ``severity``, counted as the router counts them: from
+    the worker's message (cases assigned before that was carried start at their creation)."""
+    due = due_dates(sla, severity, assignment.received_at or assignment.created_at)  # type: ignore[arg-type]
+    return due.ack, due.resolve
 
 
 def fold(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> ClockState:
@@ -125,7 +127,7 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
         if entry.ack_due_at and entry.resolve_due_at:
             state.ack_due_at, state.resolve_due_at = entry.ack_due_at, entry.resolve_due_at
         else:
-            state.ack_due_at, state.resolve_due_at = deadlines_for(sla, state.severity, assignment.created_at)
+            state.ack_due_at, state.resolve_due_at = deadlines_for(sla, state.severity, assignment)
     elif action == "recused":
         state.committee_id = entry.committee_id
         state.recused_out = entry.committee_id is None

@@ -25,7 +25,7 @@ from shared.contracts import (
     OutboundPurpose,
     parse_event,
 )
-from shared.settings import Deadlines
+from shared.sla import SlaTable, due_dates
 from shared.store import to_ms
 
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
@@ -45,10 +45,11 @@ def new_case(
     factory_via: str | None,
     assignment: Assignment,
     classification: Classification,
-    deadlines: Deadlines,
+    sla: SlaTable,
 ) -> dict[str, Any]:
     case_id = str(event.grievance_id)
     received = to_ms(event.received_at)
+    due = due_dates(sla, classification.severity, received)
     reason = "unroutable" if factory_id is None else assignment.unassigned_reason
     committee_id = assignment.committee_id if factory_id is not None else None
     now = to_ms(now)
@@ -76,8 +77,8 @@ def new_case(
         "pin_hash": event.pin_hash,
         "received_at": received,
         "created_at": now,
-        "ack_due_at": received + deadlines.ack,
-        "resolve_due_at": received + deadlines.resolve,
+        "ack_due_at": due.ack,
+        "resolve_due_at": due.resolve,
         "acknowledged_at": None,
         "resolved_at": None,
         "resolution": None,
@@ -139,6 +140,7 @@ def creation_events(case: dict[str, Any], *, reach_worker: bool = True) -> list[
             severity=case["severity"],
             ack_due_at=case["ack_due_at"],
             resolve_due_at=case["resolve_due_at"],
+            received_at=case["received_at"],
             channel=case["channel"],
             language=case["language"],
             text=case["text"],

@@ -83,7 +83,6 @@ class GrievanceConsumer:
             committees = await store.committees_of(db, factory_id)
             counts = await store.open_case_counts(db, [c.id for c in committees])
             assignment = choose_committee(classification.category, event.text, committees, counts)
-        deadlines = self.runtime.settings.sla.for_severity(classification.severity)
         reference = event.reference
         for attempt in range(REFERENCE_ATTEMPTS):
             doc = new_case(
@@ -94,7 +93,7 @@ class GrievanceConsumer:
                 factory_via=via,
                 assignment=assignment,
                 classification=classification,
-                deadlines=deadlines,
+                sla=self.runtime.settings.sla,
             )
             try:
                 case, created = await store.insert_case(db, doc)

@@ -25,7 +25,8 @@ from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.ids import find_reference
 from shared.runtime import open_runtime
-from shared.settings import Settings, SlaTable
+from shared.settings import Settings
+from shared.sla import SlaTable
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually

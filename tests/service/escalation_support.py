@@ -11,7 +11,7 @@ from typing import Any
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
 from shared.privacy import Keys, seal
-from shared.settings import SlaTable
+from shared.sla import SlaTable
 from tests.fakes import WORKER_PHONE, sensitive
 
 LOCKED_EXIT_TEXT = sensitive("晚上安全出口被锁，工厂着火怎么办")

@@ -19,7 +19,7 @@ from services.escalation import consumer, escalate, store
 from services.escalation.escalate import escalation_id
 from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound
 from shared.runtime import Runtime
-from shared.settings import SlaTable
+from shared.sla import SlaTable
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase, assigned, updated

@@ -9,7 +9,7 @@ import pytest
 
 from services.escalation import clocks, policy
 from services.escalation.texts import escalation_notice
-from shared.settings import Deadlines, SlaTable
+from shared.sla import Deadlines, DueDates, SlaTable, due_dates
 from tests.service.escalation_support import assigned, updated
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -32,13 +32,20 @@ def fold(*events):
     ],
 )
 def test_default_deadlines_follow_the_design_table(severity, ack, resolve):
-    assert policy.deadlines_for(SLA, severity, T0) == (T0 + ack, T0 + resolve)
+    assert due_dates(SLA, severity, T0) == DueDates(T0 + ack, T0 + resolve)
 
 
 def test_deadlines_come_from_the_sla_settings():
     sla = SlaTable(normal=Deadlines(ack=timedelta(seconds=3), resolve=timedelta(seconds=9)))
-    assert policy.deadlines_for(sla, "normal", T0) == (T0 + timedelta(seconds=3), T0 + timedelta(seconds=9))
-    assert policy.deadlines_for(sla, "critical", T0)[0] == T0 + timedelta(hours=2)
+    assert due_dates(sla, "normal", T0) == DueDates(T0 + timedelta(seconds=3), T0 + timedelta(seconds=9))
+    assert due_dates(sla, "critical", T0).ack == T0 + timedelta(hours=2)
+
+
+def test_a_recategorisation_without_deadlines_counts_from_the_workers_message_as_the_router_does():
+    """The router starts every deadline at the worker's message; the case is created a little later."""
+    case = assigned(T0 + timedelta(minutes=5), received_at=T0, severity="normal")
+    doc = fold(case, updated(case, "recategorised", T0 + timedelta(hours=1), severity="critical"))
+    assert doc["ack_due_at"] == due_dates(SLA, "critical", T0).ack == T0 + timedelta(hours=2)
 
 
 def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
