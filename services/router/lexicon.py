@@ -52,7 +52,7 @@ PRIORITY: tuple[str, ...] = (
 )
 
 _DOCUMENTS = "(身份证|身分证|证件|护照)"
-_KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩)"
+_KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
 _AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事)"
 _WORKPLACE = "(车间|厂里|线上|流水线|包装部|仓库)"
 _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
@@ -60,18 +60,19 @@ _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
 ZH: tuple[Entry, ...] = (
     # child labour
     ("童工", "child_labour", 5, None),
-    ("铜工|童功|桐工", "child_labour", 4, None),  # typos of 童工 (not 同工: 同工同酬 is equal pay)
+    ("铜工|童功|桐工|童公", "child_labour", 4, None),  # typos of 童工 (not 同工: 同工同酬 is equal pay)
     ("未成年", "child_labour", 4, None),
     ("(未满|不满|不到)(1[4-8]|十[四五六七八])", "child_labour", 5, None),
     (f"(?<![0-9二三四五六七八九]){_AGE_ZH}", "child_labour", 4, None),
     ("年龄不(够|到|满)", "child_labour", 5, None),
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
+    ("十几岁", "child_labour", 3, None),
     # A worker's own child is not child labour: only a child at work counts.
     (f"{_KID}.{{0,8}}{_AT_WORK}|{_WORKPLACE}.{{0,8}}{_KID}", "child_labour", 3, None),
     # forced labour
     (
-        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收了|收|拿走|拿了|押|没收|留着)(我们|我|工人|员工|大家)?的?{_DOCUMENTS}",
+        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收了|收|拿走|拿了|押|没收|留着|不还)(了)?(我们|我|工人|员工|大家|所有人)?的?{_DOCUMENTS}",
         "forced_labour",
         6,
         None,
@@ -96,9 +97,15 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     ("辞职不批|走不了|出不去|不放人|想走.{0,2}不让", "forced_labour", 5, None),
-    ("锁在宿舍|宿舍.{0,6}(锁起来|锁上|反锁|锁住|被锁)|锁起来", "forced_labour", 4, None),
+    ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
+    (
+        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来)?",
+        "forced_labour",
+        5,
+        None,
+    ),
     ("押金|介绍费|中介费", "forced_labour", 3, None),
-    ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)", "forced_labour", 5, None),
+    ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
     # health and safety
     (
@@ -117,9 +124,11 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    ("触电|被电到|着火|著火|失火|起火|火灾|爆炸", "health_safety", 4, "critical"),
+    ("触电|被电|电到|电打|着火|著火|失火|起火|火灾|爆炸|冒烟", "health_safety", 4, "critical"),
+    ("(摔|掉|跌)(下来|下去|倒|伤)|从.{0,6}(摔|掉|跌)", "health_safety", 4, "critical"),
+    ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
     (
-        "中毒|晕倒|晕了|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院",
+        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院",
         "health_safety",
         4,
         "critical",
@@ -144,9 +153,15 @@ ZH: tuple[Entry, ...] = (
     ("比男.{0,2}(低|少)|同工不同酬|男女不同", "discrimination", 5, None),
     ("因为我是.{1,5}(人|族|女的|女人|女生)", "discrimination", 3, None),
     ("升职|不录用|不招|老乡|劝退|民族", "discrimination", 2, None),
+    (
+        "(只|不)(招|要|收|用)(男|女)|未婚|已婚|结婚|(回|维吾尔|藏|彝|壮|苗|瑶|土家)族",
+        "discrimination",
+        4,
+        None,
+    ),
     # harassment and abuse
     ("性骚扰|性搔扰", "harassment_abuse", 6, None),
-    ("骚扰|搔扰|动手动脚|辱骂|侮骂", "harassment_abuse", 5, None),
+    ("骚扰|搔扰|动手动脚|毛手毛脚|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
     ("难听|蠢|恐吓", "harassment_abuse", 2, None),
@@ -159,6 +174,8 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("体罚", "harassment_abuse", 5, "critical"),
+    ("推(倒|我|了我|人)|电棍|棍子|棍棒|警棍", "harassment_abuse", 4, "critical"),
+    ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
     ("罚站", "harassment_abuse", 4, None),
     ("威胁", "harassment_abuse", 2, None),
     # working hours
@@ -168,7 +185,8 @@ ZH: tuple[Entry, ...] = (
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
     ("([0-9]+|[一二三四五六七八九十几]+)个?钟(头)?", "working_hours", 3, None),
     ("上.{0,4}天班|连续.{0,4}(天|个月)|做到(半夜|凌晨|深夜|晚上|[0-9]+点)", "working_hours", 3, None),
-    ("到(半夜|凌晨|深夜)|夜班|周日|星期天|礼拜天|累死", "working_hours", 2, None),
+    ("到(半夜|凌晨|深夜)|夜班|周日|星期天|礼拜天|礼拜日|累死|返工", "working_hours", 2, None),
+    ("早[0-9一二三四五六七八九]+晚[0-9一二三四五六七八九十]+|没日没夜|加班加点", "working_hours", 4, None),
     ("小时|周末", "working_hours", 1, None),
     # wages
     ("加班费", "wages", 6, None),
@@ -176,13 +194,14 @@ ZH: tuple[Entry, ...] = (
     ("工资|公资|薪水|薪资|工钱|出粮|工资条|底薪|拖欠|克扣|扣钱|乱扣|社保|五险一金", "wages", 4, None),
     ("欠.{0,4}(工资|钱|工钱)|扣.{0,2}工资", "wages", 4, None),
     ("罚款|罚钱|奖金|公积金|计件|提成|少发|工字", "wages", 3, None),
+    ("少算|算少|漏算|粮期|单价", "wages", 5, None),
     ("压.{0,4}工资|没发|不发|不结|人工", "wages", 2, None),
     # retaliation: services.router.retaliation decides it before any score. A dismissal alone, with
     # nothing else said, may well be a reprisal, so it scores a little.
     ("开除|辞退|解雇|炒鱿鱼|被炒", "retaliation", 2, None),
     # other: living conditions
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
-    ("热水|厕所|空调|wifi|网络|太挤|虫子", "other", 1, None),
+    ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
@@ -194,11 +213,18 @@ EN: tuple[Entry, ...] = (
     (r"under ?age(d)?|minors?", "child_labour", 5, None),
     (rf"{_AGE_EN}[ -]?(years?|yrs?)[ -]?old|under (1[4-8]|sixteen|eighteen)", "child_labour", 5, None),
     (rf"(only|just|maybe|about|around|aged?|is|are) {_AGE_EN}{_NOT_DURATION}", "child_labour", 4, None),
-    (r"just a (kid|child)|childs", "child_labour", 4, None),
+    (
+        r"just a (kid|child)|childs|(as )?young as (1[0-5]|[0-9])|(1[0-5]) ?(yo|y/o|yrs)|(look|looks|looked|looking) (like )?(1[0-5])",
+        "child_labour",
+        4,
+        None,
+    ),
+    (r"young teens|teenagers?", "child_labour", 3, None),
     # A worker's own child is not child labour: only a child at work counts.
     (
         r"(children|child|kids?) (work|works|working|on the (line|night shift)|in the (factory|workshop))"
-        r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)",
+        r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
+        r"|(children|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
         "child_labour",
         5,
         None,
@@ -229,6 +255,14 @@ EN: tuple[Entry, ...] = (
     ),
     (r"lock\w* (the )?(dorm\w*|gate)|locked (us )?in( the)? dorm\w*", "forced_labour", 6, None),
     (
+        r"(if|when) (we|i|you|workers?) (try to )?(leave|quit|resign)\b.{0,40}\b(lose|pay|fined?|forfeit|not get)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    (r"(call the police|deport\w*|report us).{0,30}\b(leave|quit|resign)\b", "forced_labour", 6, None),
+    (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    (
         r"(recruitment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
         "forced_labour",
         5,
@@ -243,9 +277,15 @@ EN: tuple[Entry, ...] = (
     (r"injur\w*|hurt|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
     (r"(cut|lost|crushed|broke) (off )?(\w+ )?(fingers?|hands?|arms?|legs?)", "health_safety", 5, "critical"),
     (
-        r"burn(ed|t|s)?|electr\w*cut\w*|electric shock|fainted|collapsed|passed out|poison\w*",
+        r"burn(ed|t|s)?|electr\w*cut\w*|electric shock|fainted|collapsed|passed out|poison\w*|vomit\w*|explo\w*",
         "health_safety",
         4,
+        "critical",
+    ),
+    (
+        r"(caught|stuck|trapped|pulled) in(to)? (the |a )?(\w+ )?machines?|fell (from|off|down)",
+        "health_safety",
+        5,
         "critical",
     ),
     (r"accidents?|died|dead|death", "health_safety", 3, "critical"),
@@ -262,7 +302,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"masks?|gloves|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?",
+        r"masks?|gloves|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?|cough\w*",
         "health_safety",
         2,
         None,
@@ -309,9 +349,15 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"migrants?|promot\w*", "discrimination", 2, None),
+    (r"married|marriage|single women|only (young )?(girls|women|men|boys)", "discrimination", 4, None),
     # harassment and abuse
     (r"sexual(ly)? har+as+\w*", "harassment_abuse", 6, None),
-    (r"har+as+\w*|sexual (comments?|messages?|jokes?)|grop\w*", "harassment_abuse", 5, None),
+    (
+        r"har+as+\w*|sexual (comments?|messages?|jokes?)|grop\w*|dirty (pictures|photos|messages|jokes|talk)|porn\w*",
+        "harassment_abuse",
+        5,
+        None,
+    ),
     (
         r"insult\w*|humiliat\w*|abus\w*|bully\w*|calls? us (stupid|animals?|pigs?|dogs?|idiots?)",
         "harassment_abuse",
@@ -326,7 +372,12 @@ EN: tuple[Entry, ...] = (
         6,
         "critical",
     ),
-    (r"violen\w*", "harassment_abuse", 5, "critical"),
+    (
+        r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
     (r"threat\w*", "harassment_abuse", 2, None),
     # working hours
     (
@@ -342,8 +393,20 @@ EN: tuple[Entry, ...] = (
         3,
         None,
     ),
-    (r"days? off|rest days?|no rest|without rest|(seven|7) days a week|every day", "working_hours", 3, None),
-    (r"(until|till|til) (midnight|[0-9]+|late)", "working_hours", 3, None),
+    (
+        r"days? off|rest days?|no rest|without rest|(seven|7) days a week|work(ing)? every day",
+        "working_hours",
+        3,
+        None,
+    ),
+    (r"every (day|night)", "working_hours", 1, None),
+    (
+        r"(until|till|til) (midnight|[0-9]+|late)|(from )?[0-9]+ ?am (to|until|till) [0-9]+ ?pm",
+        "working_hours",
+        3,
+        None,
+    ),
+    (r"(no|any|without) (holidays?|leave|vacation)", "working_hours", 3, None),
     (r"hours|midnight|sundays?|saturdays?|public holidays?|peak season|too long", "working_hours", 2, None),
     (r"night shifts?|shifts?|weekends?", "working_hours", 1, None),
     # wages
@@ -355,7 +418,7 @@ EN: tuple[Entry, ...] = (
         5,
         None,
     ),
-    (r"wages?|sal+[ae]r(y|ies)|payslips?|social insurance|pension", "wages", 4, None),
+    (r"wad?ges?|sal+[ae]r(y|ies)|payslips?|social insurance|pension", "wages", 4, None),
     (
         r"deduct\w*|docked|take money from|fined|fines|(wages|pay) (is |are )?late|normal rate",
         "wages",
@@ -368,6 +431,7 @@ EN: tuple[Entry, ...] = (
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),
     (r"fired|dismissed|sacked", "retaliation", 2, None),
     # other: living conditions
-    (r"canteen|food|meals?|dorm\w*|shuttle|bus", "other", 2, None),
+    (r"canteen|food|meals?|dorm\w*", "other", 2, None),
+    (r"shuttle|bus", "other", 3, None),
     (r"toilets?|hot water|wifi|internet|crowded", "other", 1, None),
 )

@@ -29,7 +29,7 @@ _SPEAK_ZH = (
 _ADVERSE_ZH = (
     "(扣.{0,3}(工资|钱|奖金|薪|工钱|绩效|全勤)|扣了|罚款|罚钱|罚了|开除|辞退|解雇|炒鱿鱼|炒了|被炒|"
     "调岗|调到|调去|调走|换岗|降薪|降职|降级|减薪|减.{0,2}工资|少发|不给.{0,2}排班|不排班|不给.{0,3}加班|"
-    "不让.{0,3}加班|停.{0,2}工|找麻烦|找茬|找碴|刁难|针对|威胁|恐吓|排挤|孤立|骂|打了?我|打了|被打|赶走|"
+    "不让.{0,3}加班|(加班|班|活).{0,2}(没了|取消)|停.{0,2}工|找麻烦|找茬|找碴|刁难|针对|威胁|恐吓|排挤|孤立|骂|打了?我|打了|被打|赶走|"
     "逼.{0,2}(辞职|走|离职)|劝退|整我|不让.{0,2}上班|不给.{0,2}活|最累|最差|最脏|夜班)"
 )
 _STRONG_ZH = re.compile("报复|报负|被抱负|穿小鞋|秋后算账|黑名单|拉黑")
@@ -39,6 +39,7 @@ _SEQUEL_ZH = re.compile(
 )
 _THREAT_ZH = re.compile(
     f"(谁|哪个).{{0,3}}{_SPEAK_ZH}.{{0,6}}?就|{_SPEAK_ZH}(过|了)?的(人|工人|员工|同事)|带头的"
+    "|再(乱说|乱讲|闹|说|投诉|举报|告).{0,4}就"
 )
 _ADVERSE_ZH_RE = re.compile(_ADVERSE_ZH)
 
@@ -50,14 +51,15 @@ _SPEAK_EN = (
     r"(spoke|speak|speaking|talked|talk|talking) (up|to|with)|told (the |our )?(auditors?|brand|buyers?|inspectors?|ngo|media|"
     r"journalists?|police|labou?r bureau|truth)|called (the )?(hotline|labou?r bureau|police|12345|12333)|hotline|"
     r"labou?r bureau|petition\w*|(signed|wrote|sent) (the |a |our )?(complaint|petition|letter)|grievances?|"
-    r"(joined|joining|join) (the |a )?union|union activit\w*|went on strike|striking|organi[sz]ing)"
+    r"(joined|joining|join) (the |a )?union|union activit\w*|went on strike|striking|organi[sz]ing|"
+    r"audit(or)? interviews?|interviewed by (the )?auditors?|went to the (labou?r bureau|police|brand))"
 )
 _ADVERSE_EN = re.compile(
     r"\b((cut|cuts|reduced?|took away|take away|taken away|stopped|stop) (\w+ ){0,2}(wages?|pay|hours|overtime|salary|"
     r"bonus|shifts?)|deduct\w*|docked|fined|fired|fire (me|us|him|her|them|anyone|workers)|sacked|dismissed|let go|"
     r"terminated|laid off|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
     r"beat|beaten|beating|hit (me|us|him|her)|slapped|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
-    r"hours|overtime)|night shift|worst (job|work|position|line|shift)|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
+    r"hours|overtime)|night shift|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
     r"(resign|quit)|made (me|us) (resign|quit)|give (me|us) no|targeted|picks? on)\b"
 )
 _STRONG_EN = re.compile(
