@@ -9,10 +9,13 @@ committee is then the last place the case may go. So any retaliation signal make
 - an act of speaking up (a complaint, a report, the auditor, a hotline, the labour bureau, joining a
   union) tied to an adverse action (fired, cut wages, moved to the worst job, threatened, beaten):
   by a cause before it ("because I complained", 因为投诉), a sequel after it ("... and now", 投诉之后,
-  投诉完就), a threat ("谁再投诉就开除", "workers who complain get transferred").
+  投诉完就), or a threat aimed at those who have already spoken up ("谁再投诉就开除", "workers who
+  complain get transferred").
 
 A complaint verb alone is no signal: "我要投诉，工资三个月没发" and "I want to complain about unpaid
-wages" are about wages. Patterns read the folded text (:mod:`shared.textfold`): Chinese ones its
+wages" are about wages. Nor is a threat that deters before anyone has complained ("谁投诉就扣工资",
+"if you complain you will be fired"): that is intimidation, scored as harassment, and becomes
+retaliation once it is aimed at someone who did complain or carried out. Patterns read the folded text (:mod:`shared.textfold`): Chinese ones its
 letters and digits only, English ones its words.
 """
 
@@ -21,6 +24,8 @@ from __future__ import annotations
 import re
 
 _WANT_ZH = "(?<!要)(?<!想)(?<!怎么)(?<!如何)(?<!可以)(?<!能)(?<!准备)(?<!打算)"
+# A complaint that is only supposed (谁投诉就..., 如果投诉...) is a deterrent threat, not a sequel.
+_IF_ZH = "(?<!谁)(?<!敢)(?<!如果)(?<!要是)(?<!哪个)(?<!万一)"
 _SPEAK_ZH = (
     "(投诉|投述|头诉|投拆|举报|反映|申诉|告状|告到|告发|说了实话|讲了实话|说实话|讲实话|验厂|审核|"
     "劳动局|劳动监察|仲裁|12345|12333|热线|联名|签名|曝光|上访|维权|说了几句|提意见|提了意见|"
@@ -35,10 +40,10 @@ _ADVERSE_ZH = (
 _STRONG_ZH = re.compile("报复|报负|被抱负|穿小鞋|秋后算账|黑名单|拉黑")
 _CAUSE_ZH = re.compile(f"(因为|由于|自从|为了).{{0,12}}?{_WANT_ZH}{_SPEAK_ZH}")
 _SEQUEL_ZH = re.compile(
-    f"{_WANT_ZH}{_SPEAK_ZH}.{{0,10}}?(之后|以后|后来|过后|后(?!勤|门|面|道|边|台|天)|完|第二天|结果|然后|马上|从此|现在|以来|就|被)"
+    f"{_WANT_ZH}{_IF_ZH}{_SPEAK_ZH}.{{0,10}}?(之后|以后|后来|过后|后(?!勤|门|面|道|边|台|天)|完|第二天|结果|然后|马上|从此|现在|以来|就|被)"
 )
 _THREAT_ZH = re.compile(
-    f"(谁|哪个).{{0,3}}{_SPEAK_ZH}.{{0,6}}?就|{_SPEAK_ZH}(过|了)?的(人|工人|员工|同事)|带头的"
+    f"(谁|哪个).{{0,3}}再{_SPEAK_ZH}.{{0,6}}?就|{_SPEAK_ZH}(过|了)?的(人|工人|员工|同事)|带头的"
     "|再(乱说|乱讲|闹|说|投诉|举报|告).{0,4}就"
 )
 _ADVERSE_ZH_RE = re.compile(_ADVERSE_ZH)
@@ -71,9 +76,7 @@ _SEQUEL_EN = re.compile(
     rf"{_WANT_EN}\b{_SPEAK_EN}\b.{{0,40}}?\b(and now|now|then|the next day|next day|since then|afterwards|after that|"
     r"so (they|he|she|the)|and (they|he|she|the|my|our))\b"
 )
-_THREAT_EN = re.compile(
-    rf"\b(who|anyone who|whoever|those who)\s(\w+\s)?{_SPEAK_EN}|\bif (you|anyone|we|i|workers?|they) (\w+ )?{_SPEAK_EN}"
-)
+_THREAT_EN = re.compile(rf"\b(who|anyone who|whoever|those who)\s(\w+\s)?{_SPEAK_EN}")
 
 
 def _tied(pattern: re.Pattern[str], adverse: re.Pattern[str], text: str, *, after_only: bool) -> bool:

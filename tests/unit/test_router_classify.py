@@ -203,3 +203,12 @@ def test_every_chinese_term_is_written_in_the_folded_form():
     from shared.textfold import fold
 
     assert [p for p, *_ in ZH if fold(p) != p] == []
+
+
+@pytest.mark.parametrize("text", ["主管每天骂我们，还说谁投诉就扣工资", "如果投诉就扣工资", "谁敢投诉就开除"])
+def test_a_threat_that_deters_before_anyone_complained_is_no_retaliation_signal(text):
+    from services.router.retaliation import signal
+    from shared.textfold import compact, spaced
+
+    assert not signal(spaced(text), compact(text))
+    assert signal(spaced("谁再投诉就开除谁"), compact("谁再投诉就开除谁"))
