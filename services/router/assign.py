@@ -3,8 +3,10 @@
 The factory is found, in this order, from the web form's factory code, the SMS gateway number the
 worker wrote to (the SMS ``To``), a factory code or keyword as the first word of the text (case- and
 width-insensitive), and finally the same reporter's latest case. The committee is one that handles the
-category, is not named in the text (a member's name or alias), and among several has the fewest open
-cases. Retaliation never goes to a factory committee: the factory is the party accused.
+category, none of whose members the text may name (:mod:`services.router.names`: the name or an
+alias however written, in pinyin, or a form the shop floor derives from it such as 王经理 or 小王),
+and among several has the fewest open cases. Retaliation never goes to a factory committee: the
+factory is the party accused.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from services.router.names import Member, NameMatch, named_members
 from shared.contracts import UnassignedReason
 from shared.privacy import normalise_e164
 
@@ -32,10 +35,19 @@ class CommitteeInfo:
     id: str
     factory_id: str
     categories: tuple[str, ...]  # ("all",) or a list of categories
-    names: tuple[str, ...] = ()  # every member's name and aliases
+    names: tuple[str, ...] = ()  # every member's name and aliases, when the members are not given
+    members: tuple[Member, ...] = ()
 
     def handles(self, category: str) -> bool:
         return "all" in self.categories or category in self.categories
+
+    def people(self) -> tuple[Member, ...]:
+        """The members; from a flat list of names, each name as a member of its own.
+
+        A flat list loses which alias belongs to which name, so an alias is then matched as a name
+        (the rule says "exact" where it would say "alias"); nothing that would match is lost.
+        """
+        return self.members or tuple(Member(name) for name in self.names)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Assignment:
     committee_id: str | None
     unassigned_reason: UnassignedReason | None = None
     skipped: tuple[str, ...] = field(default=())  # committees passed over for a conflict of interest
+    conflicts: tuple[NameMatch, ...] = field(default=())  # why: for the NGO only, never the committee
 
 
 def fold(value: str) -> str:
@@ -104,9 +117,8 @@ def resolve_factory(
 
 
 def named_in(text: str, names: Sequence[str]) -> bool:
-    """True when any of the names (two characters or more) appears in the text."""
-    folded = fold(text)
-    return any(len(fold(name)) >= 2 and fold(name) in folded for name in names)
+    """True when the text may name anyone in ``names`` (see :mod:`services.router.names`)."""
+    return bool(named_members(text, {"": tuple(Member(name) for name in names)}))
 
 
 def choose_committee(
@@ -126,9 +138,11 @@ def choose_committee(
     handling = [c for c in committees if c.handles(category) and c.id not in exclude]
     if not handling:
         return Assignment(None, "unroutable")
-    clear = [c for c in handling if not named_in(text, c.names)]
-    skipped = tuple(c.id for c in handling if c not in clear)
+    conflicts = named_members(text, {c.id: c.people() for c in handling})
+    named = {match.committee_id for match in conflicts}
+    clear = [c for c in handling if c.id not in named]
+    skipped = tuple(c.id for c in handling if c.id in named)
     if not clear:
-        return Assignment(None, "conflict_of_interest", skipped)
+        return Assignment(None, "conflict_of_interest", skipped, conflicts)
     best = min(clear, key=lambda c: (open_cases.get(c.id, 0), c.id))
-    return Assignment(best.id, None, skipped)
+    return Assignment(best.id, None, skipped, conflicts)

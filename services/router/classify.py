@@ -1,9 +1,13 @@
 """Category and severity of a grievance from its text: a pure, table-tested rule (design section 10).
 
-The text is normalised (NFKC folds full-width letters and digits to half-width, case folding) and
-scored against a weighted lexicon; the category with the highest score wins, ties going to the graver
-category. Severity is the gravest of the category's default and every matched term's own severity,
-so "wages unpaid and he hit me" is about wages but critical. Nothing matched: ``other``/``normal``.
+The classifier is the first reader of every grievance, so it reads the text as :mod:`shared.textfold`
+folds it (traditional to simplified, full-width to half-width, invisible characters gone, case
+folded). Retaliation is decided first (:mod:`services.router.retaliation`): a worker punished for
+speaking up is a retaliation case whatever the punishment was about. Otherwise the text is scored
+against a weighted lexicon (:mod:`services.router.lexicon`) and the category with the highest score
+wins, ties going to the graver category. Severity is the gravest of the category's default and of
+every matched term's own severity, so "wages unpaid and he hit me" is about wages but critical, and
+so is a beating in reprisal for a complaint. Nothing matched: ``other``/``normal``.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
+from pypinyin import Style, lazy_pinyin
+
+from services.router import retaliation
 from services.router.lexicon import BASE_SEVERITY, EN, PRIORITY, ZH, Entry, SeverityName
 from shared.contracts import Category, Severity
+from shared.textfold import compact, spaced
 
 _RANK: dict[SeverityName, int] = {"normal": 0, "high": 1, "critical": 2}
+_SOUND_MIN = 3  # a term this long or longer also matches by sound
+SIGNAL_WEIGHT = 10  # what a retaliation signal adds to the retaliation score
 
 
 @dataclass(frozen=True)
@@ -27,37 +38,77 @@ class Classification:
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width, case folded, whitespace collapsed: the form every rule compares."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(folded.split())
+    """The folded text with whitespace collapsed: the form every English rule compares."""
+    return spaced(text)
 
 
-def _compile(entries: tuple[Entry, ...]) -> list[tuple[re.Pattern[str], str, int, SeverityName | None]]:
-    return [(re.compile(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])"), *rest) for pattern, *rest in entries]  # type: ignore[misc]
+@dataclass(frozen=True)
+class _Term:
+    pattern: re.Pattern[str]
+    sounds: tuple[
+        str, ...
+    ]  # " shen fen zheng " for each plain Chinese alternative of three characters or more
+    category: str
+    weight: int
+    severity: SeverityName | None
 
 
-_EN = _compile(EN)
-
-
-def _matches(text: str) -> list[tuple[str, int, SeverityName | None]]:
-    found = [(category, weight, severity) for term, category, weight, severity in ZH if term in text]
-    found += [
-        (category, weight, severity) for pattern, category, weight, severity in _EN if pattern.search(text)
+def _sounds(pattern: str) -> tuple[str, ...]:
+    plain = [
+        p
+        for p in pattern.split("|")
+        if len(p) >= _SOUND_MIN and all(unicodedata.category(c) == "Lo" for c in p)
     ]
+    return tuple(_sound(p) for p in plain)
+
+
+def _sound(han: str) -> str:
+    """Toneless pinyin of every character, space-separated and padded, so terms match whole syllables."""
+    return " " + " ".join(lazy_pinyin(han, style=Style.NORMAL)) + " "
+
+
+@cache
+def _zh_terms() -> tuple[_Term, ...]:
+    # Built on first use, not at import: the sounds need pypinyin's dictionary.
+    return tuple(_Term(re.compile(p), _sounds(p), c, w, s) for p, c, w, s in ZH)
+
+
+_EN_TERMS = tuple(_Term(re.compile(rf"(?<![a-z0-9]){p}(?![a-z0-9])"), (), c, w, s) for p, c, w, s in EN)
+
+
+def _hits(term: _Term, text: str, sound: str = "") -> int:
+    """How many different words of the entry the text contains (each counts once, as its own entry would)."""
+    words = {m.group(0) for m in term.pattern.finditer(text)}
+    return len(words) or int(any(s in sound for s in term.sounds))
+
+
+def _matches(words: str, han: str) -> list[Entry]:
+    sound = _sound(han)
+    found: list[Entry] = []
+    for term in _zh_terms():
+        found += [(term.pattern.pattern, term.category, term.weight, term.severity)] * _hits(term, han, sound)
+    for term in _EN_TERMS:
+        found += [(term.pattern.pattern, term.category, term.weight, term.severity)] * _hits(term, words)
     return found
 
 
 def classify(text: str) -> Classification:
     """The category and severity of a grievance text."""
-    found = _matches(normalise(text))
-    if not found:
+    words, han = spaced(text), compact(text)
+    found = _matches(words, han)
+    reprisal = retaliation.signal(words, han)
+    if not found and not reprisal:
         return Classification("other", "normal", 0)
     scores: dict[str, int] = {}
-    for category, weight, _ in found:
+    for _, category, weight, _ in found:
         scores[category] = scores.get(category, 0) + weight
-    best = max(scores.items(), key=lambda item: (item[1], -PRIORITY.index(item[0])))[0]
+    if reprisal:
+        scores["retaliation"] = scores.get("retaliation", 0) + SIGNAL_WEIGHT
+        best = "retaliation"
+    else:
+        best = max(scores.items(), key=lambda item: (item[1], -PRIORITY.index(item[0])))[0]
     severity: SeverityName = BASE_SEVERITY[best]
-    for _, _, term_severity in found:
+    for _, _, _, term_severity in found:
         if term_severity is not None and _RANK[term_severity] > _RANK[severity]:
             severity = term_severity
     return Classification(cast(Category, best), severity, scores[best])

@@ -12,6 +12,7 @@ from services.router.assign import (
     named_in,
     resolve_factory,
 )
+from services.router.names import Member
 
 FACTORIES = [
     FactoryInfo("GZ-001", ("+8610690000001",), ("GZ001", "华丰")),
@@ -74,3 +75,51 @@ def test_no_committee_for_the_category_is_unroutable_and_exclusions_count():
 def test_single_characters_do_not_count_as_names():
     assert not named_in("王", ["王"])
     assert named_in("ＷＡＮＧ ＦＡＮＧ said", ["Wang Fang"])
+
+
+MEMBERS_SPT = CommitteeInfo(
+    "spt",
+    "GZ-001",
+    ("all",),
+    members=(Member("王芳", ("王主任",), "management"), Member("李娜", (), "worker_rep")),
+)
+MEMBERS_SAFETY = CommitteeInfo("safety", "GZ-001", ("all",), members=(Member("王强", (), "management"),))
+MEMBERS_WOMEN = CommitteeInfo("women", "GZ-001", ("all",), members=(Member("陈静", ("陈姐",), "worker_rep"),))
+
+
+def test_a_member_named_however_written_excludes_the_committee_and_says_why():
+    choice = choose_committee("wages", "李\u200b娜扣我工资", [MEMBERS_SPT, MEMBERS_WOMEN], {})
+    assert (choice.committee_id, choice.skipped) == ("women", ("spt",))
+    (conflict,) = choice.conflicts
+    assert (conflict.committee_id, conflict.member, conflict.role, conflict.rule) == (
+        "spt",
+        "李娜",
+        "worker_rep",
+        "exact",
+    )
+
+
+def test_a_shared_surname_excludes_every_committee_with_it():
+    committees = [MEMBERS_SPT, MEMBERS_SAFETY, MEMBERS_WOMEN]
+    choice = choose_committee("wages", "王經理扣我工資", committees, {"women": 9})
+    assert (choice.committee_id, choice.skipped) == ("women", ("spt", "safety"))
+    assert {(c.member, c.rule, c.shared) for c in choice.conflicts} == {
+        ("王芳", "derived-title", 2),
+        ("王强", "derived-title", 2),
+    }
+    choice = choose_committee("wages", "xiao wang and chen jing", committees, {})
+    assert (choice.committee_id, choice.unassigned_reason) == (None, "conflict_of_interest")
+    assert choice.skipped == ("spt", "safety", "women")
+
+
+def test_no_name_no_conflict():
+    choice = choose_committee("wages", "关于经理克扣工资的问题", [MEMBERS_SPT, MEMBERS_SAFETY], {"spt": 1})
+    assert (choice.committee_id, choice.skipped, choice.conflicts) == ("safety", (), ())
+
+
+def test_a_flat_list_of_names_still_counts_every_name_and_its_forms():
+    assert named_in("王 芳", ["王芳"])
+    assert named_in("Wáng Fāng", ["王芳"])
+    assert named_in("小王说的", ["王芳"])
+    assert named_in("王主任", ["王主任"])
+    assert not named_in("主任说的", ["王主任"])

@@ -117,3 +117,98 @@ def test_nothing_known_is_other_and_normal():
 
 def test_normalise_folds_width_case_and_spaces():
     assert normalise("ＡＢＣ\u3000 ｄｅｆ １２３") == "abc def 123"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "投诉之后被扣工资",
+        "I complained and now they cut my wages",
+        "投訴之後被扣工資",  # traditional
+        "他們報復我",
+        "我投诉以后，组长就不给我排班",
+        "因为举报，经理一直针对我",
+        "谁再投诉就开除谁",
+        "After I reported the broken machine, the manager fired me",
+        "They punished me because I spoke to the auditors",
+        "Workers who complain get transferred to the night shift",
+        "they retailiated against me",  # misspelt
+        "投 诉 之 后 被 扣 工 资",  # spaces between the characters
+        "投\u200b诉之后被扣工资",  # a zero-width space
+    ],
+)
+def test_any_retaliation_signal_wins_over_what_scores_higher(text):
+    assert classify(text).category == "retaliation"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("我要投诉，工资三个月没发", "wages"),
+        ("I want to complain about unpaid wages", "wages"),
+        ("我投诉了好几次，工资还是没发", "wages"),
+        ("请问怎么查询我的投诉", "other"),
+        ("how can I check my complaint?", "other"),
+        ("我跟主管反映了好几次，宿舍热水还是没修", "other"),
+    ],
+)
+def test_a_complaint_verb_alone_is_no_retaliation(text, category):
+    assert classify(text).category == category
+
+
+def test_a_reprisal_by_violence_is_retaliation_and_critical():
+    assert (classify("举报后被人打了").category, classify("举报后被人打了").severity) == (
+        "retaliation",
+        "critical",
+    )
+    result = classify("I was beaten after I complained to HR")
+    assert (result.category, result.severity) == ("retaliation", "critical")
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "severity"),
+    [
+        ("扣押身份證", "forced_labour", "critical"),
+        ("廠裡有童工", "child_labour", "critical"),
+        ("安全出口被鎖了", "health_safety", "critical"),
+        ("工資拖欠了三個月", "wages", "high"),
+        ("扣 押 身 份 证", "forced_labour", "critical"),
+        ("扣·押·身·份·证", "forced_labour", "critical"),
+        ("身分证被公司扣着", "forced_labour", "critical"),  # 分 for 份, as pinyin keyboards type it
+        ("消访通道被堵死了", "health_safety", "critical"),  # sounds like 消防通道
+        ("加班废没有给", "wages", "high"),  # sounds like 加班费
+    ],
+)
+def test_traditional_spaced_and_sound_alike_forms_are_read(text, category, severity):
+    result = classify(text)
+    assert (result.category, result.severity) == (category, severity)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的孩子生病了，想请假",
+        "my kids are sick, can I get leave?",
+        "昨天打卡机坏了",
+        "打了好几次电话都没人接",
+        "人都快累死了",
+    ],
+)
+def test_look_alikes_are_not_critical(text):
+    assert classify(text).severity != "critical"
+
+
+def test_every_chinese_term_is_written_in_the_folded_form():
+    from services.router.lexicon import ZH
+    from shared.textfold import fold
+
+    assert [p for p, *_ in ZH if fold(p) != p] == []
+
+
+@pytest.mark.parametrize("text", ["主管每天骂我们，还说谁投诉就扣工资", "如果投诉就扣工资", "谁敢投诉就开除"])
+def test_a_threat_that_deters_before_anyone_complained_is_no_retaliation_signal(text):
+    from services.router.retaliation import signal
+    from shared.textfold import compact, spaced
+
+    assert not signal(spaced(text), compact(text))
+    assert signal(spaced("谁再投诉就开除谁"), compact("谁再投诉就开除谁"))
