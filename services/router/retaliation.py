@@ -12,11 +12,12 @@ committee is then the last place the case may go. So any retaliation signal make
   投诉完就), or a threat aimed at those who have already spoken up ("谁再投诉就开除", "workers who
   complain get transferred").
 
-A complaint verb alone is no signal: "我要投诉，工资三个月没发" and "I want to complain about unpaid
-wages" are about wages. Nor is a threat that deters before anyone has complained ("谁投诉就扣工资",
-"if you complain you will be fired"): that is intimidation, scored as harassment, and becomes
-retaliation once it is aimed at someone who did complain or carried out. Patterns read the folded text (:mod:`shared.textfold`): Chinese ones its
-letters and digits only, English ones its words.
+A threat that deters before anyone has complained ("谁投诉就扣工资", "if you complain you will be
+fired") is a signal too: it is a threat of reprisal for speaking up, made by the factory's side, and
+the worker who reports it to a committee that includes management is exposed to it. When in doubt
+the case goes to the NGO. A complaint verb alone is no signal: "我要投诉，工资三个月没发" and "I want
+to complain about unpaid wages" are about wages. Patterns read the folded text
+(:mod:`shared.textfold`): Chinese ones its letters and digits only, English ones its words.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ _THREAT_ZH = re.compile(
     f"(谁|哪个).{{0,3}}再{_SPEAK_ZH}.{{0,6}}?就|{_SPEAK_ZH}(过|了)?的(人|工人|员工|同事)|带头的"
     "|再(乱说|乱讲|闹|说|投诉|举报|告).{0,4}就"
 )
+# "Whoever complains / if you complain ... then ...": a threat against speaking up at all.
+_DETER_ZH = re.compile(f"(谁|敢|如果|要是|哪个|万一|假如).{{0,3}}?{_SPEAK_ZH}.{{0,6}}?(就|的话|会)")
 _ADVERSE_ZH_RE = re.compile(_ADVERSE_ZH)
 
 _WANT_EN = (
@@ -62,7 +65,8 @@ _SPEAK_EN = (
 _ADVERSE_EN = re.compile(
     r"\b((cut|cuts|reduced?|took away|take away|taken away|stopped|stop) (\w+ ){0,2}(wages?|pay|hours|overtime|salary|"
     r"bonus|shifts?)|deduct\w*|docked|fined|fired|fire (me|us|him|her|them|anyone|workers)|sacked|dismissed|let go|"
-    r"terminated|laid off|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
+    r"terminated|laid off|(lose|lost|losing) (your |my |our |their |the )?(jobs?|overtime|bonus|wages?|pay|"
+    r"shifts?|work)|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
     r"beat|beaten|beating|hit (me|us|him|her)|slapped|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
     r"hours|overtime)|night shift|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
     r"(resign|quit)|made (me|us) (resign|quit)|give (me|us) no|targeted|picks? on)\b"
@@ -77,6 +81,7 @@ _SEQUEL_EN = re.compile(
     r"so (they|he|she|the)|and (they|he|she|the|my|our))\b"
 )
 _THREAT_EN = re.compile(rf"\b(who|anyone who|whoever|those who)\s(\w+\s)?{_SPEAK_EN}")
+_DETER_EN = re.compile(rf"\b(if|once|whenever) (you|we|they|anyone|workers?|someone|i) (\w+ )?{_SPEAK_EN}")
 
 
 def _tied(pattern: re.Pattern[str], adverse: re.Pattern[str], text: str, *, after_only: bool) -> bool:
@@ -99,7 +104,9 @@ def signal(spaced: str, han: str) -> bool:
         _tied(_CAUSE_ZH, _ADVERSE_ZH_RE, han, after_only=False)
         or _tied(_SEQUEL_ZH, _ADVERSE_ZH_RE, han, after_only=True)
         or _tied(_THREAT_ZH, _ADVERSE_ZH_RE, han, after_only=True)
+        or _tied(_DETER_ZH, _ADVERSE_ZH_RE, han, after_only=True)
         or _tied(_CAUSE_EN, _ADVERSE_EN, spaced, after_only=False)
         or _tied(_SEQUEL_EN, _ADVERSE_EN, spaced, after_only=True)
         or _tied(_THREAT_EN, _ADVERSE_EN, spaced, after_only=False)
+        or _tied(_DETER_EN, _ADVERSE_EN, spaced, after_only=True)
     )

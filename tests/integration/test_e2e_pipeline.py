@@ -165,7 +165,7 @@ async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_wor
     assert all(r["account"] == OUTBOUND_ACCOUNT_SID != ACCOUNT_SID for r in system.twilio.requests)
 
 
-COMPLAINT = sensitive("主管每天骂我们，还说谁投诉就扣工资")
+COMPLAINT = sensitive("主管每天骂我们，还当众推了一个女工")
 WORKER_FOLLOW_UP = sensitive("昨天他又当着大家的面骂人了")
 COMMITTEE_QUESTION = "我们已收到您的投诉。请问这种情况持续多久了？"
 COMMITTEE_RESOLUTION = "已与该主管谈话并书面警告，以后由人事部门每周回访。"

@@ -205,10 +205,18 @@ def test_every_chinese_term_is_written_in_the_folded_form():
     assert [p for p, *_ in ZH if fold(p) != p] == []
 
 
-@pytest.mark.parametrize("text", ["主管每天骂我们，还说谁投诉就扣工资", "如果投诉就扣工资", "谁敢投诉就开除"])
-def test_a_threat_that_deters_before_anyone_complained_is_no_retaliation_signal(text):
-    from services.router.retaliation import signal
-    from shared.textfold import compact, spaced
-
-    assert not signal(spaced(text), compact(text))
-    assert signal(spaced("谁再投诉就开除谁"), compact("谁再投诉就开除谁"))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "主管每天骂我们，还说谁投诉就扣工资",
+        "如果投诉就扣工资",
+        "谁敢投诉就开除",
+        "組長說誰投訴就炒魷魚",
+        "The manager said if anyone complains they will be fired",
+        "if you report this you will lose your overtime",
+    ],
+)
+def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complained(text):
+    """The threat comes from the factory's side: reported to a committee with management on it, it
+    exposes the worker, so it goes to the NGO."""
+    assert classify(text).category == "retaliation"
