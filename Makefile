@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 .PHONY: run test lint typecheck pytest test-mongo drills demo bench clean
 
 $(BIN)/grievance: pyproject.toml constraints.txt
+	@echo "Installing the pinned packages of constraints.txt into $(VENV) (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -c constraints.txt -e '.[dev]'
 	touch $@
 
 # Short demo deadlines (10 s to acknowledge) so escalations happen while you watch; see the README.
