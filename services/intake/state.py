@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.intake.publishing import Publisher
+from services.intake.spool import Spool
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -22,13 +23,16 @@ class Intake:
     status_base_url: str
 
     @classmethod
-    def build(cls, settings: Settings, runtime: Runtime) -> Intake:
-        """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime."""
+    def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
+        """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime.
+
+        ``spool`` is where events go when the broker does not confirm them; None keeps no spool.
+        """
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
         return cls(
             runtime=runtime,
             settings=settings,
-            publisher=Publisher(runtime),
+            publisher=Publisher(runtime.bus, runtime.clock, spool),
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),
