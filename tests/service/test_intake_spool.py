@@ -1,7 +1,7 @@
 """Store-and-forward through a real aiohttp server: fake buses that fail, the test store as the spool.
 
 The real broker's side (a broken network path, two relays, a dead relay's claim) is in
-tests/integration/test_intake_spool.py; here the bus is a fake that fails on command.
+tests/integration/test_intake_spool_broker.py; here the bus is a fake that fails on command.
 """
 
 from __future__ import annotations
@@ -13,15 +13,18 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from yarl import URL
 
 from services.intake.app import create_app
-from services.intake.spool import Depth, Spool
+from services.intake.spool import WRITE_TIMEOUT, Depth, Spool
 from shared.contracts import Event, GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.messaging import PublishError, Unroutable
 from shared.privacy import Keys, pin_hash
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import open_client
+from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
 from tests.servers import ServiceServer
@@ -35,7 +38,9 @@ from tests.service.intake_support import (
     serve,
     sms_form,
 )
+from tests.service.router_support import grievance
 from tests.service.test_intake_sms import twiml_text
+from tests.tcpproxy import tcp_proxy
 
 PATH = "/api/v1/grievances"
 WEB_TEXT = sensitive("车间的灭火器全都过期了，一直没人管")
@@ -74,6 +79,18 @@ class HangingBus(FailingBus):
             self.error, error = None, self.error
             raise error
         await asyncio.Event().wait()
+
+
+class SlowBus(FailingBus):
+    """A working broker whose every confirm takes a few milliseconds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error = None
+
+    async def publish(self, event: Event) -> None:
+        await asyncio.sleep(0.005)
+        await super().publish(event)
 
 
 async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
@@ -225,6 +242,24 @@ async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
     assert (await depth(db)).entries == 1  # its claim lapses with the lease; nothing is lost
 
 
+async def test_a_backlog_being_relayed_does_not_hold_up_a_new_grievance(
+    intake, settings, db, keys: Keys, clock: FakeClock
+):
+    spool, bus = Spool(db), SlowBus()
+    for _ in range(300):
+        await spool.put(grievance(keys, WEB_TEXT), clock())
+    runtime = Runtime(settings, bus, db, keys, clock)
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
+        await eventually(lambda: len(bus.published) >= 10)
+        started = asyncio.get_running_loop().time()
+        response = await post_sms(client, sms_form(SMS_TEXT))
+        answered_in = asyncio.get_running_loop().time() - started
+        assert response.status == 200
+        left = (await depth(db)).entries
+    # 300 relayed publishes take 1.5 s or more; the new one does not wait behind them.
+    assert left > 100 and answered_in < 0.5, (left, answered_in)
+
+
 async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
     intake, settings, db, keys: Keys, clock: FakeClock
 ):
@@ -271,3 +306,33 @@ async def test_a_publish_error_of_any_kind_is_spooled(intake, settings, db, keys
         async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
             assert (await post_sms(client, sms_form(SMS_TEXT))).status == 200
     assert (await depth(db)).entries == 2
+
+
+@pytest.mark.skipif(not MONGO_URL, reason="the store must be a real server behind a proxy (make test-mongo)")
+async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_503(
+    intake, settings, db, keys: Keys, clock: FakeClock
+):
+    server = URL(str(MONGO_URL))
+    async with tcp_proxy(server.host or "127.0.0.1", server.port or 27017) as proxy:
+        # Straight to the proxy: through the replica set's own member list the driver would go around it.
+        store = open_client(f"mongodb://{proxy.address}/?directConnection=true")
+        try:
+            runtime = Runtime(settings, FailingBus(), store[db.name], keys, clock)
+            async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
+                assert (await post_sms(client, sms_form(SMS_TEXT))).status == 200
+                proxy.blackhole()  # the store takes the write and never answers
+                started = asyncio.get_running_loop().time()
+                response = await post_sms(client, sms_form(SMS_TEXT))
+                waited = asyncio.get_running_loop().time() - started
+                proxy.restore()
+                assert response.status == 503
+                assert "may still have arrived" in (await response.json())["detail"]
+        finally:
+            store.close()
+    assert WRITE_TIMEOUT - 0.5 < waited < WRITE_TIMEOUT + 2
+
+    async def held_write_landed() -> bool:
+        return (await depth(db)).entries == 2
+
+    # The write was held, not lost: it lands once the path is back, so "may still have arrived" is true.
+    await eventually(held_write_landed, seconds=10)
