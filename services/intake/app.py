@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -25,7 +25,6 @@ from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.web import new_app
 
-SPOOL = web.AppKey("spool", Spool)
 LABELS = (("service", "intake"),)
 
 
@@ -36,23 +35,24 @@ def create_app(
     spool: bool | None = None,
     relay: RelayPolicy | None = None,
 ) -> web.Application:
-    """Intake; ``spool`` overrides the choice made from the store URL (tests hand in a store)."""
+    """Intake; ``spool`` overrides the choice made from the store URL (tests hand in their store)."""
     app = new_app("intake")
     attach_runtime(app, settings, runtime)
     spooling = settings.mongo_url != "memory://" if spool is None else spool
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
-        kept = None
-        if spooling:
-            kept = app[SPOOL] = Spool(runtime.db)
+        kept = Spool(runtime.db) if spooling else None
+        if kept is not None:
             await kept.ensure_indexes()
         app[INTAKE] = Intake.build(settings, runtime, kept)
-        yield
+        if kept is None:
+            yield
+            return
+        async with relaying(Relay(kept, runtime.bus, runtime.clock, relay)):
+            yield
 
     app.cleanup_ctx.append(intake_state)
-    if spooling:
-        app.cleanup_ctx.append(_relay(relay))
     install_outbound(app, settings)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
@@ -62,22 +62,19 @@ def create_app(
     return app
 
 
-def _relay(policy: RelayPolicy | None) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The relay's task for the application's lifetime, and the spool's gauges on ``/metrics``."""
-
-    async def relay(app: web.Application) -> AsyncIterator[None]:
-        runtime = app[RUNTIME]
-        relay = Relay(app[SPOOL], runtime.bus, runtime.clock, policy)
-        gauges = [
-            REGISTRY.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
-            REGISTRY.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
-        ]
-        task = asyncio.create_task(relay.run(), name="intake-spool-relay")
+@contextlib.asynccontextmanager
+async def relaying(relay: Relay) -> AsyncIterator[None]:
+    """The relay's task, and the spool's gauges on ``/metrics``, for the application's lifetime."""
+    gauges = [
+        REGISTRY.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
+        REGISTRY.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
+    ]
+    task = asyncio.create_task(relay.run(), name="intake-spool-relay")
+    try:
         yield
+    finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
         for remove in gauges:
             remove()
-
-    return relay
