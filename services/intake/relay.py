@@ -103,21 +103,19 @@ class Relay:
 
         Raises the first infrastructure error (the entry it was publishing is released first).
         """
-        published = taken = 0
+        published = 0
+        free = await self._bounded(self._spool.free(self._clock(), self._policy.batch))
         try:
-            while taken < self._policy.batch:
-                claim = self._spool.claim(self.holder, self._clock(), self._policy.lease)
+            for event_id in free:
+                claim = self._spool.claim(event_id, self.holder, self._clock(), self._policy.lease)
                 entry = await self._bounded(claim)
-                if entry is None:
-                    break
-                taken += 1
-                if await self._publish(entry):
+                if entry is not None and await self._publish(entry):
                     published += 1
                 await asyncio.sleep(0)  # one publish at a time, and never without yielding
         finally:
             if published:
                 log.info("spool_relayed", published=published)
-        return taken == self._policy.batch
+        return len(free) == self._policy.batch
 
     async def _publish(self, entry: Entry) -> bool:
         try:

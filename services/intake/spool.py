@@ -14,10 +14,11 @@ One document per event:
 - ``spooled_at``, the order the relay follows (oldest first) and what the age gauge reads;
 - the claim: ``claimed_until``, ``claimed_by``, ``attempts``.
 
-An entry is free once ``claimed_until`` has passed; a new entry is free at once. A relay takes the
-oldest free entry with one conditional update that moves ``claimed_until`` a lease ahead, so two
-replicas never publish the same entry at the same time, and the claim of a replica that died lapses
-with its lease. An entry is deleted only after the broker confirmed it.
+An entry is free once ``claimed_until`` has passed; a new entry is free at once. A relay lists the
+oldest free entries (one sorted query per batch, not per entry) and takes each with one conditional
+update on its ``event_id`` that moves ``claimed_until`` a lease ahead, so two replicas never publish
+the same entry at the same time, and the claim of a replica that died lapses with its lease. An
+entry is deleted only after the broker confirmed it.
 
 This module is the only place that speaks to the collection.
 """
@@ -108,12 +109,24 @@ class Spool:
         except (PyMongoError, TimeoutError) as exc:
             raise SpoolUnavailable(exc.__class__.__name__) from None
 
-    async def claim(self, holder: str, now: datetime, lease: timedelta) -> Entry | None:
-        """Take the oldest free entry for ``lease``; None when every entry is taken or none is left."""
+    async def free(self, now: datetime, limit: int) -> list[str]:
+        """The event ids of up to ``limit`` free entries, oldest first, for :meth:`claim` to take."""
+        cursor = (
+            self._db[SPOOL]
+            .find({"claimed_until": {"$lte": now}}, {"event_id": 1, "_id": 0})
+            .sort([("spooled_at", ASCENDING)])
+            .limit(limit)
+        )
+        return [document["event_id"] async for document in cursor]
+
+    async def claim(self, event_id: str, holder: str, now: datetime, lease: timedelta) -> Entry | None:
+        """Take one entry for ``lease`` if it is still free; None when another relay took it first.
+
+        One conditional update on the unique ``event_id``: of two relays trying at once, one wins.
+        """
         document = await self._db[SPOOL].find_one_and_update(
-            {"claimed_until": {"$lte": now}},
+            {"event_id": event_id, "claimed_until": {"$lte": now}},
             {"$set": {"claimed_until": now + lease, "claimed_by": holder}, "$inc": {"attempts": 1}},
-            sort=[("spooled_at", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
         if document is None:

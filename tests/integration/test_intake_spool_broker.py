@@ -296,7 +296,7 @@ async def test_the_claim_of_a_relay_that_died_lapses_with_its_lease(
     spool, clock = Spool(db), FakeClock()
     event = grievance(keys, WEB_TEXT)
     await spool.put(event, clock())
-    assert await spool.claim("a-replica-that-died", clock(), FAST_RELAY.lease) is not None
+    assert await spool.claim(str(event.id), "a-replica-that-died", clock(), FAST_RELAY.lease) is not None
     queue = amqp_namespace + "router.grievances"
     async with AsyncExitStack() as stack:
         bus = await started_bus(stack, amqp_url, amqp_namespace, "intake-under-test")
