@@ -94,8 +94,9 @@ class Relay:
                 await asyncio.sleep(0)  # more is waiting: go on, after whatever else is ready to run
                 continue
             pause = self._policy.poll * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not secrecy
-            if self.depth.entries:
-                pause = min(pause, max(0.0, next_attempt - loop.time()))
+            backing_off = next_attempt - loop.time()
+            if self.depth.entries and backing_off > 0:
+                pause = min(pause, backing_off)  # look at the spool again while waiting out a failure
             await asyncio.sleep(pause)
 
     async def _relay_batch(self) -> bool:

@@ -222,6 +222,50 @@ async def test_the_relay_backs_off_while_the_broker_is_down(
     assert (await depth(db)).entries == 1
 
 
+class CountingStore:
+    """The test store, counting the calls made on the spool's collection."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self.calls = 0
+
+    def __getitem__(self, name: str) -> Any:
+        return self._counted(self._db[name]) if name == "intake_spool" else self._db[name]
+
+    def get_collection(self, name: str, **options: Any) -> Any:
+        return self._counted(self._db.get_collection(name, **options))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    def _counted(self, collection: Any) -> Any:
+        owner = self
+
+        class Counted:
+            def __getattr__(self, name: str) -> Any:
+                owner.calls += 1
+                return getattr(collection, name)
+
+        return Counted()
+
+
+async def test_a_relay_whose_entries_another_relay_holds_waits_for_the_poll(
+    intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+):
+    event = grievance(keys, WEB_TEXT)
+    await Spool(db).put(event, clock())
+    assert await Spool(db).claim(str(event.id), "another-relay", clock(), FAST_RELAY.lease) is not None
+    store = CountingStore(db)
+    runtime = Runtime(settings, memory_bus, store, keys, clock)
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY):
+        before = store.calls
+        await asyncio.sleep(1.0)
+        calls = store.calls - before
+    # A look at the spool every 0.05 s (jittered) is about 20 passes of three calls; not thousands.
+    assert calls <= 120, calls
+    assert memory_bus.published == [] and (await depth(db)).entries == 1
+
+
 async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
     intake, settings, db, keys: Keys, clock: FakeClock
 ):
