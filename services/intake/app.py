@@ -1,28 +1,56 @@
-"""Intake's composition root: the public edge where SMS gateways and the web form deliver grievances."""
+"""Intake's composition root: the public edge where SMS gateways and the web form deliver grievances.
+
+It is the one place that decides whether intake keeps a spool: only when the store is a real
+database. The in-memory store of the embedded run dies with the process, so there a grievance the
+broker did not confirm is answered 503, as nothing durable holds it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from services.intake.delivery_reports import twilio_status
 from services.intake.outbound import install_outbound
+from services.intake.relay import Relay, RelayPolicy
+from services.intake.spool import Spool
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
+from shared.metrics import REGISTRY
 from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.web import new_app
 
+LABELS = (("service", "intake"),)
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+
+def create_app(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    spool: bool | None = None,
+    relay: RelayPolicy | None = None,
+) -> web.Application:
+    """Intake; ``spool`` overrides the choice made from the store URL (tests hand in their store)."""
     app = new_app("intake")
     attach_runtime(app, settings, runtime)
+    spooling = settings.mongo_url != "memory://" if spool is None else spool
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:
-        app[INTAKE] = Intake.build(settings, app[RUNTIME])
-        yield
+        runtime = app[RUNTIME]
+        kept = Spool(runtime.db) if spooling else None
+        if kept is not None:
+            await kept.ensure_indexes()
+        app[INTAKE] = Intake.build(settings, runtime, kept)
+        if kept is None:
+            yield
+            return
+        async with relaying(Relay(kept, runtime.bus, runtime.clock, relay)):
+            yield
 
     app.cleanup_ctx.append(intake_state)
     install_outbound(app, settings)
@@ -32,3 +60,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
 
     add_runtime_health(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def relaying(relay: Relay) -> AsyncIterator[None]:
+    """The relay's task, and the spool's gauges on ``/metrics``, for the application's lifetime."""
+    gauges = [
+        REGISTRY.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
+        REGISTRY.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
+    ]
+    task = asyncio.create_task(relay.run(), name="intake-spool-relay")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for remove in gauges:
+            remove()

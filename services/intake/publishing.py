@@ -1,9 +1,15 @@
-"""Publishing a grievance: once per grievance id, confirmed by the broker, or a 503.
+"""Making a grievance durable: once per grievance id, confirmed by the broker or kept in the spool.
 
-Intake answers success only after the broker confirmed the ``grievance.received`` event. Every way
-a publish can fail (not connected, no confirm in time, nacked, unroutable) becomes one 503 problem
-with ``Retry-After``, within the publish timeout, so a gateway or browser retries instead of
-believing a grievance was stored when it was not.
+Intake answers success only once the ``grievance.received`` event is durable. The broker's confirm
+is the usual proof. When the broker does not confirm within the publish timeout (any
+:class:`PublishError` of the bus: not connected, no confirm in time, nacked, unroutable), the event
+goes to the spool, a collection in the store written with write concern majority, and the relay
+publishes it later; the answer is the same as after a confirm. Only when neither confirms is the
+grievance :class:`NotDurable`, which the views answer with 503.
+
+That 503 does not mean "not stored": a confirm can come after its bound and a write can land after
+its timeout, so the grievance may well arrive. Every id is deterministic (the provider's message id,
+or the web form's idempotency key and content), so a resend is always safe.
 """
 
 from __future__ import annotations
@@ -15,11 +21,10 @@ from collections.abc import Callable
 import structlog
 
 from services.intake.singleflight import SingleFlight
+from services.intake.spool import Spool, SpoolUnavailable
 from shared.contracts import GrievanceReceived
-from shared.ids import reference_for
-from shared.messaging import PublishError
-from shared.runtime import Runtime
-from shared.web import Problem
+from shared.messaging import Bus, PublishError
+from shared.runtime import Clock
 
 log = structlog.get_logger(__name__)
 # Log lines name a grievance by its reference: unique, short, and what support staff are quoted.
@@ -28,35 +33,37 @@ RETRY_AFTER_SECONDS = 5
 Build = Callable[[], GrievanceReceived]
 
 
-class Publisher:
-    """Publishes grievances through the runtime's bus, deduplicated by grievance id."""
+class NotDurable(Exception):
+    """Neither the broker nor the spool confirmed the grievance; it may still arrive."""
 
-    def __init__(self, runtime: Runtime, capacity: int = 10_000) -> None:
-        self._runtime = runtime
+
+class Publisher:
+    """Makes grievances durable through the bus, else the spool, deduplicated by grievance id.
+
+    Without a spool (the embedded run, whose store is in memory and so no safer than the process)
+    a publish the broker does not confirm is :class:`NotDurable` at once.
+    """
+
+    def __init__(self, bus: Bus, clock: Clock, spool: Spool | None = None, capacity: int = 10_000) -> None:
+        self._bus, self._clock, self._spool = bus, clock, spool
         self._flights: SingleFlight[str] = SingleFlight(capacity)
 
     async def publish(self, grievance_id: uuid.UUID, build: Build) -> str:
-        """Publish the event ``build()`` makes unless this grievance was already published; its reference.
+        """Make the event ``build()`` makes durable, unless this grievance already is; its reference.
 
-        Raises :class:`Problem` 503 when the broker does not confirm.
+        Raises :class:`NotDurable` when neither the broker nor the spool confirms.
         """
-        try:
-            return await self._flights.run(grievance_id, lambda: self._publish(build))
-        except PublishError as exc:
-            problem = Problem(
-                503,
-                "Service Unavailable",
-                "the grievance could not be stored just now; please send it again",
-            )
-            problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            log.warning("grievance_publish_failed", reference=reference_for(grievance_id), error=str(exc))
-            raise problem from None
+        return await self._flights.run(grievance_id, lambda: self._publish(build))
 
     async def _publish(self, build: Build) -> str:
         event = build()
         started = time.perf_counter()
-        # The bus bounds every publish by the publish timeout and raises PublishError (Bus contract).
-        await self._runtime.bus.publish(event)
+        try:
+            # The bus bounds every publish by the publish timeout and raises PublishError (Bus contract).
+            await self._bus.publish(event)
+        except PublishError as exc:
+            await self._spool_instead(event, exc)
+            return event.reference
         # DEBUG: the access log already has one line per request; a second one halves throughput.
         log.debug(
             "grievance_published",
@@ -65,3 +72,16 @@ class Publisher:
             publish_ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return event.reference
+
+    async def _spool_instead(self, event: GrievanceReceived, error: PublishError) -> None:
+        if self._spool is None:
+            log.warning("grievance_publish_failed", reference=event.reference, error=str(error))
+            raise NotDurable(str(error)) from None
+        try:
+            await self._spool.put(event, self._clock())
+        except SpoolUnavailable as exc:
+            log.error(
+                "grievance_not_durable", reference=event.reference, error=str(error), spool_error=str(exc)
+            )
+            raise NotDurable(str(error)) from None
+        log.warning("grievance_spooled", reference=event.reference, error=str(error))

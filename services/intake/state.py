@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.intake.publishing import Publisher
+from services.intake.spool import Spool
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -15,6 +16,8 @@ from shared.settings import Settings
 class Intake:
     runtime: Runtime
     publisher: Publisher
+    # Where events go that the broker did not confirm; None keeps no spool (the embedded run).
+    spool: Spool | None
     # Settings read once instead of per request: the public URL Twilio signs, and its token.
     settings: Settings
     public_base_url: str
@@ -22,13 +25,14 @@ class Intake:
     status_base_url: str
 
     @classmethod
-    def build(cls, settings: Settings, runtime: Runtime) -> Intake:
+    def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
         """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime."""
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
         return cls(
             runtime=runtime,
             settings=settings,
-            publisher=Publisher(runtime),
+            publisher=Publisher(runtime.bus, runtime.clock, spool),
+            spool=spool,
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),

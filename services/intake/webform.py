@@ -1,24 +1,28 @@
 """``POST /api/v1/grievances``: the web form (design section 7).
 
 Every field is validated by pattern or type before anything else happens; unknown fields are refused,
-so no user value can reach a query operator downstream. With an ``idempotency_key`` the grievance id
-is derived from the key and the content, so a resubmission gets the same reference and PIN; without
-one every submission is a new grievance.
+so no user value can reach a query operator downstream. The grievance id is always derived from an
+idempotency key and the content, so a resubmission with the same key gets the same reference and PIN
+and is never filed twice. A client that sends no key gets one made by the server; should the
+grievance not be confirmed as durable, the 503 hands that key back, because the grievance may still
+have arrived and only a resend with the key is sure not to file it a second time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
+from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE
 from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived
-from shared.ids import grievance_id_for, new_grievance_id, reference_for
+from shared.ids import grievance_id_for, reference_for
 from shared.privacy import normalise_e164, pin_for, pin_hash, reporter_key, seal
 from shared.web import Problem, json_response, read_json
 
@@ -54,11 +58,15 @@ class GrievanceForm(BaseModel):
     idempotency_key: StrictStr | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,128}$")
 
 
-def _grievance_id(form: GrievanceForm) -> uuid.UUID:
-    if form.idempotency_key is None:
-        return new_grievance_id()
+def new_idempotency_key() -> str:
+    """A key for a client that sent none: 192 random bits, 32 characters of the key's alphabet."""
+    return secrets.token_urlsafe(24)
+
+
+def _grievance_id(key: str, form: GrievanceForm) -> uuid.UUID:
+    """The grievance id of one submission: the same key with the same content is the same grievance."""
     content = hashlib.sha256(f"{form.factory_code}\x1f{form.text}".encode()).hexdigest()
-    return grievance_id_for("web", form.idempotency_key, content)
+    return grievance_id_for("web", key, content)
 
 
 async def submit_grievance(request: web.Request) -> web.Response:
@@ -75,7 +83,8 @@ async def submit_grievance(request: web.Request) -> web.Response:
                 "invalid fields",
                 errors=[{"field": "contact", "message": "not a phone number"}],
             )
-    grievance_id = _grievance_id(form)
+    key = form.idempotency_key or new_idempotency_key()
+    grievance_id = _grievance_id(key, form)
     reference = reference_for(grievance_id)
     keys = intake.runtime.keys
     pin = pin_for(keys, str(grievance_id))
@@ -98,7 +107,18 @@ async def submit_grievance(request: web.Request) -> web.Response:
             pin_hash=pin_hash(keys, reference, pin),
         )
 
-    reference = await intake.publisher.publish(grievance_id, build)
+    try:
+        reference = await intake.publisher.publish(grievance_id, build)
+    except NotDurable:
+        problem = Problem(
+            503,
+            "Service Unavailable",
+            "the grievance could not be confirmed as stored just now, but it may still have arrived; "
+            "send it again unchanged with this idempotency_key: it will never be filed twice",
+            idempotency_key=key,
+        )
+        problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        raise problem from None
     return json_response(
         {
             "reference": reference,

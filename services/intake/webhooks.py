@@ -2,8 +2,9 @@
 
 Order matters: the signature is checked before any field is looked at, so an unsigned caller learns
 nothing but 403. A resent webhook (same ``MessageSid``) maps to the same grievance id and reference;
-it is published once per process and deduplicated by the router beyond that. The TwiML answer goes
-out only after the broker confirmed the event.
+it is published once per process and deduplicated by the router beyond that, so a resend is always
+safe. The TwiML answer goes out only once the event is durable: confirmed by the broker, or kept in
+the spool until the broker is back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.channels.twilio import SETTINGS_HEADER, SIGNATURE_HEADER, is_valid, twiml_message
 from services.intake.contacts import gateway_number, sender_of
+from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE
 from services.intake.texts import detect_language, instant_reply
 from shared.contracts import GrievanceReceived
@@ -107,7 +109,17 @@ async def twilio_sms(request: web.Request) -> web.Response:
             anonymous=True,
         )
 
-    reference = await intake.publisher.publish(grievance_id, build)
+    try:
+        reference = await intake.publisher.publish(grievance_id, build)
+    except NotDurable:
+        problem = Problem(
+            503,
+            "Service Unavailable",
+            "the message could not be confirmed as stored just now, but it may still have arrived; "
+            "sending it again is safe: a message is never filed twice",
+        )
+        problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        raise problem from None
     return web.Response(
         text=twiml_message(instant_reply(sms.body, reference, language)),
         content_type="text/xml",

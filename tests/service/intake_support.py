@@ -1,4 +1,4 @@
-"""Helpers for intake's service, fuzz and broker tests: Twilio-signed requests and a failing bus.
+"""Helpers for intake's service, fuzz and broker tests: Twilio-signed requests, failing adapters.
 
 Requests are signed with Twilio's own ``RequestValidator``, never with the code under test.
 """
@@ -8,17 +8,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from multidict import MultiDict
+from pymongo.errors import ServerSelectionTimeoutError
 from twilio.request_validator import RequestValidator
 
 from services.intake.app import create_app
+from services.intake.relay import RelayPolicy
 from shared.contracts import Event
-from shared.messaging import Handler, PublishError
+from shared.messaging import Handler, PublishError, Retry
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
@@ -33,6 +36,8 @@ SMS_PATH = "/webhooks/twilio/sms"
 GATEWAY = "+8610690000001"
 
 Pairs = Sequence[tuple[str, str]]
+# A relay that looks often and backs off briefly, so tests see it work within a second or two.
+FAST_RELAY = RelayPolicy(poll=0.05, backoff=Retry(base=0.05, cap=0.2), lease=timedelta(seconds=60))
 
 
 def intake_settings(settings_factory: Any, **overrides: Any) -> Settings:
@@ -93,8 +98,8 @@ async def post_sms(
 
 
 @asynccontextmanager
-async def serve(settings: Settings, runtime: Runtime) -> AsyncIterator[TestClient]:
-    async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
+async def serve(settings: Settings, runtime: Runtime, **app_options: Any) -> AsyncIterator[TestClient]:
+    async with TestClient(ServiceServer(create_app(settings, runtime, **app_options))) as client:
         yield client
 
 
@@ -124,6 +129,60 @@ class FailingBus:
 
     async def replay(self, queue: str, limit: int | None = None) -> int:
         return 0
+
+
+class LateConfirmBus(FailingBus):
+    """A broker that enqueues every event but whose confirm never comes in time.
+
+    ``published`` holds what reached the queue, though every publish raised.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(PublishError("broker did not confirm in time"))
+
+    async def publish(self, event: Event) -> None:
+        self.published.append(event)
+        if self.error is not None:
+            raise self.error
+
+
+class BreakableStore:
+    """A database that works until ``down`` is set; then every call fails as an unreachable server's does.
+
+    Only what intake calls is wrapped: ``db[name]``, ``db.get_collection(...)`` and ``db.command``.
+    """
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self.down = False
+
+    def __getitem__(self, name: str) -> Any:
+        return _BreakableCollection(self, self._db[name])
+
+    def get_collection(self, name: str, **options: Any) -> Any:
+        return _BreakableCollection(self, self._db.get_collection(name, **options))
+
+    async def command(self, *args: Any, **kwargs: Any) -> Any:
+        self.check()
+        return await self._db.command(*args, **kwargs)
+
+    def check(self) -> None:
+        if self.down:
+            raise ServerSelectionTimeoutError("the store is down (test)")
+
+
+class _BreakableCollection:
+    def __init__(self, owner: BreakableStore, collection: Any) -> None:
+        self._owner, self._collection = owner, collection
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._collection, name)
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            self._owner.check()
+            return method(*args, **kwargs)
+
+        return checked
 
 
 class FakeTwilio:
