@@ -4,7 +4,8 @@ pydantic says what its rules are (``String should match pattern '^[A-Za-z0-9]...
 are not permitted``); a worker who typed ``GZ 001`` needs to hear what to write instead. Each error
 becomes one sentence that names the field, says what is expected and, where the model gives one (a
 field's ``description`` and ``examples``), shows an example. Patterns and the rejected values are
-never repeated: the first means nothing to a worker, the second may be personal data.
+never repeated: the first means nothing to a worker, the second may be personal data. A field
+described for workers carries its Chinese description as ``json_schema_extra={"description_zh": ...}``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _hint(model: type[BaseModel] | None, error: ErrorDetails, language: Language
         return ""
     examples = info.examples or []
     example = f"{'例如' if language == 'zh' else 'for example'} {examples[0]}" if examples else ""
-    described = info.description or ""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    described = str(extra.get("description_zh") or "") if language == "zh" else info.description or ""
     parts = [part for part in (described, example) if part]
     if not parts:
         return ""

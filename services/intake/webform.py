@@ -24,6 +24,7 @@ from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import normalise_e164, pin_for, pin_hash, reporter_key, seal
+from shared.validation import language_of
 from shared.web import Problem, json_response, read_json
 
 WEB_MAX_CHARS = 4000
@@ -50,12 +51,30 @@ Text = Annotated[
 class GrievanceForm(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    factory_code: StrictStr = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-    text: Text
-    contact: Annotated[StrictStr, AfterValidator(_plain_text), Field(max_length=64)] | None = None
+    factory_code: StrictStr = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
+        description="the factory's code from the notice board, letters, digits and '-' without spaces",
+        examples=["GZ-001"],
+        json_schema_extra={"description_zh": "工厂公告栏上的工厂编号，字母、数字和“-”，不要空格"},
+    )
+    text: Text = Field(
+        description="what happened, in your own words (up to 4000 characters)",
+        json_schema_extra={"description_zh": "用您自己的话写下发生了什么（最多 4000 字）"},
+    )
+    contact: Annotated[StrictStr, AfterValidator(_plain_text), Field(max_length=64)] | None = Field(
+        default=None,
+        description="a mobile number for replies, or leave it out",
+        examples=["13912345678"],
+        json_schema_extra={"description_zh": "接收回复的手机号码，可以不填"},
+    )
     anonymous: StrictBool = True
     language: Literal["zh", "en"] | None = None
-    idempotency_key: StrictStr | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,128}$")
+    idempotency_key: StrictStr | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{16,128}$",
+        description="16 to 128 letters, digits, '-' or '_', the same for every resend of one grievance",
+        json_schema_extra={"description_zh": "16 到 128 个字母、数字、“-”或“_”，同一投诉重发时保持不变"},
+    )
 
 
 def new_idempotency_key() -> str:
@@ -71,17 +90,21 @@ def _grievance_id(key: str, form: GrievanceForm) -> uuid.UUID:
 
 async def submit_grievance(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
-    form = await read_json(request, GrievanceForm)
+    form = await read_json(request, GrievanceForm, worker_facing=True)
     region = intake.settings.default_region
     number = None
     if form.contact is not None:
         number = normalise_e164(form.contact, region)
         if number is None:
+            language = language_of(request.headers.get("Accept-Language"), form.language)
+            message = (
+                "contact 不是手机号码（接收回复的手机号码，可以不填，例如 13912345678）。"
+                if language == "zh"
+                else "contact is not a phone number (a mobile number for replies, or leave it out, "
+                "for example 13912345678)."
+            )
             raise Problem(
-                422,
-                "Unprocessable Content",
-                "invalid fields",
-                errors=[{"field": "contact", "message": "not a phone number"}],
+                422, "Unprocessable Content", message, errors=[{"field": "contact", "message": message}]
             )
     key = form.idempotency_key or new_idempotency_key()
     grievance_id = _grievance_id(key, form)

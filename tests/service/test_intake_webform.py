@@ -153,6 +153,31 @@ async def test_missing_fields_are_422(client, memory_bus: MemoryBus):
     assert memory_bus.published == []
 
 
+@pytest.mark.parametrize(
+    ("headers", "language", "expected"),
+    [
+        ({}, None, "factory_code is not written as expected (the factory's code from the notice board"),
+        ({"Accept-Language": "zh-CN,zh;q=0.9"}, None, "factory_code 的格式不对（工厂公告栏上的工厂编号"),
+        ({"Accept-Language": "en-GB"}, "zh", "factory_code 的格式不对"),
+    ],
+)
+async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
+    client, memory_bus: MemoryBus, headers: dict[str, str], language: str | None, expected: str
+):
+    body = {**VALID, "factory_code": "GZ 001", **({"language": language} if language else {})}
+    problem_body = await problem(await client.post(PATH, json=body, headers=headers), 422)
+    assert problem_body["detail"].startswith(expected)
+    assert "GZ-001" in problem_body["detail"] and "pattern" not in json.dumps(problem_body)
+    assert memory_bus.published == []
+
+
+async def test_a_bad_contact_is_explained_in_the_workers_language(client, memory_bus: MemoryBus):
+    body = {**VALID, "contact": "12", "language": "zh"}
+    problem_body = await problem(await client.post(PATH, json=body), 422)
+    assert problem_body["detail"].startswith("contact 不是手机号码")
+    assert memory_bus.published == []
+
+
 async def test_the_longest_text_is_accepted(client, memory_bus: MemoryBus):
     assert (await client.post(PATH, json={**VALID, "text": "工" * 4000})).status == 202
 
