@@ -55,6 +55,7 @@ from yarl import URL
 from shared.breaker import ConfirmBreaker
 from shared.confirms import CoalescingPublisher
 from shared.contracts import Event
+from shared.deadletters import peek_dead_letters, replay_dead_letters
 from shared.messaging import (
     DEAD_LETTER_EXCHANGE,
     DEAD_SUFFIX,
@@ -396,49 +397,12 @@ class AmqpBus:
 
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         assert self._connection is not None, "not connected"
-        channel = await self._connection.channel()
-        try:
-            dead = await channel.get_queue(self.name(queue.removesuffix(DEAD_SUFFIX)) + DEAD_SUFFIX)
-            held: list[AbstractIncomingMessage] = []
-            while len(held) < limit and (message := await dead.get(no_ack=False, fail=False)) is not None:
-                held.append(message)
-            letters = [DeadLetter(m.message_id, m.type, len(m.body), _death_reason(m.headers)) for m in held]
-            for message in held:
-                await message.nack(requeue=True)
-            return letters
-        finally:
-            await channel.close()
+        return await peek_dead_letters(self._connection, self.name(queue.removesuffix(DEAD_SUFFIX)), limit)
 
     async def replay(self, queue: str, limit: int | None = None) -> int:
-        """Republish dead letters to their own queue only (default exchange), then ack them."""
         assert self._connection is not None, "not connected"
-        live_name = self.name(queue.removesuffix(DEAD_SUFFIX))
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        moved = 0
-        try:
-            dead = await channel.get_queue(live_name + DEAD_SUFFIX)
-            while limit is None or moved < limit:
-                message = await dead.get(no_ack=False, fail=False)
-                if message is None:
-                    break
-                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-                copy = aio_pika.Message(
-                    body=message.body,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    type=message.type,
-                    content_type=message.content_type,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    timestamp=message.timestamp,
-                    headers=headers,
-                )
-                async with asyncio.timeout(self._timeout):
-                    await channel.default_exchange.publish(copy, routing_key=live_name, mandatory=True)
-                await message.ack()
-                moved += 1
-        finally:
-            await channel.close()
-        return moved
+        live = self.name(queue.removesuffix(DEAD_SUFFIX))
+        return await replay_dead_letters(self._connection, live, self._timeout, limit)
 
 
 async def _close_quietly(connection: AbstractRobustConnection, grace: float = CLOSE_GRACE) -> None:
@@ -454,11 +418,3 @@ async def _cancel_and_wait(tasks: Iterable[asyncio.Task[None] | None], grace: fl
         task.cancel()
     if running:
         await asyncio.wait(running, timeout=grace)
-
-
-def _death_reason(headers: Any) -> str | None:
-    deaths = (headers or {}).get("x-death")
-    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
-        reason = deaths[0].get("reason")
-        return reason.decode() if isinstance(reason, bytes) else str(reason) if reason else None
-    return None
