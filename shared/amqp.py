@@ -339,6 +339,13 @@ class AmqpBus:
             if self._connected_now():
                 try:
                     await self._probe()
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # close() stops the probes
+                    # Not this task's cancellation: a stray one must not end the probes, or the
+                    # breaker would stay open for good.
+                    log.debug("broker_probe_failed", error="CancelledError")
                 except Exception as exc:  # whatever it was, the breaker stays open and the next probe follows
                     log.debug("broker_probe_failed", error=exc.__class__.__name__)
                 else:

@@ -100,8 +100,15 @@ class CoalescingPublisher:
             await confirmation
         except asyncio.CancelledError:
             task = asyncio.current_task()
-            if pending.expired and not (task is not None and task.cancelling()):
+            if task is not None and task.cancelling():
+                raise  # the caller is being cancelled
+            if pending.expired:
                 raise TimeoutError("the broker did not confirm in time") from None
+            if not confirmation.cancelled():
+                # aiormq closes a channel with CancelledError as its default reason and fails the
+                # waiting confirmations with it; to the caller that is a closed channel, not a
+                # cancellation (aiormq's own basic_publish turns it into the close reason too).
+                raise ChannelInvalidStateError("the channel closed before the broker confirmed") from None
             raise
         finally:
             _forget(channel, pending)

@@ -217,6 +217,32 @@ async def test_a_blackholed_broker_fails_fast_after_one_timeout_and_recovers_by_
     )
 
 
+async def test_the_bus_recovers_by_itself_when_the_heartbeat_gives_up_on_a_blackholed_connection(
+    proxy: TcpProxy, amqp_url: str, amqp_namespace: str
+):
+    """aiormq closes a connection it finds stuck with CancelledError as the reason, and fails the
+    confirmations still waiting with it; the probe waiting then must fail and the next one follow,
+    not end as if cancelled (which left the breaker open for good)."""
+    bus = AmqpBus(
+        through(proxy, amqp_url) + "?heartbeat=1",  # stuck after (1 + 1) x 3 s without a frame
+        namespace=amqp_namespace,
+        publish_timeout=TIMEOUT,
+        retry=FAST_RETRY,
+    )
+    await bus.start()
+    proxy.blackhole()
+    with pytest.raises(PublishError):
+        await bus.publish(outbound())
+    await asyncio.sleep(8)  # the heartbeat check has closed the connection; reconnecting hangs too
+    assert not bus.is_ready()
+    proxy.restore()
+    restored = time.perf_counter()
+    await eventually(bus.is_ready, seconds=20, interval=0.05)  # no publish needed to get there
+    print(f"\nready again {time.perf_counter() - restored:.2f} s after the path came back (reconnected)")
+    await bus.publish(outbound())
+    await timed_close(bus)
+
+
 async def test_late_confirms_after_a_timeout_make_one_log_line_per_incident(
     bus: AmqpBus, proxy: TcpProxy, aiormq_records: Records
 ):
