@@ -132,14 +132,18 @@ async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_
 
 async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
     publisher = CoalescingPublisher(timeout=5)
+    # Written but swallowed, so the broker cannot confirm them before the close (it did, at times).
+    wire.lost = True
     waiting = [
         asyncio.ensure_future(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()))
         for _ in range(3)
     ]
-    await asyncio.sleep(0)
+    while not wire.writes:  # noqa: ASYNC110 - the publisher's own write, not an event
+        await asyncio.sleep(0)
+    wire.lost = False  # the channel's close must get through
     await wire.channel.close()
     results = await asyncio.gather(*waiting, return_exceptions=True)
-    assert all(isinstance(result, Exception) for result in results)
+    assert all(isinstance(result, Exception) for result in results), results
     with pytest.raises(aiormq.exceptions.ChannelInvalidStateError):
         await publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties())
 
