@@ -21,7 +21,7 @@ import structlog
 
 from shared.amqp import CLOSE_GRACE, AmqpBus
 from shared.contracts import CaseEscalated, Event, MessageOutbound, utcnow
-from shared.messaging import PublishError
+from shared.messaging import PublishError, Retry
 from tests.conftest import FAST_RETRY
 from tests.polling import eventually
 from tests.tcpproxy import TcpProxy, tcp_proxy
@@ -159,7 +159,7 @@ async def test_close_does_not_wait_out_a_handler_backing_off(
         failing.set()
         raise ConnectionError("store unreachable")
 
-    slow = FAST_RETRY.__class__(attempts=6, base=20, cap=60)
+    slow = Retry(attempts=6, base=20, cap=60)
     bus = AmqpBus(through(proxy, amqp_url), namespace=amqp_namespace, publish_timeout=TIMEOUT, retry=slow)
     await bus.start()
     await bus.consume("intake.outbound", store_down)
