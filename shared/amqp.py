@@ -4,11 +4,37 @@ One robust connection per process. Publishing uses one channel with confirms and
 returned message raises), persistent delivery and a timeout, so :meth:`AmqpBus.publish` returning
 means the broker has the event. When the broker is unreachable the bus keeps trying to connect in
 the background and publishes fail fast, which lets intake answer 503 instead of hanging.
+
+Three rules keep an outage from turning into a wait or a storm:
+
+- **Fail fast after a confirm timeout.** A dead route keeps the connection looking up until the
+  heartbeats run out (about three heartbeat intervals). The first publish not confirmed in time
+  opens a breaker (:mod:`shared.breaker`): every publish then fails at once, :meth:`is_ready` is
+  false, and a probe (one at a time, every :data:`PROBE_INTERVAL` seconds) checks whether the
+  broker confirms again. The probe is a publish through the default exchange to a queue that does
+  not exist, without ``mandatory``: the broker drops and confirms it, which proves it reads and
+  confirms this connection's publishes, and nothing is delivered anywhere. Its confirm, or any
+  other, closes the breaker.
+- **Consumers get a share of the publishing, not all of it.** Publishes made while handling a
+  delivery (a router or escalation handler republishing) take one of ``consumer_publishes`` slots
+  (32) first; publishes of requests and periodic tasks never wait for one. After a reconnect the
+  broker redelivers up to prefetch x consumers messages at once; without the slots all their
+  republishes would sit in front of a webhook's publish, and with a loaded broker time out together.
+  A :class:`PublishError` is retried by the handler with a smaller, jittered budget
+  (:class:`shared.messaging.Retry`).
+- **Shutdown is bounded.** :meth:`AmqpBus.close` stops consuming without waiting for the broker,
+  ends the handlers' retries, gives the handlers in flight until the publish timeout plus
+  :data:`CLOSE_GRACE` seconds, and then closes the connection within :data:`CLOSE_GRACE` more,
+  whatever the broker does. Whatever was not acknowledged by then is redelivered to the next
+  consumer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 import aio_pika
@@ -26,8 +52,10 @@ from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
 from yarl import URL
 
+from shared.breaker import ConfirmBreaker
 from shared.confirms import CoalescingPublisher
 from shared.contracts import Event
+from shared.deadletters import peek_dead_letters, replay_dead_letters
 from shared.messaging import (
     DEAD_LETTER_EXCHANGE,
     DEAD_SUFFIX,
@@ -40,6 +68,7 @@ from shared.messaging import (
     Retry,
     Unroutable,
     deliver,
+    in_delivery,
 )
 from shared.metrics import count_published
 
@@ -47,6 +76,11 @@ log = structlog.get_logger(__name__)
 
 BasicProperties = spec.Basic.Properties
 PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
+
+HEARTBEAT = 15  # seconds, unless the URL sets ``heartbeat``
+PROBE_INTERVAL = 1.0  # seconds between probes while the breaker is open
+PROBE_QUEUE = "bus.probe"  # never declared: a probe is dropped, never delivered
+CLOSE_GRACE = 2.0  # seconds: see the module docstring
 
 
 class AmqpBus:
@@ -62,6 +96,7 @@ class AmqpBus:
         delivery_limit: int = 20,
         retry: Retry | None = None,
         connection_name: str = "grievance",
+        consumer_publishes: int = 32,
     ) -> None:
         self._url = url
         # Shown in RabbitMQ's connection list, so an operator can tell the processes apart.
@@ -75,12 +110,17 @@ class AmqpBus:
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._publisher = CoalescingPublisher(publish_timeout)
+        self._breaker = ConfirmBreaker()
+        self._prober: asyncio.Task[None] | None = None
+        # Publishes made while handling a delivery wait for one of these (module docstring).
+        self._consumer_slots = asyncio.Semaphore(consumer_publishes)
         self._connector: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._consumers: list[tuple[str, Handler]] = []
         self._consuming: list[tuple[AbstractQueue, str]] = []
         self._in_flight = 0
         self._closing = False
+        self._stopping = asyncio.Event()  # set by close(): no new deliveries, no more retries
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -92,6 +132,7 @@ class AmqpBus:
     async def start(self) -> None:
         """Connect and declare; if the broker is not there yet, go on connecting in the background."""
         self._closing = False
+        self._stopping.clear()
         self._connector = asyncio.create_task(self._connect_until_up(), name="amqp-connect")
         waiter = asyncio.ensure_future(self._connected.wait())
         await asyncio.wait(
@@ -107,7 +148,7 @@ class AmqpBus:
         attempt = 0
         while not self._closing:
             connection = aio_pika.RobustConnection(
-                URL(self._url), heartbeat=15, client_properties={"connection_name": self._connection_name}
+                connection_url(self._url), client_properties={"connection_name": self._connection_name}
             )
             try:
                 await asyncio.wait_for(connection.connect(timeout=self._timeout), timeout=self._timeout + 1)
@@ -161,27 +202,50 @@ class AmqpBus:
         return exchange
 
     async def close(self) -> None:
-        for queue, tag in self._consuming:
-            try:
-                await queue.cancel(tag)
-            except Exception as exc:
-                log.warning("consumer_cancel_failed", error=exc.__class__.__name__)
-        self._consuming.clear()
+        """Stop consuming, let handlers in flight finish, disconnect: bounded whatever the broker does.
+
+        Nothing here waits on the broker without a bound. aio-pika's robust queue would wait for a
+        reconnect before it sent a cancel, and a cancel's ``Basic.CancelOk`` never comes through a
+        dead route: the consumers are cancelled without waiting for the answer, and only while
+        connected (a lost connection took its consumers with it). A message delivered after that
+        is left unacknowledged, so the broker hands it to the next consumer.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout + CLOSE_GRACE
+        self._stopping.set()
+        await self._cancel_consumers(deadline)
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout=30)
+            async with asyncio.timeout_at(deadline):
+                await self._idle.wait()
         except TimeoutError:
             log.warning("handlers_still_running_at_close", count=self._in_flight)
         self._closing = True
-        if self._connector is not None:
-            self._connector.cancel()
-            await asyncio.wait({self._connector}, timeout=self._timeout + 2)
+        last = deadline + CLOSE_GRACE
+        await _cancel_and_wait([self._connector, self._prober], max(0.0, last - loop.time()))
         if self._connection is not None:
-            await _close_quietly(self._connection)
+            await _close_quietly(self._connection, max(0.1, last - loop.time()))
         self._exchange = None
+
+    async def _cancel_consumers(self, deadline: float) -> None:
+        consuming, self._consuming = self._consuming, []
+        connection = self._connection
+        if not consuming or connection is None or not connection.connected.is_set():
+            return
+        try:
+            async with asyncio.timeout_at(deadline):
+                for queue, tag in consuming:
+                    await queue.cancel(tag, nowait=True)
+        except Exception as exc:  # TimeoutError too: the connection goes anyway
+            log.warning("consumer_cancel_failed", error=exc.__class__.__name__)
 
     def is_ready(self) -> bool:
         connection = self._connection
-        return self._exchange is not None and connection is not None and connection.connected.is_set()
+        return (
+            self._exchange is not None
+            and connection is not None
+            and connection.connected.is_set()
+            and not self._breaker.is_open
+        )
 
     # -- publishing --------------------------------------------------------------------------------
 
@@ -192,11 +256,22 @@ class AmqpBus:
         object: the properties are built once and directly (aio-pika's ``Message`` would build them
         again field by field), and the publishes of one loop turn are written together
         (:mod:`shared.confirms`), each still confirmed on its own. The frames on the wire are the
-        same as aio-pika's.
+        same as aio-pika's. A handler's publish first waits for a consumer slot (module docstring).
         """
-        channel, exchange = self._channel, self._exchange
-        if channel is None or exchange is None or channel.is_closed or not self.is_ready():
+        if in_delivery():
+            async with self._consumer_slots:
+                await self._publish(event)
+        else:
+            await self._publish(event)
+
+    async def _publish(self, event: Event) -> None:
+        if not self._connected_now():
             raise PublishError("not connected to the broker")
+        if self._breaker.is_open:
+            self._probe_soon()  # running already, unless the bus has just been restarted
+            raise self._breaker.refuse()
+        exchange = self._exchange
+        assert exchange is not None  # _connected_now() saw it
         routing_key = event.routing_key()
         properties = BasicProperties(
             content_type="application/json",
@@ -209,23 +284,85 @@ class AmqpBus:
             timestamp=event.occurred_at,
         )
         try:
-            # A robust channel would wait here for a reconnect, but is_ready() has just seen the
-            # connection up and nothing runs between that check and this call, so it returns at once.
-            # aio-pika's channels are aiormq channels underneath.
-            underlay = cast(aiormq.Channel, await channel.get_underlay_channel())
-            # The publisher bounds the wait for the confirm by the publish timeout.
-            await self._publisher.publish(underlay, exchange.name, routing_key, event.to_json(), properties)
+            await self._confirmed(exchange.name, routing_key, event.to_json(), properties)
         except ReturnedError as exc:
             raise Unroutable(f"no queue bound for {routing_key}") from exc
         except DeliveryError as exc:
             raise PublishError("broker refused the event") from exc
         except TimeoutError as exc:
+            if self._breaker.trip(self._timeout):
+                self._probe_soon()
             raise PublishError("broker did not confirm in time") from exc
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             raise PublishError(f"publish failed: {exc.__class__.__name__}") from exc
+        self._breaker.close()  # a confirm: whatever was open is over
         count_published(event.type)
+
+    def _connected_now(self) -> bool:
+        channel, connection = self._channel, self._connection
+        return (
+            channel is not None
+            and not channel.is_closed
+            and self._exchange is not None
+            and connection is not None
+            and connection.connected.is_set()
+        )
+
+    async def _confirmed(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: spec.Basic.Properties,
+        *,
+        mandatory: bool = True,
+    ) -> None:
+        """Write one publish and wait for its confirm (the publisher bounds the wait by the timeout)."""
+        assert self._channel is not None
+        # A robust channel would wait here for a reconnect, but the caller has just seen the
+        # connection up and nothing runs between that check and this call, so it returns at once.
+        # aio-pika's channels are aiormq channels underneath.
+        underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
+        await self._publisher.publish(underlay, exchange, routing_key, body, properties, mandatory=mandatory)
+
+    # -- the breaker's probe -------------------------------------------------------------------------
+
+    def _probe_soon(self) -> None:
+        if self._prober is None or self._prober.done():
+            self._prober = asyncio.create_task(self._probe_until_confirmed(), name="amqp-probe")
+
+    async def _probe_until_confirmed(self) -> None:
+        """One probe at a time while the breaker is open; the first answer from the broker closes it."""
+        while self._breaker.is_open and not self._closing:
+            if self._connected_now():
+                try:
+                    await self._probe()
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # close() stops the probes
+                    # Not this task's cancellation: a stray one must not end the probes, or the
+                    # breaker would stay open for good.
+                    log.debug("broker_probe_failed", error="CancelledError")
+                except Exception as exc:  # whatever it was, the breaker stays open and the next probe follows
+                    log.debug("broker_probe_failed", error=exc.__class__.__name__)
+                else:
+                    self._breaker.close()
+                    return
+            await asyncio.sleep(PROBE_INTERVAL)
+
+    async def _probe(self) -> None:
+        """A publish nobody receives, which the broker confirms: it reads and confirms our publishes.
+
+        Not ``mandatory``, so the broker drops it without a return: a return that came after the
+        probe's own timeout would find no publish waiting for it, and aiormq logs that as an error.
+        A nack is an answer too.
+        """
+        properties = BasicProperties(message_id=uuid.uuid4().hex, delivery_mode=1)
+        with contextlib.suppress(DeliveryError):
+            await self._confirmed("", self.name(PROBE_QUEUE), b"", properties, mandatory=False)
 
     # -- consuming ---------------------------------------------------------------------------------
 
@@ -241,10 +378,12 @@ class AmqpBus:
         live = await channel.get_queue(self.name(queue), ensure=True)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
+            if self._stopping.is_set():
+                return  # closing: left unacknowledged, the broker redelivers it to the next consumer
             self._in_flight += 1
             self._idle.clear()
             try:
-                outcome = await deliver(message.body, message.type, handler, self._retry)
+                outcome = await deliver(message.body, message.type, handler, self._retry, self._stopping)
                 if outcome == "ack":
                     await message.ack()
                 elif outcome == "reject":
@@ -266,61 +405,35 @@ class AmqpBus:
 
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         assert self._connection is not None, "not connected"
-        channel = await self._connection.channel()
-        try:
-            dead = await channel.get_queue(self.name(queue.removesuffix(DEAD_SUFFIX)) + DEAD_SUFFIX)
-            held: list[AbstractIncomingMessage] = []
-            while len(held) < limit and (message := await dead.get(no_ack=False, fail=False)) is not None:
-                held.append(message)
-            letters = [DeadLetter(m.message_id, m.type, len(m.body), _death_reason(m.headers)) for m in held]
-            for message in held:
-                await message.nack(requeue=True)
-            return letters
-        finally:
-            await channel.close()
+        return await peek_dead_letters(self._connection, self.name(queue.removesuffix(DEAD_SUFFIX)), limit)
 
     async def replay(self, queue: str, limit: int | None = None) -> int:
-        """Republish dead letters to their own queue only (default exchange), then ack them."""
         assert self._connection is not None, "not connected"
-        live_name = self.name(queue.removesuffix(DEAD_SUFFIX))
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        moved = 0
-        try:
-            dead = await channel.get_queue(live_name + DEAD_SUFFIX)
-            while limit is None or moved < limit:
-                message = await dead.get(no_ack=False, fail=False)
-                if message is None:
-                    break
-                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-                copy = aio_pika.Message(
-                    body=message.body,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    type=message.type,
-                    content_type=message.content_type,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    timestamp=message.timestamp,
-                    headers=headers,
-                )
-                async with asyncio.timeout(self._timeout):
-                    await channel.default_exchange.publish(copy, routing_key=live_name, mandatory=True)
-                await message.ack()
-                moved += 1
-        finally:
-            await channel.close()
-        return moved
+        live = self.name(queue.removesuffix(DEAD_SUFFIX))
+        return await replay_dead_letters(self._connection, live, self._timeout, limit)
 
 
-async def _close_quietly(connection: AbstractRobustConnection) -> None:
+def connection_url(url: str) -> URL:
+    """The broker URL with our heartbeat, unless it names one itself.
+
+    aiormq reads the heartbeat from the URL's query only: aio-pika drops a ``heartbeat`` keyword
+    given to a connection's constructor (only ``connect_robust()`` moves keywords into the URL),
+    and aiormq then uses its default of 60 s, which takes three minutes to notice a dead peer.
+    """
+    parsed = URL(url)
+    return parsed if "heartbeat" in parsed.query else parsed.update_query(heartbeat=HEARTBEAT)
+
+
+async def _close_quietly(connection: AbstractRobustConnection, grace: float = CLOSE_GRACE) -> None:
     try:
-        await asyncio.wait_for(connection.close(), timeout=5)
+        await asyncio.wait_for(connection.close(), timeout=grace)
     except Exception as exc:
         log.debug("connection_close_failed", error=exc.__class__.__name__)
 
 
-def _death_reason(headers: Any) -> str | None:
-    deaths = (headers or {}).get("x-death")
-    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
-        reason = deaths[0].get("reason")
-        return reason.decode() if isinstance(reason, bytes) else str(reason) if reason else None
-    return None
+async def _cancel_and_wait(tasks: Iterable[asyncio.Task[None] | None], grace: float) -> None:
+    running = {task for task in tasks if task is not None and not task.done()}
+    for task in running:
+        task.cancel()
+    if running:
+        await asyncio.wait(running, timeout=grace)

@@ -9,6 +9,14 @@ publish still waiting (the confirms are futures of the channel, which rejects th
 The deadline is per batch too: one timer from the batch's first publish fails whatever the broker
 has not confirmed when it expires, instead of a timer per publish.
 
+An expired confirmation is cancelled, as aiormq's own ``basic_publish`` leaves one behind when its
+timeout cancels the wait: the future stays in the channel's ``confirmations`` until the broker's
+late ack pops it, and aiormq logs a late ack of a cancelled confirmation at DEBUG. A confirmation
+failed with an exception instead would make aiormq warn "Delivery tag ... was ignored" once per
+message when the broker catches up: hundreds of lines for one outage. Dropping the expired
+confirmations from ``confirmations`` would be worse: a late ack for a tag it no longer knows is an
+"Unexpected confirmation frame" error in aiormq.
+
 The bookkeeping is aiormq's own, done the way ``Channel.basic_publish`` does it (aiormq is pinned in
 ``constraints.txt``; the broker tests cover confirms, returns, timeouts and a connection killed
 with publishes in flight).
@@ -34,8 +42,10 @@ class _Pending:
     routing_key: str
     body: bytes
     properties: spec.Basic.Properties
+    mandatory: bool
     confirmation: asyncio.Future[object]
     tag: int = 0  # the delivery tag, once written
+    expired: bool = False  # the deadline cancelled the confirmation
 
 
 @dataclass(slots=True)
@@ -46,7 +56,7 @@ class _Batch:
 
 
 class CoalescingPublisher:
-    """Publishes with ``mandatory`` on confirm-mode aiormq channels, batched per loop turn.
+    """Publishes (``mandatory`` unless told otherwise) on confirm-mode aiormq channels, batched per loop turn.
 
     A publish the broker has not confirmed within ``timeout`` seconds fails with ``TimeoutError``.
     """
@@ -63,10 +73,13 @@ class CoalescingPublisher:
         routing_key: str,
         body: bytes,
         properties: spec.Basic.Properties,
+        *,
+        mandatory: bool = True,
     ) -> None:
         """Return when the broker confirmed; raise what aiormq raises, or ``TimeoutError``.
 
         ``properties.message_id`` must be set and unique: a returned message is matched by it.
+        Without ``mandatory`` an unroutable message is dropped by the broker and still confirmed.
         """
         if channel.is_closed:
             raise ChannelInvalidStateError("channel closed")
@@ -80,11 +93,23 @@ class CoalescingPublisher:
             flush = loop.create_task(self._flush(channel))
             self._flushes.add(flush)
             flush.add_done_callback(self._flushes.discard)
-        pending = _Pending(exchange, routing_key, body, properties, confirmation)
+        pending = _Pending(exchange, routing_key, body, properties, mandatory, confirmation)
         batch.items.append(pending)
         batch.waiting += 1
         try:
             await confirmation
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the caller is being cancelled
+            if pending.expired:
+                raise TimeoutError("the broker did not confirm in time") from None
+            if not confirmation.cancelled():
+                # aiormq closes a channel with CancelledError as its default reason and fails the
+                # waiting confirmations with it; to the caller that is a closed channel, not a
+                # cancellation (aiormq's own basic_publish turns it into the close reason too).
+                raise ChannelInvalidStateError("the channel closed before the broker confirmed") from None
+            raise
         finally:
             _forget(channel, pending)
             batch.waiting -= 1
@@ -120,7 +145,7 @@ class CoalescingPublisher:
             for item in batch:
                 channel.delivery_tag += 1
                 _track(channel, channel.delivery_tag, item)
-                frames.append(_publish_method(number, item.exchange, item.routing_key))
+                frames.append(_publish_method(number, item.exchange, item.routing_key, item.mandatory))
                 header = ContentHeader(properties=item.properties, body_size=len(item.body))
                 frames.append(marshal(header, number))
                 bodies = channel._split_body(item.body)  # aiormq's own frame sizing
@@ -151,14 +176,16 @@ def _forget(channel: aiormq.Channel, item: _Pending) -> None:
 
 
 def _expire(items: list[_Pending]) -> None:
+    """Cancel what is unconfirmed; each waiter turns that into its ``TimeoutError`` (module docstring)."""
     for item in items:
         if not item.confirmation.done():
-            item.confirmation.set_exception(TimeoutError("the broker did not confirm in time"))
+            item.expired = True
+            item.confirmation.cancel()
 
 
 @lru_cache(maxsize=64)
-def _publish_method(channel_number: int, exchange: str, routing_key: str) -> bytes:
+def _publish_method(channel_number: int, exchange: str, routing_key: str, mandatory: bool) -> bytes:
     """The Basic.Publish frame: the same bytes for every message to one route, so encoded once."""
     return marshal(
-        spec.Basic.Publish(exchange=exchange, routing_key=routing_key, mandatory=True), channel_number
+        spec.Basic.Publish(exchange=exchange, routing_key=routing_key, mandatory=mandatory), channel_number
     )

@@ -3,7 +3,9 @@
 Topic routing with ``*`` and ``#``, unroutable publishes raise, every delivery goes through the same
 :func:`shared.messaging.deliver` rule as the broker path, rejected events land in the queue's ``.dead``
 twin, and requeues count towards the delivery limit. Bodies are serialised and parsed again, so
-nothing can pass here that would not pass through RabbitMQ.
+nothing can pass here that would not pass through RabbitMQ. Closing is bounded as on the broker
+path: retries end at once, and handlers still running after ``close_grace`` seconds are cancelled.
+A publish here never waits for a broker, so there is no confirm breaker and no consumer share.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class MemoryBus:
         prefetch: int = 128,
         delivery_limit: int = 20,
         retry: Retry | None = None,
+        close_grace: float = 5.0,
     ) -> None:
         self._queues = {name: _Queue(name, keys) for name, keys in QUEUES.items()}
         self._prefetch = prefetch
@@ -82,19 +85,29 @@ class MemoryBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
         self._open = False
+        self._stopping = asyncio.Event()
+        self._close_grace = close_grace
         self.published: list[Event] = []
 
     async def start(self) -> None:
         self._open = True
+        self._stopping.clear()
 
     async def close(self) -> None:
-        self._open = False
+        """Stop consuming, end retries, let handlers in flight finish (and publish) within the grace."""
+        self._stopping.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._handlers:
-            await asyncio.gather(*self._handlers, return_exceptions=True)
         self._tasks.clear()
+        if self._handlers:
+            _, late = await asyncio.wait(set(self._handlers), timeout=self._close_grace)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("handlers_still_running_at_close", count=len(late))
+                await asyncio.gather(*late, return_exceptions=True)
+        self._open = False
 
     def is_ready(self) -> bool:
         return self._open
@@ -136,7 +149,7 @@ class MemoryBus:
         self, queue: _Queue, message: _Message, handler: Handler, slots: asyncio.Semaphore
     ) -> None:
         try:
-            outcome = await deliver(message.body, message.type, handler, self._retry)
+            outcome = await deliver(message.body, message.type, handler, self._retry, self._stopping)
             if outcome == "reject":
                 message.reason = "rejected"
                 queue.dead.append(message)

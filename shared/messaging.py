@@ -12,6 +12,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -100,15 +101,37 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class Retry:
-    """Backoff for handlers failing on infrastructure (store or broker down): retry, never hot-loop."""
+    """Backoff for handlers failing on infrastructure (store or broker down): retry, never hot-loop.
+
+    A :class:`PublishError` has a smaller budget, spaced wider (``publish_attempts`` attempts from
+    ``publish_base``): the bus has already waited a publish timeout for the broker, or knows it is
+    not confirming and failed at once (``shared.amqp``), so retrying soon only adds load. After a
+    reconnect a prefetch's worth of redeliveries fails together; the jitter spreads their retries.
+    """
 
     attempts: int = 6
     base: float = 0.2
     cap: float = 15.0
+    publish_attempts: int = 3
+    publish_base: float = 1.0
 
-    def delay(self, attempt: int) -> float:
-        ceiling: float = min(self.cap, self.base * 2**attempt)
+    def delay(self, attempt: int, *, publishing: bool = False) -> float:
+        base = self.publish_base if publishing else self.base
+        ceiling: float = min(self.cap, base * 2**attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not secrecy
+
+    def budget(self, *, publishing: bool = False) -> int:
+        """How many attempts in all before the message is requeued."""
+        return min(self.attempts, self.publish_attempts) if publishing else self.attempts
+
+
+# Set while a handler runs, so the bus can tell a consumer's publishes from a request's.
+_delivering: ContextVar[bool] = ContextVar("delivering", default=False)
+
+
+def in_delivery() -> bool:
+    """True inside a handler that :func:`deliver` runs (and in tasks it starts)."""
+    return _delivering.get()
 
 
 def physical(namespace: str, name: str) -> str:
@@ -123,13 +146,17 @@ def _bound_event(event: Event) -> Iterator[None]:
         yield
 
 
-async def deliver(body: bytes, type_name: str | None, handler: Handler, retry: Retry) -> Outcome:
+async def deliver(
+    body: bytes, type_name: str | None, handler: Handler, retry: Retry, stopping: asyncio.Event | None = None
+) -> Outcome:
     """Run one delivery through ``handler`` and say what to do with the message.
 
     Invalid payloads are rejected at once; a handler's :class:`Rejected` or :class:`InvalidEvent`
     too. Any other exception is taken for an infrastructure fault: the handler is retried in place
     with backoff (the message stays unacked, so nothing is lost), and after the last attempt the
-    message is requeued, which counts towards the queue's delivery limit.
+    message is requeued, which counts towards the queue's delivery limit. Once ``stopping`` is set
+    (the bus is closing) a backoff ends at once and the message is requeued: a shutdown does not
+    wait out retries, and the next consumer gets the message.
     """
     try:
         event = parse_event(body, type_name)
@@ -137,14 +164,16 @@ async def deliver(body: bytes, type_name: str | None, handler: Handler, retry: R
         log.warning("event_rejected", reason=str(exc), size=len(body))
         count_handled("invalid", "reject")
         return "reject"
-    outcome = await _handle(event, handler, retry)
+    outcome = await _handle(event, handler, retry, stopping)
     count_handled(event.type, outcome)
     return outcome
 
 
-async def _handle(event: Event, handler: Handler, retry: Retry) -> Outcome:
+async def _handle(event: Event, handler: Handler, retry: Retry, stopping: asyncio.Event | None) -> Outcome:
     with _bound_event(event):
-        for attempt in range(retry.attempts):
+        attempt = 0
+        while True:
+            token = _delivering.set(True)
             try:
                 await handler(event)
             except (Rejected, InvalidEvent) as exc:
@@ -153,13 +182,32 @@ async def _handle(event: Event, handler: Handler, retry: Retry) -> Outcome:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("handler_failed", attempt=attempt + 1, error=exc.__class__.__name__)
-                if attempt + 1 < retry.attempts:
-                    await asyncio.sleep(retry.delay(attempt))
+                publishing = isinstance(exc, PublishError)
+                attempt += 1
+                log.warning("handler_failed", attempt=attempt, error=exc.__class__.__name__)
+                if attempt >= retry.budget(publishing=publishing):
+                    log.error("handler_gave_up", attempts=attempt)
+                    return "requeue"
+                if await _stopped_during(retry.delay(attempt - 1, publishing=publishing), stopping):
+                    log.info("handler_retry_stopped", attempts=attempt)
+                    return "requeue"
             else:
                 return "ack"
-        log.error("handler_gave_up", attempts=retry.attempts)
-        return "requeue"
+            finally:
+                _delivering.reset(token)
+
+
+async def _stopped_during(delay: float, stopping: asyncio.Event | None) -> bool:
+    """Sleep ``delay`` seconds; True at once when ``stopping`` is set before that."""
+    if stopping is None:
+        await asyncio.sleep(delay)
+        return False
+    try:
+        async with asyncio.timeout(delay):
+            await stopping.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 def open_bus(settings: Settings, retry: Retry | None = None) -> Bus:

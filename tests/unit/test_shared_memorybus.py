@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
 
 from shared.contracts import Event, MessageOutbound
 from shared.memorybus import MemoryBus, topic_matches
-from shared.messaging import PublishError, Rejected, Unroutable
+from shared.messaging import PublishError, Rejected, Retry, Unroutable
 from tests.conftest import FAST_RETRY
 
 
@@ -165,3 +166,34 @@ async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
         ("grievance_events_handled_total", rejected),
     )]  # fmt: skip
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
+
+
+async def test_close_ends_retries_at_once_and_gives_hung_handlers_only_the_grace():
+    """As on the broker path: a shutdown waits neither for a backoff nor for a handler that hangs."""
+    bus = MemoryBus(retry=Retry(attempts=6, base=30, cap=60), close_grace=0.3)
+    await bus.start()
+    failed, hung = asyncio.Event(), asyncio.Event()
+    published: list[str] = []
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, MessageOutbound)
+        if event.text == "hang":
+            hung.set()
+            await asyncio.Event().wait()
+        if event.text == "publish":
+            await asyncio.sleep(0.05)
+            await bus.publish(outbound("from a handler"))  # in flight at close: still publishes
+            published.append(event.text)
+            return
+        failed.set()
+        raise ConnectionError("store down")
+
+    await bus.consume("intake.outbound", handler)
+    for text in ("fail", "hang", "publish"):
+        await bus.publish(outbound(text))
+    await asyncio.wait_for(asyncio.gather(failed.wait(), hung.wait()), 2)
+    started = time.perf_counter()
+    await bus.close()
+    assert time.perf_counter() - started < 1
+    assert published == ["publish"]
+    assert not bus.is_ready()
