@@ -65,8 +65,12 @@ async def open_runtime(
         client.close()
 
 
-def add_runtime_health(app: web.Application) -> None:
-    """``/healthz``, ``/readyz`` (the bus and the store, which every service uses) and ``/metrics``."""
+def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> None:
+    """``/healthz``, ``/readyz`` (the bus and the store, which every service uses) and ``/metrics``.
+
+    ``bus_optional``: the service still does its work while the broker is away (intake with a spool
+    makes grievances durable in the store), so only the store decides whether it is ready.
+    """
 
     async def bus_ready() -> bool:
         return await app[RUNTIME].bus_ready()
@@ -74,7 +78,11 @@ def add_runtime_health(app: web.Application) -> None:
     async def store_ready() -> bool:
         return await app[RUNTIME].db_ready()
 
-    add_health_routes(app, [("bus", bus_ready), ("store", store_ready)])
+    add_health_routes(
+        app,
+        [("bus", bus_ready), ("store", store_ready)],
+        (lambda results: results["store"]) if bus_optional else lambda results: all(results.values()),
+    )
 
 
 def run_service(create_app: Callable[[Settings], web.Application], port: int, settings: Settings) -> None:

@@ -186,8 +186,13 @@ async def read_form(request: web.Request) -> MultiDict[str]:
     return MultiDict(pairs)
 
 
-def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]]) -> None:
-    """``/healthz`` says the process serves, ``/readyz`` that its dependencies answer, ``/metrics`` counts."""
+def add_health_routes(
+    app: web.Application,
+    checks: Iterable[tuple[str, Check]],
+    ready_when: Callable[[dict[str, bool]], bool] = lambda results: all(results.values()),
+) -> None:
+    """``/healthz`` says the process serves, ``/readyz`` that it can do its work (by default: every
+    dependency answers), ``/metrics`` counts."""
     named = list(checks)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -195,7 +200,7 @@ def add_health_routes(app: web.Application, checks: Iterable[tuple[str, Check]])
 
     async def readyz(_: web.Request) -> web.Response:
         results = {name: await check() for name, check in named}
-        ready = all(results.values())
+        ready = ready_when(results)
         return json_response(
             {"status": "ready" if ready else "not_ready", "checks": results}, 200 if ready else 503
         )

@@ -84,4 +84,5 @@ class Publisher:
                 "grievance_not_durable", reference=event.reference, error=str(error), spool_error=str(exc)
             )
             raise NotDurable(str(error)) from None
-        log.warning("grievance_spooled", reference=event.reference, error=str(error))
+        # INFO: the bus warns once per incident; a warning per spooled request would bury that line.
+        log.info("grievance_spooled", reference=event.reference, error=str(error))

@@ -127,6 +127,19 @@ async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
     assert events[answer["reference"]].text == WEB_TEXT and events[sms_reference.group(0)].text == SMS_TEXT
 
 
+async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
+    intake, settings, db, keys: Keys, clock: FakeClock
+):
+    """A load balancer routing on /readyz keeps sending workers to intake exactly when the spool helps."""
+    runtime = Runtime(settings, FailingBus(), db, keys, clock)
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
+        response = await client.get("/readyz")
+        assert response.status == 200
+        assert (await response.json())["checks"] == {"bus": False, "store": True}
+    async with serve(intake, runtime) as client:  # no spool: the broker must answer
+        assert (await client.get("/readyz")).status == 503
+
+
 async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
     intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
 ):
