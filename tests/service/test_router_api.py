@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.router.periodic import tick
+from services.router.appkeys import ROUTER
 from shared.contracts import CaseUpdated, MessageOutbound
 from shared.ids import reference_for
 from shared.memorybus import MemoryBus
@@ -240,7 +240,7 @@ async def test_publish_failure_answers_503_and_the_retry_completes_the_action(se
             await problem(await client.post(f"{url}/messages", json={"text": "下周发"}, headers=wages), 503)
             bus.failing = False
             clock.advance(minutes=2)
-            assert (await tick(runtime))["outboxes_flushed"] == 1
+            assert (await client.app[ROUTER].periodic_pass())["outboxes_flushed"] == 1
             await bus.inner.drain()
             assert len(texts_out(client, "committee_reply")) == 1
     finally:

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from services.router.periodic import tick
+from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, CaseUpdated, MessageOutbound
 from shared.privacy import unseal
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
@@ -201,9 +201,13 @@ async def test_unanswered_resolution_closes_after_seven_days_once(router, runtim
         headers=bearer(tokens["dg-002-wages"]),
     )
     clock.advance(days=6, hours=23)
-    assert (await tick(runtime))["resolutions_closed"] == 0
+    assert (await client.app[ROUTER].periodic_pass())["resolutions_closed"] == 0
     clock.advance(hours=2)
-    results = await asyncio.gather(tick(runtime), tick(runtime), tick(runtime))
+    results = await asyncio.gather(
+        client.app[ROUTER].periodic_pass(),
+        client.app[ROUTER].periodic_pass(),
+        client.app[ROUTER].periodic_pass(),
+    )
     assert sum(r["resolutions_closed"] for r in results) == 1
     await runtime.bus.drain()
     case = await runtime.db["cases"].find_one({})
