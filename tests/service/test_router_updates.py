@@ -10,8 +10,6 @@ wire-protocol server.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from pymongo.errors import OperationFailure
 
@@ -24,7 +22,7 @@ from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import UpdateConflict, ensure_indexes, merge_updates
 from tests.conftest import MONGO_URL
-from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance
+from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance, pending_types
 
 # Parts that cannot form one update: the same path under two operators, twice under one operator,
 # or a path inside another.
@@ -95,13 +93,6 @@ async def stored(router: Router, case_id: str) -> Case:
     return case
 
 
-async def pending_types(router: Router, case_id: str) -> list[str]:
-    """What the case's outbox still holds, as the periodic task would find it (any age)."""
-    far = (await stored(router, case_id)).created_at + timedelta(days=3650)
-    found = [p for p in await router.cases.stale_outboxes(far, limit=1000) if p.case_id == case_id]
-    return [e.type for p in found for e in p.events]
-
-
 def published_actions(runtime: Runtime, case_id: str) -> list[str]:
     return [e.action for e in runtime.bus.published if isinstance(e, CaseUpdated) and e.case_id == case_id]
 
@@ -138,7 +129,7 @@ async def test_committee_actions_and_the_worker_confirming(router, runtime):
     ]
     assert published_actions(runtime, case_id) == timeline[1:]
     assert case.version == len(timeline)  # the insert and one write per action
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
 
 
 async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime):
@@ -155,7 +146,7 @@ async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime)
     case = await stored(router, case_id)
     assert case.status == "reopened" and case.disputed_at is not None
     assert [t.action for t in case.timeline][-3:] == ["replied", "resolved", "disputed"]
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
 
 
 async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
@@ -175,7 +166,7 @@ async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
         "conflict_of_interest",
     )
     assert [r.committee_id for r in case.recusals] == [first, second]
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
 
 
 async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the_committee(router, runtime):
@@ -190,7 +181,7 @@ async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the
     case = await stored(router, case_id)
     assert (case.status, case.committee_id, case.unassigned_reason) == ("unassigned", None, "retaliation")
     assert published_actions(runtime, case_id) == ["recategorised", "recategorised"]
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
 
 
 async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
@@ -200,7 +191,7 @@ async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
     old = await stored(router, lost)
     assert (old.status, old.closure, old.timeline[-1].action) == ("closed", "rerouted", "closed")
     assert (await stored(router, found)).factory_id == "GZ-001"
-    assert await pending_types(router, lost) == []
+    assert await pending_types(router.cases, lost) == []
 
 
 async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
@@ -211,7 +202,7 @@ async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
     assert (await router.periodic_pass())["resolutions_closed"] == 1
     case = await stored(router, case_id)
     assert (case.status, case.closure) == ("closed", "unconfirmed")
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
 
 
 async def test_events_wait_in_the_outbox_until_they_are_published(router, runtime, clock):
@@ -222,12 +213,12 @@ async def test_events_wait_in_the_outbox_until_they_are_published(router, runtim
     flaky.failing = True
     with pytest.raises(PublishError, match="confirm"):
         await actions.acknowledge(failing.outbox, clock, case_id, committee, reach_worker=True)
-    assert await pending_types(router, case_id) == ["case.updated", "message.outbound"]
+    assert await pending_types(router.cases, case_id) == ["case.updated", "message.outbound"]
     # Nothing older than a minute yet: the periodic pass leaves a request time to come back.
     assert (await router.periodic_pass())["outboxes_flushed"] == 0
     clock.advance(minutes=2)
     assert (await router.periodic_pass())["outboxes_flushed"] == 1
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
     told = [e for e in runtime.bus.published if isinstance(e, MessageOutbound) and e.purpose == "status"]
     assert len(told) == 1
 
@@ -245,4 +236,4 @@ async def test_a_repeated_action_publishes_what_an_interrupted_one_left(router, 
     again = runtime.bus.published[before:]
     assert [e.type for e in again] == ["case.updated", "message.outbound"]
     assert published_actions(runtime, case_id) == ["acknowledged"]
-    assert await pending_types(router, case_id) == []
+    assert await pending_types(router.cases, case_id) == []
