@@ -13,9 +13,8 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from services.router.case import Case
+from services.router.case import Case, event_id
 from services.router.case_store import CaseStore
-from services.router.events import event_id
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from shared.contracts import Category, Severity

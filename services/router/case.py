@@ -7,8 +7,10 @@ returns the case unchanged and no events; a refused one raises a domain error fr
 :mod:`services.router.errors`. Nothing here reads a clock, draws an id or touches the store: the
 caller passes ``now`` and the action id, and :mod:`services.router.case_store` writes the outcome.
 
-Event ids are derived from the case id and the action id (:func:`services.router.events.event_id`),
-so an action replayed after a crash produces the very events it produced the first time.
+Event ids are derived (uuid5) from the case id and the action id (:func:`event_id`), so an action
+replayed after a crash, or a redelivery, produces the very events it produced the first time and
+downstream consumers drop the duplicate. The namespace is part of the contract with the events
+already published: changing it would make every redelivered event look new.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from services.router import texts
 from services.router.assign import Assignment, CommitteeInfo, FactoryVia, choose_committee
 from services.router.classify import Classification
 from services.router.errors import CaseClosed, Conflict, NotYourCase
-from services.router.events import event_id
 from services.router.lexicon import BASE_SEVERITY
 from shared.contracts import (
     ActorRole,
@@ -52,7 +53,13 @@ OPEN_STATUSES: tuple[Status, ...] = ("assigned", "unassigned", "acknowledged", "
 COMMITTEE_OPEN: tuple[Status, ...] = ("assigned", "acknowledged", "resolved", "reopened")
 # Unassigned for these reasons, the case is for an independent organisation, not the factory.
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
+_NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
 MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
+
+
+def event_id(case_id: str, *parts: str) -> uuid.UUID:
+    """The id of an event about a case: the case id and the parts, joined by a unit separator."""
+    return uuid.uuid5(_NAMESPACE, "\x1f".join((case_id, *parts)))
 
 
 class _Part(BaseModel):

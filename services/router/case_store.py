@@ -27,8 +27,7 @@ import structlog
 
 from services.router.case import COMMITTEE_OPEN, OPEN_STATUSES, Case, Outcome
 from services.router.errors import CaseNotFound, ChangedConcurrently
-from services.router.events import outbox_entry, outbox_event
-from shared.contracts import Event
+from shared.contracts import Event, parse_event
 from shared.store import (
     ASCENDING,
     DESCENDING,
@@ -97,6 +96,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def outbox_entry(event: Event) -> dict[str, Any]:
+    """How an event waits in a case's outbox: its id, type and the exact body it will be sent as."""
+    return {"id": str(event.id), "type": event.type, "body": event.to_json().decode("utf-8")}
+
+
+def outbox_event(entry: dict[str, Any]) -> Event:
+    return parse_event(entry["body"].encode("utf-8"), entry["type"])
 
 
 def _case(doc: dict[str, Any]) -> Case:

@@ -68,7 +68,7 @@ class GrievanceConsumer:
         if case is None:
             text = decision.text if isinstance(decision, NewCase) else None
             case = await self._open(event.model_copy(update={"text": text}) if text else event)
-        if isinstance(decision, NewCase):
+        if isinstance(decision, NewCase) and decision.supersedes:
             await self._dialogue.close_superseded(decision, case)
         await self._publish_creation(case)
 

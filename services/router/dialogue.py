@@ -10,6 +10,7 @@ grievance id.
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 from typing import assert_never
 
@@ -34,12 +35,11 @@ from services.router.decisions import (
     needs_factory,
 )
 from services.router.errors import CaseNotFound
-from services.router.events import reply_to_sender
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
-from shared.contracts import GrievanceReceived, MessageOutbound
+from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose
 from shared.ids import find_reference
 from shared.keywords import parse
 from shared.messaging import Bus
@@ -48,6 +48,8 @@ from shared.store import to_ms
 
 log = structlog.get_logger(__name__)
 
+# Texts that belong to no case (help, STOP, which case?) derive their ids from the message (uuid5).
+_REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 # Every decision but a new case, which the consumer opens itself.
 Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | Help | Stop | Start
 
@@ -55,6 +57,32 @@ Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | Help | Stop |
 def applies(event: GrievanceReceived) -> bool:
     """Web forms always open a grievance; SMS and WeChat messages from a known reporter may continue one."""
     return event.channel != "web" and bool(event.reporter_key)
+
+
+def reply_to_sender(
+    event: GrievanceReceived,
+    purpose: OutboundPurpose,
+    text: str,
+    *,
+    reference: str | None = None,
+    case_id: str | None = None,
+) -> MessageOutbound | None:
+    """A text back to whoever sent ``event`` (None without a contact), its id derived from the message."""
+    if not event.sealed_contact:
+        return None
+    return MessageOutbound(
+        id=uuid.uuid5(_REPLY_NAMESPACE, f"{event.grievance_id}:{purpose}"),
+        occurred_at=to_ms(event.received_at),
+        correlation_id=event.grievance_id,
+        channel=event.channel,
+        sealed_contact=event.sealed_contact,
+        text=text,
+        language=event.language,
+        purpose=purpose,
+        gateway_number=event.gateway_number,
+        reference=reference,
+        case_id=case_id,
+    )
 
 
 class Dialogue:

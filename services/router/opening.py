@@ -12,10 +12,9 @@ from __future__ import annotations
 import structlog
 
 from services.router.assign import Assignment, Hints, choose_committee, resolve_factory
-from services.router.case import Case
+from services.router.case import Case, event_id
 from services.router.case_store import CaseStore, ReferenceTaken
 from services.router.classify import classify
-from services.router.events import event_id
 from services.router.registry_store import RegistryStore
 from shared.contracts import GrievanceReceived
 from shared.ids import reference_for
