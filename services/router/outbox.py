@@ -26,14 +26,22 @@ class Outbox:
     def __init__(self, cases: CaseStore, bus: Bus) -> None:
         self._cases, self._bus = cases, bus
 
-    async def apply(self, case_id: str, change: Callable[[Case], Outcome]) -> Saved:
+    async def apply(
+        self, case_id: str, change: Callable[[Case], Outcome], *, publish_waiting: bool = True
+    ) -> Saved:
         """Change the case (see :meth:`CaseStore.mutate`) and publish its pending events.
+
+        When the change turns out to be done already, what waits in the outbox is published too (a
+        retried request completes what an interrupted one left), unless ``publish_waiting`` is
+        False: a replica that lost the race to make the change then leaves the winner's events to
+        the winner (or to :meth:`flush_stale`) instead of publishing them a second time.
 
         Raises the change's domain error, :class:`~services.router.errors.ChangedConcurrently`, or
         :class:`~shared.messaging.PublishError` (the change is durable then; its events wait).
         """
         saved = await self._cases.mutate(case_id, change)
-        await self.publish(saved.pending)
+        if saved.changed or publish_waiting:
+            await self.publish(saved.pending)
         return saved
 
     async def publish(self, pending: Pending) -> None:

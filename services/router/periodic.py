@@ -43,7 +43,7 @@ async def close_unanswered(cases: CaseStore, outbox: Outbox, clock: Clock, windo
     closed = 0
     for case_id in await cases.unanswered_resolutions(cutoff):
         try:
-            closed += (await outbox.apply(case_id, close)).changed
+            closed += (await outbox.apply(case_id, close, publish_waiting=False)).changed
         except ChangedConcurrently:
             log.info("resolution_close_deferred", case_id=case_id)  # the next pass tries again
     return closed
