@@ -31,7 +31,7 @@ from services.router.appkeys import (
     WORKERS,
 )
 from services.router.case import Case
-from services.router.errors import CaseClosed, ChangedConcurrently, Conflict, NotYourCase
+from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently, Conflict, NotYourCase
 from services.router.views import case_view, status_view, summary_view
 from shared.auth import Principal, require
 from shared.contracts import Category, Severity
@@ -90,7 +90,7 @@ async def _act(action: Awaitable[T]) -> T:
         return await action
     except PublishError:
         raise _unavailable() from None
-    except NotYourCase:
+    except (NotYourCase, CaseNotFound):
         raise _not_found() from None
     except CaseClosed:
         raise Problem(409, "Conflict", "the case is closed") from None
