@@ -1,235 +1,129 @@
-"""What a committee does to its case: acknowledge, reply, resolve, recuse (design sections 7 and 8).
+"""What a committee does to its case: acknowledge, reply, resolve, recuse, recategorise (sections 7, 8).
 
-Each action is one conditional update that changes the state, appends to the timeline and records
-the resulting events in the case's outbox, followed by publishing the outbox. If publishing fails the
-caller answers 503; the state change is already durable and its events wait in the outbox, so the
-retried request finds the action done, publishes the pending events and succeeds. Domain errors are
-raised here and translated to HTTP once, in :mod:`services.router.api`.
+Each action draws its action id and time here, lets the case decide (:class:`~services.router.case.Case`
+raises a domain error for a refused transition), and goes through the outbox: the state change and
+its events are one conditional write, then the events are published. If publishing fails the caller
+answers 503; the change is durable and its events wait in the outbox, so the retried request finds
+the action done, publishes what waits and succeeds. Domain errors are translated to HTTP once, in
+:mod:`services.router.api`.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from functools import partial
 
-from services.router import store, texts
-from services.router.assign import choose_committee
-from services.router.cases import case_updated, event_id, outbound
-from services.router.outbox import flush, merge, record
-from shared.contracts import CaseAction
-from shared.runtime import Runtime
+from services.router.case import Case, event_id
+from services.router.case_store import CaseStore
+from services.router.outbox import Outbox
+from services.router.registry_store import RegistryStore
+from shared.contracts import Category, Severity
+from shared.runtime import Clock
+from shared.sla import SlaTable
 from shared.store import to_ms
 
-ACTIVE = ["assigned", "acknowledged", "reopened"]
+
+def _new_action_id() -> str:
+    return uuid.uuid4().hex
 
 
-class CaseClosed(Exception):
-    """The case is closed; nothing more can be done to it."""
-
-
-class Conflict(Exception):
-    """The action contradicts the case's state (the message says how)."""
-
-
-class Moved(Exception):
-    """The case changed under us too often; the client may retry."""
-
-
-def _entry(action_id: str, action: str, at: Any, actor: str, note: str | None = None) -> dict[str, Any]:
-    return {"id": action_id, "at": at, "action": action, "actor_role": actor, "note": note}
-
-
-async def apply_action(
-    runtime: Runtime,
-    case: dict[str, Any],
-    expected: dict[str, Any],
-    changes: dict[str, Any],
-    action: CaseAction,
-    action_id: str,
-    *,
-    worker_text: tuple[str, str] | None = None,
-    push: dict[str, Any] | None = None,
-    actor: str = "committee",
-    note: str | None = None,
-    reach_worker: bool = True,
-) -> dict[str, Any] | None:
-    """Change the case if it is still as ``expected``; record and publish the events. None: it moved."""
-    now = to_ms(runtime.clock())
-    after = {**case, **changes}
-    events = [case_updated(after, action, actor, action_id, now, note)]
-    if worker_text is not None and reach_worker:
-        purpose, text = worker_text
-        events.append(outbound(after, purpose, text, (action_id, "outbound"), now))  # type: ignore[arg-type]
-    update = merge(
-        {"$set": changes},
-        {"$push": {"timeline": _entry(action_id, action, now, actor, note)}},
-        {"$push": push or {}},
-        record(list(events), now),
-    )
-    doc = await store.update_case(runtime.db, case["_id"], expected, update)
-    if doc is not None:
-        await flush(runtime, doc)
-    return doc
-
-
-async def acknowledge(runtime: Runtime, case: dict[str, Any], reach_worker: bool = True) -> bool:
+async def acknowledge(
+    outbox: Outbox, clock: Clock, case_id: str, committee_id: str, *, reach_worker: bool
+) -> Case:
     """Acknowledge once; a second call changes nothing (it only publishes what is still pending)."""
-    for _ in range(3):
-        if case["status"] == "closed":
-            raise CaseClosed
-        if case.get("acknowledged_at") is not None:
-            await flush(runtime, case)
-            return False
-        now = to_ms(runtime.clock())
-        status = "acknowledged" if case["status"] == "assigned" else case["status"]
-        action_id = uuid.uuid4().hex
-        done = await apply_action(
-            runtime,
-            case,
-            {"status": case["status"], "acknowledged_at": None, "committee_id": case["committee_id"]},
-            {"status": status, "acknowledged_at": now},
-            "acknowledged",
-            action_id,
-            worker_text=("status", texts.acknowledged(case["language"], case["reference"])),
-            reach_worker=reach_worker,
-        )
-        if done is not None:
-            return True
-        case = await _reload(runtime, case)
-    raise Moved
+    change = partial(
+        Case.acknowledge,
+        by=committee_id,
+        action_id=_new_action_id(),
+        now=to_ms(clock()),
+        reach_worker=reach_worker,
+    )
+    return (await outbox.apply(case_id, change)).case
+
+
+def message_id(case_id: str, idempotency_key: str | None) -> str:
+    """The id of a committee message: derived from the client's idempotency key, or new."""
+    return event_id(case_id, "message", idempotency_key).hex if idempotency_key else _new_action_id()
 
 
 async def reply(
-    runtime: Runtime, case: dict[str, Any], text: str, idempotency_key: str | None, reach_worker: bool = True
-) -> str:
-    """Add a committee message and relay it to the worker; the same idempotency key adds it once."""
-    action_id = event_id(case["_id"], "message", idempotency_key).hex if idempotency_key else uuid.uuid4().hex
-    for _ in range(3):
-        if any(m.get("id") == action_id for m in case.get("messages", [])):
-            await flush(runtime, case)
-            return action_id
-        if case["status"] == "closed":
-            raise CaseClosed
-        now = to_ms(runtime.clock())
-        message = {
-            "id": action_id,
-            "direction": "committee",
-            "text": text,
-            "at": now,
-            "purpose": "committee_reply",
-            "outbound_id": str(event_id(case["_id"], action_id, "outbound")) if reach_worker else None,
-        }
-        # Answering the worker shows the committee has the case: a first reply also acknowledges it
-        # (escalation's clocks count it the same way).
-        acknowledging = case.get("acknowledged_at") is None
-        done = await apply_action(
-            runtime,
-            case,
-            {
-                "status": case["status"],
-                "committee_id": case["committee_id"],
-                "acknowledged_at": case.get("acknowledged_at"),
-                "messages.id": {"$ne": action_id},
-            },
-            {
-                "status": "acknowledged" if case["status"] == "assigned" else case["status"],
-                "acknowledged_at": now,
-            }
-            if acknowledging
-            else {},
-            "replied",
-            action_id,
-            worker_text=("committee_reply", texts.committee_reply(case["language"], case["reference"], text)),
-            push={"messages": message},
-            reach_worker=reach_worker,
-        )
-        if done is not None:
-            return action_id
-        case = await _reload(runtime, case)
-    raise Moved
+    outbox: Outbox,
+    clock: Clock,
+    case_id: str,
+    committee_id: str,
+    text: str,
+    *,
+    message: str,
+    reach_worker: bool,
+) -> Case:
+    """Add a committee message and relay it to the worker; the same message id adds it once."""
+    change = partial(
+        Case.reply,
+        by=committee_id,
+        message_id=message,
+        text=text,
+        now=to_ms(clock()),
+        reach_worker=reach_worker,
+    )
+    return (await outbox.apply(case_id, change)).case
 
 
-async def resolve(runtime: Runtime, case: dict[str, Any], resolution: str, reach_worker: bool = True) -> None:
+async def resolve(
+    outbox: Outbox, clock: Clock, case_id: str, committee_id: str, resolution: str, *, reach_worker: bool
+) -> Case:
     """Propose a resolution and ask the worker to confirm it; repeating the same one is a no-op."""
-    for _ in range(3):
-        if case["status"] == "closed":
-            raise CaseClosed
-        if case["status"] == "resolved":
-            if case.get("resolution") == resolution:
-                await flush(runtime, case)
-                return
-            raise Conflict("the case is resolved and waits for the worker's answer")
-        now = to_ms(runtime.clock())
-        action_id = uuid.uuid4().hex
-        done = await apply_action(
-            runtime,
-            case,
-            {"status": case["status"], "committee_id": case["committee_id"]},
-            {"status": "resolved", "resolution": resolution, "resolved_at": now},
-            "resolved",
-            action_id,
-            worker_text=(
-                "resolution_check",
-                texts.resolution_check(case["language"], case["reference"], resolution),
-            ),
-            push={
-                "messages": {
-                    "id": action_id,
-                    "direction": "committee",
-                    "text": resolution,
-                    "at": now,
-                    "purpose": "resolution_check",
-                    "outbound_id": str(event_id(case["_id"], action_id, "outbound"))
-                    if reach_worker
-                    else None,
-                }
-            },
-            reach_worker=reach_worker,
-        )
-        if done is not None:
-            return
-        case = await _reload(runtime, case)
-    raise Moved
+    change = partial(
+        Case.resolve,
+        by=committee_id,
+        action_id=_new_action_id(),
+        resolution=resolution,
+        now=to_ms(clock()),
+        reach_worker=reach_worker,
+    )
+    return (await outbox.apply(case_id, change)).case
 
 
-async def recuse(runtime: Runtime, case: dict[str, Any], committee_id: str, reason: str) -> dict[str, Any]:
+async def recuse(
+    outbox: Outbox,
+    cases: CaseStore,
+    registry: RegistryStore,
+    clock: Clock,
+    case: Case,
+    committee_id: str,
+    reason: str,
+) -> Case:
     """Hand the case to another eligible committee of the factory, or leave it to the NGO."""
-    for _ in range(3):
-        if committee_id in case.get("recused_by", []):
-            await flush(runtime, case)
-            return case
-        if case["status"] == "closed":
-            raise CaseClosed
-        excluded = [*case.get("recused_by", []), committee_id]
-        committees = await store.committees_of(runtime.db, case["factory_id"]) if case["factory_id"] else []
-        counts = await store.open_case_counts(runtime.db, [c.id for c in committees])
-        choice = choose_committee(case["category"], case["text"], committees, counts, excluded)
-        reason_left = None if choice.committee_id else "conflict_of_interest"
-        changes = {
-            "committee_id": choice.committee_id,
-            "status": "assigned" if choice.committee_id else "unassigned",
-            "unassigned_reason": reason_left,
-            "acknowledged_at": None,
-        }
-        action_id = uuid.uuid4().hex
-        done = await apply_action(
-            runtime,
-            case,
-            {"status": case["status"], "committee_id": committee_id},
-            changes,
-            "recused",
-            action_id,
-            push={"recused_by": committee_id, "recusals": {"committee_id": committee_id, "reason": reason}},
-            note=reason_left,
-        )
-        if done is not None:
-            return done
-        case = await _reload(runtime, case)
-    raise Moved
+    committees = await registry.committees_of(case.factory_id) if case.factory_id else []
+    counts = await cases.open_case_counts([c.id for c in committees])
+    change = partial(
+        Case.recuse,
+        by=committee_id,
+        reason=reason,
+        committees=committees,
+        open_cases=counts,
+        action_id=_new_action_id(),
+        now=to_ms(clock()),
+    )
+    return (await outbox.apply(case.case_id, change)).case
 
 
-async def _reload(runtime: Runtime, case: dict[str, Any]) -> dict[str, Any]:
-    fresh = await store.case_by_id(runtime.db, case["_id"])
-    if fresh is None:  # cases are never deleted
-        raise Moved
-    return fresh
+async def recategorise(
+    outbox: Outbox,
+    clock: Clock,
+    sla: SlaTable,
+    case_id: str,
+    committee_id: str,
+    category: Category,
+    severity: Severity | None,
+) -> Case:
+    """Correct category and severity; the deadlines follow (a retaliation case leaves the committee)."""
+    change = partial(
+        Case.recategorise,
+        by=committee_id,
+        category=category,
+        severity=severity,
+        sla=sla,
+        action_id=_new_action_id(),
+        now=to_ms(clock()),
+    )
+    return (await outbox.apply(case_id, change)).case

@@ -2,34 +2,47 @@
 
 Every committee route authenticates a bearer token with the committee role and reads only cases
 whose ``committee_id`` is the token's: another committee's case is a 404 exactly like an unknown
-reference. Answers are built from the allow-lists in :mod:`services.router.cases`. When the broker
-does not confirm an action's events the answer is 503 with Retry-After; the action is durable and
-its events wait in the case's outbox, so the retried request completes it (see
-:mod:`services.router.actions`).
+reference. Answers are built from the allow-lists in :mod:`services.router.views`. This is the one
+place where the router's domain errors become HTTP (:func:`_act`). When the broker does not confirm
+an action's events the answer is 503 with Retry-After; the action is durable and its events wait in
+the case's outbox, so the retried request completes it (see :mod:`services.router.outbox`).
 """
 
 from __future__ import annotations
 
 import hmac
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable
+from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.router import actions, store
-from services.router.cases import case_view, status_view, summary_view
-from services.router.ratelimit import RateLimiter
+from services.router import actions
+from services.router.appkeys import (
+    CASES,
+    CLOCK,
+    OUTBOX,
+    PRIVACY_KEYS,
+    REGISTRY,
+    SLA,
+    STATUS_LIMITER,
+    TOKENS_DB,
+    WORKERS,
+)
+from services.router.case import Case
+from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently, Conflict, NotYourCase
+from services.router.views import case_view, status_view, summary_view
 from shared.auth import Principal, require
+from shared.contracts import Category, Severity
 from shared.messaging import PublishError
 from shared.privacy import pin_hash
-from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
 REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+T = TypeVar("T")
 
 
 class MessageBody(BaseModel):
@@ -45,6 +58,13 @@ class ResolveBody(BaseModel):
 class RecuseBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[Text, Field(max_length=500)]
+
+
+class RecategoriseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: Category
+    # None: the category's own severity (the lexicon's base severity).
+    severity: Severity | None = None
 
 
 class ListQuery(BaseModel):
@@ -64,31 +84,55 @@ def _not_found() -> Problem:
     return Problem(404, "Not Found", "no such case")
 
 
-async def _committee(request: web.Request) -> tuple[Runtime, str]:
-    runtime = request.app[RUNTIME]
-    principal: Principal = await require(request, runtime.db, "committee")
+async def _act(action: Awaitable[T]) -> T:
+    """Run an action; its domain errors (and an unconfirmed publish) as the client sees them."""
+    try:
+        return await action
+    except PublishError:
+        raise _unavailable() from None
+    except (NotYourCase, CaseNotFound):
+        raise _not_found() from None
+    except CaseClosed:
+        raise Problem(409, "Conflict", "the case is closed") from None
+    except Conflict as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    except ChangedConcurrently:
+        raise Problem(409, "Conflict", "the case changed at the same time; retry") from None
+
+
+async def _committee(request: web.Request) -> str:
+    principal: Principal = await require(request, request.app[TOKENS_DB], "committee")
     assert principal.committee_id is not None  # shared.auth never issues a committee token without one
-    return runtime, principal.committee_id
+    return principal.committee_id
 
 
-async def _own_case(
-    request: web.Request, *, recused_too: bool = False
-) -> tuple[Runtime, str, dict[str, Any]]:
-    runtime, committee_id = await _committee(request)
+async def _own_case(request: web.Request, *, recused_too: bool = False) -> tuple[str, Case]:
+    committee_id = await _committee(request)
     reference = request.match_info["reference"].upper()
     if not REFERENCE.match(reference):
         raise _not_found()
-    case = await store.committee_case(runtime.db, reference, committee_id, recused_too=recused_too)
+    case = await request.app[CASES].committee_case(reference, committee_id, recused_too=recused_too)
     if case is None:
         raise _not_found()
-    return runtime, committee_id, case
+    return committee_id, case
+
+
+async def _view(request: web.Request, case: Case) -> web.Response:
+    delivery = await request.app[WORKERS].delivery_statuses(case.messages)
+    return json_response(case_view(case, delivery))
+
+
+async def _reaches(request: web.Request, case: Case) -> bool:
+    return await request.app[WORKERS].reaches(case.reporter_key)
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    runtime, committee_id = await _committee(request)
+    committee_id = await _committee(request)
     query = validate(ListQuery, dict(request.query))
     skip = (query.page - 1) * query.per_page
-    cases, total = await store.list_cases(runtime.db, committee_id, query.status, skip, query.per_page)
+    cases, total = await request.app[CASES].list_for_committee(
+        committee_id, query.status, skip, query.per_page
+    )
     return json_response(
         {
             "items": [summary_view(c) for c in cases],
@@ -100,68 +144,83 @@ async def list_cases(request: web.Request) -> web.Response:
 
 
 async def get_case(request: web.Request) -> web.Response:
-    runtime, _, case = await _own_case(request)
-    return json_response(case_view(case, await store.delivery_statuses(runtime.db, case)))
-
-
-async def _fresh_view(runtime: Runtime, case_id: str) -> web.Response:
-    case = await store.case_by_id(runtime.db, case_id)
-    assert case is not None
-    return json_response(case_view(case, await store.delivery_statuses(runtime.db, case)))
-
-
-async def _act(coro: Any) -> Any:
-    try:
-        return await coro
-    except PublishError:
-        raise _unavailable() from None
-    except actions.CaseClosed:
-        raise Problem(409, "Conflict", "the case is closed") from None
-    except actions.Conflict as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
-    except actions.Moved:
-        raise Problem(409, "Conflict", "the case changed at the same time; retry") from None
+    _, case = await _own_case(request)
+    return await _view(request, case)
 
 
 async def acknowledge(request: web.Request) -> web.Response:
-    runtime, _, case = await _own_case(request)
-    reach = await store.reaches_worker(runtime.db, case.get("reporter_key"))
-    await _act(actions.acknowledge(runtime, case, reach))
-    return await _fresh_view(runtime, case["_id"])
+    committee_id, case = await _own_case(request)
+    app, reach = request.app, await _reaches(request, case)
+    done = await _act(
+        actions.acknowledge(app[OUTBOX], app[CLOCK], case.case_id, committee_id, reach_worker=reach)
+    )
+    return await _view(request, done)
 
 
 async def post_message(request: web.Request) -> web.Response:
-    runtime, _, case = await _own_case(request)
+    committee_id, case = await _own_case(request)
     body = await read_json(request, MessageBody)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise Problem(400, "Bad Request", "Idempotency-Key must be 1-128 letters, digits or ._:-")
-    reach = await store.reaches_worker(runtime.db, case.get("reporter_key"))
-    message_id = await _act(actions.reply(runtime, case, body.text, key, reach))
-    response = await _fresh_view(runtime, case["_id"])
-    response.headers["Location"] = f"/api/v1/cases/{case['reference']}#message-{message_id}"
+    app, reach = request.app, await _reaches(request, case)
+    message = actions.message_id(case.case_id, key)
+    done = await _act(
+        actions.reply(
+            app[OUTBOX],
+            app[CLOCK],
+            case.case_id,
+            committee_id,
+            body.text,
+            message=message,
+            reach_worker=reach,
+        )
+    )
+    response = await _view(request, done)
+    response.headers["Location"] = f"/api/v1/cases/{case.reference}#message-{message}"
     return response
 
 
 async def resolve(request: web.Request) -> web.Response:
-    runtime, _, case = await _own_case(request)
+    committee_id, case = await _own_case(request)
     body = await read_json(request, ResolveBody)
-    reach = await store.reaches_worker(runtime.db, case.get("reporter_key"))
-    await _act(actions.resolve(runtime, case, body.resolution, reach))
-    return await _fresh_view(runtime, case["_id"])
+    app, reach = request.app, await _reaches(request, case)
+    done = await _act(
+        actions.resolve(
+            app[OUTBOX], app[CLOCK], case.case_id, committee_id, body.resolution, reach_worker=reach
+        )
+    )
+    return await _view(request, done)
 
 
 async def recuse(request: web.Request) -> web.Response:
-    runtime, committee_id, case = await _own_case(request, recused_too=True)
+    committee_id, case = await _own_case(request, recused_too=True)
     body = await read_json(request, RecuseBody)
-    await _act(actions.recuse(runtime, case, committee_id, body.reason))
+    app = request.app
+    await _act(
+        actions.recuse(app[OUTBOX], app[CASES], app[REGISTRY], app[CLOCK], case, committee_id, body.reason)
+    )
     # The case now belongs to someone else: say only that the recusal is recorded.
-    return json_response({"reference": case["reference"], "recused": True})
+    return json_response({"reference": case.reference, "recused": True})
+
+
+async def recategorise(request: web.Request) -> web.Response:
+    committee_id, case = await _own_case(request)
+    body = await read_json(request, RecategoriseBody)
+    app = request.app
+    done = await _act(
+        actions.recategorise(
+            app[OUTBOX], app[CLOCK], app[SLA], case.case_id, committee_id, body.category, body.severity
+        )
+    )
+    if done.committee_id != committee_id:
+        # Retaliation went to the NGO: like a recusal, say only that it is recorded.
+        return json_response({"reference": case.reference, "recategorised": True})
+    return await _view(request, done)
 
 
 async def public_status(request: web.Request) -> web.Response:
     """Status and deadlines for the worker; wrong PIN and unknown reference are the same 404."""
-    runtime = request.app[RUNTIME]
     wait = request.app[STATUS_LIMITER].check(request.remote or "unknown")
     if wait is not None:
         problem = Problem(429, "Too Many Requests", "too many status lookups; wait a minute")
@@ -171,10 +230,10 @@ async def public_status(request: web.Request) -> web.Response:
     pin = request.query.get("pin", "")
     if not REFERENCE.match(reference) or not re.fullmatch(r"[0-9]{6}", pin):
         raise _not_found()
-    for case in await store.cases_for_status(runtime.db, reference):
-        stored = case.get("pin_hash")
-        given = pin_hash(runtime.keys, case.get("original_reference") or case["reference"], pin)
-        if stored and hmac.compare_digest(stored, given):
+    keys = request.app[PRIVACY_KEYS]
+    for case in await request.app[CASES].for_status(reference):
+        given = pin_hash(keys, case.original_reference or case.reference, pin)
+        if case.pin_hash and hmac.compare_digest(case.pin_hash, given):
             return json_response(status_view(case))
     raise _not_found()
 
@@ -186,4 +245,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/cases/{reference}/messages", post_message)
     app.router.add_post("/api/v1/cases/{reference}/resolve", resolve)
     app.router.add_post("/api/v1/cases/{reference}/recuse", recuse)
+    app.router.add_post("/api/v1/cases/{reference}/recategorise", recategorise)
     app.router.add_get("/api/v1/status/{reference}", public_status)

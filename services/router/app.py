@@ -1,48 +1,135 @@
-"""The router's composition root: store indexes, the grievance consumer, the periodic task, routes."""
+"""The router's composition root: the only place that knows which adapters the router runs on.
+
+It builds the stores on the runtime's database, the outbox on its bus, the consumer, the dialogue
+and the periodic pass with exactly the dependencies each takes, and hands the views what they use
+through the typed keys of :mod:`services.router.appkeys`. One cleanup context per resource, in
+order: the parts, the indexes, the consumer, the periodic task, the admin API.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 
-from services.router import api, store
+from services.router import api, case_store, periodic, registry_store
 from services.router.admin import serve_admin
+from services.router.appkeys import (
+    CASES,
+    CLOCK,
+    OUTBOX,
+    PRIVACY_KEYS,
+    REGISTRY,
+    ROUTER,
+    SLA,
+    STATUS_LIMITER,
+    TOKENS_DB,
+    WORKERS,
+)
+from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
-from services.router.periodic import run_periodic
+from services.router.dialogue import Dialogue
+from services.router.inbound_store import InboundStore
+from services.router.outbox import Outbox
 from services.router.ratelimit import RateLimiter
+from services.router.registry_store import RegistryStore
+from services.router.worker_store import WorkerStore
 from shared import auth
 from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
+INDEXES = {**case_store.INDEXES, **registry_store.INDEXES, **auth.INDEXES}
+
+
+@dataclass(frozen=True)
+class Router:
+    """The router's parts, wired on one runtime's adapters."""
+
+    cases: CaseStore
+    registry: RegistryStore
+    workers: WorkerStore
+    outbox: Outbox
+    dialogue: Dialogue
+    consumer: GrievanceConsumer
+    periodic_pass: periodic.Tick
+
+
+def bootstrap(runtime: Runtime) -> Router:
+    """Build every part with exactly what it uses (tests build the router this way too)."""
+    db, bus, clock, settings = runtime.db, runtime.bus, runtime.clock, runtime.settings
+    cases, registry, workers = CaseStore(db), RegistryStore(db), WorkerStore(db)
+    outbox = Outbox(cases, bus)
+    dialogue = Dialogue(
+        cases=cases,
+        inbound=InboundStore(db),
+        workers=workers,
+        registry=registry,
+        outbox=outbox,
+        bus=bus,
+        clock=clock,
+    )
+    consumer = GrievanceConsumer(
+        cases=cases,
+        registry=registry,
+        workers=workers,
+        dialogue=dialogue,
+        bus=bus,
+        clock=clock,
+        sla=settings.sla,
+    )
+    one_pass: periodic.Tick = partial(
+        periodic.tick,
+        cases=cases,
+        outbox=outbox,
+        clock=clock,
+        confirmation_window=settings.confirmation_window,
+    )
+    return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass)
+
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
     app = new_app("router")
     attach_runtime(app, settings, runtime)
 
+    async def parts(app: web.Application) -> AsyncIterator[None]:
+        rt = app[RUNTIME]
+        wired = app[ROUTER] = bootstrap(rt)
+        app[CASES] = wired.cases
+        app[OUTBOX] = wired.outbox
+        app[REGISTRY] = wired.registry
+        app[WORKERS] = wired.workers
+        app[CLOCK] = rt.clock
+        app[SLA] = rt.settings.sla
+        app[PRIVACY_KEYS] = rt.keys
+        app[TOKENS_DB] = rt.db
+        yield
+
     async def indexes(app: web.Application) -> AsyncIterator[None]:
-        await ensure_indexes(app[RUNTIME].db, {**store.INDEXES, **auth.INDEXES})
+        await ensure_indexes(app[RUNTIME].db, INDEXES)
         yield
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:
-        await app[RUNTIME].bus.consume(QUEUE, GrievanceConsumer(app[RUNTIME]))
+        await app[RUNTIME].bus.consume(QUEUE, app[ROUTER].consumer)
         yield
 
-    async def periodic(app: web.Application) -> AsyncIterator[None]:
-        async with run_periodic(app[RUNTIME]):
+    async def periodic_task(app: web.Application) -> AsyncIterator[None]:
+        async with periodic.run_periodic(app[RUNTIME].settings.sweep_interval, app[ROUTER].periodic_pass):
             yield
 
     app.cleanup_ctx.extend(
         [
+            parts,
             indexes,
             consumer,
-            periodic,
+            periodic_task,
             serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
         ]
     )
-    app[api.STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
+    app[STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
 
     add_runtime_health(app)

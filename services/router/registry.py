@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from services.router import store
 from services.router.assign import fold
+from services.router.registry_store import RegistryStore
 from shared.contracts import CATEGORIES
 from shared.privacy import normalise_e164
 from shared.store import Database
@@ -151,14 +151,15 @@ async def load_registry(db: Database, data: Any) -> dict[str, int]:
         ),
         0,
     )
+    store = RegistryStore(db)
     for factory in registry.factories:
-        outcome = await store.upsert_factory(db, _factory_doc(factory))
+        outcome = await store.upsert_factory(_factory_doc(factory))
         counts[f"factories_{outcome}"] += 1
         for committee in factory.committees:
-            outcome = await store.upsert_committee(db, _committee_doc(factory, committee))
+            outcome = await store.upsert_committee(_committee_doc(factory, committee))
             counts[f"committees_{outcome}"] += 1
         counts["committees_retired"] += await store.retire_committees(
-            db, factory.code, [c.id for c in factory.committees]
+            factory.code, [c.id for c in factory.committees]
         )
     return counts
 

@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
+from services.router.case_store import CaseStore
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.contracts import CaseAssigned, CaseUpdated, Event, MessageOutbound
@@ -19,7 +20,7 @@ from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.polling import eventually
 from tests.servers import ServiceServer
-from tests.service.router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance
+from tests.service.router_support import GZ_NUMBER, REGISTRY, assert_no_contact, grievance, stored_case
 
 pytestmark = pytest.mark.broker
 
@@ -70,9 +71,9 @@ async def test_grievance_to_case_through_rabbitmq(downstream, amqp_settings, amq
 
         await eventually(both_arrived, seconds=10)
         assert await runtime.db["cases"].count_documents({}) == 1
-        case = await runtime.db["cases"].find_one({})
-        assert case["reference"] == event.reference and case["committee_id"] == "gz-001-spt"
-        assert case["severity"] == "critical"
+        case = await stored_case(CaseStore(runtime.db), event.grievance_id)
+        assert case.reference == event.reference and case.committee_id == "gz-001-spt"
+        assert case.severity == "critical"
         assigned = [e for e in received if isinstance(e, CaseAssigned)]
         acks = [e for e in received if isinstance(e, MessageOutbound)]
         assert len({e.id for e in assigned}) == 1 and len({e.id for e in acks}) == 1

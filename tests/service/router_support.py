@@ -11,13 +11,15 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
+from services.router.case import Case
+from services.router.case_store import CaseStore
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.contracts import Event, GrievanceReceived
@@ -112,6 +114,20 @@ async def serve(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
         yield client
 
 
+async def stored_case(cases: CaseStore, grievance_id: Any) -> Case:
+    """The case of a grievance, as the case store reads it."""
+    case = await cases.by_grievance(str(grievance_id))
+    assert case is not None
+    return case
+
+
+async def pending_types(cases: CaseStore, case_id: str) -> list[str]:
+    """The types of the events a case's outbox still holds, as the periodic task finds them (any age)."""
+    far = (await stored_case(cases, case_id)).created_at + timedelta(days=3650)
+    found = [p for p in await cases.stale_outboxes(far, limit=1000) if p.case_id == case_id]
+    return [e.type for p in found for e in p.events]
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -161,3 +177,32 @@ class FlakyBus:
 
     async def replay(self, queue: str, limit: int | None = None) -> int:
         return int(await self.inner.replay(queue, limit))
+
+
+class ContendedDatabase:
+    """The test store with another writer that always wins: just before each conditional write of
+    a case (``find_one_and_update``), that case's version moves on, so the write finds it changed."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self.writes_lost = 0
+
+    def __getitem__(self, name: str) -> Any:
+        return _ContendedCases(self, self._db[name]) if name == "cases" else self._db[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+
+class _ContendedCases:
+    def __init__(self, owner: ContendedDatabase, collection: Any) -> None:
+        self._owner, self._collection = owner, collection
+
+    async def find_one_and_update(self, query: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        await self._collection.update_one({"_id": query["_id"]}, {"$inc": {"version": 1}})
+        found = await self._collection.find_one_and_update(query, *args, **kwargs)
+        self._owner.writes_lost += found is None
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)

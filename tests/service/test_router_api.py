@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.router.periodic import tick
+from services.router.appkeys import ROUTER
 from shared.contracts import CaseUpdated, MessageOutbound
 from shared.ids import reference_for
 from shared.memorybus import MemoryBus
@@ -20,7 +20,9 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
+    pending_types,
     serve,
+    stored_case,
 )
 
 ENDPOINTS = [
@@ -140,7 +142,7 @@ async def test_a_first_reply_acknowledges_the_case(world):
     assert {e.status for e in updates(client)} == {"acknowledged"}
 
 
-async def test_messages_resolve_and_closed_case(world, runtime):
+async def test_messages_resolve_and_closed_case(world, runtime, clock):
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     url = f"/api/v1/cases/{reference}"
@@ -170,7 +172,8 @@ async def test_messages_resolve_and_closed_case(world, runtime):
     same = await client.post(f"{url}/resolve", json={"resolution": "安全出口已经打开"}, headers=spt)
     assert same.status == 200
     await problem(await client.post(f"{url}/resolve", json={"resolution": "别的"}, headers=spt), 409)
-    await runtime.db["cases"].update_one({"reference": reference}, {"$set": {"status": "closed"}})
+    clock.advance(seconds=runtime.settings.confirmation_window.total_seconds())
+    assert (await client.app[ROUTER].periodic_pass())["resolutions_closed"] == 1  # unanswered: closed
     for path, body in (
         ("acknowledge", None),
         ("messages", {"text": "还在吗"}),
@@ -178,20 +181,22 @@ async def test_messages_resolve_and_closed_case(world, runtime):
         ("recuse", {"reason": "x"}),
     ):
         await problem(await client.post(f"{url}/{path}", json=body, headers=spt), 409)
-    assert [e.action for e in updates(client)] == ["replied", "resolved"]
+    await runtime.bus.drain()
+    assert [e.action for e in updates(client)] == ["replied", "resolved", "closed"]
 
 
 async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world, runtime):
     client, tokens, _ = world
-    await runtime.bus.publish(grievance(runtime.keys, "组长辱骂我们", to=GZ_NUMBER))
+    event = grievance(runtime.keys, "组长辱骂我们", to=GZ_NUMBER)
+    await runtime.bus.publish(event)
     await runtime.bus.drain()
-    case = await runtime.db["cases"].find_one({"category": "harassment_abuse"})
-    url = f"/api/v1/cases/{case['reference']}"
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
+    url = f"/api/v1/cases/{case.reference}"
     spt, women = bearer(tokens["gz-001-spt"]), bearer(tokens["gz-001-women"])
-    assert case["committee_id"] == "gz-001-women"  # the SPT already has an open case
+    assert (case.category, case.committee_id) == ("harassment_abuse", "gz-001-women")  # the SPT has one
     response = await client.post(f"{url}/recuse", json={"reason": "组长是我们成员的亲戚"}, headers=women)
     assert response.status == 200 and await response.json() == {
-        "reference": case["reference"],
+        "reference": case.reference,
         "recused": True,
     }
     assert (await client.post(f"{url}/recuse", json={"reason": "again"}, headers=women)).status == 200
@@ -226,13 +231,14 @@ async def test_publish_failure_answers_503_and_the_retry_completes_the_action(se
             response = await client.post(f"{url}/acknowledge", headers=wages)
             await problem(response, 503)
             assert response.headers["Retry-After"] == "5"
-            stored = await db["cases"].find_one({"reference": event.reference})
-            assert stored["status"] == "acknowledged" and len(stored["outbox"]) == 2
+            cases = client.app[ROUTER].cases
+            stored = await stored_case(cases, event.grievance_id)
+            assert stored.status == "acknowledged"
+            assert await pending_types(cases, stored.case_id) == ["case.updated", "message.outbound"]
             bus.failing = False
             assert (await client.post(f"{url}/acknowledge", headers=wages)).status == 200
             await bus.inner.drain()
-            stored = await db["cases"].find_one({"reference": event.reference})
-            assert stored["outbox"] == []
+            assert await pending_types(cases, stored.case_id) == []
             acks = updates(client, "acknowledged")
             assert len(acks) == 1
             # a stranded outbox is published by the periodic task even if nobody retries
@@ -240,7 +246,7 @@ async def test_publish_failure_answers_503_and_the_retry_completes_the_action(se
             await problem(await client.post(f"{url}/messages", json={"text": "下周发"}, headers=wages), 503)
             bus.failing = False
             clock.advance(minutes=2)
-            assert (await tick(runtime))["outboxes_flushed"] == 1
+            assert (await client.app[ROUTER].periodic_pass())["outboxes_flushed"] == 1
             await bus.inner.drain()
             assert len(texts_out(client, "committee_reply")) == 1
     finally:

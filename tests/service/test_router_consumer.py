@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, MessageOutbound
 from shared.ids import reference_for
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
@@ -15,6 +16,7 @@ from tests.service.router_support import (
     committee_tokens,
     grievance,
     serve,
+    stored_case,
 )
 
 
@@ -155,8 +157,9 @@ async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when
 
 async def test_retaliation_goes_to_no_factory_committee(runtime):
     await committee_tokens(runtime)
-    async with serve(runtime):
-        await deliver(runtime, grievance(runtime.keys, "因为投诉了加班问题，组长打击报复我", to=GZ_NUMBER))
+    async with serve(runtime) as client:
+        event = grievance(runtime.keys, "因为投诉了加班问题，组长打击报复我", to=GZ_NUMBER)
+        await deliver(runtime, event)
         case = published(runtime, CaseAssigned)[0]
         assert (case.factory_id, case.committee_id) == ("GZ-001", None)
         assert (case.category, case.unassigned_reason, case.severity) == (
@@ -164,8 +167,8 @@ async def test_retaliation_goes_to_no_factory_committee(runtime):
             "retaliation",
             "high",
         )
-        stored = await runtime.db["cases"].find_one({})
-        assert stored["status"] == "unassigned"
+        stored = await stored_case(client.app[ROUTER].cases, event.grievance_id)
+        assert stored.status == "unassigned"
 
 
 async def test_fewest_open_cases_wins_among_several_committees(runtime):
@@ -180,7 +183,7 @@ async def test_fewest_open_cases_wins_among_several_committees(runtime):
 
 async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_for_status(runtime):
     await committee_tokens(runtime)
-    async with serve(runtime):
+    async with serve(runtime) as client:
         first = grievance(runtime.keys, "工资没发", to=GZ_NUMBER)
         await deliver(runtime, first)
         clash = grievance(runtime.keys, "加班太多", to=GZ_NUMBER, reference=first.reference)
@@ -189,7 +192,7 @@ async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_
         cases = published(runtime, CaseAssigned)
         assert len({c.case_id for c in cases}) == 2
         assert cases[1].reference != first.reference and cases[1].reference == cases[2].reference
-        stored = await runtime.db["cases"].find_one({"_id": str(clash.grievance_id)})
-        assert stored["original_reference"] == first.reference
+        stored = await stored_case(client.app[ROUTER].cases, clash.grievance_id)
+        assert stored.original_reference == first.reference
         assert published(runtime, MessageOutbound)[-1].reference == cases[1].reference
         assert reference_for(clash.grievance_id) != cases[1].reference

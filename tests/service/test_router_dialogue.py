@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from services.router.periodic import tick
+from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, CaseUpdated, MessageOutbound
 from shared.privacy import unseal
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
@@ -22,6 +22,7 @@ from tests.service.router_support import (
     fresh_phone,
     grievance,
     serve,
+    stored_case,
 )
 
 
@@ -48,6 +49,11 @@ def outbound(client, purpose=None):
     return [e for e in client.received if isinstance(e, MessageOutbound) and purpose in (None, e.purpose)]
 
 
+async def case_of(client, event):
+    """The case a grievance opened, as the case store reads it."""
+    return await stored_case(client.app[ROUTER].cases, event.grievance_id)
+
+
 def updates(client, action=None):
     return [e for e in client.received if isinstance(e, CaseUpdated) and action in (None, e.action)]
 
@@ -67,7 +73,7 @@ async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router, r
     assert await runtime.db["cases"].count_documents({}) == 1
     assert [e.action for e in updates(client)] == ["worker_replied"]
     assert updates(client)[0].actor_role == "worker"
-    committee = (await runtime.db["cases"].find_one({}))["committee_id"]
+    committee = (await case_of(client, first)).committee_id
     body = await (
         await client.get(f"/api/v1/cases/{first.reference}", headers=bearer(tokens[committee]))
     ).json()
@@ -79,8 +85,8 @@ async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router, r
     # redelivered follow-up: nothing new
     await runtime.bus.publish(second)
     await runtime.bus.drain()
-    case = await runtime.db["cases"].find_one({})
-    assert len(case["messages"]) == 2 and len(updates(client)) == 1
+    case = await case_of(client, first)
+    assert len(case.messages) == 2 and len(updates(client)) == 1
 
 
 async def test_a_reference_picks_the_case_and_several_without_one_asks_which(router, runtime):
@@ -89,16 +95,16 @@ async def test_a_reference_picks_the_case_and_several_without_one_asks_which(rou
     first = await worker.send("The canteen food is cold")
     second = await worker.send("NEW overtime is not paid")
     assert await runtime.db["cases"].count_documents({}) == 2
-    assert (await runtime.db["cases"].find_one({"_id": str(second.grievance_id)}))["category"] == "wages"
+    assert (await case_of(client, second)).category == "wages"
     await worker.send(f"About {first.reference.lower()}: still cold today")
-    picked = await runtime.db["cases"].find_one({"_id": str(first.grievance_id)})
-    assert picked["messages"][-1]["text"].startswith("About")
+    picked = await case_of(client, first)
+    assert picked.messages[-1].text.startswith("About")
     await worker.send("and the manager shouts")
     question = outbound(client, "question")
     assert len(question) == 1 and first.reference in question[0].text and second.reference in question[0].text
     assert await runtime.db["cases"].count_documents({}) == 2
-    for case in [c async for c in runtime.db["cases"].find({})]:
-        assert all("shouts" not in m["text"] for m in case["messages"])
+    for event in (first, second):
+        assert all("shouts" not in m.text for m in (await case_of(client, event)).messages)
 
 
 @pytest.mark.parametrize(
@@ -139,15 +145,15 @@ async def test_yes_closes_and_no_reopens(router, runtime, language, yes, no, pho
     assert [e.action for e in updates(client)] == ["worker_replied"]
     await client.post(f"{url}/resolve", json={"resolution": "下周一补发"}, headers=token)
     await worker.send(no)
-    case = await runtime.db["cases"].find_one({})
-    assert case["status"] == "reopened"
+    case = await case_of(client, first)
+    assert case.status == "reopened"
     assert [e.action for e in updates(client)][-1] == "disputed"
     assert updates(client)[-1].status == "reopened"
     # the committee resolves again; the worker confirms
     await client.post(f"{url}/resolve", json={"resolution": "已经补发"}, headers=token)
     confirm = await worker.send(yes)
-    case = await runtime.db["cases"].find_one({})
-    assert (case["status"], case["closure"]) == ("closed", "confirmed")
+    case = await case_of(client, first)
+    assert (case.status, case.closure) == ("closed", "confirmed")
     assert [e.action for e in updates(client)][-2:] == ["resolved", "confirmed"]
     assert (await client.post(f"{url}/messages", json={"text": "?"}, headers=token)).status == 409
     # a redelivered YES after the case closed is still the same answer, not a new grievance
@@ -201,13 +207,17 @@ async def test_unanswered_resolution_closes_after_seven_days_once(router, runtim
         headers=bearer(tokens["dg-002-wages"]),
     )
     clock.advance(days=6, hours=23)
-    assert (await tick(runtime))["resolutions_closed"] == 0
+    assert (await client.app[ROUTER].periodic_pass())["resolutions_closed"] == 0
     clock.advance(hours=2)
-    results = await asyncio.gather(tick(runtime), tick(runtime), tick(runtime))
+    results = await asyncio.gather(
+        client.app[ROUTER].periodic_pass(),
+        client.app[ROUTER].periodic_pass(),
+        client.app[ROUTER].periodic_pass(),
+    )
     assert sum(r["resolutions_closed"] for r in results) == 1
     await runtime.bus.drain()
-    case = await runtime.db["cases"].find_one({})
-    assert (case["status"], case["closure"]) == ("closed", "unconfirmed")
+    case = await case_of(client, first)
+    assert (case.status, case.closure) == ("closed", "unconfirmed")
     closed = updates(client, "closed")
     assert len(closed) == 1 and closed[0].note == "resolved_unconfirmed" and closed[0].actor_role == "system"
 
@@ -220,10 +230,10 @@ async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(
     found = await worker.send("GZ001 老板不给工资")
     cases = [e for e in client.received if isinstance(e, CaseAssigned)]
     assert [c.factory_id for c in cases] == [None, "GZ-001"]
-    old = await runtime.db["cases"].find_one({"_id": str(lost.grievance_id)})
-    assert (old["status"], old["closure"]) == ("closed", "rerouted")
+    old = await case_of(client, lost)
+    assert (old.status, old.closure) == ("closed", "rerouted")
     assert updates(client, "closed")[0].case_id == str(lost.grievance_id)
-    assert (await runtime.db["cases"].find_one({"_id": str(found.grievance_id)}))["status"] == "assigned"
+    assert (await case_of(client, found)).status == "assigned"
 
 
 async def test_committee_messages_show_delivery_status(router, runtime):

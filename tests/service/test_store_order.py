@@ -14,8 +14,9 @@ from typing import Any
 from services.escalation import store as escalation_store
 from services.escalation.escalate import escalation_id
 from services.intake import store as intake_store
-from services.router import store as router_store
 from services.router.assign import Hints, resolve_factory
+from services.router.case_store import CASES, CaseStore
+from services.router.registry_store import COMMITTEES, FACTORIES, RegistryStore
 from shared.auth import issue_token, list_tokens
 from shared.contracts import MessageOutbound
 from shared.store import ensure_indexes
@@ -41,10 +42,10 @@ async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_writ
     ]
 
     async def route() -> str | None:
-        found, _ = resolve_factory(Hints("sms", "GZ-001 工资没发"), await router_store.factories(db), None)
+        found, _ = resolve_factory(Hints("sms", "GZ-001 工资没发"), await RegistryStore(db).factories(), None)
         return found
 
-    first, second = await in_both_orders(db, router_store.FACTORIES, factories, route)
+    first, second = await in_both_orders(db, FACTORIES, factories, route)
     assert first == second == "AB-002"
 
 
@@ -55,9 +56,9 @@ async def test_a_factorys_committees_come_by_id(db):
     ]
 
     async def ids() -> list[str]:
-        return [c.id for c in await router_store.committees_of(db, "GZ-001")]
+        return [c.id for c in await RegistryStore(db).committees_of("GZ-001")]
 
-    first, second = await in_both_orders(db, router_store.COMMITTEES, committees, ids)
+    first, second = await in_both_orders(db, COMMITTEES, committees, ids)
     assert first == second == ["gz-001-safety", "gz-001-spt", "gz-001-women"]
 
 
@@ -69,9 +70,9 @@ async def test_the_latest_factory_of_a_reporter_is_one_answer_when_two_cases_sha
     ]
 
     async def latest() -> str | None:
-        return await router_store.latest_factory_of(db, "r1")
+        return await CaseStore(db).latest_factory_of("r1")
 
-    first, second = await in_both_orders(db, router_store.CASES, cases, latest)
+    first, second = await in_both_orders(db, CASES, cases, latest)
     assert first == second == "GZ-001"
 
 
@@ -88,11 +89,11 @@ async def test_periodic_work_takes_the_oldest_first(db):
     ]
 
     async def oldest() -> tuple[list[str], list[str]]:
-        stale = await router_store.cases_with_stale_outbox(db, now, limit=2)
-        unanswered = await router_store.unanswered_resolutions(db, now, limit=2)
-        return [c["_id"] for c in stale], [c["_id"] for c in unanswered]
+        stale = await CaseStore(db).stale_outboxes(now, limit=2)
+        unanswered = await CaseStore(db).unanswered_resolutions(now, limit=2)
+        return [p.case_id for p in stale], unanswered
 
-    first, second = await in_both_orders(db, router_store.CASES, cases, oldest)
+    first, second = await in_both_orders(db, CASES, cases, oldest)
     assert first == second == (["case-10", "case-9"], ["case-10", "case-9"])
 
 

@@ -1,0 +1,37 @@
+"""The router application's typed keys, declared once: what the composition root hands the views.
+
+:func:`services.router.app.create_app` sets them when the runtime's adapters are open; the views
+in :mod:`services.router.api` take from them exactly what they use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from services.router.case_store import CaseStore
+from services.router.outbox import Outbox
+from services.router.ratelimit import RateLimiter
+from services.router.registry_store import RegistryStore
+from services.router.worker_store import WorkerStore
+from shared.privacy import Keys
+from shared.runtime import Clock
+from shared.sla import SlaTable
+from shared.store import Database
+
+if TYPE_CHECKING:  # the composition root imports these keys
+    from services.router.app import Router
+
+CASES = web.AppKey("cases", CaseStore)
+REGISTRY = web.AppKey("registry", RegistryStore)
+WORKERS = web.AppKey("workers", WorkerStore)
+OUTBOX = web.AppKey("outbox", Outbox)
+SLA = web.AppKey("sla", SlaTable)
+PRIVACY_KEYS = web.AppKey("privacy_keys", Keys)
+STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+# The tokens of shared.auth live in the same database; the views only authenticate against it.
+TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
+# Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
+ROUTER: web.AppKey[Router] = web.AppKey("router")

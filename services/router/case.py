@@ -1,0 +1,563 @@
+"""The case aggregate: one grievance's state and every transition it allows (pure, no I/O).
+
+Each method checks one action against the state and returns an :class:`Outcome`: the case as it is
+after the action and the events the action causes (``case.updated``, and a ``message.outbound`` when
+the worker is to be told). A repeated action (the same message id, an acknowledgement already given)
+returns the case unchanged and no events; a refused one raises a domain error from
+:mod:`services.router.errors`. Nothing here reads a clock, draws an id or touches the store: the
+caller passes ``now`` and the action id, and :mod:`services.router.case_store` writes the outcome.
+
+Event ids are derived (uuid5) from the case id and the action id (:func:`event_id`), so an action
+replayed after a crash, or a redelivery, produces the very events it produced the first time and
+downstream consumers drop the duplicate. The namespace is part of the contract with the events
+already published: changing it would make every redelivered event look new.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from services.router import texts
+from services.router.assign import Assignment, CommitteeInfo, FactoryVia, choose_committee
+from services.router.classify import Classification
+from services.router.errors import CaseClosed, Conflict, NotYourCase
+from services.router.lexicon import BASE_SEVERITY
+from shared.contracts import (
+    ActorRole,
+    CaseAction,
+    CaseAssigned,
+    CaseUpdated,
+    Category,
+    Channel,
+    Event,
+    GrievanceReceived,
+    Language,
+    MessageOutbound,
+    OutboundPurpose,
+    Severity,
+    UnassignedReason,
+)
+from shared.sla import SlaTable, due_dates
+from shared.store import to_ms
+
+Status = Literal["assigned", "unassigned", "acknowledged", "resolved", "reopened", "closed"]
+Closure = Literal["confirmed", "unconfirmed", "rerouted"]
+OPEN_STATUSES: tuple[Status, ...] = ("assigned", "unassigned", "acknowledged", "resolved", "reopened")
+# The statuses that count towards a committee's load when the router picks the least busy one.
+COMMITTEE_OPEN: tuple[Status, ...] = ("assigned", "acknowledged", "resolved", "reopened")
+# Unassigned for these reasons, the case is for an independent organisation, not the factory.
+INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
+_NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
+MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
+
+
+def event_id(case_id: str, *parts: str) -> uuid.UUID:
+    """The id of an event about a case: the case id and the parts, joined by a unit separator."""
+    return uuid.uuid5(_NAMESPACE, "\x1f".join((case_id, *parts)))
+
+
+class _Part(BaseModel):
+    # Stored documents may carry fields older versions wrote; reading them must not fail.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class TimelineEntry(_Part):
+    id: str
+    at: AwareDatetime
+    action: CaseAction | Literal["assigned", "unassigned"]
+    actor_role: ActorRole
+    committee_id: str | None = None
+    note: str | None = None
+
+
+class Message(_Part):
+    """One message of the thread; ``outbound_id`` ties a committee message to intake's delivery."""
+
+    id: str
+    direction: Literal["worker", "committee"]
+    text: str
+    at: AwareDatetime
+    purpose: MessagePurpose
+    outbound_id: str | None = None
+
+
+class Recusal(_Part):
+    committee_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action did: the case after it and the events to publish; ``changed`` False for a no-op."""
+
+    case: Case
+    events: tuple[Event, ...] = ()
+    changed: bool = True
+
+    @classmethod
+    def unchanged(cls, case: Case) -> Outcome:
+        return cls(case, (), changed=False)
+
+
+class Case(_Part):
+    case_id: str
+    grievance_id: str
+    reference: str
+    original_reference: str | None = None  # the reference the worker was given, after a collision
+    factory_id: str | None
+    factory_via: FactoryVia | None = None
+    committee_id: str | None
+    unassigned_reason: UnassignedReason | None = None
+    skipped_committees: tuple[str, ...] = ()
+    recused_by: tuple[str, ...] = ()
+    recusals: tuple[Recusal, ...] = ()
+    category: Category
+    severity: Severity
+    status: Status
+    channel: Channel
+    language: Language
+    anonymous: bool = True
+    text: str
+    sealed_contact: str | None = None
+    gateway_number: str | None = None
+    reporter_key: str | None = None
+    pin_hash: str | None = None
+    received_at: AwareDatetime
+    created_at: AwareDatetime
+    ack_due_at: AwareDatetime
+    resolve_due_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    resolution: str | None = None
+    closure: Closure | None = None
+    closed_at: AwareDatetime | None = None
+    disputed_at: AwareDatetime | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+    messages: tuple[Message, ...] = ()
+    # How many writes the stored case has seen (0: written before versions were kept); the store
+    # writes a change only at the version it read.
+    version: int = 0
+
+    # -- creation ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        event: GrievanceReceived,
+        *,
+        reference: str,
+        now: datetime,
+        factory_id: str | None,
+        factory_via: FactoryVia | None,
+        assignment: Assignment,
+        classification: Classification,
+        sla: SlaTable,
+    ) -> Case:
+        """The new case for a grievance, routed as ``assignment`` says (or unroutable without a factory)."""
+        case_id = str(event.grievance_id)
+        received, now = to_ms(event.received_at), to_ms(now)
+        due = due_dates(sla, classification.severity, received)
+        reason = "unroutable" if factory_id is None else assignment.unassigned_reason
+        committee_id = assignment.committee_id if factory_id is not None else None
+        return cls(
+            case_id=case_id,
+            grievance_id=case_id,
+            reference=reference,
+            original_reference=event.reference if reference != event.reference else None,
+            factory_id=factory_id,
+            factory_via=factory_via,
+            committee_id=committee_id,
+            unassigned_reason=reason,
+            skipped_committees=assignment.skipped,
+            category=classification.category,
+            severity=classification.severity,
+            status="assigned" if committee_id else "unassigned",
+            channel=event.channel,
+            language=event.language,
+            anonymous=event.anonymous,
+            text=event.text,
+            sealed_contact=event.sealed_contact,
+            gateway_number=event.gateway_number,
+            reporter_key=event.reporter_key,
+            pin_hash=event.pin_hash,
+            received_at=received,
+            created_at=now,
+            ack_due_at=due.ack,
+            resolve_due_at=due.resolve,
+            timeline=(
+                TimelineEntry(
+                    id=str(event_id(case_id, "created")),
+                    at=now,
+                    action="assigned" if committee_id else "unassigned",
+                    actor_role="system",
+                    committee_id=committee_id,
+                    note=reason,
+                ),
+            ),
+            messages=(
+                Message(id=case_id, direction="worker", text=event.text, at=received, purpose="grievance"),
+            ),
+        )
+
+    def creation_events(self, *, reach_worker: bool = True) -> list[Event]:
+        """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case."""
+        events: list[Event] = [
+            CaseAssigned(
+                id=event_id(self.case_id, "case.assigned"),
+                occurred_at=self.created_at,
+                correlation_id=uuid.UUID(self.grievance_id),
+                case_id=self.case_id,
+                reference=self.reference,
+                factory_id=self.factory_id,
+                committee_id=self.committee_id,
+                unassigned_reason=self.unassigned_reason,
+                category=self.category,
+                severity=self.severity,
+                ack_due_at=self.ack_due_at,
+                resolve_due_at=self.resolve_due_at,
+                received_at=self.received_at,
+                channel=self.channel,
+                language=self.language,
+                text=self.text,
+                sealed_contact=self.sealed_contact,
+                gateway_number=self.gateway_number,
+                created_at=self.created_at,
+            )
+        ]
+        if self.unassigned_reason == "unroutable" and self.factory_id is None:
+            text = texts.ask_factory_code(self.language, self.reference)
+        else:
+            independent = self.unassigned_reason in INDEPENDENT_REASONS
+            text = texts.ack(self.language, self.reference, self.ack_due_at, self.resolve_due_at, independent)
+        message = self._to_worker("ack", text, ("ack",), self.created_at)
+        if message is not None and reach_worker:
+            events.append(message)
+        return events
+
+    # -- committee actions ------------------------------------------------------------------------
+
+    def acknowledge(self, *, by: str, action_id: str, now: datetime, reach_worker: bool) -> Outcome:
+        """Acknowledge once; a second acknowledgement changes nothing."""
+        self._held_by(by)
+        if self.status == "closed":
+            raise CaseClosed
+        if self.acknowledged_at is not None:
+            return Outcome.unchanged(self)
+        after = self._record(
+            action_id, "acknowledged", now, status=self._acknowledged_status(), acknowledged_at=now
+        )
+        notice = texts.acknowledged(self.language, self.reference)
+        return after._outcome("acknowledged", action_id, now, worker=("status", notice, reach_worker))
+
+    def reply(self, *, by: str, message_id: str, text: str, now: datetime, reach_worker: bool) -> Outcome:
+        """Add a committee message for the worker; the same message id adds it once.
+
+        Answering the worker shows the committee has the case: a first reply also acknowledges it
+        (escalation's clocks count it the same way).
+        """
+        self._held_by(by)
+        if any(m.id == message_id for m in self.messages):
+            return Outcome.unchanged(self)
+        if self.status == "closed":
+            raise CaseClosed
+        acknowledging: dict[str, Any] = {"status": self._acknowledged_status(), "acknowledged_at": now}
+        message = self._committee_message(message_id, text, "committee_reply", now, reach_worker)
+        after = self._record(
+            message_id,
+            "replied",
+            now,
+            messages=(*self.messages, message),
+            **(acknowledging if self.acknowledged_at is None else {}),
+        )
+        relayed = texts.committee_reply(self.language, self.reference, text)
+        return after._outcome("replied", message_id, now, worker=("committee_reply", relayed, reach_worker))
+
+    def resolve(
+        self, *, by: str, action_id: str, resolution: str, now: datetime, reach_worker: bool
+    ) -> Outcome:
+        """Propose a resolution and ask the worker to confirm it; the same resolution again is a no-op."""
+        self._held_by(by)
+        if self.status == "closed":
+            raise CaseClosed
+        if self.status == "resolved":
+            if self.resolution == resolution:
+                return Outcome.unchanged(self)
+            raise Conflict("the case is resolved and waits for the worker's answer")
+        message = self._committee_message(action_id, resolution, "resolution_check", now, reach_worker)
+        after = self._record(
+            action_id,
+            "resolved",
+            now,
+            status="resolved",
+            resolution=resolution,
+            resolved_at=now,
+            messages=(*self.messages, message),
+        )
+        check = texts.resolution_check(self.language, self.reference, resolution)
+        return after._outcome("resolved", action_id, now, worker=("resolution_check", check, reach_worker))
+
+    def recuse(
+        self,
+        *,
+        by: str,
+        reason: str,
+        committees: Sequence[CommitteeInfo],
+        open_cases: Mapping[str, int],
+        action_id: str,
+        now: datetime,
+    ) -> Outcome:
+        """Hand the case to another eligible committee of the factory, or leave it to the NGO."""
+        if by in self.recused_by:
+            return Outcome.unchanged(self)
+        self._held_by(by)
+        if self.status == "closed":
+            raise CaseClosed
+        excluded = [*self.recused_by, by]
+        choice = choose_committee(self.category, self.text, committees, open_cases, excluded)
+        reason_left = None if choice.committee_id else "conflict_of_interest"
+        after = self._record(
+            action_id,
+            "recused",
+            now,
+            note=reason_left,
+            committee_id=choice.committee_id,
+            status="assigned" if choice.committee_id else "unassigned",
+            unassigned_reason=reason_left,
+            acknowledged_at=None,
+            recused_by=(*self.recused_by, by),
+            recusals=(*self.recusals, Recusal(committee_id=by, reason=reason)),
+        )
+        return after._outcome("recused", action_id, now, note=reason_left)
+
+    def recategorise(
+        self,
+        *,
+        by: str,
+        category: Category,
+        severity: Severity | None,
+        sla: SlaTable,
+        action_id: str,
+        now: datetime,
+    ) -> Outcome:
+        """Correct the category (and severity, by default the category's own) and the deadlines.
+
+        Deadlines count from the worker's message, as at creation. Retaliation is never for the
+        factory's committee, the factory being the party accused: the case leaves the committee and
+        goes to the NGO (``unassigned``/``retaliation``), as a new grievance of that category would.
+        The worker is not told; the committee's answer to them is what matters to the worker.
+        """
+        self._held_by(by)
+        if self.status == "closed":
+            raise CaseClosed
+        severity = severity or BASE_SEVERITY[category]
+        if (category, severity) == (self.category, self.severity):
+            return Outcome.unchanged(self)
+        due = due_dates(sla, severity, self.received_at)
+        moved: dict[str, Any] = {}
+        if category == "retaliation":
+            moved = {"committee_id": None, "status": "unassigned", "unassigned_reason": "retaliation"}
+        note = "retaliation" if moved else None
+        after = self._record(
+            action_id,
+            "recategorised",
+            now,
+            note=note,
+            category=category,
+            severity=severity,
+            ack_due_at=due.ack,
+            resolve_due_at=due.resolve,
+            **moved,
+        )
+        return after._outcome("recategorised", action_id, now, note=note)
+
+    # -- the worker's answers ---------------------------------------------------------------------
+
+    def worker_message(self, *, grievance_id: str, text: str, at: datetime, now: datetime) -> Outcome:
+        """A follow-up from the worker, added to the thread once (the grievance id is the message id)."""
+        action_id = f"{grievance_id}:message"
+        if self._done(action_id) or any(m.id == grievance_id for m in self.messages):
+            return Outcome.unchanged(self)
+        message = Message(id=grievance_id, direction="worker", text=text, at=at, purpose="message")
+        after = self._record(
+            action_id, "worker_replied", now, actor="worker", messages=(*self.messages, message)
+        )
+        return after._outcome("worker_replied", action_id, now, actor="worker")
+
+    def confirm(
+        self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool
+    ) -> Outcome:
+        """The worker accepts the resolution: the case closes (``confirmed``)."""
+        return self._answer(
+            "confirmed",
+            grievance_id,
+            text,
+            at,
+            now,
+            reach_worker,
+            status="closed",
+            closure="confirmed",
+            closed_at=at,
+        )
+
+    def dispute(
+        self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool
+    ) -> Outcome:
+        """The worker rejects the resolution: the case reopens (escalation escalates it)."""
+        return self._answer(
+            "disputed", grievance_id, text, at, now, reach_worker, status="reopened", disputed_at=at
+        )
+
+    # -- closing by the system ---------------------------------------------------------------------
+
+    def close_unconfirmed(self, *, resolved_before: datetime, now: datetime) -> Outcome:
+        """Close a resolution the worker left unanswered since before ``resolved_before``.
+
+        The action id is derived from the moment of the resolution, so replicas closing the same
+        case at once produce one closure, and a case resolved again later is not closed early.
+        """
+        if self.status != "resolved" or self.resolved_at is None or self.resolved_at > resolved_before:
+            return Outcome.unchanged(self)
+        action_id = f"autoclose:{self.resolved_at.isoformat()}"
+        return self._close("unconfirmed", action_id, now, note="resolved_unconfirmed")
+
+    def close_rerouted(self, *, replaced_by: str, now: datetime) -> Outcome:
+        """Close an unroutable case that a routed case of the same worker replaced (``rerouted``)."""
+        if self.status != "unassigned" or self.factory_id is not None:
+            return Outcome.unchanged(self)
+        return self._close("rerouted", f"{replaced_by}:rerouted", now, note="rerouted")
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _held_by(self, committee_id: str) -> None:
+        if self.committee_id != committee_id:
+            raise NotYourCase
+
+    def _done(self, action_id: str) -> bool:
+        return any(entry.id == action_id for entry in self.timeline)
+
+    def _acknowledged_status(self) -> Status:
+        return "acknowledged" if self.status == "assigned" else self.status
+
+    def _answer(
+        self,
+        action: Literal["confirmed", "disputed"],
+        grievance_id: str,
+        text: str,
+        at: datetime,
+        now: datetime,
+        reach_worker: bool,
+        **changes: Any,
+    ) -> Outcome:
+        kind: Literal["confirm", "dispute"] = "confirm" if action == "confirmed" else "dispute"
+        action_id = f"{grievance_id}:{kind}"
+        if self._done(action_id) or self.status != "resolved":
+            return Outcome.unchanged(self)
+        message = Message(id=grievance_id, direction="worker", text=text, at=at, purpose=kind)
+        after = self._record(
+            action_id, action, now, actor="worker", messages=(*self.messages, message), **changes
+        )
+        told = (texts.confirmed if kind == "confirm" else texts.disputed)(self.language, self.reference)
+        return after._outcome(action, action_id, now, actor="worker", worker=("status", told, reach_worker))
+
+    def _close(self, closure: Closure, action_id: str, now: datetime, *, note: str) -> Outcome:
+        if self._done(action_id):
+            return Outcome.unchanged(self)
+        after = self._record(
+            action_id,
+            "closed",
+            now,
+            actor="system",
+            note=note,
+            status="closed",
+            closure=closure,
+            closed_at=now,
+        )
+        return after._outcome("closed", action_id, now, actor="system", note=note)
+
+    def _committee_message(
+        self, message_id: str, text: str, purpose: MessagePurpose, now: datetime, reach_worker: bool
+    ) -> Message:
+        outbound_id = str(event_id(self.case_id, message_id, "outbound")) if reach_worker else None
+        return Message(
+            id=message_id, direction="committee", text=text, at=now, purpose=purpose, outbound_id=outbound_id
+        )
+
+    def _record(
+        self,
+        action_id: str,
+        action: CaseAction,
+        now: datetime,
+        *,
+        actor: ActorRole = "committee",
+        note: str | None = None,
+        **changes: Any,
+    ) -> Case:
+        """The case with ``changes`` applied and the action appended to the timeline."""
+        entry = TimelineEntry(id=action_id, at=now, action=action, actor_role=actor, note=note)
+        return self.model_copy(update={**changes, "timeline": (*self.timeline, entry)})
+
+    def _outcome(
+        self,
+        action: CaseAction,
+        action_id: str,
+        now: datetime,
+        *,
+        actor: ActorRole = "committee",
+        note: str | None = None,
+        worker: tuple[OutboundPurpose, str, bool] | None = None,
+    ) -> Outcome:
+        """The outcome of an action on the case as it is now (``self`` is the case after it)."""
+        events: list[Event] = [self._updated(action, actor, action_id, now, note)]
+        if worker is not None and worker[2]:
+            purpose, text, _ = worker
+            told = self._to_worker(purpose, text, (action_id, "outbound"), now)
+            if told is not None:
+                events.append(told)
+        return Outcome(self, tuple(events))
+
+    def _updated(
+        self, action: CaseAction, actor: ActorRole, action_id: str, at: datetime, note: str | None
+    ) -> CaseUpdated:
+        return CaseUpdated(
+            id=event_id(self.case_id, action_id, "case.updated"),
+            occurred_at=at,
+            correlation_id=uuid.UUID(self.grievance_id),
+            case_id=self.case_id,
+            reference=self.reference,
+            action=action,
+            actor_role=actor,
+            at=at,
+            status=self.status,
+            committee_id=self.committee_id,
+            category=self.category,
+            severity=self.severity,
+            ack_due_at=self.ack_due_at,
+            resolve_due_at=self.resolve_due_at,
+            note=note,
+        )
+
+    def _to_worker(
+        self, purpose: OutboundPurpose, text: str, id_parts: tuple[str, ...], at: datetime
+    ) -> MessageOutbound | None:
+        """A text for the case's worker, or None when there is no contact to reach."""
+        if not self.sealed_contact:
+            return None
+        return MessageOutbound(
+            id=event_id(self.case_id, *id_parts),
+            occurred_at=at,
+            correlation_id=uuid.UUID(self.grievance_id),
+            channel=self.channel,
+            sealed_contact=self.sealed_contact,
+            text=text,
+            language=self.language,
+            reference=self.reference,
+            case_id=self.case_id,
+            purpose=purpose,
+            gateway_number=self.gateway_number,
+        )

@@ -1,0 +1,75 @@
+"""A grievance becomes a case: factory, category and severity, committee, and a free reference.
+
+The rules are the pure ones of :mod:`services.router.assign` and :mod:`services.router.classify`;
+this module gathers their inputs from the stores and inserts the case once per grievance id. A
+reference another grievance already holds (a collision of the ten-character reference, or a
+producer bug) does not lose the grievance: the case gets a reference derived from its own id and
+keeps the one the worker was given as ``original_reference`` (the public status page accepts both).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.router.assign import Assignment, Hints, choose_committee, resolve_factory
+from services.router.case import Case, event_id
+from services.router.case_store import CaseStore, ReferenceTaken
+from services.router.classify import classify
+from services.router.registry_store import RegistryStore
+from shared.contracts import GrievanceReceived
+from shared.ids import reference_for
+from shared.runtime import Clock
+from shared.sla import SlaTable
+
+log = structlog.get_logger(__name__)
+
+REFERENCE_ATTEMPTS = 5
+
+
+class NoFreeReference(Exception):
+    """Every reference tried for the grievance was taken: no retry can fix that."""
+
+
+async def open_case(
+    event: GrievanceReceived, *, cases: CaseStore, registry: RegistryStore, clock: Clock, sla: SlaTable
+) -> Case:
+    """The case of this grievance: created now, or the one an earlier delivery created."""
+    hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
+    latest = await cases.latest_factory_of(event.reporter_key) if event.reporter_key else None
+    factory_id, via = resolve_factory(hints, await registry.factories(), latest)
+    classification = classify(event.text)
+    assignment = Assignment(None, "unroutable")
+    if factory_id is not None:
+        committees = await registry.committees_of(factory_id)
+        counts = await cases.open_case_counts([c.id for c in committees])
+        assignment = choose_committee(classification.category, event.text, committees, counts)
+    reference = event.reference
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        case = Case.open(
+            event,
+            reference=reference,
+            now=clock(),
+            factory_id=factory_id,
+            factory_via=via,
+            assignment=assignment,
+            classification=classification,
+            sla=sla,
+        )
+        try:
+            stored, created = await cases.insert(case)
+        except ReferenceTaken:
+            log.warning("reference_taken", case_id=case.case_id, attempt=attempt)
+            reference = reference_for(event_id(case.case_id, "reference", str(attempt)))
+            continue
+        if created:
+            log.info(
+                "case_created",
+                case_id=stored.case_id,
+                factory_via=via,
+                category=classification.category,
+                severity=classification.severity,
+                committee_id=stored.committee_id,
+                unassigned_reason=stored.unassigned_reason,
+            )
+        return stored
+    raise NoFreeReference(event.reference)

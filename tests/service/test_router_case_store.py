@@ -1,0 +1,175 @@
+"""The case store: writes at the version read, cases written before versions, the bounded retry,
+and concurrent writers of one case (through a store whose calls interleave, as round trips do)."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+import pytest
+from structlog.testing import capture_logs
+
+from services.router import actions
+from services.router.app import INDEXES, Router, bootstrap
+from services.router.case import Case
+from services.router.case_store import ATTEMPTS, CaseStore, to_document
+from services.router.decisions import FollowUp, NewCase
+from services.router.errors import ChangedConcurrently
+from services.router.inbound_store import InboundStore
+from services.router.registry import load_registry_file
+from shared.contracts import CaseUpdated
+from shared.runtime import Runtime
+from shared.store import ensure_indexes, to_ms
+from tests.service.escalation_support import InterleavingDatabase
+from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance
+
+
+@pytest.fixture
+async def router(runtime) -> Router:
+    await ensure_indexes(runtime.db, INDEXES)
+    await load_registry_file(runtime.db, REGISTRY)
+    return bootstrap(runtime)
+
+
+async def open_case(
+    runtime: Runtime, router: Router, text: str = "工资三个月没发", phone: str | None = None
+) -> Case:
+    event = grievance(runtime.keys, text, phone=phone or fresh_phone())
+    await router.consumer(event)
+    case = await router.cases.by_grievance(str(event.grievance_id))
+    assert case is not None
+    return case
+
+
+def acknowledging(case: Case, now, action_id: str = "ack-1"):
+    assert case.committee_id is not None
+    return case.acknowledge(by=case.committee_id, action_id=action_id, now=to_ms(now), reach_worker=True)
+
+
+def updates(runtime: Runtime, case_id: str, action: str) -> list[CaseUpdated]:
+    return [
+        e
+        for e in runtime.bus.published
+        if isinstance(e, CaseUpdated) and e.case_id == case_id and e.action == action
+    ]
+
+
+async def test_a_new_case_is_at_version_one_and_reads_back_as_it_was_written(router, runtime):
+    case = await open_case(runtime, router)
+    assert case.version == 1
+    assert Case.model_validate(to_document(case)) == case.model_copy(update={"version": 0})
+
+
+async def test_a_write_at_a_stale_version_is_refused_and_changes_nothing(router, runtime, clock):
+    case = await open_case(runtime, router)
+    saved = await router.cases.save(case, acknowledging(case, clock()))
+    assert saved is not None and saved.case.version == 2
+    assert [e.type for e in saved.pending.events] == ["case.updated", "message.outbound"]
+    committee = case.committee_id
+    assert committee is not None
+    late = case.resolve(
+        by=committee, action_id="r-1", resolution="已补发", now=to_ms(clock()), reach_worker=True
+    )
+    assert await router.cases.save(case, late) is None
+    stored = await router.cases.by_id(case.case_id)
+    assert stored is not None and stored == saved.case
+    assert (stored.status, stored.resolution, stored.version) == ("acknowledged", None, 2)
+
+
+async def test_a_case_written_before_versions_loads_as_version_zero_and_is_written_once(
+    router, runtime, clock
+):
+    case = await open_case(runtime, router)
+    # A document as the router stored it before it kept versions (the one way to get one is to write it).
+    await runtime.db["cases"].update_one({"_id": case.case_id}, {"$unset": {"version": ""}})
+    old = await router.cases.by_id(case.case_id)
+    assert old is not None and old.version == 0
+    saved = await router.cases.save(old, acknowledging(old, clock()))
+    assert saved is not None and saved.case.version == 1
+    assert await router.cases.save(old, acknowledging(old, clock(), "ack-2")) is None
+    stored = await router.cases.by_id(case.case_id)
+    assert stored is not None and stored.version == 1 and [t.id for t in stored.timeline][-1] == "ack-1"
+
+
+async def test_mutate_gives_up_after_a_bounded_number_of_lost_races(router, runtime, clock):
+    case = await open_case(runtime, router)
+    contended = ContendedDatabase(runtime.db)
+    with pytest.raises(ChangedConcurrently):
+        await CaseStore(contended).mutate(case.case_id, partial(acknowledging, now=clock()))
+    assert contended.writes_lost == ATTEMPTS
+    stored = await router.cases.by_id(case.case_id)
+    assert stored is not None and stored.status == "assigned" and stored.acknowledged_at is None
+    assert updates(runtime, case.case_id, "acknowledged") == []
+
+
+async def test_concurrent_writers_of_one_case_all_land_once(router, runtime, clock):
+    """A committee's replies and the worker's follow-up, all at once: as many writers as attempts,
+    so each must land however the races go (a writer loses only to another writer's success)."""
+    phone = fresh_phone()
+    case = await open_case(runtime, router, phone=phone)
+    committee = case.committee_id
+    assert committee is not None
+    racing = bootstrap(
+        Runtime(
+            runtime.settings,
+            runtime.bus,
+            InterleavingDatabase(runtime.db, jitter=0.005, seed=7),
+            runtime.keys,
+            clock,
+        )
+    )
+    replies = [
+        actions.reply(
+            racing.outbox,
+            clock,
+            case.case_id,
+            committee,
+            f"第{i}次回复",
+            message=f"reply-{i}",
+            reach_worker=True,
+        )
+        for i in range(ATTEMPTS - 1)
+    ]
+    follow_up = racing.consumer(grievance(runtime.keys, "补充：加班费也没有", phone=phone))
+    with capture_logs() as logs:
+        await asyncio.gather(*replies, follow_up)
+    assert any(entry["event"] == "case_changed_concurrently" for entry in logs)  # the races did happen
+    stored = await router.cases.by_id(case.case_id)
+    assert stored is not None
+    assert sorted(m.id for m in stored.messages if m.direction == "committee") == [
+        f"reply-{i}" for i in range(ATTEMPTS - 1)
+    ]
+    assert [m.purpose for m in stored.messages].count("message") == 1
+    assert stored.version == 1 + ATTEMPTS
+    assert len({e.id for e in updates(runtime, case.case_id, "replied")}) == ATTEMPTS - 1
+    # Another writer's events may be published twice (each writer publishes the outbox it wrote to),
+    # always with the same id: downstream drops the copy.
+    assert len({e.id for e in updates(runtime, case.case_id, "worker_replied")}) == 1
+
+
+async def test_one_message_delivered_twice_at_once_is_added_once(router, runtime, clock):
+    phone = fresh_phone()
+    case = await open_case(runtime, router, phone=phone)
+    racing = bootstrap(
+        Runtime(
+            runtime.settings,
+            runtime.bus,
+            InterleavingDatabase(runtime.db, jitter=0.005, seed=3),
+            runtime.keys,
+            clock,
+        )
+    )
+    follow_up = grievance(runtime.keys, "宿舍也没有热水", phone=phone)
+    await asyncio.gather(racing.consumer(follow_up), racing.consumer(follow_up))
+    stored = await router.cases.by_id(case.case_id)
+    assert stored is not None and [m.purpose for m in stored.messages] == ["grievance", "message"]
+    assert len({e.id for e in updates(runtime, case.case_id, "worker_replied")}) == 1
+
+
+async def test_the_first_decision_recorded_for_a_message_is_kept(db, clock):
+    inbound = InboundStore(db)
+    assert await inbound.recorded("g-1") is None
+    first = await inbound.record("g-1", FollowUp(case_id="case-a"), clock())
+    assert first == FollowUp(case_id="case-a")
+    assert await inbound.record("g-1", NewCase(supersedes=("case-b",)), clock()) == first
+    assert await inbound.recorded("g-1") == first

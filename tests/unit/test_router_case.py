@@ -1,0 +1,222 @@
+"""The case aggregate on its own: transitions, the events they cause, the errors they raise, and
+event ids derived exactly as the router has always derived them (no store, no bus)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.router.assign import Assignment, CommitteeInfo
+from services.router.case import Case, event_id
+from services.router.classify import Classification
+from services.router.dialogue import reply_to_sender
+from services.router.errors import CaseClosed, Conflict, NotYourCase
+from shared.contracts import CaseAssigned, CaseUpdated, GrievanceReceived, MessageOutbound
+from shared.ids import reference_for
+from shared.sla import SlaTable
+
+SLA = SlaTable()
+AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+LATER = AT + timedelta(hours=1)
+GID = uuid.UUID("6a0f4a2e-8c1b-4f1e-9d7a-3b5c2e1f0a9d")
+SPT = "gz-001-spt"
+_OLD_REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
+
+
+def test_event_ids_are_derived_as_before():
+    # Golden values from the scheme the published events carry: a change would make every
+    # redelivered event look new downstream.
+    assert event_id("case-1", "case.assigned") == uuid.UUID("60ae5175-6a65-5358-bc79-17ec3c6eb173")
+    assert event_id("case-1", "ack") == uuid.UUID("936fa3d9-89ca-57b5-aed4-459909c5949b")
+    assert event_id("case-1", "a1", "case.updated") == uuid.UUID("c1dcd878-2140-5797-b2ff-06833fd63ca7")
+    assert event_id("case-1", "a1", "outbound") == uuid.UUID("a8739742-0c1b-545d-9250-60ef6dae0d03")
+    assert event_id("case-1", "created") == uuid.UUID("ead03739-54b7-50f3-a776-3ab45392a007")
+    assert event_id("case-1", "message", "key-1").hex == "9948fb088b38572ea02bafc7b513e02b"
+    # Texts that belong to no case: derived from the message and the purpose.
+    gid = uuid.UUID("6a0f4a2e-8c1b-4f1e-9d7a-3b5c2e1f0a9d")
+    helped = reply_to_sender(grievance(), "help", "帮助")
+    assert helped is not None and helped.id == uuid.uuid5(_OLD_REPLY_NAMESPACE, f"{gid}:help")
+    assert reply_to_sender(grievance(contact=None), "help", "帮助") is None
+
+
+def grievance(text: str = "工资没发", contact: str | None = "sealed-contact") -> GrievanceReceived:
+    return GrievanceReceived(
+        correlation_id=GID,
+        grievance_id=GID,
+        reference=reference_for(GID),
+        channel="sms",
+        provider="twilio",
+        received_at=AT,
+        text=text,
+        language="zh",
+        reporter_key="reporter",
+        sealed_contact=contact,
+    )
+
+
+def opened(committee: str | None = SPT, contact: str | None = "sealed-contact") -> Case:
+    return Case.open(
+        grievance(contact=contact),
+        reference=reference_for(GID),
+        now=AT,
+        factory_id="GZ-001",
+        factory_via="gateway_number",
+        assignment=Assignment(committee, None if committee else "conflict_of_interest"),
+        classification=Classification("wages", "high", 3),
+        sla=SLA,
+    )
+
+
+def test_a_new_case_and_the_events_rebuilt_from_it():
+    case = opened()
+    assert (case.status, case.committee_id, case.version) == ("assigned", SPT, 0)
+    assert case.ack_due_at == AT + SLA.high.ack
+    assigned, ack = case.creation_events()
+    assert isinstance(assigned, CaseAssigned) and assigned.id == event_id(str(GID), "case.assigned")
+    assert isinstance(ack, MessageOutbound) and ack.purpose == "ack" and ack.id == event_id(str(GID), "ack")
+    assert case.creation_events() == [assigned, ack]  # the same events every time
+    assert [e.type for e in case.creation_events(reach_worker=False)] == ["case.assigned"]
+    assert [e.type for e in opened(contact=None).creation_events()] == ["case.assigned"]
+
+
+def test_acknowledge_once_and_tell_the_worker():
+    case = opened()
+    outcome = case.acknowledge(by=SPT, action_id="a1", now=LATER, reach_worker=True)
+    after = outcome.case
+    assert (after.status, after.acknowledged_at, after.timeline[-1].action) == (
+        "acknowledged",
+        LATER,
+        "acknowledged",
+    )
+    updated, told = outcome.events
+    assert isinstance(updated, CaseUpdated) and updated.id == event_id(str(GID), "a1", "case.updated")
+    assert isinstance(told, MessageOutbound) and told.id == event_id(str(GID), "a1", "outbound")
+    again = after.acknowledge(by=SPT, action_id="a2", now=LATER, reach_worker=True)
+    assert not again.changed and again.events == () and again.case is after
+    silent = case.acknowledge(by=SPT, action_id="a1", now=LATER, reach_worker=False)
+    assert [e.type for e in silent.events] == ["case.updated"]
+    assert case.status == "assigned"  # the aggregate is immutable: outcomes are new cases
+
+
+def test_a_committee_acts_only_on_the_case_it_holds_and_never_on_a_closed_one():
+    case = opened()
+    with pytest.raises(NotYourCase):
+        case.acknowledge(by="gz-001-women", action_id="a1", now=LATER, reach_worker=True)
+    resolved = case.resolve(by=SPT, action_id="r1", resolution="补发", now=LATER, reach_worker=True).case
+    closed = resolved.close_unconfirmed(resolved_before=LATER, now=LATER + timedelta(days=7)).case
+    assert (closed.status, closed.closure) == ("closed", "unconfirmed")
+    for act in (
+        lambda c: c.acknowledge(by=SPT, action_id="a", now=LATER, reach_worker=True),
+        lambda c: c.reply(by=SPT, message_id="m", text="x", now=LATER, reach_worker=True),
+        lambda c: c.resolve(by=SPT, action_id="r", resolution="x", now=LATER, reach_worker=True),
+        lambda c: c.recuse(by=SPT, reason="x", committees=[], open_cases={}, action_id="x", now=LATER),
+        lambda c: c.recategorise(
+            by=SPT, category="wages", severity="critical", sla=SLA, action_id="x", now=LATER
+        ),
+    ):
+        with pytest.raises(CaseClosed):
+            act(closed)
+
+
+def test_a_first_reply_acknowledges_and_a_repeated_message_id_adds_nothing():
+    case = opened()
+    replied = case.reply(by=SPT, message_id="m1", text="在查", now=LATER, reach_worker=True).case
+    assert (replied.status, replied.acknowledged_at) == ("acknowledged", LATER)
+    assert replied.messages[-1].outbound_id == str(event_id(str(GID), "m1", "outbound"))
+    assert not replied.reply(by=SPT, message_id="m1", text="在查", now=LATER, reach_worker=True).changed
+    later = replied.reply(
+        by=SPT, message_id="m2", text="明天", now=LATER + timedelta(hours=1), reach_worker=False
+    )
+    assert later.case.acknowledged_at == LATER and later.case.messages[-1].outbound_id is None
+
+
+def test_resolve_the_same_again_is_a_no_op_and_another_is_a_conflict():
+    resolved = opened().resolve(by=SPT, action_id="r1", resolution="补发", now=LATER, reach_worker=True).case
+    assert not resolved.resolve(
+        by=SPT, action_id="r2", resolution="补发", now=LATER, reach_worker=True
+    ).changed
+    with pytest.raises(Conflict, match="waits for the worker"):
+        resolved.resolve(by=SPT, action_id="r3", resolution="别的", now=LATER, reach_worker=True)
+
+
+def test_the_worker_confirms_or_disputes_only_a_pending_resolution_and_once():
+    case = opened()
+    answer = {"grievance_id": "g2", "text": "是", "at": LATER, "now": LATER, "reach_worker": True}
+    assert not case.confirm(**answer).changed  # nothing to confirm
+    resolved = case.resolve(by=SPT, action_id="r1", resolution="补发", now=LATER, reach_worker=True).case
+    confirmed = resolved.confirm(**answer)
+    assert (confirmed.case.status, confirmed.case.closure) == ("closed", "confirmed")
+    assert [e.type for e in confirmed.events] == ["case.updated", "message.outbound"]
+    assert confirmed.events[0].id == event_id(str(GID), "g2:confirm", "case.updated")
+    assert not confirmed.case.confirm(**answer).changed
+    disputed = resolved.dispute(**{**answer, "grievance_id": "g3", "text": "否"}).case
+    assert (disputed.status, disputed.disputed_at, disputed.messages[-1].purpose) == (
+        "reopened",
+        LATER,
+        "dispute",
+    )
+
+
+def test_recusal_hands_on_to_an_eligible_committee_or_leaves_the_case_to_the_ngo():
+    committees = [CommitteeInfo(SPT, "GZ-001", ("all",)), CommitteeInfo("gz-001-wages", "GZ-001", ("wages",))]
+    moved = opened().recuse(
+        by=SPT, reason="亲戚", committees=committees, open_cases={}, action_id="x1", now=LATER
+    )
+    assert (moved.case.committee_id, moved.case.recused_by) == ("gz-001-wages", (SPT,))
+    assert not moved.case.recuse(
+        by=SPT, reason="again", committees=committees, open_cases={}, action_id="x2", now=LATER
+    ).changed
+    left = moved.case.recuse(
+        by="gz-001-wages", reason="也是", committees=committees, open_cases={}, action_id="x3", now=LATER
+    )
+    assert (left.case.status, left.case.committee_id, left.case.unassigned_reason) == (
+        "unassigned",
+        None,
+        "conflict_of_interest",
+    )
+    assert left.events[0].note == "conflict_of_interest"
+
+
+def test_recategorise_moves_the_deadlines_and_retaliation_leaves_the_committee():
+    case = opened()
+    child = case.recategorise(
+        by=SPT, category="child_labour", severity=None, sla=SLA, action_id="c1", now=LATER
+    )
+    assert (child.case.severity, child.case.ack_due_at) == ("critical", AT + SLA.critical.ack)  # from receipt
+    [updated] = child.events
+    assert isinstance(updated, CaseUpdated) and (updated.action, updated.severity) == (
+        "recategorised",
+        "critical",
+    )
+    same = child.case.recategorise(
+        by=SPT, category="child_labour", severity="critical", sla=SLA, action_id="c2", now=LATER
+    )
+    assert not same.changed
+    moved = case.recategorise(
+        by=SPT, category="retaliation", severity=None, sla=SLA, action_id="c3", now=LATER
+    )
+    assert (moved.case.status, moved.case.committee_id, moved.case.unassigned_reason) == (
+        "unassigned",
+        None,
+        "retaliation",
+    )
+    assert moved.events[0].note == "retaliation" and moved.events[0].committee_id is None
+
+
+def test_an_unroutable_case_closes_as_rerouted_once():
+    unroutable = Case.open(
+        grievance(),
+        reference=reference_for(GID),
+        now=AT,
+        factory_id=None,
+        factory_via=None,
+        assignment=Assignment(None, "unroutable"),
+        classification=Classification("wages", "high", 3),
+        sla=SLA,
+    )
+    closed = unroutable.close_rerouted(replaced_by="new-case", now=LATER)
+    assert (closed.case.closure, closed.events[0].note) == ("rerouted", "rerouted")
+    assert not closed.case.close_rerouted(replaced_by="new-case", now=LATER).changed
+    assert not opened().close_rerouted(replaced_by="new-case", now=LATER).changed  # a routed case stays
