@@ -36,13 +36,13 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(r
     assert await sweep_once(rt) == 1
     assert await sweep_once(rt) == 0
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["reason"] == "ack_overdue" and doc["outbox"] == "published"
-    assert [m["deadline"] for m in doc["deadlines_missed"]] == ["acknowledge"]
+    assert doc.reason == "ack_overdue" and doc.outbox == "published"
+    assert [m.deadline for m in doc.case.deadlines_missed] == ["acknowledge"]
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     [notice] = published(rt, MessageOutbound)
     assert notice.purpose == "escalation_notice" and case.reference in notice.text
     clock_doc = await store.load_clock(rt.db, case.case_id)
-    assert "ack_pending_due" not in clock_doc and clock_doc["escalated"] == ["ack_overdue"]
+    assert clock_doc.pending.ack is None and clock_doc.escalated == ("ack_overdue",)
 
 
 async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(rt, clock, keys):
@@ -51,9 +51,7 @@ async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_ov
     await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
     clock.now = case.resolve_due_at + timedelta(minutes=1)
     assert await sweep_once(rt) == 1
-    assert [d["reason"] for d in await store.escalations_of_case(rt.db, case.case_id)] == [
-        "resolution_overdue"
-    ]
+    assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["resolution_overdue"]
 
 
 async def test_a_case_resolved_in_time_is_never_flagged(rt, clock, keys):
@@ -72,7 +70,7 @@ async def test_updates_after_an_escalation_do_not_rearm_the_deadline(rt, clock, 
     await consumer.handle_event(rt, updated(case, "replied", clock.now))
     await consumer.handle_event(rt, updated(case, "recategorised", clock.now, severity="high"))
     doc = await store.load_clock(rt.db, case.case_id)
-    assert "ack_pending_due" not in doc and doc["escalated"] == ["ack_overdue"]
+    assert doc.pending.ack is None and doc.escalated == ("ack_overdue",)
     clock.advance(days=1)
     assert await sweep_once(rt) == 0
 
@@ -95,11 +93,12 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(rt,
     replica = Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db), rt.keys, rt.clock)
     first, second = await asyncio.gather(sweep_once(replica, batch=200), sweep_once(replica, batch=300))
     assert first + second == 1000
-    assert await rt.db[store.ESCALATIONS].count_documents({"reason": "ack_overdue"}) == 1000
+    overdue = store.EscalationQuery(reason="ack_overdue")
+    assert (await store.list_escalations(rt.db, overdue, 0, 1))[1] == 1000
     escalated = published(rt, CaseEscalated)
     assert len(escalated) == 1000 and len({e.id for e in escalated}) == 1000
     assert len(published(rt, MessageOutbound)) == 1000
-    assert await store.clocks_due(rt.db, "ack_pending_due", clock.now, 10) == []
+    assert await store.clocks_due(rt.db, "ack_overdue", clock.now, 10) == []
     assert await sweep_once(rt) == 0
 
 
@@ -127,7 +126,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     with pytest.raises(PublishError):
         await sweep_once(flaky)
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["outbox"] == "pending" and published(rt, CaseEscalated) == []
+    assert doc.outbox == "pending" and published(rt, CaseEscalated) == []
     # The escalation exists and the deadline is settled: the next sweeps open nothing new.
     assert await sweep_once(flaky) == 0
     assert published(rt, CaseEscalated) == []
@@ -138,7 +137,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     assert len(published(rt, MessageOutbound)) == 1
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["outbox"] == "published"
+    assert doc.outbox == "published"
 
 
 async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, keys):
