@@ -21,7 +21,7 @@ import structlog
 
 from services.escalation import escalate, policy, store
 from services.escalation.clocks import CaseClock
-from services.escalation.escalations import OUTBOX_LEASE, open_escalation
+from services.escalation.escalations import OUTBOX_LEASE, CaseView, Escalation, case_view, open_escalation
 from shared.contracts import EscalationReason
 from shared.messaging import Bus
 from shared.runtime import Clock, Runtime
@@ -77,9 +77,32 @@ async def _escalate_batch(
     mine = [escalation for escalation in opened if escalation.id in created]
     for escalation in mine:
         escalate.log_opened(escalation)
+    # The clocks were read before the insert, and a consumer may have written one since: read them
+    # again and bring each escalation's view up to the clock as it is now, as the consumer does.
+    current = await store.clocks_by_case(db, (escalation.case_id for escalation in mine))
+    for escalation in mine:
+        case_clock = current.get(escalation.case_id)
+        view = _view_behind(escalation, case_clock, sla) if case_clock else None
+        if view is not None:
+            await store.refresh_escalation(db, escalation.id, view)
     by_case = {case_clock.case_id: case_clock for case_clock in confirmed}
-    await escalate.publish(db, bus, clock, mine, by_case)
+    await escalate.publish(db, bus, clock, mine, {**by_case, **current})
     return len(confirmed), len(mine)
+
+
+def _view_behind(escalation: Escalation, case_clock: CaseClock, sla: SlaTable) -> CaseView | None:
+    """The view to write over the one ``escalation`` was opened with; ``None`` when that one still
+    shows ``case_clock``.
+
+    This sweep's own settle moved the clock's version by one without changing anything a view
+    shows, so a view that shows the same and is one version behind is left as it is: a sweep costs
+    no extra write per escalation. A view that shows something else is written, and so is one
+    further behind, so that a consumer finishing late with a clock in between finds a newer version
+    in place and changes nothing.
+    """
+    view = case_view(case_clock, escalation.created_at, sla)
+    moved = case_clock.version - escalation.case.clock_version
+    return view if moved > 1 or not view.shows_the_same(escalation.case) else None
 
 
 async def retry_outbox(db: Database, bus: Bus, clock: Clock, now: datetime, batch: int = BATCH) -> int:

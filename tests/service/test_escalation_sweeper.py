@@ -14,7 +14,7 @@ from shared.memorybus import MemoryBus
 from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.service.escalation_support import InterleavingDatabase, assigned, updated
+from tests.service.escalation_support import InterleavingDatabase, InterruptedDatabase, assigned, updated
 
 
 @pytest.fixture
@@ -153,3 +153,34 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, key
         escalated.id
         == escalate.events_for((await store.escalations_of_case(rt.db, case.case_id))[0], None)[0].id
     )
+
+
+async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(rt, clock, keys):
+    """A recategorisation lands between the sweeper reading an overdue clock and inserting its
+    escalation: the escalation must not keep the older view (the next event may be days away)."""
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at + timedelta(minutes=1)
+    recategorised = updated(
+        case,
+        "recategorised",
+        clock.now - timedelta(minutes=30),
+        status="assigned",
+        category="harassment_abuse",
+        severity="high",
+    )
+
+    async def committee_recategorises() -> None:
+        await consumer.handle_event(rt, recategorised)
+
+    racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_recategorises)
+    sweeper = Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)
+    assert await sweep_once(sweeper) == 1 and racing.interrupted
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    now = await store.load_clock(rt.db, case.case_id)
+    assert (escalation.case.category, escalation.case.severity) == ("harassment_abuse", "high")
+    assert (
+        escalation.case.deadlines.ack_due_at == now.state.ack_due_at == case.created_at + timedelta(hours=24)
+    )
+    assert [item.action for item in escalation.case.timeline] == ["recategorised"]
+    assert escalation.case.clock_version == now.version
