@@ -119,21 +119,31 @@ async def explain_due(db: Database, reason: EscalationReason, now: datetime, lim
 
 
 async def settle_due(db: Database, case_ids: Sequence[str], reason: EscalationReason, now: datetime) -> int:
-    """Stop watching ``reason``'s deadline on these clocks and record ``reason`` as escalated.
+    """Stop watching ``reason``'s deadline on these clocks, whose escalations exist, and record
+    ``reason`` as escalated; return how many deadlines were cleared.
 
     The filter repeats the due condition, so a clock whose deadline moved or whose field another
-    replica already cleared is left alone. The version moves so that a consumer holding an older read
-    of the clock retries instead of writing the deadline back.
+    replica already cleared keeps its field. The reason is recorded on each of them all the same (a
+    committee may have acknowledged just after the sweeper read the clock): its escalation exists,
+    and the clock's reasons are what later events follow to keep the escalation current and its
+    outbox finished. The version moves so that a consumer holding an older read of the clock retries
+    instead of writing the deadline back.
     """
     if not case_ids:
         return 0
-    field = PENDING_FIELDS[reason]
+    field, ids = PENDING_FIELDS[reason], list(case_ids)
     result = await db[CLOCKS].update_many(
         # The due condition first: an engine without a planner (mongomock) then skips most clocks early.
-        {field: {"$lte": now}, "case_id": {"$in": list(case_ids)}},
+        {field: {"$lte": now}, "case_id": {"$in": ids}},
         {"$unset": {field: ""}, "$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
     )
-    return int(result.modified_count)
+    cleared = int(result.modified_count)
+    if cleared < len(ids):
+        await db[CLOCKS].update_many(
+            {"case_id": {"$in": ids}, "escalated": {"$ne": reason}},
+            {"$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
+        )
+    return cleared
 
 
 async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, CaseClock]:

@@ -6,10 +6,12 @@ a sweep costs what the overdue cases cost, however many cases are open.
 
 Several replicas may sweep at once. For each batch the escalations are inserted first (their ids
 come from (case, reason) and a unique index guards the pair, so only one insert per case and reason
-wins), then the pending field is cleared with the due condition repeated in the filter. Inserting
-before clearing means a crash between the two only leaves a field that the next sweep clears; the
-escalation is never lost. Each replica publishes what it inserted; a stale outbox (a crash after the
-insert) is claimed and published again here.
+wins), then the pending field is cleared with the due condition repeated in the filter, and the
+reason recorded on the clock. Inserting before clearing means a crash between the two only leaves a
+field that the next sweep clears; the escalation is never lost. A consumer may write a clock between
+the sweeper's read and its insert, so the escalations it opened are then brought up to the clocks
+as they are. Each replica publishes what it inserted; a stale outbox (a crash after the insert) is
+claimed and published again here.
 """
 
 from __future__ import annotations

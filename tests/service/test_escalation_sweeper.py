@@ -184,3 +184,31 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
     )
     assert [item.action for item in escalation.case.timeline] == ["recategorised"]
     assert escalation.case.clock_version == now.version
+
+
+async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_following_its_case(
+    rt, clock, keys
+):
+    """The committee acknowledges, late, between the sweeper reading the clock and inserting the
+    escalation: the deadline is no longer watched, yet the escalation exists and must stay current
+    (the clock must record the reason, or no later event brings the escalation up to date)."""
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at + timedelta(minutes=1)
+    late = updated(case, "acknowledged", clock.now - timedelta(seconds=30))
+
+    async def committee_acknowledges() -> None:
+        await consumer.handle_event(rt, late)
+
+    racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_acknowledges)
+    assert await sweep_once(Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)) == 1
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    assert escalation.case.case_status == "acknowledged"
+    [missed] = escalation.case.deadlines_missed
+    assert (missed.deadline, missed.met_at) == ("acknowledge", late.at)
+    assert (await store.load_clock(rt.db, case.case_id)).escalated == ("ack_overdue",)
+    await consumer.handle_event(rt, updated(case, "resolved", clock.advance(days=1)))
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    assert escalation.case.case_status == "resolved"
+    assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
+    assert await sweep_once(rt) == 0
