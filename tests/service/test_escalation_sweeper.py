@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from services.escalation import consumer, escalate, store
-from services.escalation.sweeper import sweep_once
+from services.escalation.sweeper import BATCH, sweep_once
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.messaging import PublishError
@@ -212,3 +212,19 @@ async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_follo
     assert escalation.case.case_status == "resolved"
     assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
     assert await sweep_once(rt) == 0
+
+
+async def test_a_sweep_examines_the_overdue_clocks_and_no_other(rt, clock, keys):
+    """The sparse index answers the sweep's query, on a server with a query planner (the real-server
+    lane): what a sweep reads grows with the overdue cases, not with the open ones."""
+    start = clock.now
+    for i in range(60):
+        # One case in six was received two days ago: its acknowledgement deadline has just passed.
+        await consumer.handle_event(rt, assigned(start - timedelta(hours=49 if i % 6 == 0 else 1), keys=keys))
+    cost = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
+    if cost is None:
+        pytest.skip("the in-memory engine has no query planner to explain (make test-mongo runs this)")
+    assert (cost.docs_examined, cost.returned) == (10, 10)
+    assert await sweep_once(rt) == 10
+    after = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
+    assert after is not None and (after.docs_examined, after.returned) == (0, 0)
