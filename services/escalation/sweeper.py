@@ -81,7 +81,7 @@ async def _escalate_batch(
         escalate.log_opened(escalation)
     # The clocks were read before the insert, and a consumer may have written one since: read them
     # again and bring each escalation's view up to the clock as it is now, as the consumer does.
-    current = await store.clocks_by_case(db, (escalation.case_id for escalation in mine))
+    current = await store.clocks_settled(db, (escalation.case_id for escalation in mine), reason)
     for escalation in mine:
         case_clock = current.get(escalation.case_id)
         view = _view_behind(escalation, case_clock, sla) if case_clock else None
