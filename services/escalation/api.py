@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.escalation import stats, store
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
 from services.escalation.store import EscalationQuery
-from services.escalation.views import EscalationDetail, EscalationSummary, plain
+from services.escalation.views import EscalationDetail, EscalationSummary
 from shared.auth import Principal, require
 from shared.contracts import EscalationReason, PlainId
 from shared.runtime import RUNTIME, Runtime
@@ -169,4 +169,15 @@ def _parse_since(value: str) -> datetime:
 
 
 def _respond(body: Any, status: int = 200) -> web.Response:
-    return json_response(plain(body), status)
+    return json_response(_plain(body), status)
+
+
+def _plain(value: Any) -> Any:
+    """Datetimes as ISO 8601 strings, everywhere in an answer."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

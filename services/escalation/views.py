@@ -2,7 +2,7 @@
 
 A view is built field by field from an escalation (and, for the detail, the case's current clock),
 so nothing reaches an answer that is not named here: never the worker's contact, gateway number or
-reporter key, which an escalation does not hold either. Datetimes leave as ISO 8601 strings.
+reporter key, which an escalation does not hold either.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from services.escalation.policy import Entry, MissedDeadline
 class _View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    def body(self) -> Any:
-        return plain(self.model_dump())
+    def body(self) -> dict[str, Any]:
+        """The answer's fields (datetimes still datetimes: the API writes them as ISO 8601)."""
+        return self.model_dump()
 
 
 class TimelineView(_View):
@@ -141,9 +142,9 @@ class EscalationDetail(EscalationSummary):
             case=CaseNow.of(clock) if clock is not None else None,
         )
 
-    def body(self) -> Any:
+    def body(self) -> dict[str, Any]:
         # An escalation whose clock is not found answers without ``case``, as it always did.
-        return plain(self.model_dump(exclude={"case"} if self.case is None else None))
+        return self.model_dump(exclude={"case"} if self.case is None else None)
 
 
 def _summary_fields(escalation: Escalation) -> dict[str, Any]:
@@ -168,14 +169,3 @@ def _summary_fields(escalation: Escalation) -> dict[str, Any]:
         "acknowledged_at": escalation.acknowledged_at,
         "resolved_at": escalation.resolved_at,
     }
-
-
-def plain(value: Any) -> Any:
-    """Datetimes as ISO 8601 strings, everywhere in an answer."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
