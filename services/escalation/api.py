@@ -10,48 +10,28 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.escalation import stats, store
-from services.escalation.clocks import STATE_FIELDS
+from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
+from services.escalation.store import EscalationQuery
+from services.escalation.views import EscalationDetail, EscalationSummary
 from shared.auth import Principal, require
 from shared.contracts import EscalationReason, PlainId
 from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
-Doc = dict[str, Any]
 _ID = r"^[0-9a-f]{32}$"
 _SINCE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
-Status = Literal["open", "acknowledged", "resolved"]
-
-_SUMMARY_FIELDS = (
-    "reference",
-    "reason",
-    "level",
-    "status",
-    "factory_id",
-    "committee_id",
-    "category",
-    "severity",
-    "case_status",
-    "case_created_at",
-    "deadlines",
-    "deadlines_missed",
-    "created_at",
-    "acknowledged_at",
-    "resolved_at",
-)
-_DETAIL_FIELDS = (*_SUMMARY_FIELDS, "language", "text", "timeline", "resolution_note")
-_TIMELINE_FIELDS = ("at", "action", "actor_role", "status")
 
 
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Status | None = None
+    status: EscalationStatus | None = None
     factory: PlainId | None = None
     reason: EscalationReason | None = None
     page: int = Field(default=1, ge=1, le=10_000)
@@ -100,19 +80,17 @@ def _scope(principal: Principal, factory: str | None) -> list[str] | None:
 async def list_escalations(request: web.Request) -> web.Response:
     runtime, principal = await _caller(request)
     params = validate(ListQuery, _query(request))
-    query: Doc = {}
-    if params.status:
-        query["status"] = params.status
-    if params.reason:
-        query["reason"] = params.reason
     factories = _scope(principal, params.factory)
-    if factories is not None:
-        query["factory_id"] = {"$in": factories}
+    query = EscalationQuery(
+        status=params.status,
+        reason=params.reason,
+        factories=None if factories is None else tuple(factories),
+    )
     skip = (params.page - 1) * params.per_page
-    docs, total = await store.list_escalations(runtime.db, query, skip, params.per_page)
+    found, total = await store.list_escalations(runtime.db, query, skip, params.per_page)
     return _respond(
         {
-            "items": [_view(doc, _SUMMARY_FIELDS) for doc in docs],
+            "items": [EscalationSummary.of(escalation).body() for escalation in found],
             "page": params.page,
             "per_page": params.per_page,
             "total": total,
@@ -120,15 +98,15 @@ async def list_escalations(request: web.Request) -> web.Response:
     )
 
 
-async def _visible(request: web.Request) -> tuple[Runtime, Principal, Doc]:
+async def _visible(request: web.Request) -> tuple[Runtime, Principal, Escalation]:
     runtime, principal = await _caller(request)
     escalation_id = request.match_info["id"]
-    doc = None
+    escalation = None
     if _matches_id(escalation_id):
-        doc = await store.get_escalation(runtime.db, escalation_id)
-    if doc is None or not principal.sees_factory(doc.get("factory_id")):
+        escalation = await store.get_escalation(runtime.db, escalation_id)
+    if escalation is None or not principal.sees_factory(escalation.factory_id):
         raise Problem(404, "Not Found", "no such escalation")
-    return runtime, principal, doc
+    return runtime, principal, escalation
 
 
 def _matches_id(value: str) -> bool:
@@ -136,47 +114,38 @@ def _matches_id(value: str) -> bool:
 
 
 async def get_escalation(request: web.Request) -> web.Response:
-    runtime, _, doc = await _visible(request)
-    view = _view(doc, _DETAIL_FIELDS)
-    clock = await store.load_clock(runtime.db, doc["case_id"])
-    if clock is not None:
-        case = {k: clock.get(k) for k in STATE_FIELDS}
-        case["timeline"] = [{k: e.get(k) for k in _TIMELINE_FIELDS} for e in clock.get("timeline", [])]
-        view["case"] = case
-    return _respond(view)
+    runtime, _, escalation = await _visible(request)
+    clock = await store.load_clock(runtime.db, escalation.case_id)
+    return _respond(EscalationDetail.of_case(escalation, clock).body())
 
 
 async def acknowledge(request: web.Request) -> web.Response:
-    runtime, principal, doc = await _visible(request)
-    if doc["status"] == "acknowledged":
-        return _respond(_view(doc, _DETAIL_FIELDS))
-    changes = {
-        "status": "acknowledged",
-        "acknowledged_at": runtime.clock(),
-        "acknowledged_by": principal.token_id,
-    }
-    updated = await store.transition(runtime.db, doc["_id"], ["open"], changes)
-    if updated is None:
-        raise Problem(409, "Conflict", "the escalation is already resolved")
-    return _respond(_view(updated, _DETAIL_FIELDS))
+    runtime, principal, escalation = await _visible(request)
+    try:
+        acknowledged = escalation.acknowledge(principal.token_id, runtime.clock())
+    except EscalationResolved:
+        raise Problem(409, "Conflict", "the escalation is already resolved") from None
+    if acknowledged is not escalation:
+        stored = await store.transition(runtime.db, acknowledged)
+        if stored is None:
+            raise Problem(409, "Conflict", "the escalation is already resolved")
+        acknowledged = stored
+    return _respond(EscalationDetail.of_case(acknowledged, None).body())
 
 
 async def resolve(request: web.Request) -> web.Response:
-    runtime, principal, doc = await _visible(request)
+    runtime, principal, escalation = await _visible(request)
     body = await read_json(request, ResolveBody)
-    if doc["status"] == "resolved":
-        if doc.get("resolution_note") == body.note:
-            return _respond(_view(doc, _DETAIL_FIELDS))
-        raise Problem(409, "Conflict", "the escalation is already resolved")
-    now = runtime.clock()
-    changes: Doc = {"status": "resolved", "resolved_at": now, "resolution_note": body.note}
-    changes["resolved_by"] = principal.token_id
-    if doc.get("acknowledged_at") is None:
-        changes["acknowledged_at"] = now
-    updated = await store.transition(runtime.db, doc["_id"], ["open", "acknowledged"], changes)
-    if updated is None:
-        raise Problem(409, "Conflict", "the escalation changed meanwhile; read it again")
-    return _respond(_view(updated, _DETAIL_FIELDS))
+    try:
+        resolved = escalation.resolve(body.note, principal.token_id, runtime.clock())
+    except EscalationResolved:
+        raise Problem(409, "Conflict", "the escalation is already resolved") from None
+    if resolved is not escalation:
+        stored = await store.transition(runtime.db, resolved)
+        if stored is None:
+            raise Problem(409, "Conflict", "the escalation changed meanwhile; read it again")
+        resolved = stored
+    return _respond(EscalationDetail.of_case(resolved, None).body())
 
 
 async def get_stats(request: web.Request) -> web.Response:
@@ -197,16 +166,6 @@ def _parse_since(value: str) -> datetime:
         return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
     except ValueError:
         raise Problem(422, "Unprocessable Content", "invalid fields", errors=[{"field": "since"}]) from None
-
-
-def _view(doc: Doc, fields: tuple[str, ...]) -> Doc:
-    view: Doc = {"id": doc["_id"]}
-    for name in fields:
-        if name == "timeline":
-            view[name] = [{k: e.get(k) for k in _TIMELINE_FIELDS} for e in doc.get(name, [])]
-        else:
-            view[name] = doc.get(name)
-    return view
 
 
 def _respond(body: Any, status: int = 200) -> web.Response:

@@ -1,109 +1,183 @@
-"""How an event changes a ``case_clocks`` document (pure: documents in, documents out).
+"""A case's SLA clock (:class:`CaseClock`, one ``case_clocks`` document) and how an event changes it.
 
-The document keeps the assignment, every update applied so far (the timeline) and the ids of the
-events applied, and derives everything else from them with :func:`policy.fold`. So an event applied
-twice changes nothing, an update that arrives before its assignment waits in the timeline, and the
-derived fields are the same whatever the arrival order. The timeline itself is kept in the order
-things happened (:meth:`policy.Entry.order`), not the order the events arrived in: it is what the NGO
-reads, and events of one case routinely arrive out of order or race each other.
+Pure: a clock in, a new clock out, nothing stored here (:mod:`services.escalation.store` does that).
+The clock keeps the facts: the assignment, every update applied so far (the timeline) and the ids
+of the events applied; it derives everything else from them with :func:`policy.fold`. So an event
+applied twice changes nothing, an update that arrives before its assignment waits in the timeline,
+and the derived fields are the same whatever the arrival order. The timeline itself is kept in the
+order things happened (:meth:`policy.Entry.order`), not the order the events arrived in: it is what
+the NGO reads, and events of one case routinely arrive out of order or race each other.
+
+Times enter a clock truncated to milliseconds, as MongoDB keeps them, so that a clock read back from
+the store equals the clock that was written and sorts the same way.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from services.escalation import policy
-from services.escalation.policy import Assignment, ClockState, Entry
-from shared.contracts import CaseAssigned, CaseUpdated
+from shared.contracts import CaseAssigned, CaseUpdated, Category, Channel, EscalationReason, Severity
 from shared.sla import SlaTable
 from shared.store import to_ms
 
-Doc = dict[str, Any]
-_ASSIGNMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Assignment))
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
-# Derived fields written at the top level, where queries and statistics find them.
-STATE_FIELDS = (
-    "status",
-    "committee_id",
-    "category",
-    "severity",
-    "ack_due_at",
-    "resolve_due_at",
-    "acknowledged_at",
-    "resolved_at",
-    "confirmed_at",
-    "disputed_at",
-    "closed_at",
-)
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where the worker's notice goes; only the notice needs it, no answer of the API ever shows it."""
+
+    channel: Channel
+    sealed_contact: str | None = None
+    gateway_number: str | None = None
 
 
-def merge(doc: Doc | None, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime) -> Doc | None:
-    """The clock document after ``event``; ``None`` when the event was applied before."""
-    event_id = str(event.id)
-    if doc is not None and event_id in doc.get("applied", []):
-        return None
-    new: Doc = _skeleton(event.case_id, event.reference) if doc is None else _copy(doc)
-    if isinstance(event, CaseAssigned):
-        _merge_assignment(new, event)
-    else:
-        new["timeline"] = in_order([*new["timeline"], dataclasses.asdict(entry_of(event))])
-    new["applied"].append(event_id)
-    new["updated_at"] = now
-    return derive(new, sla)
+@dataclass(frozen=True)
+class CaseState:
+    """The derived state of an assigned case, as queries, statistics and the NGO's detail view read it."""
+
+    status: str
+    committee_id: str | None
+    category: Category
+    severity: Severity
+    ack_due_at: datetime
+    resolve_due_at: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    disputed_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, state: policy.ClockState) -> CaseState:
+        return cls(
+            status=state.status,
+            committee_id=state.committee_id,
+            category=state.category,
+            severity=state.severity,
+            ack_due_at=state.ack_due_at,
+            resolve_due_at=state.resolve_due_at,
+            acknowledged_at=state.acknowledged_at,
+            resolved_at=state.resolved_at,
+            confirmed_at=state.confirmed_at,
+            disputed_at=state.disputed_at,
+            closed_at=state.closed_at,
+        )
 
 
-def derive(doc: Doc, sla: SlaTable) -> Doc:
-    """Fill the derived fields (state, new immediate reasons, pending deadlines) from the facts."""
-    assignment = assignment_of(doc)
-    if assignment is None:
-        return doc
-    state = state_of(doc, sla)
-    for name in STATE_FIELDS:
-        doc[name] = getattr(state, name)
-    doc["factory_id"] = assignment.factory_id
-    doc["created_at"] = assignment.created_at
-    escalated = list(doc["escalated"])
-    escalated += sorted(policy.immediate_reasons(assignment, state) - set(escalated))
-    doc["escalated"] = escalated
-    for name, due in policy.pending_due(state, escalated).items():
-        if due is None:
-            doc.pop(name, None)
+@dataclass(frozen=True)
+class CaseClock:
+    """One case's clock: the facts as they arrived, and what they add up to (``state``, ``pending``).
+
+    ``escalated`` lists every reason escalated so far, the immediate ones (added here) and the
+    overdue ones (added by the sweeper); a reason is listed once and never removed. ``version``
+    moves with every write of the stored clock, so a writer replaces only the version it read.
+    """
+
+    case_id: str
+    reference: str
+    assignment: policy.Assignment | None = None
+    timeline: tuple[policy.Entry, ...] = ()
+    applied: tuple[str, ...] = ()
+    escalated: tuple[EscalationReason, ...] = ()
+    version: int = 0
+    updated_at: datetime | None = None
+    language: str | None = None
+    text: str | None = None
+    reply_to: ReplyTo | None = None
+    # Derived from the facts (None until the case is assigned), and the deadlines still watched.
+    state: CaseState | None = None
+    pending: policy.Pending = field(default_factory=policy.Pending)
+
+    @property
+    def assigned(self) -> bool:
+        return self.assignment is not None
+
+    @property
+    def factory_id(self) -> str | None:
+        return self.assignment.factory_id if self.assignment else None
+
+    @property
+    def created_at(self) -> datetime | None:
+        return self.assignment.created_at if self.assignment else None
+
+    def merge(self, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime) -> CaseClock | None:
+        """The clock after ``event``; ``None`` when the event was applied before."""
+        event_id = str(event.id)
+        if event_id in self.applied:
+            return None
+        if isinstance(event, CaseAssigned):
+            new = self._assigned(event)
         else:
-            doc[name] = due
-    return doc
+            new = replace(self, timeline=in_order((*self.timeline, entry_of(event))))
+        return replace(new, applied=(*self.applied, event_id), updated_at=to_ms(now)).derive(sla)
+
+    def derive(self, sla: SlaTable) -> CaseClock:
+        """The derived state, new immediate reasons and pending deadlines, from the facts."""
+        if self.assignment is None:
+            return self
+        state = self.fold(sla)
+        new = policy.immediate_reasons(self.assignment, state) - set(self.escalated)
+        escalated = (*self.escalated, *sorted(new))
+        return replace(
+            self,
+            state=CaseState.of(state),
+            escalated=escalated,
+            pending=policy.pending_due(state, escalated),
+        )
+
+    def fold(self, sla: SlaTable) -> policy.ClockState:
+        """The case's state by the policy, folded again from the facts."""
+        if self.assignment is None:
+            raise ValueError("the case has no assignment yet")
+        return policy.fold(self.assignment, self.timeline, sla)
+
+    def _assigned(self, event: CaseAssigned) -> CaseClock:
+        assignment = assignment_of(event)
+        if self.assignment is not None and not assignment.supersedes(self.assignment):
+            return self
+        return replace(
+            self,
+            assignment=assignment,
+            reference=event.reference,
+            text=event.text,
+            language=event.language,
+            reply_to=ReplyTo(event.channel, event.sealed_contact, event.gateway_number),
+        )
 
 
-def assignment_of(doc: Doc) -> Assignment | None:
-    raw = doc.get("assignment")
-    return Assignment(**{k: raw[k] for k in _ASSIGNMENT_FIELDS if k in raw}) if raw else None
+def merge(
+    clock: CaseClock | None, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime
+) -> CaseClock | None:
+    """The clock after ``event``, starting one for a case not seen yet; ``None`` when applied before."""
+    if clock is None:
+        clock = CaseClock(case_id=event.case_id, reference=event.reference)
+    return clock.merge(event, sla, now)
 
 
-def entries_of(doc: Doc) -> list[Entry]:
-    return [_entry(raw) for raw in doc.get("timeline", [])]
-
-
-def in_order(timeline: list[Doc]) -> list[Doc]:
+def in_order(timeline: tuple[policy.Entry, ...]) -> tuple[policy.Entry, ...]:
     """Timeline entries sorted by when they happened; the event id breaks ties, so the order is total."""
-    return sorted(timeline, key=lambda raw: _entry(raw).order())
+    return tuple(sorted(timeline, key=policy.Entry.order))
 
 
-def _entry(raw: Doc) -> Entry:
-    fields: Doc = {k: raw.get(k) for k in _ENTRY_FIELDS}
-    return Entry(**fields)
+def assignment_of(event: CaseAssigned) -> policy.Assignment:
+    return policy.Assignment(
+        reference=event.reference,
+        factory_id=event.factory_id,
+        committee_id=event.committee_id,
+        unassigned_reason=event.unassigned_reason,
+        category=event.category,
+        severity=event.severity,
+        ack_due_at=to_ms(event.ack_due_at),
+        resolve_due_at=to_ms(event.resolve_due_at),
+        created_at=to_ms(event.created_at),
+        occurred_at=to_ms(event.occurred_at),
+        received_at=to_ms(event.received_at) if event.received_at else None,
+    )
 
 
-def state_of(doc: Doc, sla: SlaTable) -> ClockState:
-    assignment = assignment_of(doc)
-    if assignment is None:
-        raise ValueError("the case has no assignment yet")
-    return policy.fold(assignment, entries_of(doc), sla)
-
-
-def entry_of(event: CaseUpdated) -> Entry:
-    # Times as the store keeps them (milliseconds), so the order sorted here is the order read back.
-    return Entry(
+def entry_of(event: CaseUpdated) -> policy.Entry:
+    return policy.Entry(
         event_id=str(event.id),
         at=to_ms(event.at),
         occurred_at=to_ms(event.occurred_at),
@@ -113,56 +187,6 @@ def entry_of(event: CaseUpdated) -> Entry:
         committee_id=event.committee_id,
         category=event.category,
         severity=event.severity,
-        ack_due_at=event.ack_due_at,
-        resolve_due_at=event.resolve_due_at,
+        ack_due_at=to_ms(event.ack_due_at) if event.ack_due_at else None,
+        resolve_due_at=to_ms(event.resolve_due_at) if event.resolve_due_at else None,
     )
-
-
-def _merge_assignment(doc: Doc, event: CaseAssigned) -> None:
-    current = doc.get("assignment")
-    # A case assigned twice (a replay by the router) keeps the newer decision.
-    if current and current["occurred_at"] > event.occurred_at:
-        return
-    doc["assignment"] = {
-        "reference": event.reference,
-        "factory_id": event.factory_id,
-        "committee_id": event.committee_id,
-        "unassigned_reason": event.unassigned_reason,
-        "category": event.category,
-        "severity": event.severity,
-        "ack_due_at": event.ack_due_at,
-        "resolve_due_at": event.resolve_due_at,
-        "created_at": event.created_at,
-        "received_at": event.received_at,
-        "occurred_at": event.occurred_at,
-    }
-    doc["assigned"] = True
-    doc["reference"] = event.reference
-    doc["text"] = event.text
-    doc["language"] = event.language
-    # Only the notice to the worker needs these; no API ever returns them.
-    doc["reply_to"] = {
-        "channel": event.channel,
-        "sealed_contact": event.sealed_contact,
-        "gateway_number": event.gateway_number,
-    }
-
-
-def _skeleton(case_id: str, reference: str) -> Doc:
-    return {
-        "case_id": case_id,
-        "reference": reference,
-        "assigned": False,
-        "assignment": None,
-        "timeline": [],
-        "applied": [],
-        "escalated": [],
-        "version": 0,
-    }
-
-
-def _copy(doc: Doc) -> Doc:
-    new = {k: v for k, v in doc.items() if k != "_id"}
-    for name in ("timeline", "applied", "escalated"):
-        new[name] = list(doc.get(name, []))
-    return new

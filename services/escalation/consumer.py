@@ -8,14 +8,15 @@ unacked and the retry repeats the whole, idempotent, sequence.
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
 from services.escalation import clocks, escalate, store
+from services.escalation.clocks import CaseClock
+from services.escalation.escalations import escalation_id
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.messaging import Handler
 from shared.runtime import Runtime
+from shared.store import Database
 
 log = structlog.get_logger(__name__)
 
@@ -39,27 +40,22 @@ async def handle_event(runtime: Runtime, event: Event) -> None:
     if not isinstance(event, CaseAssigned | CaseUpdated):
         log.info("event_ignored")
         return
-    clock = await apply_event(runtime, event)
-    await escalate.ensure_escalations(runtime, clock)
+    case_clock = await apply_event(runtime, event)
+    await escalate.ensure_escalations(runtime, case_clock)
     if isinstance(event, CaseUpdated) and event.action == "closed" and event.note == "rerouted":
-        await settle_unroutable(runtime, event)
+        await settle_unroutable(runtime.db, event)
 
 
-async def settle_unroutable(runtime: Runtime, event: CaseUpdated) -> None:
+async def settle_unroutable(db: Database, event: CaseUpdated) -> None:
     """The worker named their factory and the router opened a routed case in place of this one:
     the monitor no longer needs to find the factory, so the ``unroutable`` escalation is resolved."""
-    escalation_id = escalate.escalation_id(event.case_id, "unroutable")
-    changes = {
-        "status": "resolved",
-        "resolved_at": event.at,
-        "resolution_note": "rerouted: the worker named the factory and a routed case replaced this one",
-        "resolved_by": "system",
-    }
-    if await store.transition(runtime.db, escalation_id, ("open", "acknowledged"), changes) is not None:
+    escalation = await store.get_escalation(db, escalation_id(event.case_id, "unroutable"))
+    settled = escalation.settle_rerouted(event.at) if escalation else None
+    if settled is not None and await store.transition(db, settled) is not None:
         log.info("escalation_settled", case_id=event.case_id, reason="unroutable")
 
 
-async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> dict[str, Any]:
+async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> CaseClock:
     """Merge the event into its case's clock and return the clock as stored."""
     db, sla = runtime.db, runtime.settings.sla
     for _ in range(MAX_ATTEMPTS):
@@ -71,11 +67,13 @@ async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> di
             return current
         if current is None:
             if await store.insert_clock(db, new):
-                log.info("clock_created", case_id=event.case_id, assigned=new["assigned"])
+                log.info("clock_created", case_id=event.case_id, assigned=new.assigned)
                 return new
             continue
-        stored = await store.replace_clock(db, new, current["version"])
+        stored = await store.replace_clock(db, new, current.version)
         if stored is not None:
-            log.info("clock_updated", case_id=event.case_id, status=stored.get("status"))
+            log.info(
+                "clock_updated", case_id=event.case_id, status=stored.state.status if stored.state else None
+            )
             return stored
     raise ClockContention(event.case_id)

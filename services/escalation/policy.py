@@ -9,17 +9,17 @@ newer state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
+from shared.contracts import ActorRole, CaseAction, Category, EscalationReason, Severity, UnassignedReason
 from shared.sla import SlaTable, due_dates
 
-ACK_OVERDUE = "ack_overdue"
-RESOLUTION_OVERDUE = "resolution_overdue"
-# Reasons the sweeper flags, with the clock field that holds the pending deadline.
-SWEPT_REASONS: dict[str, str] = {ACK_OVERDUE: "ack_pending_due", RESOLUTION_OVERDUE: "resolve_pending_due"}
-# The reasons the router gives for not assigning a committee; each one goes to the NGO at once.
-UNASSIGNED_REASONS = ("unroutable", "conflict_of_interest", "retaliation")
+ACK_OVERDUE: EscalationReason = "ack_overdue"
+RESOLUTION_OVERDUE: EscalationReason = "resolution_overdue"
+# The reasons the sweeper flags, each once its deadline passed unmet (see :class:`Pending`).
+SWEPT_REASONS: tuple[EscalationReason, ...] = (ACK_OVERDUE, RESOLUTION_OVERDUE)
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,19 @@ class Assignment:
     reference: str
     factory_id: str | None
     committee_id: str | None
-    unassigned_reason: str | None
-    category: str
-    severity: str
+    unassigned_reason: UnassignedReason | None
+    category: Category
+    severity: Severity
     ack_due_at: datetime
     resolve_due_at: datetime
     created_at: datetime
+    # When the router decided: of two assignments of one case (a replay), the later one holds.
+    occurred_at: datetime
     received_at: datetime | None = None
+
+    def supersedes(self, other: Assignment) -> bool:
+        """Whether this decision replaces ``other``: a case assigned twice keeps the newer decision."""
+        return self.occurred_at >= other.occurred_at
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,12 @@ class Entry:
     event_id: str
     at: datetime
     occurred_at: datetime
-    action: str
-    actor_role: str
+    action: CaseAction
+    actor_role: ActorRole
     status: str
     committee_id: str | None = None
-    category: str | None = None
-    severity: str | None = None
+    category: Category | None = None
+    severity: Severity | None = None
     ack_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
 
@@ -64,8 +70,8 @@ class ClockState:
 
     status: str
     committee_id: str | None
-    category: str
-    severity: str
+    category: Category
+    severity: Severity
     ack_due_at: datetime
     resolve_due_at: datetime
     acknowledged_at: datetime | None = None
@@ -75,17 +81,39 @@ class ClockState:
     closed_at: datetime | None = None
     # Every committee recused itself and the router found no other one.
     recused_out: bool = False
-    reasons: set[str] = field(default_factory=set)
 
     @property
     def finished(self) -> bool:
         return self.resolved_at is not None or self.closed_at is not None
 
 
-def deadlines_for(sla: SlaTable, severity: str, assignment: Assignment) -> tuple[datetime, datetime]:
+@dataclass(frozen=True)
+class Pending:
+    """The deadlines the sweeper still watches (``None``: nothing to watch for that reason)."""
+
+    ack: datetime | None = None
+    resolve: datetime | None = None
+
+    def due(self, reason: EscalationReason) -> datetime | None:
+        """The watched deadline of a swept reason (``None`` for any other reason)."""
+        if reason == ACK_OVERDUE:
+            return self.ack
+        return self.resolve if reason == RESOLUTION_OVERDUE else None
+
+
+@dataclass(frozen=True)
+class MissedDeadline:
+    """A deadline that had passed unmet, or was met late (``met_at``), by the time of an escalation."""
+
+    deadline: Literal["acknowledge", "resolve"]
+    due_at: datetime
+    met_at: datetime | None = None
+
+
+def deadlines_for(sla: SlaTable, severity: Severity, assignment: Assignment) -> tuple[datetime, datetime]:
     """The deadlines of a case recategorised to ``severity``, counted as the router counts them: from
     the worker's message (cases assigned before that was carried start at their creation)."""
-    due = due_dates(sla, severity, assignment.received_at or assignment.created_at)  # type: ignore[arg-type]
+    due = due_dates(sla, severity, assignment.received_at or assignment.created_at)
     return due.ack, due.resolve
 
 
@@ -133,10 +161,11 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
         state.recused_out = entry.committee_id is None
 
 
-def immediate_reasons(assignment: Assignment, state: ClockState) -> set[str]:
+def immediate_reasons(assignment: Assignment, state: ClockState) -> set[EscalationReason]:
     """The escalations a case calls for the moment it is in this state, without any deadline."""
-    reasons: set[str] = set()
-    if assignment.unassigned_reason in UNASSIGNED_REASONS:
+    reasons: set[EscalationReason] = set()
+    # The router's reason for not assigning a committee (UnassignedReason) goes to the NGO at once.
+    if assignment.unassigned_reason is not None:
         reasons.add(assignment.unassigned_reason)
     # Retaliation bypasses the factory whatever the router did with it.
     if state.category == "retaliation" or assignment.category == "retaliation":
@@ -150,8 +179,8 @@ def immediate_reasons(assignment: Assignment, state: ClockState) -> set[str]:
     return reasons
 
 
-def pending_due(state: ClockState, escalated: Iterable[str]) -> dict[str, datetime | None]:
-    """The deadlines the sweeper still watches (``None``: nothing to watch for that reason).
+def pending_due(state: ClockState, escalated: Iterable[EscalationReason]) -> Pending:
+    """The deadlines the sweeper still watches.
 
     Only a case a committee holds has committee deadlines; a case the NGO already holds because no
     committee may handle it has none. A reason escalated once is never watched again.
@@ -164,24 +193,24 @@ def pending_due(state: ClockState, escalated: Iterable[str]) -> dict[str, dateti
         if held and state.resolved_at is None and RESOLUTION_OVERDUE not in done
         else None
     )
-    return {"ack_pending_due": ack, "resolve_pending_due": resolve}
+    return Pending(ack=ack, resolve=resolve)
 
 
-def overdue_reasons(state: ClockState, escalated: Iterable[str], now: datetime) -> set[str]:
+def overdue_reasons(
+    state: ClockState, escalated: Iterable[EscalationReason], now: datetime
+) -> set[EscalationReason]:
     """The deadline escalations due at ``now`` (the sweeper checks its index hits against this)."""
     pending = pending_due(state, escalated)
-    return {reason for reason, name in SWEPT_REASONS.items() if (due := pending[name]) and due <= now}
+    return {reason for reason in SWEPT_REASONS if (due := pending.due(reason)) and due <= now}
 
 
-def missed_deadlines(state: ClockState, now: datetime) -> list[dict[str, object]]:
+def missed_deadlines(state: ClockState, now: datetime) -> list[MissedDeadline]:
     """Which deadlines had passed unmet at ``now``, for the NGO's snapshot."""
-    missed: list[dict[str, object]] = []
+    missed: list[MissedDeadline] = []
     if state.acknowledged_at is None and state.ack_due_at <= now:
-        missed.append({"deadline": "acknowledge", "due_at": state.ack_due_at})
+        missed.append(MissedDeadline("acknowledge", state.ack_due_at))
     elif state.acknowledged_at is not None and state.acknowledged_at > state.ack_due_at:
-        missed.append(
-            {"deadline": "acknowledge", "due_at": state.ack_due_at, "met_at": state.acknowledged_at}
-        )
+        missed.append(MissedDeadline("acknowledge", state.ack_due_at, met_at=state.acknowledged_at))
     if state.resolved_at is None and state.resolve_due_at <= now:
-        missed.append({"deadline": "resolve", "due_at": state.resolve_due_at})
+        missed.append(MissedDeadline("resolve", state.resolve_due_at))
     return missed

@@ -1,19 +1,35 @@
 """Every MongoDB call the escalation service makes (``case_clocks`` and ``escalations``).
 
-Writes are conditional: a clock is replaced only at the version it was read at, an escalation exists
-once per (case, reason) because its id is derived from both and a unique index guards the pair, and
-the sweeper clears a pending deadline only while it is still due. Queries only use filters that an
-index serves, so their cost follows the number of matches, not the size of the collection.
+The escalation service's repository: it loads and saves the typed :class:`CaseClock` and
+:class:`Escalation` (laid out by :mod:`services.escalation.documents`), and no other module of the
+service speaks MongoDB. Writes are conditional: a clock is replaced only at the version it was read
+at, an escalation exists once per (case, reason) because its id is derived from both and a unique
+index guards the pair, and the sweeper clears a pending deadline only while it is still due. Queries
+only use filters that an index serves, so their cost follows the number of matches, not the size of
+the collection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pymongo.errors import BulkWriteError
 
+from services.escalation.clocks import CaseClock
+from services.escalation.documents import (
+    PENDING_FIELDS,
+    clock_document,
+    clock_from,
+    decision_fields,
+    escalation_document,
+    escalation_from,
+    view_fields,
+)
+from services.escalation.escalations import MAY_FOLLOW, CaseView, Escalation, EscalationStatus
+from shared.contracts import EscalationReason
 from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
 Doc = dict[str, Any]
@@ -37,79 +53,121 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+@dataclass(frozen=True)
+class EscalationQuery:
+    """Which escalations a list shows; ``factories`` ``None`` for every factory."""
+
+    status: EscalationStatus | None = None
+    reason: EscalationReason | None = None
+    factories: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class QueryCost:
+    """What the server examined to answer a query (``explain``'s execution statistics)."""
+
+    docs_examined: int | None
+    keys_examined: int | None
+    returned: int | None
+
+
 # --- case clocks ---------------------------------------------------------------------------------
 
 
-async def load_clock(db: Database, case_id: str) -> Doc | None:
+async def load_clock(db: Database, case_id: str) -> CaseClock | None:
     doc: Doc | None = await db[CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
-    return doc
+    return None if doc is None else clock_from(doc)
 
 
-async def insert_clock(db: Database, doc: Doc) -> bool:
+async def insert_clock(db: Database, clock: CaseClock) -> bool:
     """Create a clock; ``False`` when another consumer created it first (read it again)."""
     try:
-        await db[CLOCKS].insert_one(dict(doc))
+        await db[CLOCKS].insert_one(clock_document(clock))
     except DuplicateKeyError:
         return False
     return True
 
 
-async def replace_clock(db: Database, doc: Doc, expected_version: int) -> Doc | None:
-    """Replace the clock if nobody changed it since it was read at ``expected_version``."""
-    new = {**doc, "version": expected_version + 1}
+async def replace_clock(db: Database, clock: CaseClock, expected_version: int) -> CaseClock | None:
+    """Replace the clock if nobody changed it since it was read at ``expected_version``; the clock
+    as stored (at the next version), or ``None`` when someone did (read it again)."""
+    new = {**clock_document(clock), "version": expected_version + 1}
     # No projection here: mongomock then finds nothing to return after the replacement.
     found: Doc | None = await db[CLOCKS].find_one_and_replace(
-        {"case_id": doc["case_id"], "version": expected_version}, new, return_document=ReturnDocument.AFTER
+        {"case_id": clock.case_id, "version": expected_version}, new, return_document=ReturnDocument.AFTER
     )
-    if found is not None:
-        found.pop("_id", None)
-    return found
+    return None if found is None else clock_from(found)
 
 
-async def clocks_due(db: Database, field: str, now: datetime, limit: int) -> list[Doc]:
-    """Clocks whose pending deadline ``field`` has passed, oldest first (served by a sparse index)."""
+async def clocks_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> list[CaseClock]:
+    """Clocks whose pending deadline for ``reason`` has passed, oldest first (a sparse index serves it)."""
+    field = PENDING_FIELDS[reason]
     cursor = db[CLOCKS].find({field: {"$lte": now}}, {"_id": 0}).sort(field, ASCENDING).limit(limit)
-    return [doc async for doc in cursor]
+    return [clock_from(doc) async for doc in cursor]
 
 
-async def explain_due(db: Database, field: str, now: datetime, limit: int) -> dict[str, Any] | None:
+async def explain_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> QueryCost | None:
     """What the server did for :func:`clocks_due` (``None`` where the engine cannot explain)."""
+    field = PENDING_FIELDS[reason]
     cursor = db[CLOCKS].find({field: {"$lte": now}}).sort(field, ASCENDING).limit(limit)
     explain = getattr(cursor, "explain", None)
     if explain is None:
         return None
-    plan: dict[str, Any] = await explain()
+    plan: Doc = await explain()
     stats = plan.get("executionStats", {})
-    return {
-        "docs_examined": stats.get("totalDocsExamined"),
-        "keys_examined": stats.get("totalKeysExamined"),
-        "returned": stats.get("nReturned"),
-    }
+    return QueryCost(stats.get("totalDocsExamined"), stats.get("totalKeysExamined"), stats.get("nReturned"))
 
 
-async def settle_due(db: Database, case_ids: Sequence[str], field: str, reason: str, now: datetime) -> int:
-    """Stop watching ``field`` on these clocks and record ``reason`` as escalated.
+async def settle_due(db: Database, case_ids: Sequence[str], reason: EscalationReason, now: datetime) -> int:
+    """Stop watching ``reason``'s deadline on these clocks, whose escalations exist, and record
+    ``reason`` as escalated; return how many deadlines were cleared.
 
     The filter repeats the due condition, so a clock whose deadline moved or whose field another
-    replica already cleared is left alone. The version moves so that a consumer holding an older read
-    of the clock retries instead of writing the deadline back.
+    replica already cleared keeps its field. The reason is recorded on each of them all the same (a
+    committee may have acknowledged just after the sweeper read the clock): its escalation exists,
+    and the clock's reasons are what later events follow to keep the escalation current and its
+    outbox finished. The version moves so that a consumer holding an older read of the clock retries
+    instead of writing the deadline back.
     """
     if not case_ids:
         return 0
+    field, ids = PENDING_FIELDS[reason], list(case_ids)
     result = await db[CLOCKS].update_many(
         # The due condition first: an engine without a planner (mongomock) then skips most clocks early.
-        {field: {"$lte": now}, "case_id": {"$in": list(case_ids)}},
+        {field: {"$lte": now}, "case_id": {"$in": ids}},
         {"$unset": {field: ""}, "$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
     )
-    return int(result.modified_count)
+    cleared = int(result.modified_count)
+    if cleared < len(ids):
+        await db[CLOCKS].update_many(
+            {"case_id": {"$in": ids}, "escalated": {"$ne": reason}},
+            {"$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
+        )
+    return cleared
 
 
-async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, Doc]:
+async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, CaseClock]:
     ids = list(set(case_ids))
     if not ids:
         return {}
     cursor = db[CLOCKS].find({"case_id": {"$in": ids}}, {"_id": 0})
-    return {doc["case_id"]: doc async for doc in cursor}
+    return {doc["case_id"]: clock_from(doc) async for doc in cursor}
+
+
+async def clocks_settled(
+    db: Database, case_ids: Iterable[str], reason: EscalationReason
+) -> dict[str, CaseClock]:
+    """The clocks of these cases as they are now, once :func:`settle_due` recorded ``reason`` on them.
+
+    The same answer as :func:`clocks_by_case`; the recorded reason comes first in the filter so that
+    an engine without a planner (mongomock) skips the other clocks early, while a server reads the
+    ``case_id`` index.
+    """
+    ids = list(set(case_ids))
+    if not ids:
+        return {}
+    cursor = db[CLOCKS].find({"escalated": reason, "case_id": {"$in": ids}}, {"_id": 0})
+    return {doc["case_id"]: clock_from(doc) async for doc in cursor}
 
 
 async def clocks_for_stats(
@@ -140,64 +198,59 @@ async def clocks_for_stats(
 # --- escalations ---------------------------------------------------------------------------------
 
 
-async def insert_escalations(db: Database, docs: Sequence[Doc]) -> list[str]:
+async def insert_escalations(db: Database, escalations: Sequence[Escalation]) -> list[str]:
     """Insert the escalations that do not exist yet; return the ids this call created."""
-    if not docs:
+    if not escalations:
         return []
     try:
-        await db[ESCALATIONS].insert_many([dict(d) for d in docs], ordered=False)
+        await db[ESCALATIONS].insert_many([escalation_document(e) for e in escalations], ordered=False)
     except BulkWriteError as exc:
         failed = {err["index"] for err in exc.details.get("writeErrors", [])}
         if any(err.get("code") != 11000 for err in exc.details.get("writeErrors", [])):
             raise
-        return [d["_id"] for i, d in enumerate(docs) if i not in failed]
+        return [e.id for i, e in enumerate(escalations) if i not in failed]
     except DuplicateKeyError:
         # Engines that stop at the first duplicate: fall back to one insert at a time.
-        return [d["_id"] for d in docs if await _insert_one(db, d)]
-    return [d["_id"] for d in docs]
+        return [e.id for e in escalations if await _insert_one(db, e)]
+    return [e.id for e in escalations]
 
 
-async def _insert_one(db: Database, doc: Doc) -> bool:
+async def _insert_one(db: Database, escalation: Escalation) -> bool:
     try:
-        await db[ESCALATIONS].insert_one(dict(doc))
+        await db[ESCALATIONS].insert_one(escalation_document(escalation))
     except DuplicateKeyError:
         return False
     return True
 
 
-async def escalations_of_case(db: Database, case_id: str) -> list[Doc]:
+async def escalations_of_case(db: Database, case_id: str) -> list[Escalation]:
     """A case's escalations, oldest first (a handful per case: sorted without an index)."""
     cursor = db[ESCALATIONS].find({"case_id": case_id}).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
-    return [doc async for doc in cursor]
+    return [escalation_from(doc) async for doc in cursor]
 
 
-async def refresh_escalation(db: Database, escalation_id: str, fields: Doc) -> bool:
+async def refresh_escalation(db: Database, escalation_id: str, view: CaseView) -> bool:
     """Replace an open escalation's view of its case by one from a newer clock; never by an older one.
 
-    ``fields["clock_version"]`` is the version of the clock the fields come from; the filter lets the
-    update through only while the escalation holds an older version (or, written before versions were
-    kept, none), so concurrent consumers finishing in any order leave the newest view.
+    ``view.clock_version`` is the version of the clock the view comes from; the filter lets the
+    update through only while the escalation holds an older version (or, written before versions
+    were kept, none), so concurrent consumers finishing in any order leave the newest view.
     """
-    version = fields["clock_version"]
+    version = view.clock_version
     result = await db[ESCALATIONS].update_one(
         {
             "_id": escalation_id,
             "status": {"$in": ["open", "acknowledged"]},
             "$or": [{"clock_version": {"$lt": version}}, {"clock_version": {"$exists": False}}],
         },
-        {"$set": fields},
+        {"$set": view_fields(view)},
     )
     return bool(result.modified_count)
 
 
-async def escalations_by_id(db: Database, ids: Sequence[str]) -> list[Doc]:
-    cursor = db[ESCALATIONS].find({"_id": {"$in": list(ids)}}).sort("_id", ASCENDING)
-    return [doc async for doc in cursor]
-
-
-async def outbox_due(db: Database, now: datetime, limit: int) -> list[Doc]:
+async def outbox_due(db: Database, now: datetime, limit: int) -> list[Escalation]:
     cursor = db[ESCALATIONS].find({"outbox_due_at": {"$lte": now}}).sort("outbox_due_at", ASCENDING)
-    return [doc async for doc in cursor.limit(limit)]
+    return [escalation_from(doc) async for doc in cursor.limit(limit)]
 
 
 async def claim_outbox(db: Database, escalation_id: str, now: datetime, lease_until: datetime) -> bool:
@@ -229,24 +282,33 @@ async def mark_published(db: Database, ids: Sequence[str], now: datetime) -> Non
         )
 
 
-async def list_escalations(db: Database, query: Doc, skip: int, limit: int) -> tuple[list[Doc], int]:
-    total = int(await db[ESCALATIONS].count_documents(query))
-    cursor = db[ESCALATIONS].find(query).sort([("created_at", DESCENDING), ("_id", ASCENDING)])
-    return [doc async for doc in cursor.skip(skip).limit(limit)], total
+async def list_escalations(
+    db: Database, query: EscalationQuery, skip: int, limit: int
+) -> tuple[list[Escalation], int]:
+    """One page of the escalations ``query`` selects, newest first, and how many it selects in all."""
+    found: Doc = {}
+    if query.status is not None:
+        found["status"] = query.status
+    if query.reason is not None:
+        found["reason"] = query.reason
+    if query.factories is not None:
+        found["factory_id"] = {"$in": list(query.factories)}
+    total = int(await db[ESCALATIONS].count_documents(found))
+    cursor = db[ESCALATIONS].find(found).sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+    return [escalation_from(doc) async for doc in cursor.skip(skip).limit(limit)], total
 
 
-async def get_escalation(db: Database, escalation_id: str) -> Doc | None:
+async def get_escalation(db: Database, escalation_id: str) -> Escalation | None:
     doc: Doc | None = await db[ESCALATIONS].find_one({"_id": escalation_id})
-    return doc
+    return None if doc is None else escalation_from(doc)
 
 
-async def transition(
-    db: Database, escalation_id: str, from_status: Sequence[str], changes: Doc
-) -> Doc | None:
-    """Change an escalation's state only if it is still in one of ``from_status``."""
+async def transition(db: Database, escalation: Escalation) -> Escalation | None:
+    """Store the escalation's new state while the stored one may still move to it
+    (:data:`escalations.MAY_FOLLOW`); the escalation as stored, or ``None`` when it may not."""
     found: Doc | None = await db[ESCALATIONS].find_one_and_update(
-        {"_id": escalation_id, "status": {"$in": list(from_status)}},
-        {"$set": changes},
+        {"_id": escalation.id, "status": {"$in": list(MAY_FOLLOW.get(escalation.status, ()))}},
+        {"$set": decision_fields(escalation)},
         return_document=ReturnDocument.AFTER,
     )
-    return found
+    return None if found is None else escalation_from(found)

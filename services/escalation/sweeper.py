@@ -6,22 +6,29 @@ a sweep costs what the overdue cases cost, however many cases are open.
 
 Several replicas may sweep at once. For each batch the escalations are inserted first (their ids
 come from (case, reason) and a unique index guards the pair, so only one insert per case and reason
-wins), then the pending field is cleared with the due condition repeated in the filter. Inserting
-before clearing means a crash between the two only leaves a field that the next sweep clears; the
-escalation is never lost. Each replica publishes what it inserted; a stale outbox (a crash after the
-insert) is claimed and published again here.
+wins), then the pending field is cleared with the due condition repeated in the filter, and the
+reason recorded on the clock. Inserting before clearing means a crash between the two only leaves a
+field that the next sweep clears; the escalation is never lost. A consumer may write a clock between
+the sweeper's read and its insert, so the escalations it opened are then brought up to the clocks
+as they are. Each replica publishes what it inserted; a stale outbox (a crash after the insert) is
+claimed and published again here.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
 
 import structlog
 
-from services.escalation import clocks, escalate, policy, store
-from shared.runtime import Runtime
+from services.escalation import escalate, policy, store
+from services.escalation.clocks import CaseClock
+from services.escalation.escalations import OUTBOX_LEASE, CaseView, Escalation, case_view, open_escalation
+from shared.contracts import EscalationReason
+from shared.messaging import Bus
+from shared.runtime import Clock, Runtime
+from shared.sla import SlaTable
+from shared.store import Database
 
 log = structlog.get_logger(__name__)
 
@@ -32,59 +39,86 @@ MAX_BATCHES = 10_000
 
 async def sweep_once(runtime: Runtime, batch: int = BATCH) -> int:
     """One sweep at ``runtime.clock()``; returns how many escalations this call opened."""
-    now = runtime.clock()
+    db, bus, sla, now = runtime.db, runtime.bus, runtime.settings.sla, runtime.clock()
     opened = 0
-    for reason, field in policy.SWEPT_REASONS.items():
+    for reason in policy.SWEPT_REASONS:
         for _ in range(MAX_BATCHES):
-            due = await store.clocks_due(runtime.db, field, now, batch)
+            due = await store.clocks_due(db, reason, now, batch)
             if not due:
                 break
-            confirmed, created = await _escalate_batch(runtime, due, reason, field, now)
+            confirmed, created = await _escalate_batch(db, bus, runtime.clock, sla, due, reason, now)
             opened += created
             # A batch with nothing confirmed would come back unchanged: leave it to the next sweep.
             if len(due) < batch or not confirmed:
                 break
-    await retry_outbox(runtime, now, batch)
+    await retry_outbox(db, bus, runtime.clock, now, batch)
     if opened:
         log.info("sweep_done", opened=opened)
     return opened
 
 
 async def _escalate_batch(
-    runtime: Runtime, due: list[dict[str, Any]], reason: str, field: str, now: datetime
+    db: Database,
+    bus: Bus,
+    clock: Clock,
+    sla: SlaTable,
+    due: list[CaseClock],
+    reason: EscalationReason,
+    now: datetime,
 ) -> tuple[int, int]:
-    sla = runtime.settings.sla
     # The index found them; the policy confirms each one is really overdue in its current state.
     confirmed = [
-        clock
-        for clock in due
-        if clock.get("assigned")
-        and reason in policy.overdue_reasons(clocks.state_of(clock, sla), clock.get("escalated", []), now)
+        case_clock
+        for case_clock in due
+        if case_clock.assigned
+        and reason in policy.overdue_reasons(case_clock.fold(sla), case_clock.escalated, now)
     ]
-    docs = [escalate.snapshot(clock, reason, now, sla) for clock in confirmed]
-    created = await store.insert_escalations(runtime.db, docs)
-    await store.settle_due(runtime.db, [clock["case_id"] for clock in confirmed], field, reason, now)
-    mine = set(created)
-    for doc in docs:
-        if doc["_id"] in mine:
-            log.info("escalation_opened", escalation_id=doc["_id"], case_id=doc["case_id"], reason=reason)
-    by_case = {clock["case_id"]: clock for clock in confirmed}
-    await escalate.publish(runtime, [doc for doc in docs if doc["_id"] in mine], by_case)
+    opened = [open_escalation(case_clock, reason, now, sla) for case_clock in confirmed]
+    created = set(await store.insert_escalations(db, opened))
+    await store.settle_due(db, [case_clock.case_id for case_clock in confirmed], reason, now)
+    mine = [escalation for escalation in opened if escalation.id in created]
+    for escalation in mine:
+        escalate.log_opened(escalation)
+    # The clocks were read before the insert, and a consumer may have written one since: read them
+    # again and bring each escalation's view up to the clock as it is now, as the consumer does.
+    current = await store.clocks_settled(db, (escalation.case_id for escalation in mine), reason)
+    for escalation in mine:
+        case_clock = current.get(escalation.case_id)
+        view = _view_behind(escalation, case_clock, sla) if case_clock else None
+        if view is not None:
+            await store.refresh_escalation(db, escalation.id, view)
+    by_case = {case_clock.case_id: case_clock for case_clock in confirmed}
+    await escalate.publish(db, bus, clock, mine, {**by_case, **current})
     return len(confirmed), len(mine)
 
 
-async def retry_outbox(runtime: Runtime, now: datetime, batch: int = BATCH) -> int:
+def _view_behind(escalation: Escalation, case_clock: CaseClock, sla: SlaTable) -> CaseView | None:
+    """The view to write over the one ``escalation`` was opened with; ``None`` when that one still
+    shows ``case_clock``.
+
+    This sweep's own settle moved the clock's version by one without changing anything a view
+    shows, so a view that shows the same and is one version behind is left as it is: a sweep costs
+    no extra write per escalation. A view that shows something else is written, and so is one
+    further behind, so that a consumer finishing late with a clock in between finds a newer version
+    in place and changes nothing.
+    """
+    view = case_view(case_clock, escalation.created_at, sla)
+    moved = case_clock.version - escalation.case.clock_version
+    return view if moved > 1 or not view.shows_the_same(escalation.case) else None
+
+
+async def retry_outbox(db: Database, bus: Bus, clock: Clock, now: datetime, batch: int = BATCH) -> int:
     """Publish escalations whose opener did not confirm publishing within the lease."""
-    stale = await store.outbox_due(runtime.db, now, batch)
+    stale = await store.outbox_due(db, now, batch)
     claimed = [
-        doc
-        for doc in stale
-        if await store.claim_outbox(runtime.db, doc["_id"], now, now + escalate.OUTBOX_LEASE)
+        escalation
+        for escalation in stale
+        if await store.claim_outbox(db, escalation.id, now, now + OUTBOX_LEASE)
     ]
     if not claimed:
         return 0
-    by_case = await store.clocks_by_case(runtime.db, (doc["case_id"] for doc in claimed))
-    published = await escalate.publish(runtime, claimed, by_case)
+    by_case = await store.clocks_by_case(db, (escalation.case_id for escalation in claimed))
+    published = await escalate.publish(db, bus, clock, claimed, by_case)
     log.info("outbox_republished", count=published)
     return published
 

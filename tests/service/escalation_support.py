@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -165,3 +166,41 @@ class _Cursor:
         await self._pause()
         async for doc in self._cursor:
             yield doc
+
+
+class InterruptedDatabase:
+    """The test store, letting another writer in at one exact point: ``action`` runs once, just
+    before the first ``method`` call on ``collection`` goes out, as a concurrent writer getting in
+    between a reader and its write would."""
+
+    def __init__(self, db: Any, collection: str, method: str, action: Callable[[], Awaitable[None]]) -> None:
+        self._db, self._collection, self._method, self._action = db, collection, method, action
+        self.interrupted = False
+
+    def __getitem__(self, name: str) -> Any:
+        collection = self._db[name]
+        return _Interrupted(collection, self) if name == self._collection else collection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._db, name)
+
+    async def _interrupt(self) -> None:
+        if not self.interrupted:
+            self.interrupted = True
+            await self._action()
+
+
+class _Interrupted:
+    def __init__(self, collection: Any, db: InterruptedDatabase) -> None:
+        self._collection, self._db = collection, db
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._collection, name)
+        if name != self._db._method:
+            return method
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            await self._db._interrupt()
+            return await method(*args, **kwargs)
+
+        return call

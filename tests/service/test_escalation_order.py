@@ -63,20 +63,21 @@ def dispute_story(clock: FakeClock, keys) -> tuple[CaseAssigned, list[CaseUpdate
 
 async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: list[CaseUpdated]) -> None:
     clock_doc = await store.load_clock(rt.db, case.case_id)
-    assert [e["event_id"] for e in clock_doc["timeline"]] == [str(u.id) for u in updates]
+    assert [e.event_id for e in clock_doc.timeline] == [str(u.id) for u in updates]
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
-    assert escalation["_id"] == escalation_id(case.case_id, "disputed")
+    assert escalation.id == escalation_id(case.case_id, "disputed")
+    view = escalation.case
     actions = ["recategorised", "recused", "resolved", "disputed"]
-    assert [t["action"] for t in escalation["timeline"]] == actions
-    assert [t["at"] for t in escalation["timeline"]] == [u.at for u in updates]
+    assert [t.action for t in view.timeline] == actions
+    assert [t.at for t in view.timeline] == [u.at for u in updates]
     high = SlaTable().for_severity("high")
-    assert escalation["deadlines"] == {
-        "ack_due_at": case.created_at + high.ack,
-        "resolve_due_at": case.created_at + high.resolve,
-    }
-    assert (escalation["category"], escalation["severity"]) == ("harassment_abuse", "high")
-    assert (escalation["committee_id"], escalation["case_status"]) == ("gz-001-women", "reopened")
-    assert escalation["clock_version"] == clock_doc["version"]
+    assert (view.deadlines.ack_due_at, view.deadlines.resolve_due_at) == (
+        case.created_at + high.ack,
+        case.created_at + high.resolve,
+    )
+    assert (view.category, view.severity) == ("harassment_abuse", "high")
+    assert (view.committee_id, view.case_status) == ("gz-001-women", "reopened")
+    assert view.clock_version == clock_doc.version
 
 
 async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(rt, clock, keys):
@@ -118,8 +119,8 @@ async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(rt,
     await consumer.handle_event(rt, case)
     await consumer.handle_event(rt, updates[-1])
     the_id = escalation_id(case.case_id, "disputed")
-    changes = {"status": "resolved", "resolved_at": clock.now, "resolution_note": "handled"}
-    resolved = await store.transition(rt.db, the_id, ["open", "acknowledged"], changes)
+    opened = await store.get_escalation(rt.db, the_id)
+    resolved = await store.transition(rt.db, opened.resolve("handled", "ngo-token", clock.now))
     for event in updates[:-1]:
         await consumer.handle_event(rt, event)
     assert await store.get_escalation(rt.db, the_id) == resolved
@@ -142,4 +143,4 @@ async def test_racing_deliveries_publish_each_escalation_exactly_once(rt, clock,
     assert notices == Counter({c.case_id: 1 for c in cases})
     for case in cases:
         [doc] = await store.escalations_of_case(rt.db, case.case_id)
-        assert doc["outbox"] == "published"
+        assert doc.outbox == "published"

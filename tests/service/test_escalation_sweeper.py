@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 
 from services.escalation import consumer, escalate, store
-from services.escalation.sweeper import sweep_once
+from services.escalation.sweeper import BATCH, sweep_once
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.service.escalation_support import InterleavingDatabase, assigned, updated
+from tests.service.escalation_support import InterleavingDatabase, InterruptedDatabase, assigned, updated
 
 
 @pytest.fixture
@@ -36,13 +36,13 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(r
     assert await sweep_once(rt) == 1
     assert await sweep_once(rt) == 0
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["reason"] == "ack_overdue" and doc["outbox"] == "published"
-    assert [m["deadline"] for m in doc["deadlines_missed"]] == ["acknowledge"]
+    assert doc.reason == "ack_overdue" and doc.outbox == "published"
+    assert [m.deadline for m in doc.case.deadlines_missed] == ["acknowledge"]
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     [notice] = published(rt, MessageOutbound)
     assert notice.purpose == "escalation_notice" and case.reference in notice.text
     clock_doc = await store.load_clock(rt.db, case.case_id)
-    assert "ack_pending_due" not in clock_doc and clock_doc["escalated"] == ["ack_overdue"]
+    assert clock_doc.pending.ack is None and clock_doc.escalated == ("ack_overdue",)
 
 
 async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(rt, clock, keys):
@@ -51,9 +51,7 @@ async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_ov
     await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
     clock.now = case.resolve_due_at + timedelta(minutes=1)
     assert await sweep_once(rt) == 1
-    assert [d["reason"] for d in await store.escalations_of_case(rt.db, case.case_id)] == [
-        "resolution_overdue"
-    ]
+    assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["resolution_overdue"]
 
 
 async def test_a_case_resolved_in_time_is_never_flagged(rt, clock, keys):
@@ -72,7 +70,7 @@ async def test_updates_after_an_escalation_do_not_rearm_the_deadline(rt, clock, 
     await consumer.handle_event(rt, updated(case, "replied", clock.now))
     await consumer.handle_event(rt, updated(case, "recategorised", clock.now, severity="high"))
     doc = await store.load_clock(rt.db, case.case_id)
-    assert "ack_pending_due" not in doc and doc["escalated"] == ["ack_overdue"]
+    assert doc.pending.ack is None and doc.escalated == ("ack_overdue",)
     clock.advance(days=1)
     assert await sweep_once(rt) == 0
 
@@ -95,11 +93,12 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(rt,
     replica = Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db), rt.keys, rt.clock)
     first, second = await asyncio.gather(sweep_once(replica, batch=200), sweep_once(replica, batch=300))
     assert first + second == 1000
-    assert await rt.db[store.ESCALATIONS].count_documents({"reason": "ack_overdue"}) == 1000
+    overdue = store.EscalationQuery(reason="ack_overdue")
+    assert (await store.list_escalations(rt.db, overdue, 0, 1))[1] == 1000
     escalated = published(rt, CaseEscalated)
     assert len(escalated) == 1000 and len({e.id for e in escalated}) == 1000
     assert len(published(rt, MessageOutbound)) == 1000
-    assert await store.clocks_due(rt.db, "ack_pending_due", clock.now, 10) == []
+    assert await store.clocks_due(rt.db, "ack_overdue", clock.now, 10) == []
     assert await sweep_once(rt) == 0
 
 
@@ -127,7 +126,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     with pytest.raises(PublishError):
         await sweep_once(flaky)
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["outbox"] == "pending" and published(rt, CaseEscalated) == []
+    assert doc.outbox == "pending" and published(rt, CaseEscalated) == []
     # The escalation exists and the deadline is settled: the next sweeps open nothing new.
     assert await sweep_once(flaky) == 0
     assert published(rt, CaseEscalated) == []
@@ -138,7 +137,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     assert len(published(rt, MessageOutbound)) == 1
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
-    assert doc["outbox"] == "published"
+    assert doc.outbox == "published"
 
 
 async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, keys):
@@ -154,3 +153,78 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, key
         escalated.id
         == escalate.events_for((await store.escalations_of_case(rt.db, case.case_id))[0], None)[0].id
     )
+
+
+async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(rt, clock, keys):
+    """A recategorisation lands between the sweeper reading an overdue clock and inserting its
+    escalation: the escalation must not keep the older view (the next event may be days away)."""
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at + timedelta(minutes=1)
+    recategorised = updated(
+        case,
+        "recategorised",
+        clock.now - timedelta(minutes=30),
+        status="assigned",
+        category="harassment_abuse",
+        severity="high",
+    )
+
+    async def committee_recategorises() -> None:
+        await consumer.handle_event(rt, recategorised)
+
+    racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_recategorises)
+    sweeper = Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)
+    assert await sweep_once(sweeper) == 1 and racing.interrupted
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    now = await store.load_clock(rt.db, case.case_id)
+    assert (escalation.case.category, escalation.case.severity) == ("harassment_abuse", "high")
+    assert (
+        escalation.case.deadlines.ack_due_at == now.state.ack_due_at == case.created_at + timedelta(hours=24)
+    )
+    assert [item.action for item in escalation.case.timeline] == ["recategorised"]
+    assert escalation.case.clock_version == now.version
+
+
+async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_following_its_case(
+    rt, clock, keys
+):
+    """The committee acknowledges, late, between the sweeper reading the clock and inserting the
+    escalation: the deadline is no longer watched, yet the escalation exists and must stay current
+    (the clock must record the reason, or no later event brings the escalation up to date)."""
+    case = assigned(clock.now, keys=keys)
+    await consumer.handle_event(rt, case)
+    clock.now = case.ack_due_at + timedelta(minutes=1)
+    late = updated(case, "acknowledged", clock.now - timedelta(seconds=30))
+
+    async def committee_acknowledges() -> None:
+        await consumer.handle_event(rt, late)
+
+    racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_acknowledges)
+    assert await sweep_once(Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)) == 1
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    assert escalation.case.case_status == "acknowledged"
+    [missed] = escalation.case.deadlines_missed
+    assert (missed.deadline, missed.met_at) == ("acknowledge", late.at)
+    assert (await store.load_clock(rt.db, case.case_id)).escalated == ("ack_overdue",)
+    await consumer.handle_event(rt, updated(case, "resolved", clock.advance(days=1)))
+    [escalation] = await store.escalations_of_case(rt.db, case.case_id)
+    assert escalation.case.case_status == "resolved"
+    assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
+    assert await sweep_once(rt) == 0
+
+
+async def test_a_sweep_examines_the_overdue_clocks_and_no_other(rt, clock, keys):
+    """The sparse index answers the sweep's query, on a server with a query planner (the real-server
+    lane): what a sweep reads grows with the overdue cases, not with the open ones."""
+    start = clock.now
+    for i in range(60):
+        # One case in six was received two days ago: its acknowledgement deadline has just passed.
+        await consumer.handle_event(rt, assigned(start - timedelta(hours=49 if i % 6 == 0 else 1), keys=keys))
+    cost = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
+    if cost is None:
+        pytest.skip("the in-memory engine has no query planner to explain (make test-mongo runs this)")
+    assert (cost.docs_examined, cost.returned) == (10, 10)
+    assert await sweep_once(rt) == 10
+    after = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
+    assert after is not None and (after.docs_examined, after.returned) == (0, 0)

@@ -12,16 +12,18 @@ from datetime import timedelta
 from typing import Any
 
 from services.escalation import store as escalation_store
-from services.escalation.escalate import escalation_id
+from services.escalation.clocks import merge
+from services.escalation.escalations import open_escalation
 from services.intake import store as intake_store
 from services.router.assign import Hints, resolve_factory
 from services.router.case_store import CASES, CaseStore
 from services.router.registry_store import COMMITTEES, FACTORIES, RegistryStore
 from shared.auth import issue_token, list_tokens
 from shared.contracts import MessageOutbound
+from shared.sla import SlaTable
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
-from tests.service.escalation_support import safe_uuid
+from tests.service.escalation_support import assigned, safe_uuid
 
 
 async def in_both_orders(db: Any, collection: str, docs: list[dict[str, Any]], read: Any) -> Any:
@@ -99,19 +101,24 @@ async def test_periodic_work_takes_the_oldest_first(db):
 
 async def test_a_cases_escalations_come_oldest_first_then_by_id(db):
     now = FakeClock().now
-    docs = [
-        {"_id": escalation_id("case", reason), "case_id": "case", "reason": reason, "created_at": now}
-        for reason in ("critical", "disputed", "retaliation")
+    case = assigned(now, severity="critical", category="health_safety")
+    clock = merge(None, case, SlaTable(), now)
+    opened = [
+        open_escalation(clock, reason, now, SlaTable()) for reason in ("critical", "disputed", "retaliation")
     ]
-    docs.append({**docs[0], "_id": escalation_id("case", "ack_overdue"), "reason": "ack_overdue"})
-    docs[-1]["created_at"] = now - timedelta(hours=1)
+    opened.append(open_escalation(clock, "ack_overdue", now - timedelta(hours=1), SlaTable()))
 
     async def reasons() -> list[str]:
-        return [d["reason"] for d in await escalation_store.escalations_of_case(db, "case")]
+        return [e.reason for e in await escalation_store.escalations_of_case(db, case.case_id)]
 
-    first, second = await in_both_orders(db, escalation_store.ESCALATIONS, docs, reasons)
-    tied = sorted(docs[:3], key=lambda d: d["_id"])
-    assert first == second == ["ack_overdue", *(d["reason"] for d in tied)]
+    answers = []
+    for written in (opened, opened[::-1]):
+        await db[escalation_store.ESCALATIONS].delete_many({})
+        for escalation in written:
+            await escalation_store.insert_escalations(db, [escalation])
+        answers.append(await reasons())
+    tied = sorted(opened[:3], key=lambda e: e.id)
+    assert answers[0] == answers[1] == ["ack_overdue", *(e.reason for e in tied)]
 
 
 def two_part_message(event_id: Any) -> MessageOutbound:

@@ -45,16 +45,16 @@ def test_a_recategorisation_without_deadlines_counts_from_the_workers_message_as
     """The router starts every deadline at the worker's message; the case is created a little later."""
     case = assigned(T0 + timedelta(minutes=5), received_at=T0, severity="normal")
     doc = fold(case, updated(case, "recategorised", T0 + timedelta(hours=1), severity="critical"))
-    assert doc["ack_due_at"] == due_dates(SLA, "critical", T0).ack == T0 + timedelta(hours=2)
+    assert doc.state.ack_due_at == due_dates(SLA, "critical", T0).ack == T0 + timedelta(hours=2)
 
 
 def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
     case = assigned(T0)
     doc = fold(case)
-    assert doc["escalated"] == []
-    assert doc["ack_pending_due"] == case.ack_due_at
-    assert doc["resolve_pending_due"] == case.resolve_due_at
-    state = clocks.state_of(doc, SLA)
+    assert doc.escalated == ()
+    assert doc.pending.ack == case.ack_due_at
+    assert doc.pending.resolve == case.resolve_due_at
+    state = doc.fold(SLA)
     assert policy.overdue_reasons(state, [], case.ack_due_at - timedelta(seconds=1)) == set()
     assert policy.overdue_reasons(state, [], case.ack_due_at) == {"ack_overdue"}
     assert policy.overdue_reasons(state, [], case.resolve_due_at) == {"ack_overdue", "resolution_overdue"}
@@ -74,12 +74,12 @@ def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
 )
 def test_immediate_reasons_at_assignment(kwargs, reason):
     doc = fold(assigned(T0, **kwargs))
-    assert doc["escalated"] == [reason]
+    assert doc.escalated == (reason,)
 
 
 def test_a_case_the_ngo_holds_has_no_committee_deadlines():
     doc = fold(assigned(T0, committee_id=None, unassigned_reason="unroutable", factory_id=None))
-    assert "ack_pending_due" not in doc and "resolve_pending_due" not in doc
+    assert doc.pending.ack is None and doc.pending.resolve is None
 
 
 def test_a_dispute_escalates():
@@ -89,9 +89,9 @@ def test_a_dispute_escalates():
         updated(case, "resolved", T0 + timedelta(hours=1)),
         updated(case, "disputed", T0 + timedelta(hours=2)),
     )
-    assert doc["escalated"] == ["disputed"]
+    assert doc.escalated == ("disputed",)
     # Disputed means not resolved any more: the resolution deadline is watched again.
-    assert doc["resolve_pending_due"] == case.resolve_due_at
+    assert doc.pending.resolve == case.resolve_due_at
 
 
 def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
@@ -99,26 +99,26 @@ def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
     doc = fold(
         case, updated(case, "recused", T0 + timedelta(hours=1), committee_id=None, status="unassigned")
     )
-    assert doc["escalated"] == ["conflict_of_interest"]
+    assert doc.escalated == ("conflict_of_interest",)
 
 
 def test_a_resolved_critical_case_that_arrives_late_does_not_escalate_as_critical():
     case = assigned(T0, severity="critical", category="health_safety")
     doc = fold(updated(case, "resolved", T0 + timedelta(minutes=30)), case)
-    assert "critical" not in doc["escalated"]
+    assert "critical" not in doc.escalated
 
 
 def test_acknowledgement_and_resolution_stop_the_watch():
     case = assigned(T0)
     doc = fold(case, updated(case, "acknowledged", T0 + timedelta(hours=1)))
-    assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
+    assert doc.pending.ack is None and doc.pending.resolve == case.resolve_due_at
     doc = fold(
         case,
         updated(case, "acknowledged", T0 + timedelta(hours=1)),
         updated(case, "resolved", T0 + timedelta(days=1)),
     )
-    assert "ack_pending_due" not in doc and "resolve_pending_due" not in doc
-    assert doc["resolved_at"] == T0 + timedelta(days=1)
+    assert doc.pending.ack is None and doc.pending.resolve is None
+    assert doc.state.resolved_at == T0 + timedelta(days=1)
 
 
 def test_recategorisation_moves_the_deadlines_to_the_new_severity():
@@ -126,18 +126,18 @@ def test_recategorisation_moves_the_deadlines_to_the_new_severity():
     later = T0 + timedelta(hours=1)
     # Without deadlines in the event, they follow the SLA of the new severity from the case's creation.
     doc = fold(case, updated(case, "recategorised", later, category="health_safety", severity="high"))
-    assert doc["severity"] == "high"
-    assert doc["ack_pending_due"] == T0 + timedelta(hours=24)
-    assert doc["resolve_pending_due"] == T0 + timedelta(days=7)
+    assert doc.state.severity == "high"
+    assert doc.pending.ack == T0 + timedelta(hours=24)
+    assert doc.pending.resolve == T0 + timedelta(days=7)
     # Deadlines the router sends win.
     ack, resolve = T0 + timedelta(hours=3), T0 + timedelta(days=2)
     doc = fold(
         case, updated(case, "recategorised", later, severity="high", ack_due_at=ack, resolve_due_at=resolve)
     )
-    assert (doc["ack_pending_due"], doc["resolve_pending_due"]) == (ack, resolve)
+    assert (doc.pending.ack, doc.pending.resolve) == (ack, resolve)
     # Recategorised to critical while still open: escalated at once.
     doc = fold(case, updated(case, "recategorised", later, category="health_safety", severity="critical"))
-    assert doc["escalated"] == ["critical"]
+    assert doc.escalated == ("critical",)
 
 
 def test_the_fold_does_not_depend_on_arrival_order():
@@ -154,12 +154,12 @@ def test_the_fold_does_not_depend_on_arrival_order():
         doc = fold(*order)
         results.add(
             (
-                doc["status"],
-                doc["acknowledged_at"],
-                doc["resolved_at"],
-                tuple(doc["escalated"]),
-                doc.get("ack_pending_due"),
-                doc.get("resolve_pending_due"),
+                doc.state.status,
+                doc.state.acknowledged_at,
+                doc.state.resolved_at,
+                doc.escalated,
+                doc.pending.ack,
+                doc.pending.resolve,
             )
         )
     assert results == {("reopened", T0 + timedelta(hours=1), None, ("disputed",), None, case.resolve_due_at)}
@@ -170,7 +170,7 @@ def test_an_older_update_never_overrides_a_newer_state():
     resolved = updated(case, "resolved", T0 + timedelta(days=1))
     acked = updated(case, "acknowledged", T0 + timedelta(hours=1))
     doc = fold(case, resolved, acked)
-    assert doc["status"] == "resolved" and doc["acknowledged_at"] == T0 + timedelta(hours=1)
+    assert doc.state.status == "resolved" and doc.state.acknowledged_at == T0 + timedelta(hours=1)
 
 
 def test_the_same_event_twice_changes_nothing():
@@ -183,9 +183,9 @@ def test_the_same_event_twice_changes_nothing():
 
 def test_missed_deadlines_for_the_snapshot():
     case = assigned(T0)
-    state = clocks.state_of(fold(case), SLA)
+    state = fold(case).fold(SLA)
     missed = policy.missed_deadlines(state, case.resolve_due_at)
-    assert [m["deadline"] for m in missed] == ["acknowledge", "resolve"]
+    assert [m.deadline for m in missed] == ["acknowledge", "resolve"]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

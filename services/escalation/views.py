@@ -1,0 +1,171 @@
+"""What the NGO API answers: typed views whose fields are the allow-list.
+
+A view is built field by field from an escalation (and, for the detail, the case's current clock),
+so nothing reaches an answer that is not named here: never the worker's contact, gateway number or
+reporter key, which an escalation does not hold either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+
+from services.escalation.clocks import CaseClock
+from services.escalation.escalations import Escalation, TimelineItem
+from services.escalation.policy import Entry, MissedDeadline
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def body(self) -> dict[str, Any]:
+        """The answer's fields (datetimes still datetimes: the API writes them as ISO 8601)."""
+        return self.model_dump()
+
+
+class TimelineView(_View):
+    at: datetime
+    action: str
+    actor_role: str
+    status: str
+
+    @classmethod
+    def of(cls, item: TimelineItem | Entry) -> TimelineView:
+        return cls(at=item.at, action=item.action, actor_role=item.actor_role, status=item.status)
+
+
+class MissedView(_View):
+    deadline: str
+    due_at: datetime
+    met_at: datetime | None = None
+
+    @model_serializer(mode="wrap")
+    def _met_only_when_met(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A deadline missed outright has no ``met_at`` key at all, as it always had.
+        data = handler(self)
+        if data.get("met_at") is None:
+            data.pop("met_at", None)
+        return data
+
+    @classmethod
+    def of(cls, missed: MissedDeadline) -> MissedView:
+        return cls(deadline=missed.deadline, due_at=missed.due_at, met_at=missed.met_at)
+
+
+class DeadlinesView(_View):
+    ack_due_at: datetime
+    resolve_due_at: datetime
+
+
+class EscalationSummary(_View):
+    """One escalation in a list."""
+
+    id: str
+    reference: str
+    reason: str
+    level: str
+    status: str
+    factory_id: str | None
+    committee_id: str | None
+    category: str
+    severity: str
+    case_status: str
+    case_created_at: datetime | None
+    deadlines: DeadlinesView
+    deadlines_missed: list[MissedView]
+    created_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, escalation: Escalation) -> EscalationSummary:
+        return cls(**_summary_fields(escalation))
+
+
+class CaseNow(_View):
+    """The case as its clock has it now (the escalation's own view may be older once resolved)."""
+
+    status: str | None = None
+    committee_id: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    ack_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    disputed_at: datetime | None = None
+    closed_at: datetime | None = None
+    timeline: list[TimelineView]
+
+    @classmethod
+    def of(cls, clock: CaseClock) -> CaseNow:
+        timeline = [TimelineView.of(entry) for entry in clock.timeline]
+        state = clock.state
+        if state is None:
+            return cls(timeline=timeline)
+        return cls(
+            status=state.status,
+            committee_id=state.committee_id,
+            category=state.category,
+            severity=state.severity,
+            ack_due_at=state.ack_due_at,
+            resolve_due_at=state.resolve_due_at,
+            acknowledged_at=state.acknowledged_at,
+            resolved_at=state.resolved_at,
+            confirmed_at=state.confirmed_at,
+            disputed_at=state.disputed_at,
+            closed_at=state.closed_at,
+            timeline=timeline,
+        )
+
+
+class EscalationDetail(EscalationSummary):
+    """One escalation with the worker's words, its timeline and, when known, the case as it is now."""
+
+    language: str | None
+    text: str | None
+    timeline: list[TimelineView]
+    resolution_note: str | None
+    case: CaseNow | None = None
+
+    @classmethod
+    def of_case(cls, escalation: Escalation, clock: CaseClock | None) -> EscalationDetail:
+        return cls(
+            **_summary_fields(escalation),
+            language=escalation.language,
+            text=escalation.text,
+            timeline=[TimelineView.of(item) for item in escalation.case.timeline],
+            resolution_note=escalation.resolution_note,
+            case=CaseNow.of(clock) if clock is not None else None,
+        )
+
+    def body(self) -> dict[str, Any]:
+        # An escalation whose clock is not found answers without ``case``, as it always did.
+        return self.model_dump(exclude={"case"} if self.case is None else None)
+
+
+def _summary_fields(escalation: Escalation) -> dict[str, Any]:
+    view = escalation.case
+    return {
+        "id": escalation.id,
+        "reference": escalation.reference,
+        "reason": escalation.reason,
+        "level": escalation.level,
+        "status": escalation.status,
+        "factory_id": escalation.factory_id,
+        "committee_id": view.committee_id,
+        "category": view.category,
+        "severity": view.severity,
+        "case_status": view.case_status,
+        "case_created_at": escalation.case_created_at,
+        "deadlines": DeadlinesView(
+            ack_due_at=view.deadlines.ack_due_at, resolve_due_at=view.deadlines.resolve_due_at
+        ),
+        "deadlines_missed": [MissedView.of(missed) for missed in view.deadlines_missed],
+        "created_at": escalation.created_at,
+        "acknowledged_at": escalation.acknowledged_at,
+        "resolved_at": escalation.resolved_at,
+    }

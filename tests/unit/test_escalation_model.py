@@ -1,0 +1,107 @@
+"""The escalation's own rules: one id per (case, reason), its view of the case, its transitions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.escalation.clocks import merge
+from services.escalation.escalations import (
+    OUTBOX_LEASE,
+    EscalationResolved,
+    case_view,
+    escalation_id,
+    events_for,
+    open_escalation,
+)
+from shared.contracts import CaseEscalated, MessageOutbound
+from shared.sla import SlaTable
+from tests.service.escalation_support import assigned, updated
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+SLA = SlaTable()
+
+
+def fold(*events):
+    clock = None
+    for event in events:
+        clock = merge(clock, event, SLA, T0) or clock
+    return clock
+
+
+def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock():
+    case = assigned(T0, severity="critical", category="health_safety")
+    clock = fold(case)
+    now = T0 + timedelta(minutes=1, microseconds=1234)
+    escalation = open_escalation(clock, "critical", now, SLA)
+    assert (
+        escalation.id
+        == escalation_id(case.case_id, "critical")
+        == open_escalation(clock, "critical", T0, SLA).id
+    )
+    # Milliseconds, as the store keeps them.
+    assert escalation.created_at == T0 + timedelta(minutes=1, milliseconds=1)
+    assert escalation.outbox == "pending" and escalation.outbox_due_at == escalation.created_at + OUTBOX_LEASE
+    assert (escalation.factory_id, escalation.text, escalation.case_created_at) == ("GZ-001", case.text, T0)
+    assert escalation.case.clock_version == clock.version and escalation.case.severity == "critical"
+
+
+def test_a_view_follows_a_newer_clock_until_the_escalation_is_resolved():
+    case = assigned(T0, severity="critical", category="health_safety")
+    clock = fold(case)
+    escalation = open_escalation(clock, "critical", T0, SLA)
+    newer = replace(fold(case, updated(case, "acknowledged", T0 + timedelta(hours=1))), version=1)
+    assert not escalation.follows(clock) and escalation.follows(newer)
+    assert not case_view(newer, T0, SLA).shows_the_same(escalation.case)
+    assert case_view(replace(clock, version=7), T0, SLA).shows_the_same(escalation.case)
+    assert not escalation.resolve("handled", "ngo", T0).follows(newer)
+
+
+def test_acknowledge_then_resolve_and_the_same_resolution_again():
+    escalation = open_escalation(fold(assigned(T0, severity="critical")), "critical", T0, SLA)
+    at = T0 + timedelta(hours=1)
+    acknowledged = escalation.acknowledge("ngo-1", at)
+    assert (acknowledged.status, acknowledged.acknowledged_at, acknowledged.acknowledged_by) == (
+        "acknowledged",
+        at,
+        "ngo-1",
+    )
+    assert acknowledged.acknowledge("ngo-2", at + timedelta(hours=1)) is acknowledged
+    resolved = acknowledged.resolve("handled", "ngo-2", at + timedelta(hours=2))
+    assert (resolved.status, resolved.resolved_by, resolved.acknowledged_at) == ("resolved", "ngo-2", at)
+    assert resolved.resolve("handled", "ngo-3", at + timedelta(hours=3)) is resolved
+    with pytest.raises(EscalationResolved):
+        resolved.resolve("another note", "ngo-3", at)
+    with pytest.raises(EscalationResolved):
+        resolved.acknowledge("ngo-3", at)
+
+
+def test_resolving_an_unacknowledged_escalation_acknowledges_it_too():
+    escalation = open_escalation(fold(assigned(T0, severity="critical")), "critical", T0, SLA)
+    resolved = escalation.resolve("handled", "ngo-1", T0 + timedelta(hours=1))
+    assert resolved.acknowledged_at == resolved.resolved_at == T0 + timedelta(hours=1)
+    assert resolved.acknowledged_by is None
+
+
+def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute():
+    lost = fold(assigned(T0, factory_id=None, committee_id=None, unassigned_reason="unroutable"))
+    escalation = open_escalation(lost, "unroutable", T0, SLA)
+    settled = escalation.settle_rerouted(T0 + timedelta(minutes=5))
+    assert settled is not None and (settled.status, settled.resolved_by) == ("resolved", "system")
+    assert settled.acknowledged_at is None
+    assert settled.settle_rerouted(T0 + timedelta(minutes=6)) is None
+    critical = open_escalation(fold(assigned(T0, severity="critical")), "critical", T0, SLA)
+    assert critical.settle_rerouted(T0) is None
+
+
+def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
+    reachable = fold(assigned(T0, keys=keys, severity="critical"))
+    escalation = open_escalation(reachable, "critical", T0, SLA)
+    escalated, notice = events_for(escalation, reachable)
+    assert isinstance(escalated, CaseEscalated) and isinstance(notice, MessageOutbound)
+    assert notice.sealed_contact == reachable.reply_to.sealed_contact and notice.language == "zh"
+    # The same escalation always publishes the same event ids, so a retried publish repeats them.
+    assert [e.id for e in events_for(escalation, reachable)] == [escalated.id, notice.id]
+    assert [type(e) for e in events_for(escalation, None)] == [CaseEscalated]
