@@ -156,6 +156,10 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
             state.ack_due_at, state.resolve_due_at = entry.ack_due_at, entry.resolve_due_at
         else:
             state.ack_due_at, state.resolve_due_at = deadlines_for(sla, state.severity, assignment)
+        if entry.category == "retaliation":
+            # The router takes a case recategorised as retaliation from the factory's committee: no
+            # committee deadline is watched any more (the NGO holds it, reason retaliation).
+            state.committee_id = entry.committee_id
     elif action == "recused":
         state.committee_id = entry.committee_id
         state.recused_out = entry.committee_id is None

@@ -140,6 +140,23 @@ def test_recategorisation_moves_the_deadlines_to_the_new_severity():
     assert doc.escalated == ("critical",)
 
 
+def test_a_case_recategorised_as_retaliation_is_no_longer_the_committees_to_acknowledge():
+    """The router takes it from the factory's committee; the NGO holds it, with no committee deadline
+    left to miss (an ack_overdue escalated a day later before)."""
+    case = assigned(T0, severity="normal")
+    doc = fold(
+        case,
+        updated(
+            case, "recategorised", T0 + timedelta(hours=1), status="unassigned",
+            category="retaliation", severity="high", committee_id=None,
+        ),
+    )  # fmt: skip
+    assert doc.state.committee_id is None
+    assert (doc.pending.ack, doc.pending.resolve) == (None, None)
+    assert "retaliation" in doc.escalated
+    assert "ack_overdue" not in policy.overdue_reasons(doc.state, doc.escalated, T0 + timedelta(days=3))
+
+
 def test_the_fold_does_not_depend_on_arrival_order():
     case = assigned(T0)
     events = [
