@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -26,6 +27,16 @@ READY_TIMEOUT = 45.0
 
 class ServiceError(RuntimeError):
     """A service process did not start, did not become ready, or did not stop in time."""
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_drill() -> None:
+    """Run in the child before it starts: if the drill's process dies first, the kernel kills the
+    replica too (Linux), so an interrupted run leaves no service behind."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass
@@ -85,6 +96,7 @@ class ServiceProcess:
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_the_drill,
             )
 
     async def restart(self, session: aiohttp.ClientSession) -> float:

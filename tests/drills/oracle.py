@@ -43,7 +43,8 @@ class Numbers:
     clocks_missing: int = 0
     committee_api_mismatch: int = 0
     max_latency: float = 0.0
-    recovery: float | None = None
+    recovery: float | None = None  # from the end of the fault to the first 2xx again
+    backlog: float | None = None  # from the end of the fault until what was accepted before it is cases
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -158,7 +159,7 @@ def judge(
         listed = held.listed_references
         numbers.committee_api_mismatch = len((listed - stored) | ((accepted & stored) - listed))
     if heal is not None and heal in clock.marks:
-        numbers.recovery = recovery(grievances, held, clock, clock.marks[heal])
+        numbers.recovery, numbers.backlog = recovery(grievances, held, clock, clock.marks[heal])
     numbers.seconds = round(clock.now(), 1)
     return numbers
 
@@ -171,14 +172,17 @@ def _describe(grievance: Grievance) -> dict[str, Any]:
     }
 
 
-def recovery(grievances: list[Grievance], held: Holdings, clock: DrillClock, healed: float) -> float:
-    """Seconds from the end of the fault until answers succeed again and the backlog is cases.
+def recovery(
+    grievances: list[Grievance], held: Holdings, clock: DrillClock, healed: float
+) -> tuple[float | None, float]:
+    """Seconds from the end of the fault until answers succeed again, and until the backlog is cases.
 
-    The first is the first 2xx to a request sent after the fault ended; the second is when the last
-    case of a grievance accepted before that moment was created (the router's own timestamp).
+    The first is the first 2xx to a request sent after the fault ended (None: there was none); the
+    second is when the last case of a grievance accepted before that moment was created (the
+    router's own timestamp).
     """
     after = [a.started + a.elapsed for g in grievances for a in g.answers if a.ok and a.started >= healed]
-    answering = (min(after) - healed) if after else float("inf")
+    answering = round(min(after) - healed, 2) if after else None
     backlog = 0.0
     for g in grievances:
         if not any(a.ok and a.started + a.elapsed <= healed for a in g.answers):
@@ -187,4 +191,4 @@ def recovery(grievances: list[Grievance], held: Holdings, clock: DrillClock, hea
             created = doc.get("created_at")
             if isinstance(created, datetime):
                 backlog = max(backlog, created.timestamp() - clock.wall(healed))
-    return round(max(answering, backlog, 0.0), 2)
+    return answering, round(backlog, 2)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from tests.drills.fleet import Exit
+from tests.drills.oracle import Numbers
 from tests.drills.system import DrillSystem
 from tests.drills.traffic import Answer, Grievance
 
@@ -20,6 +21,9 @@ from tests.drills.traffic import Answer, Grievance
 # enough to finish the requests and deliveries in flight, short enough for an orchestrator's
 # grace period (Kubernetes and docker compose give 30 s and 10 s by default).
 SIGTERM_BOUND = 10.0
+# Answers succeed again this soon after the broker is back: aio-pika's robust connection retries
+# every 5 s, and a reconnect declares the topology again before the bus reports ready.
+RECOVERY_BOUND = 15.0
 # Marked expectations: they hold once intake spools grievances to the store while the broker
 # cannot take them (store-and-forward), and fail until then.
 SPOOLING = "SPOOLING"
@@ -68,6 +72,13 @@ def expect_sms_spooled(system: DrillSystem, grievances: list[Grievance]) -> None
         not refused,
         f"[{SPOOLING}] {len(refused)} of {len(sent)} SMS sent while the broker was away were answered "
         f"{statuses(refused)} instead of 200: intake does not spool grievances it cannot publish",
+    )
+
+
+def expect_recovery(system: DrillSystem, numbers: Numbers, after: str) -> None:
+    system.expect(
+        numbers.recovery is not None and numbers.recovery <= RECOVERY_BOUND,
+        f"answers succeeded again {numbers.recovery} s after {after} (bound {RECOVERY_BOUND:.0f} s)",
     )
 
 

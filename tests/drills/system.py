@@ -15,6 +15,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -227,8 +228,10 @@ async def drill_system(
     proxy: TcpProxy | None = None
     fleet: Fleet | None = None
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False))
+    phases: dict[str, float] = {}
+    began = time.monotonic()
     try:
-        await node.start()
+        phases["node_start_s"] = await node.start()
         amqp_port = node.port
         if through_proxy:
             proxy = await TcpProxy("127.0.0.1", node.port).start()
@@ -252,17 +255,23 @@ async def drill_system(
         }
         counts = {"intake": intakes, "router": routers, "escalation": escalations}
         fleet = build_fleet(counts, base, log_dir, free_port)
+        started = time.monotonic()
         await fleet.start(session)
+        phases["services_start_s"] = time.monotonic() - started
         clock = DrillClock()
         system = DrillSystem(
             name, node, fleet, db, session, clock, Sender(session, clock), token, log_dir, proxy
         )
+        phases["setup_s"] = time.monotonic() - began
         yield system
+        phases["drill_s"] = clock.now()
     finally:
+        ending = time.monotonic()
         try:
             if fleet is not None:
                 await fleet.stop(20.0)
                 await fleet.reap()
+            phases["services_stop_s"] = time.monotonic() - ending
         finally:
             if proxy is not None:
                 await proxy.close()
@@ -270,6 +279,8 @@ async def drill_system(
             await node.remove(keep_logs_in=log_dir / "rabbitmq")
             await client.drop_database(database)
             client.close()
+            phases["teardown_s"] = time.monotonic() - ending
+            (log_dir / "phases.json").write_text(json.dumps({k: round(v, 1) for k, v in phases.items()}))
 
 
 def _os_environ() -> dict[str, str]:

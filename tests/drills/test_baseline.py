@@ -12,8 +12,8 @@ pytestmark = pytest.mark.drill
 
 async def test_no_fault(record):
     async with drill_system("no_fault") as system:
-        grievances = make_grievances(200)
-        await system.load(grievances, rate=10).run()
+        grievances = make_grievances(150)
+        await system.load(grievances, rate=6).run()
         numbers = await system.verdict(grievances)
         system.expect_invariants(numbers)
         await system.expect_queues_drained()

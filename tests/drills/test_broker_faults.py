@@ -14,6 +14,7 @@ import pytest
 
 from tests.drills.scenarios import (
     expect_answers_during_fault,
+    expect_recovery,
     expect_sms_spooled,
     latency_summary,
     statuses,
@@ -31,7 +32,7 @@ FAULT_AT = 5.0  # seconds into the load
 
 async def test_broker_closes_every_connection(record):
     async with drill_system("connections_closed") as system:
-        grievances = make_grievances(150)
+        grievances = make_grievances(120)
 
         async def script() -> None:
             await sleep_until(system.clock, FAULT_AT)
@@ -39,16 +40,13 @@ async def test_broker_closes_every_connection(record):
             await system.node.close_all_connections()
             system.clock.mark("heal")
 
-        await under_load(system, grievances, script, rate=10)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances, heal="heal")
         numbers.extra["answers_during_close"] = statuses(window(system, grievances))
         system.expect_invariants(numbers)
         await system.expect_queues_drained()
         system.expect(numbers.accepted == numbers.grievances, "grievances were never accepted")
-        system.expect(
-            numbers.recovery is not None and numbers.recovery <= 15,
-            f"recovery took {numbers.recovery} s after the connections were closed",
-        )
+        expect_recovery(system, numbers, "the connections were closed")
     system.expect_clean_logs(report := system.read_logs())
     numbers.extra["warnings"] = dict(report.warnings)
     record(numbers)
@@ -57,7 +55,7 @@ async def test_broker_closes_every_connection(record):
 
 async def test_broker_stopped_for_ten_seconds(record):
     async with drill_system("broker_stopped") as system:
-        grievances = make_grievances(200)
+        grievances = make_grievances(150)
         exits = []
 
         async def script() -> None:
@@ -74,7 +72,7 @@ async def test_broker_stopped_for_ten_seconds(record):
             system.clock.mark("heal")
             exits.extend(await stopping)
 
-        await under_load(system, grievances, script, rate=8)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances, heal="heal")
         numbers.extra["answers_while_stopped"] = statuses(window(system, grievances))
         numbers.extra["sigterm_while_stopped"] = {e.replica: round(e.seconds, 2) for e in exits}
@@ -82,10 +80,7 @@ async def test_broker_stopped_for_ten_seconds(record):
         await system.expect_queues_drained()
         expect_answers_during_fault(system, grievances)
         expect_sms_spooled(system, grievances)
-        system.expect(
-            numbers.recovery is not None and numbers.recovery <= 20,
-            f"recovery took {numbers.recovery} s after the broker came back",
-        )
+        expect_recovery(system, numbers, "the broker came back")
     system.expect_clean_logs(report := system.read_logs())
     numbers.extra["warnings"] = dict(report.warnings)
     record(numbers)
@@ -94,7 +89,7 @@ async def test_broker_stopped_for_ten_seconds(record):
 
 async def test_broker_killed_and_restarted(record):
     async with drill_system("broker_killed") as system:
-        grievances = make_grievances(200)
+        grievances = make_grievances(120)
 
         async def script() -> None:
             await sleep_until(system.clock, FAULT_AT)
@@ -103,17 +98,14 @@ async def test_broker_killed_and_restarted(record):
             await system.node.start()
             system.clock.mark("heal")
 
-        await under_load(system, grievances, script, rate=10)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances, heal="heal")
         numbers.extra["answers_while_down"] = statuses(window(system, grievances))
         system.expect_invariants(numbers)
         await system.expect_queues_drained()
         expect_answers_during_fault(system, grievances)
         expect_sms_spooled(system, grievances)
-        system.expect(
-            numbers.recovery is not None and numbers.recovery <= 20,
-            f"recovery took {numbers.recovery} s after the broker came back",
-        )
+        expect_recovery(system, numbers, "the broker came back")
     system.expect_clean_logs(report := system.read_logs())
     numbers.extra["warnings"] = dict(report.warnings)
     record(numbers)
@@ -123,7 +115,7 @@ async def test_broker_killed_and_restarted(record):
 @pytest.mark.parametrize("resource", ["memory", "disk"])
 async def test_broker_alarm(record, resource):
     async with drill_system(f"{resource}_alarm") as system:
-        grievances = make_grievances(200)
+        grievances = make_grievances(120)
         alarm = system.node.memory_alarm if resource == "memory" else system.node.disk_alarm
 
         async def script() -> None:
@@ -136,7 +128,7 @@ async def test_broker_alarm(record, resource):
             await alarm(False)
             system.clock.mark("heal")
 
-        await under_load(system, grievances, script, rate=10)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances, heal="heal")
         during = window(system, grievances)
         numbers.extra["answers_during_alarm"] = statuses(during)
@@ -144,10 +136,7 @@ async def test_broker_alarm(record, resource):
         system.expect_invariants(numbers)
         await system.expect_queues_drained()
         expect_answers_during_fault(system, grievances)
-        system.expect(
-            numbers.recovery is not None and numbers.recovery <= 20,
-            f"recovery took {numbers.recovery} s after the alarm cleared",
-        )
+        expect_recovery(system, numbers, "the alarm cleared")
     system.expect_clean_logs(report := system.read_logs())
     numbers.extra["warnings"] = dict(report.warnings)
     record(numbers)
@@ -156,7 +145,7 @@ async def test_broker_alarm(record, resource):
 
 async def test_path_to_broker_blackholed_for_twenty_seconds(record):
     async with drill_system("blackhole", through_proxy=True) as system:
-        grievances = make_grievances(240)
+        grievances = make_grievances(170)
         intake = system.fleet["intake-1"]
         not_ready_after: list[float] = []
 
@@ -178,7 +167,7 @@ async def test_path_to_broker_blackholed_for_twenty_seconds(record):
             system.clock.mark("heal")
             await watcher
 
-        await under_load(system, grievances, script, rate=8)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances, heal="heal")
         marks = system.clock.marks
         # Once one confirm has timed out, the bus knows the broker does not answer: later requests
@@ -201,10 +190,7 @@ async def test_path_to_broker_blackholed_for_twenty_seconds(record):
             bool(summary) and summary["median_s"] <= PUBLISH_TIMEOUT / 2,
             f"requests kept waiting for the publish timeout during the blackhole: {summary}",
         )
-        system.expect(
-            numbers.recovery is not None and numbers.recovery <= 20,
-            f"recovery took {numbers.recovery} s after the path came back",
-        )
+        expect_recovery(system, numbers, "the path came back")
     system.expect_clean_logs(report := system.read_logs())
     numbers.extra["warnings"] = dict(report.warnings)
     record(numbers)

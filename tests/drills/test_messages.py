@@ -43,7 +43,7 @@ POISON: list[tuple[str, bytes, str | None]] = [
 
 async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
     async with drill_system("poison") as system:
-        grievances = make_grievances(150)
+        grievances = make_grievances(100)
 
         async def script() -> None:
             await sleep_until(system.clock, 4)
@@ -60,7 +60,7 @@ async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
                     await channel.default_exchange.publish(message, routing_key=queue, mandatory=True)
             system.clock.mark("fault")
 
-        await under_load(system, grievances, script, rate=10)
+        await under_load(system, grievances, script, rate=6)
         numbers = await system.verdict(grievances)
         system.expect_invariants(numbers)
         system.expect(
@@ -84,7 +84,7 @@ async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
 
 async def test_duplicate_storm_across_two_intakes(record):
     async with drill_system("duplicate_storm", intakes=2) as system:
-        grievances = make_grievances(40)
+        grievances = make_grievances(30)
         for _ in range(2):  # two waves: the second finds every grievance already published
             await storm(system.sender, system.intakes(), grievances, copies=12)
             await asyncio.sleep(1)
