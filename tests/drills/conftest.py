@@ -15,7 +15,11 @@ RESULTS: list[Numbers] = []
 
 @pytest.fixture
 def record() -> Any:
+    """Keep a drill's numbers: for the summary at the end, and in ``results.jsonl`` (this run's only)."""
+
     def add(numbers: Numbers) -> Numbers:
+        if not RESULTS:
+            (LOGS / "results.jsonl").unlink(missing_ok=True)
         RESULTS.append(numbers)
         LOGS.mkdir(parents=True, exist_ok=True)
         with (LOGS / "results.jsonl").open("a", encoding="utf-8") as out:
@@ -23,10 +27,6 @@ def record() -> Any:
         return numbers
 
     return add
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    (LOGS / "results.jsonl").unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

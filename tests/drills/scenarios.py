@@ -33,7 +33,7 @@ async def under_load(
     system: DrillSystem, grievances: list[Grievance], script: Callable[[], Awaitable[None]], **load: float
 ) -> None:
     """Send ``grievances`` while ``script`` breaks and heals the system; return once all are settled."""
-    task = asyncio.create_task(system.load(grievances, **load).run())  # type: ignore[arg-type]
+    task = asyncio.create_task(system.load(grievances, **load).run())
     try:
         await script()
     except BaseException:

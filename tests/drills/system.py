@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
+import os
 import secrets
 import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +29,11 @@ from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.messaging import DEAD_SUFFIX, QUEUES
 from shared.store import open_client
+from tests.drills.evidence import LogReport, event_counts, read_logs
 from tests.drills.fleet import ROOT, Fleet, build_fleet
 from tests.drills.node import RabbitNode, free_port
 from tests.drills.oracle import SETTLE_SECONDS, Numbers, complete, holdings, judge
 from tests.drills.traffic import PUBLIC_BASE_URL, TWILIO_TOKEN, DrillClock, Grievance, Load, Sender
-from tests.fakes import find_leaks
 from tests.tcpproxy import TcpProxy
 
 REGISTRY = ROOT / "examples" / "registry.yaml"
@@ -45,15 +44,10 @@ PUBLISH_TIMEOUT = 2.0
 LATENCY_MARGIN = 2.0
 PUBLISH_BOUND = PUBLISH_TIMEOUT + LATENCY_MARGIN
 COMMITTEE = "gz-001-spt"  # the committee the drills' grievances (GZ-001, category "other") go to
-# Warnings that say something went wrong with acknowledgements, whatever the fault was.
-DELIVERY_TAG_WARNING = "Delivery tag"
-
 # The queues a service consumes; notifications.escalations has no consumer and keeps its events.
 LIVE_QUEUES = {q for q in QUEUES if q != "notifications.escalations"}
 
 _KEYS: dict[str, str] = {}
-# Numbers, addresses and object ids differ from line to line of one warning; counted as one kind.
-_GENERIC = re.compile(r"0x[0-9a-f]+|\d+(?:\.\d+)*|\"amqp://[^\"]*\"")
 
 
 def deployment_keys() -> dict[str, str]:
@@ -72,13 +66,6 @@ def deployment_keys() -> dict[str, str]:
             if name.startswith("GRIEVANCE_"):
                 _KEYS[name] = value
     return dict(_KEYS)
-
-
-@dataclass
-class LogReport:
-    leaks: list[str] = field(default_factory=list)
-    warnings: Counter[str] = field(default_factory=Counter)
-    delivery_tag_warnings: int = 0
 
 
 @dataclass
@@ -109,9 +96,9 @@ class DrillSystem:
         running = [r for r in self.fleet.of("router") if r.running]
         return (running or self.fleet.of("router"))[0].url
 
-    async def amqp(self) -> aio_pika.abc.AbstractRobustConnection:
+    async def amqp(self) -> aio_pika.abc.AbstractConnection:
         """A connection of the drill's own to the private node (never through the proxy)."""
-        return await aio_pika.connect_robust(self.node.url)
+        return await aio_pika.connect(self.node.url)
 
     # -- checking ----------------------------------------------------------------------------------
 
@@ -134,6 +121,11 @@ class DrillSystem:
         held = await holdings(self.db, self.router_url, self.token, self.session)
         numbers = judge(self.name, grievances, held, self.clock, heal=heal)
         numbers.extra["settle_s"] = round(waited, 1)
+        numbers.extra["events"] = await event_counts(self.session, self.fleet.replicas.values())
+        cases = sum(len(held.cases_by_text.get(g.text, [])) for g in grievances)
+        published = numbers.extra["events"].get("published case.assigned", 0)
+        # Each case announces itself once; every redelivery of its grievance announces it again.
+        numbers.extra["case_assigned_published_per_case"] = round(published / cases, 2) if cases else None
         if numbers.lost or numbers.clocks_missing:
             # Lost, or only slow? What the queues still hold at this moment tells them apart.
             depths = await self.node.queue_depths()
@@ -171,8 +163,8 @@ class DrillSystem:
         deadline = asyncio.get_running_loop().time() + seconds
         while True:
             depths = await self.node.queue_depths()
-            busy = {q: d for q, d in depths.items() if q in LIVE_QUEUES and sum(d)}
-            letters = {q: sum(d) for q, d in depths.items() if q.endswith(DEAD_SUFFIX) and sum(d)}
+            busy = {q: d for q, d in depths.items() if q in LIVE_QUEUES and d[0] + d[1]}
+            letters = {q: d[0] + d[1] for q, d in depths.items() if q.endswith(DEAD_SUFFIX) and d[0] + d[1]}
             if not busy and letters == wanted:
                 return
             if asyncio.get_running_loop().time() > deadline:
@@ -181,22 +173,13 @@ class DrillSystem:
                 return
             await asyncio.sleep(1)
 
-    def read_logs(self) -> LogReport:
-        report = LogReport()
-        for path in sorted(self.log_dir.glob("*.log")):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            report.leaks += [f"{path.stem}: {line[:160]}" for line in find_leaks(text)]
-            for line in text.splitlines():
-                if DELIVERY_TAG_WARNING in line:
-                    report.delivery_tag_warnings += 1
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(record, dict) and record.get("level") in ("warning", "error", "critical"):
-                    event = _GENERIC.sub("#", str(record.get("event", "?")))[:70]
-                    report.warnings[f"{path.stem.rsplit('-', 1)[0]}: {event}"] += 1
-        return report
+    def conclude(self, numbers: Numbers, record: Callable[[Numbers], Numbers]) -> None:
+        """After the system is down: read its logs, keep the numbers, fail with every broken expectation."""
+        report = read_logs(self.log_dir)
+        self.expect_clean_logs(report)
+        numbers.extra["warnings"] = dict(report.warnings)
+        record(numbers)
+        assert not self.failures, "\n".join(self.failures)
 
     def expect_clean_logs(self, report: LogReport) -> None:
         self.expect(not report.leaks, f"personal data in the services' logs: {report.leaks[:3]}")
@@ -239,7 +222,7 @@ async def drill_system(
         await load_registry_file(db, REGISTRY)
         token, _ = await issue_token(db, "committee", committee_id=COMMITTEE, label="drill")
         base = {
-            **{k: v for k, v in _os_environ().items() if not k.startswith(("GRIEVANCE_", "RABBITMQ_"))},
+            **{k: v for k, v in os.environ.items() if not k.startswith(("GRIEVANCE_", "RABBITMQ_"))},
             **deployment_keys(),
             "GRIEVANCE_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{amqp_port}/",
             "GRIEVANCE_MONGO_URL": mongo_url,
@@ -283,15 +266,7 @@ async def drill_system(
             (log_dir / "phases.json").write_text(json.dumps({k: round(v, 1) for k, v in phases.items()}))
 
 
-def _os_environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
-
-
 def _mongo_url() -> str:
-    import os
-
     url = os.environ.get("GRIEVANCE_TEST_MONGO_URL")
     if not url:
         raise RuntimeError(

@@ -12,6 +12,7 @@ import asyncio
 
 import pytest
 
+from tests.drills.fleet import Exit
 from tests.drills.scenarios import (
     expect_answers_during_fault,
     expect_recovery,
@@ -47,16 +48,13 @@ async def test_broker_closes_every_connection(record):
         await system.expect_queues_drained()
         system.expect(numbers.accepted == numbers.grievances, "grievances were never accepted")
         expect_recovery(system, numbers, "the connections were closed")
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 async def test_broker_stopped_for_ten_seconds(record):
     async with drill_system("broker_stopped") as system:
         grievances = make_grievances(150)
-        exits = []
+        exits: list[Exit] = []
 
         async def script() -> None:
             await sleep_until(system.clock, FAULT_AT)
@@ -81,10 +79,7 @@ async def test_broker_stopped_for_ten_seconds(record):
         expect_answers_during_fault(system, grievances)
         expect_sms_spooled(system, grievances)
         expect_recovery(system, numbers, "the broker came back")
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 async def test_broker_killed_and_restarted(record):
@@ -106,10 +101,7 @@ async def test_broker_killed_and_restarted(record):
         expect_answers_during_fault(system, grievances)
         expect_sms_spooled(system, grievances)
         expect_recovery(system, numbers, "the broker came back")
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 @pytest.mark.parametrize("resource", ["memory", "disk"])
@@ -137,10 +129,7 @@ async def test_broker_alarm(record, resource):
         await system.expect_queues_drained()
         expect_answers_during_fault(system, grievances)
         expect_recovery(system, numbers, "the alarm cleared")
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 async def test_path_to_broker_blackholed_for_twenty_seconds(record):
@@ -191,7 +180,4 @@ async def test_path_to_broker_blackholed_for_twenty_seconds(record):
             f"requests kept waiting for the publish timeout during the blackhole: {summary}",
         )
         expect_recovery(system, numbers, "the path came back")
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)

@@ -76,10 +76,7 @@ async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
                 await replica.ready(system.session), f"{replica.replica} is not ready after the poison"
             )
         numbers.extra["poison"] = len(POISON)
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 async def test_duplicate_storm_across_two_intakes(record):
@@ -96,7 +93,4 @@ async def test_duplicate_storm_across_two_intakes(record):
         )
         await system.expect_queues_drained()
         numbers.extra["copies_per_grievance"] = 24
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)

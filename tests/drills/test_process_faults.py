@@ -45,10 +45,7 @@ async def test_router_killed_mid_load(record):
         )
         system.expect(numbers.accepted == numbers.grievances, "not every grievance was accepted")
         await system.expect_queues_drained()
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 # Every acknowledgement due ten seconds after the grievance arrived: the cases go overdue while the
@@ -195,10 +192,7 @@ async def test_escalation_replica_killed_mid_sweep(record):
             listed == len(escalations), f"the NGO API lists {listed} of {len(escalations)} escalations"
         )
         await system.expect_queues_drained()
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
 
 
 async def ngo_total(system: DrillSystem, token: str) -> int | None:
@@ -231,7 +225,4 @@ async def test_every_service_stopped_with_sigterm_under_load(record):
         system.expect(numbers.unavailable == 0, f"{numbers.unavailable} answers of 503: the broker was fine")
         system.expect(numbers.accepted == numbers.grievances, "not every grievance was accepted")
         await system.expect_queues_drained()
-    system.expect_clean_logs(report := system.read_logs())
-    numbers.extra["warnings"] = dict(report.warnings)
-    record(numbers)
-    assert not system.failures, "\n".join(system.failures)
+    system.conclude(numbers, record)
