@@ -36,9 +36,11 @@ async def test_broker_closes_every_connection(record):
         grievances = make_grievances(120)
 
         async def script() -> None:
-            await sleep_until(system.clock, FAULT_AT)
-            system.clock.mark("fault")
-            await system.node.close_all_connections()
+            # Three times, so that some deliveries and publishes are caught in flight each time.
+            for at in (FAULT_AT, FAULT_AT + 5, FAULT_AT + 10):
+                await sleep_until(system.clock, at)
+                system.clock.marks.setdefault("fault", system.clock.now())
+                await system.node.close_all_connections()
             system.clock.mark("heal")
 
         await under_load(system, grievances, script, rate=6)
