@@ -10,17 +10,18 @@ import pytest
 from tests.drills.oracle import Numbers
 from tests.drills.system import LOGS
 
-RESULTS: list[Numbers] = []
+RESULTS: list[tuple[str, Numbers]] = []  # (test id, numbers)
+OUTCOMES: dict[str, str] = {}
 
 
 @pytest.fixture
-def record() -> Any:
+def record(request: pytest.FixtureRequest) -> Any:
     """Keep a drill's numbers: for the summary at the end, and in ``results.jsonl`` (this run's only)."""
 
     def add(numbers: Numbers) -> Numbers:
         if not RESULTS:
             (LOGS / "results.jsonl").unlink(missing_ok=True)
-        RESULTS.append(numbers)
+        RESULTS.append((request.node.nodeid, numbers))
         LOGS.mkdir(parents=True, exist_ok=True)
         with (LOGS / "results.jsonl").open("a", encoding="utf-8") as out:
             out.write(json.dumps(numbers.as_dict(), ensure_ascii=False, default=str) + "\n")
@@ -29,20 +30,33 @@ def record() -> Any:
     return add
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or report.failed:
+        OUTCOMES[report.nodeid] = report.outcome
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The table of docs/reliability.md, in its own Markdown."""
     if not RESULTS:
         return
     write = terminalreporter.write_line
     write("")
-    write("drill numbers (docs/reliability.md):")
-    header = f"{'drill':<28} {'req':>5} {'2xx':>5} {'503':>5} {'none':>5} {'other':>6} {'lost':>5} {'dup':>4} {'late':>5} {'max s':>6} {'recov s':>7} {'backlog s':>9}"
-    write(header)
-    for n in RESULTS:
-        other = sum(n.other.values())
-        recovery = "-" if n.recovery is None else f"{n.recovery:.1f}"
-        backlog = "-" if n.backlog is None else f"{n.backlog:.1f}"
-        write(
-            f"{n.drill:<28} {n.requests:>5} {n.ok:>5} {n.unavailable:>5} {n.no_answer:>5} {other:>6} "
-            f"{n.lost:>5} {n.duplicated:>4} {n.late:>5} {n.max_latency:>6.2f} {recovery:>7} {backlog:>9}"
+    write(
+        "| drill | requests | 2xx | 503 | no answer | lost | duplicated | max latency | recovery | outcome |"
+    )
+    write("|---|---|---|---|---|---|---|---|---|---|")
+    for nodeid, n in RESULTS:
+        recovery = (
+            f"{_seconds(n.recovery)} / {_seconds(n.backlog)}"
+            if n.backlog is not None
+            else _seconds(n.recovery)
         )
-    write(f"(every drill's numbers and extras: {LOGS / 'results.jsonl'}; logs: {LOGS}/<drill>/)")
+        write(
+            f"| {n.drill} | {n.requests} | {n.ok} | {n.unavailable} | {n.no_answer} | {n.lost} | "
+            f"{n.duplicated} | {n.max_latency:.2f} s | {recovery} | {OUTCOMES.get(nodeid, '?')} |"
+        )
+    write(f"(details: {LOGS / 'results.jsonl'}; logs: {LOGS}/<drill>/)")
