@@ -193,6 +193,8 @@ def build_fleet(
         for index in range(1, count + 1):
             port = free_port()
             environment = {**base_environment, f"GRIEVANCE_{service.upper()}_PORT": str(port)}
+            if service == "router":  # each router replica's admin API needs a port of its own
+                environment["GRIEVANCE_ADMIN_PORT"] = str(free_port())
             replica = ServiceProcess(service, index, port, environment, log_dir)
             replicas[replica.replica] = replica
     return Fleet(replicas)
