@@ -117,6 +117,18 @@ def damaged(rng: random.Random, now: datetime) -> dict[str, Any]:
     return doc
 
 
+def on_the_deadline(now: datetime) -> list[dict[str, Any]]:
+    """Clocks exactly at a deadline: met on the dot, and due at the very moment of the question."""
+    base = {"assigned": True, "factory_id": FACTORIES[0], "category": "wages", "committee_id": "gz-001-spt"}
+    due = now - timedelta(days=1)
+    return [
+        {**base, "case_id": str(uuid.uuid4()), "created_at": due - timedelta(days=2), "ack_due_at": due}
+        | {"acknowledged_at": due, "resolve_due_at": due, "resolved_at": due},
+        {**base, "case_id": str(uuid.uuid4()), "created_at": now - timedelta(days=2), "ack_due_at": now}
+        | {"resolve_due_at": now},
+    ]
+
+
 async def both(
     db: Any, factories: list[str] | None, since: datetime | None, now: datetime
 ) -> tuple[Any, Any]:
@@ -132,6 +144,7 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db, seed):
     docs = [history(rng, clock.now) for _ in range(150)] + [damaged(rng, clock.now) for _ in range(40)]
     # Not counted at all: clocks of events whose assignment has not arrived yet.
     docs += [{"case_id": str(uuid.uuid4()), "assigned": False, "factory_id": FACTORIES[0]}]
+    docs += on_the_deadline(clock.now)
     for doc in docs:
         assert await store.insert_clock(db, doc)
     for now in (clock.now - timedelta(days=10), clock.now, clock.now + timedelta(days=30)):
