@@ -153,8 +153,10 @@ async def get_stats(request: web.Request) -> web.Response:
     params = validate(StatsQuery, _query(request))
     since = _parse_since(params.since) if params.since else None
     factories = _scope(principal, params.factory)
-    clocks = [] if factories == [] else await store.clocks_for_stats(runtime.db, factories, since)
-    body = stats.compute(clocks, runtime.clock())
+    result = None
+    if factories != []:
+        result = await store.stats_of(runtime.db, factories, since, stats.stages(runtime.clock()))
+    body = stats.from_pipeline(result)
     body["since"] = since
     return _respond(body)
 

@@ -173,12 +173,12 @@ async def clocks_settled(
 async def clocks_for_stats(
     db: Database, factories: Sequence[str] | None, since: datetime | None
 ) -> list[Doc]:
-    """The clock fields statistics need (never text or contact), for the caller's scope."""
-    query: Doc = {"assigned": True}
-    if factories is not None:
-        query["factory_id"] = {"$in": list(factories)}
-    if since is not None:
-        query["created_at"] = {"$gte": since}
+    """The clock fields statistics need (never text or contact), for the caller's scope.
+
+    The API computes its statistics on the server (:func:`stats_of`); this is the rule's plain-Python
+    counterpart's input, which the tests and the statistics benchmark compare with it.
+    """
+    query = stats_scope(factories, since)
     fields = (
         "factory_id",
         "category",
@@ -312,3 +312,33 @@ async def transition(db: Database, escalation: Escalation) -> Escalation | None:
         return_document=ReturnDocument.AFTER,
     )
     return None if found is None else escalation_from(found)
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+def stats_scope(factories: Sequence[str] | None, since: datetime | None) -> Doc:
+    """The clocks statistics count: assigned ones, of the caller's factories, created since ``since``."""
+    query: Doc = {"assigned": True}
+    if factories is not None:
+        query["factory_id"] = {"$in": list(factories)}
+    if since is not None:
+        query["created_at"] = {"$gte": since}
+    return query
+
+
+async def stats_of(
+    db: Database, factories: Sequence[str] | None, since: datetime | None, stages: Sequence[Doc]
+) -> Doc | None:
+    """Run the statistics pipeline (``stages``, from :mod:`services.escalation.stats`) over the scope.
+
+    The pipeline ends in one ``$facet``, so the answer is one document (``None`` if the engine gives
+    none). Its ``$sort`` holds a small row per clock in scope; past 100 MB of rows MongoDB sorts on
+    disk, which ``allowDiskUse`` permits before 6.0 too.
+    """
+    pipeline = [{"$match": stats_scope(factories, since)}, *stages]
+    cursor = db[CLOCKS].aggregate(pipeline, allowDiskUse=True)
+    async for doc in cursor:
+        found: Doc = doc
+        return found
+    return None

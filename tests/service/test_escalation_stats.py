@@ -1,0 +1,204 @@
+"""The statistics pipeline gives exactly the answer of the rule in plain Python, on every engine.
+
+``GET /api/v1/stats`` runs :func:`stats.stages` on the server; :func:`stats.compute` is the same rule
+over fetched clocks. Both read the same store here (mongomock, or the real server on the real-server
+lane), over clocks made as the consumer makes them from varied case histories, plus clocks with the
+fields that only a damaged or much older document would lack.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.escalation import clocks, stats, store
+from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
+from shared.ids import reference_for
+from shared.settings import SlaTable
+from tests.fakes import FakeClock
+
+SLA = SlaTable()
+FACTORIES = ("GZ-001", "GZ-002", "SZ-002")
+ACTIONS = (
+    "acknowledged",
+    "replied",
+    "resolved",
+    "disputed",
+    "reopened",
+    "confirmed",
+    "closed",
+    "recategorised",
+)
+
+
+def history(rng: random.Random, now: datetime) -> dict[str, Any]:
+    """A clock after the router's events of a random case: any order, any spacing, some in the future."""
+    gid = uuid.uuid4()
+    created = now - timedelta(hours=rng.uniform(-24, 24 * 30))
+    factory = rng.choice([*FACTORIES, None])
+    committee = rng.choice([f"{factory}-spt".lower(), None]) if factory else None
+    severity = rng.choice(("critical", "high", "normal"))
+    deadlines = SLA.for_severity(severity)  # type: ignore[arg-type]
+    doc = clocks.merge(
+        None,
+        CaseAssigned(
+            correlation_id=gid,
+            occurred_at=created,
+            case_id=str(gid),
+            reference=reference_for(gid),
+            factory_id=factory,
+            committee_id=committee,
+            unassigned_reason=None if committee else rng.choice(("unroutable", "conflict_of_interest")),
+            category=rng.choice(CATEGORIES),  # type: ignore[arg-type]
+            severity=severity,  # type: ignore[arg-type]
+            ack_due_at=created + deadlines.ack,
+            resolve_due_at=created + deadlines.resolve,
+            channel="sms",
+            language="zh",
+            text="stats",
+            created_at=created,
+        ),
+        SLA,
+        now,
+    )
+    assert doc is not None
+    for _ in range(rng.randrange(0, 5)):
+        action = rng.choice(ACTIONS)
+        # Milliseconds and microseconds, so durations are not round numbers of days.
+        at = created + timedelta(seconds=rng.uniform(0, 86400 * 20), microseconds=rng.randrange(10**6))
+        extra: dict[str, Any] = {}
+        if action == "recategorised":
+            extra = {"category": rng.choice(CATEGORIES), "severity": rng.choice(("critical", "normal"))}
+        event = CaseUpdated(
+            correlation_id=gid,
+            occurred_at=at,
+            case_id=str(gid),
+            reference=doc["reference"],
+            action=action,  # type: ignore[arg-type]
+            actor_role="worker" if action in ("disputed", "confirmed") else "committee",
+            at=at,
+            status=action,
+            **extra,
+        )
+        doc = clocks.merge(doc, event, SLA, now) or doc
+    if rng.random() < 0.3:
+        doc["escalated"].append(rng.choice(("ack_overdue", "resolution_overdue")))
+    return doc
+
+
+def damaged(rng: random.Random, now: datetime) -> dict[str, Any]:
+    """A clock missing fields or holding nulls where the rule reads ``None`` for both."""
+    doc: dict[str, Any] = {"case_id": str(uuid.uuid4()), "assigned": True}
+    choices: dict[str, list[Any]] = {
+        "factory_id": [FACTORIES[0], None],
+        "category": ["wages", "", None],
+        "committee_id": ["gz-001-spt", None],
+        "escalated": [[], ["critical"]],
+    }
+    for name, values in choices.items():
+        if rng.random() < 0.7:
+            doc[name] = rng.choice(values)
+    for name in (
+        "created_at",
+        "ack_due_at",
+        "resolve_due_at",
+        "acknowledged_at",
+        "resolved_at",
+        "disputed_at",
+    ):
+        if (pick := rng.random()) < 0.5:
+            doc[name] = now + timedelta(hours=rng.uniform(-500, 100))
+        elif pick < 0.7:
+            doc[name] = None
+    return doc
+
+
+def on_the_deadline(now: datetime) -> list[dict[str, Any]]:
+    """Clocks exactly at a deadline: met on the dot, and due at the very moment of the question."""
+    base = {"assigned": True, "factory_id": FACTORIES[0], "category": "wages", "committee_id": "gz-001-spt"}
+    due = now - timedelta(days=1)
+    return [
+        {**base, "case_id": str(uuid.uuid4()), "created_at": due - timedelta(days=2), "ack_due_at": due}
+        | {"acknowledged_at": due, "resolve_due_at": due, "resolved_at": due},
+        {**base, "case_id": str(uuid.uuid4()), "created_at": now - timedelta(days=2), "ack_due_at": now}
+        | {"resolve_due_at": now},
+    ]
+
+
+async def both(
+    db: Any, factories: list[str] | None, since: datetime | None, now: datetime
+) -> tuple[Any, Any]:
+    served = stats.from_pipeline(await store.stats_of(db, factories, since, stats.stages(now)))
+    computed = stats.compute(await store.clocks_for_stats(db, factories, since), now)
+    return served, computed
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_the_pipeline_answers_exactly_what_python_computes(db, seed):
+    rng = random.Random(seed)
+    clock = FakeClock()
+    docs = [history(rng, clock.now) for _ in range(150)] + [damaged(rng, clock.now) for _ in range(40)]
+    # Not counted at all: clocks of events whose assignment has not arrived yet.
+    docs += [{"case_id": str(uuid.uuid4()), "assigned": False, "factory_id": FACTORIES[0]}]
+    docs += on_the_deadline(clock.now)
+    for doc in docs:
+        assert await store.insert_clock(db, doc)
+    for now in (clock.now - timedelta(days=10), clock.now, clock.now + timedelta(days=30)):
+        for factories in (None, [FACTORIES[0]], [FACTORIES[1], FACTORIES[2]], ["NO-SUCH"]):
+            for since in (None, clock.now - timedelta(days=7)):
+                served, computed = await both(db, factories, since, now)
+                assert served == computed, (now, factories, since)
+    served, _ = await both(db, None, None, clock.now)
+    assert served["total"]["received"] == len(docs) - 1
+    # The clocks are varied enough to decide something both ways at every level.
+    assert 0 < served["total"]["acknowledged_on_time_pct"] < 100
+    assert 0 < served["total"]["resolved_on_time_pct"] < 100
+    assert {g["factory_id"] for g in served["groups"]} == {*FACTORIES, None}
+    assert any(g["category"] == "other" for g in served["groups"])
+
+
+async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(db):
+    """What ``statistics.median`` does and ``$median`` (approximate) would not."""
+    clock = FakeClock()
+    created = clock.now - timedelta(days=30)
+    for days in (1, 2, 4, 10):
+        doc = {
+            "case_id": str(uuid.uuid4()),
+            "assigned": True,
+            "factory_id": FACTORIES[0],
+            "category": "wages",
+        }
+        doc |= {"created_at": created, "resolved_at": created + timedelta(days=days)}
+        assert await store.insert_clock(db, doc)
+    served, computed = await both(db, None, None, clock.now)
+    assert served == computed
+    assert served["total"]["median_days_to_resolve"] == 3.0
+    doc = {"case_id": str(uuid.uuid4()), "assigned": True, "factory_id": FACTORIES[1], "category": "wages"}
+    doc |= {"created_at": created, "resolved_at": created + timedelta(days=7, hours=12)}
+    assert await store.insert_clock(db, doc)
+    served, computed = await both(db, None, None, clock.now)
+    assert served == computed
+    assert served["total"]["median_days_to_resolve"] == 4.0
+    assert [f["median_days_to_resolve"] for f in served["factories"]] == [3.0, 7.5]
+
+
+async def test_no_clock_in_scope_gives_zeros_and_nulls(db):
+    clock = FakeClock()
+    served, computed = await both(db, None, None, clock.now)
+    assert served == computed == stats.from_pipeline(None)
+    assert served == {
+        "groups": [],
+        "factories": [],
+        "total": {
+            "received": 0,
+            "acknowledged_on_time_pct": None,
+            "resolved_on_time_pct": None,
+            "median_days_to_resolve": None,
+            "escalated": 0,
+            "disputed": 0,
+        },
+    }
