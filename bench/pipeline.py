@@ -254,7 +254,7 @@ async def account(amqp_url: str, namespace: str, mongo_url: str, db_name: str, a
     """Every 202 is a case once the queues are empty, and no queue dead-lettered anything."""
     import aio_pika
 
-    from services.router.store import CASES
+    from services.router.case_store import CASES
     from shared.messaging import DEAD_SUFFIX, QUEUES
     from shared.store import open_client
 

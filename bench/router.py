@@ -219,7 +219,8 @@ def router(overrides: dict[str, Any], count: int, out: Any) -> None:
 
 
 async def _route(settings: Any, count: int) -> tuple[float, float, float]:
-    from services.router.consumer import QUEUE, GrievanceConsumer
+    from services.router.app import bootstrap
+    from services.router.consumer import QUEUE
     from shared.runtime import open_runtime, tune_collector
 
     async with open_runtime(settings) as runtime:
@@ -228,7 +229,7 @@ async def _route(settings: Any, count: int) -> tuple[float, float, float]:
         async with connection:
             channel = await connection.channel()
             cpu, started = time.process_time(), time.perf_counter()
-            await runtime.bus.consume(QUEUE, GrievanceConsumer(runtime))
+            await runtime.bus.consume(QUEUE, bootstrap(runtime).consumer)
             half = None
             for _ in range(POLLS):
                 if half is None and await _all_downstream(channel, settings.amqp_namespace, count // 2):
@@ -275,24 +276,23 @@ async def purge(url: str, namespace: str, names: tuple[str, ...]) -> None:
 
 
 async def prepare_store(mongo_url: str, db_name: str) -> None:
-    from services.router import store
+    from services.router.app import INDEXES
     from services.router.registry import load_registry_file
-    from shared import auth
     from shared.store import ensure_indexes, open_client
 
     client = open_client(mongo_url)
     db = client[db_name]
-    await ensure_indexes(db, {**store.INDEXES, **auth.INDEXES})
+    await ensure_indexes(db, INDEXES)
     await load_registry_file(db, REGISTRY)
     client.close()
 
 
 async def finish_store(mongo_url: str, db_name: str, count: int) -> None:
-    from services.router import store
+    from services.router.case_store import CASES
     from shared.store import open_client
 
     client = open_client(mongo_url)
-    cases = await client[db_name][store.CASES].count_documents({})
+    cases = await client[db_name][CASES].count_documents({})
     await client.drop_database(db_name)
     client.close()
     if cases != count:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import dataclasses
 import json
 import os
 import random
@@ -50,7 +51,7 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from services.escalation import clocks, policy, stats, store
+from services.escalation import clocks, documents, policy, stats, store
 from services.escalation.app import create_app
 from shared.auth import issue_token
 from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
@@ -105,7 +106,8 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         gateway_number="+8610690000001",
         created_at=created,
     )
-    doc = clocks.merge(None, assigned, settings.sla, NOW)
+    clock = clocks.merge(None, assigned, settings.sla, NOW)
+    assert clock is not None and clock.state is not None
     at = created
     for action, chance, actor, spread in (
         ("recategorised", 0.05, "committee", 1.0),
@@ -115,7 +117,8 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         ("disputed", 0.08, "worker", 2.0),
         ("reopened", 0.5, "committee", 1.0),
     ):
-        if rng.random() >= chance or (action in ("disputed", "reopened") and doc["resolved_at"] is None):
+        resolved = clock.state is not None and clock.state.resolved_at is not None
+        if rng.random() >= chance or (action in ("disputed", "reopened") and not resolved):
             continue
         at += timedelta(days=rng.uniform(0, spread))
         if at > NOW:
@@ -134,11 +137,11 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
             status=action,
             **extra,
         )
-        doc = clocks.merge(doc, update, settings.sla, NOW) or doc
+        clock = clocks.merge(clock, update, settings.sla, NOW) or clock
     # What a sweep at NOW leaves behind: overdue deadlines escalated and no longer watched.
-    state = clocks.state_of(doc, settings.sla)
-    doc["escalated"] += sorted(policy.overdue_reasons(state, doc["escalated"], NOW))
-    return clocks.derive(doc, settings.sla)
+    overdue = sorted(policy.overdue_reasons(clock.fold(settings.sla), clock.escalated, NOW))
+    clock = dataclasses.replace(clock, escalated=(*clock.escalated, *overdue)).derive(settings.sla)
+    return documents.clock_document(clock)
 
 
 def clock_docs(settings: Settings, total: int, seed: int) -> list[dict[str, Any]]:

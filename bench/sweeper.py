@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
+import dataclasses
 import os
 import statistics
 import time
@@ -35,10 +35,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from services.escalation import clocks, store
+from services.escalation import clocks, documents, store
+from services.escalation.clocks import CaseClock
 from services.escalation.policy import SWEPT_REASONS
 from services.escalation.sweeper import BATCH, sweep_once
-from shared.contracts import CaseAssigned
+from shared.contracts import CaseAssigned, EscalationReason
 from shared.log import configure_logging
 from shared.memorybus import MemoryBus
 from shared.privacy import load_keys
@@ -47,10 +48,10 @@ from shared.settings import Settings
 from shared.store import ensure_indexes, open_client
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-SWEPT = tuple(SWEPT_REASONS.values())  # the pending-deadline fields a sweep reads
+SWEPT = SWEPT_REASONS  # the reasons whose pending deadlines a sweep reads
 
 
-def template(settings: Settings) -> dict[str, Any]:
+def template(settings: Settings) -> CaseClock:
     """One clock as the consumer writes it, to be copied with other ids and deadlines."""
     gid = uuid.uuid4()
     event = CaseAssigned(
@@ -69,23 +70,28 @@ def template(settings: Settings) -> dict[str, Any]:
         sealed_contact="sealed-bench-contact",
         created_at=NOW - timedelta(days=2),
     )
-    doc = clocks.merge(None, event, settings.sla, NOW)
-    assert doc is not None
-    return doc
+    clock = clocks.merge(None, event, settings.sla, NOW)
+    assert clock is not None and clock.assignment is not None and clock.state is not None
+    return clock
 
 
 def clock_docs(settings: Settings, total: int, overdue: int) -> list[dict[str, Any]]:
+    """The clocks as the store writes them (documents.clock_document), each with its own deadline."""
     base = template(settings)
+    assert base.assignment is not None and base.state is not None
     docs = []
     for i in range(total):
-        doc = copy.copy(base)
-        doc["case_id"] = str(uuid.uuid4())
         # Overdue ones passed their deadline up to a few hours ago, one a second; the others have
         # hours to go.
         due = NOW - timedelta(seconds=1 + i) if i < overdue else NOW + timedelta(hours=1, seconds=i)
-        doc["assignment"] = {**base["assignment"], "ack_due_at": due}
-        doc["ack_due_at"] = doc["ack_pending_due"] = due
-        docs.append(doc)
+        clock = dataclasses.replace(
+            base,
+            case_id=str(uuid.uuid4()),
+            assignment=dataclasses.replace(base.assignment, ack_due_at=due),
+            state=dataclasses.replace(base.state, ack_due_at=due),
+            pending=dataclasses.replace(base.pending, ack=due),
+        )
+        docs.append(documents.clock_document(clock))
     return docs
 
 
@@ -157,9 +163,9 @@ class Bench:
             "after": left,
         }
 
-    async def explain(self, field: str, now: datetime) -> dict[str, Any] | None:
-        """``explain`` of the sweep's query on ``field`` for every clock it matches (not one batch)."""
-        return await store.explain_due(self.db, field, now, self.total)
+    async def explain(self, reason: EscalationReason, now: datetime) -> store.QueryCost | None:
+        """``explain`` of the sweep's query for ``reason`` for every clock it matches (not one batch)."""
+        return await store.explain_due(self.db, reason, now, self.total)
 
 
 def report(result: dict[str, Any]) -> None:
@@ -170,7 +176,7 @@ def report(result: dict[str, Any]) -> None:
         flush=True,
     )
     if result["explain"]:
-        examined = sum(e["docs_examined"] or 0 for e in result["explain"].values() if e)
+        examined = sum(e.docs_examined or 0 for e in result["explain"].values() if e)
         for field, before in result["explain"].items():
             print(f"    {field:<20} before the sweep {before}; after it {result['after'][field]}")
         verdict = "equal to" if examined == result["overdue"] else "NOT equal to"

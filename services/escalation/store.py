@@ -133,8 +133,10 @@ async def settle_due(db: Database, case_ids: Sequence[str], reason: EscalationRe
         return 0
     field, ids = PENDING_FIELDS[reason], list(case_ids)
     result = await db[CLOCKS].update_many(
-        # The due condition first: an engine without a planner (mongomock) then skips most clocks early.
-        {field: {"$lte": now}, "case_id": {"$in": ids}},
+        # The batch's ids first: MongoDB's planner takes the unique case_id index whatever the order,
+        # but an engine that evaluates a filter as written (the test server) would otherwise read
+        # every clock still overdue for each batch, and a sweep would cost the square of its size.
+        {"case_id": {"$in": ids}, field: {"$lte": now}},
         {"$unset": {field: ""}, "$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
     )
     cleared = int(result.modified_count)
