@@ -124,6 +124,19 @@ class ServiceProcess:
         except (aiohttp.ClientError, TimeoutError):
             return False
 
+    async def bus_ready(self, session: aiohttp.ClientSession) -> bool | None:
+        """What ``/readyz`` says of the bus alone (``checks.bus``); None when it does not answer.
+
+        Intake with a spool stays ready while the broker is away (the store decides), so its bus is
+        read from the checks, not from the status.
+        """
+        try:
+            async with session.get(f"{self.url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                body = await r.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return None
+        return bool(body.get("checks", {}).get("bus")) if isinstance(body, dict) else None
+
     async def terminate(self, seconds: float) -> Exit:
         """SIGTERM, then wait up to ``seconds`` for the exit; killed (and recorded so) if it does not come."""
         return await self._signal(signal.SIGTERM, "SIGTERM", seconds)
