@@ -10,15 +10,17 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
 
-from shared.store import ASCENDING, Database, IndexModel
+from shared.store import ASCENDING, Database, IndexModel, to_ms
 from shared.web import Problem
 
 Role = Literal["committee", "ngo", "admin"]
+# Tokens expire: a token copied from an old laptop or a former member's phone stops working on its own.
+LIFETIME = timedelta(days=180)
 COLLECTION = "api_tokens"
 PREFIX = "gvt_"
 INDEXES = {
@@ -53,11 +55,15 @@ async def issue_token(
     committee_id: str | None = None,
     factories: list[str] | None = None,
     label: str | None = None,
+    lifetime: timedelta = LIFETIME,
 ) -> tuple[str, dict[str, Any]]:
     """Create a token; return it (the only time it exists in clear) with its stored record."""
     if role == "committee" and not committee_id:
         raise ValueError("a committee token needs a committee id")
+    if lifetime <= timedelta(0):
+        raise ValueError("a token's lifetime must be positive")
     token = PREFIX + secrets.token_urlsafe(32)
+    now = to_ms(datetime.now(UTC))
     record = {
         "token_id": secrets.token_hex(6),
         "token_hash": hash_token(token),
@@ -65,7 +71,8 @@ async def issue_token(
         "committee_id": committee_id if role == "committee" else None,
         "factories": factories if role == "ngo" else None,
         "label": label,
-        "created_at": datetime.now(UTC),
+        "created_at": now,
+        "expires_at": now + lifetime,
         "revoked_at": None,
     }
     await db[COLLECTION].insert_one(dict(record))
@@ -100,6 +107,8 @@ async def authenticate(db: Database, header: str | None) -> Principal:
     record = await db[COLLECTION].find_one({"token_hash": digest, "revoked_at": None})
     if record is None or not hmac.compare_digest(record["token_hash"], digest):
         raise _unauthorised()
+    if expires_at(record) <= datetime.now(UTC):
+        raise _unauthorised()
     factories = record.get("factories")
     return Principal(
         token_id=record["token_id"],
@@ -115,6 +124,12 @@ async def require(request: web.Request, db: Database, *roles: Role) -> Principal
     if principal.role not in roles:
         raise Problem(403, "Forbidden", "this token may not use this API")
     return principal
+
+
+def expires_at(record: dict[str, Any]) -> datetime:
+    """When a token stops working; tokens issued before expiry was recorded last the default."""
+    stored: datetime | None = record.get("expires_at")
+    return stored if stored is not None else record["created_at"] + LIFETIME
 
 
 def _unauthorised() -> Problem:

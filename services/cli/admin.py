@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +30,12 @@ class Admin(Protocol):
     async def load_registry(self, path: Path) -> dict[str, int]: ...
 
     async def issue_token(
-        self, role: auth.Role, committee_id: str | None, factories: list[str] | None, label: str | None
+        self,
+        role: auth.Role,
+        committee_id: str | None,
+        factories: list[str] | None,
+        label: str | None,
+        lifetime: timedelta = auth.LIFETIME,
     ) -> tuple[str, dict[str, Any]]: ...
 
     async def revoke_token(self, token_id: str) -> bool: ...
@@ -54,11 +60,21 @@ class StoreAdmin:
         return counts
 
     async def issue_token(
-        self, role: auth.Role, committee_id: str | None, factories: list[str] | None, label: str | None
+        self,
+        role: auth.Role,
+        committee_id: str | None,
+        factories: list[str] | None,
+        label: str | None,
+        lifetime: timedelta = auth.LIFETIME,
     ) -> tuple[str, dict[str, Any]]:
         await ensure_indexes(self._runtime.db, auth.INDEXES)
         return await auth.issue_token(
-            self._runtime.db, role, committee_id=committee_id, factories=factories, label=label
+            self._runtime.db,
+            role,
+            committee_id=committee_id,
+            factories=factories,
+            label=label,
+            lifetime=lifetime,
         )
 
     async def revoke_token(self, token_id: str) -> bool:
@@ -121,9 +137,20 @@ class RemoteAdmin:
         return dict(body)
 
     async def issue_token(
-        self, role: auth.Role, committee_id: str | None, factories: list[str] | None, label: str | None
+        self,
+        role: auth.Role,
+        committee_id: str | None,
+        factories: list[str] | None,
+        label: str | None,
+        lifetime: timedelta = auth.LIFETIME,
     ) -> tuple[str, dict[str, Any]]:
-        request = {"role": role, "committee_id": committee_id, "factories": factories, "label": label}
+        request = {
+            "role": role,
+            "committee_id": committee_id,
+            "factories": factories,
+            "label": label,
+            "lifetime_seconds": int(lifetime.total_seconds()),
+        }
         status, body = await self._call("POST", "/tokens", json=request)
         if status != 201:
             raise self._problem(status, body)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
+
+from pydantic import TypeAdapter, ValidationError
 
 from services.cli.admin import Admin, add_target_options
 from services.cli.errors import FAILED, OK, CliError
 from services.cli.text import table
+from shared import durations
+from shared.auth import LIFETIME
 
 
 def add_parser(commands: Any) -> None:
@@ -42,6 +47,13 @@ def add_parser(commands: Any) -> None:
         help="limit an NGO token to this factory (repeat for several; default: all factories)",
     )
     issue.add_argument("--label", help="a note for `token list` (who holds the token)")
+    issue.add_argument(
+        "--lifetime",
+        metavar="DURATION",
+        type=_lifetime,
+        default=LIFETIME,
+        help="how long the token works (default 180 days; e.g. 90 days, 12 h, P30D)",
+    )
     issue.add_argument("--json", action="store_true", help="print the result as JSON")
     add_target_options(issue)
     revoke = actions.add_parser("revoke", help="revoke a token by its id", description="Revoke a token.")
@@ -80,11 +92,17 @@ async def run(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
 
 async def _issue(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
     check_issue_args(args)
-    token, record = await admin.issue_token(args.role, args.committee, args.factory, args.label)
+    token, record = await admin.issue_token(
+        args.role, args.committee, args.factory, args.label, args.lifetime
+    )
     if args.json:
         print(json.dumps({"token_id": record["token_id"], "role": args.role, "token": token}), file=out)
     else:
-        print(f"token id: {record['token_id']}  role: {args.role}  scope: {scope_of(record)}", file=out)
+        print(
+            f"token id: {record['token_id']}  role: {args.role}  scope: {scope_of(record)}  "
+            f"expires: {_when(record.get('expires_at'))}",
+            file=out,
+        )
         print(token, file=out)
         print("Keep it now: only its hash is stored, it cannot be shown again.", file=out)
     return OK
@@ -102,6 +120,7 @@ def scope_of(record: dict[str, Any]) -> str:
 def render_tokens(records: list[dict[str, Any]]) -> str:
     if not records:
         return "no tokens"
+    now = datetime.now(UTC)
     rows = [
         [
             str(r.get("token_id")),
@@ -109,11 +128,33 @@ def render_tokens(records: list[dict[str, Any]]) -> str:
             scope_of(r),
             str(r.get("label") or ""),
             _when(r.get("created_at")),
-            "revoked " + _when(r["revoked_at"]) if r.get("revoked_at") else "active",
+            _when(r.get("expires_at")),
+            _state(r, now),
         ]
         for r in records
     ]
-    return table(["ID", "ROLE", "SCOPE", "LABEL", "CREATED", "STATE"], rows)
+    return table(["ID", "ROLE", "SCOPE", "LABEL", "CREATED", "EXPIRES", "STATE"], rows)
+
+
+def _state(record: dict[str, Any], now: datetime) -> str:
+    if record.get("revoked_at"):
+        return "revoked " + _when(record["revoked_at"])
+    expires = record.get("expires_at")
+    if isinstance(expires, str):
+        expires = datetime.fromisoformat(expires)
+    return "expired" if isinstance(expires, datetime) and expires <= now else "active"
+
+
+def _lifetime(value: str) -> timedelta:
+    parsed = durations.parse(value)
+    if not isinstance(parsed, timedelta):
+        try:
+            parsed = TypeAdapter(timedelta).validate_python(value)
+        except ValidationError:
+            raise argparse.ArgumentTypeError("a duration such as 90 days, 12 h or P30D") from None
+    if parsed <= timedelta(0):
+        raise argparse.ArgumentTypeError("a lifetime must be longer than nothing")
+    return parsed
 
 
 def _when(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -20,7 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.router.registry import RegistryError, load_registry
-from shared.auth import INDEXES, issue_token, list_tokens, require, revoke_token
+from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
 from shared.messaging import DEAD_SUFFIX, QUEUES
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
@@ -50,6 +50,7 @@ class IssueBody(BaseModel):
     committee_id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")] | None = None
     factories: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]] | None = None
     label: Annotated[str, Field(max_length=200)] | None = None
+    lifetime_seconds: int = Field(default=int(LIFETIME.total_seconds()), ge=60, le=10 * 365 * 86400)
 
 
 class Limit(BaseModel):
@@ -106,7 +107,12 @@ async def issue(request: web.Request) -> web.Response:
         raise Problem(422, "Unprocessable Content", "factories go with role ngo only")
     await ensure_indexes(runtime.db, INDEXES)
     token, record = await issue_token(
-        runtime.db, body.role, committee_id=body.committee_id, factories=body.factories, label=body.label
+        runtime.db,
+        body.role,
+        committee_id=body.committee_id,
+        factories=body.factories,
+        label=body.label,
+        lifetime=timedelta(seconds=body.lifetime_seconds),
     )
     log.info("token_issued", token_id=record["token_id"], role=body.role)
     return json_response({"token": token, "record": _record(record)}, status=201)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,24 @@ async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(
     assert code == UNAVAILABLE and "does not answer" in err
     code, _, err = await command(["token", "list", "--tokens", str(tmp_path / "none.json")], runtime)
     assert code == CONFIG and "does not exist" in err
+
+
+async def test_a_token_is_issued_for_a_lifetime_and_the_list_says_when_it_ends(
+    admin: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    client, tokens = admin
+    remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
+    code, out, _ = await command(
+        ["token", "issue", "--role", "ngo", "--lifetime", "90 days", *remote], runtime
+    )
+    assert code == OK and "expires: " in out
+    listed = (await (await client.get("/admin/v1/tokens", headers=bearer(tokens["admin"]))).json())["tokens"]
+    (record,) = [r for r in listed if r["role"] == "ngo" and r["token_id"] in out]
+    created, expires = (datetime.fromisoformat(record[k]) for k in ("created_at", "expires_at"))
+    assert expires - created == timedelta(days=90)
+    code, out, _ = await command(["token", "list", *remote], runtime)
+    assert "EXPIRES" in out and "active" in out
+    code, _, _ = await command(["token", "issue", "--role", "ngo", "--lifetime", "soon", *remote], runtime)
+    assert code == 2
+    short = {"role": "ngo", "lifetime_seconds": 5}
+    assert (await client.post("/admin/v1/tokens", json=short, headers=bearer(tokens["admin"]))).status == 422

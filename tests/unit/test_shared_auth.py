@@ -54,3 +54,30 @@ async def test_revoked_tokens_stop_working(tokens_db):
 async def test_committee_tokens_need_a_committee(tokens_db):
     with pytest.raises(ValueError):
         await issue_token(tokens_db, "committee")
+
+
+async def test_a_token_stops_working_when_it_expires(tokens_db):
+    import asyncio
+    from datetime import timedelta
+
+    token, record = await issue_token(tokens_db, "admin", lifetime=timedelta(milliseconds=50))
+    assert record["expires_at"] - record["created_at"] == timedelta(milliseconds=50)
+    assert (await authenticate(tokens_db, f"Bearer {token}")).role == "admin"
+    await asyncio.sleep(0.1)
+    with pytest.raises(Problem) as refused:
+        await authenticate(tokens_db, f"Bearer {token}")
+    assert refused.value.status == 401
+
+
+async def test_the_default_lifetime_is_180_days_and_old_records_get_it_too(tokens_db):
+    from datetime import UTC, datetime, timedelta
+
+    token, record = await issue_token(tokens_db, "ngo")
+    assert record["expires_at"] - record["created_at"] == timedelta(days=180)
+    # A record from before expiry was kept: it lasts 180 days from its creation.
+    await tokens_db.api_tokens.update_one(
+        {"token_id": record["token_id"]},
+        {"$unset": {"expires_at": ""}, "$set": {"created_at": datetime.now(UTC) - timedelta(days=181)}},
+    )
+    with pytest.raises(Problem):
+        await authenticate(tokens_db, f"Bearer {token}")
