@@ -25,6 +25,7 @@ from shared.contracts import (
     Event,
     GrievanceReceived,
     InvalidEvent,
+    MessageDeliveryChanged,
     MessageOutbound,
     parse_event,
 )
@@ -42,6 +43,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "router.grievances": (GrievanceReceived.routing_key(),),
     "escalation.cases": (CaseAssigned.routing_key(), CaseUpdated.routing_key()),
     "intake.outbound": (MessageOutbound.routing_key(),),
+    # Intake's sender tells the router where each message to a worker stands.
+    "router.deliveries": (MessageDeliveryChanged.routing_key(),),
     # Nobody in this codebase consumes escalation notices yet; the queue keeps them (for a week) for
     # an NGO's mail or chat bridge, and gives `mandatory` publishes of case.escalated somewhere to go.
     "notifications.escalations": (CaseEscalated.routing_key(),),
