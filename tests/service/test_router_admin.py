@@ -139,6 +139,9 @@ async def test_dead_letters_are_listed_shown_replayed_and_discarded(
         "refusal": "body is not JSON: JSONDecodeError",
     }
     assert (await client.get("/admin/v1/dlq/router.grievances/nope", headers=own)).status == 404
+    for hostile in ("a%20b", "%E5%B7%A5", "x" * 201):
+        response = await client.get(f"/admin/v1/dlq/router.grievances/{hostile}", headers=own)
+        assert (response.status, response.content_type) == (422, "application/problem+json"), hostile
 
     replayed = await client.post("/admin/v1/dlq/router.grievances/replay", json={"limit": 5}, headers=own)
     assert await replayed.json() == {
