@@ -3,7 +3,9 @@
 One robust connection per process. Publishing uses one channel with confirms and ``mandatory`` (a
 returned message raises), persistent delivery and a timeout, so :meth:`AmqpBus.publish` returning
 means the broker has the event. When the broker is unreachable the bus keeps trying to connect in
-the background and publishes fail fast, which lets intake answer 503 instead of hanging.
+the background and publishes fail fast, which lets intake answer 503 instead of hanging. A message a
+consumer rejects goes to its queue's ``.dead`` twin with the reason recorded in its headers (a
+confirmed copy, then the ack: :mod:`shared.amqp_dead`).
 
 Three rules keep an outage from turning into a wait or a storm:
 
@@ -34,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, cast
 
 import aio_pika
@@ -52,10 +54,16 @@ from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
 from yarl import URL
 
+from shared.amqp_dead import (
+    discard_dead_letters,
+    fetch_dead_letter,
+    peek_dead_letters,
+    rejected_copy,
+    replay_dead_letters,
+)
 from shared.breaker import ConfirmBreaker
 from shared.confirms import CoalescingPublisher
 from shared.contracts import Event
-from shared.deadletters import peek_dead_letters, replay_dead_letters
 from shared.messaging import (
     DEAD_LETTER_EXCHANGE,
     DEAD_SUFFIX,
@@ -65,7 +73,9 @@ from shared.messaging import (
     DeadLetter,
     Handler,
     PublishError,
+    Replayed,
     Retry,
+    Settlement,
     Unroutable,
     deliver,
     in_delivery,
@@ -383,11 +393,11 @@ class AmqpBus:
             self._in_flight += 1
             self._idle.clear()
             try:
-                outcome = await deliver(message.body, message.type, handler, self._retry, self._stopping)
-                if outcome == "ack":
+                settled = await deliver(message.body, message.type, handler, self._retry, self._stopping)
+                if settled.outcome == "ack":
                     await message.ack()
-                elif outcome == "reject":
-                    await message.reject(requeue=False)
+                elif settled.outcome == "reject":
+                    await self._dead_letter(message, settled, queue)
                 else:
                     await message.nack(requeue=True)
             except Exception as exc:
@@ -401,16 +411,54 @@ class AmqpBus:
         tag = await live.consume(on_message)
         self._consuming.append((live, tag))
 
+    async def _dead_letter(self, message: AbstractIncomingMessage, settled: Settlement, queue: str) -> None:
+        """Move a rejected message to its twin with the reason recorded, confirmed before the ack.
+
+        ``basic.reject`` cannot add headers, so the bus publishes the copy itself (through the
+        default exchange, ``mandatory``, confirmed) and acknowledges the original only after the
+        confirm. When the copy cannot be confirmed (the broker is not confirming, or the twin is
+        missing) the original is rejected instead: RabbitMQ dead-letters it to the same twin, only
+        without the explanation, which the ``event_rejected`` log line still holds.
+        """
+        dead = self.name(queue) + DEAD_SUFFIX
+        try:
+            if not self._connected_now() or self._breaker.is_open:
+                raise PublishError("the broker is not confirming")
+            await self._confirmed("", dead, message.body, rejected_copy(message, settled, queue))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning(
+                "dead_letter_unexplained", dead_letter_id=settled.dead_letter_id, error=exc.__class__.__name__
+            )
+            await message.reject(requeue=False)
+            return
+        await message.ack()
+
     # -- dead letters ------------------------------------------------------------------------------
 
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         assert self._connection is not None, "not connected"
         return await peek_dead_letters(self._connection, self.name(queue.removesuffix(DEAD_SUFFIX)), limit)
 
-    async def replay(self, queue: str, limit: int | None = None) -> int:
+    async def dead_letter(self, queue: str, letter_id: str) -> tuple[DeadLetter, bytes] | None:
         assert self._connection is not None, "not connected"
-        live = self.name(queue.removesuffix(DEAD_SUFFIX))
-        return await replay_dead_letters(self._connection, live, self._timeout, limit)
+        return await fetch_dead_letter(
+            self._connection, self.name(queue.removesuffix(DEAD_SUFFIX)), letter_id
+        )
+
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Replayed:
+        assert self._connection is not None, "not connected"
+        logical = queue.removesuffix(DEAD_SUFFIX)
+        return await replay_dead_letters(
+            self._connection, self.name(logical), logical, self._timeout, limit, force=force
+        )
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        assert self._connection is not None, "not connected"
+        return await discard_dead_letters(
+            self._connection, self.name(queue.removesuffix(DEAD_SUFFIX)), letter_ids
+        )
 
 
 def connection_url(url: str) -> URL:

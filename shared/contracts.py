@@ -58,6 +58,12 @@ OutboundPurpose = Literal[
     "ack", "status", "committee_reply", "resolution_check", "escalation_notice", "help", "question"
 ]
 
+# Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
+# one (``delivery_rank``). Once sent, a message is delivered, or not (undelivered: the carrier gave up;
+# failed: the provider or intake did); a message no channel can carry is undeliverable from the start.
+DeliveryState = Literal["sending", "sent", "delivered", "undelivered", "failed", "undeliverable"]
+DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
+
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
 Reference = Annotated[str, Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")]
 PlainId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -192,8 +198,40 @@ class MessageOutbound(Event):
     gateway_number: str | None = None
 
 
+class MessageDeliveryChanged(Event):
+    """Intake's sender moved a ``message.outbound`` on: sending, sent, delivered, or why not.
+
+    ``outbound_id`` is the id of the ``message.outbound`` event. ``error_code`` is a code (the
+    provider's, or intake's own such as ``no_contact``), never the provider's message text, which
+    may quote the number. The id is derived from the outbound id and the state, so announcing one
+    state twice publishes the same event.
+    """
+
+    type: ClassVar[str] = "message.delivery"
+
+    outbound_id: uuid.UUID
+    case_id: str | None = None
+    reference: Reference | None = None
+    state: DeliveryState
+    error_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,32}$")] | None = None
+    at: AwareDatetime
+
+
+def delivery_rank(state: str) -> int:
+    """The position of a delivery state in :data:`DELIVERY_STATES`; a higher rank supersedes a lower."""
+    return DELIVERY_STATES.index(state)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls for cls in (GrievanceReceived, CaseAssigned, CaseUpdated, CaseEscalated, MessageOutbound)
+    cls.type: cls
+    for cls in (
+        GrievanceReceived,
+        CaseAssigned,
+        CaseUpdated,
+        CaseEscalated,
+        MessageOutbound,
+        MessageDeliveryChanged,
+    )
 }
 
 

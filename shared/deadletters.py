@@ -1,72 +1,169 @@
-"""Dead letters on RabbitMQ: look at them without taking them, and move them back to their queue.
+"""Dead letters explained, for both buses: why each is there, what it holds, whether a replay would take.
 
-Each queue's dead letters sit in its ``.dead`` twin (design section 5). Both operations use a
-channel of their own, so an operator's ``grievance dlq`` never shares a channel with the services'
-publishing or consuming.
+A consumer's rejection is recorded with the message (reason, error, an id the ``event_rejected``
+log line carries too): on RabbitMQ in the ``x-grievance-*`` headers of the copy the bus puts in the
+``.dead`` twin (:mod:`shared.amqp_dead`), in the in-memory bus beside the message. A message that
+RabbitMQ dead-lettered itself (the delivery limit) keeps RabbitMQ's ``x-death`` instead.
+
+An operator needs the shape of a dead letter, never what a worker wrote. :func:`describe` shows a
+body's structure, types and sizes, with the values of text, contacts, sealed contacts, reporter
+keys, PIN hashes and tokens replaced, every other value scrubbed by the log's own rules
+(:func:`shared.log.scrub`), and a string that may be someone's words (it has a space, or more than
+64 characters) shown only by its size: nothing leaves here that a log line could not hold.
+
+:func:`refusal` says whether a replay would now be accepted: the body parses as a known event of
+the current contracts, and its type is one the queue is bound for. A replay refuses (unless forced)
+what would only come back to ``.dead``.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from shared.contracts import InvalidEvent, parse_event
+from shared.log import SENSITIVE_KEYS, scrub
+from shared.messaging import QUEUES, DeadLetter
 
-from shared.messaging import DEAD_SUFFIX, DeadLetter
+REASON = "x-grievance-reason"
+ERROR = "x-grievance-error"
+LETTER_ID = "x-grievance-dead-letter-id"
+QUEUE = "x-grievance-queue"
+AT = "x-grievance-dead-lettered-at"
+
+# Beyond the log's keys: values that identify a worker or open something, whatever they look like.
+_HIDDEN_KEYS = SENSITIVE_KEYS | {"reporter_key", "pin_hash", "note", "gateway_number"}
+_HIDDEN_PARTS = ("text", "contact", "phone", "token", "secret", "password", "key", "pin")
+# Ids, codes, types, references and times are short and have no spaces; anything else may be
+# someone's words, so only its size is shown.
+_SHORT = 64
+_ITEMS = 20  # list items shown before the rest is counted
+_DEPTH = 8
 
 
-async def peek_dead_letters(connection: AbstractRobustConnection, live: str, limit: int) -> list[DeadLetter]:
-    """The first ``limit`` dead letters of queue ``live``, described, and left where they were."""
-    channel = await connection.channel()
+@dataclass(frozen=True)
+class Inspection:
+    """What ``grievance dlq show`` prints: the dead letter, its body described, and whether a replay
+    would be taken (``refusal`` None) or why not."""
+
+    letter: DeadLetter
+    body: Any
+    refusal: str | None
+
+
+def inspect(queue: str, letter: DeadLetter, body: bytes) -> Inspection:
+    return Inspection(letter, describe(body), refusal(queue, body, letter.type))
+
+
+def letter_id(own: str | None, message_id: str | None, body: bytes) -> str:
+    """The id a dead letter is listed under: the consumer's, else the message id, else a digest."""
+    return own or message_id or "sha-" + hashlib.sha256(body).hexdigest()[:12]
+
+
+def from_headers(
+    headers: Mapping[str, Any] | None,
+    *,
+    message_id: str | None,
+    type_name: str | None,
+    correlation_id: str | None,
+    body: bytes,
+) -> DeadLetter:
+    """A RabbitMQ dead letter as listed: our headers when a consumer rejected it, else ``x-death``."""
+    headers = headers or {}
+    own = _text(headers.get(LETTER_ID))
+    reason, at = _text(headers.get(REASON)), _text(headers.get(AT))
+    if reason is None:
+        reason, at = _death(headers.get("x-death"))
+    return DeadLetter(
+        id=letter_id(own, message_id, body),
+        message_id=message_id,
+        type=type_name or None,
+        size=len(body),
+        reason=reason,
+        error=_text(headers.get(ERROR)),
+        correlation_id=correlation_id,
+        dead_lettered_at=at,
+    )
+
+
+def refusal(queue: str, body: bytes, type_name: str | None) -> str | None:
+    """Why the queue's consumer would reject this body again; None when a replay would be taken."""
     try:
-        dead = await channel.get_queue(live + DEAD_SUFFIX)
-        held: list[AbstractIncomingMessage] = []
-        while len(held) < limit and (message := await dead.get(no_ack=False, fail=False)) is not None:
-            held.append(message)
-        letters = [DeadLetter(m.message_id, m.type, len(m.body), _death_reason(m.headers)) for m in held]
-        for message in held:
-            await message.nack(requeue=True)
-        return letters
-    finally:
-        await channel.close()
-
-
-async def replay_dead_letters(
-    connection: AbstractRobustConnection, live: str, publish_timeout: float, limit: int | None
-) -> int:
-    """Republish dead letters to their own queue only (default exchange), then ack them."""
-    channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-    moved = 0
-    try:
-        dead = await channel.get_queue(live + DEAD_SUFFIX)
-        while limit is None or moved < limit:
-            message = await dead.get(no_ack=False, fail=False)
-            if message is None:
-                break
-            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
-            copy = aio_pika.Message(
-                body=message.body,
-                message_id=message.message_id,
-                correlation_id=message.correlation_id,
-                type=message.type,
-                content_type=message.content_type,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                timestamp=message.timestamp,
-                headers=headers,
-            )
-            async with asyncio.timeout(publish_timeout):
-                await channel.default_exchange.publish(copy, routing_key=live, mandatory=True)
-            await message.ack()
-            moved += 1
-    finally:
-        await channel.close()
-    return moved
-
-
-def _death_reason(headers: Any) -> str | None:
-    deaths = (headers or {}).get("x-death")
-    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
-        reason = deaths[0].get("reason")
-        return reason.decode() if isinstance(reason, bytes) else str(reason) if reason else None
+        event = parse_event(body, type_name or None)
+    except InvalidEvent as exc:
+        return str(exc)
+    if event.routing_key() not in QUEUES[queue]:
+        return f"{event.type} does not belong on {queue}"
     return None
+
+
+def describe(body: bytes) -> Any:
+    """The body's structure, types and sizes, with nothing a log line could not hold."""
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<not UTF-8: {len(body)} bytes>"
+    try:
+        value = json.loads(decoded)
+    except ValueError:
+        return f"<not JSON: {len(body)} bytes>"
+    return _describe(value, None, 0)
+
+
+def _describe(value: Any, key: str | None, depth: int) -> Any:
+    if key is not None and _hidden(key) and value is not None:
+        return f"<redacted: {_shape(value)}>"
+    if isinstance(value, dict):
+        if depth >= _DEPTH:
+            return f"<object: {len(value)} keys>"
+        return {scrub(str(k)): _describe(v, str(k), depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if depth >= _DEPTH:
+            return f"<list: {len(value)} items>"
+        shown = [_describe(v, None, depth + 1) for v in value[:_ITEMS]]
+        return shown + ([f"<{len(value) - _ITEMS} more>"] if len(value) > _ITEMS else [])
+    if isinstance(value, str):
+        if scrub(value) != value:
+            return f"<redacted: {_shape(value)}>"
+        words = len(value) > _SHORT or any(ch.isspace() for ch in value)
+        return f"<{_shape(value)}>" if words else value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return value if scrub(str(value)) == str(value) else f"<redacted: {_shape(value)}>"
+    return f"<{type(value).__name__}>"
+
+
+def _hidden(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _HIDDEN_KEYS or any(part in lowered for part in _HIDDEN_PARTS)
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, str):
+        return f"string, {len(value)} characters"
+    if isinstance(value, dict):
+        return f"object, {len(value)} keys"
+    if isinstance(value, list):
+        return f"list, {len(value)} items"
+    return type(value).__name__
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _death(deaths: Any) -> tuple[str | None, str | None]:
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        return _text(deaths[0].get("reason")), _text(deaths[0].get("time"))
+    return None, None

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import structlog
 
+from shared import deadletters
 from shared.contracts import Event
 from shared.messaging import (
     DEAD_SUFFIX,
@@ -23,7 +26,10 @@ from shared.messaging import (
     DeadLetter,
     Handler,
     PublishError,
+    Refusal,
+    Replayed,
     Retry,
+    Settlement,
     Unroutable,
     deliver,
 )
@@ -38,8 +44,10 @@ class _Message:
     type: str
     message_id: str
     routing_key: str
+    correlation_id: str | None = None
     deliveries: int = 0
-    reason: str | None = None
+    # Set when the message goes to the twin: what a RabbitMQ dead letter's headers would say.
+    letter: DeadLetter | None = None
 
 
 @dataclass
@@ -49,6 +57,7 @@ class _Queue:
     ready: deque[_Message] = field(default_factory=deque)
     dead: deque[_Message] = field(default_factory=deque)
     in_flight: int = 0
+    consumed: bool = False
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -121,12 +130,13 @@ class MemoryBus:
             raise Unroutable(f"no queue bound for {key}")
         body = event.to_json()
         for queue in targets:
-            queue.ready.append(_Message(body, event.type, str(event.id), key))
+            queue.ready.append(_Message(body, event.type, str(event.id), key, str(event.correlation_id)))
             queue.wakeup.set()
         self.published.append(event)
         count_published(event.type)
 
     async def consume(self, queue: str, handler: Handler) -> None:
+        self._queues[queue].consumed = True
         self._tasks.append(
             asyncio.create_task(self._pump(self._queues[queue], handler), name=f"consume:{queue}")
         )
@@ -149,14 +159,12 @@ class MemoryBus:
         self, queue: _Queue, message: _Message, handler: Handler, slots: asyncio.Semaphore
     ) -> None:
         try:
-            outcome = await deliver(message.body, message.type, handler, self._retry, self._stopping)
-            if outcome == "reject":
-                message.reason = "rejected"
-                queue.dead.append(message)
-            elif outcome == "requeue":
+            settled = await deliver(message.body, message.type, handler, self._retry, self._stopping)
+            if settled.outcome == "reject":
+                self._dead_letter(queue, message, settled)
+            elif settled.outcome == "requeue":
                 if message.deliveries >= self._delivery_limit:
-                    message.reason = "delivery_limit"
-                    queue.dead.append(message)
+                    self._dead_letter(queue, message, Settlement("requeue"))
                 else:
                     queue.ready.append(message)
                     queue.wakeup.set()
@@ -164,22 +172,59 @@ class MemoryBus:
             queue.in_flight -= 1
             slots.release()
 
-    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
-        return [
-            DeadLetter(m.message_id, m.type, len(m.body), m.reason)
-            for m in list(self._queues[queue.removesuffix(DEAD_SUFFIX)].dead)[:limit]
-        ]
+    def _dead_letter(self, queue: _Queue, message: _Message, settled: Settlement) -> None:
+        """To the twin, with what the broker path records: the consumer's reason, or the limit's."""
+        message.letter = DeadLetter(
+            id=deadletters.letter_id(settled.dead_letter_id, message.message_id or None, message.body),
+            message_id=message.message_id or None,
+            type=message.type or None,
+            size=len(message.body),
+            reason=settled.reason or "delivery_limit",
+            error=settled.error,
+            correlation_id=message.correlation_id,
+            dead_lettered_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        queue.dead.append(message)
 
-    async def replay(self, queue: str, limit: int | None = None) -> int:
-        q = self._queues[queue.removesuffix(DEAD_SUFFIX)]
-        moved = 0
+    def _twin(self, queue: str) -> _Queue:
+        return self._queues[queue.removesuffix(DEAD_SUFFIX)]
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
+        return [m.letter for m in list(self._twin(queue).dead)[:limit] if m.letter is not None]
+
+    async def dead_letter(self, queue: str, letter_id: str) -> tuple[DeadLetter, bytes] | None:
+        for message in self._twin(queue).dead:
+            if message.letter is not None and message.letter.id == letter_id:
+                return message.letter, message.body
+        return None
+
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Replayed:
+        q = self._twin(queue)
+        moved, refused, kept = 0, [], deque[_Message]()
         while q.dead and (limit is None or moved < limit):
             message = q.dead.popleft()
-            message.deliveries, message.reason = 0, None
+            why = deadletters.refusal(q.name, message.body, message.type)
+            if why is not None and not force:
+                assert message.letter is not None  # every message in a twin has one
+                refused.append(Refusal(message.letter.id, why))
+                kept.append(message)
+                continue
+            message.deliveries, message.letter = 0, None
             q.ready.append(message)
             moved += 1
+        q.dead.extendleft(reversed(kept))  # what stays keeps its place, ahead of the rest
         q.wakeup.set()
-        return moved
+        return Replayed(moved, refused)
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        q = self._twin(queue)
+        wanted = None if letter_ids is None else set(letter_ids)
+        kept = deque(
+            m for m in q.dead if wanted is not None and m.letter is not None and m.letter.id not in wanted
+        )
+        gone = len(q.dead) - len(kept)
+        q.dead = kept
+        return gone
 
     def inject(self, queue: str, body: bytes, type_name: str = "") -> None:
         """Put raw bytes on a queue, as a misbehaving producer would (tests, fuzzing)."""
@@ -188,9 +233,11 @@ class MemoryBus:
         q.wakeup.set()
 
     async def drain(self) -> None:
-        """Wait until every queue is empty and no handler runs (tests and the demo use it).
+        """Wait until every consumed queue is empty and no handler runs (tests and the demo use it).
 
-        Idleness spans every queue and handler at once, so a short poll is simpler than events.
+        A queue nobody consumes (the router's deliveries in a test of intake alone) keeps what it
+        holds, as the broker would, and is not waited for. Idleness spans every queue and handler
+        at once, so a short poll is simpler than events.
         """
-        while any(q.ready or q.in_flight for q in self._queues.values()) or self._handlers:  # noqa: ASYNC110
+        while any(q.consumed and (q.ready or q.in_flight) for q in self._queues.values()) or self._handlers:  # noqa: ASYNC110
             await asyncio.sleep(0.005)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Iterator
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import structlog
@@ -25,9 +26,11 @@ from shared.contracts import (
     Event,
     GrievanceReceived,
     InvalidEvent,
+    MessageDeliveryChanged,
     MessageOutbound,
     parse_event,
 )
+from shared.log import scrub
 from shared.metrics import count_handled
 from shared.settings import Settings
 
@@ -42,6 +45,8 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "router.grievances": (GrievanceReceived.routing_key(),),
     "escalation.cases": (CaseAssigned.routing_key(), CaseUpdated.routing_key()),
     "intake.outbound": (MessageOutbound.routing_key(),),
+    # Intake's sender tells the router where each message to a worker stands.
+    "router.deliveries": (MessageDeliveryChanged.routing_key(),),
     # Nobody in this codebase consumes escalation notices yet; the queue keeps them (for a week) for
     # an NGO's mail or chat bridge, and gives `mandatory` publishes of case.escalated somewhere to go.
     "notifications.escalations": (CaseEscalated.routing_key(),),
@@ -81,18 +86,59 @@ class Bus(Protocol):
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         """Events the queue gave up on, oldest first, left in place."""
 
-    async def replay(self, queue: str, limit: int | None = None) -> int:
-        """Move dead letters back onto their queue; return how many moved."""
+    async def dead_letter(self, queue: str, letter_id: str) -> tuple[DeadLetter, bytes] | None:
+        """One dead letter and its body (for :func:`shared.deadletters.describe`), left in place."""
+
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Replayed:
+        """Move dead letters back onto their queue; without ``force`` only those it would now accept."""
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        """Remove the dead letters with these ids (None: all of them); return how many went."""
 
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A dead-lettered event, described without its body (which may hold a worker's text)."""
+    """A dead-lettered event, described without its body (which may hold a worker's text).
 
+    ``id`` names it for ``grievance dlq show|discard`` and in the log: the id the ``event_rejected``
+    line carries when a consumer rejected it, else (the delivery limit, dead-lettered by RabbitMQ)
+    the message id, which the ``handler_failed`` lines carry as ``event_id``. ``reason`` is
+    ``invalid`` (the payload does not parse), ``rejected`` (the handler refused it) or what the
+    broker says (``delivery_limit``, ``expired``); ``error`` is the parse error or the handler's.
+    """
+
+    id: str
     message_id: str | None
     type: str | None
     size: int
     reason: str | None
+    error: str | None = None
+    correlation_id: str | None = None
+    dead_lettered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A dead letter replay left where it was, and why it would only come back."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Replayed:
+    replayed: int
+    refused: list[Refusal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What :func:`deliver` decided, and for a rejection why, under the id the log line carries."""
+
+    outcome: Outcome
+    reason: Literal["invalid", "rejected"] | None = None
+    error: str | None = None
+    dead_letter_id: str | None = None
 
 
 class Rejected(Exception):
@@ -148,11 +194,13 @@ def _bound_event(event: Event) -> Iterator[None]:
 
 async def deliver(
     body: bytes, type_name: str | None, handler: Handler, retry: Retry, stopping: asyncio.Event | None = None
-) -> Outcome:
+) -> Settlement:
     """Run one delivery through ``handler`` and say what to do with the message.
 
     Invalid payloads are rejected at once; a handler's :class:`Rejected` or :class:`InvalidEvent`
-    too. Any other exception is taken for an infrastructure fault: the handler is retried in place
+    too. A rejection carries its reason and error and a fresh dead-letter id, which the
+    ``event_rejected`` log line carries as well, so the bus can record them with the dead letter.
+    Any other exception is taken for an infrastructure fault: the handler is retried in place
     with backoff (the message stays unacked, so nothing is lost), and after the last attempt the
     message is requeued, which counts towards the queue's delivery limit. Once ``stopping`` is set
     (the bus is closing) a backoff ends at once and the message is requeued: a shutdown does not
@@ -161,15 +209,25 @@ async def deliver(
     try:
         event = parse_event(body, type_name)
     except InvalidEvent as exc:
-        log.warning("event_rejected", reason=str(exc), size=len(body))
+        settled = _rejection("invalid", exc)
+        log.warning(
+            "event_rejected", reason=settled.error, size=len(body), dead_letter_id=settled.dead_letter_id
+        )
         count_handled("invalid", "reject")
-        return "reject"
-    outcome = await _handle(event, handler, retry, stopping)
-    count_handled(event.type, outcome)
-    return outcome
+        return settled
+    settled = await _handle(event, handler, retry, stopping)
+    count_handled(event.type, settled.outcome)
+    return settled
 
 
-async def _handle(event: Event, handler: Handler, retry: Retry, stopping: asyncio.Event | None) -> Outcome:
+def _rejection(reason: Literal["invalid", "rejected"], error: Exception) -> Settlement:
+    # The error is the parse error (field names, never values) or the handler's own words; scrubbed
+    # all the same, as a log line would be, and bounded: it travels with the message.
+    text = scrub(str(error) or error.__class__.__name__)[:300]
+    return Settlement("reject", reason, text, uuid.uuid4().hex[:12])
+
+
+async def _handle(event: Event, handler: Handler, retry: Retry, stopping: asyncio.Event | None) -> Settlement:
     with _bound_event(event):
         attempt = 0
         while True:
@@ -177,8 +235,9 @@ async def _handle(event: Event, handler: Handler, retry: Retry, stopping: asynci
             try:
                 await handler(event)
             except (Rejected, InvalidEvent) as exc:
-                log.warning("event_rejected", reason=str(exc))
-                return "reject"
+                settled = _rejection("rejected", exc)
+                log.warning("event_rejected", reason=settled.error, dead_letter_id=settled.dead_letter_id)
+                return settled
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -187,12 +246,12 @@ async def _handle(event: Event, handler: Handler, retry: Retry, stopping: asynci
                 log.warning("handler_failed", attempt=attempt, error=exc.__class__.__name__)
                 if attempt >= retry.budget(publishing=publishing):
                     log.error("handler_gave_up", attempts=attempt)
-                    return "requeue"
+                    return Settlement("requeue")
                 if await _stopped_during(retry.delay(attempt - 1, publishing=publishing), stopping):
                     log.info("handler_retry_stopped", attempts=attempt)
-                    return "requeue"
+                    return Settlement("requeue")
             else:
-                return "ack"
+                return Settlement("ack")
             finally:
                 _delivering.reset(token)
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import aiohttp
 
 from services.cli.errors import CONFIG, FAILED, UNAVAILABLE, CliError
 from shared import auth
-from shared.messaging import DeadLetter
+from shared.deadletters import Inspection, inspect
+from shared.messaging import DeadLetter, Refusal, Replayed
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
 
@@ -44,7 +47,11 @@ class Admin(Protocol):
 
     async def dead_letters(self, queue: str, limit: int) -> list[DeadLetter]: ...
 
-    async def replay(self, queue: str, limit: int | None) -> int: ...
+    async def dead_letter(self, queue: str, letter_id: str) -> Inspection | None: ...
+
+    async def replay(self, queue: str, limit: int | None, force: bool) -> Replayed: ...
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int: ...
 
 
 class StoreAdmin:
@@ -86,8 +93,15 @@ class StoreAdmin:
     async def dead_letters(self, queue: str, limit: int) -> list[DeadLetter]:
         return await self._runtime.bus.dead_letters(queue, limit=limit)
 
-    async def replay(self, queue: str, limit: int | None) -> int:
-        return await self._runtime.bus.replay(queue, limit=limit)
+    async def dead_letter(self, queue: str, letter_id: str) -> Inspection | None:
+        found = await self._runtime.bus.dead_letter(queue, letter_id)
+        return None if found is None else inspect(queue, *found)
+
+    async def replay(self, queue: str, limit: int | None, force: bool) -> Replayed:
+        return await self._runtime.bus.replay(queue, limit=limit, force=force)
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        return await self._runtime.bus.discard(queue, letter_ids)
 
 
 class RemoteAdmin:
@@ -176,11 +190,26 @@ class RemoteAdmin:
             raise self._problem(status, body)
         return [DeadLetter(**letter) for letter in body["dead_letters"]]
 
-    async def replay(self, queue: str, limit: int | None) -> int:
-        status, body = await self._call("POST", f"/dlq/{queue}/replay", json={"limit": limit})
+    async def dead_letter(self, queue: str, letter_id: str) -> Inspection | None:
+        status, body = await self._call("GET", f"/dlq/{queue}/{quote(letter_id, safe='')}")
+        if status == 404:  # the queue is checked before: the dead letter is not there
+            return None
         if status != 200:
             raise self._problem(status, body)
-        return int(body["replayed"])
+        return Inspection(DeadLetter(**body["dead_letter"]), body["body"], body["refusal"])
+
+    async def replay(self, queue: str, limit: int | None, force: bool) -> Replayed:
+        status, body = await self._call("POST", f"/dlq/{queue}/replay", json={"limit": limit, "force": force})
+        if status != 200:
+            raise self._problem(status, body)
+        return Replayed(int(body["replayed"]), [Refusal(**r) for r in body["refused"]])
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        request = {"all": True} if letter_ids is None else {"ids": list(letter_ids)}
+        status, body = await self._call("POST", f"/dlq/{queue}/discard", json=request)
+        if status != 200:
+            raise self._problem(status, body)
+        return int(body["discarded"])
 
 
 def add_target_options(parser: Any) -> None:

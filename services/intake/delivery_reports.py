@@ -1,8 +1,10 @@
 """``POST /webhooks/twilio/status``: Twilio's delivery reports for the messages the sender sent.
 
 Verified like the SMS webhook. The report is stored on the outbound message (``outbound_messages``
-by provider SID), where the router can show it to the committee; nothing is published. A report for
-a SID we never sent is acknowledged and ignored, so Twilio does not retry it.
+by provider SID); a report that moves the message's delivery state on marks the record in the same
+write, and the announcer publishes ``message.delivery`` for the router (the answer to Twilio never
+waits for the bus). A report for a SID we never sent is acknowledged and ignored, so Twilio does not
+retry it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake import store
+from services.intake.outbound import ANNOUNCER
 from services.intake.state import INTAKE
 from services.intake.webhooks import single_fields, verified_twilio_form
 from shared.web import validate
@@ -52,5 +55,7 @@ async def twilio_status(request: web.Request) -> web.Response:
     known = await store.record_delivery(
         runtime.db, report.message_sid, report.message_status, report.error_code or None, runtime.clock()
     )
+    if known:
+        request.app[ANNOUNCER].wake()
     log.info("delivery_report", status=report.message_status, known=known, error_code=report.error_code)
     return web.Response(status=204)

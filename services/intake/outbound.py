@@ -1,4 +1,5 @@
-"""Wiring of the outbound side: which channel delivers, the sender's consumer, the dev outbox route.
+"""Wiring of the outbound side: which channel delivers, the sender's consumer, the announcer of
+delivery states, the dev outbox route.
 
 Twilio delivers when an account SID and auth token are configured; otherwise (the embedded run, a
 developer's machine) the development channel records messages in ``dev_outbox``. In the embedded
@@ -15,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from services.intake import store
+from services.intake.announcer import Announcer, announcing
 from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
@@ -25,6 +27,7 @@ from shared.store import ensure_indexes
 from shared.web import Problem, json_response
 
 SENDER = web.AppKey("sender", Sender)
+ANNOUNCER = web.AppKey("announcer", Announcer)
 _REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
@@ -54,9 +57,11 @@ def install_outbound(app: web.Application, settings: Settings) -> None:
             default_from = settings.twilio_from or (
                 channel.sender if isinstance(channel, DevChannel) else None
             )
-            app[SENDER] = Sender(runtime, channel, default_from)
-            await runtime.bus.consume(QUEUE, app[SENDER].handle)
-            yield
+            announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
+            app[SENDER] = Sender(runtime, channel, default_from, announcer.wake)
+            async with announcing(announcer):
+                await runtime.bus.consume(QUEUE, app[SENDER].handle)
+                yield
 
     app.cleanup_ctx.append(sender)
     if settings.embedded and not twilio_configured(settings):

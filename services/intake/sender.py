@@ -2,12 +2,18 @@
 
 Only here is a contact unsealed. Each event is delivered at most once as far as intake can tell:
 ``store.claim`` admits one sender per event, parts already sent are skipped on a retry, and the
-final state is recorded for the committee to see. Transient failures give the claim back and raise,
-so the bus retries with backoff (and finally dead-letters); permanent ones are recorded and acked.
+final state is recorded. Transient failures give the claim back and raise, so the bus retries with
+backoff (and finally dead-letters); permanent ones are recorded and acked.
+
+The committee learns where its message stands from ``message.delivery`` events, which the sender
+never publishes itself: each write that moves the state marks the record in the same write, and
+``announce`` (the announcer's wake-up, :mod:`services.intake.announcer`) only says "look soon". A
+send is never slowed or failed by the bus.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
@@ -31,10 +37,17 @@ class ClaimBusy(RuntimeError):
 
 
 class Sender:
-    def __init__(self, runtime: Runtime, channel: OutboundChannel, default_from: str | None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        channel: OutboundChannel,
+        default_from: str | None,
+        announce: Callable[[], None] = lambda: None,
+    ) -> None:
         self._runtime = runtime
         self._channel = channel
         self._default_from = default_from
+        self._announce = announce
 
     @property
     def channel(self) -> OutboundChannel:
@@ -43,6 +56,12 @@ class Sender:
     async def handle(self, event: Event) -> None:
         if not isinstance(event, MessageOutbound):
             raise Rejected(f"{event.type} does not belong on {QUEUE}")
+        try:
+            await self._deliver(event)
+        finally:
+            self._announce()  # whatever was recorded, the announcer looks
+
+    async def _deliver(self, event: MessageOutbound) -> None:
         db, clock = self._runtime.db, self._runtime.clock
         event_id = str(event.id)
         if event.sealed_contact is None or event.channel not in ("sms", "web"):

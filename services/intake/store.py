@@ -12,9 +12,11 @@ A claim older than the lease may be taken over (its holder died). Parts already 
 by one, so a retry after a partial failure sends only the rest. The only duplicate left is a crash
 between the provider accepting a part and this record: at-least-once, never silently lost.
 
-The router joins delivery state by ``case_id``/``event_id``: ``status`` is intake's send state,
-``delivery_status`` the provider's latest report (``queued``, ``sent``, ``delivered``,
-``undelivered``, ``failed``), ``provider_sids`` the provider's message ids.
+The record is also the outbox of the ``message.delivery`` announcements: every write that can move
+the message's delivery state (:mod:`services.intake.delivery_state`) sets ``announce`` and counts
+``changes`` in the same write, so no change can be lost between the record and the bus. The
+announcer (:mod:`services.intake.announcer`) publishes the state of each marked record and clears
+the mark only if no change came in meanwhile (``changes`` still as it read it).
 
 ``dev_outbox`` holds what the development channel "sent": texts without any phone number.
 """
@@ -35,6 +37,8 @@ INDEXES = {
         IndexModel([("event_id", ASCENDING)], unique=True),
         IndexModel([("provider_sids", ASCENDING)]),
         IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),
+        # Only records with an announcement to publish carry the field.
+        IndexModel([("announce", ASCENDING), ("updated_at", ASCENDING)], sparse=True),
     ],
     DEV_OUTBOX: [
         IndexModel([("event_id", ASCENDING), ("part", ASCENDING)], unique=True),
@@ -46,6 +50,9 @@ _STAGES = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, 
 _FINAL = {"delivered", "undelivered", "failed", "read", "canceled"}
 
 Outcome = Literal["claimed", "done", "busy"]
+# Added to every write that can change what intake announces about the message.
+_MARK = {"announce": True}
+_COUNT = {"changes": 1}
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ async def claim(db: Database, event: MessageOutbound, now: datetime, lease: time
                 "claimed_at": now,
                 "updated_at": now,
                 "attempts": 1,
+                **_MARK,
+                **_COUNT,
             }
         )
         return Claim("claimed", {})
@@ -111,7 +120,10 @@ async def finish(
     """Leave the claimed state for good (``details``: parts, provider, error_code, error)."""
     await db[OUTBOUND].update_one(
         {"event_id": event_id, "status": "claimed"},
-        {"$set": {"status": status, "updated_at": now, "finished_at": now, **details}},
+        {
+            "$set": {"status": status, "updated_at": now, "finished_at": now, **details, **_MARK},
+            "$inc": _COUNT,
+        },
     )
 
 
@@ -133,6 +145,8 @@ async def undeliverable(db: Database, event: MessageOutbound, reason: str, now: 
                 "status": "undeliverable",
                 "reason": reason,
                 "updated_at": now,
+                **_MARK,
+                **_COUNT,
             }
         },
         upsert=True,
@@ -158,11 +172,13 @@ async def record_delivery(
         "delivery_status": delivery_status,
         "delivery_updated_at": now,
         "updated_at": now,
+        **_MARK,
     }
     if error_code:
         update["delivery_error_code"] = error_code
     await db[OUTBOUND].update_one(
-        {"event_id": current["event_id"], f"delivery.{provider_sid}": previous}, {"$set": update}
+        {"event_id": current["event_id"], f"delivery.{provider_sid}": previous},
+        {"$set": update, "$inc": _COUNT},
     )
     return True
 
@@ -171,6 +187,26 @@ def _advances(previous: str, new: str) -> bool:
     if previous in _FINAL:
         return False
     return new in _FINAL or _STAGES.get(new, 0) > _STAGES.get(previous, 0)
+
+
+async def to_announce(db: Database, limit: int) -> list[dict[str, Any]]:
+    """Records whose delivery state may not have been announced yet, least recently changed first."""
+    cursor = (
+        db[OUTBOUND]
+        .find({"announce": True}, {"_id": 0})
+        .sort([("updated_at", ASCENDING), ("event_id", ASCENDING)])
+        .limit(limit)
+    )
+    return [document async for document in cursor]
+
+
+async def announced(db: Database, event_id: str, changes: int, state: str | None) -> bool:
+    """Clear the mark once ``state`` is published, unless the record changed since it was read."""
+    result = await db[OUTBOUND].update_one(
+        {"event_id": event_id, "changes": changes, "announce": True},
+        {"$unset": {"announce": ""}, "$set": {"announced_state": state}},
+    )
+    return bool(result.modified_count)
 
 
 async def outbound_for_event(db: Database, event_id: str) -> dict[str, Any] | None:

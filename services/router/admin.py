@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.router.registry import RegistryError, load_registry
 from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
+from shared.deadletters import inspect
 from shared.messaging import DEAD_SUFFIX, QUEUES
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
@@ -57,6 +58,26 @@ class Limit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class ReplayBody(Limit):
+    force: bool = False
+
+
+LetterId = Annotated[str, Field(pattern=r"^[\x21-\x7e]{1,200}$")]
+
+
+class DiscardBody(BaseModel):
+    """Either the ids to discard or ``all``, never both: a typo must not empty the queue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[LetterId] | None = Field(default=None, min_length=1, max_length=10_000)
+    all: bool = False
+
+
+class _LetterRef(BaseModel):
+    letter_id: LetterId
 
 
 class CannotListen(RuntimeError):
@@ -147,13 +168,42 @@ async def dead_letters(request: web.Request) -> web.Response:
     return json_response({"queue": queue, "dead_letters": [asdict(letter) for letter in letters]})
 
 
+async def dead_letter(request: web.Request) -> web.Response:
+    """One dead letter, its body described (structure, types, sizes; never a worker's text)."""
+    runtime = await _admin(request)
+    queue = _queue(request)
+    letter_id = validate(_LetterRef, {"letter_id": request.match_info["letter_id"]}).letter_id
+    found = await runtime.bus.dead_letter(queue, letter_id)
+    if found is None:
+        raise Problem(404, "Not Found", "no dead letter with this id in the queue")
+    seen = inspect(queue, *found)
+    return json_response(
+        {"queue": queue, "dead_letter": asdict(seen.letter), "body": seen.body, "refusal": seen.refusal}
+    )
+
+
 async def replay(request: web.Request) -> web.Response:
     runtime = await _admin(request)
     queue = _queue(request)
-    limit = (await read_json(request, Limit)).limit if request.can_read_body else None
-    moved = await runtime.bus.replay(queue, limit=limit)
-    log.info("dead_letters_replayed", queue=queue, moved=moved)
-    return json_response({"queue": queue, "replayed": moved})
+    body = await read_json(request, ReplayBody) if request.can_read_body else ReplayBody()
+    done = await runtime.bus.replay(queue, limit=body.limit, force=body.force)
+    log.info("dead_letters_replayed", queue=queue, moved=done.replayed, refused=len(done.refused))
+    return json_response(
+        {"queue": queue, "replayed": done.replayed, "refused": [asdict(r) for r in done.refused]}
+    )
+
+
+async def discard(request: web.Request) -> web.Response:
+    runtime = await _admin(request)
+    queue = _queue(request)
+    body = await read_json(request, DiscardBody)
+    if (body.ids is None) == (not body.all):
+        raise Problem(
+            422, "Unprocessable Content", "name the dead letters (ids) or all of them (all), not both"
+        )
+    gone = await runtime.bus.discard(queue, None if body.all else body.ids)
+    log.info("dead_letters_discarded", queue=queue, discarded=gone)
+    return json_response({"queue": queue, "discarded": gone})
 
 
 def create_admin_app(runtime: Runtime) -> web.Application:
@@ -165,6 +215,8 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     app.router.add_delete("/admin/v1/tokens/{token_id}", revoke)
     app.router.add_get("/admin/v1/dlq/{queue}", dead_letters)
     app.router.add_post("/admin/v1/dlq/{queue}/replay", replay)
+    app.router.add_post("/admin/v1/dlq/{queue}/discard", discard)
+    app.router.add_get("/admin/v1/dlq/{queue}/{letter_id}", dead_letter)
     return app
 
 

@@ -30,6 +30,8 @@ from services.router.appkeys import (
 )
 from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
+from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
+from services.router.deliveries import DeliveryConsumer
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
@@ -56,6 +58,7 @@ class Router:
     dialogue: Dialogue
     consumer: GrievanceConsumer
     periodic_pass: periodic.Tick
+    deliveries: DeliveryConsumer
 
 
 def bootstrap(runtime: Runtime) -> Router:
@@ -88,7 +91,8 @@ def bootstrap(runtime: Runtime) -> Router:
         clock=clock,
         confirmation_window=settings.confirmation_window,
     )
-    return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass)
+    deliveries = DeliveryConsumer(workers=workers, clock=clock)
+    return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
@@ -114,6 +118,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Applic
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:
         await app[RUNTIME].bus.consume(QUEUE, app[ROUTER].consumer)
+        await app[RUNTIME].bus.consume(DELIVERIES_QUEUE, app[ROUTER].deliveries)
         yield
 
     async def periodic_task(app: web.Application) -> AsyncIterator[None]:

@@ -1,8 +1,9 @@
 """What the router knows about reaching a worker: their opt-out and the delivery of its texts.
 
-``optouts`` (keyed by reporter key) is the router's own: ``active`` while the worker wants no texts.
-``outbound_messages`` is intake's sender's record of each ``message.outbound`` it handled; the router
-only reads it, to show a committee whether its message reached the worker.
+Both collections are the router's own. ``optouts`` (keyed by reporter key) is ``active`` while the
+worker wants no texts. ``message_deliveries`` (keyed by the ``message.outbound`` event id) holds the
+latest delivery state intake announced for each message (``message.delivery``), so a committee sees
+whether its message reached the worker without the router reading intake's records.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.router.case import Message
-from shared.store import Database
+from shared.contracts import MessageDeliveryChanged, delivery_rank
+from shared.store import Database, DuplicateKeyError
 
 OPTOUTS = "optouts"
-OUTBOUND_MESSAGES = "outbound_messages"
-# Intake's own send states, as a committee reads them.
-_SEND_STATES = {"claimed": "sending", "released": "sending"}
+DELIVERIES = "message_deliveries"
 
 
 class WorkerStore:
@@ -54,22 +54,41 @@ class WorkerStore:
         doc = await optouts.find_one({"_id": reporter_key})
         return bool(doc and doc.get("by") == grievance_id and not doc.get("active"))
 
-    async def delivery_statuses(self, messages: Sequence[Message]) -> dict[str, str]:
-        """Delivery status per committee message id, from the records intake's sender keeps.
+    async def fold_delivery(self, event: MessageDeliveryChanged, now: datetime) -> bool:
+        """Keep the announced state unless a later one is held already; True when it was taken.
 
-        Intake's ``outbound_messages`` holds one record per ``message.outbound`` event id: ``status``
-        is its send state (claimed, sent, failed, undeliverable), ``delivery_status`` the provider's
-        report, which says more when there is one.
+        One conditional upsert keyed by the outbound id matches only a record of a lower rank (or
+        none), so of two announcements arriving in any order the higher stays, and a redelivered
+        one changes nothing. When a record exists that it does not match, the upsert's insert
+        collides with it on ``_id``. That collision also happens to the loser of two first
+        announcements racing on two replicas, whatever their ranks, so the conditional update is
+        made once more without the insert: now the record exists, and the rank alone decides.
         """
+        rank = delivery_rank(event.state)
+        match = {"_id": str(event.outbound_id), "rank": {"$lt": rank}}
+        update = {
+            "$set": {
+                "state": event.state,
+                "rank": rank,
+                "error_code": event.error_code,
+                "at": event.at,
+                "case_id": event.case_id,
+                "reference": event.reference,
+                "event_id": str(event.id),
+                "updated_at": now,
+            }
+        }
+        deliveries = self._db[DELIVERIES]
+        try:
+            result = await deliveries.update_one(match, update, upsert=True)
+        except DuplicateKeyError:
+            result = await deliveries.update_one(match, update)
+        return bool(result.modified_count or result.upserted_id is not None)
+
+    async def delivery_statuses(self, messages: Sequence[Message]) -> dict[str, str]:
+        """The latest delivery state per committee message id (none yet: the view says pending)."""
         by_outbound = {m.outbound_id: m.id for m in messages if m.outbound_id}
         if not by_outbound:
             return {}
-        cursor = self._db[OUTBOUND_MESSAGES].find(
-            {"event_id": {"$in": list(by_outbound)}}, {"event_id": 1, "status": 1, "delivery_status": 1}
-        )
-        found = {}
-        async for doc in cursor:
-            state = doc.get("delivery_status") or _SEND_STATES.get(doc.get("status", ""), doc.get("status"))
-            if state:
-                found[by_outbound[doc["event_id"]]] = str(state)
-        return found
+        cursor = self._db[DELIVERIES].find({"_id": {"$in": list(by_outbound)}}, {"state": 1})
+        return {by_outbound[doc["_id"]]: str(doc["state"]) async for doc in cursor}

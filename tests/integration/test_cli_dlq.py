@@ -69,13 +69,21 @@ async def test_list_and_replay_dead_letters_on_the_broker(amqp_settings: Setting
             == OK
         )
         listing = out.getvalue()
-        assert "bad-7" in listing and "bad-6" in listing and "rejected" in listing
+        assert "bad-7" in listing and "bad-6" in listing and "invalid" in listing
+        assert "body is not JSON: JSONDecodeError" in listing and "body is not a JSON object" in listing
         assert "broken" not in listing
         assert await dead_count(amqp_settings) == (0, 2)  # listing leaves them in place
 
         out = io.StringIO()
         code = await run_admin(
-            ["dlq", "replay", "router.grievances.dead", "--limit", "1"],
+            ["dlq", "replay", "router.grievances.dead"], settings=amqp_settings, runtime=runtime, out=out
+        )
+        assert code == OK and "replayed 0 dead letter(s)" in out.getvalue() and "refused 2" in out.getvalue()
+        assert await dead_count(amqp_settings) == (0, 2)
+
+        out = io.StringIO()
+        code = await run_admin(
+            ["dlq", "replay", "router.grievances.dead", "--limit", "1", "--force"],
             settings=amqp_settings,
             runtime=runtime,
             out=out,
@@ -104,15 +112,36 @@ async def test_the_installed_command_reads_the_broker_from_the_environment(
     )
     assert listing.returncode == OK, listing.stderr
     assert "2 dead letter(s) in router.grievances.dead" in listing.stdout
-    replay = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "services.cli", "dlq", "replay", "router.grievances"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    assert "invalid" in listing.stdout
+    letter_id = next(line.split()[0] for line in listing.stdout.splitlines() if "bad-7" in line)
+
+    async def grievance_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "services.cli", "dlq", *argv],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    shown = await grievance_cli("show", "router.grievances", letter_id)
+    assert shown.returncode == OK, shown.stderr
+    assert "would be refused: body is not JSON" in shown.stdout and "<not JSON: 7 bytes>" in shown.stdout
+    assert "broken" not in shown.stdout
+
+    replay = await grievance_cli("replay", "router.grievances")
     assert replay.returncode == OK, replay.stderr
-    assert "replayed 2 dead letter(s)" in replay.stdout
-    assert await dead_count(amqp_settings) == (2, 0)
+    assert "replayed 0 dead letter(s)" in replay.stdout and "refused 2" in replay.stdout
+
+    declined = await grievance_cli("discard", "router.grievances", letter_id)  # no terminal: no
+    assert declined.returncode == OK and "nothing discarded" in declined.stdout, declined.stderr
+    discard = await grievance_cli("discard", "router.grievances", letter_id, "--yes")
+    assert discard.returncode == OK and "discarded 1 dead letter(s)" in discard.stdout, discard.stderr
+    assert await dead_count(amqp_settings) == (0, 1)
+
+    replay = await grievance_cli("replay", "router.grievances", "--force")
+    assert replay.returncode == OK and "replayed 1 dead letter(s)" in replay.stdout, replay.stderr
+    assert await dead_count(amqp_settings) == (1, 0)

@@ -8,10 +8,11 @@ import uuid
 
 import aio_pika
 import pytest
+from structlog.testing import capture_logs
 
 from shared.amqp import AmqpBus
 from shared.contracts import Event, MessageOutbound
-from shared.messaging import PublishError, Rejected, Unroutable
+from shared.messaging import DeadLetter, PublishError, Refusal, Rejected, Replayed, Unroutable
 from tests.conftest import FAST_RETRY
 
 pytestmark = pytest.mark.broker
@@ -97,15 +98,118 @@ async def test_rejects_dead_letter_and_replay_returns_them(bus: AmqpBus):
             break
         await asyncio.sleep(0.05)
     dead = await bus.dead_letters("intake.outbound")
-    assert [d.reason for d in dead] == ["rejected"]
+    assert [(d.reason, d.error) for d in dead] == [("rejected", "not yet")]
     healthy.set()
-    assert await bus.replay("intake.outbound") == 1
+    assert await bus.replay("intake.outbound") == Replayed(1)
     for _ in range(100):
         if seen:
             break
         await asyncio.sleep(0.05)
     assert seen == ["first"]
     assert await bus.dead_letters("intake.outbound") == []
+
+
+async def until_dead(bus: AmqpBus, queue: str, count: int) -> list[DeadLetter]:
+    for _ in range(200):
+        letters = await bus.dead_letters(queue)
+        if len(letters) >= count:
+            return letters
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} dead letters in {queue}")
+
+
+async def raw(amqp_url: str, queue: str, *bodies: tuple[bytes, str]) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for body, type_name in bodies:
+            message = aio_pika.Message(body, type=type_name, message_id=f"raw-{len(body)}")
+            await channel.default_exchange.publish(message, routing_key=queue)
+
+
+async def queue_depths(amqp_url: str, name: str) -> tuple[int, int]:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        live = await channel.declare_queue(name, passive=True)
+        dead = await channel.declare_queue(name + ".dead", passive=True)
+        return live.declaration_result.message_count or 0, dead.declaration_result.message_count or 0
+
+
+async def test_a_rejection_is_recorded_with_the_dead_letter_and_the_delivery_limit_keeps_x_death(
+    amqp_url: str, amqp_namespace: str
+):
+    """A consumer's rejection travels as headers on the copy in the twin, under the id its log
+    line carries; RabbitMQ's own dead-lettering (the delivery limit) says so in x-death."""
+    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, delivery_limit=1)
+    await bus.start()
+    try:
+
+        async def handler(event: Event) -> None:
+            assert isinstance(event, MessageOutbound)
+            if event.text == "refuse":
+                raise Rejected("this one cannot be sent")
+            raise ConnectionError("the store is down")
+
+        await bus.consume("intake.outbound", handler)
+        refused, broken = outbound("refuse"), outbound("store down")
+        with capture_logs() as lines:
+            await raw(amqp_url, amqp_namespace + "intake.outbound", (b"{broken", "message.outbound"))
+            await bus.publish(refused)
+            await bus.publish(broken)
+            letters = await until_dead(bus, "intake.outbound", 3)
+        by_reason = {d.reason: d for d in letters}
+        assert set(by_reason) == {"invalid", "rejected", "delivery_limit"}
+        logged = {
+            line["dead_letter_id"]: line["reason"] for line in lines if line["event"] == "event_rejected"
+        }
+        assert logged == {
+            by_reason["invalid"].id: "body is not JSON: JSONDecodeError",
+            by_reason["rejected"].id: "this one cannot be sent",
+        }
+        assert by_reason["rejected"].message_id == str(refused.id)
+        assert by_reason["rejected"].correlation_id == str(refused.correlation_id)
+        assert by_reason["invalid"].message_id == "raw-7" and by_reason["invalid"].dead_lettered_at
+        limit = by_reason["delivery_limit"]
+        assert (limit.id, limit.message_id, limit.error) == (str(broken.id), str(broken.id), None)
+        assert await queue_depths(amqp_url, amqp_namespace + "intake.outbound") == (0, 3)  # nothing lost
+
+        found = await bus.dead_letter("intake.outbound", by_reason["rejected"].id)
+        assert found is not None and found[0] == by_reason["rejected"] and found[1] == refused.to_json()
+        assert await bus.dead_letter("intake.outbound", "nope") is None
+        assert await queue_depths(amqp_url, amqp_namespace + "intake.outbound") == (0, 3)  # still there
+    finally:
+        await bus.close()
+
+
+async def test_replay_refuses_what_would_come_back_and_discard_removes_by_id(
+    bus: AmqpBus, amqp_url: str, amqp_namespace: str
+):
+    live = amqp_namespace + "router.grievances"
+    await raw(amqp_url, live, (b"{broken", "grievance.received"), (b"[1, 2]", "grievance.received"))
+
+    async def ignore(event: Event) -> None:
+        return None
+
+    await bus.consume("router.grievances", ignore)
+    broken, listish = await until_dead(bus, "router.grievances", 2)
+    result = await bus.replay("router.grievances")
+    assert result == Replayed(
+        0,
+        [
+            Refusal(broken.id, "body is not JSON: JSONDecodeError"),
+            Refusal(listish.id, "body is not a JSON object"),
+        ],
+    )
+    assert await queue_depths(amqp_url, live) == (0, 2)
+    assert [d.id for d in await bus.dead_letters("router.grievances")] == [broken.id, listish.id]  # in order
+    assert await bus.replay("router.grievances", limit=1, force=True) == Replayed(1)
+    await until_dead(bus, "router.grievances", 2)  # rejected again, under a new id
+    assert broken.id not in {d.id for d in await bus.dead_letters("router.grievances")}
+    assert await bus.discard("router.grievances", [listish.id, "nope"]) == 1
+    assert len(await bus.dead_letters("router.grievances")) == 1
+    assert await bus.discard("router.grievances", None) == 1
+    assert await queue_depths(amqp_url, live) == (0, 0)
 
 
 async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str):

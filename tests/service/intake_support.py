@@ -6,7 +6,7 @@ Requests are signed with Twilio's own ``RequestValidator``, never with the code 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from services.intake.app import create_app
 from services.intake.relay import RelayPolicy
 from shared.contracts import Event
-from shared.messaging import Handler, PublishError, Retry
+from shared.messaging import Handler, PublishError, Replayed, Retry
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
@@ -127,7 +127,13 @@ class FailingBus:
     async def dead_letters(self, queue: str, limit: int = 100) -> list[Any]:
         return []
 
-    async def replay(self, queue: str, limit: int | None = None) -> int:
+    async def dead_letter(self, queue: str, letter_id: str) -> Any:
+        return None
+
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Replayed:
+        return Replayed(0)
+
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
         return 0
 
 

@@ -175,8 +175,14 @@ class FlakyBus:
     async def dead_letters(self, queue: str, limit: int = 100) -> Any:
         return await self.inner.dead_letters(queue, limit)
 
-    async def replay(self, queue: str, limit: int | None = None) -> int:
-        return int(await self.inner.replay(queue, limit))
+    async def dead_letter(self, queue: str, letter_id: str) -> Any:
+        return await self.inner.dead_letter(queue, letter_id)
+
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Any:
+        return await self.inner.replay(queue, limit, force=force)
+
+    async def discard(self, queue: str, letter_ids: Any) -> int:
+        return int(await self.inner.discard(queue, letter_ids))
 
 
 class ContendedDatabase:

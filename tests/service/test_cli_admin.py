@@ -11,12 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from structlog.testing import capture_logs
+
 from services.cli import run_admin
 from services.cli.errors import FAILED, OK, UNAVAILABLE, USAGE
 from shared.auth import authenticate
 from shared.memorybus import MemoryBus
+from shared.messaging import Rejected
 from shared.runtime import Runtime
 from shared.settings import Settings
+from tests.fakes import WORKER_PHONE
+from tests.service.router_support import grievance
 
 
 async def call(
@@ -86,7 +91,9 @@ async def test_empty_token_list_says_so(runtime: Runtime) -> None:
     assert (await call(["token", "list"], runtime))[:2] == (OK, "no tokens\n")
 
 
-async def test_dlq_lists_and_replays_dead_letters(runtime: Runtime, memory_bus: MemoryBus) -> None:
+async def test_dlq_lists_why_and_replays_only_what_would_be_taken(
+    runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     seen: list[Any] = []
 
     async def handler(event: Any) -> None:
@@ -95,20 +102,82 @@ async def test_dlq_lists_and_replays_dead_letters(runtime: Runtime, memory_bus: 
     memory_bus.inject("router.grievances", b"{not json", "grievance.received")
     memory_bus.inject("router.grievances", b"[]", "grievance.received")
     await memory_bus.consume("router.grievances", handler)
-    await memory_bus.drain()
+    with capture_logs() as lines:
+        await memory_bus.drain()
+    logged = {line["dead_letter_id"] for line in lines if line["event"] == "event_rejected"}
 
     code, out, _ = await call(["dlq", "list", "router.grievances.dead"], runtime)
     assert code == OK
-    assert "2 dead letter(s) in router.grievances.dead" in out and "rejected" in out
+    assert "2 dead letter(s) in router.grievances.dead" in out and "invalid" in out
+    assert "body is not JSON: JSONDecodeError" in out and "body is not a JSON object" in out
+    assert logged and all(letter_id in out for letter_id in logged)  # the log line's id is the listing's
     assert "not json" not in out  # bodies are never shown
 
     code, out, _ = await call(["dlq", "replay", "router.grievances", "--limit", "1"], runtime)
-    assert code == OK and "replayed 1 dead letter(s)" in out
+    assert code == OK and "replayed 0 dead letter(s)" in out and "refused 2" in out
+    assert "body is not JSON: JSONDecodeError" in out and all(letter_id in out for letter_id in logged)
+    assert len(await memory_bus.dead_letters("router.grievances")) == 2  # they stay
+    code, out, _ = await call(["dlq", "replay", "router.grievances", "--limit", "1", "--force"], runtime)
+    assert code == OK and "replayed 1 dead letter(s)" in out and "refused" not in out
     await memory_bus.drain()  # the replayed letter is still invalid and comes back
     assert len(await memory_bus.dead_letters("router.grievances")) == 2
+    assert not seen
     assert (await call(["dlq", "list", "escalation.cases"], runtime))[
         1
     ] == "no dead letters in escalation.cases.dead\n"
+
+
+async def test_dlq_show_describes_a_dead_letter_without_the_workers_data(
+    runtime: Runtime, memory_bus: MemoryBus
+) -> None:
+    async def refuse(event: Any) -> None:
+        raise Rejected("no factory takes this")
+
+    event = grievance(runtime.keys, "工厂扣押我们的身份证，不让我们走", phone=WORKER_PHONE)
+    await memory_bus.consume("router.grievances", refuse)
+    await memory_bus.publish(event)
+    await memory_bus.drain()
+    (letter,) = await memory_bus.dead_letters("router.grievances")
+    code, out, _ = await call(["dlq", "show", "router.grievances", letter.id], runtime)
+    assert code == OK
+    for private in (
+        event.text,
+        WORKER_PHONE,
+        "13912345678",
+        str(event.sealed_contact),
+        str(event.reporter_key),
+    ):
+        assert private not in out
+    assert f"dead letter    {letter.id}" in out and f"message id     {event.id}" in out
+    assert "reason         rejected" in out and "error          no factory takes this" in out
+    assert "replay         would be accepted" in out
+    assert '"text": "<redacted: string, 16 characters>"' in out and '"reference": "' + event.reference in out
+    code, _, err = await call(["dlq", "show", "router.grievances", "nope"], runtime)
+    assert code == FAILED and "no dead letter 'nope'" in err
+
+
+async def test_dlq_discard_by_id_or_all(runtime: Runtime, memory_bus: MemoryBus) -> None:
+    async def ignore(event: Any) -> None:
+        return None
+
+    await memory_bus.consume("intake.outbound", ignore)
+    for body in (b"1", b"2", b"3"):
+        memory_bus.inject("intake.outbound", body)
+    await memory_bus.drain()
+    first, second, third = await memory_bus.dead_letters("intake.outbound")
+    code, out, _ = await call(["dlq", "discard", "intake.outbound", second.id, "--yes"], runtime)
+    assert code == OK and "discarded 1 dead letter(s) from intake.outbound.dead" in out
+    assert [d.id for d in await memory_bus.dead_letters("intake.outbound")] == [first.id, third.id]
+    code, _, err = await call(["dlq", "discard", "intake.outbound", second.id, "--yes"], runtime)
+    assert code == FAILED and "no dead letter" in err
+    code, _, err = await call(["dlq", "discard", "intake.outbound", "--yes"], runtime)
+    assert code == USAGE and "--all" in err
+    code, _, err = await call(["dlq", "discard", "intake.outbound", first.id, "--all", "--yes"], runtime)
+    assert code == USAGE
+    code, out, _ = await call(["dlq", "discard", "intake.outbound", "--all", "-y"], runtime)
+    assert code == OK and "discarded 2" in out
+    code, out, _ = await call(["dlq", "discard", "intake.outbound", "--all"], runtime)
+    assert code == OK and out == "no dead letters in intake.outbound.dead\n"
 
 
 async def test_dlq_rejects_unknown_queues_and_bad_limits(runtime: Runtime) -> None:

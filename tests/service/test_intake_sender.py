@@ -313,3 +313,33 @@ async def test_dev_outbox_is_absent_outside_the_embedded_mode(settings_factory, 
     not_embedded = intake_settings(settings_factory, mongo_url="mongodb://127.0.0.1:1/")
     async with serve(not_embedded, runtime) as client:
         assert (await client.get("/dev/outbox")).status == 404
+
+
+async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_published_later(
+    settings_factory, settings, memory_bus: MemoryBus, db, keys: Keys, clock: FakeClock, twilio: FakeTwilio
+):
+    """The broker refuses the announcements: the message still goes out and is acknowledged at once,
+    the record keeps its mark, and once the broker confirms again the state is announced."""
+    from shared.contracts import MessageDeliveryChanged
+    from tests.polling import eventually
+    from tests.service.router_support import FlakyBus
+
+    bus = FlakyBus(memory_bus)
+    runtime = Runtime(settings, bus, db, keys, clock)
+    async with serve(app_settings(settings_factory, twilio), runtime):
+        bus.failing = True
+        event = outbound(keys)
+        await memory_bus.publish(event)
+        await memory_bus.drain()
+        assert len(twilio.requests) == 1 and (await record(runtime, event))["status"] == "sent"
+        assert await memory_bus.dead_letters("intake.outbound") == []
+        assert await store.to_announce(db, 10)  # the announcement waits in the record
+        assert not [e for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)]
+
+        bus.failing = False
+
+        async def announced() -> list[str]:
+            states = [e.state for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)]
+            return states if not await store.to_announce(db, 10) else []
+
+        assert await eventually(announced) == ["sent"]

@@ -1,4 +1,5 @@
-"""Twilio delivery reports: verified, stored on the outbound message, out-of-order tolerant."""
+"""Twilio delivery reports: verified, stored on the outbound message, out-of-order tolerant, and
+announced (``message.delivery``) only when they move the message's state on."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 import pytest
 
 from services.intake import store
-from shared.contracts import MessageOutbound
+from shared.contracts import MessageDeliveryChanged, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE
+from tests.polling import eventually
 from tests.service.intake_support import (
     OUTBOUND_ACCOUNT_SID,
     FakeTwilio,
@@ -55,6 +57,7 @@ async def sent_message(memory_bus: MemoryBus, runtime: Runtime, keys: Keys) -> t
     await memory_bus.drain()
     document = await store.outbound_for_event(runtime.db, str(event.id))
     assert document is not None and document["status"] == "sent"
+    assert await announced(memory_bus, runtime) == [("sent", None)]
     return event, document["provider_sids"][0]
 
 
@@ -78,6 +81,16 @@ async def delivery(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
     return document
 
 
+async def announced(memory_bus: MemoryBus, runtime: Runtime) -> list[tuple[str, str | None]]:
+    """The states announced so far, once the announcer has nothing left to look at."""
+
+    async def settled() -> bool:
+        return not await store.to_announce(runtime.db, 1)
+
+    await eventually(settled)
+    return [(e.state, e.error_code) for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)]
+
+
 async def test_reports_are_recorded_and_never_go_backwards(
     client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
 ):
@@ -89,7 +102,8 @@ async def test_reports_are_recorded_and_never_go_backwards(
     assert document["delivery_status"] == "delivered"
     assert document["delivery"] == {sid: "delivered"}
     assert document["status"] == "sent"
-    assert memory_bus.published == [event]  # nothing new is published
+    # intake's own "sent", then the report that moved it on; the later, earlier reports say nothing
+    assert await announced(memory_bus, runtime) == [("sent", None), ("delivered", None)]
 
 
 async def test_failed_delivery_keeps_the_error_code(
@@ -100,6 +114,7 @@ async def test_failed_delivery_keeps_the_error_code(
     assert response.status == 204
     document = await delivery(runtime, event)
     assert (document["delivery_status"], document["delivery_error_code"]) == ("undelivered", "30003")
+    assert (await announced(memory_bus, runtime))[-1] == ("undelivered", "30003")
 
 
 async def test_unknown_sid_is_acknowledged(client):

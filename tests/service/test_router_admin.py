@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,8 @@ from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
 from tests.servers import ServiceServer
 from tests.service.router_support import REGISTRY, bearer, committee_tokens
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def ignore(_: Event) -> None:
@@ -42,7 +47,9 @@ async def test_every_route_wants_an_admin_token(admin: Any) -> None:
         ("DELETE", "/admin/v1/tokens/0123456789ab"),
         ("POST", "/admin/v1/registry"),
         ("GET", "/admin/v1/dlq/router.grievances"),
+        ("GET", "/admin/v1/dlq/router.grievances/0123456789ab"),
         ("POST", "/admin/v1/dlq/router.grievances/replay"),
+        ("POST", "/admin/v1/dlq/router.grievances/discard"),
     ]
     for method, path in routes:
         assert (await client.request(method, path)).status == 401
@@ -108,16 +115,53 @@ async def test_the_registry_loads_from_yaml_and_refuses_what_it_cannot_load(admi
     assert (await client.post("/admin/v1/registry", data=b"{}", headers=json_body)).status == 415
 
 
-async def test_dead_letters_are_listed_and_replayed(admin: Any, memory_bus: MemoryBus) -> None:
+async def test_dead_letters_are_listed_shown_replayed_and_discarded(
+    admin: Any, memory_bus: MemoryBus
+) -> None:
     client, tokens = admin
     own = bearer(tokens["admin"])
     await memory_bus.consume("router.grievances", ignore)
     memory_bus.inject("router.grievances", b"not json at all")
     await memory_bus.drain()
     listed = await (await client.get("/admin/v1/dlq/router.grievances.dead", headers=own)).json()
-    assert [(d["size"], d["reason"]) for d in listed["dead_letters"]] == [(15, "rejected")]
+    ((letter),) = listed["dead_letters"]
+    assert (letter["size"], letter["reason"], letter["error"]) == (
+        15,
+        "invalid",
+        "body is not JSON: JSONDecodeError",
+    )
+
+    shown = await client.get(f"/admin/v1/dlq/router.grievances/{letter['id']}", headers=own)
+    assert shown.status == 200
+    assert await shown.json() == {
+        "queue": "router.grievances",
+        "dead_letter": letter,
+        "body": "<not JSON: 15 bytes>",
+        "refusal": "body is not JSON: JSONDecodeError",
+    }
+    assert (await client.get("/admin/v1/dlq/router.grievances/nope", headers=own)).status == 404
+    for hostile in ("a%20b", "%E5%B7%A5", "x" * 201):
+        response = await client.get(f"/admin/v1/dlq/router.grievances/{hostile}", headers=own)
+        assert (response.status, response.content_type) == (422, "application/problem+json"), hostile
+
     replayed = await client.post("/admin/v1/dlq/router.grievances/replay", json={"limit": 5}, headers=own)
-    assert (await replayed.json())["replayed"] == 1
+    assert await replayed.json() == {
+        "queue": "router.grievances",
+        "replayed": 0,
+        "refused": [{"id": letter["id"], "reason": "body is not JSON: JSONDecodeError"}],
+    }
+    forced = await client.post("/admin/v1/dlq/router.grievances/replay", json={"force": True}, headers=own)
+    assert (await forced.json())["replayed"] == 1
+    await memory_bus.drain()  # back it comes, under a new id
+
+    discard = "/admin/v1/dlq/router.grievances/discard"
+    for wrong in ({}, {"ids": []}, {"ids": ["a"], "all": True}, {"all": False}, {"ids": [{"$gt": ""}]}):
+        response = await client.post(discard, json=wrong, headers=own)
+        assert response.status == 422, wrong
+    assert (await (await client.post(discard, json={"ids": [letter["id"]]}, headers=own)).json())[
+        "discarded"
+    ] == 0
+    assert (await (await client.post(discard, json={"all": True}, headers=own)).json())["discarded"] == 1
     assert (await client.get("/admin/v1/dlq/nothing", headers=own)).status == 404
     assert (await client.get("/admin/v1/dlq/router.grievances?limit=0", headers=own)).status == 422
 
@@ -161,9 +205,19 @@ async def test_every_admin_command_works_through_the_admin_api(
     runtime.bus.inject("intake.outbound", b"{}")  # type: ignore[attr-defined]
     await runtime.bus.drain()  # type: ignore[attr-defined]
     code, out, _ = await command(["dlq", "list", "intake.outbound", *remote], runtime)
-    assert code == OK and "1 dead letter(s)" in out
+    assert code == OK and "1 dead letter(s)" in out and "invalid  unknown event type" in out
+    (letter,) = await runtime.bus.dead_letters("intake.outbound")
+    code, out, _ = await command(["dlq", "show", "intake.outbound", letter.id, *remote], runtime)
+    assert code == OK and "would be refused: unknown event type" in out and "body" in out
+    code, _, err = await command(["dlq", "show", "intake.outbound", "nope", *remote], runtime)
+    assert code == FAILED and "no dead letter" in err
     code, out, _ = await command(["dlq", "replay", "intake.outbound", *remote], runtime)
+    assert code == OK and "replayed 0" in out and f"{letter.id}: unknown event type" in out
+    code, out, _ = await command(["dlq", "replay", "intake.outbound", "--force", *remote], runtime)
     assert code == OK and "replayed 1" in out
+    await runtime.bus.drain()  # type: ignore[attr-defined]
+    code, out, _ = await command(["dlq", "discard", "intake.outbound", "--all", "--yes", *remote], runtime)
+    assert code == OK and "discarded 1" in out
 
 
 async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(
@@ -204,3 +258,38 @@ async def test_a_token_is_issued_for_a_lifetime_and_the_list_says_when_it_ends(
     assert code == 2
     short = {"role": "ngo", "lifetime_seconds": 5}
     assert (await client.post("/admin/v1/tokens", json=short, headers=bearer(tokens["admin"]))).status == 422
+
+
+async def test_discard_asks_first_and_does_nothing_without_a_yes(
+    admin: Any, runtime: Runtime, memory_bus: MemoryBus, tmp_path: Path
+) -> None:
+    """The installed command against the admin API, answering its question on stdin."""
+    client, tokens = admin
+    remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
+    await memory_bus.consume("intake.outbound", ignore)
+    for body in (b"[1]", b"[2]"):
+        memory_bus.inject("intake.outbound", body)
+    await memory_bus.drain()
+
+    async def discard(*argv: str, answer: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "services.cli", "dlq", "discard", "intake.outbound", *argv, *remote],
+            input=answer,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    first, _ = await memory_bus.dead_letters("intake.outbound")
+    for answer in ("n\n", "\n", ""):
+        declined = await discard("--all", answer=answer)
+        assert declined.returncode == OK, declined.stderr
+        assert "discard all 2 dead letter(s) of intake.outbound.dead for good? [y/N]" in declined.stdout
+        assert "nothing discarded" in declined.stdout
+    assert len(await memory_bus.dead_letters("intake.outbound")) == 2
+    agreed = await discard(first.id, answer="y\n")
+    assert agreed.returncode == OK and "discarded 1 dead letter(s)" in agreed.stdout, agreed.stderr
+    assert first.id not in {d.id for d in await memory_bus.dead_letters("intake.outbound")}
+    assert len(await memory_bus.dead_letters("intake.outbound")) == 1

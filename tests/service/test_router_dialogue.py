@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseAssigned, CaseUpdated, MessageOutbound
+from shared.contracts import CaseAssigned, CaseUpdated, MessageDeliveryChanged, MessageOutbound
 from shared.privacy import unseal
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
 from tests.service.router_support import (
@@ -246,11 +246,23 @@ async def test_committee_messages_show_delivery_status(router, runtime):
     await client.post(f"{url}/messages", json={"text": "正在查"}, headers=token)
     await runtime.bus.drain()
     replies = outbound(client, "committee_reply")
-    # what intake's sender records (services/intake/store.py)
-    await runtime.db["outbound_messages"].insert_one(
-        {"event_id": str(replies[0].id), "status": "sent", "delivery_status": "delivered"}
-    )
-    await runtime.db["outbound_messages"].insert_one({"event_id": str(replies[1].id), "status": "failed"})
+    body = await (await client.get(url, headers=token)).json()
+    statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
+    assert statuses == ["pending", "pending"]  # intake has not said anything yet
+    # what intake's announcer publishes (services/intake/announcer.py)
+    for reply, state, code in ((replies[0], "delivered", None), (replies[1], "failed", "21610")):
+        await runtime.bus.publish(
+            MessageDeliveryChanged(
+                correlation_id=reply.correlation_id,
+                outbound_id=reply.id,
+                case_id=reply.case_id,
+                reference=reply.reference,
+                state=state,
+                error_code=code,
+                at=runtime.clock(),
+            )
+        )
+    await runtime.bus.drain()
     body = await (await client.get(url, headers=token)).json()
     statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
     assert statuses == ["delivered", "failed"]

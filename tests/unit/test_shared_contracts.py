@@ -16,7 +16,9 @@ from shared.contracts import (
     Event,
     GrievanceReceived,
     InvalidEvent,
+    MessageDeliveryChanged,
     MessageOutbound,
+    delivery_rank,
     parse_event,
 )
 
@@ -80,19 +82,44 @@ def samples() -> list[Event]:
             language="zh",
             purpose="ack",
         ),
+        MessageDeliveryChanged(
+            correlation_id=GID,
+            outbound_id=uuid.uuid4(),
+            case_id=str(GID),
+            reference="ABCDE-FGHJK",
+            state="undelivered",
+            error_code="30003",
+            at=NOW,
+        ),
     ]
 
 
-def test_all_five_events_exist_with_versioned_routing_keys():
+def test_all_six_events_exist_with_versioned_routing_keys():
     assert set(EVENT_TYPES) == {
         "grievance.received",
         "case.assigned",
         "case.updated",
         "case.escalated",
         "message.outbound",
+        "message.delivery",
     }
     assert GrievanceReceived.routing_key() == "grievance.received.v1"
     assert MessageOutbound.routing_key() == "message.outbound.v1"
+    assert MessageDeliveryChanged.routing_key() == "message.delivery.v1"
+
+
+def test_delivery_states_are_ranked_in_the_order_a_message_moves():
+    order = ["sending", "sent", "delivered", "undelivered", "failed", "undeliverable"]
+    assert sorted(order, key=delivery_rank) == order
+    with pytest.raises(ValueError):
+        delivery_rank("queued")  # a provider's word, not a delivery state
+
+
+@pytest.mark.parametrize("code", ["The number +8613912345678 is unreachable", "", "$gt", "x" * 33])
+def test_a_delivery_carries_a_code_never_the_providers_text(code):
+    raw = json.loads(samples()[-1].to_json())
+    with pytest.raises(InvalidEvent):
+        parse_event(json.dumps({**raw, "error_code": code}).encode())
 
 
 @pytest.mark.parametrize("event", samples(), ids=lambda e: e.type)

@@ -7,10 +7,11 @@ import time
 import uuid
 
 import pytest
+from structlog.testing import capture_logs
 
-from shared.contracts import Event, MessageOutbound
+from shared.contracts import CaseUpdated, Event, MessageOutbound
 from shared.memorybus import MemoryBus, topic_matches
-from shared.messaging import PublishError, Rejected, Retry, Unroutable
+from shared.messaging import PublishError, Refusal, Rejected, Replayed, Retry, Unroutable
 from tests.conftest import FAST_RETRY
 
 
@@ -84,7 +85,12 @@ async def test_rejected_and_malformed_events_go_to_the_dead_letter_queue_and_the
     await memory_bus.drain()
     assert seen == ["good"]
     dead = await memory_bus.dead_letters("intake.outbound")
-    assert [d.reason for d in dead] == ["rejected", "rejected"]
+    assert [(d.reason, d.error) for d in dead] == [
+        ("invalid", "body is not JSON: JSONDecodeError"),
+        ("rejected", "cannot handle"),
+    ]
+    assert dead[0].message_id is None and dead[1].type == "message.outbound"
+    assert len({d.id for d in dead}) == 2
 
 
 async def test_infrastructure_failures_retry_then_requeue_until_the_delivery_limit():
@@ -135,7 +141,7 @@ async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
     await memory_bus.drain()
     assert len(await memory_bus.dead_letters("intake.outbound.dead")) == 1
     healthy.set()
-    assert await memory_bus.replay("intake.outbound") == 1
+    assert await memory_bus.replay("intake.outbound") == Replayed(1)
     await memory_bus.drain()
     assert seen == ["later"]
     assert await memory_bus.dead_letters("intake.outbound") == []
@@ -197,3 +203,70 @@ async def test_close_ends_retries_at_once_and_gives_hung_handlers_only_the_grace
     assert time.perf_counter() - started < 1
     assert published == ["publish"]
     assert not bus.is_ready()
+
+
+async def test_a_rejection_is_listed_under_the_id_its_log_line_carries(memory_bus: MemoryBus):
+    async def handler(event: Event) -> None:
+        raise Rejected("no such case")
+
+    await memory_bus.consume("intake.outbound", handler)
+    with capture_logs() as lines:
+        memory_bus.inject("intake.outbound", b"[1, 2]")
+        await memory_bus.publish(outbound())
+        await memory_bus.drain()
+    logged = [(line["reason"], line["dead_letter_id"]) for line in lines if line["event"] == "event_rejected"]
+    listed = [(d.error, d.id) for d in await memory_bus.dead_letters("intake.outbound")]
+    assert logged == listed == [("body is not a JSON object", listed[0][1]), ("no such case", listed[1][1])]
+
+
+async def test_replay_refuses_what_would_only_come_back_unless_forced(memory_bus: MemoryBus):
+    seen: list[str] = []
+
+    async def handler(event: Event) -> None:
+        if not isinstance(event, MessageOutbound):
+            raise Rejected(f"{event.type} does not belong here")
+        if event.text == "too early":
+            raise Rejected("not yet")
+        seen.append(event.text)
+
+    await memory_bus.consume("intake.outbound", handler)
+    memory_bus.inject("intake.outbound", b"{broken")
+    memory_bus.inject("intake.outbound", CaseUpdated(
+        correlation_id=uuid.uuid4(), case_id="c", reference="ABCDE-FGHJK", action="closed",
+        actor_role="system", at=outbound().occurred_at, status="closed",
+    ).to_json(), "case.updated")  # fmt: skip
+    await memory_bus.publish(outbound("too early"))
+    await memory_bus.drain()
+    broken, misrouted, _ = await memory_bus.dead_letters("intake.outbound")
+    result = await memory_bus.replay("intake.outbound")
+    assert result == Replayed(
+        1,
+        [
+            Refusal(broken.id, "body is not JSON: JSONDecodeError"),
+            Refusal(misrouted.id, "case.updated does not belong on intake.outbound"),
+        ],
+    )
+    await memory_bus.drain()  # "too early" is rejected again, and lands behind the refused two
+    assert [d.id for d in await memory_bus.dead_letters("intake.outbound")][:2] == [broken.id, misrouted.id]
+    forced = await memory_bus.replay("intake.outbound", limit=1, force=True)
+    assert forced == Replayed(1)
+    await memory_bus.drain()
+    assert len(await memory_bus.dead_letters("intake.outbound")) == 3  # the broken one came straight back
+
+
+async def test_show_and_discard_by_id_or_all(memory_bus: MemoryBus):
+    async def handler(event: Event) -> None:
+        raise Rejected("refused")
+
+    await memory_bus.consume("intake.outbound", handler)
+    for text in ("one", "two", "three"):
+        await memory_bus.publish(outbound(text))
+    await memory_bus.drain()
+    first, second, third = await memory_bus.dead_letters("intake.outbound")
+    found = await memory_bus.dead_letter("intake.outbound.dead", second.id)
+    assert found is not None and found[0] == second and b'"two"' in found[1]
+    assert await memory_bus.dead_letter("intake.outbound", "nope") is None
+    assert await memory_bus.discard("intake.outbound", [second.id, "nope"]) == 1
+    assert [d.id for d in await memory_bus.dead_letters("intake.outbound")] == [first.id, third.id]
+    assert await memory_bus.discard("intake.outbound", None) == 2
+    assert await memory_bus.dead_letters("intake.outbound") == []

@@ -39,11 +39,11 @@ class Failing:
 
 async def test_a_store_fault_gets_the_whole_budget_and_a_publish_fault_a_smaller_one():
     store = Failing(ConnectionError("store unreachable"))
-    assert await deliver(body(), "message.outbound", store, QUICK) == "requeue"
+    assert (await deliver(body(), "message.outbound", store, QUICK)).outcome == "requeue"
     assert store.calls == 6
 
     broker = Failing(PublishError("broker did not confirm in time"))
-    assert await deliver(body(), "message.outbound", broker, QUICK) == "requeue"
+    assert (await deliver(body(), "message.outbound", broker, QUICK)).outcome == "requeue"
     assert broker.calls == QUICK.publish_attempts == 3
 
 
@@ -68,7 +68,7 @@ async def test_stopping_ends_a_backoff_at_once():
     await store.failed.wait()
     started = time.perf_counter()
     stopping.set()
-    assert await delivery == "requeue"
+    assert (await delivery).outcome == "requeue"
     assert time.perf_counter() - started < 0.5
     assert store.calls == 1
 
@@ -82,6 +82,6 @@ async def test_a_handler_knows_it_runs_inside_a_delivery():
         seen.append(await inner)
 
     assert not in_delivery()
-    assert await deliver(body(), "message.outbound", handler, QUICK) == "ack"
+    assert (await deliver(body(), "message.outbound", handler, QUICK)).outcome == "ack"
     assert seen == [True, True]
     assert not in_delivery()
