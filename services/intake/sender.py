@@ -13,6 +13,7 @@ send is never slowed or failed by the bus.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -105,8 +106,11 @@ class Sender:
             )
             log.warning("outbound_failed", error_code=exc.code, purpose=event.purpose)
             return
-        except Exception as exc:
-            await store.release(db, event_id, clock(), exc.__class__.__name__)
+        except BaseException as exc:
+            # Cancelled too (the channel closed under the delivery, or shutdown): give the claim back
+            # at once, shielded from the cancellation, so the redelivery sends instead of finding the
+            # claim busy for its whole lease and running down the queue's delivery limit meanwhile.
+            await asyncio.shield(store.release(db, event_id, clock(), exc.__class__.__name__))
             raise
         await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=self._channel.name)
         log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=self._channel.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from typing import Any
@@ -179,6 +180,42 @@ async def test_a_live_claim_makes_a_parallel_delivery_wait(
     clock.advance(minutes=5)  # the holder died: its lease ran out
     await sender_for(runtime, twilio, session).handle(event)
     assert len(twilio.requests) == 1
+
+
+class HangingChannel:
+    """A provider that never answers, until the test lets it."""
+
+    name = "hanging"
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, to: str, sender: str, body: str, *, event: Any, part: int, parts: int) -> str:
+        self.entered.set()
+        await self.release.wait()
+        self.sent.append(body)
+        return f"SM{len(self.sent):032d}"
+
+
+async def test_a_delivery_cancelled_mid_send_gives_its_claim_back_for_the_redelivery(
+    runtime: Runtime, keys: Keys
+):
+    """A channel closing under a delivery cancels it; its redelivery must send, not find the claim
+    busy for the whole lease while the queue's delivery limit runs down."""
+    channel = HangingChannel()
+    sender = Sender(runtime, channel, "+15005550006")
+    event = outbound(keys)
+    first = asyncio.create_task(sender.handle(event))
+    await asyncio.wait_for(channel.entered.wait(), 5)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    channel.release.set()
+    await sender.handle(event)  # the redelivery, at once: no ClaimBusy
+    assert len(channel.sent) == 1
+    assert (await record(runtime, event))["status"] == "sent"
 
 
 def store_lease():
