@@ -34,6 +34,11 @@ _TYPES = {
     "datetime_parsing": ("a date and time", "日期时间"),
     "datetime_from_date_parsing": ("a date or a date and time", "日期或日期时间"),
     "date_parsing": ("a date", "日期"),
+    # An instant in a query (a ``since``): a day, or a day and time with its offset.
+    "date_or_datetime": (
+        "a date like 2026-11-01 or 2026-11-01T08:00:00+08:00",
+        "日期，例如 2026-11-01 或 2026-11-01T08:00:00+08:00",
+    ),
     "time_delta_parsing": ("a duration such as 48 h, 2 days or PT48H", "时长，例如 48 h、2 days 或 PT48H"),
     "time_delta_type": ("a duration such as 48 h, 2 days or PT48H", "时长，例如 48 h、2 days 或 PT48H"),
 }

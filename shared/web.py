@@ -2,7 +2,8 @@
 
 Every error leaves as RFC 9457 ``application/problem+json``; every body is read through
 :func:`read_json` or :func:`read_form`, which turn hostile input (wrong type, too large, bad UTF-8,
-NUL bytes, malformed syntax) into a 4xx before any handler logic runs.
+NUL bytes, malformed syntax, nesting, numbers or escapes no parser should trust: see
+:mod:`shared.boundedjson`) into a 4xx before any handler logic runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp.abc import AbstractAccessLogger
 from multidict import MultiDict
 from pydantic import BaseModel, ValidationError
 
+from shared import boundedjson
 from shared.forms import parse_form
 from shared.metrics import REGISTRY, count_request
 from shared.validation import Language, chosen_language, language_of, plain_errors, summary
@@ -139,28 +141,15 @@ async def read_json(request: web.Request, model: type[Model], *, worker_facing: 
     require_content_type(request, "application/json")
     text = await read_text_body(request)
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Problem(400, "Bad Request", f"malformed JSON at position {exc.pos}") from None
-    if _holds_nul(raw):
-        raise Problem(400, "Bad Request", "the body holds a NUL character")
+        raw = boundedjson.loads(text)
+    except boundedjson.Rejected as exc:
+        raise Problem(400, "Bad Request", str(exc)) from None
     if not isinstance(raw, dict):
         raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
     language: Language = "en"
     if worker_facing:
         language = language_of(request.headers.get("Accept-Language"), chosen_language(raw))
     return validate(model, raw, language)
-
-
-def _holds_nul(value: Any) -> bool:
-    """JSON escapes (\\u0000) smuggle NUL past the raw-body check; look inside decoded strings too."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
 
 
 def validate(model: type[Model], raw: Any, language: Language = "en") -> Model:
