@@ -28,7 +28,16 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Rejected(ValueError):
-    """The text is not JSON this service accepts; the message says why, without echoing the input."""
+    """The text is not JSON this service accepts; the message says why, without echoing the input.
+
+    ``field`` names where a string that is not text was found (a lone surrogate), as a dotted path
+    like pydantic's (``text``, ``factories.0``; ``body`` for a key): the edge answers that as the
+    field's error, like any other invalid value. Everything else is a fault of the whole body.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def loads(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -42,7 +51,7 @@ def loads(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
     except RecursionError:  # the depth check makes this unreachable; it stays a 400 regardless
         raise Rejected(f"the JSON is nested more than {max_depth} levels deep") from None
     if "\\u" in text:
-        _check_strings(value)
+        _check_strings(value, ())
     return value
 
 
@@ -89,17 +98,18 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def _check_strings(value: Any) -> None:
+def _check_strings(value: Any, path: tuple[str, ...]) -> None:
     """JSON escapes smuggle a NUL (\\u0000) or half a surrogate pair (\\ud800) past the text checks."""
     if isinstance(value, str):
         if "\x00" in value:
             raise Rejected("the body holds a NUL character")
         if _SURROGATE.search(value):
-            raise Rejected("the JSON holds half of a surrogate pair (\\ud800-\\udfff alone)")
+            where = ".".join(path) or "body"
+            raise Rejected(f"{where} holds half of a surrogate pair (\\ud800-\\udfff alone)", field=where)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_strings(key)
-            _check_strings(item)
+            _check_strings(key, ("body",))  # a key is not a field: the body is at fault
+            _check_strings(item, (*path, key))
     elif isinstance(value, list):
-        for item in value:
-            _check_strings(item)
+        for index, item in enumerate(value):
+            _check_strings(item, (*path, str(index)))

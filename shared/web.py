@@ -27,7 +27,7 @@ from shared import boundedjson
 from shared.forms import parse_form
 from shared.listen import LIMITS, runner_options
 from shared.metrics import REGISTRY, count_request
-from shared.validation import Language, chosen_language, language_of, plain_errors, summary
+from shared.validation import Language, chosen_language, field_error, language_of, plain_errors, summary
 
 log = structlog.get_logger(__name__)
 
@@ -150,13 +150,18 @@ async def read_json(request: web.Request, model: type[Model], *, worker_facing: 
     """The body as ``model``; on worker-facing endpoints errors speak the worker's language."""
     require_content_type(request, "application/json")
     text = await read_text_body(request)
+    language: Language = "en"
+    if worker_facing:
+        language = language_of(request.headers.get("Accept-Language"))
     try:
         raw = boundedjson.loads(text)
     except boundedjson.Rejected as exc:
-        raise Problem(400, "Bad Request", str(exc)) from None
+        if exc.field is None:
+            raise Problem(400, "Bad Request", str(exc)) from None
+        errors = [field_error("string_unicode", exc.field, model, language)]
+        raise Problem(422, "Unprocessable Content", summary(errors, language), errors=errors) from None
     if not isinstance(raw, dict):
         raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
-    language: Language = "en"
     if worker_facing:
         language = language_of(request.headers.get("Accept-Language"), chosen_language(raw))
     return validate(model, raw, language)

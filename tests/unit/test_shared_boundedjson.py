@@ -35,6 +35,20 @@ def test_what_json_loads_trusts_is_refused(text: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"text": "a\\ud800"}', "text"),
+        ('{"factories": ["GZ-001", "\\udc00"]}', "factories.1"),
+        ('{"\\ud800": 1}', "body"),
+    ],
+)
+def test_a_lone_surrogate_is_the_fault_of_the_field_that_holds_it(text: str, field: str) -> None:
+    with pytest.raises(Rejected) as raised:
+        loads(text)
+    assert raised.value.field == field
+
+
+@pytest.mark.parametrize(
     "value",
     [
         {"factory_code": "GZ-001", "text": "门锁了 [{", "anonymous": True, "language": "zh"},
