@@ -29,11 +29,17 @@ _TYPES = {
     "bool_parsing": ("true or false", "true 或 false"),
     "list_type": ("a list", "列表"),
     "dict_type": ("an object", "对象"),
+    "string_unicode": ("valid Unicode text", "有效的 Unicode 文字"),
     "model_type": ("an object", "对象"),
     "datetime_type": ("a date and time", "日期时间"),
     "datetime_parsing": ("a date and time", "日期时间"),
     "datetime_from_date_parsing": ("a date or a date and time", "日期或日期时间"),
     "date_parsing": ("a date", "日期"),
+    # An instant in a query (a ``since``): a day, or a day and time with its offset.
+    "date_or_datetime": (
+        "a date like 2026-11-01 or 2026-11-01T08:00:00+08:00",
+        "日期，例如 2026-11-01 或 2026-11-01T08:00:00+08:00",
+    ),
     "time_delta_parsing": ("a duration such as 48 h, 2 days or PT48H", "时长，例如 48 h、2 days 或 PT48H"),
     "time_delta_type": ("a duration such as 48 h, 2 days or PT48H", "时长，例如 48 h、2 days 或 PT48H"),
 }
@@ -104,6 +110,16 @@ def sentence(error: ErrorDetails, model: type[BaseModel] | None = None, language
         reason = str(ctx.get("error") or error["msg"]).removeprefix("Value error, ")
         return f"{field}：{reason}{hint}" if zh else f"{field}: {reason}{hint}"
     return f"{field} 无效{hint}。" if zh else f"{field} is not valid{hint}."
+
+
+def field_error(
+    kind: str, field: str, model: type[BaseModel] | None = None, language: Language = "en"
+) -> dict[str, str]:
+    """One ``{"field": ..., "message": ...}`` for an error found before pydantic saw the value (a
+    string that is not text, found while parsing), in the same words pydantic's would get."""
+    loc = tuple(field.split("."))
+    error: ErrorDetails = {"type": kind, "loc": loc, "msg": kind, "input": None}
+    return {"field": field, "message": sentence(error, model, language)}
 
 
 def setting_errors(exc: ValidationError, settings: type[BaseModel], prefix: str = "GRIEVANCE_") -> list[str]:

@@ -2,11 +2,13 @@
 
 Every error leaves as RFC 9457 ``application/problem+json``; every body is read through
 :func:`read_json` or :func:`read_form`, which turn hostile input (wrong type, too large, bad UTF-8,
-NUL bytes, malformed syntax) into a 4xx before any handler logic runs.
+NUL bytes, malformed syntax, nesting, numbers or escapes no parser should trust: see
+:mod:`shared.boundedjson`) into a 4xx before any handler logic runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -21,9 +23,11 @@ from aiohttp.abc import AbstractAccessLogger
 from multidict import MultiDict
 from pydantic import BaseModel, ValidationError
 
+from shared import boundedjson
 from shared.forms import parse_form
+from shared.listen import LIMITS, runner_options
 from shared.metrics import REGISTRY, count_request
-from shared.validation import Language, chosen_language, language_of, plain_errors, summary
+from shared.validation import Language, chosen_language, field_error, language_of, plain_errors, summary
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +35,7 @@ MAX_BODY = 64 * 1024
 PROBLEM_TYPE = "application/problem+json"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 SERVICE = web.AppKey("service", str)
+BODY_TIMEOUT = web.AppKey("body_timeout", float)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 Model = TypeVar("Model", bound=BaseModel)
 Check = Callable[[], Awaitable[bool]]
@@ -118,13 +123,20 @@ def require_content_type(request: web.Request, *allowed: str) -> None:
 
 
 async def read_text_body(request: web.Request, limit: int = MAX_BODY) -> str:
-    """The body as text: 413 when too large, 400 for bytes that are not UTF-8 or hold NUL."""
+    """The body as text: 413 when too large, 408 when it does not arrive in time (the application's
+    ``BODY_TIMEOUT``), 400 for bytes that are not UTF-8 or hold NUL."""
     if request.content_length is not None and request.content_length > limit:
         raise Problem(413, "Content Too Large", f"the limit is {limit} bytes")
+    timeout = request.app.get(BODY_TIMEOUT, LIMITS.body_timeout)
     try:
-        raw = await request.read()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise Problem(413, "Content Too Large", f"the limit is {limit} bytes") from None
+    except TimeoutError:
+        problem = Problem(408, "Request Timeout", f"the body did not arrive within {timeout:g} s")
+        problem.headers["Connection"] = "close"
+        raise problem from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -138,29 +150,21 @@ async def read_json(request: web.Request, model: type[Model], *, worker_facing: 
     """The body as ``model``; on worker-facing endpoints errors speak the worker's language."""
     require_content_type(request, "application/json")
     text = await read_text_body(request)
+    language: Language = "en"
+    if worker_facing:
+        language = language_of(request.headers.get("Accept-Language"))
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Problem(400, "Bad Request", f"malformed JSON at position {exc.pos}") from None
-    if _holds_nul(raw):
-        raise Problem(400, "Bad Request", "the body holds a NUL character")
+        raw = boundedjson.loads(text)
+    except boundedjson.Rejected as exc:
+        if exc.field is None:
+            raise Problem(400, "Bad Request", str(exc)) from None
+        errors = [field_error("string_unicode", exc.field, model, language)]
+        raise Problem(422, "Unprocessable Content", summary(errors, language), errors=errors) from None
     if not isinstance(raw, dict):
         raise Problem(422, "Unprocessable Content", "the body must be a JSON object")
-    language: Language = "en"
     if worker_facing:
         language = language_of(request.headers.get("Accept-Language"), chosen_language(raw))
     return validate(model, raw, language)
-
-
-def _holds_nul(value: Any) -> bool:
-    """JSON escapes (\\u0000) smuggle NUL past the raw-body check; look inside decoded strings too."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
 
 
 def validate(model: type[Model], raw: Any, language: Language = "en") -> Model:
@@ -213,10 +217,17 @@ def add_health_routes(
     app.router.add_get("/metrics", metrics)
 
 
-def new_app(service: str, middlewares: Iterable[Any] = (), max_body: int = MAX_BODY) -> web.Application:
-    """An application with the body limit, the request middleware and its service name (for metrics)."""
+def new_app(
+    service: str,
+    middlewares: Iterable[Any] = (),
+    max_body: int = MAX_BODY,
+    body_timeout: float = LIMITS.body_timeout,
+) -> web.Application:
+    """An application with the body limits (size, time), the request middleware and its service name
+    (for metrics)."""
     app = web.Application(client_max_size=max_body, middlewares=[request_context, *middlewares])
     app[SERVICE] = service
+    app[BODY_TIMEOUT] = body_timeout
     return app
 
 
@@ -247,4 +258,10 @@ class AccessLogger(AbstractAccessLogger):
 # How every service is served, by ``run_service``, the embedded run and the tests' server alike. A
 # handler keeps running when its client hangs up (aiohttp's own default, stated so tests serve the
 # same way): a grievance whose publish has started is published, and the sender's retry finds it.
-RUNNER_OPTIONS: dict[str, Any] = {"access_log_class": AccessLogger, "handler_cancellation": False}
+# Every runner also gets aiohttp's part of the connection bounds (keep-alive, lingering); the
+# listener's part is :class:`shared.listen.GuardedSite`.
+RUNNER_OPTIONS: dict[str, Any] = {
+    "access_log_class": AccessLogger,
+    "handler_cancellation": False,
+    **runner_options(LIMITS),
+}

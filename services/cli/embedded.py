@@ -28,6 +28,7 @@ from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES, check_keys
 from services.router.admin import CannotListen
+from shared.listen import GuardedSite
 from shared.runtime import Runtime, open_runtime, tune_collector
 from shared.settings import Settings
 from shared.sla import Deadlines, SlaTable
@@ -135,7 +136,7 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")
             try:
-                await web.TCPSite(runner, settings.host, port).start()
+                await GuardedSite(runner, settings.host, port).start()
             except OSError as exc:
                 raise CliError(
                     f"cannot listen on {settings.host}:{port} for {service} ({exc.strerror or exc}); "

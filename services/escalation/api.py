@@ -9,11 +9,19 @@ of fields, so the worker's contact can never leak through here.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from services.escalation import stats, store
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
@@ -38,11 +46,40 @@ class ListQuery(BaseModel):
     per_page: int = Field(default=50, ge=1, le=200)
 
 
+# The instants ``since`` may name: wide enough for any programme, and a day inside Python's own
+# range, so no offset can carry a conversion to UTC past year 1 or 9999 (an OverflowError).
+_EARLIEST, _LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def _since(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """An ISO date (midnight UTC) or an ISO date and time with its offset, as an aware UTC instant.
+
+    One error whatever went wrong (shape, calendar, missing offset), in plain words; pydantic alone
+    would report one per member of the union, and take a bare number for a Unix timestamp.
+    """
+    if not (isinstance(value, str) and re.fullmatch(_SINCE, value)):
+        raise PydanticCustomError("date_or_datetime", "not a date")
+    try:
+        parsed: datetime = handler(value)  # a bare date is midnight without an offset
+    except ValidationError:
+        raise PydanticCustomError("date_or_datetime", "not a date") from None
+    day = parsed.date()
+    if day < _EARLIEST:
+        raise PydanticCustomError("greater_than_equal", "too early", {"ge": _EARLIEST.isoformat()})
+    if day > _LATEST:
+        raise PydanticCustomError("less_than_equal", "too late", {"le": _LATEST.isoformat()})
+    # The pattern lets a time through only with its offset: no offset means a bare date, in UTC.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+Since = Annotated[datetime, WrapValidator(_since)]
+
+
 class StatsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     factory: PlainId | None = None
-    since: Annotated[str, Field(pattern=_SINCE)] | None = None
+    since: Since | None = None
 
 
 class ResolveBody(BaseModel):
@@ -151,7 +188,7 @@ async def resolve(request: web.Request) -> web.Response:
 async def get_stats(request: web.Request) -> web.Response:
     runtime, principal = await _caller(request)
     params = validate(StatsQuery, _query(request))
-    since = _parse_since(params.since) if params.since else None
+    since = params.since
     factories = _scope(principal, params.factory)
     result = None
     if factories != []:
@@ -159,15 +196,6 @@ async def get_stats(request: web.Request) -> web.Response:
     body = stats.from_pipeline(result)
     body["since"] = since
     return _respond(body)
-
-
-def _parse_since(value: str) -> datetime:
-    try:
-        if "T" in value:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
-    except ValueError:
-        raise Problem(422, "Unprocessable Content", "invalid fields", errors=[{"field": "since"}]) from None
 
 
 def _respond(body: Any, status: int = 200) -> web.Response:

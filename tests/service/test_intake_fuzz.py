@@ -1,4 +1,4 @@
-"""Hypothesis-driven fuzzing of both intake endpoints: never a 5xx, never a publish for bad input.
+"""Hypothesis-driven fuzzing of every intake endpoint: never a 5xx, never a publish for bad input.
 
 Each example goes through the real aiohttp server; the client and bus live across examples, so
 every check compares the bus before and after one request.
@@ -14,10 +14,14 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from yarl import URL
 
 from shared.contracts import GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from tests.service.fuzz_support import CONTENT_TYPES as HOSTILE_TYPES
+from tests.service.fuzz_support import FUZZ as HOSTILE
+from tests.service.fuzz_support import any_body, hostile_json, odd_query
 from tests.service.intake_support import (
     SMS_PATH,
     intake_settings,
@@ -162,4 +166,47 @@ async def test_random_bytes_to_the_web_form(client, memory_bus: MemoryBus, data:
     before = published(memory_bus)
     response = await client.post("/api/v1/grievances", data=data, headers={"Content-Type": content_type})
     assert 400 <= response.status < 500
+    assert published(memory_bus) == before
+
+
+@HOSTILE
+@given(body=hostile_json(["factory_code", "text", "contact", "anonymous", "language", "idempotency_key"]))
+async def test_hostile_json_to_the_web_form(client, memory_bus: MemoryBus, body: bytes):
+    before = published(memory_bus)
+    response = await client.post(
+        "/api/v1/grievances", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status < 500
+    assert response.content_type == "application/problem+json"
+    assert published(memory_bus) == before
+
+
+@HOSTILE
+@given(
+    path=st.sampled_from([SMS_PATH, "/webhooks/twilio/status"]),
+    body=any_body,
+    content_type=HOSTILE_TYPES,
+    sign=st.booleans(),
+)
+async def test_hostile_bodies_to_the_webhooks(
+    client, memory_bus: MemoryBus, path: str, body: bytes, content_type: str, sign: bool
+):
+    headers = {"Content-Type": content_type, "X-Twilio-Signature": signature([], path) if sign else "x"}
+    before = published(memory_bus)
+    response = await client.post(path, data=body, headers=headers)
+    assert 400 <= response.status < 500
+    assert response.content_type == "application/problem+json"
+    assert published(memory_bus) == before
+
+
+@HOSTILE
+@given(
+    path=st.sampled_from(["/api/v1/grievances", SMS_PATH, "/webhooks/twilio/status", "/healthz", "/readyz"]),
+    query=odd_query(["factory_code", "text", "MessageSid", "Body"]),
+)
+async def test_odd_query_strings(client, memory_bus: MemoryBus, path: str, query: str):
+    before = published(memory_bus)
+    method = "GET" if path in ("/healthz", "/readyz") else "POST"
+    response = await client.request(method, URL(f"{path}?{query}", encoded=True))
+    assert response.status < 500
     assert published(memory_bus) == before

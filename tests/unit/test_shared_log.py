@@ -8,7 +8,11 @@ import uuid
 
 import pytest
 import structlog
+from aiormq.abc import ChannelFrame, DeliveredMessage
+from pamqp.commands import Basic
+from pamqp.header import ContentHeader
 
+from shared.liblogs import withheld
 from shared.log import REDACTED, redact, scrub
 from tests.conftest import LOG_FILE
 from tests.fakes import WORKER_PHONE, find_leaks, sensitive
@@ -32,7 +36,65 @@ def test_phone_numbers_in_any_format_are_scrubbed(value):
 
 
 @pytest.mark.parametrize(
-    "value", ["2026-11-25", "00:21:26", "took 1234 ms", "case 6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24"]
+    ("value", "expected"),
+    [
+        # separators between groups: slashes, underscores, dots, a mix
+        ("sms from 138/0013/8000", "sms from [redacted]"),
+        ("sms from 138_0013_8000", "sms from [redacted]"),
+        ("sms from +86/138/0013/8000", "sms from [redacted]"),
+        ("sms from 138.0013.8000", "sms from [redacted]"),
+        ("sms from +86 (138) 0013_8000", "sms from [redacted]"),
+        # one digit at a time
+        ("sms from 1 3 9 1 2 3 4 5 6 7 8", "sms from [redacted]"),
+        ("sms from 1-3-9-1-2-3-4-5-6-7-8", "sms from [redacted]"),
+        ("sms from 1 39 1234 56 78", "sms from [redacted]"),
+        # glued to letters, underscores or hyphens
+        ("user id13800138000 wrote", "user id[redacted] wrote"),
+        ("key=tel13912345678x", "key=tel[redacted]x"),
+        ("req-13912345678", "req-[redacted]"),
+        ("user_8613912345678_session", "user_[redacted]_session"),
+        ("worker a13800138000b", "worker a[redacted]b"),
+        # WeChat ids and OpenIDs, named or alone
+        ("from wxid_abc123def456 at 10:00", "from [redacted] at 10:00"),
+        ("from WXID_9f8e7d6c5b at 10:00", "from [redacted] at 10:00"),
+        ("openid=o6_bmjrPTlm6_2sgVt7hMZOPfL2M&x=1", "openid=[redacted]&x=1"),
+        ('{"open_id": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"}', '{"open_id": "[redacted]"}'),
+        ("UnionID: oAbCdEfGhIjKlMnOpQrStUvWxY12", "UnionID: [redacted]"),
+        ("reply to o6_bmjrPTlm6_2sgVt7hMZOPfL2M failed", "reply to [redacted] failed"),
+        # a phone number beside what stays
+        ("at 2026-11-25 08:00:00 from 13912345678", "at 2026-11-25 08:00:00 from [redacted]"),
+        ("+8613912345678 998c00de961644de8e314d24c88d6b8b", "[redacted] 998c00de961644de8e314d24c88d6b8b"),
+    ],
+)
+def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected):
+    assert scrub(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-25",
+        "2026/11/25",
+        "2026-11-25 08:00:00",
+        "2026-11-25T08:00:00.123456Z",
+        "2026-11-25T08:00:00+08:00",
+        "00:21:26",
+        "took 1234 ms",
+        "took 12.345 ms",
+        "1,234,567 events",
+        "page 3 of 10",
+        "v1.2.3",
+        "127.0.0.1:8080",
+        "case 6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24",
+        "case 6f1d3c52-7a0e-4f55-9c61-123456789012",
+        "event 3f2a1b12345678901234abcdef012345",
+        "object 65f1a2b3c4d5e6f708192a3b",
+        "request_id=kfmhbnpcapod-3e",
+        "request_id=abc-123",
+        "/api/v1/cases/ABCDE-FGHJK/acknowledge",
+        "outbound_undeliverable_reason_with_a_long_name",
+        "case_id=gz-001-spt",
+    ],
 )
 def test_dates_times_counts_and_ids_survive(value):
     assert scrub(value) == value
@@ -108,3 +170,65 @@ def test_the_leak_oracle_itself_finds_leaks():
     # A UUID whose last group happens to be all digits is an id, not a phone number.
     assert not find_leaks('{"event": "x", "case_id": "6f1d3c52-7a0e-4f55-9c61-123456789012"}')
     assert find_leaks('{"event": "x", "note": "call 13912345678"}')
+
+
+RETURNED_TEXT = sensitive("the supervisor locked the fire exit again on night shift")
+
+
+def _returned_message(marker: str) -> DeliveredMessage:
+    """A mandatory publish the broker returned, as aiormq builds it (body: the whole event)."""
+    body = json.dumps({"type": "grievance.received", "text": RETURNED_TEXT, "marker": marker}).encode()
+    return DeliveredMessage(
+        delivery=Basic.Return(reply_code=312, reply_text="NO_ROUTE", exchange="grievances", routing_key="x"),
+        header=ContentHeader(body_size=len(body), properties=Basic.Properties(message_id=marker)),
+        body=body,
+        channel=None,  # type: ignore[arg-type]
+    )
+
+
+def test_a_returned_message_is_logged_without_its_body():
+    marker = uuid.uuid4().hex
+    message = _returned_message(marker)
+    # aiormq's own call for a return it cannot match to a publish (aiormq/channel.py).
+    logging.getLogger("aiormq.channel").error("Unhandled message %r returning", message)
+    logging.getLogger("aiormq.channel").error("message_id if None on returned message %r", message)
+    lines = [
+        line
+        for line in LOG_FILE.read_text(encoding="utf-8").splitlines()
+        if "returning" in line or "returned message" in line
+    ]
+    lines = [line for line in lines if "DeliveredMessage" in line][-2:]
+    assert len(lines) == 2
+    for line in lines:
+        assert "bytes of body withheld" in line
+        assert RETURNED_TEXT not in line and marker not in line
+
+
+def test_frames_logged_at_debug_show_no_bytes():
+    marker = uuid.uuid4().hex
+    library = logging.getLogger("aiormq.connection")
+    level = library.level
+    library.setLevel(logging.DEBUG)  # as an operator chasing a broker problem would
+    try:
+        payload = json.dumps({"text": RETURNED_TEXT}).encode()
+        library.debug("Sending %r to %r", ChannelFrame(payload=payload, should_close=False), marker)
+    finally:
+        library.setLevel(level)
+    (line,) = _lines_with(marker)
+    assert "ChannelFrame" in line and "withheld" in line
+    assert RETURNED_TEXT not in line
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("text", "text"),
+        (42, 42),
+        (b"secret body", "<11 bytes withheld>"),
+        (ChannelFrame(payload=b"x", should_close=True), "<ChannelFrame: bytes withheld>"),
+        ({"a": 1}, {"a": 1}),
+        (["b'not bytes'"], ["b'not bytes'"]),
+    ],
+)
+def test_library_arguments_whose_repr_shows_bytes_are_withheld(value, shown):
+    assert withheld(value) == shown
