@@ -20,8 +20,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.router.registry import RegistryError, load_registry
+from shared import boundedyaml
 from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
 from shared.deadletters import inspect
+from shared.listen import GuardedSite
 from shared.messaging import DEAD_SUFFIX, QUEUES
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
@@ -95,7 +97,7 @@ async def load(request: web.Request) -> web.Response:
     require_content_type(request, *YAML_TYPES)
     text = await read_text_body(request, REGISTRY_LIMIT)
     try:
-        data = yaml.safe_load(text)
+        data = boundedyaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise Problem(422, "Unprocessable Content", f"not valid YAML: {exc.__class__.__name__}") from None
     try:
@@ -230,7 +232,7 @@ def serve_admin(host: str, port: int | None, runtime_of: Any) -> Any:
         runner = web.AppRunner(create_admin_app(runtime_of(app)), **RUNNER_OPTIONS)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            await GuardedSite(runner, host, port).start()
         except OSError as exc:
             await runner.cleanup()
             raise CannotListen(

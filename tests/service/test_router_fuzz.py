@@ -182,11 +182,6 @@ HOSTILE_YAML = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.router.admin.load still parses with yaml.safe_load (a 500 for the first three); "
-    "shared.boundedyaml.safe_load refuses each as a YAMLError, which load already answers with 422",
-)
 async def test_hostile_yaml_to_the_registry(admin: Any) -> None:
     client, tokens = admin
     for body in HOSTILE_YAML:
