@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from services.cli import demo, dlq, keys, registry, serve, tokens
 from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
 from services.cli.runtime import bus_runtime, store_runtime
+from shared.bootstrap import load_settings
 from shared.log import configure_logging
 from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.validation import setting_errors
+from shared.settings import ConfigurationError, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,17 +111,9 @@ def _settings(given: Settings | None) -> Settings:
     if given is not None:
         return given
     try:
-        return Settings()
-    except ValidationError as exc:
-        raise CliError("invalid configuration: " + " ".join(setting_errors(exc, Settings)), CONFIG) from None
-    except SettingsError as exc:  # a structured setting (GRIEVANCE_SLA) that is not JSON at all
-        field = re.search(r'field "(\w+)"', str(exc))
-        name = f"GRIEVANCE_{field.group(1).upper()}" if field else "a GRIEVANCE_ setting"
-        raise CliError(
-            f"invalid configuration: {name} is not JSON; write it like "
-            '{"normal": {"ack": "PT48H", "resolve": "P15D"}} (see .env.example)',
-            CONFIG,
-        ) from None
+        return load_settings()
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from None
 
 
 def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime | None, out: TextIO) -> int:

@@ -37,7 +37,7 @@ from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared import auth
-from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
+from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
@@ -91,9 +91,9 @@ def bootstrap(runtime: Runtime) -> Router:
     return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     app = new_app("router")
-    attach_runtime(app, settings, runtime)
+    attach_runtime(app, runtime)
 
     async def parts(app: web.Application) -> AsyncIterator[None]:
         rt = app[RUNTIME]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from shared.bootstrap import embedded
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -152,7 +153,7 @@ def test_env_example_values_are_valid_settings() -> None:
     settings = Settings.model_validate(values)
     assert settings.sla.normal.resolve.days == 15
     assert settings.sweep_interval.total_seconds() == 30
-    assert not settings.embedded
+    assert not embedded(settings)
 
 
 def test_rabbitmq_password_in_env_example_matches_the_amqp_url() -> None:
