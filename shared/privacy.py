@@ -8,7 +8,8 @@ same reporter.
 A service holds only the keys it uses (:class:`Keys`): intake both (it seals at the edge and unseals
 in its sender), the router the pseudonym key (it checks PINs), escalation none; the router and
 escalation pass sealed contacts along without being able to open them. The contact key may come with
-older keys (``GRIEVANCE_CONTACT_KEY_PREVIOUS``): the current key seals, all of them unseal.
+older keys (``GRIEVANCE_CONTACT_KEY_PREVIOUS``): the current key seals, all of them unseal, and
+:func:`reseal` moves a contact sealed with an older key to the current one (key rotation).
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ class Keys:
         if self._cipher is None:
             raise KeyNotHeld("this service holds no contact key: only intake seals and unseals contacts")
         return self._cipher
+
+    @property
+    def current_contact(self) -> Fernet:
+        self.contact  # noqa: B018 - raises KeyNotHeld without a contact key
+        return self.contact_keys[0]
 
     @property
     def pseudonym(self) -> bytes:
@@ -160,6 +166,57 @@ def unseal(keys: Keys, sealed: str) -> str:
         return keys.contact.decrypt(sealed.encode("ascii")).decode("utf-8")
     except (InvalidToken, UnicodeError) as exc:
         raise UnsealError("sealed contact does not open with this key") from exc
+
+
+def reseal(keys: Keys, sealed: str) -> str | None:
+    """The contact sealed with the current key, or None when it already is (nothing to rewrite).
+
+    Raises :class:`UnsealError` when no key opens it. The token keeps its original timestamp
+    (``MultiFernet.rotate``), so resealing twice changes nothing the second time.
+    """
+    token = sealed.encode("ascii")
+    try:
+        keys.current_contact.decrypt(token)
+    except InvalidToken:
+        pass
+    else:
+        return None
+    try:
+        return keys.contact.rotate(token).decode("ascii")
+    except InvalidToken as exc:
+        raise UnsealError("sealed contact does not open with any contact key") from exc
+
+
+@dataclass
+class Rotation:
+    """What one re-sealing pass found in one collection, for ``grievance keys rotate`` to print.
+
+    ``resealed``: contacts rewritten with the current key; ``current``: already sealed with it;
+    ``unreadable``: opened by no key (left as they are); ``raced``: changed by a service between the
+    read and the write (left for the next pass, which a rotation is safe to repeat).
+    """
+
+    keys: Keys
+    resealed: int = 0
+    current: int = 0
+    unreadable: int = 0
+    raced: int = 0
+
+    def new_seal(self, sealed: str) -> str | None:
+        """The contact sealed with the current key, or None when nothing is to be written (counted)."""
+        try:
+            fresh = reseal(self.keys, sealed)
+        except UnsealError:
+            self.unreadable += 1
+            return None
+        if fresh is None:
+            self.current += 1
+        return fresh
+
+    def add_writes(self, rewritten: int, raced: int) -> Rotation:
+        self.resealed += rewritten
+        self.raced += raced
+        return self
 
 
 def reporter_key(keys: Keys, contact: str) -> str:

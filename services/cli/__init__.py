@@ -79,7 +79,7 @@ async def run_admin(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """The admin commands (registry, token, dlq) from inside a running event loop.
+    """The admin commands (registry, token, dlq, keys rotate) from inside a running event loop.
 
     Code that already holds a runtime (tests, an operator's script) runs them on it this way.
     """
@@ -88,6 +88,8 @@ async def run_admin(
     if isinstance(args, int):
         return args
     try:
+        if args.command == "keys" and args.action == "rotate":
+            return await keys.rotate(settings, out, runtime)
         if args.command not in ADMIN_COMMANDS:
             raise CliError(f"`{args.command}` is not an admin command", USAGE)
         _check_admin(args, settings, runtime)
@@ -117,11 +119,14 @@ def _settings(given: Settings | None) -> Settings:
 
 
 def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime | None, out: TextIO) -> int:
-    if args.command == "keys":
+    if args.command == "keys" and args.action is None:
         return keys.run(out)
     if args.command == "demo":
         return demo.run(args, out)
     settings = _settings(given)
+    if args.command == "keys":
+        configure_logging("ERROR", settings.log_format)
+        return asyncio.run(keys.rotate(settings, out, runtime))
     if args.command == "serve":
         return _serve(args, settings, out)
     configure_logging("ERROR", settings.log_format)

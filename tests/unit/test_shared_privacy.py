@@ -17,6 +17,7 @@ from shared.privacy import (
     pin_for,
     pin_hash,
     reporter_key,
+    reseal,
     seal,
     unseal,
 )
@@ -159,3 +160,15 @@ def test_the_current_key_seals_and_every_key_unseals():
     with pytest.raises(UnsealError):
         unseal(before, sealed_after)  # sealed with the new key, which the old set does not hold
     assert unseal(load_keys(make_settings(contact_key=new)), sealed_after) == WORKER_PHONE
+
+
+def test_reseal_moves_a_contact_to_the_current_key_once():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = load_keys(make_settings(contact_key=old))
+    after = load_keys(make_settings(contact_key=new, contact_key_previous=old))
+    only_new = load_keys(make_settings(contact_key=new))
+    fresh = reseal(after, seal(before, WORKER_PHONE))
+    assert fresh is not None and unseal(only_new, fresh) == WORKER_PHONE
+    assert reseal(after, fresh) is None  # already current: nothing to write
+    with pytest.raises(UnsealError):
+        reseal(only_new, seal(before, WORKER_PHONE))  # the old key is gone: no key opens it
