@@ -16,7 +16,7 @@ from typing import TextIO
 
 import aiohttp
 
-from services.cli import demo, dlq, keys, registry, serve, tokens
+from services.cli import broker, demo, dlq, keys, registry, serve, tokens
 from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
 from services.cli.runtime import bus_runtime, store_runtime
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser(commands)
     dlq.add_parser(commands)
     keys.add_parser(commands)
+    broker.add_parser(commands)
     demo.add_parser(commands)
     return parser
 
@@ -129,6 +130,8 @@ def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime
         return asyncio.run(keys.rotate(settings, out, runtime))
     if args.command == "serve":
         return _serve(args, settings, out)
+    if args.command == "broker-definitions":
+        return broker.run(settings, args.out, out)
     configure_logging("ERROR", settings.log_format)
     _check_admin(args, settings, runtime)
     return asyncio.run(_admin(args, settings, runtime, out))
