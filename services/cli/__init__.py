@@ -121,7 +121,7 @@ def _settings(given: Settings | None) -> Settings:
 
 def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime | None, out: TextIO) -> int:
     if args.command == "keys" and args.action is None:
-        return keys.run(out)
+        return keys.run(out, stack=args.stack)
     if args.command == "demo":
         return demo.run(args, out)
     settings = _settings(given)

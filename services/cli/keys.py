@@ -10,6 +10,7 @@ key is left alone, and each document is rewritten on its own, only if nobody cha
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
@@ -35,6 +36,12 @@ def add_parser(commands: Any) -> None:
         "secrets: the pseudonym key turns reporter keys back into phone numbers by trying every "
         "number. Keep them with your backups, never beside them.",
     )
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="also print fresh passwords for every secret of docker-compose.yml's .env (the RabbitMQ "
+        "users and MongoDB's users)",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser(
         "rotate",
@@ -46,8 +53,22 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def run(out: TextIO) -> int:
-    for name, value in generate_keys().items():
+# The passwords of .env.example besides the two keys: random, URL-safe (they go inside URLs).
+STACK_PASSWORDS = (
+    "RABBITMQ_ADMIN_PASSWORD",
+    "RABBITMQ_INTAKE_PASSWORD",
+    "RABBITMQ_ROUTER_PASSWORD",
+    "RABBITMQ_ESCALATION_PASSWORD",
+    "MONGO_ROOT_PASSWORD",
+    "MONGO_APP_PASSWORD",
+)
+
+
+def run(out: TextIO, *, stack: bool = False) -> int:
+    values = generate_keys()
+    if stack:
+        values.update({name: secrets.token_urlsafe(32) for name in STACK_PASSWORDS})
+    for name, value in values.items():
         print(f"{name}={value}", file=out)
     return OK
 

@@ -177,3 +177,9 @@ async def test_no_service_reads_dead_letters_or_declares_other_names_and_admin_m
     async with connection:
         channel = await connection.channel()
         await peek(channel)
+
+
+async def test_the_node_holds_exactly_the_defined_users(broker: PrivateBroker) -> None:
+    """Definitions imported at boot: no default guest user is created beside them."""
+    listed = await broker.ctl("list_users", "-q", "--no-table-headers")
+    assert {line.split()[0] for line in listed.splitlines() if line.strip()} == set(USERS)
