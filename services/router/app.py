@@ -37,6 +37,7 @@ from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared import auth
+from shared.forwarded import forwarded_client
 from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
@@ -92,7 +93,8 @@ def bootstrap(runtime: Runtime) -> Router:
 
 
 def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
-    app = new_app("router")
+    # Behind the proxy, the status page's per-client limit counts the client it names.
+    app = new_app("router", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
     attach_runtime(app, runtime)
 
     async def parts(app: web.Application) -> AsyncIterator[None]:
