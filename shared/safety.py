@@ -9,6 +9,7 @@ holds no contact key, is not refused for one.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -67,11 +68,17 @@ def _secret(name: str, value: SecretStr | None, min_length: int, *, required: bo
 
 
 def _url_password(name: str, url: str) -> list[str]:
-    """The password inside a broker or store URL, when there is one (a URL may also hold none)."""
+    """The password inside a broker or store URL, when there is one (a URL may also hold none).
+
+    A broker or store on this machine's loopback is left alone: nobody elsewhere can log in to it
+    with that password (RabbitMQ's guest user works on loopback only), and a developer's or a
+    test's node uses one.
+    """
     if "://" not in url:
         return []
-    password = urlsplit(url).password
-    if password is None:
+    parts = urlsplit(url)
+    password = parts.password
+    if password is None or _loopback(parts.hostname):
         return []
     password = unquote(password)
     if is_placeholder(password):
@@ -81,3 +88,14 @@ def _url_password(name: str, url: str) -> list[str]:
             f"the password in {name} is {len(password)} characters; it needs at least {SECRET_MIN_LENGTH}"
         ]
     return []
+
+
+def _loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

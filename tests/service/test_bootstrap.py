@@ -113,8 +113,8 @@ def run_module(module: str, environment: dict[str, str]) -> subprocess.Completed
 
 
 PLACEHOLDERS = {
-    "GRIEVANCE_AMQP_URL": "amqp://router:change-me-long-random@127.0.0.1:1/",
-    "GRIEVANCE_MONGO_URL": "mongodb://grievance:change-me-long-random@127.0.0.1:1/?replicaSet=rs0",
+    "GRIEVANCE_AMQP_URL": "amqp://router:change-me-long-random@broker.invalid:5672/",
+    "GRIEVANCE_MONGO_URL": "mongodb://grievance:change-me-long-random@store.invalid:27017/?replicaSet=rs0",
     "GRIEVANCE_PSEUDONYM_KEY": "change-me-run-grievance-keys-and-paste-here",
 }
 
@@ -130,8 +130,8 @@ def test_a_service_module_refuses_placeholder_secrets_without_the_cli(service: s
 
 def test_a_service_module_names_a_short_secret() -> None:
     environment = {
-        "GRIEVANCE_AMQP_URL": "amqp://router:s3cr3tpw@127.0.0.1:1/",
-        "GRIEVANCE_MONGO_URL": "mongodb://127.0.0.1:1/",
+        "GRIEVANCE_AMQP_URL": "amqp://router:s3cr3tpw@broker.invalid:5672/",
+        "GRIEVANCE_MONGO_URL": "mongodb://store.invalid:27017/",
         "GRIEVANCE_PSEUDONYM_KEY": "q" * 20,
         "GRIEVANCE_CONTACT_KEY": Fernet.generate_key().decode(),
     }

@@ -110,7 +110,14 @@ def test_an_empty_twilio_token_is_refused_where_one_is_set() -> None:
 def test_the_embedded_mode_is_never_refused_for_its_defaults() -> None:
     check_safe(make_settings(contact_key=None, pseudonym_key=None), ["intake", "router", "escalation"])
     with pytest.raises(ConfigurationError, match="unsafe settings"):
-        check_safe(make_settings(amqp_url="amqp://guest:guest@127.0.0.1/"), ["escalation"])
+        check_safe(make_settings(amqp_url="amqp://guest:guest@rabbitmq/"), ["escalation"])
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "127.0.0.2"])
+def test_a_broker_on_loopback_is_not_refused_for_its_password(host: str) -> None:
+    """Nobody elsewhere can use that password; a developer's node and the test nodes use guest."""
+    settings = make_settings(**deployed(amqp_url=f"amqp://guest:guest@{host}:5672/"))
+    assert refusals(settings, contact_key=True, pseudonym_key=True) == []
 
 
 async def test_the_memory_bus_keeps_only_the_latest_events() -> None:
