@@ -1,5 +1,6 @@
 # One image for the three services; docker-compose.yml picks the service with `command`.
-FROM python:3.11-slim
+# Pinned to an exact release; move it on deliberately, with constraints.txt.
+FROM python:3.11.10-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -26,7 +27,10 @@ COPY examples ./examples
 RUN pip install --no-deps . && rm -rf build *.egg-info
 
 # Never run as root: the services need no privileges and write nothing but logs to stderr.
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin grievance
+# /definitions is where `grievance broker-definitions` writes RabbitMQ's users (a volume in
+# docker-compose.yml, which takes this directory's owner when it is first created).
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin grievance \
+    && mkdir /definitions && chown grievance /definitions
 USER grievance
 
 # intake, router, escalation (GRIEVANCE_INTAKE_PORT / _ROUTER_PORT / _ESCALATION_PORT).

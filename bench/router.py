@@ -221,7 +221,8 @@ def router(overrides: dict[str, Any], count: int, out: Any) -> None:
 async def _route(settings: Any, count: int) -> tuple[float, float, float]:
     from services.router.app import bootstrap
     from services.router.consumer import QUEUE
-    from shared.runtime import open_runtime, tune_collector
+    from shared.bootstrap import open_runtime
+    from shared.runtime import tune_collector
 
     async with open_runtime(settings) as runtime:
         tune_collector()  # what run_service does once the service has started

@@ -6,6 +6,9 @@ twin, and requeues count towards the delivery limit. Bodies are serialised and p
 nothing can pass here that would not pass through RabbitMQ. Closing is bounded as on the broker
 path: retries end at once, and handlers still running after ``close_grace`` seconds are cancelled.
 A publish here never waits for a broker, so there is no confirm breaker and no consumer share.
+
+``published`` holds the most recent events published (``keep_published``, 1000 by default), for tests
+that look at what a service published; older ones are dropped, so a long embedded run does not grow.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ class MemoryBus:
         delivery_limit: int = 20,
         retry: Retry | None = None,
         close_grace: float = 5.0,
+        keep_published: int = 1000,
     ) -> None:
         self._queues = {name: _Queue(name, keys) for name, keys in QUEUES.items()}
         self._prefetch = prefetch
@@ -97,6 +101,7 @@ class MemoryBus:
         self._stopping = asyncio.Event()
         self._close_grace = close_grace
         self.published: list[Event] = []
+        self._keep_published = keep_published
 
     async def start(self) -> None:
         self._open = True
@@ -133,6 +138,8 @@ class MemoryBus:
             queue.ready.append(_Message(body, event.type, str(event.id), key, str(event.correlation_id)))
             queue.wakeup.set()
         self.published.append(event)
+        if len(self.published) > 2 * self._keep_published:  # trimmed in halves: amortised O(1)
+            del self.published[: len(self.published) - self._keep_published]
         count_published(event.type)
 
     async def consume(self, queue: str, handler: Handler) -> None:

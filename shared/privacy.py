@@ -4,6 +4,12 @@ The worker's phone number or OpenID is sealed at the edge with Fernet (AES-128-C
 only intake's sender unseals it. The ``reporter_key`` links a worker's messages without revealing the
 number: HMAC-SHA256 over the normalised E.164 form, so "138 0013 8000" and "+8613800138000" are the
 same reporter.
+
+A service holds only the keys it uses (:class:`Keys`): intake both (it seals at the edge and unseals
+in its sender), the router the pseudonym key (it checks PINs), escalation none; the router and
+escalation pass sealed contacts along without being able to open them. The contact key may come with
+older keys (``GRIEVANCE_CONTACT_KEY_PREVIOUS``): the current key seals, all of them unseal, and
+:func:`reseal` moves a contact sealed with an older key to the current one (key rotation).
 """
 
 from __future__ import annotations
@@ -12,53 +18,133 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 import structlog
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from shared.settings import Settings
+from shared.settings import ConfigurationError, Settings
+
+__all__ = ["ConfigurationError", "KeyNotHeld", "Keys", "UnsealError"]
 
 log = structlog.get_logger(__name__)
 
-
-class ConfigurationError(RuntimeError):
-    """The settings cannot run this service; the message says what to set."""
+# The shortest pseudonym key accepted at all (a deployment is held to more: shared.safety). With the
+# key, reporter keys of Chinese mobile numbers (about 1.9 x 10^9 of them) are reversed by trying every
+# number, so it is as secret as the contact key.
+PSEUDONYM_MIN_LENGTH = 16
 
 
 class UnsealError(ValueError):
-    """A sealed contact that this key did not seal, or that was altered."""
+    """A sealed contact that none of these keys sealed, or that was altered."""
+
+
+class KeyNotHeld(RuntimeError):
+    """This service was not given the key the call needs (only intake holds the contact key)."""
 
 
 @dataclass(frozen=True)
 class Keys:
-    contact: Fernet
-    pseudonym: bytes
+    """The keys one service holds. Nothing is held by default; a missing key raises when used.
+
+    ``contact_keys`` are Fernet keys, the current one first: it seals, all of them unseal.
+    """
+
+    contact_keys: tuple[Fernet, ...] = ()
+    pseudonym_key: bytes | None = None
+    _cipher: MultiFernet | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.contact_keys:
+            object.__setattr__(self, "_cipher", MultiFernet(list(self.contact_keys)))
+
+    @property
+    def contact(self) -> MultiFernet:
+        """Seals with the current contact key and unseals with any of them."""
+        if self._cipher is None:
+            raise KeyNotHeld("this service holds no contact key: only intake seals and unseals contacts")
+        return self._cipher
+
+    @property
+    def current_contact(self) -> Fernet:
+        self.contact  # noqa: B018 - raises KeyNotHeld without a contact key
+        return self.contact_keys[0]
+
+    @property
+    def pseudonym(self) -> bytes:
+        if self.pseudonym_key is None:
+            raise KeyNotHeld("this service holds no pseudonym key: only intake and the router use it")
+        return self.pseudonym_key
+
+    @property
+    def holds_contact(self) -> bool:
+        return self._cipher is not None
+
+    @property
+    def holds_pseudonym(self) -> bool:
+        return self.pseudonym_key is not None
+
+    def only(self, *, contact: bool, pseudonym: bool) -> Keys:
+        """The same keys without those a service is not to hold."""
+        return Keys(
+            contact_keys=self.contact_keys if contact else (),
+            pseudonym_key=self.pseudonym_key if pseudonym else None,
+        )
 
 
-def load_keys(settings: Settings) -> Keys:
-    """Keys from the settings; in the embedded mode missing keys are generated for this process."""
-    contact = settings.contact_key.get_secret_value() if settings.contact_key else None
-    pseudonym = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
-    if contact is None or pseudonym is None:
-        if not settings.embedded:
-            raise ConfigurationError(
-                "GRIEVANCE_CONTACT_KEY and GRIEVANCE_PSEUDONYM_KEY must be set outside the embedded mode "
-                "(generate them with `grievance keys`)"
-            )
-        log.warning("keys_generated_for_this_process", reason="embedded mode without configured keys")
-        contact = contact or Fernet.generate_key().decode()
-        pseudonym = pseudonym or secrets.token_urlsafe(32)
-    try:
-        fernet = Fernet(contact.encode())
-    except ValueError as exc:
+def load_keys(
+    settings: Settings, *, contact: bool = True, pseudonym: bool = True, generate: bool = False
+) -> Keys:
+    """The keys named by ``contact`` and ``pseudonym``, from the settings.
+
+    ``generate``: a missing key is made up for this process instead of being an error (the embedded
+    mode, whose store dies with the process anyway; the bootstrap decides).
+    """
+    current = settings.contact_key.get_secret_value() if settings.contact_key else None
+    secret = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    missing = [
+        name
+        for name, wanted, value in (
+            ("GRIEVANCE_CONTACT_KEY", contact, current),
+            ("GRIEVANCE_PSEUDONYM_KEY", pseudonym, secret),
+        )
+        if wanted and not value
+    ]
+    if missing and not generate:
         raise ConfigurationError(
-            "GRIEVANCE_CONTACT_KEY is not a Fernet key (32 url-safe base64 bytes)"
-        ) from exc
-    if len(pseudonym) < 16:
-        raise ConfigurationError("GRIEVANCE_PSEUDONYM_KEY must be at least 16 characters")
-    return Keys(contact=fernet, pseudonym=pseudonym.encode())
+            f"{' and '.join(missing)} must be set outside the embedded mode "
+            "(generate them with `grievance keys`)"
+        )
+    if missing:
+        log.warning("keys_generated_for_this_process", reason="embedded mode without configured keys")
+    contact_keys: tuple[Fernet, ...] = ()
+    if contact:
+        previous = settings.contact_key_previous.get_secret_value() if settings.contact_key_previous else ""
+        contact_keys = (
+            _fernet(current or Fernet.generate_key().decode(), "GRIEVANCE_CONTACT_KEY"),
+            *(
+                _fernet(older, "GRIEVANCE_CONTACT_KEY_PREVIOUS")
+                for older in (part.strip() for part in previous.split(","))
+                if older
+            ),
+        )
+    pseudonym_key: bytes | None = None
+    if pseudonym:
+        secret = secret or secrets.token_urlsafe(32)
+        if len(secret) < PSEUDONYM_MIN_LENGTH:
+            raise ConfigurationError(
+                f"GRIEVANCE_PSEUDONYM_KEY must be at least {PSEUDONYM_MIN_LENGTH} characters"
+            )
+        pseudonym_key = secret.encode()
+    return Keys(contact_keys=contact_keys, pseudonym_key=pseudonym_key)
+
+
+def _fernet(value: str, setting: str) -> Fernet:
+    try:
+        return Fernet(value.encode())
+    except ValueError:
+        raise ConfigurationError(f"{setting} is not a Fernet key (32 url-safe base64 bytes)") from None
 
 
 def generate_keys() -> dict[str, str]:
@@ -70,14 +156,67 @@ def generate_keys() -> dict[str, str]:
 
 
 def seal(keys: Keys, contact: str) -> str:
+    """Seal with the current contact key."""
     return keys.contact.encrypt(contact.encode("utf-8")).decode("ascii")
 
 
 def unseal(keys: Keys, sealed: str) -> str:
+    """Open a contact sealed with any of the contact keys (the current one or an older one)."""
     try:
         return keys.contact.decrypt(sealed.encode("ascii")).decode("utf-8")
     except (InvalidToken, UnicodeError) as exc:
         raise UnsealError("sealed contact does not open with this key") from exc
+
+
+def reseal(keys: Keys, sealed: str) -> str | None:
+    """The contact sealed with the current key, or None when it already is (nothing to rewrite).
+
+    Raises :class:`UnsealError` when no key opens it. The token keeps its original timestamp
+    (``MultiFernet.rotate``), so resealing twice changes nothing the second time.
+    """
+    token = sealed.encode("ascii")
+    try:
+        keys.current_contact.decrypt(token)
+    except InvalidToken:
+        pass
+    else:
+        return None
+    try:
+        return keys.contact.rotate(token).decode("ascii")
+    except InvalidToken as exc:
+        raise UnsealError("sealed contact does not open with any contact key") from exc
+
+
+@dataclass
+class Rotation:
+    """What one re-sealing pass found in one collection, for ``grievance keys rotate`` to print.
+
+    ``resealed``: contacts rewritten with the current key; ``current``: already sealed with it;
+    ``unreadable``: opened by no key (left as they are); ``raced``: changed by a service between the
+    read and the write (left for the next pass, which a rotation is safe to repeat).
+    """
+
+    keys: Keys
+    resealed: int = 0
+    current: int = 0
+    unreadable: int = 0
+    raced: int = 0
+
+    def new_seal(self, sealed: str) -> str | None:
+        """The contact sealed with the current key, or None when nothing is to be written (counted)."""
+        try:
+            fresh = reseal(self.keys, sealed)
+        except UnsealError:
+            self.unreadable += 1
+            return None
+        if fresh is None:
+            self.current += 1
+        return fresh
+
+    def add_writes(self, rewritten: int, raced: int) -> Rotation:
+        self.resealed += rewritten
+        self.raced += raced
+        return self
 
 
 def reporter_key(keys: Keys, contact: str) -> str:

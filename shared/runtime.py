@@ -1,27 +1,27 @@
-"""The adapters one process shares: settings, bus, store, keys and clock.
+"""The adapters a service runs on: settings, bus, store, keys and clock.
 
-A service started alone opens its own runtime in a cleanup context; the embedded run opens one and
-hands it to all three applications, so they share the in-memory bus and store. Tests hand in a
-runtime built on fakes (a clock they move, a bus they inspect).
+Which adapters those are is decided by :mod:`shared.bootstrap`, the only module that opens them. A
+service started alone gets an opener and opens its runtime in a cleanup context; the embedded run
+opens one and hands it to all three applications, so they share the in-memory bus and store. Tests
+hand in a runtime built on fakes (a clock they move, a bus they inspect).
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
 from shared.contracts import utcnow
 from shared.log import configure_logging
-from shared.messaging import Bus, Retry, open_bus
-from shared.privacy import Keys, load_keys
+from shared.messaging import Bus
+from shared.privacy import Keys
 from shared.settings import Settings
-from shared.store import Database, open_database, ping
+from shared.store import Database, ping
 from shared.web import RUNNER_OPTIONS, add_health_routes
 
 Clock = Callable[[], datetime]
@@ -48,21 +48,9 @@ class Runtime:
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
-
-
-@asynccontextmanager
-async def open_runtime(
-    settings: Settings, *, clock: Clock = utcnow, retry: Retry | None = None, keys: Keys | None = None
-) -> AsyncIterator[Runtime]:
-    client: Any
-    client, db = open_database(settings)
-    bus = open_bus(settings, retry)
-    await bus.start()
-    try:
-        yield Runtime(settings, bus, db, keys or load_keys(settings), clock)
-    finally:
-        await bus.close()
-        client.close()
+# A runtime the application shares, or how to open one of its own when it starts.
+RuntimeOpener = Callable[[], AbstractAsyncContextManager[Runtime]]
+RuntimeSource = Runtime | RuntimeOpener
 
 
 def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> None:
@@ -99,14 +87,15 @@ def run_service(create_app: Callable[[Settings], web.Application], port: int, se
     )
 
 
-def attach_runtime(app: web.Application, settings: Settings, runtime: Runtime | None) -> None:
+def attach_runtime(app: web.Application, runtime: RuntimeSource) -> None:
     """Use the given runtime, or open one for the application's lifetime (first cleanup context)."""
-    if runtime is not None:
+    if isinstance(runtime, Runtime):
         app[RUNTIME] = runtime
         return
+    opener = runtime
 
     async def own_runtime(app: web.Application) -> AsyncIterator[None]:
-        async with open_runtime(settings) as opened:
+        async with opener() as opened:
             app[RUNTIME] = opened
             yield
 

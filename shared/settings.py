@@ -7,6 +7,7 @@ environment.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from datetime import timedelta
 from typing import Any, Literal
@@ -17,7 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.sla import Deadlines, Duration, Severity, SlaTable
 
 # Kept importable from here: the SLA's models are part of the settings surface.
-__all__ = ["Deadlines", "Duration", "Settings", "Severity", "SlaTable"]
+__all__ = ["ConfigurationError", "Deadlines", "Duration", "Settings", "Severity", "SlaTable"]
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run this service; the message says what to set."""
 
 
 class Settings(BaseSettings):
@@ -56,6 +61,34 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     # Region assumed for numbers written without a country code (the first deployment is China).
     default_region: str = "CN"
+
+    # -- keys and the edge (docs/deployment.md) --
+    # Older contact keys, comma-separated: they still unseal, only `contact_key` seals. Kept while
+    # `grievance keys rotate` re-seals what is stored and the queues drain, then removed.
+    contact_key_previous: SecretStr | None = None
+    # The reverse proxy's addresses (comma-separated IPs or networks): only a request from one of
+    # them may name its client in X-Forwarded-For. Empty: no proxy is trusted.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        """``10.0.0.2, 172.28.0.0/24``: addresses or networks, checked here so a typo fails at start."""
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     sla: SlaTable = SlaTable()
     sweep_interval: Duration = timedelta(seconds=30)
@@ -105,8 +138,3 @@ class Settings(BaseSettings):
         if value and not all(ch.isalnum() or ch in "-_." for ch in value):
             raise ValueError("may hold letters, digits, '-', '_' and '.' only")
         return value if not value or value.endswith((".", "-", "_")) else value + "."
-
-    @property
-    def embedded(self) -> bool:
-        """True when both the bus and the store live in this process."""
-        return self.amqp_url == "memory://" and self.mongo_url == "memory://"

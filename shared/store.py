@@ -18,8 +18,6 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from shared.settings import Settings
-
 __all__ = [
     "ASCENDING",
     "DESCENDING",
@@ -86,11 +84,6 @@ def open_client(url: str) -> Any:
             url, tz_aware=True, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
         )
     raise ValueError("GRIEVANCE_MONGO_URL must be memory:// or mongodb://")
-
-
-def open_database(settings: Settings) -> tuple[Any, Database]:
-    client = open_client(settings.mongo_url)
-    return client, client[settings.mongo_db]
 
 
 async def ensure_indexes(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:

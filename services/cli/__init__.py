@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
-from services.cli import demo, dlq, keys, registry, serve, tokens
+from services.cli import broker, demo, dlq, keys, registry, serve, tokens
 from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
 from services.cli.runtime import bus_runtime, store_runtime
+from shared.bootstrap import load_settings
 from shared.log import configure_logging
 from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.validation import setting_errors
+from shared.settings import ConfigurationError, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser(commands)
     dlq.add_parser(commands)
     keys.add_parser(commands)
+    broker.add_parser(commands)
     demo.add_parser(commands)
     return parser
 
@@ -82,7 +80,7 @@ async def run_admin(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """The admin commands (registry, token, dlq) from inside a running event loop.
+    """The admin commands (registry, token, dlq, keys rotate) from inside a running event loop.
 
     Code that already holds a runtime (tests, an operator's script) runs them on it this way.
     """
@@ -91,6 +89,8 @@ async def run_admin(
     if isinstance(args, int):
         return args
     try:
+        if args.command == "keys" and args.action == "rotate":
+            return await keys.rotate(settings, out, runtime)
         if args.command not in ADMIN_COMMANDS:
             raise CliError(f"`{args.command}` is not an admin command", USAGE)
         _check_admin(args, settings, runtime)
@@ -114,27 +114,24 @@ def _settings(given: Settings | None) -> Settings:
     if given is not None:
         return given
     try:
-        return Settings()
-    except ValidationError as exc:
-        raise CliError("invalid configuration: " + " ".join(setting_errors(exc, Settings)), CONFIG) from None
-    except SettingsError as exc:  # a structured setting (GRIEVANCE_SLA) that is not JSON at all
-        field = re.search(r'field "(\w+)"', str(exc))
-        name = f"GRIEVANCE_{field.group(1).upper()}" if field else "a GRIEVANCE_ setting"
-        raise CliError(
-            f"invalid configuration: {name} is not JSON; write it like "
-            '{"normal": {"ack": "PT48H", "resolve": "P15D"}} (see .env.example)',
-            CONFIG,
-        ) from None
+        return load_settings()
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from None
 
 
 def _dispatch(args: argparse.Namespace, given: Settings | None, runtime: Runtime | None, out: TextIO) -> int:
-    if args.command == "keys":
-        return keys.run(out)
+    if args.command == "keys" and args.action is None:
+        return keys.run(out, stack=args.stack)
     if args.command == "demo":
         return demo.run(args, out)
     settings = _settings(given)
+    if args.command == "keys":
+        configure_logging("ERROR", settings.log_format)
+        return asyncio.run(keys.rotate(settings, out, runtime))
     if args.command == "serve":
         return _serve(args, settings, out)
+    if args.command == "broker-definitions":
+        return broker.run(settings, args.out, out)
     configure_logging("ERROR", settings.log_format)
     _check_admin(args, settings, runtime)
     return asyncio.run(_admin(args, settings, runtime, out))

@@ -10,7 +10,6 @@ a file only its owner can read, and prints where everything is.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import secrets
 import shlex
 import signal
@@ -26,11 +25,13 @@ from pydantic import SecretStr
 from services.cli import bootstrap
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.runtime import probe_broker
-from services.cli.serve import SERVICES, check_keys
+from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
+from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
 from shared.listen import GuardedSite
-from shared.runtime import Runtime, open_runtime, tune_collector
-from shared.settings import Settings
+from shared.privacy import load_keys
+from shared.runtime import Runtime, tune_collector
+from shared.settings import ConfigurationError, Settings
 from shared.sla import Deadlines, SlaTable
 from shared.web import RUNNER_OPTIONS
 
@@ -53,7 +54,7 @@ def embedded_settings(settings: Settings, *, demo_sla: bool) -> tuple[Settings, 
         update["public_base_url"] = f"http://127.0.0.1:{settings.intake_port}"
     if "public_status_url" not in settings.model_fields_set:
         update["public_status_url"] = f"http://127.0.0.1:{settings.router_port}"
-    generated = settings.embedded and settings.twilio_auth_token is None
+    generated = embedded(settings) and settings.twilio_auth_token is None
     if generated:
         update["twilio_auth_token"] = SecretStr(secrets.token_hex(16))
     if demo_sla:
@@ -70,18 +71,25 @@ async def serve_all(
     demo_sla: bool,
     out: TextIO,
 ) -> int:
-    """Serve until SIGINT or SIGTERM, then shut the applications down before the runtime."""
-    if not settings.embedded:
-        check_keys(settings)  # the embedded run generates missing keys for its one process
+    """Serve until SIGINT or SIGTERM, then shut the applications down before the runtime.
+
+    The runtime holds every key (the embedded run generates missing ones for its one process); each
+    application is built on it with its own keys only.
+    """
+    try:
+        check_safe(settings, list(SERVICES))
+        keys = load_keys(settings, generate=embedded(settings))
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from exc
     settings, generated_twilio = embedded_settings(settings, demo_sla=demo_sla)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if settings.amqp_url != "memory://":
+    if not memory_bus(settings):
         await probe_broker(settings)
     try:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, keys=keys) as runtime:
             await _check_reachable(runtime)
             runners = await _start(settings, runtime)
             tune_collector()  # once all three have started
@@ -117,9 +125,9 @@ async def serve_all(
 
 async def _check_reachable(runtime: Runtime) -> None:
     settings = runtime.settings
-    if settings.amqp_url != "memory://" and not runtime.bus.is_ready():
+    if not memory_bus(settings) and not runtime.bus.is_ready():
         raise CliError(f"RabbitMQ does not answer at {where(settings.amqp_url)}", UNAVAILABLE)
-    if settings.mongo_url != "memory://" and not await runtime.db_ready():
+    if not memory_store(settings) and not await runtime.db_ready():
         raise CliError(f"MongoDB does not answer at {where(settings.mongo_url)}", UNAVAILABLE)
 
 
@@ -127,8 +135,7 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
     runners: list[web.AppRunner] = []
     try:
         for service in SERVICES:
-            module = importlib.import_module(f"services.{service}.app")
-            runner = web.AppRunner(module.create_app(settings, runtime), **RUNNER_OPTIONS)
+            runner = web.AppRunner(build_app(service, settings, runtime), **RUNNER_OPTIONS)
             try:
                 await runner.setup()  # the router's admin API starts listening here
             except CannotListen as exc:
@@ -180,7 +187,7 @@ def banner(
     at = urls(settings)
     mode = (
         "embedded: in-memory bus and store, everything is lost when this process ends"
-        if settings.embedded
+        if embedded(settings)
         else f"bus {where(settings.amqp_url)}, store {where(settings.mongo_url)}"
     )
     committees: dict[str, str] = tokens.get("committees", {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from shared.bootstrap import memory_bus, memory_store
 from shared.settings import Settings
 
 OK = 0
@@ -37,7 +38,7 @@ def where(url: str) -> str:
 
 def require_shared_store(settings: Settings, command: str) -> None:
     """Admin commands act on the store of a running system; ``memory://`` has none to share."""
-    if settings.mongo_url == "memory://":
+    if memory_store(settings):
         raise CliError(
             f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
             "The in-memory store lives only inside the process that runs it, so act through that "
@@ -48,32 +49,11 @@ def require_shared_store(settings: Settings, command: str) -> None:
 
 
 def require_shared_bus(settings: Settings, command: str) -> None:
-    if settings.amqp_url == "memory://":
+    if memory_bus(settings):
         raise CliError(
             f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
             "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
             f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
             "set GRIEVANCE_AMQP_URL=amqp://...",
-            CONFIG,
-        )
-
-
-def require_external(settings: Settings, service: str) -> None:
-    """A single service needs the bus and store the other services use, so never ``memory://``."""
-    memory = [
-        name
-        for name, url in (
-            ("GRIEVANCE_AMQP_URL", settings.amqp_url),
-            ("GRIEVANCE_MONGO_URL", settings.mongo_url),
-        )
-        if url == "memory://"
-    ]
-    if memory:
-        raise CliError(
-            f"`grievance serve {service}` runs one service alone, but {' and '.join(memory)} "
-            f"{'is' if len(memory) == 1 else 'are'} memory://. The in-memory bus and store live only "
-            "inside one process, so this service would never see the events of the other two. Run "
-            "`grievance serve all` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
-            "(see docs/deployment.md).",
             CONFIG,
         )

@@ -1,25 +1,125 @@
-"""``grievance keys``: fresh secrets for GRIEVANCE_CONTACT_KEY and GRIEVANCE_PSEUDONYM_KEY."""
+"""``grievance keys``: fresh secrets; ``grievance keys rotate``: re-seal stored contacts with the current key.
+
+Rotating the contact key (docs/deployment.md): put a fresh key in ``GRIEVANCE_CONTACT_KEY`` and the
+old one in ``GRIEVANCE_CONTACT_KEY_PREVIOUS`` (intake seals with the new one and still opens the old),
+run ``grievance keys rotate`` with the same two settings, wait for the queues to drain (messages in
+flight still carry the old seal and can only be drained, not rewritten), run it once more, then drop
+the old key. Every pass is safe to repeat and to interrupt: a contact already sealed with the current
+key is left alone, and each document is rewritten on its own, only if nobody changed it meanwhile.
+"""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
-from services.cli.errors import OK
-from shared.privacy import generate_keys
+from services.cli.errors import CONFIG, FAILED, OK, CliError, require_shared_store
+from services.cli.runtime import store_runtime
+from services.escalation.store import reseal_clocks
+from services.intake.spool import reseal_spool
+from services.router.case_store import reseal_cases
+from shared.privacy import Keys, Rotation, generate_keys, load_keys
+from shared.runtime import Runtime
+from shared.settings import ConfigurationError, Settings
+from shared.store import Database
 
 
 def add_parser(commands: Any) -> None:
-    commands.add_parser(
+    parser = commands.add_parser(
         "keys",
-        help="print fresh contact and pseudonym keys as .env lines",
+        help="print fresh contact and pseudonym keys as .env lines; `keys rotate` re-seals contacts",
         description="Print a new GRIEVANCE_CONTACT_KEY (Fernet, seals workers' phone numbers) and "
-        "GRIEVANCE_PSEUDONYM_KEY (HMAC key for reporter pseudonyms), ready for an .env file. Every "
-        "service of one deployment needs the same two values; changing them later makes stored "
-        "contacts unreadable and splits reporters' histories, so keep them with your backups.",
+        "GRIEVANCE_PSEUDONYM_KEY (HMAC key for reporter pseudonyms and PINs), ready for an .env file. "
+        "Only intake holds the contact key; intake and the router hold the pseudonym key. Both are "
+        "secrets: the pseudonym key turns reporter keys back into phone numbers by trying every "
+        "number. Keep them with your backups, never beside them.",
+    )
+    parser.add_argument(
+        "--stack",
+        action="store_true",
+        help="also print fresh passwords for every secret of docker-compose.yml's .env (the RabbitMQ "
+        "users and MongoDB's users)",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser(
+        "rotate",
+        help="re-seal every stored contact with the current contact key",
+        description="Re-seal every stored contact (the router's cases and their pending events, "
+        "escalation's case clocks, intake's spool) with GRIEVANCE_CONTACT_KEY; contacts sealed with "
+        "a key of GRIEVANCE_CONTACT_KEY_PREVIOUS are opened with it. Safe to repeat and to interrupt. "
+        "Then wait for the queues to drain, run it once more, and drop the previous key.",
     )
 
 
-def run(out: TextIO) -> int:
-    for name, value in generate_keys().items():
+# The passwords of .env.example besides the two keys: random, URL-safe (they go inside URLs).
+STACK_PASSWORDS = (
+    "RABBITMQ_ADMIN_PASSWORD",
+    "RABBITMQ_INTAKE_PASSWORD",
+    "RABBITMQ_ROUTER_PASSWORD",
+    "RABBITMQ_ESCALATION_PASSWORD",
+    "MONGO_ROOT_PASSWORD",
+    "MONGO_APP_PASSWORD",
+)
+
+
+def run(out: TextIO, *, stack: bool = False) -> int:
+    values = generate_keys()
+    if stack:
+        values.update({name: secrets.token_urlsafe(32) for name in STACK_PASSWORDS})
+    for name, value in values.items():
         print(f"{name}={value}", file=out)
     return OK
+
+
+async def rotate(settings: Settings, out: TextIO, runtime: Runtime | None = None) -> int:
+    """One pass over every collection that holds a sealed contact; counts per collection.
+
+    ``runtime``: act on its store (tests, an operator's script) instead of opening the system's.
+    """
+    try:
+        keys = load_keys(settings, contact=True, pseudonym=False)
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from exc
+    async with _store(settings, runtime) as db:
+        passes = await reseal_everything(db, keys)
+    for name, rotation in passes.items():
+        print(
+            f"{name}: {rotation.resealed} resealed, {rotation.current} already current, "
+            f"{rotation.unreadable} unreadable, {rotation.raced} changed meanwhile",
+            file=out,
+        )
+    if any(r.raced for r in passes.values()):
+        print("some documents changed while they were read: run `grievance keys rotate` again", file=out)
+    if any(r.unreadable for r in passes.values()):
+        print(
+            "some contacts open with none of the keys (sealed with a key no longer configured?); "
+            "they were left as they are",
+            file=out,
+        )
+        return FAILED
+    return OK
+
+
+async def reseal_everything(db: Database, keys: Keys) -> dict[str, Rotation]:
+    """Each service's collections that hold sealed contacts, re-sealed by that service's store."""
+    passes: dict[str, Rotation] = {}
+    for name, reseal in (
+        ("cases", reseal_cases),
+        ("case_clocks", reseal_clocks),
+        ("intake_spool", reseal_spool),
+    ):
+        rotation = Rotation(keys)
+        passes[name] = rotation.add_writes(*await reseal(db, rotation.new_seal))
+    return passes
+
+
+@asynccontextmanager
+async def _store(settings: Settings, runtime: Runtime | None) -> AsyncIterator[Database]:
+    if runtime is not None:
+        yield runtime.db
+        return
+    require_shared_store(settings, "keys rotate")
+    async with store_runtime(settings, "keys rotate") as opened:
+        yield opened.db

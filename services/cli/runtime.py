@@ -1,35 +1,28 @@
 """How an admin command reaches the running system's store or bus, and fails clearly when it cannot.
 
-Admin commands open their own runtime from the settings, use only the adapter they need (the other
-one is replaced by its in-memory twin so that, say, listing tokens does not wait for RabbitMQ), and
-check that the adapter answers before doing anything.
+Admin commands open their own runtime from the settings through the bootstrap, with only the adapter
+they need (the other one is its in-memory twin, so that, say, listing tokens does not wait for
+RabbitMQ) and no keys (they never seal or pseudonymise anything), and check that the adapter answers
+before doing anything.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from cryptography.fernet import Fernet
-
 from services.cli.errors import UNAVAILABLE, CliError, require_shared_bus, require_shared_store, where
+from shared.bootstrap import open_runtime
 from shared.privacy import Keys
-from shared.runtime import Runtime, open_runtime
+from shared.runtime import Runtime
 from shared.settings import Settings
 
 
-def throwaway_keys() -> Keys:
-    """Admin commands never seal or pseudonymise anything, so they need no configured keys."""
-    return Keys(contact=Fernet(Fernet.generate_key()), pseudonym=secrets.token_bytes(32))
-
-
 @asynccontextmanager
-async def store_runtime(settings: Settings, command: str) -> AsyncIterator[Runtime]:
-    """A runtime whose store is the system's MongoDB (checked with a ping)."""
+async def store_runtime(settings: Settings, command: str, keys: Keys | None = None) -> AsyncIterator[Runtime]:
+    """A runtime whose store is the system's MongoDB (checked with a ping); no keys unless given."""
     require_shared_store(settings, command)
-    local = settings.model_copy(update={"amqp_url": "memory://"})
-    async with open_runtime(local, keys=throwaway_keys()) as runtime:
+    async with open_runtime(settings, keys=keys or Keys(), bus=False) as runtime:
         if not await runtime.db_ready():
             raise CliError(
                 f"MongoDB does not answer at {where(settings.mongo_url)}. Is it running, and is "
@@ -63,8 +56,7 @@ async def bus_runtime(settings: Settings, command: str) -> AsyncIterator[Runtime
     """A runtime whose bus is the system's RabbitMQ (connected, topology declared)."""
     require_shared_bus(settings, command)
     await probe_broker(settings)
-    local = settings.model_copy(update={"mongo_url": "memory://"})
-    async with open_runtime(local, keys=throwaway_keys()) as runtime:
+    async with open_runtime(settings, keys=Keys(), store=False) as runtime:
         if not runtime.bus.is_ready():
             raise CliError(
                 f"RabbitMQ does not answer at {where(settings.amqp_url)}. Is it running, and is "

@@ -1,21 +1,20 @@
 """``grievance serve intake|router|escalation``: one service alone, as in a container.
 
-``python -m services.<service>`` runs this too. Its checks turn a configuration that cannot
-work into a clear message: a single service with ``memory://`` would wait forever for events that
-live in another process, and a missing key would only surface as a traceback at start-up.
+The same entry as ``python -m services.<service>`` (:func:`shared.bootstrap.serve`). Its checks turn
+a configuration that cannot work into a clear message: a single service with ``memory://`` would
+wait forever for events that live in another process, a missing key would only surface as a
+traceback at start-up, and a placeholder secret would run a stack whose passwords everyone knows.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Literal
 
-from services.cli.errors import CONFIG, CliError, require_external
-from shared.privacy import ConfigurationError, load_keys
-from shared.runtime import run_service
-from shared.settings import Settings
+from services.cli.errors import CONFIG, CliError
+from shared import bootstrap
+from shared.settings import ConfigurationError, Settings
 
-SERVICES = ("intake", "router", "escalation")
+SERVICES = bootstrap.SERVICES
 
 
 def add_parser(commands: Any) -> None:
@@ -55,25 +54,13 @@ def add_parser(commands: Any) -> None:
 def log_view(settings: Settings, full_log: bool) -> Literal["full", "summary"]:
     """The embedded run keeps its terminal readable; a chosen format or ``--full-log`` shows every line."""
     chosen = "log_format" in settings.model_fields_set
-    return "summary" if settings.embedded and not full_log and not chosen else "full"
+    return "summary" if bootstrap.embedded(settings) and not full_log and not chosen else "full"
 
 
-def check_keys(settings: Settings) -> None:
-    try:
-        load_keys(settings)
-    except ConfigurationError as exc:
-        raise CliError(str(exc), CONFIG) from exc
-
-
-def serve_one(settings: Settings, service: str) -> int:
+def serve_one(settings: Settings, service: bootstrap.Service) -> int:
     """Run one service until SIGINT/SIGTERM (aiohttp's ``run_app`` handles both)."""
-    require_external(settings, service)
-    check_keys(settings)
-    from services.router.admin import CannotListen
-
-    module = importlib.import_module(f"services.{service}.app")
     try:
-        run_service(module.create_app, int(getattr(settings, f"{service}_port")), settings)
-    except CannotListen as exc:
+        bootstrap.serve(service, settings)
+    except ConfigurationError as exc:
         raise CliError(str(exc), CONFIG) from exc
     return 0

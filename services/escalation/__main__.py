@@ -1,12 +1,13 @@
-"""``python -m services.escalation``: the escalation service on its own port.
+"""``python -m services.escalation``: the escalation service on its own port, as its container runs it.
 
-The same as ``grievance serve escalation``, with its checks: a lone service needs RabbitMQ and MongoDB
-(not ``memory://``) and its keys, and says so clearly instead of starting half-working.
+The bootstrap reads the settings, refuses what cannot work (``memory://`` for a lone service, missing,
+placeholder or short secrets: exit code 3 with the reason) and serves until SIGINT/SIGTERM. The same
+as ``grievance serve escalation``, without the command-line package.
 """
 
 from __future__ import annotations
 
-from services.cli import main
+from shared.bootstrap import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(["serve", "escalation"]))
+    raise SystemExit(main("escalation"))

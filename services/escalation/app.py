@@ -9,15 +9,15 @@ from aiohttp import web
 
 from services.escalation import api, consumer, store, sweeper
 from shared import auth
-from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
+from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
+def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     app = new_app("escalation")
-    attach_runtime(app, settings, runtime)
+    attach_runtime(app, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(app[RUNTIME].db, {**store.INDEXES, **auth.INDEXES})

@@ -11,7 +11,7 @@ the collection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -344,3 +344,29 @@ async def stats_of(
         found: Doc = doc
         return found
     return None
+
+
+# --- key rotation (``grievance keys rotate``) ----------------------------------------------------
+
+
+async def reseal_clocks(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
+    """Seal the worker's contact of every clock (``reply_to.sealed_contact``) with the current key.
+
+    ``new_seal`` gives the contact sealed with the current key, or None when nothing is to be written.
+    Returns how many were rewritten and how many a consumer changed in between (the next pass takes
+    them). The version moves, so a consumer holding an older read replaces nothing and reads again;
+    the escalation notice is built from the clock when it is published, so it carries the new seal.
+    """
+    rewritten = raced = 0
+    query = {"reply_to.sealed_contact": {"$ne": None}}
+    async for doc in db[CLOCKS].find(query, {"_id": 0, "case_id": 1, "reply_to": 1}):
+        sealed = doc["reply_to"]["sealed_contact"]
+        fresh = new_seal(sealed)
+        if fresh is None:
+            continue
+        result = await db[CLOCKS].update_one(
+            {"case_id": doc["case_id"], "reply_to.sealed_contact": sealed},
+            {"$set": {"reply_to.sealed_contact": fresh}, "$inc": {"version": 1}},
+        )
+        rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+    return rewritten, raced

@@ -1,8 +1,9 @@
 """Intake's composition root: the public edge where SMS gateways and the web form deliver grievances.
 
-It is the one place that decides whether intake keeps a spool: only when the store is a real
-database. The in-memory store of the embedded run dies with the process, so there a grievance the
-broker did not confirm is answered 503, as nothing durable holds it.
+What it runs on comes in as parameters, chosen by :mod:`shared.bootstrap`: ``spool`` when the store
+outlives the process (the in-memory store of the embedded run dies with it, so there a grievance the
+broker did not confirm is answered 503, as nothing durable holds it), and ``development_channel``
+when messages may go to the development channel for want of a provider (the embedded run only).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.intake.delivery_reports import twilio_status
-from services.intake.outbound import install_outbound
+from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
 from services.intake.spool import Spool
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from shared.metrics import REGISTRY
-from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
+from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.web import new_app
 
@@ -30,19 +31,19 @@ LABELS = (("service", "intake"),)
 
 def create_app(
     settings: Settings,
-    runtime: Runtime | None = None,
+    runtime: RuntimeSource,
     *,
-    spool: bool | None = None,
+    spool: bool = False,
+    development_channel: bool = False,
     relay: RelayPolicy | None = None,
 ) -> web.Application:
-    """Intake; ``spool`` overrides the choice made from the store URL (tests hand in their store)."""
+    """Intake on ``runtime``; a spool only when asked, the development channel only when allowed."""
     app = new_app("intake")
-    attach_runtime(app, settings, runtime)
-    spooling = settings.mongo_url != "memory://" if spool is None else spool
+    attach_runtime(app, runtime)
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
-        kept = Spool(runtime.db) if spooling else None
+        kept = Spool(runtime.db) if spool else None
         if kept is not None:
             await kept.ensure_indexes()
         app[INTAKE] = Intake.build(settings, runtime, kept)
@@ -53,14 +54,14 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(intake_state)
-    install_outbound(app, settings)
+    install_outbound(app, settings, choose_delivery(settings, development_channel=development_channel))
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
     app.router.add_post("/api/v1/grievances", submit_grievance)
 
     # With a spool, a grievance is made durable while the broker is away: a load balancer routing on
     # /readyz must keep sending workers here exactly then.
-    add_runtime_health(app, bus_optional=spooling)
+    add_runtime_health(app, bus_optional=spool)
     return app
 
 

@@ -1,18 +1,24 @@
 """Wiring of the outbound side: which channel delivers, the sender's consumer, the announcer of
 delivery states, the dev outbox route.
 
-Twilio delivers when an account SID and auth token are configured; otherwise (the embedded run, a
-developer's machine) the development channel records messages in ``dev_outbox``. In the embedded
-mode with that channel, ``GET /dev/outbox`` lists them, newest first, without phone numbers
-(``?reference=XXXXX-XXXXX`` narrows to one case, ``?limit=`` up to 500).
+Twilio delivers when an account SID and auth token are configured. Without them the channel is
+*unconfigured*: every ``message.outbound`` is recorded ``undeliverable`` (reason
+``channel_unconfigured``), which is what the committee sees for its message, and a warning says which
+settings are missing. Only when the bootstrap asks for it (the embedded run, a developer's machine)
+does the development channel take the place of a provider: it records messages in ``dev_outbox``, and
+``GET /dev/outbox`` lists them, newest first, without phone numbers (``?reference=XXXXX-XXXXX``
+narrows to one case, ``?limit=`` up to 500). A deployment never falls back to it: a message recorded
+there would look sent to the committee and reach nobody.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Literal
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 from services.intake import store
@@ -21,11 +27,18 @@ from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
 from services.intake.sender import QUEUE, Sender
-from shared.runtime import RUNTIME, Runtime
+from shared.contracts import Event, MessageOutbound
+from shared.messaging import Handler, Rejected
+from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from shared.web import Problem, json_response
 
+log = structlog.get_logger(__name__)
+
+# How texts leave: a provider, the development channel (the embedded run only), or not at all.
+Delivery = Literal["twilio", "dev", "unconfigured"]
+UNCONFIGURED = "channel_unconfigured"
 SENDER = web.AppKey("sender", Sender)
 ANNOUNCER = web.AppKey("announcer", Announcer)
 _REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
@@ -36,27 +49,62 @@ def twilio_configured(settings: Settings) -> bool:
     return bool(settings.twilio_account_sid and settings.twilio_auth_token)
 
 
-def choose_channel(settings: Settings, runtime: Runtime, session: aiohttp.ClientSession) -> OutboundChannel:
-    if twilio_configured(settings) and settings.twilio_auth_token is not None:
-        return TwilioApi(
-            session,
-            api_base=settings.twilio_api_base,
-            account_sid=str(settings.twilio_account_sid),
-            auth_token=settings.twilio_auth_token.get_secret_value(),
-            status_callback=f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status",
+def choose_delivery(settings: Settings, *, development_channel: bool) -> Delivery:
+    """The configured provider; without one the development channel if allowed, else none."""
+    if twilio_configured(settings):
+        return "twilio"
+    return "dev" if development_channel else "unconfigured"
+
+
+def twilio_channel(settings: Settings, session: aiohttp.ClientSession) -> TwilioApi:
+    assert settings.twilio_auth_token is not None and settings.twilio_account_sid is not None
+    return TwilioApi(
+        session,
+        api_base=settings.twilio_api_base,
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token.get_secret_value(),
+        status_callback=f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status",
+    )
+
+
+def unconfigured(db: Database, clock: Clock, wake: Callable[[], None]) -> Handler:
+    """The consumer of ``intake.outbound`` while no channel can deliver: each message is recorded
+    ``undeliverable`` (idempotent), so the committee sees it was not sent instead of waiting; the
+    announcer tells the router so."""
+
+    async def handle(event: Event) -> None:
+        if not isinstance(event, MessageOutbound):
+            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+        await store.undeliverable(db, event, UNCONFIGURED, clock())
+        wake()
+        log.warning(
+            "outbound_undeliverable",
+            reason=UNCONFIGURED,
+            purpose=event.purpose,
+            missing="GRIEVANCE_TWILIO_ACCOUNT_SID and GRIEVANCE_TWILIO_AUTH_TOKEN",
         )
-    return DevChannel(runtime.db, runtime.clock)
+
+    return handle
 
 
-def install_outbound(app: web.Application, settings: Settings) -> None:
+def install_outbound(app: web.Application, settings: Settings, delivery: Delivery) -> None:
     async def sender(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
         await ensure_indexes(runtime.db, store.INDEXES)
+        if delivery == "unconfigured":
+            log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
+            announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
+            async with announcing(announcer):
+                await runtime.bus.consume(QUEUE, unconfigured(runtime.db, runtime.clock, announcer.wake))
+                yield
+            return
         async with aiohttp.ClientSession(timeout=SEND_TIMEOUT) as session:
-            channel = choose_channel(settings, runtime, session)
-            default_from = settings.twilio_from or (
-                channel.sender if isinstance(channel, DevChannel) else None
-            )
+            channel: OutboundChannel
+            if delivery == "twilio":
+                channel, default_from = twilio_channel(settings, session), settings.twilio_from
+            else:
+                dev = DevChannel(runtime.db, runtime.clock)
+                channel, default_from = dev, settings.twilio_from or dev.sender
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             app[SENDER] = Sender(runtime, channel, default_from, announcer.wake)
             async with announcing(announcer):
@@ -64,7 +112,7 @@ def install_outbound(app: web.Application, settings: Settings) -> None:
                 yield
 
     app.cleanup_ctx.append(sender)
-    if settings.embedded and not twilio_configured(settings):
+    if delivery == "dev":
         app.router.add_get("/dev/outbox", dev_outbox)
 
 

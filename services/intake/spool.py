@@ -26,13 +26,14 @@ This module is the only place that speaks to the collection.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import WriteConcern
 
-from shared.contracts import Event, GrievanceReceived
+from shared.contracts import Event, GrievanceReceived, parse_event
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, PyMongoError, ReturnDocument
 
 SPOOL = "intake_spool"
@@ -154,3 +155,25 @@ class Spool:
         entries = await self._db[SPOOL].count_documents({})
         oldest = await self._db[SPOOL].find_one({}, {"spooled_at": 1}, sort=[("spooled_at", ASCENDING)])
         return Depth(entries, oldest["spooled_at"] if oldest else None)
+
+
+async def reseal_spool(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
+    """Seal the contact of every spooled ``grievance.received`` with the current key (key rotation).
+
+    ``new_seal`` gives the contact sealed with the current key, or None when nothing is to be written.
+    An entry is rewritten only while its body is the one read; the event keeps its id. Returns how
+    many were rewritten and how many the relay published (and removed) in between.
+    """
+    rewritten = raced = 0
+    async for document in db[SPOOL].find({"type": GrievanceReceived.type}, {"event_id": 1, "body": 1}):
+        event = parse_event(document["body"].encode("utf-8"), GrievanceReceived.type)
+        sealed = getattr(event, "sealed_contact", None)
+        fresh = new_seal(sealed) if sealed else None
+        if fresh is None:
+            continue
+        body = event.model_copy(update={"sealed_contact": fresh}).to_json().decode("utf-8")
+        result = await db[SPOOL].update_one(
+            {"event_id": document["event_id"], "body": document["body"]}, {"$set": {"body": body}}
+        )
+        rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+    return rewritten, raced

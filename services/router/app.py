@@ -39,7 +39,8 @@ from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared import auth
-from shared.runtime import RUNTIME, Runtime, add_runtime_health, attach_runtime
+from shared.forwarded import forwarded_client
+from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
@@ -95,9 +96,10 @@ def bootstrap(runtime: Runtime) -> Router:
     return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> web.Application:
-    app = new_app("router")
-    attach_runtime(app, settings, runtime)
+def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
+    # Behind the proxy, the status page's per-client limit counts the client it names.
+    app = new_app("router", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
+    attach_runtime(app, runtime)
 
     async def parts(app: web.Application) -> AsyncIterator[None]:
         rt = app[RUNTIME]

@@ -278,3 +278,45 @@ class CaseStore:
     async def _one(self, query: dict[str, Any]) -> Case | None:
         doc = await self._cases.find_one(query)
         return _case(doc) if doc is not None else None
+
+
+# -- key rotation (``grievance keys rotate``) ---------------------------------------------------------
+
+
+async def reseal_cases(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
+    """Seal every case's contact, and those inside its outbox's pending events, with the current key.
+
+    ``new_seal`` gives a contact sealed with the current key, or None when nothing is to be written
+    (already current, or opened by no key). Returns how many contacts were rewritten and how many
+    lost a race with the router (left for the next pass; a rotation is safe to repeat).
+
+    The contact is written only at the version read, and the version moves, so a committee's action
+    that read the case before this write reads it again and its events carry the new seal. An outbox
+    entry is rewritten only while its body is still the one read (a publisher may pull it meanwhile);
+    the event keeps its id, so a consumer that saw the old body already drops the new one.
+    """
+    rewritten = raced = 0
+    cases = db[CASES]
+    query = {"$or": [{"sealed_contact": {"$ne": None}}, {"outbox.0": {"$exists": True}}]}
+    async for doc in cases.find(query, {"sealed_contact": 1, "version": 1, "outbox": 1}):
+        sealed = doc.get("sealed_contact")
+        fresh = new_seal(sealed) if sealed else None
+        if fresh is not None:
+            result = await cases.update_one(
+                {"_id": doc["_id"], "sealed_contact": sealed, **_at_version(doc.get("version", 0))},
+                {"$set": {"sealed_contact": fresh}, "$inc": {"version": 1}},
+            )
+            rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+        for entry in doc.get("outbox") or ():
+            event = outbox_event(entry)
+            held = getattr(event, "sealed_contact", None)
+            fresh = new_seal(held) if held else None
+            if fresh is None:
+                continue
+            body = outbox_entry(event.model_copy(update={"sealed_contact": fresh}))["body"]
+            result = await cases.update_one(
+                {"_id": doc["_id"], "outbox": {"$elemMatch": {"id": entry["id"], "body": entry["body"]}}},
+                {"$set": {"outbox.$.body": body}},
+            )
+            rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+    return rewritten, raced

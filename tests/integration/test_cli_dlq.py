@@ -14,9 +14,9 @@ import pytest
 
 from services.cli import run_admin
 from services.cli.errors import OK
+from shared.bootstrap import open_runtime
 from shared.contracts import Event
 from shared.privacy import Keys
-from shared.runtime import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 

@@ -23,8 +23,8 @@ from services.intake.app import create_app as intake_app
 from services.router.app import create_app as router_app
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
+from shared.bootstrap import open_runtime
 from shared.ids import find_reference
-from shared.runtime import open_runtime
 from shared.settings import Settings
 from shared.sla import SlaTable
 from tests.conftest import FAST_RETRY, make_settings

@@ -13,8 +13,8 @@ from services.escalation import store
 from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
+from shared.bootstrap import open_runtime
 from shared.contracts import Event, MessageOutbound
-from shared.runtime import open_runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import ENGLISH_WORKER_PHONE
 from tests.polling import eventually

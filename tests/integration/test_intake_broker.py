@@ -10,7 +10,7 @@ import uuid
 import aio_pika
 import pytest
 
-from shared.runtime import open_runtime
+from shared.bootstrap import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from services.intake import store
+from shared.bootstrap import open_runtime
 from shared.contracts import MessageOutbound
 from shared.privacy import seal
-from shared.runtime import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock

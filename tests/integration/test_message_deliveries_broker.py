@@ -5,8 +5,8 @@ from __future__ import annotations
 import aio_pika
 import pytest
 
+from shared.bootstrap import open_runtime
 from shared.privacy import Keys
-from shared.runtime import open_runtime
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import FakeClock
 from tests.service.deliveries_support import pair_settings, serve_pair

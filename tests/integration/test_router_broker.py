@@ -13,9 +13,10 @@ from services.router.app import create_app
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
+from shared.bootstrap import open_runtime
 from shared.contracts import CaseAssigned, CaseUpdated, Event, MessageOutbound
 from shared.messaging import EXCHANGE
-from shared.runtime import Runtime, open_runtime
+from shared.runtime import Runtime
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.polling import eventually

@@ -315,7 +315,7 @@ async def test_outbound_events_on_the_bus_reach_twilio(
 async def test_embedded_without_credentials_exposes_the_dev_outbox(
     settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
 ):
-    async with serve(app_settings(settings_factory, None), runtime) as client:
+    async with serve(app_settings(settings_factory, None), runtime, development_channel=True) as client:
         assert client.app[SENDER].channel.name == "dev"
         event = outbound(keys, "Your case was acknowledged", language="en")
         await memory_bus.publish(event)
@@ -334,7 +334,7 @@ async def test_the_embedded_run_records_messages_to_a_web_form_contact(
 ):
     """A web-form worker who left a number has no gateway number to answer from: the development
     channel needs none, so the message is recorded (it failed with no_sender_number before)."""
-    async with serve(app_settings(settings_factory, None), runtime) as client:
+    async with serve(app_settings(settings_factory, None), runtime, development_channel=True) as client:
         event = outbound(keys, contact=ENGLISH_WORKER_PHONE, channel="web", gateway_number=None)
         await memory_bus.publish(event)
         await memory_bus.drain()
@@ -343,13 +343,29 @@ async def test_the_embedded_run_records_messages_to_a_web_form_contact(
         assert (await record(runtime, event))["status"] == "sent"
 
 
-async def test_dev_outbox_is_absent_outside_the_embedded_mode(settings_factory, settings, db, keys, clock):
-    from tests.service.intake_support import FailingBus
-
-    runtime = Runtime(settings, FailingBus(), db, keys, clock)
-    not_embedded = intake_settings(settings_factory, mongo_url="mongodb://127.0.0.1:1/")
-    async with serve(not_embedded, runtime) as client:
+async def test_without_credentials_messages_are_undeliverable_and_never_recorded_as_sent(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
+):
+    """A deployment without provider credentials: no development channel, no /dev/outbox; the
+    committee sees each message undeliverable (before, it went to dev_outbox and showed as sent)."""
+    deployed = intake_settings(settings_factory, amqp_url="amqp://broker/", mongo_url="mongodb://store/")
+    async with serve(deployed, runtime) as client:
+        assert SENDER not in client.app
+        event = outbound(keys, "Your case was acknowledged", language="en")
+        await memory_bus.publish(event)
+        await memory_bus.publish(event)  # redelivered
+        await memory_bus.drain()
         assert (await client.get("/dev/outbox")).status == 404
+        from shared.contracts import MessageDeliveryChanged
+        from tests.polling import eventually
+
+        async def announced() -> list[str]:
+            return [e.state for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)]
+
+        assert await eventually(announced) == ["undeliverable"]  # the router is told, once
+    stored = await record(runtime, event)
+    assert stored["status"] == "undeliverable" and stored["reason"] == "channel_unconfigured"
+    assert await store.dev_outbox(runtime.db) == []
 
 
 async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_published_later(

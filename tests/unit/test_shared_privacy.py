@@ -10,12 +10,14 @@ from cryptography.fernet import Fernet
 
 from shared.privacy import (
     ConfigurationError,
+    KeyNotHeld,
     UnsealError,
     load_keys,
     normalise_e164,
     pin_for,
     pin_hash,
     reporter_key,
+    reseal,
     seal,
     unseal,
 )
@@ -115,13 +117,58 @@ def test_pin_is_six_digits_and_stable_per_grievance(keys):
     )
 
 
-def test_outside_the_embedded_mode_keys_are_required():
-    with pytest.raises(ConfigurationError):
-        load_keys(make_settings(contact_key=None, amqp_url="amqp://x"))
-    with pytest.raises(ConfigurationError):
+def test_keys_are_required_unless_generating_them_is_allowed():
+    with pytest.raises(ConfigurationError, match="GRIEVANCE_CONTACT_KEY"):
+        load_keys(make_settings(contact_key=None))
+    with pytest.raises(ConfigurationError, match="GRIEVANCE_PSEUDONYM_KEY"):
+        load_keys(make_settings(pseudonym_key=None))
+    with pytest.raises(ConfigurationError, match="not a Fernet key"):
         load_keys(make_settings(contact_key="not-a-fernet-key"))
+    with pytest.raises(ConfigurationError, match="GRIEVANCE_CONTACT_KEY_PREVIOUS"):
+        load_keys(make_settings(contact_key_previous="not-a-fernet-key"))
 
 
-def test_embedded_mode_generates_keys_when_missing():
-    keys = load_keys(make_settings(contact_key=None, pseudonym_key=None))
+def test_generated_keys_work_for_the_process():
+    keys = load_keys(make_settings(contact_key=None, pseudonym_key=None), generate=True)
     assert unseal(keys, seal(keys, "x")) == "x"
+    assert len(keys.pseudonym) >= 32
+
+
+def test_a_service_holds_only_the_keys_it_is_given(keys):
+    router = load_keys(make_settings(), contact=False)
+    assert not router.holds_contact and router.pseudonym == keys.pseudonym
+    sealed = seal(keys, WORKER_PHONE)
+    with pytest.raises(KeyNotHeld):
+        unseal(router, sealed)
+    with pytest.raises(KeyNotHeld):
+        seal(router, WORKER_PHONE)
+    assert pin_hash(router, "ABCDE-FGHJK", "123456") == pin_hash(keys, "ABCDE-FGHJK", "123456")
+    nothing = keys.only(contact=False, pseudonym=False)
+    with pytest.raises(KeyNotHeld):
+        reporter_key(nothing, WORKER_PHONE)
+    with pytest.raises(KeyNotHeld):
+        unseal(nothing, sealed)
+
+
+def test_the_current_key_seals_and_every_key_unseals():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = load_keys(make_settings(contact_key=old))
+    after = load_keys(make_settings(contact_key=new, contact_key_previous=old))
+    sealed_before = seal(before, WORKER_PHONE)
+    assert unseal(after, sealed_before) == WORKER_PHONE
+    sealed_after = seal(after, WORKER_PHONE)
+    with pytest.raises(UnsealError):
+        unseal(before, sealed_after)  # sealed with the new key, which the old set does not hold
+    assert unseal(load_keys(make_settings(contact_key=new)), sealed_after) == WORKER_PHONE
+
+
+def test_reseal_moves_a_contact_to_the_current_key_once():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = load_keys(make_settings(contact_key=old))
+    after = load_keys(make_settings(contact_key=new, contact_key_previous=old))
+    only_new = load_keys(make_settings(contact_key=new))
+    fresh = reseal(after, seal(before, WORKER_PHONE))
+    assert fresh is not None and unseal(only_new, fresh) == WORKER_PHONE
+    assert reseal(after, fresh) is None  # already current: nothing to write
+    with pytest.raises(UnsealError):
+        reseal(only_new, seal(before, WORKER_PHONE))  # the old key is gone: no key opens it

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from shared.bootstrap import embedded
 from shared.settings import Settings
 
 
 def test_defaults_run_embedded():
     settings = Settings()
-    assert settings.embedded
+    assert embedded(settings)
     assert (settings.intake_port, settings.router_port, settings.escalation_port) == (8080, 8081, 8082)
     assert settings.sla.critical.ack == timedelta(hours=2)
     assert settings.sla.normal.resolve == timedelta(days=15)

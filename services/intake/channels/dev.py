@@ -1,7 +1,9 @@
 """The development channel: outbound messages are recorded in the store instead of being sent.
 
-It serves the embedded run and any setup without Twilio credentials. The record holds the text and
-the case reference but never the phone number, so it is safe to show (``GET /dev/outbox``).
+It serves the embedded run without Twilio credentials, and nothing else: the bootstrap never hands
+it to a deployment, where a recorded message would look sent to the committee and reach nobody. The
+record holds the text and the case reference but never the phone number, so it is safe to show
+(``GET /dev/outbox``).
 """
 
 from __future__ import annotations

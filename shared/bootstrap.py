@@ -1,0 +1,223 @@
+"""The one place that chooses adapters: bus, store, keys, outbound delivery and clock, from the settings.
+
+Settings only name things (``memory://`` or a broker's URL, keys or none); this module turns them into
+the adapters a process runs on and the choices that follow from them, and hands those down as plain
+parameters. Nothing else in the code base looks at a URL scheme or asks whether it runs embedded:
+
+- **bus and store**: the in-memory twins for ``memory://``, RabbitMQ and MongoDB otherwise
+  (:func:`open_runtime`); an admin command opens only the part it uses, the other one in memory;
+- **keys** (least privilege, :data:`HELD_KEYS`): intake holds the contact key (it seals at the edge and
+  unseals in its sender) and the pseudonym key; the router only the pseudonym key (PIN checks);
+  escalation none. Missing keys are generated for the process in the embedded mode only;
+- **intake's spool**: only on a store that outlives the process;
+- **outbound delivery**: the provider whose credentials are configured; else the development channel
+  in the embedded mode, and "unconfigured" anywhere else (messages become ``undeliverable``);
+- **refusals**: a service outside the embedded mode does not start with placeholder or short secrets
+  (:mod:`shared.safety`), nor alone on ``memory://``.
+
+``serve all`` (:mod:`services.cli.embedded`) opens one runtime and builds the three applications with
+:func:`build_app`; ``python -m services.<name>`` and ``grievance serve <name>`` run :func:`serve`, which
+builds one application on a runtime of its own. Tests build the same applications on fakes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from shared.contracts import utcnow
+from shared.memorybus import MemoryBus
+from shared.messaging import Bus, Retry, open_bus
+from shared.privacy import Keys, load_keys
+from shared.runtime import Clock, Runtime, RuntimeSource, run_service
+from shared.safety import refusals
+from shared.settings import ConfigurationError, Settings
+from shared.store import open_client
+from shared.validation import setting_errors
+
+Service = Literal["intake", "router", "escalation"]
+SERVICES: tuple[Service, ...] = ("intake", "router", "escalation")
+MEMORY = "memory://"
+
+# Which keys each service holds: (contact key, pseudonym key).
+HELD_KEYS: dict[Service, tuple[bool, bool]] = {
+    "intake": (True, True),
+    "router": (False, True),
+    "escalation": (False, False),
+}
+
+
+# -- the choices ------------------------------------------------------------------------------------
+
+
+def memory_bus(settings: Settings) -> bool:
+    """The bus lives in this process (it reaches no other process)."""
+    return settings.amqp_url == MEMORY
+
+
+def memory_store(settings: Settings) -> bool:
+    """The store lives in this process and dies with it."""
+    return settings.mongo_url == MEMORY
+
+
+def embedded(settings: Settings) -> bool:
+    """Bus and store both in this process: the embedded run that needs nothing but Python."""
+    return memory_bus(settings) and memory_store(settings)
+
+
+def service_keys(settings: Settings, service: Service) -> Keys:
+    """The keys ``service`` holds, and no other (generated for the process in the embedded mode)."""
+    contact, pseudonym = HELD_KEYS[service]
+    return load_keys(settings, contact=contact, pseudonym=pseudonym, generate=embedded(settings))
+
+
+def narrowed(runtime: Runtime, service: Service) -> Runtime:
+    """A shared runtime (``serve all``) as one service of it sees it: with that service's keys only."""
+    contact, pseudonym = HELD_KEYS[service]
+    return dataclasses.replace(runtime, keys=runtime.keys.only(contact=contact, pseudonym=pseudonym))
+
+
+# -- the adapters ------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    retry: Retry | None = None,
+    keys: Keys | None = None,
+    bus: bool = True,
+    store: bool = True,
+) -> AsyncIterator[Runtime]:
+    """Open the bus and the store the settings name, for as long as the context lasts.
+
+    ``keys`` default to every key of the settings (generated in the embedded mode). ``bus`` or
+    ``store`` false: that part is its in-memory twin, for a command that uses only the other one
+    (listing tokens does not wait for RabbitMQ).
+    """
+    client: Any = open_client(settings.mongo_url if store else MEMORY)
+    opened: Bus = open_bus(settings, retry) if bus else MemoryBus(namespace=settings.amqp_namespace)
+    held = keys if keys is not None else load_keys(settings, generate=embedded(settings))
+    await opened.start()
+    try:
+        yield Runtime(settings, opened, client[settings.mongo_db], held, clock)
+    finally:
+        await opened.close()
+        client.close()
+
+
+# -- the applications --------------------------------------------------------------------------------
+
+
+def build_app(service: Service, settings: Settings, runtime: RuntimeSource) -> web.Application:
+    """One service's application on ``runtime`` (a shared one, or an opener of its own)."""
+    if isinstance(runtime, Runtime):
+        runtime = narrowed(runtime, service)
+    if service == "intake":
+        from services.intake.app import create_app as intake_app
+
+        return intake_app(
+            settings, runtime, spool=not memory_store(settings), development_channel=embedded(settings)
+        )
+    if service == "router":
+        from services.router.app import create_app as router_app
+
+        return router_app(settings, runtime)
+    from services.escalation.app import create_app as escalation_app
+
+    return escalation_app(settings, runtime)
+
+
+def service_app(service: Service, settings: Settings) -> web.Application:
+    """``service`` alone, on a runtime it opens at start-up and holding only its own keys."""
+    keys = service_keys(settings, service)
+    return build_app(service, settings, partial(open_runtime, settings, keys=keys))
+
+
+def check_service(settings: Settings, service: Service) -> None:
+    """Everything that stops one service before it starts; :class:`ConfigurationError` with the reasons."""
+    memory = [
+        name
+        for name, inside in (
+            ("GRIEVANCE_AMQP_URL", memory_bus(settings)),
+            ("GRIEVANCE_MONGO_URL", memory_store(settings)),
+        )
+        if inside
+    ]
+    if memory:
+        raise ConfigurationError(
+            f"`grievance serve {service}` runs one service alone, but {' and '.join(memory)} "
+            f"{'is' if len(memory) == 1 else 'are'} memory://. The in-memory bus and store live only "
+            "inside one process, so this service would never see the events of the other two. Run "
+            "`grievance serve all` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
+            "(see docs/deployment.md)."
+        )
+    check_safe(settings, [service])
+    service_keys(settings, service)  # missing or malformed keys
+
+
+def check_safe(settings: Settings, services: list[Service]) -> None:
+    """Outside the embedded mode, refuse placeholder or short secrets of what these services hold."""
+    if embedded(settings):
+        return
+    contact = any(HELD_KEYS[s][0] for s in services)
+    pseudonym = any(HELD_KEYS[s][1] for s in services)
+    reasons = refusals(settings, contact_key=contact, pseudonym_key=pseudonym)
+    if reasons:
+        raise ConfigurationError(
+            "refusing to start with unsafe settings: " + "; ".join(reasons) + " (see docs/deployment.md)"
+        )
+
+
+def serve(service: Service, settings: Settings) -> None:
+    """Run one service until SIGINT/SIGTERM; :class:`ConfigurationError` when it cannot start."""
+    from services.router.admin import CannotListen
+
+    check_service(settings, service)
+    port = int(getattr(settings, f"{service}_port"))
+    try:
+        run_service(partial(service_app, service), port, settings)
+    except CannotListen as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def load_settings() -> Settings:
+    """The settings of the environment; :class:`ConfigurationError` naming what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(
+            "invalid configuration: " + " ".join(setting_errors(exc, Settings))
+        ) from None
+    except SettingsError as exc:  # a structured setting (GRIEVANCE_SLA) that is not JSON at all
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"GRIEVANCE_{field.group(1).upper()}" if field else "a GRIEVANCE_ setting"
+        raise ConfigurationError(
+            f"invalid configuration: {name} is not JSON; write it like "
+            '{"normal": {"ack": "PT48H", "resolve": "P15D"}} (see .env.example)'
+        ) from None
+
+
+CONFIG_EXIT = 3  # the exit code of a configuration that cannot run (as the CLI's)
+
+
+def main(service: Service) -> int:
+    """``python -m services.<service>``: the settings of the environment, then :func:`serve`."""
+    try:
+        serve(service, load_settings())
+    except ConfigurationError as exc:
+        print(f"grievance: error: {exc}", file=sys.stderr)
+        return CONFIG_EXIT
+    except KeyboardInterrupt:
+        return 130
+    return 0
