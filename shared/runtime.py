@@ -8,7 +8,9 @@ hand in a runtime built on fakes (a clock they move, a bus they inspect).
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from datetime import datetime
 from aiohttp import web
 
 from shared.contracts import utcnow
+from shared.listen import LIMITS, ConnectionLimits, GuardedSite, runner_options
 from shared.log import configure_logging
 from shared.messaging import Bus
 from shared.privacy import Keys
@@ -74,17 +77,43 @@ def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> N
 
 
 def run_service(create_app: Callable[[Settings], web.Application], port: int, settings: Settings) -> None:
-    """Serve one service until SIGINT/SIGTERM: logging configured once, then aiohttp's runner."""
+    """Serve one service until SIGINT/SIGTERM: logging configured once, then the guarded listener."""
     configure_logging(settings.log_level, settings.log_format)
+    app = prepare_service(create_app, settings)
+    asyncio.run(serve_until_stopped(app, settings.host, port))
+
+
+def prepare_service(create_app: Callable[[Settings], web.Application], settings: Settings) -> web.Application:
+    """The service's application, with the collector tuned once its cleanup contexts have run."""
     app = create_app(settings)
     app.on_startup.append(_tune_collector_once_started)  # after the cleanup contexts opened the runtime
-    web.run_app(
-        app,
-        host=settings.host,
-        port=port,
-        print=None,
-        **RUNNER_OPTIONS,
-    )
+    return app
+
+
+async def serve_until_stopped(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    limits: ConnectionLimits = LIMITS,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve ``app`` through :class:`shared.listen.GuardedSite` (head timeout, per-client bound) until
+    SIGINT or SIGTERM (or ``stop``), then shut it down: what ``web.run_app`` does, with our site."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, **{**RUNNER_OPTIONS, **runner_options(limits)})
+    try:
+        await runner.setup()
+        await GuardedSite(runner, host, port, limits=limits).start()
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
 
 
 def attach_runtime(app: web.Application, runtime: RuntimeSource) -> None:
