@@ -24,6 +24,7 @@ aiohttp on its own keeps a connection that sends half a request head open for it
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,9 +43,31 @@ class ConnectionLimits:
     keepalive_timeout: float = 75.0  # above nginx's 60 s upstream idle timeout (see above)
     lingering_time: float = 5.0  # aiohttp's default is 10 s
     per_client: int = 64  # far above a browser's 6 or a gateway's pool, far below a slow-loris
+    # The reverse proxy carries every client's requests: it is bounded by its own upstream cap, and
+    # its clients by the proxy's per-client limits, so its address is not counted here.
+    unbounded: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def bounds(self, address: str) -> bool:
+        """Whether connections from ``address`` count against ``per_client``."""
+        if not self.unbounded:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return True
+        return not any(ip in network for network in self.unbounded)
 
 
 LIMITS = ConnectionLimits()
+
+
+def limits_for(
+    per_client: int, trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> ConnectionLimits:
+    """The bounds of a service's listener: the default timeouts, its per-client cap, its proxies."""
+    return ConnectionLimits(per_client=per_client, unbounded=trusted_proxies)
+
+
 CLOSED = "grievance_http_connections_closed_total"
 HELP.setdefault(CLOSED, "Connections closed by the listener's bounds, by reason (head_timeout, per_client).")
 
@@ -57,12 +80,13 @@ def runner_options(limits: ConnectionLimits = LIMITS) -> dict[str, Any]:
 class _Clients:
     """Open connections per client address, for one listener."""
 
-    def __init__(self, per_client: int) -> None:
-        self.per_client = per_client
+    def __init__(self, limits: ConnectionLimits) -> None:
+        self.limits = limits
+        self.per_client = limits.per_client
         self.open: Counter[str] = Counter()
 
     def admit(self, address: str) -> bool:
-        if self.open[address] >= self.per_client:
+        if self.open[address] >= self.per_client and self.limits.bounds(address):
             return False
         self.open[address] += 1
         return True
@@ -167,7 +191,7 @@ class GuardedSite(web.BaseSite):
         self._host, self._port, self._limits = host, port, limits
         self._backlog_size = backlog
         self._listener: asyncio.Server | None = None
-        self.clients = _Clients(limits.per_client)
+        self.clients = _Clients(limits)
 
     @property
     def name(self) -> str:

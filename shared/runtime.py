@@ -19,7 +19,7 @@ from datetime import datetime
 from aiohttp import web
 
 from shared.contracts import utcnow
-from shared.listen import LIMITS, ConnectionLimits, GuardedSite, runner_options
+from shared.listen import LIMITS, ConnectionLimits, GuardedSite, limits_for, runner_options
 from shared.log import configure_logging
 from shared.messaging import Bus
 from shared.privacy import Keys
@@ -80,7 +80,8 @@ def run_service(create_app: Callable[[Settings], web.Application], port: int, se
     """Serve one service until SIGINT/SIGTERM: logging configured once, then the guarded listener."""
     configure_logging(settings.log_level, settings.log_format)
     app = prepare_service(create_app, settings)
-    asyncio.run(serve_until_stopped(app, settings.host, port))
+    limits = limits_for(settings.connections_per_client, settings.trusted_proxy_networks)
+    asyncio.run(serve_until_stopped(app, settings.host, port, limits=limits))
 
 
 def prepare_service(create_app: Callable[[Settings], web.Application], settings: Settings) -> web.Application:

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
                     raise ValueError(f"{part!r} is not an IP address or network") from None
         return value
 
+    # Open connections one client address may hold on a service's port (the trusted proxies' do not
+    # count: they carry everyone's); more are refused at once (shared/listen.py).
+    connections_per_client: int = Field(default=64, ge=1, le=100_000)
+
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return tuple(

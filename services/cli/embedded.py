@@ -28,7 +28,7 @@ from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
 from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
-from shared.listen import GuardedSite
+from shared.listen import GuardedSite, limits_for
 from shared.privacy import load_keys
 from shared.runtime import Runtime, tune_collector
 from shared.settings import ConfigurationError, Settings
@@ -143,7 +143,8 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
             runners.append(runner)
             port: int = getattr(settings, f"{service}_port")
             try:
-                await GuardedSite(runner, settings.host, port).start()
+                limits = limits_for(settings.connections_per_client, settings.trusted_proxy_networks)
+                await GuardedSite(runner, settings.host, port, limits=limits).start()
             except OSError as exc:
                 raise CliError(
                     f"cannot listen on {settings.host}:{port} for {service} ({exc.strerror or exc}); "

@@ -232,6 +232,9 @@ async def drill_system(
             "GRIEVANCE_AMQP_PUBLISH_TIMEOUT": str(PUBLISH_TIMEOUT),
             "GRIEVANCE_SWEEP_INTERVAL": "1",
             "GRIEVANCE_LOG_FORMAT": "json",
+            # The drill's load generator stands for the reverse proxy that carries every client's
+            # requests in a deployment: its address is not bound by the per-client connection cap.
+            "GRIEVANCE_TRUSTED_PROXIES": "127.0.0.1/32",
             "GRIEVANCE_LOG_LEVEL": "INFO",
             "GRIEVANCE_HOST": "127.0.0.1",
             **(environment or {}),

@@ -139,6 +139,31 @@ async def test_one_client_gets_at_most_its_bound_of_connections(site: GuardedSit
     assert await served(site)
 
 
+async def test_a_trusted_proxy_is_not_bound_by_the_per_client_cap() -> None:
+    """Behind the reverse proxy every worker's request comes from its address: a cap on it would
+    refuse the 65th worker at once (the proxy bounds its upstream connections itself)."""
+    import ipaddress
+
+    proxied = ConnectionLimits(
+        header_timeout=0.5, per_client=2, unbounded=(ipaddress.ip_network("127.0.0.1/32"),)
+    )
+    app = new_app("test")
+    app.router.add_get("/ping", ping)
+    runner = web.AppRunner(app, **RUNNER_OPTIONS)
+    await runner.setup()
+    site = GuardedSite(runner, "127.0.0.1", 0, limits=proxied)
+    await site.start()
+    try:
+        held = [await connect(site) for _ in range(5)]
+        await eventually(lambda: site.clients.open["127.0.0.1"] == 5, seconds=SLACK)
+        assert await served(site)
+        for _, writer in held:
+            writer.close()
+    finally:
+        await runner.cleanup()
+    assert proxied.bounds("10.1.2.3") and not proxied.bounds("127.0.0.1")
+
+
 def test_every_runner_gets_the_bounds_and_they_are_the_documented_ones() -> None:
     assert RUNNER_OPTIONS["keepalive_timeout"] == LIMITS.keepalive_timeout == 75.0
     assert RUNNER_OPTIONS["lingering_time"] == LIMITS.lingering_time == 5.0
