@@ -22,6 +22,7 @@ from shared.ids import find_reference
 from shared.memorybus import MemoryBus
 from shared.privacy import unseal
 from shared.runtime import Runtime
+from tests.fakes import FakeClock
 from tests.servers import ServiceServer
 from tests.service.intake_support import post_sms, sms_form
 from tests.service.router_support import bearer, committee_tokens
@@ -52,7 +53,11 @@ class Services:
         return reference
 
     async def sms(self, text: str, sender: str, to: str = "+8610690000001") -> str | None:
-        """An SMS as Twilio signs it; the reference intake's instant answer gave, if any."""
+        """An SMS as Twilio signs it, a second after the last; the reference intake's instant answer
+        gave, if any."""
+        clock = self.runtime.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(seconds=1)
         response = await post_sms(self.intake, sms_form(text, sender=sender, to=to))
         assert response.status == 200, await response.text()
         await self.bus.drain()
