@@ -3,9 +3,9 @@
 A number typed into the web form proves nothing: anyone may type anyone's. Until the worker writes
 back the code that was sent to it (here with the case's reference, or by SMS from that number, see
 :mod:`services.router.dialogue`), the case texts nothing to it but that one request and binds no
-message from it (docs/router.md, "Conversation binding"). Each case takes a few wrong codes
-(:data:`~services.router.worker_store.CONFIRM_ATTEMPTS`, counted in the store, so for all replicas
-together); after them only an SMS from the number confirms it. A wrong code, an unknown reference,
+message from it (docs/router.md, "Conversation binding"). Each case takes a few codes
+(:data:`~services.router.worker_store.CONFIRM_ATTEMPTS`, counted in the store before the code is
+compared, so for all replicas together); after them only an SMS from the number confirms it. A wrong code, an unknown reference,
 a case with nothing to confirm and a locked one are the same 404, in the worker's language.
 """
 
@@ -67,12 +67,10 @@ async def confirm_contact(request: web.Request) -> web.Response:
     case = waiting[0] if waiting else None
     if case is None or case.reporter_key is None or case.claimed_reporter_key is None:
         raise not_found
-    workers = app[WORKERS]
-    if not await workers.confirm_attempts_left(case.case_id):
+    if not await app[WORKERS].confirm_attempt(case.case_id):
         raise not_found
     code = contact_code(app[PRIVACY_KEYS], case.reporter_key, case.created_at.date().isoformat())
     if not hmac.compare_digest(code, body.code):
-        await workers.wrong_code(case.case_id)
         raise not_found
     confirm = partial(
         Case.confirm_contact,

@@ -15,13 +15,13 @@ from datetime import datetime
 
 from services.router.case import Message
 from shared.contracts import MessageDeliveryChanged, delivery_rank
-from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
 OPTOUTS = "optouts"
 DELIVERIES = "message_deliveries"
 CONFIRMATIONS = "contact_confirmations"
 INDEXES = {CONFIRMATIONS: [IndexModel([("key", ASCENDING)], sparse=True)]}
-# Wrong codes a case takes on the web before only an SMS from the number can confirm it.
+# Codes a case takes on the web before only an SMS from the number can confirm it.
 CONFIRM_ATTEMPTS = 5
 
 
@@ -81,15 +81,24 @@ class WorkerStore:
         cursor = self._db[CONFIRMATIONS].find({"key": unverified_key}, {"case_id": 1})
         return {str(doc["case_id"]) async for doc in cursor}
 
-    async def confirm_attempts_left(self, case_id: str) -> bool:
-        doc = await self._db[CONFIRMATIONS].find_one({"_id": f"attempts:{case_id}"})
-        return int(doc.get("wrong", 0) if doc else 0) < CONFIRM_ATTEMPTS
+    async def confirm_attempt(self, case_id: str) -> bool:
+        """Count a code tried on the web for a case; False once more than the allowed were tried.
 
-    async def wrong_code(self, case_id: str) -> None:
-        """Count a wrong code tried for a case (shared by every replica: the store counts)."""
-        await self._db[CONFIRMATIONS].update_one(
-            {"_id": f"attempts:{case_id}"}, {"$inc": {"wrong": 1}}, upsert=True
-        )
+        One atomic increment in the store, before the code is compared: however many replicas or
+        concurrent requests try, no more than :data:`CONFIRM_ATTEMPTS` codes are ever compared.
+        """
+        try:
+            doc = await self._db[CONFIRMATIONS].find_one_and_update(
+                {"_id": f"attempts:{case_id}"},
+                {"$inc": {"tried": 1}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # two first attempts at once: the other one inserted it
+            doc = await self._db[CONFIRMATIONS].find_one_and_update(
+                {"_id": f"attempts:{case_id}"}, {"$inc": {"tried": 1}}, return_document=ReturnDocument.AFTER
+            )
+        return int(doc["tried"]) <= CONFIRM_ATTEMPTS
 
     async def fold_delivery(self, event: MessageDeliveryChanged, now: datetime) -> bool:
         """Keep the announced state unless a later one is held already; True when it was taken.
