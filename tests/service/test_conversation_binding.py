@@ -8,11 +8,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.router.assign import Assignment
+from services.router.case import Case
+from services.router.case_store import CaseStore
+from services.router.classify import Classification
 from shared.runtime import Runtime
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
-from tests.service.router_support import bearer
+from tests.service.router_support import bearer, fresh_phone, grievance
 
 PLANTED = sensitive("我想反映一下车间加班太多的问题，每天都要做到很晚")
 WORKER_FIRST = sensitive("工资三个月没发，老板说下个月再说")
@@ -134,3 +138,54 @@ async def test_five_wrong_codes_lock_the_web_confirmation_and_an_sms_reply_still
     # From now on its messages join the case.
     await system.sms(OWN_MORE, WORKER_PHONE)
     assert (await system.case(reference, committee))["messages"][-1]["text"] == OWN_MORE
+
+
+async def test_a_number_that_sent_stop_gets_no_confirmation_request_and_the_next_day_gets_one(
+    system: Services,
+):
+    phone = fresh_phone()
+    assert await system.sms("STOP", phone) is None
+    await system.web_form(OWN_FORM, phone)
+    assert [m.purpose for m in system.texts_to(phone)] == ["help"]  # the STOP confirmation only
+    other = fresh_phone()
+    await system.web_form(OWN_FORM, other)
+    [first] = system.texts_to(other)
+    system.runtime.clock.advance(days=1)  # type: ignore[attr-defined]
+    await system.web_form(OWN_FORM + "，还是没修", other)
+    requests = [m for m in system.texts_to(other) if m.purpose == "contact_confirmation"]
+    assert len(requests) == 2 and code_in(requests[1].text) != code_in(first.text)
+
+
+async def test_a_web_case_stored_before_contacts_were_proven_binds_nothing(system: Services):
+    # A case an older router stored from the web form: the ordinary key of the number, no field.
+    phone = fresh_phone()
+    event = grievance(
+        system.runtime.keys, PLANTED, phone=phone, channel="web", to=None, factory_hint="GZ-001"
+    )
+    legacy = Case.open(
+        event,
+        reference=event.reference,
+        now=system.runtime.clock(),
+        factory_id="GZ-001",
+        factory_via="factory_code",
+        assignment=Assignment("gz-001-spt"),
+        classification=Classification("working_hours", "normal", 1),
+        sla=system.runtime.settings.sla,
+    ).model_copy(update={"contact_proven": None})
+    cases = CaseStore(system.runtime.db)
+    await cases.insert(legacy)
+    assert (await cases.by_id(legacy.case_id)).reporter_key == event.reporter_key  # type: ignore[union-attr]
+    own = await system.sms(WORKER_FIRST, phone)
+    assert own is not None and own != legacy.reference
+    assert [m["text"] for m in (await system.case(legacy.reference, "gz-001-spt"))["messages"]] == [PLANTED]
+    assert await system.sms("状态", phone) is None
+    status = [m for m in system.texts_to(phone) if m.purpose == "status"]
+    assert status and all(legacy.reference not in m.text for m in status)
+
+
+async def test_a_message_quoting_a_reference_joins_that_case_whoever_sends_it(system: Services):
+    reference = await system.sms(WORKER_FIRST, fresh_phone())
+    assert reference is not None
+    await system.sms(f"我也是 {reference} 这个车间的，我们组也没发", fresh_phone())
+    view = await system.case(reference, "gz-001-spt")
+    assert len(view["messages"]) == 2 and view["messages"][1]["text"].startswith("我也是")
