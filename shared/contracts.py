@@ -43,6 +43,7 @@ CaseAction = Literal[
     "closed",
     "recategorised",
     "recused",
+    "contact_confirmed",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
 EscalationReason = Literal[
@@ -186,6 +187,9 @@ class CaseUpdated(Event):
     ack_due_at: AwareDatetime | None = None
     resolve_due_at: AwareDatetime | None = None
     note: str | None = None
+    # Only with ``contact_confirmed``: the worker proved the web form's number, so escalation may
+    # text it now (``case.assigned`` never carried an unproven contact).
+    sealed_contact: str | None = None
 
 
 class CaseEscalated(Event):

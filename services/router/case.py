@@ -58,7 +58,7 @@ _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
 MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
 _RANK: dict[str, int] = {"normal": 0, "high": 1, "critical": 2}
 # What the timeline records: the published actions, and the router's own steps.
-TimelineAction = CaseAction | Literal["assigned", "unassigned", "contact_confirmed"]
+TimelineAction = CaseAction | Literal["assigned", "unassigned"]
 
 
 def event_id(case_id: str, *parts: str) -> uuid.UUID:
@@ -536,7 +536,8 @@ class Case(_Part):
     def confirm_contact(self, *, reporter_key: str, action_id: str, now: datetime) -> Outcome:
         """The worker proved they hold the contact: from now on it is texted and binds their messages.
 
-        No event: the committee sees it in the timeline; escalation keeps the case as it was told it.
+        ``case.updated`` ``contact_confirmed`` carries the sealed contact, the first event that does,
+        so escalation's notices may go to it from now on.
         """
         if not self.awaits_confirmation or self._done(action_id):
             return Outcome.unchanged(self)
@@ -549,7 +550,8 @@ class Case(_Part):
             reporter_key=reporter_key,
             claimed_reporter_key=None,
         )
-        return Outcome(after, ())
+        updated = after._updated("contact_confirmed", "worker", action_id, now, None)
+        return Outcome(after, (updated.model_copy(update={"sealed_contact": self.sealed_contact}),))
 
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool

@@ -189,3 +189,18 @@ async def test_a_message_quoting_a_reference_joins_that_case_whoever_sends_it(sy
     await system.sms(f"我也是 {reference} 这个车间的，我们组也没发", fresh_phone())
     view = await system.case(reference, "gz-001-spt")
     assert len(view["messages"]) == 2 and view["messages"][1]["text"].startswith("我也是")
+
+
+async def test_once_confirmed_the_web_worker_also_gets_the_monitors_notice(system: Services):
+    phone = fresh_phone()
+    reference = await system.web_form(OWN_FORM, phone)
+    [request] = system.texts_to(phone)
+    confirmed = await system.router.post(
+        "/api/v1/contact/confirm", json={"reference": reference, "code": code_in(request.text)}
+    )
+    assert confirmed.status == 200
+    # The worker's next SMS is bound to the case; it raises it to critical, which escalates.
+    await system.sms(sensitive("还有，宿舍的安全出口也被锁了"), phone)
+    assert "critical" in {e["reason"] for e in await system.escalations(reference)}
+    notices = [m for m in system.texts_to(phone) if m.purpose == "escalation_notice"]
+    assert len(notices) == 1 and reference in notices[0].text
