@@ -476,11 +476,14 @@ class Case(_Part):
             if any(named_members(text, {c.id: c.people()}) for c in holder):
                 case, moved = case._moved_for_conflict(grievance_id, safety, now)
                 events.append(moved)
-        severity = found.severity if _RANK[found.severity] > _RANK[case.severity] else case.severity
-        if found.category == "retaliation" or severity != case.severity:
-            category: Category = "retaliation" if found.category == "retaliation" else case.category
-            if category == "retaliation" and _RANK[BASE_SEVERITY["retaliation"]] > _RANK[severity]:
-                severity = BASE_SEVERITY["retaliation"]
+        category: Category = "retaliation" if found.category == "retaliation" else case.category
+        severity = max(case.severity, found.severity, key=_RANK.__getitem__)
+        if category == "retaliation":
+            severity = max(severity, BASE_SEVERITY["retaliation"], key=_RANK.__getitem__)
+        with_ngo = case.committee_id is None and (case.factory_id is None or case.category == "retaliation")
+        if (category, severity) != (case.category, case.severity) or (
+            category == "retaliation" and not with_ngo
+        ):
             case, changed = case._regraded(grievance_id, category, severity, safety.sla, now)
             events.append(changed)
         return case, events

@@ -253,6 +253,9 @@ def test_retaliation_and_graver_follow_ups_regrade_the_case():
     case, actions = follow_up(opened(), "投诉之后被扣工资", Classification("retaliation", "high", 10))
     assert (case.category, case.committee_id, case.unassigned_reason) == ("retaliation", None, "retaliation")
     assert actions == ["worker_replied:None:None", "recategorised:retaliation:None"]
+    safety = Safety(Classification("retaliation", "high", 10), COMMITTEES, {}, SLA)
+    again = case.worker_message(grievance_id="g3", text="又被扣了", at=LATER, now=LATER, safety=safety)
+    assert [e.action for e in again.events] == ["worker_replied"]  # with the NGO already: nothing to move
     case, actions = follow_up(opened(), "安全出口被锁", Classification("health_safety", "critical", 15))
     assert (case.category, case.severity, case.committee_id) == ("wages", "critical", SPT)
     assert case.ack_due_at == AT + SLA.critical.ack
