@@ -43,6 +43,7 @@ CaseAction = Literal[
     "closed",
     "recategorised",
     "recused",
+    "contact_confirmed",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
 EscalationReason = Literal[
@@ -55,7 +56,14 @@ EscalationReason = Literal[
     "disputed",
 ]
 OutboundPurpose = Literal[
-    "ack", "status", "committee_reply", "resolution_check", "escalation_notice", "help", "question"
+    "ack",
+    "status",
+    "committee_reply",
+    "resolution_check",
+    "escalation_notice",
+    "help",
+    "question",
+    "contact_confirmation",
 ]
 
 # Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
@@ -120,9 +128,21 @@ class GrievanceReceived(Event):
     gateway_number: str | None = None
     reporter_key: str | None = None
     sealed_contact: str | None = None
+    # Whether the channel proved that the sender holds this contact: a Twilio-signed ``From`` (or a
+    # WeChat OpenID) does, a number typed into the web form does not. Only a proven contact binds a
+    # later message to the case (docs/router.md, "Conversation binding"). None: a producer older
+    # than the field, read as the channel implies (SMS proven, web not).
+    contact_proven: bool | None = None
     anonymous: bool = True
     # HMAC of the web form's PIN, so the public status page can check it without storing the PIN.
     pin_hash: str | None = None
+
+
+def contact_proven(event: GrievanceReceived) -> bool:
+    """Whether the event's contact is proven, reading an event without the field by its channel."""
+    if event.contact_proven is not None:
+        return event.contact_proven
+    return event.channel != "web"
 
 
 class CaseAssigned(Event):
@@ -167,6 +187,9 @@ class CaseUpdated(Event):
     ack_due_at: AwareDatetime | None = None
     resolve_due_at: AwareDatetime | None = None
     note: str | None = None
+    # Only with ``contact_confirmed``: the worker proved the web form's number, so escalation may
+    # text it now (``case.assigned`` never carried an unproven contact).
+    sealed_contact: str | None = None
 
 
 class CaseEscalated(Event):

@@ -224,6 +224,20 @@ def reporter_key(keys: Keys, contact: str) -> str:
     return hmac.new(keys.pseudonym, contact.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def unverified_reporter_key(keys: Keys, key: str) -> str:
+    """The reporter key of a contact nobody proved to hold (a number typed into the web form).
+
+    Derived from the ordinary key under a label of its own, so it never equals the key of an SMS
+    sender: a planted case cannot collect the messages of the worker whose number it names.
+    """
+    return keyed_digest(keys, "unverified-contact", key)
+
+
+def contact_code(keys: Keys, unverified_key: str, day: str) -> str:
+    """The one-time code that confirms an unverified contact: one per contact and day (six digits)."""
+    return f"{int(keyed_digest(keys, 'contact-code', unverified_key, day), 16) % 10**6:06d}"
+
+
 def keyed_digest(keys: Keys, *parts: str) -> str:
     """HMAC over several parts, for secrets that must be checked but never stored (PINs)."""
     message = "\x1f".join(parts).encode("utf-8")

@@ -110,6 +110,8 @@ class CaseClock:
             new = self._assigned(event)
         else:
             new = replace(self, timeline=in_order((*self.timeline, entry_of(event))))
+            if event.action == "contact_confirmed" and event.sealed_contact:
+                new = new._confirmed(event.sealed_contact)
         return replace(new, applied=(*self.applied, event_id), updated_at=to_ms(now)).derive(sla)
 
     def derive(self, sla: SlaTable) -> CaseClock:
@@ -142,8 +144,19 @@ class CaseClock:
             reference=event.reference,
             text=event.text,
             language=event.language,
-            reply_to=ReplyTo(event.channel, event.sealed_contact, event.gateway_number),
+            # A contact confirmed after the case opened may have arrived first (any order): kept.
+            reply_to=ReplyTo(
+                event.channel,
+                event.sealed_contact or (self.reply_to.sealed_contact if self.reply_to else None),
+                event.gateway_number,
+            ),
         )
+
+    def _confirmed(self, sealed_contact: str) -> CaseClock:
+        """The worker confirmed the web form's number: notices may go to it (only web cases confirm)."""
+        held = self.reply_to
+        channel = held.channel if held else "web"
+        return replace(self, reply_to=ReplyTo(channel, sealed_contact, held.gateway_number if held else None))
 
 
 def merge(

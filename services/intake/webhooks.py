@@ -116,6 +116,8 @@ async def twilio_sms(request: web.Request) -> web.Response:
             gateway_number=sms.recipient,
             reporter_key=reporter_key(runtime.keys, sender.identity),
             sealed_contact=seal(runtime.keys, sender.address),
+            # Twilio signed the request, ``From`` included: the sender holds this number.
+            contact_proven=True,
             anonymous=True,
         )
 

@@ -32,7 +32,7 @@ from services.router.appkeys import (
 )
 from services.router.case import Case
 from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently, Conflict, NotYourCase
-from services.router.views import case_view, status_view, summary_view
+from services.router.views import WorkerContact, case_view, status_view, summary_view
 from shared.auth import Principal, require
 from shared.contracts import Category, Severity
 from shared.messaging import PublishError
@@ -119,11 +119,26 @@ async def _own_case(request: web.Request, *, recused_too: bool = False) -> tuple
 
 async def _view(request: web.Request, case: Case) -> web.Response:
     delivery = await request.app[WORKERS].delivery_statuses(case.messages)
-    return json_response(case_view(case, delivery))
+    return json_response(case_view(case, delivery, await _contact(request, case)))
 
 
 async def _reaches(request: web.Request, case: Case) -> bool:
     return await request.app[WORKERS].reaches(case.reporter_key)
+
+
+async def _contact(request: web.Request, case: Case) -> WorkerContact:
+    """Whether a message of the committee can reach the worker, and if not, why."""
+    if not case.sealed_contact:
+        return "none"
+    if not case.proven:
+        return "unconfirmed"
+    return "reachable" if await _reaches(request, case) else "opted_out"
+
+
+_UNREACHABLE = {
+    "opted_out": "the worker opted out of messages (STOP): nothing is sent to them until they send START",
+    "unconfirmed": "the worker has not confirmed the number given on the web form: nothing is sent to it",
+}
 
 
 async def list_cases(request: web.Request) -> web.Response:
@@ -160,6 +175,10 @@ async def acknowledge(request: web.Request) -> web.Response:
 async def post_message(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request)
     body = await read_json(request, MessageBody)
+    contact = await _contact(request, case)
+    if contact in _UNREACHABLE:
+        # Accepting it would leave a message that never goes out, shown as pending for ever.
+        raise Problem(409, "Conflict", _UNREACHABLE[contact], worker_contact=contact)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise Problem(400, "Bad Request", "Idempotency-Key must be 1-128 letters, digits or ._:-")

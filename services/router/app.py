@@ -14,11 +14,12 @@ from functools import partial
 
 from aiohttp import web
 
-from services.router import api, case_store, periodic, registry_store
+from services.router import api, case_store, contact, periodic, registry_store, worker_store
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
     CLOCK,
+    CONFIRM_LIMITER,
     OUTBOX,
     PRIVACY_KEYS,
     REGISTRY,
@@ -45,7 +46,7 @@ from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
-INDEXES = {**case_store.INDEXES, **registry_store.INDEXES, **auth.INDEXES}
+INDEXES = {**case_store.INDEXES, **registry_store.INDEXES, **worker_store.INDEXES, **auth.INDEXES}
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def bootstrap(runtime: Runtime) -> Router:
         outbox=outbox,
         bus=bus,
         clock=clock,
+        keys=runtime.keys,
+        sla=settings.sla,
     )
     consumer = GrievanceConsumer(
         cases=cases,
@@ -84,6 +87,7 @@ def bootstrap(runtime: Runtime) -> Router:
         bus=bus,
         clock=clock,
         sla=settings.sla,
+        keys=runtime.keys,
     )
     one_pass: periodic.Tick = partial(
         periodic.tick,
@@ -137,7 +141,9 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         ]
     )
     app[STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
+    app[CONFIRM_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
+    contact.add_routes(app)
 
     add_runtime_health(app)
     return app

@@ -30,6 +30,8 @@ OUTBOX = web.AppKey("outbox", Outbox)
 SLA = web.AppKey("sla", SlaTable)
 PRIVACY_KEYS = web.AppKey("privacy_keys", Keys)
 STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
+# Confirmation codes tried per client address (the store counts per case as well).
+CONFIRM_LIMITER = web.AppKey("confirm_limiter", RateLimiter)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")

@@ -28,6 +28,7 @@ from services.router.assign import Assignment, CommitteeInfo, FactoryVia, choose
 from services.router.classify import Classification
 from services.router.errors import CaseClosed, Conflict, NotYourCase
 from services.router.lexicon import BASE_SEVERITY
+from services.router.names import named_members
 from shared.contracts import (
     ActorRole,
     CaseAction,
@@ -55,6 +56,9 @@ COMMITTEE_OPEN: tuple[Status, ...] = ("assigned", "acknowledged", "resolved", "r
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
 MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
+_RANK: dict[str, int] = {"normal": 0, "high": 1, "critical": 2}
+# What the timeline records: the published actions, and the router's own steps.
+TimelineAction = CaseAction | Literal["assigned", "unassigned"]
 
 
 def event_id(case_id: str, *parts: str) -> uuid.UUID:
@@ -70,7 +74,7 @@ class _Part(BaseModel):
 class TimelineEntry(_Part):
     id: str
     at: AwareDatetime
-    action: CaseAction | Literal["assigned", "unassigned"]
+    action: TimelineAction
     actor_role: ActorRole
     committee_id: str | None = None
     note: str | None = None
@@ -90,6 +94,20 @@ class Message(_Part):
 class Recusal(_Part):
     committee_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Safety:
+    """What a worker's follow-up is checked against, as a new grievance would be (gathered by the caller).
+
+    ``classification`` is the follow-up's own; ``committees`` the factory's active committees and
+    ``open_cases`` their loads, for a case that must leave a committee one of whose members it names.
+    """
+
+    classification: Classification
+    committees: Sequence[CommitteeInfo] = ()
+    open_cases: Mapping[str, int] | None = None
+    sla: SlaTable | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +143,14 @@ class Case(_Part):
     anonymous: bool = True
     text: str
     sealed_contact: str | None = None
+    # Whether the channel proved the contact (None: a case stored before the field, read by channel).
+    # An unproven contact is never texted but for its confirmation request, and binds no message.
+    contact_proven: bool | None = None
     gateway_number: str | None = None
+    # For an unproven contact, a key derived apart (privacy.unverified_reporter_key), so that no
+    # sender's key equals it; ``claimed_reporter_key`` is the key the contact gets once confirmed.
     reporter_key: str | None = None
+    claimed_reporter_key: str | None = None
     pin_hash: str | None = None
     received_at: AwareDatetime
     created_at: AwareDatetime
@@ -158,8 +182,14 @@ class Case(_Part):
         assignment: Assignment,
         classification: Classification,
         sla: SlaTable,
+        proven: bool = True,
+        unverified_key: str | None = None,
     ) -> Case:
-        """The new case for a grievance, routed as ``assignment`` says (or unroutable without a factory)."""
+        """The new case for a grievance, routed as ``assignment`` says (or unroutable without a factory).
+
+        A contact the channel did not prove is kept under ``unverified_key`` instead of the event's
+        reporter key (which becomes the ``claimed_reporter_key``, taken on once confirmed).
+        """
         case_id = str(event.grievance_id)
         received, now = to_ms(event.received_at), to_ms(now)
         due = due_dates(sla, classification.severity, received)
@@ -183,8 +213,10 @@ class Case(_Part):
             anonymous=event.anonymous,
             text=event.text,
             sealed_contact=event.sealed_contact,
+            contact_proven=proven,
             gateway_number=event.gateway_number,
-            reporter_key=event.reporter_key,
+            reporter_key=event.reporter_key if proven else unverified_key,
+            claimed_reporter_key=None if proven else event.reporter_key,
             pin_hash=event.pin_hash,
             received_at=received,
             created_at=now,
@@ -205,31 +237,37 @@ class Case(_Part):
             ),
         )
 
-    def creation_events(self, *, reach_worker: bool = True) -> list[Event]:
-        """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case."""
-        events: list[Event] = [
-            CaseAssigned(
-                id=event_id(self.case_id, "case.assigned"),
-                occurred_at=self.created_at,
-                correlation_id=uuid.UUID(self.grievance_id),
-                case_id=self.case_id,
-                reference=self.reference,
-                factory_id=self.factory_id,
-                committee_id=self.committee_id,
-                unassigned_reason=self.unassigned_reason,
-                category=self.category,
-                severity=self.severity,
-                ack_due_at=self.ack_due_at,
-                resolve_due_at=self.resolve_due_at,
-                received_at=self.received_at,
-                channel=self.channel,
-                language=self.language,
-                text=self.text,
-                sealed_contact=self.sealed_contact,
-                gateway_number=self.gateway_number,
-                created_at=self.created_at,
-            )
-        ]
+    @property
+    def proven(self) -> bool:
+        """Whether the case's contact is proven (a case stored before the field: by its channel)."""
+        if self.contact_proven is not None:
+            return self.contact_proven
+        return self.channel != "web"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """A contact is given but not proven: only the confirmation request may go to it."""
+        return bool(self.sealed_contact) and not self.proven
+
+    def bound_to(self, reporter_key: str) -> bool:
+        """Whether a proven sender with this key continues the case without quoting its reference."""
+        return self.proven and self.reporter_key == reporter_key
+
+    def creation_events(self, *, reach_worker: bool = True, confirmation: str | None = None) -> list[Event]:
+        """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case.
+
+        An unproven contact gets no acknowledgement; ``confirmation`` is the text of its confirmation
+        request, when this case is the one that sends it (at most one per contact and day). The
+        contact does not travel in ``case.assigned`` then, so escalation never texts it either.
+        """
+        if self.awaits_confirmation:
+            events: list[Event] = [self._assigned_event()]
+            if confirmation and reach_worker:
+                request = self._message("contact_confirmation", confirmation, ("confirm",), self.created_at)
+                # The request names no case: whoever planted one learns nothing from its delivery.
+                events += [request.model_copy(update={"reference": None})] if request is not None else []
+            return events
+        events = [self._assigned_event()]
         if self.unassigned_reason == "unroutable" and self.factory_id is None:
             text = texts.ask_factory_code(self.language, self.reference)
         else:
@@ -239,6 +277,29 @@ class Case(_Part):
         if message is not None and reach_worker:
             events.append(message)
         return events
+
+    def _assigned_event(self) -> CaseAssigned:
+        return CaseAssigned(
+            id=event_id(self.case_id, "case.assigned"),
+            occurred_at=self.created_at,
+            correlation_id=uuid.UUID(self.grievance_id),
+            case_id=self.case_id,
+            reference=self.reference,
+            factory_id=self.factory_id,
+            committee_id=self.committee_id,
+            unassigned_reason=self.unassigned_reason,
+            category=self.category,
+            severity=self.severity,
+            ack_due_at=self.ack_due_at,
+            resolve_due_at=self.resolve_due_at,
+            received_at=self.received_at,
+            channel=self.channel,
+            language=self.language,
+            text=self.text,
+            sealed_contact=self.sealed_contact if self.proven else None,
+            gateway_number=self.gateway_number,
+            created_at=self.created_at,
+        )
 
     # -- committee actions ------------------------------------------------------------------------
 
@@ -378,8 +439,18 @@ class Case(_Part):
 
     # -- the worker's answers ---------------------------------------------------------------------
 
-    def worker_message(self, *, grievance_id: str, text: str, at: datetime, now: datetime) -> Outcome:
-        """A follow-up from the worker, added to the thread once (the grievance id is the message id)."""
+    def worker_message(
+        self, *, grievance_id: str, text: str, at: datetime, now: datetime, safety: Safety | None = None
+    ) -> Outcome:
+        """A follow-up from the worker, added to the thread once (the grievance id is the message id).
+
+        With ``safety``, the follow-up passes the checks of a new grievance in the same write, so the
+        committee never holds the case with the message in it when it must not: retaliation takes the
+        case to the NGO (``recategorised``, note ``retaliation``); a member of the holding committee
+        named takes it to another committee of the factory that is not named, else to the NGO
+        (``recused`` by the system, note ``conflict_of_interest``); a graver severity than the case's
+        raises it and its deadlines (``recategorised``), so a critical follow-up escalates at once.
+        """
         action_id = f"{grievance_id}:message"
         if self._done(action_id) or any(m.id == grievance_id for m in self.messages):
             return Outcome.unchanged(self)
@@ -387,7 +458,103 @@ class Case(_Part):
         after = self._record(
             action_id, "worker_replied", now, actor="worker", messages=(*self.messages, message)
         )
-        return after._outcome("worker_replied", action_id, now, actor="worker")
+        checked: list[Event] = []
+        if safety is not None and self.status != "closed":
+            after, checked = after._checked(grievance_id, text, safety, now)
+        # Built from the case after the checks: escalation folds events of one instant in any order.
+        replied = after._updated("worker_replied", "worker", action_id, now, None)
+        return Outcome(after, (replied, *checked))
+
+    def _checked(
+        self, grievance_id: str, text: str, safety: Safety, now: datetime
+    ) -> tuple[Case, list[Event]]:
+        """The case after the safety checks of one follow-up, and the events of what they changed."""
+        found = safety.classification
+        case, events = self, list[Event]()
+        if found.category != "retaliation" and case.committee_id is not None:
+            holder = [c for c in safety.committees if c.id == case.committee_id]
+            if any(named_members(text, {c.id: c.people()}) for c in holder):
+                case, moved = case._moved_for_conflict(grievance_id, safety, now)
+                events.append(moved)
+        category: Category = "retaliation" if found.category == "retaliation" else case.category
+        severity = max(case.severity, found.severity, key=_RANK.__getitem__)
+        if category == "retaliation":
+            severity = max(severity, BASE_SEVERITY["retaliation"], key=_RANK.__getitem__)
+        with_ngo = case.committee_id is None and (case.factory_id is None or case.category == "retaliation")
+        if (category, severity) != (case.category, case.severity) or (
+            category == "retaliation" and not with_ngo
+        ):
+            case, changed = case._regraded(grievance_id, category, severity, safety.sla, now)
+            events.append(changed)
+        return case, events
+
+    def _moved_for_conflict(self, grievance_id: str, safety: Safety, now: datetime) -> tuple[Case, Event]:
+        """To a committee of the factory none of whose members the worker's messages name, or the NGO."""
+        named = self.committee_id
+        assert named is not None
+        everything = "\n".join(m.text for m in self.messages if m.direction == "worker")
+        excluded = [*self.skipped_committees, *self.recused_by, named]
+        choice = choose_committee(
+            self.category, everything, safety.committees, safety.open_cases or {}, excluded
+        )
+        reason = None if choice.committee_id else "conflict_of_interest"
+        action_id = f"{grievance_id}:conflict"
+        after = self._record(
+            action_id,
+            "recused",
+            now,
+            actor="system",
+            note=reason or "reassigned",
+            committee_id=choice.committee_id,
+            status="assigned" if choice.committee_id else "unassigned",
+            unassigned_reason=reason,
+            acknowledged_at=None,
+            skipped_committees=(*self.skipped_committees, named, *choice.skipped),
+        )
+        return after, after._updated("recused", "system", action_id, now, reason or "reassigned")
+
+    def _regraded(
+        self, grievance_id: str, category: Category, severity: Severity, sla: SlaTable | None, now: datetime
+    ) -> tuple[Case, Event]:
+        """The category (retaliation: to the NGO) and severity a follow-up calls for, deadlines anew."""
+        due = due_dates(sla, severity, self.received_at) if sla is not None else None
+        moved: dict[str, Any] = {}
+        if category == "retaliation" and (self.committee_id is not None or self.factory_id is not None):
+            moved = {"committee_id": None, "status": "unassigned", "unassigned_reason": "retaliation"}
+        note = "retaliation" if category == "retaliation" else "severity"
+        action_id = f"{grievance_id}:regraded"
+        after = self._record(
+            action_id,
+            "recategorised",
+            now,
+            actor="system",
+            note=note,
+            category=category,
+            severity=severity,
+            **({"ack_due_at": due.ack, "resolve_due_at": due.resolve} if due else {}),
+            **moved,
+        )
+        return after, after._updated("recategorised", "system", action_id, now, note)
+
+    def confirm_contact(self, *, reporter_key: str, action_id: str, now: datetime) -> Outcome:
+        """The worker proved they hold the contact: from now on it is texted and binds their messages.
+
+        ``case.updated`` ``contact_confirmed`` carries the sealed contact, the first event that does,
+        so escalation's notices may go to it from now on.
+        """
+        if not self.awaits_confirmation or self._done(action_id):
+            return Outcome.unchanged(self)
+        after = self._record(
+            action_id,
+            "contact_confirmed",
+            now,
+            actor="worker",
+            contact_proven=True,
+            reporter_key=reporter_key,
+            claimed_reporter_key=None,
+        )
+        updated = after._updated("contact_confirmed", "worker", action_id, now, None)
+        return Outcome(after, (updated.model_copy(update={"sealed_contact": self.sealed_contact}),))
 
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool
@@ -491,7 +658,7 @@ class Case(_Part):
     def _record(
         self,
         action_id: str,
-        action: CaseAction,
+        action: TimelineAction,
         now: datetime,
         *,
         actor: ActorRole = "committee",
@@ -545,7 +712,14 @@ class Case(_Part):
     def _to_worker(
         self, purpose: OutboundPurpose, text: str, id_parts: tuple[str, ...], at: datetime
     ) -> MessageOutbound | None:
-        """A text for the case's worker, or None when there is no contact to reach."""
+        """A text for the case's worker, or None when there is no contact to reach or it is unproven."""
+        if not self.proven:
+            return None
+        return self._message(purpose, text, id_parts, at)
+
+    def _message(
+        self, purpose: OutboundPurpose, text: str, id_parts: tuple[str, ...], at: datetime
+    ) -> MessageOutbound | None:
         if not self.sealed_contact:
             return None
         return MessageOutbound(

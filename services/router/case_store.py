@@ -44,6 +44,10 @@ CASES = "cases"
 # Concurrent writers of one case are a committee, its worker and the periodic task: a few suffice.
 ATTEMPTS = 5
 _NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
+# A case whose contact a channel proved (stored before the field: an SMS or WeChat case). Only these
+# bind a sender's messages by reporter key (docs/router.md, "Conversation binding"); a web case
+# stored before the field has the SMS key of a number nobody proved, and binds nothing.
+_PROVEN = {"$or": [{"contact_proven": True}, {"contact_proven": None, "channel": {"$ne": "web"}}]}
 
 INDEXES = {
     CASES: [
@@ -225,17 +229,31 @@ class CaseStore:
 
     async def open_of_reporter(self, reporter_key: str, limit: int = 20) -> list[Case]:
         """A worker's open cases, newest first (what a later message of theirs may be about)."""
-        query = {"reporter_key": reporter_key, "status": {"$in": list(OPEN_STATUSES)}}
+        query = {"reporter_key": reporter_key, "status": {"$in": list(OPEN_STATUSES)}, **_PROVEN}
         cursor = self._cases.find(query).sort(_NEWEST_FIRST).limit(limit)
         return [_case(d) async for d in cursor]
 
+    async def awaiting_confirmation(self, unverified_key: str, limit: int = 20) -> list[Case]:
+        """The open cases whose unproven contact has this key (an SMS from the number may confirm it)."""
+        query = {
+            "reporter_key": unverified_key,
+            "contact_proven": False,
+            "status": {"$in": list(OPEN_STATUSES)},
+        }
+        cursor = self._cases.find(query).sort(_NEWEST_FIRST).limit(limit)
+        return [_case(d) async for d in cursor]
+
+    async def open_by_reference(self, reference: str) -> Case | None:
+        """The open case a message quotes by reference, whoever opened it."""
+        return await self._one({"reference": reference, "status": {"$in": list(OPEN_STATUSES)}})
+
     async def reporter_case(self, reporter_key: str, reference: str) -> Case | None:
         """One of a worker's cases by reference, closed ones too."""
-        return await self._one({"reporter_key": reporter_key, "reference": reference})
+        return await self._one({"reporter_key": reporter_key, "reference": reference, **_PROVEN})
 
     async def latest_factory_of(self, reporter_key: str) -> str | None:
         doc = await self._cases.find_one(
-            {"reporter_key": reporter_key, "factory_id": {"$ne": None}},
+            {"reporter_key": reporter_key, "factory_id": {"$ne": None}, **_PROVEN},
             {"factory_id": 1},
             # Two cases created in the same millisecond: the id decides, not whatever the server meets first.
             sort=_NEWEST_FIRST,

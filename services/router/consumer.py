@@ -21,9 +21,11 @@ from services.router.decisions import Decision, NewCase
 from services.router.dialogue import Dialogue, applies
 from services.router.opening import NoFreeReference, open_case
 from services.router.registry_store import RegistryStore
+from services.router.texts import confirm_contact
 from services.router.worker_store import WorkerStore
 from shared.contracts import Event, GrievanceReceived
 from shared.messaging import Bus, Rejected
+from shared.privacy import Keys, contact_code
 from shared.runtime import Clock
 from shared.sla import SlaTable
 
@@ -45,9 +47,10 @@ class GrievanceConsumer:
         bus: Bus,
         clock: Clock,
         sla: SlaTable,
+        keys: Keys,
     ) -> None:
         self._cases, self._registry, self._workers, self._dialogue = cases, registry, workers, dialogue
-        self._bus, self._clock, self._sla = bus, clock, sla
+        self._bus, self._clock, self._sla, self._keys = bus, clock, sla, keys
 
     async def __call__(self, event: Event) -> None:
         if not isinstance(event, GrievanceReceived):
@@ -70,18 +73,38 @@ class GrievanceConsumer:
             case = await self._open(event.model_copy(update={"text": text}) if text else event)
         if isinstance(decision, NewCase) and decision.supersedes:
             await self._dialogue.close_superseded(decision, case)
-        await self._publish_creation(case)
+        await self._publish_creation(case, event)
 
     async def _open(self, event: GrievanceReceived) -> Case:
         try:
             return await open_case(
-                event, cases=self._cases, registry=self._registry, clock=self._clock, sla=self._sla
+                event,
+                cases=self._cases,
+                registry=self._registry,
+                clock=self._clock,
+                sla=self._sla,
+                keys=self._keys,
             )
         except NoFreeReference:
             raise Rejected("no free reference for the grievance") from None
 
-    async def _publish_creation(self, case: Case) -> None:
-        reach = await self._workers.reaches(case.reporter_key)
-        for outgoing in case.creation_events(reach_worker=reach):
+    async def _publish_creation(self, case: Case, event: GrievanceReceived) -> None:
+        confirmation = None
+        if case.awaits_confirmation:
+            # Only the confirmation request may go to an unproven contact, once per contact and day,
+            # and not to a number that sent STOP (the event carries the key an SMS from it has).
+            reach = await self._workers.reaches(event.reporter_key)
+            confirmation = await self._confirmation_text(case) if reach else None
+        else:
+            reach = await self._workers.reaches(case.reporter_key)
+        for outgoing in case.creation_events(reach_worker=reach, confirmation=confirmation):
             await self._bus.publish(outgoing)
         log.info("case_events_published", case_id=case.case_id, status=case.status)
+
+    async def _confirmation_text(self, case: Case) -> str | None:
+        """The confirmation request, when this case holds the contact's slot of the day (else None)."""
+        assert case.reporter_key is not None  # an unproven contact is always keyed apart
+        day = case.created_at.date().isoformat()
+        if not await self._workers.confirmation_slot(case.reporter_key, day, case.case_id):
+            return None
+        return confirm_contact(case.language, contact_code(self._keys, case.reporter_key, day))

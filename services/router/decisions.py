@@ -9,10 +9,18 @@ The decision is recorded (``router_inbound``) before it is carried out, and a re
 repeats the recorded one: after "是" closed the case, a redelivered "是" must not become a new
 grievance. The ``kind`` values are the stored form and stay as they are.
 
+**Binding.** A message continues a case only when it quotes the case's reference (any open case,
+``referenced``), or comes from the proven identity the case is bound to (:func:`bound_cases`: the
+channel proved the sender's contact, and the case's contact was proven too, by its channel or by a
+confirmation). A web form's number is no such identity until confirmed: its case is keyed apart and
+binds nothing, so nobody can plant a case that collects another worker's messages.
+
 In order: ``NEW``/``新投诉`` + text -> a new grievance (``NEW`` alone -> help); HELP, STOP, START ->
 answered; STATUS [+ reference] -> the status of that case or of every open case; YES/NO
 [+ reference] with one resolution pending -> confirmed or disputed, several pending -> asked which,
-none -> an ordinary message. An ordinary message that names one of the open cases goes to it; a
+none -> an ordinary message. The confirmation code sent to a web form's number, written back from
+that number -> its contact is confirmed. An ordinary message that quotes an open case's reference
+goes to it; one that names one of the open cases goes to it; a
 message naming a factory from a worker whose only open cases are unroutable opens a new, routed
 case that supersedes them; else one open case takes it, several -> the worker is asked which, none
 -> a new grievance.
@@ -76,6 +84,13 @@ class Question(_Decision):
     references: tuple[str, ...]
 
 
+class ConfirmContact(_Decision):
+    """The sender wrote back the code sent to the number these cases were given on the web."""
+
+    kind: Literal["confirm_contact"] = "confirm_contact"
+    case_ids: tuple[str, ...]
+
+
 class Help(_Decision):
     kind: Literal["help"] = "help"
 
@@ -89,7 +104,7 @@ class Start(_Decision):
 
 
 Decision = Annotated[
-    NewCase | FollowUp | Confirm | Dispute | StatusRequest | Question | Help | Stop | Start,
+    NewCase | FollowUp | Confirm | Dispute | StatusRequest | Question | ConfirmContact | Help | Stop | Start,
     Field(discriminator="kind"),
 ]
 DECISION: TypeAdapter[Decision] = TypeAdapter(Decision)
@@ -102,12 +117,16 @@ def decide(
     open_cases: Sequence[Case],
     status_case: Case | None = None,
     named_factory: str | None = None,
+    referenced: Case | None = None,
+    confirmable: tuple[str, ...] = (),
 ) -> Decision:
     """The decision for one message.
 
-    ``reference`` is the case reference written in the message, if any; ``open_cases`` the worker's
-    open cases, newest first; ``status_case`` the worker's case (closed too) that a STATUS command's
-    reference names; ``named_factory`` the factory the message opens with, if it names one.
+    ``reference`` is the case reference written in the message, if any; ``open_cases`` the open
+    cases bound to the sender (:func:`bound_cases`), newest first; ``status_case`` the sender's case
+    (closed too) that a STATUS command's reference names; ``named_factory`` the factory the message
+    opens with, if it names one; ``referenced`` the open case the reference names, whoever's it is;
+    ``confirmable`` the cases whose contact confirmation code the message is.
     """
     if command is not None and command.kind == "new":
         return NewCase(text=command.text) if command.text else Help()
@@ -131,6 +150,10 @@ def decide(
         if len(pending) > 1:
             return Question(references=tuple(c.reference for c in pending))
         # no resolution waits for an answer: an ordinary message
+    if command is None and confirmable:
+        return ConfirmContact(case_ids=confirmable)
+    if referenced is not None and reference and referenced.reference == reference:
+        return FollowUp(case_id=referenced.case_id)
     named = [c for c in open_cases if reference and c.reference == reference]
     if named:
         return FollowUp(case_id=named[0].case_id)
@@ -144,6 +167,12 @@ def decide(
     if len(candidates) > 1:
         return Question(references=tuple(c.reference for c in candidates))
     return NewCase(supersedes=superseded)
+
+
+def bound_cases(cases: Sequence[Case], reporter_key: str, proven: bool) -> list[Case]:
+    """The cases a sender's message continues without quoting a reference: none unless the channel
+    proved the sender's identity, then those whose own contact is proven and is that identity."""
+    return [c for c in cases if c.bound_to(reporter_key)] if proven else []
 
 
 def needs_factory(open_cases: Sequence[Case]) -> bool:

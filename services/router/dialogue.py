@@ -6,10 +6,18 @@ decision even though the case has moved on since. Carrying it out is idempotent:
 carries an action id derived from the grievance id, which the case checks against its timeline, and
 its events go through the case outbox; texts that belong to no case get ids derived from the
 grievance id.
+
+Binding (:func:`services.router.decisions.bound_cases`): only cases bound to the sender's proven
+identity are the "open cases" a message may continue without a reference; a quoted reference picks
+its open case whoever opened it. A follow-up then passes the safety checks of a new grievance
+(:class:`services.router.case.Safety`) in the same write that adds it.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import unicodedata
 import uuid
 from functools import partial
 from typing import assert_never
@@ -18,10 +26,12 @@ import structlog
 
 from services.router import texts
 from services.router.assign import Hints, resolve_factory
-from services.router.case import Case
+from services.router.case import Case, Safety
 from services.router.case_store import CaseStore
+from services.router.classify import classify
 from services.router.decisions import (
     Confirm,
+    ConfirmContact,
     Decision,
     Dispute,
     FollowUp,
@@ -31,6 +41,7 @@ from services.router.decisions import (
     Start,
     StatusRequest,
     Stop,
+    bound_cases,
     decide,
     needs_factory,
 )
@@ -39,11 +50,13 @@ from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
-from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose
+from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose, contact_proven
 from shared.ids import find_reference
 from shared.keywords import parse
 from shared.messaging import Bus
+from shared.privacy import Keys, contact_code, unverified_reporter_key
 from shared.runtime import Clock
+from shared.sla import SlaTable
 from shared.store import to_ms
 
 log = structlog.get_logger(__name__)
@@ -51,7 +64,9 @@ log = structlog.get_logger(__name__)
 # Texts that belong to no case (help, STOP, which case?) derive their ids from the message (uuid5).
 _REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 # Every decision but a new case, which the consumer opens itself.
-Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | Help | Stop | Start
+Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | ConfirmContact | Help | Stop | Start
+# A message that is only a confirmation code (six digits, full-width ones folded).
+_CODE = re.compile(r"\s*([0-9]{6})\s*")
 
 
 def applies(event: GrievanceReceived) -> bool:
@@ -96,9 +111,11 @@ class Dialogue:
         outbox: Outbox,
         bus: Bus,
         clock: Clock,
+        keys: Keys,
+        sla: SlaTable,
     ) -> None:
         self._cases, self._inbound, self._workers, self._registry = cases, inbound, workers, registry
-        self._outbox, self._bus, self._clock = outbox, bus, clock
+        self._outbox, self._bus, self._clock, self._keys, self._sla = outbox, bus, clock, keys, sla
 
     async def recorded(self, grievance_id: str) -> Decision | None:
         """The decision an earlier delivery of this message recorded, if any."""
@@ -116,22 +133,50 @@ class Dialogue:
         """Read what the decision may depend on, then take it (:func:`decide` is pure)."""
         key = event.reporter_key
         assert key is not None  # applies() holds
+        proven = contact_proven(event)
         command = parse(event.text)
-        open_cases = await self._cases.open_of_reporter(key)
+        open_cases = bound_cases(await self._cases.open_of_reporter(key), key, proven)
         status_case = None
-        if command is not None and command.kind == "status" and command.reference:
-            status_case = await self._cases.reporter_case(key, command.reference)
+        if proven and command is not None and command.kind == "status" and command.reference:
+            found = await self._cases.reporter_case(key, command.reference)
+            status_case = found if found is not None and found.bound_to(key) else None
         named_factory = None
         if needs_factory(open_cases):
             hints = Hints(event.channel, event.text)
             named_factory, _ = resolve_factory(hints, await self._registry.factories(), latest_factory=None)
+        reference = find_reference(event.text)
+        referenced = await self._cases.open_by_reference(reference) if reference else None
+        confirmable = await self._confirmable(key, event.text) if proven and command is None else ()
         return decide(
             command,
-            reference=find_reference(event.text),
+            reference=reference,
             open_cases=open_cases,
             status_case=status_case,
             named_factory=named_factory,
+            referenced=referenced,
+            confirmable=confirmable,
         )
+
+    async def _confirmable(self, key: str, text: str) -> tuple[str, ...]:
+        """The cases whose confirmation request went to this sender's number and whose code the text is."""
+        written = _CODE.fullmatch(unicodedata.normalize("NFKC", text))
+        if written is None:
+            return ()
+        unverified = unverified_reporter_key(self._keys, key)
+        requested = await self._workers.requested_for(unverified)
+        found = []
+        for case in await self._cases.awaiting_confirmation(unverified):
+            code = contact_code(self._keys, unverified, case.created_at.date().isoformat())
+            if case.case_id in requested and hmac.compare_digest(code, written.group(1)):
+                found.append(case.case_id)
+        return tuple(found)
+
+    async def _safety(self, case_id: str, text: str) -> Safety:
+        """What a follow-up is checked against: its classification, the factory's committees, their loads."""
+        case = await self._cases.by_id(case_id)
+        committees = await self._registry.committees_of(case.factory_id) if case and case.factory_id else []
+        counts = await self._cases.open_case_counts([c.id for c in committees])
+        return Safety(classify(text), committees, counts, self._sla)
 
     async def execute(self, decision: Answer, event: GrievanceReceived) -> None:
         """Carry out a recorded decision (anything but a new case); safe to repeat."""
@@ -143,7 +188,10 @@ class Dialogue:
         reply: MessageOutbound | None = None
         match decision:
             case FollowUp(case_id=case_id):
-                change = partial(Case.worker_message, grievance_id=gid, text=event.text, at=at, now=now)
+                safety = await self._safety(case_id, event.text)
+                change = partial(
+                    Case.worker_message, grievance_id=gid, text=event.text, at=at, now=now, safety=safety
+                )
                 case = (await self._outbox.apply(case_id, change)).case
                 if reach and find_reference(event.text) is None:
                     # Intake's instant receipt could not know this continues a case; the worker learns it here.
@@ -177,6 +225,11 @@ class Dialogue:
                         reference=single.reference if single else None,
                         case_id=single.case_id if single else None,
                     )
+            case ConfirmContact(case_ids=case_ids):
+                confirm = partial(Case.confirm_contact, reporter_key=key, action_id=f"{gid}:contact", now=now)
+                confirmed = [(await self._outbox.apply(cid, confirm)).case for cid in case_ids]
+                notice = texts.contact_confirmed(language, [c.reference for c in confirmed])
+                reply = reply_to_sender(event, "status", notice) if reach else None
             case Help():
                 reply = reply_to_sender(event, "help", texts.help_text(language)) if reach else None
             case Question(references=references):

@@ -16,8 +16,9 @@ from services.router.case import Case, event_id
 from services.router.case_store import CaseStore, ReferenceTaken
 from services.router.classify import classify
 from services.router.registry_store import RegistryStore
-from shared.contracts import GrievanceReceived
+from shared.contracts import GrievanceReceived, contact_proven
 from shared.ids import reference_for
+from shared.privacy import Keys, unverified_reporter_key
 from shared.runtime import Clock
 from shared.sla import SlaTable
 
@@ -31,11 +32,24 @@ class NoFreeReference(Exception):
 
 
 async def open_case(
-    event: GrievanceReceived, *, cases: CaseStore, registry: RegistryStore, clock: Clock, sla: SlaTable
+    event: GrievanceReceived,
+    *,
+    cases: CaseStore,
+    registry: RegistryStore,
+    clock: Clock,
+    sla: SlaTable,
+    keys: Keys,
 ) -> Case:
-    """The case of this grievance: created now, or the one an earlier delivery created."""
+    """The case of this grievance: created now, or the one an earlier delivery created.
+
+    A contact the channel did not prove is keyed apart (:func:`unverified_reporter_key`), and its
+    history routes nothing: a planted case must not steer where the worker's own messages go.
+    """
     hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
-    latest = await cases.latest_factory_of(event.reporter_key) if event.reporter_key else None
+    proven = contact_proven(event)
+    key = event.reporter_key
+    latest = await cases.latest_factory_of(key) if key and proven else None
+    unverified = unverified_reporter_key(keys, key) if key and not proven else None
     factory_id, via = resolve_factory(hints, await registry.factories(), latest)
     classification = classify(event.text)
     assignment = Assignment(None, "unroutable")
@@ -54,6 +68,8 @@ async def open_case(
             assignment=assignment,
             classification=classification,
             sla=sla,
+            proven=proven,
+            unverified_key=unverified,
         )
         try:
             stored, created = await cases.insert(case)

@@ -156,3 +156,21 @@ def help_text(language: Language) -> str:
         "for progress, YES/NO to answer a resolution, NEW followed by text for another grievance, STOP to "
         "end messages."
     )
+
+
+def confirm_contact(language: Language, code: str) -> str:
+    """The one text an unconfirmed web contact may get; it names no case, so a planter learns nothing."""
+    if language == "zh":
+        return f"有人在网上投诉时留了此号码。如是您本人，请回复验证码 {code} 或在网页输入；不是请忽略。"
+    return (
+        f"Someone gave this number on the grievance web form. If it was you, reply {code} "
+        "or enter it on the web page. If not, ignore this."
+    )
+
+
+def contact_confirmed(language: Language, references: Sequence[str]) -> str:
+    """The number is confirmed: replies about these cases come to it from now on."""
+    listed = ", ".join(references)
+    if language == "zh":
+        return f"号码已确认。案件 {listed} 的进展将发到此号码。"
+    return f"Number confirmed. News of case {listed} will come to this number."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from services.router.case import Case
 
@@ -35,6 +35,9 @@ CASE_FIELDS = (
 TIMELINE_FIELDS = ("at", "action", "actor_role")
 MESSAGE_FIELDS = ("id", "direction", "text", "at", "purpose")
 STATUS_FIELDS = ("reference", "status", "ack_due_at", "resolve_due_at")
+# Whether a committee message reaches the worker: no contact given, the contact not confirmed yet,
+# the worker sent STOP, or reachable.
+WorkerContact = Literal["none", "unconfirmed", "opted_out", "reachable"]
 
 
 def _iso(value: Any) -> Any:
@@ -49,14 +52,19 @@ def summary_view(case: Case) -> dict[str, Any]:
     return _pick(case, CASE_FIELDS)
 
 
-def case_view(case: Case, delivery: Mapping[str, str] | None = None) -> dict[str, Any]:
+def case_view(
+    case: Case, delivery: Mapping[str, str] | None = None, contact: WorkerContact | None = None
+) -> dict[str, Any]:
     """The committee's view of its own case: text, timeline and messages, never the contact.
 
     ``delivery`` maps a committee message's id to what intake knows of its delivery; a message
-    intake has not picked up yet is ``pending``.
+    intake has not picked up yet is ``pending``. ``worker_contact`` says whether a message can
+    reach the worker (never the contact itself).
     """
     delivery = delivery or {}
     view = summary_view(case)
+    if contact is not None:
+        view["worker_contact"] = contact
     view["text"] = case.text
     view["resolution"] = case.resolution
     view["timeline"] = [_pick(entry, TIMELINE_FIELDS) for entry in case.timeline]

@@ -1,22 +1,28 @@
 """What the router knows about reaching a worker: their opt-out and the delivery of its texts.
 
-Both collections are the router's own. ``optouts`` (keyed by reporter key) is ``active`` while the
-worker wants no texts. ``message_deliveries`` (keyed by the ``message.outbound`` event id) holds the
+The collections are the router's own. ``optouts`` (keyed by reporter key) is ``active`` while the
+worker wants no texts. ``contact_confirmations`` holds, per unverified contact and day, the one case
+whose confirmation request went to it, and per case the wrong codes tried on the web. ``message_deliveries`` (keyed by the ``message.outbound`` event id) holds the
 latest delivery state intake announced for each message (``message.delivery``), so a committee sees
 whether its message reached the worker without the router reading intake's records.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 
 from services.router.case import Message
 from shared.contracts import MessageDeliveryChanged, delivery_rank
-from shared.store import Database, DuplicateKeyError
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
 OPTOUTS = "optouts"
 DELIVERIES = "message_deliveries"
+CONFIRMATIONS = "contact_confirmations"
+INDEXES = {CONFIRMATIONS: [IndexModel([("key", ASCENDING)], sparse=True)]}
+# Codes a case takes on the web before only an SMS from the number can confirm it.
+CONFIRM_ATTEMPTS = 5
 
 
 class WorkerStore:
@@ -53,6 +59,46 @@ class WorkerStore:
         )
         doc = await optouts.find_one({"_id": reporter_key})
         return bool(doc and doc.get("by") == grievance_id and not doc.get("active"))
+
+    async def confirmation_slot(self, unverified_key: str, day: str, case_id: str) -> bool:
+        """Whether this case sends the day's one confirmation request to the contact (first one wins).
+
+        The slot is taken once and kept, so a redelivery of the same case answers as before and a
+        second case naming the number that day sends nothing.
+        """
+        slot = f"{unverified_key}:{day}"
+        confirmations = self._db[CONFIRMATIONS]
+        # A concurrent first insert of the same slot collides: whoever holds it is read below.
+        with contextlib.suppress(DuplicateKeyError):
+            await confirmations.update_one(
+                {"_id": slot}, {"$setOnInsert": {"case_id": case_id, "key": unverified_key}}, upsert=True
+            )
+        doc = await confirmations.find_one({"_id": slot})
+        return bool(doc and doc.get("case_id") == case_id)
+
+    async def requested_for(self, unverified_key: str) -> set[str]:
+        """The cases whose confirmation request went to this contact (any day)."""
+        cursor = self._db[CONFIRMATIONS].find({"key": unverified_key}, {"case_id": 1})
+        return {str(doc["case_id"]) async for doc in cursor}
+
+    async def confirm_attempt(self, case_id: str) -> bool:
+        """Count a code tried on the web for a case; False once more than the allowed were tried.
+
+        One atomic increment in the store, before the code is compared: however many replicas or
+        concurrent requests try, no more than :data:`CONFIRM_ATTEMPTS` codes are ever compared.
+        """
+        try:
+            doc = await self._db[CONFIRMATIONS].find_one_and_update(
+                {"_id": f"attempts:{case_id}"},
+                {"$inc": {"tried": 1}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # two first attempts at once: the other one inserted it
+            doc = await self._db[CONFIRMATIONS].find_one_and_update(
+                {"_id": f"attempts:{case_id}"}, {"$inc": {"tried": 1}}, return_document=ReturnDocument.AFTER
+            )
+        return int(doc["tried"]) <= CONFIRM_ATTEMPTS
 
     async def fold_delivery(self, event: MessageDeliveryChanged, now: datetime) -> bool:
         """Keep the announced state unless a later one is held already; True when it was taken.

@@ -175,17 +175,27 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(rout
     url = f"/api/v1/cases/{first.reference}"
     token = bearer(tokens["dg-002-wages"])
     before = len(outbound(client))
-    assert (await client.post(f"{url}/acknowledge", headers=token)).status == 200
-    assert (await client.post(f"{url}/messages", json={"text": "我们在处理"}, headers=token)).status == 200
+    acknowledged = await client.post(f"{url}/acknowledge", headers=token)
+    assert acknowledged.status == 200 and (await acknowledged.json())["worker_contact"] == "opted_out"
+    # A message that could not go out is refused with the reason, not left "pending" for ever.
+    refused = await client.post(f"{url}/messages", json={"text": "我们在处理"}, headers=token)
+    assert refused.status == 409 and refused.content_type == "application/problem+json"
+    problem = await refused.json()
+    assert problem["worker_contact"] == "opted_out" and "STOP" in problem["detail"]
     await worker.send("状态")
     await worker.send("帮助")
     await runtime.bus.drain()
     assert len(outbound(client)) == before
-    assert [e.action for e in updates(client)] == ["acknowledged", "replied"]
+    assert [e.action for e in updates(client)] == ["acknowledged"]
+    view = await (await client.get(url, headers=token)).json()
+    assert view["worker_contact"] == "opted_out" and [m["direction"] for m in view["messages"]] == ["worker"]
     await worker.send("开通")
     await worker.send("HELP")
     helps = outbound(client, "help")
     assert len(helps) == 3 and "恢复" in helps[1].text and "状态" in helps[2].text
+    sent = await client.post(f"{url}/messages", json={"text": "我们在处理"}, headers=token)
+    assert sent.status == 200 and (await sent.json())["worker_contact"] == "reachable"
+    assert [m.purpose for m in outbound(client, "committee_reply")] == ["committee_reply"]
 
 
 async def test_help_in_both_languages(router, runtime):

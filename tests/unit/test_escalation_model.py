@@ -105,3 +105,20 @@ def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
     # The same escalation always publishes the same event ids, so a retried publish repeats them.
     assert [e.id for e in events_for(escalation, reachable)] == [escalated.id, notice.id]
     assert [type(e) for e in events_for(escalation, None)] == [CaseEscalated]
+
+
+@pytest.mark.parametrize("confirmation_first", [False, True])
+def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confirmation_first):
+    opened = assigned(T0, phone=None, severity="critical").model_copy(update={"channel": "web"})
+    confirmed = updated(
+        opened, "contact_confirmed", T0 + timedelta(minutes=5), status="assigned", sealed_contact="sealed"
+    )
+    events = (confirmed, opened) if confirmation_first else (opened, confirmed)
+    assert fold(opened).reply_to.sealed_contact is None  # unproven: escalation holds no contact
+    clock = fold(*events)
+    assert clock.reply_to.sealed_contact == "sealed" and clock.reply_to.channel == "web"
+    _, notice = events_for(open_escalation(clock, "critical", T0, SLA), clock)
+    assert isinstance(notice, MessageOutbound) and notice.sealed_contact == "sealed"
+    # An ordinary update carries no contact and takes none away.
+    later = fold(*events, updated(opened, "acknowledged", T0 + timedelta(minutes=9)))
+    assert later.reply_to.sealed_contact == "sealed"

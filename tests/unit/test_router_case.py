@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.router.assign import Assignment, CommitteeInfo
-from services.router.case import Case, event_id
+from services.router.case import Case, Safety, event_id
 from services.router.classify import Classification
 from services.router.dialogue import reply_to_sender
 from services.router.errors import CaseClosed, Conflict, NotYourCase
@@ -220,3 +220,78 @@ def test_an_unroutable_case_closes_as_rerouted_once():
     assert (closed.case.closure, closed.events[0].note) == ("rerouted", "rerouted")
     assert not closed.case.close_rerouted(replaced_by="new-case", now=LATER).changed
     assert not opened().close_rerouted(replaced_by="new-case", now=LATER).changed  # a routed case stays
+
+
+COMMITTEES = (
+    CommitteeInfo(SPT, "GZ-001", ("all",), ("王芳", "王主任", "张伟")),
+    CommitteeInfo("gz-001-women", "GZ-001", ("harassment_abuse",), ("陈静",)),
+)
+
+
+def follow_up(case: Case, text: str, found: Classification) -> tuple[Case, list[str]]:
+    safety = Safety(found, COMMITTEES, {}, SLA)
+    outcome = case.worker_message(grievance_id="g2", text=text, at=LATER, now=LATER, safety=safety)
+    again = outcome.case.worker_message(grievance_id="g2", text=text, at=LATER, now=LATER, safety=safety)
+    assert not again.changed and again.events == ()  # a redelivered follow-up changes nothing
+    updates = [e for e in outcome.events if isinstance(e, CaseUpdated)]
+    assert len(updates) == len(outcome.events)  # the checks tell the worker nothing
+    return outcome.case, [f"{e.action}:{e.note}:{e.committee_id}" for e in updates]
+
+
+def test_a_follow_up_naming_the_holders_member_leaves_it_for_the_ngo_in_the_same_write():
+    case, actions = follow_up(opened(), "王主任知道", Classification("wages", "high", 3))
+    assert (case.committee_id, case.status, case.unassigned_reason) == (
+        None,
+        "unassigned",
+        "conflict_of_interest",
+    )
+    assert SPT in case.skipped_committees and case.messages[-1].text == "王主任知道"
+    assert actions == ["worker_replied:None:None", "recused:conflict_of_interest:None"]
+
+
+def test_retaliation_and_graver_follow_ups_regrade_the_case():
+    case, actions = follow_up(opened(), "投诉之后被扣工资", Classification("retaliation", "high", 10))
+    assert (case.category, case.committee_id, case.unassigned_reason) == ("retaliation", None, "retaliation")
+    assert actions == ["worker_replied:None:None", "recategorised:retaliation:None"]
+    safety = Safety(Classification("retaliation", "high", 10), COMMITTEES, {}, SLA)
+    again = case.worker_message(grievance_id="g3", text="又被扣了", at=LATER, now=LATER, safety=safety)
+    assert [e.action for e in again.events] == ["worker_replied"]  # with the NGO already: nothing to move
+    case, actions = follow_up(opened(), "安全出口被锁", Classification("health_safety", "critical", 15))
+    assert (case.category, case.severity, case.committee_id) == ("wages", "critical", SPT)
+    assert case.ack_due_at == AT + SLA.critical.ack
+    assert actions == ["worker_replied:None:gz-001-spt", f"recategorised:severity:{SPT}"]
+    case, actions = follow_up(opened(), "食堂不好吃", Classification("other", "normal", 1))
+    assert case.severity == "high" and actions == ["worker_replied:None:gz-001-spt"]
+
+
+def test_an_unproven_contact_gets_only_its_confirmation_request_until_confirmed():
+    web = grievance().model_copy(update={"channel": "web", "provider": "web", "contact_proven": False})
+    case = Case.open(
+        web,
+        reference=reference_for(GID),
+        now=AT,
+        factory_id="GZ-001",
+        factory_via="factory_code",
+        assignment=Assignment(SPT),
+        classification=Classification("wages", "high", 3),
+        sla=SLA,
+        proven=False,
+        unverified_key="apart",
+    )
+    assert (case.reporter_key, case.claimed_reporter_key, case.awaits_confirmation) == (
+        "apart",
+        "reporter",
+        True,
+    )
+    assert not case.bound_to("reporter") and not case.bound_to("apart")
+    assigned, request = case.creation_events(confirmation="code 123456")
+    assert isinstance(assigned, CaseAssigned) and assigned.sealed_contact is None
+    assert isinstance(request, MessageOutbound) and request.reference is None
+    assert [e.type for e in case.creation_events()] == ["case.assigned"]
+    acked = case.acknowledge(by=SPT, action_id="a1", now=LATER, reach_worker=True)
+    assert [e.type for e in acked.events] == ["case.updated"]  # nothing texted
+    confirmed = case.confirm_contact(reporter_key="reporter", action_id="c", now=LATER).case
+    assert confirmed.bound_to("reporter") and confirmed.timeline[-1].action == "contact_confirmed"
+    assert not confirmed.confirm_contact(reporter_key="reporter", action_id="c2", now=LATER).changed
+    told = confirmed.acknowledge(by=SPT, action_id="a1", now=LATER, reach_worker=True)
+    assert [e.type for e in told.events] == ["case.updated", "message.outbound"]

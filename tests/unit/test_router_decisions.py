@@ -10,6 +10,7 @@ from services.router.case import Case
 from services.router.decisions import (
     DECISION,
     Confirm,
+    ConfirmContact,
     Dispute,
     FollowUp,
     Help,
@@ -18,6 +19,7 @@ from services.router.decisions import (
     Start,
     StatusRequest,
     Stop,
+    bound_cases,
     decide,
     needs_factory,
 )
@@ -137,3 +139,32 @@ def test_a_decision_reads_back_as_it_was_recorded(decision):
 )
 def test_decisions_recorded_before_they_were_typed_still_read(stored, expected):
     assert DECISION.validate_python({"_id": "g", "at": AT, **stored}) == expected
+
+
+def test_only_a_proven_sender_continues_the_cases_bound_to_their_identity():
+    sms = case(A).model_copy(update={"reporter_key": "k"})
+    confirmed_web = case(B).model_copy(update={"reporter_key": "k", "channel": "web", "contact_proven": True})
+    planted = case(C).model_copy(update={"reporter_key": "k", "channel": "web", "contact_proven": False})
+    stored_before = case(C).model_copy(update={"reporter_key": "k", "channel": "web"})  # no field: by channel
+    everything = [sms, confirmed_web, planted, stored_before]
+    assert bound_cases(everything, "k", proven=True) == [sms, confirmed_web]
+    assert bound_cases(everything, "k", proven=False) == []
+    assert bound_cases(everything, "other", proven=True) == []
+
+
+def test_a_quoted_reference_picks_its_open_case_whoever_opened_it():
+    theirs = case(C)
+    assert decide(None, reference=C, open_cases=TWO, referenced=theirs) == FollowUp(case_id="case-c")
+    assert decide(None, reference=C, open_cases=[], referenced=theirs) == FollowUp(case_id="case-c")
+    # By its reference alone a case is never confirmed (YES joins as a message) nor reported on.
+    assert decide(parse(f"是 {C}"), reference=C, open_cases=[], referenced=theirs) == FollowUp(
+        case_id="case-c"
+    )
+    assert decide(parse(f"STATUS {C}"), reference=C, open_cases=[], referenced=theirs) == StatusRequest()
+
+
+def test_the_code_alone_confirms_the_contact_it_was_sent_to():
+    assert decide(None, reference=None, open_cases=ONE, confirmable=("case-x",)) == ConfirmContact(
+        case_ids=("case-x",)
+    )
+    assert decide(parse("帮助"), reference=None, open_cases=ONE, confirmable=("case-x",)) == Help()

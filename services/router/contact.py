@@ -1,0 +1,91 @@
+"""``POST /api/v1/contact/confirm``: a worker proves they hold the number they gave on the web form.
+
+A number typed into the web form proves nothing: anyone may type anyone's. Until the worker writes
+back the code that was sent to it (here with the case's reference, or by SMS from that number, see
+:mod:`services.router.dialogue`), the case texts nothing to it but that one request and binds no
+message from it (docs/router.md, "Conversation binding"). Each case takes a few codes
+(:data:`~services.router.worker_store.CONFIRM_ATTEMPTS`, counted in the store before the code is
+compared, so for all replicas together); after them only an SMS from the number confirms it. A wrong code, an unknown reference,
+a case with nothing to confirm and a locked one are the same 404, in the worker's language.
+"""
+
+from __future__ import annotations
+
+import hmac
+from functools import partial
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.router.appkeys import CASES, CLOCK, CONFIRM_LIMITER, OUTBOX, PRIVACY_KEYS, WORKERS
+from services.router.case import Case
+from services.router.errors import CaseNotFound
+from shared.messaging import PublishError
+from shared.privacy import contact_code
+from shared.store import to_ms
+from shared.validation import language_of
+from shared.web import Problem, json_response, read_json
+
+Reference = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^(?i:[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5})$"),
+]
+
+
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reference: Reference = Field(
+        description="the case reference the form showed",
+        json_schema_extra={"description_zh": "提交后显示的案件编号"},
+    )
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")] = Field(
+        description="the six-digit code sent to your phone",
+        json_schema_extra={"description_zh": "发到您手机上的六位验证码"},
+    )
+    language: Literal["zh", "en"] | None = None
+
+
+_NOT_FOUND = {
+    "zh": "编号或验证码不对，或此案件没有待确认的号码。",
+    "en": "The reference or the code is not right, or this case has no number to confirm.",
+}
+
+
+async def confirm_contact(request: web.Request) -> web.Response:
+    app = request.app
+    wait = app[CONFIRM_LIMITER].check(request.remote or "unknown")
+    if wait is not None:
+        problem = Problem(429, "Too Many Requests", "too many attempts; wait a minute")
+        problem.headers["Retry-After"] = str(wait)
+        raise problem
+    body = await read_json(request, ConfirmBody, worker_facing=True)
+    language = language_of(request.headers.get("Accept-Language"), body.language)
+    not_found = Problem(404, "Not Found", _NOT_FOUND[language])
+    waiting = [c for c in await app[CASES].for_status(body.reference.upper()) if c.awaits_confirmation]
+    case = waiting[0] if waiting else None
+    if case is None or case.reporter_key is None or case.claimed_reporter_key is None:
+        raise not_found
+    if not await app[WORKERS].confirm_attempt(case.case_id):
+        raise not_found
+    code = contact_code(app[PRIVACY_KEYS], case.reporter_key, case.created_at.date().isoformat())
+    if not hmac.compare_digest(code, body.code):
+        raise not_found
+    confirm = partial(
+        Case.confirm_contact,
+        reporter_key=case.claimed_reporter_key,
+        action_id="contact:web",
+        now=to_ms(app[CLOCK]()),
+    )
+    try:
+        await app[OUTBOX].apply(case.case_id, confirm)
+    except CaseNotFound:
+        raise not_found from None
+    except PublishError:  # the confirmation is durable; it causes no event of its own
+        pass
+    return json_response({"reference": case.reference, "contact_confirmed": True})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/v1/contact/confirm", confirm_contact)
