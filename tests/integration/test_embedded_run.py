@@ -70,10 +70,13 @@ class EmbeddedRun:
         return self.stderr_file.read_text(encoding="utf-8", errors="replace")
 
 
-def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json") -> EmbeddedRun:
+def start_embedded(
+    tmp_path: Path, *extra: str, log_format: str | None = "json", **settings: str
+) -> EmbeddedRun:
     """Start ``grievance serve all`` on free ports with the example registry.
 
     With ``log_format=None`` the run chooses its log itself, as it does in a newcomer's terminal.
+    ``settings``: more ``GRIEVANCE_*`` variables, by field name (``status_rate_limit="5"``).
     """
     intake, router, escalation, admin, ops = free_ports(5)
     env = {
@@ -84,6 +87,7 @@ def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json")
         "GRIEVANCE_ADMIN_PORT": str(admin),
         "GRIEVANCE_OPS_PORT": str(ops),
     }
+    env.update({f"GRIEVANCE_{name.upper()}": value for name, value in settings.items()})
     if log_format is not None:
         env["GRIEVANCE_LOG_FORMAT"] = log_format
     tokens_file = tmp_path / "tokens.json"
