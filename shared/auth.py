@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -84,6 +85,17 @@ async def revoke_token(db: Database, token_id: str) -> bool:
         {"token_id": str(token_id), "revoked_at": None}, {"$set": {"revoked_at": datetime.now(UTC)}}
     )
     return bool(result.modified_count)
+
+
+async def revoke_committee_tokens(db: Database, committee_ids: Sequence[str]) -> int:
+    """Revoke every live token of these committees (retired ones); how many were still live."""
+    if not committee_ids:
+        return 0
+    result = await db[COLLECTION].update_many(
+        {"role": "committee", "committee_id": {"$in": [str(c) for c in committee_ids]}, "revoked_at": None},
+        {"$set": {"revoked_at": datetime.now(UTC)}},
+    )
+    return int(result.modified_count)
 
 
 async def list_tokens(db: Database) -> list[dict[str, Any]]:

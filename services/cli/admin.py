@@ -63,6 +63,8 @@ class StoreAdmin:
     async def load_registry(self, path: Path) -> dict[str, int]:
         from services.cli.registry import load
 
+        # No bus: this runtime's may be an in-memory twin, which would swallow the events of the
+        # cases a load moves; they wait in the case outboxes for the router's periodic pass instead.
         counts: dict[str, int] = await load(self._runtime.db, path)
         return counts
 

@@ -41,7 +41,7 @@ async def prepare(runtime: Runtime, registry: Path | None) -> dict[str, Any]:
     await ensure_indexes(runtime.db, INDEXES)
     committees: dict[str, str] = {}
     if registry is not None:
-        await registry_command.load(runtime.db, registry)
+        await registry_command.load(runtime.db, registry, runtime.bus)
         for committee in committee_ids(registry):
             committees[committee], _ = await issue_token(
                 runtime.db, "committee", committee_id=committee, label="serve all"

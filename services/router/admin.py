@@ -101,7 +101,7 @@ async def load(request: web.Request) -> web.Response:
     except yaml.YAMLError as exc:
         raise Problem(422, "Unprocessable Content", f"not valid YAML: {exc.__class__.__name__}") from None
     try:
-        counts = await load_registry(runtime.db, data)
+        counts = await load_registry(runtime.db, data, bus=runtime.bus, clock=runtime.clock)
     except RegistryError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     log.info("registry_loaded", **counts)

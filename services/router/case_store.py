@@ -251,6 +251,12 @@ class CaseStore:
             for cid in committee_ids
         }
 
+    async def held_by(self, committee_id: str, limit: int = 10_000) -> list[Case]:
+        """A committee's open cases, oldest first (the ones to move when it may no longer hold them)."""
+        query = {"committee_id": committee_id, "status": {"$in": list(COMMITTEE_OPEN)}}
+        cursor = self._cases.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        return [_case(d) async for d in cursor]
+
     async def for_status(self, reference: str) -> list[Case]:
         """The case holding a reference, and one that was given another reference on a collision."""
         found = [_case(d) async for d in self._cases.find({"reference": reference})]
