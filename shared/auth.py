@@ -109,6 +109,19 @@ async def list_tokens(db: Database) -> list[dict[str, Any]]:
     return [doc async for doc in cursor]
 
 
+async def live_token_ids(db: Database, role: Role, *, committee_id: str | None = None) -> list[str]:
+    """Ids of the tokens of ``role`` that still work, with the widest scope of the role: a committee
+    token of ``committee_id``, an NGO token for every factory, an admin token."""
+    query: dict[str, Any] = {"role": role, "revoked_at": None}
+    if role == "committee":
+        query["committee_id"] = str(committee_id)
+    if role == "ngo":
+        query["factories"] = None
+    now = datetime.now(UTC)
+    cursor = db[COLLECTION].find(query, {"_id": 0, "token_hash": 0}).sort("created_at", ASCENDING)
+    return [r["token_id"] async for r in cursor if expires_at(r) > now]
+
+
 async def authenticate(db: Database, header: str | None) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or a 401 problem."""
     scheme, _, token = (header or "").partition(" ")
