@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.intake.texts import acknowledgement
 from shared.contracts import Event, GrievanceReceived
@@ -21,7 +22,9 @@ from tests.polling import eventually
 from tests.service.intake_support import (
     ACCOUNT_SID,
     GATEWAY,
+    PUBLIC_BASE_URL,
     SMS_PATH,
+    TWILIO_TOKEN,
     FailingBus,
     intake_settings,
     message_sid,
@@ -178,6 +181,18 @@ async def test_wrong_signature_is_forbidden_and_publishes_nothing(
 ):
     await problem(await post_sms(client, sms_form(ZH_TEXT), **sign), 403)
     assert memory_bus.published == []
+
+
+async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(client):
+    # Signed for another host: the operator's webhook URL at Twilio differs from the public base URL.
+    wrong_host = {"base": "http://intake.example.org:8080"}
+    with capture_logs() as lines:
+        await problem(await post_sms(client, sms_form(ZH_TEXT), **wrong_host), 403)
+    rejected = [line for line in lines if line["event"] == "twilio_signature_rejected"]
+    assert len(rejected) == 1
+    assert rejected[0]["expected_url"] == f"{PUBLIC_BASE_URL}{SMS_PATH}"
+    assert "GRIEVANCE_PUBLIC_BASE_URL" in rejected[0]["hint"]
+    assert not any(TWILIO_TOKEN in str(value) for value in rejected[0].values())
 
 
 async def test_missing_or_tampered_signature_is_forbidden(client, memory_bus: MemoryBus):
