@@ -251,10 +251,13 @@ class CaseStore:
             for cid in committee_ids
         }
 
-    async def held_by(self, committee_id: str, limit: int = 10_000) -> list[Case]:
-        """A committee's open cases, oldest first (the ones to move when it may no longer hold them)."""
+    async def held_by(self, committee_id: str) -> list[Case]:
+        """A committee's open cases, oldest first (the ones to move when it may no longer hold them).
+
+        All of them: a member list counts as checked only once every one was looked at.
+        """
         query = {"committee_id": committee_id, "status": {"$in": list(COMMITTEE_OPEN)}}
-        cursor = self._cases.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit)
+        cursor = self._cases.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         return [_case(d) async for d in cursor]
 
     async def for_status(self, reference: str) -> list[Case]:
