@@ -28,6 +28,8 @@ INDEXES = {
 }
 
 Outcome = Literal["inserted", "updated", "unchanged"]
+# Why no token is issued for a retired committee: its tokens were revoked when it was retired.
+RETIRED = "the registry retired this committee: its cases went elsewhere and it gets no token"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class RegistryStore:
         """The ids of every retired committee (their tokens and open cases are settled at each load)."""
         cursor = self._db[COMMITTEES].find({"active": False}, {"_id": 0, "id": 1}).sort("id", ASCENDING)
         return [d["id"] async for d in cursor]
+
+    async def is_retired(self, committee_id: str) -> bool:
+        """Whether the registry retired this committee (an id never loaded is not retired)."""
+        found = await self._db[COMMITTEES].find_one({"id": str(committee_id), "active": False}, {"_id": 1})
+        return found is not None
 
     async def unchecked(self) -> list[Membership]:
         """Active committees whose open cases were not yet checked against their current members."""

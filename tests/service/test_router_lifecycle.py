@@ -118,6 +118,17 @@ async def test_retiring_a_committee_revokes_its_tokens_and_moves_its_cases(world
     assert await world.holder(locked) == ("gz-001-spt", None, "assigned")
     revoked = [t for t in await list_tokens(world.runtime.db) if t["committee_id"] == "gz-001-women"]
     assert revoked and all(t["revoked_at"] is not None for t in revoked)
+    # Nor is a new token issued for it; a committee still listed gets one.
+    admin = bearer(world.tokens["admin"])
+    refused = await world.admin.post(
+        "/admin/v1/tokens", json={"role": "committee", "committee_id": "gz-001-women"}, headers=admin
+    )
+    assert refused.status == 422 and refused.content_type == "application/problem+json"
+    assert "retired" in (await refused.json(content_type=None))["detail"]
+    issued = await world.admin.post(
+        "/admin/v1/tokens", json={"role": "committee", "committee_id": "gz-001-spt"}, headers=admin
+    )
+    assert issued.status == 201
 
     moves = world.moves()
     assert sorted((e.reference, e.committee_id, e.note) for e in moves) == sorted(

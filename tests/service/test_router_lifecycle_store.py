@@ -3,15 +3,19 @@ member lists checked, and a load whose case writes all lose their races (finishe
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import yaml
 
+from services.cli import run_admin
+from services.cli.errors import FAILED, OK
 from services.router.app import INDEXES, Router, bootstrap
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry, load_registry_file
 from services.router.registry_store import RegistryStore
-from shared.auth import authenticate, issue_token, revoke_committee_tokens
+from shared.auth import authenticate, issue_token, list_tokens, revoke_committee_tokens
 from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
 from shared.web import Problem
@@ -110,3 +114,15 @@ async def test_a_load_whose_case_writes_lose_every_race_is_finished_by_the_next(
     assert moved.timeline[-1].action == "recused" and moved.timeline[-1].actor_role == "system"
     waiting = await CaseStore(runtime.db).stale_outboxes(moved.created_at.replace(year=2100))
     assert [e.type for p in waiting if p.case_id == moved.case_id for e in p.events] == ["case.updated"]
+
+
+async def test_the_token_command_issues_no_token_for_a_retired_committee(runtime: Runtime) -> None:
+    await load_registry_file(runtime.db, REGISTRY)
+    assert await RegistryStore(runtime.db).retire_committees("GZ-001", ["gz-001-spt"]) == 1
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["token", "issue", "--role", "committee", "--committee", "gz-001-women"]
+    assert await run_admin(argv, settings=runtime.settings, runtime=runtime, out=out, err=err) == FAILED
+    assert "retired" in err.getvalue() and "gvt_" not in out.getvalue()
+    assert await list_tokens(runtime.db) == []
+    argv[-1] = "gz-001-spt"
+    assert await run_admin(argv, settings=runtime.settings, runtime=runtime, out=out, err=err) == OK
