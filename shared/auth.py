@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -86,6 +87,17 @@ async def revoke_token(db: Database, token_id: str) -> bool:
     return bool(result.modified_count)
 
 
+async def revoke_committee_tokens(db: Database, committee_ids: Sequence[str]) -> int:
+    """Revoke every live token of these committees (retired ones); how many were still live."""
+    if not committee_ids:
+        return 0
+    result = await db[COLLECTION].update_many(
+        {"role": "committee", "committee_id": {"$in": [str(c) for c in committee_ids]}, "revoked_at": None},
+        {"$set": {"revoked_at": datetime.now(UTC)}},
+    )
+    return int(result.modified_count)
+
+
 async def list_tokens(db: Database) -> list[dict[str, Any]]:
     """Token records without their hashes, for the admin CLI, in the order they were issued.
 
@@ -95,6 +107,19 @@ async def list_tokens(db: Database) -> list[dict[str, Any]]:
     order = [("created_at", ASCENDING), ("_id", ASCENDING)]
     cursor = db[COLLECTION].find({}, {"_id": 0, "token_hash": 0}).sort(order)
     return [doc async for doc in cursor]
+
+
+async def live_token_ids(db: Database, role: Role, *, committee_id: str | None = None) -> list[str]:
+    """Ids of the tokens of ``role`` that still work, with the widest scope of the role: a committee
+    token of ``committee_id``, an NGO token for every factory, an admin token."""
+    query: dict[str, Any] = {"role": role, "revoked_at": None}
+    if role == "committee":
+        query["committee_id"] = str(committee_id)
+    if role == "ngo":
+        query["factories"] = None
+    now = datetime.now(UTC)
+    cursor = db[COLLECTION].find(query, {"_id": 0, "token_hash": 0}).sort("created_at", ASCENDING)
+    return [r["token_id"] async for r in cursor if expires_at(r) > now]
 
 
 async def authenticate(db: Database, header: str | None) -> Principal:

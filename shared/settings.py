@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
 
+    # Committees see the times that say when the worker wrote (received, worker messages, deadlines)
+    # rounded down to this: "hour" or "day" (docs/router.md, metadata for committees).
+    committee_time_rounding: Literal["hour", "day"] = "hour"
+
     # Public status lookups allowed per client address per minute.
     status_rate_limit: int = Field(default=30, ge=1)
 

@@ -63,6 +63,8 @@ class StoreAdmin:
     async def load_registry(self, path: Path) -> dict[str, int]:
         from services.cli.registry import load
 
+        # No bus: this runtime's may be an in-memory twin, which would swallow the events of the
+        # cases a load moves; they wait in the case outboxes for the router's periodic pass instead.
         counts: dict[str, int] = await load(self._runtime.db, path)
         return counts
 
@@ -74,6 +76,10 @@ class StoreAdmin:
         label: str | None,
         lifetime: timedelta = auth.LIFETIME,
     ) -> tuple[str, dict[str, Any]]:
+        from services.router.registry_store import RETIRED, RegistryStore
+
+        if committee_id is not None and await RegistryStore(self._runtime.db).is_retired(committee_id):
+            raise CliError(f"no token for committee {committee_id!r}: {RETIRED}", FAILED)
         await ensure_indexes(self._runtime.db, auth.INDEXES)
         return await auth.issue_token(
             self._runtime.db,

@@ -1,4 +1,4 @@
-"""What the embedded run does once its services listen: registry, tokens, and the tokens file.
+"""What ``serve all`` does once its services listen: registry, tokens, and the tokens file.
 
 The tokens file is the only place the issued tokens exist in clear, so it is created with mode 0600
 and replaced atomically (a reader never sees half a file).
@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import os
 import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from services.cli import registry as registry_command
-from shared.auth import INDEXES, issue_token
+from shared.auth import INDEXES, Role, authenticate, issue_token, live_token_ids
+from shared.bootstrap import memory_store
 from shared.runtime import Runtime
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
+from shared.web import Problem
 
 
 def read_registry(path: Path) -> list[dict[str, Any]]:
@@ -36,19 +40,82 @@ def committee_ids(path: Path) -> list[str]:
     ]
 
 
-async def prepare(runtime: Runtime, registry: Path | None) -> dict[str, Any]:
-    """Load the registry (if any) and issue committee, NGO and admin tokens."""
+@dataclass(frozen=True)
+class Prepared:
+    """The tokens known in clear (for the tokens file) and the names of those that exist only as
+    hashes, issued at an earlier start (``committee gz-001-spt``, ``ngo``, ``admin``)."""
+
+    tokens: dict[str, Any]
+    elsewhere: tuple[str, ...] = ()
+
+
+async def prepare(
+    runtime: Runtime, registry: Path | None, *, previous: Mapping[str, Any] | None = None, issue: bool = True
+) -> Prepared:
+    """Load the registry (if any) and issue a token per committee, an NGO and an admin token.
+
+    The in-memory store forgets every token when the process ends, so each start issues them all.
+    A real store keeps them: a start issues a token only when none of its role and scope works any
+    more, so restarts do not pile up live tokens. A token of ``previous`` (the tokens file of an
+    earlier start) that still works is kept in the file; one that exists only as a hash cannot be
+    shown again and is named in ``elsewhere``. Without ``issue`` (no tokens file to write them to)
+    a real store gets no new tokens at all: nobody would ever see them.
+    """
     await ensure_indexes(runtime.db, INDEXES)
-    committees: dict[str, str] = {}
+    committees: list[str] = []
     if registry is not None:
-        await registry_command.load(runtime.db, registry)
-        for committee in committee_ids(registry):
-            committees[committee], _ = await issue_token(
-                runtime.db, "committee", committee_id=committee, label="serve all"
-            )
-    ngo, _ = await issue_token(runtime.db, "ngo", label="serve all")
-    admin, _ = await issue_token(runtime.db, "admin", label="serve all")
-    return {"committees": committees, "ngo": ngo, "admin": admin}
+        await registry_command.load(runtime.db, registry, runtime.bus)
+        committees = committee_ids(registry)
+    persistent = not memory_store(runtime.settings)
+    wanted: list[tuple[Role, str | None]] = [("committee", c) for c in committees]
+    wanted += [("ngo", None), ("admin", None)]
+    tokens: dict[str, Any] = {"committees": {}}
+    elsewhere: list[str] = []
+    for role, committee in wanted:
+        name = f"committee {committee}" if committee else role
+        token = None
+        if persistent:
+            token = await _still_valid(runtime.db, _known(previous, role, committee), role, committee)
+            if token is None and await live_token_ids(runtime.db, role, committee_id=committee):
+                elsewhere.append(name)
+                continue
+            if token is None and not issue:
+                continue
+        if token is None:
+            token, _ = await issue_token(runtime.db, role, committee_id=committee, label="serve all")
+        if committee:
+            tokens["committees"][committee] = token
+        else:
+            tokens[role] = token
+    return Prepared(tokens, tuple(elsewhere))
+
+
+def _known(previous: Mapping[str, Any] | None, role: Role, committee: str | None) -> str | None:
+    if not previous:
+        return None
+    found = previous.get("committees", {}).get(committee) if committee else previous.get(role)
+    return found if isinstance(found, str) else None
+
+
+async def _still_valid(db: Database, token: str | None, role: Role, committee: str | None) -> str | None:
+    """``token`` if it still works for exactly this role and scope."""
+    if token is None:
+        return None
+    try:
+        principal = await authenticate(db, f"Bearer {token}")
+    except Problem:
+        return None
+    wide = principal.factories is None
+    return token if (principal.role, principal.committee_id, wide) == (role, committee, True) else None
+
+
+def read_tokens(path: Path) -> dict[str, Any]:
+    """An earlier tokens file, or nothing when there is none or it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def write_tokens(path: Path, data: dict[str, Any]) -> None:

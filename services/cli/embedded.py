@@ -4,7 +4,8 @@ With the default ``memory://`` URLs this is the embedded run: a fresh machine wi
 runs the whole system, because the in-memory bus and store are shared by the three applications of
 this process. It also works against RabbitMQ and MongoDB (one process instead of three containers).
 At start-up it loads the registry, issues the tokens a newcomer needs to try the APIs, writes them to
-a file only its owner can read, and prints where everything is.
+a file only its owner can read, and prints where everything is. Against a real store the tokens of
+an earlier start outlive it, so only the missing ones are issued (:func:`bootstrap.prepare`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import secrets
 import shlex
 import signal
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -95,7 +97,11 @@ async def serve_all(
             runners = await _start(settings, runtime)
             tune_collector()  # once all three have started
             try:
-                tokens = await bootstrap.prepare(runtime, registry)
+                previous = bootstrap.read_tokens(tokens_out) if tokens_out is not None else None
+                prepared = await bootstrap.prepare(
+                    runtime, registry, previous=previous, issue=tokens_out is not None
+                )
+                tokens = prepared.tokens
                 if tokens_out is not None:
                     extras: dict[str, Any] = {
                         "urls": urls(settings),
@@ -109,7 +115,15 @@ async def serve_all(
                         extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
                     bootstrap.write_tokens(tokens_out, {**tokens, **extras})
                 print(
-                    banner(settings, registry, tokens_out, tokens, demo_sla, generated_twilio),
+                    banner(
+                        settings,
+                        registry,
+                        tokens_out,
+                        tokens,
+                        demo_sla,
+                        generated_twilio,
+                        elsewhere=prepared.elsewhere,
+                    ),
                     file=out,
                     flush=True,
                 )
@@ -199,6 +213,8 @@ def banner(
     tokens: dict[str, Any],
     demo_sla: bool,
     twilio_in_tokens: bool = True,
+    *,
+    elsewhere: Sequence[str] = (),
 ) -> str:
     """What a newcomer needs to see after `make run`: where each part is and how to try it."""
     at = urls(settings)
@@ -218,10 +234,23 @@ def banner(
         lines.append(f"  operations  {ops_url(settings)}  /readyz, /metrics (never on the public ports)")
     if registry is not None:
         lines.append(f"  registry    {registry} ({len(committees)} committee(s))")
-    if tokens_out is not None:
+    if tokens_out is not None and embedded(settings):
         lines.append(f"  tokens      {tokens_out} (one per committee, 'ngo', 'admin'; readable by you only)")
+    elif tokens_out is not None:
+        lines.append(
+            f"  tokens      {tokens_out} (those issued now, and those of an earlier start that still "
+            "work; readable by you only)"
+        )
     else:
         lines.append("  tokens      none written (pass --tokens-out FILE to get API tokens)")
+    if elsewhere:
+        lines += [
+            f"              not issued again, an earlier start's still work: {', '.join(elsewhere)}",
+            "              (stored as hashes only: `grievance token list` shows them; "
+            "`grievance token issue --role committee|ngo|admin` makes new ones)",
+        ]
+    elif tokens_out is None and not embedded(settings):
+        lines.append("              (`grievance token issue --role committee|ngo|admin` makes them)")
     if demo_sla:
         lines.append("  deadlines   demo: acknowledge within 10 s, resolve within 2 min, sweep every 1 s")
     lines += ["", "Try it:", f"  {bootstrap.web_form_curl(at['intake'], registry)}"]

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from services.cli.admin import Admin, add_target_options
 from services.cli.errors import CONFIG, OK, CliError
+from shared.messaging import Bus
 from shared.store import Database
 
 
@@ -34,13 +35,17 @@ def check_file(path: Path) -> None:
         raise CliError(f"registry file {str(path)!r} does not exist", CONFIG)
 
 
-async def load(db: Database, path: Path) -> Any:
-    """Load the registry; a file the loader refuses becomes a configuration error with its reason."""
+async def load(db: Database, path: Path, bus: Bus | None = None) -> Any:
+    """Load the registry; a file the loader refuses becomes a configuration error with its reason.
+
+    Without ``bus`` the events of cases the load moves wait in their outboxes until the router's
+    periodic pass publishes them (a command straight against MongoDB has no broker).
+    """
     from services.router.registry import load_registry_file
 
     check_file(path)
     try:
-        return await load_registry_file(db, path)
+        return await load_registry_file(db, path, bus=bus)
     except (OSError, ValueError) as exc:  # pydantic's ValidationError and YAML errors included
         raise CliError(f"registry {str(path)!r} was not loaded: {_reason(exc)}", CONFIG) from exc
     except Exception as exc:

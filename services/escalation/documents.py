@@ -56,6 +56,9 @@ _VIEW = TypeAdapter(CaseView)
 def clock_document(clock: CaseClock) -> Document:
     doc: Document = _CLOCK.dump_python(clock, exclude={"state", "pending"})
     doc["assigned"] = clock.assigned
+    for entry in doc["timeline"]:
+        if entry["note"] is None:
+            del entry["note"]  # kept only where it says something: a recusal's reason
     for name in _ASSIGNED_ONLY:
         if doc[name] is None:
             del doc[name]

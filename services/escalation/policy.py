@@ -16,6 +16,13 @@ from typing import Literal
 from shared.contracts import ActorRole, CaseAction, Category, EscalationReason, Severity, UnassignedReason
 from shared.sla import SlaTable, due_dates
 
+# The router's reasons for leaving a case to the NGO, by the note of the update that did it.
+LEFT_FOR: dict[str, EscalationReason] = {
+    "unroutable": "unroutable",
+    "conflict_of_interest": "conflict_of_interest",
+    "retaliation": "retaliation",
+}
+
 ACK_OVERDUE: EscalationReason = "ack_overdue"
 RESOLUTION_OVERDUE: EscalationReason = "resolution_overdue"
 # The reasons the sweeper flags, each once its deadline passed unmet (see :class:`Pending`).
@@ -59,6 +66,8 @@ class Entry:
     severity: Severity | None = None
     ack_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
+    # The router's reason for an update; for a recusal that leaves no committee, why the NGO holds it.
+    note: str | None = None
 
     def order(self) -> tuple[datetime, datetime, str]:
         return (self.at, self.occurred_at, self.event_id)
@@ -79,8 +88,10 @@ class ClockState:
     confirmed_at: datetime | None = None
     disputed_at: datetime | None = None
     closed_at: datetime | None = None
-    # Every committee recused itself and the router found no other one.
+    # Every committee recused itself (or the system moved the case) and the router found no other one.
     recused_out: bool = False
+    # Why the NGO then holds it: conflict_of_interest, unless the router's note says otherwise.
+    recused_for: EscalationReason = "conflict_of_interest"
 
     @property
     def finished(self) -> bool:
@@ -163,6 +174,9 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
     elif action == "recused":
         state.committee_id = entry.committee_id
         state.recused_out = entry.committee_id is None
+        if state.recused_out:
+            # A committee retired with no other one for the category: unroutable, say, not a conflict.
+            state.recused_for = LEFT_FOR.get(entry.note or "", "conflict_of_interest")
 
 
 def immediate_reasons(assignment: Assignment, state: ClockState) -> set[EscalationReason]:
@@ -179,7 +193,7 @@ def immediate_reasons(assignment: Assignment, state: ClockState) -> set[Escalati
     if state.disputed_at is not None:
         reasons.add("disputed")
     if state.recused_out:
-        reasons.add("conflict_of_interest")
+        reasons.add(state.recused_for)
     return reasons
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.router.registry import RegistryError, load_registry
+from services.router.registry_store import RETIRED, RegistryStore
 from shared import boundedyaml
 from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
 from shared.deadletters import inspect
@@ -101,7 +102,7 @@ async def load(request: web.Request) -> web.Response:
     except yaml.YAMLError as exc:
         raise Problem(422, "Unprocessable Content", f"not valid YAML: {exc.__class__.__name__}") from None
     try:
-        counts = await load_registry(runtime.db, data)
+        counts = await load_registry(runtime.db, data, bus=runtime.bus, clock=runtime.clock)
     except RegistryError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     log.info("registry_loaded", **counts)
@@ -128,6 +129,8 @@ async def issue(request: web.Request) -> web.Response:
         raise Problem(422, "Unprocessable Content", "committee_id goes with role committee, and only with it")
     if body.factories is not None and body.role != "ngo":
         raise Problem(422, "Unprocessable Content", "factories go with role ngo only")
+    if body.committee_id is not None and await RegistryStore(runtime.db).is_retired(body.committee_id):
+        raise Problem(422, "Unprocessable Content", RETIRED)
     await ensure_indexes(runtime.db, INDEXES)
     token, record = await issue_token(
         runtime.db,

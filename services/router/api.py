@@ -27,6 +27,7 @@ from services.router.appkeys import (
     REGISTRY,
     SLA,
     STATUS_LIMITER,
+    TIME_ROUNDING,
     TOKENS_DB,
     WORKERS,
 )
@@ -119,7 +120,7 @@ async def _own_case(request: web.Request, *, recused_too: bool = False) -> tuple
 
 async def _view(request: web.Request, case: Case) -> web.Response:
     delivery = await request.app[WORKERS].delivery_statuses(case.messages)
-    return json_response(case_view(case, delivery, await _contact(request, case)))
+    return json_response(case_view(case, delivery, request.app[TIME_ROUNDING], await _contact(request, case)))
 
 
 async def _reaches(request: web.Request, case: Case) -> bool:
@@ -150,7 +151,7 @@ async def list_cases(request: web.Request) -> web.Response:
     )
     return json_response(
         {
-            "items": [summary_view(c) for c in cases],
+            "items": [summary_view(c, request.app[TIME_ROUNDING]) for c in cases],
             "page": query.page,
             "per_page": query.per_page,
             "total": total,

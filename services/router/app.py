@@ -26,6 +26,7 @@ from services.router.appkeys import (
     ROUTER,
     SLA,
     STATUS_LIMITER,
+    TIME_ROUNDING,
     TOKENS_DB,
     WORKERS,
 )
@@ -115,6 +116,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         app[WORKERS] = wired.workers
         app[CLOCK] = rt.clock
         app[SLA] = rt.settings.sla
+        app[TIME_ROUNDING] = rt.settings.committee_time_rounding
         app[PRIVACY_KEYS] = rt.keys
         app[TOKENS_DB] = rt.db
         yield

@@ -14,6 +14,7 @@ from services.router.case_store import CaseStore
 from services.router.outbox import Outbox
 from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
+from services.router.views import Rounding
 from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
 from shared.runtime import Clock
@@ -33,6 +34,8 @@ STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
 # Confirmation codes tried per client address (the store counts per case as well).
 CONFIRM_LIMITER = web.AppKey("confirm_limiter", RateLimiter)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+# How coarse the times are that a committee sees of when the worker did something.
+TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).

@@ -59,6 +59,9 @@ MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committe
 _RANK: dict[str, int] = {"normal": 0, "high": 1, "critical": 2}
 # What the timeline records: the published actions, and the router's own steps.
 TimelineAction = CaseAction | Literal["assigned", "unassigned"]
+# Why the system takes a case from its committee: the registry retired the committee, or a member
+# the worker's messages may name joined it.
+MoveCause = Literal["committee_retired", "conflict_of_interest"]
 
 
 def event_id(case_id: str, *parts: str) -> uuid.UUID:
@@ -395,6 +398,53 @@ class Case(_Part):
             recusals=(*self.recusals, Recusal(committee_id=by, reason=reason)),
         )
         return after._outcome("recused", action_id, now, note=reason_left)
+
+    def move_away(
+        self,
+        *,
+        from_committee: str,
+        cause: MoveCause,
+        committees: Sequence[CommitteeInfo],
+        open_cases: Mapping[str, int],
+        now: datetime,
+    ) -> Outcome:
+        """Take the case from a committee that may no longer hold it, as a recusal by the system.
+
+        The next committee is chosen by the assignment rules among the factory's other active
+        committees (``committees``), none of whose members any of the worker's messages may name;
+        without one the NGO holds it: ``conflict_of_interest`` when a member is named, else the
+        reason the rules give (``unroutable``: no other committee handles the category). The event
+        is a ``recused`` update whose note is that reason, which escalation turns into an
+        escalation. A case the committee no longer holds, or a closed one, is left as it is, so a
+        second pass changes nothing; the action id follows the case's version, so the same move
+        replayed from the same read produces the same events.
+        """
+        if self.committee_id != from_committee or self.status == "closed":
+            return Outcome.unchanged(self)
+        excluded = (*self.recused_by, from_committee)
+        choice = choose_committee(self.category, self.worker_text(), committees, open_cases, excluded)
+        left: UnassignedReason | None = None
+        if choice.committee_id is None:
+            left = "conflict_of_interest" if cause == "conflict_of_interest" else choice.unassigned_reason
+        passed = (*choice.skipped, *((from_committee,) if cause == "conflict_of_interest" else ()))
+        action_id = f"{cause}:{from_committee}:{self.version}"
+        after = self._record(
+            action_id,
+            "recused",
+            now,
+            actor="system",
+            note=cause,
+            committee_id=choice.committee_id,
+            status="assigned" if choice.committee_id else "unassigned",
+            unassigned_reason=left,
+            acknowledged_at=None,
+            skipped_committees=tuple(dict.fromkeys((*self.skipped_committees, *passed))),
+        )
+        return after._outcome("recused", action_id, now, actor="system", note=left or cause)
+
+    def worker_text(self) -> str:
+        """Everything the worker wrote on the case, for the conflict-of-interest rules."""
+        return "\n".join(m.text for m in self.messages if m.direction == "worker")
 
     def recategorise(
         self,

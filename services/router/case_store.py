@@ -269,6 +269,15 @@ class CaseStore:
             for cid in committee_ids
         }
 
+    async def held_by(self, committee_id: str) -> list[Case]:
+        """A committee's open cases, oldest first (the ones to move when it may no longer hold them).
+
+        All of them: a member list counts as checked only once every one was looked at.
+        """
+        query = {"committee_id": committee_id, "status": {"$in": list(COMMITTEE_OPEN)}}
+        cursor = self._cases.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        return [_case(d) async for d in cursor]
+
     async def for_status(self, reference: str) -> list[Case]:
         """The case holding a reference, and one that was given another reference on a collision."""
         found = [_case(d) async for d in self._cases.find({"reference": reference})]

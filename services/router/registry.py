@@ -3,7 +3,7 @@
 ``grievance registry load FILE`` calls :func:`load_registry_file`. Loading the same file twice
 changes nothing; a changed factory or committee is updated in place; a committee that disappears
 from its factory's entry is retired (kept, because cases refer to it, but no longer assigned new
-cases). Codes and ids are plain patterns, so no string from the file can act as a query operator.
+cases, its tokens revoked and its open cases moved: :mod:`services.router.lifecycle`). Codes and ids are plain patterns, so no string from the file can act as a query operator.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.router.assign import fold
+from services.router.lifecycle import settle
 from services.router.registry_store import RegistryStore
-from shared.contracts import CATEGORIES
+from shared.contracts import CATEGORIES, utcnow
+from shared.messaging import Bus
 from shared.privacy import normalise_e164
+from shared.runtime import Clock
 from shared.store import Database
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -136,8 +139,11 @@ def _committee_doc(factory: Factory, committee: Committee) -> dict[str, Any]:
     }
 
 
-async def load_registry(db: Database, data: Any) -> dict[str, int]:
-    """Load a parsed YAML document; return counts of what was inserted, updated, unchanged, retired."""
+async def load_registry(
+    db: Database, data: Any, *, bus: Bus | None = None, clock: Clock = utcnow
+) -> dict[str, int]:
+    """Load a parsed YAML document; return counts of what was inserted, updated, unchanged, retired,
+    and what :func:`services.router.lifecycle.settle` did to tokens and cases (see there)."""
     registry = parse_registry(data)
     counts = dict.fromkeys(
         (
@@ -161,10 +167,13 @@ async def load_registry(db: Database, data: Any) -> dict[str, int]:
         counts["committees_retired"] += await store.retire_committees(
             factory.code, [c.id for c in factory.committees]
         )
+    counts.update(await settle(db, bus=bus, clock=clock))
     return counts
 
 
-async def load_registry_file(db: Database, path: str | Path) -> dict[str, int]:
+async def load_registry_file(
+    db: Database, path: str | Path, *, bus: Bus | None = None, clock: Clock = utcnow
+) -> dict[str, int]:
     """Read a registry YAML file and load it (see :func:`load_registry`)."""
     try:
         text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
@@ -173,4 +182,4 @@ async def load_registry_file(db: Database, path: str | Path) -> dict[str, int]:
         raise RegistryError(f"the registry is not valid YAML: {exc.__class__.__name__}") from None
     except OSError as exc:
         raise RegistryError(f"cannot read the registry: {exc.strerror}") from None
-    return await load_registry(db, data)
+    return await load_registry(db, data, bus=bus, clock=clock)

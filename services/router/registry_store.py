@@ -7,7 +7,10 @@ validated patterns, so no string from a registry file acts as a query operator.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.router.assign import CommitteeInfo, FactoryInfo
@@ -25,6 +28,29 @@ INDEXES = {
 }
 
 Outcome = Literal["inserted", "updated", "unchanged"]
+# Why no token is issued for a retired committee: its tokens were revoked when it was retired.
+RETIRED = "the registry retired this committee: its cases went elsewhere and it gets no token"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An active committee whose members changed since its open cases were last checked against them.
+
+    ``digest`` names the member list as read; :meth:`RegistryStore.mark_checked` records it, so a
+    list changed again meanwhile stays unchecked for the next pass.
+    """
+
+    committee: CommitteeInfo
+    digest: str
+
+
+def members_digest(members: Sequence[Mapping[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(list(members), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _committee_info(doc: Mapping[str, Any]) -> CommitteeInfo:
+    names = tuple(n for m in doc.get("members", ()) for n in (m["name"], *m.get("aliases", ())))
+    return CommitteeInfo(doc["id"], doc["factory_id"], tuple(doc["categories"]), names)
 
 
 class RegistryStore:
@@ -70,8 +96,28 @@ class RegistryStore:
             .find({"factory_id": factory_id, "active": True}, {"_id": 0})
             .sort("id", ASCENDING)
         )
+        return [_committee_info(d) async for d in cursor]
+
+    async def retired(self) -> list[str]:
+        """The ids of every retired committee (their tokens and open cases are settled at each load)."""
+        cursor = self._db[COMMITTEES].find({"active": False}, {"_id": 0, "id": 1}).sort("id", ASCENDING)
+        return [d["id"] async for d in cursor]
+
+    async def is_retired(self, committee_id: str) -> bool:
+        """Whether the registry retired this committee (an id never loaded is not retired)."""
+        found = await self._db[COMMITTEES].find_one({"id": str(committee_id), "active": False}, {"_id": 1})
+        return found is not None
+
+    async def unchecked(self) -> list[Membership]:
+        """Active committees whose open cases were not yet checked against their current members."""
+        cursor = self._db[COMMITTEES].find({"active": True}, {"_id": 0}).sort("id", ASCENDING)
         found = []
         async for d in cursor:
-            names = tuple(n for m in d.get("members", ()) for n in (m["name"], *m.get("aliases", ())))
-            found.append(CommitteeInfo(d["id"], d["factory_id"], tuple(d["categories"]), names))
+            digest = members_digest(d.get("members", ()))
+            if d.get("members_checked") != digest:
+                found.append(Membership(_committee_info(d), digest))
         return found
+
+    async def mark_checked(self, committee_id: str, digest: str) -> None:
+        """Record that the committee's open cases were checked against the member list ``digest`` names."""
+        await self._db[COMMITTEES].update_one({"id": committee_id}, {"$set": {"members_checked": digest}})

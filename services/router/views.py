@@ -3,6 +3,14 @@
 Every field of an answer is named here. A field that is not named never leaves the router, which is
 how the sealed contact, the reporter key, the PIN hash, the gateway number and other committees'
 recusals stay inside.
+
+A committee is a handful of people inside the factory the worker complains about, with the shift
+rosters and the gate logs at hand. What the views show it is cut down to what it needs to handle
+the case (``docs/router.md``, metadata for committees): the times that say when the worker did
+something (received, every worker message, the system's entries and the deadlines, which are the
+received time plus the SLA) are rounded down to the hour, or the day (``Rounding``); the channel and
+the language are not shown. The committee's own actions keep their exact times. The NGO's API
+(escalation) keeps every detail.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from typing import Any, Literal
 
 from services.router.case import Case
 
+Rounding = Literal["hour", "day"]
+
 # The order of the fields is the order of the answers' keys.
 CASE_FIELDS = (
     "reference",
@@ -21,8 +31,6 @@ CASE_FIELDS = (
     "severity",
     "factory_id",
     "committee_id",
-    "channel",
-    "language",
     "anonymous",
     "received_at",
     "created_at",
@@ -32,6 +40,8 @@ CASE_FIELDS = (
     "resolved_at",
     "closure",
 )
+# The case's times that follow from when the worker wrote (the deadlines count from it).
+ROUNDED_FIELDS = ("received_at", "created_at", "ack_due_at", "resolve_due_at")
 TIMELINE_FIELDS = ("at", "action", "actor_role")
 MESSAGE_FIELDS = ("id", "direction", "text", "at", "purpose")
 STATUS_FIELDS = ("reference", "status", "ack_due_at", "resolve_due_at")
@@ -40,37 +50,58 @@ STATUS_FIELDS = ("reference", "status", "ack_due_at", "resolve_due_at")
 WorkerContact = Literal["none", "unconfirmed", "opted_out", "reachable"]
 
 
+def rounded(value: datetime, rounding: Rounding) -> datetime:
+    """``value`` rounded down to its hour or its day (UTC): never later than it was."""
+    value = value.replace(minute=0, second=0, microsecond=0)
+    return value.replace(hour=0) if rounding == "day" else value
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _pick(source: object, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _iso(getattr(source, name)) for name in names}
+def _pick(
+    source: object, names: tuple[str, ...], coarse: tuple[str, ...] = (), rounding: Rounding = "hour"
+) -> dict[str, Any]:
+    picked = {}
+    for name in names:
+        value = getattr(source, name)
+        if name in coarse and isinstance(value, datetime):
+            value = rounded(value, rounding)
+        picked[name] = _iso(value)
+    return picked
 
 
-def summary_view(case: Case) -> dict[str, Any]:
-    return _pick(case, CASE_FIELDS)
+def summary_view(case: Case, rounding: Rounding = "hour") -> dict[str, Any]:
+    return _pick(case, CASE_FIELDS, ROUNDED_FIELDS, rounding)
 
 
 def case_view(
-    case: Case, delivery: Mapping[str, str] | None = None, contact: WorkerContact | None = None
+    case: Case,
+    delivery: Mapping[str, str] | None = None,
+    rounding: Rounding = "hour",
+    contact: WorkerContact | None = None,
 ) -> dict[str, Any]:
     """The committee's view of its own case: text, timeline and messages, never the contact.
 
     ``delivery`` maps a committee message's id to what intake knows of its delivery; a message
-    intake has not picked up yet is ``pending``. ``worker_contact`` says whether a message can
-    reach the worker (never the contact itself).
+    intake has not picked up yet is ``pending``. Only the state is shown: when a text reached the
+    worker's phone says when the worker had it in hand. ``worker_contact`` says whether a message
+    can reach the worker (never the contact itself).
     """
     delivery = delivery or {}
-    view = summary_view(case)
+    view = summary_view(case, rounding)
     if contact is not None:
         view["worker_contact"] = contact
     view["text"] = case.text
     view["resolution"] = case.resolution
-    view["timeline"] = [_pick(entry, TIMELINE_FIELDS) for entry in case.timeline]
+    view["timeline"] = [
+        _pick(entry, TIMELINE_FIELDS, () if entry.actor_role == "committee" else ("at",), rounding)
+        for entry in case.timeline
+    ]
     messages = []
     for message in case.messages:
-        item = _pick(message, MESSAGE_FIELDS)
+        item = _pick(message, MESSAGE_FIELDS, ("at",) if message.direction == "worker" else (), rounding)
         if message.direction == "committee":
             item["delivery_status"] = delivery.get(message.id, "pending")
         messages.append(item)

@@ -27,6 +27,10 @@ async def test_loading_twice_changes_nothing(db):
         "committees_updated": 0,
         "committees_unchanged": 5,
         "committees_retired": 0,
+        "tokens_revoked": 0,
+        "cases_reassigned": 0,
+        "cases_to_ngo": 0,
+        "cases_deferred": 0,
     }
     assert await committees(db) == before
     assert await db["factories"].count_documents({}) == 3

@@ -102,6 +102,44 @@ def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
     assert doc.escalated == ("conflict_of_interest",)
 
 
+@pytest.mark.parametrize(
+    ("note", "reason"),
+    [
+        ("unroutable", "unroutable"),
+        ("conflict_of_interest", "conflict_of_interest"),
+        (None, "conflict_of_interest"),
+    ],
+)
+def test_a_case_the_system_moved_to_the_ngo_escalates_for_the_reason_the_router_gives(note, reason):
+    """A retired committee with no other one for the category: the NGO is told it is unroutable."""
+    case = assigned(T0)
+    move = updated(
+        case,
+        "recused",
+        T0 + timedelta(hours=1),
+        committee_id=None,
+        status="unassigned",
+        actor_role="system",
+        note=note,
+    )
+    assert fold(case, move).escalated == (reason,)
+
+
+def test_a_system_move_to_another_committee_escalates_nothing():
+    case = assigned(T0)
+    move = updated(
+        case,
+        "recused",
+        T0 + timedelta(hours=1),
+        committee_id="gz-001-spt",
+        status="assigned",
+        actor_role="system",
+        note="committee_retired",
+    )
+    doc = fold(case, move)
+    assert doc.escalated == () and doc.state.committee_id == "gz-001-spt"
+
+
 def test_a_resolved_critical_case_that_arrives_late_does_not_escalate_as_critical():
     case = assigned(T0, severity="critical", category="health_safety")
     doc = fold(updated(case, "resolved", T0 + timedelta(minutes=30)), case)

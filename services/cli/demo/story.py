@@ -136,7 +136,9 @@ class Story:
                 f"the unanswered case is due in {human(wait)}, beyond --timeout {human(self.timeout)}: run the "
                 "system with short deadlines (grievance serve all --demo-sla, or GRIEVANCE_SLA=...)"
             )
-        self.say(f"4. nobody answers {self.cases[s.OVERDUE].reference}; its deadline passes in {human(wait)}")
+        # Committees see deadlines rounded down (to the hour): a demo deadline reads as due already.
+        when = f"passes in {human(wait)}" if wait > 0 else "is near (committees see it rounded down)"
+        self.say(f"4. nobody answers {self.cases[s.OVERDUE].reference}; its deadline {when}")
 
     async def wait_for_outcomes(self) -> None:
         self.say("5. waiting for the escalations the NGO should see")
