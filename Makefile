@@ -23,7 +23,7 @@ lint: $(BIN)/grievance
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/grievance
-	$(BIN)/mypy shared services
+	$(BIN)/mypy shared services bench
 
 pytest: $(BIN)/grievance
 	$(BIN)/pytest

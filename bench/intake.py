@@ -100,7 +100,9 @@ def serve_bare(port: int) -> None:
 
 def serve_intake(port: int, overrides: dict[str, Any]) -> None:
     """Intake exactly as ``grievance serve intake`` runs it, access log included."""
-    from services.intake.app import create_app
+    from functools import partial
+
+    from shared.bootstrap import service_app
     from shared.runtime import run_service
     from shared.settings import Settings
 
@@ -109,7 +111,7 @@ def serve_intake(port: int, overrides: dict[str, Any]) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    run_service(create_app, port, settings)
+    run_service(partial(service_app, "intake"), port, settings)
 
 
 def raw_publisher(url: str, exchange: str, body: bytes, seconds: float, warmup: float, out: Any) -> None:

@@ -7,6 +7,8 @@ example registry's factories and categories) and measures, each in a process of 
 (b) raw aio-pika publishes with confirms (mandatory, persistent, the properties the bus sets) of the
     batch into the router's queue, from as many concurrent publishers as the router's prefetch;
 (a) raw aio-pika consume and ack of that batch from the queue (the same prefetch);
+(d) raw consume, one majority ``insert_one`` of the body into the store, and ack: the floor that any
+    router writing each grievance durably has on this store (the batch published again, not timed);
 (c) the router: the batch is published again (not timed), then ``GrievanceConsumer`` consumes it
     through its runtime (an ``AmqpBus`` and the store, as ``grievance serve router`` runs it: INFO
     logs written, as JSON, to /dev/null, the collector tuned once started) until every grievance
@@ -120,7 +122,7 @@ def batch(count: int, contact_key: str, pseudonym_key: str, seed: int) -> list[t
             provider_message_id="SM" + gid.hex if sms else None,
             received_at=datetime.now(UTC),
             text=text,
-            language=language,  # type: ignore[arg-type]
+            language=language,
             factory_hint=gateway if sms else factory,
             gateway_number=gateway if sms else None,
             reporter_key=reporter_key(keys, phone),
@@ -178,7 +180,20 @@ def raw_consumer(url: str, queue: str, count: int, out: Any) -> None:
     out.put(asyncio.run(_consume(url, queue, count)))
 
 
-async def _consume(url: str, name: str, count: int) -> tuple[float, float, int]:
+async def _consume(
+    url: str, name: str, count: int, store: tuple[str, str] | None = None
+) -> tuple[float, float, int]:
+    """Consume and ack ``count`` messages; with ``store``, insert each body first (majority write)."""
+    from pymongo import WriteConcern
+
+    from shared.store import open_client
+
+    client = open_client(store[0]) if store else None
+    collection = (
+        client[store[1]].get_collection("raw", write_concern=WriteConcern("majority"))
+        if client is not None and store is not None
+        else None
+    )
     connection = await aio_pika.connect_robust(url)
     async with connection:
         channel = await connection.channel()
@@ -189,6 +204,8 @@ async def _consume(url: str, name: str, count: int) -> tuple[float, float, int]:
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             nonlocal acked
+            if collection is not None:
+                await collection.insert_one({"_id": message.message_id, "body": message.body})
             await message.ack()
             acked += 1
             if acked == count and not done.done():
@@ -199,7 +216,13 @@ async def _consume(url: str, name: str, count: int) -> tuple[float, float, int]:
         await done
         seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
         await queue.cancel(tag)
-        return seconds, cpu_s, 0
+    if client is not None:
+        client.close()
+    return seconds, cpu_s, 0
+
+
+def raw_storer(url: str, queue: str, count: int, mongo_url: str, db_name: str, out: Any) -> None:
+    out.put(asyncio.run(_consume(url, queue, count, store=(mongo_url, db_name))))
 
 
 # -- (c) the router (child process) -----------------------------------------------------------------
@@ -302,7 +325,7 @@ async def finish_store(mongo_url: str, db_name: str, count: int) -> None:
 
 async def measure_round(
     number: int, count: int, amqp_url: str, mongo_url: str, namespace: str, keys: dict[str, str]
-) -> tuple[Run, Run, Run]:
+) -> tuple[Run, Run, Run, Run]:
     messages = batch(count, keys["contact_key"], keys["pseudonym_key"], seed=number)
     exchange = namespace + EXCHANGE
     (seconds, cpu, failures), _ = in_child(raw_publisher, amqp_url, exchange, messages)
@@ -313,6 +336,20 @@ async def measure_round(
     print(consume.line(), flush=True)
 
     db_name = f"bench_router_{uuid.uuid4().hex[:8]}"
+    in_child(raw_publisher, amqp_url, exchange, messages)  # pre-filled again, for (d)
+    (seconds, cpu, _), store_cpu = in_child(
+        raw_storer,
+        amqp_url,
+        namespace + ROUTER_QUEUE,
+        count,
+        mongo_url,
+        db_name,
+        store_pid=server_pid(mongo_url),
+    )
+    floor = Run("(d) raw consume + one insert + ack", count, seconds, cpu, store_cpu_s=store_cpu)
+    print(floor.line(), flush=True)
+    await drop_database(mongo_url, db_name)
+
     await prepare_store(mongo_url, db_name)
     in_child(raw_publisher, amqp_url, exchange, messages)  # the queue the router finds, pre-filled
     overrides = {
@@ -330,7 +367,15 @@ async def measure_round(
     print(routed.line() + f"   (first half {first:.0f}/s, second half {second:.0f}/s)", flush=True)
     await purge(amqp_url, namespace, (ROUTER_QUEUE, ROUTER_QUEUE + DEAD_SUFFIX, *DOWNSTREAM))
     await finish_store(mongo_url, db_name, count)
-    return consume, publish, routed
+    return consume, publish, routed, floor
+
+
+async def drop_database(mongo_url: str, db_name: str) -> None:
+    from shared.store import open_client
+
+    client = open_client(mongo_url)
+    await client.drop_database(db_name)
+    client.close()
 
 
 async def main(amqp_url: str, mongo_url: str, count: int, rounds: int) -> None:
@@ -345,13 +390,17 @@ async def main(amqp_url: str, mongo_url: str, count: int, rounds: int) -> None:
             measured.append(await measure_round(number, count, amqp_url, mongo_url, namespace, keys))
     finally:
         await cleanup(amqp_url, namespace)
-    consume, publish, routed = (statistics.median(r[i].rate for r in measured) for i in range(3))
+    consume, publish, routed, floor = (statistics.median(r[i].rate for r in measured) for i in range(4))
     harmonic = harmonic_rate(consume, publish)
-    per_round = ", ".join(f"{c.rate / harmonic_rate(a.rate, b.rate):.2f}" for a, b, c in measured)
+    per_round = ", ".join(f"{c.rate / harmonic_rate(a.rate, b.rate):.2f}" for a, b, c, _ in measured)
     print()
     print(f"medians of {rounds} rounds: (a) {consume:.0f}, (b) {publish:.0f}, (c) {routed:.0f} grievances/s")
     print(f"H = 1/(1/a + 1/b)              {harmonic:8.0f} grievances/s")
     print(f"router / H                     {routed / harmonic:5.2f}   (target >= 0.50; rounds: {per_round})")
+    print(
+        f"router / (d)                   {routed / floor:5.2f}   (d) = {floor:.0f}/s: the store's floor, one "
+        "majority write per grievance and nothing else"
+    )
 
 
 if __name__ == "__main__":

@@ -79,8 +79,9 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
     created = NOW - timedelta(days=rng.uniform(0, 120))
     severity = rng.choice(SEVERITIES)
     category = rng.choice(CATEGORIES)
-    factory: str | None = rng.choice(FACTORIES)
-    committee: str | None = f"{factory.lower()}-spt"
+    picked: str = rng.choice(FACTORIES)
+    factory: str | None = picked
+    committee: str | None = f"{picked.lower()}-spt"
     reason = None
     if rng.random() < 0.03:
         factory, committee, reason = None, None, "unroutable"
@@ -94,9 +95,9 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         reference=reference_for(gid),
         factory_id=factory,
         committee_id=committee,
-        unassigned_reason=reason,  # type: ignore[arg-type]
-        category=category,  # type: ignore[arg-type]
-        severity=severity,  # type: ignore[arg-type]
+        unassigned_reason=reason,
+        category=category,
+        severity=severity,
         ack_due_at=created + deadlines.ack,
         resolve_due_at=created + deadlines.resolve,
         channel="sms",
@@ -131,8 +132,8 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
             occurred_at=at,
             case_id=str(gid),
             reference=assigned.reference,
-            action=action,  # type: ignore[arg-type]
-            actor_role=actor,  # type: ignore[arg-type]
+            action=action,
+            actor_role=actor,
             at=at,
             status=action,
             **extra,

@@ -190,7 +190,7 @@ async def main() -> None:
     parser.add_argument("--mongo-url", default=os.environ.get("GRIEVANCE_TEST_MONGO_URL", "memory://"))
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=BATCH)
-    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of 1% and 10% overdue")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of 1%% and 10%% overdue")
     args = parser.parse_args()
     configure_logging("WARNING", "console")  # one line per escalation would be timed too
     settings = Settings(contact_key=Fernet.generate_key().decode(), pseudonym_key="bench-pseudonym-key")

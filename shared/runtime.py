@@ -22,10 +22,11 @@ from shared.contracts import utcnow
 from shared.listen import LIMITS, ConnectionLimits, GuardedSite, limits_for, runner_options
 from shared.log import configure_logging
 from shared.messaging import Bus
+from shared.ops import declare_health, start_ops
 from shared.privacy import Keys
 from shared.settings import Settings
 from shared.store import Database, ping
-from shared.web import RUNNER_OPTIONS, add_health_routes
+from shared.web import RUNNER_OPTIONS, SERVICE
 
 Clock = Callable[[], datetime]
 
@@ -57,7 +58,8 @@ RuntimeSource = Runtime | RuntimeOpener
 
 
 def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> None:
-    """``/healthz``, ``/readyz`` (the bus and the store, which every service uses) and ``/metrics``.
+    """The public ``/healthz``, and readiness (the bus and the store, which every service uses) for
+    the operational listener's ``/readyz`` (:mod:`shared.ops`).
 
     ``bus_optional``: the service still does its work while the broker is away (intake with a spool
     makes grievances durable in the store), so only the store decides whether it is ready.
@@ -69,7 +71,7 @@ def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> N
     async def store_ready() -> bool:
         return await app[RUNTIME].db_ready()
 
-    add_health_routes(
+    declare_health(
         app,
         [("bus", bus_ready), ("store", store_ready)],
         (lambda results: results["store"]) if bus_optional else lambda results: all(results.values()),
@@ -77,11 +79,21 @@ def add_runtime_health(app: web.Application, *, bus_optional: bool = False) -> N
 
 
 def run_service(create_app: Callable[[Settings], web.Application], port: int, settings: Settings) -> None:
-    """Serve one service until SIGINT/SIGTERM: logging configured once, then the guarded listener."""
+    """Serve one service until SIGINT/SIGTERM: logging configured once, then the guarded listeners
+    (the public port, and the operational one of :mod:`shared.ops`)."""
     configure_logging(settings.log_level, settings.log_format)
     app = prepare_service(create_app, settings)
     limits = limits_for(settings.connections_per_client, settings.trusted_proxy_networks)
-    asyncio.run(serve_until_stopped(app, settings.host, port, limits=limits))
+    ops = Ops(settings.ops_host, settings.ops_port)
+    asyncio.run(serve_until_stopped(app, settings.host, port, limits=limits, ops=ops))
+
+
+@dataclass(frozen=True)
+class Ops:
+    """Where the operational endpoints listen (``port`` None: nowhere)."""
+
+    host: str
+    port: int | None
 
 
 def prepare_service(create_app: Callable[[Settings], web.Application], settings: Settings) -> web.Application:
@@ -98,22 +110,29 @@ async def serve_until_stopped(
     *,
     limits: ConnectionLimits = LIMITS,
     stop: asyncio.Event | None = None,
+    ops: Ops | None = None,
 ) -> None:
     """Serve ``app`` through :class:`shared.listen.GuardedSite` (head timeout, per-client bound) until
-    SIGINT or SIGTERM (or ``stop``), then shut it down: what ``web.run_app`` does, with our site."""
+    SIGINT or SIGTERM (or ``stop``), then shut it down: what ``web.run_app`` does, with our site.
+    ``ops``: its operational endpoints too, on their own listener, once the application started."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     runner = web.AppRunner(app, **{**RUNNER_OPTIONS, **runner_options(limits)})
+    ops_runner: web.AppRunner | None = None
     try:
         await runner.setup()
+        if ops is not None:
+            ops_runner = await start_ops({app.get(SERVICE, "service"): app}, ops.host, ops.port)
         await GuardedSite(runner, host, port, limits=limits).start()
         await stop.wait()
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+        if ops_runner is not None:
+            await ops_runner.cleanup()
         await runner.cleanup()
 
 

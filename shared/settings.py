@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # on loopback unless told otherwise; none (empty) turns it off.
     admin_host: str = "127.0.0.1"
     admin_port: int | None = 8083
+    # /healthz, /readyz and /metrics (shared/ops.py): never on a public port. One listener per
+    # process (`serve all`: one for the three services); loopback unless told otherwise; off turns
+    # it off.
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = 8084
 
     public_base_url: str = "http://127.0.0.1:8080"
     # Where workers reach the router's public status page (the web form's `status_url`).
@@ -126,10 +131,11 @@ class Settings(BaseSettings):
             return merged
         return value
 
-    @field_validator("admin_port", mode="before")
+    @field_validator("admin_port", "ops_port", mode="before")
     @classmethod
     def _off_when_empty(cls, value: Any) -> Any:
-        """``GRIEVANCE_ADMIN_PORT=`` (or ``off``) turns the admin API off, e.g. for extra replicas."""
+        """``GRIEVANCE_ADMIN_PORT=`` (or ``off``) turns the admin API off, e.g. for extra replicas;
+        the same for ``GRIEVANCE_OPS_PORT``."""
         if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
             return None
         return value

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from shared import boundedjson
 from shared.forms import parse_form
 from shared.listen import LIMITS, runner_options
-from shared.metrics import REGISTRY, count_request
+from shared.metrics import count_request
 from shared.validation import Language, chosen_language, field_error, language_of, plain_errors, summary
 
 log = structlog.get_logger(__name__)
@@ -38,7 +38,6 @@ SERVICE = web.AppKey("service", str)
 BODY_TIMEOUT = web.AppKey("body_timeout", float)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 Model = TypeVar("Model", bound=BaseModel)
-Check = Callable[[], Awaitable[bool]]
 
 
 class Problem(Exception):
@@ -188,33 +187,6 @@ async def read_form(request: web.Request) -> MultiDict[str]:
     if any("\x00" in k or "\x00" in v for k, v in pairs):
         raise Problem(400, "Bad Request", "the form holds a NUL character")
     return MultiDict(pairs)
-
-
-def add_health_routes(
-    app: web.Application,
-    checks: Iterable[tuple[str, Check]],
-    ready_when: Callable[[dict[str, bool]], bool] = lambda results: all(results.values()),
-) -> None:
-    """``/healthz`` says the process serves, ``/readyz`` that it can do its work (by default: every
-    dependency answers), ``/metrics`` counts."""
-    named = list(checks)
-
-    async def healthz(_: web.Request) -> web.Response:
-        return json_response({"status": "ok"})
-
-    async def readyz(_: web.Request) -> web.Response:
-        results = {name: await check() for name, check in named}
-        ready = ready_when(results)
-        return json_response(
-            {"status": "ready" if ready else "not_ready", "checks": results}, 200 if ready else 503
-        )
-
-    async def metrics(_: web.Request) -> web.Response:
-        return web.Response(text=REGISTRY.render(), headers={"Content-Type": METRICS_TYPE})
-
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
 
 
 def new_app(

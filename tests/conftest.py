@@ -51,8 +51,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def make_settings(**overrides: Any) -> Settings:
-    # No admin listener unless a test asks for one: tests run side by side and would share its port.
-    values: dict[str, Any] = {**TEST_KEYS, "amqp_publish_timeout": 2.0, "admin_port": None}
+    # No admin or operational listener unless a test asks for one: tests run side by side and would
+    # share their ports.
+    values: dict[str, Any] = {
+        **TEST_KEYS,
+        "amqp_publish_timeout": 2.0,
+        "admin_port": None,
+        "ops_port": None,
+    }
     values.update(overrides)
     return Settings(**values)
 

@@ -29,6 +29,7 @@ from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
 from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
 from shared.listen import GuardedSite, limits_for
+from shared.ops import start_ops
 from shared.privacy import load_keys
 from shared.runtime import Runtime, tune_collector
 from shared.settings import ConfigurationError, Settings
@@ -102,6 +103,8 @@ async def serve_all(
                     }
                     if settings.admin_port is not None:
                         extras["admin_url"] = f"http://{_local(settings.admin_host)}:{settings.admin_port}"
+                    if settings.ops_port is not None:
+                        extras["ops_url"] = ops_url(settings)
                     if generated_twilio and settings.twilio_auth_token is not None:
                         extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
                     bootstrap.write_tokens(tokens_out, {**tokens, **extras})
@@ -151,11 +154,20 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
                     f"set GRIEVANCE_{service.upper()}_PORT to a free port",
                     CONFIG,
                 ) from exc
+        # One operational listener for the three: they share this process's bus, store and metrics.
+        apps: dict[str, web.Application] = {
+            service: runner.app for service, runner in zip(SERVICES, runners, strict=True)
+        }
+        ops = await start_ops(apps, settings.ops_host, settings.ops_port)
+    except ConfigurationError as exc:
+        for runner in runners:
+            await runner.cleanup()
+        raise CliError(str(exc), CONFIG) from exc
     except BaseException:
         for runner in runners:
             await runner.cleanup()
         raise
-    return runners
+    return runners if ops is None else [ops, *runners]
 
 
 def _local(host: str) -> str:
@@ -166,6 +178,10 @@ def _local(host: str) -> str:
 def urls(settings: Settings) -> dict[str, str]:
     host = _local(settings.host)
     return {service: f"http://{host}:{getattr(settings, f'{service}_port')}" for service in SERVICES}
+
+
+def ops_url(settings: Settings) -> str:
+    return f"http://{_local(settings.ops_host)}:{settings.ops_port}"
 
 
 def demo_command(tokens_out: Path) -> str:
@@ -198,6 +214,8 @@ def banner(
         f"  router      {at['router']}  committee API /api/v1/cases, public status /api/v1/status/REF",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
     ]
+    if settings.ops_port is not None:
+        lines.append(f"  operations  {ops_url(settings)}  /readyz, /metrics (never on the public ports)")
     if registry is not None:
         lines.append(f"  registry    {registry} ({len(committees)} committee(s))")
     if tokens_out is not None:

@@ -32,7 +32,7 @@ from shared.contracts import EscalationReason, PlainId
 from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
-_ID = r"^[0-9a-f]{32}$"
+ID_PATTERN = r"^[0-9a-f]{32}$"
 _SINCE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
 
 
@@ -147,7 +147,7 @@ async def _visible(request: web.Request) -> tuple[Runtime, Principal, Escalation
 
 
 def _matches_id(value: str) -> bool:
-    return re.fullmatch(_ID, value) is not None
+    return re.fullmatch(ID_PATTERN, value) is not None
 
 
 async def get_escalation(request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from services.intake import openapi
 from services.intake.delivery_reports import twilio_status
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
@@ -22,6 +23,7 @@ from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from shared.metrics import REGISTRY
+from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.web import new_app
@@ -54,10 +56,12 @@ def create_app(
             yield
 
     app.cleanup_ctx.append(intake_state)
-    install_outbound(app, settings, choose_delivery(settings, development_channel=development_channel))
+    delivery = choose_delivery(settings, development_channel=development_channel)
+    install_outbound(app, settings, delivery)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
     app.router.add_post("/api/v1/grievances", submit_grievance)
+    add_openapi(app, openapi.document(development=delivery == "dev"))
 
     # With a spool, a grievance is made durable while the broker is away: a load balancer routing on
     # /readyz must keep sending workers here exactly then.

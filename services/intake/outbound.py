@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import aiohttp
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from services.intake import store
 from services.intake.announcer import Announcer, announcing
@@ -32,7 +33,7 @@ from shared.messaging import Handler, Rejected
 from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
-from shared.web import Problem, json_response
+from shared.web import json_response, validate
 
 log = structlog.get_logger(__name__)
 
@@ -116,12 +117,18 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
         app.router.add_get("/dev/outbox", dev_outbox)
 
 
+class OutboxQuery(BaseModel):
+    """The development outbox's filters: one case's messages, the latest ``limit``."""
+
+    reference: Annotated[str, Field(pattern=_REFERENCE.pattern)] | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class OutboxAnswer(BaseModel):
+    messages: list[dict[str, Any]]
+
+
 async def dev_outbox(request: web.Request) -> web.Response:
-    reference = request.query.get("reference")
-    if reference is not None and not _REFERENCE.match(reference):
-        raise Problem(422, "Unprocessable Content", "reference is not a case reference")
-    limit_text = request.query.get("limit", "100")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 500:
-        raise Problem(422, "Unprocessable Content", "limit must be 1..500")
-    messages = await store.dev_outbox(request.app[RUNTIME].db, int(limit_text), reference)
-    return json_response({"messages": messages})
+    query = validate(OutboxQuery, dict(request.query))
+    messages = await store.dev_outbox(request.app[RUNTIME].db, query.limit, query.reference)
+    return json_response(OutboxAnswer(messages=messages).model_dump())

@@ -77,6 +77,16 @@ class GrievanceForm(BaseModel):
     )
 
 
+class Receipt(BaseModel):
+    """What the worker keeps: the case reference, the PIN for the status page, and its address."""
+
+    reference: str = Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$", examples=["K7QMZ-3HNWP"])
+    pin: str = Field(
+        pattern=r"^[0-9]{6}$", description="six digits; with the reference, opens the status page"
+    )
+    status_url: str
+
+
 def new_idempotency_key() -> str:
     """A key for a client that sent none: 192 random bits, 32 characters of the key's alphabet."""
     return secrets.token_urlsafe(24)
@@ -142,11 +152,6 @@ async def submit_grievance(request: web.Request) -> web.Response:
         )
         problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         raise problem from None
-    return json_response(
-        {
-            "reference": reference,
-            "pin": pin,
-            "status_url": f"{intake.status_base_url}/api/v1/status/{reference}",
-        },
-        status=202,
-    )
+    status_url = f"{intake.status_base_url}/api/v1/status/{reference}"
+    receipt = Receipt(reference=reference, pin=pin, status_url=status_url)
+    return json_response(receipt.model_dump(), status=202)

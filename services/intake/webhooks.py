@@ -66,6 +66,9 @@ def single_fields(form: MultiDict[str], names: tuple[str, ...] = _FIELDS) -> dic
     return picked
 
 
+MAX_LOGGED_URL = 300
+
+
 async def verified_twilio_form(request: web.Request) -> MultiDict[str]:
     """The form of a request Twilio signed: 503 when unconfigured, 4xx for bad bodies, 403 if unsigned."""
     intake = request.app[INTAKE]
@@ -76,7 +79,14 @@ async def verified_twilio_form(request: web.Request) -> MultiDict[str]:
     url = intake.public_base_url + request.raw_path
     signature = request.headers.get(SIGNATURE_HEADER)
     if not is_valid(token, url, form.items(), signature, request.headers.get(SETTINGS_HEADER)):
-        log.warning("twilio_signature_rejected", signed=signature is not None, path=request.path)
+        # The URL this server signed with is what an operator compares with the webhook URL set at
+        # Twilio: a mismatch (http for https, another host or port) is the usual cause.
+        log.warning(
+            "twilio_signature_rejected",
+            signed=signature is not None,
+            expected_url=url[:MAX_LOGGED_URL],
+            hint="the webhook URL at Twilio must be GRIEVANCE_PUBLIC_BASE_URL + this path, exactly",
+        )
         raise Problem(403, "Forbidden", "the request signature does not verify")
     return form
 

@@ -14,7 +14,7 @@ from functools import partial
 
 from aiohttp import web
 
-from services.router import api, case_store, contact, periodic, registry_store, worker_store
+from services.router import api, case_store, contact, openapi, periodic, registry_store, worker_store
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
@@ -41,6 +41,7 @@ from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared import auth
 from shared.forwarded import forwarded_client
+from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
@@ -144,6 +145,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     app[CONFIRM_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
     contact.add_routes(app)
+    add_openapi(app, openapi.document())
 
     add_runtime_health(app)
     return app

@@ -64,7 +64,7 @@ async def event_counts(
         if not replica.running:
             continue
         try:
-            async with session.get(f"{replica.url}/metrics") as response:
+            async with session.get(f"{replica.ops_url}/metrics") as response:
                 text = await response.text()
         except aiohttp.ClientError:
             continue

@@ -2,7 +2,8 @@
 
 Each replica is ``python -m services.<name>`` (which is ``grievance serve <name>``) with ``GRIEVANCE_*``
 variables only: the private node's AMQP URL, the lane's MongoDB with the drill's own database, the
-keys, the Twilio token, a port of its own. Its log lines go to a file of its own, which the drill
+keys, the Twilio token, a port of its own and an operational port of its own (``/readyz``,
+``/metrics``: never on the public port). Its log lines go to a file of its own, which the drill
 reads afterwards (personal data, warnings) and keeps when the drill fails.
 """
 
@@ -56,6 +57,7 @@ class ServiceProcess:
     service: str
     index: int
     port: int
+    ops_port: int
     environment: dict[str, str]
     log_dir: Path
     process: asyncio.subprocess.Process | None = None
@@ -69,6 +71,11 @@ class ServiceProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ops_url(self) -> str:
+        """Where its ``/readyz`` and ``/metrics`` answer (GRIEVANCE_OPS_PORT, on loopback)."""
+        return f"http://127.0.0.1:{self.ops_port}"
 
     @property
     def log_file(self) -> Path:
@@ -110,7 +117,7 @@ class ServiceProcess:
             if not self.running:
                 raise ServiceError(f"{self.replica} exited with {self._code()}; see {self.log_file}")
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with session.get(f"{self.url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                async with session.get(f"{self.ops_url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
                     if r.status == 200:
                         return time.monotonic() - started
             if time.monotonic() - started > seconds:
@@ -119,7 +126,7 @@ class ServiceProcess:
 
     async def ready(self, session: aiohttp.ClientSession) -> bool:
         try:
-            async with session.get(f"{self.url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+            async with session.get(f"{self.ops_url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
                 return r.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False
@@ -131,7 +138,7 @@ class ServiceProcess:
         read from the checks, not from the status.
         """
         try:
-            async with session.get(f"{self.url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+            async with session.get(f"{self.ops_url}/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
                 body = await r.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError):
             return None
@@ -200,14 +207,19 @@ class Fleet:
 def build_fleet(
     counts: dict[str, int], base_environment: dict[str, str], log_dir: Path, free_port: Callable[[], int]
 ) -> Fleet:
-    """Replicas named ``service-N``, each with its own port in its own ``GRIEVANCE_*_PORT``."""
+    """Replicas named ``service-N``, each with its own port in its own ``GRIEVANCE_*_PORT`` and its
+    own operational port (``GRIEVANCE_OPS_PORT``)."""
     replicas = {}
     for service, count in counts.items():
         for index in range(1, count + 1):
-            port = free_port()
-            environment = {**base_environment, f"GRIEVANCE_{service.upper()}_PORT": str(port)}
+            port, ops_port = free_port(), free_port()
+            environment = {
+                **base_environment,
+                f"GRIEVANCE_{service.upper()}_PORT": str(port),
+                "GRIEVANCE_OPS_PORT": str(ops_port),
+            }
             if service == "router":  # each router replica's admin API needs a port of its own
                 environment["GRIEVANCE_ADMIN_PORT"] = str(free_port())
-            replica = ServiceProcess(service, index, port, environment, log_dir)
+            replica = ServiceProcess(service, index, port, ops_port, environment, log_dir)
             replicas[replica.replica] = replica
     return Fleet(replicas)

@@ -46,6 +46,7 @@ class EmbeddedRun:
     stderr_file: Path
     stdout_file: Path
     admin_url: str
+    ops_url: str
 
     @property
     def tokens(self) -> dict[str, Any]:
@@ -69,19 +70,24 @@ class EmbeddedRun:
         return self.stderr_file.read_text(encoding="utf-8", errors="replace")
 
 
-def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json") -> EmbeddedRun:
+def start_embedded(
+    tmp_path: Path, *extra: str, log_format: str | None = "json", **settings: str
+) -> EmbeddedRun:
     """Start ``grievance serve all`` on free ports with the example registry.
 
     With ``log_format=None`` the run chooses its log itself, as it does in a newcomer's terminal.
+    ``settings``: more ``GRIEVANCE_*`` variables, by field name (``status_rate_limit="5"``).
     """
-    intake, router, escalation, admin = free_ports(4)
+    intake, router, escalation, admin, ops = free_ports(5)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")},
         "GRIEVANCE_INTAKE_PORT": str(intake),
         "GRIEVANCE_ROUTER_PORT": str(router),
         "GRIEVANCE_ESCALATION_PORT": str(escalation),
         "GRIEVANCE_ADMIN_PORT": str(admin),
+        "GRIEVANCE_OPS_PORT": str(ops),
     }
+    env.update({f"GRIEVANCE_{name.upper()}": value for name, value in settings.items()})
     if log_format is not None:
         env["GRIEVANCE_LOG_FORMAT"] = log_format
     tokens_file = tmp_path / "tokens.json"
@@ -96,7 +102,15 @@ def start_embedded(tmp_path: Path, *extra: str, log_format: str | None = "json")
         name: f"http://127.0.0.1:{port}"
         for name, port in (("intake", intake), ("router", router), ("escalation", escalation))
     }
-    return EmbeddedRun(process, urls, tokens_file, stderr_file, stdout_file, f"http://127.0.0.1:{admin}")
+    return EmbeddedRun(
+        process,
+        urls,
+        tokens_file,
+        stderr_file,
+        stdout_file,
+        f"http://127.0.0.1:{admin}",
+        f"http://127.0.0.1:{ops}",
+    )
 
 
 @asynccontextmanager
@@ -118,14 +132,13 @@ async def wait_until_ready(run: EmbeddedRun) -> None:
         while True:
             if run.process.poll() is not None:
                 pytest.fail(f"serve all exited with {run.process.returncode}: {run.log()[-2000:]}")
-            ready = 0
-            for url in run.urls.values():
-                try:
-                    async with http.get(f"{url}/readyz") as response:
-                        ready += response.status == 200
-                except aiohttp.ClientError:
-                    pass
-            if ready == 3 and "Stop with Ctrl-C." in run.banner():
+            ready = False
+            try:
+                async with http.get(f"{run.ops_url}/readyz") as response:
+                    ready = response.status == 200
+            except aiohttp.ClientError:
+                pass
+            if ready and "Stop with Ctrl-C." in run.banner():
                 return
             if time.monotonic() > deadline:
                 pytest.fail(f"serve all not ready within {STARTUP_DEADLINE} s: {run.log()[-2000:]}")
@@ -143,6 +156,15 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         for url in run.urls.values():
             async with http.get(f"{url}/healthz") as response:
                 assert response.status == 200
+                assert await response.json() == {"status": "ok"}  # alive, and nothing more
+            for path in ("/readyz", "/metrics"):
+                async with http.get(f"{url}{path}") as response:
+                    assert response.status == 404, f"{url}{path} is served on a public port"
+        async with http.get(f"{run.ops_url}/readyz") as response:
+            ready = await response.json()
+            assert response.status == 200 and sorted(ready["services"]) == ["escalation", "intake", "router"]
+        async with http.get(f"{run.ops_url}/metrics") as response:
+            assert response.status == 200 and "grievance_http_requests_total" in await response.text()
 
         banner = run.banner()
         for url in run.urls.values():
@@ -154,7 +176,7 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         assert all(
             t.startswith("gvt_") for t in [*tokens["committees"].values(), tokens["ngo"], tokens["admin"]]
         )
-        assert tokens["urls"] == run.urls
+        assert tokens["urls"] == run.urls and tokens["ops_url"] == run.ops_url and run.ops_url in banner
         assert tokens["public_base_url"] == run.urls["intake"]
 
         body = {"factory_code": "GZ-001", "text": text, "language": "en"}

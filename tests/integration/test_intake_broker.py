@@ -14,6 +14,7 @@ from shared.bootstrap import open_runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive
+from tests.servers import ops_client
 from tests.service.intake_support import intake_settings, post_sms, serve, sms_form
 
 pytestmark = pytest.mark.broker
@@ -85,7 +86,8 @@ async def test_unreachable_broker_answers_503_quickly(settings_factory, keys, am
             assert answer.status == 503
             assert answer.content_type == "application/problem+json"
             assert int(answer.headers["Retry-After"]) > 0
-        assert (await client.get("/readyz")).status == 503
+        async with ops_client(client.app) as ops:
+            assert (await ops.get("/readyz")).status == 503
 
 
 async def test_unroutable_publish_is_never_200(

@@ -34,7 +34,7 @@ from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive
 from tests.integration.test_intake_broker import queued_messages
 from tests.polling import eventually
-from tests.servers import ServiceServer
+from tests.servers import ServiceServer, ops_client
 from tests.service.intake_support import (
     ACCOUNT_SID,
     FAST_RELAY,
@@ -150,7 +150,8 @@ async def test_a_severed_broker_path_is_answered_from_the_spool_and_each_grievan
         clock.advance(seconds=42)
 
         async def gauges_read() -> bool:
-            metrics = await (await client.get("/metrics")).text()  # the relay reads the spool every poll
+            async with ops_client(client.app) as ops:  # the relay reads the spool every poll
+                metrics = await (await ops.get("/metrics")).text()
             return (
                 'grievance_intake_spool_depth{service="intake"} 2' in metrics
                 and 'grievance_intake_spool_oldest_age_seconds{service="intake"} 42' in metrics

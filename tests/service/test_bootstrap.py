@@ -22,7 +22,7 @@ from shared.runtime import RUNTIME
 from shared.settings import Settings
 from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE
-from tests.servers import ServiceServer
+from tests.servers import ServiceServer, ops_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,8 +37,11 @@ async def test_router_starts_without_the_contact_key_and_cannot_unseal(
     amqp_settings: Settings, keys: Keys, configured: bool
 ) -> None:
     settings = amqp_settings.model_copy(update={} if configured else {"contact_key": None})
-    async with TestClient(ServiceServer(service_app("router", settings))) as client:
-        assert (await client.get("/readyz")).status == 200
+    async with (
+        TestClient(ServiceServer(service_app("router", settings))) as client,
+        ops_client(client.app) as ops,
+    ):
+        assert (await ops.get("/readyz")).status == 200
         router = held(client)
         assert not router.holds_contact
         assert router.pseudonym == keys.pseudonym  # PIN checks need it
@@ -49,8 +52,11 @@ async def test_router_starts_without_the_contact_key_and_cannot_unseal(
 @pytest.mark.broker
 async def test_escalation_starts_without_any_key(amqp_settings: Settings, keys: Keys) -> None:
     settings = amqp_settings.model_copy(update={"contact_key": None, "pseudonym_key": None})
-    async with TestClient(ServiceServer(service_app("escalation", settings))) as client:
-        assert (await client.get("/readyz")).status == 200
+    async with (
+        TestClient(ServiceServer(service_app("escalation", settings))) as client,
+        ops_client(client.app) as ops,
+    ):
+        assert (await ops.get("/readyz")).status == 200
         escalation = held(client)
         assert not escalation.holds_contact and not escalation.holds_pseudonym
         with pytest.raises(KeyNotHeld):
@@ -65,7 +71,8 @@ async def test_intake_alone_holds_both_keys(amqp_settings: Settings, keys: Keys)
         intake = held(client)
         assert unseal(intake, seal(keys, WORKER_PHONE)) == WORKER_PHONE
         assert intake.pseudonym == keys.pseudonym
-        ready = await (await client.get("/readyz")).json()
+        async with ops_client(client.app) as ops:
+            ready = await (await ops.get("/readyz")).json()
         assert ready["status"] == "ready"
 
 

@@ -22,6 +22,7 @@ import yaml
 from cryptography.fernet import Fernet
 
 from shared.bootstrap import SERVICES, build_app, check_service, embedded
+from shared.ops import create_ops_app
 from shared.runtime import Runtime
 from shared.safety import is_placeholder
 from shared.settings import ConfigurationError, Settings
@@ -122,19 +123,27 @@ def test_each_app_service_runs_its_module_with_the_settings_file(
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_health_checks_probe_the_default_port_and_healthz(compose: dict[str, Any], service: str) -> None:
+def test_health_checks_probe_the_operational_port_inside_the_container(
+    compose: dict[str, Any], service: str
+) -> None:
     default_port = Settings.model_fields[f"{service}_port"].default
-    probe = " ".join(compose["services"][service]["healthcheck"]["test"])
-    assert f"http://127.0.0.1:{default_port}/healthz" in probe
+    ops = Settings.model_fields["ops_port"].default
+    assert Settings.model_fields["ops_host"].default == "127.0.0.1"
+    spec = compose["services"][service]
+    assert "GRIEVANCE_OPS_HOST" not in spec["environment"] and "GRIEVANCE_OPS_PORT" not in spec["environment"]
+    probe = " ".join(spec["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{ops}/healthz" in probe
     assert probe.startswith("CMD python -c")
-    assert compose["services"][service]["expose"] == [str(default_port)]
+    assert spec["expose"] == [str(default_port)]  # the operational port is not exposed
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_health_path_is_a_route_the_app_serves(service: Any, runtime: Runtime) -> None:
+def test_the_operational_paths_are_not_routes_of_the_public_app(service: Any, runtime: Runtime) -> None:
     app = build_app(service, runtime.settings, runtime)
-    paths = {route.resource.canonical for route in app.router.routes() if route.method == "GET"}
-    assert {"/healthz", "/readyz"} <= paths
+    paths = {route.resource.canonical for route in app.router.routes()}
+    assert not paths & {"/readyz", "/metrics"}
+    ops = create_ops_app({service: app})
+    assert {"/healthz", "/readyz", "/metrics"} <= {route.resource.canonical for route in ops.router.routes()}
 
 
 def test_only_the_proxy_publishes_ports_so_every_service_scales(compose: dict[str, Any]) -> None:

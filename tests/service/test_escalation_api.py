@@ -13,7 +13,7 @@ from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE
-from tests.servers import ServiceServer
+from tests.servers import ServiceServer, ops_client
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
 
 
@@ -188,8 +188,11 @@ async def test_no_answer_holds_the_contact_or_the_phone_number(client, runtime, 
 
 async def test_the_service_reports_health(client):
     assert (await client.get("/healthz")).status == 200
-    ready = await client.get("/readyz")
-    assert ready.status == 200 and (await ready.json())["checks"] == {"bus": True, "store": True}
+    for path in ("/readyz", "/metrics"):  # operational data stays off the public port
+        assert (await client.get(path)).status == 404
+    async with ops_client(client.app) as ops:
+        ready = await ops.get("/readyz")
+        assert ready.status == 200 and (await ready.json())["checks"] == {"bus": True, "store": True}
 
 
 def test_the_consumer_listens_on_the_escalation_queue():

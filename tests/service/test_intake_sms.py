@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.intake.texts import acknowledgement
 from shared.contracts import Event, GrievanceReceived
@@ -18,10 +19,13 @@ from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually
+from tests.servers import ops_client
 from tests.service.intake_support import (
     ACCOUNT_SID,
     GATEWAY,
+    PUBLIC_BASE_URL,
     SMS_PATH,
+    TWILIO_TOKEN,
     FailingBus,
     intake_settings,
     message_sid,
@@ -180,6 +184,18 @@ async def test_wrong_signature_is_forbidden_and_publishes_nothing(
     assert memory_bus.published == []
 
 
+async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(client):
+    # Signed for another host: the operator's webhook URL at Twilio differs from the public base URL.
+    wrong_host = {"base": "http://intake.example.org:8080"}
+    with capture_logs() as lines:
+        await problem(await post_sms(client, sms_form(ZH_TEXT), **wrong_host), 403)
+    rejected = [line for line in lines if line["event"] == "twilio_signature_rejected"]
+    assert len(rejected) == 1
+    assert rejected[0]["expected_url"] == f"{PUBLIC_BASE_URL}{SMS_PATH}"
+    assert "GRIEVANCE_PUBLIC_BASE_URL" in rejected[0]["hint"]
+    assert not any(TWILIO_TOKEN in str(value) for value in rejected[0].values())
+
+
 async def test_missing_or_tampered_signature_is_forbidden(client, memory_bus: MemoryBus):
     form = sms_form(ZH_TEXT)
     data = urlencode(form).encode()
@@ -271,7 +287,8 @@ async def test_broker_down_answers_503_then_a_retry_succeeds(settings_factory, s
         response = await post_sms(client, form)
         assert response.status == 200
         assert len(bus.published) == 1
-        assert (await client.get("/readyz")).status == 200
+        async with ops_client(client.app) as ops:
+            assert (await ops.get("/readyz")).status == 200
 
 
 class GatedBus(FailingBus):
@@ -314,6 +331,7 @@ async def test_health_routes_report_the_bus(settings_factory, settings, db, keys
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake_settings(settings_factory), runtime) as client:
         assert (await client.get("/healthz")).status == 200
-        response = await client.get("/readyz")
-        assert response.status == 503
-        assert (await response.json())["checks"] == {"bus": False, "store": True}
+        async with ops_client(client.app) as ops:
+            response = await ops.get("/readyz")
+            assert response.status == 503
+            assert (await response.json())["checks"] == {"bus": False, "store": True}

@@ -27,7 +27,7 @@ from shared.store import open_client
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
-from tests.servers import ServiceServer
+from tests.servers import ServiceServer, ops_client
 from tests.service.intake_support import (
     FAST_RELAY,
     BreakableStore,
@@ -132,12 +132,15 @@ async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
 ):
     """A load balancer routing on /readyz keeps sending workers to intake exactly when the spool helps."""
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
-    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
-        response = await client.get("/readyz")
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client, ops_client(client.app) as ops:
+        response = await ops.get("/readyz")
         assert response.status == 200
         assert (await response.json())["checks"] == {"bus": False, "store": True}
-    async with serve(intake, runtime) as client:  # no spool: the broker must answer
-        assert (await client.get("/readyz")).status == 503
+    async with (
+        serve(intake, runtime) as client,
+        ops_client(client.app) as ops,
+    ):  # no spool: the broker must answer
+        assert (await ops.get("/readyz")).status == 503
 
 
 async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
@@ -214,7 +217,8 @@ async def test_the_embedded_run_has_no_spool_and_keeps_503(
         assert response.status == 503
         assert KEY_PATTERN.match((await response.json())["idempotency_key"])
         assert (await post_sms(client, sms_form(SMS_TEXT))).status == 503
-        metrics = await (await client.get("/metrics")).text()
+        async with ops_client(client.app) as ops:
+            metrics = await (await ops.get("/metrics")).text()
     assert "grievance_intake_spool_depth" not in metrics
     assert (await depth(db)).entries == 0
 
@@ -322,10 +326,10 @@ async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
 ):
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
-    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client, ops_client(client.app) as ops:
 
         async def metric(name: str) -> float:
-            text = await (await client.get("/metrics")).text()
+            text = await (await ops.get("/metrics")).text()
             assert f"# TYPE {name} gauge" in text
             match = re.search(rf'^{name}{{service="intake"}} (\S+)$', text, re.MULTILINE)
             assert match is not None

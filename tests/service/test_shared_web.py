@@ -11,9 +11,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.ops import declare_health
 from shared.web import (
     MAX_BODY,
-    add_health_routes,
     json_response,
     new_app,
     read_form,
@@ -21,7 +21,7 @@ from shared.web import (
 )
 from tests.conftest import LOG_FILE
 from tests.fakes import WORKER_PHONE, find_leaks
-from tests.servers import ServiceServer
+from tests.servers import ServiceServer, ops_client
 
 
 class Note(BaseModel):
@@ -59,9 +59,10 @@ async def client():
     app.router.add_post("/json", echo_json)
     app.router.add_post("/form", echo_form)
     app.router.add_get("/boom", boom)
-    add_health_routes(app, [("dep", check)])
-    async with TestClient(ServiceServer(app)) as client:
+    declare_health(app, [("dep", check)])
+    async with TestClient(ServiceServer(app)) as client, ops_client(app) as ops:
         client.ready = ready  # type: ignore[attr-defined]
+        client.ops = ops  # type: ignore[attr-defined]
         yield client
 
 
@@ -140,18 +141,20 @@ async def test_request_ids_are_echoed_or_made(client):
 
 
 async def test_readiness_follows_the_checks(client):
-    assert (await client.get("/readyz")).status == 200
+    assert (await client.ops.get("/readyz")).status == 200
     client.ready["value"] = False
-    response = await client.get("/readyz")
+    response = await client.ops.get("/readyz")
     assert response.status == 503 and (await response.json())["checks"] == {"dep": False}
     assert (await client.get("/healthz")).status == 200
+    assert (await client.ops.get("/healthz")).status == 200
 
 
 async def test_metrics_count_requests_by_route_pattern_never_by_path(client):
     for reference in ("ABCDE-FGHJK", "KMNPQ-RSTUV"):
         assert (await client.get(f"/things/{reference}")).status == 200
     await client.get("/nowhere/13912345678")
-    response = await client.get("/metrics")
+    assert (await client.get("/metrics")).status == 404  # on the operational listener only
+    response = await client.ops.get("/metrics")
     assert response.status == 200 and response.content_type == "text/plain"
     text = await response.text()
     assert "# TYPE grievance_http_requests_total counter" in text

@@ -49,9 +49,11 @@ class System:
     async def check_up(self) -> None:
         for name, url in (("intake", self.intake), ("router", self.router), ("escalation", self.escalation)):
             try:
-                async with self.http.get(f"{url}/readyz") as response:
+                async with self.http.get(f"{url}/healthz") as response:
                     if response.status != 200:
-                        raise CliError(f"{name} at {url} is not ready (HTTP {response.status})", UNAVAILABLE)
+                        raise CliError(
+                            f"{name} at {url} does not serve (HTTP {response.status})", UNAVAILABLE
+                        )
             except aiohttp.ClientError as exc:
                 raise CliError(
                     f"{name} does not answer at {url} ({exc.__class__.__name__}). Start the system first: "

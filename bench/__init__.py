@@ -1,0 +1,1 @@
+"""Benchmark scripts: each measures against a baseline taken in the same run (docs/benchmarks.md)."""

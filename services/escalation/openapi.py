@@ -1,0 +1,137 @@
+"""The NGO API's OpenAPI document, from the escalation service's models.
+
+Queries and bodies are the models :mod:`services.escalation.api` validates with; the escalations are
+the typed views of :mod:`services.escalation.views`, which are the answers' allow-lists. The
+statistics are plain figures (:mod:`services.escalation.stats`), described here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.escalation.api import ID_PATTERN, ListQuery, ResolveBody, StatsQuery
+from services.escalation.views import EscalationDetail, EscalationSummary
+from shared.openapi import (
+    BAD_BODY,
+    FORBIDDEN,
+    HEALTHZ_OPERATION,
+    OPENAPI_OPERATION,
+    UNAUTHORISED,
+    Answer,
+    Operation,
+    build_document,
+    problem,
+)
+
+
+class EscalationList(BaseModel):
+    items: list[EscalationSummary]
+    page: int
+    per_page: int
+    total: int
+
+
+class Figures(BaseModel):
+    """What is counted for one group of cases (percentages and the median are null without cases)."""
+
+    received: int
+    acknowledged_on_time_pct: float | None
+    resolved_on_time_pct: float | None
+    median_days_to_resolve: float | None
+    escalated: int
+    disputed: int
+
+
+class GroupFigures(Figures):
+    factory_id: str | None
+    category: str
+
+
+class FactoryFigures(Figures):
+    factory_id: str | None
+
+
+class Stats(BaseModel):
+    groups: list[GroupFigures]
+    factories: list[FactoryFigures]
+    total: Figures
+    since: datetime | None
+
+
+ID_PARAMETER = {"id": {"type": "string", "pattern": ID_PATTERN}}
+NOT_FOUND = problem(404, "no such escalation among the token's factories")
+CONFLICT = problem(409, "the escalation is already resolved, or changed meanwhile")
+BAD_QUERY = problem(400, "a query parameter is repeated")
+INVALID_QUERY = problem(422, "a query parameter is not what the operation expects")
+NGO = ("ngo",)
+GUARDED = (UNAUTHORISED, FORBIDDEN)
+
+OPERATIONS = (
+    Operation(
+        "get",
+        "/api/v1/escalations",
+        "listEscalations",
+        "escalations of the token's factories, newest first",
+        (Answer(200, "one page of escalations", EscalationList), *GUARDED, BAD_QUERY, INVALID_QUERY),
+        tags=NGO,
+        bearer=True,
+        query=ListQuery,
+    ),
+    Operation(
+        "get",
+        "/api/v1/escalations/{id}",
+        "getEscalation",
+        "one escalation, with the worker's words and the case as it is now",
+        (Answer(200, "the escalation", EscalationDetail), *GUARDED, NOT_FOUND),
+        tags=NGO,
+        bearer=True,
+        path_parameters=ID_PARAMETER,
+    ),
+    Operation(
+        "post",
+        "/api/v1/escalations/{id}/acknowledge",
+        "acknowledgeEscalation",
+        "acknowledge an escalation",
+        (Answer(200, "the escalation", EscalationDetail), *GUARDED, NOT_FOUND, CONFLICT),
+        tags=NGO,
+        bearer=True,
+        path_parameters=ID_PARAMETER,
+    ),
+    Operation(
+        "post",
+        "/api/v1/escalations/{id}/resolve",
+        "resolveEscalation",
+        "resolve an escalation with a note",
+        (Answer(200, "the escalation", EscalationDetail), *GUARDED, NOT_FOUND, CONFLICT, *BAD_BODY),
+        tags=NGO,
+        bearer=True,
+        body=ResolveBody,
+        path_parameters=ID_PARAMETER,
+    ),
+    Operation(
+        "get",
+        "/api/v1/stats",
+        "stats",
+        "programme figures per factory and category (`since`: a date, or a date and time with offset)",
+        (Answer(200, "the figures", Stats), *GUARDED, BAD_QUERY, INVALID_QUERY),
+        tags=NGO,
+        bearer=True,
+        query=StatsQuery,
+    ),
+    HEALTHZ_OPERATION,
+    OPENAPI_OPERATION,
+)
+
+
+@cache
+def document() -> dict[str, Any]:
+    return build_document(
+        "grievance NGO API",
+        "1",
+        "Escalations and programme statistics for the NGO (bearer tokens of role ngo or admin).",
+        OPERATIONS,
+    )

@@ -1,0 +1,202 @@
+"""The committee API's OpenAPI document (and the workers' status page), from the router's models.
+
+The bodies and queries are the models :mod:`services.router.api` validates with. The answers are
+built by :mod:`services.router.views` from allow-lists of :class:`~services.router.case.Case` fields,
+so their schemas are made from the same lists and the same field types: a field added to or taken
+from a view changes the document with it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, RootModel, create_model
+
+from services.router import views
+from services.router.api import REFERENCE, ListQuery, MessageBody, RecategoriseBody, RecuseBody, ResolveBody
+from services.router.case import Case, Message, TimelineEntry
+from shared.openapi import (
+    BAD_BODY,
+    BAD_QUERY,
+    FORBIDDEN,
+    HEALTHZ_OPERATION,
+    OPENAPI_OPERATION,
+    UNAUTHORISED,
+    UNAVAILABLE,
+    Answer,
+    Operation,
+    build_document,
+    problem,
+)
+
+
+def _view_model(name: str, source: type[BaseModel], fields: tuple[str, ...], **extra: Any) -> type[BaseModel]:
+    """A model with ``fields`` of ``source`` (their types, every one present in the answer)."""
+    definitions: dict[str, Any] = {
+        field: (source.model_fields[field].annotation if field in source.model_fields else Any, ...)
+        for field in fields
+    }
+    definitions.update(extra)
+    return create_model(name, **definitions)
+
+
+TimelineView = _view_model("TimelineEntryView", TimelineEntry, views.TIMELINE_FIELDS)
+MessageView = _view_model(
+    "MessageView",
+    Message,
+    views.MESSAGE_FIELDS,
+    delivery_status=(str | None, None),  # committee messages only: pending, sent, delivered, ...
+)
+CaseSummary = _view_model("CaseSummary", Case, views.CASE_FIELDS)
+CaseDetail = _view_model(
+    "CaseDetail",
+    Case,
+    (*views.CASE_FIELDS, "text", "resolution"),
+    timeline=(list[TimelineView], ...),  # type: ignore[valid-type]
+    messages=(list[MessageView], ...),  # type: ignore[valid-type]
+)
+StatusView = _view_model("CaseStatus", Case, views.STATUS_FIELDS)
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]  # type: ignore[valid-type]
+    page: int
+    per_page: int
+    total: int
+
+
+class Recused(BaseModel):
+    reference: str
+    recused: Literal[True]
+
+
+class Recategorised(BaseModel):
+    """The case left the committee (retaliation goes to the NGO): only that it is recorded."""
+
+    reference: str
+    recategorised: Literal[True]
+
+
+class CaseAfterRecategorising(RootModel[CaseDetail | Recategorised]):  # type: ignore[valid-type]
+    """Either the case as the committee now sees it, or only that it left the committee."""
+
+
+class StatusQuery(BaseModel):
+    pin: str = Field(pattern=r"^[0-9]{6}$", description="the six digits of the receipt")
+
+
+REFERENCE_PARAMETER = {
+    "reference": {"type": "string", "pattern": REFERENCE.pattern, "examples": ["K7QMZ-3HNWP"]}
+}
+NOT_FOUND = problem(404, "no such case for this committee (or not a reference)")
+CONFLICT = problem(409, "the case is closed, or in a state that does not allow this")
+COMMITTEE = ("committees",)
+
+
+def _case_action(
+    name: str, path: str, summary: str, body: type[BaseModel] | None, *answers: Answer
+) -> Operation:
+    body_answers = BAD_BODY if body is not None else ()
+    return Operation(
+        "post",
+        f"/api/v1/cases/{{reference}}/{path}",
+        name,
+        summary,
+        (*answers, UNAUTHORISED, FORBIDDEN, NOT_FOUND, CONFLICT, *body_answers, UNAVAILABLE),
+        tags=COMMITTEE,
+        bearer=True,
+        body=body,
+        path_parameters=REFERENCE_PARAMETER,
+    )
+
+
+OPERATIONS = (
+    Operation(
+        "get",
+        "/api/v1/cases",
+        "listCases",
+        "the committee's cases, newest first",
+        (Answer(200, "one page of cases", CaseList), UNAUTHORISED, FORBIDDEN, BAD_QUERY),
+        tags=COMMITTEE,
+        bearer=True,
+        query=ListQuery,
+    ),
+    Operation(
+        "get",
+        "/api/v1/cases/{reference}",
+        "getCase",
+        "one case: the worker's words, the timeline and the messages (never the contact)",
+        (Answer(200, "the case", CaseDetail), UNAUTHORISED, FORBIDDEN, NOT_FOUND),
+        tags=COMMITTEE,
+        bearer=True,
+        path_parameters=REFERENCE_PARAMETER,
+    ),
+    _case_action(
+        "acknowledgeCase", "acknowledge", "acknowledge the case", None, Answer(200, "the case", CaseDetail)
+    ),
+    Operation(
+        "post",
+        "/api/v1/cases/{reference}/messages",
+        "messageWorker",
+        "send the worker a message (relayed by intake; the contact never reaches the committee)",
+        (
+            Answer(200, "the case with the message", CaseDetail, headers={"Location": "the message"}),
+            problem(400, "malformed body, or an Idempotency-Key that is not 1-128 of [A-Za-z0-9._:-]"),
+            UNAUTHORISED,
+            FORBIDDEN,
+            NOT_FOUND,
+            CONFLICT,
+            *BAD_BODY[1:],
+            UNAVAILABLE,
+        ),
+        tags=COMMITTEE,
+        bearer=True,
+        body=MessageBody,
+        path_parameters=REFERENCE_PARAMETER,
+        headers={"Idempotency-Key": {"type": "string", "description": "the same key sends one message"}},
+    ),
+    _case_action(
+        "resolveCase", "resolve", "propose a resolution", ResolveBody, Answer(200, "the case", CaseDetail)
+    ),
+    _case_action(
+        "recuseFromCase",
+        "recuse",
+        "recuse (conflict of interest)",
+        RecuseBody,
+        Answer(200, "recorded", Recused),
+    ),
+    _case_action(
+        "recategoriseCase",
+        "recategorise",
+        "correct the category (retaliation leaves the committee)",
+        RecategoriseBody,
+        Answer(200, "the case, or only that it left the committee", CaseAfterRecategorising),
+    ),
+    Operation(
+        "get",
+        "/api/v1/status/{reference}",
+        "caseStatus",
+        "the worker's status page: status and deadlines, with the PIN of the receipt",
+        (
+            Answer(200, "status and deadlines", StatusView),
+            problem(404, "unknown reference or wrong PIN (the same answer)"),
+            problem(429, "too many lookups from this client", {"Retry-After": "seconds to wait"}),
+        ),
+        tags=("workers",),
+        path_parameters=REFERENCE_PARAMETER,
+        query=StatusQuery,
+    ),
+    HEALTHZ_OPERATION,
+    OPENAPI_OPERATION,
+)
+
+
+@cache
+def document() -> dict[str, Any]:
+    return build_document(
+        "grievance committee API",
+        "1",
+        "The committees' cases (bearer tokens of role committee) and the workers' status page.",
+        OPERATIONS,
+    )

@@ -1,0 +1,134 @@
+"""Schemathesis drives each service from its OpenAPI document, against the running embedded system.
+
+``grievance serve all`` runs as a process of its own on free ports (as ``make run`` does, with the
+example registry and its tokens file), so the services are real aiohttp servers and nothing of the
+test shares their process. The router's document offers one example reference; the test sends the
+reference of a live case in its place. Every generated request (valid and invalid ones) must get an
+answer that is not a 5xx, with a status code, media type, headers and body that the document
+declares for it. Twilio's webhooks are signed with Twilio's own validator whenever the generated form
+can be signed, so they get past the signature check. The run is bounded: the examples, coverage and
+fuzzing phases, 12 fuzzed examples per operation (about 20 seconds for the three services).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+import schemathesis
+from twilio.request_validator import RequestValidator
+
+from services.escalation import openapi as escalation_openapi
+from services.intake import openapi as intake_openapi
+from services.router import openapi as router_openapi
+from tests.fakes import find_leaks
+from tests.integration.test_embedded_run import start_embedded, wait_until_ready
+from tests.polling import eventually
+
+COMMITTEE = "gz-001-spt"
+MAX_EXAMPLES = 12
+EXAMPLE_REFERENCE = router_openapi.REFERENCE_PARAMETER["reference"]["examples"][0]
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "generation": {"max-examples": MAX_EXAMPLES},
+        # Examples, the coverage phase (each field's boundaries, valid and invalid) and fuzzing; no
+        # stateful phase: the documents declare no links between operations.
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {
+            "enabled": False,
+            "not_a_server_error": {"enabled": True},
+            "status_code_conformance": {"enabled": True},
+            "content_type_conformance": {"enabled": True},
+            "response_headers_conformance": {"enabled": True},
+            "response_schema_conformance": {"enabled": True},
+        },
+    }
+)
+
+
+@dataclass
+class System:
+    urls: dict[str, str]
+    committee_token: str
+    ngo_token: str
+    twilio_token: str
+    reference: str
+
+
+async def _live_case(intake: str, router: str, committee_token: str) -> str:
+    """A grievance through the web form, once the router shows it to its committee."""
+    async with aiohttp.ClientSession() as http:
+        body = {"factory_code": "GZ-001", "text": "No overtime pay for three months", "language": "en"}
+        async with http.post(f"{intake}/api/v1/grievances", json=body) as response:
+            assert response.status == 202
+            reference = str((await response.json())["reference"])
+
+        async def assigned() -> bool:
+            headers = {"Authorization": f"Bearer {committee_token}"}
+            async with http.get(f"{router}/api/v1/cases/{reference}", headers=headers) as response:
+                return response.status == 200
+
+        await eventually(assigned, seconds=10)
+    return reference
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """``serve all`` on free ports for the module's tests; its log holds no personal data."""
+    # The status page's limiter would answer most of the run 429: the handler is under test here.
+    run = start_embedded(tmp_path_factory.mktemp("schemathesis"), status_rate_limit="100000")
+    try:
+        asyncio.run(wait_until_ready(run))
+        tokens = run.tokens
+        committee = tokens["committees"][COMMITTEE]
+        reference = asyncio.run(_live_case(run.urls["intake"], run.urls["router"], committee))
+        yield System(run.urls, committee, tokens["ngo"], tokens["twilio_auth_token"], reference)
+    finally:
+        run.stop()
+    assert not find_leaks(run.log()), "the services logged personal data"
+
+
+intake_schema = schemathesis.openapi.from_dict(intake_openapi.document(development=True), config=CONFIG)
+router_schema = schemathesis.openapi.from_dict(router_openapi.document(), config=CONFIG)
+escalation_schema = schemathesis.openapi.from_dict(escalation_openapi.document(), config=CONFIG)
+
+
+def _sign(case: schemathesis.Case, base_url: str, token: str) -> dict[str, str]:
+    """Twilio's signature of a generated webhook form (when it is a form of strings)."""
+    body = case.body
+    if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+        return {}
+    url = base_url + case.formatted_path
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, body)}
+
+
+@intake_schema.parametrize()
+def test_intake_answers_every_generated_request_as_documented(
+    case: schemathesis.Case, system: System
+) -> None:
+    base = system.urls["intake"]
+    signed = case.path.startswith("/webhooks/twilio/")
+    headers = _sign(case, base, system.twilio_token) if signed else {}
+    case.call_and_validate(base_url=base, headers=headers)
+
+
+@router_schema.parametrize()
+def test_the_committee_api_answers_every_generated_request_as_documented(
+    case: schemathesis.Case, system: System
+) -> None:
+    if (case.path_parameters or {}).get("reference") == EXAMPLE_REFERENCE:
+        case.path_parameters["reference"] = system.reference  # the document's example: the live case
+    headers = {"Authorization": f"Bearer {system.committee_token}"}
+    case.call_and_validate(base_url=system.urls["router"], headers=headers)
+
+
+@escalation_schema.parametrize()
+def test_the_ngo_api_answers_every_generated_request_as_documented(
+    case: schemathesis.Case, system: System
+) -> None:
+    headers = {"Authorization": f"Bearer {system.ngo_token}"}
+    case.call_and_validate(base_url=system.urls["escalation"], headers=headers)
