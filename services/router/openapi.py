@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, RootModel, create_model
 from services.router import views
 from services.router.api import REFERENCE, ListQuery, MessageBody, RecategoriseBody, RecuseBody, ResolveBody
 from services.router.case import Case, Message, TimelineEntry
+from services.router.contact import ConfirmBody
 from shared.openapi import (
     BAD_BODY,
     BAD_QUERY,
@@ -55,6 +56,7 @@ CaseDetail = _view_model(
     (*views.CASE_FIELDS, "text", "resolution"),
     timeline=(list[TimelineView], ...),  # type: ignore[valid-type]
     messages=(list[MessageView], ...),  # type: ignore[valid-type]
+    worker_contact=(views.WorkerContact, ...),  # whether a message reaches the worker, never the contact
 )
 StatusView = _view_model("CaseStatus", Case, views.STATUS_FIELDS)
 
@@ -80,6 +82,11 @@ class Recategorised(BaseModel):
 
 class CaseAfterRecategorising(RootModel[CaseDetail | Recategorised]):  # type: ignore[valid-type]
     """Either the case as the committee now sees it, or only that it left the committee."""
+
+
+class ContactConfirmed(BaseModel):
+    reference: str
+    contact_confirmed: Literal[True]
 
 
 class StatusQuery(BaseModel):
@@ -146,7 +153,11 @@ OPERATIONS = (
             UNAUTHORISED,
             FORBIDDEN,
             NOT_FOUND,
-            CONFLICT,
+            problem(
+                409,
+                "the case is closed, or the message could not reach the worker: they sent STOP, or the "
+                "number given on the web form is not confirmed (`worker_contact` says which)",
+            ),
             *BAD_BODY[1:],
             UNAVAILABLE,
         ),
@@ -187,6 +198,20 @@ OPERATIONS = (
         path_parameters=REFERENCE_PARAMETER,
         query=StatusQuery,
     ),
+    Operation(
+        "post",
+        "/api/v1/contact/confirm",
+        "confirmContact",
+        "the worker confirms the number given on the web form with the code sent to it",
+        (
+            Answer(200, "the number is confirmed: replies about the case reach it", ContactConfirmed),
+            problem(404, "wrong code, unknown reference, nothing to confirm, or too many codes tried"),
+            problem(429, "too many attempts from this client", {"Retry-After": "seconds to wait"}),
+            *BAD_BODY,
+        ),
+        tags=("workers",),
+        body=ConfirmBody,
+    ),
     HEALTHZ_OPERATION,
     OPENAPI_OPERATION,
 )
@@ -197,6 +222,7 @@ def document() -> dict[str, Any]:
     return build_document(
         "grievance committee API",
         "1",
-        "The committees' cases (bearer tokens of role committee) and the workers' status page.",
+        "The committees' cases (bearer tokens of role committee), the workers' status page and the "
+        "confirmation of a web form's number.",
         OPERATIONS,
     )

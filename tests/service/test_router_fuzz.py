@@ -1,4 +1,5 @@
-"""Hypothesis fuzzing of the committee API, the public status page and the admin API: never a 5xx.
+"""Hypothesis fuzzing of the committee API, the public status page, the contact confirmation and the
+admin API: never a 5xx.
 
 A hostile body or query is a 4xx problem+json; nothing is published, the case is not touched, no
 token is issued. Each example goes through the real aiohttp server; the world lives across examples.
@@ -191,3 +192,16 @@ async def test_hostile_yaml_to_the_registry(admin: Any) -> None:
             headers={**bearer(tokens["admin"]), "Content-Type": "application/yaml"},
         )
         await assert_problem(response)
+
+
+@FUZZ
+@given(data=st.data(), content_type=CONTENT_TYPES)
+async def test_hostile_bodies_to_the_contact_confirmation(
+    world: Any, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+) -> None:
+    client, _, _ = world
+    body = data.draw(st.one_of(hostile_json(["reference", "code", "language"]), any_body))
+    published = len(memory_bus.published)
+    response = await client.post("/api/v1/contact/confirm", data=body, headers={"Content-Type": content_type})
+    await assert_problem(response)
+    assert len(memory_bus.published) == published
