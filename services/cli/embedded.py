@@ -131,7 +131,8 @@ async def serve_all(
                 await stop.wait()
                 log.info("embedded_run_stopping")
             finally:
-                # Intake first: no new grievances while the consumers finish what they hold.
+                # The operational listener, then intake: no new grievances while the consumers
+                # finish what they hold.
                 for runner in runners:
                     await runner.cleanup()
     finally:

@@ -62,7 +62,9 @@ class Stats(BaseModel):
     since: datetime | None
 
 
-ID_PARAMETER = {"id": {"type": "string", "pattern": ID_PATTERN}}
+ID_PARAMETER = {
+    "id": {"type": "string", "pattern": ID_PATTERN, "examples": ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"]}
+}
 NOT_FOUND = problem(404, "no such escalation among the token's factories")
 CONFLICT = problem(409, "the escalation is already resolved, or changed meanwhile")
 BAD_QUERY = problem(400, "a query parameter is repeated")
