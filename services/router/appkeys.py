@@ -12,10 +12,11 @@ from aiohttp import web
 
 from services.router.case_store import CaseStore
 from services.router.outbox import Outbox
-from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
+from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Clock
 from shared.sla import SlaTable
 from shared.store import Database
@@ -29,7 +30,10 @@ WORKERS = web.AppKey("workers", WorkerStore)
 OUTBOX = web.AppKey("outbox", Outbox)
 SLA = web.AppKey("sla", SlaTable)
 PRIVACY_KEYS = web.AppKey("privacy_keys", Keys)
-STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
+# The public status lookup: the per-client limit (counted in the store) and the per-reference lock.
+RATES = web.AppKey("rates", RateStore)
+STATUS_LIMIT = web.AppKey("status_limit", Limit)
+STATUS_ATTEMPTS = web.AppKey("status_attempts", StatusAttempts)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")

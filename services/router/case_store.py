@@ -257,6 +257,16 @@ class CaseStore:
         found += [_case(d) async for d in self._cases.find({"original_reference": reference})]
         return found
 
+    async def factories_of_references(self, references: Sequence[str]) -> dict[str, str | None]:
+        """The factory of each reference that names a case (its own or its original reference)."""
+        found: dict[str, str | None] = {}
+        wanted = list(references)
+        for field in ("reference", "original_reference"):
+            cursor = self._cases.find({field: {"$in": wanted}}, {field: 1, "factory_id": 1})
+            async for doc in cursor:
+                found.setdefault(doc[field], doc.get("factory_id"))
+        return found
+
     async def unanswered_resolutions(self, before: datetime, limit: int = 100) -> list[str]:
         """Ids of cases resolved at or before ``before`` and still waiting, the oldest first."""
         cursor = (

@@ -108,16 +108,18 @@ async def test_odd_queries_to_the_case_list(world: Any, memory_bus: MemoryBus, q
 
 @FUZZ
 @given(
+    body=st.one_of(any_body, hostile_json(["pin", "language"])),
+    content_type=CONTENT_TYPES,
     query=odd_query(["pin"]),
     reference=st.sampled_from(["{ref}", "abcde-fghjk", "%ff%fe", "%00", "x" * 600, "..%2f..", "%ed%a0%80"]),
 )
 async def test_odd_requests_to_the_public_status(
-    world: Any, memory_bus: MemoryBus, query: str, reference: str
+    world: Any, memory_bus: MemoryBus, body: bytes, content_type: str, query: str, reference: str
 ) -> None:
     client, _, own = world
     before = len(memory_bus.published)
     path = f"/api/v1/status/{reference.format(ref=own)}?{query}"
-    response = await client.get(URL(path, encoded=True))
+    response = await client.post(URL(path, encoded=True), data=body, headers={"Content-Type": content_type})
     assert response.status < 500
     if response.status != 200:
         assert response.content_type == "application/problem+json"

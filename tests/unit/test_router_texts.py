@@ -1,12 +1,10 @@
-"""Worker texts and the status-page rate limiter (pure)."""
+"""Worker texts (pure)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from services.router import texts
-from services.router.ratelimit import RateLimiter
-from tests.fakes import FakeClock
 
 DUE = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -23,15 +21,3 @@ def test_resolution_check_asks_for_yes_or_no():
         "zh", "ABCDE-FGHJK", "已解决"
     )
     assert "YES or NO" in texts.resolution_check("en", "ABCDE-FGHJK", "done")
-
-
-def test_rate_limiter_slides_with_the_clock():
-    clock = FakeClock()
-    limiter = RateLimiter(2, clock)
-    assert limiter.check("a") is None and limiter.check("a") is None
-    assert limiter.check("a") == 60
-    assert limiter.check("b") is None
-    clock.advance(seconds=30)
-    assert limiter.check("a") == 30
-    clock.advance(seconds=31)
-    assert limiter.check("a") is None
