@@ -33,6 +33,7 @@ from services.router.case import Case
 from services.router.views import status_view
 from shared.auth import require
 from shared.privacy import pin_hash
+from shared.store import PyMongoError
 from shared.validation import language_of
 from shared.web import Problem, json_response, read_json, validate
 
@@ -76,7 +77,17 @@ def _opened(cases: list[Case], keys: Any, reference: str, pin: str) -> Case | No
 
 
 async def public_status(request: web.Request) -> web.Response:
-    """Status and deadlines for the worker who holds the reference and its PIN."""
+    """Status and deadlines for the worker who holds the reference and its PIN; 503 while the store
+    cannot count (no lookup goes uncounted)."""
+    try:
+        return await _lookup(request)
+    except PyMongoError:
+        problem = Problem(503, "Service Unavailable", "the status cannot be looked up just now; retry")
+        problem.headers["Retry-After"] = "5"
+        raise problem from None
+
+
+async def _lookup(request: web.Request) -> web.Response:
     app = request.app
     wait = await app[RATES].hit(app[STATUS_LIMIT], request.remote or "unknown")
     if wait is not None:

@@ -174,7 +174,7 @@ async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
 async def test_a_bad_contact_is_explained_in_the_workers_language(client, memory_bus: MemoryBus):
     body = {**VALID, "contact": "12", "language": "zh"}
     problem_body = await problem(await client.post(PATH, json=body), 422)
-    assert problem_body["detail"].startswith("contact 不是手机号码")
+    assert problem_body["detail"].startswith("contact 不是可以接收短信的手机号码")
     assert memory_bus.published == []
 
 
