@@ -205,8 +205,9 @@ class Case(_Part):
             ),
         )
 
-    def creation_events(self, *, reach_worker: bool = True) -> list[Event]:
-        """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case."""
+    def creation_events(self, *, reach_worker: bool = True, zone: str = texts.DEFAULT_ZONE) -> list[Event]:
+        """``case.assigned`` and the worker's one acknowledgement, rebuilt identically from the stored
+        case; ``zone`` is the factory's time zone, in which the deadlines are told."""
         events: list[Event] = [
             CaseAssigned(
                 id=event_id(self.case_id, "case.assigned"),
@@ -231,10 +232,18 @@ class Case(_Part):
             )
         ]
         if self.unassigned_reason == "unroutable" and self.factory_id is None:
+            # One text: the question for the factory, and that the monitor holds the case meanwhile
+            # (escalation sends no notice of its own for what this text says).
             text = texts.ask_factory_code(self.language, self.reference)
         else:
-            independent = self.unassigned_reason in INDEPENDENT_REASONS
-            text = texts.ack(self.language, self.reference, self.ack_due_at, self.resolve_due_at, independent)
+            holder: texts.Holder = "committee"
+            if self.committee_id is None:
+                holder = "independent"
+            elif self.severity == "critical":
+                holder = "both"
+            text = texts.ack(
+                self.language, self.reference, self.ack_due_at, self.resolve_due_at, holder, zone
+            )
         message = self._to_worker("ack", text, ("ack",), self.created_at)
         if message is not None and reach_worker:
             events.append(message)

@@ -82,6 +82,7 @@ class GrievanceConsumer:
 
     async def _publish_creation(self, case: Case) -> None:
         reach = await self._workers.reaches(case.reporter_key)
-        for outgoing in case.creation_events(reach_worker=reach):
+        zone = await self._registry.timezone_of(case.factory_id)
+        for outgoing in case.creation_events(reach_worker=reach, zone=zone):
             await self._bus.publish(outgoing)
         log.info("case_events_published", case_id=case.case_id, status=case.status)

@@ -37,6 +37,7 @@ from services.router.decisions import (
 from services.router.errors import CaseNotFound
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
+from services.router.progress import progress
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose
@@ -164,7 +165,14 @@ class Dialogue:
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
                 lines = [
-                    texts.status(language, c.reference, c.status, c.ack_due_at, c.resolve_due_at)
+                    texts.status(
+                        language,
+                        c.reference,
+                        progress(c, now),
+                        c.ack_due_at,
+                        c.resolve_due_at,
+                        await self._registry.timezone_of(c.factory_id),
+                    )
                     for c in found
                 ]
                 body = "\n".join(lines) or texts.no_case(language)

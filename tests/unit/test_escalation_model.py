@@ -97,11 +97,29 @@ def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute():
 
 
 def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
-    reachable = fold(assigned(T0, keys=keys, severity="critical"))
-    escalation = open_escalation(reachable, "critical", T0, SLA)
+    reachable = fold(assigned(T0, keys=keys))
+    escalation = open_escalation(reachable, "ack_overdue", T0, SLA)
     escalated, notice = events_for(escalation, reachable)
     assert isinstance(escalated, CaseEscalated) and isinstance(notice, MessageOutbound)
     assert notice.sealed_contact == reachable.reply_to.sealed_contact and notice.language == "zh"
     # The same escalation always publishes the same event ids, so a retried publish repeats them.
     assert [e.id for e in events_for(escalation, reachable)] == [escalated.id, notice.id]
     assert [type(e) for e in events_for(escalation, None)] == [CaseEscalated]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"severity": "critical"}, "critical"),
+        ({"committee_id": None, "unassigned_reason": "unroutable", "factory_id": None}, "unroutable"),
+        ({"committee_id": None, "unassigned_reason": "conflict_of_interest"}, "conflict_of_interest"),
+        (
+            {"category": "retaliation", "committee_id": None, "unassigned_reason": "retaliation"},
+            "retaliation",
+        ),
+        ({}, "disputed"),
+    ],
+)
+def test_what_the_routers_own_text_told_gets_no_notice(keys, kwargs, reason):
+    clock = fold(assigned(T0, keys=keys, **kwargs))
+    assert [type(e) for e in events_for(open_escalation(clock, reason, T0, SLA), clock)] == [CaseEscalated]
