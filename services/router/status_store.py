@@ -71,14 +71,21 @@ class StatusAttempts:
         await self._attempts.update_one({"_id": reference}, {"$set": {"failures": 0, "updated_at": now}})
 
     async def failed(self, reference: str, now: datetime) -> Lockout | None:
-        """Count a wrong PIN (or an unknown reference); the lockout when this failure caused one."""
+        """Count a wrong PIN (or an unknown reference); the lockout when this failure caused one.
+
+        Only a reference that is not locked counts: a burst of guesses that all read "not locked"
+        before the first of them locked it is counted as refused, so it cannot lock it again at once.
+        """
         doc = await self._count_failure(reference, now)
+        if doc is None:
+            await self.refused(reference, now)
+            return None
         if int(doc.get("failures", 0)) < MAX_FAILURES:
             return None
         earlier = int(doc.get("locks", 0))
         until = now + lock_duration(earlier)
         won = await self._attempts.find_one_and_update(
-            {"_id": reference, "failures": {"$gte": MAX_FAILURES}},
+            {"_id": reference, "failures": {"$gte": MAX_FAILURES}, **_unlocked(now)},
             {
                 "$set": {
                     "failures": 0,
@@ -92,11 +99,12 @@ class StatusAttempts:
         )
         return _lockout(won) if won else None
 
-    async def _count_failure(self, reference: str, now: datetime) -> dict[str, Any]:
-        for _ in range(2):
+    async def _count_failure(self, reference: str, now: datetime) -> dict[str, Any] | None:
+        """The record after counting the failure; None when the reference is locked (not counted)."""
+        for attempt in range(2):
             try:
-                doc: dict[str, Any] = await self._attempts.find_one_and_update(
-                    {"_id": reference},
+                doc: dict[str, Any] | None = await self._attempts.find_one_and_update(
+                    {"_id": reference, **_unlocked(now)},
                     {
                         "$inc": {"failures": 1},
                         "$set": {"updated_at": now},
@@ -106,9 +114,13 @@ class StatusAttempts:
                     return_document=ReturnDocument.AFTER,
                 )
             except DuplicateKeyError:
-                continue  # two first failures raced on the upsert: this one is an increment now
+                # The record exists and is locked (the filter missed it, so the upsert inserted), or
+                # two first failures raced on the insert: look again, once.
+                if attempt == 0 and not await self.locked(reference, now):
+                    continue
+                return None
             return doc
-        raise RuntimeError("the attempt could not be counted")  # pragma: no cover - a server fault
+        return None
 
     async def lockouts(self, limit: int = 100) -> list[Lockout]:
         """References locked at least once, the most recently locked first."""
@@ -118,6 +130,11 @@ class StatusAttempts:
             .limit(limit)
         )
         return [_lockout(doc) async for doc in cursor]
+
+
+def _unlocked(now: datetime) -> dict[str, Any]:
+    """A filter for a record that is not locked at ``now`` (never locked, or its lock is over)."""
+    return {"locked_until": {"$not": {"$gt": now}}}
 
 
 def _lockout(doc: dict[str, Any]) -> Lockout:

@@ -123,3 +123,15 @@ async def test_the_limits_are_counted_in_the_store_by_window(
         assert (await client.post(PATH, json=FORM)).status == 202
     counters = [doc async for doc in runtime.db["intake_rate"].find({})]
     assert counters and all("127.0.0.1" not in doc["_id"] for doc in counters)
+
+
+async def test_a_forwarded_header_from_an_untrusted_peer_is_not_a_new_client(
+    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+) -> None:
+    settings = intake_settings(settings_factory, webform_client_limit=2)  # no trusted proxy
+    async with serve(settings, runtime) as client:
+        statuses = [
+            (await client.post(PATH, json=FORM, headers={"X-Forwarded-For": f"203.0.113.{n}"})).status
+            for n in range(3)
+        ]
+        assert statuses == [202, 202, 429]

@@ -4,6 +4,7 @@ unknown reference and a locked one apart, and the lockouts the NGO sees."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from typing import Any
@@ -167,3 +168,20 @@ async def test_a_malformed_body_is_a_422(runtime: Runtime, body: dict[str, Any])
     async with serve(runtime_with(runtime)) as client:
         response = await client.post(f"/api/v1/status/{UNKNOWN}", json=body)
         assert response.status == 422
+
+
+async def test_a_burst_of_guesses_locks_once_and_no_longer(runtime: Runtime) -> None:
+    """Twenty guesses at once, each read "not locked" before any was counted: one lock of 15 minutes."""
+    tokens = await committee_tokens(runtime)
+    async with serve(runtime_with(runtime)) as client:
+        reference, pin = await web_case(runtime)
+        burst = [look(client, reference, wrong(pin, n), f"203.0.113.{n}") for n in range(20)]
+        assert {status for status, _ in await asyncio.gather(*burst)} == {404}
+        response = await client.get("/api/v1/status-lockouts", headers=bearer(tokens["ngo"]))
+        (lockout,) = (await response.json())["items"]
+        # However the twenty interleave (counted before the lock, or refused after it), one lock.
+        assert lockout["locks"] == 1
+        runtime.clock.advance(minutes=14)  # type: ignore[attr-defined]
+        assert (await look(client, reference, pin))[0] == 404
+        runtime.clock.advance(minutes=1, seconds=1)  # type: ignore[attr-defined]
+        assert (await look(client, reference, pin))[0] == 200
