@@ -25,6 +25,7 @@ from services.router.appkeys import (
     CLOCK,
     PRIVACY_KEYS,
     RATES,
+    REGISTRY,
     STATUS_ATTEMPTS,
     STATUS_LIMIT,
     TOKENS_DB,
@@ -109,7 +110,10 @@ async def _lookup(request: web.Request) -> web.Response:
         await attempts.refused(reference, now)
     elif opened is not None:
         await attempts.succeeded(reference, now)
-        return json_response(status_view(opened, now))
+        view = status_view(opened, now)
+        # The zone the factory's workers are told times in, for a page that shows them locally.
+        view["timezone"] = await app[REGISTRY].timezone_of(opened.factory_id)
+        return json_response(view)
     else:
         lockout = await attempts.failed(reference, now)
         if lockout is not None:

@@ -273,7 +273,9 @@ async def test_public_status_needs_the_pin_and_is_rate_limited(settings_factory,
             "resolve_due_at",
             "with_independent_organisation",
             "overdue",
+            "timezone",
         }
+        assert body["timezone"] == "Asia/Shanghai"
         wrong = await problem(await client.post(url, json={"pin": "0000000000"}), 404)
         unknown = await problem(await client.post("/api/v1/status/ABCDE-FGHJK", json={"pin": pin}), 404)
         assert wrong == unknown
