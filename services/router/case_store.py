@@ -27,6 +27,7 @@ import structlog
 
 from services.router.case import COMMITTEE_OPEN, OPEN_STATUSES, Case, Outcome
 from services.router.errors import CaseNotFound, ChangedConcurrently
+from services.router.progress import STATUS_FIELDS, StatusFacts
 from shared.contracts import Event, parse_event
 from shared.store import (
     ASCENDING,
@@ -43,6 +44,7 @@ log = structlog.get_logger(__name__)
 CASES = "cases"
 # Concurrent writers of one case are a committee, its worker and the periodic task: a few suffice.
 ATTEMPTS = 5
+_FACTS = {"_id": 0, **dict.fromkeys(STATUS_FIELDS, 1)}
 _NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 
 INDEXES = {
@@ -251,10 +253,16 @@ class CaseStore:
             for cid in committee_ids
         }
 
-    async def for_status(self, reference: str) -> list[Case]:
-        """The case holding a reference, and one that was given another reference on a collision."""
-        found = [_case(d) async for d in self._cases.find({"reference": reference})]
-        found += [_case(d) async for d in self._cases.find({"original_reference": reference})]
+    async def for_status(self, reference: str) -> list[StatusFacts]:
+        """The case holding a reference, and one that was given another reference on a collision:
+        only the fields the status lookup reads, so a long thread costs the lookup nothing."""
+        found = [
+            StatusFacts.model_validate(d) async for d in self._cases.find({"reference": reference}, _FACTS)
+        ]
+        found += [
+            StatusFacts.model_validate(d)
+            async for d in self._cases.find({"original_reference": reference}, _FACTS)
+        ]
         return found
 
     async def factories_of_references(self, references: Sequence[str]) -> dict[str, str | None]:

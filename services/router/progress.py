@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
-from services.router.case import Case
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from shared.contracts import Category, Severity
 
 Missed = Literal["acknowledge", "resolve"]
 
@@ -25,7 +27,54 @@ class Progress:
     overdue: Missed | None
 
 
-def progress(case: Case, now: datetime) -> Progress:
+class Facts(Protocol):
+    """What :func:`progress` reads of a case (a ``Case`` or the status page's :class:`StatusFacts`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def committee_id(self) -> str | None: ...
+    @property
+    def category(self) -> Category: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def ack_due_at(self) -> datetime: ...
+    @property
+    def resolve_due_at(self) -> datetime: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def disputed_at(self) -> datetime | None: ...
+
+
+class StatusFacts(BaseModel):
+    """The few fields of a case the public status lookup reads: the same small document whatever
+    the case holds (its thread, its timeline), so the time a lookup takes does not depend on it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    reference: str
+    original_reference: str | None = None
+    pin_hash: str | None = None
+    factory_id: str | None = None
+    committee_id: str | None = None
+    category: Category
+    severity: Severity
+    status: str
+    ack_due_at: AwareDatetime
+    resolve_due_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    disputed_at: AwareDatetime | None = None
+
+
+STATUS_FIELDS = tuple(StatusFacts.model_fields)
+
+
+def progress(case: Facts, now: datetime) -> Progress:
     """The case's status, whether the NGO holds or follows it, and which deadline passed unmet."""
     overdue: Missed | None = None
     if case.status != "closed":

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from services.router.case import Case
-from services.router.progress import progress
+from services.router.progress import StatusFacts, progress
 
 # The order of the fields is the order of the answers' keys.
 CASE_FIELDS = (
@@ -71,7 +71,7 @@ def case_view(case: Case, delivery: Mapping[str, str] | None = None) -> dict[str
     return view
 
 
-def status_view(case: Case, now: datetime) -> dict[str, Any]:
+def status_view(case: StatusFacts, now: datetime) -> dict[str, Any]:
     """What a worker sees on the public status page: status, deadlines, and whether the NGO holds or
     follows the case and which deadline passed unmet (:mod:`services.router.progress`)."""
     view = _pick(case, STATUS_FIELDS)
