@@ -4,7 +4,7 @@ A worker who asks for the status must hear the truth: that an independent organi
 follows the case, and that a deadline passed unmet. The router does not read the escalation
 service's records; it applies the same rules escalation applies to the same case (design section 8):
 an unassigned case (unroutable, conflict of interest, retaliation), retaliation, a critical case, a
-disputed resolution and a missed deadline all go to the NGO.
+disputed resolution and a missed deadline (met late or not at all) all go to the NGO.
 """
 
 from __future__ import annotations
@@ -82,11 +82,16 @@ def progress(case: Facts, now: datetime) -> Progress:
             overdue = "acknowledge"
         elif case.resolved_at is None and case.resolve_due_at <= now:
             overdue = "resolve"
+    # A deadline met late was escalated all the same, and the NGO follows the case from then on.
+    late = (case.acknowledged_at is not None and case.acknowledged_at > case.ack_due_at) or (
+        case.resolved_at is not None and case.resolved_at > case.resolve_due_at
+    )
     with_ngo = (
         case.committee_id is None
         or case.category == "retaliation"
         or case.disputed_at is not None
         or (case.severity == "critical" and case.status != "closed")
         or overdue is not None
+        or late
     )
     return Progress(case.status, with_ngo and case.status != "closed", overdue)

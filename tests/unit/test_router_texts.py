@@ -113,3 +113,16 @@ def test_segments_are_counted_as_carriers_count_them():
     assert sms_segments("工" * 70) == 1 and sms_segments("工" * 71) == 2
     assert sms_segments("[" * 80) == 1 and sms_segments("[" * 81) == 2  # the extension takes two places
     assert sms_segments("a" * 159 + "’") == 3  # one curly quote makes the text UCS-2
+
+
+def test_a_deadline_met_late_leaves_the_case_with_the_monitor():
+    from services.router.progress import StatusFacts, progress
+
+    base = {"reference": REF, "category": "wages", "severity": "normal", "committee_id": "c"}
+    due = {"ack_due_at": DUE, "resolve_due_at": DUE + timedelta(days=7)}
+    on_time = StatusFacts(**base, **due, status="acknowledged", acknowledged_at=DUE - timedelta(hours=1))
+    late = StatusFacts(**base, **due, status="acknowledged", acknowledged_at=DUE + timedelta(hours=1))
+    now = DUE + timedelta(days=1)
+    assert progress(on_time, now).with_ngo is False and progress(late, now).with_ngo is True
+    assert progress(late, now).overdue is None
+    assert progress(late, DUE + timedelta(days=8)).overdue == "resolve"
