@@ -346,3 +346,28 @@ async def queued_case_ids(amqp_url: str, queue_name: str, count: int) -> list[st
             await message.ack()
             ids.append(json.loads(message.body)["case_id"])
         return ids
+
+
+async def test_a_bus_started_before_the_broker_answers_connects_once_it_does(
+    proxy: TcpProxy, amqp_url: str, amqp_namespace: str
+):
+    """The connection loop's retries: each failed attempt logged with its number, then connected."""
+    proxy.blackhole()  # the connection attempts hang until their timeout
+    bus = AmqpBus(
+        through(proxy, amqp_url), namespace=amqp_namespace, publish_timeout=TIMEOUT, retry=FAST_RETRY
+    )
+    with structlog.testing.capture_logs() as logs:
+        await bus.start()
+        assert not bus.is_ready()
+
+        def failed() -> list[dict[str, object]]:
+            return [line for line in logs if line["event"] == "broker_connect_failed"]
+
+        await eventually(lambda: len(failed()) >= 2, seconds=3 * (TIMEOUT + 1) + 2)
+        proxy.restore()
+        await eventually(bus.is_ready, seconds=3 * (TIMEOUT + 1) + 2)
+    assert [line["attempt"] for line in failed()[:2]] == [1, 2]
+    assert {line["error"] for line in failed()} == {"TimeoutError"}
+    assert any(line["event"] == "broker_connected" for line in logs)
+    await bus.publish(outbound())
+    await timed_close(bus)
