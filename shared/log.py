@@ -48,7 +48,7 @@ SENSITIVE_KEYS = frozenset(
 _CJK_CLASS = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _TOKEN = re.compile(r"gvt_[A-Za-z0-9_-]+|(?i:bearer)\s+\S+")
-_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.S)
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.DOTALL)
 # WeChat: ids of accounts (wxid_...), and OpenIDs/UnionIDs after their name or on their own (28
 # characters from "o", with an upper-case letter and a digit, unlike any word or event name).
 _WECHAT_ID = re.compile(r"(?i:wxid_)[\w-]+")
