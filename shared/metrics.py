@@ -110,6 +110,11 @@ class Metrics:
         )
         self._gauges = _ReadGauges()
         self.registry.register(self._gauges)
+        # The children of each label set, looked up once: ``labels()`` takes a lock and builds a
+        # key on every call, four times the cost of the count itself on intake's request path.
+        self._requests: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
+        self._published: dict[str, Counter] = {}
+        self._handled: dict[tuple[str, str], Counter] = {}
 
     def gauge(self, name: str, labels: Labels, read: Read) -> Callable[[], None]:
         """Show ``read()`` under ``name`` at every scrape, until the returned function is called.
@@ -133,8 +138,28 @@ class Metrics:
         return generate_latest(self.registry)
 
     def count_request(self, service: str, method: str, route: str, status: int, seconds: float) -> None:
-        self.http_requests.labels(service, method, route, str(status)).inc()
-        self.http_latency.labels(service, method, route).observe(seconds)
+        key = (service, method, route, status)
+        children = self._requests.get(key)
+        if children is None:
+            children = self._requests[key] = (
+                self.http_requests.labels(service, method, route, str(status)),
+                self.http_latency.labels(service, method, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def count_published(self, event_type: str) -> None:
+        child = self._published.get(event_type)
+        if child is None:
+            child = self._published[event_type] = self.events_published.labels(event_type)
+        child.inc()
+
+    def count_handled(self, event_type: str, outcome: str) -> None:
+        key = (event_type, outcome)
+        child = self._handled.get(key)
+        if child is None:
+            child = self._handled[key] = self.events_handled.labels(event_type, outcome)
+        child.inc()
 
 
 METRICS = Metrics()
@@ -149,8 +174,8 @@ def count_closed(reason: str) -> None:
 
 
 def count_published(event_type: str) -> None:
-    METRICS.events_published.labels(event_type).inc()
+    METRICS.count_published(event_type)
 
 
 def count_handled(event_type: str, outcome: str) -> None:
-    METRICS.events_handled.labels(event_type, outcome).inc()
+    METRICS.count_handled(event_type, outcome)
