@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterator
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
 Labels = tuple[tuple[str, str], ...]
 Read = Callable[[], float]
 
-# Prometheus' text format (version 0.0.4), which every scraper reads.
-CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+# Prometheus' text format (version 0.0.4), which every scraper reads and generate_latest writes;
+# the library's CONTENT_TYPE_LATEST names version 1.0.0 in the release pinned here.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 # A ``<name>_created`` series beside every counter tells a scraper nothing the counter's resets do
 # not; the switch is the library's own and process-wide, like this module's registry.
