@@ -23,7 +23,7 @@ from services.intake.state import INTAKE, RATE_COUNTERS, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from shared.forwarded import forwarded_client
-from shared.metrics import REGISTRY
+from shared.metrics import METRICS
 from shared.openapi import add_openapi
 from shared.ratestore import indexes as rate_indexes
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
@@ -78,8 +78,8 @@ def create_app(
 async def relaying(relay: Relay) -> AsyncIterator[None]:
     """The relay's task, and the spool's gauges on ``/metrics``, for the application's lifetime."""
     gauges = [
-        REGISTRY.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
-        REGISTRY.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
+        METRICS.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
+        METRICS.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
     ]
     task = asyncio.create_task(relay.run(), name="intake-spool-relay")
     try:

@@ -25,7 +25,7 @@ from services.router.registry import load_registry_file
 from shared.amqp import AmqpBus
 from shared.contracts import Event
 from shared.ids import grievance_id_for, reference_for
-from shared.metrics import REGISTRY
+from shared.metrics import METRICS
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -170,7 +170,7 @@ async def test_a_confirm_that_never_comes_still_makes_one_case_per_grievance(
         client = await stack.enter_async_context(
             serve(settings, Runtime(settings, bus, db, keys), spool=True, relay=FAST_RELAY)
         )
-        handled = REGISTRY.value("grievance_events_handled_total", HANDLED)
+        handled = METRICS.value("grievance_events_handled_total", HANDLED)
         proxy.blackhole()  # the publishes leave, but are held on the way: no confirm in time
 
         web = await client.post(PATH, json={"factory_code": "GZ-001", "text": WEB_TEXT})
@@ -190,7 +190,7 @@ async def test_a_confirm_that_never_comes_still_makes_one_case_per_grievance(
         # The first publish left before the breaker opened and is held on the way; the second failed
         # fast and never left. So three deliveries reach the router: the held one and two relayed.
         async def every_copy_handled() -> bool:
-            return REGISTRY.value("grievance_events_handled_total", HANDLED) - handled >= 3
+            return METRICS.value("grievance_events_handled_total", HANDLED) - handled >= 3
 
         await eventually(every_copy_handled, seconds=30)
         await asyncio.sleep(0.5)
