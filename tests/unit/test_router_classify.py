@@ -273,6 +273,8 @@ def test_critical_situations_told_in_other_words_are_critical(text, category):
         "the canteen door won't open before 7, we have no breakfast",
         "we have to stand all day, my back hurts a little",
         "they wound up the meeting without answering us",
+        "the order deadline is tomorrow and we are tired",  # no "dead" inside "deadline"
+        "my heartbeat races when the boss shouts",  # nor "beat" inside "heartbeat"
     ],
 )
 def test_their_look_alikes_are_not(text):
