@@ -55,6 +55,14 @@ EscalationReason = Literal[
     "unroutable",
     "disputed",
 ]
+# How a worker's message was found to name a committee member (services/router/names.py), the most
+# specific first: the registered name as written, the name once folded (separators, invisible
+# characters, traditional characters), a registered alias, pinyin, and the forms derived from the
+# name (surname + title, nicknames, both romanised).
+NameRule = Literal[
+    "exact", "folded", "alias", "pinyin", "derived-title", "derived-nickname", "derived-pinyin"
+]
+NAME_RULES: tuple[NameRule, ...] = NameRule.__args__  # type: ignore[attr-defined]
 OutboundPurpose = Literal[
     "ack",
     "status",
@@ -75,6 +83,24 @@ DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-d
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
 Reference = Annotated[str, Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")]
 PlainId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class NamedMember(BaseModel):
+    """A committee member a worker's message may name, and the rule that found them: for the NGO only.
+
+    It says why a committee was passed over or lost a case. Only the escalation service shows it (to
+    the NGO); the router never shows it to a committee, and it never carries the words the worker
+    wrote. ``shared`` counts the members the matched form fits: more than one is a shared surname or
+    title, a possible conflict for every one of them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    committee_id: str
+    member: str
+    role: str | None = None
+    rule: NameRule
+    shared: int = Field(default=1, ge=1)
 
 
 def utcnow() -> datetime:
@@ -168,6 +194,8 @@ class CaseAssigned(Event):
     sealed_contact: str | None = None
     gateway_number: str | None = None
     created_at: AwareDatetime
+    # The members the grievance may name, in the committees it was kept from (for the NGO only).
+    conflicts: tuple[NamedMember, ...] = ()
 
 
 class CaseUpdated(Event):
@@ -190,6 +218,9 @@ class CaseUpdated(Event):
     # Only with ``contact_confirmed``: the worker proved the web form's number, so escalation may
     # text it now (``case.assigned`` never carried an unproven contact).
     sealed_contact: str | None = None
+    # Only with ``recused``: the members the worker's messages may name, in the committee the case
+    # left and in those passed over for the next one (for the NGO only).
+    conflicts: tuple[NamedMember, ...] = ()
 
 
 class CaseEscalated(Event):

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.escalation import policy
-from shared.contracts import CaseAssigned, CaseUpdated, Category, Channel, EscalationReason, Severity
+from shared.contracts import (
+    CaseAssigned,
+    CaseUpdated,
+    Category,
+    Channel,
+    EscalationReason,
+    NamedMember,
+    Severity,
+)
 from shared.sla import SlaTable
 from shared.store import to_ms
 
@@ -100,6 +108,14 @@ class CaseClock:
     @property
     def created_at(self) -> datetime | None:
         return self.assignment.created_at if self.assignment else None
+
+    @property
+    def conflicts(self) -> tuple[NamedMember, ...]:
+        """Every member the router found named, at the assignment and at each recusal, once each."""
+        found = self.assignment.conflicts if self.assignment else ()
+        for entry in self.timeline:
+            found += entry.conflicts
+        return tuple(dict.fromkeys(found))
 
     def merge(self, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime) -> CaseClock | None:
         """The clock after ``event``; ``None`` when the event was applied before."""
@@ -186,6 +202,7 @@ def assignment_of(event: CaseAssigned) -> policy.Assignment:
         created_at=to_ms(event.created_at),
         occurred_at=to_ms(event.occurred_at),
         received_at=to_ms(event.received_at) if event.received_at else None,
+        conflicts=event.conflicts,
     )
 
 
@@ -203,4 +220,5 @@ def entry_of(event: CaseUpdated) -> policy.Entry:
         ack_due_at=to_ms(event.ack_due_at) if event.ack_due_at else None,
         resolve_due_at=to_ms(event.resolve_due_at) if event.resolve_due_at else None,
         note=event.note if event.action == "recused" else None,
+        conflicts=event.conflicts if event.action == "recused" else (),
     )

@@ -59,6 +59,10 @@ def clock_document(clock: CaseClock) -> Document:
     for entry in doc["timeline"]:
         if entry["note"] is None:
             del entry["note"]  # kept only where it says something: a recusal's reason
+        if not entry["conflicts"]:
+            del entry["conflicts"]  # kept only where a recusal found a member named
+    if doc["assignment"] is not None and not doc["assignment"]["conflicts"]:
+        del doc["assignment"]["conflicts"]
     for name in _ASSIGNED_ONLY:
         if doc[name] is None:
             del doc[name]

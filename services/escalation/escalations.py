@@ -19,7 +19,15 @@ from typing import Literal
 from services.escalation import policy
 from services.escalation.clocks import CaseClock, in_order
 from services.escalation.texts import escalation_notice
-from shared.contracts import CaseEscalated, Category, EscalationReason, Event, MessageOutbound, Severity
+from shared.contracts import (
+    CaseEscalated,
+    Category,
+    EscalationReason,
+    Event,
+    MessageOutbound,
+    NamedMember,
+    Severity,
+)
 from shared.sla import SlaTable
 from shared.store import to_ms
 
@@ -72,6 +80,9 @@ class CaseView:
     deadlines: CaseDeadlines
     deadlines_missed: tuple[policy.MissedDeadline, ...] = ()
     timeline: tuple[TimelineItem, ...] = ()
+    # The members the worker's words may name, which kept the case from a committee or took it from
+    # one, and the rule that found each: for the NGO, whose API alone shows them.
+    conflicts: tuple[NamedMember, ...] = ()
     # -1: written before versions were kept, so older than any clock.
     clock_version: int = -1
 
@@ -182,6 +193,7 @@ def case_view(clock: CaseClock, escalated_at: datetime, sla: SlaTable) -> CaseVi
         timeline=tuple(
             TimelineItem(e.at, e.action, e.actor_role, e.status) for e in in_order(clock.timeline)
         ),
+        conflicts=clock.conflicts,
         clock_version=clock.version,
     )
 

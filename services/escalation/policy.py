@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from shared.contracts import ActorRole, CaseAction, Category, EscalationReason, Severity, UnassignedReason
+from shared.contracts import (
+    ActorRole,
+    CaseAction,
+    Category,
+    EscalationReason,
+    NamedMember,
+    Severity,
+    UnassignedReason,
+)
 from shared.sla import SlaTable, due_dates
 
 # The router's reasons for leaving a case to the NGO, by the note of the update that did it.
@@ -45,6 +53,8 @@ class Assignment:
     # When the router decided: of two assignments of one case (a replay), the later one holds.
     occurred_at: datetime
     received_at: datetime | None = None
+    # The members the grievance may name in the committees it was kept from, and by which rule.
+    conflicts: tuple[NamedMember, ...] = ()
 
     def supersedes(self, other: Assignment) -> bool:
         """Whether this decision replaces ``other``: a case assigned twice keeps the newer decision."""
@@ -68,6 +78,8 @@ class Entry:
     resolve_due_at: datetime | None = None
     # The router's reason for an update; for a recusal that leaves no committee, why the NGO holds it.
     note: str | None = None
+    # With a recusal: the members the worker's messages may name that made the router move the case.
+    conflicts: tuple[NamedMember, ...] = ()
 
     def order(self) -> tuple[datetime, datetime, str]:
         return (self.at, self.occurred_at, self.event_id)

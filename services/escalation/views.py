@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 from services.escalation.clocks import CaseClock
 from services.escalation.escalations import Escalation, TimelineItem
 from services.escalation.policy import Entry, MissedDeadline
+from shared.contracts import NamedMember, NameRule
 
 
 class _View(BaseModel):
@@ -52,6 +53,31 @@ class MissedView(_View):
     @classmethod
     def of(cls, missed: MissedDeadline) -> MissedView:
         return cls(deadline=missed.deadline, due_at=missed.due_at, met_at=missed.met_at)
+
+
+class ConflictView(_View):
+    """A member the worker's words may name, in a committee the case was kept from or taken from.
+
+    ``rule`` says how the router found them (``folded``: the name written apart, hidden or in
+    traditional characters; ``derived-title``: surname and title ...); ``shared`` > 1 means the form
+    fits that many members (a shared surname), each treated as named. Never the words themselves.
+    """
+
+    committee_id: str
+    member: str
+    role: str | None
+    rule: NameRule
+    shared: int
+
+    @classmethod
+    def of(cls, named: NamedMember) -> ConflictView:
+        return cls(
+            committee_id=named.committee_id,
+            member=named.member,
+            role=named.role,
+            rule=named.rule,
+            shared=named.shared,
+        )
 
 
 class DeadlinesView(_View):
@@ -129,15 +155,19 @@ class EscalationDetail(EscalationSummary):
     text: str | None
     timeline: list[TimelineView]
     resolution_note: str | None
+    # Who the router found named, and how: from the case as it is now when its clock is at hand.
+    conflicts: list[ConflictView]
     case: CaseNow | None = None
 
     @classmethod
     def of_case(cls, escalation: Escalation, clock: CaseClock | None) -> EscalationDetail:
+        conflicts = clock.conflicts if clock is not None else escalation.case.conflicts
         return cls(
             **_summary_fields(escalation),
             language=escalation.language,
             text=escalation.text,
             timeline=[TimelineView.of(item) for item in escalation.case.timeline],
+            conflicts=[ConflictView.of(named) for named in conflicts],
             resolution_note=escalation.resolution_note,
             case=CaseNow.of(clock) if clock is not None else None,
         )

@@ -28,7 +28,7 @@ from services.router.assign import Assignment, CommitteeInfo, FactoryVia, choose
 from services.router.classify import Classification
 from services.router.errors import CaseClosed, Conflict, NotYourCase
 from services.router.lexicon import BASE_SEVERITY
-from services.router.names import named_members
+from services.router.names import named_members, recorded
 from shared.contracts import (
     ActorRole,
     CaseAction,
@@ -40,6 +40,7 @@ from shared.contracts import (
     GrievanceReceived,
     Language,
     MessageOutbound,
+    NamedMember,
     OutboundPurpose,
     Severity,
     UnassignedReason,
@@ -138,6 +139,9 @@ class Case(_Part):
     skipped_committees: tuple[str, ...] = ()
     recused_by: tuple[str, ...] = ()
     recusals: tuple[Recusal, ...] = ()
+    # Every member the worker's messages may name in a committee the case was kept from or left, and
+    # the rule that found them: carried to the NGO by the events, never shown to a committee.
+    conflicts: tuple[NamedMember, ...] = ()
     category: Category
     severity: Severity
     status: Status
@@ -208,6 +212,7 @@ class Case(_Part):
             committee_id=committee_id,
             unassigned_reason=reason,
             skipped_committees=assignment.skipped,
+            conflicts=recorded(assignment.conflicts) if factory_id is not None else (),
             category=classification.category,
             severity=classification.severity,
             status="assigned" if committee_id else "unassigned",
@@ -317,6 +322,7 @@ class Case(_Part):
             sealed_contact=self.sealed_contact if self.proven else None,
             gateway_number=self.gateway_number,
             created_at=self.created_at,
+            conflicts=self.conflicts,
         )
 
     # -- committee actions ------------------------------------------------------------------------
@@ -400,6 +406,7 @@ class Case(_Part):
         excluded = [*self.recused_by, by]
         choice = choose_committee(self.category, self.text, committees, open_cases, excluded)
         reason_left = None if choice.committee_id else "conflict_of_interest"
+        found = recorded(choice.conflicts)
         after = self._record(
             action_id,
             "recused",
@@ -411,8 +418,9 @@ class Case(_Part):
             acknowledged_at=None,
             recused_by=(*self.recused_by, by),
             recusals=(*self.recusals, Recusal(committee_id=by, reason=reason)),
+            conflicts=_union(self.conflicts, found),
         )
-        return after._outcome("recused", action_id, now, note=reason_left)
+        return after._outcome("recused", action_id, now, note=reason_left, conflicts=found)
 
     def move_away(
         self,
@@ -438,6 +446,9 @@ class Case(_Part):
             return Outcome.unchanged(self)
         excluded = (*self.recused_by, from_committee)
         choice = choose_committee(self.category, self.worker_text(), committees, open_cases, excluded)
+        found = recorded(choice.conflicts)
+        if cause == "conflict_of_interest":
+            found = _named_in(self.worker_text(), committees, (from_committee, *choice.skipped))
         left: UnassignedReason | None = None
         if choice.committee_id is None:
             left = "conflict_of_interest" if cause == "conflict_of_interest" else choice.unassigned_reason
@@ -454,8 +465,9 @@ class Case(_Part):
             unassigned_reason=left,
             acknowledged_at=None,
             skipped_committees=tuple(dict.fromkeys((*self.skipped_committees, *passed))),
+            conflicts=_union(self.conflicts, found),
         )
-        return after._outcome("recused", action_id, now, actor="system", note=left or cause)
+        return after._outcome("recused", action_id, now, actor="system", note=left or cause, conflicts=found)
 
     def worker_text(self) -> str:
         """Everything the worker wrote on the case, for the conflict-of-interest rules."""
@@ -537,8 +549,8 @@ class Case(_Part):
         found = safety.classification
         case, events = self, list[Event]()
         if found.category != "retaliation" and case.committee_id is not None:
-            holder = [c for c in safety.committees if c.id == case.committee_id]
-            if any(named_members(text, {c.id: c.people()}) for c in holder):
+            holder = {c.id: c.people() for c in safety.committees if c.id == case.committee_id}
+            if named_members(text, holder):
                 case, moved = case._moved_for_conflict(grievance_id, safety, now)
                 events.append(moved)
         category: Category = "retaliation" if found.category == "retaliation" else case.category
@@ -554,14 +566,20 @@ class Case(_Part):
         return case, events
 
     def _moved_for_conflict(self, grievance_id: str, safety: Safety, now: datetime) -> tuple[Case, Event]:
-        """To a committee of the factory none of whose members the worker's messages name, or the NGO."""
-        named = self.committee_id
-        assert named is not None
+        """To a committee of the factory none of whose members the worker's messages name, or the NGO.
+
+        The members named in the holder and in the committees passed over for the next one go to the
+        NGO on the ``recused`` update.
+        """
+        holder = self.committee_id
+        assert holder is not None
         everything = "\n".join(m.text for m in self.messages if m.direction == "worker")
-        excluded = [*self.skipped_committees, *self.recused_by, named]
+        excluded = [*self.skipped_committees, *self.recused_by, holder]
         choice = choose_committee(
             self.category, everything, safety.committees, safety.open_cases or {}, excluded
         )
+        # The holder read with the committees passed over, so a form that fits members of both counts all.
+        found = _named_in(everything, safety.committees, (holder, *choice.skipped))
         reason = None if choice.committee_id else "conflict_of_interest"
         action_id = f"{grievance_id}:conflict"
         after = self._record(
@@ -574,9 +592,10 @@ class Case(_Part):
             status="assigned" if choice.committee_id else "unassigned",
             unassigned_reason=reason,
             acknowledged_at=None,
-            skipped_committees=(*self.skipped_committees, named, *choice.skipped),
+            skipped_committees=(*self.skipped_committees, holder, *choice.skipped),
+            conflicts=_union(self.conflicts, found),
         )
-        return after, after._updated("recused", "system", action_id, now, reason or "reassigned")
+        return after, after._updated("recused", "system", action_id, now, reason or "reassigned", found)
 
     def _regraded(
         self, grievance_id: str, category: Category, severity: Severity, sla: SlaTable | None, now: datetime
@@ -757,9 +776,10 @@ class Case(_Part):
         actor: ActorRole = "committee",
         note: str | None = None,
         worker: tuple[OutboundPurpose, str, bool] | None = None,
+        conflicts: tuple[NamedMember, ...] = (),
     ) -> Outcome:
         """The outcome of an action on the case as it is now (``self`` is the case after it)."""
-        events: list[Event] = [self._updated(action, actor, action_id, now, note)]
+        events: list[Event] = [self._updated(action, actor, action_id, now, note, conflicts)]
         if worker is not None and worker[2]:
             purpose, text, _ = worker
             told = self._to_worker(purpose, text, (action_id, "outbound"), now)
@@ -768,7 +788,13 @@ class Case(_Part):
         return Outcome(self, tuple(events))
 
     def _updated(
-        self, action: CaseAction, actor: ActorRole, action_id: str, at: datetime, note: str | None
+        self,
+        action: CaseAction,
+        actor: ActorRole,
+        action_id: str,
+        at: datetime,
+        note: str | None,
+        conflicts: tuple[NamedMember, ...] = (),
     ) -> CaseUpdated:
         return CaseUpdated(
             id=event_id(self.case_id, action_id, "case.updated"),
@@ -786,6 +812,7 @@ class Case(_Part):
             ack_due_at=self.ack_due_at,
             resolve_due_at=self.resolve_due_at,
             note=note,
+            conflicts=conflicts,
         )
 
     def _to_worker(
@@ -814,3 +841,13 @@ class Case(_Part):
             purpose=purpose,
             gateway_number=self.gateway_number,
         )
+
+
+def _union(*groups: tuple[NamedMember, ...]) -> tuple[NamedMember, ...]:
+    """The members of every group, once each, in the order first recorded."""
+    return tuple(dict.fromkeys(m for group in groups for m in group))
+
+
+def _named_in(text: str, committees: Sequence[CommitteeInfo], ids: Sequence[str]) -> tuple[NamedMember, ...]:
+    """The members of these committees the text may name, read together (``shared`` counts across them)."""
+    return recorded(named_members(text, {c.id: c.people() for c in committees if c.id in ids}))

@@ -73,7 +73,7 @@ def _zh_terms() -> tuple[_Term, ...]:
     return tuple(_Term(re.compile(p), _sounds(p), c, w, s) for p, c, w, s in ZH)
 
 
-_EN_TERMS = tuple(_Term(re.compile(rf"(?<![a-z0-9]){p}(?![a-z0-9])"), (), c, w, s) for p, c, w, s in EN)
+_EN_TERMS = tuple(_Term(re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])"), (), c, w, s) for p, c, w, s in EN)
 
 
 def _hits(term: _Term, text: str, sound: str = "") -> int:
@@ -92,8 +92,14 @@ def _matches(words: str, han: str) -> list[Entry]:
     return found
 
 
+# Characters that look like the Chinese ones a worker meant (a katakana エ for 工 in 童エ, the
+# enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them.
+_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ", "口口口工工力力二二八八")
+
+
 def classify(text: str) -> Classification:
     """The category and severity of a grievance text."""
+    text = text.translate(_LOOK_ALIKES)
     words, han = spaced(text), compact(text)
     found = _matches(words, han)
     reprisal = retaliation.signal(words, han)

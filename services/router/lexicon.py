@@ -8,7 +8,13 @@ spaces or punctuation: 扣 押 身 份 证 is 扣押身份证); a plain Chinese 
 also matches when written with other characters of the same sound, as pinyin keyboards mistype it
 (身分证, 消访通道, 加班废). Two-character terms are too short for that (歧视 sounds like 其实,
 "actually"), so their common typos are listed as entries of their own. English patterns are matched
-on word boundaries, so "fire exit" never matches "fired".
+on word boundaries, every alternative of an entry alike, so "fire exit" never matches "fired" nor
+"dust" the inside of "industrial". Characters that only look like the Chinese ones meant (童エ,
+出囗) are read as those (:mod:`services.router.classify`).
+
+A critical situation is told in many more words than any list holds: a locked exit is 锁上, 焊死,
+封了 or 顶住; a collapse 塌, 垮 or 砸; a beating 按在地上打, 踹 or 掌掴. The entries below were grown
+on batches of development grievances written in new words, each measured before it was learnt.
 
 A longer, more specific phrase carries more weight than the short words inside it ("加班费" is about
 wages, "加班" about hours). A severity given here overrides the category's default, which is how a
@@ -53,7 +59,7 @@ PRIORITY: tuple[str, ...] = (
 
 _DOCUMENTS = "(身份证|身分证|证件|护照)"
 _KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
-_AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事)"
+_AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事|剪线|搬货|车衣|打包|帮忙)"
 _WORKPLACE = "(车间|厂里|线上|流水线|包装部|仓库)"
 _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
 
@@ -68,8 +74,17 @@ ZH: tuple[Entry, ...] = (
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
     ("十几岁", "child_labour", 3, None),
+    ("未够秤|未够年龄|未够岁|放学后.{0,4}(厂|车间)", "child_labour", 5, None),  # Cantonese: under age
+    # Still at school: a child in the first years of middle school (not 初一, the first of the month).
+    (
+        "读初[一二三]|初[一二三]的?(学生|孩子|小孩)|初[一二三]就|小学毕业|还在读(书|初中|小学)|读小学|小妹妹|小弟弟|国中生|国小",
+        "child_labour",
+        4,
+        None,
+    ),
     # A worker's own child is not child labour: only a child at work counts.
     (f"{_KID}.{{0,8}}{_AT_WORK}|{_WORKPLACE}.{{0,8}}{_KID}", "child_labour", 3, None),
+    (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
     # forced labour
     (
         f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收了|收|拿走|拿了|押|没收|留着|不还)(了)?(我们|我|工人|员工|大家|所有人)?的?{_DOCUMENTS}",
@@ -91,12 +106,20 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|离开|出去|出门|回家|走)",
+        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|离开|出去|出门|外出|回家|走)",
         "forced_labour",
         5,
         None,
     ),
-    ("辞职不批|走不了|出不去|不放人|想走.{0,2}不让", "forced_labour", 5, None),
+    (
+        "辞职不批|走不了(?!路)|走不掉|走唔到|走唔甩|出唔到|出不去|出不了(厂|门|去)|不放人|想走.{0,2}不让"
+        "|不敢(走|辞职|离职)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
+        "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放)",
+        "forced_labour",
+        5,
+        None,
+    ),
+    ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
         "锁在宿舍|宿舍.{0,6}(锁起来|锁上|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来)?",
@@ -104,36 +127,80 @@ ZH: tuple[Entry, ...] = (
         5,
         None,
     ),
-    ("押金|介绍费|中介费", "forced_labour", 3, None),
+    ("押金|介绍费|中介费|违约金|培训费|赔偿金", "forced_labour", 3, None),
+    ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
     ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
     # health and safety
     (
-        "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门",
+        "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生口|紧急门|应急门|应急出口",
         "health_safety",
         5,
         "critical",
     ),
-    ("出口.{0,3}(锁|堵)|通道.{0,3}(锁|堵)", "health_safety", 5, "critical"),
-    ("锁门|被锁|锁着|锁住|铁链", "health_safety", 3, "critical"),
-    ("受伤|工伤|功伤|公伤|受商|伤了", "health_safety", 4, "critical"),
-    ("(压|夹|割|切|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手)", "health_safety", 4, "critical"),
+    ("出口.{0,3}(锁|堵|挡)|通道.{0,3}(锁|堵|挡)", "health_safety", 5, "critical"),
+    # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
-        "(手指|手(?!机|续|套)|腿|脚|胳膊|头发)(被)?.{0,3}(断|卷进)|骨折|流血|截肢",
+        "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
+        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
+        "|绑住|绑死|捆住|拴住)",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    ("锁门|被锁|锁着|锁住|铁链", "health_safety", 3, "critical"),
+    # 工伤保险 is the insurance, asked about before anything happened.
+    ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了", "health_safety", 4, "critical"),
+    (
+        "(压|夹|割|切|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
         "health_safety",
         4,
         "critical",
     ),
-    ("触电|被电|电到|电打|着火|著火|失火|起火|火灾|爆炸|冒烟", "health_safety", 4, "critical"),
+    (
+        "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
+        "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
+        "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
+        "|被(机器|冲床|机).{0,3}(夹|压|轧|卷|切|砸)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
+        "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    ("皮肤.{0,4}(烂|起泡|过敏|溃烂)|起泡|溃烂|想吐|作呕|恶心", "health_safety", 3, "critical"),
+    ("眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明", "health_safety", 4, "critical"),
+    (
+        "(手指|手趾|脚趾|手(?!机|续|套)|腿|脚|胳膊|头发|腰)(被)?.{0,3}(断|卷进)|骨折|流血|截肢",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        "触电|被电|电到|电打|着火|著火|失火|起火|火灾|爆炸|冒烟|着.{0,2}火|烧起来|火警|大火|火烧"
+        "|(?<![发菜饭肉鱼])烧(了|着|黑|焦|坏)|都是烟|浓烟|烟雾|失.{0,3}火|(锅炉|气瓶|煤气|液化气|气罐|管道|压力).{0,4}爆"
+        "|炸(过|了|开)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Something fell or gave way on people.
+    (
+        "坍塌|倒塌|塌|垮了|砸(到|中|了|在)|压住|压在.{0,4}(下面|底下|身上)|压扁|压到"
+        "|(脚手架|架子|货架|墙|屋顶|天花板|吊顶|棚|楼).{0,3}(倒|塌|垮|掉下)|掉(水泥|砖|石头|瓦|天花)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     ("(摔|掉|跌)(下来|下去|倒|伤)|从.{0,6}(摔|掉|跌)", "health_safety", 4, "critical"),
     ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
     (
-        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院",
+        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院"
+        "|(送|进|去|抬|拉)(了)?(去)?医院|急救|呕吐|吐了|拉肚子",
         "health_safety",
         4,
         "critical",
     ),
-    ("漏电|冒火花|隐患", "health_safety", 3, None),
+    ("漏电|冒火花|隐患|裂缝|开裂|裂开", "health_safety", 3, None),
     ("灭火器|消防|防护|口罩|化学品|有毒|粉尘|灰尘|通风", "health_safety", 3, None),
     ("手套|耳塞|化学|味道|气味|噪音|高温|太热|风扇|电梯|电线|危险|头晕|头痛|耳朵", "health_safety", 2, None),
     ("安全", "health_safety", 2, None),
@@ -164,8 +231,13 @@ ZH: tuple[Entry, ...] = (
     ("骚扰|搔扰|动手动脚|毛手毛脚|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
-    ("难听|蠢|恐吓", "harassment_abuse", 2, None),
-    ("打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光", "harassment_abuse", 6, "critical"),
+    ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    (
+        "打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     ("打我(?!.{0,3}电话)|揍|一拳|巴掌", "harassment_abuse", 5, "critical"),
     (
         "打了(?!.{0,8}(电话|热线|12345|12333|卡|针|包|投诉))(?!.{0,4}工(?![人友仔]))|踢|推了.{0,2}(我|他|她|一把)|掐|拳头",
@@ -175,6 +247,17 @@ ZH: tuple[Entry, ...] = (
     ),
     ("体罚", "harassment_abuse", 5, "critical"),
     ("推(倒|我|了我|人)|电棍|棍子|棍棒|警棍", "harassment_abuse", 4, "critical"),
+    # Held down, grabbed, struck with something: violence however it is told (动手动脚 is groping).
+    (
+        "按(在)?地上|按倒|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
+        "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
+        "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
+        "|(斩|砍|捅|杀|弄)(死|你|我|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
+        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔)",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
     ("罚站", "harassment_abuse", 4, None),
     ("威胁", "harassment_abuse", 2, None),
@@ -209,7 +292,14 @@ _NOT_DURATION = "(?! (hours?|minutes?|mins?|days?|yuan|rmb|dollars?|percent))"
 
 EN: tuple[Entry, ...] = (
     # child labour
-    (r"child(ren)? (labou?r(ers?)?|workers?)", "child_labour", 6, None),
+    (r"(child(ren)?|chlid(ren)?|kids?) (labou?r(ers?)?|workers?)", "child_labour", 6, None),
+    (
+        r"(still|only) in (middle|primary|junior high|elementary) school"
+        r"|(middle|primary|elementary) school (students?|kids?|children|girls?|boys?)",
+        "child_labour",
+        4,
+        None,
+    ),
     (r"under ?age(d)?|minors?", "child_labour", 5, None),
     (rf"{_AGE_EN}[ -]?(years?|yrs?)[ -]?old|under (1[4-8]|sixteen|eighteen)", "child_labour", 5, None),
     (rf"(only|just|maybe|about|around|aged?|is|are) {_AGE_EN}{_NOT_DURATION}", "child_labour", 4, None),
@@ -222,45 +312,73 @@ EN: tuple[Entry, ...] = (
     (r"young teens|teenagers?", "child_labour", 3, None),
     # A worker's own child is not child labour: only a child at work counts.
     (
-        r"(children|child|kids?) (work|works|working|on the (line|night shift)|in the (factory|workshop))"
+        r"(children|childern|chidren|child|kids?|little (boys?|girls?)) (is |are )?"
+        r"(work|works|working|on the (line|night shift)|in the (factory|workshop))"
         r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
-        r"|(children|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
+        r"|(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
         "child_labour",
         5,
         None,
     ),
-    (r"school (girls?|boys?|children|kids)|vocational school", "child_labour", 3, None),
+    (r"school (girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (
+        r"(who|they|kids|children|youngsters|workers|ones) (\w+ )?should be (in|at) school",
+        "child_labour",
+        5,
+        None,
+    ),
     # forced labour
-    (r"forced labou?r|forced to work|debt bondage|bonded", "forced_labour", 6, None),
+    (r"forced labou?r|forc\w* to work|debt bondage|bonded", "forced_labour", 6, None),
     (
         r"(took|taken|take|takes|kept|keep|keeps|hold|holds|held|holding|withh[oe]ld\w*|confiscat\w*)\b.{0,25}"
-        r"\b(passports?|ids?|id cards?|identity cards?|documents?|papers)",
+        r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers)",
         "forced_labour",
         6,
         None,
     ),
     (
-        r"(passports?|ids?|id cards?|documents?) (was|were|are|is) (taken|kept|held|confiscated)",
+        r"(still )?(has|have|got) (all )?(my|our|their|the workers'?) (ids?|id cards?|pas+ports?|documents?|papers)"
+        r"|(pas+ports?|ids?|id cards?|documents?) (are |is |were |was )?locked"
+        r"|(give|hand) (\w+ )?back (my|our|their|the) (ids?|id cards?|pas+ports?|documents?|papers)",
         "forced_labour",
         6,
         None,
     ),
-    (r"(id|identity) cards?|passports?", "forced_labour", 3, None),
     (
-        r"(not allowed to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
+        r"(pas+ports?|ids?|id cards?|documents?) (was|were|are|is) (taken|kept|held|confiscated)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    (r"(id|identity) cards?|pas+ports?", "forced_labour", 3, None),
+    (
+        r"(not allowed to|not free to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
         r"(leave|quit|resign|go out|go home)",
         "forced_labour",
         5,
         None,
     ),
-    (r"lock\w* (the )?(dorm\w*|gate)|locked (us )?in( the)? dorm\w*", "forced_labour", 6, None),
     (
-        r"(if|when) (we|i|you|workers?) (try to )?(leave|quit|resign)\b.{0,40}\b(lose|pay|fined?|forfeit|not get)",
+        r"lock\w* (the )?(dorm\w*|gate)|locked (us )?in( the)? dorm\w*"
+        r"|lock\w* (us |them |workers )?(in|inside) (the )?(factory|compound|workshop|building)",
         "forced_labour",
         6,
         None,
     ),
-    (r"(call the police|deport\w*|report us).{0,30}\b(leave|quit|resign)\b", "forced_labour", 6, None),
+    (
+        r"(if|when) (we|i|you|workers?) (try to )?(leave|quit|resign)\b.{0,40}\b"
+        r"(lose|pay|fined?|forfeit|not get|keep|keeps|withh[oe]ld\w*|take|takes)",
+        "forced_labour",
+        8,  # a penalty for leaving outweighs the wages it takes: the worker is held by them
+        None,
+    ),
+    (
+        r"(call the police|deport\w*|report us).{0,30}\b(leave|quit|resign)\b"
+        r"|\b(leaves?|quits?|resigns?|runs? away)\b.{0,30}\b(police|deport\w*|arrest\w*)",
+        "forced_labour",
+        6,
+        None,
+    ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
     (
         r"(recruitment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
@@ -271,19 +389,54 @@ EN: tuple[Entry, ...] = (
     (r"owe\w*|debts?", "forced_labour", 3, None),
     (r"deposits?|loan", "forced_labour", 2, None),
     # health and safety
-    (r"(fire|emergency) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
-    (r"exits? (is |are |was |were )?(locked|blocked|chained)", "health_safety", 5, "critical"),
-    (r"lock(ed|d)|padlocked|blocked|chained", "health_safety", 3, "critical"),
-    (r"injur\w*|hurt|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
-    (r"(cut|lost|crushed|broke) (off )?(\w+ )?(fingers?|hands?|arms?|legs?)", "health_safety", 5, "critical"),
+    (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
     (
-        r"burn(ed|t|s)?|electr\w*cut\w*|electric shock|fainted|collapsed|passed out|poison\w*|vomit\w*|explo\w*",
+        r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
+        r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
+        r"|(only )?one (way out|exit)|kept (shut|closed|locked)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (r"exits? (is |are |was |were )?(locked|blocked|chained)", "health_safety", 5, "critical"),
+    (
+        r"lock(ed|d)|padlock\w*|blocked|chained|lokced|loked|lokd|locekd|jammed|blokced|bloked|blokd",
+        "health_safety",
+        3,
+        "critical",
+    ),
+    (
+        r"(weld\w*|nail\w*|chain\w*|bolt\w*) (\w+ ){0,3}shut|no(body| one|one) can get out|can'?t get out|no way out"
+        r"|stair(well|case|way)s? (is |are )?(full|blocked|packed)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # "my back hurts" is pain, "hurt" (and the misspelt "hurted") an injury.
+    (r"injur\w*|hurt(ed)?|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
+    (
+        r"(cut|lost|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
+        r"(fingers?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        r"burn(ed|t|s|ing)?|electr\w*cut\w*|electric shock|fainted|collaps\w*|pass(es|ed|ing)? out|poiso?n\w*"
+        r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|stitches|miscarr\w*"
+        r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
+        r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
+        r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
+        r"|(went|go|goes|gone) through (my|his|her|a|the) (\w+ )?(fingers?|hands?)|needle (in|into|through)"
+        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(worker|man|woman|girl|boy|him|her|me|us|someone|people)",
         "health_safety",
         4,
         "critical",
     ),
     (
-        r"(caught|stuck|trapped|pulled) in(to)? (the |a )?(\w+ )?machines?|fell (from|off|down)",
+        r"(caught|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
+        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
+        r"|fell (from|off|down)",
         "health_safety",
         5,
         "critical",
@@ -296,7 +449,8 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"(protective|safety) (gear|equipment|masks?|gloves)|ventilation|extinguishers?|fire alarms?",
+        r"(protective|safety) (gear|equipment|masks?|gloves)|ventilation|extinguishers?|fire alarms?|exit signs?"
+        r"|emergency lights?|rash(es)?",
         "health_safety",
         4,
         None,
@@ -307,7 +461,19 @@ EN: tuple[Entry, ...] = (
         2,
         None,
     ),
-    (r"safety|unsafe|dangerous", "health_safety", 2, None),
+    (
+        r"safety|unsafe|dangerous|sparks?|lifts?|elevators?|hurts|pains?|aches?|aching",
+        "health_safety",
+        2,
+        None,
+    ),
+    (
+        r"(crack\w*|sagg\w*).{0,30}\b(floors?|walls?|roofs?|ceilings?|building|storey)"
+        r"|(floors?|walls?|roofs?|ceilings?|building|storey)\b.{0,30}(crack\w*|sagg\w*)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     (r"hospital", "health_safety", 1, None),
     # freedom of association
     (r"(trade |independent )?(unions?|unoins?)", "freedom_of_association", 4, None),
@@ -373,7 +539,10 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)",
+        r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
+        r"|(?<!heart )attack\w*|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
+        r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
+        r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
         "harassment_abuse",
         5,
         "critical",

@@ -33,11 +33,10 @@ from services.router.nametables import (
 )
 from shared.textfold import compact, fold, strip_marks
 
+# The rules a form is derived by; a match reports them (names.py adds ``folded``), the most specific
+# first (shared.contracts.NAME_RULES): a member found by several forms is reported under the first.
 Rule = Literal["exact", "alias", "pinyin", "derived-title", "derived-nickname", "derived-pinyin"]
 Script = Literal["han", "latin"]
-
-# The most specific rule first: a member found by several forms is reported under the first.
-RULES: tuple[Rule, ...] = ("exact", "alias", "pinyin", "derived-title", "derived-nickname", "derived-pinyin")
 MAX_READINGS = 16
 
 

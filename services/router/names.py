@@ -15,7 +15,9 @@ purpose, so the text is read in two folded views (:mod:`shared.textfold`):
 
 A form that fits several members (王经理 when two members are surnamed 王) is a possible conflict
 for each of them: erring towards the worker's safety costs a committee a case, the other way costs
-a worker their safety. Each match says which rule found it, for the NGO's eyes only.
+a worker their safety. Each match says which rule found it (``folded`` for the registered name
+written apart, hidden or in traditional characters), for the NGO's eyes only: :func:`recorded` is
+the form the events carry, without the words of the text.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from services.router.nameforms import RULES, Form, Rule, forms_of, syllables
+from services.router.nameforms import Form, forms_of, syllables
 from services.router.nametables import COMMON_WORDS
+from shared.contracts import NAME_RULES, NamedMember, NameRule
 from shared.textfold import compact, fold, strip_marks
 
 _LATIN_RUN = re.compile(r"[a-z]+")
@@ -52,13 +55,30 @@ class NameMatch:
     committee_id: str
     member: str
     role: str | None
-    rule: Rule
+    rule: NameRule
     form: str
     shared: int = 1
 
     @property
     def ambiguous(self) -> bool:
         return self.shared > 1
+
+    def recorded(self) -> NamedMember:
+        """What the NGO is told of the match: the member and the rule, never the form the text had."""
+        return NamedMember(
+            committee_id=self.committee_id,
+            member=self.member,
+            role=self.role,
+            rule=self.rule,
+            shared=self.shared,
+        )
+
+
+def recorded(matches: Sequence[NameMatch]) -> tuple[NamedMember, ...]:
+    """The matches as the events carry them, once each, in a stable order."""
+    return tuple(
+        dict.fromkeys(m.recorded() for m in sorted(matches, key=lambda m: (m.committee_id, m.member)))
+    )
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,7 @@ def named_members(text: str, committees: Mapping[str, Sequence[Member]]) -> tupl
     for form in found:
         for committee_id, member in owners[form]:
             match = NameMatch(
-                committee_id, member.name, member.role, form.rule, form.text, len(fits[form.text])
+                committee_id, member.name, member.role, _rule(form, text), form.text, len(fits[form.text])
             )
             key = (committee_id, member.name)
             if key not in best or _strength(match) < _strength(best[key]):
@@ -150,5 +170,14 @@ def named_members(text: str, committees: Mapping[str, Sequence[Member]]) -> tupl
     return tuple(best[key] for key in sorted(best))
 
 
+def _rule(form: Form, text: str) -> NameRule:
+    """The form's rule; the registered Chinese name found only once the text is folded is ``folded``
+    (written with separators, invisible characters or in traditional characters), so the NGO sees
+    that someone wrote it that way."""
+    if form.rule == "exact" and form.script == "han" and form.text not in text:
+        return "folded"
+    return form.rule
+
+
 def _strength(match: NameMatch) -> tuple[int, int, str]:
-    return RULES.index(match.rule), match.shared, match.form
+    return NAME_RULES.index(match.rule), match.shared, match.form

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from services.router.assign import CommitteeInfo, FactoryInfo
+from services.router.names import Member
 from shared.store import ASCENDING, Database, IndexModel
 
 FACTORIES, COMMITTEES = "factories", "committees"
@@ -51,8 +52,12 @@ def members_digest(members: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _committee_info(doc: Mapping[str, Any]) -> CommitteeInfo:
-    names = tuple(n for m in doc.get("members", ()) for n in (m["name"], *m.get("aliases", ())))
-    return CommitteeInfo(doc["id"], doc["factory_id"], tuple(doc["categories"]), names)
+    # Each member with their own aliases and role, so a match says "alias" for an alias and the NGO
+    # learns the member's role.
+    people = doc.get("members", ())
+    names = tuple(n for m in people for n in (m["name"], *m.get("aliases", ())))
+    members = tuple(Member(m["name"], tuple(m.get("aliases", ())), m.get("role")) for m in people)
+    return CommitteeInfo(doc["id"], doc["factory_id"], tuple(doc["categories"]), names, members)
 
 
 class RegistryStore:

@@ -16,7 +16,7 @@ from services.escalation.escalations import (
     events_for,
     open_escalation,
 )
-from shared.contracts import CaseEscalated, MessageOutbound
+from shared.contracts import CaseEscalated, MessageOutbound, NamedMember
 from shared.sla import SlaTable
 from tests.service.escalation_support import assigned, updated
 
@@ -142,3 +142,27 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
 def test_what_the_routers_own_text_told_gets_no_notice(keys, kwargs, reason):
     clock = fold(assigned(T0, keys=keys, **kwargs))
     assert [type(e) for e in events_for(open_escalation(clock, reason, T0, SLA), clock)] == [CaseEscalated]
+
+
+def test_the_members_found_named_show_once_each_whatever_order_their_events_came_in():
+    kept = NamedMember(committee_id="gz-001-spt", member="王芳", role="management", rule="pinyin")
+    left = NamedMember(committee_id="gz-001-women", member="刘洋", rule="folded")
+    case = assigned(T0, category="harassment_abuse", committee_id="gz-001-women", conflicts=(kept,))
+    moved = updated(
+        case,
+        "recused",
+        T0 + timedelta(hours=1),
+        status="unassigned",
+        actor_role="system",
+        committee_id=None,
+        note="conflict_of_interest",
+        conflicts=(left, kept),
+    )
+    # A note on any other update is not a record of a name (only a recusal carries one).
+    noise = updated(case, "acknowledged", T0 + timedelta(minutes=5), conflicts=(left,))
+    for events in ([case, noise, moved], [moved, noise, case]):
+        clock = fold(*events)
+        assert clock.conflicts == (kept, left)
+        escalation = open_escalation(clock, "conflict_of_interest", T0 + timedelta(hours=2), SLA)
+        assert escalation.case.conflicts == (kept, left)
+    assert fold(case, noise).conflicts == (kept,)

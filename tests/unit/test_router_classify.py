@@ -220,3 +220,62 @@ def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complain
     """The threat comes from the factory's side: reported to a committee with management on it, it
     exposes the worker, so it goes to the NGO."""
     assert classify(text).category == "retaliation"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("the industrial park canteen is bad", "other"),  # "dust" inside "industrial" is no dust
+        ("the shop cheated us on the phone cards", "other"),  # nor "heat" inside "cheated"
+    ],
+)
+def test_every_english_alternative_matches_whole_words_only(text, category):
+    assert classify(text).category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "童エ在后面的仓库干活",  # a katakana エ for 工
+        "安全出囗被纸箱堵了",  # the enclosure radical 囗 for 口
+    ],
+)
+def test_look_alike_characters_are_read_as_the_chinese_ones_meant(text):
+    assert classify(text).severity == "critical"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("太平门一直关着，推都推不开", "health_safety"),
+        ("宿舍的天花板塌下来了", "health_safety"),
+        ("有人眼睛溅到药水，看不见东西了", "health_safety"),
+        ("保安把工友按在地上打", "harassment_abuse"),
+        ("门口有保安看着，根本出不了厂", "forced_labour"),
+        ("廠裡有好幾個未夠秤嘅後生仔", "child_labour"),
+        ("they weld the back door shut so nobody steals", "health_safety"),
+        ("his arm got stuck in the roller", "health_safety"),
+        ("the manager attacked me with a stick", "harassment_abuse"),
+        ("if we resign they keep all the unpaid wages and the deposit", "forced_labour"),
+    ],
+)
+def test_critical_situations_told_in_other_words_are_critical(text, category):
+    assert (classify(text).category, classify(text).severity) == (category, "critical")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想知道工伤保险怎么买",
+        "宿舍的门锁坏了，锁不上",
+        "食堂的菜烧糊了，很难吃",
+        "我发烧了，组长不给请假",
+        "the canteen door won't open before 7, we have no breakfast",
+        "we have to stand all day, my back hurts a little",
+        "they wound up the meeting without answering us",
+        "the order deadline is tomorrow and we are tired",  # no "dead" inside "deadline"
+        "my heartbeat races when the boss shouts",  # nor "beat" inside "heartbeat"
+    ],
+)
+def test_their_look_alikes_are_not(text):
+    assert classify(text).severity != "critical"

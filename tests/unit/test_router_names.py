@@ -186,6 +186,37 @@ def test_the_strongest_rule_is_recorded(text, rule):
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["王 芳骂人", "王\u200b芳", "王·芳", "王\n芳", "王\u3000芳", "王芳"[0] + "\u2060" + "芳"],
+)
+def test_the_registered_name_written_apart_or_hidden_is_found_as_folded(text):
+    (match,) = [m for m in named_members(text, COMMITTEES) if m.member == "王芳"]
+    assert (match.rule, match.recorded().rule) == ("folded", "folded")
+
+
+@pytest.mark.parametrize("text", ["陳靜不管", "歐陽麗華", "呂紅扣錢", "張偉打人", "劉國慶罵人"])
+def test_the_registered_name_in_traditional_characters_is_found_as_folded(text):
+    (match,) = named_members(text, COMMITTEES)
+    assert match.rule == "folded"
+
+
+def test_the_name_as_written_beats_the_name_written_apart():
+    (match,) = [m for m in named_members("王芳 ... 王 芳", COMMITTEES) if m.member == "王芳"]
+    assert match.rule == "exact"
+
+
+def test_what_the_events_carry_of_a_match_is_the_member_and_the_rule_never_the_words():
+    (match,) = named_members("Manager Wang hit me", {"spt": COMMITTEES["spt"]})
+    assert match.recorded().model_dump() == {
+        "committee_id": "spt",
+        "member": "王芳",
+        "role": "management",
+        "rule": "derived-pinyin",
+        "shared": 1,
+    }
+
+
+@pytest.mark.parametrize(
     "text", ["王经理扣我工资", "小王骂人", "老王", "王师傅", "Manager Wang hit me", "wang zong", "王 总 说"]
 )
 def test_a_shared_surname_is_a_possible_conflict_for_every_member_who_has_it(text):
