@@ -122,3 +122,17 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
     # An ordinary update carries no contact and takes none away.
     later = fold(*events, updated(opened, "acknowledged", T0 + timedelta(minutes=9)))
     assert later.reply_to.sealed_contact == "sealed"
+
+
+@pytest.mark.parametrize("withdrawal_first", [False, True])
+def test_a_withdrawn_contact_is_forgotten_in_either_order(keys, withdrawal_first):
+    """A WeChat unfollow: escalation forgets its copy of the contact, even when case.assigned comes
+    after the withdrawal, and the escalation goes on without a notice to the worker."""
+    opened = assigned(T0, keys=keys, severity="critical").model_copy(update={"channel": "wechat"})
+    withdrawn = updated(opened, "contact_withdrawn", T0 + timedelta(minutes=5), status="assigned")
+    assert fold(opened).reply_to.sealed_contact is not None
+    clock = fold(*((withdrawn, opened) if withdrawal_first else (opened, withdrawn)))
+    assert clock.reply_to.sealed_contact is None and clock.reply_to.channel == "wechat"
+    assert [type(e) for e in events_for(open_escalation(clock, "critical", T0, SLA), clock)] == [
+        CaseEscalated
+    ]
