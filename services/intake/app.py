@@ -22,10 +22,13 @@ from services.intake.spool import Spool
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
+from services.intake.wechat import wechat_push, wechat_verify
+from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from shared.metrics import REGISTRY
 from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
+from shared.store import ensure_indexes
 from shared.web import new_app
 
 LABELS = (("service", "intake"),)
@@ -49,6 +52,8 @@ def create_app(
         if kept is not None:
             await kept.ensure_indexes()
         app[INTAKE] = Intake.build(settings, runtime, kept)
+        if app[INTAKE].wechat is not None:
+            await ensure_indexes(runtime.db, WECHAT_INDEXES)
         if kept is None:
             yield
             return
@@ -60,6 +65,8 @@ def create_app(
     install_outbound(app, settings, delivery)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
+    app.router.add_get("/webhooks/wechat", wechat_verify, allow_head=False)
+    app.router.add_post("/webhooks/wechat", wechat_push)
     app.router.add_post("/api/v1/grievances", submit_grievance)
     add_openapi(app, openapi.document(development=delivery == "dev"))
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from services.intake.channels.wechat_inbound import WeChatInbound
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
+from services.intake.wechat_store import VoiceNotes
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -23,6 +25,9 @@ class Intake:
     public_base_url: str
     twilio_token: str | None
     status_base_url: str
+    # The WeChat Official Account's inbound side; None without GRIEVANCE_WECHAT_TOKEN (503).
+    wechat: WeChatInbound | None
+    voice_notes: VoiceNotes
 
     @classmethod
     def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
@@ -36,6 +41,13 @@ class Intake:
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),
+            wechat=WeChatInbound.configured(
+                settings.wechat_token,
+                settings.wechat_appid,
+                settings.wechat_aes_key,
+                settings.wechat_aes_key_previous,
+            ),
+            voice_notes=VoiceNotes(runtime.db),
         )
 
 

@@ -1,0 +1,114 @@
+"""A WeChat worker end to end: intake's webhook and the router on one bus, each on a real server.
+
+The worker files by WeChat (safe mode), follows up without quoting the reference (the OpenID is a
+proven identity), the committee sees the text and never the OpenID, and an unfollow leaves the case
+in place, de-identified: no reporter key, no sealed contact, nothing more binds to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from services.intake import store
+from services.router.app import create_app as create_router
+from services.router.appkeys import ROUTER
+from shared.contracts import CaseUpdated, ContactWithdrawn, Event, GrievanceReceived
+from shared.memorybus import MemoryBus
+from shared.privacy import reporter_key
+from shared.runtime import Runtime
+from tests.fakes import WORKER_OPENID, sensitive
+from tests.servers import ServiceServer
+from tests.service.intake_support import serve as serve_intake
+from tests.service.router_support import assert_no_contact, bearer, committee_tokens, stored_case
+from tests.service.wechat_support import event_xml, pusher, send, text_xml, wechat_settings
+
+FIRST = sensitive("GZ-001 宿舍热水器坏了两个星期，没有人修")
+SECOND = sensitive("补充：宿舍三楼的灯也坏了，晚上很危险")
+AFTER = sensitive("GZ-001 我重新关注了，食堂的饭菜不干净")
+
+
+@pytest.fixture
+async def stack(
+    settings_factory, runtime: Runtime
+) -> AsyncIterator[tuple[TestClient, TestClient, dict[str, str]]]:
+    tokens = await committee_tokens(runtime)
+    escalation: list[Event] = []
+
+    async def collect(event: Event) -> None:
+        escalation.append(event)
+
+    await runtime.bus.consume("escalation.cases", collect)
+    async with (
+        TestClient(ServiceServer(create_router(runtime.settings, runtime))) as router,
+        serve_intake(wechat_settings(settings_factory), runtime) as intake,
+    ):
+        router.escalation = escalation  # type: ignore[attr-defined]
+        yield intake, router, tokens
+
+
+async def test_a_wechat_worker_files_follows_up_and_unfollows(stack, runtime: Runtime, memory_bus: MemoryBus):
+    intake, router, tokens = stack
+    account = pusher()
+    cases = router.app[ROUTER].cases
+
+    assert (await send(intake, account, text_xml(FIRST))).status == 200
+    await memory_bus.drain()
+    [first] = [e for e in memory_bus.published if isinstance(e, GrievanceReceived)]
+    case = await stored_case(cases, first.grievance_id)
+    assert case.channel == "wechat" and case.factory_id == "GZ-001" and case.proven
+    key = reporter_key(runtime.keys, f"wechat:{WORKER_OPENID}")
+    assert case.reporter_key == key
+
+    # A follow-up without the reference joins the case: WeChat proved the sender.
+    assert (await send(intake, account, text_xml(SECOND))).status == 200
+    await memory_bus.drain()
+    assert await runtime.db["cases"].count_documents({}) == 1
+    committee = case.committee_id
+    assert committee is not None
+    answer = await router.get(f"/api/v1/cases/{case.reference}", headers=bearer(tokens[committee]))
+    body = await answer.json()
+    assert [m["text"] for m in body["messages"]] == [FIRST, SECOND]
+    assert_no_contact(body)
+    assert WORKER_OPENID not in json.dumps(body)
+
+    # The acknowledgement for the WeChat case: recorded undeliverable, the channel has no sender yet.
+    acks = [d async for d in runtime.db[store.OUTBOUND].find({"case_id": case.case_id})]
+    assert acks and {(d["status"], d["reason"]) for d in acks} == {("undeliverable", "channel_unconfigured")}
+
+    # The unfollow (WeChat retries it too): the case stays, without anything that leads to the worker.
+    unfollow = event_xml("unsubscribe")
+    for _ in range(2):
+        assert (await send(intake, account, unfollow)).status == 200
+    await memory_bus.drain()
+    assert len([e for e in memory_bus.published if isinstance(e, ContactWithdrawn)]) == 1
+    case = await stored_case(cases, first.grievance_id)
+    assert case.sealed_contact is None and case.reporter_key is None and case.claimed_reporter_key is None
+    assert [m.text for m in case.messages] == [FIRST, SECOND]
+    withdrawn = [
+        e for e in router.escalation if isinstance(e, CaseUpdated) and e.action == "contact_withdrawn"
+    ]
+    assert len(withdrawn) == 1 and withdrawn[0].sealed_contact is None
+    assert await cases.ids_of_contact(key) == []
+
+    # A committee reply now reaches nobody: no message carries a contact for the case.
+    before = len(memory_bus.published)
+    reply = await router.post(
+        f"/api/v1/cases/{case.reference}/messages",
+        json={"text": "我们明天派人维修"},
+        headers=bearer(tokens[committee]),
+    )
+    assert reply.status < 300
+    await memory_bus.drain()
+    assert all(getattr(e, "sealed_contact", None) is None for e in memory_bus.published[before:])
+
+    # Followed again and writing: a new case; the old one is not bound to the OpenID any more.
+    assert (await send(intake, account, event_xml("subscribe"))).status == 200
+    assert (await send(intake, account, text_xml(AFTER))).status == 200
+    await memory_bus.drain()
+    assert await runtime.db["cases"].count_documents({}) == 2
+    old = await stored_case(cases, first.grievance_id)
+    assert [m.text for m in old.messages if m.direction == "worker"] == [FIRST, SECOND]
