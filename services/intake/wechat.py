@@ -84,6 +84,10 @@ async def wechat_verify(request: web.Request) -> web.Response:
 async def wechat_push(request: web.Request) -> web.Response:
     intake, wechat = configured(request)
     query = signed_query(request, wechat)
+    try:
+        wechat.check_mode(query)
+    except PushRefused as exc:
+        raise _refusal(exc) from None
     require_content_type(request, *XML_TYPES)
     body = (await read_text_body(request)).encode("utf-8")
     try:

@@ -61,6 +61,8 @@ def test_phone_numbers_in_any_format_are_scrubbed(value):
         ('{"open_id": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"}', '{"open_id": "[redacted]"}'),
         ("UnionID: oAbCdEfGhIjKlMnOpQrStUvWxY12", "UnionID: [redacted]"),
         ("reply to o6_bmjrPTlm6_2sgVt7hMZOPfL2M failed", "reply to [redacted] failed"),
+        # about one OpenID in a hundred has no digit
+        ("reply to oBcdEfGhIjKl-MnOpQrStUvWxYzA failed", "reply to [redacted] failed"),
         # a phone number beside what stays
         ("at 2026-11-25 08:00:00 from 13912345678", "at 2026-11-25 08:00:00 from [redacted]"),
         ("+8613912345678 998c00de961644de8e314d24c88d6b8b", "[redacted] 998c00de961644de8e314d24c88d6b8b"),
@@ -94,6 +96,8 @@ def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected
         "/api/v1/cases/ABCDE-FGHJK/acknowledge",
         "outbound_undeliverable_reason_with_a_long_name",
         "case_id=gz-001-spt",
+        "outbound_channel_unconfigured",
+        "state=outbound_message_was_claimed",
     ],
 )
 def test_dates_times_counts_and_ids_survive(value):

@@ -128,15 +128,19 @@ class WeChatInbound:
         if not check_url_signature(self._token, query.timestamp, query.nonce, query.signature):
             raise Unsigned("signature does not verify")
 
+    def check_mode(self, query: PushQuery) -> None:
+        """Whether the push is in the mode configured here, from its query alone (before the body)."""
+        encrypted = _encrypted(query)
+        if self._safe is None and encrypted:
+            raise ModeRefused("encrypted push, but no GRIEVANCE_WECHAT_AES_KEY is configured")
+        if self._safe is not None and not encrypted:
+            raise PlaintextRefused("plaintext push refused: safe mode is configured")
+
     def open(self, query: PushQuery, body: bytes) -> Opened:
         """The message a signed push holds (call :meth:`check_signature` first)."""
-        encrypted = (query.encrypt_type or "").strip().lower() == "aes"
+        self.check_mode(query)
         if self._safe is None:
-            if encrypted:
-                raise ModeRefused("encrypted push, but no GRIEVANCE_WECHAT_AES_KEY is configured")
             return Opened(_parsed(body), None)
-        if not encrypted:
-            raise PlaintextRefused("plaintext push refused: safe mode is configured")
         envelope = _envelope(body)
         try:
             decrypted = self._safe.decrypt(
@@ -163,6 +167,10 @@ class WeChatInbound:
         if self._safe is None or opened.key is None:
             return xml.decode("utf-8")
         return self._safe.encrypt_reply(xml, timestamp=query.timestamp, nonce=query.nonce, key=opened.key)
+
+
+def _encrypted(query: PushQuery) -> bool:
+    return (query.encrypt_type or "").strip().lower() == "aes"
 
 
 def _parsed(body: bytes) -> InboundMessage:
