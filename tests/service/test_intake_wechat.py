@@ -25,8 +25,9 @@ from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
 from tests.fakes import OTHER_WORKER_OPENID, WORKER_OPENID, FakeClock, sensitive
+from tests.polling import eventually
 from tests.providers.wechat_push import Push, WeChatPusher
-from tests.service.intake_support import FailingBus, FakeTwilio, serve
+from tests.service.intake_support import FAST_RELAY, FailingBus, FakeTwilio, serve
 from tests.service.test_intake_sender import outbound, record, sender_for
 from tests.service.wechat_support import (
     ACCOUNT,
@@ -416,7 +417,7 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
     # With the spool, the same outage is answered at once, as after a confirm.
     bus = FailingBus()
     spooled = Runtime(settings, bus, db, keys, clock)
-    async with serve(wechat_settings(settings_factory), spooled, spool=True) as client:
+    async with serve(wechat_settings(settings_factory), spooled, spool=True, relay=FAST_RELAY) as client:
         started = time.perf_counter()
         push = account.push(text_xml(ZH_TEXT))
         response = await post_push(client, push)
@@ -424,8 +425,11 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
         assert "Content" in opened_reply(await response.text(), push)
         unfollow = await send(client, account, event_xml("unsubscribe"))
         assert unfollow.status == 200
-    assert await db["intake_spool"].count_documents({}) == 2
-    assert bus.published == []
+        assert await db["intake_spool"].count_documents({}) == 2
+        assert bus.published == []
+        bus.error = None  # the broker is back: the relay publishes both, the unfollow included
+        await eventually(lambda: len(bus.published) == 2, seconds=10)
+    assert {type(e) for e in bus.published} == {GrievanceReceived, ContactWithdrawn}
 
 
 # --- what goes back: not yet on WeChat ---------------------------------------------------------------
