@@ -35,8 +35,9 @@ from services.intake.channels.wechat_messages import (
 )
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, Intake
+from services.intake.texts import RECEIPTS as SMS_RECEIPTS
 from services.intake.texts import detect_language, instant_reply
-from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
+from services.intake.wechat_texts import PLEASE_TYPE, RECEIPTS, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
@@ -161,7 +162,10 @@ async def _text(intake: Intake, message: TextMessage) -> str | None:
         reference = await intake.publisher.publish(grievance_id, build)
     except NotDurable:
         raise _not_durable() from None
-    return instant_reply(text, reference, language)
+    reply = instant_reply(text, reference, language)
+    if reply == SMS_RECEIPTS[language]:  # it says "by SMS": not on WeChat
+        return RECEIPTS[language]
+    return reply
 
 
 async def _voice(intake: Intake, message: VoiceMessage) -> None:

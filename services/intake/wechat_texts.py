@@ -7,6 +7,8 @@ nothing about the factory: the worker's account is never shown to it.
 
 from __future__ import annotations
 
+from shared.contracts import Language
+
 WELCOME = (
     "欢迎关注。直接发送文字即可反映问题（可先写工厂编号），我们会保密处理并给您案件编号。"
     "回复“状态”查询进度，“帮助”查看说明。\n"
@@ -18,3 +20,9 @@ PLEASE_TYPE = (
     "暂时无法收听语音或查看图片，请用文字发送您的问题。\n"
     "We cannot listen to voice notes or open pictures yet: please type your message."
 )
+
+# The receipt for a message that quotes a case reference: intake's SMS receipt promises an SMS.
+RECEIPTS: dict[Language, str] = {
+    "zh": "已收到您的消息，我们会在这里回复您。",
+    "en": "We received your message and will reply here.",
+}

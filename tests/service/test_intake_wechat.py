@@ -17,7 +17,7 @@ from services.intake.channels.wechat_crypto import msg_signature, url_signature
 from services.intake.channels.wechat_messages import xml_fields
 from services.intake.texts import acknowledgement
 from services.intake.wechat_store import VoiceNotes
-from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
+from services.intake.wechat_texts import PLEASE_TYPE, RECEIPTS, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
@@ -209,6 +209,16 @@ async def test_a_keyword_is_published_and_answered_with_an_empty_body(client, me
     assert response.status == 200 and await response.text() == ""
     [event] = grievances(memory_bus)
     assert event.text == "状态"
+
+
+async def test_a_message_quoting_a_reference_gets_a_receipt_that_promises_no_sms(
+    client, memory_bus: MemoryBus
+):
+    push = pusher().push(text_xml(sensitive("ABCDE-FGHJK 补充：昨天又加班到十二点")))
+    response = await post_push(client, push)
+    assert response.status == 200
+    assert opened_reply(await response.text(), push)["Content"] == RECEIPTS["zh"]
+    assert len(grievances(memory_bus)) == 1
 
 
 async def test_wechats_published_sample_push_through_the_server(
