@@ -13,9 +13,13 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient
 
+from services.escalation.app import create_app as create_escalation
+from services.escalation.store import load_clock
 from services.intake import store
 from services.router.app import create_app as create_router
 from services.router.appkeys import ROUTER
+from services.router.case_store import CaseStore
+from shared.auth import issue_token
 from shared.contracts import CaseUpdated, ContactWithdrawn, Event, GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.privacy import reporter_key
@@ -29,6 +33,7 @@ from tests.service.wechat_support import event_xml, pusher, send, text_xml, wech
 FIRST = sensitive("GZ-001 宿舍热水器坏了两个星期，没有人修")
 SECOND = sensitive("补充：宿舍三楼的灯也坏了，晚上很危险")
 AFTER = sensitive("GZ-001 我重新关注了，食堂的饭菜不干净")
+CRITICAL = sensitive("GZ-001 晚上宿舍的安全出口被锁住了，着火了跑不出去")
 
 
 @pytest.fixture
@@ -112,3 +117,53 @@ async def test_a_wechat_worker_files_follows_up_and_unfollows(stack, runtime: Ru
     assert await runtime.db["cases"].count_documents({}) == 2
     old = await stored_case(cases, first.grievance_id)
     assert [m.text for m in old.messages if m.direction == "worker"] == [FIRST, SECOND]
+
+
+async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_and_the_unfollow_reaches_escalation(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus
+):
+    """Router, escalation and intake on one bus: the NGO sees the case and never the OpenID; after the
+    unfollow escalation holds no contact for it either."""
+    await committee_tokens(runtime)
+    notices: list[Event] = []
+
+    async def collect(event: Event) -> None:
+        notices.append(event)
+
+    await runtime.bus.consume("notifications.escalations", collect)
+    ngo, _ = await issue_token(runtime.db, "ngo")
+    async with (
+        TestClient(ServiceServer(create_router(runtime.settings, runtime))),
+        TestClient(ServiceServer(create_escalation(runtime.settings, runtime))) as escalation,
+        serve_intake(wechat_settings(settings_factory), runtime) as intake,
+    ):
+        account = pusher()
+        assert (await send(intake, account, text_xml(CRITICAL))).status == 200
+        await memory_bus.drain()
+        [event] = [e for e in memory_bus.published if isinstance(e, GrievanceReceived)]
+        case = await stored_case(CaseStore(runtime.db), event.grievance_id)
+        held = await load_clock(runtime.db, case.case_id)
+        assert held is not None and held.reply_to is not None and held.reply_to.sealed_contact is not None
+        listed = await (await escalation.get("/api/v1/escalations", headers=bearer(ngo))).json()
+        [item] = listed["items"]
+        detail = await (await escalation.get(f"/api/v1/escalations/{item['id']}", headers=bearer(ngo))).json()
+        assert detail["text"] == CRITICAL and detail["reason"] == "critical"
+        for body in (listed, detail):
+            assert_no_contact(body)
+            assert WORKER_OPENID not in json.dumps(body, ensure_ascii=False)
+        # The notice to the worker (escalation_notice) went to intake's sender: undeliverable for now.
+        notice = [
+            d
+            async for d in runtime.db[store.OUTBOUND].find(
+                {"case_id": case.case_id, "purpose": "escalation_notice"}
+            )
+        ]
+        assert [(d["status"], d["reason"]) for d in notice] == [("undeliverable", "channel_unconfigured")]
+
+        assert (await send(intake, account, event_xml("unsubscribe"))).status == 200
+        await memory_bus.drain()
+        held = await load_clock(runtime.db, case.case_id)
+        assert held is not None and held.reply_to is not None and held.reply_to.sealed_contact is None
+        detail = await (await escalation.get(f"/api/v1/escalations/{item['id']}", headers=bearer(ngo))).json()
+        assert detail["text"] == CRITICAL  # the case stays for the NGO
+    assert [e.type for e in notices] == ["case.escalated"]
