@@ -174,6 +174,9 @@ def test_the_leak_oracle_itself_finds_leaks():
     # A UUID whose last group happens to be all digits is an id, not a phone number.
     assert not find_leaks('{"event": "x", "case_id": "6f1d3c52-7a0e-4f55-9c61-123456789012"}')
     assert find_leaks('{"event": "x", "note": "call 13912345678"}')
+    # OpenIDs, registered or only shaped like one; a long lower-case word is none.
+    assert find_leaks('{"event": "x", "note": "reply to oAbCdEfGhIjKlMnOpQrStUvWxY12"}')
+    assert not find_leaks('{"event": "outbound_message_was_claimed"}')
 
 
 RETURNED_TEXT = sensitive("the supervisor locked the fire exit again on night shift")
