@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import struct
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from services.intake import store
-from services.intake.channels.wechat_crypto import msg_signature, url_signature
+from services.intake.channels.wechat_crypto import aes_key, msg_signature, url_signature
 from services.intake.channels.wechat_messages import xml_fields
 from services.intake.texts import acknowledgement
 from services.intake.wechat_store import VoiceNotes
@@ -281,6 +283,36 @@ async def test_ciphertexts_that_do_not_open_are_refused(client, memory_bus: Memo
         resigned = _resigned(push, ciphertext)
         response = await post_push(client, Push(resigned, body.encode()))
         assert response.status == 400
+    assert memory_bus.published == []
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"\x00" * 4,  # pad 0
+        b"\x21" * 4,  # pad 33 > 32
+        b"\x03\x04\x04\x04",  # pad 4, bytes that disagree
+        "length",  # a length running past the end, well padded
+    ],
+    ids=["pad 0", "pad 33", "unequal pad bytes", "length past the end"],
+)
+async def test_bad_padding_or_length_in_a_signed_ciphertext_is_400(client, memory_bus: MemoryBus, tail):
+    """Ciphertexts built with raw AES under our key, each wrong in one way only, each signed."""
+    message = text_xml(EN_TEXT)
+    length = len(message) + (1000 if tail == "length" else 0)
+    plain = b"16 random bytes!" + struct.pack(">I", length) + message + APP_ID.encode()
+    if tail == "length":
+        pad = 32 - len(plain) % 32
+        plain += bytes([pad]) * pad
+    else:
+        plain += b"p" * ((-len(plain) - len(tail)) % 32) + tail
+    key = aes_key(AES_KEY)
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    ciphertext = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+    push = pusher().push(message)
+    body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+    response = await post_push(client, Push(_resigned(push, ciphertext), body.encode()))
+    assert response.status == 400 and response.content_type == "application/problem+json"
     assert memory_bus.published == []
 
 
