@@ -167,3 +167,32 @@ async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_an
         detail = await (await escalation.get(f"/api/v1/escalations/{item['id']}", headers=bearer(ngo))).json()
         assert detail["text"] == CRITICAL  # the case stays for the NGO
     assert [e.type for e in notices] == ["case.escalated"]
+
+
+@pytest.mark.parametrize(("no", "yes"), [("否", "是"), ("NO", "yes")])
+async def test_a_wechat_worker_answers_a_resolution_with_the_sms_keywords(
+    stack, runtime: Runtime, memory_bus: MemoryBus, no: str, yes: str
+):
+    intake, router, tokens = stack
+    account = pusher()
+    assert (await send(intake, account, text_xml(FIRST))).status == 200
+    await memory_bus.drain()
+    [first] = [e for e in memory_bus.published if isinstance(e, GrievanceReceived)]
+    cases = router.app[ROUTER].cases
+    case = await stored_case(cases, first.grievance_id)
+    assert case.committee_id is not None
+    token, url = bearer(tokens[case.committee_id]), f"/api/v1/cases/{case.reference}"
+    assert (
+        await router.post(f"{url}/resolve", json={"resolution": "已经换了新的热水器"}, headers=token)
+    ).status < 300
+    for word, status in ((no, "reopened"), (yes, None)):
+        if status is None:
+            await router.post(f"{url}/resolve", json={"resolution": "热水器已修好"}, headers=token)
+        response = await send(intake, account, text_xml(word))
+        assert response.status == 200 and await response.text() == ""  # the router answers keywords
+        await memory_bus.drain()
+        case = await stored_case(cases, first.grievance_id)
+        if status is not None:
+            assert case.status == status
+    assert (case.status, case.closure) == ("closed", "confirmed")
+    assert await runtime.db["cases"].count_documents({}) == 1
