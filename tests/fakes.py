@@ -39,7 +39,7 @@ def sensitive(value: str) -> str:
 
 WORKER_PHONE = sensitive("+8613912345678")
 OTHER_WORKER_PHONE = sensitive("+8613587654321")
-ENGLISH_WORKER_PHONE = sensitive("+447700900123")
+ENGLISH_WORKER_PHONE = sensitive("+447911123456")  # a valid UK mobile number
 # WeChat OpenIDs: 28 characters from "o"; the second is the one in WeChat's published sample push.
 WORKER_OPENID = sensitive("oK3pX0vQe9Tz7bLm2Wc8YdRn4Hs1")
 OTHER_WORKER_OPENID = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")

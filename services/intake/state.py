@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
 from services.intake.channels.wechat_inbound import WeChatInbound
+from services.intake.factories import FactoryCodes
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
 from services.intake.wechat_store import VoiceNotes
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
 from shared.settings import Settings
+
+# The web form's limits, counted in the store so every replica counts into the same number.
+RATE_COUNTERS = "intake_rate"
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,11 @@ class Intake:
     public_base_url: str
     twilio_token: str | None
     status_base_url: str
+    # The web form's guards: the registry's factory codes, and the limits per client and contact.
+    factories: FactoryCodes
+    rates: RateStore
+    client_limit: Limit
+    contact_limit: Limit
     # The WeChat Official Account's inbound side; None without GRIEVANCE_WECHAT_TOKEN (503).
     wechat: WeChatInbound | None
     voice_notes: VoiceNotes
@@ -41,6 +52,10 @@ class Intake:
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),
+            factories=FactoryCodes(runtime.db),
+            rates=RateStore(runtime.db, RATE_COUNTERS, runtime.keys, runtime.clock),
+            client_limit=Limit("webform-client", settings.webform_client_limit, timedelta(hours=1)),
+            contact_limit=Limit("webform-contact", settings.webform_contact_limit, timedelta(days=1)),
             wechat=WeChatInbound.configured(
                 settings.wechat_token,
                 settings.wechat_appid,

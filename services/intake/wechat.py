@@ -9,8 +9,8 @@ What a push becomes:
 - **Text**: a ``grievance.received`` (channel and provider ``wechat``), the OpenID sealed like a phone
   number and keyed into ``reporter_key``, ``contact_proven`` (WeChat signed the sender). Its id is
   derived from the ``MsgId``, so WeChat's three retries make one grievance. The answer waits until
-  the event is durable (confirmed, or spooled) and is a passive reply: the acknowledgement with the
-  reference, as an SMS gets it, or nothing for a keyword (the router answers those).
+  the event is durable (confirmed, or spooled) and is empty, as for an SMS: the router sends the one
+  text the message earns (:mod:`services.intake.texts`); intake cannot know whether it opens a case.
 - **Voice**: ``Recognition`` is never trusted; the MediaId is kept (:mod:`services.intake.wechat_store`)
   and the worker is asked to type. Images and other messages: asked to type; nothing is kept.
 - **Follow** (``subscribe``): the welcome and help text. **Unfollow**: a ``contact.withdrawn`` event,
@@ -35,9 +35,8 @@ from services.intake.channels.wechat_messages import (
 )
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, Intake
-from services.intake.texts import RECEIPTS as SMS_RECEIPTS
-from services.intake.texts import detect_language, instant_reply
-from services.intake.wechat_texts import PLEASE_TYPE, RECEIPTS, WELCOME
+from services.intake.texts import detect_language
+from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
@@ -109,7 +108,8 @@ async def _handle(intake: Intake, opened: Opened) -> str | None:
     message = opened.message
     match message:
         case TextMessage():
-            return await _text(intake, message)
+            await _text(intake, message)
+            return None
         case VoiceMessage():
             await _voice(intake, message)
             return PLEASE_TYPE
@@ -129,10 +129,10 @@ def _identity(openid: str) -> str:
     return f"wechat:{openid}"
 
 
-async def _text(intake: Intake, message: TextMessage) -> str | None:
+async def _text(intake: Intake, message: TextMessage) -> None:
     text = message.content.strip()
     if not text:
-        return None
+        return
     if len(text) > MAX_TEXT:
         raise Problem(422, "Unprocessable Content", f"the text is longer than {MAX_TEXT} characters")
     grievance_id = grievance_id_for(PROVIDER, message.dedup_key)
@@ -159,13 +159,9 @@ async def _text(intake: Intake, message: TextMessage) -> str | None:
         )
 
     try:
-        reference = await intake.publisher.publish(grievance_id, build)
+        await intake.publisher.publish(grievance_id, build)
     except NotDurable:
         raise _not_durable() from None
-    reply = instant_reply(text, reference, language)
-    if reply == SMS_RECEIPTS[language]:  # it says "by SMS": not on WeChat
-        return RECEIPTS[language]
-    return reply
 
 
 async def _voice(intake: Intake, message: VoiceMessage) -> None:

@@ -17,9 +17,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from services.intake import store
 from services.intake.channels.wechat_crypto import aes_key, msg_signature, url_signature
 from services.intake.channels.wechat_messages import xml_fields
-from services.intake.texts import acknowledgement
 from services.intake.wechat_store import VoiceNotes
-from services.intake.wechat_texts import PLEASE_TYPE, RECEIPTS, WELCOME
+from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
@@ -145,7 +144,7 @@ async def test_without_a_token_both_routes_answer_503(
 # --- text messages ---------------------------------------------------------------------------------
 
 
-async def test_a_safe_mode_text_becomes_one_grievance_and_an_encrypted_acknowledgement(
+async def test_a_safe_mode_text_becomes_one_grievance_answered_with_an_empty_body(
     client, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
 ):
     message_id = msg_id()
@@ -161,22 +160,18 @@ async def test_a_safe_mode_text_becomes_one_grievance_and_an_encrypted_acknowled
     assert event.sealed_contact is not None and unseal(keys, event.sealed_contact) == WORKER_OPENID
     assert event.reporter_key == reporter_key(keys, f"wechat:{WORKER_OPENID}")
     assert event.gateway_number is None and event.received_at == clock.now
-    reply = opened_reply(await response.text(), push)
-    assert reply["ToUserName"] == WORKER_OPENID and reply["FromUserName"] == ACCOUNT
-    assert reply["MsgType"] == "text" and reply["Content"] == acknowledgement(event.reference, "zh")
+    # The router sends the one text the message earns (as for SMS): intake says nothing.
+    assert await response.text() == ""
 
 
 async def test_wechats_three_tries_make_one_grievance_with_one_answer(client, memory_bus: MemoryBus):
     """WeChat retries a push it got no answer to (three tries in all), with the same MsgId."""
     account, xml = pusher(), text_xml(EN_TEXT)
-    answers = []
     for _ in range(3):
         push = account.push(xml)  # each try: a new timestamp and nonce, the same message
         response = await post_push(client, push)
-        assert response.status == 200
-        answers.append(opened_reply(await response.text(), push)["Content"])
-    assert answers[0] == answers[1] == answers[2]
-    assert reference_for(grievances(memory_bus)[0].grievance_id) in answers[0]
+        assert response.status == 200 and await response.text() == ""
+    assert len(grievances(memory_bus)) == 1
     concurrent = await asyncio.gather(*(send(client, account, xml) for _ in range(3)))
     assert [r.status for r in concurrent] == [200] * 3
     assert len(grievances(memory_bus)) == 1
@@ -201,8 +196,10 @@ async def test_a_plaintext_push_in_plaintext_mode(plain_client, memory_bus: Memo
     response = await send(plain_client, pusher(), text_xml(EN_TEXT), mode="plaintext")
     assert response.status == 200
     [event] = grievances(memory_bus)
-    reply = xml_fields((await response.text()).encode())
-    assert reply["ToUserName"] == WORKER_OPENID and reply["Content"] == acknowledgement(event.reference, "en")
+    assert event.text == EN_TEXT and event.language == "en" and await response.text() == ""
+    follow = await send(plain_client, pusher(), event_xml("subscribe"), mode="plaintext")
+    reply = xml_fields((await follow.text()).encode())  # a passive reply in plaintext mode: not encrypted
+    assert reply["ToUserName"] == WORKER_OPENID and reply["Content"] == WELCOME
 
 
 async def test_a_keyword_is_published_and_answered_with_an_empty_body(client, memory_bus: MemoryBus):
@@ -211,16 +208,6 @@ async def test_a_keyword_is_published_and_answered_with_an_empty_body(client, me
     assert response.status == 200 and await response.text() == ""
     [event] = grievances(memory_bus)
     assert event.text == "状态"
-
-
-async def test_a_message_quoting_a_reference_gets_a_receipt_that_promises_no_sms(
-    client, memory_bus: MemoryBus
-):
-    push = pusher().push(text_xml(sensitive("ABCDE-FGHJK 补充：昨天又加班到十二点")))
-    response = await post_push(client, push)
-    assert response.status == 200
-    assert opened_reply(await response.text(), push)["Content"] == RECEIPTS["zh"]
-    assert len(grievances(memory_bus)) == 1
 
 
 async def test_wechats_published_sample_push_through_the_server(
@@ -360,11 +347,12 @@ async def test_the_previous_key_opens_pushes_during_a_rotation_and_the_reply_use
     settings = wechat_settings(settings_factory, wechat_aes_key=AES_KEY, wechat_aes_key_previous=OLD_AES_KEY)
     async with serve(settings, runtime) as client:
         old = pusher(key=OLD_AES_KEY)
-        push = old.push(text_xml(EN_TEXT))
+        assert (await send(client, old, text_xml(EN_TEXT))).status == 200
+        push = old.push(event_xml("subscribe"))
         response = await post_push(client, push)
         assert response.status == 200
-        reply = opened_reply(await response.text(), push, key=OLD_AES_KEY)
-        assert reply["ToUserName"] == WORKER_OPENID
+        reply = opened_reply(await response.text(), push, key=OLD_AES_KEY)  # the key it came in
+        assert reply["ToUserName"] == WORKER_OPENID and reply["Content"] == WELCOME
         assert (await send(client, pusher(key=AES_KEY), text_xml(ZH_TEXT))).status == 200
         assert (await send(client, pusher(key=OTHER_AES_KEY), text_xml(EN_TEXT))).status in (400, 403)
     assert len(grievances(memory_bus)) == 2
@@ -464,7 +452,7 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
         push = account.push(text_xml(ZH_TEXT))
         response = await post_push(client, push)
         assert response.status == 200 and time.perf_counter() - started < WECHAT_DEADLINE
-        assert "Content" in opened_reply(await response.text(), push)
+        assert await response.text() == ""
         unfollow = await send(client, account, event_xml("unsubscribe"))
         assert unfollow.status == 200
         assert await db["intake_spool"].count_documents({}) == 2
