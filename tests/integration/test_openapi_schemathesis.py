@@ -50,6 +50,7 @@ SUCCEEDS = {
     "GET /api/v1/stats",
 }
 
+WECHAT_TOKEN = "schemathesis-wechat-token-0123456789"
 CONFIG = schemathesis.Config.from_dict(
     {
         "generation": {"max-examples": MAX_EXAMPLES},
@@ -123,7 +124,10 @@ async def _live_case(urls: dict[str, str], committee_token: str, ngo_token: str)
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """``serve all`` on free ports for the module's tests; its log holds no personal data."""
     # The status page's limiter would answer most of the run 429: the handler is under test here.
-    run = start_embedded(tmp_path_factory.mktemp("schemathesis"), status_rate_limit="100000")
+    # With a WeChat token the WeChat webhook checks what it is sent instead of answering 503.
+    run = start_embedded(
+        tmp_path_factory.mktemp("schemathesis"), status_rate_limit="100000", wechat_token=WECHAT_TOKEN
+    )
     try:
         asyncio.run(wait_until_ready(run))
         tokens = run.tokens
