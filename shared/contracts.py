@@ -44,6 +44,7 @@ CaseAction = Literal[
     "recategorised",
     "recused",
     "contact_confirmed",
+    "contact_withdrawn",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
 EscalationReason = Literal[
@@ -171,6 +172,22 @@ def contact_proven(event: GrievanceReceived) -> bool:
     return event.channel != "web"
 
 
+class ContactWithdrawn(Event):
+    """A worker withdrew the contact a channel proved (a WeChat unfollow): every case forgets it.
+
+    The cases stay, de-identified: the router drops their sealed contact and reporter key, so no
+    message reaches the worker and no later message binds to them without the reference. The id is
+    derived from the provider's event, so a retried push publishes the same event.
+    """
+
+    type: ClassVar[str] = "contact.withdrawn"
+
+    channel: Channel
+    provider: str
+    reporter_key: str = Field(min_length=1)
+    at: AwareDatetime
+
+
 class CaseAssigned(Event):
     """The router created a case; `committee_id` is null when no committee may handle it."""
 
@@ -280,6 +297,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
         GrievanceReceived,
+        ContactWithdrawn,
         CaseAssigned,
         CaseUpdated,
         CaseEscalated,

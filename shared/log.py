@@ -50,7 +50,7 @@ _CJK = re.compile(f"[{_CJK_CLASS}]")
 _TOKEN = re.compile(r"gvt_[A-Za-z0-9_-]+|(?i:bearer)\s+\S+")
 _PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.DOTALL)
 # WeChat: ids of accounts (wxid_...), and OpenIDs/UnionIDs after their name or on their own (28
-# characters from "o", with an upper-case letter and a digit, unlike any word or event name).
+# characters from "o", with an upper-case letter, unlike any word or event name).
 _WECHAT_ID = re.compile(r"(?i:wxid_)[\w-]+")
 _WECHAT_NAMED = re.compile(r"(?i)\b((?:open|union)_?id)([\"']?\s*[=:]\s*[\"']?)[\w-]+")
 _OPENID = re.compile(r"(?<![\w-])o[\w-]{27}(?![\w-])")
@@ -69,8 +69,8 @@ _GLUE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
 _WORD = _GLUE | frozenset("0123456789")
 
 # What the patterns above need to match at all, in ASCII text: seven digits (the shortest phone
-# number), a word that starts a token, an echo or a WeChat id, or 28 characters with a digit (an
-# OpenID). Most strings of most lines ("POST", "/api/v1/cases", ids) have none: bytes-level checks
+# number), a word that starts a token, an echo or a WeChat id, or 28 characters with a digit or an
+# upper-case letter (an OpenID). Most strings of most lines ("POST", "/api/v1/cases", ids) have none: bytes-level checks
 # in C find that in well under a microsecond, where one regular expression with all the
 # alternatives took several (scrub runs on every string of every line).
 _DIGITS = b"0123456789"
@@ -89,7 +89,7 @@ def _suspect(value: str) -> bool:
     digits = len(raw) - len(raw.translate(None, _DIGITS))
     if digits >= 7 or _WORDS.search(raw.lower()):
         return True
-    return digits > 0 and len(raw) >= 28 and _OPENID.search(value) is not None
+    return len(raw) >= 28 and (digits > 0 or not raw.islower()) and _OPENID.search(value) is not None
 
 
 def scrub(value: str) -> str:
@@ -114,8 +114,10 @@ def scrub(value: str) -> str:
 
 
 def _redact_if_openid(match: re.Match[str]) -> str:
+    # An OpenID is base64-like: an upper-case letter is all but certain (about 1 in 100 has no digit,
+    # so a digit is not required), where words and event names are lower case.
     word = match.group()
-    if any(ch.isupper() for ch in word) and any(ch.isdigit() for ch in word):
+    if any(ch.isupper() for ch in word):
         return REDACTED
     return word
 

@@ -23,6 +23,7 @@ from shared.contracts import (
     CaseAssigned,
     CaseEscalated,
     CaseUpdated,
+    ContactWithdrawn,
     Event,
     GrievanceReceived,
     InvalidEvent,
@@ -42,7 +43,8 @@ DEAD_SUFFIX = ".dead"
 
 # Logical queue name -> routing keys bound to it.
 QUEUES: dict[str, tuple[str, ...]] = {
-    "router.grievances": (GrievanceReceived.routing_key(),),
+    # A withdrawn contact travels with the worker's messages, so it is folded in the order they came.
+    "router.grievances": (GrievanceReceived.routing_key(), ContactWithdrawn.routing_key()),
     "escalation.cases": (CaseAssigned.routing_key(), CaseUpdated.routing_key()),
     "intake.outbound": (MessageOutbound.routing_key(),),
     # Intake's sender tells the router where each message to a worker stands.

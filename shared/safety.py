@@ -51,6 +51,34 @@ def refusals(settings: Settings, *, contact_key: bool, pseudonym_key: bool) -> l
         found += _secret("GRIEVANCE_PSEUDONYM_KEY", settings.pseudonym_key, PSEUDONYM_MIN_LENGTH)
     if settings.twilio_auth_token is not None:
         found += _secret("GRIEVANCE_TWILIO_AUTH_TOKEN", settings.twilio_auth_token, 16, required=False)
+    found += _wechat(settings)
+    return found
+
+
+# WeChat's console takes a Token of 3 to 32 letters and digits; it is all that authenticates a push
+# in plaintext mode, so a deployment takes 16 at least (32 random ones are what docs/channels-china.md
+# asks for). The EncodingAESKey and AppSecret come from WeChat's console; only placeholders are refused,
+# and the EncodingAESKey of WeChat's published sample, which anyone can read.
+WECHAT_TOKEN_MIN_LENGTH = 16
+_PUBLISHED_AES_KEYS = frozenset({"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"})
+
+
+def _wechat(settings: Settings) -> list[str]:
+    found: list[str] = []
+    if settings.wechat_token is not None and settings.wechat_token.get_secret_value():
+        found += _secret("GRIEVANCE_WECHAT_TOKEN", settings.wechat_token, WECHAT_TOKEN_MIN_LENGTH)
+    secret = settings.wechat_appsecret.get_secret_value() if settings.wechat_appsecret else ""
+    if secret and is_placeholder(secret):
+        found.append("GRIEVANCE_WECHAT_APPSECRET is a placeholder from the examples")
+    for name, key in (
+        ("GRIEVANCE_WECHAT_AES_KEY", settings.wechat_aes_key),
+        ("GRIEVANCE_WECHAT_AES_KEY_PREVIOUS", settings.wechat_aes_key_previous),
+    ):
+        text = key.get_secret_value() if key is not None else ""
+        if text and (is_placeholder(text) or text in _PUBLISHED_AES_KEYS):
+            found.append(
+                f"{name} is a placeholder or a published sample key; generate one in WeChat's console"
+            )
     return found
 
 

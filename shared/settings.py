@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.sla import Deadlines, Duration, Severity, SlaTable
@@ -61,6 +62,48 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+
+    # -- WeChat Official Account (docs/channels-china.md) --
+    # The Token set in the account's server configuration: it signs every push (unset: the WeChat
+    # webhook answers 503), the AppID and AppSecret, and the EncodingAESKey of safe mode (unset:
+    # plaintext mode). The previous EncodingAESKey still opens pushes during a rotation.
+    wechat_token: SecretStr | None = None
+    wechat_appid: str | None = None
+    wechat_appsecret: SecretStr | None = None
+    wechat_aes_key: SecretStr | None = None
+    wechat_aes_key_previous: SecretStr | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    @field_validator("wechat_aes_key", "wechat_aes_key_previous")
+    @classmethod
+    def _encoding_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """An EncodingAESKey is 43 characters of [A-Za-z0-9]; empty is unset. Checked here so that a
+        key pasted with a stray character fails at start, not on the first worker's message."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        text = value.get_secret_value().strip()
+        if len(text) != 43 or not (text.isascii() and text.isalnum()):
+            raise ValueError("an EncodingAESKey is 43 characters of letters and digits")
+        return SecretStr(text)
+
+    @field_validator("wechat_appid")
+    @classmethod
+    def _appid(cls, value: str | None) -> str | None:
+        """An AppID is ``wx`` and 16 hex digits; empty is unset."""
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"wx[0-9a-fA-F]{16}", value.strip()):
+            raise ValueError("a WeChat AppID is 'wx' followed by 16 hexadecimal digits")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _safe_mode_needs_the_appid(self) -> Settings:
+        """Safe mode checks the AppID at the end of every decrypted push: without it, nothing opens."""
+        if self.wechat_aes_key is not None and self.wechat_appid is None:
+            raise ValueError("GRIEVANCE_WECHAT_AES_KEY needs GRIEVANCE_WECHAT_APPID (safe mode checks it)")
+        if self.wechat_aes_key_previous is not None and self.wechat_aes_key is None:
+            raise ValueError("GRIEVANCE_WECHAT_AES_KEY_PREVIOUS without GRIEVANCE_WECHAT_AES_KEY")
+        return self
 
     contact_key: SecretStr | None = None
     pseudonym_key: SecretStr | None = None

@@ -26,6 +26,9 @@ SENSITIVE: set[str] = set()
 # Digits joined to letters or dashes are ids (UUID segments, hex digests), not phone numbers.
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _PHONE = re.compile(r"(?<![0-9A-Za-z-])\+?\d{11,15}(?![0-9A-Za-z-])")
+# Anything shaped like a WeChat OpenID (28 characters from "o", an upper-case letter among them),
+# registered or not: the scrubber removes every one of them, so none may be left in a line.
+_OPENID = re.compile(r"(?<![\w-])o(?=[\w-]*[A-Z])[\w-]{27}(?![\w-])")
 
 
 def sensitive(value: str) -> str:
@@ -37,10 +40,13 @@ def sensitive(value: str) -> str:
 WORKER_PHONE = sensitive("+8613912345678")
 OTHER_WORKER_PHONE = sensitive("+8613587654321")
 ENGLISH_WORKER_PHONE = sensitive("+447911123456")  # a valid UK mobile number
+# WeChat OpenIDs: 28 characters from "o"; the second is the one in WeChat's published sample push.
+WORKER_OPENID = sensitive("oK3pX0vQe9Tz7bLm2Wc8YdRn4Hs1")
+OTHER_WORKER_OPENID = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")
 
 
 def find_leaks(log_text: str) -> list[str]:
-    """Log lines that hold a registered sensitive value or anything shaped like a phone number."""
+    """Log lines that hold a registered sensitive value or anything shaped like a phone number or an OpenID."""
     # Short plain words ("STATUS", "help") are keywords a worker may send, not private text.
     needles = {s for s in SENSITIVE if len(s) >= 8 or (len(s) >= 3 and _HAN.search(s))}
     # Phone numbers also leak in other formats: compare on digits too.
@@ -48,6 +54,7 @@ def find_leaks(log_text: str) -> list[str]:
     leaks = []
     for line in log_text.splitlines():
         digits = re.sub(r"\D", "", line)
-        if any(n in line for n in needles) or any(d in digits for d in digit_needles) or _PHONE.search(line):
+        found = any(n in line for n in needles) or any(d in digits for d in digit_needles)
+        if found or _PHONE.search(line) or _OPENID.search(line):
             leaks.append(line)
     return leaks

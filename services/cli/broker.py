@@ -44,6 +44,7 @@ from shared.contracts import (
     CaseAssigned,
     CaseEscalated,
     CaseUpdated,
+    ContactWithdrawn,
     Event,
     GrievanceReceived,
     MessageOutbound,
@@ -56,7 +57,8 @@ VHOST = "/"
 DEFAULT_EXCHANGE = "amq.default"
 ADMIN = "admin"
 PUBLISHES: dict[str, tuple[type[Event], ...]] = {
-    "intake": (GrievanceReceived,),
+    # A WeChat unfollow withdraws the worker's contact (contact.withdrawn).
+    "intake": (GrievanceReceived, ContactWithdrawn),
     "router": (CaseAssigned, CaseUpdated, MessageOutbound),
     "escalation": (CaseEscalated, MessageOutbound),
 }

@@ -128,6 +128,9 @@ class CaseClock:
             new = replace(self, timeline=in_order((*self.timeline, entry_of(event))))
             if event.action == "contact_confirmed" and event.sealed_contact:
                 new = new._confirmed(event.sealed_contact)
+        if new.reply_to is not None and any(e.action == "contact_withdrawn" for e in new.timeline):
+            # The worker withdrew the contact: forgotten, also when case.assigned comes after it.
+            new = replace(new, reply_to=replace(new.reply_to, sealed_contact=None))
         return replace(new, applied=(*self.applied, event_id), updated_at=to_ms(now)).derive(sla)
 
     def derive(self, sla: SlaTable) -> CaseClock:

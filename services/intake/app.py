@@ -22,6 +22,8 @@ from services.intake.spool import Spool
 from services.intake.state import INTAKE, RATE_COUNTERS, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
+from services.intake.wechat import wechat_push, wechat_verify
+from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from shared.forwarded import forwarded_client
 from shared.metrics import METRICS
 from shared.openapi import add_openapi
@@ -54,6 +56,8 @@ def create_app(
             await kept.ensure_indexes()
         app[INTAKE] = Intake.build(settings, runtime, kept)
         await ensure_indexes(runtime.db, rate_indexes(RATE_COUNTERS))
+        if app[INTAKE].wechat is not None:
+            await ensure_indexes(runtime.db, WECHAT_INDEXES)
         if kept is None:
             yield
             return
@@ -65,6 +69,8 @@ def create_app(
     install_outbound(app, settings, delivery)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
+    app.router.add_get("/webhooks/wechat", wechat_verify, allow_head=False)
+    app.router.add_post("/webhooks/wechat", wechat_push)
     app.router.add_post("/api/v1/grievances", submit_grievance)
     add_openapi(app, openapi.document(development=delivery == "dev"))
 

@@ -1,4 +1,4 @@
-"""Intake's OpenAPI document: the web form, the status of a case's address, and Twilio's webhooks.
+"""Intake's OpenAPI document: the web form, the status of a case's address, Twilio's and WeChat's webhooks.
 
 One row per route of :func:`services.intake.app.create_app`; the schemas are the models the handlers
 validate with (:class:`GrievanceForm`, :class:`TwilioSms`, :class:`StatusReport`) and answer with
@@ -9,7 +9,9 @@ it (the embedded run's development channel).
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from services.intake.delivery_reports import StatusReport
 from services.intake.outbound import OutboxAnswer, OutboxQuery
@@ -83,6 +85,73 @@ STATUS_OPERATION = Operation(
     body_media=FORM,
     headers=SIGNATURE,
 )
+
+
+class WeChatVerifyQuery(BaseModel):
+    """What WeChat sends when the server URL is saved (documentation of the query; checked by hand)."""
+
+    signature: str = Field(description="SHA-1 of the sorted token, timestamp and nonce, lowercase hex")
+    timestamp: str = Field(pattern=r"^[0-9]{1,20}$")
+    nonce: str = Field(pattern=r"^[0-9]{1,20}$")
+    echostr: str = Field(max_length=128, description="answered back verbatim once the signature verifies")
+
+
+class WeChatPushQuery(BaseModel):
+    """The query of every push; safe mode adds ``encrypt_type=aes`` and ``msg_signature``."""
+
+    signature: str
+    timestamp: str = Field(pattern=r"^[0-9]{1,20}$")
+    nonce: str = Field(pattern=r"^[0-9]{1,20}$")
+    encrypt_type: Literal["aes", "raw"] | None = None
+    msg_signature: str | None = Field(default=None, description="SHA-1 over token, timestamp, nonce, Encrypt")
+    openid: str | None = Field(default=None, description="sent by WeChat; not read")
+
+
+WECHAT_UNSIGNED = problem(
+    403, "a signature does not verify, the ciphertext names another AppID, or plaintext in safe mode"
+)
+WECHAT_VERIFY_OPERATION = Operation(
+    "get",
+    "/webhooks/wechat",
+    "wechatVerify",
+    "WeChat's server-URL verification",
+    (
+        Answer(200, "the echostr", media="text/plain", schema={"type": "string"}),
+        problem(400, "echostr missing, repeated or not printable"),
+        WECHAT_UNSIGNED,
+        problem(503, "WeChat webhooks are not configured here"),
+    ),
+    tags=("gateways",),
+    query=WeChatVerifyQuery,
+)
+WECHAT_PUSH_OPERATION = Operation(
+    "post",
+    "/webhooks/wechat",
+    "wechatPush",
+    "a WeChat Official Account's message and event pushes (plaintext or safe mode)",
+    (
+        Answer(
+            200,
+            "durable: empty, or a passive reply (encrypted in safe mode)",
+            media="text/xml",
+            schema={"type": "string"},
+        ),
+        problem(400, "malformed XML, a ciphertext that does not open, or encryption not configured"),
+        problem(413, "the body is larger than 64 KiB"),
+        problem(415, "the body is not text/xml or application/xml"),
+        problem(422, "a text longer than 4000 characters"),
+        WECHAT_UNSIGNED,
+        problem(
+            503,
+            "WeChat webhooks are not configured here, or the push was not confirmed as stored (WeChat retries)",
+            {"Retry-After": "seconds to wait before resending"},
+        ),
+    ),
+    tags=("gateways",),
+    query=WeChatPushQuery,
+    description="The body is WeChat's XML (`<xml>...</xml>`); in safe mode only `ToUserName` and "
+    "`Encrypt`. See docs/channels-china.md.",
+)
 OUTBOX_OPERATION = Operation(
     "get",
     "/dev/outbox",
@@ -97,7 +166,15 @@ OUTBOX_OPERATION = Operation(
 @cache
 def document(*, development: bool) -> dict[str, Any]:
     """Intake's document; ``development``: with the development outbox (the application serves it)."""
-    operations = [FORM_OPERATION, SMS_OPERATION, STATUS_OPERATION, HEALTHZ_OPERATION, OPENAPI_OPERATION]
+    operations = [
+        FORM_OPERATION,
+        SMS_OPERATION,
+        STATUS_OPERATION,
+        WECHAT_VERIFY_OPERATION,
+        WECHAT_PUSH_OPERATION,
+        HEALTHZ_OPERATION,
+        OPENAPI_OPERATION,
+    ]
     if development:
         operations.append(OUTBOX_OPERATION)
     return build_document(

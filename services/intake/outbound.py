@@ -82,7 +82,11 @@ def unconfigured(db: Database, clock: Clock, wake: Callable[[], None]) -> Handle
             "outbound_undeliverable",
             reason=UNCONFIGURED,
             purpose=event.purpose,
-            missing="GRIEVANCE_TWILIO_ACCOUNT_SID and GRIEVANCE_TWILIO_AUTH_TOKEN",
+            missing=(
+                "a WeChat sender (not in this version)"
+                if event.channel == "wechat"
+                else "GRIEVANCE_TWILIO_ACCOUNT_SID and GRIEVANCE_TWILIO_AUTH_TOKEN"
+            ),
         )
 
     return handle

@@ -22,7 +22,7 @@ import structlog
 
 from services.intake.singleflight import SingleFlight
 from services.intake.spool import Spool, SpoolUnavailable
-from shared.contracts import GrievanceReceived
+from shared.contracts import Event, GrievanceReceived
 from shared.messaging import Bus, PublishError
 from shared.runtime import Clock
 
@@ -31,6 +31,7 @@ log = structlog.get_logger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 Build = Callable[[], GrievanceReceived]
+BuildAny = Callable[[], Event]
 
 
 class NotDurable(Exception):
@@ -55,7 +56,11 @@ class Publisher:
         """
         return await self._flights.run(grievance_id, lambda: self._publish(build))
 
-    async def _publish(self, build: Build) -> str:
+    async def publish_event(self, event_id: uuid.UUID, build: BuildAny) -> None:
+        """The same for another event a worker's push causes (a withdrawn contact): durable, or NotDurable."""
+        await self._flights.run(event_id, lambda: self._publish(build))
+
+    async def _publish(self, build: BuildAny) -> str:
         event = build()
         started = time.perf_counter()
         try:
@@ -63,26 +68,30 @@ class Publisher:
             await self._bus.publish(event)
         except PublishError as exc:
             await self._spool_instead(event, exc)
-            return event.reference
+            return _reference(event)
         # DEBUG: the access log already has one line per request; a second one halves throughput.
         log.debug(
             "grievance_published",
-            reference=event.reference,
-            channel=event.channel,
+            reference=_reference(event),
+            type=event.type,
             publish_ms=round((time.perf_counter() - started) * 1000, 2),
         )
-        return event.reference
+        return _reference(event)
 
-    async def _spool_instead(self, event: GrievanceReceived, error: PublishError) -> None:
+    async def _spool_instead(self, event: Event, error: PublishError) -> None:
+        reference = _reference(event) or str(event.id)
         if self._spool is None:
-            log.warning("grievance_publish_failed", reference=event.reference, error=str(error))
+            log.warning("grievance_publish_failed", reference=reference, error=str(error))
             raise NotDurable(str(error)) from None
         try:
             await self._spool.put(event, self._clock())
         except SpoolUnavailable as exc:
-            log.error(
-                "grievance_not_durable", reference=event.reference, error=str(error), spool_error=str(exc)
-            )
+            log.error("grievance_not_durable", reference=reference, error=str(error), spool_error=str(exc))
             raise NotDurable(str(error)) from None
         # INFO: the bus warns once per incident; a warning per spooled request would bury that line.
-        log.info("grievance_spooled", reference=event.reference, error=str(error))
+        log.info("grievance_spooled", reference=reference, error=str(error))
+
+
+def _reference(event: Event) -> str:
+    """What log lines name the event by: a grievance's reference (other events name no case)."""
+    return event.reference if isinstance(event, GrievanceReceived) else ""

@@ -33,6 +33,11 @@ LEASE = timedelta(minutes=2)
 QUEUE = "intake.outbound"
 
 
+# A channel the worker can write on but intake cannot answer on yet: WeChat's customer-service
+# messages are not wired, so its messages are recorded as for any channel without configuration.
+_NO_SENDER = {"wechat": "channel_unconfigured"}
+
+
 class ClaimBusy(RuntimeError):
     """Another delivery of the same event holds the claim; retry later (after its lease at worst)."""
 
@@ -66,7 +71,11 @@ class Sender:
         db, clock = self._runtime.db, self._runtime.clock
         event_id = str(event.id)
         if event.sealed_contact is None or event.channel not in ("sms", "web"):
-            reason = "no_contact" if event.sealed_contact is None else "unsupported_channel"
+            reason = (
+                "no_contact"
+                if event.sealed_contact is None
+                else _NO_SENDER.get(event.channel, "unsupported_channel")
+            )
             await store.undeliverable(db, event, reason, clock())
             log.info("outbound_undeliverable", reason=reason, purpose=event.purpose)
             return

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from services.intake.channels.wechat_inbound import WeChatInbound
 from services.intake.factories import FactoryCodes
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
+from services.intake.wechat_store import VoiceNotes
 from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -34,6 +36,9 @@ class Intake:
     rates: RateStore
     client_limit: Limit
     contact_limit: Limit
+    # The WeChat Official Account's inbound side; None without GRIEVANCE_WECHAT_TOKEN (503).
+    wechat: WeChatInbound | None
+    voice_notes: VoiceNotes
 
     @classmethod
     def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
@@ -51,6 +56,13 @@ class Intake:
             rates=RateStore(runtime.db, RATE_COUNTERS, runtime.keys, runtime.clock),
             client_limit=Limit("webform-client", settings.webform_client_limit, timedelta(hours=1)),
             contact_limit=Limit("webform-contact", settings.webform_contact_limit, timedelta(days=1)),
+            wechat=WeChatInbound.configured(
+                settings.wechat_token,
+                settings.wechat_appid,
+                settings.wechat_aes_key,
+                settings.wechat_aes_key_previous,
+            ),
+            voice_notes=VoiceNotes(runtime.db),
         )
 
 

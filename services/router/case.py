@@ -654,6 +654,28 @@ class Case(_Part):
             events.append(ack)
         return Outcome(after, tuple(events))
 
+    def withdraw_contact(self, *, action_id: str, now: datetime) -> Outcome:
+        """The worker withdrew the contact (a WeChat unfollow): the case forgets it and stays.
+
+        The sealed contact and both reporter keys go, so nothing reaches the worker any more and no
+        later message binds to the case without its reference. ``case.updated``
+        ``contact_withdrawn`` tells escalation to forget its copy too.
+        """
+        if self._done(action_id) or not (
+            self.sealed_contact or self.reporter_key or self.claimed_reporter_key
+        ):
+            return Outcome.unchanged(self)
+        after = self._record(
+            action_id,
+            "contact_withdrawn",
+            now,
+            actor="worker",
+            sealed_contact=None,
+            reporter_key=None,
+            claimed_reporter_key=None,
+        )
+        return Outcome(after, (after._updated("contact_withdrawn", "worker", action_id, now, None),))
+
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool
     ) -> Outcome:

@@ -235,6 +235,12 @@ class CaseStore:
         cursor = self._cases.find(query).sort(_NEWEST_FIRST).limit(limit)
         return [_case(d) async for d in cursor]
 
+    async def ids_of_contact(self, reporter_key: str) -> list[str]:
+        """Every case, open or closed, bound to this (proven) reporter key."""
+        return [
+            str(d["case_id"]) async for d in self._cases.find({"reporter_key": reporter_key}, {"case_id": 1})
+        ]
+
     async def awaiting_confirmation(self, unverified_key: str, limit: int = 20) -> list[Case]:
         """The open cases whose unproven contact has this key (an SMS from the number may confirm it)."""
         query = {

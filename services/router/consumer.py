@@ -1,5 +1,8 @@
 """The consumer of ``grievance.received`` (queue ``router.grievances``): grievances become cases.
 
+The same queue carries ``contact.withdrawn`` (a WeChat unfollow), in the order of the worker's
+messages; :meth:`Dialogue.withdraw` unlinks the contact from every case.
+
 An SMS or WeChat message from a worker who already talks to us may instead continue a case or be a
 keyword; :mod:`services.router.dialogue` decides that (once, recorded) and carries it out.
 
@@ -23,7 +26,7 @@ from services.router.opening import NoFreeReference, open_case
 from services.router.registry_store import RegistryStore
 from services.router.texts import confirm_contact
 from services.router.worker_store import WorkerStore
-from shared.contracts import Event, GrievanceReceived
+from shared.contracts import ContactWithdrawn, Event, GrievanceReceived
 from shared.messaging import Bus, Rejected
 from shared.privacy import Keys, contact_code
 from shared.runtime import Clock
@@ -53,6 +56,9 @@ class GrievanceConsumer:
         self._bus, self._clock, self._sla, self._keys = bus, clock, sla, keys
 
     async def __call__(self, event: Event) -> None:
+        if isinstance(event, ContactWithdrawn):
+            await self._dialogue.withdraw(event)
+            return
         if not isinstance(event, GrievanceReceived):
             raise Rejected(f"unexpected event type {event.type}")
         await self.handle(event)

@@ -51,7 +51,13 @@ from services.router.outbox import Outbox
 from services.router.progress import progress
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
-from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose, contact_proven
+from shared.contracts import (
+    ContactWithdrawn,
+    GrievanceReceived,
+    MessageOutbound,
+    OutboundPurpose,
+    contact_proven,
+)
 from shared.ids import find_reference
 from shared.keywords import parse
 from shared.messaging import Bus
@@ -261,6 +267,17 @@ class Dialogue:
         if reply is not None:
             await self._bus.publish(reply)
         log.info("worker_message_handled", decision=decision.kind)
+
+    async def withdraw(self, event: ContactWithdrawn) -> None:
+        """Unlink a withdrawn contact from every case that holds it (idempotent: a redelivery finds none)."""
+        withdraw = partial(Case.withdraw_contact, action_id=f"{event.id}:withdrawn", now=to_ms(self._clock()))
+        case_ids = await self._cases.ids_of_contact(event.reporter_key)
+        for case_id in case_ids:
+            try:
+                await self._outbox.apply(case_id, withdraw)
+            except CaseNotFound:
+                continue
+        log.info("contact_withdrawn", channel=event.channel, cases=len(case_ids))
 
     async def close_superseded(self, decision: NewCase, case: Case) -> None:
         """Close the unroutable cases a routed follow-up replaced (idempotent)."""

@@ -50,6 +50,7 @@ SUCCEEDS = {
     "GET /api/v1/stats",
 }
 
+WECHAT_TOKEN = "schemathesis-wechat-token-0123456789"
 CONFIG = schemathesis.Config.from_dict(
     {
         "generation": {"max-examples": MAX_EXAMPLES},
@@ -125,11 +126,13 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     """``serve all`` on free ports for the module's tests; its log holds no personal data."""
     # The status page's limiter would answer most of the run 429: the handler is under test here.
     # The generated requests all come from one client: no per-client limit may end the run early.
+    # With a WeChat token the WeChat webhook checks what it is sent instead of answering 503.
     run = start_embedded(
         tmp_path_factory.mktemp("schemathesis"),
         status_rate_limit="100000",
         webform_client_limit="100000",
         webform_contact_limit="100000",
+        wechat_token=WECHAT_TOKEN,
     )
     try:
         asyncio.run(wait_until_ready(run))

@@ -166,3 +166,20 @@ def test_the_members_found_named_show_once_each_whatever_order_their_events_came
         escalation = open_escalation(clock, "conflict_of_interest", T0 + timedelta(hours=2), SLA)
         assert escalation.case.conflicts == (kept, left)
     assert fold(case, noise).conflicts == (kept,)
+
+
+@pytest.mark.parametrize("withdrawal_first", [False, True])
+def test_a_withdrawn_contact_is_forgotten_in_either_order(keys, withdrawal_first):
+    """A WeChat unfollow: escalation forgets its copy of the contact, even when case.assigned comes
+    after the withdrawal, and the escalation goes on without a notice to the worker."""
+    opened = assigned(T0, keys=keys).model_copy(update={"channel": "wechat"})
+    withdrawn = updated(opened, "contact_withdrawn", T0 + timedelta(minutes=5), status="assigned")
+    reachable = fold(opened)
+    assert reachable.reply_to.sealed_contact is not None
+    told = events_for(open_escalation(reachable, "ack_overdue", T0, SLA), reachable)
+    assert [type(e) for e in told] == [CaseEscalated, MessageOutbound]  # before: the worker is told
+    clock = fold(*((withdrawn, opened) if withdrawal_first else (opened, withdrawn)))
+    assert clock.reply_to.sealed_contact is None and clock.reply_to.channel == "wechat"
+    assert [type(e) for e in events_for(open_escalation(clock, "ack_overdue", T0, SLA), clock)] == [
+        CaseEscalated
+    ]

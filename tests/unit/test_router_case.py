@@ -295,3 +295,26 @@ def test_an_unproven_contact_gets_only_its_confirmation_request_until_confirmed(
     assert not confirmed.confirm_contact(reporter_key="reporter", action_id="c2", now=LATER).changed
     told = confirmed.acknowledge(by=SPT, action_id="a1", now=LATER, reach_worker=True)
     assert [e.type for e in told.events] == ["case.updated", "message.outbound"]
+
+
+def test_a_withdrawn_contact_leaves_an_open_or_closed_case_de_identified_once():
+    case = opened()
+    resolved = case.resolve(by=SPT, action_id="r1", resolution="补发", now=LATER, reach_worker=True).case
+    closed = resolved.close_unconfirmed(resolved_before=LATER, now=LATER + timedelta(days=7)).case
+    for before in (case, closed):
+        outcome = before.withdraw_contact(action_id="w1", now=LATER)
+        after = outcome.case
+        assert (after.sealed_contact, after.reporter_key, after.claimed_reporter_key) == (None, None, None)
+        assert (after.status, after.text, after.messages) == (before.status, before.text, before.messages)
+        assert after.timeline[-1].action == "contact_withdrawn" and after.timeline[-1].actor_role == "worker"
+        [updated] = outcome.events
+        assert isinstance(updated, CaseUpdated) and updated.action == "contact_withdrawn"
+        assert updated.sealed_contact is None and updated.id == event_id(str(GID), "w1", "case.updated")
+        assert not after.bound_to("reporter")
+        # Redelivered, or withdrawn again by a later unfollow: nothing more happens.
+        assert not after.withdraw_contact(action_id="w1", now=LATER).changed
+        assert not after.withdraw_contact(action_id="w2", now=LATER).changed
+        # Nothing the committee does reaches the worker now.
+        if after.status != "closed":
+            reply = after.reply(by=SPT, message_id="m1", text="我们会处理", now=LATER, reach_worker=True)
+            assert not any(isinstance(e, MessageOutbound) for e in reply.events)

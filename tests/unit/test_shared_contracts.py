@@ -94,9 +94,10 @@ def samples() -> list[Event]:
     ]
 
 
-def test_all_six_events_exist_with_versioned_routing_keys():
+def test_all_seven_events_exist_with_versioned_routing_keys():
     assert set(EVENT_TYPES) == {
         "grievance.received",
+        "contact.withdrawn",
         "case.assigned",
         "case.updated",
         "case.escalated",

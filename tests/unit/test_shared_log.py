@@ -61,6 +61,8 @@ def test_phone_numbers_in_any_format_are_scrubbed(value):
         ('{"open_id": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"}', '{"open_id": "[redacted]"}'),
         ("UnionID: oAbCdEfGhIjKlMnOpQrStUvWxY12", "UnionID: [redacted]"),
         ("reply to o6_bmjrPTlm6_2sgVt7hMZOPfL2M failed", "reply to [redacted] failed"),
+        # about one OpenID in a hundred has no digit
+        ("reply to oBcdEfGhIjKl-MnOpQrStUvWxYzA failed", "reply to [redacted] failed"),
         # a phone number beside what stays
         ("at 2026-11-25 08:00:00 from 13912345678", "at 2026-11-25 08:00:00 from [redacted]"),
         ("+8613912345678 998c00de961644de8e314d24c88d6b8b", "[redacted] 998c00de961644de8e314d24c88d6b8b"),
@@ -94,6 +96,8 @@ def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected
         "/api/v1/cases/ABCDE-FGHJK/acknowledge",
         "outbound_undeliverable_reason_with_a_long_name",
         "case_id=gz-001-spt",
+        "outbound_channel_unconfigured",
+        "state=outbound_message_was_claimed",
     ],
 )
 def test_dates_times_counts_and_ids_survive(value):
@@ -170,6 +174,9 @@ def test_the_leak_oracle_itself_finds_leaks():
     # A UUID whose last group happens to be all digits is an id, not a phone number.
     assert not find_leaks('{"event": "x", "case_id": "6f1d3c52-7a0e-4f55-9c61-123456789012"}')
     assert find_leaks('{"event": "x", "note": "call 13912345678"}')
+    # OpenIDs, registered or only shaped like one; a long lower-case word is none.
+    assert find_leaks('{"event": "x", "note": "reply to oAbCdEfGhIjKlMnOpQrStUvWxY12"}')
+    assert not find_leaks('{"event": "outbound_message_was_claimed"}')
 
 
 RETURNED_TEXT = sensitive("the supervisor locked the fire exit again on night shift")

@@ -81,3 +81,55 @@ def test_unknown_sla_keys_are_refused(value):
 )
 def test_a_namespace_is_separated_from_the_names_it_prefixes(given, prefix):
     assert Settings(amqp_namespace=given).amqp_namespace == prefix
+
+
+WECHAT_AES_KEY = "Qk9vY2xpbmtzMDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0"
+
+
+def test_wechat_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GRIEVANCE_WECHAT_TOKEN", "t" * 32)
+    monkeypatch.setenv("GRIEVANCE_WECHAT_APPID", "wx5f3c1d2e4b6a7980")
+    monkeypatch.setenv("GRIEVANCE_WECHAT_AES_KEY", WECHAT_AES_KEY)
+    monkeypatch.setenv("GRIEVANCE_WECHAT_AES_KEY_PREVIOUS", "")
+    settings = Settings()
+    assert settings.wechat_token is not None and settings.wechat_token.get_secret_value() == "t" * 32
+    assert (
+        settings.wechat_aes_key is not None and settings.wechat_aes_key.get_secret_value() == WECHAT_AES_KEY
+    )
+    assert settings.wechat_aes_key_previous is None  # empty is unset
+    assert settings.wechat_api_base == "https://api.weixin.qq.com"
+    assert WECHAT_AES_KEY not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"wechat_aes_key": WECHAT_AES_KEY[:-1]},  # 42 characters
+        {"wechat_aes_key": WECHAT_AES_KEY[:-1] + "="},
+        {"wechat_appid": "wx123"},
+        {"wechat_aes_key": WECHAT_AES_KEY, "wechat_appid": ""},  # safe mode checks the AppID
+        {"wechat_aes_key_previous": WECHAT_AES_KEY},  # a previous key without a current one
+    ],
+)
+def test_wechat_settings_that_cannot_work_fail_at_start(values):
+    given = {"wechat_appid": "wx5f3c1d2e4b6a7980", **values}
+    with pytest.raises(ValidationError):
+        Settings(**given)
+
+
+def test_wechat_placeholders_and_short_tokens_are_refused():
+    from shared.safety import refusals
+
+    def reasons(**values: str) -> list[str]:
+        found = refusals(Settings(**values), contact_key=False, pseudonym_key=False)
+        return [r for r in found if "WECHAT" in r]
+
+    assert reasons(wechat_token="K7dPq2xZ9mLw4RtYb8VnC3hJ6sFe1GaU") == []
+    assert reasons(wechat_token="short-token") == [
+        "GRIEVANCE_WECHAT_TOKEN is 11 characters; it needs at least 16"
+    ]
+    assert reasons(wechat_token="change-me-wechat-token-0123456789")
+    assert reasons(wechat_appsecret="change-me-wechat-appsecret")
+    published_sample = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=published_sample)
+    assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=WECHAT_AES_KEY) == []

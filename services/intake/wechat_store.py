@@ -1,0 +1,66 @@
+"""``wechat_voice``: the MediaIds of voice notes workers sent, kept for a transcription of our own.
+
+WeChat's ``Recognition`` (its speech-to-text) is being retired and is never trusted, so a voice note
+opens no grievance: the worker is asked to type, and the MediaId is kept, because it is the only
+handle on the recording. WeChat keeps a temporary media file for three days, so each record expires
+then (a TTL index; ``expires_at``). A record holds the MediaId, its format, the reporter key (so an
+unfollow forgets it) and when it arrived; never the OpenID. One record per message (``_id`` is the
+message's deduplication digest), so WeChat's retries keep one.
+
+This module is the only place that speaks to the collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from shared.store import ASCENDING, Database, IndexModel
+
+VOICE = "wechat_voice"
+# WeChat's temporary media (素材管理, 临时素材) stay downloadable for three days.
+MEDIA_LIFETIME = timedelta(days=3)
+INDEXES = {
+    VOICE: [
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        IndexModel([("reporter_key", ASCENDING)]),
+    ]
+}
+
+
+def record_id(dedup_key: str) -> str:
+    """The record's id: a digest, because the deduplication key holds the OpenID."""
+    return hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
+
+
+class VoiceNotes:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def keep(
+        self, dedup_key: str, *, media_id: str, media_format: str, reporter_key: str, at: datetime
+    ) -> None:
+        """Record a voice note once (a retried push finds it there); raises when the store fails."""
+        await self._db[VOICE].update_one(
+            {"_id": record_id(dedup_key)},
+            {
+                "$setOnInsert": {
+                    "media_id": media_id,
+                    "format": media_format,
+                    "reporter_key": reporter_key,
+                    "received_at": at,
+                    "expires_at": at + MEDIA_LIFETIME,
+                }
+            },
+            upsert=True,
+        )
+
+    async def forget(self, reporter_key: str) -> int:
+        """Delete every voice note of a reporter (an unfollow); how many went."""
+        result = await self._db[VOICE].delete_many({"reporter_key": reporter_key})
+        return int(result.deleted_count)
+
+    async def of_reporter(self, reporter_key: str) -> list[str]:
+        """The MediaIds kept for a reporter, oldest first (the transcription's input; tests read it)."""
+        cursor = self._db[VOICE].find({"reporter_key": reporter_key}, {"media_id": 1}).sort("received_at", 1)
+        return [str(doc["media_id"]) async for doc in cursor]
