@@ -40,6 +40,7 @@ from services.cli.errors import CONFIG, OK, CliError
 from services.escalation.consumer import QUEUE as ESCALATION_QUEUE
 from services.intake.sender import QUEUE as INTAKE_QUEUE
 from services.router.consumer import QUEUE as ROUTER_QUEUE
+from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from shared.contracts import (
     CaseAssigned,
     CaseEscalated,
@@ -47,6 +48,7 @@ from shared.contracts import (
     ContactWithdrawn,
     Event,
     GrievanceReceived,
+    MessageDeliveryChanged,
     MessageOutbound,
 )
 from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_SUFFIX, EXCHANGE, QUEUES
@@ -57,14 +59,15 @@ VHOST = "/"
 DEFAULT_EXCHANGE = "amq.default"
 ADMIN = "admin"
 PUBLISHES: dict[str, tuple[type[Event], ...]] = {
-    # A WeChat unfollow withdraws the worker's contact (contact.withdrawn).
-    "intake": (GrievanceReceived, ContactWithdrawn),
+    # A WeChat unfollow withdraws the worker's contact (contact.withdrawn); the sender tells the
+    # router where each message to a worker stands (message.delivery).
+    "intake": (GrievanceReceived, ContactWithdrawn, MessageDeliveryChanged),
     "router": (CaseAssigned, CaseUpdated, MessageOutbound),
     "escalation": (CaseEscalated, MessageOutbound),
 }
 CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": (INTAKE_QUEUE,),
-    "router": (ROUTER_QUEUE,),
+    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE),
     "escalation": (ESCALATION_QUEUE,),
 }
 USERS = (ADMIN, *PUBLISHES)

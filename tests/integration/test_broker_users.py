@@ -21,7 +21,14 @@ from aiormq.exceptions import ChannelAccessRefused
 
 from services.cli.broker import USERS, definitions
 from shared.amqp import AmqpBus
-from shared.contracts import CaseAssigned, CaseEscalated, Event, GrievanceReceived, MessageOutbound
+from shared.contracts import (
+    CaseAssigned,
+    CaseEscalated,
+    Event,
+    GrievanceReceived,
+    MessageDeliveryChanged,
+    MessageOutbound,
+)
 from shared.messaging import EXCHANGE, Retry
 from tests.integration.private_broker import PrivateBroker, private_broker
 
@@ -94,12 +101,22 @@ def escalated() -> CaseEscalated:
     )
 
 
+def delivery() -> MessageDeliveryChanged:
+    return MessageDeliveryChanged(
+        correlation_id=uuid.uuid4(), outbound_id=uuid.uuid4(), case_id="c-1", state="sent", at=NOW
+    )
+
+
 OWN: dict[str, list[Any]] = {
-    "intake": [grievance],
+    "intake": [grievance, delivery],
     "router": [assigned, outbound],
     "escalation": [escalated, outbound],
 }
-QUEUE = {"intake": "intake.outbound", "router": "router.grievances", "escalation": "escalation.cases"}
+QUEUES_OF = {
+    "intake": ["intake.outbound"],
+    "router": ["router.grievances", "router.deliveries"],
+    "escalation": ["escalation.cases"],
+}
 
 
 async def bus_of(broker: PrivateBroker, user: str) -> AmqpBus:
@@ -122,7 +139,8 @@ async def test_each_service_declares_publishes_its_events_and_consumes_its_queue
 
         async def handle(_: Event) -> None: ...
 
-        await bus.consume(QUEUE[service], handle)
+        for queue in QUEUES_OF[service]:
+            await bus.consume(queue, handle)
     finally:
         await bus.close()
 

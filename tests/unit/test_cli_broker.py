@@ -48,7 +48,7 @@ def test_each_service_may_publish_exactly_its_own_events() -> None:
         for service, rules in topics.items()
     }
     assert published == {
-        "intake": {"grievance.received.v1", "contact.withdrawn.v1"},
+        "intake": {"grievance.received.v1", "contact.withdrawn.v1", "message.delivery.v1"},
         "router": {"case.assigned.v1", "case.updated.v1", "message.outbound.v1"},
         "escalation": {"case.escalated.v1", "message.outbound.v1"},
     }
