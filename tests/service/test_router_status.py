@@ -5,12 +5,11 @@ unknown reference and a locked one apart, and the lockouts the NGO sees."""
 from __future__ import annotations
 
 import asyncio
-import statistics
-import time
 from typing import Any
 
 import pytest
 
+from services.router import status_page
 from shared.ids import reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
@@ -77,19 +76,31 @@ async def test_wrong_unknown_and_locked_are_one_answer(runtime: Runtime) -> None
         assert zh.status == 404 and "密码" in (await zh.json(content_type=None))["detail"]
 
 
-async def test_the_answers_take_the_same_time(runtime: Runtime) -> None:
-    """Known and unknown, both locked by now, and wrong: the same work, so the same time within noise."""
+async def test_known_and_unknown_references_cost_the_same_work(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Known and unknown, locked by now or not, and wrong: the same answer after the same work (one
+    PIN hash each, against a stand-in when no case matches), so the time tells nothing. Time itself
+    is not asserted here: tests never time (bench/ does)."""
+    hashed: list[str] = []
+    real = status_page.pin_hash
+
+    def counting(*args: Any) -> str:
+        hashed.append("hash")
+        return real(*args)
+
+    monkeypatch.setattr(status_page, "pin_hash", counting)
     await committee_tokens(runtime)
     async with serve(runtime_with(runtime, status_rate_limit=1000)) as client:
         reference, pin = await web_case(runtime)
-        timings: dict[str, list[float]] = {"known": [], "unknown": []}
-        for n in range(40):
+        answers: dict[str, set[tuple[int, str]]] = {"known": set(), "unknown": set()}
+        for n in range(12):  # past the lock of both references after five
             for kind, ref in (("known", reference), ("unknown", UNKNOWN)):
-                started = time.perf_counter()
-                assert (await look(client, ref, wrong(pin, n)))[0] == 404
-                timings[kind].append(time.perf_counter() - started)
-        known, unknown = (statistics.median(timings[k][5:]) for k in ("known", "unknown"))
-        assert 0.5 < known / unknown < 2.0, (known, unknown)
+                hashed.clear()
+                status, body = await look(client, ref, wrong(pin, n))
+                answers[kind].add((status, body["detail"]))
+                assert len(hashed) == 1, (kind, n)
+        assert answers["known"] == answers["unknown"] and len(answers["known"]) == 1
 
 
 async def test_twenty_addresses_of_thirty_guesses_never_open_a_status(runtime: Runtime) -> None:
