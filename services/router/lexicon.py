@@ -6,7 +6,8 @@ invisible characters removed, case folded), so patterns are written in simplifie
 case and half-width. Chinese patterns are matched on the text's letters and digits alone (no
 spaces or punctuation: 扣 押 身 份 证 is 扣押身份证); a plain Chinese term of three characters or more
 also matches when written with other characters of the same sound, as pinyin keyboards mistype it
-(身分证, 消访通道, 加班废). Two-character terms are too short for that (歧视 sounds like 其实,
+(身分证, 消访通道, 加班废); only an entry's top-level words do, since a word inside a group is part
+of a phrase (液化气 in "a gas bottle exploded" is no danger alone). Two-character terms are too short for that (歧视 sounds like 其实,
 "actually"), so their common typos are listed as entries of their own. English patterns are matched
 on word boundaries, every alternative of an entry alike, so "fire exit" never matches "fired" nor
 "dust" the inside of "industrial". Characters that only look like the Chinese ones meant (童エ,
@@ -77,6 +78,12 @@ ZH: tuple[Entry, ...] = (
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
     ("十几岁", "child_labour", 3, None),
+    (
+        "(来了|招了|请了|招进).{0,4}(好多|几个|一批|不少)?(小朋友|小孩|孩子|娃娃)|不查年龄",
+        "child_labour",
+        4,
+        None,
+    ),
     ("未够秤|未够年龄|未够岁|放学后.{0,4}(厂|车间)", "child_labour", 5, None),  # Cantonese: under age
     # Still at school: a child in the first years of middle school (not 初一, the first of the month).
     (
@@ -125,7 +132,7 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来)?",
+        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
         "forced_labour",
         5,
         None,
@@ -144,6 +151,13 @@ ZH: tuple[Entry, ...] = (
     ),
     ("(出入|出门|外出|离开).{0,4}要.{0,6}(签字|签名|许可|放行|开条)", "forced_labour", 5, None),
     ("(从|由)外面.{0,2}反?锁|反锁.{0,6}(宿舍|我们|工人|大家|人)", "forced_labour", 5, None),
+    ("(急事|有事|出事|生病).{0,4}(也|都)?(不|唔)(开门|放人|放我们|俾出|让出去)", "forced_labour", 5, None),
+    (
+        "(工资|人工|薪水|钱).{0,8}(中介|老板|工头|组长|经理)代(领|收|管)|(中介|老板|工头|组长|经理)代(领|收|管).{0,4}(工资|人工|薪水|钱)",
+        "forced_labour",
+        8,
+        None,
+    ),
     # Wages or fees that hold the worker: paid only at the contract's end, a debt worked off.
     (
         "(合同|到期|做够|干够|做满|干满).{0,6}(才|先).{0,4}(给|发|结|俾|畀)|扣完(之前|以前|才)"
@@ -159,7 +173,7 @@ ZH: tuple[Entry, ...] = (
         5,
         "critical",
     ),
-    ("出口.{0,3}(锁|堵|挡)|通道.{0,3}(锁|堵|挡)", "health_safety", 5, "critical"),
+    ("出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁", "health_safety", 5, "critical"),
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
@@ -224,14 +238,15 @@ ZH: tuple[Entry, ...] = (
     # Gas, fumes and chemicals breathed in, with what they do.
     (
         "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
-        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)",
+        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|毒烟|(漂白|酸|碱|药水).{0,4}(混|沟)",
         "health_safety",
         4,
         "critical",
     ),
     # Electricity: a shock, or live wires bare.
     (
-        "电击|被点击|电亲|电死|(俾|畀|被).{0,2}电(亲|到|死|倒|伤)|(电线|电箱|插座).{0,6}(露|裸|破皮|没有皮|掉下来|泡水|积水)|裸露.{0,2}电线",
+        "电击|被点击|电亲|电死|(俾|畀|被).{0,2}电(亲|到|死|倒|伤)|裸露.{0,2}电线"
+        "|(电线|铜线|电箱|电闸|插座|插头).{0,10}(露|裸|破皮|没有皮|掉下来|泡水|积水|摸到|碰到|麻)",
         "health_safety",
         4,
         "critical",
@@ -239,7 +254,8 @@ ZH: tuple[Entry, ...] = (
     # Heat: heatstroke, cramps, no water to drink.
     (
         "中数了|中署|热到.{0,2}(抽筋|晕|发晕|吐|虚脱|休克|不行)|休克|嘴唇发白"
-        "|(不给|不让|不准)(我们|工人|大家)?喝水|没有?水喝|冇水饮|没有?喝的水",
+        "|(不给|不让|不准)(我们|工人|大家)?喝水|没有?水喝|冇水饮|没有?喝的水"
+        "|(锁|关)(了|住|掉)?(饮水|水房|水间)|喝水.{0,4}(浪费时间|不准|扣钱|罚)",
         "health_safety",
         4,
         "critical",
@@ -249,14 +265,15 @@ ZH: tuple[Entry, ...] = (
     (
         "(防护罩|防护网|安全罩|保护罩|安全装置|护罩|光栅|安全开关).{0,6}(拆|坏|没有|去掉|取下|不装|失灵)"
         "|(拆|去|取)(掉|了|下)?.{0,4}(防护罩|安全罩|护罩|安全装置|防护网)|冇(晒)?(保护|防护)|啤(亲|到|伤)"
-        "|(手|手指|手趾|头发|衣服|袖子).{0,4}(家住|夹住|夹到|家到|卷进|卷入)",
+        "|(手|手指|手趾|头发|衣服|袖子).{0,4}(家住|夹住|夹到|家到|卷进|卷入)"
+        "|(感应器|传感器|光栅|安全开关|急停|紧急停止|急停开关).{0,6}(关掉|拆|坏|短接|失灵|屏蔽|不灵|贴住|关了)",
         "health_safety",
         4,
         "critical",
     ),
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
-        "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
+        "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
         "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨).{0,10}(去世|过世|身亡)",
         "health_safety",
         4,
@@ -264,7 +281,8 @@ ZH: tuple[Entry, ...] = (
     ),
     # Self-harm: a worker at risk of taking their own life.
     (
-        "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命",
+        "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
+        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去",
         "health_safety",
         8,
         "critical",
@@ -272,7 +290,8 @@ ZH: tuple[Entry, ...] = (
     ("压力(很|太|好|特别|非常)?大|睡不好|失眠|焦虑|抑郁", "health_safety", 3, None),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        "(怀孕|孕妇|有孕|怀运|大肚|大住个肚|孕期).{0,12}(喷漆|化学|搬重|重物|重货|油漆|辐射|有毒|天拿水|胶水|药水|高温|溶剂)",
+        "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
+        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂)",
         "health_safety",
         8,
         "critical",
@@ -280,7 +299,8 @@ ZH: tuple[Entry, ...] = (
     # Exits locked in other words: an iron gate or a chain, the key only with the guard.
     (
         "门.{0,12}(钥匙|锁匙)(只)?(在|喺|由|放在)(保安|门卫|老板|经理|主管)|门.{0,12}(保安|门卫)(拿着|管着|才有)(钥匙|锁匙)"
-        "|铁门.{0,6}(锁|关|挂)|挂着?大锁|铁闸.{0,6}(锁|关|闭)|锁实|铁练|(门|出口).{0,6}(拴着|栓着|栓住|绑着)",
+        "|铁门.{0,6}(锁|关|挂)|挂着?大锁|铁闸.{0,6}(锁|关|闭)|锁实|铁练|(门|出口).{0,6}(拴着|栓着|栓住|绑着)"
+        "|门.{0,8}(锁起来|锁了起来)|(一直|晚上|整晚|总是|经常|长期)上锁|(只开|只有)一个.{0,8}(锁|关)",
         "health_safety",
         5,
         "critical",
@@ -321,10 +341,17 @@ ZH: tuple[Entry, ...] = (
     ("骚扰|搔扰|动手动脚|毛手毛脚|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
+    (
+        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|扒(我|她)?的?(衣服|裤子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
+        "harassment_abuse",
+        8,  # a door locked to assault someone is the assault, not an exit
+        "critical",
+    ),
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
         "强奸|强坚|强暴|奸污|迷奸|性侵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)",
+        "|陪睡|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
         "critical",
@@ -332,13 +359,14 @@ ZH: tuple[Entry, ...] = (
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
         "坎死|弄残|打残|整残|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
-        "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)",
+        "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
         "critical",
     ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
         "打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
         "harassment_abuse",
@@ -400,6 +428,7 @@ ZH: tuple[Entry, ...] = (
     # other: living conditions
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
+    ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
@@ -519,6 +548,8 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"deposits?|loan", "forced_labour", 2, None),
+    (r"pocket money", "forced_labour", 6, None),
+    (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
     (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
     (
@@ -574,7 +605,10 @@ EN: tuple[Entry, ...] = (
     ),
     (r"accidents?|died|dead|death", "health_safety", 3, "critical"),
     (
-        r"gas leak\w*|leak\w* gas|(gas|chemical|ammonia|chlorine) (leak\w*|spill\w*)|short of br\w*th|breathless"
+        r"gas leak\w*|leak\w* gas|mix\w* (\w+ ){0,2}(bleach|acid|chemicals?)|(filled|full) (with|of) (gas|fumes|smoke)"
+        r"|(small|little|mild|electric) shocks?|(gives?|gave|giving) (us|me|him|her|them) (\w+ )?shocks?"
+        r"|(safety|emergency|stop) (switch\w*|sensors?|buttons?) (\w+ ){0,4}(taped|tied|disabled|bypassed|broken|removed)"
+        r"|(disabled|bypassed) the (\w+ )?(sensors?|switch\w*|guards?)|(gas|chemical|ammonia|chlorine) (leak\w*|spill\w*)|short of br\w*th|breathless"
         r"|elec\w* shocks?|shocked by|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
         r"|(no|without|took away|takes? away|taking away|cut off|not allowed|denied) (\w+ ){0,2}(drinking water|water to drink|water breaks?)"
         r"|heat ?stro\w*|sun ?stroke|heat exhaustion"
@@ -591,14 +625,14 @@ EN: tuple[Entry, ...] = (
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
         r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
-        r"|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
+        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
         "health_safety",
         8,
         "critical",
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation)"
+        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat)"
         r"|(solvents?|chemicals?|fumes|glue|radiation)\b.{0,30}\bpregnan\w*",
         "health_safety",
         8,
@@ -697,7 +731,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
-        r"|(will|would|gonna|going to) (kil+|hurt|beat|stab|break) (me|you|him|her|us|them)\b",
+        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b",
         "harassment_abuse",
         5,
         "critical",
@@ -725,7 +759,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
-        r"|(?<!heart )attack\w*|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
+        r"|(?<!heart )attack\w*|forced himself on|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
         r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
         r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
         "harassment_abuse",

@@ -339,7 +339,24 @@ def test_the_newer_critical_families_are_critical(text, category):
         "my locker key is with the guard",
         "入职交了工衣押金，离职后没退",
         "怀孕了想问产假有几天",
+        "他生病了也不放假",
+        "组长代领了我们的工衣",
     ],
 )
 def test_the_newer_families_look_alikes_are_not(text):
+    assert classify(text).severity != "critical"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "流水线速度太快",  # 流水线 is a place in "a child at work on the line", not a child
+        "包装部的活太多了",
+        "食堂用液化气做饭",  # 液化气 only in "a gas bottle exploded"
+        "从外面看不出来",  # 从外面 only in "locked from outside"
+        "天花板很高",
+    ],
+)
+def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text):
+    """Only an entry's top-level words match by sound; a word inside a group is part of a phrase."""
     assert classify(text).severity != "critical"
