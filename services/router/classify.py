@@ -56,10 +56,39 @@ class _Term:
 def _sounds(pattern: str) -> tuple[str, ...]:
     plain = [
         p
-        for p in pattern.split("|")
+        for p in _alternatives(pattern)
         if len(p) >= _SOUND_MIN and all(unicodedata.category(c) == "Lo" for c in p)
     ]
     return tuple(_sound(p) for p in plain)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The pattern's top-level alternatives: a word inside a group (液化气 in ``(煤气|液化气).{0,4}爆``)
+    is only part of a phrase, and matching it alone by sound would make every mention of it critical."""
+    parts: list[str] = []
+    depth = start = 0
+    for i, c in enumerate(pattern):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    if len(parts) == 1 and pattern.startswith("(") and _closing(pattern) == len(pattern) - 1:
+        return _alternatives(pattern[1:-1])  # a pattern that is one group: its words stand alone
+    return parts
+
+
+def _closing(pattern: str) -> int:
+    """Where the group opened by the pattern's first character closes."""
+    depth = 0
+    for i, c in enumerate(pattern):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0:
+            return i
+    return -1
 
 
 def _sound(han: str) -> str:

@@ -6,15 +6,19 @@ invisible characters removed, case folded), so patterns are written in simplifie
 case and half-width. Chinese patterns are matched on the text's letters and digits alone (no
 spaces or punctuation: 扣 押 身 份 证 is 扣押身份证); a plain Chinese term of three characters or more
 also matches when written with other characters of the same sound, as pinyin keyboards mistype it
-(身分证, 消访通道, 加班废). Two-character terms are too short for that (歧视 sounds like 其实,
+(身分证, 消访通道, 加班废); only an entry's top-level words do, since a word inside a group is part
+of a phrase (液化气 in "a gas bottle exploded" is no danger alone). Two-character terms are too short for that (歧视 sounds like 其实,
 "actually"), so their common typos are listed as entries of their own. English patterns are matched
 on word boundaries, every alternative of an entry alike, so "fire exit" never matches "fired" nor
 "dust" the inside of "industrial". Characters that only look like the Chinese ones meant (童エ,
 出囗) are read as those (:mod:`services.router.classify`).
 
 A critical situation is told in many more words than any list holds: a locked exit is 锁上, 焊死,
-封了 or 顶住; a collapse 塌, 垮 or 砸; a beating 按在地上打, 踹 or 掌掴. The entries below were grown
-on batches of development grievances written in new words, each measured before it was learnt.
+封了 or 顶住; a collapse 塌, 垮 or 砸; a beating 按在地上打, 踹 or 掌掴; a confinement 反锁, 看守 or
+困喺; a worker's death 猝死 or 救不回. The entries below were grown on batches of development
+grievances written in new words, each measured before it was learnt. Each critical family has
+ordinary look-alikes that must stay ordinary (a relative who died, a dormitory curfew, a deposit
+for work clothes, 点击 a link, 打断 someone speaking), and the entries are narrowed to keep them so.
 
 A longer, more specific phrase carries more weight than the short words inside it ("加班费" is about
 wages, "加班" about hours). A severity given here overrides the category's default, which is how a
@@ -74,6 +78,12 @@ ZH: tuple[Entry, ...] = (
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
     ("十几岁", "child_labour", 3, None),
+    (
+        "(来了|招了|请了|招进).{0,4}(好多|几个|一批|不少)?(小朋友|小孩|孩子|娃娃)|不查年龄",
+        "child_labour",
+        4,
+        None,
+    ),
     ("未够秤|未够年龄|未够岁|放学后.{0,4}(厂|车间)", "child_labour", 5, None),  # Cantonese: under age
     # Still at school: a child in the first years of middle school (not 初一, the first of the month).
     (
@@ -122,15 +132,40 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来)?",
+        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
         "forced_labour",
         5,
         None,
     ),
-    ("押金|介绍费|中介费|违约金|培训费|赔偿金", "forced_labour", 3, None),
+    ("押金|介绍费|中介费|中界费|仲介费|违约金|培训费|赔偿金", "forced_labour", 3, None),
     ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
     ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
+    # Kept in: locked in from outside, watched, not let out (a dormitory curfew is not confinement).
+    (
+        "(宿舍|厂|车间|房间|工厂|大门).{0,10}(从外面|由外面).{0,2}(反)?锁|反锁|软禁|软进|有人看守|派人看守|(看守|看管)着?(我们|工人|大家|宿舍|厂门|大门|门口)|(?<!被)困(在|喺|住)"
+        "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    ("(出入|出门|外出|离开).{0,4}要.{0,6}(签字|签名|许可|放行|开条)", "forced_labour", 5, None),
+    ("(从|由)外面.{0,2}反?锁|反锁.{0,6}(宿舍|我们|工人|大家|人)", "forced_labour", 5, None),
+    ("(急事|有事|出事|生病).{0,4}(也|都)?(不|唔)(开门|放人|放我们|俾出|让出去)", "forced_labour", 5, None),
+    (
+        "(工资|人工|薪水|钱).{0,8}(中介|老板|工头|组长|经理)代(领|收|管)|(中介|老板|工头|组长|经理)代(领|收|管).{0,4}(工资|人工|薪水|钱)",
+        "forced_labour",
+        8,
+        None,
+    ),
+    # Wages or fees that hold the worker: paid only at the contract's end, a debt worked off.
+    (
+        "(合同|到期|做够|干够|做满|干满).{0,6}(才|先).{0,4}(给|发|结|俾|畀)|扣完(之前|以前|才)"
+        "|不(能|准|让|许)换(工作|厂)|抵账|抵数",
+        "forced_labour",
+        8,  # outweighs the wages it holds: the worker is held by them
+        None,
+    ),
     # health and safety
     (
         "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生口|紧急门|应急门|应急出口",
@@ -138,7 +173,7 @@ ZH: tuple[Entry, ...] = (
         5,
         "critical",
     ),
-    ("出口.{0,3}(锁|堵|挡)|通道.{0,3}(锁|堵|挡)", "health_safety", 5, "critical"),
+    ("出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁", "health_safety", 5, "critical"),
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
@@ -161,7 +196,7 @@ ZH: tuple[Entry, ...] = (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
         "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
-        "|被(机器|冲床|机).{0,3}(夹|压|轧|卷|切|砸)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
+        "|被(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
         4,
@@ -185,7 +220,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Something fell or gave way on people.
     (
-        "坍塌|倒塌|塌|垮了|砸(到|中|了|在)|压住|压在.{0,4}(下面|底下|身上)|压扁|压到"
+        "坍塌|倒塌|塌|垮了|砸(到|中|了|在)|(?<!人工)(?<!工资)压住(?!.{0,2}(工资|人工|唔出|不发))|压在.{0,4}(下面|底下|身上)|压扁|压到"
         "|(脚手架|架子|货架|墙|屋顶|天花板|吊顶|棚|楼).{0,3}(倒|塌|垮|掉下)|掉(水泥|砖|石头|瓦|天花)",
         "health_safety",
         4,
@@ -200,9 +235,84 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # Gas, fumes and chemicals breathed in, with what they do.
+    (
+        "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
+        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|毒烟|(漂白|酸|碱|药水).{0,4}(混|沟)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Electricity: a shock, or live wires bare.
+    (
+        "电击|被点击|电亲|电死|(俾|畀|被).{0,2}电(亲|到|死|倒|伤)|裸露.{0,2}电线"
+        "|(电线|铜线|电箱|电闸|插座|插头).{0,10}(露|裸|破皮|没有皮|掉下来|泡水|积水|摸到|碰到|麻)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Heat: heatstroke, cramps, no water to drink.
+    (
+        "中数了|中署|热到.{0,2}(抽筋|晕|发晕|吐|虚脱|休克|不行)|休克|嘴唇发白"
+        "|(不给|不让|不准)(我们|工人|大家)?喝水|没有?水喝|冇水饮|没有?喝的水"
+        "|(锁|关)(了|住|掉)?(饮水|水房|水间)|喝水.{0,4}(浪费时间|不准|扣钱|罚)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    ("[3-5][0-9]多?度|[三四五]十多?度", "health_safety", 3, None),
+    # A machine without its guard, fingers caught in it.
+    (
+        "(防护罩|防护网|安全罩|保护罩|安全装置|护罩|光栅|安全开关).{0,6}(拆|坏|没有|去掉|取下|不装|失灵)"
+        "|(拆|去|取)(掉|了|下)?.{0,4}(防护罩|安全罩|护罩|安全装置|防护网)|冇(晒)?(保护|防护)|啤(亲|到|伤)"
+        "|(手|手指|手趾|头发|衣服|袖子).{0,4}(家住|夹住|夹到|家到|卷进|卷入)"
+        "|(感应器|传感器|光栅|安全开关|急停|紧急停止|急停开关).{0,6}(关掉|拆|坏|短接|失灵|屏蔽|不灵|贴住|关了)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
+    (
+        "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
+        "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨).{0,10}(去世|过世|身亡)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Self-harm: a worker at risk of taking their own life.
+    (
+        "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
+        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去",
+        "health_safety",
+        8,
+        "critical",
+    ),
+    ("压力(很|太|好|特别|非常)?大|睡不好|失眠|焦虑|抑郁", "health_safety", 3, None),
+    # A pregnant worker put on work that endangers her (night shifts are hours, not this).
+    (
+        "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
+        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂)",
+        "health_safety",
+        8,
+        "critical",
+    ),
+    # Exits locked in other words: an iron gate or a chain, the key only with the guard.
+    (
+        "门.{0,12}(钥匙|锁匙)(只)?(在|喺|由|放在)(保安|门卫|老板|经理|主管)|门.{0,12}(保安|门卫)(拿着|管着|才有)(钥匙|锁匙)"
+        "|铁门.{0,6}(锁|关|挂)|挂着?大锁|铁闸.{0,6}(锁|关|闭)|锁实|铁练|(门|出口).{0,6}(拴着|栓着|栓住|绑着)"
+        "|门.{0,8}(锁起来|锁了起来)|(一直|晚上|整晚|总是|经常|长期)上锁|(只开|只有)一个.{0,8}(锁|关)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     ("漏电|冒火花|隐患|裂缝|开裂|裂开", "health_safety", 3, None),
     ("灭火器|消防|防护|口罩|化学品|有毒|粉尘|灰尘|通风", "health_safety", 3, None),
-    ("手套|耳塞|化学|味道|气味|噪音|高温|太热|风扇|电梯|电线|危险|头晕|头痛|耳朵", "health_safety", 2, None),
+    (
+        "手套|耳塞|化学|味道|气味|噪音|高温|太热|很热|好热|风扇|电梯|电线|危险|头晕|头痛|耳朵",
+        "health_safety",
+        2,
+        None,
+    ),
     ("安全", "health_safety", 2, None),
     # freedom of association
     ("工会", "freedom_of_association", 4, None),
@@ -230,8 +340,33 @@ ZH: tuple[Entry, ...] = (
     ("性骚扰|性搔扰", "harassment_abuse", 6, None),
     ("骚扰|搔扰|动手动脚|毛手毛脚|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
+    ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
+    (
+        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|扒(我|她)?的?(衣服|裤子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
+        "harassment_abuse",
+        8,  # a door locked to assault someone is the assault, not an exit
+        "critical",
+    ),
+    # Rape, sexual assault, sex demanded for a job: violence, not words.
+    (
+        "强奸|强坚|强暴|奸污|迷奸|性侵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
+        "|陪睡|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    # A threat to maim or kill ("打断" alone is interrupting someone).
+    (
+        "坎死|弄残|打残|整残|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
         "打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
         "harassment_abuse",
@@ -263,6 +398,7 @@ ZH: tuple[Entry, ...] = (
     ("威胁", "harassment_abuse", 2, None),
     # working hours
     ("强迫加班|强制加班", "working_hours", 5, None),
+    ("产假|孕检|产检|哺乳假|陪产假", "working_hours", 5, None),
     ("加班|家班|加斑|超时", "working_hours", 3, None),
     ("没有休息|没休息|不能休息|不给休息|只休息|休息一天", "working_hours", 4, None),
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
@@ -273,6 +409,13 @@ ZH: tuple[Entry, ...] = (
     ("小时|周末", "working_hours", 1, None),
     # wages
     ("加班费", "wages", 6, None),
+    # A deposit for work clothes or a key held back is money owed, not a worker held.
+    (
+        "(工衣|工服|饭卡|钥匙|宿舍|厂牌|工牌|床位|门禁卡|工卡).{0,2}押金|高温补贴|防暑降温费|高温费",
+        "wages",
+        6,
+        None,
+    ),
     ("欠薪|最低工资", "wages", 5, None),
     ("工资|公资|薪水|薪资|工钱|出粮|工资条|底薪|拖欠|克扣|扣钱|乱扣|社保|五险一金", "wages", 4, None),
     ("欠.{0,4}(工资|钱|工钱)|扣.{0,2}工资", "wages", 4, None),
@@ -285,6 +428,7 @@ ZH: tuple[Entry, ...] = (
     # other: living conditions
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
+    ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
@@ -381,13 +525,31 @@ EN: tuple[Entry, ...] = (
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
     (
-        r"(recruitment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
+        r"(recr\w*t?ment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
         "forced_labour",
         5,
         None,
     ),
     (r"owe\w*|debts?", "forced_labour", 3, None),
+    (
+        r"(never|not) (let|allowed|al+owed) (to go )?out|never let (us|me|them) out|keept? (us |them )?inside"
+        r"|kept (us |them )?(inside|locked)|guards? (with dogs )?(watch|watching|guard)\w* (the )?(gate|door|dorm\w*)"
+        r"|imprison\w*|trapped (in|inside) the (factory|dorm\w*|compound)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    (
+        r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(until|till|untill) (the )?(end|contract|season|year)"
+        r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
+        r"|work off (the |our |my |a |their )?(debt|loan|fees?)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"deposits?|loan", "forced_labour", 2, None),
+    (r"pocket money", "forced_labour", 6, None),
+    (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
     (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
     (
@@ -422,7 +584,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"burn(ed|t|s|ing)?|electr\w*cut\w*|electric shock|fainted|collaps\w*|pass(es|ed|ing)? out|poiso?n\w*"
+        r"burn(ed|t|s|ing)?|electr\w*cut\w*|electric shock|fainted|col+aps\w*|pass(es|ed|ing)? out|poiso?n\w*"
         r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|stitches|miscarr\w*"
         r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
         r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
@@ -434,7 +596,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"(caught|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
+        r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
         r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
         r"|fell (from|off|down)",
         "health_safety",
@@ -442,6 +604,49 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (r"accidents?|died|dead|death", "health_safety", 3, "critical"),
+    (
+        r"gas leak\w*|leak\w* gas|mix\w* (\w+ ){0,2}(bleach|acid|chemicals?)|(filled|full) (with|of) (gas|fumes|smoke)"
+        r"|(small|little|mild|electric) shocks?|(gives?|gave|giving) (us|me|him|her|them) (\w+ )?shocks?"
+        r"|(safety|emergency|stop) (switch\w*|sensors?|buttons?) (\w+ ){0,4}(taped|tied|disabled|bypassed|broken|removed)"
+        r"|(disabled|bypassed) the (\w+ )?(sensors?|switch\w*|guards?)|(gas|chemical|ammonia|chlorine) (leak\w*|spill\w*)|short of br\w*th|breathless"
+        r"|elec\w* shocks?|shocked by|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
+        r"|(no|without|took away|takes? away|taking away|cut off|not allowed|denied) (\w+ ){0,2}(drinking water|water to drink|water breaks?)"
+        r"|heat ?stro\w*|sun ?stroke|heat exhaustion"
+        r"|(machine|safety|blade|press|belt) guards? (was |were |is |are |has been |have been )?(removed|missing|broken|taken off)"
+        r"|guards? (on|of) the (\w+ )?(machine|press|saw|cutter|belt|blade)s? (was |were |is |are |has been )?(removed|missing|broken|taken off)"
+        r"|no (machine |safety )?guards? on|unguarded|(removed|took off|taken off) the (safety |machine )?guards?"
+        r"|passed away (on|at|in|during|after) (the |his |her |a )?(line|shift|night shift|factory|workshop|machine|work|dorm\w*)"
+        r"|(worker|co-?worker|colleague|workmate|someone|man|woman|lady|girl|boy) (\w+ ){0,2}passed away"
+        r"|not breathing|stopped breathing|unconscious|unresponsive",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
+    (
+        r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
+        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
+        "health_safety",
+        8,
+        "critical",
+    ),
+    # A pregnant worker put on work that endangers her (night shifts are hours, not this).
+    (
+        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat)"
+        r"|(solvents?|chemicals?|fumes|glue|radiation)\b.{0,30}\bpregnan\w*",
+        "health_safety",
+        8,
+        "critical",
+    ),
+    # Exits locked in other words: a chain, the key only with the guard.
+    (
+        r"with a chain|chaned|chainned|(guard|guards|security) (keeps?|has|have|holds?) the keys? (to|of|for) (the )?(exits?|doors?|gates?|stairs)"
+        r"|only (the )?(security|guards?|boss|manager)\w* (can|could) open",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (r"(3[5-9]|4[0-9]|5[0-9]) ?degrees?", "health_safety", 4, None),
     (
         r"fire(?! (me|us|him|her|them|workers?|people|anyone|alarms?|extinguishers?|drills?))",
         "health_safety",
@@ -519,6 +724,20 @@ EN: tuple[Entry, ...] = (
     # harassment and abuse
     (r"sexual(ly)? har+as+\w*", "harassment_abuse", 6, None),
     (
+        r"rap(e|ed|es|ing)|sexual\w* ass?a\w*|molest\w*|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    (
+        r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
+        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
+    (r"ask(s|ed|ing)? me (out|on a date)|keeps? asking me out", "harassment_abuse", 4, None),
+    (
         r"har+as+\w*|sexual (comments?|messages?|jokes?)|grop\w*|dirty (pictures|photos|messages|jokes|talk)|porn\w*",
         "harassment_abuse",
         5,
@@ -540,7 +759,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
-        r"|(?<!heart )attack\w*|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
+        r"|(?<!heart )attack\w*|forced himself on|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
         r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
         r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
         "harassment_abuse",
@@ -578,6 +797,12 @@ EN: tuple[Entry, ...] = (
     (r"(no|any|without) (holidays?|leave|vacation)", "working_hours", 3, None),
     (r"hours|midnight|sundays?|saturdays?|public holidays?|peak season|too long", "working_hours", 2, None),
     (r"night shifts?|shifts?|weekends?", "working_hours", 1, None),
+    (
+        r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)",
+        "working_hours",
+        4,
+        None,
+    ),
     # wages
     (r"overtime (pay|premium|rate)", "wages", 6, None),
     (r"minimum wage|legal minimum", "wages", 5, None),
@@ -595,6 +820,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"piece rate|[0-9]+ ?%", "wages", 3, None),
+    (r"(cut|cuts|reduce\w*|take) (our|my|the|his|her) (bonus|pay|wages?|salary)", "wages", 3, None),
     (r"pay|paid|bonus(es)?", "wages", 2, None),
     # retaliation: services.router.retaliation decides it before any score (see the Chinese entries).
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),

@@ -279,3 +279,84 @@ def test_critical_situations_told_in_other_words_are_critical(text, category):
 )
 def test_their_look_alikes_are_not(text):
     assert classify(text).severity != "critical"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("车间里天然气泄漏了", "health_safety"),
+        ("a chemical spill in the warehouse and nobody told us", "health_safety"),
+        ("插座的电线都裸露在外面", "health_safety"),
+        ("he got an electric shock from the iron", "health_safety"),
+        ("一天不给喝水，好几个人中暑", "health_safety"),
+        ("three workers got heatstroke this week", "health_safety"),
+        ("冲床的安全装置被拆了", "health_safety"),
+        ("the blade guard is missing on the cutter", "health_safety"),
+        ("有个工友在宿舍猝死了", "health_safety"),
+        ("an old worker was unconscious on the floor", "health_safety"),
+        ("主管逼她陪他睡觉", "harassment_abuse"),
+        ("the boss raped a worker", "harassment_abuse"),
+        ("组长说要找人打残我", "harassment_abuse"),
+        ("he said he would break my arms", "harassment_abuse"),
+        ("我室友说活不下去了", "health_safety"),
+        ("my friend talks about suicide", "health_safety"),
+        ("晚上宿舍从外面反锁", "forced_labour"),
+        ("we are never let out of the compound", "forced_labour"),
+        ("工资要干满两年才发", "forced_labour"),
+        ("our wages are held until the end of the contract", "forced_labour"),
+        ("孕妇还要天天接触化学品", "health_safety"),
+        ("pregnant women spray glue all day", "health_safety"),
+        ("仓库的铁门晚上锁着", "health_safety"),
+        ("the security guards keep the keys to the exits", "health_safety"),
+    ],
+)
+def test_the_newer_critical_families_are_critical(text, category):
+    """Gas, shocks, heat, unguarded machines, a death, sexual assault, threats to maim or kill,
+    self-harm, confinement, wages held to the contract's end, pregnant workers on dangerous work and
+    exits locked in other words: each is critical whatever words tell it."""
+    assert (classify(text).category, classify(text).severity) == (category, "critical")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我爸爸去世了，想请假回家",  # a relative's death
+        "my grandmother passed away, can I get leave?",
+        "请点击这个链接",  # 点击 is a click, 被点击 a mistyped shock
+        "他老是打断我说话",  # interrupting, not breaking a bone
+        "看守仓库的保安很凶",  # a guard of the warehouse
+        "宿舍是上床下桌",  # a bunk bed
+        "强行加班到十点",
+        "我想早点下班回家陪孩子睡觉",
+        "累到虚脱",
+        "宿舍没有饮水机",
+        "年底才发年终奖",
+        "我是通过仲介进厂的，想问工资",
+        "we work off the clock",
+        "keep in mind the deadline",
+        "working in confined spaces without training",
+        "we need new machine guards",
+        "my locker key is with the guard",
+        "入职交了工衣押金，离职后没退",
+        "怀孕了想问产假有几天",
+        "他生病了也不放假",
+        "组长代领了我们的工衣",
+    ],
+)
+def test_the_newer_families_look_alikes_are_not(text):
+    assert classify(text).severity != "critical"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "流水线速度太快",  # 流水线 is a place in "a child at work on the line", not a child
+        "包装部的活太多了",
+        "食堂用液化气做饭",  # 液化气 only in "a gas bottle exploded"
+        "从外面看不出来",  # 从外面 only in "locked from outside"
+        "天花板很高",
+    ],
+)
+def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text):
+    """Only an entry's top-level words match by sound; a word inside a group is part of a phrase."""
+    assert classify(text).severity != "critical"
