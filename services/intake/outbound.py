@@ -14,7 +14,7 @@ there would look sent to the committee and reach nobody.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import aiohttp
@@ -27,9 +27,8 @@ from services.intake.announcer import Announcer, announcing
 from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
-from services.intake.sender import QUEUE, Sender
-from shared.contracts import Event, MessageOutbound
-from shared.messaging import Handler, Rejected
+from services.intake.sender import QUEUE, Sender, handlers
+from shared.contracts import MessageOutbound
 from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
@@ -68,14 +67,14 @@ def twilio_channel(settings: Settings, session: aiohttp.ClientSession) -> Twilio
     )
 
 
-def unconfigured(db: Database, clock: Clock, wake: Callable[[], None]) -> Handler:
+def unconfigured(
+    db: Database, clock: Clock, wake: Callable[[], None]
+) -> Callable[[MessageOutbound], Awaitable[None]]:
     """The consumer of ``intake.outbound`` while no channel can deliver: each message is recorded
     ``undeliverable`` (idempotent), so the committee sees it was not sent instead of waiting; the
     announcer tells the router so."""
 
-    async def handle(event: Event) -> None:
-        if not isinstance(event, MessageOutbound):
-            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+    async def handle(event: MessageOutbound) -> None:
         await store.undeliverable(db, event, UNCONFIGURED, clock())
         wake()
         log.warning(
@@ -96,7 +95,8 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
             log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             async with announcing(announcer):
-                await runtime.bus.consume(QUEUE, unconfigured(runtime.db, runtime.clock, announcer.wake))
+                handle = unconfigured(runtime.db, runtime.clock, announcer.wake)
+                await runtime.bus.consume(QUEUE, handlers(handle))
                 yield
             return
         async with aiohttp.ClientSession(timeout=SEND_TIMEOUT) as session:
@@ -109,7 +109,7 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             app[SENDER] = Sender(runtime, channel, default_from, announcer.wake)
             async with announcing(announcer):
-                await runtime.bus.consume(QUEUE, app[SENDER].handle)
+                await runtime.bus.consume(QUEUE, handlers(app[SENDER].handle))
                 yield
 
     app.cleanup_ctx.append(sender)

@@ -23,7 +23,8 @@ from services.router.opening import NoFreeReference, open_case
 from services.router.registry_store import RegistryStore
 from services.router.texts import confirm_contact
 from services.router.worker_store import WorkerStore
-from shared.contracts import Event, GrievanceReceived
+from shared.contracts import GrievanceReceived
+from shared.handlers import Handlers
 from shared.messaging import Bus, Rejected
 from shared.privacy import Keys, contact_code
 from shared.runtime import Clock
@@ -32,6 +33,11 @@ from shared.sla import SlaTable
 log = structlog.get_logger(__name__)
 
 QUEUE = "router.grievances"
+
+
+def handlers(consumer: GrievanceConsumer) -> Handlers:
+    """What the router consumes from its queue of grievances."""
+    return Handlers(QUEUE).on(GrievanceReceived, consumer)
 
 
 class GrievanceConsumer:
@@ -52,12 +58,7 @@ class GrievanceConsumer:
         self._cases, self._registry, self._workers, self._dialogue = cases, registry, workers, dialogue
         self._bus, self._clock, self._sla, self._keys = bus, clock, sla, keys
 
-    async def __call__(self, event: Event) -> None:
-        if not isinstance(event, GrievanceReceived):
-            raise Rejected(f"unexpected event type {event.type}")
-        await self.handle(event)
-
-    async def handle(self, event: GrievanceReceived) -> None:
+    async def __call__(self, event: GrievanceReceived) -> None:
         gid = str(event.grievance_id)
         case = await self._cases.by_grievance(gid)
         decision: Decision | None = None
