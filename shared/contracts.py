@@ -15,12 +15,24 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
+
+from shared.ids import REFERENCE_REGEX
 
 Channel = Literal["sms", "web", "wechat"]
 Language = Literal["zh", "en"]
 Severity = Literal["critical", "high", "normal"]
+# From the least grave to the gravest: severities are compared by this rank and nothing else.
+SEVERITY_ORDER: tuple[Severity, ...] = ("normal", "high", "critical")
 Category = Literal[
     "child_labour",
     "forced_labour",
@@ -35,6 +47,7 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 UnassignedReason = Literal["unroutable", "conflict_of_interest", "retaliation"]
+UNASSIGNED_REASONS: tuple[str, ...] = UnassignedReason.__args__  # type: ignore[attr-defined]
 CaseAction = Literal[
     "acknowledged",
     "replied",
@@ -49,6 +62,9 @@ CaseAction = Literal[
     "contact_confirmed",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
+# Where a case stands after an update, and, once closed by the system, how (``case.updated``).
+CaseStatus = Literal["assigned", "unassigned", "acknowledged", "resolved", "reopened", "closed"]
+Closure = Literal["confirmed", "unconfirmed", "rerouted"]
 EscalationReason = Literal[
     "ack_overdue",
     "resolution_overdue",
@@ -76,7 +92,7 @@ DeliveryState = Literal["sending", "sent", "delivered", "undelivered", "failed",
 DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
-Reference = Annotated[str, Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")]
+Reference = Annotated[str, Field(pattern=REFERENCE_REGEX)]
 PlainId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -142,6 +158,11 @@ class GrievanceReceived(Event):
     pin_hash: str | None = None
 
 
+def gravest(first: Severity, *others: Severity) -> Severity:
+    """The gravest of the severities given (by :data:`SEVERITY_ORDER`)."""
+    return max((first, *others), key=SEVERITY_ORDER.index)
+
+
 def contact_proven(event: GrievanceReceived) -> bool:
     """Whether the event's contact is proven, reading an event without the field by its channel."""
     if event.contact_proven is not None:
@@ -186,16 +207,41 @@ class CaseUpdated(Event):
     action: CaseAction
     actor_role: ActorRole
     at: AwareDatetime
-    status: str
+    status: CaseStatus
     committee_id: str | None = None
+    # Why no committee holds the case (with ``committee_id`` null): what the NGO is to look at.
+    unassigned_reason: UnassignedReason | None = None
+    # With ``closed``: how the system closed it (``rerouted``: a routed case of the worker replaced it).
+    closure: Closure | None = None
     category: Category | None = None
     severity: Severity | None = None
     ack_due_at: AwareDatetime | None = None
     resolve_due_at: AwareDatetime | None = None
+    # The router's word for the timeline (a recusal's cause, ...), for people: no consumer branches
+    # on it; ``unassigned_reason`` and ``closure`` say what it used to say to them.
     note: str | None = None
     # Only with ``contact_confirmed``: the worker proved the web form's number, so escalation may
     # text it now (``case.assigned`` never carried an unproven contact).
     sealed_contact: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_from_note(cls, data: Any) -> Any:
+        """An update of a producer older than ``closure`` and ``unassigned_reason`` said them in
+        ``note`` (``rerouted``, ``resolved_unconfirmed``; a recusal's reason): read it so."""
+        if not isinstance(data, dict) or not isinstance(note := data.get("note"), str):
+            return data
+        action = data.get("action")
+        if action == "closed" and "closure" not in data and note in _CLOSURE_NOTES:
+            return {**data, "closure": _CLOSURE_NOTES[note]}
+        leaving = action == "recused" and data.get("committee_id") is None
+        if leaving and "unassigned_reason" not in data and note in UNASSIGNED_REASONS:
+            return {**data, "unassigned_reason": note}
+        return data
+
+
+# The notes by which updates before ``CaseUpdated.closure`` told how the system closed a case.
+_CLOSURE_NOTES: dict[str, Closure] = {"rerouted": "rerouted", "resolved_unconfirmed": "unconfirmed"}
 
 
 class CaseEscalated(Event):

@@ -40,7 +40,7 @@ def handler_for(runtime: Runtime) -> Handlers:
 async def handle_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> None:
     case_clock = await apply_event(runtime, event)
     await escalate.ensure_escalations(runtime, case_clock)
-    if isinstance(event, CaseUpdated) and event.action == "closed" and event.note == "rerouted":
+    if isinstance(event, CaseUpdated) and event.action == "closed" and event.closure == "rerouted":
         await settle_unroutable(runtime.db, event)
 
 

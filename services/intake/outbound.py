@@ -13,9 +13,8 @@ there would look sent to the committee and reach nobody.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import aiohttp
 import structlog
@@ -28,7 +27,7 @@ from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
 from services.intake.sender import QUEUE, Sender, handlers
-from shared.contracts import MessageOutbound
+from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
@@ -41,7 +40,6 @@ Delivery = Literal["twilio", "dev", "unconfigured"]
 UNCONFIGURED = "channel_unconfigured"
 SENDER = web.AppKey("sender", Sender)
 ANNOUNCER = web.AppKey("announcer", Announcer)
-_REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
@@ -120,7 +118,7 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
 class OutboxQuery(BaseModel):
     """The development outbox's filters: one case's messages, the latest ``limit``."""
 
-    reference: Annotated[str, Field(pattern=_REFERENCE.pattern)] | None = None
+    reference: Reference | None = None
     limit: int = Field(default=100, ge=1, le=500)
 
 

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE
 from services.intake.texts import detect_language
-from shared.contracts import GrievanceReceived
+from shared.contracts import GrievanceReceived, Reference
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import normalise_e164, pin_for, pin_hash, reporter_key, seal
 from shared.validation import language_of
@@ -80,7 +80,7 @@ class GrievanceForm(BaseModel):
 class Receipt(BaseModel):
     """What the worker keeps: the case reference, the PIN for the status page, and its address."""
 
-    reference: str = Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$", examples=["K7QMZ-3HNWP"])
+    reference: Reference = Field(examples=["K7QMZ-3HNWP"])
     pin: str = Field(
         pattern=r"^[0-9]{6}$", description="six digits; with the reference, opens the status page"
     )

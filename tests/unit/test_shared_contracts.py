@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,8 +20,10 @@ from shared.contracts import (
     MessageDeliveryChanged,
     MessageOutbound,
     delivery_rank,
+    gravest,
     parse_event,
 )
+from shared.ids import ALPHABET, find_reference, is_reference, reference_for
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GID = uuid.uuid4()
@@ -196,6 +199,7 @@ EARLIER_BODY = (
 def test_a_body_of_the_earlier_encoder_decodes_and_keeps_its_keys():
     event = parse_event(EARLIER_BODY, "case.updated")
     assert isinstance(event, CaseUpdated) and event.case_id == "c1" and event.note == "rerouted"
+    assert event.closure == "rerouted"  # what the note said, now a typed field
     assert parse_event(EARLIER_BODY) == event
     assert set(json.loads(event.to_json())) >= set(json.loads(EARLIER_BODY))
 
@@ -233,3 +237,52 @@ def test_refusals_say_why_in_the_words_the_dead_letter_tools_show(body, reason):
     with pytest.raises(InvalidEvent) as caught:
         parse_event(body)
     assert str(caught.value).startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("changes", "typed"),
+    [
+        (
+            {"action": "closed", "status": "closed", "note": "resolved_unconfirmed"},
+            {"closure": "unconfirmed"},
+        ),
+        ({"action": "closed", "status": "closed", "note": "rerouted", "closure": None}, {"closure": None}),
+        (
+            {"action": "recused", "status": "unassigned", "note": "unroutable"},
+            {"unassigned_reason": "unroutable"},
+        ),
+        ({"action": "recused", "status": "assigned", "committee_id": "b", "note": "reassigned"}, {}),
+        ({"action": "recategorised", "status": "unassigned", "note": "retaliation"}, {}),
+    ],
+)
+def test_an_earlier_update_is_read_with_the_typed_fields_its_note_meant(changes, typed):
+    raw = {
+        k: v
+        for k, v in json.loads(samples()[2].to_json()).items()
+        if k not in ("closure", "unassigned_reason")
+    }
+    event = parse_event(json.dumps({**raw, **changes}).encode())
+    assert isinstance(event, CaseUpdated)
+    assert (event.closure, event.unassigned_reason) == (typed.get("closure"), typed.get("unassigned_reason"))
+
+
+def test_an_update_has_a_status_of_a_case_not_a_free_word():
+    raw = json.loads(samples()[2].to_json())
+    with pytest.raises(InvalidEvent, match="invalid fields: status"):
+        parse_event(json.dumps({**raw, "status": "replied"}).encode())
+
+
+def test_the_gravest_severity_wins_by_rank_not_by_name():
+    assert gravest("normal") == "normal"
+    assert gravest("normal", "critical", "high") == "critical"
+    assert gravest("high", "normal") == "high"  # "high" < "normal" as words, not as severities
+
+
+def test_one_reference_pattern_admits_exactly_the_alphabet():
+    admitted = [c for c in string.ascii_uppercase + string.digits if is_reference(f"{c * 5}-{c * 5}")]
+    assert sorted(admitted) == sorted(ALPHABET)
+    reference = reference_for(GID)
+    assert is_reference(reference) and find_reference(f"my case {reference.lower()}") == reference
+    event = samples()[2]
+    with pytest.raises(ValueError):
+        event.model_validate({**event.model_dump(), "reference": reference.lower()})
