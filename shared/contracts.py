@@ -224,20 +224,24 @@ class CaseUpdated(Event):
     # text it now (``case.assigned`` never carried an unproven contact).
     sealed_contact: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _typed_from_note(cls, data: Any) -> Any:
+    @model_validator(mode="after")
+    def _typed_from_note(self) -> CaseUpdated:
         """An update of a producer older than ``closure`` and ``unassigned_reason`` said them in
-        ``note`` (``rerouted``, ``resolved_unconfirmed``; a recusal's reason): read it so."""
-        if not isinstance(data, dict) or not isinstance(note := data.get("note"), str):
-            return data
-        action = data.get("action")
-        if action == "closed" and "closure" not in data and note in _CLOSURE_NOTES:
-            return {**data, "closure": _CLOSURE_NOTES[note]}
-        leaving = action == "recused" and data.get("committee_id") is None
-        if leaving and "unassigned_reason" not in data and note in UNASSIGNED_REASONS:
-            return {**data, "unassigned_reason": note}
-        return data
+        ``note`` (``rerouted``, ``resolved_unconfirmed``; a recusal's reason): read it so.
+
+        After validation, so an update of this version costs one look at ``note``; the frozen model
+        is completed in place while it is being built, before anyone holds it.
+        """
+        note = self.note
+        if note is None:
+            return self
+        given = self.model_fields_set
+        if self.action == "closed" and "closure" not in given and note in _CLOSURE_NOTES:
+            object.__setattr__(self, "closure", _CLOSURE_NOTES[note])
+        leaving = self.action == "recused" and self.committee_id is None
+        if leaving and "unassigned_reason" not in given and note in UNASSIGNED_REASONS:
+            object.__setattr__(self, "unassigned_reason", note)
+        return self
 
 
 # The notes by which updates before ``CaseUpdated.closure`` told how the system closed a case.
