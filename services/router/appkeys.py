@@ -12,11 +12,12 @@ from aiohttp import web
 
 from services.router.case_store import CaseStore
 from services.router.outbox import Outbox
-from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
+from services.router.status_store import StatusAttempts
 from services.router.views import Rounding
 from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Clock
 from shared.sla import SlaTable
 from shared.store import Database
@@ -30,9 +31,12 @@ WORKERS = web.AppKey("workers", WorkerStore)
 OUTBOX = web.AppKey("outbox", Outbox)
 SLA = web.AppKey("sla", SlaTable)
 PRIVACY_KEYS = web.AppKey("privacy_keys", Keys)
-STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
+# The public status lookup: the per-client limit (counted in the store) and the per-reference lock.
+RATES = web.AppKey("rates", RateStore)
+STATUS_LIMIT = web.AppKey("status_limit", Limit)
+STATUS_ATTEMPTS = web.AppKey("status_attempts", StatusAttempts)
 # Confirmation codes tried per client address (the store counts per case as well).
-CONFIRM_LIMITER = web.AppKey("confirm_limiter", RateLimiter)
+CONFIRM_LIMIT = web.AppKey("confirm_limit", Limit)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 # How coarse the times are that a committee sees of when the worker did something.
 TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
