@@ -243,7 +243,7 @@ def router(overrides: dict[str, Any], count: int, out: Any) -> None:
 
 async def _route(settings: Any, count: int) -> tuple[float, float, float]:
     from services.router.app import bootstrap
-    from services.router.consumer import QUEUE
+    from services.router.consumer import QUEUE, handlers
     from shared.bootstrap import open_runtime
     from shared.runtime import tune_collector
 
@@ -253,7 +253,7 @@ async def _route(settings: Any, count: int) -> tuple[float, float, float]:
         async with connection:
             channel = await connection.channel()
             cpu, started = time.process_time(), time.perf_counter()
-            await runtime.bus.consume(QUEUE, bootstrap(runtime).consumer)
+            await runtime.bus.consume(QUEUE, handlers(bootstrap(runtime).consumer))
             half = None
             for _ in range(POLLS):
                 if half is None and await _all_downstream(channel, settings.amqp_namespace, count // 2):

@@ -1,8 +1,10 @@
 """The events that cross service boundaries (design section 4).
 
-Every event is a frozen pydantic model with the same envelope. Consumers are tolerant readers: unknown
-fields are ignored, so a producer may add optional fields without breaking anyone; a breaking change
-is a new ``schema_version`` and so a new routing key (``"{type}.v{version}"``).
+Every event is a frozen pydantic model with the same envelope. ``type`` and ``schema_version`` are
+fields with one literal value each, so the body says what it is and a decoder needs no table: one
+discriminated union on ``type`` (:data:`AnyEvent`) decodes every body. Consumers are tolerant
+readers: unknown fields are ignored, so a producer may add optional fields without breaking anyone;
+a breaking change is a new ``schema_version`` and so a new routing key (``"{type}.v{version}"``).
 """
 
 from __future__ import annotations
@@ -11,13 +13,26 @@ import json
 import uuid
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from shared.ids import REFERENCE_REGEX
 
 Channel = Literal["sms", "web", "wechat"]
 Language = Literal["zh", "en"]
 Severity = Literal["critical", "high", "normal"]
+# From the least grave to the gravest: severities are compared by this rank and nothing else.
+SEVERITY_ORDER: tuple[Severity, ...] = ("normal", "high", "critical")
 Category = Literal[
     "child_labour",
     "forced_labour",
@@ -32,6 +47,7 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 UnassignedReason = Literal["unroutable", "conflict_of_interest", "retaliation"]
+UNASSIGNED_REASONS: tuple[str, ...] = UnassignedReason.__args__  # type: ignore[attr-defined]
 CaseAction = Literal[
     "acknowledged",
     "replied",
@@ -47,6 +63,9 @@ CaseAction = Literal[
     "contact_withdrawn",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
+# Where a case stands after an update, and, once closed by the system, how (``case.updated``).
+CaseStatus = Literal["assigned", "unassigned", "acknowledged", "resolved", "reopened", "closed"]
+Closure = Literal["confirmed", "unconfirmed", "rerouted"]
 EscalationReason = Literal[
     "ack_overdue",
     "resolution_overdue",
@@ -82,7 +101,7 @@ DeliveryState = Literal["sending", "sent", "delivered", "undelivered", "failed",
 DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
-Reference = Annotated[str, Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")]
+Reference = Annotated[str, Field(pattern=REFERENCE_REGEX)]
 PlainId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -113,33 +132,34 @@ class Event(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    type: ClassVar[str]
-    schema_version: ClassVar[int] = 1
-
+    # Each event narrows both to its one literal value; a body without ``schema_version`` is read as v1.
+    type: str
+    schema_version: int = 1
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
     # The grievance this event descends from; it ties a case's whole history together in the logs.
     correlation_id: uuid.UUID
 
     @classmethod
+    def event_type(cls) -> str:
+        """The event's ``type``, read from the class (the literal's one value)."""
+        return str(_literal(cls, "type"))
+
+    @classmethod
     def routing_key(cls) -> str:
-        return f"{cls.type}.v{cls.schema_version}"
+        return _routing_key(cls)
 
     def to_json(self) -> bytes:
-        """The message body: every field, then ``type`` and ``schema_version``, as compact UTF-8 JSON.
-
-        pydantic's Rust serializer writes the fields (the same values as ``model_dump(mode="json")``);
-        the two class-level keys are spliced in before the closing brace. The envelope's fields are
-        always present, so the object is never empty.
-        """
-        fields = self.__pydantic_serializer__.to_json(self)
-        return fields[:-1] + _envelope_suffix(type(self))
+        """The message body: every field, ``type`` and ``schema_version`` among them, as compact UTF-8
+        JSON (pydantic's serializer: the same values as ``model_dump(mode="json")``)."""
+        return self.__pydantic_serializer__.to_json(self)
 
 
 class GrievanceReceived(Event):
     """A worker's grievance, verified and normalised at the edge; the contact is already sealed."""
 
-    type: ClassVar[str] = "grievance.received"
+    type: Literal["grievance.received"] = "grievance.received"
+    schema_version: Literal[1] = 1
 
     grievance_id: uuid.UUID
     reference: Reference
@@ -165,6 +185,11 @@ class GrievanceReceived(Event):
     pin_hash: str | None = None
 
 
+def gravest(first: Severity, *others: Severity) -> Severity:
+    """The gravest of the severities given (by :data:`SEVERITY_ORDER`)."""
+    return max((first, *others), key=SEVERITY_ORDER.index)
+
+
 def contact_proven(event: GrievanceReceived) -> bool:
     """Whether the event's contact is proven, reading an event without the field by its channel."""
     if event.contact_proven is not None:
@@ -180,7 +205,8 @@ class ContactWithdrawn(Event):
     derived from the provider's event, so a retried push publishes the same event.
     """
 
-    type: ClassVar[str] = "contact.withdrawn"
+    type: Literal["contact.withdrawn"] = "contact.withdrawn"
+    schema_version: Literal[1] = 1
 
     channel: Channel
     provider: str
@@ -191,7 +217,8 @@ class ContactWithdrawn(Event):
 class CaseAssigned(Event):
     """The router created a case; `committee_id` is null when no committee may handle it."""
 
-    type: ClassVar[str] = "case.assigned"
+    type: Literal["case.assigned"] = "case.assigned"
+    schema_version: Literal[1] = 1
 
     case_id: str
     reference: Reference
@@ -218,19 +245,26 @@ class CaseAssigned(Event):
 class CaseUpdated(Event):
     """Something happened to a case; recategorisation carries the new severity and deadlines."""
 
-    type: ClassVar[str] = "case.updated"
+    type: Literal["case.updated"] = "case.updated"
+    schema_version: Literal[1] = 1
 
     case_id: str
     reference: Reference
     action: CaseAction
     actor_role: ActorRole
     at: AwareDatetime
-    status: str
+    status: CaseStatus
     committee_id: str | None = None
+    # Why no committee holds the case (with ``committee_id`` null): what the NGO is to look at.
+    unassigned_reason: UnassignedReason | None = None
+    # With ``closed``: how the system closed it (``rerouted``: a routed case of the worker replaced it).
+    closure: Closure | None = None
     category: Category | None = None
     severity: Severity | None = None
     ack_due_at: AwareDatetime | None = None
     resolve_due_at: AwareDatetime | None = None
+    # The router's word for the timeline (a recusal's cause, ...), for people: no consumer branches
+    # on it; ``unassigned_reason`` and ``closure`` say what it used to say to them.
     note: str | None = None
     # Only with ``contact_confirmed``: the worker proved the web form's number, so escalation may
     # text it now (``case.assigned`` never carried an unproven contact).
@@ -239,11 +273,35 @@ class CaseUpdated(Event):
     # left and in those passed over for the next one (for the NGO only).
     conflicts: tuple[NamedMember, ...] = ()
 
+    @model_validator(mode="after")
+    def _typed_from_note(self) -> CaseUpdated:
+        """An update of a producer older than ``closure`` and ``unassigned_reason`` said them in
+        ``note`` (``rerouted``, ``resolved_unconfirmed``; a recusal's reason): read it so.
+
+        After validation, so an update of this version costs one look at ``note``; the frozen model
+        is completed in place while it is being built, before anyone holds it.
+        """
+        note = self.note
+        if note is None:
+            return self
+        given = self.model_fields_set
+        if self.action == "closed" and "closure" not in given and note in _CLOSURE_NOTES:
+            object.__setattr__(self, "closure", _CLOSURE_NOTES[note])
+        leaving = self.action == "recused" and self.committee_id is None
+        if leaving and "unassigned_reason" not in given and note in UNASSIGNED_REASONS:
+            object.__setattr__(self, "unassigned_reason", note)
+        return self
+
+
+# The notes by which updates before ``CaseUpdated.closure`` told how the system closed a case.
+_CLOSURE_NOTES: dict[str, Closure] = {"rerouted": "rerouted", "resolved_unconfirmed": "unconfirmed"}
+
 
 class CaseEscalated(Event):
     """An escalation was opened for the NGO."""
 
-    type: ClassVar[str] = "case.escalated"
+    type: Literal["case.escalated"] = "case.escalated"
+    schema_version: Literal[1] = 1
 
     case_id: str
     reference: Reference
@@ -257,7 +315,8 @@ class CaseEscalated(Event):
 class MessageOutbound(Event):
     """A text for a worker; only intake's sender unseals the contact and delivers it."""
 
-    type: ClassVar[str] = "message.outbound"
+    type: Literal["message.outbound"] = "message.outbound"
+    schema_version: Literal[1] = 1
 
     channel: Channel
     sealed_contact: str | None
@@ -278,7 +337,8 @@ class MessageDeliveryChanged(Event):
     state twice publishes the same event.
     """
 
-    type: ClassVar[str] = "message.delivery"
+    type: Literal["message.delivery"] = "message.delivery"
+    schema_version: Literal[1] = 1
 
     outbound_id: uuid.UUID
     case_id: str | None = None
@@ -293,18 +353,20 @@ def delivery_rank(state: str) -> int:
     return DELIVERY_STATES.index(state)
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls
-    for cls in (
-        GrievanceReceived,
-        ContactWithdrawn,
-        CaseAssigned,
-        CaseUpdated,
-        CaseEscalated,
-        MessageOutbound,
-        MessageDeliveryChanged,
-    )
-}
+# Every event this version knows, told apart by ``type``. A new schema version of an event is a new
+# class (its own routing key) that joins the union beside the old one while both are in flight.
+AnyEvent = Annotated[
+    GrievanceReceived
+    | ContactWithdrawn
+    | CaseAssigned
+    | CaseUpdated
+    | CaseEscalated
+    | MessageOutbound
+    | MessageDeliveryChanged,
+    Field(discriminator="type"),
+]
+_EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+EVENT_CLASSES: tuple[type[Event], ...] = get_args(get_args(AnyEvent)[0])
 
 
 class InvalidEvent(ValueError):
@@ -312,33 +374,60 @@ class InvalidEvent(ValueError):
 
 
 def parse_event(body: bytes, type_name: str | None = None) -> Event:
-    """Decode an event; raise :class:`InvalidEvent` for anything malformed or unknown."""
+    """Decode an event; raise :class:`InvalidEvent` for anything malformed or unknown.
+
+    The body's own ``type`` decides. ``type_name`` (the message's AMQP ``type``) stands in only for
+    a body without one, as the decoder before the union read such a body.
+    """
     try:
-        raw = _loads(body)
-    except ValueError as exc:
-        raise InvalidEvent(f"body is not JSON: {exc.__class__.__name__}") from None
-    if not isinstance(raw, dict):
-        raise InvalidEvent("body is not a JSON object")
-    name = type_name or raw.get("type")
-    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise InvalidEvent("unknown event type")
-    if raw.get("schema_version", cls.schema_version) != cls.schema_version:
-        raise InvalidEvent("unsupported schema version")
-    try:
-        return cls.model_validate(raw)
+        event: Event = _EVENTS.validate_json(body)
     except ValidationError as exc:
-        fields = ",".join(".".join(str(p) for p in err["loc"]) for err in exc.errors())
-        raise InvalidEvent(f"invalid fields: {fields}") from None
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if type_name and errors[0]["type"] == "union_tag_not_found":
+            return _parse_as(body, type_name)
+        raise _invalid(errors, body) from None
+    return event
+
+
+def _parse_as(body: bytes, type_name: str) -> Event:
+    """A JSON object without ``type`` decoded as the event the message's properties name."""
+    raw = _loads(body)
+    try:
+        event: Event = _EVENTS.validate_python({**raw, "type": type_name})
+    except ValidationError as exc:
+        raise _invalid(
+            exc.errors(include_url=False, include_context=False, include_input=False), body
+        ) from None
+    return event
+
+
+def _invalid(errors: list[ErrorDetails], body: bytes) -> InvalidEvent:
+    """Why a body is refused, in the words the dead-letter tools show: field names, never values."""
+    kind = errors[0]["type"]
+    if kind == "json_invalid":
+        try:
+            _loads(body)
+        except ValueError as exc:
+            return InvalidEvent(f"body is not JSON: {exc.__class__.__name__}")
+        return InvalidEvent("body is not JSON")
+    if kind == "dict_type" and not errors[0]["loc"]:
+        return InvalidEvent("body is not a JSON object")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return InvalidEvent("unknown event type")
+    # Each location starts with the union's tag (the event type); the field follows.
+    if any(err["loc"][1:] == ("schema_version",) for err in errors):
+        return InvalidEvent("unsupported schema version")
+    fields = ",".join(".".join(str(p) for p in err["loc"][1:]) for err in errors)
+    return InvalidEvent(f"invalid fields: {fields}")
+
+
+def _literal(cls: type[Event], name: str) -> Any:
+    return cls.model_fields[name].default
 
 
 @cache
-def _envelope_suffix(cls: type[Event]) -> bytes:
-    return b',"type":' + _dumps(cls.type) + b',"schema_version":' + _dumps(cls.schema_version) + b"}"
-
-
-def _dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _routing_key(cls: type[Event]) -> str:
+    return f"{_literal(cls, 'type')}.v{_literal(cls, 'schema_version')}"
 
 
 def _loads(body: bytes) -> Any:

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.contracts import InvalidEvent, parse_event
+from shared.handlers import not_for
 from shared.log import SENSITIVE_KEYS, scrub
 from shared.messaging import QUEUES, DeadLetter
 
@@ -97,7 +98,7 @@ def refusal(queue: str, body: bytes, type_name: str | None) -> str | None:
     except InvalidEvent as exc:
         return str(exc)
     if event.routing_key() not in QUEUES[queue]:
-        return f"{event.type} does not belong on {queue}"
+        return not_for(event.type, queue)
     return None
 
 

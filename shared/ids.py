@@ -11,7 +11,13 @@ import re
 import uuid
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-REFERENCE_PATTERN = re.compile(r"(?<![0-9A-Z])([2-9A-HJKMNP-Z]{5})-?([2-9A-HJKMNP-Z]{5})(?![0-9A-Z])")
+_CHAR = "[2-9A-HJKMNP-Z]"  # the alphabet as a character class
+# The one pattern of a reference: as written (XXXXX-XXXXX); every model and check derives from it.
+REFERENCE_FORM = rf"{_CHAR}{{5}}-{_CHAR}{{5}}"
+REFERENCE_REGEX = rf"^{REFERENCE_FORM}$"
+# A reference inside a worker's text: any case, dash optional, not part of a longer word.
+REFERENCE_PATTERN = re.compile(rf"(?<![0-9A-Z])({_CHAR}{{5}})-?({_CHAR}{{5}})(?![0-9A-Z])")
+_REFERENCE = re.compile(REFERENCE_REGEX)
 _NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24")
 
 
@@ -32,6 +38,11 @@ def grievance_id_for(*parts: str) -> uuid.UUID:
 
 def new_grievance_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def is_reference(text: str) -> bool:
+    """Whether ``text`` is a reference exactly as written (upper case, with its dash)."""
+    return _REFERENCE.match(text) is not None
 
 
 def find_reference(text: str) -> str | None:

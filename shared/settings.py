@@ -16,7 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.sla import Deadlines, Duration, Severity, SlaTable
+from shared.contracts import Severity
+from shared.sla import Deadlines, Duration, SlaTable
 
 # Kept importable from here: the SLA's models are part of the settings surface.
 __all__ = ["ConfigurationError", "Deadlines", "Duration", "Settings", "Severity", "SlaTable"]

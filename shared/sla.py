@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from shared import durations
+from shared.contracts import Severity
 
-Severity = Literal["critical", "high", "normal"]
 # ISO 8601 (PT48H), plain seconds, or written out (48 h, 2 days): see shared.durations.
 Duration = Annotated[timedelta, BeforeValidator(durations.parse)]
 

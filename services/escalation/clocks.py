@@ -222,6 +222,7 @@ def entry_of(event: CaseUpdated) -> policy.Entry:
         severity=event.severity,
         ack_due_at=to_ms(event.ack_due_at) if event.ack_due_at else None,
         resolve_due_at=to_ms(event.resolve_due_at) if event.resolve_due_at else None,
-        note=event.note if event.action == "recused" else None,
+        # Kept in the clock's timeline under ``note``, where clocks have always kept it.
+        note=event.unassigned_reason if event.action == "recused" else None,
         conflicts=event.conflicts if event.action == "recused" else (),
     )

@@ -8,13 +8,15 @@ unacked and the retry repeats the whole, idempotent, sequence.
 
 from __future__ import annotations
 
+from functools import partial
+
 import structlog
 
 from services.escalation import clocks, escalate, store
 from services.escalation.clocks import CaseClock
 from services.escalation.escalations import escalation_id
-from shared.contracts import CaseAssigned, CaseUpdated, Event
-from shared.messaging import Handler
+from shared.contracts import CaseAssigned, CaseUpdated
+from shared.handlers import Handlers
 from shared.runtime import Runtime
 from shared.store import Database
 
@@ -29,20 +31,16 @@ class ClockContention(RuntimeError):
     """The clock kept changing under this writer; the delivery is retried later."""
 
 
-def handler_for(runtime: Runtime) -> Handler:
-    async def handle(event: Event) -> None:
-        await handle_event(runtime, event)
+def handler_for(runtime: Runtime) -> Handlers:
+    """The queue's handlers: an assignment and an update alike become the case's clock."""
+    handle = partial(handle_event, runtime)
+    return Handlers(QUEUE).on(CaseAssigned, handle).on(CaseUpdated, handle)
 
-    return handle
 
-
-async def handle_event(runtime: Runtime, event: Event) -> None:
-    if not isinstance(event, CaseAssigned | CaseUpdated):
-        log.info("event_ignored")
-        return
+async def handle_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> None:
     case_clock = await apply_event(runtime, event)
     await escalate.ensure_escalations(runtime, case_clock)
-    if isinstance(event, CaseUpdated) and event.action == "closed" and event.note == "rerouted":
+    if isinstance(event, CaseUpdated) and event.action == "closed" and event.closure == "rerouted":
         await settle_unroutable(runtime.db, event)
 
 

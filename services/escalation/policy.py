@@ -24,7 +24,9 @@ from shared.contracts import (
 )
 from shared.sla import SlaTable, due_dates
 
-# The router's reasons for leaving a case to the NGO, by the note of the update that did it.
+# Why the NGO holds a case every committee left, by the ``note`` a clock's recusal entry keeps: the
+# update's ``unassigned_reason`` (clocks written before that field kept the router's note, which
+# said the same, or something else for a recusal that found another committee).
 LEFT_FOR: dict[str, EscalationReason] = {
     "unroutable": "unroutable",
     "conflict_of_interest": "conflict_of_interest",
@@ -76,7 +78,7 @@ class Entry:
     severity: Severity | None = None
     ack_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
-    # The router's reason for an update; for a recusal that leaves no committee, why the NGO holds it.
+    # For a recusal that leaves no committee, why the NGO holds it (see LEFT_FOR).
     note: str | None = None
     # With a recusal: the members the worker's messages may name that made the router move the case.
     conflicts: tuple[NamedMember, ...] = ()

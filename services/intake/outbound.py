@@ -13,9 +13,8 @@ there would look sent to the committee and reach nobody.
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
 
 import aiohttp
 import structlog
@@ -27,9 +26,8 @@ from services.intake.announcer import Announcer, announcing
 from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
-from services.intake.sender import QUEUE, Sender
-from shared.contracts import Event, MessageOutbound
-from shared.messaging import Handler, Rejected
+from services.intake.sender import QUEUE, Sender, handlers
+from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
@@ -42,7 +40,6 @@ Delivery = Literal["twilio", "dev", "unconfigured"]
 UNCONFIGURED = "channel_unconfigured"
 SENDER = web.AppKey("sender", Sender)
 ANNOUNCER = web.AppKey("announcer", Announcer)
-_REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
@@ -68,14 +65,14 @@ def twilio_channel(settings: Settings, session: aiohttp.ClientSession) -> Twilio
     )
 
 
-def unconfigured(db: Database, clock: Clock, wake: Callable[[], None]) -> Handler:
+def unconfigured(
+    db: Database, clock: Clock, wake: Callable[[], None]
+) -> Callable[[MessageOutbound], Awaitable[None]]:
     """The consumer of ``intake.outbound`` while no channel can deliver: each message is recorded
     ``undeliverable`` (idempotent), so the committee sees it was not sent instead of waiting; the
     announcer tells the router so."""
 
-    async def handle(event: Event) -> None:
-        if not isinstance(event, MessageOutbound):
-            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+    async def handle(event: MessageOutbound) -> None:
         await store.undeliverable(db, event, UNCONFIGURED, clock())
         wake()
         log.warning(
@@ -100,7 +97,8 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
             log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             async with announcing(announcer):
-                await runtime.bus.consume(QUEUE, unconfigured(runtime.db, runtime.clock, announcer.wake))
+                handle = unconfigured(runtime.db, runtime.clock, announcer.wake)
+                await runtime.bus.consume(QUEUE, handlers(handle))
                 yield
             return
         async with aiohttp.ClientSession(timeout=SEND_TIMEOUT) as session:
@@ -113,7 +111,7 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             app[SENDER] = Sender(runtime, channel, default_from, announcer.wake)
             async with announcing(announcer):
-                await runtime.bus.consume(QUEUE, app[SENDER].handle)
+                await runtime.bus.consume(QUEUE, handlers(app[SENDER].handle))
                 yield
 
     app.cleanup_ctx.append(sender)
@@ -124,7 +122,7 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
 class OutboxQuery(BaseModel):
     """The development outbox's filters: one case's messages, the latest ``limit``."""
 
-    reference: Annotated[str, Field(pattern=_REFERENCE.pattern)] | None = None
+    reference: Reference | None = None
     limit: int = Field(default=100, ge=1, le=500)
 
 

@@ -14,7 +14,7 @@ send is never slowed or failed by the bus.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import structlog
@@ -22,8 +22,8 @@ import structlog
 from services.intake import store
 from services.intake.channels.delivery import OutboundChannel, PermanentDeliveryError
 from services.intake.segments import split_message
-from shared.contracts import Event, MessageOutbound
-from shared.messaging import Rejected
+from shared.contracts import MessageOutbound
+from shared.handlers import Handlers
 from shared.privacy import UnsealError, unseal
 from shared.runtime import Runtime
 
@@ -36,6 +36,12 @@ QUEUE = "intake.outbound"
 # A channel the worker can write on but intake cannot answer on yet: WeChat's customer-service
 # messages are not wired, so its messages are recorded as for any channel without configuration.
 _NO_SENDER = {"wechat": "channel_unconfigured"}
+
+
+def handlers(handle: Callable[[MessageOutbound], Awaitable[None]]) -> Handlers:
+    """What intake consumes from its outbound queue: ``handle`` is a sender's, or the recorder of
+    undeliverable messages while no channel is configured."""
+    return Handlers(QUEUE).on(MessageOutbound, handle)
 
 
 class ClaimBusy(RuntimeError):
@@ -59,9 +65,7 @@ class Sender:
     def channel(self) -> OutboundChannel:
         return self._channel
 
-    async def handle(self, event: Event) -> None:
-        if not isinstance(event, MessageOutbound):
-            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+    async def handle(self, event: MessageOutbound) -> None:
         try:
             await self._deliver(event)
         finally:

@@ -165,8 +165,9 @@ async def reseal_spool(db: Database, new_seal: Callable[[str], str | None]) -> t
     many were rewritten and how many the relay published (and removed) in between.
     """
     rewritten = raced = 0
-    async for document in db[SPOOL].find({"type": GrievanceReceived.type}, {"event_id": 1, "body": 1}):
-        event = parse_event(document["body"].encode("utf-8"), GrievanceReceived.type)
+    kind = GrievanceReceived.event_type()
+    async for document in db[SPOOL].find({"type": kind}, {"event_id": 1, "body": 1}):
+        event = parse_event(document["body"].encode("utf-8"), kind)
         sealed = getattr(event, "sealed_contact", None)
         fresh = new_seal(sealed) if sealed else None
         if fresh is None:

@@ -23,7 +23,7 @@ from services.intake.contacts import mobile_number
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, Intake
 from services.intake.texts import detect_language
-from shared.contracts import GrievanceReceived
+from shared.contracts import GrievanceReceived, Reference
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash, reporter_key, seal
 from shared.ratestore import Limit
@@ -86,7 +86,7 @@ class GrievanceForm(BaseModel):
 class Receipt(BaseModel):
     """What the worker keeps: the case reference, the PIN for the status page, and its address."""
 
-    reference: str = Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$", examples=["K7QMZ-3HNWP"])
+    reference: Reference = Field(examples=["K7QMZ-3HNWP"])
     pin: str = Field(
         pattern=rf"^[0-9]{{{PIN_DIGITS}}}$",
         description=f"{PIN_DIGITS} digits; with the reference, opens the status page",

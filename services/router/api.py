@@ -33,10 +33,10 @@ from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently
 from services.router.views import WorkerContact, case_view, summary_view
 from shared.auth import Principal, require
 from shared.contracts import Category, Severity
+from shared.ids import is_reference
 from shared.messaging import PublishError
 from shared.web import Problem, json_response, read_json, validate
 
-REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 T = TypeVar("T")
@@ -106,7 +106,7 @@ async def _committee(request: web.Request) -> str:
 async def _own_case(request: web.Request, *, recused_too: bool = False) -> tuple[str, Case]:
     committee_id = await _committee(request)
     reference = request.match_info["reference"].upper()
-    if not REFERENCE.match(reference):
+    if not is_reference(reference):
         raise _not_found()
     case = await request.app[CASES].committee_case(reference, committee_id, recused_too=recused_too)
     if case is None:

@@ -44,8 +44,10 @@ from services.router.appkeys import (
 )
 from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
+from services.router.consumer import handlers as consumer_handlers
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.deliveries import DeliveryConsumer
+from services.router.deliveries import handlers as delivery_handlers
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
@@ -150,8 +152,9 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         yield
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:
-        await app[RUNTIME].bus.consume(QUEUE, app[ROUTER].consumer)
-        await app[RUNTIME].bus.consume(DELIVERIES_QUEUE, app[ROUTER].deliveries)
+        router, bus = app[ROUTER], app[RUNTIME].bus
+        await bus.consume(QUEUE, consumer_handlers(router.consumer))
+        await bus.consume(DELIVERIES_QUEUE, delivery_handlers(router.deliveries))
         yield
 
     async def periodic_task(app: web.Application) -> AsyncIterator[None]:

@@ -33,9 +33,11 @@ from shared.contracts import (
     ActorRole,
     CaseAction,
     CaseAssigned,
+    CaseStatus,
     CaseUpdated,
     Category,
     Channel,
+    Closure,
     Event,
     GrievanceReceived,
     Language,
@@ -44,20 +46,18 @@ from shared.contracts import (
     OutboundPurpose,
     Severity,
     UnassignedReason,
+    gravest,
 )
 from shared.sla import SlaTable, due_dates
 from shared.store import to_ms
 
-Status = Literal["assigned", "unassigned", "acknowledged", "resolved", "reopened", "closed"]
-Closure = Literal["confirmed", "unconfirmed", "rerouted"]
-OPEN_STATUSES: tuple[Status, ...] = ("assigned", "unassigned", "acknowledged", "resolved", "reopened")
+OPEN_STATUSES: tuple[CaseStatus, ...] = ("assigned", "unassigned", "acknowledged", "resolved", "reopened")
 # The statuses that count towards a committee's load when the router picks the least busy one.
-COMMITTEE_OPEN: tuple[Status, ...] = ("assigned", "acknowledged", "resolved", "reopened")
+COMMITTEE_OPEN: tuple[CaseStatus, ...] = ("assigned", "acknowledged", "resolved", "reopened")
 # Unassigned for these reasons, the case is for an independent organisation, not the factory.
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
 MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
-_RANK: dict[str, int] = {"normal": 0, "high": 1, "critical": 2}
 # What the timeline records: the published actions, and the router's own steps.
 TimelineAction = CaseAction | Literal["assigned", "unassigned"]
 # Why the system takes a case from its committee: the registry retired the committee, or a member
@@ -144,7 +144,7 @@ class Case(_Part):
     conflicts: tuple[NamedMember, ...] = ()
     category: Category
     severity: Severity
-    status: Status
+    status: CaseStatus
     channel: Channel
     language: Language
     anonymous: bool = True
@@ -554,9 +554,9 @@ class Case(_Part):
                 case, moved = case._moved_for_conflict(grievance_id, safety, now)
                 events.append(moved)
         category: Category = "retaliation" if found.category == "retaliation" else case.category
-        severity = max(case.severity, found.severity, key=_RANK.__getitem__)
+        severity = gravest(case.severity, found.severity)
         if category == "retaliation":
-            severity = max(severity, BASE_SEVERITY["retaliation"], key=_RANK.__getitem__)
+            severity = gravest(severity, BASE_SEVERITY["retaliation"])
         with_ngo = case.committee_id is None and (case.factory_id is None or case.category == "retaliation")
         if (category, severity) != (case.category, case.severity) or (
             category == "retaliation" and not with_ngo
@@ -728,7 +728,7 @@ class Case(_Part):
     def _done(self, action_id: str) -> bool:
         return any(entry.id == action_id for entry in self.timeline)
 
-    def _acknowledged_status(self) -> Status:
+    def _acknowledged_status(self) -> CaseStatus:
         return "acknowledged" if self.status == "assigned" else self.status
 
     def _answer(
@@ -829,6 +829,8 @@ class Case(_Part):
             at=at,
             status=self.status,
             committee_id=self.committee_id,
+            unassigned_reason=self.unassigned_reason if self.committee_id is None else None,
+            closure=self.closure if action == "closed" else None,
             category=self.category,
             severity=self.severity,
             ack_due_at=self.ack_due_at,

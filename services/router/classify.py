@@ -21,11 +21,10 @@ from typing import cast
 from pypinyin import Style, lazy_pinyin
 
 from services.router import retaliation
-from services.router.lexicon import BASE_SEVERITY, EN, PRIORITY, ZH, Entry, SeverityName
-from shared.contracts import Category, Severity
+from services.router.lexicon import BASE_SEVERITY, EN, PRIORITY, ZH, Entry
+from shared.contracts import Category, Severity, gravest
 from shared.textfold import compact, spaced
 
-_RANK: dict[SeverityName, int] = {"normal": 0, "high": 1, "critical": 2}
 _SOUND_MIN = 3  # a term this long or longer also matches by sound
 SIGNAL_WEIGHT = 10  # what a retaliation signal adds to the retaliation score
 
@@ -50,7 +49,7 @@ class _Term:
     ]  # " shen fen zheng " for each plain Chinese alternative of three characters or more
     category: str
     weight: int
-    severity: SeverityName | None
+    severity: Severity | None
 
 
 def _sounds(pattern: str) -> tuple[str, ...]:
@@ -142,8 +141,5 @@ def classify(text: str) -> Classification:
         best = "retaliation"
     else:
         best = max(scores.items(), key=lambda item: (item[1], -PRIORITY.index(item[0])))[0]
-    severity: SeverityName = BASE_SEVERITY[best]
-    for _, _, _, term_severity in found:
-        if term_severity is not None and _RANK[term_severity] > _RANK[severity]:
-            severity = term_severity
+    severity = gravest(BASE_SEVERITY[best], *(term for _, _, _, term in found if term is not None))
     return Classification(cast(Category, best), severity, scores[best])

@@ -26,7 +26,8 @@ from services.router.opening import NoFreeReference, open_case
 from services.router.registry_store import RegistryStore
 from services.router.texts import confirm_contact
 from services.router.worker_store import WorkerStore
-from shared.contracts import ContactWithdrawn, Event, GrievanceReceived
+from shared.contracts import ContactWithdrawn, GrievanceReceived
+from shared.handlers import Handlers
 from shared.messaging import Bus, Rejected
 from shared.privacy import Keys, contact_code
 from shared.runtime import Clock
@@ -35,6 +36,11 @@ from shared.sla import SlaTable
 log = structlog.get_logger(__name__)
 
 QUEUE = "router.grievances"
+
+
+def handlers(consumer: GrievanceConsumer) -> Handlers:
+    """What the router consumes from its queue of grievances."""
+    return Handlers(QUEUE).on(GrievanceReceived, consumer).on(ContactWithdrawn, consumer.withdraw)
 
 
 class GrievanceConsumer:
@@ -55,15 +61,11 @@ class GrievanceConsumer:
         self._cases, self._registry, self._workers, self._dialogue = cases, registry, workers, dialogue
         self._bus, self._clock, self._sla, self._keys = bus, clock, sla, keys
 
-    async def __call__(self, event: Event) -> None:
-        if isinstance(event, ContactWithdrawn):
-            await self._dialogue.withdraw(event)
-            return
-        if not isinstance(event, GrievanceReceived):
-            raise Rejected(f"unexpected event type {event.type}")
-        await self.handle(event)
+    async def withdraw(self, event: ContactWithdrawn) -> None:
+        """The worker unfollowed: their contact leaves every case (the cases stay)."""
+        await self._dialogue.withdraw(event)
 
-    async def handle(self, event: GrievanceReceived) -> None:
+    async def __call__(self, event: GrievanceReceived) -> None:
         gid = str(event.grievance_id)
         case = await self._cases.by_grievance(gid)
         decision: Decision | None = None

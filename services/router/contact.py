@@ -30,6 +30,7 @@ from services.router.appkeys import (
 )
 from services.router.case import Case
 from services.router.errors import CaseNotFound
+from shared.ids import REFERENCE_FORM
 from shared.messaging import PublishError
 from shared.privacy import contact_code
 from shared.store import to_ms
@@ -38,7 +39,7 @@ from shared.web import Problem, json_response, read_json
 
 Reference = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^(?i:[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5})$"),
+    StringConstraints(strip_whitespace=True, pattern=rf"^(?i:{REFERENCE_FORM})$"),
 ]
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import structlog
 
 from services.router.worker_store import WorkerStore
-from shared.contracts import Event, MessageDeliveryChanged
-from shared.messaging import Rejected
+from shared.contracts import MessageDeliveryChanged
+from shared.handlers import Handlers
 from shared.runtime import Clock
 
 log = structlog.get_logger(__name__)
@@ -27,8 +27,11 @@ class DeliveryConsumer:
     def __init__(self, *, workers: WorkerStore, clock: Clock) -> None:
         self._workers, self._clock = workers, clock
 
-    async def __call__(self, event: Event) -> None:
-        if not isinstance(event, MessageDeliveryChanged):
-            raise Rejected(f"{event.type} does not belong on {QUEUE}")
+    async def __call__(self, event: MessageDeliveryChanged) -> None:
         taken = await self._workers.fold_delivery(event, self._clock())
         log.debug("delivery_folded", outbound_id=str(event.outbound_id), state=event.state, taken=taken)
+
+
+def handlers(consumer: DeliveryConsumer) -> Handlers:
+    """What the router consumes from its queue of delivery states."""
+    return Handlers(QUEUE).on(MessageDeliveryChanged, consumer)

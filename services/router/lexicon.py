@@ -28,13 +28,12 @@ locked fire exit or a beating becomes critical. Retaliation is decided before an
 
 from __future__ import annotations
 
-from typing import Literal
+from shared.contracts import Severity
 
-SeverityName = Literal["critical", "high", "normal"]
-Entry = tuple[str, str, int, SeverityName | None]
+Entry = tuple[str, str, int, Severity | None]
 
 # The severity a category has when no term says otherwise (design section 8).
-BASE_SEVERITY: dict[str, SeverityName] = {
+BASE_SEVERITY: dict[str, Severity] = {
     "child_labour": "critical",
     "forced_labour": "critical",
     "health_safety": "normal",

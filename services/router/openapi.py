@@ -14,11 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, RootModel, create_model
 
 from services.router import views
-from services.router.api import REFERENCE, ListQuery, MessageBody, RecategoriseBody, RecuseBody, ResolveBody
+from services.router.api import ListQuery, MessageBody, RecategoriseBody, RecuseBody, ResolveBody
 from services.router.case import Case, Message, TimelineEntry
 from services.router.contact import ConfirmBody
 from services.router.progress import Missed
 from services.router.status_page import LockoutQuery, StatusBody
+from shared.ids import REFERENCE_REGEX
 from shared.openapi import (
     BAD_BODY,
     BAD_QUERY,
@@ -114,7 +115,7 @@ class ContactConfirmed(BaseModel):
 
 
 REFERENCE_PARAMETER = {
-    "reference": {"type": "string", "pattern": REFERENCE.pattern, "examples": ["K7QMZ-3HNWP"]}
+    "reference": {"type": "string", "pattern": REFERENCE_REGEX, "examples": ["K7QMZ-3HNWP"]}
 }
 NOT_FOUND = problem(404, "no such case for this committee (or not a reference)")
 CONFLICT = problem(409, "the case is closed, or in a state that does not allow this")

@@ -34,6 +34,7 @@ from services.router.appkeys import (
 from services.router.progress import StatusFacts
 from services.router.views import status_view
 from shared.auth import require
+from shared.ids import is_reference
 from shared.privacy import pin_hash
 from shared.store import PyMongoError
 from shared.validation import language_of
@@ -41,7 +42,6 @@ from shared.web import Problem, json_response, read_json, validate
 
 log = structlog.get_logger(__name__)
 
-REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
 _SEPARATORS = re.compile(r"[\s\-]")
 # What a lookup without a case reads and compares instead, so it does the same work as one with a
 # case: the same small document parsed, a PIN hash that no PIN gives.
@@ -114,7 +114,7 @@ async def _lookup(request: web.Request) -> web.Response:
     body = await read_json(request, StatusBody, worker_facing=True)
     language = language_of(request.headers.get("Accept-Language"), body.language)
     reference = request.match_info["reference"].upper()
-    if not REFERENCE.match(reference):
+    if not is_reference(reference):
         raise _no_status(language)  # the pattern is public: nothing to hide, nothing to count
     attempts, now = app[STATUS_ATTEMPTS], app[CLOCK]()
     locked = await attempts.locked(reference, now)

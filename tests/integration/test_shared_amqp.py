@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Literal
 
 import aio_pika
 import pytest
@@ -75,7 +76,7 @@ async def test_published_event_is_persistent_with_id_type_and_routing_key(
 
 async def test_unroutable_publish_raises(bus: AmqpBus):
     class Orphan(Event):
-        type = "orphan.event"
+        type: Literal["orphan.event"] = "orphan.event"
 
     with pytest.raises(Unroutable):
         await bus.publish(Orphan(correlation_id=uuid.uuid4()))

@@ -73,10 +73,22 @@ def assigned(
     )
 
 
+# The status a case has after each action, as the router sets it for a case its committee holds.
+STATUS_AFTER = {
+    "replied": "acknowledged",
+    "worker_replied": "acknowledged",
+    "confirmed": "closed",
+    "disputed": "reopened",
+    "recategorised": "acknowledged",
+    "recused": "assigned",
+    "contact_confirmed": "assigned",
+}
+
+
 def updated(
     case: CaseAssigned, action: str, at: datetime, *, status: str | None = None, **extra: Any
 ) -> CaseUpdated:
-    """A ``case.updated`` for ``case``; ``status`` defaults to the action's past participle."""
+    """A ``case.updated`` for ``case``; ``status`` defaults to the one the action leaves."""
     actor = "worker" if action in ("worker_replied", "confirmed", "disputed") else "committee"
     return CaseUpdated(
         id=safe_uuid(),
@@ -87,7 +99,7 @@ def updated(
         action=action,
         actor_role=extra.pop("actor_role", actor),
         at=at,
-        status=status or action,
+        status=status or STATUS_AFTER.get(action, action),
         **extra,
     )
 

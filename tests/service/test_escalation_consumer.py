@@ -10,6 +10,7 @@ import pytest
 from services.escalation import consumer, store
 from services.escalation.escalate import escalation_id
 from shared.contracts import CaseEscalated, MessageOutbound
+from shared.messaging import Rejected
 from shared.privacy import unseal
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
@@ -209,19 +210,18 @@ async def test_concurrent_updates_of_one_case_are_all_kept(runtime, clock, keys)
     assert len(doc.timeline) == 10 and doc.assigned and doc.state.acknowledged_at == events[0].at
 
 
-async def test_unknown_events_are_ignored(rt, clock):
-    await consumer.handle_event(
-        rt,
-        published_event := CaseEscalated(
-            correlation_id=assigned(clock.now).correlation_id,
-            case_id="x",
-            reference="ABCDE-FGHJK",
-            escalation_id="e",
-            reason="critical",
-            at=clock.now,
-        ),
+async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(rt, clock):
+    stray = CaseEscalated(
+        correlation_id=assigned(clock.now).correlation_id,
+        case_id="x",
+        reference="ABCDE-FGHJK",
+        escalation_id="e",
+        reason="critical",
+        at=clock.now,
     )
-    assert published_event and await store.load_clock(rt.db, "x") is None
+    with pytest.raises(Rejected, match=r"^case\.escalated does not belong on escalation\.cases$"):
+        await consumer.handler_for(rt)(stray)
+    assert await store.load_clock(rt.db, "x") is None
 
 
 async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_else(rt, clock, keys):

@@ -21,6 +21,7 @@ from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
 from shared.ids import reference_for
 from shared.settings import SlaTable
 from tests.fakes import FakeClock
+from tests.service.escalation_support import STATUS_AFTER
 
 SLA = SlaTable()
 FACTORIES = ("GZ-001", "GZ-002", "SZ-002")
@@ -82,7 +83,7 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             action=action,  # type: ignore[arg-type]
             actor_role="worker" if action in ("disputed", "confirmed") else "committee",
             at=at,
-            status=action,
+            status=STATUS_AFTER.get(action, action),  # type: ignore[arg-type]
             **extra,
         )
         clock = clocks.merge(clock, event, SLA, now) or clock

@@ -7,6 +7,7 @@ tests/integration/test_intake_spool_broker.py; here the bus is a fake that fails
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from contextlib import AsyncExitStack
 from typing import Any
@@ -399,3 +400,26 @@ async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_50
 
     # The write was held, not lost: it lands once the path is back, so "may still have arrived" is true.
     await eventually(held_write_landed, seconds=10)
+
+
+async def test_an_entry_spooled_by_the_earlier_encoder_is_relayed(
+    intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+):
+    # The encoder before the discriminated union wrote type and schema_version after every field.
+    event = grievance(keys, WEB_TEXT)
+    await Spool(db).put(event, clock())
+    raw = json.loads(event.to_json())
+    kind, version = raw.pop("type"), raw.pop("schema_version")
+    earlier = json.dumps(
+        {**raw, "type": kind, "schema_version": version}, ensure_ascii=False, separators=(",", ":")
+    )
+    assert earlier != event.to_json().decode("utf-8")
+    await db["intake_spool"].update_one({"event_id": str(event.id)}, {"$set": {"body": earlier}})
+    runtime = Runtime(settings, memory_bus, db, keys, clock)
+    async with serve(intake, runtime, spool=True, relay=FAST_RELAY):
+
+        async def drained() -> bool:
+            return await depth(db) == Depth(0, None)
+
+        await eventually(drained, seconds=10)
+    assert memory_bus.published == [event]

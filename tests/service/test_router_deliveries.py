@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from services.router.case import Message
-from services.router.deliveries import DeliveryConsumer
+from services.router.deliveries import DeliveryConsumer, handlers
 from services.router.worker_store import WorkerStore
 from shared.contracts import DELIVERY_STATES, CaseUpdated, MessageDeliveryChanged
 from shared.messaging import Rejected
@@ -85,5 +85,5 @@ async def test_another_event_type_is_rejected(consumer: Any) -> None:
     _, fold = consumer
     wrong = CaseUpdated(correlation_id=uuid.uuid4(), case_id="c1", reference="ABCDE-FGHJK",
                         action="acknowledged", actor_role="committee", at=T0, status="acknowledged")  # fmt: skip
-    with pytest.raises(Rejected):
-        await fold(wrong)
+    with pytest.raises(Rejected, match=r"^case\.updated does not belong on router\.deliveries$"):
+        await handlers(fold)(wrong)

@@ -176,7 +176,8 @@ def test_recusal_hands_on_to_an_eligible_committee_or_leaves_the_case_to_the_ngo
         None,
         "conflict_of_interest",
     )
-    assert left.events[0].note == "conflict_of_interest"
+    assert (left.events[0].unassigned_reason, left.events[0].note) == ("conflict_of_interest",) * 2
+    assert moved.events[0].unassigned_reason is None  # another committee holds it
 
 
 def test_recategorise_moves_the_deadlines_and_retaliation_leaves_the_committee():
@@ -217,7 +218,7 @@ def test_an_unroutable_case_closes_as_rerouted_once():
         sla=SLA,
     )
     closed = unroutable.close_rerouted(replaced_by="new-case", now=LATER)
-    assert (closed.case.closure, closed.events[0].note) == ("rerouted", "rerouted")
+    assert (closed.case.closure, closed.events[0].closure, closed.events[0].note) == ("rerouted",) * 3
     assert not closed.case.close_rerouted(replaced_by="new-case", now=LATER).changed
     assert not opened().close_rerouted(replaced_by="new-case", now=LATER).changed  # a routed case stays
 

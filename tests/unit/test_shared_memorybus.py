@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Literal
 
 import pytest
 from structlog.testing import capture_logs
@@ -58,7 +59,7 @@ async def test_publish_delivers_a_parsed_copy(memory_bus: MemoryBus):
 
 async def test_unroutable_and_closed_publishes_raise(memory_bus: MemoryBus):
     class Orphan(Event):
-        type = "orphan.event"
+        type: Literal["orphan.event"] = "orphan.event"
 
     with pytest.raises(Unroutable):
         await memory_bus.publish(Orphan(correlation_id=uuid.uuid4()))
