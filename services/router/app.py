@@ -20,6 +20,7 @@ from services.router.appkeys import (
     CASES,
     CLOCK,
     CONFIRM_LIMITER,
+    DESK,
     OUTBOX,
     PRIVACY_KEYS,
     REGISTRY,
@@ -34,6 +35,7 @@ from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.deliveries import DeliveryConsumer
+from services.router.desk import CommitteeDesk
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
@@ -119,6 +121,15 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         app[TIME_ROUNDING] = rt.settings.committee_time_rounding
         app[PRIVACY_KEYS] = rt.keys
         app[TOKENS_DB] = rt.db
+        app[DESK] = CommitteeDesk(
+            cases=wired.cases,
+            registry=wired.registry,
+            workers=wired.workers,
+            outbox=wired.outbox,
+            clock=rt.clock,
+            sla=rt.settings.sla,
+            rounding=rt.settings.committee_time_rounding,
+        )
         yield
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from services.router.case_store import CaseStore
+from services.router.desk import CommitteeDesk
 from services.router.outbox import Outbox
 from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
@@ -34,6 +35,8 @@ STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
 # Confirmation codes tried per client address (the store counts per case as well).
 CONFIRM_LIMITER = web.AppKey("confirm_limiter", RateLimiter)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+# The committee's operations, shared by the API and the console.
+DESK = web.AppKey("desk", CommitteeDesk)
 # How coarse the times are that a committee sees of when the worker did something.
 TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
