@@ -14,12 +14,13 @@ from functools import partial
 
 from aiohttp import web
 
-from services.router import api, case_store, contact, openapi, periodic, registry_store, worker_store
+from services.router import api, case_store, console, contact, openapi, periodic, registry_store, worker_store
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
     CLOCK,
     CONFIRM_LIMITER,
+    CONSOLE_SESSIONS,
     DESK,
     OUTBOX,
     PRIVACY_KEYS,
@@ -42,15 +43,22 @@ from services.router.outbox import Outbox
 from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
-from shared import auth
+from shared import auth, sessions
 from shared.forwarded import forwarded_client
 from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
+from shared.sessions import SessionStore
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
-INDEXES = {**case_store.INDEXES, **registry_store.INDEXES, **worker_store.INDEXES, **auth.INDEXES}
+INDEXES = {
+    **case_store.INDEXES,
+    **registry_store.INDEXES,
+    **worker_store.INDEXES,
+    **auth.INDEXES,
+    **sessions.INDEXES,
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             sla=rt.settings.sla,
             rounding=rt.settings.committee_time_rounding,
         )
+        app[CONSOLE_SESSIONS] = SessionStore(rt.db, console.cookie_policy(rt.settings))
         yield
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
@@ -158,6 +167,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     app[CONFIRM_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
     contact.add_routes(app)
+    console.setup_console(app)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

@@ -19,6 +19,7 @@ from services.router.views import Rounding
 from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
 from shared.runtime import Clock
+from shared.sessions import SessionStore
 from shared.sla import SlaTable
 from shared.store import Database
 
@@ -41,5 +42,7 @@ DESK = web.AppKey("desk", CommitteeDesk)
 TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
+# The committee console's browser sessions (services.router.console).
+CONSOLE_SESSIONS = web.AppKey("console_sessions", SessionStore)
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
 ROUTER: web.AppKey[Router] = web.AppKey("router")
