@@ -215,7 +215,8 @@ async def inbox(request: web.Request) -> web.Response:
         return _to_sign_in()
     desk, committee_id = request.app[DESK], session.subject
     try:
-        query = InboxQuery.model_validate(dict(request.query))
+        # The filter form sends "Any" as an empty value.
+        query = InboxQuery.model_validate({k: v for k, v in request.query.items() if v})
     except ValidationError as exc:
         language = page_language(request)
         detail = summary(plain_errors(exc, InboxQuery, language), language)

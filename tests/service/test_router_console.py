@@ -250,6 +250,8 @@ async def test_the_inbox_filters_and_counts(runtime, world, clock):
     overdue = await (await client.get("/console/?overdue=true")).text()
     assert "符合条件的案件：2 件" in overdue  # both past their resolution deadline
     assert (await client.get("/console/?status=nonsense")).status == 400
+    # The filter form's "any" is an empty value.
+    assert "符合条件的案件：2 件" in await (await client.get("/console/?status=&category=")).text()
 
 
 async def test_signing_out_ends_the_session_for_a_copied_cookie_too(world):
