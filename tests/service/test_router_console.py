@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from services.router.app import create_app
 from services.router.appkeys import ROUTER
 from services.router.console import cookie_policy
+from services.router.lexicon import BASE_SEVERITY
 from services.router.worker_store import WorkerStore
 from shared.auth import revoke_token
 from shared.contracts import CaseUpdated, MessageOutbound
@@ -297,3 +298,90 @@ async def test_every_text_has_both_languages_and_english_is_chosen_by_the_browse
 
 def runtime_cases(client):
     return client.server.app[ROUTER].cases
+
+
+HOSTILE = [
+    ("GET", "/console/?page=0", None),
+    ("GET", "/console/?page=abc", None),
+    ("GET", "/console/?overdue=perhaps", None),
+    ("GET", "/console/?category=%00", None),
+    ("GET", "/console/cases/%E2%80%AE", None),
+    ("GET", "/console/cases/" + "A" * 5000, None),
+    ("POST", "/console/cases/{ref}/explode", {}),
+    ("POST", "/console/cases/{ref}/recategorise", {"category": "nonsense"}),
+    ("POST", "/console/cases/{ref}/recategorise", {"category": "wages", "severity": "apocalyptic"}),
+    ("POST", "/console/cases/{ref}/reply", {"text": "x" * 1001, "message_id": "m-9"}),
+    ("POST", "/console/cases/{ref}/reply", {"text": "好", "message_id": "<script>"}),
+    ("POST", "/console/cases/{ref}/resolve", {}),
+    ("POST", "/console/cases/{ref}/recuse", {"reason": "   "}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), HOSTILE)
+async def test_hostile_input_is_a_4xx_that_changes_nothing(runtime, world, method, path, data):
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    _, csrf = await page_csrf(client, "/console/")
+    before = await stored_case(runtime_cases(client), event.grievance_id)
+    body = None if data is None else {**data, "csrf": csrf}
+    response = await client.request(method, path.format(ref=event.reference), data=body)
+    assert 400 <= response.status < 500, await response.text()
+    await runtime.bus.drain()
+    after = await stored_case(runtime_cases(client), event.grievance_id)
+    assert after.version == before.version
+
+
+async def test_a_body_that_is_no_form_is_refused_before_anything_is_read(world):
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    response = await client.post(f"/console/cases/{event.reference}/acknowledge", json={"csrf": "x"})
+    assert response.status == 415
+
+
+async def test_the_workers_text_is_shown_as_text_never_as_markup(runtime, world):
+    client, tokens, _ = world
+    event = grievance(runtime.keys, '<script>alert(1)</script><img src=x onerror="x()">', to=GZ_NUMBER)
+    await runtime.bus.publish(event)
+    await runtime.bus.drain()
+    await signed_in(client, tokens["gz-001-spt"])
+    page = await (await client.get(f"/console/cases/{event.reference}")).text()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_a_recusal_leaves_the_case_and_the_inbox_says_so(runtime, world):
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    _, csrf = await page_csrf(client, path)
+    response = await client.post(
+        f"{path}/recuse", data={"csrf": csrf, "reason": "成员是当事人的亲属"}, allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, f"/console/?left={event.reference}")
+    inbox = await (await client.get(response.headers["Location"])).text()
+    assert f"案件 {event.reference} 已不再由本委员会处理" in inbox
+    assert (await client.get(path)).status == 404
+    case = await stored_case(runtime_cases(client), event.grievance_id)
+    assert case.committee_id != "gz-001-spt" and "gz-001-spt" in case.recused_by
+
+
+async def test_recategorising_moves_the_deadlines_or_sends_retaliation_away(runtime, world):
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    _, csrf = await page_csrf(client, path)
+    response = await client.post(
+        f"{path}/recategorise",
+        data={"csrf": csrf, "category": "wages", "severity": ""},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == f"{path}?done=recategorised"
+    case = await stored_case(runtime_cases(client), event.grievance_id)
+    assert (case.category, case.severity) == ("wages", BASE_SEVERITY["wages"])
+    assert "类别已更改" in await (await client.get(response.headers["Location"])).text()
+    response = await client.post(
+        f"{path}/recategorise", data={"csrf": csrf, "category": "retaliation"}, allow_redirects=False
+    )
+    assert response.headers["Location"] == f"/console/?left={event.reference}"
+    case = await stored_case(runtime_cases(client), event.grievance_id)
+    assert case.committee_id is None and case.status == "unassigned"
