@@ -15,6 +15,7 @@ become sentences here, once.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,8 @@ PER_PAGE = 25
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 STATUSES = ("assigned", "acknowledged", "resolved", "reopened", "closed")
+# The only places sign-in leads back to: the inbox, or one case page (never a URL from elsewhere).
+NEXT = re.compile(r"^/console/(cases/[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5})?$")
 ACTIONS = ("acknowledge", "reply", "resolve", "recuse", "recategorise")
 T = TypeVar("T")
 
@@ -134,8 +137,15 @@ async def _signed_in(request: web.Request) -> Session | None:
     return session
 
 
-def _to_sign_in() -> web.Response:
-    return _see_other("/console/sign-in?again=1")
+def _to_sign_in(then: str | None = None) -> web.Response:
+    """To the sign-in page; ``then`` is the case page to come back to (a notification's link)."""
+    query = {"again": "1", **({"next": then} if then and NEXT.match(then) else {})}
+    return _see_other("/console/sign-in?" + urlencode(query))
+
+
+def _next(value: str | None) -> str:
+    """Where to go after sign-in: a case page of the console, else the inbox (never another site)."""
+    return value if value and NEXT.match(value) else "/console/"
 
 
 async def _form(request: web.Request, session: Session) -> Mapping[str, str]:
@@ -160,7 +170,8 @@ async def sign_in_page(request: web.Request) -> web.Response:
     notice = (
         "signout.done" if "out" in request.query else "signin.again" if "again" in request.query else None
     )
-    response = await render(request, "console_sign_in.html", _visitor(visitor, notice=notice))
+    then = _next(request.query.get("next"))
+    response = await render(request, "console_sign_in.html", _visitor(visitor, notice=notice, then=then))
     store.attach(response, visitor)
     return response
 
@@ -173,20 +184,22 @@ async def sign_in(request: web.Request) -> web.Response:
         return await _refused_page(request, Refused("error.csrf", 403))
     try:
         form = await _form(request, visitor)
+    except Refused as refused:
+        return await _refused_page(request, refused)
+    then = _next(form.get("next"))
+    try:
         token = SignInForm.model_validate(dict(form)).token.strip()
         principal = await authenticate(request.app[TOKENS_DB], f"Bearer {token}")
         if principal.role != "committee" or principal.committee_id is None:
             raise Problem(403, "Forbidden")
-    except Refused as refused:
-        return await _refused_page(request, refused)
     except (ValidationError, Problem):
         log.info("console_sign_in_refused")
-        page = await render(request, "console_sign_in.html", _visitor(visitor, error=True), status=401)
-        return page
+        context = _visitor(visitor, error=True, then=then)
+        return await render(request, "console_sign_in.html", context, status=401)
     await store.end(visitor)
     session = await store.start(KIND, principal.committee_id, now, token_id=principal.token_id)
     log.info("console_signed_in", committee_id=principal.committee_id)
-    response = _see_other("/console/")
+    response = _see_other(then)
     store.attach(response, session)
     return response
 
@@ -265,7 +278,7 @@ def _row(case: Case, view: Mapping[str, Any], now: Any) -> dict[str, Any]:
 async def case_page(request: web.Request) -> web.Response:
     session = await _signed_in(request)
     if session is None:
-        return _to_sign_in()
+        return _to_sign_in(f"/console/cases/{request.match_info['reference'].upper()}")
     try:
         case = await _own_case(request, session.subject)
     except Refused as refused:
@@ -417,7 +430,14 @@ def _chrome(session: Session | None) -> dict[str, Any]:
 
 def _visitor(visitor: Session, **context: Any) -> dict[str, Any]:
     """The sign-in page's context: nobody signed in, the sign-in form's own CSRF token."""
-    return {"committee": None, "csrf": visitor.csrf, "notice": None, "error": False, **context}
+    return {
+        "committee": None,
+        "csrf": visitor.csrf,
+        "notice": None,
+        "error": False,
+        "then": "/console/",
+        **context,
+    }
 
 
 def _see_other(location: str) -> web.Response:

@@ -17,7 +17,7 @@ from shared.runtime import Runtime
 from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE
 from tests.servers import ServiceServer
-from tests.service.console_support import message_id_of, page_csrf, sign_in
+from tests.service.console_support import csrf_of, message_id_of, page_csrf, sign_in
 from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
 
 ACTIONS = {
@@ -97,13 +97,43 @@ async def test_without_a_session_every_page_leads_to_the_sign_in(world):
     client, _, event = world
     for method, path in (
         ("GET", "/console/"),
-        ("GET", f"/console/cases/{event.reference}"),
         ("POST", f"/console/cases/{event.reference}/acknowledge"),
         ("POST", "/console/sign-out"),
     ):
         response = await client.request(method, path, data={}, allow_redirects=False)
         assert response.status == 303, path
         assert response.headers["Location"] == "/console/sign-in?again=1"
+    case_page = await client.get(f"/console/cases/{event.reference}", allow_redirects=False)
+    assert case_page.headers["Location"] == (
+        f"/console/sign-in?again=1&next=%2Fconsole%2Fcases%2F{event.reference}"
+    )
+
+
+async def test_a_case_link_leads_back_to_the_case_after_sign_in_and_nowhere_else(world):
+    client, tokens, event = world
+    # A notification's link, opened without a session.
+    page = await client.get(f"/console/cases/{event.reference}")
+    text = await page.text()
+    assert f'name="next" value="/console/cases/{event.reference}"' in text
+    form = {"csrf": csrf_of(text), "token": tokens["gz-001-spt"], "next": f"/console/cases/{event.reference}"}
+    response = await client.post("/console/sign-in", data=form, allow_redirects=False)
+    assert response.headers["Location"] == f"/console/cases/{event.reference}"
+    for elsewhere in (
+        "https://evil.example/",
+        "//evil.example/console/",
+        "/console/../admin",
+        "/api/v1/cases",
+    ):
+        assert (
+            f'value="{elsewhere}"'
+            not in await (await client.get(f"/console/sign-in?next={elsewhere}")).text()
+        )
+    _, csrf = await page_csrf(client, "/console/")
+    await client.post("/console/sign-out", data={"csrf": csrf})
+    text = await (await client.get("/console/sign-in")).text()
+    form = {"csrf": csrf_of(text), "token": tokens["gz-001-spt"], "next": "https://evil.example/"}
+    response = await client.post("/console/sign-in", data=form, allow_redirects=False)
+    assert response.headers["Location"] == "/console/"
 
 
 @pytest.mark.parametrize("token", ["gvt_not-a-token", "ngo", "admin", ""])
