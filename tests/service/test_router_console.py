@@ -415,3 +415,21 @@ async def test_recategorising_moves_the_deadlines_or_sends_retaliation_away(runt
     assert response.headers["Location"] == f"/console/?left={event.reference}"
     case = await stored_case(runtime_cases(client), event.grievance_id)
     assert case.committee_id is None and case.status == "unassigned"
+
+
+async def test_an_unconfirmed_web_contact_is_said_as_such_and_a_reply_is_refused(runtime, world):
+    client, tokens, _ = world
+    web = grievance(runtime.keys, "网页表单：宿舍没有热水", channel="web", to=None, factory_hint="GZ-001")
+    web = web.model_copy(update={"contact_proven": False})
+    await runtime.bus.publish(web)
+    await runtime.bus.drain()
+    case = await stored_case(runtime_cases(client), web.grievance_id)
+    assert case.committee_id == "gz-001-spt" and not case.proven
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{web.reference}"
+    page, csrf = await page_csrf(client, path)
+    assert "工人尚未确认网页表单上留下的号码" in page
+    refused = await client.post(f"{path}/reply", data={"csrf": csrf, "text": "请问", "message_id": "m-3"})
+    assert refused.status == 409
+    assert "没有发送：工人还没有确认留下的号码" in await refused.text()
+    assert [m.text for m in (await stored_case(runtime_cases(client), web.grievance_id)).messages] == [case.text]
