@@ -26,6 +26,7 @@ from services.router.appkeys import (
     PRIVACY_KEYS,
     REGISTRY,
     ROUTER,
+    SIGN_IN_LIMITER,
     SLA,
     STATUS_LIMITER,
     TIME_ROUNDING,
@@ -165,6 +166,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     )
     app[STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     app[CONFIRM_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
+    app[SIGN_IN_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)

@@ -42,7 +42,9 @@ DESK = web.AppKey("desk", CommitteeDesk)
 TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
-# The committee console's browser sessions (services.router.console).
+# The committee console's browser sessions (services.router.console), and the sign-ins (new
+# visitors and tokens tried) allowed per client address.
 CONSOLE_SESSIONS = web.AppKey("console_sessions", SessionStore)
+SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
 ROUTER: web.AppKey[Router] = web.AppKey("router")

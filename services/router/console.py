@@ -35,7 +35,7 @@ from services.router.api import (
     RecuseBody,
     ResolveBody,
 )
-from services.router.appkeys import CONSOLE_SESSIONS, DESK, TOKENS_DB
+from services.router.appkeys import CONSOLE_SESSIONS, DESK, SIGN_IN_LIMITER, TOKENS_DB
 from services.router.case import ACK_PENDING, RESOLUTION_PENDING, Case
 from services.router.case_store import InboxFilter
 from services.router.console_format import ZONE_LABEL, local_time, time_left
@@ -166,7 +166,13 @@ async def sign_in_page(request: web.Request) -> web.Response:
     store, now = request.app[CONSOLE_SESSIONS], _wall_clock()
     if await _signed_in(request) is not None:
         return _see_other("/console/")
-    visitor = await store.find(request, VISITOR, now) or await store.start(VISITOR, "", now)
+    visitor = await store.find(request, VISITOR, now)
+    if visitor is None:
+        # Each new visitor is a stored session: a client opening the page in a loop would fill the store.
+        wait = request.app[SIGN_IN_LIMITER].check(request.remote or "unknown")
+        if wait is not None:
+            return await _too_many(request, wait)
+        visitor = await store.start(VISITOR, "", now)
     notice = (
         "signout.done" if "out" in request.query else "signin.again" if "again" in request.query else None
     )
@@ -187,6 +193,9 @@ async def sign_in(request: web.Request) -> web.Response:
     except Refused as refused:
         return await _refused_page(request, refused)
     then = _next(form.get("next"))
+    wait = request.app[SIGN_IN_LIMITER].check(request.remote or "unknown")
+    if wait is not None:
+        return await _too_many(request, wait)
     try:
         token = SignInForm.model_validate(dict(form)).token.strip()
         principal = await authenticate(request.app[TOKENS_DB], f"Bearer {token}")
@@ -438,6 +447,12 @@ def _visitor(visitor: Session, **context: Any) -> dict[str, Any]:
         "then": "/console/",
         **context,
     }
+
+
+async def _too_many(request: web.Request, wait: int) -> web.Response:
+    response = await _refused_page(request, Refused("error.too_many", 429))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _see_other(location: str) -> web.Response:

@@ -253,6 +253,10 @@ TEXTS = Catalog(
             "en": "This form has expired (the page was too old, or did not come from this site). "
             "Go back to the page and submit again.",
         },
+        "error.too_many": {
+            "zh": "从这台设备登录的次数太多了，请一分钟后再试。",
+            "en": "Too many sign-ins from this device; please try again in a minute.",
+        },
         "error.back": {"zh": "返回", "en": "Go back"},
     }
 )

@@ -432,4 +432,25 @@ async def test_an_unconfirmed_web_contact_is_said_as_such_and_a_reply_is_refused
     refused = await client.post(f"{path}/reply", data={"csrf": csrf, "text": "请问", "message_id": "m-3"})
     assert refused.status == 409
     assert "没有发送：工人还没有确认留下的号码" in await refused.text()
-    assert [m.text for m in (await stored_case(runtime_cases(client), web.grievance_id)).messages] == [case.text]
+    assert [m.text for m in (await stored_case(runtime_cases(client), web.grievance_id)).messages] == [
+        case.text
+    ]
+
+
+async def test_sign_ins_and_new_visitors_are_limited_per_client(runtime):
+    settings = make_settings(status_rate_limit=3)
+    served = Runtime(settings, runtime.bus, runtime.db, runtime.keys, runtime.clock)
+    async with TestClient(ServiceServer(create_app(settings, served))) as client:
+        text = await (await client.get("/console/sign-in?lang=zh")).text()
+        tries = [
+            await client.post("/console/sign-in", data={"csrf": csrf_of(text), "token": "gvt_wrong"})
+            for _ in range(3)
+        ]
+        assert [t.status for t in tries] == [401, 401, 429]
+        assert "登录的次数太多了" in await tries[-1].text()
+        assert int(tries[-1].headers["Retry-After"]) >= 1
+        client.session.cookie_jar.clear()
+        # A browser that keeps no cookie opens a new visitor session each time: limited as well.
+        assert (await client.get("/console/sign-in")).status == 429
+        runtime.clock.advance(minutes=1)
+        assert (await client.get("/console/sign-in")).status == 200
