@@ -206,7 +206,10 @@ async def sign_in(request: web.Request) -> web.Response:
         context = _visitor(visitor, error=True, then=then)
         return await render(request, "console_sign_in.html", context, status=401)
     await store.end(visitor)
-    session = await store.start(KIND, principal.committee_id, now, token_id=principal.token_id)
+    name = await request.app[DESK].registry.committee_name(principal.committee_id)
+    session = await store.start(
+        KIND, principal.committee_id, now, token_id=principal.token_id, name=name or principal.committee_id
+    )
     log.info("console_signed_in", committee_id=principal.committee_id)
     response = _see_other(then)
     store.attach(response, session)
@@ -434,7 +437,7 @@ def _chrome(session: Session | None) -> dict[str, Any]:
     """What every console page shows around its content: who is signed in, the sign-out form."""
     if session is None:
         return {"committee": None, "csrf": ""}
-    return {"committee": session.subject, "csrf": session.csrf}
+    return {"committee": session.data.get("name") or session.subject, "csrf": session.csrf}
 
 
 def _visitor(visitor: Session, **context: Any) -> dict[str, Any]:

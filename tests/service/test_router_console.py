@@ -268,6 +268,7 @@ async def test_the_inbox_filters_and_counts(runtime, world, clock):
     await runtime.bus.drain()
     await signed_in(client, tokens["gz-001-spt"])
     page, csrf = await page_csrf(client, "/console/")
+    assert "委员会：社会绩效小组" in page
     assert event.reference in page and wages.reference in page
     assert "符合条件的案件：2 件" in page
     await client.post(f"/console/cases/{event.reference}/acknowledge", data={"csrf": csrf})
