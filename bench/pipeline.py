@@ -297,6 +297,8 @@ async def main(amqp_url: str, mongo_url: str, seconds: float, overload: float, w
         "mongo_db": db_name,
         "contact_key": Fernet.generate_key().decode(),
         "pseudonym_key": "bench-pseudonym-key-0123456789",
+        # The load comes from one client: the web form's per-client limit would stop it at once.
+        "webform_client_limit": 10**9,
         "public_base_url": f"http://127.0.0.1:{ports['intake']}",
         "public_status_url": f"http://127.0.0.1:{ports['router']}",
         "log_level": "INFO",

@@ -52,6 +52,7 @@ from aio_pika.abc import (
 from aiormq import spec
 from aiormq.exceptions import DeliveryError
 from aiormq.exceptions import PublishError as ReturnedError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 from yarl import URL
 
 from shared.amqp_dead import (
@@ -155,25 +156,14 @@ class AmqpBus:
             self._connector.result()  # a topology that cannot be declared is a start-up error
 
     async def _connect_until_up(self) -> None:
-        attempt = 0
-        while not self._closing:
-            connection = aio_pika.RobustConnection(
-                connection_url(self._url), client_properties={"connection_name": self._connection_name}
-            )
-            try:
-                await asyncio.wait_for(connection.connect(timeout=self._timeout), timeout=self._timeout + 1)
-                break
-            except BaseException as exc:
-                # A failed or cancelled attempt must not leave aio-pika's reconnect task behind.
-                await _close_quietly(connection)
-                if isinstance(exc, asyncio.CancelledError) or self._closing:
-                    raise asyncio.CancelledError from None
-                if not isinstance(exc, Exception):
-                    raise
-                log.warning("broker_connect_failed", attempt=attempt + 1, error=exc.__class__.__name__)
-            await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
-            attempt += 1
-        else:
+        # Until the broker answers or the bus closes: 0.5 s after the first failure, doubling to 30 s.
+        retrying = AsyncRetrying(
+            wait=wait_exponential(multiplier=0.5, max=30.0),
+            retry=retry_if_exception_type(Exception),
+            before_sleep=_log_connect_failed,
+        )
+        connection: aio_pika.RobustConnection | None = await retrying(self._connect_once)
+        if connection is None:
             return
         self._connection = connection
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -182,6 +172,23 @@ class AmqpBus:
             await self._start_consumer(queue, handler)
         self._connected.set()
         log.info("broker_connected")
+
+    async def _connect_once(self) -> aio_pika.RobustConnection | None:
+        """One connection attempt; None once the bus is closing."""
+        if self._closing:
+            return None
+        connection = aio_pika.RobustConnection(
+            connection_url(self._url), client_properties={"connection_name": self._connection_name}
+        )
+        try:
+            await asyncio.wait_for(connection.connect(timeout=self._timeout), timeout=self._timeout + 1)
+        except BaseException as exc:
+            # A failed or cancelled attempt must not leave aio-pika's reconnect task behind.
+            await _close_quietly(connection)
+            if isinstance(exc, asyncio.CancelledError) or self._closing:
+                raise asyncio.CancelledError from None
+            raise
+        return connection
 
     async def declare(self, channel: AbstractChannel) -> AbstractExchange:
         """The whole topology of design section 5; idempotent, so every service declares all of it."""
@@ -470,6 +477,11 @@ def connection_url(url: str) -> URL:
     """
     parsed = URL(url)
     return parsed if "heartbeat" in parsed.query else parsed.update_query(heartbeat=HEARTBEAT)
+
+
+def _log_connect_failed(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome is not None else None
+    log.warning("broker_connect_failed", attempt=state.attempt_number, error=failure.__class__.__name__)
 
 
 async def _close_quietly(connection: AbstractRobustConnection, grace: float = CLOSE_GRACE) -> None:

@@ -216,7 +216,7 @@ def main(service: Service) -> int:
     try:
         serve(service, load_settings())
     except ConfigurationError as exc:
-        print(f"grievance: error: {exc}", file=sys.stderr)
+        print(f"grievance: error: {exc}", file=sys.stderr)  # noqa: T201 - a usage error, as the CLI's
         return CONFIG_EXIT
     except KeyboardInterrupt:
         return 130

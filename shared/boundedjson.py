@@ -23,7 +23,7 @@ from typing import Any
 MAX_DEPTH = 32  # the deepest body of any API is three levels
 MAX_INT_DIGITS = 32  # far past any count or page; far below int()'s 4 300
 # A string (an unterminated one runs to the end, so no quote is scanned twice) or a bracket.
-_TOKENS = re.compile(r'"(?:[^"\\]+|\\.)*"?|[\[\]{}]', re.S)
+_TOKENS = re.compile(r'"(?:[^"\\]+|\\.)*"?|[\[\]{}]', re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

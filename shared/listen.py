@@ -33,7 +33,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from shared.metrics import HELP, REGISTRY
+from shared.metrics import count_closed
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,6 @@ def limits_for(
 ) -> ConnectionLimits:
     """The bounds of a service's listener: the default timeouts, its per-client cap, its proxies."""
     return ConnectionLimits(per_client=per_client, unbounded=trusted_proxies)
-
-
-CLOSED = "grievance_http_connections_closed_total"
-HELP.setdefault(CLOSED, "Connections closed by the listener's bounds, by reason (head_timeout, per_client).")
 
 
 def runner_options(limits: ConnectionLimits = LIMITS) -> dict[str, Any]:
@@ -120,7 +116,7 @@ class _Guard(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self._address = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer or "")
         if not self._clients.admit(self._address):
-            REGISTRY.inc(CLOSED, (("reason", "per_client"),))
+            count_closed("per_client")
             transport.abort()
             return
         self._transport = transport
@@ -165,7 +161,7 @@ class _Guard(asyncio.Protocol):
 
     def _head_too_slow(self) -> None:
         self._head_timer = None
-        REGISTRY.inc(CLOSED, (("reason", "head_timeout"),))
+        count_closed("head_timeout")
         if self._transport is not None:
             self._transport.abort()
 

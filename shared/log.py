@@ -14,7 +14,7 @@ import threading
 from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import structlog
 
@@ -48,7 +48,7 @@ SENSITIVE_KEYS = frozenset(
 _CJK_CLASS = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 _TOKEN = re.compile(r"gvt_[A-Za-z0-9_-]+|(?i:bearer)\s+\S+")
-_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.S)
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.DOTALL)
 # WeChat: ids of accounts (wxid_...), and OpenIDs/UnionIDs after their name or on their own (28
 # characters from "o", with an upper-case letter and a digit, unlike any word or event name).
 _WECHAT_ID = re.compile(r"(?i:wxid_)[\w-]+")
@@ -223,7 +223,7 @@ def configure_logging(
     streams: list[TextIO] = [sys.stderr]
     if also_to is not None:
         streams.append(also_to.open("a", encoding="utf-8"))
-    lines = _Lines(streams)
+    lines = cast(TextIO, _Tee(streams))  # a text file as far as its two writers are concerned
     # Every line, structlog's and stdlib's, passes redact() right before it is rendered.
     final = [
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -240,7 +240,7 @@ def configure_logging(
             *summary,
             *final,
         ],
-        logger_factory=lambda *args: _NamedLines(args[0] if args else "root", lines),
+        logger_factory=lambda *args: _NamedWriteLogger(args[0] if args else "root", lines),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         cache_logger_on_first_use=True,
     )
@@ -253,7 +253,7 @@ def configure_logging(
         ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = _LinesHandler(lines)
+    handler = logging.StreamHandler(lines)
     handler.setFormatter(formatter)
     handler.addFilter(LibraryRecords())  # message bodies and raw request bytes never reach a line
     root = logging.getLogger()
@@ -268,42 +268,35 @@ def configure_logging(
     logging.getLogger("pymongo.command").setLevel(_NEVER)
 
 
-class _Lines:
-    """The pipeline's one output: whole rendered lines, to every stream, one line at a time."""
+class _Tee:
+    """The pipeline's one output, as a text file: what is written goes to every stream, flushed.
+
+    structlog's :class:`structlog.WriteLogger` and the stdlib's :class:`logging.StreamHandler` each
+    write a whole line per call, so one lock here keeps lines whole across both.
+    """
 
     def __init__(self, streams: list[TextIO]) -> None:
         self.streams = streams
         self._lock = threading.Lock()
 
-    def write(self, line: str) -> None:
+    def write(self, text: str) -> int:
         with self._lock:
             for stream in self.streams:
-                stream.write(line + "\n")
+                stream.write(text)
                 stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        """Every write is flushed already."""
 
 
-class _NamedLines:
-    """structlog's final logger: every level method writes the rendered line; ``name`` names the module."""
+class _NamedWriteLogger(structlog.WriteLogger):
+    """structlog's stock file logger, with the name ``get_logger(__name__)`` gave it.
 
-    def __init__(self, name: str, lines: _Lines) -> None:
+    :func:`structlog.stdlib.add_logger_name` reads ``name`` from the logger; the stock factories
+    drop the argument, and the stdlib's factory would put a ``LogRecord`` on every line.
+    """
+
+    def __init__(self, name: str, file: TextIO) -> None:
+        super().__init__(file)
         self.name = name
-        self._lines = lines
-
-    def msg(self, message: str) -> None:
-        self._lines.write(message)
-
-    debug = info = warning = warn = error = critical = exception = fatal = log = msg
-
-
-class _LinesHandler(logging.Handler):
-    """The stdlib side of the pipeline: formatted records go to the same lines."""
-
-    def __init__(self, lines: _Lines) -> None:
-        super().__init__()
-        self._lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self._lines.write(self.format(record))
-        except Exception:
-            self.handleError(record)

@@ -153,6 +153,13 @@ class Retry:
     ``publish_base``): the bus has already waited a publish timeout for the broker, or knows it is
     not confirming and failed at once (``shared.amqp``), so retrying soon only adds load. After a
     reconnect a prefetch's worth of redeliveries fails together; the jitter spreads their retries.
+
+    Provider sends and the broker's connection loop retry through tenacity; this dataclass stays
+    the rule where the loop is not a plain call to repeat: :func:`deliver` ends a backoff the moment
+    the bus closes and settles the message instead, with two budgets chosen by the failure, and
+    intake's relay and announcer never stop retrying while they read the spool between attempts.
+    There it is a delay and a budget, and the loop stays in sight. ``services.notify.retrying`` and
+    its callers take their bounds from it too, so one setting means one thing.
     """
 
     attempts: int = 6

@@ -20,9 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from shared.listen import LIMITS, ConnectionLimits, GuardedSite
-from shared.metrics import REGISTRY
+from shared.metrics import CONTENT_TYPE, METRICS, Metrics
 from shared.settings import ConfigurationError
-from shared.web import METRICS_TYPE, RUNNER_OPTIONS, json_response, new_app
+from shared.web import RUNNER_OPTIONS, json_response, new_app
 
 Check = Callable[[], Awaitable[bool]]
 ReadyWhen = Callable[[Mapping[str, bool]], bool]
@@ -59,8 +59,9 @@ def declare_health(
     app.router.add_get("/healthz", healthz)
 
 
-def create_ops_app(services: Mapping[str, web.Application]) -> web.Application:
-    """``/healthz``, ``/readyz`` and ``/metrics`` of the services of this process.
+def create_ops_app(services: Mapping[str, web.Application], metrics: Metrics = METRICS) -> web.Application:
+    """``/healthz``, ``/readyz`` and ``/metrics`` of the services of this process (``metrics``:
+    the process's own registry unless told otherwise).
 
     ``/readyz`` is ready when every service is; ``checks`` holds each check's result (false when it
     fails for any service), and with more than one service ``services`` holds each one's answer.
@@ -82,12 +83,12 @@ def create_ops_app(services: Mapping[str, web.Application]) -> web.Application:
             body["services"] = answers
         return json_response(body, 200 if ready else 503)
 
-    async def metrics(_: web.Request) -> web.Response:
-        return web.Response(text=REGISTRY.render(), headers={"Content-Type": METRICS_TYPE})
+    async def scrape(_: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", scrape)
     return app
 
 

@@ -270,9 +270,15 @@ def normalise_e164(raw: str, default_region: str = "CN") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Ten digits: 10^10 PINs, against at most five guesses per reference before it locks (the router's
+# status_store); cases filed when PINs had six digits keep theirs.
+PIN_DIGITS = 10
+
+
 def pin_for(keys: Keys, grievance_id: str) -> str:
-    """The six-digit PIN of a web grievance: derived, so a retried submission gets the same one."""
-    return f"{int(keyed_digest(keys, 'pin', grievance_id), 16) % 10**6:06d}"
+    """The PIN of a web grievance (:data:`PIN_DIGITS` digits): derived, so a retried submission gets
+    the same one."""
+    return f"{int(keyed_digest(keys, 'pin', grievance_id), 16) % 10**PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
 def pin_hash(keys: Keys, reference: str, pin: str) -> str:

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
 
     # Public status lookups allowed per client address per minute.
     status_rate_limit: int = Field(default=30, ge=1)
+    # Web-form grievances allowed per client address per hour, and per contact number per day. A
+    # factory's dormitory often shares one address, hence the generous first one.
+    webform_client_limit: int = Field(default=20, ge=1)
+    webform_contact_limit: int = Field(default=5, ge=1)
 
     @field_validator("sla", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -33,7 +34,6 @@ log = structlog.get_logger(__name__)
 
 MAX_BODY = 64 * 1024
 PROBLEM_TYPE = "application/problem+json"
-METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 SERVICE = web.AppKey("service", str)
 BODY_TIMEOUT = web.AppKey("body_timeout", float)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -86,7 +86,9 @@ _new_request_id = _request_ids().__next__
 async def request_context(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Give every request an id (the caller's if well-formed), bind it to the logs, echo it back."""
+    """Give every request an id (the caller's if well-formed), bind it to the logs, echo it back;
+    count the answer and time it under the route's pattern, never its path."""
+    started = time.perf_counter()
     supplied = request.headers.get("X-Request-Id", "")
     request_id = supplied if _REQUEST_ID.match(supplied) else _new_request_id()
     # bind + reset by token restores exactly what was bound before (keep-alive requests share a
@@ -112,7 +114,8 @@ async def request_context(
     response.headers["X-Request-Id"] = request_id
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "unmatched"
-    count_request(request.app.get(SERVICE, "unknown"), request.method, route, response.status)
+    elapsed = time.perf_counter() - started
+    count_request(request.app.get(SERVICE, "unknown"), request.method, route, response.status, elapsed)
     return response
 
 

@@ -26,7 +26,7 @@ DOCUMENTS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 SHELL = "sh"
 TRANSCRIPT = "console"
 NOT_RUN = re.compile(r"<!--\s*not run:\s*(?P<reason>[^>]*?)\s*-->")
-FENCE = re.compile(r"^```(?P<language>[\w-]*)\n(?P<body>.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```(?P<language>[\w-]*)\n(?P<body>.*?)^```", re.DOTALL | re.MULTILINE)
 INLINE = re.compile(r"(?<!`)`(?P<code>[^`\n]+)`(?!`)")
 # First words that mark a line as a command a reader would type.
 COMMAND_WORDS = ("make", "grievance", ".venv/bin/", "python", "docker", "curl", "cp", "$ ")
@@ -201,7 +201,7 @@ def _check_compose(args: list[str]) -> list[str]:
 
 def make_targets() -> set[str]:
     text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    return set(re.findall(r"^([A-Za-z][\w-]*):", text, re.M))
+    return set(re.findall(r"^([A-Za-z][\w-]*):", text, re.MULTILINE))
 
 
 def compose_services() -> set[str]:

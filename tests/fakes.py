@@ -36,7 +36,7 @@ def sensitive(value: str) -> str:
 
 WORKER_PHONE = sensitive("+8613912345678")
 OTHER_WORKER_PHONE = sensitive("+8613587654321")
-ENGLISH_WORKER_PHONE = sensitive("+447700900123")
+ENGLISH_WORKER_PHONE = sensitive("+447911123456")  # a valid UK mobile number
 
 
 def find_leaks(log_text: str) -> list[str]:

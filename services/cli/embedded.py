@@ -228,7 +228,7 @@ def banner(
     lines = [
         f"grievance is running ({mode})",
         f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
-        f"  router      {at['router']}  committee API /api/v1/cases, public status /api/v1/status/REF",
+        f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
         f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
     ]

@@ -203,7 +203,7 @@ def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
         )
     ]
     reply_to = clock.reply_to if clock else None
-    if reply_to is not None and reply_to.sealed_contact:
+    if reply_to is not None and reply_to.sealed_contact and not told_by_router(escalation.reason, clock):
         language = "zh" if escalation.language == "zh" else "en"
         events.append(
             MessageOutbound(
@@ -221,6 +221,27 @@ def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
             )
         )
     return events
+
+
+def told_by_router(reason: EscalationReason, clock: CaseClock | None) -> bool:
+    """Whether the router's own text to the worker already says that the NGO has the case, and why.
+
+    The router's acknowledgement of a new case names the independent organisation when the case is
+    unassigned (unroutable, conflict of interest, retaliation) and when it is critical, and its answer
+    to a disputed resolution says the case went to the NGO. A second text at the same moment would
+    only repeat it (one inbound message, one text). What the router does not tell, escalation does:
+    missed deadlines, and retaliation, severity or a conflict found later (recategorised, recused).
+    """
+    if reason == "disputed":
+        return True
+    assignment = clock.assignment if clock else None
+    if assignment is None:
+        return False
+    if reason == assignment.unassigned_reason:
+        return True
+    if reason == "retaliation":
+        return assignment.category == "retaliation"
+    return reason == "critical" and assignment.severity == "critical"
 
 
 def _correlation(case_id: str) -> uuid.UUID:

@@ -19,13 +19,16 @@ from services.intake.delivery_reports import twilio_status
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
 from services.intake.spool import Spool
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, RATE_COUNTERS, Intake
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
-from shared.metrics import REGISTRY
+from shared.forwarded import forwarded_client
+from shared.metrics import METRICS
 from shared.openapi import add_openapi
+from shared.ratestore import indexes as rate_indexes
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
+from shared.store import ensure_indexes
 from shared.web import new_app
 
 LABELS = (("service", "intake"),)
@@ -40,7 +43,8 @@ def create_app(
     relay: RelayPolicy | None = None,
 ) -> web.Application:
     """Intake on ``runtime``; a spool only when asked, the development channel only when allowed."""
-    app = new_app("intake")
+    # Behind the proxy, the web form's per-client limit counts the client it names.
+    app = new_app("intake", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
     attach_runtime(app, runtime)
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:
@@ -49,6 +53,7 @@ def create_app(
         if kept is not None:
             await kept.ensure_indexes()
         app[INTAKE] = Intake.build(settings, runtime, kept)
+        await ensure_indexes(runtime.db, rate_indexes(RATE_COUNTERS))
         if kept is None:
             yield
             return
@@ -73,8 +78,8 @@ def create_app(
 async def relaying(relay: Relay) -> AsyncIterator[None]:
     """The relay's task, and the spool's gauges on ``/metrics``, for the application's lifetime."""
     gauges = [
-        REGISTRY.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
-        REGISTRY.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
+        METRICS.gauge("grievance_intake_spool_depth", LABELS, lambda: relay.depth.entries),
+        METRICS.gauge("grievance_intake_spool_oldest_age_seconds", LABELS, relay.oldest_age_seconds),
     ]
     task = asyncio.create_task(relay.run(), name="intake-spool-relay")
     try:

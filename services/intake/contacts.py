@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import phonenumbers
+
 from shared.privacy import normalise_e164
+
+# The number types that receive an SMS. Premium-rate, shared-cost, toll-free, VoIP, pager, fixed-line
+# and short numbers do not, or cost the worker (or a victim) money.
+_TEXTABLE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 @dataclass(frozen=True)
@@ -41,3 +47,22 @@ def sender_of(raw: str, default_region: str) -> Sender:
         return Sender(raw, raw)
     number = normalise_e164(raw, default_region)
     return Sender(number, number) if number else Sender(raw, raw)
+
+
+def mobile_number(raw: str, default_region: str) -> str | None:
+    """The E.164 form of a web-form contact that is a real mobile number, else None.
+
+    A web contact is typed by hand (or by someone planting a case), so "possible" is not enough:
+    the number must be valid for its region (``phonenumbers.is_valid_number``) and of a type that
+    receives SMS (mobile, or fixed-line-or-mobile where a region does not tell them apart).
+    """
+    candidate = raw.strip()
+    if candidate.startswith("00"):
+        candidate = "+" + candidate[2:]
+    try:
+        number = phonenumbers.parse(candidate, None if candidate.startswith("+") else default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _TEXTABLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -57,3 +57,22 @@ def _break_point(head: str) -> int:
         if position >= floor:
             return position + 1
     return len(head)
+
+
+# The GSM 03.38 alphabet: a text of these characters only travels as GSM-7 (160 per segment); the
+# extension characters take two places. Any other character makes the whole text UCS-2 (70).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments ``text`` takes: 160 GSM-7 septets or 70 UCS-2 units in one, and 153 or
+    67 per segment once it is split (the rest carries the concatenation header)."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        septets = len(text) + sum(char in GSM7_EXTENSION for char in text)
+        return 1 if septets <= 160 else -(-septets // 153)
+    length = units(text)
+    return 1 if length <= 70 else -(-length // 67)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 
+from services.intake.factories import FactoryCodes
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
 from shared.settings import Settings
+
+# The web form's limits, counted in the store so every replica counts into the same number.
+RATE_COUNTERS = "intake_rate"
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,11 @@ class Intake:
     public_base_url: str
     twilio_token: str | None
     status_base_url: str
+    # The web form's guards: the registry's factory codes, and the limits per client and contact.
+    factories: FactoryCodes
+    rates: RateStore
+    client_limit: Limit
+    contact_limit: Limit
 
     @classmethod
     def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
@@ -36,6 +47,10 @@ class Intake:
             public_base_url=settings.public_base_url.rstrip("/"),
             twilio_token=token or None,
             status_base_url=settings.public_status_url.rstrip("/"),
+            factories=FactoryCodes(runtime.db),
+            rates=RateStore(runtime.db, RATE_COUNTERS, runtime.keys, runtime.clock),
+            client_limit=Limit("webform-client", settings.webform_client_limit, timedelta(hours=1)),
+            contact_limit=Limit("webform-contact", settings.webform_contact_limit, timedelta(days=1)),
         )
 
 

@@ -246,3 +246,14 @@ async def dev_outbox(db: Database, limit: int = 100, reference: str | None = Non
     order = [("created_at", DESCENDING), ("event_id", ASCENDING), ("part", ASCENDING)]
     cursor = db[DEV_OUTBOX].find(query, {"_id": 0}).sort(order)
     return [document async for document in cursor.limit(limit)]
+
+
+async def factory_codes(db: Database) -> set[str]:
+    """The factory codes of the registry, case-folded: the one read of another service's collection.
+
+    The registry (``factories``) is the router's; intake reads only the codes, so that a web form
+    naming no factory is refused while the worker can still correct it (see
+    :mod:`services.intake.factories`).
+    """
+    cursor = db["factories"].find({}, {"_id": 0, "code": 1})
+    return {str(doc["code"]).casefold() async for doc in cursor if doc.get("code")}

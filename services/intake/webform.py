@@ -15,17 +15,23 @@ import secrets
 import uuid
 from typing import Annotated, Literal
 
+import structlog
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints
 
+from services.intake.contacts import mobile_number
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
-from services.intake.state import INTAKE
+from services.intake.state import INTAKE, Intake
 from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
-from shared.privacy import normalise_e164, pin_for, pin_hash, reporter_key, seal
+from shared.privacy import PIN_DIGITS, pin_for, pin_hash, reporter_key, seal
+from shared.ratestore import Limit
+from shared.store import PyMongoError
 from shared.validation import language_of
 from shared.web import Problem, json_response, read_json
+
+log = structlog.get_logger(__name__)
 
 WEB_MAX_CHARS = 4000
 
@@ -82,7 +88,8 @@ class Receipt(BaseModel):
 
     reference: str = Field(pattern=r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$", examples=["K7QMZ-3HNWP"])
     pin: str = Field(
-        pattern=r"^[0-9]{6}$", description="six digits; with the reference, opens the status page"
+        pattern=rf"^[0-9]{{{PIN_DIGITS}}}$",
+        description=f"{PIN_DIGITS} digits; with the reference, opens the status page",
     )
     status_url: str
 
@@ -98,24 +105,63 @@ def _grievance_id(key: str, form: GrievanceForm) -> uuid.UUID:
     return grievance_id_for("web", key, content)
 
 
+def _refused(field: str, language: str, zh: str, en: str) -> Problem:
+    message = zh if language == "zh" else en
+    return Problem(422, "Unprocessable Content", message, errors=[{"field": field, "message": message}])
+
+
+def _too_many(wait: int, language: str) -> Problem:
+    problem = Problem(
+        429,
+        "Too Many Requests",
+        "提交太频繁，请稍后再试。" if language == "zh" else "Too many submissions; please try again later.",
+    )
+    problem.headers["Retry-After"] = str(wait)
+    return problem
+
+
+async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
+    """The limit's answer; None when the store cannot count, since a grievance must never be lost
+    for want of a counter (the spool or the broker may still take it)."""
+    try:
+        return await intake.rates.hit(limit, key)
+    except PyMongoError:
+        log.warning("webform_limit_unavailable", scope=limit.scope)
+        return None
+
+
 async def submit_grievance(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
+    accept = request.headers.get("Accept-Language")
+    wait = await _wait(intake, intake.client_limit, request.remote or "unknown")
+    if wait is not None:
+        raise _too_many(wait, language_of(accept))
     form = await read_json(request, GrievanceForm, worker_facing=True)
-    region = intake.settings.default_region
+    # The worker's language: as chosen, else Chinese for Chinese text, else as the browser prefers.
+    language = language_of(accept, form.language or ("zh" if detect_language(form.text) == "zh" else None))
     number = None
     if form.contact is not None:
-        number = normalise_e164(form.contact, region)
+        number = mobile_number(form.contact, intake.settings.default_region)
         if number is None:
-            language = language_of(request.headers.get("Accept-Language"), form.language)
-            message = (
-                "contact 不是手机号码（接收回复的手机号码，可以不填，例如 13912345678）。"
-                if language == "zh"
-                else "contact is not a phone number (a mobile number for replies, or leave it out, "
-                "for example 13912345678)."
+            raise _refused(
+                "contact",
+                language,
+                "contact 不是可以接收短信的手机号码。请填写您的手机号码（例如 13912345678），或者不填。",
+                "contact is not a mobile number that can receive SMS. Give your mobile number "
+                "(for example 13912345678), or leave it out.",
             )
-            raise Problem(
-                422, "Unprocessable Content", message, errors=[{"field": "contact", "message": message}]
-            )
+    if not await intake.factories.known(form.factory_code):
+        raise _refused(
+            "factory_code",
+            language,
+            "没有这个工厂编号。请核对工厂公告栏上的编号（例如 GZ-001）后重新提交。",
+            "There is no factory with this code. Check the code on the factory's notice board "
+            "(for example GZ-001) and send the form again.",
+        )
+    if number is not None:
+        wait = await _wait(intake, intake.contact_limit, number)
+        if wait is not None:
+            raise _too_many(wait, language)
     key = form.idempotency_key or new_idempotency_key()
     grievance_id = _grievance_id(key, form)
     reference = reference_for(grievance_id)

@@ -3,8 +3,8 @@
 Order matters: the signature is checked before any field is looked at, so an unsigned caller learns
 nothing but 403. A resent webhook (same ``MessageSid``) maps to the same grievance id and reference;
 it is published once per process and deduplicated by the router beyond that, so a resend is always
-safe. The TwiML answer goes out only once the event is durable: confirmed by the broker, or kept in
-the spool until the broker is back.
+safe. The (empty) TwiML answer goes out only once the event is durable: confirmed by the broker, or
+kept in the spool until the broker is back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from services.intake.channels.twilio import SETTINGS_HEADER, SIGNATURE_HEADER, i
 from services.intake.contacts import gateway_number, sender_of
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE
-from services.intake.texts import detect_language, instant_reply
+from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
@@ -122,7 +122,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
         )
 
     try:
-        reference = await intake.publisher.publish(grievance_id, build)
+        await intake.publisher.publish(grievance_id, build)
     except NotDurable:
         problem = Problem(
             503,
@@ -132,8 +132,9 @@ async def twilio_sms(request: web.Request) -> web.Response:
         )
         problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         raise problem from None
+    # No text here: the router sends the one text this message earns (see services.intake.texts).
     return web.Response(
-        text=twiml_message(instant_reply(sms.body, reference, language)),
+        text=twiml_message(None),
         content_type="text/xml",
         charset="utf-8",
     )

@@ -11,7 +11,6 @@ the case's outbox, so the retried request completes it (see :mod:`services.route
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import Awaitable
 from typing import Annotated, Literal, TypeVar
@@ -19,8 +18,8 @@ from typing import Annotated, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.router import actions
-from services.router.appkeys import CASES, DESK, PRIVACY_KEYS, STATUS_LIMITER, TIME_ROUNDING, TOKENS_DB
+from services.router import actions, status_page
+from services.router.appkeys import CASES, DESK, TIME_ROUNDING, TOKENS_DB
 from services.router.case import Case
 from services.router.errors import (
     CaseClosed,
@@ -30,11 +29,10 @@ from services.router.errors import (
     NotYourCase,
     WorkerUnreachable,
 )
-from services.router.views import status_view, summary_view
+from services.router.views import summary_view
 from shared.auth import Principal, require
 from shared.contracts import Category, Severity
 from shared.messaging import PublishError
-from shared.privacy import pin_hash
 from shared.web import Problem, json_response, read_json, validate
 
 REFERENCE = re.compile(r"^[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}$")
@@ -185,25 +183,6 @@ async def recategorise(request: web.Request) -> web.Response:
     return await _view(request, done)
 
 
-async def public_status(request: web.Request) -> web.Response:
-    """Status and deadlines for the worker; wrong PIN and unknown reference are the same 404."""
-    wait = request.app[STATUS_LIMITER].check(request.remote or "unknown")
-    if wait is not None:
-        problem = Problem(429, "Too Many Requests", "too many status lookups; wait a minute")
-        problem.headers["Retry-After"] = str(wait)
-        raise problem
-    reference = request.match_info["reference"].upper()
-    pin = request.query.get("pin", "")
-    if not REFERENCE.match(reference) or not re.fullmatch(r"[0-9]{6}", pin):
-        raise _not_found()
-    keys = request.app[PRIVACY_KEYS]
-    for case in await request.app[CASES].for_status(reference):
-        given = pin_hash(keys, case.original_reference or case.reference, pin)
-        if case.pin_hash and hmac.compare_digest(case.pin_hash, given):
-            return json_response(status_view(case))
-    raise _not_found()
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/cases", list_cases)
     app.router.add_get("/api/v1/cases/{reference}", get_case)
@@ -212,4 +191,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/cases/{reference}/resolve", resolve)
     app.router.add_post("/api/v1/cases/{reference}/recuse", recuse)
     app.router.add_post("/api/v1/cases/{reference}/recategorise", recategorise)
-    app.router.add_get("/api/v1/status/{reference}", public_status)
+    app.router.add_post("/api/v1/status/{reference}", status_page.public_status)
+    app.router.add_get("/api/v1/status-lockouts", status_page.lockouts)

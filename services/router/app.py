@@ -10,25 +10,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from aiohttp import web
 
-from services.router import api, case_store, console, contact, openapi, periodic, registry_store, worker_store
+from services.router import (
+    api,
+    case_store,
+    console,
+    contact,
+    openapi,
+    periodic,
+    registry_store,
+    status_store,
+    worker_store,
+)
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
     CLOCK,
-    CONFIRM_LIMITER,
+    CONFIRM_LIMIT,
     CONSOLE_SESSIONS,
     DESK,
     OUTBOX,
     PRIVACY_KEYS,
+    RATES,
     REGISTRY,
     ROUTER,
-    SIGN_IN_LIMITER,
+    SIGN_IN_LIMIT,
     SLA,
-    STATUS_LIMITER,
+    STATUS_ATTEMPTS,
+    STATUS_LIMIT,
     TIME_ROUNDING,
     TOKENS_DB,
     WORKERS,
@@ -41,24 +54,29 @@ from services.router.desk import CommitteeDesk
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
-from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
+from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
 from shared import auth, sessions
 from shared.forwarded import forwarded_client
 from shared.openapi import add_openapi
+from shared.ratestore import Limit, RateStore
+from shared.ratestore import indexes as rate_indexes
 from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
 from shared.sessions import SessionStore
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
 
+RATE_COUNTERS = "router_rate"
 INDEXES = {
     **case_store.INDEXES,
     **registry_store.INDEXES,
     **worker_store.INDEXES,
     **auth.INDEXES,
     **sessions.INDEXES,
+    **status_store.INDEXES,
+    **rate_indexes(RATE_COUNTERS),
 }
 
 
@@ -140,6 +158,8 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             rounding=rt.settings.committee_time_rounding,
         )
         app[CONSOLE_SESSIONS] = SessionStore(rt.db, console.cookie_policy(rt.settings))
+        app[RATES] = RateStore(rt.db, RATE_COUNTERS, rt.keys, rt.clock)
+        app[STATUS_ATTEMPTS] = StatusAttempts(rt.db)
         yield
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
@@ -164,9 +184,9 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
         ]
     )
-    app[STATUS_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
-    app[CONFIRM_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
-    app[SIGN_IN_LIMITER] = RateLimiter(settings.status_rate_limit, lambda: app[RUNTIME].clock())
+    app[STATUS_LIMIT] = Limit("status", settings.status_rate_limit, timedelta(minutes=1))
+    app[CONFIRM_LIMIT] = Limit("confirm", settings.status_rate_limit, timedelta(minutes=1))
+    app[SIGN_IN_LIMIT] = Limit("sign_in", settings.status_rate_limit, timedelta(minutes=1))
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)

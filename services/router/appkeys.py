@@ -13,11 +13,12 @@ from aiohttp import web
 from services.router.case_store import CaseStore
 from services.router.desk import CommitteeDesk
 from services.router.outbox import Outbox
-from services.router.ratelimit import RateLimiter
 from services.router.registry_store import RegistryStore
+from services.router.status_store import StatusAttempts
 from services.router.views import Rounding
 from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Clock
 from shared.sessions import SessionStore
 from shared.sla import SlaTable
@@ -32,9 +33,12 @@ WORKERS = web.AppKey("workers", WorkerStore)
 OUTBOX = web.AppKey("outbox", Outbox)
 SLA = web.AppKey("sla", SlaTable)
 PRIVACY_KEYS = web.AppKey("privacy_keys", Keys)
-STATUS_LIMITER = web.AppKey("status_limiter", RateLimiter)
+# The public status lookup: the per-client limit (counted in the store) and the per-reference lock.
+RATES = web.AppKey("rates", RateStore)
+STATUS_LIMIT = web.AppKey("status_limit", Limit)
+STATUS_ATTEMPTS = web.AppKey("status_attempts", StatusAttempts)
 # Confirmation codes tried per client address (the store counts per case as well).
-CONFIRM_LIMITER = web.AppKey("confirm_limiter", RateLimiter)
+CONFIRM_LIMIT = web.AppKey("confirm_limit", Limit)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 # The committee's operations, shared by the API and the console.
 DESK = web.AppKey("desk", CommitteeDesk)
@@ -45,6 +49,6 @@ TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
 # The committee console's browser sessions (services.router.console), and the sign-ins (new
 # visitors and tokens tried) allowed per client address.
 CONSOLE_SESSIONS = web.AppKey("console_sessions", SessionStore)
-SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", RateLimiter)
+SIGN_IN_LIMIT = web.AppKey("sign_in_limit", Limit)
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
 ROUTER: web.AppKey[Router] = web.AppKey("router")

@@ -266,12 +266,19 @@ class Case(_Part):
         """Whether a proven sender with this key continues the case without quoting its reference."""
         return self.proven and self.reporter_key == reporter_key
 
-    def creation_events(self, *, reach_worker: bool = True, confirmation: str | None = None) -> list[Event]:
+    def creation_events(
+        self,
+        *,
+        reach_worker: bool = True,
+        confirmation: str | None = None,
+        zone: str = texts.DEFAULT_ZONE,
+    ) -> list[Event]:
         """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case.
 
         An unproven contact gets no acknowledgement; ``confirmation`` is the text of its confirmation
         request, when this case is the one that sends it (at most one per contact and day). The
         contact does not travel in ``case.assigned`` then, so escalation never texts it either.
+        ``zone`` is the factory's time zone, in which the deadlines are told.
         """
         if self.awaits_confirmation:
             events: list[Event] = [self._assigned_event()]
@@ -281,15 +288,23 @@ class Case(_Part):
                 events += [request.model_copy(update={"reference": None})] if request is not None else []
             return events
         events = [self._assigned_event()]
-        if self.unassigned_reason == "unroutable" and self.factory_id is None:
-            text = texts.ask_factory_code(self.language, self.reference)
-        else:
-            independent = self.unassigned_reason in INDEPENDENT_REASONS
-            text = texts.ack(self.language, self.reference, self.ack_due_at, self.resolve_due_at, independent)
-        message = self._to_worker("ack", text, ("ack",), self.created_at)
+        message = self._to_worker("ack", self._acknowledgement(zone), ("ack",), self.created_at)
         if message is not None and reach_worker:
             events.append(message)
         return events
+
+    def _acknowledgement(self, zone: str) -> str:
+        """The one text that tells the worker who holds the case and by when it is answered."""
+        if self.unassigned_reason == "unroutable" and self.factory_id is None:
+            # One text: the question for the factory, and that the monitor holds the case meanwhile
+            # (escalation sends no notice of its own for what this text says).
+            return texts.ask_factory_code(self.language, self.reference)
+        holder: texts.Holder = "committee"
+        if self.committee_id is None:
+            holder = "independent"
+        elif self.severity == "critical":
+            holder = "both"
+        return texts.ack(self.language, self.reference, self.ack_due_at, self.resolve_due_at, holder, zone)
 
     def _assigned_event(self) -> CaseAssigned:
         return CaseAssigned(
@@ -596,11 +611,21 @@ class Case(_Part):
         )
         return after, after._updated("recategorised", "system", action_id, now, note)
 
-    def confirm_contact(self, *, reporter_key: str, action_id: str, now: datetime) -> Outcome:
+    def confirm_contact(
+        self,
+        *,
+        reporter_key: str,
+        action_id: str,
+        now: datetime,
+        reach_worker: bool = True,
+        zone: str = texts.DEFAULT_ZONE,
+    ) -> Outcome:
         """The worker proved they hold the contact: from now on it is texted and binds their messages.
 
         ``case.updated`` ``contact_confirmed`` carries the sealed contact, the first event that does,
-        so escalation's notices may go to it from now on.
+        so escalation's notices may go to it from now on. The worker now gets the acknowledgement
+        withheld at creation: who holds the case (the monitor, for a critical one) and by when, the
+        text that escalation does not repeat.
         """
         if not self.awaits_confirmation or self._done(action_id):
             return Outcome.unchanged(self)
@@ -614,7 +639,11 @@ class Case(_Part):
             claimed_reporter_key=None,
         )
         updated = after._updated("contact_confirmed", "worker", action_id, now, None)
-        return Outcome(after, (updated.model_copy(update={"sealed_contact": self.sealed_contact}),))
+        events: list[Event] = [updated.model_copy(update={"sealed_contact": self.sealed_contact})]
+        ack = after._to_worker("ack", after._acknowledgement(zone), ("ack", "confirmed"), now)
+        if ack is not None and reach_worker:
+            events.append(ack)
+        return Outcome(after, tuple(events))
 
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool

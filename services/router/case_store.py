@@ -34,6 +34,7 @@ from services.router.case import (
     Outcome,
 )
 from services.router.errors import CaseNotFound, ChangedConcurrently
+from services.router.progress import STATUS_FIELDS, StatusFacts
 from shared.contracts import Event, parse_event
 from shared.store import (
     ASCENDING,
@@ -50,6 +51,7 @@ log = structlog.get_logger(__name__)
 CASES = "cases"
 # Concurrent writers of one case are a committee, its worker and the periodic task: a few suffice.
 ATTEMPTS = 5
+_FACTS = {"_id": 0, **dict.fromkeys(STATUS_FIELDS, 1)}
 _NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 # A case whose contact a channel proved (stored before the field: an SMS or WeChat case). Only these
 # bind a sender's messages by reporter key (docs/router.md, "Conversation binding"); a web case
@@ -328,10 +330,32 @@ class CaseStore:
         cursor = self._cases.find(query).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         return [_case(d) async for d in cursor]
 
-    async def for_status(self, reference: str) -> list[Case]:
-        """The case holding a reference, and one that was given another reference on a collision."""
+    async def by_reference(self, reference: str) -> list[Case]:
+        """The whole case holding a reference, and one given another reference on a collision."""
         found = [_case(d) async for d in self._cases.find({"reference": reference})]
         found += [_case(d) async for d in self._cases.find({"original_reference": reference})]
+        return found
+
+    async def for_status(self, reference: str) -> list[StatusFacts]:
+        """The case holding a reference, and one that was given another reference on a collision:
+        only the fields the status lookup reads, so a long thread costs the lookup nothing."""
+        found = [
+            StatusFacts.model_validate(d) async for d in self._cases.find({"reference": reference}, _FACTS)
+        ]
+        found += [
+            StatusFacts.model_validate(d)
+            async for d in self._cases.find({"original_reference": reference}, _FACTS)
+        ]
+        return found
+
+    async def factories_of_references(self, references: Sequence[str]) -> dict[str, str | None]:
+        """The factory of each reference that names a case (its own or its original reference)."""
+        found: dict[str, str | None] = {}
+        wanted = list(references)
+        for field in ("reference", "original_reference"):
+            cursor = self._cases.find({field: {"$in": wanted}}, {field: 1, "factory_id": 1})
+            async for doc in cursor:
+                found.setdefault(doc[field], doc.get("factory_id"))
         return found
 
     async def unanswered_resolutions(self, before: datetime, limit: int = 100) -> list[str]:

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -35,10 +36,10 @@ from services.router.api import (
     RecuseBody,
     ResolveBody,
 )
-from services.router.appkeys import CONSOLE_SESSIONS, DESK, SIGN_IN_LIMITER, TOKENS_DB
+from services.router.appkeys import CONSOLE_SESSIONS, DESK, RATES, SIGN_IN_LIMIT, TOKENS_DB
 from services.router.case import ACK_PENDING, RESOLUTION_PENDING, Case
 from services.router.case_store import InboxFilter
-from services.router.console_format import ZONE_LABEL, local_time, time_left
+from services.router.console_format import local_time, time_left, zone, zone_label
 from services.router.console_texts import TEXTS
 from services.router.errors import (
     CaseClosed,
@@ -169,7 +170,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
     visitor = await store.find(request, VISITOR, now)
     if visitor is None:
         # Each new visitor is a stored session: a client opening the page in a loop would fill the store.
-        wait = request.app[SIGN_IN_LIMITER].check(request.remote or "unknown")
+        wait = await request.app[RATES].hit(request.app[SIGN_IN_LIMIT], request.remote or "unknown")
         if wait is not None:
             return await _too_many(request, wait)
         visitor = await store.start(VISITOR, "", now)
@@ -193,7 +194,7 @@ async def sign_in(request: web.Request) -> web.Response:
     except Refused as refused:
         return await _refused_page(request, refused)
     then = _next(form.get("next"))
-    wait = request.app[SIGN_IN_LIMITER].check(request.remote or "unknown")
+    wait = await request.app[RATES].hit(request.app[SIGN_IN_LIMIT], request.remote or "unknown")
     if wait is not None:
         return await _too_many(request, wait)
     try:
@@ -248,6 +249,7 @@ async def inbox(request: web.Request) -> web.Response:
         return await _refused_page(request, Refused("error.invalid", 400, detail), session)
     now = desk.now()
     chosen = InboxFilter(query.status, query.category, query.overdue)
+    zones: dict[str | None, ZoneInfo] = {}
     cases, total = await desk.cases.committee_inbox(
         committee_id, chosen, now, (query.page - 1) * PER_PAGE, PER_PAGE
     )
@@ -259,7 +261,10 @@ async def inbox(request: web.Request) -> web.Response:
     context = {
         **_chrome(session),
         "query": query,
-        "rows": [_row(case, summary_view(case, desk.rounding), now) for case in cases],
+        "rows": [
+            _row(case, summary_view(case, desk.rounding), now, await _zone(request, case.factory_id, zones))
+            for case in cases
+        ],
         "total": total,
         "counts": counts,
         "statuses": STATUSES,
@@ -268,6 +273,7 @@ async def inbox(request: web.Request) -> web.Response:
         "pages": pages,
         "previous_url": _inbox_url(filters, query.page - 1) if query.page > 1 else None,
         "next_url": _inbox_url(filters, query.page + 1) if query.page < pages else None,
+        "zone": zone_label(next(iter(zones.values()), zone(None)), page_language(request), now),
         "left": request.query.get("left") if REFERENCE.match(request.query.get("left", "")) else None,
     }
     return await render(request, "console_inbox.html", context)
@@ -277,14 +283,21 @@ def _inbox_url(filters: Mapping[str, str], page: int) -> str:
     return "/console/?" + urlencode({**filters, "page": str(page)})
 
 
-def _row(case: Case, view: Mapping[str, Any], now: Any) -> dict[str, Any]:
+def _row(case: Case, view: Mapping[str, Any], now: Any, place: ZoneInfo) -> dict[str, Any]:
     return {
         "view": view,
         "overdue": case.overdue(now),
-        "received": local_time(view["received_at"]),
-        "ack_due": local_time(view["ack_due_at"]),
-        "resolve_due": local_time(view["resolve_due_at"]),
+        "received": local_time(view["received_at"], place),
+        "ack_due": local_time(view["ack_due_at"], place),
+        "resolve_due": local_time(view["resolve_due_at"], place),
     }
+
+
+async def _zone(request: web.Request, factory_id: str | None, known: dict[str | None, ZoneInfo]) -> ZoneInfo:
+    """The factory's time zone from the registry (read once per page and factory)."""
+    if factory_id not in known:
+        known[factory_id] = zone(await request.app[DESK].registry.timezone_of(factory_id))
+    return known[factory_id]
 
 
 async def case_page(request: web.Request) -> web.Response:
@@ -396,6 +409,7 @@ async def _case(
 ) -> web.Response:
     desk = request.app[DESK]
     view, now = await desk.view(case), desk.now()
+    place = await _zone(request, case.factory_id, {})
     language = page_language(request)
     catalog = request.app[CATALOG]
 
@@ -410,12 +424,12 @@ async def _case(
         **_chrome(session),
         "case": view,
         "held": case.committee_id == session.subject,
-        "local": local_time,
+        "local": lambda value: local_time(value, place),
         "ack_left": ack_left,
         "ack_missed": ack_missed,
         "resolve_left": resolve_left,
         "resolve_missed": resolve_missed,
-        "zone": ZONE_LABEL[language],
+        "zone": zone_label(place, language, now),
         "notice": notice,
         "refused": refused,
         "form": form or {},

@@ -1,10 +1,9 @@
 """How the console writes times: local wall-clock times and the time left before a deadline (pure).
 
-Committee members read times in the factory's own zone. The registry does not record a zone for a
-factory yet, so every time is shown in China Standard Time (Asia/Shanghai), the zone of the first
-deployment, and the page says so. The time left is counted from the deadline the committee sees
-(rounded down like every time that follows from when the worker wrote, ``docs/router.md``), so it
-never promises more time than there is.
+Committee members read times in the factory's own zone: the registry's ``timezone`` of the factory,
+else China Standard Time (Asia/Shanghai), the zone of the first deployment; the page names the zone.
+The time left is counted from the deadline the committee sees (rounded down like every time that
+follows from when the worker wrote, ``docs/router.md``), so it never promises more time than there is.
 """
 
 from __future__ import annotations
@@ -12,21 +11,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-ZONE_NAME = "Asia/Shanghai"
-ZONE = ZoneInfo(ZONE_NAME)
-ZONE_LABEL = {"zh": "北京", "en": "China Standard (UTC+8)"}
+from services.router.registry_store import DEFAULT_TIMEZONE
+
+DEFAULT_ZONE = DEFAULT_TIMEZONE  # Asia/Shanghai
 
 Texts = Callable[..., str]
 
 
-def local_time(value: datetime | str | None) -> str:
-    """``2026-03-02 16:00`` in the console's zone; empty for no time."""
+def zone(name: str | None) -> ZoneInfo:
+    """The zone of that name; the default one for none, or a name this machine does not know."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def zone_label(place: ZoneInfo, language: str, at: datetime) -> str:
+    """How the page names the zone: 北京 / China Standard (UTC+8), else its name and UTC offset."""
+    if place.key == DEFAULT_ZONE:
+        return "北京" if language == "zh" else "China Standard (UTC+8)"
+    offset = at.astimezone(place).strftime("%z")
+    return f"{place.key} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def local_time(value: datetime | str | None, place: ZoneInfo | None = None) -> str:
+    """``2026-03-02 16:00`` in the zone (the default one unless given); empty for no time."""
     if value is None:
         return ""
     at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(place or ZoneInfo(DEFAULT_ZONE)).strftime("%Y-%m-%d %H:%M")
 
 
 def span(delta: timedelta, t: Texts) -> str:

@@ -97,7 +97,8 @@ class GrievanceConsumer:
             confirmation = await self._confirmation_text(case) if reach else None
         else:
             reach = await self._workers.reaches(case.reporter_key)
-        for outgoing in case.creation_events(reach_worker=reach, confirmation=confirmation):
+        zone = await self._registry.timezone_of(case.factory_id)
+        for outgoing in case.creation_events(reach_worker=reach, confirmation=confirmation, zone=zone):
             await self._bus.publish(outgoing)
         log.info("case_events_published", case_id=case.case_id, status=case.status)
 

@@ -18,7 +18,16 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.router.appkeys import CASES, CLOCK, CONFIRM_LIMITER, OUTBOX, PRIVACY_KEYS, WORKERS
+from services.router.appkeys import (
+    CASES,
+    CLOCK,
+    CONFIRM_LIMIT,
+    OUTBOX,
+    PRIVACY_KEYS,
+    RATES,
+    REGISTRY,
+    WORKERS,
+)
 from services.router.case import Case
 from services.router.errors import CaseNotFound
 from shared.messaging import PublishError
@@ -55,7 +64,7 @@ _NOT_FOUND = {
 
 async def confirm_contact(request: web.Request) -> web.Response:
     app = request.app
-    wait = app[CONFIRM_LIMITER].check(request.remote or "unknown")
+    wait = await app[RATES].hit(app[CONFIRM_LIMIT], request.remote or "unknown")
     if wait is not None:
         problem = Problem(429, "Too Many Requests", "too many attempts; wait a minute")
         problem.headers["Retry-After"] = str(wait)
@@ -63,7 +72,7 @@ async def confirm_contact(request: web.Request) -> web.Response:
     body = await read_json(request, ConfirmBody, worker_facing=True)
     language = language_of(request.headers.get("Accept-Language"), body.language)
     not_found = Problem(404, "Not Found", _NOT_FOUND[language])
-    waiting = [c for c in await app[CASES].for_status(body.reference.upper()) if c.awaits_confirmation]
+    waiting = [c for c in await app[CASES].by_reference(body.reference.upper()) if c.awaits_confirmation]
     case = waiting[0] if waiting else None
     if case is None or case.reporter_key is None or case.claimed_reporter_key is None:
         raise not_found
@@ -77,6 +86,8 @@ async def confirm_contact(request: web.Request) -> web.Response:
         reporter_key=case.claimed_reporter_key,
         action_id="contact:web",
         now=to_ms(app[CLOCK]()),
+        reach_worker=await app[WORKERS].reaches(case.claimed_reporter_key),
+        zone=await app[REGISTRY].timezone_of(case.factory_id),
     )
     try:
         await app[OUTBOX].apply(case.case_id, confirm)

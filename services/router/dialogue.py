@@ -48,6 +48,7 @@ from services.router.decisions import (
 from services.router.errors import CaseNotFound
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
+from services.router.progress import progress
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import GrievanceReceived, MessageOutbound, OutboundPurpose, contact_proven
@@ -212,7 +213,14 @@ class Dialogue:
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
                 lines = [
-                    texts.status(language, c.reference, c.status, c.ack_due_at, c.resolve_due_at)
+                    texts.status(
+                        language,
+                        c.reference,
+                        progress(c, now),
+                        c.ack_due_at,
+                        c.resolve_due_at,
+                        await self._registry.timezone_of(c.factory_id),
+                    )
                     for c in found
                 ]
                 body = "\n".join(lines) or texts.no_case(language)
@@ -226,7 +234,14 @@ class Dialogue:
                         case_id=single.case_id if single else None,
                     )
             case ConfirmContact(case_ids=case_ids):
-                confirm = partial(Case.confirm_contact, reporter_key=key, action_id=f"{gid}:contact", now=now)
+                # The reply below is the one text for this message; it names the cases confirmed.
+                confirm = partial(
+                    Case.confirm_contact,
+                    reporter_key=key,
+                    action_id=f"{gid}:contact",
+                    now=now,
+                    reach_worker=False,
+                )
                 confirmed = [(await self._outbox.apply(cid, confirm)).case for cid in case_ids]
                 notice = texts.contact_confirmed(language, [c.reference for c in confirmed])
                 reply = reply_to_sender(event, "status", notice) if reach else None

@@ -11,12 +11,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, RootModel, create_model
+from pydantic import BaseModel, RootModel, create_model
 
 from services.router import views
 from services.router.api import REFERENCE, ListQuery, MessageBody, RecategoriseBody, RecuseBody, ResolveBody
 from services.router.case import Case, Message, TimelineEntry
 from services.router.contact import ConfirmBody
+from services.router.progress import Missed
+from services.router.status_page import LockoutQuery, StatusBody
 from shared.openapi import (
     BAD_BODY,
     BAD_QUERY,
@@ -58,7 +60,29 @@ CaseDetail = _view_model(
     messages=(list[MessageView], ...),  # type: ignore[valid-type]
     worker_contact=(views.WorkerContact, ...),  # whether a message reaches the worker, never the contact
 )
-StatusView = _view_model("CaseStatus", Case, views.STATUS_FIELDS)
+StatusView = _view_model(
+    "CaseStatus",
+    Case,
+    views.STATUS_FIELDS,
+    with_independent_organisation=(bool, ...),  # the NGO holds or follows the case
+    overdue=(Missed | None, ...),  # the deadline that passed unmet, if one did
+    timezone=(str, ...),  # the factory's zone, in which the worker is told times
+)
+
+
+class Lockout(BaseModel):
+    reference: str
+    factory_id: str | None
+    locks: int
+    locked_now: bool
+    locked_until: str
+    last_locked_at: str
+    refused_while_locked: int
+
+
+class Lockouts(BaseModel):
+    items: list[Lockout]
+    references_without_case: int | None = None  # only for a token that sees every factory
 
 
 class CaseList(BaseModel):
@@ -87,10 +111,6 @@ class CaseAfterRecategorising(RootModel[CaseDetail | Recategorised]):  # type: i
 class ContactConfirmed(BaseModel):
     reference: str
     contact_confirmed: Literal[True]
-
-
-class StatusQuery(BaseModel):
-    pin: str = Field(pattern=r"^[0-9]{6}$", description="the six digits of the receipt")
 
 
 REFERENCE_PARAMETER = {
@@ -185,18 +205,30 @@ OPERATIONS = (
         Answer(200, "the case, or only that it left the committee", CaseAfterRecategorising),
     ),
     Operation(
-        "get",
+        "post",
         "/api/v1/status/{reference}",
         "caseStatus",
-        "the worker's status page: status and deadlines, with the PIN of the receipt",
+        "the worker's status lookup: status and deadlines, with the PIN of the receipt in the body",
         (
             Answer(200, "status and deadlines", StatusView),
-            problem(404, "unknown reference or wrong PIN (the same answer)"),
+            problem(404, "unknown reference, wrong PIN or a reference locked by wrong PINs (one answer)"),
             problem(429, "too many lookups from this client", {"Retry-After": "seconds to wait"}),
+            problem(503, "the store cannot count the attempt just now", {"Retry-After": "seconds to wait"}),
+            *BAD_BODY,
         ),
         tags=("workers",),
         path_parameters=REFERENCE_PARAMETER,
-        query=StatusQuery,
+        body=StatusBody,
+    ),
+    Operation(
+        "get",
+        "/api/v1/status-lockouts",
+        "statusLockouts",
+        "the references locked by wrong PINs, for the NGO (bearer token of role ngo)",
+        (Answer(200, "the lockouts the token's factories may see", Lockouts),),
+        tags=("ngo",),
+        bearer=True,
+        query=LockoutQuery,
     ),
     Operation(
         "post",

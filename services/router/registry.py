@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.router.assign import fold
 from services.router.lifecycle import settle
-from services.router.registry_store import RegistryStore
+from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
 from shared.contracts import CATEGORIES, utcnow
 from shared.messaging import Bus
 from shared.privacy import normalise_e164
@@ -69,7 +70,18 @@ class Factory(BaseModel):
     workers: int | None = Field(default=None, ge=0)
     sms_numbers: list[str] = []
     keywords: list[Annotated[str, Field(min_length=2, max_length=32)]] = []
+    # The zone of the times the factory's workers are told (deadlines in texts and on the status page).
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     committees: list[Committee] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known time zone (for example Asia/Shanghai)") from None
+        return value
 
     @field_validator("sms_numbers")
     @classmethod
@@ -124,6 +136,7 @@ def _factory_doc(factory: Factory) -> dict[str, Any]:
         "sms_numbers": factory.sms_numbers,
         "keywords": factory.keywords,
         "keywords_folded": sorted({fold(k) for k in factory.keywords}),
+        "timezone": factory.timezone,
         "committees": [c.id for c in factory.committees],
     }
 

@@ -17,6 +17,8 @@ from services.router.assign import CommitteeInfo, FactoryInfo
 from shared.store import ASCENDING, Database, IndexModel
 
 FACTORIES, COMMITTEES = "factories", "committees"
+# The first deployment is China; a factory elsewhere names its zone in the registry (``timezone``).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 INDEXES = {
     FACTORIES: [
@@ -88,6 +90,13 @@ class RegistryStore:
             FactoryInfo(d["code"], tuple(d.get("sms_numbers", ())), tuple(d.get("keywords", ())))
             async for d in cursor
         ]
+
+    async def timezone_of(self, factory_id: str | None) -> str:
+        """The zone a factory's workers are told times in (the default one for an unknown factory)."""
+        if factory_id is None:
+            return DEFAULT_TIMEZONE
+        doc = await self._db[FACTORIES].find_one({"code": factory_id}, {"_id": 0, "timezone": 1})
+        return str((doc or {}).get("timezone") or DEFAULT_TIMEZONE)
 
     async def committees_of(self, factory_id: str) -> list[CommitteeInfo]:
         """A factory's active committees, by id (the case keeps the ones skipped, in this order)."""

@@ -1,70 +1,109 @@
 """What the router says to a worker, in Simplified Chinese or English (pure).
 
-Texts are short because they travel by SMS on cheap phones; each names the case reference, which is
-what the worker types back. Deadlines are shown in China Standard Time for Chinese texts (the first
-deployment is China) and in UTC for English ones, with the zone named.
+Texts are short because they travel by SMS on cheap phones, where every segment costs: each fixed
+text fits one segment (70 characters of UCS-2 for Chinese, 160 of the GSM-7 alphabet for English;
+``tests/unit/test_router_texts.py`` measures each with its longest values), and only texts that carry
+someone's words (a committee's reply) or a list (several cases) may run longer. Each names the case
+reference, which is what the worker types back. Times are in the factory's time zone (the registry's
+``timezone``, Asia/Shanghai by default), in both languages, with the zone named once per text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from shared.contracts import Language
 
-CST = timezone(timedelta(hours=8))
+if TYPE_CHECKING:  # progress reads the case, whose transitions use these texts
+    from services.router.progress import Progress
+
+DEFAULT_ZONE = "Asia/Shanghai"
+# Zones workers know by a name; any other is shown as its offset from UTC (UTC+7).
+_ZONE_NAMES = {"Asia/Shanghai": ("北京时间", "China time"), "Asia/Hong_Kong": ("香港时间", "HK time")}
+Holder = Literal["committee", "independent", "both"]
 
 STATUS_NAMES: dict[str, dict[str, str]] = {
     "zh": {
         "assigned": "已转交委员会",
-        "unassigned": "由独立机构处理中",
+        "unassigned": "由独立机构处理",
         "acknowledged": "委员会已受理",
-        "resolved": "已提出解决方案，等待您确认",
+        "resolved": "已有解决方案，待您确认",
         "reopened": "已重新处理",
         "closed": "已结案",
     },
     "en": {
-        "assigned": "passed to the committee",
+        "assigned": "with the committee",
         "unassigned": "with an independent organisation",
         "acknowledged": "acknowledged by the committee",
-        "resolved": "resolved, waiting for your confirmation",
+        "resolved": "resolved, waiting for your answer",
         "reopened": "reopened",
         "closed": "closed",
     },
 }
 
 
-def when(language: Language, at: datetime) -> str:
+def zone_name(language: Language, zone: str, at: datetime) -> str:
+    """北京时间 / China time, or the zone's offset at ``at`` (UTC+7, UTC-3:30)."""
+    if zone in _ZONE_NAMES:
+        return _ZONE_NAMES[zone][0 if language == "zh" else 1]
+    offset = at.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
+def when(language: Language, at: datetime, zone: str = DEFAULT_ZONE) -> str:
+    """A moment in the factory's zone, without the zone's name: 1月8日18:00 / 8 Jan 18:00."""
+    local = at.astimezone(ZoneInfo(zone))
     if language == "zh":
-        return at.astimezone(CST).strftime("%m月%d日 %H:%M") + "（北京时间）"
-    return at.astimezone(UTC).strftime("%d %b %H:%M UTC")
+        return f"{local.month}月{local.day}日{local:%H:%M}"
+    return f"{local.day} {local:%b %H:%M}"
 
 
 def ack(
-    language: Language, reference: str, ack_due: datetime, resolve_due: datetime, independent: bool
+    language: Language,
+    reference: str,
+    ack_due: datetime,
+    resolve_due: datetime,
+    holder: Holder,
+    zone: str = DEFAULT_ZONE,
 ) -> str:
+    """The one acknowledgement of a new grievance: its reference, who holds it and the deadlines.
+
+    ``both``: a critical case the committee holds while the NGO follows it from the start.
+    """
+    a, r, z = (
+        when(language, ack_due, zone),
+        when(language, resolve_due, zone),
+        zone_name(language, zone, ack_due),
+    )
     if language == "zh":
-        who = "独立机构" if independent else "工厂对话委员会"
+        if holder == "both":
+            return f"已收到投诉{reference}。情况严重，独立机构也跟进。委员会{a}前受理，{r}前答复（{z}）。"
+        who = "独立机构" if holder == "independent" else "委员会"
+        return f"已收到投诉，编号{reference}。{who}{a}前受理，{r}前答复（{z}）。回复“状态”查进度。"
+    if holder == "both":
         return (
-            f"已收到您的投诉，编号 {reference}。{who}将在 {when('zh', ack_due)} 前受理，"
-            f"{when('zh', resolve_due)} 前给出答复。回复“状态”查询进度，回复“帮助”了解用法。"
+            f"Received: grievance {reference}. Serious: an independent monitor follows it. "
+            f"The committee acknowledges by {a}, answers by {r} ({z})."
         )
-    who = "An independent organisation" if independent else "The factory dialogue committee"
+    who = "An independent monitor" if holder == "independent" else "The committee"
     return (
-        f"We received your grievance, reference {reference}. {who} will acknowledge it by "
-        f"{when('en', ack_due)} and answer by {when('en', resolve_due)}. Reply STATUS for progress, HELP for help."
+        f"Received: grievance {reference}. {who} acknowledges it by {a} and answers by {r} ({z}). "
+        "Reply STATUS for progress."
     )
 
 
 def ask_factory_code(language: Language, reference: str) -> str:
+    """The one text for an unroutable grievance: it asks for the factory, and says who holds it meanwhile."""
     if language == "zh":
-        return (
-            f"已收到您的投诉，编号 {reference}，但我们不知道是哪家工厂。"
-            "请回复工厂编号（例如 GZ-001）加上您的投诉内容。"
-        )
+        return f"已收到投诉，编号{reference}，但不知道是哪家工厂。请回复工厂编号（如GZ-001）加投诉内容。在此之前由独立机构跟进。"
     return (
-        f"We received your grievance, reference {reference}, but do not know which factory it is about. "
-        "Please reply with the factory code (for example GZ-001) followed by your message."
+        f"Received: grievance {reference}, but which factory? Reply with its code (e.g. GZ-001) and your "
+        "message. Until then an independent monitor follows it."
     )
 
 
@@ -87,15 +126,35 @@ def resolution_check(language: Language, reference: str, resolution: str) -> str
 
 
 def status(
-    language: Language, reference: str, status_name: str, ack_due: datetime, resolve_due: datetime
+    language: Language,
+    reference: str,
+    progress: Progress,
+    ack_due: datetime,
+    resolve_due: datetime,
+    zone: str = DEFAULT_ZONE,
 ) -> str:
-    name = STATUS_NAMES[language].get(status_name, status_name)
-    if language == "zh":
-        return f"[{reference}] 状态：{name}。受理期限 {when('zh', ack_due)}，答复期限 {when('zh', resolve_due)}。"
-    return (
-        f"[{reference}] Status: {name}. Acknowledge by {when('en', ack_due)}, "
-        f"answer by {when('en', resolve_due)}."
+    """Where one case stands: its status, the NGO when it holds or follows the case, a deadline missed
+    (instead of the deadline itself), else the next deadline."""
+    name = STATUS_NAMES[language].get(progress.status, progress.status)
+    zh = language == "zh"
+    if progress.with_ngo and progress.status != "unassigned":
+        name += "，独立机构已跟进" if zh else "; an independent monitor follows it"
+    if progress.status == "closed":
+        return f"[{reference}] 状态：{name}。" if zh else f"[{reference}] Status: {name}."
+    if progress.overdue is not None:
+        missed = {"acknowledge": ("受理", "acknowledgement"), "resolve": ("答复", "answer")}[progress.overdue]
+        if zh:
+            return f"[{reference}] 状态：{name}。{missed[0]}已逾期。"
+        return f"[{reference}] Status: {name}. The {missed[1]} is overdue."
+    due, what = (
+        (ack_due, ("受理", "acknowledge"))
+        if progress.status == "assigned"
+        else (resolve_due, ("答复", "answer"))
     )
+    at, z = when(language, due, zone), zone_name(language, zone, due)
+    if zh:
+        return f"[{reference}] 状态：{name}。{at}前{what[0]}（{z}）。"
+    return f"[{reference}] Status: {name}. To {what[1]} by {at} ({z})."
 
 
 def no_case(language: Language) -> str:
@@ -148,13 +207,12 @@ def restarted(language: Language) -> str:
 def help_text(language: Language) -> str:
     if language == "zh":
         return (
-            "发送“工厂编号 投诉内容”提交投诉，您的号码不会告诉工厂。回复“状态”查询进度，"
-            "“是/否”回答解决方案，“新投诉 内容”提交另一个投诉，“退订”停止短信。"
+            "发送“工厂编号 投诉内容”投诉，工厂不会知道您的号码。回复“状态”查进度，"
+            "“是/否”答复方案，“新投诉 内容”另提投诉，“退订”停止短信。"
         )
     return (
-        "Send 'FACTORY-CODE your message' to report; the factory never sees your number. Reply STATUS "
-        "for progress, YES/NO to answer a resolution, NEW followed by text for another grievance, STOP to "
-        "end messages."
+        "Send FACTORY-CODE and your message to report; the factory never sees your number. "
+        "STATUS: progress. YES/NO: answer a resolution. NEW: another. STOP: no texts."
     )
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.router.case import Case
+from services.router.progress import StatusFacts, progress
 
 Rounding = Literal["hour", "day"]
 
@@ -109,6 +110,11 @@ def case_view(
     return view
 
 
-def status_view(case: Case) -> dict[str, Any]:
-    """What a worker sees on the public status page: status and deadlines only."""
-    return _pick(case, STATUS_FIELDS)
+def status_view(case: StatusFacts, now: datetime) -> dict[str, Any]:
+    """What a worker sees on the public status page: status, deadlines, and whether the NGO holds or
+    follows the case and which deadline passed unmet (:mod:`services.router.progress`)."""
+    view = _pick(case, STATUS_FIELDS)
+    where = progress(case, now)
+    view["with_independent_organisation"] = where.with_ngo
+    view["overdue"] = where.overdue
+    return view

@@ -24,7 +24,7 @@ from tests.fakes import find_leaks
 DELIVERY_TAG_WARNING = "Delivery tag"
 # Numbers, addresses and object ids differ from line to line of one warning; counted as one kind.
 _GENERIC = re.compile(r"0x[0-9a-f]+|\d+(?:\.\d+)*|\"amqp://[^\"]*\"")
-_METRIC = re.compile(r"^grievance_events_(published|handled)_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
+_METRIC = re.compile(r"^grievance_events_(published|handled)_total\{([^}]*)\} ([0-9.e+]+)$", re.MULTILINE)
 
 
 @dataclass

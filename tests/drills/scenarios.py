@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from tests.drills.fleet import Exit
 from tests.drills.oracle import Numbers
 from tests.drills.system import DrillSystem
-from tests.drills.traffic import Answer, Grievance
+from tests.drills.traffic import Answer, Grievance, make_grievances
 
 # How long a service may take to exit after SIGTERM, under load or with the broker away: long
 # enough to finish the requests and deliveries in flight, short enough for an orchestrator's
@@ -24,6 +24,8 @@ SIGTERM_BOUND = 10.0
 # Answers succeed again this soon after the broker is back: aio-pika's robust connection retries
 # every 5 s, and a reconnect declares the topology again before the bus reports ready.
 RECOVERY_BOUND = 15.0
+# Grievances sent after a heal that came once the load had ended.
+AFTER_HEAL = 12
 # Marked expectations: they hold once intake spools grievances to the store while the broker
 # cannot take them (store-and-forward), and fail until then.
 SPOOLING = "SPOOLING"
@@ -32,7 +34,12 @@ SPOOLING = "SPOOLING"
 async def under_load(
     system: DrillSystem, grievances: list[Grievance], script: Callable[[], Awaitable[None]], **load: float
 ) -> None:
-    """Send ``grievances`` while ``script`` breaks and heals the system; return once all are settled."""
+    """Send ``grievances`` while ``script`` breaks and heals the system; return once all are settled.
+
+    When the heal came after the load had ended (a broker node restarting slowly on a loaded
+    machine), a few more grievances are sent and added to ``grievances``: the drill must see answers
+    to requests sent after the fault as well, or it proves no recovery.
+    """
     task = asyncio.create_task(system.load(grievances, **load).run())
     try:
         await script()
@@ -40,6 +47,11 @@ async def under_load(
         task.cancel()
         raise
     await task
+    healed = system.clock.marks.get("heal")
+    if healed is not None and not any(a.started >= healed for g in grievances for a in g.answers):
+        after = make_grievances(AFTER_HEAL, start=len(grievances))
+        grievances.extend(after)
+        await system.load(after, **load).run()
 
 
 def answers_between(

@@ -235,6 +235,8 @@ async def drill_system(
             # The drill's load generator stands for the reverse proxy that carries every client's
             # requests in a deployment: its address is not bound by the per-client connection cap.
             "GRIEVANCE_TRUSTED_PROXIES": "127.0.0.1/32",
+            # ... and it names no client, so the web form's per-client limit would count it as one.
+            "GRIEVANCE_WEBFORM_CLIENT_LIMIT": "1000000000",
             "GRIEVANCE_LOG_LEVEL": "INFO",
             "GRIEVANCE_HOST": "127.0.0.1",
             **(environment or {}),

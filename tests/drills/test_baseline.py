@@ -7,7 +7,8 @@ import pytest
 from tests.drills.system import drill_system
 from tests.drills.traffic import make_grievances
 
-pytestmark = pytest.mark.drill
+# A drill starts a fleet of processes and waits out a fault: more than a plain test's 300 s on a busy machine.
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 
 async def test_no_fault(record):

@@ -26,7 +26,8 @@ from tests.drills.scenarios import (
 from tests.drills.system import PUBLISH_TIMEOUT, drill_system, sleep_until
 from tests.drills.traffic import make_grievances
 
-pytestmark = pytest.mark.drill
+# A drill starts a fleet of processes and waits out a fault: more than a plain test's 300 s on a busy machine.
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 FAULT_AT = 5.0  # seconds into the load
 

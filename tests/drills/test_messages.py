@@ -18,7 +18,8 @@ from tests.drills.scenarios import under_load
 from tests.drills.system import drill_system, sleep_until
 from tests.drills.traffic import make_grievances, storm
 
-pytestmark = pytest.mark.drill
+# A drill starts a fleet of processes and waits out a fault: more than a plain test's 300 s on a busy machine.
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 # (queue, body, type): what a broken producer, a wrong exchange binding or an attacker with broker
 # access might put on a queue. None of it parses as the event the queue's consumer takes.

@@ -21,7 +21,8 @@ from tests.drills.scenarios import SIGTERM_BOUND, terminate_within, under_load
 from tests.drills.system import DrillSystem, drill_system, sleep_until
 from tests.drills.traffic import Grievance, make_grievances
 
-pytestmark = pytest.mark.drill
+# A drill starts a fleet of processes and waits out a fault: more than a plain test's 300 s on a busy machine.
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 
 async def test_router_killed_mid_load(record):

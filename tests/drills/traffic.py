@@ -30,7 +30,7 @@ import aiohttp
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
-from shared.ids import find_reference
+from shared.ids import grievance_id_for, reference_for
 from tests.fakes import sensitive
 
 TWILIO_TOKEN = "drill-twilio-auth-token-0123456789"
@@ -153,10 +153,12 @@ class Sender:
                 text = await response.text()
                 reference = None
                 if 200 <= response.status < 300:
+                    # An SMS is answered with an empty TwiML (the router sends the acknowledgement):
+                    # its reference is the one the MessageSid derives, as intake derives it.
                     reference = (
                         json.loads(text).get("reference")
                         if grievance.channel == "web"
-                        else find_reference(text)
+                        else reference_for(grievance_id_for("twilio", ACCOUNT_SID, grievance.key))
                     )
                 answer = Answer(
                     grievance.index,

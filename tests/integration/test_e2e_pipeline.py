@@ -24,7 +24,7 @@ from services.router.app import create_app as router_app
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.bootstrap import open_runtime
-from shared.ids import find_reference
+from shared.ids import find_reference, grievance_id_for, reference_for
 from shared.settings import Settings
 from shared.sla import SlaTable
 from tests.conftest import FAST_RETRY, make_settings
@@ -117,10 +117,12 @@ def sms_to(system: System, phone: str, containing: str) -> list[str]:
 
 async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_worker_is_told(system: System):
     # A worker texts the factory's number about a locked fire exit.
-    response = await post_sms(system.intake, sms_form(LOCKED_EXIT, to=GZ_NUMBER))
+    form = sms_form(LOCKED_EXIT, to=GZ_NUMBER)
+    response = await post_sms(system.intake, form)
     assert response.status == 200
-    critical_ref = find_reference(await response.text())
-    assert critical_ref is not None
+    # Intake's answer says nothing; the router's acknowledgement carries the reference.
+    assert find_reference(await response.text()) is None
+    critical_ref = reference_for(grievance_id_for("twilio", ACCOUNT_SID, dict(form)["MessageSid"]))
 
     # Another worker uses the web form about the canteen; nobody will acknowledge it.
     response = await system.intake.post(
@@ -162,8 +164,9 @@ async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_wor
     to_web_contact = sms_to(system, ENGLISH_WORKER_PHONE, "")
     assert len(to_web_contact) == 1 and "web form" in to_web_contact[0]
     assert normal_ref not in to_web_contact[0]
-    # The receipt acknowledgements went out too, from the factory's own number.
-    assert sms_to(system, WORKER_PHONE, critical_ref)
+    # The one acknowledgement went out too, from the factory's own number: for the critical case it
+    # said at once that the monitor follows it (escalation sent no second text for that).
+    assert any("独立机构也跟进" in body for body in sms_to(system, WORKER_PHONE, critical_ref))
     assert all(r["form"]["From"] == GZ_NUMBER for r in system.twilio.requests)
     assert all(r["account"] == OUTBOUND_ACCOUNT_SID != ACCOUNT_SID for r in system.twilio.requests)
 
@@ -187,10 +190,12 @@ async def committee_case(system: System, reference: str, committee: str) -> dict
 
 async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_escalates(system: System):
     # The worker reports by SMS to the factory's number.
-    response = await post_sms(system.intake, sms_form(COMPLAINT, to=GZ_NUMBER))
+    form = sms_form(COMPLAINT, to=GZ_NUMBER)
+    response = await post_sms(system.intake, form)
     assert response.status == 200
-    reference = find_reference(await response.text())
-    assert reference is not None
+    reference = reference_for(grievance_id_for("twilio", ACCOUNT_SID, dict(form)["MessageSid"]))
+    # The reference reaches the worker once, in the router's acknowledgement.
+    await eventually(lambda: sms_to(system, WORKER_PHONE, reference))
 
     async def holder() -> str | None:
         for committee in ("gz-001-spt", "gz-001-women"):
@@ -240,8 +245,13 @@ async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_esca
     case = await committee_case(system, reference, committee)
     assert case["status"] not in ("resolved", "closed")
     assert "disputed" in [entry["action"] for entry in case["timeline"]]
-    # The worker is told an independent monitor now follows the case.
-    await eventually(lambda: [b for b in sms_to(system, WORKER_PHONE, "独立监督") if reference in b])
+    # The worker is told once that an independent organisation now follows the case: by the router's
+    # answer to 否, with no second text from escalation.
+    told = await eventually(
+        lambda: [b for b in sms_to(system, WORKER_PHONE, "独立机构跟进") if reference in b]
+    )
+    assert len(told) == 1
+    assert not [b for b in sms_to(system, WORKER_PHONE, "独立监督") if reference in b]
     # Only one case was ever opened for this worker.
     listed = await system.router.get("/api/v1/cases", headers=headers)
     assert [c["reference"] for c in (await listed.json())["items"]].count(reference) == 1

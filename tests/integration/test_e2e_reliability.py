@@ -93,7 +93,10 @@ class _GatedCollection:
 async def services(amqp_url: str, amqp_namespace: str, db: Any, keys: Keys) -> AsyncIterator[dict[str, Any]]:
     if shutil.which("rabbitmqctl") is None:
         pytest.fail("rabbitmqctl is needed to kill a connection on the broker")
-    settings: Settings = make_settings(amqp_url=amqp_url, amqp_namespace=amqp_namespace)
+    # Every grievance comes from this one test client: the web form's per-client limit must not count.
+    settings: Settings = make_settings(
+        amqp_url=amqp_url, amqp_namespace=amqp_namespace, webform_client_limit=10 * GRIEVANCES
+    )
     router_name = f"router-{uuid.uuid4().hex[:8]}"
     gated = GatedDatabase(db)
     await load_registry_file(db, REGISTRY)

@@ -116,7 +116,7 @@ async def test_public_routes_pass_with_the_client_address_the_proxy_saw(edge: Ed
         spoofed = {"X-Forwarded-For": "203.0.113.9"}
         async with session.post(f"{edge.urls['intake']}/api/v1/grievances", data=b"{}", headers=spoofed) as r:
             assert r.status == 200
-        async with session.get(f"{edge.urls['router']}/api/v1/status/ABCDE-FGHJK?pin=123456") as r:
+        async with session.post(f"{edge.urls['router']}/api/v1/status/ABCDE-FGHJK", json={"pin": "1"}) as r:
             assert r.status == 200
         async with session.post(f"{edge.urls['router']}/api/v1/cases/ABCDE-FGHJK/acknowledge") as r:
             assert r.status == 200

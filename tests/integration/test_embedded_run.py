@@ -202,9 +202,7 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         async with http.get(f"{run.urls['escalation']}/api/v1/escalations", headers=ngo) as response:
             assert response.status == 200
 
-        async with http.get(
-            f"{run.urls['router']}/api/v1/status/{receipt['reference']}?pin={receipt['pin']}"
-        ) as response:
+        async with http.post(receipt["status_url"], json={"pin": receipt["pin"]}) as response:
             assert response.status == 200
 
         # The committee console the banner names: its sign-in page, in plain http on loopback.

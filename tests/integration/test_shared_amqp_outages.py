@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 import aio_pika
@@ -70,27 +70,19 @@ async def bus(proxy: TcpProxy, amqp_url: str, amqp_namespace: str) -> AsyncItera
     await timed_close(bus)
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def aiormq_records() -> Iterator[Records]:
-    """What aiormq logs during the test (its channel warns and errs about confirms it cannot match)."""
-    records = Records()
-    logger = logging.getLogger("aiormq")
-    logger.addHandler(records)
-    yield records
-    logger.removeHandler(records)
+def aiormq_records(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """What aiormq warns and errs about during the test (confirms it cannot match, for one)."""
+    caplog.set_level(logging.WARNING, logger="aiormq")
+    return caplog
 
 
-def loud(records: Records) -> list[str]:
-    return [r.getMessage()[:160] for r in records.records if r.levelno >= logging.WARNING]
+def loud(records: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()[:160]
+        for r in records.records
+        if r.name.split(".")[0] == "aiormq" and r.levelno >= logging.WARNING
+    ]
 
 
 async def noop(event: Event) -> None:
@@ -183,7 +175,7 @@ async def test_close_does_not_wait_out_a_handler_backing_off(
 
 
 async def test_a_blackholed_broker_fails_fast_after_one_timeout_and_recovers_by_itself(
-    bus: AmqpBus, proxy: TcpProxy, aiormq_records: Records
+    bus: AmqpBus, proxy: TcpProxy, aiormq_records: pytest.LogCaptureFixture
 ):
     await bus.publish(outbound())
     proxy.blackhole()
@@ -244,7 +236,7 @@ async def test_the_bus_recovers_by_itself_when_the_heartbeat_gives_up_on_a_black
 
 
 async def test_late_confirms_after_a_timeout_make_one_log_line_per_incident(
-    bus: AmqpBus, proxy: TcpProxy, aiormq_records: Records
+    bus: AmqpBus, proxy: TcpProxy, aiormq_records: pytest.LogCaptureFixture
 ):
     """The broker confirms what it got once the path is back; those confirms come too late to count."""
     with structlog.testing.capture_logs() as lines:
@@ -346,3 +338,28 @@ async def queued_case_ids(amqp_url: str, queue_name: str, count: int) -> list[st
             await message.ack()
             ids.append(json.loads(message.body)["case_id"])
         return ids
+
+
+async def test_a_bus_started_before_the_broker_answers_connects_once_it_does(
+    proxy: TcpProxy, amqp_url: str, amqp_namespace: str
+):
+    """The connection loop's retries: each failed attempt logged with its number, then connected."""
+    proxy.blackhole()  # the connection attempts hang until their timeout
+    bus = AmqpBus(
+        through(proxy, amqp_url), namespace=amqp_namespace, publish_timeout=TIMEOUT, retry=FAST_RETRY
+    )
+    with structlog.testing.capture_logs() as logs:
+        await bus.start()
+        assert not bus.is_ready()
+
+        def failed() -> list[dict[str, object]]:
+            return [line for line in logs if line["event"] == "broker_connect_failed"]
+
+        await eventually(lambda: len(failed()) >= 2, seconds=3 * (TIMEOUT + 1) + 2)
+        proxy.restore()
+        await eventually(bus.is_ready, seconds=3 * (TIMEOUT + 1) + 2)
+    assert [line["attempt"] for line in failed()[:2]] == [1, 2]
+    assert {line["error"] for line in failed()} == {"TimeoutError"}
+    assert any(line["event"] == "broker_connected" for line in logs)
+    await bus.publish(outbound())
+    await timed_close(bus)

@@ -173,35 +173,28 @@ async def test_publishes_the_broker_never_confirms_fail_with_a_timeout(wire: Wir
     assert not wire.channel.message_id_delivery_tag  # nothing waits for a return any more
 
 
-async def test_late_confirms_of_expired_publishes_are_dropped_quietly(wire: Wire, amqp_url: str):
+async def test_late_confirms_of_expired_publishes_are_dropped_quietly(
+    wire: Wire, amqp_url: str, caplog: pytest.LogCaptureFixture
+):
     """An expired confirmation is cancelled, as aiormq's own publish timeout leaves it: the broker's
     late ack then pops it at DEBUG instead of a "Delivery tag ... was ignored" warning per message."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = records.append  # type: ignore[method-assign]
-    aiormq_log = logging.getLogger("aiormq")
-    level = aiormq_log.level  # WARNING in every configuration (shared.log); DEBUG here, to see it all
-    aiormq_log.setLevel(logging.DEBUG)
-    aiormq_log.addHandler(handler)
-    try:
-        publisher = CoalescingPublisher(timeout=0.3)
-        wire.held = True
-        results = await asyncio.gather(
-            *(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()) for _ in range(50)),
-            return_exceptions=True,
-        )
-        assert all(isinstance(result, TimeoutError) for result in results)
-        assert len(wire.channel.confirmations) == 50  # kept until the broker answers, as aiormq keeps them
-        await wire.release()
-        await drain(amqp_url, wire.queue, 50)  # the broker took them all, so it has confirmed them all
-        for _ in range(100):
-            if not wire.channel.confirmations:
-                break
-            await asyncio.sleep(0.01)
-    finally:
-        aiormq_log.removeHandler(handler)
-        aiormq_log.setLevel(level)
+    caplog.set_level(logging.DEBUG, logger="aiormq")  # WARNING in every configuration (shared.log)
+    publisher = CoalescingPublisher(timeout=0.3)
+    wire.held = True
+    results = await asyncio.gather(
+        *(publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties()) for _ in range(50)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, TimeoutError) for result in results)
+    assert len(wire.channel.confirmations) == 50  # kept until the broker answers, as aiormq keeps them
+    await wire.release()
+    await drain(amqp_url, wire.queue, 50)  # the broker took them all, so it has confirmed them all
+    for _ in range(100):
+        if not wire.channel.confirmations:
+            break
+        await asyncio.sleep(0.01)
     assert not wire.channel.confirmations and not wire.channel.message_id_delivery_tag
+    records = [r for r in caplog.records if r.name.split(".")[0] == "aiormq"]
     assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
     assert sum("was ignored" in r.getMessage() for r in records if r.levelno == logging.DEBUG) == 50
 

@@ -72,7 +72,7 @@ class FakeAliyunSms(FakeProvider):
 
     async def _send_sms(self, request: web.Request) -> web.Response:
         body = await request.read()
-        query = {name: value for name, value in request.query.items()}
+        query = dict(request.query.items())
         status, code = self._authenticate(request, body)
         if code is None:
             code = self.script.pop(0) if self.script else self._message_rule(query)

@@ -17,14 +17,15 @@ from aiohttp.test_utils import TestClient
 from services.escalation.app import create_app as escalation_app
 from services.intake.app import create_app as intake_app
 from services.router.app import create_app as router_app
+from services.router.case_store import CaseStore
 from shared.contracts import MessageOutbound
-from shared.ids import find_reference
+from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import unseal
 from shared.runtime import Runtime
 from tests.fakes import FakeClock
 from tests.servers import ServiceServer
-from tests.service.intake_support import post_sms, sms_form
+from tests.service.intake_support import ACCOUNT_SID, message_sid, post_sms, sms_form
 from tests.service.router_support import bearer, committee_tokens
 
 
@@ -53,15 +54,18 @@ class Services:
         return reference
 
     async def sms(self, text: str, sender: str, to: str = "+8610690000001") -> str | None:
-        """An SMS as Twilio signs it, a second after the last; the reference intake's instant answer
-        gave, if any."""
+        """An SMS as Twilio signs it, a second after the last; the reference of the case it opened,
+        if it opened one (intake answers an SMS with nothing: the reference is the one its MessageSid
+        derives, and it names a case only when the message was a new grievance)."""
         clock = self.runtime.clock
         assert isinstance(clock, FakeClock)
         clock.advance(seconds=1)
-        response = await post_sms(self.intake, sms_form(text, sender=sender, to=to))
+        sid = message_sid()
+        response = await post_sms(self.intake, sms_form(text, sid=sid, sender=sender, to=to))
         assert response.status == 200, await response.text()
         await self.bus.drain()
-        return find_reference(await response.text())
+        reference = reference_for(grievance_id_for("twilio", ACCOUNT_SID, sid))
+        return reference if await CaseStore(self.runtime.db).by_reference(reference) else None
 
     async def holder(self, reference: str) -> str | None:
         """The committee that sees the case through its API (None: no committee does)."""

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from services.intake.app import create_app
 from services.intake.relay import RelayPolicy
+from services.router.registry import load_registry_file
 from shared.contracts import Event
 from shared.messaging import Handler, PublishError, Replayed, Retry
 from shared.runtime import Runtime
@@ -34,6 +36,7 @@ ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 PUBLIC_BASE_URL = "https://intake.example.org"
 SMS_PATH = "/webhooks/twilio/sms"
 GATEWAY = "+8610690000001"
+REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
 
 Pairs = Sequence[tuple[str, str]]
 # A relay that looks often and backs off briefly, so tests see it work within a second or two.
@@ -99,6 +102,8 @@ async def post_sms(
 
 @asynccontextmanager
 async def serve(settings: Settings, runtime: Runtime, **app_options: Any) -> AsyncIterator[TestClient]:
+    """Intake served over HTTP, with the example registry in its store (the web form checks codes)."""
+    await load_registry_file(runtime.db, REGISTRY)
     async with TestClient(ServiceServer(create_app(settings, runtime, **app_options))) as client:
         yield client
 

@@ -249,7 +249,7 @@ def test_the_broker_loads_the_users_the_definitions_service_writes(compose: dict
     assert "rabbitmq-definitions:/definitions" in writer["volumes"]
     assert "rabbitmq-definitions:/etc/rabbitmq/definitions:ro" in broker["volumes"]
     conf = (ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf").read_text(encoding="utf-8")
-    loaded = re.search(r"^load_definitions = (\S+)$", conf, re.M)
+    loaded = re.search(r"^load_definitions = (\S+)$", conf, re.MULTILINE)
     assert loaded and loaded.group(1) == "/etc/rabbitmq/definitions/" + Path(out).name
     assert "RABBITMQ_DEFAULT_USER" not in str(broker) and "default_user" not in conf.replace("# ", "")
     assert broker["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "ping"]
@@ -340,7 +340,7 @@ def caddy_sites() -> dict[str, tuple[str, set[str]]]:
     """Each site of the Caddyfile: its upstream and the paths it routes."""
     text = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text(encoding="utf-8")
     sites = {}
-    for host, body in re.findall(r"^\{\$(\w+_HOST)\} \{\n(.*?)^\}", text, re.M | re.S):
+    for host, body in re.findall(r"^\{\$(\w+_HOST)\} \{\n(.*?)^\}", text, re.MULTILINE | re.DOTALL):
         paths = set(re.search(r"@public path (.+)", body).group(1).split())  # type: ignore[union-attr]
         upstream = re.search(r"reverse_proxy \{\$\w+_UPSTREAM:([\w.:-]+)\}", body).group(1)  # type: ignore[union-attr]
         sites[host] = (upstream, paths)

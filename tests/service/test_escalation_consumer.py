@@ -68,26 +68,46 @@ async def test_a_locked_fire_exit_is_escalated_critical_at_once_and_the_worker_t
         "critical",
         escalation.id,
     )
+    # The router's acknowledgement of a critical case already says the monitor follows it: one text.
+    assert published(rt, MessageOutbound) == []
+
+
+async def test_a_case_found_critical_later_is_told_to_the_worker_in_chinese(rt, clock, keys):
+    case = assigned(clock.now, keys=keys)
+    later = updated(
+        case, "recategorised", clock.now + timedelta(hours=1), status="assigned", category="health_safety"
+    )
+    later = later.model_copy(update={"severity": "critical"})
+    await deliver(rt, case, later)
     [notice] = published(rt, MessageOutbound)
     assert notice.purpose == "escalation_notice" and notice.language == "zh"
-    assert case.reference in notice.text and "独立监督机构" in notice.text
+    assert case.reference in notice.text and "独立监督机构" in notice.text and "严重" in notice.text
     assert unseal(keys, notice.sealed_contact) == WORKER_PHONE
     assert notice.gateway_number == case.gateway_number and notice.channel == "sms"
 
 
 async def test_the_notice_is_in_english_for_an_english_speaking_worker(rt, clock, keys):
-    case = assigned(
-        clock.now,
-        keys=keys,
-        phone=ENGLISH_WORKER_PHONE,
-        language="en",
-        committee_id=None,
-        unassigned_reason="conflict_of_interest",
-    )
-    await deliver(rt, case)
+    case = assigned(clock.now, keys=keys, phone=ENGLISH_WORKER_PHONE, language="en")
+    recused = updated(case, "recused", clock.now + timedelta(hours=1), status="unassigned", committee_id=None)
+    await deliver(rt, case, recused)
     [notice] = published(rt, MessageOutbound)
     assert notice.language == "en"
-    assert notice.text.startswith(f"An independent monitor now follows your case {case.reference}.")
+    assert notice.text.startswith(f"An independent monitor now follows case {case.reference}.")
+    assert "conflict of interest" in notice.text
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"committee_id": None, "unassigned_reason": "conflict_of_interest"},
+        {"category": "retaliation", "committee_id": None, "unassigned_reason": "retaliation"},
+        {"factory_id": None, "committee_id": None, "unassigned_reason": "unroutable"},
+        {"severity": "critical", "category": "child_labour"},
+    ],
+)
+async def test_what_the_routers_acknowledgement_told_gets_no_second_text(rt, clock, keys, kwargs):
+    await deliver(rt, assigned(clock.now, keys=keys, **kwargs))
+    assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
 
 
 async def test_no_notice_without_a_contact(rt, clock):
@@ -138,7 +158,7 @@ async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(rt
     after = await store.load_clock(rt.db, case.case_id)
     assert after == before and after.version == 1
     assert len(await store.escalations_of_case(rt.db, case.case_id)) == 1
-    assert len(published(rt, CaseEscalated)) == 1 and len(published(rt, MessageOutbound)) == 1
+    assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
 
 
 async def test_an_update_before_its_assignment_is_kept_and_applied(rt, clock, keys):

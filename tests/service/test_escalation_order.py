@@ -131,14 +131,18 @@ def published(rt, kind):
 
 
 async def test_racing_deliveries_publish_each_escalation_exactly_once(rt, clock, keys):
-    cases = [assigned(clock.now, keys=keys, severity="critical", category="health_safety") for _ in range(10)]
+    # A recusal leaves each case to the NGO (conflict of interest): the worker is told, once.
+    cases = [assigned(clock.now, keys=keys) for _ in range(10)]
     for seed, case in enumerate(cases):
-        ack = updated(case, "acknowledged", clock.now + timedelta(minutes=10))
+        recused = updated(
+            case, "recused", clock.now + timedelta(minutes=10), status="unassigned", committee_id=None
+        )
         # two consumers hold the same assignment (a redelivery) while a third applies an update
-        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in (case, case, ack, ack)))
+        events = (case, case, recused, recused)
+        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in events))
         await consumer.handle_event(rt, case)  # and it comes again later
     escalated = Counter(e.escalation_id for e in published(rt, CaseEscalated))
-    assert escalated == Counter({escalation_id(c.case_id, "critical"): 1 for c in cases})
+    assert escalated == Counter({escalation_id(c.case_id, "conflict_of_interest"): 1 for c in cases})
     notices = Counter(e.case_id for e in published(rt, MessageOutbound))
     assert notices == Counter({c.case_id: 1 for c in cases})
     for case in cases:

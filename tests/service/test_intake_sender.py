@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 import uuid
 from typing import Any
 
@@ -129,6 +130,25 @@ async def test_retries_rate_limits_and_server_errors(
     await sender_for(runtime, twilio, session).handle(event)
     assert len(twilio.requests) == 2
     assert (await record(runtime, event))["status"] == "sent"
+
+
+async def test_a_retry_after_is_waited_up_to_the_cap(
+    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
+):
+    twilio.error(429, 20429, {"Retry-After": "30"})
+    api = TwilioApi(
+        session,
+        api_base=twilio.base_url,
+        account_sid=OUTBOUND_ACCOUNT_SID,
+        auth_token=TWILIO_TOKEN,
+        status_callback=None,
+        backoff=Backoff(attempts=2, base=0.001, cap=0.3),
+    )
+    started = time.monotonic()
+    await Sender(runtime, api, None).handle(outbound(keys))
+    waited = time.monotonic() - started
+    assert len(twilio.requests) == 2
+    assert 0.3 <= waited < 5, waited  # Twilio's 30 s, capped; not the 1 ms of the exponential step
 
 
 @pytest.mark.parametrize("code", [21610, 21211])

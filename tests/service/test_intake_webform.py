@@ -50,7 +50,7 @@ async def test_accepted_with_reference_pin_and_status_url(
     (event,) = memory_bus.published
     assert isinstance(event, GrievanceReceived)
     assert body["reference"] == event.reference == reference_for(event.grievance_id)
-    assert body["pin"] == pin_for(keys, str(event.grievance_id)) and re.fullmatch(r"\d{6}", body["pin"])
+    assert body["pin"] == pin_for(keys, str(event.grievance_id)) and re.fullmatch(r"\d{10}", body["pin"])
     assert body["status_url"] == f"https://status.example.org/api/v1/status/{event.reference}"
     assert event.pin_hash == pin_hash(keys, event.reference, body["pin"])
     assert (event.channel, event.provider, event.factory_hint) == ("web", "web", "GZ-001")
@@ -174,7 +174,7 @@ async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
 async def test_a_bad_contact_is_explained_in_the_workers_language(client, memory_bus: MemoryBus):
     body = {**VALID, "contact": "12", "language": "zh"}
     problem_body = await problem(await client.post(PATH, json=body), 422)
-    assert problem_body["detail"].startswith("contact 不是手机号码")
+    assert problem_body["detail"].startswith("contact 不是可以接收短信的手机号码")
     assert memory_bus.published == []
 
 

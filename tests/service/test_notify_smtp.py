@@ -129,7 +129,7 @@ async def test_wrong_password_is_permanent(tls: TlsFiles) -> None:
 
 
 async def test_every_address_refused_for_good_is_permanent(plain: FakeSmtp) -> None:
-    plain.script.rcpt = {address: "550 5.1.1 No such user" for address in ADDRESSES}
+    plain.script.rcpt = dict.fromkeys(ADDRESSES, "550 5.1.1 No such user")
     with pytest.raises(PermanentNotifyError, match="email_recipients_refused"):
         await mailer(plain).send(notification())
 

@@ -262,17 +262,27 @@ async def test_public_status_needs_the_pin_and_is_rate_limited(settings_factory,
         event = event.model_copy(update={"pin_hash": pin_hash(keys, reference_for(event.grievance_id), pin)})
         await memory_bus.publish(event)
         await memory_bus.drain()
-        ok = await client.get(f"/api/v1/status/{event.reference}?pin={pin}")
+        url = f"/api/v1/status/{event.reference}"
+        ok = await client.post(url, json={"pin": pin})
         assert ok.status == 200
         body = await ok.json()
-        assert set(body) == {"reference", "status", "ack_due_at", "resolve_due_at"}
-        wrong = await problem(await client.get(f"/api/v1/status/{event.reference}?pin=000000"), 404)
-        unknown = await problem(await client.get(f"/api/v1/status/ABCDE-FGHJK?pin={pin}"), 404)
+        assert set(body) == {
+            "reference",
+            "status",
+            "ack_due_at",
+            "resolve_due_at",
+            "with_independent_organisation",
+            "overdue",
+            "timezone",
+        }
+        assert body["timezone"] == "Asia/Shanghai"
+        wrong = await problem(await client.post(url, json={"pin": "0000000000"}), 404)
+        unknown = await problem(await client.post("/api/v1/status/ABCDE-FGHJK", json={"pin": pin}), 404)
         assert wrong == unknown
-        await problem(await client.get(f"/api/v1/status/{event.reference}"), 404)
-        limited = await problem(await client.get(f"/api/v1/status/{event.reference}?pin={pin}"), 429)
+        await problem(await client.post(url, json={}), 422)
+        limited = await problem(await client.post(url, json={"pin": pin}), 429)
         assert limited["status"] == 429
-        response = await client.get(f"/api/v1/status/{event.reference}?pin={pin}")
+        response = await client.post(url, json={"pin": pin})
         assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
         clock.advance(seconds=61)
-        assert (await client.get(f"/api/v1/status/{event.reference.lower()}?pin={pin}")).status == 200
+        assert (await client.post(url.lower(), json={"pin": pin})).status == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient
 
@@ -10,6 +11,7 @@ from services.router.app import create_app
 from services.router.appkeys import ROUTER
 from services.router.console import cookie_policy
 from services.router.lexicon import BASE_SEVERITY
+from services.router.registry import load_registry
 from services.router.worker_store import WorkerStore
 from shared.auth import revoke_token
 from shared.contracts import CaseUpdated, MessageOutbound
@@ -18,7 +20,7 @@ from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, message_id_of, page_csrf, sign_in
-from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import GZ_NUMBER, REGISTRY, committee_tokens, grievance, serve, stored_case
 
 ACTIONS = {
     "acknowledge": {},
@@ -455,3 +457,16 @@ async def test_sign_ins_and_new_visitors_are_limited_per_client(runtime):
         assert (await client.get("/console/sign-in")).status == 429
         runtime.clock.advance(minutes=1)
         assert (await client.get("/console/sign-in")).status == 200
+
+
+async def test_times_are_in_the_factorys_zone_when_the_registry_names_one(runtime, world):
+    client, tokens, event = world
+    data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    data["factories"][0]["timezone"] = "Asia/Ho_Chi_Minh"
+    await load_registry(runtime.db, data)
+    await signed_in(client, tokens["gz-001-spt"])
+    page = await (await client.get(f"/console/cases/{event.reference}")).text()
+    assert "时间均为Asia/Ho_Chi_Minh (UTC+07:00)时间" in page
+    assert "2026-03-02 15:00" in page  # received 08:00 UTC
+    inbox = await (await client.get("/console/")).text()
+    assert "Asia/Ho_Chi_Minh (UTC+07:00)" in inbox and "2026-03-02 15:00" in inbox

@@ -47,7 +47,7 @@ async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(ru
         ack = published(runtime, MessageOutbound)
         assert [m.purpose for m in ack] == ["ack"]
         assert ack[0].reference == event.reference and event.reference in ack[0].text
-        assert ack[0].language == "zh" and "编号" in ack[0].text
+        assert ack[0].language == "zh" and event.reference in ack[0].text and "北京时间" in ack[0].text
         assert ack[0].sealed_contact == event.sealed_contact and ack[0].gateway_number == GZ_NUMBER
 
         response = await client.get(f"/api/v1/cases/{event.reference}", headers=bearer(tokens["gz-001-spt"]))

@@ -170,7 +170,7 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(rout
     first = await worker.send("工资没发")
     await worker.send("退订")
     await worker.send("STOP")
-    stops = [m for m in outbound(client, "help")]
+    stops = list(outbound(client, "help"))
     assert len(stops) == 1 and "不再" in stops[0].text
     url = f"/api/v1/cases/{first.reference}"
     token = bearer(tokens["dg-002-wages"])

@@ -8,12 +8,14 @@ from typing import Any
 from shared.runtime import Runtime
 from tests.service.router_support import serve
 
-STATUS = "/api/v1/status/ABCDE-FGHJK?pin=123456"
+STATUS = "/api/v1/status/ABCDE-FGHJK"
 
 
 async def statuses(client: Any, forwarded_for: str | None, times: int) -> list[int]:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    return [(await client.get(STATUS, headers=headers)).status for _ in range(times)]
+    return [
+        (await client.post(STATUS, json={"pin": "1234567890"}, headers=headers)).status for _ in range(times)
+    ]
 
 
 async def test_clients_behind_the_trusted_proxy_have_their_own_limits(runtime: Runtime) -> None:

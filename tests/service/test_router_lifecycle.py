@@ -75,7 +75,7 @@ class World:
         return response.status
 
     async def holder(self, reference: str) -> tuple[str | None, str | None, str]:
-        case = next(c for c in await self.cases.for_status(reference) if c.reference == reference)
+        case = next(c for c in await self.cases.by_reference(reference) if c.reference == reference)
         return case.committee_id, case.unassigned_reason, case.status
 
     def moves(self) -> list[CaseUpdated]:
@@ -187,7 +187,7 @@ async def test_a_load_interrupted_half_way_is_finished_by_the_next(world: World)
 
 
 async def _grievance_of(world: World, reference: str) -> str:
-    case = next(c for c in await world.cases.for_status(reference) if c.reference == reference)
+    case = next(c for c in await world.cases.by_reference(reference) if c.reference == reference)
     return case.grievance_id
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.router.console_format import local_time, span, time_left
+from services.router.console_format import local_time, span, time_left, zone, zone_label
 from services.router.console_texts import TEXTS
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -35,3 +35,11 @@ def test_the_time_left_says_done_left_or_late() -> None:
     assert time_left(NOW + timedelta(hours=2), False, NOW, en) == ("2 h left", False)
     assert time_left(NOW - timedelta(days=1, hours=1), False, NOW, zh) == ("已超时 1 天 1 小时", True)
     assert time_left(NOW - timedelta(days=1), True, NOW, en) == ("done", False)
+
+
+def test_the_factorys_zone_is_used_and_named() -> None:
+    hanoi = zone("Asia/Ho_Chi_Minh")
+    assert local_time(NOW, hanoi) == "2026-03-02 15:00"
+    assert zone_label(hanoi, "zh", NOW) == "Asia/Ho_Chi_Minh (UTC+07:00)"
+    assert zone_label(zone(None), "zh", NOW) == "北京"
+    assert zone("Not/AZone").key == "Asia/Shanghai"

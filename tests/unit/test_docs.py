@@ -65,7 +65,9 @@ def test_every_documented_variable_is_read_by_the_code() -> None:
 
 
 def test_the_cli_page_gives_the_recipe_of_make_run() -> None:
-    recipe = re.search(r"^run:.*\n\t\$\(BIN\)/(?P<command>.+)$", (ROOT / "Makefile").read_text(), re.M)
+    recipe = re.search(
+        r"^run:.*\n\t\$\(BIN\)/(?P<command>.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE
+    )
     assert recipe is not None
     cli = next(block for block in COMMAND_BLOCKS if "# = make run" in block.body)
     assert cli.body.split("#")[0].strip() == recipe["command"].strip()

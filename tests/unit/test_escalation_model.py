@@ -97,8 +97,8 @@ def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute():
 
 
 def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
-    reachable = fold(assigned(T0, keys=keys, severity="critical"))
-    escalation = open_escalation(reachable, "critical", T0, SLA)
+    reachable = fold(assigned(T0, keys=keys))
+    escalation = open_escalation(reachable, "ack_overdue", T0, SLA)
     escalated, notice = events_for(escalation, reachable)
     assert isinstance(escalated, CaseEscalated) and isinstance(notice, MessageOutbound)
     assert notice.sealed_contact == reachable.reply_to.sealed_contact and notice.language == "zh"
@@ -117,8 +117,28 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
     assert fold(opened).reply_to.sealed_contact is None  # unproven: escalation holds no contact
     clock = fold(*events)
     assert clock.reply_to.sealed_contact == "sealed" and clock.reply_to.channel == "web"
-    _, notice = events_for(open_escalation(clock, "critical", T0, SLA), clock)
+    # The router's acknowledgement on confirmation said that the monitor follows a critical case;
+    # a missed deadline is news, and its notice goes to the confirmed number.
+    _, notice = events_for(open_escalation(clock, "resolution_overdue", T0, SLA), clock)
     assert isinstance(notice, MessageOutbound) and notice.sealed_contact == "sealed"
     # An ordinary update carries no contact and takes none away.
     later = fold(*events, updated(opened, "acknowledged", T0 + timedelta(minutes=9)))
     assert later.reply_to.sealed_contact == "sealed"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"severity": "critical"}, "critical"),
+        ({"committee_id": None, "unassigned_reason": "unroutable", "factory_id": None}, "unroutable"),
+        ({"committee_id": None, "unassigned_reason": "conflict_of_interest"}, "conflict_of_interest"),
+        (
+            {"category": "retaliation", "committee_id": None, "unassigned_reason": "retaliation"},
+            "retaliation",
+        ),
+        ({}, "disputed"),
+    ],
+)
+def test_what_the_routers_own_text_told_gets_no_notice(keys, kwargs, reason):
+    clock = fold(assigned(T0, keys=keys, **kwargs))
+    assert [type(e) for e in events_for(open_escalation(clock, reason, T0, SLA), clock)] == [CaseEscalated]

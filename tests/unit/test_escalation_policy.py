@@ -250,4 +250,4 @@ def test_the_notice_names_the_reference_and_the_monitor(language):
     if language == "zh":
         assert "独立监督机构" in text
     else:
-        assert text.startswith("An independent monitor now follows your case ABCDE-FGHJK.")
+        assert text.startswith("An independent monitor now follows case ABCDE-FGHJK.")

@@ -59,7 +59,7 @@ def test_the_model_has_no_field_for_worker_data() -> None:
 def test_the_deadline_must_be_aware_and_the_reference_a_reference() -> None:
     base = notification().model_dump()
     with pytest.raises(ValidationError):
-        Notification.model_validate({**base, "deadline": datetime(2026, 3, 2, 8, 0)})
+        Notification.model_validate({**base, "deadline": datetime(2026, 3, 2, 8, 0)})  # noqa: DTZ001 - naive on purpose
     with pytest.raises(ValidationError):
         Notification.model_validate({**base, "reference": "车间安全出口被锁了"})
 

@@ -148,12 +148,12 @@ async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
 
 
 async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
-    from shared.metrics import REGISTRY
+    from shared.metrics import METRICS
 
     published = (("type", "message.outbound"),)
     acked = (("type", "message.outbound"), ("outcome", "ack"))
     rejected = (("type", "invalid"), ("outcome", "reject"))
-    before = [REGISTRY.value(n, labels) for n, labels in (
+    before = [METRICS.value(n, labels) for n, labels in (
         ("grievance_events_published_total", published),
         ("grievance_events_handled_total", acked),
         ("grievance_events_handled_total", rejected),
@@ -166,7 +166,7 @@ async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
     await memory_bus.publish(outbound())
     memory_bus.inject("intake.outbound", b"not an event")
     await memory_bus.drain()
-    after = [REGISTRY.value(n, labels) for n, labels in (
+    after = [METRICS.value(n, labels) for n, labels in (
         ("grievance_events_published_total", published),
         ("grievance_events_handled_total", acked),
         ("grievance_events_handled_total", rejected),

@@ -107,9 +107,9 @@ def test_reporter_key_depends_on_the_secret(keys):
     assert reporter_key(keys, WORKER_PHONE) != reporter_key(other, WORKER_PHONE)
 
 
-def test_pin_is_six_digits_and_stable_per_grievance(keys):
+def test_pin_is_ten_digits_and_stable_per_grievance(keys):
     pin = pin_for(keys, "g-1")
-    assert len(pin) == 6 and pin.isdigit()
+    assert len(pin) == 10 and pin.isdigit()
     assert pin_for(keys, "g-1") == pin
     assert len({pin_for(keys, f"g-{i}") for i in range(50)}) > 40
     assert pin_hash(keys, "ABCDE-FGHJK", pin) != pin_hash(

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from services.cli.errors import UNAVAILABLE, CliError
-from shared.ids import find_reference
+from shared.ids import find_reference, grievance_id_for, reference_for
 
 DEMO_ACCOUNT_SID = "AC" + "d3" * 16
 
@@ -64,10 +64,15 @@ class System:
             self.outbox = response.status == 200
 
     async def sms(self, sender: str, to: str, body: str) -> str | None:
-        """Deliver an SMS as Twilio would; return the case reference in the TwiML reply, if any."""
+        """Deliver an SMS as Twilio would; return the reference its case gets, should it open one.
+
+        Intake answers with an empty TwiML (the router's acknowledgement carries the reference), so
+        the reference is derived from the message's ids exactly as intake derives it.
+        """
         url = f"{self.public_base_url.rstrip('/')}/webhooks/twilio/sms"
+        sid = "SM" + secrets.token_hex(16)
         params = {
-            "MessageSid": "SM" + secrets.token_hex(16),
+            "MessageSid": sid,
             "AccountSid": DEMO_ACCOUNT_SID,
             "From": sender,
             "To": to,
@@ -81,7 +86,7 @@ class System:
             reply = await response.text()
             if response.status != 200:
                 raise DemoFailure(f"SMS webhook answered HTTP {response.status}")
-        return find_reference(reply)
+        return find_reference(reply) or reference_for(grievance_id_for("twilio", DEMO_ACCOUNT_SID, sid))
 
     async def web_form(self, factory_code: str, text: str, language: str) -> dict[str, Any]:
         body = {"factory_code": factory_code, "text": text, "language": language}

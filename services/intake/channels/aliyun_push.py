@@ -44,7 +44,7 @@ class MalformedPush(ValueError):
 def _naive_time(value: object) -> datetime:
     if not isinstance(value, str):
         raise ValueError("expected yyyy-MM-dd HH:mm:ss")
-    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 - Alibaba's wall clock, no offset
 
 
 AliyunTime = Annotated[datetime, BeforeValidator(_naive_time)]

@@ -11,7 +11,6 @@ numeric ``code`` is ever kept.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 import re
@@ -20,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from services.intake.channels.delivery import PermanentDeliveryError, TransientDeliveryError
 from shared.contracts import MessageOutbound
@@ -32,6 +32,8 @@ _TRANSIENT_STATUSES = {401, 403, 408, 409, 425, 429}
 
 @dataclass(frozen=True)
 class Backoff:
+    """``attempts`` tries in all, the waits between them capped, jittered and exponential."""
+
     attempts: int = 4
     base: float = 0.5
     cap: float = 20.0
@@ -41,6 +43,12 @@ class Backoff:
             return min(self.cap, retry_after)
         ceiling: float = min(self.cap, self.base * 2**attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not secrecy
+
+    def wait(self, state: RetryCallState) -> float:
+        """tenacity's wait: the delay after attempt ``state.attempt_number`` (from 1), Retry-After first."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        retry_after = failure.retry_after if isinstance(failure, _Again) else None
+        return self.delay(state.attempt_number - 1, retry_after)
 
 
 class TwilioApi:
@@ -72,27 +80,47 @@ class TwilioApi:
         form = {"To": to, "From": sender, "Body": body}
         if self._status_callback:
             form["StatusCallback"] = self._status_callback
-        error = "no attempt"
-        for attempt in range(self._backoff.attempts):
-            retry_after: float | None = None
-            try:
-                async with self._session.post(self._url, data=form, headers=self._headers) as response:
-                    payload = await _json(response)
-                    if response.status in (200, 201):
-                        sid = payload.get("sid")
-                        if isinstance(sid, str) and _SID.match(sid):
-                            return sid
-                        raise TransientDeliveryError("twilio answered without a message sid")
-                    code = str(payload.get("code") or response.status)
-                    if response.status < 500 and response.status not in _TRANSIENT_STATUSES:
-                        raise PermanentDeliveryError(code)
-                    error, retry_after = f"http_{response.status}", _retry_after(response)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                error = exc.__class__.__name__
-            if attempt + 1 < self._backoff.attempts:
-                log.warning("twilio_send_retry", attempt=attempt + 1, error=error)
-                await asyncio.sleep(self._backoff.delay(attempt, retry_after))
-        raise TransientDeliveryError(error)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._backoff.attempts),
+            wait=self._backoff.wait,
+            retry=retry_if_exception_type(_Again),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, form)
+        except _Again as exc:
+            raise TransientDeliveryError(exc.error) from None
+
+    async def _attempt(self, form: dict[str, str]) -> str:
+        try:
+            async with self._session.post(self._url, data=form, headers=self._headers) as response:
+                payload = await _json(response)
+                if response.status in (200, 201):
+                    sid = payload.get("sid")
+                    if isinstance(sid, str) and _SID.match(sid):
+                        return sid
+                    raise TransientDeliveryError("twilio answered without a message sid")
+                code = str(payload.get("code") or response.status)
+                if response.status < 500 and response.status not in _TRANSIENT_STATUSES:
+                    raise PermanentDeliveryError(code)
+                raise _Again(f"http_{response.status}", _retry_after(response))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _Again(exc.__class__.__name__) from None
+
+
+class _Again(Exception):
+    """A failure worth another try: what went wrong (for the log), and the wait Twilio asked for."""
+
+    def __init__(self, error: str, retry_after: float | None = None) -> None:
+        super().__init__(error)
+        self.error, self.retry_after = error, retry_after
+
+
+def _log_retry(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome is not None else None
+    error = failure.error if isinstance(failure, _Again) else "unknown"
+    log.warning("twilio_send_retry", attempt=state.attempt_number, error=error)
 
 
 async def _json(response: aiohttp.ClientResponse) -> dict[str, Any]:
