@@ -19,6 +19,7 @@ from services.router import (
     api,
     case_store,
     console,
+    console_session,
     contact,
     openapi,
     periodic,
@@ -157,7 +158,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             sla=rt.settings.sla,
             rounding=rt.settings.committee_time_rounding,
         )
-        app[CONSOLE_SESSIONS] = SessionStore(rt.db, console.cookie_policy(rt.settings))
+        app[CONSOLE_SESSIONS] = SessionStore(rt.db, console_session.cookie_policy(rt.settings))
         app[RATES] = RateStore(rt.db, RATE_COUNTERS, rt.keys, rt.clock)
         app[STATUS_ATTEMPTS] = StatusAttempts(rt.db)
         yield

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
 from services.router.appkeys import ROUTER
-from services.router.console import cookie_policy
+from services.router.console_session import cookie_policy
 from services.router.lexicon import BASE_SEVERITY
 from services.router.registry import load_registry
 from services.router.worker_store import WorkerStore
