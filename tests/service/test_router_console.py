@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import yaml
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
-from services.router.appkeys import ROUTER
-from services.router.console_session import cookie_policy
+from services.router.appkeys import CONSOLE_SESSIONS, ROUTER
+from services.router.console_session import LIFETIME, cookie_policy
 from services.router.lexicon import BASE_SEVERITY
 from services.router.registry import load_registry
 from services.router.worker_store import WorkerStore
@@ -470,3 +472,25 @@ async def test_times_are_in_the_factorys_zone_when_the_registry_names_one(runtim
     assert "2026-03-02 15:00" in page  # received 08:00 UTC
     inbox = await (await client.get("/console/")).text()
     assert "Asia/Ho_Chi_Minh (UTC+07:00)" in inbox and "2026-03-02 15:00" in inbox
+
+
+async def test_a_session_past_its_lifetime_is_no_session(runtime, world):
+    client, tokens, _ = world
+    await signed_in(client, tokens["gz-001-spt"])
+    assert (await client.get("/console/", allow_redirects=False)).status == 200
+    store = client.server.app[CONSOLE_SESSIONS]
+    record = await runtime.db["api_tokens"].find_one({"committee_id": "gz-001-spt"})
+    # A session started just over one lifetime ago, with a live token: expired all the same.
+    started = datetime.now(UTC) - LIFETIME - timedelta(seconds=1)
+    old = await store.start("committee", "gz-001-spt", started, token_id=record["token_id"])
+    client.session.cookie_jar.clear()
+    response = await client.get(
+        "/console/", headers={"Cookie": f"committee_session={old.session_id}"}, allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, "/console/sign-in?again=1")
+    # The same, started a minute before its lifetime ends, still works.
+    recent = await store.start(
+        "committee", "gz-001-spt", started + timedelta(minutes=1), token_id=record["token_id"]
+    )
+    fresh = await client.get("/console/", headers={"Cookie": f"committee_session={recent.session_id}"})
+    assert fresh.status == 200
