@@ -33,7 +33,7 @@ from services.router.api import (
 from services.router.appkeys import DESK
 from services.router.case import ACK_PENDING, RESOLUTION_PENDING, Case
 from services.router.case_store import InboxFilter
-from services.router.console_format import local_time, time_left, zone, zone_label
+from services.router.console_format import Texts, local_time, time_left, zone, zone_label
 from services.router.console_session import (
     Refused,
     checked_form,
@@ -121,7 +121,13 @@ async def inbox(request: web.Request) -> web.Response:
         **chrome(session),
         "query": query,
         "rows": [
-            _row(case, summary_view(case, desk.rounding), now, await _zone(request, case.factory_id, zones))
+            _row(
+                case,
+                summary_view(case, desk.rounding),
+                now,
+                await _zone(request, case.factory_id, zones),
+                _texts(request),
+            )
             for case in cases
         ],
         "total": total,
@@ -142,14 +148,33 @@ def _inbox_url(filters: Mapping[str, str], page: int) -> str:
     return "/console/?" + urlencode({**filters, "page": str(page)})
 
 
-def _row(case: Case, view: Mapping[str, Any], now: Any, place: ZoneInfo) -> dict[str, Any]:
+def _row(case: Case, view: Mapping[str, Any], now: Any, place: ZoneInfo, t: Texts) -> dict[str, Any]:
+    """One inbox line; ``next_due`` is the time left for the step the case waits for, if any."""
+    waits_for = (
+        "ack_due_at"
+        if case.status in ACK_PENDING
+        else "resolve_due_at"
+        if case.status in RESOLUTION_PENDING
+        else None
+    )
     return {
         "view": view,
         "overdue": case.overdue(now),
         "received": local_time(view["received_at"], place),
         "ack_due": local_time(view["ack_due_at"], place),
         "resolve_due": local_time(view["resolve_due_at"], place),
+        "next_due": time_left(view[waits_for], False, now, t)[0] if waits_for else None,
     }
+
+
+def _texts(request: web.Request) -> Texts:
+    """The page's texts in the visitor's language, for what the view code words itself."""
+    language, catalog = page_language(request), request.app[CATALOG]
+
+    def t(key: str, **values: Any) -> str:
+        return catalog.text(language, key, **values)
+
+    return t
 
 
 async def _zone(request: web.Request, factory_id: str | None, known: dict[str | None, ZoneInfo]) -> ZoneInfo:
@@ -269,12 +294,7 @@ async def _case(
     desk = request.app[DESK]
     view, now = await desk.view(case), desk.now()
     place = await _zone(request, case.factory_id, {})
-    language = page_language(request)
-    catalog = request.app[CATALOG]
-
-    def t(key: str, **values: Any) -> str:
-        return catalog.text(language, key, **values)
-
+    language, t = page_language(request), _texts(request)
     ack_left, ack_missed = time_left(view["ack_due_at"], case.status not in ACK_PENDING, now, t)
     resolve_left, resolve_missed = time_left(
         view["resolve_due_at"], case.status not in RESOLUTION_PENDING, now, t

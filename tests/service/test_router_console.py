@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -273,6 +274,7 @@ async def test_the_inbox_filters_and_counts(runtime, world, clock):
     await signed_in(client, tokens["gz-001-spt"])
     page, csrf = await page_csrf(client, "/console/")
     assert "委员会：社会绩效小组" in page
+    assert page.count("还剩") == 2  # the time left to acknowledge each new case
     assert event.reference in page and wages.reference in page
     assert "符合条件的案件：2 件" in page
     await client.post(f"/console/cases/{event.reference}/acknowledge", data={"csrf": csrf})
@@ -285,6 +287,7 @@ async def test_the_inbox_filters_and_counts(runtime, world, clock):
     clock.advance(days=30)
     overdue = await (await client.get("/console/?overdue=true")).text()
     assert "符合条件的案件：2 件" in overdue  # both past their resolution deadline
+    assert len(re.findall(r"已超时 \d", overdue)) == 2 and "还剩" not in overdue
     assert (await client.get("/console/?status=nonsense")).status == 400
     # The filter form's "any" is an empty value.
     assert "符合条件的案件：2 件" in await (await client.get("/console/?status=&category=")).text()
