@@ -89,6 +89,8 @@ def setup_console(app: web.Application) -> None:
     app.router.add_post("/console/sign-out", sign_out)
     app.router.add_get("/console/cases/{reference}", case_page)
     app.router.add_post("/console/cases/{reference}/{action}", act)
+    # A refused action's page has the action's URL: its language link comes back here by GET.
+    app.router.add_get("/console/cases/{reference}/{action}", _back_to_case)
 
 
 # -- pages ------------------------------------------------------------------------------------------
@@ -194,6 +196,14 @@ async def case_page(request: web.Request) -> web.Response:
         return await refused_page(request, refused, session)
     done = request.query.get("done")
     return await _case(request, session, case, notice=f"done.{done}" if done in _DONE else None)
+
+
+async def _back_to_case(request: web.Request) -> web.Response:
+    reference = request.match_info["reference"].upper()
+    if not REFERENCE.match(reference):
+        raise web.HTTPNotFound()
+    query = {k: v for k, v in request.query.items() if k == "lang" and v in ("zh", "en")}
+    return see_other(f"/console/cases/{reference}" + (f"?{urlencode(query)}" if query else ""))
 
 
 async def act(request: web.Request) -> web.Response:

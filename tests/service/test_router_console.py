@@ -497,3 +497,17 @@ async def test_a_session_past_its_lifetime_is_no_session(runtime, world):
     )
     fresh = await client.get("/console/", headers={"Cookie": f"committee_session={recent.session_id}"})
     assert fresh.status == 200
+
+
+async def test_the_language_link_of_a_refused_action_leads_back_to_the_case(world):
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    _, csrf = await page_csrf(client, path)
+    refused = await client.post(f"{path}/reply", data={"csrf": csrf, "text": "", "message_id": "m-4"})
+    assert refused.status == 422
+    assert f'href="{path}/reply?lang=en"' in await refused.text()
+    back = await client.get(f"{path}/reply?lang=en", allow_redirects=False)
+    assert (back.status, back.headers["Location"]) == (303, f"{path}?lang=en")
+    english = await client.get(back.headers["Location"])
+    assert english.status == 200 and "Case " in await english.text()
