@@ -229,6 +229,7 @@ def banner(
         f"grievance is running ({mode})",
         f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
         f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
+        f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
     ]
     if settings.ops_port is not None:
@@ -261,6 +262,12 @@ def banner(
             f'  curl -s {at["router"]}/api/v1/cases -H "Authorization: Bearer $(python3 -c '
             f'\'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\')"'
         )
+    if tokens_out is not None and committees:
+        committee = next(iter(committees))
+        lines += [
+            f"  Committee console: open {at['router']}/console/ and paste a committee's token, e.g. {committee}'s:",
+            f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\'',
+        ]
     if tokens_out is not None and demo_sla:
         needs = "" if twilio_in_tokens else "   (with GRIEVANCE_TWILIO_AUTH_TOKEN set, to sign its SMS)"
         lines.append(f"  {demo_command(tokens_out)}{needs}")

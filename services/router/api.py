@@ -2,8 +2,9 @@
 
 Every committee route authenticates a bearer token with the committee role and reads only cases
 whose ``committee_id`` is the token's: another committee's case is a 404 exactly like an unknown
-reference. Answers are built from the allow-lists in :mod:`services.router.views`. This is the one
-place where the router's domain errors become HTTP (:func:`_act`). When the broker does not confirm
+reference. The operations are the committee desk's (:mod:`services.router.desk`), which the console
+calls too; answers are built from the allow-lists in :mod:`services.router.views`. This is where the
+router's domain errors become problem+json (:func:`_act`). When the broker does not confirm
 an action's events the answer is 503 with Retry-After; the action is durable and its events wait in
 the case's outbox, so the retried request completes it (see :mod:`services.router.outbox`).
 """
@@ -18,19 +19,17 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.router import actions, status_page
-from services.router.appkeys import (
-    CASES,
-    CLOCK,
-    OUTBOX,
-    REGISTRY,
-    SLA,
-    TIME_ROUNDING,
-    TOKENS_DB,
-    WORKERS,
-)
+from services.router.appkeys import CASES, DESK, TIME_ROUNDING, TOKENS_DB
 from services.router.case import Case
-from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently, Conflict, NotYourCase
-from services.router.views import WorkerContact, case_view, summary_view
+from services.router.errors import (
+    CaseClosed,
+    CaseNotFound,
+    ChangedConcurrently,
+    Conflict,
+    NotYourCase,
+    WorkerUnreachable,
+)
+from services.router.views import summary_view
 from shared.auth import Principal, require
 from shared.contracts import Category, Severity
 from shared.ids import is_reference
@@ -91,6 +90,8 @@ async def _act(action: Awaitable[T]) -> T:
         raise _not_found() from None
     except CaseClosed:
         raise Problem(409, "Conflict", "the case is closed") from None
+    except WorkerUnreachable as exc:
+        raise Problem(409, "Conflict", str(exc), worker_contact=exc.contact) from None
     except Conflict as exc:
         raise Problem(409, "Conflict", str(exc)) from None
     except ChangedConcurrently:
@@ -115,27 +116,7 @@ async def _own_case(request: web.Request, *, recused_too: bool = False) -> tuple
 
 
 async def _view(request: web.Request, case: Case) -> web.Response:
-    delivery = await request.app[WORKERS].delivery_statuses(case.messages)
-    return json_response(case_view(case, delivery, request.app[TIME_ROUNDING], await _contact(request, case)))
-
-
-async def _reaches(request: web.Request, case: Case) -> bool:
-    return await request.app[WORKERS].reaches(case.reporter_key)
-
-
-async def _contact(request: web.Request, case: Case) -> WorkerContact:
-    """Whether a message of the committee can reach the worker, and if not, why."""
-    if not case.sealed_contact:
-        return "none"
-    if not case.proven:
-        return "unconfirmed"
-    return "reachable" if await _reaches(request, case) else "opted_out"
-
-
-_UNREACHABLE = {
-    "opted_out": "the worker opted out of messages (STOP): nothing is sent to them until they send START",
-    "unconfirmed": "the worker has not confirmed the number given on the web form: nothing is sent to it",
-}
+    return json_response(await request.app[DESK].view(case))
 
 
 async def list_cases(request: web.Request) -> web.Response:
@@ -162,36 +143,17 @@ async def get_case(request: web.Request) -> web.Response:
 
 async def acknowledge(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request)
-    app, reach = request.app, await _reaches(request, case)
-    done = await _act(
-        actions.acknowledge(app[OUTBOX], app[CLOCK], case.case_id, committee_id, reach_worker=reach)
-    )
-    return await _view(request, done)
+    return await _view(request, await _act(request.app[DESK].acknowledge(case, committee_id)))
 
 
 async def post_message(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request)
     body = await read_json(request, MessageBody)
-    contact = await _contact(request, case)
-    if contact in _UNREACHABLE:
-        # Accepting it would leave a message that never goes out, shown as pending for ever.
-        raise Problem(409, "Conflict", _UNREACHABLE[contact], worker_contact=contact)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise Problem(400, "Bad Request", "Idempotency-Key must be 1-128 letters, digits or ._:-")
-    app, reach = request.app, await _reaches(request, case)
     message = actions.message_id(case.case_id, key)
-    done = await _act(
-        actions.reply(
-            app[OUTBOX],
-            app[CLOCK],
-            case.case_id,
-            committee_id,
-            body.text,
-            message=message,
-            reach_worker=reach,
-        )
-    )
+    done = await _act(request.app[DESK].reply(case, committee_id, body.text, message=message))
     response = await _view(request, done)
     response.headers["Location"] = f"/api/v1/cases/{case.reference}#message-{message}"
     return response
@@ -200,22 +162,13 @@ async def post_message(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request)
     body = await read_json(request, ResolveBody)
-    app, reach = request.app, await _reaches(request, case)
-    done = await _act(
-        actions.resolve(
-            app[OUTBOX], app[CLOCK], case.case_id, committee_id, body.resolution, reach_worker=reach
-        )
-    )
-    return await _view(request, done)
+    return await _view(request, await _act(request.app[DESK].resolve(case, committee_id, body.resolution)))
 
 
 async def recuse(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request, recused_too=True)
     body = await read_json(request, RecuseBody)
-    app = request.app
-    await _act(
-        actions.recuse(app[OUTBOX], app[CASES], app[REGISTRY], app[CLOCK], case, committee_id, body.reason)
-    )
+    await _act(request.app[DESK].recuse(case, committee_id, body.reason))
     # The case now belongs to someone else: say only that the recusal is recorded.
     return json_response({"reference": case.reference, "recused": True})
 
@@ -223,12 +176,7 @@ async def recuse(request: web.Request) -> web.Response:
 async def recategorise(request: web.Request) -> web.Response:
     committee_id, case = await _own_case(request)
     body = await read_json(request, RecategoriseBody)
-    app = request.app
-    done = await _act(
-        actions.recategorise(
-            app[OUTBOX], app[CLOCK], app[SLA], case.case_id, committee_id, body.category, body.severity
-        )
-    )
+    done = await _act(request.app[DESK].recategorise(case, committee_id, body.category, body.severity))
     if done.committee_id != committee_id:
         # Retaliation went to the NGO: like a recusal, say only that it is recorded.
         return json_response({"reference": case.reference, "recategorised": True})

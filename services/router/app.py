@@ -18,6 +18,8 @@ from aiohttp import web
 from services.router import (
     api,
     case_store,
+    console,
+    console_session,
     contact,
     openapi,
     periodic,
@@ -30,11 +32,14 @@ from services.router.appkeys import (
     CASES,
     CLOCK,
     CONFIRM_LIMIT,
+    CONSOLE_SESSIONS,
+    DESK,
     OUTBOX,
     PRIVACY_KEYS,
     RATES,
     REGISTRY,
     ROUTER,
+    SIGN_IN_LIMIT,
     SLA,
     STATUS_ATTEMPTS,
     STATUS_LIMIT,
@@ -48,18 +53,20 @@ from services.router.consumer import handlers as consumer_handlers
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.deliveries import DeliveryConsumer
 from services.router.deliveries import handlers as delivery_handlers
+from services.router.desk import CommitteeDesk
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
-from shared import auth
+from shared import auth, sessions
 from shared.forwarded import forwarded_client
 from shared.openapi import add_openapi
 from shared.ratestore import Limit, RateStore
 from shared.ratestore import indexes as rate_indexes
 from shared.runtime import RUNTIME, Runtime, RuntimeSource, add_runtime_health, attach_runtime
+from shared.sessions import SessionStore
 from shared.settings import Settings
 from shared.store import ensure_indexes
 from shared.web import new_app
@@ -70,6 +77,7 @@ INDEXES = {
     **registry_store.INDEXES,
     **worker_store.INDEXES,
     **auth.INDEXES,
+    **sessions.INDEXES,
     **status_store.INDEXES,
     **rate_indexes(RATE_COUNTERS),
 }
@@ -143,6 +151,16 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         app[TIME_ROUNDING] = rt.settings.committee_time_rounding
         app[PRIVACY_KEYS] = rt.keys
         app[TOKENS_DB] = rt.db
+        app[DESK] = CommitteeDesk(
+            cases=wired.cases,
+            registry=wired.registry,
+            workers=wired.workers,
+            outbox=wired.outbox,
+            clock=rt.clock,
+            sla=rt.settings.sla,
+            rounding=rt.settings.committee_time_rounding,
+        )
+        app[CONSOLE_SESSIONS] = SessionStore(rt.db, console_session.cookie_policy(rt.settings))
         app[RATES] = RateStore(rt.db, RATE_COUNTERS, rt.keys, rt.clock)
         app[STATUS_ATTEMPTS] = StatusAttempts(rt.db)
         yield
@@ -172,8 +190,10 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     )
     app[STATUS_LIMIT] = Limit("status", settings.status_rate_limit, timedelta(minutes=1))
     app[CONFIRM_LIMIT] = Limit("confirm", settings.status_rate_limit, timedelta(minutes=1))
+    app[SIGN_IN_LIMIT] = Limit("sign_in", settings.status_rate_limit, timedelta(minutes=1))
     api.add_routes(app)
     contact.add_routes(app)
+    console.setup_console(app)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from services.router.case_store import CaseStore
+from services.router.desk import CommitteeDesk
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from services.router.status_store import StatusAttempts
@@ -19,6 +20,7 @@ from services.router.worker_store import WorkerStore
 from shared.privacy import Keys
 from shared.ratestore import Limit, RateStore
 from shared.runtime import Clock
+from shared.sessions import SessionStore
 from shared.sla import SlaTable
 from shared.store import Database
 
@@ -38,9 +40,15 @@ STATUS_ATTEMPTS = web.AppKey("status_attempts", StatusAttempts)
 # Confirmation codes tried per client address (the store counts per case as well).
 CONFIRM_LIMIT = web.AppKey("confirm_limit", Limit)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+# The committee's operations, shared by the API and the console.
+DESK = web.AppKey("desk", CommitteeDesk)
 # How coarse the times are that a committee sees of when the worker did something.
 TIME_ROUNDING: web.AppKey[Rounding] = web.AppKey("time_rounding")
 # The tokens of shared.auth live in the same database; the views only authenticate against it.
 TOKENS_DB: web.AppKey[Database] = web.AppKey("tokens_db")
+# The committee console's browser sessions (services.router.console), and the sign-ins (new
+# visitors and tokens tried) allowed per client address.
+CONSOLE_SESSIONS = web.AppKey("console_sessions", SessionStore)
+SIGN_IN_LIMIT = web.AppKey("sign_in_limit", Limit)
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
 ROUTER: web.AppKey[Router] = web.AppKey("router")

@@ -54,6 +54,10 @@ from shared.store import to_ms
 OPEN_STATUSES: tuple[CaseStatus, ...] = ("assigned", "unassigned", "acknowledged", "resolved", "reopened")
 # The statuses that count towards a committee's load when the router picks the least busy one.
 COMMITTEE_OPEN: tuple[CaseStatus, ...] = ("assigned", "acknowledged", "resolved", "reopened")
+# Overdue means a deadline passed with its step still to do: the acknowledgement of an assigned
+# case, the resolution of one the committee holds and has not proposed a resolution for.
+ACK_PENDING: tuple[CaseStatus, ...] = ("assigned",)
+RESOLUTION_PENDING: tuple[CaseStatus, ...] = ("assigned", "acknowledged", "reopened")
 # Unassigned for these reasons, the case is for an independent organisation, not the factory.
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
@@ -251,6 +255,12 @@ class Case(_Part):
         if self.contact_proven is not None:
             return self.contact_proven
         return self.channel != "web"
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether a deadline passed with its step still to do (the inbox's "overdue" filter)."""
+        return (self.status in ACK_PENDING and self.ack_due_at <= now) or (
+            self.status in RESOLUTION_PENDING and self.resolve_due_at <= now
+        )
 
     @property
     def awaits_confirmation(self) -> bool:

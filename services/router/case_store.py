@@ -25,7 +25,14 @@ from typing import Any
 
 import structlog
 
-from services.router.case import COMMITTEE_OPEN, OPEN_STATUSES, Case, Outcome
+from services.router.case import (
+    ACK_PENDING,
+    COMMITTEE_OPEN,
+    OPEN_STATUSES,
+    RESOLUTION_PENDING,
+    Case,
+    Outcome,
+)
 from services.router.errors import CaseNotFound, ChangedConcurrently
 from services.router.progress import STATUS_FIELDS, StatusFacts
 from shared.contracts import Event, parse_event
@@ -85,6 +92,25 @@ class Saved:
     case: Case
     pending: Pending
     changed: bool
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """The console inbox's filters; None (or False) lets every case through."""
+
+    status: str | None = None
+    category: str | None = None
+    overdue: bool = False
+
+
+def _overdue(now: datetime) -> dict[str, Any]:
+    """The query form of :meth:`Case.overdue`."""
+    return {
+        "$or": [
+            {"status": {"$in": list(ACK_PENDING)}, "ack_due_at": {"$lte": now}},
+            {"status": {"$in": list(RESOLUTION_PENDING)}, "resolve_due_at": {"$lte": now}},
+        ]
+    }
 
 
 def to_document(case: Case) -> dict[str, Any]:
@@ -228,6 +254,30 @@ class CaseStore:
         total = await self._cases.count_documents(query)
         cursor = self._cases.find(query).sort(_NEWEST_FIRST).skip(skip).limit(limit)
         return [_case(d) async for d in cursor], total
+
+    async def committee_inbox(
+        self, committee_id: str, inbox: InboxFilter, now: datetime, skip: int, limit: int
+    ) -> tuple[list[Case], int]:
+        """A page of a committee's cases that pass the console's filters, newest first, and how many."""
+        query: dict[str, Any] = {"committee_id": committee_id}
+        if inbox.status is not None:
+            query["status"] = inbox.status
+        if inbox.category is not None:
+            query["category"] = inbox.category
+        if inbox.overdue:
+            query.update(_overdue(now))
+        total = await self._cases.count_documents(query)
+        cursor = self._cases.find(query).sort(_NEWEST_FIRST).skip(skip).limit(limit)
+        return [_case(d) async for d in cursor], total
+
+    async def committee_counts(self, committee_id: str, now: datetime) -> dict[str, int]:
+        """How many of a committee's cases are in each status, in all, and overdue (the inbox's counts)."""
+        mine = {"committee_id": committee_id}
+        counts = {"all": await self._cases.count_documents(mine)}
+        for status in (*COMMITTEE_OPEN, "closed"):
+            counts[status] = await self._cases.count_documents({**mine, "status": status})
+        counts["overdue"] = await self._cases.count_documents({**mine, **_overdue(now)})
+        return counts
 
     async def open_of_reporter(self, reporter_key: str, limit: int = 20) -> list[Case]:
         """A worker's open cases, newest first (what a later message of theirs may be about)."""

@@ -30,3 +30,14 @@ class Conflict(CaseError):
 
 class ChangedConcurrently(CaseError):
     """The case kept changing between read and write for every attempt; the client may retry."""
+
+
+class WorkerUnreachable(Conflict):
+    """A committee message cannot reach the worker: they opted out (STOP), or never confirmed the number.
+
+    Accepting it would leave a message that never goes out, shown as pending for ever.
+    """
+
+    def __init__(self, contact: str, detail: str) -> None:
+        super().__init__(detail)
+        self.contact = contact

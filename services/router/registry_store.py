@@ -112,6 +112,11 @@ class RegistryStore:
         )
         return [_committee_info(d) async for d in cursor]
 
+    async def committee_name(self, committee_id: str) -> str | None:
+        """The name a committee's members know it by (the console's header), or None if unknown."""
+        found = await self._db[COMMITTEES].find_one({"id": committee_id}, {"_id": 0, "name": 1})
+        return str(found["name"]) if found and found.get("name") else None
+
     async def retired(self) -> list[str]:
         """The ids of every retired committee (their tokens and open cases are settled at each load)."""
         cursor = self._db[COMMITTEES].find({"active": False}, {"_id": 0, "id": 1}).sort("id", ASCENDING)

@@ -205,6 +205,12 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         async with http.post(receipt["status_url"], json={"pin": receipt["pin"]}) as response:
             assert response.status == 200
 
+        # The committee console the banner names: its sign-in page, in plain http on loopback.
+        assert f"{run.urls['router']}/console/" in banner
+        async with http.get(f"{run.urls['router']}/console/sign-in") as response:
+            assert response.status == 200 and "Content-Security-Policy" in response.headers
+            assert "Secure" not in response.headers["Set-Cookie"]
+
         assert run.stop() == 0
     log = run.log()
     assert "embedded_run_stopping" in log

@@ -28,12 +28,18 @@ async def runtime() -> AsyncIterator[Runtime]:
         yield opened
 
 
+# Browser pages (HTML forms for people, documented in docs/*.md) and their stylesheet are no API.
+PAGES = ("/console", "/static")
+
+
 def routes(app: web.Application) -> set[tuple[str, str]]:
-    """(method, path) of every route; HEAD is aiohttp's companion of each GET."""
+    """(method, path) of every API route; HEAD is aiohttp's companion of each GET."""
     return {
         (route.method.lower(), route.resource.canonical)
         for route in app.router.routes()
-        if route.resource is not None and route.method != "HEAD"
+        if route.resource is not None
+        and route.method != "HEAD"
+        and not route.resource.canonical.startswith(PAGES)
     }
 
 

@@ -4,6 +4,7 @@ and concurrent writers of one case (through a store whose calls interleave, as r
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -12,7 +13,7 @@ from structlog.testing import capture_logs
 from services.router import actions
 from services.router.app import INDEXES, Router, bootstrap
 from services.router.case import Case
-from services.router.case_store import ATTEMPTS, CaseStore, to_document
+from services.router.case_store import ATTEMPTS, CaseStore, InboxFilter, to_document
 from services.router.decisions import FollowUp, NewCase
 from services.router.errors import ChangedConcurrently
 from services.router.inbound_store import InboundStore
@@ -173,3 +174,33 @@ async def test_the_first_decision_recorded_for_a_message_is_kept(db, clock):
     assert first == FollowUp(case_id="case-a")
     assert await inbound.record("g-1", NewCase(supersedes=("case-b",)), clock()) == first
     assert await inbound.recorded("g-1") == first
+
+
+async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says(router, runtime):
+    wages = await open_case(runtime, router, "工资三个月没发")
+    exit_locked = await open_case(runtime, router, "安全出口被锁了")
+    committee = wages.committee_id
+    assert committee is not None and exit_locked.committee_id == committee
+    await router.cases.mutate(wages.case_id, lambda c: acknowledging(c, runtime.clock()))
+    now = runtime.clock()
+
+    async def inbox(**chosen) -> list[str]:
+        cases, total = await router.cases.committee_inbox(committee, InboxFilter(**chosen), now, 0, 10)
+        assert total == len(cases)
+        return sorted(c.reference for c in cases)
+
+    assert await inbox() == sorted([wages.reference, exit_locked.reference])
+    assert await inbox(status="assigned") == [exit_locked.reference]
+    assert await inbox(category="wages") == [wages.reference]
+    assert await inbox(overdue=True) == []
+    counts = await router.cases.committee_counts(committee, now)
+    assert (counts["all"], counts["assigned"], counts["acknowledged"], counts["overdue"]) == (2, 1, 1, 0)
+
+    # Past the acknowledgement deadline of the unacknowledged case: only that one is overdue.
+    late = exit_locked.ack_due_at + timedelta(minutes=1)
+    assert late < wages.resolve_due_at
+    cases, _ = await router.cases.committee_inbox(committee, InboxFilter(overdue=True), late, 0, 10)
+    assert [c.reference for c in cases] == [exit_locked.reference]
+    assert all(c.overdue(late) for c in cases) and not (await router.cases.by_id(wages.case_id)).overdue(late)
+    assert (await router.cases.committee_counts(committee, late))["overdue"] == 1
+    assert (await router.cases.committee_counts("gz-001-women", late))["all"] == 0

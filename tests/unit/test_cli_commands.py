@@ -189,3 +189,29 @@ def test_the_banners_demo_line_works_when_pasted(tmp_path):
     production = banner(settings, None, Path("tokens.json"), tokens, True, twilio_in_tokens=False)
     assert "GRIEVANCE_TWILIO_AUTH_TOKEN" in production
     assert "demo" not in banner(settings, None, Path("tokens.json"), tokens, False)
+
+
+def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
+    import subprocess
+    import sys
+
+    from services.cli.embedded import banner
+
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text('{"committees": {"gz-001-spt": "gvt_abc"}}', encoding="utf-8")
+    shown = banner(Settings(), None, tokens_file, {"committees": {"gz-001-spt": "gvt_abc"}}, False)
+    assert "console     http://127.0.0.1:8081/console/" in shown
+    lines = shown.splitlines()
+    at = next(
+        i for i, line in enumerate(lines) if "Committee console: open http://127.0.0.1:8081/console/" in line
+    )
+    printing = lines[at + 1].strip()
+    assert printing.startswith("python3 -c ")
+    # The line prints the token when pasted (python3 here is this interpreter).
+    result = subprocess.run(  # noqa: S603 - the banner's own line, run by bash
+        ["bash", "-c", printing.replace("python3", sys.executable, 1)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.stdout.strip() == "gvt_abc", result.stderr
