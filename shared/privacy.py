@@ -259,15 +259,22 @@ def normalise_e164(raw: str, default_region: str = "CN") -> str | None:
     candidate = raw.strip()
     if _CHINESE_MOBILE_E164.fullmatch(candidate):
         return candidate
+    number = parse_number(candidate, default_region)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_number(raw: str, default_region: str) -> phonenumbers.PhoneNumber | None:
+    """``raw`` as phonenumbers reads it ("00" the international prefix, ``default_region`` for a
+    number without a country code), or None when it is no number at all."""
+    candidate = raw.strip()
     if candidate.startswith("00"):
         candidate = "+" + candidate[2:]
     try:
-        number = phonenumbers.parse(candidate, None if candidate.startswith("+") else default_region)
+        return phonenumbers.parse(candidate, None if candidate.startswith("+") else default_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 # Ten digits: 10^10 PINs, against at most five guesses per reference before it locks (the router's

@@ -64,15 +64,19 @@ class RateStore:
         return max(1, math.ceil((ends - now).total_seconds()))
 
     async def _increment(self, counter: str, expires_at: datetime) -> int:
-        for _ in range(2):
+        # An increment of an existing counter, else the insert of a new one; two first hits that
+        # race on the insert make the loser increment. Each step is one atomic write, so the count is
+        # exact on any server (an upserting find-and-modify raced by replicas is where wire-compatible
+        # servers differ from MongoDB).
+        for _ in range(3):
+            doc = await self._counters.find_one_and_update(
+                {"_id": counter}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["count"])
             try:
-                doc = await self._counters.find_one_and_update(
-                    {"_id": counter},
-                    {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
+                await self._counters.insert_one({"_id": counter, "count": 1, "expires_at": expires_at})
             except DuplicateKeyError:
-                continue  # two first hits raced on the upsert: the second is an increment now
-            return int(doc["count"])
+                continue
+            return 1
         raise RuntimeError("the counter could not be written")  # pragma: no cover - a server fault

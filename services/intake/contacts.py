@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from shared.privacy import normalise_e164
+from shared.privacy import normalise_e164, parse_number
 
 # The number types that receive an SMS. Premium-rate, shared-cost, toll-free, VoIP, pager, fixed-line
 # and short numbers do not, or cost the worker (or a victim) money.
@@ -56,12 +56,8 @@ def mobile_number(raw: str, default_region: str) -> str | None:
     the number must be valid for its region (``phonenumbers.is_valid_number``) and of a type that
     receives SMS (mobile, or fixed-line-or-mobile where a region does not tell them apart).
     """
-    candidate = raw.strip()
-    if candidate.startswith("00"):
-        candidate = "+" + candidate[2:]
-    try:
-        number = phonenumbers.parse(candidate, None if candidate.startswith("+") else default_region)
-    except phonenumbers.NumberParseException:
+    number = parse_number(raw, default_region)
+    if number is None:
         return None
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _TEXTABLE:
         return None
