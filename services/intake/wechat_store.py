@@ -13,7 +13,7 @@ This module is the only place that speaks to the collection.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.store import ASCENDING, Database, IndexModel
 
@@ -64,3 +64,43 @@ class VoiceNotes:
         """The MediaIds kept for a reporter, oldest first (the transcription's input; tests read it)."""
         cursor = self._db[VOICE].find({"reporter_key": reporter_key}, {"media_id": 1}).sort("received_at", 1)
         return [str(doc["media_id"]) async for doc in cursor]
+
+
+# --- the customer-service window -------------------------------------------------------------------
+
+WINDOWS = "wechat_windows"
+# WeChat lets an account answer a user by customer-service message for 48 h after the user's last
+# message. One record per user (``_id`` the reporter key, so no index is needed), holding only that
+# time; an unfollow deletes it. No TTL: a closed window and a missing record mean the same.
+SERVICE_WINDOW = timedelta(hours=48)
+
+
+def reporter_identity(openid: str) -> str:
+    """What the reporter key of a WeChat user is computed from: the OpenID, apart from every phone."""
+    return f"wechat:{openid}"
+
+
+class ServiceWindows:
+    """When each WeChat user last wrote to the account, keyed by reporter key (never the OpenID)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def opened(self, reporter_key: str, at: datetime) -> None:
+        """The user wrote at ``at``; a retried or late push never moves the time back ($max)."""
+        await self._db[WINDOWS].update_one(
+            {"_id": reporter_key},
+            {"$max": {"last_inbound_at": at}},
+            upsert=True,
+        )
+
+    async def last_inbound(self, reporter_key: str) -> datetime | None:
+        doc = await self._db[WINDOWS].find_one({"_id": reporter_key}, {"last_inbound_at": 1})
+        if doc is None:
+            return None
+        at: datetime = doc["last_inbound_at"]
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+    async def forget(self, reporter_key: str) -> None:
+        """An unfollow closes the window (WeChat refuses customer-service messages to a non-follower)."""
+        await self._db[WINDOWS].delete_one({"_id": reporter_key})

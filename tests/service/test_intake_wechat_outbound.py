@@ -1,0 +1,224 @@
+"""The sender's WeChat leg against a local server that speaks WeChat's token and custom/send APIs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from services.intake import store
+from services.intake.channels.delivery import TransientDeliveryError
+from services.intake.channels.wechat_api import WeChatApi
+from services.intake.channels.wechat_token import StableTokenSource
+from services.intake.sender import Sender
+from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
+from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
+from services.intake.wechat_store import SERVICE_WINDOW, ServiceWindows, reporter_identity
+from shared.contracts import MessageOutbound
+from shared.privacy import Keys, reporter_key, seal
+from shared.runtime import Runtime
+from shared.store import ensure_indexes
+from tests.fakes import FakeClock, sensitive
+from tests.providers.wechat import FakeWeChat
+
+APP_ID, SECRET = "wx2c2769f8efd9abc2", sensitive("wechat-app-secret-0123456789")
+WORKER = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")
+REPLY = sensitive("委员会已收到您的反馈，将在两天内答复。")
+
+
+def outbound(keys: Keys, text: str = REPLY, *, openid: str = WORKER) -> MessageOutbound:
+    return MessageOutbound(
+        correlation_id=uuid.uuid4(),
+        channel="wechat",
+        sealed_contact=seal(keys, openid),
+        text=text,
+        language="zh",
+        reference="ABCDE-FGHJK",
+        case_id=str(uuid.uuid4()),
+        purpose="committee_reply",
+    )
+
+
+@pytest.fixture(autouse=True)
+async def indexes(runtime: Runtime) -> None:
+    await ensure_indexes(runtime.db, store.INDEXES)
+    await ensure_indexes(runtime.db, WECHAT_INDEXES)
+
+
+@pytest.fixture
+async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
+    async with FakeWeChat(clock, app_id=APP_ID, secret=SECRET) as fake:
+        fake.follow(WORKER)
+        yield fake
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def sender(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
+    tokens = StableTokenSource(
+        session, app_id=APP_ID, secret=SECRET, api_base=wechat.base_url, clock=runtime.clock
+    )
+    api = WeChatApi(session, tokens, api_base=wechat.base_url)
+    channel = WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, APP_ID)
+    return Sender(runtime, None, None, wechat=channel)
+
+
+async def worker_wrote(runtime: Runtime, wechat: FakeWeChat, openid: str = WORKER) -> None:
+    """What the webhook records, and what WeChat itself knows, when the worker writes."""
+    await ServiceWindows(runtime.db).opened(
+        reporter_key(runtime.keys, reporter_identity(openid)), runtime.clock()
+    )
+    wechat.user_wrote(openid)
+
+
+async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
+    document = await store.outbound_for_event(runtime.db, str(event.id))
+    assert document is not None
+    return document
+
+
+def test_the_window_closes_a_margin_before_wechats_48_hours(clock: FakeClock) -> None:
+    last = clock()
+    assert window_open(last, last + SERVICE_WINDOW - WINDOW_MARGIN - timedelta(seconds=1))
+    assert not window_open(last, last + SERVICE_WINDOW - WINDOW_MARGIN)
+    assert not window_open(None, last)
+
+
+async def test_a_reply_inside_the_window_goes_as_customer_service_text(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    event = outbound(keys)
+    await sender.handle(event)
+    (sent,) = wechat.sent
+    assert sent.path == "/cgi-bin/message/custom/send"
+    assert sent.body == {"touser": WORKER, "msgtype": "text", "text": {"content": REPLY}}
+    assert sent.token == "ACCESS_TOKEN_1"
+    document = await record(runtime, event)
+    assert document["status"] == "sent" and document["provider"] == "wechat" and document["parts"] == 1
+    assert WORKER not in str(document)
+    # A redelivery of the same event sends nothing more.
+    await sender.handle(event)
+    assert len(wechat.requests) == 1
+
+
+async def test_outside_the_window_nothing_is_sent_and_the_message_is_undeliverable(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys, clock: FakeClock
+) -> None:
+    never = outbound(keys)
+    await sender.handle(never)
+    await worker_wrote(runtime, wechat)
+    clock.advance(seconds=(SERVICE_WINDOW - WINDOW_MARGIN).total_seconds())
+    late = outbound(keys)
+    await sender.handle(late)
+    assert wechat.requests == [] and wechat.token_requests == []
+    for event in (never, late):
+        document = await record(runtime, event)
+        assert (document["status"], document["reason"]) == ("undeliverable", "outside_service_window")
+    # Writing again reopens it.
+    await worker_wrote(runtime, wechat)
+    await sender.handle(outbound(keys))
+    assert len(wechat.sent) == 1
+
+
+async def test_an_expired_token_is_refreshed_once_and_the_send_retried_once(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    await sender.handle(outbound(keys))
+    wechat.revoke_tokens()  # 40001 for the cached token
+    event = outbound(keys, "第二条")
+    await sender.handle(event)
+    assert [r.errcode for r in wechat.requests] == [0, 40001, 0]
+    assert [r.token for r in wechat.requests] == ["ACCESS_TOKEN_1", "ACCESS_TOKEN_1", "ACCESS_TOKEN_2"]
+    assert len(wechat.token_requests) == 2
+    assert (await record(runtime, event))["status"] == "sent"
+
+
+async def test_a_token_refused_twice_is_transient_and_not_retried_in_a_loop(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    wechat.fail_next(42001, 42001)
+    event = outbound(keys)
+    with pytest.raises(TransientDeliveryError):
+        await sender.handle(event)
+    assert [r.errcode for r in wechat.requests] == [42001, 42001]
+    document = await record(runtime, event)
+    assert document["status"] == "released"
+    # The bus's redelivery takes the claim back and sends once.
+    await sender.handle(event)
+    assert len(wechat.sent) == 1 and (await record(runtime, event))["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    ("errcode", "status", "field", "value"),
+    [
+        (45015, "undeliverable", "reason", "outside_service_window"),
+        (45047, "undeliverable", "reason", "service_window_quota_spent"),
+        (40003, "failed", "error_code", "40003"),
+        (43004, "failed", "error_code", "43004"),
+    ],
+)
+async def test_wechats_refusals_are_recorded_for_the_committee(
+    runtime: Runtime,
+    wechat: FakeWeChat,
+    sender: Sender,
+    keys: Keys,
+    errcode: int,
+    status: str,
+    field: str,
+    value: str,
+) -> None:
+    await worker_wrote(runtime, wechat)
+    wechat.fail_next(errcode)
+    event = outbound(keys)
+    await sender.handle(event)
+    document = await record(runtime, event)
+    assert (document["status"], document[field]) == (status, value)
+    await sender.handle(event)  # recorded for good: a redelivery sends nothing
+    assert len(wechat.requests) == 1
+
+
+@pytest.mark.parametrize("errcode", [45009, 48001, -1])
+async def test_other_errcodes_on_http_200_keep_the_message_for_a_retry(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys, errcode: int
+) -> None:
+    await worker_wrote(runtime, wechat)
+    wechat.fail_next(errcode)
+    event = outbound(keys)
+    with pytest.raises(TransientDeliveryError):
+        await sender.handle(event)
+    assert (await record(runtime, event))["status"] == "released"
+    assert wechat.sent == []
+
+
+async def test_a_long_reply_goes_in_parts_within_wechats_text_limit(
+    runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    text = "宿舍热水器已经修好。" * 100
+    event = outbound(keys, text)
+    await sender.handle(event)
+    bodies = [r.body["text"]["content"] for r in wechat.sent]
+    assert len(bodies) == 2
+    assert all(len(b.encode("utf-8")) <= 2048 and len(b) <= TEXT_LIMIT for b in bodies)
+    assert (await record(runtime, event))["parts"] == 2
+
+
+async def test_without_a_wechat_channel_the_message_is_channel_unconfigured(
+    runtime: Runtime, keys: Keys
+) -> None:
+    event = outbound(keys)
+    await Sender(runtime, None, None).handle(event)
+    document = await record(runtime, event)
+    assert (document["status"], document["reason"]) == ("undeliverable", "channel_unconfigured")
