@@ -31,11 +31,11 @@ from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
 from services.intake.channels.wechat_api import WeChatApi
-from services.intake.channels.wechat_token import StableTokenSource
+from services.intake.channels.wechat_token import SharedTokenSource
 from services.intake.sender import QUEUE, Sender, handlers
 from services.intake.wechat_outbound import WeChatChannel
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
-from services.intake.wechat_store import ServiceWindows
+from services.intake.wechat_store import ServiceWindows, TokenCache
 from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock, Runtime
 from shared.settings import Settings
@@ -80,8 +80,10 @@ def wechat_configured(settings: Settings) -> bool:
 
 def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.ClientSession) -> WeChatChannel:
     assert settings.wechat_appid is not None and settings.wechat_appsecret is not None
-    tokens = StableTokenSource(
+    tokens = SharedTokenSource(
         session,
+        TokenCache(runtime.db),
+        runtime.keys,
         app_id=settings.wechat_appid,
         secret=settings.wechat_appsecret.get_secret_value(),
         api_base=settings.wechat_api_base,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from shared.store import ASCENDING, Database, IndexModel
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
 VOICE = "wechat_voice"
 # WeChat's temporary media (素材管理, 临时素材) stay downloadable for three days.
@@ -104,3 +105,54 @@ class ServiceWindows:
     async def forget(self, reporter_key: str) -> None:
         """An unfollow closes the window (WeChat refuses customer-service messages to a non-follower)."""
         await self._db[WINDOWS].delete_one({"_id": reporter_key})
+
+
+# --- the access_token, shared by every replica -----------------------------------------------------
+
+TOKENS = "wechat_tokens"
+
+
+class TokenCache:
+    """One record per AppID: the sealed access_token, until when it is trusted, the digest of the
+    last token WeChat refused, the forced refreshes of the day, and a lease-based lock so that one
+    replica at a time fetches (``lock_owner``, ``lock_until``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def read(self, app_id: str) -> dict[str, Any]:
+        return dict(await self._db[TOKENS].find_one({"_id": app_id}) or {})
+
+    async def lock(self, app_id: str, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Take the fetch lock unless another owner holds an unexpired one."""
+        free = {
+            "$or": [{"lock_until": {"$exists": False}}, {"lock_until": {"$lt": now}}, {"lock_owner": owner}]
+        }
+        try:
+            await self._db[TOKENS].find_one_and_update(
+                {"_id": app_id, **free},
+                {"$set": {"lock_owner": owner, "lock_until": now + lease}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the record exists and another owner holds the lock
+        return True
+
+    async def save(self, app_id: str, owner: str, values: dict[str, Any]) -> None:
+        """Store a fetched token (``values``) and release the lock, if still ours."""
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "lock_owner": owner},
+            {"$set": values, "$unset": {"lock_owner": "", "lock_until": ""}},
+        )
+
+    async def unlock(self, app_id: str, owner: str) -> None:
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "lock_owner": owner}, {"$unset": {"lock_owner": "", "lock_until": ""}}
+        )
+
+    async def reject(self, app_id: str, sealed_token: str, digest: str) -> None:
+        """WeChat refused the token: remember its digest; drop it unless a replica replaced it."""
+        await self._db[TOKENS].update_one({"_id": app_id}, {"$set": {"rejected": digest}})
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "token": sealed_token}, {"$unset": {"token": "", "valid_until": ""}}
+        )

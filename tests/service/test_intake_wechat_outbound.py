@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -13,11 +14,11 @@ import pytest
 from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
 from services.intake.channels.wechat_api import WeChatApi
-from services.intake.channels.wechat_token import StableTokenSource
+from services.intake.channels.wechat_token import SharedTokenSource
 from services.intake.sender import Sender
 from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
-from services.intake.wechat_store import SERVICE_WINDOW, ServiceWindows, reporter_identity
+from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, ServiceWindows, TokenCache, reporter_identity
 from shared.contracts import MessageOutbound
 from shared.privacy import Keys, reporter_key, seal
 from shared.runtime import Runtime
@@ -62,14 +63,29 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-@pytest.fixture
-def sender(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
-    tokens = StableTokenSource(
-        session, app_id=APP_ID, secret=SECRET, api_base=wechat.base_url, clock=runtime.clock
+def tokens_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> SharedTokenSource:
+    """One replica's token source: the store is the runtime's, shared with every other replica."""
+    return SharedTokenSource(
+        session,
+        TokenCache(runtime.db),
+        runtime.keys,
+        app_id=APP_ID,
+        secret=SECRET,
+        api_base=wechat.base_url,
+        clock=runtime.clock,
+        poll=0.01,
     )
-    api = WeChatApi(session, tokens, api_base=wechat.base_url)
+
+
+def sender_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
+    api = WeChatApi(session, tokens_for(runtime, wechat, session), api_base=wechat.base_url)
     channel = WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, APP_ID)
     return Sender(runtime, None, None, wechat=channel)
+
+
+@pytest.fixture
+def sender(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
+    return sender_for(runtime, wechat, session)
 
 
 async def worker_wrote(runtime: Runtime, wechat: FakeWeChat, openid: str = WORKER) -> None:
@@ -222,3 +238,54 @@ async def test_without_a_wechat_channel_the_message_is_channel_unconfigured(
     await Sender(runtime, None, None).handle(event)
     document = await record(runtime, event)
     assert (document["status"], document["reason"]) == ("undeliverable", "channel_unconfigured")
+
+
+async def test_replicas_share_one_token_fetched_once_and_stored_sealed(
+    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    replicas = [sender_for(runtime, wechat, session) for _ in range(3)]
+    await asyncio.gather(*(replica.handle(outbound(keys, f"回复{i}")) for i, replica in enumerate(replicas)))
+    assert len(wechat.sent) == 3 and len(wechat.token_requests) == 1
+    (record_,) = [d async for d in runtime.db[TOKENS].find({})]
+    assert "ACCESS_TOKEN_1" not in str(record_) and "lock_owner" not in record_
+
+
+async def test_a_token_refused_on_one_replica_is_refetched_once_for_all(
+    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    first, second = sender_for(runtime, wechat, session), sender_for(runtime, wechat, session)
+    await first.handle(outbound(keys))
+    wechat.revoke_tokens()
+    await second.handle(outbound(keys))  # 40001, a fresh token, the retry
+    await first.handle(outbound(keys))  # finds the fresh token in the store
+    assert [r.token for r in wechat.requests] == [
+        "ACCESS_TOKEN_1",
+        "ACCESS_TOKEN_1",
+        "ACCESS_TOKEN_2",
+        "ACCESS_TOKEN_2",
+    ]
+    assert len(wechat.token_requests) == 2
+
+
+async def test_a_replica_waits_for_the_lock_holders_token(
+    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    cache = TokenCache(runtime.db)
+    assert await cache.lock(APP_ID, "another-replica", clock(), timedelta(seconds=15))
+    waiter = asyncio.create_task(tokens_for(runtime, wechat, session).token())
+    await asyncio.sleep(0.05)
+    assert not waiter.done() and wechat.token_requests == []
+    holder = tokens_for(runtime, wechat, session)
+    holder._owner = "another-replica"  # the holder finishes its fetch
+    token = await holder.token()
+    assert await waiter == token and len(wechat.token_requests) == 1
+
+
+async def test_a_lock_held_past_its_lease_is_taken_over(
+    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    assert await TokenCache(runtime.db).lock(APP_ID, "a-dead-replica", clock(), timedelta(seconds=15))
+    clock.advance(seconds=16)
+    assert await tokens_for(runtime, wechat, session).token() == "ACCESS_TOKEN_1"
