@@ -5,9 +5,9 @@ user's last message to the account. The webhook records when that was, per repor
 (:class:`services.intake.wechat_store.ServiceWindows`); the sender asks :meth:`WeChatChannel.closed`
 before each message and, outside the window, sends nothing: the message is recorded
 ``undeliverable`` with the reason ``outside_service_window``: the committee sees the message's
-delivery state, and the reason is the ``error_code`` of its ``message.delivery``. It does not wait for the worker's next message: a reply held back for days
-would arrive out of its context, and the committee, seeing the state, can ask the worker on the
-worker page or by another channel. A margin inside the 48 h keeps a send that races the window's end
+delivery state, and the reason is the ``error_code`` of its ``message.delivery``. It does not wait
+for the worker's next message: a reply held back for days would arrive out of its context, and the
+committee, seeing the state, can reach the worker another way. A margin inside the 48 h keeps a send that races the window's end
 from being refused; should WeChat refuse anyway (45015, or 45047: the window's quota spent), the
 message becomes ``undeliverable`` the same way (``outside_service_window``,
 ``service_window_quota_spent``).
