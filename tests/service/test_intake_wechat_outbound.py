@@ -15,27 +15,32 @@ from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
 from services.intake.channels.wechat_api import WeChatApi
 from services.intake.channels.wechat_token import SharedTokenSource
+from services.intake.outbound import SENDER
 from services.intake.sender import Sender
 from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, ServiceWindows, TokenCache, reporter_identity
 from shared.contracts import MessageOutbound
+from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, seal
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.fakes import FakeClock, sensitive
+from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.providers.wechat import FakeWeChat
+from tests.service.intake_support import GATEWAY, OUTBOUND_ACCOUNT_SID, FakeTwilio, intake_settings, serve
 
 APP_ID, SECRET = "wx2c2769f8efd9abc2", sensitive("wechat-app-secret-0123456789")
 WORKER = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")
 REPLY = sensitive("委员会已收到您的反馈，将在两天内答复。")
 
 
-def outbound(keys: Keys, text: str = REPLY, *, openid: str = WORKER) -> MessageOutbound:
+def outbound(
+    keys: Keys, text: str = REPLY, *, contact: str = WORKER, channel: str = "wechat"
+) -> MessageOutbound:
     return MessageOutbound(
         correlation_id=uuid.uuid4(),
-        channel="wechat",
-        sealed_contact=seal(keys, openid),
+        channel=channel,
+        sealed_contact=seal(keys, contact),
         text=text,
         language="zh",
         reference="ABCDE-FGHJK",
@@ -289,3 +294,52 @@ async def test_a_lock_held_past_its_lease_is_taken_over(
     assert await TokenCache(runtime.db).lock(APP_ID, "a-dead-replica", clock(), timedelta(seconds=15))
     clock.advance(seconds=16)
     assert await tokens_for(runtime, wechat, session).token() == "ACCESS_TOKEN_1"
+
+
+async def test_the_application_routes_wechat_cases_to_wechat_and_sms_to_twilio(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    async with FakeTwilio() as twilio:
+        settings = intake_settings(
+            settings_factory,
+            twilio_account_sid=OUTBOUND_ACCOUNT_SID,
+            twilio_api_base=twilio.base_url,
+            twilio_from=GATEWAY,
+            wechat_appid=APP_ID,
+            wechat_appsecret=SECRET,
+            wechat_api_base=wechat.base_url,
+        )
+        async with serve(settings, runtime) as client:
+            assert client.app[SENDER].wechat is not None
+            to_wechat = outbound(keys)
+            to_phone = outbound(keys, contact=WORKER_PHONE, channel="sms")
+            for event in (to_wechat, to_phone):
+                await memory_bus.publish(event)
+            await memory_bus.drain()
+        assert [r.body["touser"] for r in wechat.sent] == [WORKER]
+        assert [r["form"]["To"] for r in twilio.requests] == [WORKER_PHONE]
+
+
+async def test_wechat_alone_configured_sends_wechat_and_records_sms_unconfigured(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, keys: Keys
+) -> None:
+    await worker_wrote(runtime, wechat)
+    settings = settings_factory(
+        wechat_appid=APP_ID,
+        wechat_appsecret=SECRET,
+        wechat_api_base=wechat.base_url,
+        amqp_url="amqp://broker/",
+        mongo_url="mongodb://store/",
+    )
+    async with serve(settings, runtime) as client:
+        assert client.app[SENDER].channel is None
+        to_wechat = outbound(keys)
+        to_phone = outbound(keys, contact=WORKER_PHONE, channel="sms")
+        for event in (to_wechat, to_phone):
+            await memory_bus.publish(event)
+        await memory_bus.drain()
+    assert len(wechat.sent) == 1
+    assert (await record(runtime, to_wechat))["status"] == "sent"
+    phone = await record(runtime, to_phone)
+    assert (phone["status"], phone["reason"]) == ("undeliverable", "channel_unconfigured")
