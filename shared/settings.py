@@ -107,6 +107,15 @@ class Settings(BaseSettings):
             raise ValueError("GRIEVANCE_WECHAT_AES_KEY needs GRIEVANCE_WECHAT_APPID (safe mode checks it)")
         if self.wechat_aes_key_previous is not None and self.wechat_aes_key is None:
             raise ValueError("GRIEVANCE_WECHAT_AES_KEY_PREVIOUS without GRIEVANCE_WECHAT_AES_KEY")
+        # The secret alone would leave WeChat replies silently unconfigured: say so at start.
+        if (
+            self.wechat_appsecret is not None
+            and self.wechat_appsecret.get_secret_value()
+            and self.wechat_appid is None
+        ):
+            raise ValueError(
+                "GRIEVANCE_WECHAT_APPSECRET needs GRIEVANCE_WECHAT_APPID (replies are sent as it)"
+            )
         return self
 
     contact_key: SecretStr | None = None

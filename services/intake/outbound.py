@@ -9,6 +9,10 @@ does the development channel take the place of a provider: it records messages i
 ``GET /dev/outbox`` lists them, newest first, without phone numbers (``?reference=XXXXX-XXXXX``
 narrows to one case, ``?limit=`` up to 500). A deployment never falls back to it: a message recorded
 there would look sent to the committee and reach nobody.
+
+WeChat cases are answered through the Official Account's customer-service messages when
+``GRIEVANCE_WECHAT_APPID`` and ``GRIEVANCE_WECHAT_APPSECRET`` are set (:mod:`services.intake.wechat_outbound`),
+whatever carries SMS; without them a WeChat case's messages are recorded ``channel_unconfigured``.
 """
 
 from __future__ import annotations
@@ -26,9 +30,14 @@ from services.intake.announcer import Announcer, announcing
 from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
 from services.intake.channels.twilio_api import TwilioApi
+from services.intake.channels.wechat_api import WeChatApi
+from services.intake.channels.wechat_token import SharedTokenSource
 from services.intake.sender import QUEUE, Sender, handlers
+from services.intake.wechat_outbound import WeChatChannel
+from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
+from services.intake.wechat_store import ServiceWindows, TokenCache
 from shared.contracts import MessageOutbound, Reference
-from shared.runtime import RUNTIME, Clock
+from shared.runtime import RUNTIME, Clock, Runtime
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
 from shared.web import json_response, validate
@@ -65,6 +74,25 @@ def twilio_channel(settings: Settings, session: aiohttp.ClientSession) -> Twilio
     )
 
 
+def wechat_configured(settings: Settings) -> bool:
+    return bool(settings.wechat_appid and settings.wechat_appsecret)
+
+
+def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.ClientSession) -> WeChatChannel:
+    assert settings.wechat_appid is not None and settings.wechat_appsecret is not None
+    tokens = SharedTokenSource(
+        session,
+        TokenCache(runtime.db),
+        runtime.keys,
+        app_id=settings.wechat_appid,
+        secret=settings.wechat_appsecret.get_secret_value(),
+        api_base=settings.wechat_api_base,
+        clock=runtime.clock,
+    )
+    api = WeChatApi(session, tokens, api_base=settings.wechat_api_base)
+    return WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, settings.wechat_appid)
+
+
 def unconfigured(
     db: Database, clock: Clock, wake: Callable[[], None]
 ) -> Callable[[MessageOutbound], Awaitable[None]]:
@@ -80,7 +108,7 @@ def unconfigured(
             reason=UNCONFIGURED,
             purpose=event.purpose,
             missing=(
-                "a WeChat sender (not in this version)"
+                "GRIEVANCE_WECHAT_APPID and GRIEVANCE_WECHAT_APPSECRET"
                 if event.channel == "wechat"
                 else "GRIEVANCE_TWILIO_ACCOUNT_SID and GRIEVANCE_TWILIO_AUTH_TOKEN"
             ),
@@ -93,7 +121,10 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
     async def sender(app: web.Application) -> AsyncIterator[None]:
         runtime = app[RUNTIME]
         await ensure_indexes(runtime.db, store.INDEXES)
-        if delivery == "unconfigured":
+        wechat = wechat_configured(settings)
+        if wechat:
+            await ensure_indexes(runtime.db, WECHAT_INDEXES)
+        if delivery == "unconfigured" and not wechat:
             log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             async with announcing(announcer):
@@ -102,14 +133,23 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
                 yield
             return
         async with aiohttp.ClientSession(timeout=SEND_TIMEOUT) as session:
-            channel: OutboundChannel
+            channel: OutboundChannel | None
             if delivery == "twilio":
                 channel, default_from = twilio_channel(settings, session), settings.twilio_from
-            else:
+            elif delivery == "dev":
                 dev = DevChannel(runtime.db, runtime.clock)
                 channel, default_from = dev, settings.twilio_from or dev.sender
+            else:
+                log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
+                channel, default_from = None, None
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
-            app[SENDER] = Sender(runtime, channel, default_from, announcer.wake)
+            app[SENDER] = Sender(
+                runtime,
+                channel,
+                default_from,
+                announcer.wake,
+                wechat=wechat_channel(settings, runtime, session) if wechat else None,
+            )
             async with announcing(announcer):
                 await runtime.bus.consume(QUEUE, handlers(app[SENDER].handle))
                 yield

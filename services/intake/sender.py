@@ -21,7 +21,9 @@ import structlog
 
 from services.intake import store
 from services.intake.channels.delivery import OutboundChannel, PermanentDeliveryError
-from services.intake.segments import split_message
+from services.intake.channels.wechat_api import CustomerServiceWindowClosed
+from services.intake.segments import SMS_BODY_LIMIT, split_message
+from services.intake.wechat_outbound import WeChatChannel, refusal_reason
 from shared.contracts import MessageOutbound
 from shared.handlers import Handlers
 from shared.privacy import UnsealError, unseal
@@ -33,9 +35,10 @@ LEASE = timedelta(minutes=2)
 QUEUE = "intake.outbound"
 
 
-# A channel the worker can write on but intake cannot answer on yet: WeChat's customer-service
-# messages are not wired, so its messages are recorded as for any channel without configuration.
-_NO_SENDER = {"wechat": "channel_unconfigured"}
+# Channels intake can answer on once their provider is configured; without it, a message for one of
+# them is recorded ``channel_unconfigured`` (any other channel: ``unsupported_channel``).
+_CONFIGURABLE = frozenset({"sms", "web", "wechat"})
+UNCONFIGURED = "channel_unconfigured"
 
 
 def handlers(handle: Callable[[MessageOutbound], Awaitable[None]]) -> Handlers:
@@ -52,18 +55,32 @@ class Sender:
     def __init__(
         self,
         runtime: Runtime,
-        channel: OutboundChannel,
+        channel: OutboundChannel | None,
         default_from: str | None,
         announce: Callable[[], None] = lambda: None,
+        *,
+        wechat: WeChatChannel | None = None,
     ) -> None:
+        """``channel`` carries SMS (and web-form replies by SMS), ``wechat`` the WeChat cases; either
+        may be missing, and its messages are then recorded ``channel_unconfigured``."""
         self._runtime = runtime
         self._channel = channel
         self._default_from = default_from
         self._announce = announce
+        self._wechat = wechat
 
     @property
-    def channel(self) -> OutboundChannel:
+    def channel(self) -> OutboundChannel | None:
         return self._channel
+
+    @property
+    def wechat(self) -> WeChatChannel | None:
+        return self._wechat
+
+    def _route(self, channel: str) -> OutboundChannel | None:
+        if channel == "wechat":
+            return self._wechat
+        return self._channel if channel in ("sms", "web") else None
 
     async def handle(self, event: MessageOutbound) -> None:
         try:
@@ -74,11 +91,14 @@ class Sender:
     async def _deliver(self, event: MessageOutbound) -> None:
         db, clock = self._runtime.db, self._runtime.clock
         event_id = str(event.id)
-        if event.sealed_contact is None or event.channel not in ("sms", "web"):
+        channel: OutboundChannel | None = self._route(event.channel)
+        if event.sealed_contact is None or channel is None:
             reason = (
                 "no_contact"
                 if event.sealed_contact is None
-                else _NO_SENDER.get(event.channel, "unsupported_channel")
+                else UNCONFIGURED
+                if event.channel in _CONFIGURABLE
+                else "unsupported_channel"
             )
             await store.undeliverable(db, event, reason, clock())
             log.info("outbound_undeliverable", reason=reason, purpose=event.purpose)
@@ -92,31 +112,36 @@ class Sender:
         try:
             contact = unseal(self._runtime.keys, event.sealed_contact)
         except UnsealError:
-            await store.finish(
-                db, event_id, "failed", clock(), error="unseal_failed", provider=self._channel.name
-            )
+            await store.finish(db, event_id, "failed", clock(), error="unseal_failed", provider=channel.name)
             log.warning("outbound_failed", error="unseal_failed")
             return
-        sender = self._sender_for(contact, event.gateway_number)
+        sender: str | None
+        if isinstance(channel, WeChatChannel):
+            closed = await channel.closed(contact, clock())
+            if closed is not None:
+                await self._undeliverable(event, closed, channel.name)
+                return
+            sender, limit = channel.app_id, channel.text_limit
+        else:
+            sender, limit = self._sender_for(contact, event.gateway_number), SMS_BODY_LIMIT
         if sender is None:
             await store.finish(
-                db, event_id, "failed", clock(), error="no_sender_number", provider=self._channel.name
+                db, event_id, "failed", clock(), error="no_sender_number", provider=channel.name
             )
             log.warning("outbound_failed", error="no_sender_number")
             return
-        parts = split_message(event.text)
+        parts = split_message(event.text, limit)
         try:
             for index, body in enumerate(parts):
                 if str(index) in claim.sent_parts:
                     continue
-                sid = await self._channel.send(
-                    contact, sender, body, event=event, part=index + 1, parts=len(parts)
-                )
+                sid = await channel.send(contact, sender, body, event=event, part=index + 1, parts=len(parts))
                 await store.record_part(db, event_id, index, sid, clock())
+        except CustomerServiceWindowClosed as exc:
+            await self._undeliverable(event, refusal_reason(exc), channel.name, error_code=exc.code)
+            return
         except PermanentDeliveryError as exc:
-            await store.finish(
-                db, event_id, "failed", clock(), error_code=exc.code, provider=self._channel.name
-            )
+            await store.finish(db, event_id, "failed", clock(), error_code=exc.code, provider=channel.name)
             log.warning("outbound_failed", error_code=exc.code, purpose=event.purpose)
             return
         except BaseException as exc:
@@ -125,8 +150,18 @@ class Sender:
             # claim busy for its whole lease and running down the queue's delivery limit meanwhile.
             await asyncio.shield(store.release(db, event_id, clock(), exc.__class__.__name__))
             raise
-        await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=self._channel.name)
-        log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=self._channel.name)
+        await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=channel.name)
+        log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=channel.name)
+
+    async def _undeliverable(
+        self, event: MessageOutbound, reason: str, provider: str, **details: str
+    ) -> None:
+        """A claimed message that cannot go on this channel now (WeChat's window): for good."""
+        db, clock = self._runtime.db, self._runtime.clock
+        await store.finish(
+            db, str(event.id), "undeliverable", clock(), reason=reason, provider=provider, **details
+        )
+        log.info("outbound_undeliverable", reason=reason, purpose=event.purpose, provider=provider)
 
     def _sender_for(self, contact: str, gateway_number: str | None) -> str | None:
         """Reply from the number the worker wrote to; a channel prefix (``whatsapp:``) must match."""

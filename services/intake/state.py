@@ -11,7 +11,7 @@ from services.intake.channels.wechat_inbound import WeChatInbound
 from services.intake.factories import FactoryCodes
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
-from services.intake.wechat_store import VoiceNotes
+from services.intake.wechat_store import ServiceWindows, VoiceNotes
 from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -39,6 +39,8 @@ class Intake:
     # The WeChat Official Account's inbound side; None without GRIEVANCE_WECHAT_TOKEN (503).
     wechat: WeChatInbound | None
     voice_notes: VoiceNotes
+    # When each WeChat user last wrote: the customer-service window the sender checks.
+    windows: ServiceWindows
 
     @classmethod
     def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
@@ -63,6 +65,7 @@ class Intake:
                 settings.wechat_aes_key_previous,
             ),
             voice_notes=VoiceNotes(runtime.db),
+            windows=ServiceWindows(runtime.db),
         )
 
 

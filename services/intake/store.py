@@ -5,6 +5,7 @@ a unique index on ``event_id`` and a small state machine changed only by conditi
 
     claimed --(every part sent)--> sent
     claimed --(permanent error)--> failed
+    claimed --(WeChat's window closed)--> undeliverable
     claimed --(transient error)--> released --(next delivery)--> claimed
     (no contact / unsupported channel) --> undeliverable
 
@@ -115,9 +116,13 @@ async def record_part(db: Database, event_id: str, part: int, provider_sid: str,
 
 
 async def finish(
-    db: Database, event_id: str, status: Literal["sent", "failed"], now: datetime, **details: Any
+    db: Database,
+    event_id: str,
+    status: Literal["sent", "failed", "undeliverable"],
+    now: datetime,
+    **details: Any,
 ) -> None:
-    """Leave the claimed state for good (``details``: parts, provider, error_code, error)."""
+    """Leave the claimed state for good (``details``: parts, provider, error_code, error, reason)."""
     await db[OUTBOUND].update_one(
         {"event_id": event_id, "status": "claimed"},
         {

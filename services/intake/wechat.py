@@ -17,6 +17,10 @@ What a push becomes:
   after which the router unlinks the OpenID from every case, and the voice notes are forgotten.
 - Anything else (menu clicks, scans): an empty answer.
 
+Every message and the follow also (re)open the 48 h customer-service window: the time it arrived
+is recorded under the reporter key (:class:`services.intake.wechat_store.ServiceWindows`) before
+anything else is done, so the reply the message earns finds the window open. An unfollow closes it.
+
 WeChat waits 5 s, then retries (three attempts in all); an empty body tells it the push arrived.
 """
 
@@ -36,6 +40,7 @@ from services.intake.channels.wechat_messages import (
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, Intake
 from services.intake.texts import detect_language
+from services.intake.wechat_store import reporter_identity
 from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
@@ -106,6 +111,8 @@ async def wechat_push(request: web.Request) -> web.Response:
 async def _handle(intake: Intake, opened: Opened) -> str | None:
     """Make the push's effect durable; the passive reply's text (None: an empty answer)."""
     message = opened.message
+    if isinstance(message, TextMessage | VoiceMessage | OtherMessage | SubscribeEvent):
+        await _window_opened(intake, message.from_user)
     match message:
         case TextMessage():
             await _text(intake, message)
@@ -126,7 +133,17 @@ async def _handle(intake: Intake, opened: Opened) -> str | None:
 
 def _identity(openid: str) -> str:
     """What the reporter key is computed from: the OpenID, apart from every phone number."""
-    return f"wechat:{openid}"
+    return reporter_identity(openid)
+
+
+async def _window_opened(intake: Intake, openid: str) -> None:
+    """Record that the user wrote now (receipt time: ``CreateTime`` is the sender's clock)."""
+    key = reporter_key(intake.runtime.keys, _identity(openid))
+    try:
+        await intake.windows.opened(key, intake.runtime.clock())
+    except PyMongoError as exc:
+        log.warning("wechat_window_not_recorded", error=exc.__class__.__name__)
+        raise _not_durable() from None
 
 
 async def _text(intake: Intake, message: TextMessage) -> None:
@@ -195,6 +212,7 @@ async def _unsubscribe(intake: Intake, message: UnsubscribeEvent) -> None:
     try:
         await intake.publisher.publish_event(event_id, build)
         forgotten = await intake.voice_notes.forget(key)
+        await intake.windows.forget(key)
     except NotDurable:
         raise _not_durable() from None
     except PyMongoError as exc:

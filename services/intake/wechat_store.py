@@ -13,9 +13,10 @@ This module is the only place that speaks to the collection.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from shared.store import ASCENDING, Database, IndexModel
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
 VOICE = "wechat_voice"
 # WeChat's temporary media (素材管理, 临时素材) stay downloadable for three days.
@@ -64,3 +65,94 @@ class VoiceNotes:
         """The MediaIds kept for a reporter, oldest first (the transcription's input; tests read it)."""
         cursor = self._db[VOICE].find({"reporter_key": reporter_key}, {"media_id": 1}).sort("received_at", 1)
         return [str(doc["media_id"]) async for doc in cursor]
+
+
+# --- the customer-service window -------------------------------------------------------------------
+
+WINDOWS = "wechat_windows"
+# WeChat lets an account answer a user by customer-service message for 48 h after the user's last
+# message. One record per user (``_id`` the reporter key, so no index is needed), holding only that
+# time; an unfollow deletes it. No TTL: a closed window and a missing record mean the same.
+SERVICE_WINDOW = timedelta(hours=48)
+
+
+def reporter_identity(openid: str) -> str:
+    """What the reporter key of a WeChat user is computed from: the OpenID, apart from every phone."""
+    return f"wechat:{openid}"
+
+
+class ServiceWindows:
+    """When each WeChat user last wrote to the account, keyed by reporter key (never the OpenID)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def opened(self, reporter_key: str, at: datetime) -> None:
+        """The user wrote at ``at``; a retried or late push never moves the time back ($max)."""
+        await self._db[WINDOWS].update_one(
+            {"_id": reporter_key},
+            {"$max": {"last_inbound_at": at}},
+            upsert=True,
+        )
+
+    async def last_inbound(self, reporter_key: str) -> datetime | None:
+        doc = await self._db[WINDOWS].find_one({"_id": reporter_key}, {"last_inbound_at": 1})
+        if doc is None:
+            return None
+        at: datetime = doc["last_inbound_at"]
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+    async def forget(self, reporter_key: str) -> None:
+        """An unfollow closes the window (WeChat refuses customer-service messages to a non-follower)."""
+        await self._db[WINDOWS].delete_one({"_id": reporter_key})
+
+
+# --- the access_token, shared by every replica -----------------------------------------------------
+
+TOKENS = "wechat_tokens"
+
+
+class TokenCache:
+    """One record per AppID: the sealed access_token, until when it is trusted, the digest of the
+    last token WeChat refused, the forced refreshes of the day, and a lease-based lock so that one
+    replica at a time fetches (``lock_owner``, ``lock_until``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def read(self, app_id: str) -> dict[str, Any]:
+        return dict(await self._db[TOKENS].find_one({"_id": app_id}) or {})
+
+    async def lock(self, app_id: str, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Take the fetch lock unless another owner holds an unexpired one."""
+        free = {
+            "$or": [{"lock_until": {"$exists": False}}, {"lock_until": {"$lt": now}}, {"lock_owner": owner}]
+        }
+        try:
+            await self._db[TOKENS].find_one_and_update(
+                {"_id": app_id, **free},
+                {"$set": {"lock_owner": owner, "lock_until": now + lease}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False  # the record exists and another owner holds the lock
+        return True
+
+    async def save(self, app_id: str, owner: str, values: dict[str, Any]) -> None:
+        """Store a fetched token (``values``) and release the lock, if still ours."""
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "lock_owner": owner},
+            {"$set": values, "$unset": {"lock_owner": "", "lock_until": ""}},
+        )
+
+    async def unlock(self, app_id: str, owner: str) -> None:
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "lock_owner": owner}, {"$unset": {"lock_owner": "", "lock_until": ""}}
+        )
+
+    async def reject(self, app_id: str, sealed_token: str, digest: str) -> None:
+        """WeChat refused the token: remember its digest; drop it unless a replica replaced it."""
+        await self._db[TOKENS].update_one({"_id": app_id}, {"$set": {"rejected": digest}})
+        await self._db[TOKENS].update_one(
+            {"_id": app_id, "token": sealed_token}, {"$unset": {"token": "", "valid_until": ""}}
+        )

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import struct
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from services.intake import store
 from services.intake.channels.wechat_crypto import aes_key, msg_signature, url_signature
 from services.intake.channels.wechat_messages import xml_fields
-from services.intake.wechat_store import VoiceNotes
+from services.intake.wechat_store import ServiceWindows, VoiceNotes
 from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
@@ -427,6 +427,32 @@ async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(client, 
     assert memory_bus.published == []
 
 
+async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_do_not(
+    client, keys: Keys, db: Any, clock: FakeClock
+):
+    windows = ServiceWindows(db)
+    account = pusher()
+    for index, (xml, opens) in enumerate(
+        [
+            (event_xml("CLICK", extra="<EventKey>MENU_1</EventKey>"), False),
+            (event_xml("subscribe"), True),
+            (voice_xml("media-id-window-0001"), True),
+            (text_xml("x").replace(b"[text]", b"[image]"), True),
+            (text_xml(ZH_TEXT), True),
+        ]
+    ):
+        openid = sensitive(f"oWindowTestUser{index}abcdefghijkl")
+        response = await send(client, account, xml.replace(WORKER_OPENID.encode(), openid.encode()))
+        assert response.status == 200
+        last = await windows.last_inbound(reporter_key(keys, f"wechat:{openid}"))
+        assert last == (clock() if opens else None)
+    clock.advance(minutes=5)  # a retry of an older push never moves the time back
+    key = reporter_key(keys, f"wechat:{WORKER_OPENID}")
+    await windows.opened(key, clock())
+    await windows.opened(key, clock() - timedelta(hours=1))
+    assert await windows.last_inbound(key) == clock()
+
+
 # --- durable first, inside WeChat's 5 s ------------------------------------------------------------
 
 
@@ -468,8 +494,8 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
 async def test_a_message_for_a_wechat_case_is_undeliverable_whichever_channel_is_configured(
     settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys, twilio: FakeTwilio, session
 ):
-    """Customer-service messages are not wired yet: a text for a WeChat worker is recorded
-    undeliverable (channel_unconfigured), never sent by SMS to an OpenID, and nothing crashes."""
+    """Without GRIEVANCE_WECHAT_APPSECRET, a text for a WeChat worker is recorded undeliverable
+    (channel_unconfigured), never sent by SMS to an OpenID, and nothing crashes."""
     await ensure_indexes(runtime.db, store.INDEXES)
     event = outbound(keys, "委员会回复", contact=WORKER_OPENID, channel="wechat", gateway_number=None)
     await sender_for(runtime, twilio, session).handle(event)

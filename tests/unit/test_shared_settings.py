@@ -109,6 +109,7 @@ def test_wechat_settings_from_the_environment(monkeypatch):
         {"wechat_appid": "wx123"},
         {"wechat_aes_key": WECHAT_AES_KEY, "wechat_appid": ""},  # safe mode checks the AppID
         {"wechat_aes_key_previous": WECHAT_AES_KEY},  # a previous key without a current one
+        {"wechat_appsecret": "s" * 32, "wechat_appid": ""},  # replies need the AppID too
     ],
 )
 def test_wechat_settings_that_cannot_work_fail_at_start(values):
@@ -129,7 +130,7 @@ def test_wechat_placeholders_and_short_tokens_are_refused():
         "GRIEVANCE_WECHAT_TOKEN is 11 characters; it needs at least 16"
     ]
     assert reasons(wechat_token="change-me-wechat-token-0123456789")
-    assert reasons(wechat_appsecret="change-me-wechat-appsecret")
+    assert reasons(wechat_appid="wx5f3c1d2e4b6a7980", wechat_appsecret="change-me-wechat-appsecret")
     published_sample = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
     assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=published_sample)
     assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=WECHAT_AES_KEY) == []

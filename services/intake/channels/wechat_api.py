@@ -49,7 +49,7 @@ class AccessTokenRejected(TransientDeliveryError):
 class AccessTokens(Protocol):
     async def token(self) -> str: ...
 
-    def invalidate(self, token: str) -> None: ...
+    async def invalidate(self, token: str) -> None: ...
 
 
 def _post(api_base: str, path: str, token: str, body: Mapping[str, Any]) -> ProviderRequest:
@@ -187,7 +187,7 @@ class WeChatApi:
             answer = await exchange(self._session, build(token))
             errcode = errcode_of(answer.status, answer.payload)
             if errcode in TOKEN_ERRCODES:
-                self._tokens.invalidate(token)
+                await self._tokens.invalidate(token)
                 if attempt == 0:
                     continue
             raise_for_errcode(errcode)
