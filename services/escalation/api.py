@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import (
@@ -26,9 +26,9 @@ from pydantic_core import PydanticCustomError
 from services.escalation import stats, store
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
 from services.escalation.store import EscalationQuery
-from services.escalation.views import EscalationDetail, EscalationSummary
+from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
 from shared.auth import Principal, require
-from shared.contracts import EscalationReason, PlainId
+from shared.contracts import EscalationReason, PlainId, Reference
 from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
@@ -42,6 +42,9 @@ class ListQuery(BaseModel):
     status: EscalationStatus | None = None
     factory: PlainId | None = None
     reason: EscalationReason | None = None
+    reference: Reference | None = None
+    # ``case``: one row per case, with every selected escalation of it (the NGO's inbox).
+    group: Literal["case"] | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
@@ -122,8 +125,19 @@ async def list_escalations(request: web.Request) -> web.Response:
         status=params.status,
         reason=params.reason,
         factories=None if factories is None else tuple(factories),
+        reference=params.reference,
     )
     skip = (params.page - 1) * params.per_page
+    if params.group == "case":
+        groups, cases = await store.list_case_groups(runtime.db, query, skip, params.per_page)
+        return _respond(
+            {
+                "items": [CaseGroup.of(group).body() for group in groups],
+                "page": params.page,
+                "per_page": params.per_page,
+                "total": cases,
+            }
+        )
     found, total = await store.list_escalations(runtime.db, query, skip, params.per_page)
     return _respond(
         {

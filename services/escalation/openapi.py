@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.escalation.api import ID_PATTERN, ListQuery, ResolveBody, StatsQuery
-from services.escalation.views import EscalationDetail, EscalationSummary
+from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
 from shared.openapi import (
     BAD_BODY,
     FORBIDDEN,
@@ -29,7 +29,8 @@ from shared.openapi import (
 
 
 class EscalationList(BaseModel):
-    items: list[EscalationSummary]
+    # Escalations; with ``group=case``, cases, each with its escalations.
+    items: list[EscalationSummary] | list[CaseGroup]
     page: int
     per_page: int
     total: int
@@ -77,7 +78,8 @@ OPERATIONS = (
         "get",
         "/api/v1/escalations",
         "listEscalations",
-        "escalations of the token's factories, newest first",
+        "escalations of the token's factories, newest first (`reference`: one case's; `group=case`: "
+        "one row per case with every reason, the case of the latest escalation first)",
         (Answer(200, "one page of escalations", EscalationList), *GUARDED, BAD_QUERY, INVALID_QUERY),
         tags=NGO,
         bearer=True,
