@@ -294,9 +294,22 @@ async def close(request: web.Request) -> web.Response:
         raise Problem(409, "Conflict", str(exc)) from None
     response = await _request(runtime, event)
     if resolved is not escalation and await store.transition(runtime.db, resolved) is None:
-        # Resolved meanwhile (another note): the close is requested all the same, and that is said.
+        # Resolved meanwhile (another note): the close is requested all the same.
         log.info("ngo_close_escalation_changed", escalation_id=escalation.id)
+    await _resolve_the_others(runtime, escalation, body.outcome, principal.token_id, now)
     return response
+
+
+async def _resolve_the_others(
+    runtime: Runtime, closed: Escalation, outcome: str, by: str, now: datetime
+) -> None:
+    """Every other escalation of the closed case, resolved with the outcome: one case, one close."""
+    query = EscalationQuery(reference=closed.reference)
+    others, _ = await store.list_escalations(runtime.db, query, 0, 50)
+    for other in others:
+        if other.id == closed.id or other.case_id != closed.case_id or other.status == "resolved":
+            continue
+        await store.transition(runtime.db, other.resolve(outcome, by, now))
 
 
 async def get_stats(request: web.Request) -> web.Response:

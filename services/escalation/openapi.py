@@ -95,7 +95,7 @@ IDEMPOTENCY = {
         "description": "the same key is the same request; without one, the same content is",
     }
 }
-BAD_KEY = problem(400, "malformed body, or an Idempotency-Key that is not 1-128 of [A-Za-z0-9._:-]")
+BAD_KEY = problem(400, "the body is malformed, or the Idempotency-Key is not 1-128 of [A-Za-z0-9._:-]")
 REFUSED = problem(
     409, "the case is closed, or not known yet, or (for a message) the worker cannot be reached"
 )
@@ -113,7 +113,7 @@ def _case_request(name: str, path: str, summary: str, body: type[BaseModel]) -> 
             *GUARDED,
             NOT_FOUND,
             REFUSED,
-            problem(422, "the body is not what the operation expects"),
+            *BAD_BODY[1:],
             UNAVAILABLE,
         ),
         tags=NGO,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.escalation.sweeper import sweep_once
 from services.router.case_store import CaseStore
 from shared.auth import issue_token
 from shared.runtime import Runtime
@@ -77,6 +78,14 @@ async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Se
     assert detail["case"]["committee_id"] == "gz-001-spt"
     assert [t["action"] for t in detail["case"]["timeline"]][-2:] == ["ngo_messaged", "transferred"]
 
+    # The committee lets the acknowledgement window pass: a second escalation of the same case.
+    clock = system.runtime.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(days=10)
+    assert await sweep_once(system.runtime) >= 1
+    await system.bus.drain()
+    assert len(await system.escalations(reference)) >= 2
+
     # Closed with an outcome the worker is told; the escalation is resolved with it.
     response = await post(system, f"{base}/close", {"outcome": OUTCOME})
     assert response.status == 202, await response.text()
@@ -86,6 +95,9 @@ async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Se
     assert case.status == "closed" and case.closure == "ngo_outcome"
     detail = await (await system.escalation.get(base, headers=bearer(system.tokens["ngo"]))).json()
     assert detail["status"] == "resolved" and detail["case"]["status"] == "closed"
+    # One case, one close: every escalation of it is resolved with the outcome.
+    escalations = await system.escalations(reference)
+    assert len(escalations) >= 2 and {e["status"] for e in escalations} == {"resolved"}
     # The same close again is the same request; the closed case takes no message and no transfer.
     assert (await post(system, f"{base}/close", {"outcome": OUTCOME})).status == 202
     assert len([m for m in system.texts_to(WORKER_PHONE) if m.purpose == "ngo_outcome"]) == 1
