@@ -64,6 +64,9 @@ CaseAction = Literal[
     # The NGO acting on a case it monitors: a message to the worker, a transfer to a committee.
     "ngo_messaged",
     "transferred",
+    # The worker sent STOP, or START again: told per case, so escalation knows whom it may not text.
+    "messages_stopped",
+    "messages_resumed",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
 # Where a case stands after an update, and, once closed by the system, how (``case.updated``).

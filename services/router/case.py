@@ -782,6 +782,20 @@ class Case(_Part):
         )
         return Outcome(after, (after._updated("contact_withdrawn", "worker", action_id, now, None),))
 
+    def messages_switched(self, *, stopped: bool, action_id: str, now: datetime) -> Outcome:
+        """The worker sent STOP (``stopped``) or START: recorded, and told to escalation.
+
+        The router's own texts already follow the opt-out record (:class:`WorkerStore`); the update
+        lets escalation refuse an NGO message that would not reach the worker, and say so at once.
+        """
+        action: CaseAction = "messages_stopped" if stopped else "messages_resumed"
+        switches = [e.action for e in self.timeline if e.action in ("messages_stopped", "messages_resumed")]
+        # A second STOP (退订, then STOP) says nothing new; nor does a redelivered one.
+        if self._done(action_id) or (switches[-1] if switches else "messages_resumed") == action:
+            return Outcome.unchanged(self)
+        after = self._record(action_id, action, now, actor="worker")
+        return Outcome(after, (after._updated(action, "worker", action_id, now, None),))
+
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool
     ) -> Outcome:

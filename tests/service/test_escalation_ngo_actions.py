@@ -152,3 +152,19 @@ async def test_no_message_to_a_worker_without_a_contact(system: Services):
     escalation = await escalation_of(system, reference, "retaliation")
     response = await post(system, f"/api/v1/escalations/{escalation['id']}/messages", {"text": NGO_TEXT})
     assert response.status == 409 and "cannot be reached" in (await response.json())["detail"]
+
+
+async def test_no_message_to_a_worker_who_sent_stop_until_start(system: Services):
+    reference = await system.sms(RETALIATION, OTHER_WORKER_PHONE)
+    assert reference is not None
+    escalation = await escalation_of(system, reference, "retaliation")
+    url = f"/api/v1/escalations/{escalation['id']}/messages"
+    assert await system.sms("STOP", OTHER_WORKER_PHONE) is None
+    refused = await post(system, url, {"text": NGO_TEXT})
+    assert refused.status == 409 and "STOP" in (await refused.json())["detail"]
+    assert not [m for m in system.texts_to(OTHER_WORKER_PHONE) if m.purpose == "ngo_message"]
+    assert await system.sms("START", OTHER_WORKER_PHONE) is None
+    assert (await post(system, url, {"text": NGO_TEXT})).status == 202
+    assert [m.purpose for m in system.texts_to(OTHER_WORKER_PHONE) if m.purpose == "ngo_message"] == [
+        "ngo_message"
+    ]
