@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.escalation.sweeper import sweep_once
 from services.router.case_store import CaseStore
@@ -112,9 +113,17 @@ async def test_a_transfer_the_rules_refuse_changes_nothing(system: Services):
     escalation = await escalation_of(system, reference, "retaliation")
     base = f"/api/v1/escalations/{escalation['id']}"
     # gz-001-spt has 王芳, whom the worker names; gz-001-women does not handle retaliation; no such id.
-    for committee in ("gz-001-spt", "gz-001-women", "dg-002-wages", "nobody"):
-        assert (await post(system, f"{base}/transfer", {"committee_id": committee})).status == 202
-        assert await system.holder(reference) is None
+    with capture_logs() as lines:
+        for committee in ("gz-001-spt", "gz-001-women", "dg-002-wages", "nobody"):
+            assert (await post(system, f"{base}/transfer", {"committee_id": committee})).status == 202
+            assert await system.holder(reference) is None
+    refusals = [line["why"] for line in lines if line["event"] == "ngo_request_refused"]
+    assert refusals == [
+        "the worker's messages may name a member of the committee",
+        "the committee does not handle the case's category",
+        "no active committee of the case's factory has this id",
+        "no active committee of the case's factory has this id",
+    ]
     [case] = await CaseStore(system.runtime.db).by_reference(reference)
     assert case.status == "unassigned" and case.committee_id is None
 
