@@ -50,7 +50,7 @@ def message(
     known = _open_case(clock)
     if known.reply_to is None or not known.reply_to.sealed_contact:
         raise Refused("the worker cannot be reached: no contact, or it was withdrawn or never confirmed")
-    if stopped(known):
+    if known.messages_stopped:
         raise Refused("the worker cannot be reached: they sent STOP and have not sent START since")
     return CaseMessageRequested(
         id=request_id(escalation, "message", key, text),
@@ -115,12 +115,6 @@ def close(
         at=at,
         outcome=outcome,
     )
-
-
-def stopped(clock: CaseClock) -> bool:
-    """Whether the worker's last word on messages was STOP (the timeline is in the order things happened)."""
-    switches = [e.action for e in clock.timeline if e.action in ("messages_stopped", "messages_resumed")]
-    return bool(switches) and switches[-1] == "messages_stopped"
 
 
 def _correlation(escalation: Escalation) -> uuid.UUID:

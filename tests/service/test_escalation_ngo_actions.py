@@ -16,6 +16,7 @@ from structlog.testing import capture_logs
 from services.escalation.sweeper import sweep_once
 from services.router.case_store import CaseStore
 from shared.auth import issue_token
+from shared.contracts import MessageOutbound
 from shared.runtime import Runtime
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
@@ -25,6 +26,7 @@ from tests.service.router_support import bearer
 RETALIATION = sensitive("因为投诉了加班问题，组长打击报复我")
 NAMING = sensitive("因为投诉了工资问题，王芳打击报复我")
 NGO_TEXT = sensitive("我们已收到您的投诉，会联系工厂")
+WAGES = sensitive("工资三个月没发，老板说下个月再说")
 OUTCOME = sensitive("工厂已撤销处分并补发工资")
 
 
@@ -177,3 +179,24 @@ async def test_no_message_to_a_worker_who_sent_stop_until_start(system: Services
     assert [m.purpose for m in system.texts_to(OTHER_WORKER_PHONE) if m.purpose == "ngo_message"] == [
         "ngo_message"
     ]
+
+
+async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Services):
+    quiet = await system.sms(WAGES, WORKER_PHONE)
+    told = await system.sms(WAGES, OTHER_WORKER_PHONE)
+    assert quiet is not None and told is not None
+    assert await system.sms("STOP", WORKER_PHONE) is None
+    clock = system.runtime.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(days=10)
+    assert await sweep_once(system.runtime) >= 2
+    await system.bus.drain()
+    reasons = [e["reason"] for e in await system.escalations(quiet)]
+    assert "ack_overdue" in reasons and sorted(reasons) == sorted(
+        e["reason"] for e in await system.escalations(told)
+    )
+    published = system.bus.published
+    notices = [
+        m.reference for m in published if isinstance(m, MessageOutbound) and m.purpose == "escalation_notice"
+    ]
+    assert len(notices) == len(reasons) and set(notices) == {told}
