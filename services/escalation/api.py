@@ -276,7 +276,11 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 async def close(request: web.Request) -> web.Response:
-    """Close the case with an outcome the worker is told; the escalation is resolved with it."""
+    """Close the case with an outcome the worker is told; the escalation is resolved with it.
+
+    An escalation the NGO resolved before (with a note of its own) still closes its case: resolving
+    is the NGO's bookkeeping, closing is what the worker is told; the escalation keeps its note.
+    """
     runtime, principal, escalation = await _visible(request)
     body = await read_json(request, CloseBody)
     key = _idempotency_key(request)
@@ -284,7 +288,7 @@ async def close(request: web.Request) -> web.Response:
     try:
         resolved = escalation.resolve(body.outcome, principal.token_id, now)
     except EscalationResolved:
-        raise Problem(409, "Conflict", "the escalation is resolved already, with another note") from None
+        resolved = None  # resolved with another note: the case closes all the same
     clock = await store.load_clock(runtime.db, escalation.case_id)
     try:
         event = requests.close(
@@ -293,7 +297,7 @@ async def close(request: web.Request) -> web.Response:
     except requests.Refused as exc:
         raise Problem(409, "Conflict", str(exc)) from None
     response = await _request(runtime, event)
-    if resolved is not escalation and await store.transition(runtime.db, resolved) is None:
+    if resolved not in (None, escalation) and await store.transition(runtime.db, resolved) is None:
         # Resolved meanwhile (another note): the close is requested all the same.
         log.info("ngo_close_escalation_changed", escalation_id=escalation.id)
     await _resolve_the_others(runtime, escalation, body.outcome, principal.token_id, now)

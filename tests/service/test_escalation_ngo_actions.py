@@ -200,3 +200,17 @@ async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Service
         m.reference for m in published if isinstance(m, MessageOutbound) and m.purpose == "escalation_notice"
     ]
     assert len(notices) == len(reasons) and set(notices) == {told}
+
+
+async def test_an_escalation_resolved_before_still_closes_its_case(system: Services):
+    reference = await system.sms(RETALIATION, WORKER_PHONE)
+    assert reference is not None
+    escalation = await escalation_of(system, reference, "retaliation")
+    base = f"/api/v1/escalations/{escalation['id']}"
+    assert (await post(system, f"{base}/resolve", {"note": "spoke to the brand"})).status == 200
+    assert (await post(system, f"{base}/close", {"outcome": OUTCOME})).status == 202
+    [case] = await CaseStore(system.runtime.db).by_reference(reference)
+    assert (case.status, case.closure) == ("closed", "ngo_outcome")
+    detail = await (await system.escalation.get(base, headers=bearer(system.tokens["ngo"]))).json()
+    assert detail["resolution_note"] == "spoke to the brand" and detail["case"]["status"] == "closed"
+    assert [m.purpose for m in system.texts_to(WORKER_PHONE)].count("ngo_outcome") == 1
