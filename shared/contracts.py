@@ -61,11 +61,17 @@ CaseAction = Literal[
     "recused",
     "contact_confirmed",
     "contact_withdrawn",
+    # The NGO acting on a case it monitors: a message to the worker, a transfer to a committee.
+    "ngo_messaged",
+    "transferred",
+    # The worker sent STOP, or START again: told per case, so escalation knows whom it may not text.
+    "messages_stopped",
+    "messages_resumed",
 ]
 ActorRole = Literal["committee", "worker", "ngo", "system"]
 # Where a case stands after an update, and, once closed by the system, how (``case.updated``).
 CaseStatus = Literal["assigned", "unassigned", "acknowledged", "resolved", "reopened", "closed"]
-Closure = Literal["confirmed", "unconfirmed", "rerouted"]
+Closure = Literal["confirmed", "unconfirmed", "rerouted", "ngo_outcome"]
 EscalationReason = Literal[
     "ack_overdue",
     "resolution_overdue",
@@ -92,6 +98,8 @@ OutboundPurpose = Literal[
     "help",
     "question",
     "contact_confirmation",
+    "ngo_message",
+    "ngo_outcome",
 ]
 
 # Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
@@ -348,6 +356,50 @@ class MessageDeliveryChanged(Event):
     at: AwareDatetime
 
 
+class _NgoRequest(Event):
+    """What the NGO asks of a case it monitors; the router, which owns cases, carries it out.
+
+    Escalation publishes it from the NGO API; the id is derived from the escalation and the
+    request (the client's idempotency key, or the request's content), so a retried request is one
+    request. The router applies each once (the id is the action id in the case's timeline) and
+    refuses, with a log line and nothing changed, what the case does not allow by then.
+    """
+
+    case_id: str
+    reference: Reference
+    escalation_id: str
+    # The NGO token's id (never the token): who asked, for the case's timeline.
+    by: str
+    at: AwareDatetime
+
+
+class CaseMessageRequested(_NgoRequest):
+    """The NGO writes to the worker: relayed like a committee reply, marked as the monitor's."""
+
+    type: Literal["case.message_requested"] = "case.message_requested"
+    schema_version: Literal[1] = 1
+
+    text: str = Field(min_length=1, max_length=1600)
+
+
+class CaseTransferRequested(_NgoRequest):
+    """The NGO hands the case to a committee of its factory (checked by the router's rules)."""
+
+    type: Literal["case.transfer_requested"] = "case.transfer_requested"
+    schema_version: Literal[1] = 1
+
+    committee_id: str
+
+
+class CaseCloseRequested(_NgoRequest):
+    """The NGO closes the case with an outcome the worker is told."""
+
+    type: Literal["case.close_requested"] = "case.close_requested"
+    schema_version: Literal[1] = 1
+
+    outcome: str = Field(min_length=1, max_length=1000)
+
+
 def delivery_rank(state: str) -> int:
     """The position of a delivery state in :data:`DELIVERY_STATES`; a higher rank supersedes a lower."""
     return DELIVERY_STATES.index(state)
@@ -362,7 +414,10 @@ AnyEvent = Annotated[
     | CaseUpdated
     | CaseEscalated
     | MessageOutbound
-    | MessageDeliveryChanged,
+    | MessageDeliveryChanged
+    | CaseMessageRequested
+    | CaseTransferRequested
+    | CaseCloseRequested,
     Field(discriminator="type"),
 ]
 _EVENTS: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

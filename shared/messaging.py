@@ -21,7 +21,10 @@ import structlog
 
 from shared.contracts import (
     CaseAssigned,
+    CaseCloseRequested,
     CaseEscalated,
+    CaseMessageRequested,
+    CaseTransferRequested,
     CaseUpdated,
     ContactWithdrawn,
     Event,
@@ -52,6 +55,12 @@ QUEUES: dict[str, tuple[str, ...]] = {
     # Nobody in this codebase consumes escalation notices yet; the queue keeps them (for a week) for
     # an NGO's mail or chat bridge, and gives `mandatory` publishes of case.escalated somewhere to go.
     "notifications.escalations": (CaseEscalated.routing_key(),),
+    # What the NGO asks of a case (escalation's API); the router owns cases and carries it out.
+    "router.ngo": (
+        CaseMessageRequested.routing_key(),
+        CaseTransferRequested.routing_key(),
+        CaseCloseRequested.routing_key(),
+    ),
 }
 NOTIFICATION_TTL_MS = 7 * 24 * 3600 * 1000
 

@@ -41,9 +41,13 @@ from services.escalation.consumer import QUEUE as ESCALATION_QUEUE
 from services.intake.sender import QUEUE as INTAKE_QUEUE
 from services.router.consumer import QUEUE as ROUTER_QUEUE
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
+from services.router.ngo import QUEUE as NGO_QUEUE
 from shared.contracts import (
     CaseAssigned,
+    CaseCloseRequested,
     CaseEscalated,
+    CaseMessageRequested,
+    CaseTransferRequested,
     CaseUpdated,
     ContactWithdrawn,
     Event,
@@ -63,11 +67,18 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
     # router where each message to a worker stands (message.delivery).
     "intake": (GrievanceReceived, ContactWithdrawn, MessageDeliveryChanged),
     "router": (CaseAssigned, CaseUpdated, MessageOutbound),
-    "escalation": (CaseEscalated, MessageOutbound),
+    # The NGO's requests on a case (message, transfer, close) go to the router, which owns cases.
+    "escalation": (
+        CaseEscalated,
+        MessageOutbound,
+        CaseMessageRequested,
+        CaseTransferRequested,
+        CaseCloseRequested,
+    ),
 }
 CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": (INTAKE_QUEUE,),
-    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE),
+    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE, NGO_QUEUE),
     "escalation": (ESCALATION_QUEUE,),
 }
 USERS = (ADMIN, *PUBLISHES)

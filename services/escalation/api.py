@@ -10,29 +10,37 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+import structlog
 from aiohttp import web
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
 from pydantic_core import PydanticCustomError
 
-from services.escalation import stats, store
+from services.escalation import requests, stats, store
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
 from services.escalation.store import EscalationQuery
-from services.escalation.views import EscalationDetail, EscalationSummary
+from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
 from shared.auth import Principal, require
-from shared.contracts import EscalationReason, PlainId
+from shared.contracts import EscalationReason, Event, PlainId, Reference
+from shared.messaging import PublishError
 from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
 
+log = structlog.get_logger(__name__)
+
 ID_PATTERN = r"^[0-9a-f]{32}$"
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Text the NGO writes: surrounding blanks dropped, something left.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _SINCE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
 
 
@@ -42,6 +50,9 @@ class ListQuery(BaseModel):
     status: EscalationStatus | None = None
     factory: PlainId | None = None
     reason: EscalationReason | None = None
+    reference: Reference | None = None
+    # ``case``: one row per case, with every selected escalation of it (the NGO's inbox).
+    group: Literal["case"] | None = None
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
 
@@ -88,11 +99,32 @@ class ResolveBody(BaseModel):
     note: str = Field(min_length=1, max_length=4000)
 
 
+class MessageBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text = Field(max_length=1600)
+
+
+class TransferBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    committee_id: PlainId
+
+
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Text = Field(max_length=1000)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/escalations", list_escalations)
     app.router.add_get("/api/v1/escalations/{id}", get_escalation)
     app.router.add_post("/api/v1/escalations/{id}/acknowledge", acknowledge)
     app.router.add_post("/api/v1/escalations/{id}/resolve", resolve)
+    app.router.add_post("/api/v1/escalations/{id}/messages", post_message)
+    app.router.add_post("/api/v1/escalations/{id}/transfer", transfer)
+    app.router.add_post("/api/v1/escalations/{id}/close", close)
     app.router.add_get("/api/v1/stats", get_stats)
 
 
@@ -122,8 +154,19 @@ async def list_escalations(request: web.Request) -> web.Response:
         status=params.status,
         reason=params.reason,
         factories=None if factories is None else tuple(factories),
+        reference=params.reference,
     )
     skip = (params.page - 1) * params.per_page
+    if params.group == "case":
+        groups, cases = await store.list_case_groups(runtime.db, query, skip, params.per_page)
+        return _respond(
+            {
+                "items": [CaseGroup.of(group).body() for group in groups],
+                "page": params.page,
+                "per_page": params.per_page,
+                "total": cases,
+            }
+        )
     found, total = await store.list_escalations(runtime.db, query, skip, params.per_page)
     return _respond(
         {
@@ -183,6 +226,94 @@ async def resolve(request: web.Request) -> web.Response:
             raise Problem(409, "Conflict", "the escalation changed meanwhile; read it again")
         resolved = stored
     return _respond(EscalationDetail.of_case(resolved, None).body())
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise Problem(400, "Bad Request", "Idempotency-Key must be 1-128 letters, digits or ._:-")
+    return key
+
+
+async def _request(runtime: Runtime, event: Event) -> web.Response:
+    """Publish the NGO's request for the router, which owns the case: 202, the change follows."""
+    try:
+        await runtime.bus.publish(event)
+    except PublishError:
+        problem = Problem(503, "Service Unavailable", "the event bus did not confirm; retry the request")
+        problem.headers["Retry-After"] = "5"
+        raise problem from None
+    log.info("ngo_request_published", escalation_id=getattr(event, "escalation_id", None), type=event.type)
+    return _respond({"request_id": str(event.id), "type": event.type, "status": "accepted"}, 202)
+
+
+async def post_message(request: web.Request) -> web.Response:
+    """Write to the worker; the router records it in the thread and relays it, marked as the NGO's."""
+    runtime, principal, escalation = await _visible(request)
+    body = await read_json(request, MessageBody)
+    key = _idempotency_key(request)
+    clock = await store.load_clock(runtime.db, escalation.case_id)
+    try:
+        event = requests.message(escalation, clock, body.text, principal.token_id, runtime.clock(), key)
+    except requests.Refused as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    return await _request(runtime, event)
+
+
+async def transfer(request: web.Request) -> web.Response:
+    """Hand the case to a committee of its factory; the router checks the committee may take it."""
+    runtime, principal, escalation = await _visible(request)
+    body = await read_json(request, TransferBody)
+    key = _idempotency_key(request)
+    clock = await store.load_clock(runtime.db, escalation.case_id)
+    try:
+        event = requests.transfer(
+            escalation, clock, body.committee_id, principal.token_id, runtime.clock(), key
+        )
+    except requests.Refused as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    return await _request(runtime, event)
+
+
+async def close(request: web.Request) -> web.Response:
+    """Close the case with an outcome the worker is told; the escalation is resolved with it.
+
+    An escalation the NGO resolved before (with a note of its own) still closes its case: resolving
+    is the NGO's bookkeeping, closing is what the worker is told; the escalation keeps its note.
+    """
+    runtime, principal, escalation = await _visible(request)
+    body = await read_json(request, CloseBody)
+    key = _idempotency_key(request)
+    now = runtime.clock()
+    try:
+        resolved = escalation.resolve(body.outcome, principal.token_id, now)
+    except EscalationResolved:
+        resolved = None  # resolved with another note: the case closes all the same
+    clock = await store.load_clock(runtime.db, escalation.case_id)
+    try:
+        event = requests.close(
+            escalation, clock, body.outcome, principal.token_id, now, key, again=resolved is escalation
+        )
+    except requests.Refused as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    response = await _request(runtime, event)
+    if resolved not in (None, escalation) and await store.transition(runtime.db, resolved) is None:
+        # Resolved meanwhile (another note): the close is requested all the same.
+        log.info("ngo_close_escalation_changed", escalation_id=escalation.id)
+    await _resolve_the_others(runtime, escalation, body.outcome, principal.token_id, now)
+    return response
+
+
+async def _resolve_the_others(
+    runtime: Runtime, closed: Escalation, outcome: str, by: str, now: datetime
+) -> None:
+    """Every other escalation of the closed case, resolved with the outcome: one case, one close."""
+    query = EscalationQuery(reference=closed.reference)
+    others, _ = await store.list_escalations(runtime.db, query, 0, 50)
+    for other in others:
+        if other.id == closed.id or other.case_id != closed.case_id or other.status == "resolved":
+            continue
+        await store.transition(runtime.db, other.resolve(outcome, by, now))
 
 
 async def get_stats(request: web.Request) -> web.Response:

@@ -110,6 +110,13 @@ class CaseClock:
         return self.assignment.created_at if self.assignment else None
 
     @property
+    def messages_stopped(self) -> bool:
+        """Whether the worker's last word on messages was STOP (the timeline is in the order things
+        happened): escalation then texts them nothing, as the router does not."""
+        switches = [e.action for e in self.timeline if e.action in ("messages_stopped", "messages_resumed")]
+        return bool(switches) and switches[-1] == "messages_stopped"
+
+    @property
     def conflicts(self) -> tuple[NamedMember, ...]:
         """Every member the router found named, at the assignment and at each recusal, once each."""
         found = self.assignment.conflicts if self.assignment else ()

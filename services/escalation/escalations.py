@@ -199,7 +199,8 @@ def case_view(clock: CaseClock, escalated_at: datetime, sla: SlaTable) -> CaseVi
 
 
 def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
-    """``case.escalated`` and, when the worker can be reached, the notice in their language."""
+    """``case.escalated`` and, when the worker can be reached (a contact, and no STOP as their last
+    word), the notice in their language."""
     correlation = _correlation(escalation.case_id)
     events: list[Event] = [
         CaseEscalated(
@@ -215,7 +216,9 @@ def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
         )
     ]
     reply_to = clock.reply_to if clock else None
-    if reply_to is not None and reply_to.sealed_contact and not told_by_router(escalation.reason, clock):
+    told = told_by_router(escalation.reason, clock)
+    stopped = clock is not None and clock.messages_stopped
+    if reply_to is not None and reply_to.sealed_contact and not told and not stopped:
         language = "zh" if escalation.language == "zh" else "en"
         events.append(
             MessageOutbound(

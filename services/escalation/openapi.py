@@ -13,14 +13,23 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.escalation.api import ID_PATTERN, ListQuery, ResolveBody, StatsQuery
-from services.escalation.views import EscalationDetail, EscalationSummary
+from services.escalation.api import (
+    ID_PATTERN,
+    CloseBody,
+    ListQuery,
+    MessageBody,
+    ResolveBody,
+    StatsQuery,
+    TransferBody,
+)
+from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
 from shared.openapi import (
     BAD_BODY,
     FORBIDDEN,
     HEALTHZ_OPERATION,
     OPENAPI_OPERATION,
     UNAUTHORISED,
+    UNAVAILABLE,
     Answer,
     Operation,
     build_document,
@@ -29,10 +38,19 @@ from shared.openapi import (
 
 
 class EscalationList(BaseModel):
-    items: list[EscalationSummary]
+    # Escalations; with ``group=case``, cases, each with its escalations.
+    items: list[EscalationSummary] | list[CaseGroup]
     page: int
     per_page: int
     total: int
+
+
+class Accepted(BaseModel):
+    """A request of the NGO, queued for the router, which owns the case and carries it out."""
+
+    request_id: str
+    type: str
+    status: str
 
 
 class Figures(BaseModel):
@@ -71,13 +89,48 @@ BAD_QUERY = problem(400, "a query parameter is repeated")
 INVALID_QUERY = problem(422, "a query parameter is not what the operation expects")
 NGO = ("ngo",)
 GUARDED = (UNAUTHORISED, FORBIDDEN)
+IDEMPOTENCY = {
+    "Idempotency-Key": {
+        "type": "string",
+        "description": "the same key is the same request; without one, the same content is",
+    }
+}
+BAD_KEY = problem(400, "the body is malformed, or the Idempotency-Key is not 1-128 of [A-Za-z0-9._:-]")
+REFUSED = problem(
+    409, "the case is closed, or not known yet, or (for a message) the worker cannot be reached"
+)
+
+
+def _case_request(name: str, path: str, summary: str, body: type[BaseModel]) -> Operation:
+    return Operation(
+        "post",
+        f"/api/v1/escalations/{{id}}/{path}",
+        name,
+        summary,
+        (
+            Answer(202, "queued for the router, which carries it out", Accepted),
+            BAD_KEY,
+            *GUARDED,
+            NOT_FOUND,
+            REFUSED,
+            *BAD_BODY[1:],
+            UNAVAILABLE,
+        ),
+        tags=NGO,
+        bearer=True,
+        body=body,
+        path_parameters=ID_PARAMETER,
+        headers=IDEMPOTENCY,
+    )
+
 
 OPERATIONS = (
     Operation(
         "get",
         "/api/v1/escalations",
         "listEscalations",
-        "escalations of the token's factories, newest first",
+        "escalations of the token's factories, newest first (`reference`: one case's; `group=case`: "
+        "one row per case with every reason, the case of the latest escalation first)",
         (Answer(200, "one page of escalations", EscalationList), *GUARDED, BAD_QUERY, INVALID_QUERY),
         tags=NGO,
         bearer=True,
@@ -113,6 +166,25 @@ OPERATIONS = (
         bearer=True,
         body=ResolveBody,
         path_parameters=ID_PARAMETER,
+    ),
+    _case_request(
+        "messageWorker",
+        "messages",
+        "write to the worker: relayed like a committee reply, marked as the monitor's, kept in the thread",
+        MessageBody,
+    ),
+    _case_request(
+        "transferCase",
+        "transfer",
+        "hand the case to a committee of its factory (active, handling the category, none of whose "
+        "members the worker's messages may name; the router refuses any other and the case stays)",
+        TransferBody,
+    ),
+    _case_request(
+        "closeCase",
+        "close",
+        "close the case with an outcome the worker is told; the escalation is resolved with it",
+        CloseBody,
     ),
     Operation(
         "get",

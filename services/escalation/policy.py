@@ -185,6 +185,10 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
             # The router takes a case recategorised as retaliation from the factory's committee: no
             # committee deadline is watched any more (the NGO holds it, reason retaliation).
             state.committee_id = entry.committee_id
+    elif action == "transferred":
+        # The NGO handed the case to a committee: it holds the case from now on.
+        state.committee_id = entry.committee_id
+        state.recused_out = False
     elif action == "recused":
         state.committee_id = entry.committee_id
         state.recused_out = entry.committee_id is None

@@ -60,6 +60,7 @@ class EscalationQuery:
     status: EscalationStatus | None = None
     reason: EscalationReason | None = None
     factories: tuple[str, ...] | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,13 @@ async def list_escalations(
     db: Database, query: EscalationQuery, skip: int, limit: int
 ) -> tuple[list[Escalation], int]:
     """One page of the escalations ``query`` selects, newest first, and how many it selects in all."""
+    found = _selection(query)
+    total = int(await db[ESCALATIONS].count_documents(found))
+    cursor = db[ESCALATIONS].find(found).sort([("created_at", DESCENDING), ("_id", ASCENDING)])
+    return [escalation_from(doc) async for doc in cursor.skip(skip).limit(limit)], total
+
+
+def _selection(query: EscalationQuery) -> Doc:
     found: Doc = {}
     if query.status is not None:
         found["status"] = query.status
@@ -295,9 +303,37 @@ async def list_escalations(
         found["reason"] = query.reason
     if query.factories is not None:
         found["factory_id"] = {"$in": list(query.factories)}
-    total = int(await db[ESCALATIONS].count_documents(found))
-    cursor = db[ESCALATIONS].find(found).sort([("created_at", DESCENDING), ("_id", ASCENDING)])
-    return [escalation_from(doc) async for doc in cursor.skip(skip).limit(limit)], total
+    if query.reference is not None:
+        found["reference"] = query.reference
+    return found
+
+
+async def list_case_groups(
+    db: Database, query: EscalationQuery, skip: int, limit: int
+) -> tuple[list[list[Escalation]], int]:
+    """One page of the cases whose escalations ``query`` selects, each with those escalations.
+
+    A case comes once, with every selected reason; cases are ordered by their latest escalation,
+    newest first, and the escalations of a case oldest first. The total counts cases.
+    """
+    found = _selection(query)
+    case_ids: list[str] = []
+    latest: dict[str, datetime] = {}
+    async for doc in db[ESCALATIONS].find(found, {"case_id": 1, "created_at": 1}):
+        at = doc["created_at"]
+        if doc["case_id"] not in latest or at > latest[doc["case_id"]]:
+            latest[doc["case_id"]] = at
+    case_ids = sorted(latest, key=lambda case_id: (-latest[case_id].timestamp(), case_id))
+    page = case_ids[skip : skip + limit]
+    grouped: dict[str, list[Escalation]] = {case_id: [] for case_id in page}
+    cursor = (
+        db[ESCALATIONS]
+        .find({**found, "case_id": {"$in": page}})
+        .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+    )
+    async for doc in cursor:
+        grouped[doc["case_id"]].append(escalation_from(doc))
+    return list(grouped.values()), len(case_ids)
 
 
 async def get_escalation(db: Database, escalation_id: str) -> Escalation | None:

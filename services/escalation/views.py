@@ -110,6 +110,40 @@ class EscalationSummary(_View):
         return cls(**_summary_fields(escalation))
 
 
+class CaseGroup(_View):
+    """One case in the grouped list: every escalation of it the query selects, oldest first.
+
+    ``status`` is the most pressing of its escalations' (open before acknowledged before resolved);
+    the case fields come from its latest escalation, whose view of the case is the newest.
+    """
+
+    reference: str
+    factory_id: str | None
+    committee_id: str | None
+    category: str
+    severity: str
+    case_status: str
+    status: str
+    reasons: list[str]
+    escalations: list[EscalationSummary]
+
+    @classmethod
+    def of(cls, escalations: list[Escalation]) -> CaseGroup:
+        latest = max(escalations, key=lambda e: (e.created_at, e.id))
+        statuses = {e.status for e in escalations}
+        return cls(
+            reference=latest.reference,
+            factory_id=latest.factory_id,
+            committee_id=latest.case.committee_id,
+            category=latest.case.category,
+            severity=latest.case.severity,
+            case_status=latest.case.case_status,
+            status=next(s for s in ("open", "acknowledged", "resolved") if s in statuses),
+            reasons=[e.reason for e in escalations],
+            escalations=[EscalationSummary.of(e) for e in escalations],
+        )
+
+
 class CaseNow(_View):
     """The case as its clock has it now (the escalation's own view may be older once resolved)."""
 

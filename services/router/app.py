@@ -56,6 +56,9 @@ from services.router.deliveries import handlers as delivery_handlers
 from services.router.desk import CommitteeDesk
 from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
+from services.router.ngo import QUEUE as NGO_QUEUE
+from services.router.ngo import NgoConsumer
+from services.router.ngo import handlers as ngo_handlers
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
 from services.router.status_store import StatusAttempts
@@ -95,6 +98,7 @@ class Router:
     consumer: GrievanceConsumer
     periodic_pass: periodic.Tick
     deliveries: DeliveryConsumer
+    ngo: NgoConsumer
 
 
 def bootstrap(runtime: Runtime) -> Router:
@@ -131,7 +135,8 @@ def bootstrap(runtime: Runtime) -> Router:
         confirmation_window=settings.confirmation_window,
     )
     deliveries = DeliveryConsumer(workers=workers, clock=clock)
-    return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries)
+    ngo = NgoConsumer(cases=cases, registry=registry, workers=workers, outbox=outbox, clock=clock)
+    return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries, ngo)
 
 
 def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
@@ -173,6 +178,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         router, bus = app[ROUTER], app[RUNTIME].bus
         await bus.consume(QUEUE, consumer_handlers(router.consumer))
         await bus.consume(DELIVERIES_QUEUE, delivery_handlers(router.deliveries))
+        await bus.consume(NGO_QUEUE, ngo_handlers(router.ngo))
         yield
 
     async def periodic_task(app: web.Application) -> AsyncIterator[None]:

@@ -61,7 +61,16 @@ RESOLUTION_PENDING: tuple[CaseStatus, ...] = ("assigned", "acknowledged", "reope
 # Unassigned for these reasons, the case is for an independent organisation, not the factory.
 INDEPENDENT_REASONS = ("retaliation", "conflict_of_interest")
 _NAMESPACE = uuid.UUID("b3c1f0a2-54de-4c3b-8e0f-2d6a9f7c1e55")
-MessagePurpose = Literal["grievance", "message", "confirm", "dispute", "committee_reply", "resolution_check"]
+MessagePurpose = Literal[
+    "grievance",
+    "message",
+    "confirm",
+    "dispute",
+    "committee_reply",
+    "resolution_check",
+    "ngo_message",
+    "ngo_outcome",
+]
 # What the timeline records: the published actions, and the router's own steps.
 TimelineAction = CaseAction | Literal["assigned", "unassigned"]
 # Why the system takes a case from its committee: the registry retired the committee, or a member
@@ -92,7 +101,7 @@ class Message(_Part):
     """One message of the thread; ``outbound_id`` ties a committee message to intake's delivery."""
 
     id: str
-    direction: Literal["worker", "committee"]
+    direction: Literal["worker", "committee", "ngo"]
     text: str
     at: AwareDatetime
     purpose: MessagePurpose
@@ -432,6 +441,93 @@ class Case(_Part):
         )
         return after._outcome("recused", action_id, now, note=reason_left, conflicts=found)
 
+    # -- the monitoring NGO's actions (services.router.ngo) -----------------------------------------
+
+    def ngo_message(self, *, action_id: str, text: str, now: datetime, reach_worker: bool) -> Outcome:
+        """A message of the NGO for the worker, in the thread and relayed like a committee reply.
+
+        The same request (``action_id``) adds it once; a closed case takes no message.
+        """
+        if any(m.id == action_id for m in self.messages):
+            return Outcome.unchanged(self)
+        if self.status == "closed":
+            raise CaseClosed
+        message = self._committee_message(action_id, text, "ngo_message", now, reach_worker)
+        after = self._record(
+            action_id,
+            "ngo_messaged",
+            now,
+            actor="ngo",
+            messages=(*self.messages, message.model_copy(update={"direction": "ngo"})),
+        )
+        relayed = texts.ngo_message(self.language, self.reference, text)
+        return after._outcome(
+            "ngo_messaged", action_id, now, actor="ngo", worker=("ngo_message", relayed, reach_worker)
+        )
+
+    def transfer(
+        self, *, to: str, committees: Sequence[CommitteeInfo], action_id: str, now: datetime
+    ) -> Outcome:
+        """The NGO hands the case to committee ``to`` of the case's factory.
+
+        ``committees`` are the factory's active committees. The committee must be one of them,
+        handle the case's category and have no member any of the worker's messages may name (the
+        rules of :mod:`services.router.names`, as for an assignment); else :class:`Conflict` says
+        which rule refused it. The committee acknowledges afresh; the deadlines stay the worker's.
+        """
+        if self._done(action_id):
+            return Outcome.unchanged(self)
+        if self.status == "closed":
+            raise CaseClosed
+        target = next((c for c in committees if c.id == to), None)
+        if target is None:
+            raise Conflict("no active committee of the case's factory has this id")
+        if not target.handles(self.category):
+            raise Conflict("the committee does not handle the case's category")
+        if named_members(self.worker_text(), {target.id: target.people()}):
+            raise Conflict("the worker's messages may name a member of the committee")
+        if self.committee_id == to:
+            return Outcome.unchanged(self)
+        reopened = self.status in ("unassigned", "reopened")
+        after = self._record(
+            action_id,
+            "transferred",
+            now,
+            actor="ngo",
+            committee_id=to,
+            status="assigned" if reopened or self.status == "acknowledged" else self.status,
+            unassigned_reason=None,
+            acknowledged_at=None,
+        )
+        return after._outcome("transferred", action_id, now, actor="ngo")
+
+    def close_by_ngo(self, *, action_id: str, outcome: str, now: datetime, reach_worker: bool) -> Outcome:
+        """The NGO closes the case with ``outcome``; the worker is told it, in their language."""
+        if self._done(action_id) or self.status == "closed":
+            return Outcome.unchanged(self)
+        message = self._committee_message(action_id, outcome, "ngo_outcome", now, reach_worker)
+        after = self._record(
+            action_id,
+            "closed",
+            now,
+            actor="ngo",
+            note="ngo_outcome",
+            status="closed",
+            closure="ngo_outcome",
+            closed_at=now,
+            resolution=outcome,
+            messages=(*self.messages, message.model_copy(update={"direction": "ngo"})),
+        )
+        told = texts.ngo_outcome(self.language, self.reference, outcome)
+        return after._outcome(
+            "closed",
+            action_id,
+            now,
+            actor="ngo",
+            note="ngo_outcome",
+            worker=("ngo_outcome", told, reach_worker),
+        )
+
     def move_away(
         self,
         *,
@@ -685,6 +781,20 @@ class Case(_Part):
             claimed_reporter_key=None,
         )
         return Outcome(after, (after._updated("contact_withdrawn", "worker", action_id, now, None),))
+
+    def messages_switched(self, *, stopped: bool, action_id: str, now: datetime) -> Outcome:
+        """The worker sent STOP (``stopped``) or START: recorded, and told to escalation.
+
+        The router's own texts already follow the opt-out record (:class:`WorkerStore`); the update
+        lets escalation refuse an NGO message that would not reach the worker, and say so at once.
+        """
+        action: CaseAction = "messages_stopped" if stopped else "messages_resumed"
+        switches = [e.action for e in self.timeline if e.action in ("messages_stopped", "messages_resumed")]
+        # A second STOP (退订, then STOP) says nothing new; nor does a redelivered one.
+        if self._done(action_id) or (switches[-1] if switches else "messages_resumed") == action:
+            return Outcome.unchanged(self)
+        after = self._record(action_id, action, now, actor="worker")
+        return Outcome(after, (after._updated(action, "worker", action_id, now, None),))
 
     def confirm(
         self, *, grievance_id: str, text: str, at: datetime, now: datetime, reach_worker: bool

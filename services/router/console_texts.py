@@ -157,6 +157,7 @@ TEXTS = Catalog(
         "case.no_messages": {"zh": "还没有消息。", "en": "No messages yet."},
         "case.from_worker": {"zh": "工人", "en": "Worker"},
         "case.from_committee": {"zh": "委员会", "en": "Committee"},
+        "case.from_ngo": {"zh": "独立监督机构", "en": "Independent monitor"},
         "case.delivery": {"zh": "送达状态：{state}", "en": "Delivery: {state}"},
         "case.timeline": {"zh": "经过", "en": "Timeline"},
         "case.actions": {"zh": "处理", "en": "Actions"},

@@ -19,6 +19,7 @@ import hmac
 import re
 import unicodedata
 import uuid
+from datetime import datetime
 from functools import partial
 from typing import assert_never
 
@@ -259,14 +260,26 @@ class Dialogue:
             case Stop():
                 if await self._workers.opt_out(key, gid, at):
                     reply = reply_to_sender(event, "help", texts.stopped(language))
+                await self._switched(key, stopped=True, action_id=f"{gid}:stop", now=now)
             case Start():
                 if await self._workers.opt_in(key, gid, at):
                     reply = reply_to_sender(event, "help", texts.restarted(language))
+                await self._switched(key, stopped=False, action_id=f"{gid}:start", now=now)
             case _:
                 assert_never(decision)
         if reply is not None:
             await self._bus.publish(reply)
         log.info("worker_message_handled", decision=decision.kind)
+
+    async def _switched(self, key: str, *, stopped: bool, action_id: str, now: datetime) -> None:
+        """Tell every case of the worker that messages stopped or resumed; a case that says so
+        already records nothing, so a redelivery or a second STOP changes nothing."""
+        switch = partial(Case.messages_switched, stopped=stopped, action_id=action_id, now=now)
+        for case_id in await self._cases.ids_of_contact(key):
+            try:
+                await self._outbox.apply(case_id, switch)
+            except CaseNotFound:
+                continue
 
     async def withdraw(self, event: ContactWithdrawn) -> None:
         """Unlink a withdrawn contact from every case that holds it (idempotent: a redelivery finds none)."""

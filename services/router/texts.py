@@ -119,6 +119,20 @@ def committee_reply(language: Language, reference: str, text: str) -> str:
     return f"[{reference}] The committee replies: {text}"
 
 
+def ngo_message(language: Language, reference: str, text: str) -> str:
+    """A message of the monitoring NGO, labelled so the worker knows it is not the factory's."""
+    if language == "zh":
+        return f"[{reference}] 独立监督机构：{text}"
+    return f"[{reference}] The independent monitor writes: {text}"
+
+
+def ngo_outcome(language: Language, reference: str, outcome: str) -> str:
+    """The outcome with which the monitoring NGO closed the case."""
+    if language == "zh":
+        return f"[{reference}] 独立监督机构已结案。结果：{outcome}"
+    return f"[{reference}] The independent monitor closed your case. Outcome: {outcome}"
+
+
 def resolution_check(language: Language, reference: str, resolution: str) -> str:
     if language == "zh":
         return f"[{reference}] 委员会的解决方案：{resolution} 您满意吗？请回复“是”或“否”。"

@@ -103,7 +103,7 @@ def case_view(
     messages = []
     for message in case.messages:
         item = _pick(message, MESSAGE_FIELDS, ("at",) if message.direction == "worker" else (), rounding)
-        if message.direction == "committee":
+        if message.direction != "worker":
             item["delivery_status"] = delivery.get(message.id, "pending")
         messages.append(item)
     view["messages"] = messages

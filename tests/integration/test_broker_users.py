@@ -114,7 +114,7 @@ OWN: dict[str, list[Any]] = {
 }
 QUEUES_OF = {
     "intake": ["intake.outbound"],
-    "router": ["router.grievances", "router.deliveries"],
+    "router": ["router.grievances", "router.deliveries", "router.ngo"],
     "escalation": ["escalation.cases"],
 }
 

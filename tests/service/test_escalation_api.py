@@ -97,6 +97,35 @@ async def test_a_scoped_ngo_sees_only_its_factories(client, runtime, cases):
     assert {g["factory_id"] for g in stats["groups"]} == {"GZ-001"}
 
 
+async def test_lookup_by_reference_and_one_row_per_case(client, runtime, cases):
+    headers = await token(runtime)
+    reference = cases["critical"].reference
+    found = await (await client.get(f"/api/v1/escalations?reference={reference}", headers=headers)).json()
+    assert sorted(i["reason"] for i in found["items"]) == ["ack_overdue", "critical"]
+    assert {i["reference"] for i in found["items"]} == {reference}
+    grouped = await (await client.get("/api/v1/escalations?group=case", headers=headers)).json()
+    assert grouped["total"] == 3 and len(grouped["items"]) == 3
+    rows = {row["reference"]: row for row in grouped["items"]}
+    assert rows[reference]["reasons"] == ["critical", "ack_overdue"]
+    assert rows[reference]["status"] == "open" and len(rows[reference]["escalations"]) == 2
+    assert rows[cases["disputed"].reference]["reasons"] == ["disputed"]
+    one = await (
+        await client.get(f"/api/v1/escalations?group=case&reference={reference}", headers=headers)
+    ).json()
+    assert [row["reference"] for row in one["items"]] == [reference] and one["total"] == 1
+    paged = await (
+        await client.get("/api/v1/escalations?group=case&per_page=2&page=2", headers=headers)
+    ).json()
+    assert len(paged["items"]) == 1 and paged["total"] == 3
+    # A scoped NGO finds only its factories' cases, by reference too.
+    scoped = await token(runtime, factories=["SZ-002"])
+    hidden = await (await client.get(f"/api/v1/escalations?reference={reference}", headers=scoped)).json()
+    assert hidden["items"] == [] and hidden["total"] == 0
+    for bad in ("reference=abc", "reference=", "group=factory"):
+        response = await client.get(f"/api/v1/escalations?{bad}", headers=headers)
+        assert response.status == 422 and response.content_type == "application/problem+json"
+
+
 async def test_detail_acknowledge_and_resolve(client, runtime, cases):
     headers = await token(runtime)
     [item] = (await (await client.get("/api/v1/escalations?reason=critical", headers=headers)).json())[

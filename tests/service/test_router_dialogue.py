@@ -186,7 +186,8 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(rout
     await worker.send("帮助")
     await runtime.bus.drain()
     assert len(outbound(client)) == before
-    assert [e.action for e in updates(client)] == ["acknowledged"]
+    # Two STOPs are one switch for each case (escalation learns of it); no text went out.
+    assert [e.action for e in updates(client)] == ["messages_stopped", "acknowledged"]
     view = await (await client.get(url, headers=token)).json()
     assert view["worker_contact"] == "opted_out" and [m["direction"] for m in view["messages"]] == ["worker"]
     await worker.send("开通")

@@ -319,3 +319,80 @@ def test_a_withdrawn_contact_leaves_an_open_or_closed_case_de_identified_once():
         if after.status != "closed":
             reply = after.reply(by=SPT, message_id="m1", text="我们会处理", now=LATER, reach_worker=True)
             assert not any(isinstance(e, MessageOutbound) for e in reply.events)
+
+
+# -- the monitoring NGO's actions -------------------------------------------------------------------
+
+NGO_COMMITTEES = [
+    CommitteeInfo(SPT, "GZ-001", ("all",), ("王芳",)),
+    CommitteeInfo("gz-001-women", "GZ-001", ("harassment_abuse",)),
+    CommitteeInfo("gz-001-wages", "GZ-001", ("wages",)),
+]
+
+
+def test_an_ngo_message_is_kept_once_and_relayed_marked_as_the_monitors():
+    case = opened(committee=None)
+    outcome = case.ngo_message(action_id="r1", text="我们在跟进", now=LATER, reach_worker=True)
+    updated, relayed = outcome.events
+    assert (
+        isinstance(updated, CaseUpdated) and updated.action == "ngo_messaged" and updated.actor_role == "ngo"
+    )
+    assert isinstance(relayed, MessageOutbound) and relayed.purpose == "ngo_message"
+    assert relayed.text == f"[{case.reference}] 独立监督机构：我们在跟进"
+    message = outcome.case.messages[-1]
+    assert (message.direction, message.text, message.outbound_id) == ("ngo", "我们在跟进", str(relayed.id))
+    assert outcome.case.status == "unassigned"  # a message takes no decision on the case
+    assert not outcome.case.ngo_message(
+        action_id="r1", text="我们在跟进", now=LATER, reach_worker=True
+    ).changed
+    # A worker who sent STOP: kept in the thread, nothing sent.
+    quiet = case.ngo_message(action_id="r2", text="x", now=LATER, reach_worker=False)
+    assert [e.type for e in quiet.events] == ["case.updated"] and quiet.case.messages[-1].outbound_id is None
+
+
+def test_a_transfer_goes_only_to_a_committee_the_rules_allow():
+    case = opened(committee=None)
+    moved = case.transfer(to="gz-001-wages", committees=NGO_COMMITTEES, action_id="t1", now=LATER)
+    assert (moved.case.committee_id, moved.case.status, moved.case.unassigned_reason) == (
+        "gz-001-wages",
+        "assigned",
+        None,
+    )
+    [updated] = moved.events
+    assert isinstance(updated, CaseUpdated) and updated.action == "transferred"
+    assert updated.committee_id == "gz-001-wages" and updated.unassigned_reason is None
+    assert not moved.case.transfer(
+        to="gz-001-wages", committees=NGO_COMMITTEES, action_id="t1", now=LATER
+    ).changed
+    for committee, why in (
+        ("gz-001-women", "category"),
+        ("dg-002-wages", "no active committee"),
+    ):
+        with pytest.raises(Conflict, match=why):
+            case.transfer(to=committee, committees=NGO_COMMITTEES, action_id="t2", now=LATER)
+    named = Case.open(
+        grievance(text="王芳扣了我的工资"),
+        reference=reference_for(GID),
+        now=AT,
+        factory_id="GZ-001",
+        factory_via="gateway_number",
+        assignment=Assignment(None, "conflict_of_interest"),
+        classification=Classification("wages", "high", 3),
+        sla=SLA,
+    )
+    with pytest.raises(Conflict, match="name"):
+        named.transfer(to=SPT, committees=NGO_COMMITTEES, action_id="t3", now=LATER)
+
+
+def test_an_ngo_close_tells_the_worker_the_outcome_and_ends_the_case():
+    case = opened(committee=None)
+    closed = case.close_by_ngo(action_id="c1", outcome="已补发", now=LATER, reach_worker=True)
+    updated, told = closed.events
+    assert isinstance(updated, CaseUpdated) and (updated.action, updated.closure) == ("closed", "ngo_outcome")
+    assert isinstance(told, MessageOutbound) and told.purpose == "ngo_outcome" and "已补发" in told.text
+    assert (closed.case.status, closed.case.resolution, closed.case.closed_at) == ("closed", "已补发", LATER)
+    assert not closed.case.close_by_ngo(action_id="c2", outcome="y", now=LATER, reach_worker=True).changed
+    with pytest.raises(CaseClosed):
+        closed.case.ngo_message(action_id="m", text="x", now=LATER, reach_worker=True)
+    with pytest.raises(CaseClosed):
+        closed.case.transfer(to="gz-001-wages", committees=NGO_COMMITTEES, action_id="t", now=LATER)

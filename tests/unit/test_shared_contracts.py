@@ -12,7 +12,10 @@ import pytest
 from shared.contracts import (
     EVENT_CLASSES,
     CaseAssigned,
+    CaseCloseRequested,
     CaseEscalated,
+    CaseMessageRequested,
+    CaseTransferRequested,
     CaseUpdated,
     Event,
     GrievanceReceived,
@@ -27,6 +30,23 @@ from shared.ids import ALPHABET, find_reference, is_reference, reference_for
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 GID = uuid.uuid4()
+
+
+def ngo_requests() -> list[Event]:
+    """The NGO's three requests on a case, as escalation publishes them for the router."""
+    common = {
+        "correlation_id": GID,
+        "case_id": str(GID),
+        "reference": "ABCDE-FGHJK",
+        "escalation_id": "0" * 32,
+        "by": "token-1",
+        "at": NOW,
+    }
+    return [
+        CaseMessageRequested(**common, text="我们已收到"),
+        CaseTransferRequested(**common, committee_id="gz-001-spt"),
+        CaseCloseRequested(**common, outcome="已补发工资"),
+    ]
 
 
 def samples() -> list[Event]:
@@ -85,6 +105,7 @@ def samples() -> list[Event]:
             language="zh",
             purpose="ack",
         ),
+        *ngo_requests(),
         MessageDeliveryChanged(
             correlation_id=GID,
             outbound_id=uuid.uuid4(),
@@ -97,7 +118,7 @@ def samples() -> list[Event]:
     ]
 
 
-def test_all_seven_events_exist_with_versioned_routing_keys():
+def test_all_ten_events_exist_with_versioned_routing_keys():
     assert {cls.event_type() for cls in EVENT_CLASSES} == {
         "grievance.received",
         "contact.withdrawn",
@@ -106,7 +127,11 @@ def test_all_seven_events_exist_with_versioned_routing_keys():
         "case.escalated",
         "message.outbound",
         "message.delivery",
+        "case.message_requested",
+        "case.transfer_requested",
+        "case.close_requested",
     }
+    assert CaseTransferRequested.routing_key() == "case.transfer_requested.v1"
     assert GrievanceReceived.routing_key() == "grievance.received.v1"
     assert MessageOutbound.routing_key() == "message.outbound.v1"
     assert MessageDeliveryChanged.routing_key() == "message.delivery.v1"

@@ -1,0 +1,124 @@
+"""What the NGO asks of a case (message, transfer, close), as the events the router carries out.
+
+Pure: an escalation, the caller and the request in, the event out. The router owns cases, so the
+NGO API never changes one itself; it checks what escalation's own clock can tell (the case is
+closed, the worker has no contact to reach, the case has no factory) and publishes the request.
+
+A request's id is derived from the escalation, the kind of request and the client's
+``Idempotency-Key``, or without one from the request's content: a retried request is the same event,
+which the router applies once. So the same text sent twice without a key is one message; a client
+that means two messages sends two keys.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from services.escalation.clocks import CaseClock
+from services.escalation.escalations import Escalation
+from shared.contracts import CaseCloseRequested, CaseMessageRequested, CaseTransferRequested
+
+_NAMESPACE = uuid.UUID("5d0c6a0e-8f7b-4b8e-b1c9-2f4e6a9d3c17")
+
+Kind = Literal["message", "transfer", "close"]
+
+
+class Refused(Exception):
+    """What the case, as the clock shows it, does not allow; the words say why (no worker data)."""
+
+
+def request_id(escalation: Escalation, kind: Kind, key: str | None, content: str) -> uuid.UUID:
+    """The request's id: from the client's key when given, else from what it asks."""
+    part = f"key\x1f{key}" if key is not None else f"content\x1f{content}"
+    return uuid.uuid5(_NAMESPACE, f"{escalation.id}\x1f{kind}\x1f{part}")
+
+
+def _open_case(clock: CaseClock | None) -> CaseClock:
+    if clock is None or clock.state is None:
+        raise Refused("the case is not known here yet; try again shortly")
+    if clock.state.status == "closed":
+        raise Refused("the case is closed")
+    return clock
+
+
+def message(
+    escalation: Escalation, clock: CaseClock | None, text: str, by: str, at: datetime, key: str | None
+) -> CaseMessageRequested:
+    """A message to the worker; refused when the case is closed or the worker has no contact."""
+    known = _open_case(clock)
+    if known.reply_to is None or not known.reply_to.sealed_contact:
+        raise Refused("the worker cannot be reached: no contact, or it was withdrawn or never confirmed")
+    if known.messages_stopped:
+        raise Refused("the worker cannot be reached: they sent STOP and have not sent START since")
+    return CaseMessageRequested(
+        id=request_id(escalation, "message", key, text),
+        occurred_at=at,
+        correlation_id=_correlation(escalation),
+        case_id=escalation.case_id,
+        reference=known.reference,
+        escalation_id=escalation.id,
+        by=by,
+        at=at,
+        text=text,
+    )
+
+
+def transfer(
+    escalation: Escalation, clock: CaseClock | None, committee_id: str, by: str, at: datetime, key: str | None
+) -> CaseTransferRequested:
+    """A transfer to a committee; refused for a closed case and for one with no factory."""
+    known = _open_case(clock)
+    if known.factory_id is None:
+        raise Refused("the case has no factory: no committee can take it")
+    if known.state is not None and known.state.committee_id == committee_id:
+        raise Refused("the committee holds the case already")
+    return CaseTransferRequested(
+        id=request_id(escalation, "transfer", key, committee_id),
+        occurred_at=at,
+        correlation_id=_correlation(escalation),
+        case_id=escalation.case_id,
+        reference=known.reference,
+        escalation_id=escalation.id,
+        by=by,
+        at=at,
+        committee_id=committee_id,
+    )
+
+
+def close(
+    escalation: Escalation,
+    clock: CaseClock | None,
+    outcome: str,
+    by: str,
+    at: datetime,
+    key: str | None,
+    *,
+    again: bool = False,
+) -> CaseCloseRequested:
+    """Closing the case with an outcome the worker is told.
+
+    ``again``: the escalation is resolved with this very outcome, so the request is a retry, to be
+    published again whatever the clock shows (the case may be closed by it already).
+    """
+    if not again:
+        _open_case(clock)
+    return CaseCloseRequested(
+        id=request_id(escalation, "close", key, outcome),
+        occurred_at=at,
+        correlation_id=_correlation(escalation),
+        case_id=escalation.case_id,
+        reference=escalation.reference,
+        escalation_id=escalation.id,
+        by=by,
+        at=at,
+        outcome=outcome,
+    )
+
+
+def _correlation(escalation: Escalation) -> uuid.UUID:
+    try:
+        return uuid.UUID(escalation.case_id)
+    except ValueError:
+        return uuid.uuid5(_NAMESPACE, escalation.case_id)
