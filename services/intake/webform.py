@@ -10,6 +10,7 @@ have arrived and only a resend with the key is sure not to file it a second time
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -105,6 +106,10 @@ def _grievance_id(key: str, form: GrievanceForm) -> uuid.UUID:
     return grievance_id_for("web", key, content)
 
 
+# How long a rate counter may take before the submission goes on without it.
+COUNT_BOUND = 0.5
+
+
 def _refused(field: str, language: str, zh: str, en: str) -> Problem:
     message = zh if language == "zh" else en
     return Problem(422, "Unprocessable Content", message, errors=[{"field": field, "message": message}])
@@ -121,11 +126,13 @@ def _too_many(wait: int, language: str) -> Problem:
 
 
 async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
-    """The limit's answer; None when the store cannot count, since a grievance must never be lost
-    for want of a counter (the spool or the broker may still take it)."""
+    """The limit's answer; None when the store cannot count, or not within :data:`COUNT_BOUND`
+    (many writes on one counter queue up on a loaded store), since a grievance must never be lost or
+    held up for want of a counter (the spool or the broker may still take it)."""
     try:
-        return await intake.rates.hit(limit, key)
-    except PyMongoError:
+        async with asyncio.timeout(COUNT_BOUND):
+            return await intake.rates.hit(limit, key)
+    except (PyMongoError, TimeoutError):
         log.warning("webform_limit_unavailable", scope=limit.scope)
         return None
 

@@ -3,11 +3,13 @@ not know, and limits per client and per contact counted in the store (so replica
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from shared.memorybus import MemoryBus
+from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
 from tests.fakes import sensitive
 from tests.service.intake_support import intake_settings, serve
@@ -135,3 +137,20 @@ async def test_a_forwarded_header_from_an_untrusted_peer_is_not_a_new_client(
             for n in range(3)
         ]
         assert statuses == [202, 202, 429]
+
+
+async def test_a_counter_that_does_not_answer_in_time_does_not_hold_a_grievance_up(
+    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many hits on one counter queue up on a loaded store: past the bound the form goes on uncounted."""
+
+    async def slow(self: RateStore, limit: Limit, key: str) -> int | None:
+        await asyncio.sleep(30)
+        return None
+
+    monkeypatch.setattr(RateStore, "hit", slow)
+    async with serve(intake_settings(settings_factory), runtime) as client:
+        async with asyncio.timeout(5):  # two counters, each given up after COUNT_BOUND
+            response = await client.post(PATH, json={**FORM, "contact": "13912345678"})
+        assert response.status == 202
+    assert len(memory_bus.published) == 1
