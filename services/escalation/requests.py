@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from services.escalation.clocks import CaseClock
 from services.escalation.escalations import Escalation
@@ -53,15 +53,7 @@ def message(
     if known.messages_stopped:
         raise Refused("the worker cannot be reached: they sent STOP and have not sent START since")
     return CaseMessageRequested(
-        id=request_id(escalation, "message", key, text),
-        occurred_at=at,
-        correlation_id=_correlation(escalation),
-        case_id=escalation.case_id,
-        reference=known.reference,
-        escalation_id=escalation.id,
-        by=by,
-        at=at,
-        text=text,
+        **_envelope(escalation, known.reference, "message", key, text, by, at), text=text
     )
 
 
@@ -75,14 +67,7 @@ def transfer(
     if known.state is not None and known.state.committee_id == committee_id:
         raise Refused("the committee holds the case already")
     return CaseTransferRequested(
-        id=request_id(escalation, "transfer", key, committee_id),
-        occurred_at=at,
-        correlation_id=_correlation(escalation),
-        case_id=escalation.case_id,
-        reference=known.reference,
-        escalation_id=escalation.id,
-        by=by,
-        at=at,
+        **_envelope(escalation, known.reference, "transfer", key, committee_id, by, at),
         committee_id=committee_id,
     )
 
@@ -105,16 +90,24 @@ def close(
     if not again:
         _open_case(clock)
     return CaseCloseRequested(
-        id=request_id(escalation, "close", key, outcome),
-        occurred_at=at,
-        correlation_id=_correlation(escalation),
-        case_id=escalation.case_id,
-        reference=escalation.reference,
-        escalation_id=escalation.id,
-        by=by,
-        at=at,
-        outcome=outcome,
+        **_envelope(escalation, escalation.reference, "close", key, outcome, by, at), outcome=outcome
     )
+
+
+def _envelope(
+    escalation: Escalation, reference: str, action: Kind, key: str | None, detail: str, by: str, at: datetime
+) -> dict[str, Any]:
+    """The fields every NGO request carries: its deterministic id, the case and the escalation."""
+    return {
+        "id": request_id(escalation, action, key, detail),
+        "occurred_at": at,
+        "correlation_id": _correlation(escalation),
+        "case_id": escalation.case_id,
+        "reference": reference,
+        "escalation_id": escalation.id,
+        "by": by,
+        "at": at,
+    }
 
 
 def _correlation(escalation: Escalation) -> uuid.UUID:
