@@ -31,6 +31,26 @@ def reference_for(grievance_id: uuid.UUID) -> str:
     return "".join(chars[:5]) + "-" + "".join(chars[5:])
 
 
+CODE_LENGTH = 6
+CASE_CODE_REGEX = rf"^{_CHAR}{{{CODE_LENGTH}}}$"
+_CASE_CODE = re.compile(CASE_CODE_REGEX)
+
+
+def case_code(reference: str) -> str:
+    """The short case code of a reference: its first six characters, without the dash.
+
+    Chinese SMS templates cap a variable at six characters, so that is what an SMS worker is given
+    and types back. It is not unique (31^6 codes): every lookup by code must also match the PIN or
+    stay within the worker's own cases.
+    """
+    return reference.replace("-", "")[:CODE_LENGTH]
+
+
+def is_case_code(text: str) -> bool:
+    """Whether ``text`` is a case code exactly as written (six characters of the alphabet)."""
+    return _CASE_CODE.match(text) is not None
+
+
 def grievance_id_for(*parts: str) -> uuid.UUID:
     """A deterministic grievance id for a provider's message id or a client's idempotency key."""
     return uuid.uuid5(_NAMESPACE, "\x1f".join(parts))

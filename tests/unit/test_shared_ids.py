@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.contracts import GrievanceReceived
-from shared.ids import ALPHABET, find_reference, grievance_id_for, reference_for
+from shared.ids import ALPHABET, case_code, find_reference, grievance_id_for, is_case_code, reference_for
 
 
 def test_alphabet_has_no_confusable_characters():
@@ -45,3 +45,19 @@ def test_find_reference_anywhere_any_case_with_or_without_dash():
     assert find_reference(f"re {compact.lower()} please") == reference
     assert find_reference("no reference here 12345") is None
     assert find_reference("X" + compact) is None
+
+
+@given(st.uuids())
+def test_a_case_code_is_six_characters_of_its_reference(value):
+    reference = reference_for(value)
+    code = case_code(reference)
+    assert is_case_code(code)
+    assert reference.replace("-", "").startswith(code)
+
+
+def test_a_case_code_is_written_exactly():
+    assert is_case_code("ABC234")
+    assert not is_case_code("abc234")
+    assert not is_case_code("ABC23")
+    assert not is_case_code("ABC2340")
+    assert not is_case_code("ABC10O")
