@@ -27,6 +27,7 @@ LOCAL_NUMBER = sensitive("13912345678")
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en-GB,en;q=0.8"}
 _TOKEN = re.compile(r'name="token" value="([^"]*)"')
+_LINK = re.compile(r'<a href="([^"]*)" id="case-link">')
 _DD = re.compile(r'<dd id="(reference|pin)" class="secret">([^<]*)</dd>')
 
 
@@ -133,7 +134,9 @@ async def test_a_filed_grievance_shows_reference_pin_and_what_happens_next(
     )
     assert event.reference == reference_for(event.grievance_id)
     assert (event.channel, event.text, event.language, event.sealed_contact) == ("web", ZH_TEXT, "zh", None)
-    assert f'href="https://status.example.org/api/v1/status/{event.reference}"' in page
+    link = _LINK.search(page)
+    assert link is not None and link.group(1).startswith("https://status.example.org/")
+    assert event.reference in link.group(1)  # the worker's case page, named in the receipt
     assert receipt["pin"] not in re.sub(r'<dd id="pin"[^<]*</dd>', "", page)  # shown once, in no link
     assert "48 小时" in page and "2 小时" in page  # the SLA's acknowledgement deadlines
     assert "确认您的手机号码" not in page  # no phone given: nothing to confirm
