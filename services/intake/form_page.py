@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, get_args
+from typing import get_args
 from urllib.parse import urlsplit
 
 import structlog
@@ -57,9 +57,18 @@ class Fields:
 class FormRefused(Exception):
     """The form is shown again: a sentence for the whole form, one per field, the status."""
 
-    def __init__(self, status: int, problem: str | None = None, errors: Fields = Fields(), **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        problem: str | None = None,
+        errors: Fields = Fields(),
+        *,
+        minutes: int | None = None,  # when to come back, for a limit's sentence
+        retry_after: int | None = None,  # the Retry-After header, in seconds
+    ) -> None:
         super().__init__(problem)
-        self.status, self.problem, self.errors, self.extra = status, problem, errors, extra
+        self.status, self.problem, self.errors = status, problem, errors
+        self.minutes, self.retry_after = minutes, retry_after
 
 
 def setup_form(app: web.Application) -> None:
@@ -181,8 +190,7 @@ async def _form(
     one it sent, when it was good: a resend of the corrected form is still the same submission)."""
     intake = request.app[INTAKE]
     nonce = request.cookies.get(form_token.COOKIE)
-    fresh = not form_token.usable_nonce(nonce)
-    if fresh or nonce is None:
+    if nonce is None or not form_token.usable_nonce(nonce):
         nonce = form_token.new_nonce()
     if token is None:
         token = form_token.issue(intake.runtime.keys, nonce, intake.runtime.clock()).value
@@ -192,21 +200,21 @@ async def _form(
         "errors": asdict(refused.errors) if refused else asdict(Fields()),
         "problem": refused.problem if refused else None,
         "invalid": refused is not None and refused.errors != Fields(),
-        "minutes": refused.extra.get("minutes") if refused else None,
+        "minutes": refused.minutes if refused else None,
     }
     response = await render(request, "form.html", context, status=status)
-    if refused is not None and "retry_after" in refused.extra:
-        response.headers["Retry-After"] = str(refused.extra["retry_after"])
-    if fresh:
-        response.set_cookie(
-            form_token.COOKIE,
-            nonce,
-            max_age=int(form_token.LIFETIME.total_seconds()),
-            httponly=True,
-            secure=_secure(intake),
-            samesite="Lax",
-            path="/",
-        )
+    if refused is not None and refused.retry_after is not None:
+        response.headers["Retry-After"] = str(refused.retry_after)
+    # The same nonce again, for the token's whole lifetime from now: other open forms stay good.
+    response.set_cookie(
+        form_token.COOKIE,
+        nonce,
+        max_age=int(form_token.LIFETIME.total_seconds()),
+        httponly=True,
+        secure=_secure(intake),
+        samesite="Lax",
+        path="/",
+    )
     return response
 
 

@@ -1,4 +1,7 @@
-"""``POST /api/v1/grievances``: the web form (design section 7).
+"""``POST /api/v1/grievances``: the web form (design section 7), and the filing operation behind it.
+
+:func:`file_grievance` is the one way a web grievance is filed: this JSON API and the HTML form at
+``/`` (:mod:`services.intake.form_page`) both call it and only word its refusals differently.
 
 Every field is validated by pattern or type before anything else happens; unknown fields are refused,
 so no user value can reach a query operator downstream. The grievance id is always derived from an

@@ -272,3 +272,11 @@ async def test_the_cookie_is_secure_behind_https(settings_factory: Any, runtime:
     async with serve(settings, runtime) as client:
         response = await client.get("/")
         assert response.cookies[form_token.COOKIE]["secure"]
+
+
+async def test_two_forms_open_in_one_browser_both_file(client: Any, memory_bus: MemoryBus) -> None:
+    _, first = await open_form(client)
+    _, second = await open_form(client)  # another tab: the cookie keeps its nonce
+    assert (await send(client, first))[0] == 200
+    assert (await send(client, second, text=EN_TEXT))[0] == 200
+    assert len({event.grievance_id for event in published(memory_bus)}) == 2
