@@ -8,9 +8,12 @@ import hashlib
 import html
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.intake import form_token
 from shared.contracts import GrievanceReceived
@@ -19,6 +22,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, reporter_key
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
+from tests.service.fuzz_support import FUZZ, texts
 from tests.service.intake_support import BreakableStore, FailingBus, intake_settings, serve
 
 ZH_TEXT = sensitive("仓库的灭火器过期了，通道也被货物堵住")
@@ -280,3 +284,40 @@ async def test_two_forms_open_in_one_browser_both_file(client: Any, memory_bus: 
     assert (await send(client, first))[0] == 200
     assert (await send(client, second, text=EN_TEXT))[0] == 200
     assert len({event.grievance_id for event in published(memory_bus)}) == 2
+
+
+FIELDS = ["token", "factory_code", "text", "contact", "$gt", "text[]", ""]
+VALUES = st.one_of(
+    texts, st.sampled_from(["", " ", "GZ-001", "GZ 001", '{"$gt": ""}', "\u5de5" * 4001, "1.a.b"])
+)
+
+
+@FUZZ
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from(FIELDS) | texts, VALUES), max_size=6),
+    with_token=st.booleans(),
+    raw=st.one_of(st.none(), st.binary(max_size=200)),
+    content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]),
+)
+async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
+    settings_factory: Any,
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    pairs: list[tuple[str, str]],
+    with_token: bool,
+    raw: bytes | None,
+    content_type: str,
+) -> None:
+    settings = web_settings(settings_factory, webform_client_limit=10**6)
+    async with serve(settings, runtime) as client:
+        _, token = await open_form(client)
+        fields = [("token", token), *pairs] if with_token else pairs
+        fields = [(name, value) for name, value in fields if name != "text" or not with_token]
+        body = raw if raw is not None else urlencode(fields).encode()
+        before = len(published(memory_bus))
+        response = await client.post(
+            "/", data=body, headers={"Content-Type": content_type} if content_type else {}
+        )
+        assert 400 <= response.status < 500, response.status
+        assert response.content_type == "text/html"
+        assert len(published(memory_bus)) == before
