@@ -22,8 +22,8 @@ TEXTS = Catalog(
         },
         "privacy.title": {"zh": "谁能看到", "en": "Who sees what"},
         "privacy.text": {
-            "zh": "您工厂的工人与管理层对话委员会会看到您写的内容。如果不想让人知道是您，请不要写姓名或能认出您的细节。",
-            "en": "Your factory's worker-management committee reads what you write. If you do not want "
+            "zh": "您工厂的对话委员会会看到您写的内容。如果不想让人知道是您，请不要写姓名或能认出您的细节。",
+            "en": "Your factory's dialogue committee reads what you write. If you do not want "
             "to be recognised, leave out your name and details that point to you.",
         },
         "privacy.phone": {

@@ -103,3 +103,27 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
         assert await page.inner_text("h1") == "提交投诉"
     finally:
         await context.close()
+
+
+async def test_the_keyboard_alone_fills_and_sends_the_form(
+    base: str, page: Any, memory_bus: MemoryBus
+) -> None:
+    await page.goto(base)
+    order: list[str] = []
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        name = await page.evaluate("document.activeElement.name || document.activeElement.innerText")
+        if name in ("factory_code", "text", "contact", "提交投诉"):
+            order.append(name)
+        if name == "提交投诉":
+            break
+    assert order == ["factory_code", "text", "contact", "提交投诉"]
+    await page.get_by_label("工厂编号").focus()
+    await page.keyboard.type("gz-001")  # the registry's codes are matched whatever the case
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(ZH_TEXT)
+    await page.get_by_role("button", name="提交投诉").focus()
+    await page.keyboard.press("Enter")
+    assert await page.inner_text("h1") == "投诉已收到"
+    (event,) = filed(memory_bus)
+    assert await page.inner_text("#reference") == event.reference
