@@ -37,6 +37,8 @@ class NotifySettings(BaseSettings):
     notify_backoff_cap: float = Field(default=5.0, ge=0)
     # Messages per robot per minute that this process sends before it waits (both robots allow 20).
     notify_robot_rate: int = Field(default=20, ge=1, le=20)
+    # The fraction of the acknowledgement window at which the committee is reminded of the deadline.
+    notify_remind_at: float = Field(default=0.75, gt=0, lt=1)
 
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
