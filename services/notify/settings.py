@@ -21,7 +21,10 @@ SmtpSecurity = Literal["starttls", "tls", "plain"]
 
 
 class NotifySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GRIEVANCE_", extra="ignore", frozen=True)
+    # An empty variable is unset: compose hands every optional one over, empty when not configured.
+    model_config = SettingsConfigDict(
+        env_prefix="GRIEVANCE_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     # Console page of a case, with `{reference}` where the reference goes; unset: no link.
     committee_console_url: str | None = None

@@ -42,6 +42,7 @@ SENDER = "notify@grievance.example.org"
 SPT_MAIL = ["spt@factory.example.cn", "chair@factory.example.cn"]
 NGO_SECRET = "SECnotifytest0123456789"
 EXIT_TEXT = sensitive("仓库的安全出口又被锁上了，昨晚差点出事")
+FOLLOW_UP = sensitive("今天早上安全出口还是锁着的，组长说别再投诉")
 
 
 @dataclass
@@ -114,7 +115,7 @@ def _local(at: datetime) -> str:
     return at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
-async def test_a_new_case_reaches_wecom_and_mail_with_reference_category_and_deadline_only(
+async def test_a_new_case_and_a_workers_message_reach_wecom_and_mail_with_reference_category_and_deadline_only(
     runtime, providers, amqp_settings, keys
 ):
     phone = fresh_phone()
@@ -125,9 +126,15 @@ async def test_a_new_case_reaches_wecom_and_mail_with_reference_category_and_dea
         await eventually(lambda: providers.wecom.delivered and providers.smtp.received)
         case = await CaseStore(runtime.db).by_grievance(str(event.grievance_id))
         assert case is not None and case.committee_id == "gz-001-spt"
+        # The worker writes again from the same number: the committee hears that, not what.
+        await runtime.bus.publish(grievance(keys, FOLLOW_UP, to=GZ_NUMBER, phone=phone))
+        await eventually(lambda: len(providers.wecom.delivered) == 2 and len(providers.smtp.received) == 2)
 
-    [text] = _robot_texts(providers.wecom)
-    [mail] = providers.smtp.received
+    text, message = _robot_texts(providers.wecom)
+    mail = providers.smtp.received[0]
+    assert case.reference in message and "新消息" in message and _local(case.ack_due_at) in message
+    for said in (message, _mail_texts(providers.smtp)[1]):
+        assert FOLLOW_UP not in said and "组长" not in said and phone[-4:] not in said
     assert sorted(mail.recipients) == sorted(SPT_MAIL) and mail.sender == SENDER
     for said in (text, _mail_texts(providers.smtp)[0]):
         assert case.reference in said
@@ -136,17 +143,19 @@ async def test_a_new_case_reaches_wecom_and_mail_with_reference_category_and_dea
         assert f"https://router.example.org/console/cases/{case.reference}" in said
         assert EXIT_TEXT not in said and "安全出口" not in said
         assert phone not in said and phone[3:] not in said and phone[-4:] not in said
-    raw = b"".join(r.raw for r in providers.wecom.requests) + mail.raw
-    assert phone.encode() not in raw and "安全出口".encode() not in raw
+    raw = b"".join(r.raw for r in providers.wecom.requests) + b"".join(m.raw for m in providers.smtp.received)
+    assert phone.encode() not in raw and "安全出口".encode() not in raw and "组长".encode() not in raw
     assert providers.dingtalk.requests == []  # a committee's new case is not the NGO's business
 
     # Both channels are recorded as sent under the event's id, which is what a redelivery finds.
     async def recorded() -> dict[str, str]:
         return {doc["_id"]: doc["state"] async for doc in runtime.db["notify_deliveries"].find({})}
 
-    records = await eventually(lambda: _settled(recorded(), 2))
+    records = await eventually(lambda: _settled(recorded(), 4))
     assert sorted(key.rsplit("|", 2)[1:] for key in records) == [
         ["committee:gz-001-spt", "email"],
+        ["committee:gz-001-spt", "email"],
+        ["committee:gz-001-spt", "wecom"],
         ["committee:gz-001-spt", "wecom"],
     ]
     assert set(records.values()) == {"sent"}
