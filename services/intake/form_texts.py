@@ -114,6 +114,11 @@ TEXTS = Catalog(
             "cases within {least}). If it does not, an independent organisation is told and follows "
             "the case.",
         },
+        "next.ack_same": {
+            "zh": "您工厂的委员会必须在 {most} 内确认收到。如果没有按时确认，独立机构会接手跟进。",
+            "en": "Your factory's committee must acknowledge it within {most}. If it does not, an "
+            "independent organisation is told and follows the case.",
+        },
         "next.follow": {
             "zh": "在案件页面用编号和密码查看进展、委员会的回复，也可以补充内容：",
             "en": "Follow the case, read the committee's replies and add to it on the case page, with "

@@ -321,3 +321,13 @@ async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
         assert 400 <= response.status < 500, response.status
         assert response.content_type == "text/html"
         assert len(published(memory_bus)) == before
+
+
+async def test_one_deadline_for_every_severity_is_said_once(settings_factory: Any, runtime: Runtime) -> None:
+    demo = {"critical": {"ack": "10 s", "resolve": "2 min"}, "high": {"ack": "10 s", "resolve": "2 min"}}
+    sla = {**demo, "normal": {"ack": "10 s", "resolve": "2 min"}}
+    async with serve(web_settings(settings_factory, sla=sla), runtime) as client:
+        _, token = await open_form(client, EN)
+        status, page, _ = await send(client, token, EN, text=EN_TEXT)
+        assert status == 200
+        assert "must acknowledge it within 10 seconds. If" in page and "urgent" not in page
