@@ -1,7 +1,7 @@
 """The HTML web form at intake's ``/``: a worker files a grievance from a phone, without JavaScript.
 
 ``GET /`` shows the form and costs no store call (its CSRF token is signed, not stored:
-:mod:`services.intake.form_token`). ``POST /`` files the grievance through
+:mod:`shared.form_tokens`). ``POST /`` files the grievance through
 :func:`services.intake.webform.file_grievance`, the very operation of the JSON API, with the form's
 token as its idempotency key, and answers the receipt itself: the PIN is shown on the answer to the
 POST and never put in a URL, and a reload (or a second tap) sends the same token again, so it is
@@ -22,9 +22,7 @@ from aiohttp import web
 from multidict import MultiDict
 from pydantic import ValidationError
 
-from services.intake import form_token
 from services.intake.form_texts import TEXTS, duration_words
-from services.intake.form_token import TokenRefused
 from services.intake.publishing import RETRY_AFTER_SECONDS
 from services.intake.state import INTAKE, Intake
 from services.intake.webform import (
@@ -37,12 +35,16 @@ from services.intake.webform import (
     UnknownFactory,
     file_grievance,
 )
+from shared import form_tokens
 from shared.contracts import Severity
+from shared.form_tokens import TokenRefused
 from shared.pages import page_language, render, setup_pages
 from shared.web import Problem, read_form
 
 log = structlog.get_logger(__name__)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+COOKIE = "webform"  # the browser's nonce for the form's token
+PURPOSE = "webform"
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,11 @@ async def submit_form(request: web.Request) -> web.Response:
         raw = await _read(request)
         shown = _fields(raw)
         try:
-            checked = form_token.check(
+            checked = form_tokens.check(
                 intake.runtime.keys,
+                PURPOSE,
                 raw.get("token"),
-                request.cookies.get(form_token.COOKIE),
+                request.cookies.get(COOKIE),
                 intake.runtime.clock(),
             )
         except TokenRefused:
@@ -189,11 +192,11 @@ async def _form(
     """The form, with what the worker wrote and why it was refused; a token for this browser (the
     one it sent, when it was good: a resend of the corrected form is still the same submission)."""
     intake = request.app[INTAKE]
-    nonce = request.cookies.get(form_token.COOKIE)
-    if nonce is None or not form_token.usable_nonce(nonce):
-        nonce = form_token.new_nonce()
+    nonce = request.cookies.get(COOKIE)
+    if nonce is None or not form_tokens.usable_nonce(nonce):
+        nonce = form_tokens.new_nonce()
     if token is None:
-        token = form_token.issue(intake.runtime.keys, nonce, intake.runtime.clock()).value
+        token = form_tokens.issue(intake.runtime.keys, PURPOSE, nonce, intake.runtime.clock()).value
     context = {
         "token": token,
         "values": {field: value or "" for field, value in asdict(values).items()},
@@ -207,9 +210,9 @@ async def _form(
         response.headers["Retry-After"] = str(refused.retry_after)
     # The same nonce again, for the token's whole lifetime from now: other open forms stay good.
     response.set_cookie(
-        form_token.COOKIE,
+        COOKIE,
         nonce,
-        max_age=int(form_token.LIFETIME.total_seconds()),
+        max_age=int(form_tokens.LIFETIME.total_seconds()),
         httponly=True,
         secure=_secure(intake),
         samesite="Lax",

@@ -49,6 +49,7 @@ async def test_a_worker_files_a_grievance_in_chinese(
     await page.get_by_label("工厂编号").fill("GZ-999")
     await page.get_by_label("发生了什么").fill(ZH_TEXT)
     await page.get_by_role("button", name="提交投诉").click()
+    await page.wait_for_selector("#form-error")
     assert "没有这个工厂编号" in await page.inner_text("main")
     assert await page.get_by_label("发生了什么").input_value() == ZH_TEXT  # the text is kept
     assert filed(memory_bus) == []
@@ -58,6 +59,7 @@ async def test_a_worker_files_a_grievance_in_chinese(
     await page.get_by_label("工厂编号").fill("GZ-001")
     await page.get_by_label("手机号码（可以不填）").fill(PHONE)
     await page.get_by_role("button", name="提交投诉").click()
+    await page.wait_for_selector("#reference")
     assert await page.inner_text("h1") == "投诉已收到"
     (event,) = filed(memory_bus)
     assert await page.inner_text("#reference") == event.reference
@@ -87,6 +89,7 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
         await page.get_by_label("Factory code").fill("GZ-001")
         await page.get_by_label("What happened").fill(EN_TEXT)
         await page.get_by_role("button", name="Send the grievance").click()
+        await page.wait_for_selector("#reference")
         assert await page.inner_text("h1") == "Your grievance is received"
         (event,) = filed(memory_bus)
         assert await page.inner_text("#reference") == event.reference
@@ -100,6 +103,7 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
 
         await page.get_by_role("link", name="Report another grievance").click()
         await page.get_by_role("link", name="中文").click()
+        await page.wait_for_url("**/?lang=zh")
         assert await page.inner_text("h1") == "提交投诉"
     finally:
         await context.close()
@@ -124,6 +128,7 @@ async def test_the_keyboard_alone_fills_and_sends_the_form(
     await page.keyboard.type(ZH_TEXT)
     await page.get_by_role("button", name="提交投诉").focus()
     await page.keyboard.press("Enter")
+    await page.wait_for_selector("#reference")  # the answer to the POST, not the form still shown
     assert await page.inner_text("h1") == "投诉已收到"
     (event,) = filed(memory_bus)
     assert await page.inner_text("#reference") == event.reference

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.intake import form_token
+from services.intake.form_page import COOKIE
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
@@ -105,7 +105,7 @@ async def test_the_form_in_both_languages_with_strict_headers_and_a_cookie_bound
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "form-action 'self'" in response.headers["Content-Security-Policy"]
-    cookie = response.cookies[form_token.COOKIE]
+    cookie = response.cookies[COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
     assert token_of(page).count(".") == 2
 
@@ -275,7 +275,7 @@ async def test_the_cookie_is_secure_behind_https(settings_factory: Any, runtime:
     settings = web_settings(settings_factory, public_base_url="https://intake.example.org")
     async with serve(settings, runtime) as client:
         response = await client.get("/")
-        assert response.cookies[form_token.COOKIE]["secure"]
+        assert response.cookies[COOKIE]["secure"]
 
 
 async def test_two_forms_open_in_one_browser_both_file(client: Any, memory_bus: MemoryBus) -> None:

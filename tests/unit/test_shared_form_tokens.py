@@ -1,4 +1,4 @@
-"""The web form's signed, cookie-bound token, the deadlines in words, and the form's texts (pure)."""
+"""CSRF tokens of anonymous forms: signed, bound to a cookie, dated, one purpose each (pure)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake import form_token
-from services.intake.form_texts import TEXTS, duration_words
-from services.intake.form_token import TokenRefused
+from shared import form_tokens as form_token
+from shared.form_tokens import TokenRefused
 from shared.privacy import Keys
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 KEYS = Keys(pseudonym_key=b"k" * 32)
 OTHER_KEYS = Keys(pseudonym_key=b"o" * 32)
+P = "webform"
 
 
 def test_a_token_checks_out_for_its_cookie_within_its_lifetime() -> None:
     nonce = form_token.new_nonce()
-    token = form_token.issue(KEYS, nonce, NOW)
+    token = form_token.issue(KEYS, P, nonce, NOW)
     assert form_token.usable_nonce(nonce)
-    assert form_token.check(KEYS, token.value, nonce, NOW + form_token.LIFETIME) == token
+    assert form_token.check(KEYS, P, token.value, nonce, NOW + form_token.LIFETIME) == token
     assert len(token.form_id) == 32  # a valid idempotency key of the JSON API
-    assert form_token.issue(KEYS, nonce, NOW).form_id != token.form_id  # every form is new
+    assert form_token.issue(KEYS, P, nonce, NOW).form_id != token.form_id  # every form is new
 
 
 @pytest.mark.parametrize(
@@ -37,14 +37,14 @@ def test_a_token_checks_out_for_its_cookie_within_its_lifetime() -> None:
 )
 def test_a_changed_token_is_refused(tamper) -> None:  # type: ignore[no-untyped-def]
     nonce = form_token.new_nonce()
-    value = form_token.issue(KEYS, nonce, NOW).value
+    value = form_token.issue(KEYS, P, nonce, NOW).value
     with pytest.raises(TokenRefused):
-        form_token.check(KEYS, tamper(value), nonce, NOW)
+        form_token.check(KEYS, P, tamper(value), nonce, NOW)
 
 
 def test_a_token_is_refused_for_another_cookie_another_key_or_out_of_time() -> None:
     nonce = form_token.new_nonce()
-    value = form_token.issue(KEYS, nonce, NOW).value
+    value = form_token.issue(KEYS, P, nonce, NOW).value
     for keys, cookie, now in [
         (KEYS, form_token.new_nonce(), NOW),
         (KEYS, None, NOW),
@@ -54,30 +54,19 @@ def test_a_token_is_refused_for_another_cookie_another_key_or_out_of_time() -> N
         (KEYS, nonce, NOW - form_token.SKEW - timedelta(seconds=1)),
     ]:
         with pytest.raises(TokenRefused):
-            form_token.check(keys, value, cookie, now)
-    assert form_token.check(KEYS, value, nonce, NOW - form_token.SKEW).value == value
+            form_token.check(keys, P, value, cookie, now)
+    assert form_token.check(KEYS, P, value, nonce, NOW - form_token.SKEW).value == value
 
 
 def test_a_far_future_date_is_refused_not_an_overflow() -> None:
     nonce = form_token.new_nonce()
-    token = form_token.issue(KEYS, nonce, datetime(9999, 1, 1, tzinfo=UTC))
+    token = form_token.issue(KEYS, P, nonce, datetime(9999, 1, 1, tzinfo=UTC))
     with pytest.raises(TokenRefused):
-        form_token.check(KEYS, token.value, nonce, NOW)
+        form_token.check(KEYS, P, token.value, nonce, NOW)
 
 
-@pytest.mark.parametrize(
-    ("span", "zh", "en"),
-    [
-        (timedelta(hours=48), "48 小时", "48 hours"),
-        (timedelta(hours=1), "1 小时", "1 hour"),
-        (timedelta(minutes=90), "90 分钟", "90 minutes"),
-        (timedelta(seconds=10), "10 秒", "10 seconds"),
-        (timedelta(seconds=61), "61 秒", "61 seconds"),
-    ],
-)
-def test_deadlines_in_words(span: timedelta, zh: str, en: str) -> None:
-    assert (duration_words(span, "zh"), duration_words(span, "en")) == (zh, en)
-
-
-def test_every_text_of_the_form_is_in_both_languages() -> None:
-    assert TEXTS.incomplete() == []
+def test_a_token_of_one_form_is_no_token_of_another() -> None:
+    nonce = form_token.new_nonce()
+    value = form_token.issue(KEYS, "webform", nonce, NOW).value
+    with pytest.raises(TokenRefused):
+        form_token.check(KEYS, "contact-confirm", value, nonce, NOW)
