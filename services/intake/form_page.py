@@ -232,6 +232,8 @@ async def _receipt(
         "ack_most": duration_words(max(acks), language),
         "ack_least": duration_words(min(acks), language),
         "contact_given": contact_given,
+        # The router's page for the code (the cases are the router's); the reference filled in.
+        "confirm_url": f"{intake.status_base_url}/contact/?ref={receipt.reference}",
     }
     return await render(request, "receipt.html", context)
 

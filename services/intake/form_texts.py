@@ -136,6 +136,11 @@ TEXTS = Catalog(
             "per number). Reply to it from that phone with just the six digits. Until then, nothing "
             "else is sent to that number.",
         },
+        "confirm.page": {
+            "zh": "也可以在确认页面输入验证码：",
+            "en": "Or enter the code on the confirmation page:",
+        },
+        "confirm.page_link": {"zh": "输入验证码", "en": "Enter the code"},
         "confirm.none": {
             "zh": "没有收到短信？没关系：在案件页面用编号和密码一样可以跟进案件。",
             "en": "No SMS? You can still follow the case on the case page with your reference and PIN.",
