@@ -4,6 +4,7 @@ English. Every step leaves a screenshot in build/screenshots (``web-form-*``).""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,12 +15,13 @@ from shared.privacy import Keys, pin_for
 from shared.runtime import Runtime
 from tests.browser.conftest import screenshot
 from tests.browser.test_committee_console import UNLABELLED
-from tests.fakes import sensitive
+from tests.fakes import WORKER_PHONE, sensitive
+from tests.service.conversation_support import services
 from tests.service.intake_support import intake_settings, serve
 
 ZH_TEXT = sensitive("车间的安全出口晚上被锁住了，主管说是为了防止偷东西")
 EN_TEXT = sensitive("Our overtime has not been paid since September")
-PHONE = sensitive("13912345678")
+PHONE = sensitive("13912345678")  # WORKER_PHONE as a worker types it
 
 
 @pytest.fixture
@@ -132,3 +134,38 @@ async def test_the_keyboard_alone_fills_and_sends_the_form(
     assert await page.inner_text("h1") == "投诉已收到"
     (event,) = filed(memory_bus)
     assert await page.inner_text("#reference") == event.reference
+
+
+async def test_a_worker_confirms_the_number_with_the_sms_code_on_the_router_page(
+    settings_factory: Any, memory_bus: MemoryBus, db: Any, keys: Keys, clock: Any, page: Any
+) -> None:
+    settings = intake_settings(settings_factory, public_base_url="http://127.0.0.1:8080")
+    async with services(Runtime(settings, memory_bus, db, keys, clock)) as system:
+        await page.goto(str(system.intake.make_url("/")))
+        await page.get_by_label("工厂编号").fill("GZ-001")
+        await page.get_by_label("发生了什么").fill(ZH_TEXT)
+        await page.get_by_label("手机号码（可以不填）").fill(PHONE)
+        await page.get_by_role("button", name="提交投诉").click()
+        await page.wait_for_selector("#reference")
+        reference = await page.inner_text("#reference")
+        link = await page.get_by_role("link", name="输入验证码").get_attribute("href")
+        assert link is not None and link.endswith(f"/contact/?ref={reference}")
+        await memory_bus.drain()
+        [request] = system.texts_to(WORKER_PHONE)
+        code = re.search(r"[0-9]{6}", request.text)
+        assert code is not None
+
+        # The test's router is not at the configured public address: open the same path on it.
+        await page.goto(str(system.router.make_url(f"/contact/?ref={reference}")))
+        assert await page.get_by_label("案件编号").input_value() == reference
+        await fits_the_phone(page)
+        await screenshot(page, "web-form-zh-4-confirm")
+        await page.get_by_label("六位验证码").fill(code.group(0))
+        await page.get_by_role("button", name="确认号码").click()
+        await page.wait_for_selector("#confirmed")
+        assert "号码已确认" in await page.inner_text("main")
+        await fits_the_phone(page)
+        await screenshot(page, "web-form-zh-5-confirmed")
+        committee = await system.holder(reference)
+        assert committee is not None
+        assert (await system.case(reference, committee))["worker_contact"] == "reachable"
