@@ -7,6 +7,8 @@ message from it (docs/router.md, "Conversation binding"). Each case takes a few 
 (:data:`~services.router.worker_store.CONFIRM_ATTEMPTS`, counted in the store before the code is
 compared, so for all replicas together); after them only an SMS from the number confirms it. A wrong code, an unknown reference,
 a case with nothing to confirm and a locked one are the same 404, in the worker's language.
+:func:`confirm_code` is the one operation; the worker's page ``/contact/``
+(:mod:`services.router.contact_page`) calls it too.
 """
 
 from __future__ import annotations

@@ -8,13 +8,17 @@ import html
 import re
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.router.contact_page import COOKIE
 from shared.runtime import Runtime
 from tests.fakes import OTHER_WORKER_PHONE, sensitive
 from tests.service.conversation_support import Services, services
+from tests.service.fuzz_support import FUZZ, texts
 from tests.service.intake_support import intake_settings
 
 TEXT = sensitive("食堂的饭菜经常是馊的，很多人吃了拉肚子")
@@ -118,3 +122,25 @@ async def test_a_malformed_entry_or_a_stranger_form_is_refused(system: Services)
 async def test_a_body_that_is_no_form_gets_a_page(system: Services) -> None:
     answer = await system.router.post("/contact/", data=b"{}", headers={"Content-Type": "application/json"})
     assert answer.status == 415 and answer.content_type == "text/html"
+
+
+FIELDS = ["token", "reference", "code", "$gt", ""]
+VALUES = st.one_of(texts, st.sampled_from(["", "ABCDE-FGHJK", "123456", "１２３４５６", "%00", "x" * 300]))
+
+
+@FUZZ
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from(FIELDS) | texts, VALUES), max_size=5),
+    raw=st.one_of(st.none(), st.binary(max_size=100)),
+    with_token=st.booleans(),
+)
+async def test_random_forms_get_a_page_never_a_5xx(
+    system: Services, pairs: list[tuple[str, str]], raw: bytes | None, with_token: bool
+) -> None:
+    token = token_of(await (await system.router.get("/contact/")).text()) if with_token else ""
+    fields = [("token", token), *pairs] if with_token else pairs
+    body = raw if raw is not None else urlencode(fields).encode()
+    answer = await system.router.post(
+        "/contact/", data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert 400 <= answer.status < 500 and answer.content_type == "text/html"
