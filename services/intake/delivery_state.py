@@ -10,6 +10,7 @@ whatever order the router gets the announcements in, keeping the highest one is 
 
 - claimed or released: ``sending``;
 - no contact or channel: ``undeliverable`` (with the reason as its code);
+- waiting (a WeChat message outside the window, with no notice to send): ``waiting_for_worker``;
 - a permanent error: ``failed`` (the provider's code, or intake's own such as ``unseal_failed``);
 - every part handed to the provider: ``sent``, then from the reports of all parts: ``failed`` if
   any part failed, else ``undelivered`` if any part was not delivered, else ``delivered`` once every
@@ -53,6 +54,8 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
     created = record.get("created_at")
     if status == "undeliverable":
         return _delivery("undeliverable", created, record.get("reason"))
+    if status == "waiting":
+        return _delivery("waiting_for_worker", record.get("waiting_since") or created)
     if status in ("claimed", "released"):
         return _delivery("sending", record.get("claimed_at") or created)
     if status == "failed":

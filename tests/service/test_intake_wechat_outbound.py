@@ -15,8 +15,12 @@ from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
 from services.intake.channels.wechat_api import WeChatApi
 from services.intake.channels.wechat_token import SharedTokenSource
+from services.intake.delivery_state import delivery_of
 from services.intake.outbound import SENDER
 from services.intake.sender import Sender
+from services.intake.wechat_consents import Consents
+from services.intake.wechat_fallback import OutsideWindow
+from services.intake.wechat_notice import NoticePolicy
 from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, ServiceWindows, TokenCache, reporter_identity
@@ -82,9 +86,16 @@ def tokens_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSess
     )
 
 
-def sender_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
+def sender_for(
+    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, policy: NoticePolicy | None = None
+) -> Sender:
+    """The sender's WeChat leg as ``wechat_channel`` wires it; no notice unless ``policy`` has one."""
+    policy = policy or NoticePolicy.of(runtime.settings)
     api = WeChatApi(session, tokens_for(runtime, wechat, session), api_base=wechat.base_url)
-    channel = WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, APP_ID)
+    outside = OutsideWindow(runtime.db, runtime.keys, runtime.clock, api, policy, Consents(runtime.db))
+    channel = WeChatChannel(
+        api, ServiceWindows(runtime.db), runtime.keys, APP_ID, outside, quota=policy.window_quota
+    )
     return Sender(runtime, None, None, wechat=channel)
 
 
@@ -132,7 +143,7 @@ async def test_a_reply_inside_the_window_goes_as_customer_service_text(
     assert len(wechat.requests) == 1
 
 
-async def test_outside_the_window_nothing_is_sent_and_the_message_is_undeliverable(
+async def test_outside_the_window_without_a_notice_nothing_is_sent_and_the_message_waits(
     runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys, clock: FakeClock
 ) -> None:
     never = outbound(keys)
@@ -144,7 +155,8 @@ async def test_outside_the_window_nothing_is_sent_and_the_message_is_undeliverab
     assert wechat.requests == [] and wechat.token_requests == []
     for event in (never, late):
         document = await record(runtime, event)
-        assert (document["status"], document["reason"]) == ("undeliverable", "outside_service_window")
+        assert document["status"] == "waiting" and REPLY not in str(document)
+        assert (delivery := delivery_of(document)) is not None and delivery.state == "waiting_for_worker"
     # Writing again reopens it.
     await worker_wrote(runtime, wechat)
     await sender.handle(outbound(keys))
@@ -184,8 +196,6 @@ async def test_a_token_refused_twice_is_transient_and_not_retried_in_a_loop(
 @pytest.mark.parametrize(
     ("errcode", "status", "field", "value"),
     [
-        (45015, "undeliverable", "reason", "outside_service_window"),
-        (45047, "undeliverable", "reason", "service_window_quota_spent"),
         (40003, "failed", "error_code", "40003"),
         (43004, "failed", "error_code", "43004"),
     ],
