@@ -3,54 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 import pytest
 
 from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
-from services.intake.channels.wechat_api import WeChatApi
-from services.intake.channels.wechat_token import SharedTokenSource
 from services.intake.delivery_state import delivery_of
 from services.intake.outbound import SENDER
 from services.intake.sender import Sender
-from services.intake.wechat_consents import Consents
-from services.intake.wechat_fallback import OutsideWindow
-from services.intake.wechat_notice import NoticePolicy
-from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
+from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, window_open
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
-from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, ServiceWindows, TokenCache, reporter_identity
-from shared.contracts import MessageOutbound
+from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, TokenCache
 from shared.memorybus import MemoryBus
-from shared.privacy import Keys, reporter_key, seal
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.fakes import WORKER_PHONE, FakeClock, sensitive
+from tests.fakes import WORKER_PHONE, FakeClock
 from tests.providers.wechat import FakeWeChat
 from tests.service.intake_support import GATEWAY, OUTBOUND_ACCOUNT_SID, FakeTwilio, intake_settings, serve
-
-APP_ID, SECRET = "wx2c2769f8efd9abc2", sensitive("wechat-app-secret-0123456789")
-WORKER = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")
-REPLY = sensitive("委员会已收到您的反馈，将在两天内答复。")
-
-
-def outbound(
-    keys: Keys, text: str = REPLY, *, contact: str = WORKER, channel: str = "wechat"
-) -> MessageOutbound:
-    return MessageOutbound(
-        correlation_id=uuid.uuid4(),
-        channel=channel,
-        sealed_contact=seal(keys, contact),
-        text=text,
-        language="zh",
-        reference="ABCDE-FGHJK",
-        case_id=str(uuid.uuid4()),
-        purpose="committee_reply",
-    )
+from tests.service.wechat_outbound_support import (
+    APP_ID,
+    REPLY,
+    SECRET,
+    WORKER,
+    outbound,
+    record,
+    sender_for,
+    tokens_for,
+    worker_wrote,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -72,50 +56,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def tokens_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> SharedTokenSource:
-    """One replica's token source: the store is the runtime's, shared with every other replica."""
-    return SharedTokenSource(
-        session,
-        TokenCache(runtime.db),
-        runtime.keys,
-        app_id=APP_ID,
-        secret=SECRET,
-        api_base=wechat.base_url,
-        clock=runtime.clock,
-        poll=0.01,
-    )
-
-
-def sender_for(
-    runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, policy: NoticePolicy | None = None
-) -> Sender:
-    """The sender's WeChat leg as ``wechat_channel`` wires it; no notice unless ``policy`` has one."""
-    policy = policy or NoticePolicy.of(runtime.settings)
-    api = WeChatApi(session, tokens_for(runtime, wechat, session), api_base=wechat.base_url)
-    outside = OutsideWindow(runtime.db, runtime.keys, runtime.clock, api, policy, Consents(runtime.db))
-    channel = WeChatChannel(
-        api, ServiceWindows(runtime.db), runtime.keys, APP_ID, outside, quota=policy.window_quota
-    )
-    return Sender(runtime, None, None, wechat=channel)
-
-
 @pytest.fixture
 def sender(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
     return sender_for(runtime, wechat, session)
-
-
-async def worker_wrote(runtime: Runtime, wechat: FakeWeChat, openid: str = WORKER) -> None:
-    """What the webhook records, and what WeChat itself knows, when the worker writes."""
-    await ServiceWindows(runtime.db).opened(
-        reporter_key(runtime.keys, reporter_identity(openid)), runtime.clock()
-    )
-    wechat.user_wrote(openid)
-
-
-async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
-    document = await store.outbound_for_event(runtime.db, str(event.id))
-    assert document is not None
-    return document
 
 
 def test_the_window_closes_a_margin_before_wechats_48_hours(clock: FakeClock) -> None:
