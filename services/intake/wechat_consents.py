@@ -3,8 +3,9 @@
 A worker who opens WeChat's confirm page from the worker page and agrees gives the account the right
 to send one subscription message of that template (一次性订阅消息). The record says whose (the reporter
 key: the message goes to the case's own contact, so the OpenID is not kept), for which case (its code)
-and template, and, once used, for which outbound message. A used consent is deleted 30 days later
-(a TTL on ``used_at``); an unused one stays until used or the worker unfollows.
+and template, and, once used, for which outbound message. A used consent is deleted 30 days later,
+an unused one after a year (WeChat keeps none that long in practice) or when the worker unfollows:
+a TTL on ``expires_at``, counted from the wall clock as the TTL monitor reads it.
 
 This module is the only place that speaks to the collection.
 """
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shared.ratestore import expiry
 from shared.store import ASCENDING, Database, IndexModel
 
 CONSENTS = "wechat_consents"
 USED_KEPT = timedelta(days=30)
+UNUSED_KEPT = timedelta(days=365)
 INDEXES = {
     CONSENTS: [
         IndexModel([("reporter_key", ASCENDING), ("code", ASCENDING), ("consented_at", ASCENDING)]),
-        IndexModel([("used_at", ASCENDING)], expireAfterSeconds=int(USED_KEPT.total_seconds())),
+        IndexModel([("used_for", ASCENDING)], sparse=True),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ]
 }
 
@@ -41,6 +45,7 @@ class Consents:
                     "code": code,
                     "template_id": template_id,
                     "consented_at": at,
+                    "expires_at": expiry(UNUSED_KEPT),
                 }
             },
             upsert=True,
@@ -63,7 +68,7 @@ class Consents:
                 "template_id": template_id,
                 "used_at": {"$exists": False},
             },
-            {"$set": {"used_at": at, "used_for": event_id}},
+            {"$set": {"used_at": at, "used_for": event_id, "expires_at": expiry(USED_KEPT)}},
             sort=[("consented_at", ASCENDING)],
         )
         return None if taken is None else str(taken["_id"])
@@ -71,7 +76,8 @@ class Consents:
     async def give_back(self, consent_id: str, event_id: str) -> None:
         """The message did not go (a transient failure): the consent is unused again."""
         await self._db[CONSENTS].update_one(
-            {"_id": consent_id, "used_for": event_id}, {"$unset": {"used_at": "", "used_for": ""}}
+            {"_id": consent_id, "used_for": event_id},
+            {"$unset": {"used_at": "", "used_for": ""}, "$set": {"expires_at": expiry(UNUSED_KEPT)}},
         )
 
     async def unused(self, reporter_key: str) -> int:

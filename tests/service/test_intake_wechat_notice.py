@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -64,13 +64,6 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
         fake.follow(WORKER)
         fake.templates.add(TEMPLATE)
         yield fake
-
-
-@pytest.fixture
-def clock(clock: FakeClock) -> FakeClock:
-    """The real time: the store expires used consents by it (a TTL index)."""
-    clock.now = datetime.now(UTC)
-    return clock
 
 
 @pytest.fixture
