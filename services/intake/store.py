@@ -24,6 +24,7 @@ the mark only if no change came in meanwhile (``changes`` still as it read it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -139,24 +140,24 @@ async def finish(
 
 
 # What a waiting message carries only while it waits: whom for, and the event to send again.
-_WAITING = {"waiting_for": "", "sealed_event": ""}
+_WAITING = {"waiting_for": "", "waiting_event": ""}
 
 
-async def wait(db: Database, event_id: str, now: datetime, *, reporter_key: str, sealed_event: str) -> None:
+async def wait(db: Database, event: MessageOutbound, now: datetime, *, reporter_key: str) -> None:
     """Leave the claim as ``waiting`` for the worker's next message (WeChat's window is closed).
 
-    The event itself is kept sealed (it holds the text and the sealed contact) so that the worker's
-    next message can send it again without the bus; nothing else knows the reporter key of a contact.
+    The event itself is kept, as the spool keeps one (its contact sealed), so that the worker's next
+    message can send it again without the bus; the reporter key finds it then.
     """
     await db[OUTBOUND].update_one(
-        {"event_id": event_id, "status": "claimed"},
+        {"event_id": str(event.id), "status": "claimed"},
         {
             "$set": {
                 "status": "waiting",
                 "waiting_since": now,
                 "updated_at": now,
                 "waiting_for": reporter_key,
-                "sealed_event": sealed_event,
+                "waiting_event": event.to_json().decode("utf-8"),
                 **_MARK,
             },
             "$inc": _COUNT,
@@ -192,15 +193,35 @@ async def stop_waiting(db: Database, reporter_key: str, now: datetime, reason: s
 
 
 async def waiting_for(db: Database, reporter_key: str, limit: int = 100) -> list[tuple[str, str]]:
-    """The messages of a worker that wait, oldest first: (event id, sealed event). A claimed or
+    """The messages of a worker that wait, oldest first: (event id, the event's JSON). A claimed or
     released one is among them until it is sent: its attempt may have died with its process."""
     cursor = (
         db[OUTBOUND]
-        .find({"waiting_for": reporter_key}, {"event_id": 1, "sealed_event": 1})
+        .find({"waiting_for": reporter_key}, {"event_id": 1, "waiting_event": 1})
         .sort([("created_at", ASCENDING), ("event_id", ASCENDING)])
         .limit(limit)
     )
-    return [(str(doc["event_id"]), str(doc["sealed_event"])) async for doc in cursor]
+    return [(str(doc["event_id"]), str(doc["waiting_event"])) async for doc in cursor]
+
+
+async def reseal_waiting(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
+    """Seal the contact of every waiting event with the current key (key rotation), as the spool
+    does: rewritten only while the record still holds the body read; (rewritten, raced)."""
+    rewritten = raced = 0
+    async for document in db[OUTBOUND].find(
+        {"waiting_event": {"$exists": True}}, {"event_id": 1, "waiting_event": 1}
+    ):
+        event = MessageOutbound.model_validate_json(document["waiting_event"])
+        fresh = new_seal(event.sealed_contact) if event.sealed_contact else None
+        if fresh is None:
+            continue
+        body = event.model_copy(update={"sealed_contact": fresh}).to_json().decode("utf-8")
+        result = await db[OUTBOUND].update_one(
+            {"event_id": document["event_id"], "waiting_event": document["waiting_event"]},
+            {"$set": {"waiting_event": body}},
+        )
+        rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+    return rewritten, raced
 
 
 async def release(db: Database, event_id: str, now: datetime, error: str) -> None:

@@ -30,7 +30,7 @@ from services.intake.wechat_consents import Consents
 from services.intake.wechat_notice import SCENE, NoticePolicy, subscription_notice
 from shared.contracts import MessageOutbound
 from shared.ids import case_code
-from shared.privacy import Keys, seal
+from shared.privacy import Keys
 from shared.runtime import Clock
 from shared.store import Database
 
@@ -62,13 +62,7 @@ class OutsideWindow:
             and await self._subscription(event, openid, reporter_key, event.reference, template, reason)
         ):
             return
-        await store.wait(
-            self._db,
-            str(event.id),
-            self._clock(),
-            reporter_key=reporter_key,
-            sealed_event=seal(self._keys, event.model_dump_json()),
-        )
+        await store.wait(self._db, event, self._clock(), reporter_key=reporter_key)
         log.info("outbound_waiting", reason=reason, purpose=event.purpose, provider=PROVIDER)
 
     async def _template(

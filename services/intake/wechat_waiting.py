@@ -1,7 +1,7 @@
 """The worker wrote again: the WeChat messages waiting for them go now, in order, once each.
 
 A message outside the window with no notice to send waits (``waiting`` in ``outbound_messages``,
-the event sealed in the record; :mod:`services.intake.wechat_fallback`). A message of the worker
+the event kept in the record, its contact sealed; :mod:`services.intake.wechat_fallback`). A message of the worker
 reopens the window; once the webhook has made that push durable it wakes this flusher for the
 worker's reporter key, and the flusher hands each waiting event, oldest first, to the sender as if
 the bus had redelivered it. The sender's claim admits one delivery per event: a push WeChat sends
@@ -25,7 +25,7 @@ from aiohttp import web
 
 from services.intake import store
 from shared.contracts import MessageOutbound
-from shared.privacy import Keys, UnsealError, unseal
+from shared.privacy import Keys
 from shared.runtime import Clock
 from shared.store import Database, PyMongoError
 
@@ -82,11 +82,11 @@ class WaitingMessages:
 
     async def _flush(self, reporter_key: str) -> int:
         handed = 0
-        for event_id, sealed in await store.waiting_for(self._db, reporter_key):
+        for event_id, body in await store.waiting_for(self._db, reporter_key):
             try:
-                event = MessageOutbound.model_validate_json(unseal(self._keys, sealed))
-            except (UnsealError, ValueError):
-                log.warning("wechat_waiting_unreadable", error="unseal_failed")
+                event = MessageOutbound.model_validate_json(body)
+            except ValueError:
+                log.warning("wechat_waiting_unreadable", error="invalid_event")
                 continue
             try:
                 await self._deliver(event)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 
 from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
@@ -22,7 +23,7 @@ from services.intake.wechat_store import TOKENS, reporter_identity
 from services.intake.wechat_waiting import WAITING, WaitingMessages
 from shared.contracts import MessageDeliveryChanged
 from shared.memorybus import MemoryBus
-from shared.privacy import Keys, reporter_key
+from shared.privacy import Keys, Rotation, load_keys, reporter_key
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import ensure_indexes
@@ -44,6 +45,7 @@ from tests.service.wechat_support import post_push, pusher, text_xml, wechat_set
 
 TEMPLATE, SUBSCRIPTION = "TPL_CASE_NEWS_0001", "TPL_ONE_TIME_0001"
 STATUS_URL = "https://status.example.org"
+OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 CODE = "ABCDEF"  # the case code of the reference the outbound messages carry, ABCDE-FGHJK
 
 
@@ -339,3 +341,26 @@ async def test_without_a_template_the_reply_waits_and_goes_once_on_the_next_mess
         if isinstance(e, MessageDeliveryChanged) and e.outbound_id == replies[0].id
     ]
     assert "waiting_for_worker" in states and states[-1] == "sent"
+
+
+async def test_a_waiting_message_is_resealed_by_a_key_rotation_and_sent_with_the_new_key_alone(
+    settings_factory, runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, keys: Keys
+) -> None:
+    old_keys = load_keys(settings_factory(contact_key=OLD_KEY))
+    event = outbound(old_keys)
+    await ensure_indexes(runtime.db, store.INDEXES)
+    rotating = load_keys(settings_factory(contact_key=NEW_KEY, contact_key_previous=OLD_KEY))
+    before = Runtime(runtime.settings, runtime.bus, runtime.db, old_keys, runtime.clock)
+    await sender_for(before, wechat, session).handle(event)
+    assert (await record(runtime, event))["status"] == "waiting"
+
+    rotation = Rotation(rotating)
+    assert await store.reseal_waiting(runtime.db, rotation.new_seal) == (1, 0)
+    assert await store.reseal_waiting(runtime.db, Rotation(rotating).new_seal) == (0, 0)  # done
+
+    new_only = load_keys(settings_factory(contact_key=NEW_KEY))
+    after = Runtime(runtime.settings, runtime.bus, runtime.db, new_only, runtime.clock)
+    await worker_wrote(after, wechat)
+    sender = sender_for(after, wechat, session)
+    assert await WaitingMessages(after.db, new_only, after.clock, sender.handle).flush(key_of(new_only)) == 1
+    assert [r.body["text"]["content"] for r in wechat.sent] == [REPLY]

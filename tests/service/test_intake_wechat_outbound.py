@@ -98,7 +98,7 @@ async def test_outside_the_window_without_a_notice_nothing_is_sent_and_the_messa
     assert wechat.requests == [] and wechat.token_requests == []
     for event in (never, late):
         document = await record(runtime, event)
-        assert document["status"] == "waiting" and REPLY not in str(document)
+        assert document["status"] == "waiting" and WORKER not in str(document)  # the contact stays sealed
         assert (delivery := delivery_of(document)) is not None and delivery.state == "waiting_for_worker"
     # Writing again reopens it.
     await worker_wrote(runtime, wechat)
