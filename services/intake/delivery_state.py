@@ -6,7 +6,9 @@ delivery states, which is what intake announces (``message.delivery``) and what 
 
 The reduction only ever moves forward in :data:`shared.contracts.DELIVERY_STATES` as the record
 changes (the send state moves claimed -> sent | failed, and each part's report only advances), so
-whatever order the router gets the announcements in, keeping the highest one is keeping the latest:
+whatever order the router gets the announcements in, keeping the highest one is keeping the latest.
+The one step back, a waiting WeChat message claimed again (``sending`` after ``waiting_for_worker``),
+is a step the router keeps no record of, which is what it should show until the message is sent:
 
 - claimed or released: ``sending``;
 - no contact or channel: ``undeliverable`` (with the reason as its code);
