@@ -134,6 +134,19 @@ async def authenticate(db: Database, header: str | None) -> Principal:
         raise _unauthorised()
     if expires_at(record) <= datetime.now(UTC):
         raise _unauthorised()
+    return _principal(record)
+
+
+async def live_principal(db: Database, token_id: str) -> Principal | None:
+    """Who a token still working speaks for, by its id: a page's session holds the id, never the
+    token, and asks on every request, so a revoked or expired token ends its sessions."""
+    record = await db[COLLECTION].find_one({"token_id": str(token_id), "revoked_at": None})
+    if record is None or expires_at(record) <= datetime.now(UTC):
+        return None
+    return _principal(record)
+
+
+def _principal(record: dict[str, Any]) -> Principal:
     factories = record.get("factories")
     return Principal(
         token_id=record["token_id"],

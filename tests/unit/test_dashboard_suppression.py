@@ -150,7 +150,9 @@ def recoverable(released: Released, truth: Table, count: str) -> list[tuple[str,
     values.update({("factory", str(f)): getattr(v, count) for f, v in truth.factories.items()})
     values.update({("group", str(f), c): getattr(v, count) for (f, c), v in truth.groups.items()})
     shown = {
-        ("total",) if r.level == "total" else ("factory", str(r.factory_id))
+        ("total",)
+        if r.level == "total"
+        else ("factory", str(r.factory_id))
         if r.level == "factory"
         else ("group", str(r.factory_id), str(r.category))
         for r in rows(released)
