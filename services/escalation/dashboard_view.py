@@ -65,7 +65,15 @@ def lines(rows: Sequence[Row], k: int, t: Texts) -> list[Line]:
     return [line(row, k, t) for row in rows]
 
 
-def charts(released: Released, t: Texts) -> list[Markup]:
+@dataclass(frozen=True)
+class Chart:
+    """A chart and its visible caption (the SVG carries the same name for screen readers)."""
+
+    caption: str
+    svg: Markup
+
+
+def charts(released: Released, t: Texts) -> list[Chart]:
     """Bars per factory: received (to the largest shown), acknowledged and resolved on time (to 100)."""
     factories, k, name = released.factories, released.k, factory_name(t)
 
@@ -77,8 +85,12 @@ def charts(released: Released, t: Texts) -> list[Markup]:
 
     received = bars("received")
     largest = max((bar.value for bar in received if bar.value is not None), default=0.0)
+    drawn = [
+        ("chart-received", "chart.received", "chart.desc_count", received, max(largest, 1.0)),
+        ("chart-ack", "chart.ack", "chart.desc_pct", bars("acknowledged_on_time_pct"), 100.0),
+        ("chart-resolve", "chart.resolve", "chart.desc_pct", bars("resolved_on_time_pct"), 100.0),
+    ]
     return [
-        bar_chart("chart-received", t("chart.received"), t("chart.desc_count"), received, max(largest, 1.0)),
-        bar_chart("chart-ack", t("chart.ack"), t("chart.desc_pct"), bars("acknowledged_on_time_pct")),
-        bar_chart("chart-resolve", t("chart.resolve"), t("chart.desc_pct"), bars("resolved_on_time_pct")),
+        Chart(t(title), bar_chart(chart_id, t(title), t(desc), values, scale))
+        for chart_id, title, desc, values, scale in drawn
     ]
