@@ -18,9 +18,10 @@ single hidden figure among numbers that add up is found by subtraction, so each 
 a system of equations (total = sum of factories, factory = sum of its groups): whenever the figures
 shown determine a hidden one, one more is withheld (``withheld``) and the check starts again. The
 one withheld is the smallest non-zero figure shown beside it (the least information lost; a zero
-would not hide anything, since "the rest is zero" is no secret), else the sum itself. Rates and
-medians do not add up and their cohorts are not shown, so none of them can be worked out from the
-others; they are suppressed by their own cohort alone.
+would not hide anything, since "the rest is zero" is no secret), else the sum itself. Rates do not
+add up, but their numerators and cohorts do, and small cohorts are easy to guess from the counts
+shown, so each rate is withheld the same way over its cohort. A median is no function of the
+medians around it: its own cohort alone decides.
 
 What this does not do: it hides values, not bounds (a hidden figure beside a shown total is known to
 lie between 1 and that total), and it protects one table, not the difference between two. The NGO,
@@ -48,6 +49,8 @@ FIGURES = (
     "reopened",
 )
 COUNTS = ("received", "escalated", "disputed", "reopened")
+# Each rate and the count its cohort is: the deadlines decided (met or missed).
+RATES = {"acknowledged_on_time_pct": "ack_decided", "resolved_on_time_pct": "resolve_decided"}
 DEFAULT_MIN_COHORT = 5
 
 
@@ -113,21 +116,25 @@ def release(table: Table, k: int) -> Released:
         marks: dict[Node, Mark] = dict.fromkeys(small, "fewer_than_k")
         _complement(marks, equations, {node: getattr(f, count) for node, f in figures.items()})
         hidden[count] = marks
+    for rate, cohort in RATES.items():
+        marks = {
+            node: "fewer_than_k"
+            for node, f in figures.items()
+            if node in small or _small(getattr(f, cohort), k)
+        }
+        _complement(marks, equations, {node: getattr(f, cohort) for node, f in figures.items()})
+        hidden[rate] = marks
 
     def row(node: Node) -> Row:
         f = figures[node]
-        values: dict[str, Figure] = {}
-        for count in COUNTS:
-            mark = hidden[count].get(node, "shown")
-            values[count] = Figure(None if mark != "shown" else getattr(f, count), mark)
         whole = f.as_dict()
-        for name, cohort in (
-            ("acknowledged_on_time_pct", f.ack_decided),
-            ("resolved_on_time_pct", f.resolve_decided),
-            ("median_days_to_resolve", f.resolved),
-        ):
-            smaller = node in small or _small(cohort, k)
-            values[name] = Figure(None, "fewer_than_k") if smaller else Figure(whole[name])
+        values: dict[str, Figure] = {}
+        for name, marks in hidden.items():
+            mark = marks.get(node, "shown")
+            values[name] = Figure(None if mark != "shown" else whole[name], mark)
+        smaller = node in small or _small(f.resolved, k)
+        median = whole["median_days_to_resolve"]
+        values["median_days_to_resolve"] = Figure(None, "fewer_than_k") if smaller else Figure(median)
         level: Level = "total" if node == TOTAL else "factory" if node[0] == "factory" else "group"
         factory = node[1] if len(node) > 1 else None
         category = node[2] if len(node) > 2 else None

@@ -4,6 +4,7 @@ are kept in build/screenshots (dashboard-zh-*.png, dashboard-en-*.png)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ async def test_the_dashboard_in_chinese_on_a_phone(browser: Any, runtime: Any, b
             await page.get_by_role("link", name="下载 CSV（可用 Excel 打开）").click()
         download = await download_info.value
         assert download.suggested_filename == "grievance-dashboard-wages.csv"
-        body = Path(await download.path()).read_bytes()
+        body = await asyncio.to_thread(Path(await download.path()).read_bytes)
         assert body.startswith(b"\xef\xbb\xbf") and "工资".encode() in body
     finally:
         await context.close()
