@@ -9,11 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation import store
 from services.escalation.app import create_app
+from services.escalation.dashboard import setup_dashboard
 from shared.auth import issue_token, revoke_token
+from shared.pages import CATALOG, Catalog, setup_pages
 from tests.conftest import make_settings
 from tests.servers import ServiceServer
 from tests.service.dashboard_support import K, ngo_session, publish_cases, use_session
@@ -206,3 +209,17 @@ async def test_the_dashboard_counts_what_the_statistics_api_counts(signed: Any, 
         assert total[column] == str(api["total"][name]), name
     assert api["total"]["reopened"] == 1
     assert timedelta(0) < timedelta(days=api["total"]["median_days_to_resolve"])
+
+
+def test_the_dashboard_joins_pages_another_console_set_up_first() -> None:
+    """The NGO console sets the page kit up on the same app: the dashboard adds its words to it."""
+    app = web.Application()
+    setup_pages(app, "services.escalation", Catalog({"console.only": {"zh": "控制台", "en": "Console"}}))
+    setup_dashboard(app)
+    catalog = app[CATALOG]
+    assert catalog.text("en", "console.only") == "Console"
+    assert catalog.text("zh", "dashboard.title") == "申诉机制成效看板"
+    assert {r.resource.canonical for r in app.router.routes() if r.resource} >= {
+        "/console/dashboard",
+        "/console/dashboard.csv",
+    }
