@@ -7,7 +7,8 @@ of them reaches the page or the file. Only GET: the dashboard changes nothing, s
 guard, and a filtered view is a link one can keep.
 
 Who may look: a browser signed in to the NGO console, whose session (``shared.sessions``, kind
-``ngo``, the NGO token's id as its subject, cookie ``ngo_session``) the console's sign-in starts.
+``ngo``, the NGO token's id in its data as ``token_id``, cookie ``ngo_session``) the console's
+sign-in starts.
 Each request checks that the token behind it still works, so revoking it closes the dashboard too.
 Anyone else is sent to the console's sign-in.
 """
@@ -30,7 +31,7 @@ from services.escalation.dashboard_texts import TEXTS
 from services.escalation.dashboard_view import Texts, charts, factory_name, lines, says
 from shared.auth import Principal, live_principal
 from shared.contracts import CATEGORIES, Category, PlainId
-from shared.pages import BASE, CATALOG, TEMPLATES, page_language, render, setup_pages
+from shared.pages import BASE, TEMPLATES, Catalog, page_language, render, setup_pages
 from shared.runtime import RUNTIME
 from shared.sessions import CookiePolicy, Session, SessionStore
 from shared.validation import plain_errors, summary
@@ -40,7 +41,7 @@ KIND = "ngo"
 COOKIE = "ngo_session"
 LIFETIME = timedelta(hours=12)
 SIGN_IN = "/console/sign-in?" + urlencode({"next": "/console/dashboard"})
-# The dashboard's own words over the page kit's: they do not depend on which pages set the kit up.
+# The dashboard's own words over the page kit's, whichever pages set the kit up.
 CATALOG_OF_DASHBOARD = BASE.merged(TEXTS)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EARLIEST, _LATEST = date(1970, 1, 1), date(9998, 12, 31)
@@ -99,11 +100,11 @@ class BadFilters(Exception):
 
 
 def setup_dashboard(app: web.Application) -> None:
-    """The dashboard's routes, and the page kit unless another set of pages set it up already."""
+    """The dashboard's routes, and the page kit unless the NGO console set it up already (set it up
+    before this). The dashboard's pages say their words from their own catalogue, so the app's,
+    the console's, is left as it is: two catalogues may word one key apart."""
     if TEMPLATES not in app:
-        setup_pages(app, "services.escalation", TEXTS)
-    else:
-        app[CATALOG] = app[CATALOG].merged(TEXTS)
+        setup_pages(app, "services.escalation", Catalog({}))
     app.router.add_get("/console/dashboard", dashboard_page)
     app.router.add_get("/console/dashboard.csv", dashboard_csv)
 
@@ -115,7 +116,7 @@ async def signed_in(request: web.Request) -> SignedIn | None:
     session = await sessions.find(request, KIND, datetime.now(UTC))
     if session is None:
         return None
-    principal = await live_principal(db, session.subject)
+    principal = await live_principal(db, str(session.data.get("token_id")))
     if principal is None or principal.role not in ("ngo", "admin"):
         await sessions.end(session)
         return None
