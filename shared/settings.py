@@ -212,6 +212,10 @@ class Settings(BaseSettings):
     # rounded down to this: "hour" or "day" (docs/router.md, metadata for committees).
     committee_time_rounding: Literal["hour", "day"] = "hour"
 
+    # The NGO dashboard's k: a figure computed over fewer cases than this is not shown, nor is any
+    # figure that would let one be worked out from the totals (docs/escalation.md, Dashboard).
+    dashboard_min_cohort: int = Field(default=5, ge=1, le=1000)
+
     # Public status lookups allowed per client address per minute.
     status_rate_limit: int = Field(default=30, ge=1)
     # Web-form grievances allowed per client address per hour, and per contact number per day. A
