@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from services.escalation import api, consumer, openapi, store, sweeper
+from services.escalation import api, console, consumer, openapi, store, sweeper
 from shared import auth
 from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
@@ -37,6 +37,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
 
     app.cleanup_ctx.extend([indexes, consume, sweep])
     api.setup_routes(app)
+    console.setup_console(app, settings)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

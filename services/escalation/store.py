@@ -157,6 +157,27 @@ async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, Cas
     return {doc["case_id"]: clock_from(doc) async for doc in cursor}
 
 
+_COMMITTEE_FIELDS = (
+    "committee_id",
+    "assignment.committee_id",
+    "timeline.committee_id",
+    "assignment.conflicts.committee_id",
+    "timeline.conflicts.committee_id",
+)
+
+
+async def committees_of_factory(db: Database, factory_id: str) -> list[str]:
+    """Every committee a clock of the factory names: holding a case now, at its assignment, in its
+    timeline (a transfer, a recusal) or passed over for a member the worker named; sorted.
+
+    Served by the ``factory_id`` index; linear in the factory's cases, as one NGO page can afford.
+    """
+    found: set[str] = set()
+    for field in _COMMITTEE_FIELDS:
+        found.update(v for v in await db[CLOCKS].distinct(field, {"factory_id": factory_id}) if v)
+    return sorted(found)
+
+
 async def clocks_settled(
     db: Database, case_ids: Iterable[str], reason: EscalationReason
 ) -> dict[str, CaseClock]:
