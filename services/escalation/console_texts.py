@@ -201,7 +201,7 @@ TEXTS = Catalog(
             "zh": "还没有收到这个案件现在的状态。",
             "en": "The case's current state has not arrived yet.",
         },
-        "case.snapshot": {"zh": "升级时的案件", "en": "The case when escalated"},
+        "case.snapshot": {"zh": "升级记录中的案件", "en": "The case as the escalation recorded it"},
         "case.grievance": {"zh": "工人的反映", "en": "The worker's grievance"},
         "case.no_text": {"zh": "（没有内容）", "en": "(no text)"},
         "case.timeline": {"zh": "经过", "en": "Timeline"},

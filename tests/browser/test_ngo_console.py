@@ -17,7 +17,7 @@ from shared.runtime import Runtime
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import screenshot
 from tests.browser.test_committee_console import TAB_ORDER, fits_the_phone
-from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
+from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
 
@@ -48,9 +48,13 @@ def told(system: Services, phone: str, purpose: str) -> list[str]:
 
 
 async def settled(system: Services, page: Any) -> None:
-    """Let the router carry out what the page asked, then read the page again."""
+    """Let the router carry out what the page asked, then read the page again; the next step
+    comes a minute later (the test clock stands still otherwise)."""
     await system.bus.drain()
     await page.reload()
+    clock = system.runtime.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(minutes=1)
 
 
 async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Services, browser: Any) -> None:
@@ -97,7 +101,8 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await page.get_by_role("button", name="转交").click()
         assert "已请求转交" in await page.inner_text("[role=status]")
         await settled(system, page)
-        assert "gz-001-spt" in await page.inner_text("#case-now")
+        now = await page.inner_text("#case-now")
+        assert "gz-001-spt" in now and "委员会待确认" in now
         assert await system.holder(reference) == "gz-001-spt"
         await fits_the_phone(page)
         await screenshot(page, "ngo-zh-5-transferred")

@@ -96,7 +96,7 @@ async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services)
     assert response.status == 303
     assert await system.holder(reference) == "gz-001-spt"
     page = await (await client.get(f"/console/cases/{reference}?done=transferred")).text()
-    assert "已请求转交" in page and "监督机构转交委员会" in page
+    assert "已请求转交" in page and "监督机构转交委员会" in page and "委员会待确认" in page
 
     response = await act(system, reference, "close", outcome=OUTCOME)
     assert response.status == 303
