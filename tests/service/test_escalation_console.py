@@ -13,16 +13,21 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
+from services.escalation.app import create_app
 from services.escalation.console_texts import _ACTIONS, _REASONS, _RULES, TEXTS
 from services.router.case_store import CaseStore
 from shared.auth import issue_token, revoke_token
-from shared.contracts import CaseAction, EscalationReason, NameRule
+from shared.contracts import CaseAction, EscalationReason, Event, NameRule
 from shared.runtime import Runtime
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
+from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, page_csrf, sign_in
 from tests.service.conversation_support import Services, services
+from tests.service.escalation_support import assigned, consume_downstream
 from tests.service.intake_support import intake_settings
+from tests.service.router_support import FlakyBus
 
 RETALIATION = sensitive("因为投诉了加班问题，组长打击报复我")
 NGO_TEXT = sensitive("我们是独立监督机构，已收到您的投诉")
@@ -229,3 +234,41 @@ def test_every_value_the_pages_name_has_its_words():
     assert set(CaseAction.__args__) <= set(_ACTIONS)  # type: ignore[attr-defined]
     assert set(_RULES) == set(NameRule.__args__)  # type: ignore[attr-defined]
     assert TEXTS.incomplete() == []
+
+
+async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_one_request(
+    settings, memory_bus, db, keys, clock
+):
+    bus = FlakyBus(memory_bus)
+    runtime = Runtime(settings, bus, db, keys, clock)
+    token, _ = await issue_token(db, "ngo")
+    await consume_downstream(memory_bus)
+    requested: list[Event] = []
+
+    async def keep(event: Event) -> None:
+        requested.append(event)
+
+    await memory_bus.consume("router.ngo", keep)
+    case = assigned(
+        clock(), keys=keys, category="retaliation", committee_id=None, unassigned_reason="retaliation"
+    )
+    async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
+        await memory_bus.publish(case)
+        await memory_bus.drain()
+        assert (await sign_in(client, token, "en")).status == 303
+        page, csrf = await page_csrf(client, f"/console/cases/{case.reference}")
+        key = _KEY.search(page)
+        assert key is not None
+        form = {"csrf": csrf, "request_key": key.group(1), "text": NGO_TEXT}
+        path = f"/console/cases/{case.reference}/message"
+        bus.failing = True
+        response = await client.post(path, data=form)
+        assert response.status == 503 and "nothing is done twice" in await response.text()
+        assert NGO_TEXT in await response.text()  # what was typed is kept
+        bus.failing = False
+        for _ in range(2):
+            assert (await client.post(path, data=form, allow_redirects=False)).status == 303
+        await memory_bus.drain()
+    assert (
+        len(requested) == 2 and requested[0].id == requested[1].id
+    )  # one request, which the router applies once
