@@ -56,7 +56,7 @@ from services.escalation.views import CaseGroup, EscalationDetail, EscalationSum
 from shared import sessions
 from shared.auth import Principal
 from shared.contracts import EscalationReason
-from shared.ids import find_reference, is_reference
+from shared.ids import find_reference, is_case_code, is_reference
 from shared.messaging import PublishError
 from shared.pages import CATALOG, page_language, render, setup_pages
 from shared.ratestore import Limit, RateStore
@@ -163,9 +163,20 @@ async def find(request: web.Request) -> web.Response:
     signed = await signed_in(request)
     if signed is None:
         return to_sign_in()
-    # Any case, dash optional, blanks around: as a worker reads it out over the phone.
-    typed = request.query.get("reference", "")
-    reference = find_reference(typed) if len(typed) <= 40 else None
+    # Any case, dash optional, blanks around: as a worker reads it out over the phone. An SMS worker
+    # in China has the six-character case code only: the cases it fits.
+    typed = request.query.get("reference", "")[:40]
+    compact = "".join(typed.split()).upper()
+    if is_case_code(compact):
+        references = await _desk(request).references_for_code(signed[1], compact)
+        if len(references) == 1:
+            return see_other(f"/console/cases/{references[0]}")
+        if references:
+            return await render(
+                request, "ngo_found.html", {**chrome(signed), "code": compact, "found": references}
+            )
+        return await refused_page(request, Refused("error.not_found", 404), signed)
+    reference = find_reference(typed)
     if reference is None:
         return await refused_page(request, Refused("error.reference", 400), signed)
     if await _desk(request).case_escalations(signed[1], reference):
@@ -299,7 +310,8 @@ async def act(request: web.Request) -> web.Response:
                 body_c = _parse(request, CloseBody, {"outcome": form.get("outcome", "")})
                 await _done(desk.close(latest, body_c.outcome, by, key))
     except Refused as refused:
-        fresh = await _case_escalations(request, principal)
+        # The page again as things stand now (an escalation may have moved meanwhile).
+        fresh = await _desk(request).case_escalations(principal, reference) or escalations
         return await _case(request, signed, fresh, refused=refused, form=form)
     return see_other(f"/console/cases/{reference}?done={_DONE_OF[action]}")
 

@@ -155,6 +155,10 @@ TEXTS = Catalog(
             "zh": "案件编号（工人收到的编号）",
             "en": "Case reference (the one the worker has)",
         },
+        "list.found": {
+            "zh": "编号以 {code} 开头的升级案件不止一个，请选择：",
+            "en": "More than one escalated case starts with {code}; choose one:",
+        },
         "list.find.submit": {"zh": "查找", "en": "Find"},
         "list.filters": {"zh": "筛选", "en": "Filter"},
         "list.status": {"zh": "升级状态", "en": "Escalation status"},
@@ -275,8 +279,9 @@ TEXTS = Catalog(
             "en": "No escalated case with this reference (a wrong reference, or outside your factories).",
         },
         "error.reference": {
-            "zh": "这不是一个案件编号：编号是 10 个字母和数字，例如 K7M3P-9QXA2。",
-            "en": "That is not a case reference: it has ten letters and digits, like K7M3P-9QXA2.",
+            "zh": "这不是一个案件编号：编号是 10 个字母和数字，例如 K7M3P-9QXA2，短信里的代码是前 6 位，例如 K7M3P9。",
+            "en": "That is not a case reference: it has ten letters and digits, like K7M3P-9QXA2; an "
+            "SMS's code is its first six, like K7M3P9.",
         },
         "error.resolved": {
             "zh": "升级已经解决，不能再确认或用另一个说明解决。",

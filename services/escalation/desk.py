@@ -64,6 +64,10 @@ class NgoDesk:
         visible = [e for e in found if principal.sees_factory(e.factory_id)]
         return sorted(visible, key=lambda e: (e.created_at, e.id))
 
+    async def references_for_code(self, principal: Principal, code: str) -> list[str]:
+        """The references of the escalated cases the caller may see that a six-character code fits."""
+        return await store.references_with_code(self.db, code, principal.factories)
+
     async def case_clock(self, escalation: Escalation) -> CaseClock | None:
         """The case's clock as it is now: the live state beside the escalation's snapshot."""
         return await store.load_clock(self.db, escalation.case_id)

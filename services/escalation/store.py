@@ -11,6 +11,7 @@ the collection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -355,6 +356,19 @@ async def list_case_groups(
     async for doc in cursor:
         grouped[doc["case_id"]].append(escalation_from(doc))
     return list(grouped.values()), len(case_ids)
+
+
+async def references_with_code(
+    db: Database, code: str, factories: Sequence[str] | None, limit: int = 20
+) -> list[str]:
+    """The references of escalated cases that start with a six-character case code (what an SMS
+    worker is given, ``shared.ids.case_code``), in those factories; sorted, at most ``limit``."""
+    prefix = f"{code[:5]}-{code[5:]}"
+    found: Doc = {"reference": {"$regex": f"^{re.escape(prefix)}"}}
+    if factories is not None:
+        found["factory_id"] = {"$in": list(factories)}
+    references: list[str] = await db[ESCALATIONS].distinct("reference", found)
+    return sorted(references)[:limit]
 
 
 async def get_escalation(db: Database, escalation_id: str) -> Escalation | None:

@@ -20,6 +20,7 @@ from services.escalation.console_texts import _ACTIONS, _REASONS, _RULES, TEXTS
 from services.router.case_store import CaseStore
 from shared.auth import issue_token, revoke_token
 from shared.contracts import CaseAction, EscalationReason, Event, NameRule
+from shared.ids import case_code
 from shared.runtime import Runtime
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.servers import ServiceServer
@@ -78,6 +79,10 @@ async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services)
         "/console/find", params={"reference": f" {reference.lower()} "}, allow_redirects=False
     )
     assert (found.status, found.headers["Location"]) == (303, f"/console/cases/{reference}")
+    by_code = await client.get(
+        "/console/find", params={"reference": case_code(reference)}, allow_redirects=False
+    )
+    assert by_code.headers["Location"] == f"/console/cases/{reference}"
     page = await (await client.get(f"/console/cases/{reference}")).text()
     assert "因为投诉了加班问题" in page and "没有委员会（由监督机构处理）" in page
     assert WORKER_PHONE[-8:] not in page and "sealed" not in page
@@ -272,3 +277,34 @@ async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_on
     assert (
         len(requested) == 2 and requested[0].id == requested[1].id
     )  # one request, which the router applies once
+
+
+async def test_a_case_code_finds_the_cases_it_fits(settings, memory_bus, db, keys, clock):
+    runtime = Runtime(settings, memory_bus, db, keys, clock)
+    token, _ = await issue_token(db, "ngo")
+    await consume_downstream(memory_bus)
+    await memory_bus.consume("router.ngo", consume_nothing)
+    # Two cases whose references share their first six characters, the code an SMS worker is given.
+    cases = [
+        assigned(
+            clock(), category="retaliation", committee_id=None, unassigned_reason="retaliation"
+        ).model_copy(update={"reference": reference})
+        for reference in ("K7M3P-9QXA2", "K7M3P-9ZZZZ")
+    ]
+    async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
+        for case in cases:
+            await memory_bus.publish(case)
+        await memory_bus.drain()
+        assert (await sign_in(client, token, "en")).status == 303
+        both = await client.get("/console/find", params={"reference": "k7m3p 9"})
+        text = await both.text()
+        assert both.status == 200 and "More than one escalated case starts with K7M3P9" in text
+        assert 'href="/console/cases/K7M3P-9QXA2"' in text and 'href="/console/cases/K7M3P-9ZZZZ"' in text
+        one = await client.get("/console/find", params={"reference": "K7M3PA"}, allow_redirects=False)
+        assert one.status == 404
+        exact = await client.get("/console/find", params={"reference": "k7m3p9zzzz"}, allow_redirects=False)
+        assert exact.headers["Location"] == "/console/cases/K7M3P-9ZZZZ"
+
+
+async def consume_nothing(event: Event) -> None:
+    """The router's queue, bound so the console's requests are routable; nothing to do with them here."""
