@@ -18,7 +18,7 @@ escalation, with a key per rendered form so a double submit is one request.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from datetime import timedelta
 from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlencode
@@ -88,7 +88,7 @@ def setup_console(app: web.Application, settings: Settings) -> None:
     setup_pages(app, "services.escalation", TEXTS)
     app[SIGN_IN_LIMIT] = Limit("ngo_sign_in", settings.status_rate_limit, timedelta(minutes=1))
 
-    async def stores(app: web.Application) -> Any:
+    async def stores(app: web.Application) -> AsyncIterator[None]:
         rt = app[RUNTIME]
         await ensure_indexes(rt.db, {**sessions.INDEXES, **rate_indexes(RATE_COUNTERS)})
         app[NGO_SESSIONS] = SessionStore(rt.db, cookie_policy(rt.settings))
