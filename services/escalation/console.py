@@ -233,9 +233,13 @@ async def _case(
     live = detail.case
     closed = live is not None and live.status == "closed"
     ack_left = resolve_left = ("", False)
-    if live is not None and live.status is not None:
-        ack_left = time_left(live.ack_due_at, live.acknowledged_at or closed, now, t)
-        resolve_left = time_left(live.resolve_due_at, live.resolved_at or closed, now, t)
+    if live is not None and live.status is not None and not closed:
+        # A closed case waits for nothing: its deadlines say only whether a step was done.
+        ack_left = time_left(live.ack_due_at, live.acknowledged_at, now, t)
+        resolve_left = time_left(live.resolve_due_at, live.resolved_at, now, t)
+    elif live is not None:
+        ack_left = time_left(None, live.acknowledged_at, now, t)
+        resolve_left = time_left(None, live.resolved_at, now, t)
     holder = live.committee_id if live is not None else detail.committee_id
     named = {c.committee_id for c in detail.conflicts}
     committees = [c for c in await desk.committees_seen(latest.factory_id) if c != holder]

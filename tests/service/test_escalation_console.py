@@ -117,6 +117,7 @@ async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services)
     assert {e["status"] for e in await system.escalations(reference)} == {"resolved"}
     page = await (await client.get(f"/console/cases/{reference}")).text()
     assert "案件已结案：只能查看。" in page
+    assert "还剩" not in page and "已完成" not in page  # nothing waits; nothing was acknowledged
     assert f"/console/cases/{reference}/message" not in page
 
 
