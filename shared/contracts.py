@@ -320,6 +320,25 @@ class CaseEscalated(Event):
     at: AwareDatetime
 
 
+class CaseDeadlineSoon(Event):
+    """A committee's deadline on a case draws near (escalation's clocks tell it once per deadline).
+
+    ``due_at`` is the deadline; ``deadline`` says which. The id is derived from the case, the
+    deadline and its time, so replicas that both find it publish one event. Only the committee's
+    notifier reads it: it carries what a notification may say and nothing of the worker.
+    """
+
+    type: Literal["case.deadline_soon"] = "case.deadline_soon"
+    schema_version: Literal[1] = 1
+
+    case_id: str
+    reference: Reference
+    committee_id: str
+    category: Category
+    deadline: Literal["acknowledge"] = "acknowledge"
+    due_at: AwareDatetime
+
+
 class MessageOutbound(Event):
     """A text for a worker; only intake's sender unseals the contact and delivers it."""
 
@@ -413,6 +432,7 @@ AnyEvent = Annotated[
     | CaseAssigned
     | CaseUpdated
     | CaseEscalated
+    | CaseDeadlineSoon
     | MessageOutbound
     | MessageDeliveryChanged
     | CaseMessageRequested

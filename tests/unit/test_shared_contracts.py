@@ -118,13 +118,14 @@ def samples() -> list[Event]:
     ]
 
 
-def test_all_ten_events_exist_with_versioned_routing_keys():
+def test_all_eleven_events_exist_with_versioned_routing_keys():
     assert {cls.event_type() for cls in EVENT_CLASSES} == {
         "grievance.received",
         "contact.withdrawn",
         "case.assigned",
         "case.updated",
         "case.escalated",
+        "case.deadline_soon",
         "message.outbound",
         "message.delivery",
         "case.message_requested",
