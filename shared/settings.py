@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Whether the consoles' session cookies are `Secure` (sent over HTTPS only). Unset: yes, unless
     # the router's public URL above is plain http on loopback (a development run).
     console_secure_cookies: bool | None = None
+    # The zone the NGO console writes times in (escalation keeps no registry of factory zones).
+    console_timezone: str = "Asia/Shanghai"
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from: str | None = None

@@ -11,6 +11,7 @@ the collection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,6 +156,27 @@ async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, Cas
         return {}
     cursor = db[CLOCKS].find({"case_id": {"$in": ids}}, {"_id": 0})
     return {doc["case_id"]: clock_from(doc) async for doc in cursor}
+
+
+_COMMITTEE_FIELDS = (
+    "committee_id",
+    "assignment.committee_id",
+    "timeline.committee_id",
+    "assignment.conflicts.committee_id",
+    "timeline.conflicts.committee_id",
+)
+
+
+async def committees_of_factory(db: Database, factory_id: str) -> list[str]:
+    """Every committee a clock of the factory names: holding a case now, at its assignment, in its
+    timeline (a transfer, a recusal) or passed over for a member the worker named; sorted.
+
+    Served by the ``factory_id`` index; linear in the factory's cases, as one NGO page can afford.
+    """
+    found: set[str] = set()
+    for field in _COMMITTEE_FIELDS:
+        found.update(v for v in await db[CLOCKS].distinct(field, {"factory_id": factory_id}) if v)
+    return sorted(found)
 
 
 async def clocks_settled(
@@ -336,6 +358,19 @@ async def list_case_groups(
     async for doc in cursor:
         grouped[doc["case_id"]].append(escalation_from(doc))
     return list(grouped.values()), len(case_ids)
+
+
+async def references_with_code(
+    db: Database, code: str, factories: Sequence[str] | None, limit: int = 20
+) -> list[str]:
+    """The references of escalated cases that start with a six-character case code (what an SMS
+    worker is given, ``shared.ids.case_code``), in those factories; sorted, at most ``limit``."""
+    prefix = f"{code[:5]}-{code[5:]}"
+    found: Doc = {"reference": {"$regex": f"^{re.escape(prefix)}"}}
+    if factories is not None:
+        found["factory_id"] = {"$in": list(factories)}
+    references: list[str] = await db[ESCALATIONS].distinct("reference", found)
+    return sorted(references)[:limit]
 
 
 async def get_escalation(db: Database, escalation_id: str) -> Escalation | None:
