@@ -17,6 +17,7 @@ from aiohttp import web
 
 from services.router import (
     api,
+    case_page,
     case_store,
     console,
     console_session,
@@ -200,6 +201,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)
+    case_page.add_routes(app)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)
