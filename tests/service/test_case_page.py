@@ -11,11 +11,11 @@ from services.router.appkeys import ROUTER
 from services.router.case_session import LIFETIME
 from services.router.status_store import MAX_FAILURES
 from shared.ids import case_code
-from shared.privacy import PIN_DIGITS
+from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE
 from tests.service.case_page_support import case_page, case_with_pin, field_of, sign_in
-from tests.service.router_support import bearer, committee_tokens, serve, stored_case
+from tests.service.router_support import bearer, committee_tokens, grievance, serve, stored_case
 
 GRIEVANCE = "宿舍热水坏了一个星期没人修"
 
@@ -291,3 +291,30 @@ async def test_an_sms_worker_follows_the_case_by_code(runtime: Runtime, world: A
     text, _, _ = await case_page(client)
     assert "车间太吵耳朵疼" in text
     assert WORKER_PHONE not in text and WORKER_PHONE[-8:] not in text
+
+
+async def test_a_code_finds_exactly_the_cases_whose_reference_starts_with_it(runtime: Runtime) -> None:
+    await committee_tokens(runtime)  # the registry, so that the cases are routed
+    async with serve(runtime) as client:
+        pins = {}
+        for reference in ("K7M3P-9QXA2", "K7M3P-9ABCD", "K7M3P-8QXA2", "K7M3Q-9QXA2", "K7M3N-9ZZZZ"):
+            event = grievance(
+                runtime.keys, "食堂不干净", channel="web", to=None, factory_hint="GZ-001", phone=None
+            )
+            pin = pin_for(runtime.keys, str(event.grievance_id))
+            digest = pin_hash(runtime.keys, reference, pin)
+            await runtime.bus.publish(event.model_copy(update={"reference": reference, "pin_hash": digest}))
+            pins[reference] = pin
+        await runtime.bus.drain()
+        cases = client.server.app[ROUTER].cases
+        found = await cases.for_status_code("K7M3P9")
+        assert sorted(f.reference for f in found) == ["K7M3P-9ABCD", "K7M3P-9QXA2"]
+        assert all(f.case_id for f in found)
+        for reference in ("K7M3P-9QXA2", "K7M3P-9ABCD"):
+            response = await sign_in(client, "K7M3P9", pins[reference])
+            assert response.status == 303
+            text, csrf, _ = await case_page(client)
+            assert f"投诉 {reference}" in text
+            await client.post("/case/sign-out", data={"csrf": csrf})
+        # The PIN of a case with another code opens nothing by this code.
+        assert (await sign_in(client, "K7M3P9", pins["K7M3P-8QXA2"])).status == 401
