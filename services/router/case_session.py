@@ -24,6 +24,7 @@ from aiohttp import web
 from services.router.appkeys import CASE_SESSIONS, CASE_VISITOR_LIMIT, RATES
 from services.router.console_session import secure_cookies
 from services.router.pin_gate import Entered, TooManyLookups, pin_gate
+from shared.ids import case_code
 from shared.pages import render
 from shared.sessions import CookiePolicy, CsrfRefused, Session
 from shared.settings import Settings
@@ -71,6 +72,11 @@ async def checked_form(request: web.Request, session: Session) -> Mapping[str, s
     return form
 
 
+def _names(entered: str, reference: str) -> bool:
+    """Whether a link's reference or code (none: any) names the signed-in case."""
+    return not entered or entered in (reference, case_code(reference))
+
+
 def prefilled(query: Mapping[str, str]) -> str:
     """What ``?ref=`` or ``?code=`` puts in the first field: only a well-formed reference or code."""
     entered = Entered.parse(query.get("ref", "")) or Entered.parse(query.get("code", ""))
@@ -82,9 +88,15 @@ async def sign_in_page(request: web.Request) -> web.Response:
         # A PIN in a URL sits in histories and logs: drop it before anything shows the page.
         kept = {k: v for k, v in request.query.items() if k in ("ref", "code", "lang")}
         return see_other(HOME + (f"?{urlencode(kept)}" if kept else ""))
-    if await signed_in(request) is not None:
-        return see_other(VIEW)
+    entered = prefilled(request.query)
+    current = await signed_in(request)
     store, now = request.app[CASE_SESSIONS], _wall_clock()
+    if current is not None:
+        if _names(entered, current.data.get("reference", "")):
+            return see_other(VIEW)
+        # A link for another case on a phone where someone is signed in: their session ends, and
+        # the form shows (the one cookie names the visitor from now on).
+        await store.end(current)
     visitor = await store.find(request, VISITOR, now)
     if visitor is None:
         # Each new visitor is a stored session: a client opening the page in a loop would fill the store.
@@ -99,7 +111,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
         if "again" in request.query
         else None
     )
-    context = _visitor(visitor, notice=notice, entered=prefilled(request.query))
+    context = _visitor(visitor, notice=notice, entered=entered)
     response = await render(request, "case_sign_in.html", context)
     store.attach(response, visitor)
     return response
@@ -125,7 +137,7 @@ async def sign_in(request: web.Request) -> web.Response:
         context = _visitor(visitor, error=True, entered=typed)
         return await render(request, "case_sign_in.html", context, status=401)
     await store.end(visitor)
-    session = await store.start(KIND, opened.case_id, now)
+    session = await store.start(KIND, opened.case_id, now, reference=opened.reference)
     log.info("case_page_signed_in")
     response = see_other(VIEW)
     store.attach(response, session)

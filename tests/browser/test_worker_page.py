@@ -1,6 +1,6 @@
 """The worker's case page in a real browser, on a 360 px phone: a web-form worker follows the case
 with reference and PIN, reads the committee's reply, replies and disputes the resolution; an SMS
-worker signs in with the case code; a wrong PIN and a locked reference look the same. In Chinese,
+worker signs in with the case code, JavaScript off; a wrong PIN and a locked reference look the same. In Chinese,
 and in English. Every step leaves a screenshot in build/screenshots."""
 
 from __future__ import annotations
@@ -92,9 +92,12 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         await screenshot(page, "worker-zh-6-signed-out")
 
 
-async def test_an_sms_worker_signs_in_with_the_code_in_english(runtime: Any, browser: Any) -> None:
+async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascript(runtime: Any, browser: Any) -> None:
     tokens = await committee_tokens(runtime)
-    context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
+    # With JavaScript off: every step is a plain form and a link.
+    context = await browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="en-GB", java_script_enabled=False
+    )
     page = await context.new_page()
     try:
         async with serve(runtime) as client:

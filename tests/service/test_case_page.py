@@ -318,3 +318,21 @@ async def test_a_code_finds_exactly_the_cases_whose_reference_starts_with_it(run
             await client.post("/case/sign-out", data={"csrf": csrf})
         # The PIN of a case with another code opens nothing by this code.
         assert (await sign_in(client, "K7M3P9", pins["K7M3P-8QXA2"])).status == 401
+
+
+async def test_a_link_for_another_case_shows_the_form_not_the_signed_in_case(
+    runtime: Runtime, world: Any
+) -> None:
+    client, _, event, pin = world
+    other, other_pin = await case_with_pin(runtime, "厕所的门坏了")
+    await sign_in(client, event.reference, pin)
+    own = await client.get(f"/case/?code={case_code(event.reference)}", allow_redirects=False)
+    assert own.status == 303 and own.headers["Location"] == "/case/view"
+    session_id = client.session.cookie_jar.filter_cookies(client.make_url("/"))["case_session"].value
+    foreign = await client.get(f"/case/?ref={other.reference}", allow_redirects=False)
+    assert foreign.status == 200 and GRIEVANCE not in await foreign.text()
+    client.session.cookie_jar.update_cookies({"case_session": session_id})  # the old cookie, kept
+    assert (await client.get("/case/view", allow_redirects=False)).status == 303  # ended
+    assert (await sign_in(client, other.reference, other_pin)).status == 303
+    text, _, _ = await case_page(client)
+    assert "厕所的门坏了" in text and GRIEVANCE not in text
