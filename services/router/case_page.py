@@ -67,6 +67,7 @@ from shared.store import to_ms
 from shared.validation import plain_errors, summary
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 # The id a form carries so that its resubmission adds nothing twice (drawn when the page is shown).
 FORM_ID = re.compile(r"^[0-9a-f]{32}$")
 ANSWERS = {"confirm": "confirmed", "dispute": "disputed"}
@@ -201,12 +202,12 @@ def _form_id(form: Mapping[str, str]) -> str:
     return form_id
 
 
-def _parse(request: web.Request, model: type[T], form: Mapping[str, str]) -> T:
+def _parse(request: web.Request, model: type[M], form: Mapping[str, str]) -> M:
     try:
-        return model.model_validate(dict(form))  # type: ignore[attr-defined,no-any-return]
+        return model.model_validate(dict(form))
     except ValidationError as exc:
         language = page_language(request)
-        detail = summary(plain_errors(exc, model, language), language)  # type: ignore[arg-type]
+        detail = summary(plain_errors(exc, model, language), language)
         raise Refused("worker.error.invalid", 422, detail) from None
 
 

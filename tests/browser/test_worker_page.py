@@ -92,7 +92,9 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         await screenshot(page, "worker-zh-6-signed-out")
 
 
-async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascript(runtime: Any, browser: Any) -> None:
+async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascript(
+    runtime: Any, browser: Any
+) -> None:
     tokens = await committee_tokens(runtime)
     # With JavaScript off: every step is a plain form and a link.
     context = await browser.new_context(
