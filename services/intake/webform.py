@@ -205,6 +205,7 @@ async def submit_grievance(request: web.Request) -> web.Response:
         )
         problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         raise problem from None
-    status_url = f"{intake.status_base_url}/api/v1/status/{reference}"
+    # The worker's case page, the reference filled in; the PIN is never in a URL.
+    status_url = f"{intake.status_base_url}/case/?ref={reference}"
     receipt = Receipt(reference=reference, pin=pin, status_url=status_url)
     return json_response(receipt.model_dump(), status=202)

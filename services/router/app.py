@@ -23,6 +23,7 @@ from services.notify.ledger import Ledger
 from services.notify.settings import NotifySettings
 from services.router import (
     api,
+    case_page,
     case_store,
     console,
     console_session,
@@ -224,6 +225,7 @@ def create_app(
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)
+    case_page.add_routes(app)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

@@ -21,7 +21,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 from functools import partial
-from typing import assert_never
+from typing import Literal, assert_never
 
 import structlog
 
@@ -186,6 +186,39 @@ class Dialogue:
         counts = await self._cases.open_case_counts([c.id for c in committees])
         return Safety(classify(text), committees, counts, self._sla)
 
+    async def follow_up(self, case_id: str, *, grievance_id: str, text: str, at: datetime) -> Case:
+        """Add a worker's message to the case after the safety checks of a new grievance, once per
+        ``grievance_id`` (an SMS or WeChat follow-up, or a reply on the worker's case page)."""
+        safety = await self._safety(case_id, text)
+        change = partial(
+            Case.worker_message,
+            grievance_id=grievance_id,
+            text=text,
+            at=at,
+            now=to_ms(self._clock()),
+            safety=safety,
+        )
+        return (await self._outbox.apply(case_id, change)).case
+
+    async def answer(
+        self,
+        case_id: str,
+        kind: Literal["confirm", "dispute"],
+        *,
+        grievance_id: str,
+        text: str,
+        at: datetime,
+        reach: bool,
+    ) -> Case:
+        """The worker's answer to the resolution question (an SMS YES or NO, or the case page's
+        buttons): confirming closes the case, disputing reopens it; once per ``grievance_id``, and
+        nothing while the case waits for no answer."""
+        method = Case.confirm if kind == "confirm" else Case.dispute
+        change = partial(
+            method, grievance_id=grievance_id, text=text, at=at, now=to_ms(self._clock()), reach_worker=reach
+        )
+        return (await self._outbox.apply(case_id, change)).case
+
     async def execute(self, decision: Answer, event: GrievanceReceived) -> None:
         """Carry out a recorded decision (anything but a new case); safe to repeat."""
         key = event.reporter_key
@@ -196,11 +229,7 @@ class Dialogue:
         reply: MessageOutbound | None = None
         match decision:
             case FollowUp(case_id=case_id):
-                safety = await self._safety(case_id, event.text)
-                change = partial(
-                    Case.worker_message, grievance_id=gid, text=event.text, at=at, now=now, safety=safety
-                )
-                case = (await self._outbox.apply(case_id, change)).case
+                case = await self.follow_up(case_id, grievance_id=gid, text=event.text, at=at)
                 if reach and find_reference(event.text) is None:
                     # Intake's instant receipt could not know this continues a case; the worker learns it here.
                     notice = texts.added_to_case(language, case.reference)
@@ -208,15 +237,9 @@ class Dialogue:
                         event, "status", notice, reference=case.reference, case_id=case.case_id
                     )
             case Confirm(case_id=case_id):
-                answer = partial(
-                    Case.confirm, grievance_id=gid, text=event.text, at=at, now=now, reach_worker=reach
-                )
-                await self._outbox.apply(case_id, answer)
+                await self.answer(case_id, "confirm", grievance_id=gid, text=event.text, at=at, reach=reach)
             case Dispute(case_id=case_id):
-                answer = partial(
-                    Case.dispute, grievance_id=gid, text=event.text, at=at, now=now, reach_worker=reach
-                )
-                await self._outbox.apply(case_id, answer)
+                await self.answer(case_id, "dispute", grievance_id=gid, text=event.text, at=at, reach=reach)
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
                 lines = [
