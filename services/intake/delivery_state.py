@@ -11,6 +11,8 @@ whatever order the router gets the announcements in, keeping the highest one is 
 - claimed or released: ``sending``;
 - no contact or channel: ``undeliverable`` (with the reason as its code);
 - a permanent error: ``failed`` (the provider's code, or intake's own such as ``unseal_failed``);
+- a Chinese SMS send without an answer (``unconfirmed``): ``sent`` with the code ``unconfirmed``
+  until its delivery report reconciles it;
 - every part handed to the provider: ``sent``, then from the reports of all parts: ``failed`` if
   any part failed, else ``undelivered`` if any part was not delivered, else ``delivered`` once every
   part was, else still ``sent``.
@@ -55,6 +57,8 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
         return _delivery("undeliverable", created, record.get("reason"))
     if status in ("claimed", "released"):
         return _delivery("sending", record.get("claimed_at") or created)
+    if status == "unconfirmed":  # handed over as far as we know; the delivery report will tell
+        return _delivery("sent", record.get("finished_at"), "unconfirmed")
     if status == "failed":
         return _delivery("failed", record.get("finished_at"), record.get("error_code") or record.get("error"))
     if status != "sent":
