@@ -182,7 +182,7 @@ async def _file(intake: Intake, store: Uplinks, uid: str, uplink: Uplink) -> Non
 
     await intake.publisher.publish(grievance_id, build, budget=PUBLISH_BUDGET)
     try:
-        await store.mark_filed(uid, intake.runtime.clock())
+        await store.mark_filed(uid)
     except PyMongoError as exc:  # the event is durable; a repeat will publish it once more
         log.warning("sms_uplink_not_marked", error=exc.__class__.__name__)
 

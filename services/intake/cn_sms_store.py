@@ -14,7 +14,7 @@ that does not answer costs a publish, never a message.
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.privacy import Keys, keyed_digest
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
@@ -37,6 +37,8 @@ class Uplinks:
         cursor = self._db[UPLINKS].find({"_id": {"$in": ids}}, {"_id": 1})
         return {str(document["_id"]) async for document in cursor}
 
-    async def mark_filed(self, uplink: str, at: datetime) -> None:
+    async def mark_filed(self, uplink: str) -> None:
+        # The wall clock, not the service's: the database server expires the record by its own.
+        at = datetime.now(UTC)
         with contextlib.suppress(DuplicateKeyError):  # another replica filed the same repeat
             await self._db[UPLINKS].insert_one({"_id": uplink, "at": at})
