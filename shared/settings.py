@@ -153,6 +153,24 @@ class Settings(BaseSettings):
     sms_worker_page_url: str | None = None
     sms_template_wording: dict[str, dict[str, str]] = {}
 
+    @field_validator(
+        "aliyun_templates", "tencent_templates", "sms_routes", "sms_template_wording", mode="before"
+    )
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """The JSON of an environment variable (or of an env file read as text); empty is none."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError:
+                raise ValueError('not JSON; write it like {"ack": "SMS_1"}') from None
+        return value
+
+    @field_validator("sms_default_provider", "sms_worker_page_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("aliyun_callback_secret", "tencent_callback_secret")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
