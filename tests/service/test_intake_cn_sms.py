@@ -226,3 +226,11 @@ async def test_neither_broker_nor_spool_is_a_503_and_the_retry_files_it_once(
         assert (await push(client, aliyun_path(), body)).status == 200
         assert (await push(client, aliyun_path(), body)).status == 200
     assert len(grievances(memory_bus)) == 1
+
+
+async def test_the_path_secret_never_reaches_a_log_line(client, memory_bus: MemoryBus):
+    with capture_logs() as logs:
+        assert (await push(client, aliyun_path(), [sms_up(WORKER_PHONE, TEXT)])).status == 200
+    access = [line for line in logs if line["event"] == "http_request"]
+    assert [line["path"] for line in access] == ["/webhooks/aliyun/sms/{secret}"]
+    assert not any(ALIYUN_SECRET in str(line) or TEXT in str(line) for line in logs)
