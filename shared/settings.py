@@ -12,6 +12,7 @@ import json
 import re
 from datetime import timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +84,50 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_aes_key_previous: SecretStr | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Outside the 48 h window (docs/channels-china.md, "Outside the window"): the template message
+    # that says "there is news on your case" (one template for every purpose: it never carries the
+    # text), the keys of its three fields (the news line, the case code, the time), the zone its time
+    # is shown in, the one-time subscription template a worker may opt in to, and the
+    # customer-service messages WeChat allows per message of the worker.
+    wechat_template_id: str | None = None
+    wechat_template_keys: str = "thing1,character_string2,time3"
+    wechat_notice_timezone: str = "Asia/Shanghai"
+    wechat_subscribe_template_id: str | None = None
+    wechat_window_quota: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("wechat_template_id", "wechat_subscribe_template_id")
+    @classmethod
+    def _template_id(cls, value: str | None) -> str | None:
+        """A template id is letters, digits, ``-`` and ``_``; empty is unset."""
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value.strip()):
+            raise ValueError("a WeChat template id is up to 64 letters, digits, '-' or '_'")
+        return value.strip()
+
+    @field_validator("wechat_template_keys")
+    @classmethod
+    def _template_keys(cls, value: str) -> str:
+        """Three keys as the template's details show them (``thing1``, ``time3``, ...), comma-separated."""
+        keys = [key.strip() for key in value.split(",")]
+        if (
+            len(keys) != 3
+            or len(set(keys)) != 3
+            or not all(re.fullmatch(r"[a-z_]{1,32}[0-9]{0,3}", k) for k in keys)
+        ):
+            raise ValueError(
+                "three distinct template keys, comma-separated, such as thing1,character_string2,time3"
+            )
+        return ",".join(keys)
+
+    @field_validator("wechat_notice_timezone")
+    @classmethod
+    def _notice_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod

@@ -25,6 +25,7 @@ from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from services.intake.wechat import wechat_push, wechat_verify
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
+from services.intake.wechat_subscribe import wechat_subscribe, wechat_subscribed
 from shared.forwarded import forwarded_client
 from shared.metrics import METRICS
 from shared.openapi import add_openapi
@@ -73,6 +74,8 @@ def create_app(
     install_cn_sms(app, settings)
     app.router.add_get("/webhooks/wechat", wechat_verify, allow_head=False)
     app.router.add_post("/webhooks/wechat", wechat_push)
+    app.router.add_get("/wechat/subscribe", wechat_subscribe, allow_head=False)
+    app.router.add_get("/wechat/subscribed", wechat_subscribed, allow_head=False)
     app.router.add_post("/api/v1/grievances", submit_grievance)
     add_openapi(app, openapi.document(development=delivery == "dev"))
 

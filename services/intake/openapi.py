@@ -154,6 +154,58 @@ WECHAT_PUSH_OPERATION = Operation(
     description="The body is WeChat's XML (`<xml>...</xml>`); in safe mode only `ToUserName` and "
     "`Encrypt`. See docs/channels-china.md.",
 )
+
+
+class SubscribeQuery(BaseModel):
+    """The worker page's link to a one-time subscription of a case (documentation of the query)."""
+
+    code: str = Field(pattern=r"^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$", description="the case code")
+
+
+class SubscribedQuery(BaseModel):
+    """What WeChat's confirm page sends the browser back with (documentation; checked by hand)."""
+
+    openid: str = Field(description="the worker's OpenID: only its reporter key is kept")
+    template_id: str
+    action: Literal["confirm", "cancel"]
+    scene: str
+    reserved: str = Field(description="the state /wechat/subscribe signed (an hour's validity)")
+
+
+HTML_PAGE = {"type": "string", "description": "a short page in Chinese and English"}
+SUBSCRIBE_OPERATION = Operation(
+    "get",
+    "/wechat/subscribe",
+    "wechatSubscribe",
+    "a worker asks for one WeChat notice of a case: to WeChat's confirm page",
+    (
+        Answer(
+            302,
+            "to mp.weixin.qq.com/mp/subscribemsg?action=get_confirm...",
+            headers={"Location": "WeChat's confirm page"},
+        ),
+        Answer(400, "the case code is not valid", media="text/html", schema=HTML_PAGE),
+        Answer(404, "no subscription template is configured", media="text/html", schema=HTML_PAGE),
+    ),
+    tags=("workers",),
+    query=SubscribeQuery,
+)
+SUBSCRIBED_OPERATION = Operation(
+    "get",
+    "/wechat/subscribed",
+    "wechatSubscribed",
+    "WeChat's redirect after the worker agreed (or not) to one notice",
+    (
+        Answer(200, "recorded, or not subscribed", media="text/html", schema=HTML_PAGE),
+        Answer(400, "the link is not valid or has expired", media="text/html", schema=HTML_PAGE),
+        Answer(404, "no subscription template is configured", media="text/html", schema=HTML_PAGE),
+        Answer(429, "too many consents from this address", media="text/html", schema=HTML_PAGE),
+        Answer(503, "the consent could not be stored just now", media="text/html", schema=HTML_PAGE),
+    ),
+    tags=("workers",),
+    query=SubscribedQuery,
+    description='See docs/channels-china.md, "Outside the window".',
+)
 SECRET_PARAMETER = {
     "secret": {
         "type": "string",
@@ -250,6 +302,8 @@ def document(*, development: bool) -> dict[str, Any]:
         WECHAT_VERIFY_OPERATION,
         WECHAT_PUSH_OPERATION,
         *CN_SMS_OPERATIONS,
+        SUBSCRIBE_OPERATION,
+        SUBSCRIBED_OPERATION,
         HEALTHZ_OPERATION,
         OPENAPI_OPERATION,
     ]

@@ -14,6 +14,9 @@ WeChat cases are answered through the Official Account's customer-service messag
 ``GRIEVANCE_WECHAT_APPID`` and ``GRIEVANCE_WECHAT_APPSECRET`` are set (:mod:`services.intake.wechat_outbound`),
 whatever carries SMS; without them a WeChat case's messages are recorded ``channel_unconfigured``.
 
+Outside the 48 h window a template or subscription notice goes instead, or the message waits for the
+worker's next message, which the webhook hands to :data:`~services.intake.wechat_waiting.WAITING`.
+
 Alibaba Cloud and Tencent Cloud SMS carry the SMS of the gateway numbers routed to them, and the
 replies to workers who wrote through them, once configured (:mod:`services.intake.cn_sms_outbound`);
 several SMS providers can be active at once.
@@ -41,9 +44,13 @@ from services.intake.channels.wechat_token import SharedTokenSource
 from services.intake.cn_sms_outbound import AliyunChannel, SmsRoutes, TencentChannel, default_provider
 from services.intake.cn_sms_templates import Templates
 from services.intake.sender import QUEUE, Sender, handlers
+from services.intake.wechat_consents import Consents
+from services.intake.wechat_fallback import OutsideWindow
+from services.intake.wechat_notice import NoticePolicy
 from services.intake.wechat_outbound import WeChatChannel
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_store import ServiceWindows, TokenCache
+from services.intake.wechat_waiting import WAITING, WaitingMessages
 from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock, Runtime
 from shared.settings import Settings
@@ -98,7 +105,16 @@ def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.Client
         clock=runtime.clock,
     )
     api = WeChatApi(session, tokens, api_base=settings.wechat_api_base)
-    return WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, settings.wechat_appid)
+    policy = NoticePolicy.of(settings)
+    outside = OutsideWindow(runtime.db, runtime.keys, runtime.clock, api, policy, Consents(runtime.db))
+    return WeChatChannel(
+        api,
+        ServiceWindows(runtime.db),
+        runtime.keys,
+        settings.wechat_appid,
+        outside,
+        quota=policy.window_quota,
+    )
 
 
 def cn_sms_routes(
@@ -205,9 +221,17 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
                 wechat=wechat_channel(settings, runtime, session) if wechat else None,
                 cn_sms=cn_sms_routes(settings, runtime, session, default_channel=channel is not None),
             )
+            if wechat:
+                app[WAITING] = WaitingMessages(
+                    runtime.db, runtime.keys, runtime.clock, app[SENDER].handle, announcer.wake
+                )
             async with announcing(announcer):
                 await runtime.bus.consume(QUEUE, handlers(app[SENDER].handle))
-                yield
+                try:
+                    yield
+                finally:
+                    if wechat:
+                        await app[WAITING].close()
 
     app.cleanup_ctx.append(sender)
     if delivery == "dev":

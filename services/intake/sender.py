@@ -129,9 +129,10 @@ class Sender:
             return
         sender: str | None
         if isinstance(channel, WeChatChannel):
-            closed = await channel.closed(contact, clock())
+            unsent = len(split_message(event.text, channel.text_limit)) - len(claim.sent_parts)
+            closed = await channel.closed(contact, clock(), unsent)
             if closed is not None:
-                await self._undeliverable(event, closed, channel.name)
+                await self._outside_window(channel, event, contact, closed)
                 return
             sender, limit = channel.app_id, channel.text_limit
         else:
@@ -150,7 +151,8 @@ class Sender:
                 sid = await channel.send(contact, sender, body, event=event, part=index + 1, parts=len(parts))
                 await store.record_part(db, event_id, index, sid, clock())
         except CustomerServiceWindowClosed as exc:
-            await self._undeliverable(event, refusal_reason(exc), channel.name, error_code=exc.code)
+            assert isinstance(channel, WeChatChannel)
+            await self._outside_window(channel, event, contact, refusal_reason(exc))
             return
         except PermanentDeliveryError as exc:
             await store.finish(db, event_id, "failed", clock(), error_code=exc.code, provider=channel.name)
@@ -165,15 +167,20 @@ class Sender:
         await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=channel.name)
         log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=channel.name)
 
-    async def _undeliverable(
-        self, event: MessageOutbound, reason: str, provider: str, **details: str
+    async def _outside_window(
+        self, channel: WeChatChannel, event: MessageOutbound, contact: str, reason: str
     ) -> None:
-        """A claimed message that cannot go on this channel now (WeChat's window): for good."""
-        db, clock = self._runtime.db, self._runtime.clock
-        await store.finish(
-            db, str(event.id), "undeliverable", clock(), reason=reason, provider=provider, **details
-        )
-        log.info("outbound_undeliverable", reason=reason, purpose=event.purpose, provider=provider)
+        """WeChat's window is closed: the channel sends a notice or leaves the message waiting, and
+        records which; its delivery errors are handled as a text's would be."""
+        db, clock, event_id = self._runtime.db, self._runtime.clock, str(event.id)
+        try:
+            await channel.outside_window(event, contact, reason)
+        except PermanentDeliveryError as exc:
+            await store.finish(db, event_id, "failed", clock(), error_code=exc.code, provider=channel.name)
+            log.warning("outbound_failed", error_code=exc.code, purpose=event.purpose)
+        except BaseException as exc:
+            await asyncio.shield(store.release(db, event_id, clock(), exc.__class__.__name__))
+            raise
 
     def _sender_for(self, contact: str, gateway_number: str | None) -> str | None:
         """Reply from the number the worker wrote to; a channel prefix (``whatsapp:``) must match."""

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import aiohttp
 from aiohttp import web
 
+from services.notify import directory, ledger
+from services.notify.bootstrap import build_notifiers
+from services.notify.directory import Directory
+from services.notify.ledger import Ledger
+from services.notify.settings import NotifySettings
 from services.router import (
     api,
     case_store,
@@ -27,6 +33,7 @@ from services.router import (
     status_store,
     worker_store,
 )
+from services.router import notices as committee_notices
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
@@ -83,6 +90,8 @@ INDEXES = {
     **sessions.INDEXES,
     **status_store.INDEXES,
     **rate_indexes(RATE_COUNTERS),
+    **directory.INDEXES,
+    **ledger.INDEXES,
 }
 
 
@@ -139,7 +148,10 @@ def bootstrap(runtime: Runtime) -> Router:
     return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries, ngo)
 
 
-def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
+def create_app(
+    settings: Settings, runtime: RuntimeSource, *, notify: NotifySettings | None = None
+) -> web.Application:
+    notify_settings = notify or NotifySettings()
     # Behind the proxy, the status page's per-client limit counts the client it names.
     app = new_app("router", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
     attach_runtime(app, runtime)
@@ -181,6 +193,17 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         await bus.consume(NGO_QUEUE, ngo_handlers(router.ngo))
         yield
 
+    async def notices(app: web.Application) -> AsyncIterator[None]:
+        rt = app[RUNTIME]
+        async with aiohttp.ClientSession() as session:
+            told = committee_notices.CommitteeNotices(
+                directory=Directory(rt.db),
+                ledger=Ledger(rt.db, rt.clock),
+                notifiers=build_notifiers(notify_settings, session),
+            )
+            await rt.bus.consume(committee_notices.QUEUE, committee_notices.handlers(told))
+            yield
+
     async def periodic_task(app: web.Application) -> AsyncIterator[None]:
         async with periodic.run_periodic(app[RUNTIME].settings.sweep_interval, app[ROUTER].periodic_pass):
             yield
@@ -190,6 +213,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             parts,
             indexes,
             consumer,
+            notices,
             periodic_task,
             serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
         ]
