@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.intake import openapi
+from services.intake.cn_sms_routes import install_cn_sms
 from services.intake.delivery_reports import twilio_status
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
@@ -70,6 +71,7 @@ def create_app(
     install_outbound(app, settings, delivery)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
+    install_cn_sms(app, settings)
     app.router.add_get("/webhooks/wechat", wechat_verify, allow_head=False)
     app.router.add_post("/webhooks/wechat", wechat_push)
     app.router.add_get("/wechat/subscribe", wechat_subscribe, allow_head=False)

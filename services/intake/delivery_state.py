@@ -14,6 +14,8 @@ is a step the router keeps no record of, which is what it should show until the 
 - no contact or channel: ``undeliverable`` (with the reason as its code);
 - waiting (a WeChat message outside the window, with no notice to send): ``waiting_for_worker``;
 - a permanent error: ``failed`` (the provider's code, or intake's own such as ``unseal_failed``);
+- a Chinese SMS send without an answer (``unconfirmed``): ``sent`` with the code ``unconfirmed``
+  until its delivery report reconciles it;
 - every part handed to the provider: ``sent``, then from the reports of all parts: ``failed`` if
   any part failed, else ``undelivered`` if any part was not delivered, else ``delivered`` once every
   part was, else still ``sent``.
@@ -60,6 +62,8 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
         return _delivery("waiting_for_worker", record.get("waiting_since") or created)
     if status in ("claimed", "released"):
         return _delivery("sending", record.get("claimed_at") or created)
+    if status == "unconfirmed":  # handed over as far as we know; the delivery report will tell
+        return _delivery("sent", record.get("finished_at"), "unconfirmed")
     if status == "failed":
         return _delivery("failed", record.get("finished_at"), record.get("error_code") or record.get("error"))
     if status != "sent":

@@ -1,4 +1,4 @@
-"""Intake's OpenAPI document: the web form, the status of a case's address, Twilio's and WeChat's webhooks.
+"""Intake's OpenAPI document: the web form, Twilio's, WeChat's, Alibaba's and Tencent's webhooks.
 
 One row per route of :func:`services.intake.app.create_app`; the schemas are the models the handlers
 validate with (:class:`GrievanceForm`, :class:`TwilioSms`, :class:`StatusReport`) and answer with
@@ -11,8 +11,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
+from services.intake.channels.aliyun_push import SmsReport, SmsUp
+from services.intake.channels.tencent_push import SmsReply, SmsStatus
 from services.intake.delivery_reports import StatusReport
 from services.intake.outbound import OutboxAnswer, OutboxQuery
 from services.intake.webform import GrievanceForm, Receipt
@@ -204,6 +206,81 @@ SUBSCRIBED_OPERATION = Operation(
     query=SubscribedQuery,
     description='See docs/channels-china.md, "Outside the window".',
 )
+SECRET_PARAMETER = {
+    "secret": {
+        "type": "string",
+        "description": "the provider's callback secret (GRIEVANCE_*_CALLBACK_SECRET)",
+    }
+}
+WRONG_SECRET = problem(404, "not the configured secret, or none configured: no such resource")
+PUSH_MALFORMED = problem(
+    400, "not the provider's body: every item is refused (the field names, never a value)"
+)
+PUSH_NOT_DURABLE = problem(
+    503, "not confirmed as stored just now; the provider's retry is safe", {"Retry-After": "seconds"}
+)
+ALIYUN_ACK = Answer(200, 'durable: {"code":0,"msg":"接收成功"}', schema={"type": "object"})
+TENCENT_ACK = Answer(200, 'stored: {"result":0,"errmsg":"OK"}', schema={"type": "object"})
+
+
+class AliyunUplinks(RootModel[list[SmsUp]]):
+    """Alibaba's SmsUp push: 1 to 1000 replies."""
+
+
+class AliyunReports(RootModel[list[SmsReport]]):
+    """Alibaba's SmsReport push: 1 to 1000 delivery reports."""
+
+
+class TencentStatuses(RootModel[list[SmsStatus]]):
+    """Tencent's status callback: 1 to 100 statuses."""
+
+
+def _cn_operation(
+    path: str, operation_id: str, summary: str, ack: Answer, body: type[BaseModel]
+) -> Operation:
+    return Operation(
+        "post",
+        path,
+        operation_id,
+        summary,
+        (ack, PUSH_MALFORMED, WRONG_SECRET, problem(413, "the body is too large"), PUSH_NOT_DURABLE),
+        tags=("gateways",),
+        body=body,
+        path_parameters=SECRET_PARAMETER,
+        description="Unsigned by the provider: the path secret is the proof. See docs/channels-china.md.",
+    )
+
+
+CN_SMS_OPERATIONS = (
+    _cn_operation(
+        "/webhooks/aliyun/sms/{secret}",
+        "aliyunSmsUp",
+        "Alibaba Cloud SMS replies (SmsUp)",
+        ALIYUN_ACK,
+        AliyunUplinks,
+    ),
+    _cn_operation(
+        "/webhooks/aliyun/sms-report/{secret}",
+        "aliyunSmsReport",
+        "Alibaba Cloud SMS delivery reports (SmsReport)",
+        ALIYUN_ACK,
+        AliyunReports,
+    ),
+    _cn_operation(
+        "/webhooks/tencent/sms/{secret}",
+        "tencentSmsReply",
+        "Tencent Cloud SMS reply callback",
+        TENCENT_ACK,
+        SmsReply,
+    ),
+    _cn_operation(
+        "/webhooks/tencent/sms-status/{secret}",
+        "tencentSmsStatus",
+        "Tencent Cloud SMS status callback",
+        TENCENT_ACK,
+        TencentStatuses,
+    ),
+)
 OUTBOX_OPERATION = Operation(
     "get",
     "/dev/outbox",
@@ -224,6 +301,7 @@ def document(*, development: bool) -> dict[str, Any]:
         STATUS_OPERATION,
         WECHAT_VERIFY_OPERATION,
         WECHAT_PUSH_OPERATION,
+        *CN_SMS_OPERATIONS,
         SUBSCRIBE_OPERATION,
         SUBSCRIBED_OPERATION,
         HEALTHZ_OPERATION,

@@ -22,6 +22,7 @@ import structlog
 from services.intake import store
 from services.intake.channels.delivery import OutboundChannel, PermanentDeliveryError
 from services.intake.channels.wechat_api import CustomerServiceWindowClosed
+from services.intake.cn_sms_outbound import TEMPLATE_CHANNELS, ChineseSms, SmsRoutes, deliver_template
 from services.intake.segments import SMS_BODY_LIMIT, split_message
 from services.intake.wechat_outbound import WeChatChannel, refusal_reason
 from shared.contracts import MessageOutbound
@@ -60,14 +61,17 @@ class Sender:
         announce: Callable[[], None] = lambda: None,
         *,
         wechat: WeChatChannel | None = None,
+        cn_sms: SmsRoutes | None = None,
     ) -> None:
         """``channel`` carries SMS (and web-form replies by SMS), ``wechat`` the WeChat cases; either
-        may be missing, and its messages are then recorded ``channel_unconfigured``."""
+        may be missing, and its messages are then recorded ``channel_unconfigured``. ``cn_sms``
+        chooses, per gateway number, the SMS that Alibaba or Tencent carries instead."""
         self._runtime = runtime
         self._channel = channel
         self._default_from = default_from
         self._announce = announce
         self._wechat = wechat
+        self._cn_sms = cn_sms
 
     @property
     def channel(self) -> OutboundChannel | None:
@@ -77,10 +81,15 @@ class Sender:
     def wechat(self) -> WeChatChannel | None:
         return self._wechat
 
-    def _route(self, channel: str) -> OutboundChannel | None:
-        if channel == "wechat":
+    def _route(self, event: MessageOutbound) -> OutboundChannel | ChineseSms | None:
+        if event.channel == "wechat":
             return self._wechat
-        return self._channel if channel in ("sms", "web") else None
+        if event.channel not in ("sms", "web"):
+            return None
+        if self._cn_sms is None:
+            return self._channel
+        chosen = self._cn_sms.channel_for(event.gateway_number)
+        return self._channel if chosen == "twilio" else None if isinstance(chosen, str) else chosen
 
     async def handle(self, event: MessageOutbound) -> None:
         try:
@@ -91,7 +100,7 @@ class Sender:
     async def _deliver(self, event: MessageOutbound) -> None:
         db, clock = self._runtime.db, self._runtime.clock
         event_id = str(event.id)
-        channel: OutboundChannel | None = self._route(event.channel)
+        channel = self._route(event)
         if event.sealed_contact is None or channel is None:
             reason = (
                 "no_contact"
@@ -114,6 +123,9 @@ class Sender:
         except UnsealError:
             await store.finish(db, event_id, "failed", clock(), error="unseal_failed", provider=channel.name)
             log.warning("outbound_failed", error="unseal_failed")
+            return
+        if isinstance(channel, TEMPLATE_CHANNELS):  # Alibaba or Tencent: one template
+            await deliver_template(db, clock, channel, event, contact, claim.sent_parts)
             return
         sender: str | None
         if isinstance(channel, WeChatChannel):

@@ -5,6 +5,7 @@ a unique index on ``event_id`` and a small state machine changed only by conditi
 
     claimed --(every part sent)--> sent
     claimed --(permanent error)--> failed
+    claimed --(Chinese SMS: no answer to the send)--> unconfirmed --(its delivery report)--> sent
     claimed --(WeChat's window closed, no notice)--> waiting --(the worker writes)--> claimed
     claimed --(transient error)--> released --(next delivery)--> claimed
     (no contact / unsupported channel) --> undeliverable
@@ -137,6 +138,39 @@ async def finish(
             "$inc": _COUNT,
         },
     )
+
+
+async def unconfirmed(db: Database, event_id: str, now: datetime, **details: Any) -> None:
+    """A send that may have reached the provider without an answer: never sent again by itself, it
+    waits for the delivery report that names our id (:func:`reconcile`)."""
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "claimed"},
+        {
+            "$set": {"status": "unconfirmed", "updated_at": now, "finished_at": now, **details, **_MARK},
+            "$inc": _COUNT,
+        },
+    )
+
+
+async def reconcile(db: Database, event_id: str, provider_sid: str, now: datetime) -> bool:
+    """An unconfirmed send the provider's report proves sent, under the provider's id; False when
+    ``event_id`` is no unconfirmed message of ours."""
+    result = await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "unconfirmed"},
+        {
+            "$set": {
+                "status": "sent",
+                "sent_parts.0": provider_sid,
+                "parts": 1,
+                "updated_at": now,
+                "reconciled_at": now,
+                **_MARK,
+            },
+            "$addToSet": {"provider_sids": provider_sid},
+            "$inc": _COUNT,
+        },
+    )
+    return bool(result.modified_count)
 
 
 # What a waiting message carries only while it waits: whom for, and the event to send again.

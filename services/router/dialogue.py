@@ -59,7 +59,7 @@ from shared.contracts import (
     OutboundPurpose,
     contact_proven,
 )
-from shared.ids import find_reference
+from shared.ids import case_code, find_case_codes, find_reference
 from shared.keywords import parse
 from shared.messaging import Bus
 from shared.privacy import Keys, contact_code, unverified_reporter_key
@@ -73,6 +73,8 @@ log = structlog.get_logger(__name__)
 _REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 # Every decision but a new case, which the consumer opens itself.
 Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | ConfirmContact | Help | Stop | Start
+# The SMS providers that carry templates only (intake renders each message by its purpose).
+TEMPLATE_SMS = frozenset({"aliyun", "tencent"})
 # A message that is only a confirmation code (six digits, full-width ones folded).
 _CODE = re.compile(r"\s*([0-9]{6})\s*")
 
@@ -163,6 +165,7 @@ class Dialogue:
             named_factory=named_factory,
             referenced=referenced,
             confirmable=confirmable,
+            codes=find_case_codes(event.text) if open_cases else frozenset(),
         )
 
     async def _confirmable(self, key: str, text: str) -> tuple[str, ...]:
@@ -230,11 +233,16 @@ class Dialogue:
         match decision:
             case FollowUp(case_id=case_id):
                 case = await self.follow_up(case_id, grievance_id=gid, text=event.text, at=at)
-                if reach and find_reference(event.text) is None:
+                named = find_reference(event.text) is not None or case_code(
+                    case.reference
+                ) in find_case_codes(event.text)
+                if reach and not named:
                     # Intake's instant receipt could not know this continues a case; the worker learns it here.
+                    # A Chinese SMS says so with the acknowledgement's template (its code, the page).
                     notice = texts.added_to_case(language, case.reference)
+                    purpose: OutboundPurpose = "ack" if event.provider in TEMPLATE_SMS else "status"
                     reply = reply_to_sender(
-                        event, "status", notice, reference=case.reference, case_id=case.case_id
+                        event, purpose, notice, reference=case.reference, case_id=case.case_id
                     )
             case Confirm(case_id=case_id):
                 await self.answer(case_id, "confirm", grievance_id=gid, text=event.text, at=at, reach=reach)
