@@ -105,7 +105,12 @@ OutboundPurpose = Literal[
 # Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
 # one (``delivery_rank``). Once sent, a message is delivered, or not (undelivered: the carrier gave up;
 # failed: the provider or intake did); a message no channel can carry is undeliverable from the start.
-DeliveryState = Literal["sending", "sent", "delivered", "undelivered", "failed", "undeliverable"]
+# A WeChat message outside the 48 h window with no notice to send waits for the worker's next message
+# (waiting_for_worker), then is sent: after sending, before sent, so the sending of its second
+# attempt never hides the wait.
+DeliveryState = Literal[
+    "sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"
+]
 DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.

@@ -8,7 +8,17 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.escalation import api, consumer, notices, openapi, reminders, store, sweeper
+from services.escalation import (
+    api,
+    console,
+    consumer,
+    dashboard,
+    notices,
+    openapi,
+    reminders,
+    store,
+    sweeper,
+)
 from services.notify import directory, ledger
 from services.notify.bootstrap import build_notifiers
 from services.notify.directory import Directory
@@ -74,6 +84,8 @@ def create_app(
 
     app.cleanup_ctx.extend([indexes, consume, sweep, notifications])
     api.setup_routes(app)
+    console.setup_console(app, settings)  # before the dashboard: the console sets up the page kit
+    dashboard.setup_dashboard(app)
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

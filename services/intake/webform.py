@@ -203,7 +203,8 @@ async def file_grievance(
         reference = await intake.publisher.publish(grievance_id, build)
     except NotDurable:
         raise NotConfirmed(key) from None
-    status_url = f"{intake.status_base_url}/api/v1/status/{reference}"
+    # The worker's case page, the reference filled in; the PIN is never in a URL.
+    status_url = f"{intake.status_base_url}/case/?ref={reference}"
     return Receipt(reference=reference, pin=pin, status_url=status_url)
 
 

@@ -23,6 +23,7 @@ from services.notify.ledger import Ledger
 from services.notify.settings import NotifySettings
 from services.router import (
     api,
+    case_page,
     case_store,
     console,
     console_session,
@@ -225,6 +226,7 @@ def create_app(
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)
+    case_page.add_routes(app)
     setup_contact_page(app)  # the code of a web contact, entered in the browser
     add_openapi(app, openapi.document())
 
