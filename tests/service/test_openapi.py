@@ -29,7 +29,7 @@ async def runtime() -> AsyncIterator[Runtime]:
 
 
 # Browser pages (HTML forms for people, documented in docs/*.md) and their stylesheet are no API.
-PAGES = ("/console", "/static", "/contact/")
+PAGES = ("/console", "/static", "/contact/", "/case")
 PAGE_PATHS = ("/",)  # intake's web form
 
 
