@@ -206,6 +206,10 @@ def new_app(
     return app
 
 
+# /webhooks/{provider}/{kind}/{secret}: the only paths with a credential as their last segment.
+SECRET_PATH = re.compile(r"^(?P<route>/webhooks/[a-z]+/[a-z-]+/)[^/]+$")
+
+
 class AccessLogger(AbstractAccessLogger):
     """One structured line per request: method, path without the query (PINs live there), status.
 
@@ -216,11 +220,9 @@ class AccessLogger(AbstractAccessLogger):
     _log = structlog.get_logger("aiohttp.access")
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, duration: float) -> None:
-        path = request.rel_url.path
-        # A webhook's path secret (the Chinese SMS pushes carry no signature) is a credential.
-        secret = request.match_info.get("secret") if isinstance(request, web.Request) else None
-        if secret:
-            path = path.replace(secret, "{secret}")
+        # A webhook's path secret (the Chinese SMS pushes carry no signature) is a credential. Read
+        # from the path itself: a request refused before routing has no match info to ask.
+        path = SECRET_PATH.sub(r"\g<route>{secret}", request.rel_url.path)
         self._log.info(
             "http_request",
             method=request.method,

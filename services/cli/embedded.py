@@ -276,10 +276,9 @@ def banner(
             f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["ngo"])\'',
         ]
     elif tokens_out is not None:
-        lines.append(
-            f"  NGO console: open {at['escalation']}/console/ and paste an NGO token "
-            "(`grievance token issue --role ngo` makes one)"
-        )
+        # An embedded start issues the NGO's token each time; only a deployment may need one made.
+        issue = "" if embedded(settings) else " (`grievance token issue --role ngo` makes one)"
+        lines.append(f"  NGO console: open {at['escalation']}/console/ and paste an NGO token{issue}")
     if tokens_out is not None and demo_sla:
         needs = "" if twilio_in_tokens else "   (with GRIEVANCE_TWILIO_AUTH_TOKEN set, to sign its SMS)"
         lines.append(f"  {demo_command(tokens_out)}{needs}")

@@ -117,6 +117,8 @@ async def test_the_fields_statistics_read_stay_at_the_top_level(rt):
         "resolved_at": None,
         "disputed_at": None,
         "escalated": [],
+        # Only what tells a reopening: the action and status of each entry, never its note.
+        "timeline": [{"action": "acknowledged", "status": "acknowledged"}],
     }
 
 

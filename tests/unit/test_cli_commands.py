@@ -238,6 +238,8 @@ def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
         timeout=30,
     )
     assert result.stdout.strip() == "gvt_ngo", result.stderr
-    # A start that issued no NGO token now says how to make one.
-    again = banner(Settings(), None, tokens_file, {"committees": {}}, False)
+    # A deployment's start that issued no NGO token now says how to make one; an embedded start
+    # issues one every time.
+    deployed = Settings(mongo_url="mongodb://mongo.invalid:27017/", amqp_url="amqp://rabbit.invalid/")
+    again = banner(deployed, None, tokens_file, {"committees": {}}, False)
     assert "grievance token issue --role ngo" in again
