@@ -21,7 +21,7 @@ from typing import cast
 from pypinyin import Style, lazy_pinyin
 
 from services.router import retaliation
-from services.router.lexicon import BASE_SEVERITY, EN, PRIORITY, ZH, Entry
+from services.router.lexicon import BASE_SEVERITY, EN, ORDINARY_EN, ORDINARY_ZH, PRIORITY, ZH, Entry
 from shared.contracts import Category, Severity, gravest
 from shared.textfold import compact, spaced
 
@@ -121,14 +121,28 @@ def _matches(words: str, han: str) -> list[Entry]:
 
 
 # Characters that look like the Chinese ones a worker meant (a katakana エ for 工 in 童エ, the
-# enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them.
-_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ", "口口口工工力力二二八八")
+# enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them; and the
+# aspect particle 著 that Taiwan writes for 着 (扣著, 鎖著, 擋著), which the folding to simplified keeps.
+_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ著", "口口口工工力力二二八八着")
+
+
+_ORDINARY_EN = tuple((re.compile(p), r) for p, r in ORDINARY_EN)
+_ORDINARY_ZH = tuple((re.compile(p), r) for p, r in ORDINARY_ZH)
+
+
+def _plain(words: str, han: str) -> tuple[str, str]:
+    """The texts with ordinary senses of critical words rewritten (a dead battery, an exit's sign)."""
+    for pattern, replacement in _ORDINARY_EN:
+        words = pattern.sub(replacement, words)
+    for pattern, replacement in _ORDINARY_ZH:
+        han = pattern.sub(replacement, han)
+    return words, han
 
 
 def classify(text: str) -> Classification:
     """The category and severity of a grievance text."""
     text = text.translate(_LOOK_ALIKES)
-    words, han = spaced(text), compact(text)
+    words, han = _plain(spaced(text), compact(text))
     found = _matches(words, han)
     reprisal = retaliation.signal(words, han)
     if not found and not reprisal:

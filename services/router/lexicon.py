@@ -60,11 +60,49 @@ PRIORITY: tuple[str, ...] = (
     "other",
 )
 
-_DOCUMENTS = "(身份证|身分证|证件|护照)"
+# Papers that hold a worker when kept: identity cards, passports, residence and home-return permits,
+# and the bank book and seal that agencies in Taiwan keep from migrant workers.
+_DOCUMENTS = "(身份证|身分证|证件|护照|户照|居留证|回乡证|通行证|工作证|存折|印章)"
+# Ways out; each is critical when named (a locked or blocked exit is what is reported).
+_EXITS_ZH = "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生梯|安全梯|走火梯|防火梯|逃生口|紧急门|应急门|应急出口"
 _KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
 _AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事|剪线|搬货|车衣|打包|帮忙)"
 _WORKPLACE = "(车间|厂里|线上|流水线|包装部|仓库)"
 _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
+
+# Ordinary senses of words that the critical entries read, rewritten before any entry is matched:
+# each (pattern, replacement) names a use that only looks like a critical one. Kept short and
+# specific, since a rewrite that is too broad would hide a real case.
+ORDINARY_ZH: tuple[tuple[str, str], ...] = (
+    # An exit's sign or light is a fault to fix, not a way out shut.
+    (f"({_EXITS_ZH})的?(指示牌|指示灯|标志|标识|标牌|指示|灯)", r"消防\2"),
+)
+ORDINARY_EN: tuple[tuple[str, str], ...] = (
+    # Tired, not dead; a machine or a battery that died; work "killing" someone.
+    (r"\bdead (tired|bored|beat|slow|boring|easy)\b", r"very \1"),
+    (
+        r"\b(phones?|batter(y|ies)|machines?|printers?|scanners?|computers?|engines?|fans?|lamps?|bulbs?)"
+        r" (is |are |was |were |has |have |just |always |keeps? |again )*(dead|died|dying)\b",
+        r"\1 broken",
+    ),
+    (r"\b(is|are|was|were) killing (me|us)\b", r"\1 wearing \2 out"),
+    # Something a worker locked themselves, or a toilet, locker or room kept locked (not a way out).
+    (r"\b(i|we|she|he) locked (my|our|her|his) (keys?|phone|bag|bike|locker)", r"\1 lost \2 \3"),
+    (
+        r"\b(toilets?|lockers?|bedrooms?|room doors?|drawers?|cabinets?|cupboards?)\b((?: [^ ]+){0,4}) locked\b"
+        r"(?! (from|on) (the )?outside| (us|them|me|workers) )",
+        r"\1\2 shut",
+    ),
+    # A fire exit's sign or light; food burnt in cooking; a body part that hurts is pain, not an injury.
+    (r"\b(fire |emergency )exit (signs?|lights?|lamps?|maps?|plans?)\b", r"exit \2"),
+    (r"\bburn(s|ed|t|ing)? (the |our |my )?(rice|food|toast|meat|dinner|lunch|soup|vegetables)\b", r"overcook \3"),
+    (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (
+        r"\b(hands?|backs?|legs?|feet|eyes|arms?|shoulders?|necks?|wrists?|knees?) (still |always |really |often )?hurt\b"
+        r"(?! (myself|himself|herself|by|in|at|when|from))",
+        r"\1 ache",
+    ),
+)
 
 ZH: tuple[Entry, ...] = (
     # child labour
@@ -96,7 +134,8 @@ ZH: tuple[Entry, ...] = (
     (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
     # forced labour
     (
-        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收了|收|拿走|拿了|押|没收|留着|不还)(了)?(我们|我|工人|员工|大家|所有人)?的?{_DOCUMENTS}",
+        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收埋|收晒|收了|收|拿走|拿了|攞走|攞咗|押|没收|留着|不还)(了|晒|埋)?"
+        f"(我们|我|我哋|工人|员工|大家|所有人)?(的|嘅)?([^，。]{{0,4}}(和|同|跟))?{_DOCUMENTS}",
         "forced_labour",
         6,
         None,
@@ -122,8 +161,8 @@ ZH: tuple[Entry, ...] = (
     ),
     (
         "辞职不批|走不了(?!路)|走不掉|走唔到|走唔甩|出唔到|出不去|出不了(厂|门|去)|不放人|想走.{0,2}不让"
-        "|不敢(走|辞职|离职)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
-        "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放)",
+        "|不敢(走|辞职|离职|离开|跑)|违约.{0,4}(赔|罚)|不能(出门|外出|出去|离开|出厂)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
+        "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放|还|退)",
         "forced_labour",
         5,
         None,
@@ -143,7 +182,9 @@ ZH: tuple[Entry, ...] = (
     # Kept in: locked in from outside, watched, not let out (a dormitory curfew is not confinement).
     (
         "(宿舍|厂|车间|房间|工厂|大门).{0,10}(从外面|由外面).{0,2}(反)?锁|反锁|软禁|软进|有人看守|派人看守|(看守|看管)着?(我们|工人|大家|宿舍|厂门|大门|门口)|(?<!被)困(在|喺|住)"
-        "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开)",
+        "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开|落楼)"
+        # guards posted at the gate (顾着 is Taiwan's "watching over"), workers locked in a room
+        "|(保安|警卫|门卫|有人).{0,8}(顾着|守着|挡着|拦着|拦住|挡住)|锁(住|起)?(我哋|我们|工人|大家|人)(喺|在)",
         "forced_labour",
         6,
         None,
@@ -167,7 +208,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # health and safety
     (
-        "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生口|紧急门|应急门|应急出口",
+        _EXITS_ZH,
         "health_safety",
         5,
         "critical",
@@ -195,7 +236,7 @@ ZH: tuple[Entry, ...] = (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
         "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
-        "|被(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
+        "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
         4,
@@ -229,7 +270,7 @@ ZH: tuple[Entry, ...] = (
     ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
     (
         "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院"
-        "|(送|进|去|抬|拉)(了)?(去)?医院|急救|呕吐|吐了|拉肚子",
+        "|(送|进|去|抬|拉)(了)?(去)?医院|急救|急诊|加护病房|重症监护|icu|呕吐|吐了|拉肚子|晕到(了|在)|坠(落|楼|下|亡)|淹死|溺水|头破血流|(没有|没|失去)(了)?意识|吸入.{0,6}(溶剂|毒|气|烟|粉尘|药水)",
         "health_safety",
         4,
         "critical",
@@ -259,7 +300,7 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    ("[3-5][0-9]多?度|[三四五]十多?度", "health_safety", 3, None),
+    ("[3-5][0-9]多?度|[三四五]十多?度|热(到|得)受不了|冷气(坏|不)", "health_safety", 3, None),
     # A machine without its guard, fingers caught in it.
     (
         "(防护罩|防护网|安全罩|保护罩|安全装置|护罩|光栅|安全开关).{0,6}(拆|坏|没有|去掉|取下|不装|失灵)"
@@ -281,7 +322,8 @@ ZH: tuple[Entry, ...] = (
     # Self-harm: a worker at risk of taking their own life.
     (
         "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
-        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去",
+        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
+        "|上吊|吊颈|烧炭|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再捱|捱唔落去",
         "health_safety",
         8,
         "critical",
@@ -290,7 +332,7 @@ ZH: tuple[Entry, ...] = (
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
-        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂)",
+        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂|粉尘|打磨)",
         "health_safety",
         8,
         "critical",
@@ -341,7 +383,7 @@ ZH: tuple[Entry, ...] = (
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
     (
-        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|扒(我|她)?的?(衣服|裤子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
+        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|(扒|扯)(我|她)?的?(衣服|裤子|内衣|裙子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
         "harassment_abuse",
         8,  # a door locked to assault someone is the assault, not an exit
         "critical",
@@ -349,7 +391,7 @@ ZH: tuple[Entry, ...] = (
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
         "强奸|强坚|强暴|奸污|迷奸|性侵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|陪睡|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
@@ -357,7 +399,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|弄残|打残|整残|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|弄残|打残|整残|残废|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
@@ -387,7 +429,7 @@ ZH: tuple[Entry, ...] = (
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
         "|(斩|砍|捅|杀|弄)(死|你|我|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
-        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔)",
+        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
         "harassment_abuse",
         5,
         "critical",
@@ -428,6 +470,14 @@ ZH: tuple[Entry, ...] = (
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
     ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
+    # Papers lost, copied or renewed, and a child on a visit: errands, not a worker held or a child at work.
+    (
+        f"{_DOCUMENTS}.{{0,3}}(丢|不见|掉了|过期|到期|补办|复印)|(复印|补办|续签|办理)(一下|一张)?.{{0,2}}{_DOCUMENTS}"
+        "|(小孩|孩子|儿子|女儿|小朋友).{0,12}(来玩|玩耍|探亲|来看|参观)",
+        "other",
+        6,
+        None,
+    ),
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
