@@ -95,7 +95,10 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
     ),
     # A fire exit's sign or light; food burnt in cooking; a body part that hurts is pain, not an injury.
     (r"\b(fire |emergency )exit (signs?|lights?|lamps?|maps?|plans?)\b", r"exit \2"),
-    (r"\bburn(s|ed|t|ing)? (the |our |my )?(rice|food|toast|meat|dinner|lunch|soup|vegetables)\b", r"overcook \3"),
+    (
+        r"\bburn(s|ed|t|ing)? (the |our |my )?(rice|food|toast|meat|dinner|lunch|soup|vegetables)\b",
+        r"overcook \3",
+    ),
     (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
     (
         r"\b(hands?|backs?|legs?|feet|eyes|arms?|shoulders?|necks?|wrists?|knees?) (still |always |really |often )?hurt\b"
@@ -135,7 +138,7 @@ ZH: tuple[Entry, ...] = (
     # forced labour
     (
         f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收埋|收晒|收了|收|拿走|拿了|攞走|攞咗|押|没收|留着|不还)(了|晒|埋)?"
-        f"(我们|我|我哋|工人|员工|大家|所有人)?(的|嘅)?([^，。]{{0,4}}(和|同|跟))?{_DOCUMENTS}",
+        f"(我们|我|我哋|工人|员工|大家|所有人)?(的|嘅)?(.{{0,4}}(和|同|跟))?{_DOCUMENTS}",
         "forced_labour",
         6,
         None,
@@ -323,7 +326,7 @@ ZH: tuple[Entry, ...] = (
     (
         "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再捱|捱唔落去",
+        "|上吊|吊颈|烧炭|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
         "health_safety",
         8,
         "critical",
@@ -482,6 +485,10 @@ ZH: tuple[Entry, ...] = (
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
 _NOT_DURATION = "(?! (hours?|minutes?|mins?|days?|yuan|rmb|dollars?|percent))"
+# "there are 13 workers on our line" counts people, it tells no one's age.
+_NOT_COUNT = "(?! (workers?|people|persons?|girls|boys|of (us|them)|lines?|machines?|fans?|times?|pieces?|rooms?|beds?))"
+# A worker's own child is not at work: "my son is 14, can he visit me?"
+_NOT_OWN_CHILD = "(?<!son )(?<!daughter )(?<!kid )(?<!child )(?<!baby )(?<!brother )(?<!sister )"
 
 EN: tuple[Entry, ...] = (
     # child labour
@@ -495,7 +502,27 @@ EN: tuple[Entry, ...] = (
     ),
     (r"under ?age(d)?|minors?", "child_labour", 5, None),
     (rf"{_AGE_EN}[ -]?(years?|yrs?)[ -]?old|under (1[4-8]|sixteen|eighteen)", "child_labour", 5, None),
-    (rf"(only|just|maybe|about|around|aged?|is|are) {_AGE_EN}{_NOT_DURATION}", "child_labour", 4, None),
+    (rf"(only|just|maybe|about|around|aged?) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
+    (rf"{_NOT_OWN_CHILD}(is|are) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
+    # Told by school year or by an age bound: in grade 7, not finished primary school, none older than 15.
+    (
+        r"(in|is in|are in|finished|finish) (grade|year|class) [1-8]\b|grade [1-8] (students?|pupils?|girls?|boys?)"
+        r"|(not|never|haven'?t|hasn'?t|have not|has not|just) (yet )?(finished|completed|left|graduated from) "
+        r"(primary|middle|elementary|junior high) school"
+        rf"|(no|none|not one|nobody)( \w+){{0,3}} (is |are )?older than {_AGE_EN}|younger than (1[0-6]|sixteen)"
+        rf"|(students?|kids?|children|girls?|boys?|workers?) (of|aged?) {_AGE_EN}{_NOT_DURATION}",
+        "child_labour",
+        5,
+        None,
+    ),
+    # Children hidden from the auditors: they are there to be hidden.
+    (
+        r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
+        r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
+        "child_labour",
+        5,
+        None,
+    ),
     (
         r"just a (kid|child)|childs|(as )?young as (1[0-5]|[0-9])|(1[0-5]) ?(yo|y/o|yrs)|(look|looks|looked|looking) (like )?(1[0-5])",
         "child_labour",
@@ -524,7 +551,7 @@ EN: tuple[Entry, ...] = (
     (r"forced labou?r|forc\w* to work|debt bondage|bonded", "forced_labour", 6, None),
     (
         r"(took|taken|take|takes|kept|keep|keeps|hold|holds|held|holding|withh[oe]ld\w*|confiscat\w*)\b.{0,25}"
-        r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers)",
+        r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers|(work|residence) permits?)",
         "forced_labour",
         6,
         None,
@@ -543,7 +570,15 @@ EN: tuple[Entry, ...] = (
         6,
         None,
     ),
-    (r"(id|identity) cards?|pas+ports?", "forced_labour", 3, None),
+    (r"(id|identity) cards?|pas+ports?|(work|residence) permits?", "forced_labour", 3, None),
+    # Papers copied, renewed or lost are an errand, not a worker held.
+    (
+        r"(cop(y|ies|ied)|photocop\w*|scan\w*|renew\w*|lost|lose|replac\w*|forgot) (a |the )?(of )?(my|our|his|her|the)? ?"
+        r"(ids?|id cards?|identity cards?|pas+ports?)|(ids?|id cards?|pas+ports?) (\w+ )?(expir\w*|renew\w*|is lost|is missing)",
+        "other",
+        5,
+        None,
+    ),
     (
         r"(not allowed to|not free to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
         r"(leave|quit|resign|go out|go home)",
@@ -573,6 +608,25 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    # Kept inside the walls: the gate not opened, not allowed outside, nobody can go out.
+    (
+        r"(not|never) (allowed|al+owed|free|let) (to go )?(outside|out of|beyond) (the )?(factory|compound|walls?|gates?|dorm\w*)"
+        r"|(won'?t|will not|wont|do not|don'?t|never) (open|unlock) the (main |front )?gates?"
+        r"|(nobody|no one|noone|no worker) (can|may|is allowed to|could) (go|walk) (out|outside)"
+        r"|gates? (is |are |always |kept |stays? )*(lock|locked|chained|closed)\b"
+        r"|(can|may) only (go|leave) when (he|she|they|the boss|the manager) (says|allows|lets)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    # Working a debt off unpaid.
+    (
+        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay)"
+        r"|(until|till|untill) (it|the debt|the loan|everything|the fees?) (is|are) (paid|paid off|paid back|repaid)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (
         r"(recr\w*t?ment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
         "forced_labour",
@@ -601,6 +655,16 @@ EN: tuple[Entry, ...] = (
     (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
     (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
+    # A way out chained, bolted, nailed or tied shut, in any order of words.
+    (
+        r"chain\w* (\w+ ){0,4}(doors?|handles?|exits?|gates?)|(doors?|exits?|handles?) (\w+ ){0,3}chain\w*"
+        r"|(bolted|locked|barred|chained|padlocked|wired|nailed) (shut |closed )?(from|on) (the )?outside"
+        r"|(nail\w*|board\w*|weld\w*|planks?|bars?) (\w+ ){0,3}(across|over) (the |a )?(\w+ )?(exits?|doors?|stairs?|gates?)"
+        r"|(tied|wired|roped|strapped|taped|bolted|nailed|welded|chained) (\w+ ){0,2}(shut|closed|together)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     (
         r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
@@ -646,8 +710,8 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
-        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
-        r"|fell (from|off|down)",
+        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
+        r"|fell (from|off|down)|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -671,9 +735,31 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # More of the same families in plainer words: gas smelt, steam escaping, a worker blacked out or not
+    # waking, a hand smashed, blood coughed up, a vehicle knocking someone down, drowning.
+    (
+        r"smel+s? (of|like) (gas|burning|smoke)|gas smell|smell\w* (of )?gas|leak\w* steam|steam leak\w*"
+        r"|(will|going to|gonna|could|might|about to) (blow up|explode)|blacked out|blacks out|black out at"
+        r"|(got|get|gets|had) (a |an )?(\w+ )?shocks? (from|off|by)"
+        r"|(cannot|can'?t|could not|couldn'?t) wake (him|her|them|up)|won'?t wake up|not wak(e|ing) up|(still )?not awake"
+        r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|heads?) (\w+ ){0,2}(smashed|mangled|squashed|severed)"
+        r"|(smashed|mangled|squashed|severed) (\w+ ){0,2}(hands?|fingers?|arms?|legs?|feet|foot|toes?)"
+        r"|cough\w* (up )?blood|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
+        r"|(forklifts?|trucks?|cars?|vans?|vehicles?|drivers?) (\w+ ){0,3}(knock\w*|ran|hit|struck|reversed into)"
+        r"|drown\w*|heart attack|chest pains?|heart pains?|(make|makes|made|making) (\w+ ){0,3}faint\b|faint(s|ing)\b"
+        r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
         r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
+        r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
+        r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
+        r"|better off dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
+        r"|jump\w* (off|from) the (roof|building|bridge|window)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
+        r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
         "health_safety",
         8,
@@ -682,7 +768,7 @@ EN: tuple[Entry, ...] = (
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat)"
-        r"|(solvents?|chemicals?|fumes|glue|radiation)\b.{0,30}\bpregnan\w*",
+        r"|(solvents?|chemicals?|fumes|glue|radiation|heavy|carry\w*|lift\w*|sacks?|[0-9]+ ?kg)\b.{0,40}\bpregnan\w*",
         "health_safety",
         8,
         "critical",
@@ -727,6 +813,12 @@ EN: tuple[Entry, ...] = (
         "health_safety",
         4,
         "critical",
+    ),
+    (
+        r"backs? (pains?|aches?)|backache|(my|our) backs?|lift\w* (\w+ ){0,2}(boxes|sacks|bags|loads)",
+        "health_safety",
+        3,
+        None,
     ),
     (r"hospital", "health_safety", 1, None),
     # freedom of association
@@ -773,14 +865,20 @@ EN: tuple[Entry, ...] = (
     # harassment and abuse
     (r"sexual(ly)? har+as+\w*", "harassment_abuse", 6, None),
     (
-        r"rap(e|ed|es|ing)|sexual\w* ass?a\w*|molest\w*|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
+        r"rap(e|ed|es|ing)|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
+        r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
+        r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
+        r"|held (me|her) (down|so)|pinned (me|her) (down|against)|(could not|couldn'?t|can'?t|cannot) get away|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
         "harassment_abuse",
         6,
         "critical",
     ),
     (
         r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
-        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b",
+        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b"
+        r"|(will|would|gonna|going to|'ll) (\w+ ){0,3}(cut|slash|slit|smash|burn) (my|your|his|her|our|their) "
+        r"(face|throat|neck|hands?|fingers?|legs?)|(put|send) (me|you|him|her|us|them) (in|into|to) (the )?hospital"
+        r"|(have|get) (me|you|him|her|us|them) (killed|beaten|hurt)",
         "harassment_abuse",
         5,
         "critical",
@@ -815,6 +913,13 @@ EN: tuple[Entry, ...] = (
         5,
         "critical",
     ),
+    (
+        r"(burn\w*|stubb?ed) (\w+ ){0,3}(with|using) (a |his |her |the )?(cigarettes?|lighters?|hot iron)"
+        r"|cigarettes? (out )?(on|into) (my|his|her|our|their)",
+        "harassment_abuse",
+        10,  # outweighs the burn injury it leaves: the burn was given
+        "critical",
+    ),
     (r"threat\w*", "harassment_abuse", 2, None),
     # working hours
     (
@@ -847,11 +952,13 @@ EN: tuple[Entry, ...] = (
     (r"hours|midnight|sundays?|saturdays?|public holidays?|peak season|too long", "working_hours", 2, None),
     (r"night shifts?|shifts?|weekends?", "working_hours", 1, None),
     (
-        r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)",
+        r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)"
+        r"|(get|take|need|ask for|want|have) (a |an |one |two |three |[0-9]+ )?days? off",
         "working_hours",
         4,
         None,
     ),
+    (r"exhausted|exhausting|worn out|wearing (me|us) out", "working_hours", 2, None),
     # wages
     (r"overtime (pay|premium|rate)", "wages", 6, None),
     (r"minimum wage|legal minimum", "wages", 5, None),
@@ -863,7 +970,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"wad?ges?|sal+[ae]r(y|ies)|payslips?|social insurance|pension", "wages", 4, None),
     (
-        r"deduct\w*|docked|take money from|fined|fines|(wages|pay) (is |are )?late|normal rate",
+        r"deduct\w*|docked|dock (our|my|his|her|their|the|workers'?) (pay|wages?|salary|bonus)|take money from|fined|fines|(wages|pay) (is |are )?late|normal rate",
         "wages",
         4,
         None,
@@ -875,7 +982,8 @@ EN: tuple[Entry, ...] = (
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),
     (r"fired|dismissed|sacked", "retaliation", 2, None),
     # other: living conditions
-    (r"canteen|food|meals?|dorm\w*", "other", 2, None),
+    (r"canteen|food|meals?|dorm\w*|kitchen|rice|overcook\w*|cooks?|cooking", "other", 2, None),
+    (r"(can|may) (he|she|they|my \w+) (visit|come|stay)|visit (me|us)", "other", 3, None),
     (r"shuttle|bus", "other", 3, None),
     (r"toilets?|hot water|wifi|internet|crowded", "other", 1, None),
 )
