@@ -173,7 +173,7 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
+        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
         "forced_labour",
         5,
         None,
@@ -245,7 +245,12 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    ("皮肤.{0,4}(烂|起泡|过敏|溃烂)|起泡|溃烂|想吐|作呕|恶心", "health_safety", 3, "critical"),
+    (
+        "皮肤.{0,4}(烂|起泡|过敏|溃烂|红肿)|起泡|起水泡|溃烂|血肉模糊|想吐|作呕|恶心",
+        "health_safety",
+        3,
+        "critical",
+    ),
     ("眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明", "health_safety", 4, "critical"),
     (
         "(手指|手趾|脚趾|手(?!机|续|套)|腿|脚|胳膊|头发|腰)(被)?.{0,3}(断|卷进)|骨折|流血|截肢",
@@ -280,8 +285,8 @@ ZH: tuple[Entry, ...] = (
     ),
     # Gas, fumes and chemicals breathed in, with what they do.
     (
-        "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
-        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|毒烟|(漂白|酸|碱|药水).{0,4}(混|沟)",
+        "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
+        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|黑烟|毒烟|(电线|线路|插座|电箱)走火|(漂白|酸|碱|药水).{0,4}(混|沟)",
         "health_safety",
         4,
         "critical",
@@ -317,7 +322,9 @@ ZH: tuple[Entry, ...] = (
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
         "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
-        "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨).{0,10}(去世|过世|身亡)",
+        "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
+        "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
+        "|过劳死|累死在",
         "health_safety",
         4,
         "critical",
@@ -326,7 +333,7 @@ ZH: tuple[Entry, ...] = (
     (
         "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
         "health_safety",
         8,
         "critical",
@@ -335,7 +342,7 @@ ZH: tuple[Entry, ...] = (
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
-        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂|粉尘|打磨)",
+        "(喷漆|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂|粉尘|打磨)",
         "health_safety",
         8,
         "critical",
@@ -352,7 +359,7 @@ ZH: tuple[Entry, ...] = (
     ("漏电|冒火花|隐患|裂缝|开裂|裂开", "health_safety", 3, None),
     ("灭火器|消防|防护|口罩|化学品|有毒|粉尘|灰尘|通风", "health_safety", 3, None),
     (
-        "手套|耳塞|化学|味道|气味|噪音|高温|太热|很热|好热|风扇|电梯|电线|危险|头晕|头痛|耳朵",
+        "手套|耳塞|打火机|化学|味道|气味|噪音|高温|太热|很热|好热|风扇|电梯|电线|危险|头晕|头痛|耳朵",
         "health_safety",
         2,
         None,
@@ -532,7 +539,7 @@ EN: tuple[Entry, ...] = (
     (r"young teens|teenagers?", "child_labour", 3, None),
     # A worker's own child is not child labour: only a child at work counts.
     (
-        r"(children|childern|chidren|child|kids?|little (boys?|girls?)) (is |are )?"
+        r"(children|childern|chidren|child|kids?|little (boys?|girls?)|school ?(boys?|girls?)) (is |are )?"
         r"(work|works|working|on the (line|night shift)|in the (factory|workshop))"
         r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
         r"|(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
@@ -540,7 +547,8 @@ EN: tuple[Entry, ...] = (
         5,
         None,
     ),
-    (r"school (girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (r"school ?(girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (rf"(he|she)'?s (only |just )?{_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
     (
         r"(who|they|kids|children|youngsters|workers|ones) (\w+ )?should be (in|at) school",
         "child_labour",
@@ -608,6 +616,14 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
+    (
+        r"(leave|leaving|quit|quitting|resign\w*)\b.{0,50}\b(penalt\w*|pay (a |the )?(fine|compensation))"
+        r"|(run|ran|running|runs) away (from|if)|(try|tries|tried|trying) to (escape|run away)",
+        "forced_labour",
+        8,
+        None,
+    ),
     # Kept inside the walls: the gate not opened, not allowed outside, nobody can go out.
     (
         r"(not|never) (allowed|al+owed|free|let) (to go )?(outside|out of|beyond) (the )?(factory|compound|walls?|gates?|dorm\w*)"
@@ -643,7 +659,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(until|till|untill) (the )?(end|contract|season|year)"
+        r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(by (the )?\w+ )?(until|till|untill) (the )?(end|contract|season|year|i|we)\b"
         r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
         r"|work off (the |our |my |a |their )?(debt|loan|fees?)",
         "forced_labour",
@@ -673,7 +689,16 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    (r"exits? (is |are |was |were )?(locked|blocked|chained)", "health_safety", 5, "critical"),
+    (r"exits? (is |are |was |were )?(locked|blocked|chained|obstructed)", "health_safety", 5, "critical"),
+    # Stairs full of stock, a way out barred, a door that "is lock" (as a non-native writer puts it).
+    (
+        r"(stair(s|well|case|way)s?|exits?|corridors?)\b.{0,25}\b(full of|piled with|stacked with|crammed with|obstructed)"
+        r"|(way out|exits?|doors?|stairs?|gates?)\b.{0,25}\b(barred|sealed|bricked up)\b(?! from)"
+        r"|(doors?|exits?)( of (the )?\w+)? (is |are |always |was |were )+(lock|lockd)\b",
+        "health_safety",
+        5,
+        "critical",
+    ),
     (
         r"lock(ed|d)|padlock\w*|blocked|chained|lokced|loked|lokd|locekd|jammed|blokced|bloked|blokd",
         "health_safety",
@@ -689,6 +714,18 @@ EN: tuple[Entry, ...] = (
     ),
     # "my back hurts" is pain, "hurt" (and the misspelt "hurted") an injury.
     (r"injur\w*|hurt(ed)?|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
+    # Injuries told with the body part first ("my finger was cut off", "his arm was broken"),
+    # scalds, sprains and fractures, and a worker knocked out or struck down by a stroke or a fit at work.
+    (
+        r"(fingers?|thumbs?|hands?|arms?|legs?|toes?|feet|foot) (was |were |got |is )?(cut|chopped|sliced|torn|ripped) off"
+        r"|(arms?|legs?|wrists?|ankles?|ribs?|fingers?|hands?|bones?|backs?|necks?|hips?) (was |were |is |are |got )?"
+        r"(broken|broke|fractured|dislocated)|fractur\w*|dislocat\w*|sprain\w*|scald\w*|nose ?bleeds?"
+        r"|knocked (out|unconscious)|comas?\b"
+        r"|(had|has|having|suffered) (a |an )?(stroke|seizure|fit|heart attack) (at|on|in|during|while|after)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     (
         r"(cut|lost|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
         r"(fingers?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
@@ -757,7 +794,7 @@ EN: tuple[Entry, ...] = (
         r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
         r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
-        r"|better off dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
+        r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
         r"|jump\w* (off|from) the (roof|building|bridge|window)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
@@ -767,7 +804,8 @@ EN: tuple[Entry, ...] = (
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat)"
+        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
+        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene)"
         r"|(solvents?|chemicals?|fumes|glue|radiation|heavy|carry\w*|lift\w*|sacks?|[0-9]+ ?kg)\b.{0,40}\bpregnan\w*",
         "health_safety",
         8,
@@ -790,6 +828,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(protective|safety) (gear|equipment|masks?|gloves)|ventilation|extinguishers?|fire alarms?|exit signs?"
+        r"|exit (route )?maps?|evacuation (maps?|plans?|routes?)"
         r"|emergency lights?|rash(es)?",
         "health_safety",
         4,
@@ -867,6 +906,7 @@ EN: tuple[Entry, ...] = (
     (
         r"rap(e|ed|es|ing)|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
         r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
+        r"|(spend|spent|stay|stayed) the night with (him|her|me|the \w+)|(go|come|went) to (a )?hotel with (him|her|me)"
         r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
         r"|held (me|her) (down|so)|pinned (me|her) (down|against)|(could not|couldn'?t|can'?t|cannot) get away|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
         "harassment_abuse",
@@ -899,7 +939,8 @@ EN: tuple[Entry, ...] = (
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
     (r"stupid|idiots?", "harassment_abuse", 2, None),
     (
-        r"hit|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*|kick(s|ed|ing)?",
+        r"hit|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*|kick(s|ed|ing)?"
+        r"|struck (me|us|him|her|them|a worker|workers)\b|by (the|my|his|her) hair|dragg\w* (me|us|him|her|them) (across|along|by|down)",
         "harassment_abuse",
         6,
         "critical",
@@ -943,7 +984,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"every (day|night)", "working_hours", 1, None),
     (
-        r"(until|till|til) (midnight|[0-9]+|late)|(from )?[0-9]+ ?am (to|until|till) [0-9]+ ?pm",
+        r"(until|till|til) (midnight|[0-9]+|late|the bell)|(from )?[0-9]+ ?am (to|until|till) [0-9]+ ?pm",
         "working_hours",
         3,
         None,
