@@ -65,6 +65,8 @@ PRIORITY: tuple[str, ...] = (
 _DOCUMENTS = "(身份证|身分证|证件|护照|户照|居留证|回乡证|通行证|工作证|存折|印章)"
 # Ways out; each is critical when named (a locked or blocked exit is what is reported).
 _EXITS_ZH = "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生梯|安全梯|走火梯|防火梯|逃生口|紧急门|应急门|应急出口"
+# Those who hit workers, named between 被 and the blow (被仲介打, 被主管打了一顿).
+_BOSS = "(人|他|她|他们|主管|组长|经理|老板|老细|保安|保全|警卫|中介|仲介|拉长|班长|工头|领班|课长|厂长|管理员|同事)"
 _KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
 _AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事|剪线|搬货|车衣|打包|帮忙)"
 _WORKPLACE = "(车间|厂里|线上|流水线|包装部|仓库)"
@@ -86,6 +88,7 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
         r"\1 broken",
     ),
     (r"\b(is|are|was|were) killing (me|us)\b", r"\1 wearing \2 out"),
+    (r"\bkill(s|ing|ed)? (our|my|the|their) (bonus|pay|wages?|overtime|business|mood)\b", r"cut \2 \3"),
     # Something a worker locked themselves, or a toilet, locker or room kept locked (not a way out).
     (r"\b(i|we|she|he) locked (my|our|her|his) (keys?|phone|bag|bike|locker)", r"\1 lost \2 \3"),
     (
@@ -114,6 +117,12 @@ ZH: tuple[Entry, ...] = (
     ("未成年", "child_labour", 4, None),
     ("(未满|不满|不到)(1[4-8]|十[四五六七八])", "child_labour", 5, None),
     (f"(?<![0-9二三四五六七八九]){_AGE_ZH}", "child_labour", 4, None),
+    (
+        f"(只有|才|仅|只|得|不到|未满)(?<![0-9二三四五六七八九]){_AGE_ZH}",
+        "child_labour",
+        5,
+        None,
+    ),  # "only 14"
     ("年龄不(够|到|满)", "child_labour", 5, None),
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
@@ -157,7 +166,7 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|离开|出去|出门|外出|回家|走)",
+        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|外出|回家|走)",
         "forced_labour",
         5,
         None,
@@ -230,7 +239,7 @@ ZH: tuple[Entry, ...] = (
     # 工伤保险 is the insurance, asked about before anything happened.
     ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了", "health_safety", 4, "critical"),
     (
-        "(压|夹|割|切|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
+        "(压|夹|割|切|削|绞|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
         "health_safety",
         4,
         "critical",
@@ -239,7 +248,7 @@ ZH: tuple[Entry, ...] = (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
         "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
-        "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
+        "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤|绞)|(被|畀|俾)(车|叉车|铲车|堆高机|货车|卡车).{0,2}(撞|压|辗)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
         4,
@@ -277,7 +286,7 @@ ZH: tuple[Entry, ...] = (
     ("(摔|掉|跌)(下来|下去|倒|伤)|从.{0,6}(摔|掉|跌)", "health_safety", 4, "critical"),
     ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
     (
-        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院"
+        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人|掉)|送医院|住院"
         "|(送|进|去|抬|拉)(了)?(去)?医院|急救|急诊|加护病房|重症监护|icu|呕吐|吐了|拉肚子|晕到(了|在)|坠(落|楼|下|亡)|淹死|溺水|头破血流|(没有|没|失去)(了)?意识|吸入.{0,6}(溶剂|毒|气|烟|粉尘|药水)",
         "health_safety",
         4,
@@ -409,7 +418,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|弄残|打残|整残|残废|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾)|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
@@ -426,7 +435,9 @@ ZH: tuple[Entry, ...] = (
     ),
     ("打我(?!.{0,3}电话)|揍|一拳|巴掌", "harassment_abuse", 5, "critical"),
     (
-        "打了(?!.{0,8}(电话|热线|12345|12333|卡|针|包|投诉))(?!.{0,4}工(?![人友仔]))|踢|推了.{0,2}(我|他|她|一把)|掐|拳头",
+        "打了(?!.{0,8}(电话|热线|12345|12333|卡|针|包|投诉|分))(?!.{0,4}工(?![人友仔]))"
+        f"|被{_BOSS}.{{0,2}}(打|揍|踢|踹)"
+        "(?!了?(电话|卡|分|低分|高分|针|扫|工|包|折|字|印|击|招呼|开|算|听|回))|踢|推了.{0,2}(我|他|她|一把)|掐|拳头",
         "harassment_abuse",
         4,
         "critical",
@@ -435,7 +446,7 @@ ZH: tuple[Entry, ...] = (
     ("推(倒|我|了我|人)|电棍|棍子|棍棒|警棍", "harassment_abuse", 4, "critical"),
     # Held down, grabbed, struck with something: violence however it is told (动手动脚 is groping).
     (
-        "按(在)?地上|按倒|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
+        "按(在)?地上|按倒|动粗|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
         "|(斩|砍|捅|杀|弄)(死|你|我|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
@@ -556,7 +567,14 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     # forced labour
-    (r"forced labou?r|forc\w* to work|debt bondage|bonded", "forced_labour", 6, None),
+    (
+        r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
+        r"|prisoners?|like (a )?(prison|jail)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
+        r"|lock\w* (us|them|workers) (in|up)\b",
+        "forced_labour",
+        6,
+        None,
+    ),
     (
         r"(took|taken|take|takes|kept|keep|keeps|hold|holds|held|holding|withh[oe]ld\w*|confiscat\w*)\b.{0,25}"
         r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers|(work|residence) permits?)",
@@ -784,7 +802,13 @@ EN: tuple[Entry, ...] = (
         r"|cough\w* (up )?blood|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
         r"|(forklifts?|trucks?|cars?|vans?|vehicles?|drivers?) (\w+ ){0,3}(knock\w*|ran|hit|struck|reversed into)"
         r"|drown\w*|heart attack|chest pains?|heart pains?|(make|makes|made|making) (\w+ ){0,3}faint\b|faint(s|ing)\b"
-        r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)",
+        r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)"
+        # an accident told with the body part first, or a worker hit or killed by a thing
+        r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|eyes?|heads?|faces?|skin) (was |were |got |is |has been )"
+        r"(cut|burn\w*|injured|damaged|crushed|hurt|scalded|sliced)"
+        r"|(hit|struck|killed) by (a |an |the )(falling |flying |swinging )?(\w+ )?(bar|pipe|beam|box|object|crate|pallet"
+        r"|brick|crane|load|part|machine|forklift|truck|boiler|explosion)s?\b|killed (in|at|when) (a |an |the )"
+        r"|(people|workers|we|they|girls|women|men|someone|many) (\w+ )?faint\b|pois[eo]?n\w*",
         "health_safety",
         4,
         "critical",
@@ -795,7 +819,8 @@ EN: tuple[Entry, ...] = (
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
         r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
-        r"|jump\w* (off|from) the (roof|building|bridge|window)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
+        r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
+        r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
         "health_safety",
@@ -835,7 +860,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"masks?|gloves|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?|cough\w*",
+        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?|cough\w*",
         "health_safety",
         2,
         None,
@@ -939,14 +964,15 @@ EN: tuple[Entry, ...] = (
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
     (r"stupid|idiots?", "harassment_abuse", 2, None),
     (
-        r"hit|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*|kick(s|ed|ing)?"
+        r"hit(?! by (a|an|the) )(?! with (fines?|a fine|penalt\w*))|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*"
+        r"|kick(s|ed|ing)?"
         r"|struck (me|us|him|her|them|a worker|workers)\b|by (the|my|his|her) hair|dragg\w* (me|us|him|her|them) (across|along|by|down)",
         "harassment_abuse",
         6,
         "critical",
     ),
     (
-        r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
+        r"violen\w*|kill\w*(?! (by|in) (a|an|the) )|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
         r"|(?<!heart )attack\w*|forced himself on|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
         r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
         r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
