@@ -166,7 +166,7 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|外出|回家|走)",
+        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|走)",
         "forced_labour",
         5,
         None,
@@ -237,7 +237,11 @@ ZH: tuple[Entry, ...] = (
     ),
     ("锁门|被锁|锁着|锁住|铁链", "health_safety", 3, "critical"),
     # 工伤保险 is the insurance, asked about before anything happened.
-    ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了", "health_safety", 4, "critical"),
+    # Caught or struck by something (被夹到, 被撞了); not 被压, which is also wages held back.
+    ("被(夹|卷|轧|砸|撞|烫|割|切)(到|伤|中|了|断)", "health_safety", 4, "critical"),
+    # No escape from a fire: the way out is the complaint, whatever else is locked.
+    ("逃不(出|了|掉)|走不出(去|来)", "health_safety", 7, "critical"),
+    ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了|弄伤|搞伤|整伤", "health_safety", 4, "critical"),
     (
         "(压|夹|割|切|削|绞|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
         "health_safety",
@@ -294,7 +298,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Gas, fumes and chemicals breathed in, with what they do.
     (
-        "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
+        "漏气|泄漏|泄露|泄楼|(化学|毒|气体|药水|溶剂|瓦斯|煤气).{0,4}外泄|送医|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
         "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|黑烟|毒烟|(电线|线路|插座|电箱)走火|(漂白|酸|碱|药水).{0,4}(混|沟)",
         "health_safety",
         4,
@@ -341,7 +345,7 @@ ZH: tuple[Entry, ...] = (
     # Self-harm: a worker at risk of taking their own life.
     (
         "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
-        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
+        "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
         "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
         "health_safety",
         8,
@@ -418,7 +422,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾)|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
@@ -570,7 +574,9 @@ EN: tuple[Entry, ...] = (
     (
         r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
         r"|prisoners?|like (a )?(prison|jail)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
-        r"|lock\w* (us|them|workers) (in|up)\b",
+        r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
+        r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
+        r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|up|inside)\b",
         "forced_labour",
         6,
         None,
@@ -600,7 +606,8 @@ EN: tuple[Entry, ...] = (
     # Papers copied, renewed or lost are an errand, not a worker held.
     (
         r"(cop(y|ies|ied)|photocop\w*|scan\w*|renew\w*|lost|lose|replac\w*|forgot) (a |the )?(of )?(my|our|his|her|the)? ?"
-        r"(ids?|id cards?|identity cards?|pas+ports?)|(ids?|id cards?|pas+ports?) (\w+ )?(expir\w*|renew\w*|is lost|is missing)",
+        r"(ids?|id cards?|identity cards?|pas+ports?)|(ids?|id cards?|pas+ports?) (\w+ )?(expir\w*|renew\w*|is lost|is missing)"
+        r"|(pas+port|id) (photos?|numbers?|cop(y|ies))",
         "other",
         5,
         None,
@@ -669,7 +676,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"owe\w*|debts?", "forced_labour", 3, None),
     (
-        r"(never|not) (let|allowed|al+owed) (to go )?out|never let (us|me|them) out|keept? (us |them )?inside"
+        r"(never|not) (let|allowed|al+owed) (to go )?out(?! early| before)|never let (us|me|them) out|keept? (us |them )?inside"
         r"|kept (us |them )?(inside|locked)|guards? (with dogs )?(watch|watching|guard)\w* (the )?(gate|door|dorm\w*)"
         r"|imprison\w*|trapped (in|inside) the (factory|dorm\w*|compound)",
         "forced_labour",
@@ -746,7 +753,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(cut|lost|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
-        r"(fingers?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
+        r"(fingers?|thumbs?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
         "health_safety",
         5,
         "critical",
@@ -766,7 +773,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
         r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
-        r"|fell (from|off|down)|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -777,7 +784,7 @@ EN: tuple[Entry, ...] = (
         r"|(small|little|mild|electric) shocks?|(gives?|gave|giving) (us|me|him|her|them) (\w+ )?shocks?"
         r"|(safety|emergency|stop) (switch\w*|sensors?|buttons?) (\w+ ){0,4}(taped|tied|disabled|bypassed|broken|removed)"
         r"|(disabled|bypassed) the (\w+ )?(sensors?|switch\w*|guards?)|(gas|chemical|ammonia|chlorine) (leak\w*|spill\w*)|short of br\w*th|breathless"
-        r"|elec\w* shocks?|shocked by|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
+        r"|elec\w* shocks?|shocked by (the |a )?(\w+ )?(machine|wire|socket|cable|pump|iron|current|electricity|plug)|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
         r"|(no|without|took away|takes? away|taking away|cut off|not allowed|denied) (\w+ ){0,2}(drinking water|water to drink|water breaks?)"
         r"|heat ?stro\w*|sun ?stroke|heat exhaustion"
         r"|(machine|safety|blade|press|belt) guards? (was |were |is |are |has been |have been )?(removed|missing|broken|taken off)"
@@ -815,7 +822,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
-        r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
+        r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
         r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
@@ -872,8 +879,8 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"(crack\w*|sagg\w*).{0,30}\b(floors?|walls?|roofs?|ceilings?|building|storey)"
-        r"|(floors?|walls?|roofs?|ceilings?|building|storey)\b.{0,30}(crack\w*|sagg\w*)",
+        r"(crack\w*|sagg\w*|shak\w*).{0,40}\b(floors?|walls?|roofs?|ceilings?|building|storey)"
+        r"|(floors?|walls?|roofs?|ceilings?|building|storey)\b.{0,40}(crack\w*|sagg\w*)",
         "health_safety",
         4,
         "critical",
@@ -964,7 +971,13 @@ EN: tuple[Entry, ...] = (
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
     (r"stupid|idiots?", "harassment_abuse", 2, None),
     (
-        r"hit(?! by (a|an|the) )(?! with (fines?|a fine|penalt\w*))|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*"
+        r"hit the roof|blew up at|flew into a rage|lost (his|her) temper",
+        "harassment_abuse",
+        3,
+        None,
+    ),  # anger, no blow
+    (
+        r"hit(?! by (a|an|the) )(?! with (fines?|a fine|penalt\w*))(?! the roof)|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*"
         r"|kick(s|ed|ing)?"
         r"|struck (me|us|him|her|them|a worker|workers)\b|by (the|my|his|her) hair|dragg\w* (me|us|him|her|them) (across|along|by|down)",
         "harassment_abuse",
@@ -1026,6 +1039,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"exhausted|exhausting|worn out|wearing (me|us) out", "working_hours", 2, None),
+    (r"let (\w+ )?out early", "working_hours", 3, None),
     # wages
     (r"overtime (pay|premium|rate)", "wages", 6, None),
     (r"minimum wage|legal minimum", "wages", 5, None),
