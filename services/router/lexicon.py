@@ -146,14 +146,14 @@ ZH: tuple[Entry, ...] = (
     (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
     # forced labour
     (
-        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收埋|收晒|收了|收|拿走|拿了|攞走|攞咗|押|没收|留着|不还)(了|晒|埋)?"
-        f"(我们|我|我哋|工人|员工|大家|所有人)?(的|嘅)?(.{{0,4}}(和|同|跟))?{_DOCUMENTS}",
+        f"(扣押|扣压|扣留|扣住|扣着|扣了|扣|收走|收起|收埋|收晒|收了|收|拿走|拿了|攞走|攞咗|押|没收|留着|保管|不还)(了|晒|埋)?"
+        f"(我们|我|我哋|工人|员工|大家|所有人|移工|外劳|外籍工人)?(的|嘅)?(.{{0,4}}(和|同|跟))?{_DOCUMENTS}",
         "forced_labour",
         6,
         None,
     ),
     (
-        f"{_DOCUMENTS}(被|给)?(公司|厂里|工厂|老板|中介|主管|经理)?(扣|收|拿|押|压|没收|留)",
+        f"{_DOCUMENTS}(被|给)?(公司|厂里|工厂|老板|雇主|中介|仲介|主管|经理)?(扣|收|拿|押|压|没收|留|保管)",
         "forced_labour",
         6,
         None,
@@ -378,6 +378,16 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     ("安全", "health_safety", 2, None),
+    # Occupational disease and slow poisoning: dust lungs, benzene and n-hexane, lead; and Taiwan's words
+    # for an accident at work (工安意外, 职灾), a gas explosion (气爆) and heat exhaustion (热衰竭).
+    (
+        "尘肺|矽肺|硅肺|白血病|再生障碍性贫血|职业病(?!.{0,2}(体检|检查))|血铅|铅中毒|正己烷|苯中毒|肺.{0,2}(坏|不行|烂)"
+        "|工安意外|意外事故|职灾|职业灾害|气爆|热衰竭|热射病",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    ("体检|职业健康|工安|安全培训", "health_safety", 2, None),
     # freedom of association
     ("工会", "freedom_of_association", 4, None),
     ("公会", "freedom_of_association", 3, None),  # a typo of 工会 as often as the word itself
@@ -413,7 +423,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
-        "强奸|强坚|强暴|奸污|迷奸|性侵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
+        "强奸|强坚|强暴|奸污|迷奸|性侵|强制猥亵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
         "|陪睡|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
@@ -465,7 +475,7 @@ ZH: tuple[Entry, ...] = (
     # working hours
     ("强迫加班|强制加班", "working_hours", 5, None),
     ("产假|孕检|产检|哺乳假|陪产假", "working_hours", 5, None),
-    ("加班|家班|加斑|超时", "working_hours", 3, None),
+    ("加班|家班|加斑|超时|加(点|多点|些)班", "working_hours", 3, None),
     ("没有休息|没休息|不能休息|不给休息|只休息|休息一天", "working_hours", 4, None),
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
     ("([0-9]+|[一二三四五六七八九十几]+)个?钟(头)?", "working_hours", 3, None),
@@ -892,6 +902,22 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"hospital", "health_safety", 1, None),
+    # Occupational disease and slow poisoning: dust lungs, benzene, lead, solvents that damage nerves.
+    (
+        r"silicosis|pneumoconiosis|black lung|l[eu]{1,2}k(a)?emia|aplastic an(a)?emia|occupational (disease|illness)\w*"
+        r"|(lead|cadmium|mercury|benzene|benzine|hexane) (poison\w*|levels?)|high lead|(nerve|kidney|liver|lung|brain) damage"
+        r"|(destroyed|ruined|damaged) (my|his|her|their|our) lungs|cancer (from|because of) (the )?\w+"
+        r"|(lost|losing) (their|his|her|my|our) hearing",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        r"(occupational|medical) (health )?(checks?|exam\w*)|health (checks?|exam\w*)",
+        "health_safety",
+        3,
+        None,
+    ),
     # freedom of association
     (r"(trade |independent )?(unions?|unoins?)", "freedom_of_association", 4, None),
     (
