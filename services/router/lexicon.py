@@ -191,6 +191,14 @@ ZH: tuple[Entry, ...] = (
     ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
     ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
+    # Sold to the factory, an indenture, slavery, "like a prison".
+    (
+        "(把|将)(我们|我|工人|人|她们|他们|女工).{0,2}卖(到|给|去)|被卖(到|给|去)|贩卖人口|人口贩卖|卖身契|奴隶"
+        "|(像|好似|好像|如同)(坐牢|监狱|犯人|囚犯)|坐牢一样",
+        "forced_labour",
+        8,
+        None,
+    ),
     # Kept in: locked in from outside, watched, not let out (a dormitory curfew is not confinement).
     (
         "(宿舍|厂|车间|房间|工厂|大门).{0,10}(从外面|由外面).{0,2}(反)?锁|反锁|软禁|软进|有人看守|派人看守|(看守|看管)着?(我们|工人|大家|宿舍|厂门|大门|门口)|(?<!被)困(在|喺|住)"
@@ -334,7 +342,8 @@ ZH: tuple[Entry, ...] = (
     ),
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
-        "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
+        "猝死|猝四|病倒|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
+        "|(上班|加班|工作|车间|线上|干活|做到|工友|同事|师傅|工人).{0,6}中风|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
         "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
         "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
         "|过劳死|累死在",
@@ -456,7 +465,15 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    ("体罚", "harassment_abuse", 5, "critical"),
+    ("体罚|罚.{0,4}跪|跪(在地上|下来)", "harassment_abuse", 5, "critical"),
+    # A weapon held up as a threat, dogs set on workers, a drink drugged (outweighs the confinement it enforces).
+    (
+        "(拿|持|用|举)着?(刀|刀子|菜刀|水果刀|剪刀|棍|铁棍|铁管|枪).{0,4}(威胁|指着|吓|砍|追|戳|对着)|放狗"
+        "|下了?药|迷药|(饮料|酒|水|茶|饭)(里|中)?.{0,2}下(了)?药",
+        "harassment_abuse",
+        8,
+        "critical",
+    ),
     ("推(倒|我|了我|人)|电棍|棍子|棍棒|警棍", "harassment_abuse", 4, "critical"),
     # Held down, grabbed, struck with something: violence however it is told (动手动脚 is groping).
     (
@@ -583,7 +600,7 @@ EN: tuple[Entry, ...] = (
     # forced labour
     (
         r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
-        r"|prisoners?|like (a )?(prison|jail)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
+        r"|prisoners?|like (a )?(prison|jail)(?! of)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
         r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
         r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
         r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|up|inside)\b",
@@ -651,6 +668,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    (r"traffick\w*|sold (us|me|them|workers|her|him) to|slaves?|slavery", "forced_labour", 8, None),
     # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
     (
         r"(leave|leaving|quit|quitting|resign\w*)\b.{0,50}\b(penalt\w*|pay (a |the )?(fine|compensation))"
@@ -719,7 +737,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
-        r"|(only )?one (way out|exit)|kept (shut|closed|locked)",
+        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)",
         "health_safety",
         4,
         "critical",
@@ -877,7 +895,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?|cough\w*",
+        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*",
         "health_safety",
         2,
         None,
@@ -902,6 +920,14 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"hospital", "health_safety", 1, None),
+    # Falling ill from what the work exposes people to (poisoning told as sickness).
+    (
+        r"(got|get|gets|getting|fell|falls?|became|become|becoming) (very |seriously |really )?(sick|ill)\b.{0,25}"
+        r"\b(from|after|because|due to)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     # Occupational disease and slow poisoning: dust lungs, benzene, lead, solvents that damage nerves.
     (
         r"silicosis|pneumoconiosis|black lung|l[eu]{1,2}k(a)?emia|aplastic an(a)?emia|occupational (disease|illness)\w*"
@@ -964,6 +990,8 @@ EN: tuple[Entry, ...] = (
     (
         r"rap(e|ed|es|ing)|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
         r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
+        r"|forc\w* (me|her|us|them) (into bed|to sleep with|to have sex)|drugg(ed|ing)|spiked (my|her|our) drinks?"
+        r"|(put|slipped) (something|drugs?|pills?|a pill) (in|into) (my|her|our) (drinks?|water|tea|food)"
         r"|(spend|spent|stay|stayed) the night with (him|her|me|the \w+)|(go|come|went) to (a )?hotel with (him|her|me)"
         r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
         r"|held (me|her) (down|so)|pinned (me|her) (down|against)|(could not|couldn'?t|can'?t|cannot) get away|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
@@ -1027,6 +1055,15 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (r"threat\w*", "harassment_abuse", 2, None),
+    # A blade held to someone, dogs set on workers.
+    (
+        r"(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
+        r"(to|at|against) (my|his|her|our|their|me|us|him|them)\b|(set|sets|setting|sent|send) (the |their |his )?dogs? on"
+        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     # working hours
     (
         r"(compulsory|mandatory|forced) overtime|overtime is (compulsory|mandatory|forced)",
