@@ -27,6 +27,7 @@ from shared.textfold import compact, spaced
 
 _SOUND_MIN = 3  # a term this long or longer also matches by sound
 SIGNAL_WEIGHT = 10  # what a retaliation signal adds to the retaliation score
+CARRIES_SEVERITY = 5  # the weight from which a child or forced labour term is critical in any category
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,16 @@ def _matches(words: str, han: str) -> list[Entry]:
 _LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ著", "口口口工工力力二二八八着")
 
 
+def _severity(entry: Entry) -> Severity | None:
+    """The severity a matched entry carries. A strong term of a category that is critical by default
+    (a worker shut in, papers taken, a child at work) carries that severity into whatever category
+    wins: a reprisal by confinement, or unpaid wages with children on the line, is critical too."""
+    _, category, weight, severity = entry
+    if severity is None and weight >= CARRIES_SEVERITY and BASE_SEVERITY[category] == "critical":
+        return BASE_SEVERITY[category]
+    return severity
+
+
 _ORDINARY_EN = tuple((re.compile(p), r) for p, r in ORDINARY_EN)
 _ORDINARY_ZH = tuple((re.compile(p), r) for p, r in ORDINARY_ZH)
 
@@ -155,5 +166,5 @@ def classify(text: str) -> Classification:
         best = "retaliation"
     else:
         best = max(scores.items(), key=lambda item: (item[1], -PRIORITY.index(item[0])))[0]
-    severity = gravest(BASE_SEVERITY[best], *(term for _, _, _, term in found if term is not None))
+    severity = gravest(BASE_SEVERITY[best], *(s for s in map(_severity, found) if s is not None))
     return Classification(cast(Category, best), severity, scores[best])

@@ -182,7 +182,7 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
+        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在(?!门外|外面)|住)|被关了.{0,3}(天|晚|夜|小时|个钟)|小黑屋",
         "forced_labour",
         5,
         None,
@@ -442,7 +442,7 @@ ZH: tuple[Entry, ...] = (
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
         "坎死|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
-        "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
+        "|要(你|我|他|她)的?命|让(我|你|他|她)消失|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
         "critical",
@@ -550,7 +550,12 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"under ?age(d)?|minors?", "child_labour", 5, None),
-    (rf"{_AGE_EN}[ -]?(years?|yrs?)[ -]?old|under (1[4-8]|sixteen|eighteen)", "child_labour", 5, None),
+    (
+        rf"{_AGE_EN}[ -]?(years?|yrs?|yers?|yeras?|yaers?)[ -]?old|under (1[4-8]|sixteen|eighteen)",
+        "child_labour",
+        5,
+        None,
+    ),
     (rf"(only|just|maybe|about|around|aged?) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
     (rf"{_NOT_OWN_CHILD}(is|are) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
     # Told by school year or by an age bound: in grade 7, not finished primary school, none older than 15.
@@ -602,6 +607,7 @@ EN: tuple[Entry, ...] = (
         r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
         r"|prisoners?|like (a )?(prison|jail)(?! of)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
         r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
+        r"|(held|kept|locked|shut) (me|us|him|her|them) (in|inside) (a |the )?(\w+ )?(room|office|cell|basement|warehouse|container)"
         r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
         r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|up|inside)\b",
         "forced_labour",
@@ -767,6 +773,8 @@ EN: tuple[Entry, ...] = (
     ),
     # "my back hurts" is pain, "hurt" (and the misspelt "hurted") an injury.
     (r"injur\w*|hurt(ed)?|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
+    # Misspellings of the critical words, as they come: enjured, burnd, electrocted.
+    (r"[ie]nj[eu]r\w*|burnd|ele\w{0,5}(ocut|cut|oct)(ed|ion|e)\b", "health_safety", 4, "critical"),
     # Injuries told with the body part first ("my finger was cut off", "his arm was broken"),
     # scalds, sprains and fractures, and a worker knocked out or struck down by a stroke or a fit at work.
     (
@@ -850,7 +858,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
-        r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
+        r"suicid\w*|suicde|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
         r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
@@ -988,7 +996,7 @@ EN: tuple[Entry, ...] = (
     # harassment and abuse
     (r"sexual(ly)? har+as+\w*", "harassment_abuse", 6, None),
     (
-        r"rap(e|ed|es|ing)|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
+        r"rap(e|ed|es|ing)|(was|were|got|been|being) rapp?ed\b|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
         r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
         r"|forc\w* (me|her|us|them) (into bed|to sleep with|to have sex)|drugg(ed|ing)|spiked (my|her|our) drinks?"
         r"|(put|slipped) (something|drugs?|pills?|a pill) (in|into) (my|her|our) (drinks?|water|tea|food)"
@@ -1032,7 +1040,7 @@ EN: tuple[Entry, ...] = (
     ),  # anger, no blow
     (
         r"hit(?! by (a|an|the) )(?! with (fines?|a fine|penalt\w*))(?! the roof)|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*"
-        r"|kick(s|ed|ing)?"
+        r"|kick(s|ed|ing)?|kik(ed|s|ing)"
         r"|struck (me|us|him|her|them|a worker|workers)\b|by (the|my|his|her) hair|dragg\w* (me|us|him|her|them) (across|along|by|down)",
         "harassment_abuse",
         6,
@@ -1055,6 +1063,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (r"threat\w*", "harassment_abuse", 2, None),
+    (r"make (me|you|him|her|us|them) disappear", "harassment_abuse", 5, "critical"),
     # A blade held to someone, dogs set on workers.
     (
         r"(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
