@@ -123,8 +123,9 @@ def _matches(words: str, han: str) -> list[Entry]:
 
 # Characters that look like the Chinese ones a worker meant (a katakana エ for 工 in 童エ, the
 # enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them; and the
-# aspect particle 著 that Taiwan writes for 着 (扣著, 鎖著, 擋著), which the folding to simplified keeps.
-_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ著", "口口口工工力力二二八八着")
+# aspect particle 著 that Taiwan writes for 着 (扣著, 鎖著, 擋著) and its feminine 妳 for 你 (要妳的命),
+# which the folding to simplified keeps.
+_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ著妳", "口口口工工力力二二八八着你")
 
 
 def _severity(entry: Entry) -> Severity | None:

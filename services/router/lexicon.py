@@ -272,7 +272,13 @@ ZH: tuple[Entry, ...] = (
         3,
         "critical",
     ),
-    ("眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明", "health_safety", 4, "critical"),
+    (
+        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    ("窒息|缺氧", "health_safety", 4, "critical"),  # in a tank, a pit, a sealed room
     (
         "(手指|手趾|脚趾|手(?!机|续|套)|腿|脚|胳膊|头发|腰)(被)?.{0,3}(断|卷进)|骨折|流血|截肢",
         "health_safety",
@@ -480,7 +486,7 @@ ZH: tuple[Entry, ...] = (
         "按(在)?地上|按倒|动粗|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
-        "|(斩|砍|捅|杀|弄)(死|你|我|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
+        "|(斩|砍|捅|杀|弄)(死|你|我|人)|打死(你|我|他|她|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
         "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
         "harassment_abuse",
         5,
@@ -796,7 +802,11 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"burn(ed|t|s|ing)?|electr\w*cut\w*|electric shock|fainted|col+aps\w*|pass(es|ed|ing)? out|poiso?n\w*"
-        r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|stitches|miscarr\w*"
+        r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|miscarr\w*"
+        r"|(needed|need|got|had|get|[0-9]+|two|three|four|five|six|seven|eight|nine|ten|twenty|several|many) stitches"
+        r"|(?<!like )suffocat\w*|asphyxi\w*|(lost|losing|loses) (his|her|my|their) (sight|eyesight|vision)|blinded"
+        r"|(machine|press|cutter|saw|blade|belt|roller)s? (\w+ ){0,2}(has|have|with|without) no (safety |protective )?"
+        r"(guards?|covers?|shields?)"
         r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
         r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
@@ -928,6 +938,12 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"hospital", "health_safety", 1, None),
+    (
+        r"like suffocating|stuffy|airless|eyesight|(my|our) sight|eye ?strain|(air|ventilation) is (so |very |too )?(bad|poor)",
+        "health_safety",
+        2,
+        None,
+    ),
     # Falling ill from what the work exposes people to (poisoning told as sickness).
     (
         r"(got|get|gets|getting|fell|falls?|became|become|becoming) (very |seriously |really )?(sick|ill)\b.{0,25}"
@@ -1009,7 +1025,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
-        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b"
+        r"|(will|would|gonna|going to) (\w+ ){0,6}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b"
         r"|(will|would|gonna|going to|'ll) (\w+ ){0,3}(cut|slash|slit|smash|burn) (my|your|his|her|our|their) "
         r"(face|throat|neck|hands?|fingers?|legs?)|(put|send) (me|you|him|her|us|them) (in|into|to) (the )?hospital"
         r"|(have|get) (me|you|him|her|us|them) (killed|beaten|hurt)",
