@@ -123,7 +123,7 @@ ZH: tuple[Entry, ...] = (
         5,
         None,
     ),  # "only 14"
-    ("年龄不(够|到|满)", "child_labour", 5, None),
+    ("年龄不(够|到|满)|不够(年纪|年龄|岁数)|(年纪|岁数)(太小|不够)", "child_labour", 5, None),
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
     ("十几岁", "child_labour", 3, None),
@@ -251,7 +251,7 @@ ZH: tuple[Entry, ...] = (
     ("逃不(出|了|掉)|走不出(去|来)", "health_safety", 7, "critical"),
     ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了|弄伤|搞伤|整伤", "health_safety", 4, "critical"),
     (
-        "(压|夹|割|切|削|绞|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
+        "(压|夹|割|切|削|绞|烫|烧|灼|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
         "health_safety",
         4,
         "critical",
@@ -359,7 +359,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Self-harm: a worker at risk of taking their own life.
     (
-        "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
+        "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
         "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
         "health_safety",
@@ -414,7 +414,7 @@ ZH: tuple[Entry, ...] = (
     # discrimination
     ("歧视|岐视|区别对待|差别对待", "discrimination", 5, None),
     ("怀孕|孕妇|乙肝|少数民族", "discrimination", 4, None),
-    ("残疾|外地人|本地人|年纪大|年龄|性别", "discrimination", 3, None),
+    ("残疾|外地人|本地人|年纪太?大|年龄|性别", "discrimination", 3, None),
     ("([2-6][0-9]|[二三四五六]十[一二三四五六七八九]?)岁以上", "discrimination", 3, None),
     ("比男.{0,2}(低|少)|同工不同酬|男女不同", "discrimination", 5, None),
     ("因为我是.{1,5}(人|族|女的|女人|女生)", "discrimination", 3, None),
@@ -457,7 +457,7 @@ ZH: tuple[Entry, ...] = (
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
-        "打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
+        "打人|被打|被殴|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
         "harassment_abuse",
         6,
         "critical",
@@ -555,9 +555,18 @@ EN: tuple[Entry, ...] = (
         4,
         None,
     ),
-    (r"under ?age(d)?|minors?", "child_labour", 5, None),
+    (r"under[ -]?age(d)?|minors?", "child_labour", 5, None),
+    # Told without a number: too young to work, children employed, "I am 15 and ...".
     (
-        rf"{_AGE_EN}[ -]?(years?|yrs?|yers?|yeras?|yaers?)[ -]?old|under (1[4-8]|sixteen|eighteen)",
+        r"(not old enough|too young) (to work|for (this|the) (work|job))|(children|kids?|minors?) (are |is |were |being )?"
+        r"(employed|hired|used)\b"
+        rf"|(i am|i'?m|im) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}",
+        "child_labour",
+        5,
+        None,
+    ),
+    (
+        rf"{_AGE_EN}[ -]?(years?|yrs?|yers?|yeras?|yaers?)[ -]?olds?|under (1[4-8]|sixteen|eighteen)",
         "child_labour",
         5,
         None,
@@ -939,6 +948,13 @@ EN: tuple[Entry, ...] = (
     ),
     (r"hospital", "health_safety", 1, None),
     (
+        r"exposed to (\w+ )?(toxic|poisonous) (gas|fumes|chemicals?|smoke)|(toxic|poisonous) gas"
+        r"|(doors?|exits?|gates?)\b.{0,25}\b(welded|nailed|bolted|chained|padlocked)\b",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
         r"like suffocating|stuffy|airless|eyesight|(my|our) sight|eye ?strain|(air|ventilation) is (so |very |too )?(bad|poor)",
         "health_safety",
         2,
@@ -1079,6 +1095,13 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (r"threat\w*", "harassment_abuse", 2, None),
+    (
+        r"physical(ly)? (abus\w*|assault\w*|violence|punish\w*)|corporal punishment|(make|made|makes) (us|me|them) kneel"
+        r"|kneel(ing)? (on|for)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     (r"make (me|you|him|her|us|them) disappear", "harassment_abuse", 5, "critical"),
     # A blade held to someone, dogs set on workers.
     (
