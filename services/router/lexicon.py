@@ -191,6 +191,12 @@ ZH: tuple[Entry, ...] = (
     ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
     ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
+    (
+        "(工资|薪水|薪资|人工).{0,4}(被|给)?(中介|仲介|老板|工头|雇主)(拿走|扣走|全拿|拿去|领走)",
+        "forced_labour",
+        8,
+        None,
+    ),
     # Sold to the factory, an indenture, slavery, "like a prison".
     (
         "(把|将)(我们|我|工人|人|她们|他们|女工).{0,2}卖(到|给|去)|被卖(到|给|去)|贩卖人口|人口贩卖|卖身契|奴隶"
@@ -237,7 +243,7 @@ ZH: tuple[Entry, ...] = (
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
-        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
+        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|封起来|封掉|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
         "|绑住|绑死|捆住|拴住)",
         "health_safety",
         5,
@@ -312,7 +318,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Gas, fumes and chemicals breathed in, with what they do.
     (
-        "漏气|泄漏|泄露|泄楼|(化学|毒|气体|药水|溶剂|瓦斯|煤气).{0,4}外泄|送医|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
+        "漏气|泄漏|泄露|泄楼|(化学|毒|气体|药水|溶剂|瓦斯|煤气).{0,4}外(泄|漏)|送医|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
         "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|黑烟|毒烟|(电线|线路|插座|电箱)走火|(漂白|酸|碱|药水).{0,4}(混|沟)",
         "health_safety",
         4,
@@ -348,7 +354,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
-        "猝死|猝四|病倒|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
+        "猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
         "|(上班|加班|工作|车间|线上|干活|做到|工友|同事|师傅|工人).{0,6}中风|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
         "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
         "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
@@ -438,7 +444,8 @@ ZH: tuple[Entry, ...] = (
     ),
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
-        "强奸|强坚|强暴|奸污|迷奸|性侵|强制猥亵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
+        "强奸|强坚|强暴|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
+        "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
         "|陪睡|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
@@ -447,7 +454,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|让(我|你|他|她)消失|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
@@ -495,6 +502,12 @@ ZH: tuple[Entry, ...] = (
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
     ("罚站", "harassment_abuse", 4, None),
     ("威胁", "harassment_abuse", 2, None),
+    (
+        "逼.{0,6}(陪|跟).{0,4}(吃饭|唱歌|喝酒)|陪酒",
+        "harassment_abuse",
+        4,
+        None,
+    ),  # pressed to drink, not assault
     # working hours
     ("强迫加班|强制加班", "working_hours", 5, None),
     ("产假|孕检|产检|哺乳假|陪产假", "working_hours", 5, None),
@@ -550,7 +563,7 @@ EN: tuple[Entry, ...] = (
     (r"(child(ren)?|chlid(ren)?|kids?) (labou?r(ers?)?|workers?)", "child_labour", 6, None),
     (
         r"(still|only) in (middle|primary|junior high|elementary) school"
-        r"|(middle|primary|elementary) school (students?|kids?|children|girls?|boys?)",
+        r"|(middle|primary|elementary|junior high) school (students?|kids?|children|girls?|boys?)|junior high (students?|kids)",
         "child_labour",
         4,
         None,
@@ -742,6 +755,14 @@ EN: tuple[Entry, ...] = (
     ),
     (r"deposits?|loan", "forced_labour", 2, None),
     (r"pocket money", "forced_labour", 6, None),
+    # The agent or boss takes the wages; food withheld as punishment.
+    (
+        r"(agents?|agency|brokers?|boss|employer)s? (takes?|took|keeps?|kept|collects?) (all |most of |half of )?"
+        r"(our|my|the|their) (salary|salaries|wages?|pay)|starv\w*",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
     (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
@@ -877,7 +898,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
-        r"suicid\w*|suicde|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
+        r"suicid\w*|suicde|tired of (living|life|being alive)|(slit|slash\w*|cut) (her|his|my|their) wrists?|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
         r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
@@ -947,6 +968,18 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"hospital", "health_safety", 1, None),
+    # Ways out sealed by hand, caught by a machine, parts torn off, splashes in the eyes, leaking drums.
+    (
+        r"(seal\w*|block\w*|chain\w*|weld\w*|nail\w*|bolt\w*|barr\w*) (up )?(the |a )?(back |side |front |rear |fire |emergency |only )?"
+        r"(doors?|exits?|gates?|stair\w*)\b"
+        r"|(caught|pulled|grabbed|trapped|pinched) by (the |a )(\w+ )?(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
+        r"|(tore|torn|ripped|cut|chopped) (his|her|my|their|a|the) (\w+ )?(hands?|fingers?|arms?|legs?|thumbs?|toes?|feet|foot) off"
+        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b|(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
+        r" (\w+ ){0,2}leak\w*",
+        "health_safety",
+        4,
+        "critical",
+    ),
     (
         r"exposed to (\w+ )?(toxic|poisonous) (gas|fumes|chemicals?|smoke)|(toxic|poisonous) gas"
         r"|(doors?|exits?|gates?)\b.{0,25}\b(welded|nailed|bolted|chained|padlocked)\b",
@@ -1102,7 +1135,15 @@ EN: tuple[Entry, ...] = (
         6,
         "critical",
     ),
-    (r"make (me|you|him|her|us|them) disappear", "harassment_abuse", 5, "critical"),
+    (
+        r"make (me|you|him|her|us|them) disappear|gangsters?|thugs?|triads?|mafia"
+        r"|(kiss\w*|touch\w*|grop\w*) (me|her) (by force|forcibly|against (my|her) will)|forcibly (kiss\w*|touch\w*)"
+        r"|(she|he|they|friend|colleague|coworker|co-worker|worker|sister|brother|roommate)( \w+){0,2} (has been|have been|is|are|went|gone)"
+        r" missing",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
     # A blade held to someone, dogs set on workers.
     (
         r"(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
