@@ -408,7 +408,14 @@ ZH: tuple[Entry, ...] = (
         5,
         "critical",
     ),
-    ("体检|职业健康|工安|安全培训", "health_safety", 2, None),
+    ("体检|职业健康|工安|安全培训|听力", "health_safety", 2, None),
+    # Harm already done in weak words: hearing lost, lungs sick, skin eaten away.
+    (
+        "(耳朵|耳).{0,10}(聋|听不见|听不到)|听力(受损|损伤|丧失)|耳聋|肺病|腐蚀|(皮肤|皮)都?(掉|脱落)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # freedom of association
     ("工会", "freedom_of_association", 4, None),
     ("公会", "freedom_of_association", 3, None),  # a typo of 工会 as often as the word itself
@@ -968,6 +975,16 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"hospital", "health_safety", 1, None),
+    # Harm already done in weak words (a relative's lung disease is not: it must come from the work).
+    (
+        r"(made|making|makes) (me|him|her|us|them) deaf|(went|gone|going|became) deaf|deaf in (one|my|his|her|both)"
+        r"|(lost|losing|lose) (\w+ )?hearing|hearing (loss|damage)|lung (problems?|diseases?|damage)\b.{0,20}\b(from|because|after)"
+        r"|(workers|we|i|people|colleagues?|coworkers?) (\w+ ){0,2}(have|got|get|suffer\w*) lung"
+        r"|skin (\w+ )?(peels?|peeling|came|comes) off|corrod\w*|corrosive burns?",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # Ways out sealed by hand, caught by a machine, parts torn off, splashes in the eyes, leaking drums.
     (
         r"(seal\w*|block\w*|chain\w*|weld\w*|nail\w*|bolt\w*|barr\w*) (up )?(the |a )?(back |side |front |rear |fire |emergency |only )?"
