@@ -227,7 +227,11 @@ ZH: tuple[Entry, ...] = (
     # Wages or fees that hold the worker: paid only at the contract's end, a debt worked off.
     (
         "(合同|到期|做够|干够|做满|干满).{0,6}(才|先).{0,4}(给|发|结|俾|畀)|扣完(之前|以前|才)"
-        "|不(能|准|让|许)换(工作|厂)|抵账|抵数",
+        "|不(能|准|让|许)换(工作|厂)|抵账|抵数"
+        # the wages (not a bonus) paid only when the contract or the year is over, lost by leaving early
+        "|(工资|薪水|薪资|人工).{0,12}(合同|合约|结束|约满|年底|年尾|做满|做够|到期).{0,6}(才|先).{0,6}(给|发|结|计|俾|畀)"
+        "|(中途)?(离开|离职|辞职|走了?|走咗)(就|便|的话)?.{0,3}(拿不到|不给|冇|没有|一分都没)"
+        "|(拿走|扣|收走|收了|保管|扣着|拿着|拿了)(我们|我|工人|大家)?的?(提款卡|银行卡|存折)",
         "forced_labour",
         8,  # outweighs the wages it holds: the worker is held by them
         None,
@@ -755,7 +759,13 @@ EN: tuple[Entry, ...] = (
     (
         r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(by (the )?\w+ )?(until|till|untill) (the )?(end|contract|season|year|i|we)\b"
         r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
-        r"|work off (the |our |my |a |their )?(debt|loan|fees?)",
+        r"|work off (the |our |my |a |their )?(debt|loan|fees?)"
+        # the wages (not a bonus) kept until the contract ends or the worker goes home; years without pay
+        r"|(keeps?|kept|holds?|held|withh[oe]ld\w*|saves?|saved) (\w+ ){0,4}(salary|salaries|salery|wages?|pay)\b.{0,20}"
+        r"\b(until|till|untill|when)"
+        r"|(pay|paid) (us |me |them )?only (at|when|after) (the )?(end|finish)"
+        r"|(only )?(get|receive|paid) (our |my |the )?(wages?|salary|pay) (only )?(when|after) (we|i) (finish|complete|leave)"
+        r"|work (\w+ ){0,2}years? without pay|(keeps?|kept|took|takes?|holds?|has) (\w+ ){0,2}(bank ?books?|atm cards?|pin codes?)",
         "forced_labour",
         8,
         None,
