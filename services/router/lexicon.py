@@ -256,7 +256,13 @@ ZH: tuple[Entry, ...] = (
     ("锁门|被锁|锁着|锁住|铁链", "health_safety", 3, "critical"),
     # 工伤保险 is the insurance, asked about before anything happened.
     # Caught or struck by something (被夹到, 被撞了); not 被压, which is also wages held back.
-    ("被(夹|卷|轧|砸|撞|烫|割|切)(到|伤|中|了|断)", "health_safety", 4, "critical"),
+    (
+        "被(夹|卷|轧|砸|撞|烫|割|切)(到|伤|中|了|断)|被.{1,4}(割|切|烫|烧|砸|夹|扎|刺)(到|伤|中|断|穿)|大量出血"
+        "|烧到(人|我|他|她|手|脸|身)",
+        "health_safety",
+        4,
+        "critical",
+    ),
     # No escape from a fire: the way out is the complaint, whatever else is locked.
     ("逃不(出|了|掉)|走不出(去|来)", "health_safety", 7, "critical"),
     ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了|弄伤|搞伤|整伤", "health_safety", 4, "critical"),
@@ -457,7 +463,7 @@ ZH: tuple[Entry, ...] = (
     (
         "强奸|强坚|强暴|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
         "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|陪睡|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
@@ -580,8 +586,11 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"under[ -]?age(d)?|minors?", "child_labour", 5, None),
-    # Told without a number: too young to work, children employed, "I am 15 and ...".
+    # Told without a number: too young to work, children employed, "I am 15 and ...", children coming
+    # to work in the holidays or helping their parents on the line.
     (
+        r"(children|kids?|little ones) (\w+ ){0,2}(come|came|coming) to work"
+        r"|(children|kids?) help(ing|s)? (\w+ ){0,3}(on the line|in the (factory|workshop)|parents)|"
         r"(not old enough|too young) (to work|for (this|the) (work|job))|(children|kids?|minors?) (are |is |were |being )?"
         r"(employed|hired|used)\b"
         rf"|(i am|i'?m|im) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}",
@@ -841,7 +850,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"(cut|lost|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
+        r"(cut|lost|losing|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
         r"(fingers?|thumbs?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
         "health_safety",
         5,
@@ -866,7 +875,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
         r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
-        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -922,6 +931,7 @@ EN: tuple[Entry, ...] = (
         r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
+        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
         "health_safety",
         8,
@@ -1158,6 +1168,12 @@ EN: tuple[Entry, ...] = (
     (
         r"physical(ly)? (abus\w*|assault\w*|violence|punish\w*)|corporal punishment|(make|made|makes) (us|me|them) kneel"
         r"|kneel(ing)? (on|for)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    (
+        r"(money|pay\w*|jobs?|promotion|contract) for sex|demand\w* sex|sex (for|in exchange for) (a |the )?\w+",
         "harassment_abuse",
         6,
         "critical",
