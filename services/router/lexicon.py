@@ -166,7 +166,7 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|走)",
+        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回宿舍|走)|不(做|干|加班|完成)(就|便)(不准|不让|不给)(吃饭|睡觉)",
         "forced_labour",
         5,
         None,
@@ -461,7 +461,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
-        "强奸|强坚|强暴|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
+        "强奸|强坚|强暴|摸(我|她)?的?(下体|私处|胸部)|(晚上|夜里|下班后).{0,2}去(他|她)(的)?(房间|宿舍|家)|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
         "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
         "|陪睡|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
@@ -556,6 +556,7 @@ ZH: tuple[Entry, ...] = (
     ("开除|辞退|解雇|炒鱿鱼|被炒", "retaliation", 2, None),
     # other: living conditions
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
+    ("吃不到饭|没饭吃|食堂不开", "other", 3, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
     ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
     # Papers lost, copied or renewed, and a child on a visit: errands, not a worker held or a child at work.
@@ -589,7 +590,7 @@ EN: tuple[Entry, ...] = (
     # Told without a number: too young to work, children employed, "I am 15 and ...", children coming
     # to work in the holidays or helping their parents on the line.
     (
-        r"(children|kids?|little ones) (\w+ ){0,2}(come|came|coming) to work"
+        r"(children|kids?|little ones) (\w+ ){0,2}(come|came|coming) to work|(make|makes|made) (the )?(children|kids) (work|carry|lift)"
         r"|(children|kids?) help(ing|s)? (\w+ ){0,3}(on the line|in the (factory|workshop)|parents)|"
         r"(not old enough|too young) (to work|for (this|the) (work|job))|(children|kids?|minors?) (are |is |were |being )?"
         r"(employed|hired|used)\b"
@@ -653,7 +654,7 @@ EN: tuple[Entry, ...] = (
     # forced labour
     (
         r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
-        r"|prisoners?|like (a )?(prison|jail)(?! of)|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
+        r"|prisoners?|like (a )?(prison|jail)(?! of)|(in|into) (a |the )?cages?\b|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
         r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
         r"|(held|kept|locked|shut) (me|us|him|her|them) (in|inside) (a |the )?(\w+ )?(room|office|cell|basement|warehouse|container)"
         r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
@@ -1189,7 +1190,8 @@ EN: tuple[Entry, ...] = (
     ),
     # A blade held to someone, dogs set on workers.
     (
-        r"(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
+        r"threat\w* (me|us|him|her|them|workers?) with (a |an |his |her |the )?\w+"
+        r"|(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
         r"(to|at|against) (my|his|her|our|their|me|us|him|them)\b|(set|sets|setting|sent|send) (the |their |his )?dogs? on"
         r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)",
         "harassment_abuse",
