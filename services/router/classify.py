@@ -2,12 +2,14 @@
 
 The classifier is the first reader of every grievance, so it reads the text as :mod:`shared.textfold`
 folds it (traditional to simplified, full-width to half-width, invisible characters gone, case
-folded). Retaliation is decided first (:mod:`services.router.retaliation`): a worker punished for
-speaking up is a retaliation case whatever the punishment was about. Otherwise the text is scored
-against a weighted lexicon (:mod:`services.router.lexicon`) and the category with the highest score
-wins, ties going to the graver category. Severity is the gravest of the category's default and of
-every matched term's own severity, so "wages unpaid and he hit me" is about wages but critical, and
-so is a beating in reprisal for a complaint. Nothing matched: ``other``/``normal``.
+folded), after ordinary senses of critical words are rewritten (:data:`~services.router.lexicon.ORDINARY_EN`:
+a dead battery, an exit's sign). Retaliation is decided first (:mod:`services.router.retaliation`): a
+worker punished for speaking up is a retaliation case whatever the punishment was about. Otherwise the
+text is scored against a weighted lexicon (:mod:`services.router.lexicon`) and the category with the
+highest score wins, ties going to the graver category. Severity is the gravest of the category's
+default and of every matched term's own severity, so "wages unpaid and he hit me" is about wages but
+critical, and so is a beating in reprisal for a complaint; a strong child or forced labour term is
+critical in any category too (a reprisal by confinement). Nothing matched: ``other``/``normal``.
 """
 
 from __future__ import annotations
