@@ -25,7 +25,14 @@ lint: $(BIN)/grievance
 typecheck: $(BIN)/grievance
 	$(BIN)/mypy shared services bench
 
-pytest: $(BIN)/grievance
+# axe-core for the browser tests' accessibility checks (tests/browser/accessibility.py), pinned in
+# package-lock.json; installed when missing and npm is there (without it those checks are skipped).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+pytest: $(BIN)/grievance $(if $(shell command -v npm),$(AXE))
 	$(BIN)/pytest
 
 # The tests that touch the store, again, against a real wire-protocol server (SecantusDB in its own
@@ -45,4 +52,4 @@ bench: $(BIN)/grievance
 	$(BIN)/python -m bench.sweeper
 
 clean:
-	rm -rf $(VENV) .venv-secantus .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-secantus node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -207,7 +207,7 @@ class AmqpBus:
                 "x-dead-letter-routing-key": name,
                 "x-delivery-limit": self._delivery_limit,
             }
-            if queue == "notifications.escalations":
+            if queue.startswith("notifications."):
                 arguments["x-message-ttl"] = NOTIFICATION_TTL_MS
             live = await channel.declare_queue(name, durable=True, arguments=arguments)
             for key in keys:

@@ -122,6 +122,18 @@ async def live_token_ids(db: Database, role: Role, *, committee_id: str | None =
     return [r["token_id"] async for r in cursor if expires_at(r) > now]
 
 
+async def live_principal(db: Database, token_id: str) -> Principal | None:
+    """The principal of the token with this id while it still works (not revoked, not expired).
+
+    A console session keeps the token's id, never the token: each request looks it up, so revoking
+    the token ends the sessions it opened, and a narrowed scope applies at once.
+    """
+    record = await db[COLLECTION].find_one({"token_id": token_id, "revoked_at": None}, {"token_hash": 0})
+    if record is None or expires_at(record) <= datetime.now(UTC):
+        return None
+    return _principal(record)
+
+
 async def authenticate(db: Database, header: str | None) -> Principal:
     """The principal behind an ``Authorization: Bearer`` header, or a 401 problem."""
     scheme, _, token = (header or "").partition(" ")
@@ -134,6 +146,10 @@ async def authenticate(db: Database, header: str | None) -> Principal:
         raise _unauthorised()
     if expires_at(record) <= datetime.now(UTC):
         raise _unauthorised()
+    return _principal(record)
+
+
+def _principal(record: dict[str, Any]) -> Principal:
     factories = record.get("factories")
     return Principal(
         token_id=record["token_id"],

@@ -105,7 +105,12 @@ OutboundPurpose = Literal[
 # Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
 # one (``delivery_rank``). Once sent, a message is delivered, or not (undelivered: the carrier gave up;
 # failed: the provider or intake did); a message no channel can carry is undeliverable from the start.
-DeliveryState = Literal["sending", "sent", "delivered", "undelivered", "failed", "undeliverable"]
+# A WeChat message outside the 48 h window with no notice to send waits for the worker's next message
+# (waiting_for_worker), then is sent: after sending, before sent, so the sending of its second
+# attempt never hides the wait.
+DeliveryState = Literal[
+    "sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"
+]
 DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
@@ -320,6 +325,25 @@ class CaseEscalated(Event):
     at: AwareDatetime
 
 
+class CaseDeadlineSoon(Event):
+    """A committee's deadline on a case draws near (escalation's clocks tell it once per deadline).
+
+    ``due_at`` is the deadline; ``deadline`` says which. The id is derived from the case, the
+    deadline and its time, so replicas that both find it publish one event. Only the committee's
+    notifier reads it: it carries what a notification may say and nothing of the worker.
+    """
+
+    type: Literal["case.deadline_soon"] = "case.deadline_soon"
+    schema_version: Literal[1] = 1
+
+    case_id: str
+    reference: Reference
+    committee_id: str
+    category: Category
+    deadline: Literal["acknowledge"] = "acknowledge"
+    due_at: AwareDatetime
+
+
 class MessageOutbound(Event):
     """A text for a worker; only intake's sender unseals the contact and delivers it."""
 
@@ -413,6 +437,7 @@ AnyEvent = Annotated[
     | CaseAssigned
     | CaseUpdated
     | CaseEscalated
+    | CaseDeadlineSoon
     | MessageOutbound
     | MessageDeliveryChanged
     | CaseMessageRequested

@@ -8,6 +8,7 @@ router's unique index is the final guard.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,6 +50,17 @@ def case_code(reference: str) -> str:
 def is_case_code(text: str) -> bool:
     """Whether ``text`` is a case code exactly as written (six characters of the alphabet)."""
     return _CASE_CODE.match(text) is not None
+
+
+_CASE_CODE_IN_TEXT = re.compile(rf"(?<![0-9A-Z]){_CHAR}{{{CODE_LENGTH}}}(?![0-9A-Z])")
+
+
+def find_case_codes(text: str) -> frozenset[str]:
+    """Every word of a text that could be a case code (any case; full-width folded).
+
+    Many words qualify by accident, so a caller matches them against the sender's own cases only.
+    """
+    return frozenset(_CASE_CODE_IN_TEXT.findall(unicodedata.normalize("NFKC", text).upper()))
 
 
 def grievance_id_for(*parts: str) -> uuid.UUID:

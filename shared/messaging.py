@@ -22,6 +22,7 @@ import structlog
 from shared.contracts import (
     CaseAssigned,
     CaseCloseRequested,
+    CaseDeadlineSoon,
     CaseEscalated,
     CaseMessageRequested,
     CaseTransferRequested,
@@ -52,9 +53,11 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "intake.outbound": (MessageOutbound.routing_key(),),
     # Intake's sender tells the router where each message to a worker stands.
     "router.deliveries": (MessageDeliveryChanged.routing_key(),),
-    # Nobody in this codebase consumes escalation notices yet; the queue keeps them (for a week) for
-    # an NGO's mail or chat bridge, and gives `mandatory` publishes of case.escalated somewhere to go.
-    "notifications.escalations": (CaseEscalated.routing_key(),),
+    # Escalation tells the NGOs (and the committee) of escalations and committees of deadlines drawing
+    # near, from queues of their own: a notification that cannot go out never holds up a case.
+    "notifications.escalations": (CaseEscalated.routing_key(), CaseDeadlineSoon.routing_key()),
+    # The router tells committees of new cases and workers' messages (services/router/notices.py).
+    "notifications.cases": (CaseAssigned.routing_key(), CaseUpdated.routing_key()),
     # What the NGO asks of a case (escalation's API); the router owns cases and carries it out.
     "router.ngo": (
         CaseMessageRequested.routing_key(),

@@ -97,6 +97,16 @@ def setup_pages(app: web.Application, package: str, catalog: Catalog) -> None:
     app.on_response_prepare.append(_page_headers)
 
 
+def add_texts(app: web.Application, catalog: Catalog) -> None:
+    """Add another page family's texts to a service that has its pages set up already (one
+    stylesheet, one template loader); a key both families use would make one page say the other's
+    words, so that is refused."""
+    shared = set(app[CATALOG].texts) & set(catalog.texts)
+    if shared:
+        raise ValueError(f"texts defined twice: {sorted(shared)}")
+    app[CATALOG] = app[CATALOG].merged(catalog)
+
+
 def _page_context(request: web.Request) -> dict[str, Any]:
     language = page_language(request)
     catalog = request.app[CATALOG]

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,12 @@ from shared.sla import Deadlines, Duration, SlaTable
 
 # Kept importable from here: the SLA's models are part of the settings surface.
 __all__ = ["ConfigurationError", "Deadlines", "Duration", "Settings", "Severity", "SlaTable"]
+
+
+# The SMS providers intake can send through, and the kinds of template a Chinese SMS carries
+# (services/intake/cn_sms_templates.py says which message is which kind).
+SmsProvider = Literal["twilio", "aliyun", "tencent"]
+SMS_TEMPLATE_KINDS = ("ack", "update", "resolution", "escalation", "question", "help")
 
 
 class ConfigurationError(RuntimeError):
@@ -59,9 +66,12 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # Where workers reach the router's public status page (the web form's `status_url`).
     public_status_url: str = "http://127.0.0.1:8081"
-    # Whether the consoles' session cookies are `Secure` (sent over HTTPS only). Unset: yes, unless
-    # the router's public URL above is plain http on loopback (a development run).
+    # Whether the consoles' session cookies (and the web form's cookie) are `Secure` (sent over HTTPS
+    # only). Unset: yes, unless the service's public URL above (the router's; intake's for the web
+    # form) is plain http on loopback (a development run).
     console_secure_cookies: bool | None = None
+    # The zone the NGO console writes times in (escalation keeps no registry of factory zones).
+    console_timezone: str = "Asia/Shanghai"
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from: str | None = None
@@ -77,6 +87,50 @@ class Settings(BaseSettings):
     wechat_aes_key: SecretStr | None = None
     wechat_aes_key_previous: SecretStr | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Outside the 48 h window (docs/channels-china.md, "Outside the window"): the template message
+    # that says "there is news on your case" (one template for every purpose: it never carries the
+    # text), the keys of its three fields (the news line, the case code, the time), the zone its time
+    # is shown in, the one-time subscription template a worker may opt in to, and the
+    # customer-service messages WeChat allows per message of the worker.
+    wechat_template_id: str | None = None
+    wechat_template_keys: str = "thing1,character_string2,time3"
+    wechat_notice_timezone: str = "Asia/Shanghai"
+    wechat_subscribe_template_id: str | None = None
+    wechat_window_quota: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("wechat_template_id", "wechat_subscribe_template_id")
+    @classmethod
+    def _template_id(cls, value: str | None) -> str | None:
+        """A template id is letters, digits, ``-`` and ``_``; empty is unset."""
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value.strip()):
+            raise ValueError("a WeChat template id is up to 64 letters, digits, '-' or '_'")
+        return value.strip()
+
+    @field_validator("wechat_template_keys")
+    @classmethod
+    def _template_keys(cls, value: str) -> str:
+        """Three keys as the template's details show them (``thing1``, ``time3``, ...), comma-separated."""
+        keys = [key.strip() for key in value.split(",")]
+        if (
+            len(keys) != 3
+            or len(set(keys)) != 3
+            or not all(re.fullmatch(r"[a-z_]{1,32}[0-9]{0,3}", k) for k in keys)
+        ):
+            raise ValueError(
+                "three distinct template keys, comma-separated, such as thing1,character_string2,time3"
+            )
+        return ",".join(keys)
+
+    @field_validator("wechat_notice_timezone")
+    @classmethod
+    def _notice_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod
@@ -117,6 +171,101 @@ class Settings(BaseSettings):
                 "GRIEVANCE_WECHAT_APPSECRET needs GRIEVANCE_WECHAT_APPID (replies are sent as it)"
             )
         return self
+
+    # -- Chinese SMS: Alibaba Cloud and Tencent Cloud (docs/channels-china.md) --
+    # Each provider is on when its credentials, signature (签名) and SMS application are set. The
+    # uplink and report webhooks answer 404 without their callback secret, the last segment of the
+    # path (at least 32 characters: the push carries no signature, the secret is the proof).
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: SecretStr | None = None
+    aliyun_sign_name: str | None = None
+    # The approved template (模板) of each kind: {"ack": "SMS_1234", "update": ..., "ack:en": ...}.
+    aliyun_templates: dict[str, str] = {}
+    aliyun_callback_secret: SecretStr | None = None
+    aliyun_api_base: str = "https://dysmsapi.aliyuncs.com"
+    tencent_secret_id: str | None = None
+    tencent_secret_key: SecretStr | None = None
+    tencent_sms_app_id: str | None = None
+    tencent_sign_name: str | None = None
+    tencent_templates: dict[str, str] = {}
+    tencent_region: str = "ap-guangzhou"
+    tencent_callback_secret: SecretStr | None = None
+    tencent_api_base: str = "https://sms.tencentcloudapi.com"
+    # Which provider carries the SMS of each gateway number ({"+8610690000001": "aliyun"}); a reply
+    # goes back through the provider the worker wrote through, anything else by the default
+    # (unset: Twilio when configured, else the one Chinese provider configured).
+    sms_routes: dict[str, SmsProvider] = {}
+    sms_default_provider: SmsProvider | None = None
+    # The worker page an SMS template points to (fixed in the approved wording; unset:
+    # {GRIEVANCE_PUBLIC_STATUS_URL}/case/), and the wordings, {"zh": {"ack": "..."}}, to change.
+    sms_worker_page_url: str | None = None
+    sms_template_wording: dict[str, dict[str, str]] = {}
+
+    @field_validator(
+        "aliyun_templates", "tencent_templates", "sms_routes", "sms_template_wording", mode="before"
+    )
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """The JSON of an environment variable (or of an env file read as text); empty is none."""
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError:
+                raise ValueError('not JSON; write it like {"ack": "SMS_1"}') from None
+        return value
+
+    @field_validator("sms_default_provider", "sms_worker_page_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("aliyun_callback_secret", "tencent_callback_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """The path secret is all that tells a provider's push from anyone's: long, URL-safe."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        text = value.get_secret_value().strip()
+        if len(text) < 32 or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+            raise ValueError("a callback secret is at least 32 letters, digits, '-' or '_'")
+        return SecretStr(text)
+
+    @field_validator("aliyun_templates", "tencent_templates")
+    @classmethod
+    def _template_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        """Keys are a template kind, optionally with its language (``ack:en``)."""
+        for key, code in value.items():
+            kind, _, language = key.partition(":")
+            if kind not in SMS_TEMPLATE_KINDS or language not in ("", "zh", "en"):
+                raise ValueError(f"{key!r}: a template kind is one of {', '.join(SMS_TEMPLATE_KINDS)}")
+            if not re.fullmatch(r"[A-Za-z0-9_]{1,32}", code):
+                raise ValueError(f"{key!r}: a template code or id is letters, digits and '_'")
+        return value
+
+    @field_validator("sms_template_wording")
+    @classmethod
+    def _wording_kinds(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for language, wordings in value.items():
+            if language not in ("zh", "en") or not set(wordings) <= set(SMS_TEMPLATE_KINDS):
+                raise ValueError(f"wordings are {{'zh'|'en': {{kind: text}}}}, kinds {SMS_TEMPLATE_KINDS}")
+        return value
+
+    @property
+    def aliyun_configured(self) -> bool:
+        return bool(self.aliyun_access_key_id and self.aliyun_access_key_secret and self.aliyun_sign_name)
+
+    @property
+    def tencent_configured(self) -> bool:
+        return bool(
+            self.tencent_secret_id
+            and self.tencent_secret_key
+            and self.tencent_sms_app_id
+            and self.tencent_sign_name
+        )
+
+    @property
+    def worker_page_url(self) -> str:
+        return self.sms_worker_page_url or f"{self.public_status_url.rstrip('/')}/case/"
 
     contact_key: SecretStr | None = None
     pseudonym_key: SecretStr | None = None
@@ -166,6 +315,10 @@ class Settings(BaseSettings):
     # Committees see the times that say when the worker wrote (received, worker messages, deadlines)
     # rounded down to this: "hour" or "day" (docs/router.md, metadata for committees).
     committee_time_rounding: Literal["hour", "day"] = "hour"
+
+    # The NGO dashboard's k: a figure computed over fewer cases than this is not shown, nor is any
+    # figure that would let one be worked out from the totals (docs/escalation.md, Dashboard).
+    dashboard_min_cohort: int = Field(default=5, ge=1, le=1000)
 
     # Public status lookups allowed per client address per minute.
     status_rate_limit: int = Field(default=30, ge=1)

@@ -38,13 +38,16 @@ from typing import Any, TextIO
 
 from services.cli.errors import CONFIG, OK, CliError
 from services.escalation.consumer import QUEUE as ESCALATION_QUEUE
+from services.escalation.notices import QUEUE as ESCALATION_NOTICES_QUEUE
 from services.intake.sender import QUEUE as INTAKE_QUEUE
 from services.router.consumer import QUEUE as ROUTER_QUEUE
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.ngo import QUEUE as NGO_QUEUE
+from services.router.notices import QUEUE as COMMITTEE_NOTICES_QUEUE
 from shared.contracts import (
     CaseAssigned,
     CaseCloseRequested,
+    CaseDeadlineSoon,
     CaseEscalated,
     CaseMessageRequested,
     CaseTransferRequested,
@@ -68,8 +71,10 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
     "intake": (GrievanceReceived, ContactWithdrawn, MessageDeliveryChanged),
     "router": (CaseAssigned, CaseUpdated, MessageOutbound),
     # The NGO's requests on a case (message, transfer, close) go to the router, which owns cases.
+    # A deadline drawing near (case.deadline_soon) is published for escalation's own notifier.
     "escalation": (
         CaseEscalated,
+        CaseDeadlineSoon,
         MessageOutbound,
         CaseMessageRequested,
         CaseTransferRequested,
@@ -78,8 +83,8 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
 }
 CONSUMES: dict[str, tuple[str, ...]] = {
     "intake": (INTAKE_QUEUE,),
-    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE, NGO_QUEUE),
-    "escalation": (ESCALATION_QUEUE,),
+    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE, NGO_QUEUE, COMMITTEE_NOTICES_QUEUE),
+    "escalation": (ESCALATION_QUEUE, ESCALATION_NOTICES_QUEUE),
 }
 USERS = (ADMIN, *PUBLISHES)
 

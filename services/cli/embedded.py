@@ -230,7 +230,9 @@ def banner(
         f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
         f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
         f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
+        f"  web form    {at['intake']}/  workers file a grievance in the browser (Chinese or English)",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
+        f"  ngo console {at['escalation']}/console/  the NGO in the browser (sign in with the NGO token)",
     ]
     if settings.ops_port is not None:
         lines.append(f"  operations  {ops_url(settings)}  /readyz, /metrics (never on the public ports)")
@@ -268,6 +270,16 @@ def banner(
             f"  Committee console: open {at['router']}/console/ and paste a committee's token, e.g. {committee}'s:",
             f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\'',
         ]
+    if tokens_out is not None and "ngo" in tokens:
+        lines += [
+            f"  NGO console: open {at['escalation']}/console/ and paste the NGO token:",
+            f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["ngo"])\'',
+        ]
+    elif tokens_out is not None:
+        lines.append(
+            f"  NGO console: open {at['escalation']}/console/ and paste an NGO token "
+            "(`grievance token issue --role ngo` makes one)"
+        )
     if tokens_out is not None and demo_sla:
         needs = "" if twilio_in_tokens else "   (with GRIEVANCE_TWILIO_AUTH_TOKEN set, to sign its SMS)"
         lines.append(f"  {demo_command(tokens_out)}{needs}")

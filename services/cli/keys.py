@@ -19,6 +19,7 @@ from services.cli.errors import CONFIG, FAILED, OK, CliError, require_shared_sto
 from services.cli.runtime import store_runtime
 from services.escalation.store import reseal_clocks
 from services.intake.spool import reseal_spool
+from services.intake.store import reseal_waiting
 from services.router.case_store import reseal_cases
 from shared.privacy import Keys, Rotation, generate_keys, load_keys
 from shared.runtime import Runtime
@@ -109,6 +110,7 @@ async def reseal_everything(db: Database, keys: Keys) -> dict[str, Rotation]:
         ("cases", reseal_cases),
         ("case_clocks", reseal_clocks),
         ("intake_spool", reseal_spool),
+        ("outbound_messages", reseal_waiting),
     ):
         rotation = Rotation(keys)
         passes[name] = rotation.add_writes(*await reseal(db, rotation.new_seal))

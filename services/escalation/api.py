@@ -3,16 +3,17 @@
 Only NGO and admin tokens get in (a committee token gets 403). An NGO token sees its factories only:
 an escalation outside them is 404, and filters are clamped to them. Query parameters are validated by
 pattern before they become equality values in a query, and every answer is built from an allow-list
-of fields, so the worker's contact can never leak through here.
+of fields, so the worker's contact can never leak through here. What the NGO does to an escalation
+is :mod:`services.escalation.desk`, which the NGO console calls too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-import structlog
 from aiohttp import web
 from pydantic import (
     BaseModel,
@@ -26,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.escalation import requests, stats, store
+from services.escalation.desk import ChangedMeanwhile, NgoDesk
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
 from services.escalation.store import EscalationQuery
 from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
@@ -34,8 +36,6 @@ from shared.contracts import EscalationReason, Event, PlainId, Reference
 from shared.messaging import PublishError
 from shared.runtime import RUNTIME, Runtime
 from shared.web import Problem, json_response, read_json, validate
-
-log = structlog.get_logger(__name__)
 
 ID_PATTERN = r"^[0-9a-f]{32}$"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -183,8 +183,8 @@ async def _visible(request: web.Request) -> tuple[Runtime, Principal, Escalation
     escalation_id = request.match_info["id"]
     escalation = None
     if _matches_id(escalation_id):
-        escalation = await store.get_escalation(runtime.db, escalation_id)
-    if escalation is None or not principal.sees_factory(escalation.factory_id):
+        escalation = await NgoDesk.of(runtime).visible(principal, escalation_id)
+    if escalation is None:
         raise Problem(404, "Not Found", "no such escalation")
     return runtime, principal, escalation
 
@@ -195,21 +195,16 @@ def _matches_id(value: str) -> bool:
 
 async def get_escalation(request: web.Request) -> web.Response:
     runtime, _, escalation = await _visible(request)
-    clock = await store.load_clock(runtime.db, escalation.case_id)
+    clock = await NgoDesk.of(runtime).case_clock(escalation)
     return _respond(EscalationDetail.of_case(escalation, clock).body())
 
 
 async def acknowledge(request: web.Request) -> web.Response:
     runtime, principal, escalation = await _visible(request)
     try:
-        acknowledged = escalation.acknowledge(principal.token_id, runtime.clock())
+        acknowledged = await NgoDesk.of(runtime).acknowledge(escalation, principal.token_id)
     except EscalationResolved:
         raise Problem(409, "Conflict", "the escalation is already resolved") from None
-    if acknowledged is not escalation:
-        stored = await store.transition(runtime.db, acknowledged)
-        if stored is None:
-            raise Problem(409, "Conflict", "the escalation is already resolved")
-        acknowledged = stored
     return _respond(EscalationDetail.of_case(acknowledged, None).body())
 
 
@@ -217,14 +212,11 @@ async def resolve(request: web.Request) -> web.Response:
     runtime, principal, escalation = await _visible(request)
     body = await read_json(request, ResolveBody)
     try:
-        resolved = escalation.resolve(body.note, principal.token_id, runtime.clock())
+        resolved = await NgoDesk.of(runtime).resolve(escalation, body.note, principal.token_id)
     except EscalationResolved:
         raise Problem(409, "Conflict", "the escalation is already resolved") from None
-    if resolved is not escalation:
-        stored = await store.transition(runtime.db, resolved)
-        if stored is None:
-            raise Problem(409, "Conflict", "the escalation changed meanwhile; read it again")
-        resolved = stored
+    except ChangedMeanwhile:
+        raise Problem(409, "Conflict", "the escalation changed meanwhile; read it again") from None
     return _respond(EscalationDetail.of_case(resolved, None).body())
 
 
@@ -235,15 +227,16 @@ def _idempotency_key(request: web.Request) -> str | None:
     return key
 
 
-async def _request(runtime: Runtime, event: Event) -> web.Response:
-    """Publish the NGO's request for the router, which owns the case: 202, the change follows."""
+async def _requested(action: Awaitable[Event]) -> web.Response:
+    """The NGO's request published for the router, which owns the case: 202, the change follows."""
     try:
-        await runtime.bus.publish(event)
+        event = await action
+    except requests.Refused as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
     except PublishError:
         problem = Problem(503, "Service Unavailable", "the event bus did not confirm; retry the request")
         problem.headers["Retry-After"] = "5"
         raise problem from None
-    log.info("ngo_request_published", escalation_id=getattr(event, "escalation_id", None), type=event.type)
     return _respond({"request_id": str(event.id), "type": event.type, "status": "accepted"}, 202)
 
 
@@ -252,12 +245,7 @@ async def post_message(request: web.Request) -> web.Response:
     runtime, principal, escalation = await _visible(request)
     body = await read_json(request, MessageBody)
     key = _idempotency_key(request)
-    clock = await store.load_clock(runtime.db, escalation.case_id)
-    try:
-        event = requests.message(escalation, clock, body.text, principal.token_id, runtime.clock(), key)
-    except requests.Refused as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
-    return await _request(runtime, event)
+    return await _requested(NgoDesk.of(runtime).message(escalation, body.text, principal.token_id, key))
 
 
 async def transfer(request: web.Request) -> web.Response:
@@ -265,55 +253,17 @@ async def transfer(request: web.Request) -> web.Response:
     runtime, principal, escalation = await _visible(request)
     body = await read_json(request, TransferBody)
     key = _idempotency_key(request)
-    clock = await store.load_clock(runtime.db, escalation.case_id)
-    try:
-        event = requests.transfer(
-            escalation, clock, body.committee_id, principal.token_id, runtime.clock(), key
-        )
-    except requests.Refused as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
-    return await _request(runtime, event)
+    desk = NgoDesk.of(runtime)
+    return await _requested(desk.transfer(escalation, body.committee_id, principal.token_id, key))
 
 
 async def close(request: web.Request) -> web.Response:
-    """Close the case with an outcome the worker is told; the escalation is resolved with it.
-
-    An escalation the NGO resolved before (with a note of its own) still closes its case: resolving
-    is the NGO's bookkeeping, closing is what the worker is told; the escalation keeps its note.
-    """
+    """Close the case with an outcome the worker is told; the escalation is resolved with it
+    (:meth:`NgoDesk.close`: also one the NGO resolved before with a note of its own)."""
     runtime, principal, escalation = await _visible(request)
     body = await read_json(request, CloseBody)
     key = _idempotency_key(request)
-    now = runtime.clock()
-    try:
-        resolved = escalation.resolve(body.outcome, principal.token_id, now)
-    except EscalationResolved:
-        resolved = None  # resolved with another note: the case closes all the same
-    clock = await store.load_clock(runtime.db, escalation.case_id)
-    try:
-        event = requests.close(
-            escalation, clock, body.outcome, principal.token_id, now, key, again=resolved is escalation
-        )
-    except requests.Refused as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
-    response = await _request(runtime, event)
-    if resolved not in (None, escalation) and await store.transition(runtime.db, resolved) is None:
-        # Resolved meanwhile (another note): the close is requested all the same.
-        log.info("ngo_close_escalation_changed", escalation_id=escalation.id)
-    await _resolve_the_others(runtime, escalation, body.outcome, principal.token_id, now)
-    return response
-
-
-async def _resolve_the_others(
-    runtime: Runtime, closed: Escalation, outcome: str, by: str, now: datetime
-) -> None:
-    """Every other escalation of the closed case, resolved with the outcome: one case, one close."""
-    query = EscalationQuery(reference=closed.reference)
-    others, _ = await store.list_escalations(runtime.db, query, 0, 50)
-    for other in others:
-        if other.id == closed.id or other.case_id != closed.case_id or other.status == "resolved":
-            continue
-        await store.transition(runtime.db, other.resolve(outcome, by, now))
+    return await _requested(NgoDesk.of(runtime).close(escalation, body.outcome, principal.token_id, key))
 
 
 async def get_stats(request: web.Request) -> web.Response:

@@ -62,6 +62,8 @@ class Figures(BaseModel):
     median_days_to_resolve: float | None
     escalated: int
     disputed: int
+    # Cases a dispute (or a reopen) sent back to work after a resolution.
+    reopened: int
 
 
 class GroupFigures(Figures):

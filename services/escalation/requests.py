@@ -26,7 +26,14 @@ Kind = Literal["message", "transfer", "close"]
 
 
 class Refused(Exception):
-    """What the case, as the clock shows it, does not allow; the words say why (no worker data)."""
+    """What the case, as the clock shows it, does not allow; the words say why (no worker data).
+
+    ``code`` names the rule, so a page can say it in the reader's language (the API says the words).
+    """
+
+    def __init__(self, code: str, words: str) -> None:
+        super().__init__(words)
+        self.code = code
 
 
 def request_id(escalation: Escalation, kind: Kind, key: str | None, content: str) -> uuid.UUID:
@@ -37,9 +44,9 @@ def request_id(escalation: Escalation, kind: Kind, key: str | None, content: str
 
 def _open_case(clock: CaseClock | None) -> CaseClock:
     if clock is None or clock.state is None:
-        raise Refused("the case is not known here yet; try again shortly")
+        raise Refused("unknown", "the case is not known here yet; try again shortly")
     if clock.state.status == "closed":
-        raise Refused("the case is closed")
+        raise Refused("closed", "the case is closed")
     return clock
 
 
@@ -49,9 +56,11 @@ def message(
     """A message to the worker; refused when the case is closed or the worker has no contact."""
     known = _open_case(clock)
     if known.reply_to is None or not known.reply_to.sealed_contact:
-        raise Refused("the worker cannot be reached: no contact, or it was withdrawn or never confirmed")
+        raise Refused(
+            "unreachable", "the worker cannot be reached: no contact, or it was withdrawn or never confirmed"
+        )
     if known.messages_stopped:
-        raise Refused("the worker cannot be reached: they sent STOP and have not sent START since")
+        raise Refused("stopped", "the worker cannot be reached: they sent STOP and have not sent START since")
     return CaseMessageRequested(
         **_envelope(escalation, known.reference, "message", key, text, by, at), text=text
     )
@@ -63,9 +72,9 @@ def transfer(
     """A transfer to a committee; refused for a closed case and for one with no factory."""
     known = _open_case(clock)
     if known.factory_id is None:
-        raise Refused("the case has no factory: no committee can take it")
+        raise Refused("no_factory", "the case has no factory: no committee can take it")
     if known.state is not None and known.state.committee_id == committee_id:
-        raise Refused("the committee holds the case already")
+        raise Refused("holder", "the committee holds the case already")
     return CaseTransferRequested(
         **_envelope(escalation, known.reference, "transfer", key, committee_id, by, at),
         committee_id=committee_id,

@@ -38,7 +38,12 @@ _COUNTS = (
     "resolve_on_time",
     "escalated",
     "disputed",
+    "reopened",
+    "resolved",
 )
+# A case is reopened when its timeline holds a ``reopened`` action or an update that left it
+# ``reopened`` (the router's answer to a worker's NO): a resolution undone, by whoever undid it.
+REOPENED = "reopened"
 
 
 @dataclass
@@ -52,6 +57,9 @@ class Figures:
     resolve_on_time: int = 0
     escalated: int = 0
     disputed: int = 0
+    reopened: int = 0
+    # How many have a duration to resolve: the cohort of the median (the dashboard's k-rule needs it).
+    resolved: int = 0
     median_days: float | None = None
 
     def add(self, counts: Mapping[str, int]) -> None:
@@ -67,6 +75,7 @@ class Figures:
             "median_days_to_resolve": round(median, 2) if median is not None else None,
             "escalated": self.escalated,
             "disputed": self.disputed,
+            "reopened": self.reopened,
         }
 
 
@@ -77,23 +86,40 @@ def _pct(part: int, whole: int) -> float | None:
 GroupKey = tuple[str | None, str]
 
 
-def answer(
-    groups: Mapping[GroupKey, Figures], factories: Mapping[str | None, Figures], total: Figures
-) -> Doc:
-    """The API's body: groups and factories in a stable order, then the total."""
-    return {
-        "groups": [
-            {"factory_id": factory, "category": category, **figures.as_dict()}
-            for (factory, category), figures in sorted(
-                groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
-            )
-        ],
-        "factories": [
-            {"factory_id": factory, **figures.as_dict()}
-            for factory, figures in sorted(factories.items(), key=lambda kv: str(kv[0]))
-        ],
-        "total": total.as_dict(),
-    }
+@dataclass(frozen=True)
+class Table:
+    """The figures at the three levels: per (factory, category), per factory, and over everything.
+
+    Each level is in a stable order (factory, then category; no factory, ``None``, sorts as "None").
+    The API answers :meth:`answer`; the dashboard reads the counts themselves, cohorts included.
+    """
+
+    groups: dict[GroupKey, Figures]
+    factories: dict[str | None, Figures]
+    total: Figures
+
+    @classmethod
+    def of(
+        cls, groups: Mapping[GroupKey, Figures], factories: Mapping[str | None, Figures], total: Figures
+    ) -> Table:
+        return cls(
+            groups=dict(sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))),
+            factories=dict(sorted(factories.items(), key=lambda kv: str(kv[0]))),
+            total=total,
+        )
+
+    def answer(self) -> Doc:
+        """The API's body: groups and factories in a stable order, then the total."""
+        return {
+            "groups": [
+                {"factory_id": factory, "category": category, **figures.as_dict()}
+                for (factory, category), figures in self.groups.items()
+            ],
+            "factories": [
+                {"factory_id": factory, **figures.as_dict()} for factory, figures in self.factories.items()
+            ],
+            "total": self.total.as_dict(),
+        }
 
 
 # --- the rule in Python ---------------------------------------------------------------------------
@@ -109,8 +135,12 @@ class _Tally:
         figures.received += 1
         figures.escalated += bool(clock.get("escalated"))
         figures.disputed += clock.get("disputed_at") is not None
+        figures.reopened += any(
+            REOPENED in (entry.get("action"), entry.get("status")) for entry in clock.get("timeline") or ()
+        )
         resolved, created = clock.get("resolved_at"), clock.get("created_at")
         if resolved is not None and created is not None:
+            figures.resolved += 1
             self.days_to_resolve.append((resolved - created).total_seconds() / _DAY)
         if clock.get("committee_id") is None and clock.get("acknowledged_at") is None:
             return
@@ -137,6 +167,11 @@ def _deadline(done_at: datetime | None, due_at: datetime | None, now: datetime) 
 
 def compute(clocks: Iterable[Doc], now: datetime) -> Doc:
     """Figures per (factory, category), per factory, and over everything, from clock documents."""
+    return compute_table(clocks, now).answer()
+
+
+def compute_table(clocks: Iterable[Doc], now: datetime) -> Table:
+    """:func:`compute`'s figures, as the typed table."""
     groups: dict[GroupKey, _Tally] = defaultdict(_Tally)
     factories: dict[str | None, _Tally] = defaultdict(_Tally)
     total = _Tally()
@@ -144,7 +179,7 @@ def compute(clocks: Iterable[Doc], now: datetime) -> Doc:
         factory, category = clock.get("factory_id"), str(clock.get("category") or "other")
         for tally in (groups[(factory, category)], factories[factory], total):
             tally.add(clock, now)
-    return answer(
+    return Table.of(
         {key: tally.done() for key, tally in groups.items()},
         {key: tally.done() for key, tally in factories.items()},
         total.done(),
@@ -192,6 +227,8 @@ def _per_clock(now: datetime) -> Doc:
         "resolve_on_time": resolve_on_time,
         "escalated": _one_if({"$gt": [{"$size": {"$ifNull": ["$escalated", []]}}, 0]}),
         "disputed": _one_if(_present("disputed_at")),
+        "reopened": _one_if({"$gt": [{"$size": _reopenings()}, 0]}),
+        "resolved": _one_if({"$and": [_present("resolved_at"), _present("created_at")]}),
         "days": {
             "$cond": [
                 {"$and": [_present("resolved_at"), _present("created_at")]},
@@ -200,6 +237,12 @@ def _per_clock(now: datetime) -> Doc:
             ]
         },
     }
+
+
+def _reopenings() -> Doc:
+    """The timeline entries that reopened the case (see :data:`REOPENED`)."""
+    reopening = {"$or": [{"$eq": ["$$entry.action", REOPENED]}, {"$eq": ["$$entry.status", REOPENED]}]}
+    return {"$filter": {"input": {"$ifNull": ["$timeline", []]}, "as": "entry", "cond": reopening}}
 
 
 # The three levels of the answer, and what each groups its clocks by.
@@ -239,6 +282,11 @@ def stages(now: datetime) -> list[Doc]:
 
 def from_pipeline(result: Doc | None) -> Doc:
     """The API's body from the pipeline's one document (``None``: nothing came back)."""
+    return table_from_pipeline(result).answer()
+
+
+def table_from_pipeline(result: Doc | None) -> Table:
+    """:func:`from_pipeline`'s figures, as the typed table."""
     result = result or {}
     medians = {
         level: {_key(level, row["_id"]): row["median_days"] for row in result.get(level + "_median", [])}
@@ -254,7 +302,7 @@ def from_pipeline(result: Doc | None) -> Doc:
         factory = factories.setdefault(key[0], Figures(median_days=medians["factories"].get(key[0])))
         for figures in (factory, total):
             figures.add(counts)
-    return answer(groups, factories, total)
+    return Table.of(groups, factories, total)
 
 
 def _key(level: str, raw: Any) -> Any:

@@ -11,6 +11,7 @@ the collection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,6 +158,27 @@ async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, Cas
     return {doc["case_id"]: clock_from(doc) async for doc in cursor}
 
 
+_COMMITTEE_FIELDS = (
+    "committee_id",
+    "assignment.committee_id",
+    "timeline.committee_id",
+    "assignment.conflicts.committee_id",
+    "timeline.conflicts.committee_id",
+)
+
+
+async def committees_of_factory(db: Database, factory_id: str) -> list[str]:
+    """Every committee a clock of the factory names: holding a case now, at its assignment, in its
+    timeline (a transfer, a recusal) or passed over for a member the worker named; sorted.
+
+    Served by the ``factory_id`` index; linear in the factory's cases, as one NGO page can afford.
+    """
+    found: set[str] = set()
+    for field in _COMMITTEE_FIELDS:
+        found.update(v for v in await db[CLOCKS].distinct(field, {"factory_id": factory_id}) if v)
+    return sorted(found)
+
+
 async def clocks_settled(
     db: Database, case_ids: Iterable[str], reason: EscalationReason
 ) -> dict[str, CaseClock]:
@@ -174,14 +196,14 @@ async def clocks_settled(
 
 
 async def clocks_for_stats(
-    db: Database, factories: Sequence[str] | None, since: datetime | None
+    db: Database, factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
 ) -> list[Doc]:
     """The clock fields statistics need (never text or contact), for the caller's scope.
 
     The API computes its statistics on the server (:func:`stats_of`); this is the rule's plain-Python
     counterpart's input, which the tests and the statistics benchmark compare with it.
     """
-    query = stats_scope(factories, since)
+    query = stats_scope(factories, since, scope)
     fields = (
         "factory_id",
         "category",
@@ -193,6 +215,8 @@ async def clocks_for_stats(
         "resolved_at",
         "disputed_at",
         "escalated",
+        "timeline.action",
+        "timeline.status",
     )
     cursor = db[CLOCKS].find(query, {"_id": 0, **dict.fromkeys(fields, 1)})
     return [doc async for doc in cursor]
@@ -336,6 +360,19 @@ async def list_case_groups(
     return list(grouped.values()), len(case_ids)
 
 
+async def references_with_code(
+    db: Database, code: str, factories: Sequence[str] | None, limit: int = 20
+) -> list[str]:
+    """The references of escalated cases that start with a six-character case code (what an SMS
+    worker is given, ``shared.ids.case_code``), in those factories; sorted, at most ``limit``."""
+    prefix = f"{code[:5]}-{code[5:]}"
+    found: Doc = {"reference": {"$regex": f"^{re.escape(prefix)}"}}
+    if factories is not None:
+        found["factory_id"] = {"$in": list(factories)}
+    references: list[str] = await db[ESCALATIONS].distinct("reference", found)
+    return sorted(references)[:limit]
+
+
 async def get_escalation(db: Database, escalation_id: str) -> Escalation | None:
     doc: Doc | None = await db[ESCALATIONS].find_one({"_id": escalation_id})
     return None if doc is None else escalation_from(doc)
@@ -355,18 +392,41 @@ async def transition(db: Database, escalation: Escalation) -> Escalation | None:
 # --- statistics ------------------------------------------------------------------------------------
 
 
-def stats_scope(factories: Sequence[str] | None, since: datetime | None) -> Doc:
+@dataclass(frozen=True)
+class StatsScope:
+    """What else narrows the clocks statistics count: created before ``until``, of one category
+    (``other`` also takes clocks without one, as the statistics file them)."""
+
+    until: datetime | None = None
+    category: str | None = None
+
+
+def stats_scope(
+    factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
+) -> Doc:
     """The clocks statistics count: assigned ones, of the caller's factories, created since ``since``."""
     query: Doc = {"assigned": True}
     if factories is not None:
         query["factory_id"] = {"$in": list(factories)}
+    created: Doc = {}
     if since is not None:
-        query["created_at"] = {"$gte": since}
+        created["$gte"] = since
+    if scope is not None and scope.until is not None:
+        created["$lt"] = scope.until
+    if created:
+        query["created_at"] = created
+    if scope is not None and scope.category is not None:
+        other = scope.category == "other"
+        query["category"] = {"$in": ["other", "", None]} if other else scope.category
     return query
 
 
 async def stats_of(
-    db: Database, factories: Sequence[str] | None, since: datetime | None, stages: Sequence[Doc]
+    db: Database,
+    factories: Sequence[str] | None,
+    since: datetime | None,
+    stages: Sequence[Doc],
+    scope: StatsScope | None = None,
 ) -> Doc | None:
     """Run the statistics pipeline (``stages``, from :mod:`services.escalation.stats`) over the scope.
 
@@ -374,12 +434,19 @@ async def stats_of(
     none). Its ``$sort`` holds a small row per clock in scope; past 100 MB of rows MongoDB sorts on
     disk, which ``allowDiskUse`` permits before 6.0 too.
     """
-    pipeline = [{"$match": stats_scope(factories, since)}, *stages]
+    pipeline = [{"$match": stats_scope(factories, since, scope)}, *stages]
     cursor = db[CLOCKS].aggregate(pipeline, allowDiskUse=True)
     async for doc in cursor:
         found: Doc = doc
         return found
     return None
+
+
+async def stats_factories(db: Database, factories: Sequence[str] | None) -> list[str]:
+    """The factories that have counted clocks in the caller's scope, for the dashboard's filter
+    (the ``factory_id, created_at`` index serves it; unroutable cases have none)."""
+    found = await db[CLOCKS].distinct("factory_id", stats_scope(factories, None))
+    return sorted(str(factory) for factory in found if factory is not None)
 
 
 # --- key rotation (``grievance keys rotate``) ----------------------------------------------------

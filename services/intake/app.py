@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from services.intake import openapi
+from services.intake.cn_sms_routes import install_cn_sms
 from services.intake.delivery_reports import twilio_status
+from services.intake.form_page import setup_form
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
 from services.intake.spool import Spool
@@ -24,6 +26,7 @@ from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from services.intake.wechat import wechat_push, wechat_verify
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
+from services.intake.wechat_subscribe import wechat_subscribe, wechat_subscribed
 from shared.forwarded import forwarded_client
 from shared.metrics import METRICS
 from shared.openapi import add_openapi
@@ -69,9 +72,13 @@ def create_app(
     install_outbound(app, settings, delivery)
     app.router.add_post("/webhooks/twilio/sms", twilio_sms)
     app.router.add_post("/webhooks/twilio/status", twilio_status)
+    install_cn_sms(app, settings)
     app.router.add_get("/webhooks/wechat", wechat_verify, allow_head=False)
     app.router.add_post("/webhooks/wechat", wechat_push)
+    app.router.add_get("/wechat/subscribe", wechat_subscribe, allow_head=False)
+    app.router.add_get("/wechat/subscribed", wechat_subscribed, allow_head=False)
     app.router.add_post("/api/v1/grievances", submit_grievance)
+    setup_form(app)  # the same filing for people, as an HTML page at /
     add_openapi(app, openapi.document(development=delivery == "dev"))
 
     # With a spool, a grievance is made durable while the broker is away: a load balancer routing on

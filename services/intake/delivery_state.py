@@ -6,11 +6,16 @@ delivery states, which is what intake announces (``message.delivery``) and what 
 
 The reduction only ever moves forward in :data:`shared.contracts.DELIVERY_STATES` as the record
 changes (the send state moves claimed -> sent | failed, and each part's report only advances), so
-whatever order the router gets the announcements in, keeping the highest one is keeping the latest:
+whatever order the router gets the announcements in, keeping the highest one is keeping the latest.
+The one step back, a waiting WeChat message claimed again (``sending`` after ``waiting_for_worker``),
+is a step the router keeps no record of, which is what it should show until the message is sent:
 
 - claimed or released: ``sending``;
 - no contact or channel: ``undeliverable`` (with the reason as its code);
+- waiting (a WeChat message outside the window, with no notice to send): ``waiting_for_worker``;
 - a permanent error: ``failed`` (the provider's code, or intake's own such as ``unseal_failed``);
+- a Chinese SMS send without an answer (``unconfirmed``): ``sent`` with the code ``unconfirmed``
+  until its delivery report reconciles it;
 - every part handed to the provider: ``sent``, then from the reports of all parts: ``failed`` if
   any part failed, else ``undelivered`` if any part was not delivered, else ``delivered`` once every
   part was, else still ``sent``.
@@ -53,8 +58,12 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
     created = record.get("created_at")
     if status == "undeliverable":
         return _delivery("undeliverable", created, record.get("reason"))
+    if status == "waiting":
+        return _delivery("waiting_for_worker", record.get("waiting_since") or created)
     if status in ("claimed", "released"):
         return _delivery("sending", record.get("claimed_at") or created)
+    if status == "unconfirmed":  # handed over as far as we know; the delivery report will tell
+        return _delivery("sent", record.get("finished_at"), "unconfirmed")
     if status == "failed":
         return _delivery("failed", record.get("finished_at"), record.get("error_code") or record.get("error"))
     if status != "sent":

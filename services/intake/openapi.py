@@ -1,4 +1,4 @@
-"""Intake's OpenAPI document: the web form, the status of a case's address, Twilio's and WeChat's webhooks.
+"""Intake's OpenAPI document: the web form, Twilio's, WeChat's, Alibaba's and Tencent's webhooks.
 
 One row per route of :func:`services.intake.app.create_app`; the schemas are the models the handlers
 validate with (:class:`GrievanceForm`, :class:`TwilioSms`, :class:`StatusReport`) and answer with
@@ -11,8 +11,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
+from services.intake.channels.aliyun_push import SmsReport, SmsUp
+from services.intake.channels.tencent_push import SmsReply, SmsStatus
 from services.intake.delivery_reports import StatusReport
 from services.intake.outbound import OutboxAnswer, OutboxQuery
 from services.intake.webform import GrievanceForm, Receipt
@@ -152,6 +154,133 @@ WECHAT_PUSH_OPERATION = Operation(
     description="The body is WeChat's XML (`<xml>...</xml>`); in safe mode only `ToUserName` and "
     "`Encrypt`. See docs/channels-china.md.",
 )
+
+
+class SubscribeQuery(BaseModel):
+    """The worker page's link to a one-time subscription of a case (documentation of the query)."""
+
+    code: str = Field(pattern=r"^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$", description="the case code")
+
+
+class SubscribedQuery(BaseModel):
+    """What WeChat's confirm page sends the browser back with (documentation; checked by hand)."""
+
+    openid: str = Field(description="the worker's OpenID: only its reporter key is kept")
+    template_id: str
+    action: Literal["confirm", "cancel"]
+    scene: str
+    reserved: str = Field(description="the state /wechat/subscribe signed (an hour's validity)")
+
+
+HTML_PAGE = {"type": "string", "description": "a short page in Chinese and English"}
+SUBSCRIBE_OPERATION = Operation(
+    "get",
+    "/wechat/subscribe",
+    "wechatSubscribe",
+    "a worker asks for one WeChat notice of a case: to WeChat's confirm page",
+    (
+        Answer(
+            302,
+            "to mp.weixin.qq.com/mp/subscribemsg?action=get_confirm...",
+            headers={"Location": "WeChat's confirm page"},
+        ),
+        Answer(400, "the case code is not valid", media="text/html", schema=HTML_PAGE),
+        Answer(404, "no subscription template is configured", media="text/html", schema=HTML_PAGE),
+    ),
+    tags=("workers",),
+    query=SubscribeQuery,
+)
+SUBSCRIBED_OPERATION = Operation(
+    "get",
+    "/wechat/subscribed",
+    "wechatSubscribed",
+    "WeChat's redirect after the worker agreed (or not) to one notice",
+    (
+        Answer(200, "recorded, or not subscribed", media="text/html", schema=HTML_PAGE),
+        Answer(400, "the link is not valid or has expired", media="text/html", schema=HTML_PAGE),
+        Answer(404, "no subscription template is configured", media="text/html", schema=HTML_PAGE),
+        Answer(429, "too many consents from this address", media="text/html", schema=HTML_PAGE),
+        Answer(503, "the consent could not be stored just now", media="text/html", schema=HTML_PAGE),
+    ),
+    tags=("workers",),
+    query=SubscribedQuery,
+    description='See docs/channels-china.md, "Outside the window".',
+)
+SECRET_PARAMETER = {
+    "secret": {
+        "type": "string",
+        "description": "the provider's callback secret (GRIEVANCE_*_CALLBACK_SECRET)",
+    }
+}
+WRONG_SECRET = problem(404, "not the configured secret, or none configured: no such resource")
+PUSH_MALFORMED = problem(
+    400, "not the provider's body: every item is refused (the field names, never a value)"
+)
+PUSH_NOT_DURABLE = problem(
+    503, "not confirmed as stored just now; the provider's retry is safe", {"Retry-After": "seconds"}
+)
+ALIYUN_ACK = Answer(200, 'durable: {"code":0,"msg":"接收成功"}', schema={"type": "object"})
+TENCENT_ACK = Answer(200, 'stored: {"result":0,"errmsg":"OK"}', schema={"type": "object"})
+
+
+class AliyunUplinks(RootModel[list[SmsUp]]):
+    """Alibaba's SmsUp push: 1 to 1000 replies."""
+
+
+class AliyunReports(RootModel[list[SmsReport]]):
+    """Alibaba's SmsReport push: 1 to 1000 delivery reports."""
+
+
+class TencentStatuses(RootModel[list[SmsStatus]]):
+    """Tencent's status callback: 1 to 100 statuses."""
+
+
+def _cn_operation(
+    path: str, operation_id: str, summary: str, ack: Answer, body: type[BaseModel]
+) -> Operation:
+    return Operation(
+        "post",
+        path,
+        operation_id,
+        summary,
+        (ack, PUSH_MALFORMED, WRONG_SECRET, problem(413, "the body is too large"), PUSH_NOT_DURABLE),
+        tags=("gateways",),
+        body=body,
+        path_parameters=SECRET_PARAMETER,
+        description="Unsigned by the provider: the path secret is the proof. See docs/channels-china.md.",
+    )
+
+
+CN_SMS_OPERATIONS = (
+    _cn_operation(
+        "/webhooks/aliyun/sms/{secret}",
+        "aliyunSmsUp",
+        "Alibaba Cloud SMS replies (SmsUp)",
+        ALIYUN_ACK,
+        AliyunUplinks,
+    ),
+    _cn_operation(
+        "/webhooks/aliyun/sms-report/{secret}",
+        "aliyunSmsReport",
+        "Alibaba Cloud SMS delivery reports (SmsReport)",
+        ALIYUN_ACK,
+        AliyunReports,
+    ),
+    _cn_operation(
+        "/webhooks/tencent/sms/{secret}",
+        "tencentSmsReply",
+        "Tencent Cloud SMS reply callback",
+        TENCENT_ACK,
+        SmsReply,
+    ),
+    _cn_operation(
+        "/webhooks/tencent/sms-status/{secret}",
+        "tencentSmsStatus",
+        "Tencent Cloud SMS status callback",
+        TENCENT_ACK,
+        TencentStatuses,
+    ),
+)
 OUTBOX_OPERATION = Operation(
     "get",
     "/dev/outbox",
@@ -172,6 +301,9 @@ def document(*, development: bool) -> dict[str, Any]:
         STATUS_OPERATION,
         WECHAT_VERIFY_OPERATION,
         WECHAT_PUSH_OPERATION,
+        *CN_SMS_OPERATIONS,
+        SUBSCRIBE_OPERATION,
+        SUBSCRIBED_OPERATION,
         HEALTHZ_OPERATION,
         OPENAPI_OPERATION,
     ]

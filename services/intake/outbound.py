@@ -13,6 +13,13 @@ there would look sent to the committee and reach nobody.
 WeChat cases are answered through the Official Account's customer-service messages when
 ``GRIEVANCE_WECHAT_APPID`` and ``GRIEVANCE_WECHAT_APPSECRET`` are set (:mod:`services.intake.wechat_outbound`),
 whatever carries SMS; without them a WeChat case's messages are recorded ``channel_unconfigured``.
+
+Outside the 48 h window a template or subscription notice goes instead, or the message waits for the
+worker's next message, which the webhook hands to :data:`~services.intake.wechat_waiting.WAITING`.
+
+Alibaba Cloud and Tencent Cloud SMS carry the SMS of the gateway numbers routed to them, and the
+replies to workers who wrote through them, once configured (:mod:`services.intake.cn_sms_outbound`);
+several SMS providers can be active at once.
 """
 
 from __future__ import annotations
@@ -27,15 +34,23 @@ from pydantic import BaseModel, Field
 
 from services.intake import store
 from services.intake.announcer import Announcer, announcing
+from services.intake.channels.aliyun_sms import AliyunSms
 from services.intake.channels.delivery import OutboundChannel
 from services.intake.channels.dev import DevChannel
+from services.intake.channels.tencent_sms import TencentSms
 from services.intake.channels.twilio_api import TwilioApi
 from services.intake.channels.wechat_api import WeChatApi
 from services.intake.channels.wechat_token import SharedTokenSource
+from services.intake.cn_sms_outbound import AliyunChannel, SmsRoutes, TencentChannel, default_provider
+from services.intake.cn_sms_templates import Templates
 from services.intake.sender import QUEUE, Sender, handlers
+from services.intake.wechat_consents import Consents
+from services.intake.wechat_fallback import OutsideWindow
+from services.intake.wechat_notice import NoticePolicy
 from services.intake.wechat_outbound import WeChatChannel
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_store import ServiceWindows, TokenCache
+from services.intake.wechat_waiting import WAITING, WaitingMessages
 from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock, Runtime
 from shared.settings import Settings
@@ -90,7 +105,59 @@ def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.Client
         clock=runtime.clock,
     )
     api = WeChatApi(session, tokens, api_base=settings.wechat_api_base)
-    return WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, settings.wechat_appid)
+    policy = NoticePolicy.of(settings)
+    outside = OutsideWindow(runtime.db, runtime.keys, runtime.clock, api, policy, Consents(runtime.db))
+    return WeChatChannel(
+        api,
+        ServiceWindows(runtime.db),
+        runtime.keys,
+        settings.wechat_appid,
+        outside,
+        quota=policy.window_quota,
+    )
+
+
+def cn_sms_routes(
+    settings: Settings, runtime: Runtime, session: aiohttp.ClientSession, *, default_channel: bool
+) -> SmsRoutes | None:
+    """The Chinese SMS providers configured, and which one carries what; None without any."""
+    channels: dict[str, AliyunChannel | TencentChannel] = {}
+    wording, page = settings.sms_template_wording, settings.worker_page_url
+    if settings.aliyun_configured:
+        assert (
+            settings.aliyun_access_key_id and settings.aliyun_access_key_secret and settings.aliyun_sign_name
+        )
+        channels["aliyun"] = AliyunChannel(
+            AliyunSms(
+                session,
+                access_key_id=settings.aliyun_access_key_id,
+                access_key_secret=settings.aliyun_access_key_secret.get_secret_value(),
+                sign_name=settings.aliyun_sign_name,
+                endpoint=settings.aliyun_api_base,
+                clock=runtime.clock,
+            ),
+            Templates(settings.aliyun_templates, page, wording),
+        )
+    if settings.tencent_configured:
+        assert settings.tencent_secret_id and settings.tencent_secret_key
+        assert settings.tencent_sms_app_id and settings.tencent_sign_name
+        channels["tencent"] = TencentChannel(
+            TencentSms(
+                session,
+                secret_id=settings.tencent_secret_id,
+                secret_key=settings.tencent_secret_key.get_secret_value(),
+                sdk_app_id=settings.tencent_sms_app_id,
+                sign_name=settings.tencent_sign_name,
+                region=settings.tencent_region,
+                endpoint=settings.tencent_api_base,
+                clock=runtime.clock,
+            ),
+            Templates(settings.tencent_templates, page, wording),
+        )
+    if not channels and not (settings.aliyun_callback_secret or settings.tencent_callback_secret):
+        return None  # no Chinese SMS at all (with only a callback secret, replies are unconfigured)
+    default = default_provider(settings.sms_default_provider, twilio=default_channel, chinese=tuple(channels))
+    return SmsRoutes(channels, settings.sms_routes, default)
 
 
 def unconfigured(
@@ -124,7 +191,8 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
         wechat = wechat_configured(settings)
         if wechat:
             await ensure_indexes(runtime.db, WECHAT_INDEXES)
-        if delivery == "unconfigured" and not wechat:
+        chinese = settings.aliyun_configured or settings.tencent_configured
+        if delivery == "unconfigured" and not wechat and not chinese:
             log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             async with announcing(announcer):
@@ -139,8 +207,10 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
             elif delivery == "dev":
                 dev = DevChannel(runtime.db, runtime.clock)
                 channel, default_from = dev, settings.twilio_from or dev.sender
-            else:
+            elif not chinese:
                 log.warning("outbound_channel_unconfigured", channel="sms", consequence="undeliverable")
+                channel, default_from = None, None
+            else:
                 channel, default_from = None, None
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             app[SENDER] = Sender(
@@ -149,10 +219,19 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
                 default_from,
                 announcer.wake,
                 wechat=wechat_channel(settings, runtime, session) if wechat else None,
+                cn_sms=cn_sms_routes(settings, runtime, session, default_channel=channel is not None),
             )
+            if wechat:
+                app[WAITING] = WaitingMessages(
+                    runtime.db, runtime.keys, runtime.clock, app[SENDER].handle, announcer.wake
+                )
             async with announcing(announcer):
                 await runtime.bus.consume(QUEUE, handlers(app[SENDER].handle))
-                yield
+                try:
+                    yield
+                finally:
+                    if wechat:
+                        await app[WAITING].close()
 
     app.cleanup_ctx.append(sender)
     if delivery == "dev":

@@ -14,6 +14,7 @@ or the web form's idempotency key and content), so a resend is always safe.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -49,25 +50,32 @@ class Publisher:
         self._bus, self._clock, self._spool = bus, clock, spool
         self._flights: SingleFlight[str] = SingleFlight(capacity)
 
-    async def publish(self, grievance_id: uuid.UUID, build: Build) -> str:
+    async def publish(self, grievance_id: uuid.UUID, build: Build, *, budget: float | None = None) -> str:
         """Make the event ``build()`` makes durable, unless this grievance already is; its reference.
 
+        ``budget`` (seconds) bounds the wait for the broker's confirm below the bus's own timeout, for
+        a provider that gives up sooner (Alibaba waits 700 ms): past it the event is spooled. A
+        confirm that comes later makes a second copy, which the router drops by its id.
         Raises :class:`NotDurable` when neither the broker nor the spool confirms.
         """
-        return await self._flights.run(grievance_id, lambda: self._publish(build))
+        return await self._flights.run(grievance_id, lambda: self._publish(build, budget))
 
     async def publish_event(self, event_id: uuid.UUID, build: BuildAny) -> None:
         """The same for another event a worker's push causes (a withdrawn contact): durable, or NotDurable."""
         await self._flights.run(event_id, lambda: self._publish(build))
 
-    async def _publish(self, build: BuildAny) -> str:
+    async def _publish(self, build: BuildAny, budget: float | None = None) -> str:
         event = build()
         started = time.perf_counter()
         try:
             # The bus bounds every publish by the publish timeout and raises PublishError (Bus contract).
-            await self._bus.publish(event)
+            async with asyncio.timeout(budget):
+                await self._bus.publish(event)
         except PublishError as exc:
             await self._spool_instead(event, exc)
+            return _reference(event)
+        except TimeoutError:
+            await self._spool_instead(event, PublishError(f"no confirm within {budget:g} s"))
             return _reference(event)
         # DEBUG: the access log already has one line per request; a second one halves throughput.
         log.debug(

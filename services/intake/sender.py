@@ -22,6 +22,7 @@ import structlog
 from services.intake import store
 from services.intake.channels.delivery import OutboundChannel, PermanentDeliveryError
 from services.intake.channels.wechat_api import CustomerServiceWindowClosed
+from services.intake.cn_sms_outbound import TEMPLATE_CHANNELS, ChineseSms, SmsRoutes, deliver_template
 from services.intake.segments import SMS_BODY_LIMIT, split_message
 from services.intake.wechat_outbound import WeChatChannel, refusal_reason
 from shared.contracts import MessageOutbound
@@ -60,14 +61,17 @@ class Sender:
         announce: Callable[[], None] = lambda: None,
         *,
         wechat: WeChatChannel | None = None,
+        cn_sms: SmsRoutes | None = None,
     ) -> None:
         """``channel`` carries SMS (and web-form replies by SMS), ``wechat`` the WeChat cases; either
-        may be missing, and its messages are then recorded ``channel_unconfigured``."""
+        may be missing, and its messages are then recorded ``channel_unconfigured``. ``cn_sms``
+        chooses, per gateway number, the SMS that Alibaba or Tencent carries instead."""
         self._runtime = runtime
         self._channel = channel
         self._default_from = default_from
         self._announce = announce
         self._wechat = wechat
+        self._cn_sms = cn_sms
 
     @property
     def channel(self) -> OutboundChannel | None:
@@ -77,10 +81,15 @@ class Sender:
     def wechat(self) -> WeChatChannel | None:
         return self._wechat
 
-    def _route(self, channel: str) -> OutboundChannel | None:
-        if channel == "wechat":
+    def _route(self, event: MessageOutbound) -> OutboundChannel | ChineseSms | None:
+        if event.channel == "wechat":
             return self._wechat
-        return self._channel if channel in ("sms", "web") else None
+        if event.channel not in ("sms", "web"):
+            return None
+        if self._cn_sms is None:
+            return self._channel
+        chosen = self._cn_sms.channel_for(event.gateway_number)
+        return self._channel if chosen == "twilio" else None if isinstance(chosen, str) else chosen
 
     async def handle(self, event: MessageOutbound) -> None:
         try:
@@ -91,7 +100,7 @@ class Sender:
     async def _deliver(self, event: MessageOutbound) -> None:
         db, clock = self._runtime.db, self._runtime.clock
         event_id = str(event.id)
-        channel: OutboundChannel | None = self._route(event.channel)
+        channel = self._route(event)
         if event.sealed_contact is None or channel is None:
             reason = (
                 "no_contact"
@@ -115,11 +124,15 @@ class Sender:
             await store.finish(db, event_id, "failed", clock(), error="unseal_failed", provider=channel.name)
             log.warning("outbound_failed", error="unseal_failed")
             return
+        if isinstance(channel, TEMPLATE_CHANNELS):  # Alibaba or Tencent: one template
+            await deliver_template(db, clock, channel, event, contact, claim.sent_parts)
+            return
         sender: str | None
         if isinstance(channel, WeChatChannel):
-            closed = await channel.closed(contact, clock())
+            unsent = len(split_message(event.text, channel.text_limit)) - len(claim.sent_parts)
+            closed = await channel.closed(contact, clock(), unsent)
             if closed is not None:
-                await self._undeliverable(event, closed, channel.name)
+                await self._outside_window(channel, event, contact, closed)
                 return
             sender, limit = channel.app_id, channel.text_limit
         else:
@@ -138,7 +151,8 @@ class Sender:
                 sid = await channel.send(contact, sender, body, event=event, part=index + 1, parts=len(parts))
                 await store.record_part(db, event_id, index, sid, clock())
         except CustomerServiceWindowClosed as exc:
-            await self._undeliverable(event, refusal_reason(exc), channel.name, error_code=exc.code)
+            assert isinstance(channel, WeChatChannel)
+            await self._outside_window(channel, event, contact, refusal_reason(exc))
             return
         except PermanentDeliveryError as exc:
             await store.finish(db, event_id, "failed", clock(), error_code=exc.code, provider=channel.name)
@@ -153,15 +167,20 @@ class Sender:
         await store.finish(db, event_id, "sent", clock(), parts=len(parts), provider=channel.name)
         log.info("outbound_sent", parts=len(parts), purpose=event.purpose, provider=channel.name)
 
-    async def _undeliverable(
-        self, event: MessageOutbound, reason: str, provider: str, **details: str
+    async def _outside_window(
+        self, channel: WeChatChannel, event: MessageOutbound, contact: str, reason: str
     ) -> None:
-        """A claimed message that cannot go on this channel now (WeChat's window): for good."""
-        db, clock = self._runtime.db, self._runtime.clock
-        await store.finish(
-            db, str(event.id), "undeliverable", clock(), reason=reason, provider=provider, **details
-        )
-        log.info("outbound_undeliverable", reason=reason, purpose=event.purpose, provider=provider)
+        """WeChat's window is closed: the channel sends a notice or leaves the message waiting, and
+        records which; its delivery errors are handled as a text's would be."""
+        db, clock, event_id = self._runtime.db, self._runtime.clock, str(event.id)
+        try:
+            await channel.outside_window(event, contact, reason)
+        except PermanentDeliveryError as exc:
+            await store.finish(db, event_id, "failed", clock(), error_code=exc.code, provider=channel.name)
+            log.warning("outbound_failed", error_code=exc.code, purpose=event.purpose)
+        except BaseException as exc:
+            await asyncio.shield(store.release(db, event_id, clock(), exc.__class__.__name__))
+            raise
 
     def _sender_for(self, contact: str, gateway_number: str | None) -> str | None:
         """Reply from the number the worker wrote to; a channel prefix (``whatsapp:``) must match."""

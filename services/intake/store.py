@@ -5,7 +5,8 @@ a unique index on ``event_id`` and a small state machine changed only by conditi
 
     claimed --(every part sent)--> sent
     claimed --(permanent error)--> failed
-    claimed --(WeChat's window closed)--> undeliverable
+    claimed --(Chinese SMS: no answer to the send)--> unconfirmed --(its delivery report)--> sent
+    claimed --(WeChat's window closed, no notice)--> waiting --(the worker writes)--> claimed
     claimed --(transient error)--> released --(next delivery)--> claimed
     (no contact / unsupported channel) --> undeliverable
 
@@ -24,6 +25,7 @@ the mark only if no change came in meanwhile (``changes`` still as it read it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -40,6 +42,8 @@ INDEXES = {
         IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),
         # Only records with an announcement to publish carry the field.
         IndexModel([("announce", ASCENDING), ("updated_at", ASCENDING)], sparse=True),
+        # Only waiting WeChat messages carry it: the worker's reporter key, while they wait.
+        IndexModel([("waiting_for", ASCENDING), ("created_at", ASCENDING)], sparse=True),
     ],
     DEV_OUTBOX: [
         IndexModel([("event_id", ASCENDING), ("part", ASCENDING)], unique=True),
@@ -76,7 +80,7 @@ def _identity(event: MessageOutbound, now: datetime) -> dict[str, Any]:
 
 
 async def claim(db: Database, event: MessageOutbound, now: datetime, lease: timedelta) -> Claim:
-    """Take the right to send this event: a fresh claim, a released one, or an expired one."""
+    """Take the right to send this event: a fresh claim, a released or waiting one, or an expired one."""
     try:
         await db[OUTBOUND].insert_one(
             {
@@ -93,7 +97,10 @@ async def claim(db: Database, event: MessageOutbound, now: datetime, lease: time
     except DuplicateKeyError:
         pass
     event_id = str(event.id)
-    for expected in ({"status": "released"}, {"status": "claimed", "claimed_at": {"$lt": now - lease}}):
+    for expected in (
+        {"status": {"$in": ["released", "waiting"]}},
+        {"status": "claimed", "claimed_at": {"$lt": now - lease}},
+    ):
         taken = await db[OUTBOUND].find_one_and_update(
             {"event_id": event_id, **expected},
             {"$set": {"status": "claimed", "claimed_at": now, "updated_at": now}, "$inc": {"attempts": 1}},
@@ -127,9 +134,128 @@ async def finish(
         {"event_id": event_id, "status": "claimed"},
         {
             "$set": {"status": status, "updated_at": now, "finished_at": now, **details, **_MARK},
+            "$unset": _WAITING,
             "$inc": _COUNT,
         },
     )
+
+
+async def unconfirmed(db: Database, event_id: str, now: datetime, **details: Any) -> None:
+    """A send that may have reached the provider without an answer: never sent again by itself, it
+    waits for the delivery report that names our id (:func:`reconcile`)."""
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "claimed"},
+        {
+            "$set": {"status": "unconfirmed", "updated_at": now, "finished_at": now, **details, **_MARK},
+            "$inc": _COUNT,
+        },
+    )
+
+
+async def reconcile(db: Database, event_id: str, provider_sid: str, now: datetime) -> bool:
+    """An unconfirmed send the provider's report proves sent, under the provider's id; False when
+    ``event_id`` is no unconfirmed message of ours."""
+    result = await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "unconfirmed"},
+        {
+            "$set": {
+                "status": "sent",
+                "sent_parts.0": provider_sid,
+                "parts": 1,
+                "updated_at": now,
+                "reconciled_at": now,
+                **_MARK,
+            },
+            "$addToSet": {"provider_sids": provider_sid},
+            "$inc": _COUNT,
+        },
+    )
+    return bool(result.modified_count)
+
+
+# What a waiting message carries only while it waits: whom for, and the event to send again.
+_WAITING = {"waiting_for": "", "waiting_event": ""}
+
+
+async def wait(db: Database, event: MessageOutbound, now: datetime, *, reporter_key: str) -> None:
+    """Leave the claim as ``waiting`` for the worker's next message (WeChat's window is closed).
+
+    The event itself is kept, as the spool keeps one (its contact sealed), so that the worker's next
+    message can send it again without the bus; the reporter key finds it then.
+    """
+    await db[OUTBOUND].update_one(
+        {"event_id": str(event.id), "status": "claimed"},
+        {
+            "$set": {
+                "status": "waiting",
+                "waiting_since": now,
+                "updated_at": now,
+                "waiting_for": reporter_key,
+                "waiting_event": event.to_json().decode("utf-8"),
+                **_MARK,
+            },
+            "$inc": _COUNT,
+        },
+    )
+
+
+async def wait_again(db: Database, event_id: str, now: datetime) -> None:
+    """A waiting message whose new attempt failed for now waits again (nothing else would retry it)."""
+    await db[OUTBOUND].update_one(
+        {"event_id": event_id, "status": "released", "waiting_for": {"$exists": True}},
+        {"$set": {"status": "waiting", "updated_at": now, **_MARK}, "$inc": _COUNT},
+    )
+
+
+async def stop_waiting(db: Database, reporter_key: str, now: datetime, reason: str) -> int:
+    """The worker unfollowed: their waiting messages are undeliverable; how many."""
+    result = await db[OUTBOUND].update_many(
+        {"waiting_for": reporter_key, "status": "waiting"},
+        {
+            "$set": {
+                "status": "undeliverable",
+                "reason": reason,
+                "updated_at": now,
+                "finished_at": now,
+                **_MARK,
+            },
+            "$unset": _WAITING,
+            "$inc": _COUNT,
+        },
+    )
+    return int(result.modified_count)
+
+
+async def waiting_for(db: Database, reporter_key: str, limit: int = 100) -> list[tuple[str, str]]:
+    """The messages of a worker that wait, oldest first: (event id, the event's JSON). A claimed or
+    released one is among them until it is sent: its attempt may have died with its process."""
+    cursor = (
+        db[OUTBOUND]
+        .find({"waiting_for": reporter_key}, {"event_id": 1, "waiting_event": 1})
+        .sort([("created_at", ASCENDING), ("event_id", ASCENDING)])
+        .limit(limit)
+    )
+    return [(str(doc["event_id"]), str(doc["waiting_event"])) async for doc in cursor]
+
+
+async def reseal_waiting(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
+    """Seal the contact of every waiting event with the current key (key rotation), as the spool
+    does: rewritten only while the record still holds the body read; (rewritten, raced)."""
+    rewritten = raced = 0
+    async for document in db[OUTBOUND].find(
+        {"waiting_event": {"$exists": True}}, {"event_id": 1, "waiting_event": 1}
+    ):
+        event = MessageOutbound.model_validate_json(document["waiting_event"])
+        fresh = new_seal(event.sealed_contact) if event.sealed_contact else None
+        if fresh is None:
+            continue
+        body = event.model_copy(update={"sealed_contact": fresh}).to_json().decode("utf-8")
+        result = await db[OUTBOUND].update_one(
+            {"event_id": document["event_id"], "waiting_event": document["waiting_event"]},
+            {"$set": {"waiting_event": body}},
+        )
+        rewritten, raced = rewritten + result.modified_count, raced + 1 - result.modified_count
+    return rewritten, raced
 
 
 async def release(db: Database, event_id: str, now: datetime, error: str) -> None:

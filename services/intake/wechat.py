@@ -19,7 +19,10 @@ What a push becomes:
 
 Every message and the follow also (re)open the 48 h customer-service window: the time it arrived
 is recorded under the reporter key (:class:`services.intake.wechat_store.ServiceWindows`) before
-anything else is done, so the reply the message earns finds the window open. An unfollow closes it.
+anything else is done, so the reply the message earns finds the window open. Once the push is
+durable, the messages that waited for the worker are sent (:mod:`services.intake.wechat_waiting`).
+An unfollow closes the window, forgets the worker's subscription consents and makes what waited
+for them undeliverable (``contact_withdrawn``).
 
 WeChat waits 5 s, then retries (three attempts in all); an empty body tells it the push arrived.
 """
@@ -40,8 +43,10 @@ from services.intake.channels.wechat_messages import (
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, Intake
 from services.intake.texts import detect_language
+from services.intake.wechat_consents import Consents
 from services.intake.wechat_store import reporter_identity
 from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
+from services.intake.wechat_waiting import WAITING
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
@@ -56,6 +61,8 @@ MAX_TEXT = 4000
 # WeChat's echostr is a random number; anything else is not WeChat's and is not echoed.
 _ECHOSTR_MAX = 128
 _CHECK_MAX = 100
+# What reopens the customer-service window (and so sends what waits for the worker).
+_OPENS_WINDOW = (TextMessage, VoiceMessage, OtherMessage, SubscribeEvent)
 
 
 def configured(request: web.Request) -> tuple[Intake, WeChatInbound]:
@@ -100,6 +107,7 @@ async def wechat_push(request: web.Request) -> web.Response:
     except PushRefused as exc:
         raise _refusal(exc) from None
     reply = await _handle(intake, opened)
+    await _waiting(request.app, intake, opened.message)
     if reply is None:
         return web.Response(text="", content_type="text/plain")
     now = int(intake.runtime.clock().timestamp())
@@ -111,7 +119,7 @@ async def wechat_push(request: web.Request) -> web.Response:
 async def _handle(intake: Intake, opened: Opened) -> str | None:
     """Make the push's effect durable; the passive reply's text (None: an empty answer)."""
     message = opened.message
-    if isinstance(message, TextMessage | VoiceMessage | OtherMessage | SubscribeEvent):
+    if isinstance(message, _OPENS_WINDOW):
         await _window_opened(intake, message.from_user)
     match message:
         case TextMessage():
@@ -129,6 +137,22 @@ async def _handle(intake: Intake, opened: Opened) -> str | None:
             return None
         case _:
             return None
+
+
+async def _waiting(app: web.Application, intake: Intake, message: object) -> None:
+    """The push is durable: a message of the worker sends what waits for them (soon, beside this
+    answer); an unfollow makes it undeliverable (before the answer: a store failure is retried)."""
+    waiting = app.get(WAITING)
+    if waiting is None:
+        return
+    if isinstance(message, _OPENS_WINDOW):
+        waiting.wake(reporter_key(intake.runtime.keys, _identity(message.from_user)))
+    elif isinstance(message, UnsubscribeEvent):
+        try:
+            await waiting.withdrawn(reporter_key(intake.runtime.keys, _identity(message.from_user)))
+        except PyMongoError as exc:
+            log.warning("wechat_waiting_not_withdrawn", error=exc.__class__.__name__)
+            raise _not_durable() from None
 
 
 def _identity(openid: str) -> str:
@@ -213,6 +237,7 @@ async def _unsubscribe(intake: Intake, message: UnsubscribeEvent) -> None:
         await intake.publisher.publish_event(event_id, build)
         forgotten = await intake.voice_notes.forget(key)
         await intake.windows.forget(key)
+        await Consents(intake.runtime.db).forget(key)
     except NotDurable:
         raise _not_durable() from None
     except PyMongoError as exc:

@@ -1,16 +1,16 @@
-"""The WeChat leg of the sender: customer-service text inside the 48 h window, else undeliverable.
+"""The WeChat leg of the sender: customer-service text inside the 48 h window, else a notice or a wait.
 
 WeChat takes a customer-service message (``cgi-bin/message/custom/send``) only within 48 h of the
-user's last message to the account. The webhook records when that was, per reporter key
-(:class:`services.intake.wechat_store.ServiceWindows`); the sender asks :meth:`WeChatChannel.closed`
-before each message and, outside the window, sends nothing: the message is recorded
-``undeliverable`` with the reason ``outside_service_window``: the committee sees the message's
-delivery state, and the reason is the ``error_code`` of its ``message.delivery``. It does not wait
-for the worker's next message: a reply held back for days would arrive out of its context, and the
-committee, seeing the state, can reach the worker another way. A margin inside the 48 h keeps a send that races the window's end
-from being refused; should WeChat refuse anyway (45015, or 45047: the window's quota spent), the
-message becomes ``undeliverable`` the same way (``outside_service_window``,
-``service_window_quota_spent``).
+user's last message to the account, and only a few per message of the user (its quota, 5 today).
+The webhook records when the user last wrote, per reporter key, and that resets the count
+(:class:`services.intake.wechat_store.ServiceWindows`); before each message the sender asks
+:meth:`WeChatChannel.closed`, which counts the message's parts against the quota. A margin inside
+the 48 h keeps a send that races the window's end from being refused.
+
+Outside the window, or with the quota spent, the message goes by template or one-time subscription
+message, or waits for the worker's next message (:mod:`services.intake.wechat_fallback`). Should
+WeChat refuse a text inside our window anyway (45015; 45047: its quota spent), the message takes the
+same way, with the reason ``outside_service_window`` or ``service_window_quota_spent``.
 
 The OpenID is the contact the sender unseals; it is passed to WeChat and nowhere else: not logged,
 not recorded (the provider id of a part is derived from the event).
@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.intake.channels.wechat_api import CustomerServiceWindowClosed, WeChatApi
+from services.intake.wechat_fallback import OutsideWindow
 from services.intake.wechat_store import SERVICE_WINDOW, ServiceWindows, reporter_identity
 from shared.contracts import MessageOutbound
 from shared.privacy import Keys, reporter_key
@@ -32,6 +33,8 @@ QUOTA_SPENT = "service_window_quota_spent"
 WINDOW_MARGIN = timedelta(minutes=10)
 # custom/send refuses a text over 2048 bytes; 600 UTF-16 units stay under it in any script.
 TEXT_LIMIT = 600
+# WeChat's quota per message of the user (客服消息下发规则: 5 messages within 48 h).
+WINDOW_QUOTA = 5
 
 
 def window_open(last_inbound: datetime | None, now: datetime) -> bool:
@@ -40,7 +43,7 @@ def window_open(last_inbound: datetime | None, now: datetime) -> bool:
 
 
 def refusal_reason(error: CustomerServiceWindowClosed) -> str:
-    """The undeliverable reason for WeChat's window refusals (45047: quota; 45015: closed)."""
+    """The reason recorded for WeChat's window refusals (45047: quota; 45015: closed)."""
     return QUOTA_SPENT if error.code == "45047" else OUTSIDE_WINDOW
 
 
@@ -50,16 +53,41 @@ class WeChatChannel:
     name = NAME
     text_limit = TEXT_LIMIT
 
-    def __init__(self, api: WeChatApi, windows: ServiceWindows, keys: Keys, app_id: str) -> None:
+    def __init__(
+        self,
+        api: WeChatApi,
+        windows: ServiceWindows,
+        keys: Keys,
+        app_id: str,
+        outside: OutsideWindow,
+        *,
+        quota: int = WINDOW_QUOTA,
+    ) -> None:
         self._api = api
         self._windows = windows
         self._keys = keys
+        self._outside = outside
+        self._quota = quota
         self.app_id = app_id
 
-    async def closed(self, openid: str, now: datetime) -> str | None:
-        """Why a customer-service message cannot go to ``openid`` now; None while the window is open."""
-        last = await self._windows.last_inbound(reporter_key(self._keys, reporter_identity(openid)))
-        return None if window_open(last, now) else OUTSIDE_WINDOW
+    def reporter_key(self, openid: str) -> str:
+        return reporter_key(self._keys, reporter_identity(openid))
+
+    async def closed(self, openid: str, now: datetime, messages: int = 1) -> str | None:
+        """Why ``messages`` customer-service texts cannot go to ``openid`` now; None when they may
+        (and then they are counted against the window's quota)."""
+        key = self.reporter_key(openid)
+        for _ in range(2):  # the user may write between the read and the count: read once more
+            last = await self._windows.last_inbound(key)
+            if last is None or not window_open(last, now):
+                return OUTSIDE_WINDOW
+            if await self._windows.reserve(key, last, messages, self._quota):
+                return None
+        return QUOTA_SPENT
+
+    async def outside_window(self, event: MessageOutbound, openid: str, reason: str) -> None:
+        """A template or subscription notice, else the wait; recorded (delivery errors propagate)."""
+        await self._outside.handle(event, openid, self.reporter_key(openid), reason)
 
     async def send(
         self, to: str, sender: str, body: str, *, event: MessageOutbound, part: int, parts: int

@@ -12,10 +12,12 @@ This module is the only place that speaks to the collection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.intake.wechat_consents import INDEXES as CONSENT_INDEXES
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
 VOICE = "wechat_voice"
@@ -25,7 +27,8 @@ INDEXES = {
     VOICE: [
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
         IndexModel([("reporter_key", ASCENDING)]),
-    ]
+    ],
+    **CONSENT_INDEXES,
 }
 
 
@@ -71,8 +74,9 @@ class VoiceNotes:
 
 WINDOWS = "wechat_windows"
 # WeChat lets an account answer a user by customer-service message for 48 h after the user's last
-# message. One record per user (``_id`` the reporter key, so no index is needed), holding only that
-# time; an unfollow deletes it. No TTL: a closed window and a missing record mean the same.
+# message, a few messages per message of the user (5 today: 客服消息下发规则). One record per user
+# (``_id`` the reporter key, so no index is needed), holding only that time and how many messages
+# went since; an unfollow deletes it. No TTL: a closed window and a missing record mean the same.
 SERVICE_WINDOW = timedelta(hours=48)
 
 
@@ -88,23 +92,44 @@ class ServiceWindows:
         self._db = db
 
     async def opened(self, reporter_key: str, at: datetime) -> None:
-        """The user wrote at ``at``; a retried or late push never moves the time back ($max)."""
+        """The user wrote at ``at``: a fresh quota. A retried or late push never moves the time back."""
         await self._db[WINDOWS].update_one(
-            {"_id": reporter_key},
-            {"$max": {"last_inbound_at": at}},
-            upsert=True,
+            {"_id": reporter_key, "last_inbound_at": {"$lt": at}},
+            {"$set": {"last_inbound_at": at, "sent": 0}},
         )
+        with contextlib.suppress(DuplicateKeyError):  # another push of the user created it meanwhile
+            await self._db[WINDOWS].update_one(
+                {"_id": reporter_key},
+                {"$setOnInsert": {"last_inbound_at": at, "sent": 0}},
+                upsert=True,
+            )
 
     async def last_inbound(self, reporter_key: str) -> datetime | None:
         doc = await self._db[WINDOWS].find_one({"_id": reporter_key}, {"last_inbound_at": 1})
         if doc is None:
             return None
-        at: datetime = doc["last_inbound_at"]
-        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        return _aware(doc["last_inbound_at"])
+
+    async def reserve(self, reporter_key: str, since: datetime, messages: int, quota: int) -> bool:
+        """Count ``messages`` against the quota of the window opened at ``since``; False when it is
+        spent (or the user wrote again meanwhile: the caller reads the new window and asks again)."""
+        taken = await self._db[WINDOWS].find_one_and_update(
+            {
+                "_id": reporter_key,
+                "last_inbound_at": since,
+                "$or": [{"sent": {"$exists": False}}, {"sent": {"$lte": quota - messages}}],
+            },
+            {"$inc": {"sent": messages}},
+        )
+        return taken is not None
 
     async def forget(self, reporter_key: str) -> None:
         """An unfollow closes the window (WeChat refuses customer-service messages to a non-follower)."""
         await self._db[WINDOWS].delete_one({"_id": reporter_key})
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 # --- the access_token, shared by every replica -----------------------------------------------------

@@ -21,7 +21,10 @@ SmtpSecurity = Literal["starttls", "tls", "plain"]
 
 
 class NotifySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GRIEVANCE_", extra="ignore", frozen=True)
+    # An empty variable is unset: compose hands every optional one over, empty when not configured.
+    model_config = SettingsConfigDict(
+        env_prefix="GRIEVANCE_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     # Console page of a case, with `{reference}` where the reference goes; unset: no link.
     committee_console_url: str | None = None
@@ -37,6 +40,8 @@ class NotifySettings(BaseSettings):
     notify_backoff_cap: float = Field(default=5.0, ge=0)
     # Messages per robot per minute that this process sends before it waits (both robots allow 20).
     notify_robot_rate: int = Field(default=20, ge=1, le=20)
+    # The fraction of the acknowledgement window at which the committee is reminded of the deadline.
+    notify_remind_at: float = Field(default=0.75, gt=0, lt=1)
 
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)

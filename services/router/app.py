@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+import aiohttp
 from aiohttp import web
 
+from services.notify import directory, ledger
+from services.notify.bootstrap import build_notifiers
+from services.notify.directory import Directory
+from services.notify.ledger import Ledger
+from services.notify.settings import NotifySettings
 from services.router import (
     api,
+    case_page,
     case_store,
     console,
     console_session,
@@ -27,6 +34,7 @@ from services.router import (
     status_store,
     worker_store,
 )
+from services.router import notices as committee_notices
 from services.router.admin import serve_admin
 from services.router.appkeys import (
     CASES,
@@ -50,6 +58,7 @@ from services.router.appkeys import (
 from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
 from services.router.consumer import handlers as consumer_handlers
+from services.router.contact_page import setup_contact_page
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.deliveries import DeliveryConsumer
 from services.router.deliveries import handlers as delivery_handlers
@@ -83,6 +92,8 @@ INDEXES = {
     **sessions.INDEXES,
     **status_store.INDEXES,
     **rate_indexes(RATE_COUNTERS),
+    **directory.INDEXES,
+    **ledger.INDEXES,
 }
 
 
@@ -139,7 +150,10 @@ def bootstrap(runtime: Runtime) -> Router:
     return Router(cases, registry, workers, outbox, dialogue, consumer, one_pass, deliveries, ngo)
 
 
-def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
+def create_app(
+    settings: Settings, runtime: RuntimeSource, *, notify: NotifySettings | None = None
+) -> web.Application:
+    notify_settings = notify or NotifySettings()
     # Behind the proxy, the status page's per-client limit counts the client it names.
     app = new_app("router", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
     attach_runtime(app, runtime)
@@ -181,6 +195,17 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
         await bus.consume(NGO_QUEUE, ngo_handlers(router.ngo))
         yield
 
+    async def notices(app: web.Application) -> AsyncIterator[None]:
+        rt = app[RUNTIME]
+        async with aiohttp.ClientSession() as session:
+            told = committee_notices.CommitteeNotices(
+                directory=Directory(rt.db),
+                ledger=Ledger(rt.db, rt.clock),
+                notifiers=build_notifiers(notify_settings, session),
+            )
+            await rt.bus.consume(committee_notices.QUEUE, committee_notices.handlers(told))
+            yield
+
     async def periodic_task(app: web.Application) -> AsyncIterator[None]:
         async with periodic.run_periodic(app[RUNTIME].settings.sweep_interval, app[ROUTER].periodic_pass):
             yield
@@ -190,6 +215,7 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
             parts,
             indexes,
             consumer,
+            notices,
             periodic_task,
             serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
         ]
@@ -200,6 +226,8 @@ def create_app(settings: Settings, runtime: RuntimeSource) -> web.Application:
     api.add_routes(app)
     contact.add_routes(app)
     console.setup_console(app)
+    case_page.add_routes(app)
+    setup_contact_page(app)  # the code of a web contact, entered in the browser
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

@@ -52,3 +52,7 @@ CONSOLE_SESSIONS = web.AppKey("console_sessions", SessionStore)
 SIGN_IN_LIMIT = web.AppKey("sign_in_limit", Limit)
 # Every part of the router as the composition root wired it (the consumer, the periodic pass, ...).
 ROUTER: web.AppKey[Router] = web.AppKey("router")
+# The worker's case page (services.router.case_page): its short sessions, and the new visitors of
+# its sign-in page allowed per client address (each is a stored session).
+CASE_SESSIONS = web.AppKey("case_sessions", SessionStore)
+CASE_VISITOR_LIMIT = web.AppKey("case_visitor_limit", Limit)

@@ -121,6 +121,48 @@ def named_in(text: str, names: Sequence[str]) -> bool:
     return bool(named_members(text, {"": tuple(Member(name) for name in names)}))
 
 
+@dataclass(frozen=True)
+class Screening:
+    """The committees that may take a case, before their load decides; or why none may."""
+
+    clear: tuple[CommitteeInfo, ...]
+    skipped: tuple[str, ...] = ()
+    conflicts: tuple[NameMatch, ...] = ()
+    refused: UnassignedReason | None = None
+
+    def contested(self) -> list[str]:
+        """The committees whose open cases decide: none to count when one or none may take it."""
+        return [c.id for c in self.clear] if len(self.clear) > 1 else []
+
+
+def screen(
+    category: str, text: str, committees: Sequence[CommitteeInfo], exclude: Sequence[str] = ()
+) -> Screening:
+    """Who may take a case of ``category`` in one factory: handling it, not excluded, not named.
+
+    A factory with no committee for the category leaves the case unassigned as ``unroutable``: the
+    registry cannot route it, and the NGO routes it by hand.
+    """
+    if category == "retaliation":
+        return Screening((), refused="retaliation")
+    handling = [c for c in committees if c.handles(category) and c.id not in exclude]
+    if not handling:
+        return Screening((), refused="unroutable")
+    conflicts = named_members(text, {c.id: c.people() for c in handling})
+    named = {match.committee_id for match in conflicts}
+    clear = tuple(c for c in handling if c.id not in named)
+    skipped = tuple(c.id for c in handling if c.id in named)
+    return Screening(clear, skipped, conflicts, None if clear else "conflict_of_interest")
+
+
+def pick(screening: Screening, open_cases: Mapping[str, int]) -> Assignment:
+    """The least busy committee the screening left (ties by id), or why there is none."""
+    if not screening.clear:
+        return Assignment(None, screening.refused, screening.skipped, screening.conflicts)
+    best = min(screening.clear, key=lambda c: (open_cases.get(c.id, 0), c.id))
+    return Assignment(best.id, None, screening.skipped, screening.conflicts)
+
+
 def choose_committee(
     category: str,
     text: str,
@@ -128,21 +170,5 @@ def choose_committee(
     open_cases: Mapping[str, int],
     exclude: Sequence[str] = (),
 ) -> Assignment:
-    """The committee for a case of ``category`` in one factory, or why there is none.
-
-    A factory with no committee for the category leaves the case unassigned as ``unroutable``: the
-    registry cannot route it, and the NGO routes it by hand.
-    """
-    if category == "retaliation":
-        return Assignment(None, "retaliation")
-    handling = [c for c in committees if c.handles(category) and c.id not in exclude]
-    if not handling:
-        return Assignment(None, "unroutable")
-    conflicts = named_members(text, {c.id: c.people() for c in handling})
-    named = {match.committee_id for match in conflicts}
-    clear = [c for c in handling if c.id not in named]
-    skipped = tuple(c.id for c in handling if c.id in named)
-    if not clear:
-        return Assignment(None, "conflict_of_interest", skipped, conflicts)
-    best = min(clear, key=lambda c: (open_cases.get(c.id, 0), c.id))
-    return Assignment(best.id, None, skipped, conflicts)
+    """The committee for a case of ``category`` in one factory, or why there is none."""
+    return pick(screen(category, text, committees, exclude), open_cases)

@@ -52,6 +52,9 @@ CASES = "cases"
 # Concurrent writers of one case are a committee, its worker and the periodic task: a few suffice.
 ATTEMPTS = 5
 _FACTS = {"_id": 0, **dict.fromkeys(STATUS_FIELDS, 1)}
+# At most this many cases are tried for one code (a code has 31^6 values: a store holds hundreds of
+# millions of cases before a code has two on average); the PIN is hashed for each, so work is bounded.
+_CODE_CANDIDATES = 8
 _NEWEST_FIRST = [("created_at", DESCENDING), ("_id", ASCENDING)]
 # A case whose contact a channel proved (stored before the field: an SMS or WeChat case). Only these
 # bind a sender's messages by reporter key (docs/router.md, "Conversation binding"); a web case
@@ -352,6 +355,22 @@ class CaseStore:
             StatusFacts.model_validate(d)
             async for d in self._cases.find({"original_reference": reference}, _FACTS)
         ]
+        return found
+
+    async def for_status_code(self, code: str) -> list[StatusFacts]:
+        """The cases whose reference (or the one the worker was given) starts with a case code.
+
+        A code is the reference's first six characters without the dash (:func:`shared.ids.case_code`),
+        so its cases are one anchored range on the indexed reference, ``ABCDE-F`` up to ``ABCDE-F~``
+        (every character of the alphabet sorts below ``~``). Codes are not unique: the caller's PIN
+        decides which case, if any, is the worker's.
+        """
+        prefix = f"{code[:5]}-{code[5:]}"
+        found: list[StatusFacts] = []
+        for field in ("reference", "original_reference"):
+            query = {field: {"$gte": prefix, "$lt": prefix + "~"}}
+            cursor = self._cases.find(query, _FACTS).sort([(field, ASCENDING)]).limit(_CODE_CANDIDATES)
+            found += [StatusFacts.model_validate(d) async for d in cursor]
         return found
 
     async def factories_of_references(self, references: Sequence[str]) -> dict[str, str | None]:

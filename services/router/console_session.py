@@ -52,13 +52,18 @@ class SignInForm(BaseModel):
     token: str = Field(min_length=1, max_length=200)
 
 
-def cookie_policy(settings: Settings) -> CookiePolicy:
-    """``Secure`` unless told otherwise or the router is reached by plain http on loopback."""
+def secure_cookies(settings: Settings) -> bool:
+    """``Secure`` unless told otherwise or the router is reached by plain http on loopback (every
+    page family of the router decides it here)."""
     secure = settings.console_secure_cookies
     if secure is None:
         url = urlsplit(settings.public_status_url)
         secure = not (url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1"))
-    return CookiePolicy(COOKIE, LIFETIME, secure=secure)
+    return secure
+
+
+def cookie_policy(settings: Settings) -> CookiePolicy:
+    return CookiePolicy(COOKIE, LIFETIME, secure=secure_cookies(settings))
 
 
 def _wall_clock() -> datetime:

@@ -35,6 +35,10 @@ _SEVERITIES = {"critical": ("紧急", "Critical"), "high": ("高", "High"), "nor
 _DELIVERY = {
     "pending": ("等待发送", "Waiting to be sent"),
     "sending": ("正在发送", "Sending"),
+    "waiting_for_worker": (
+        "等待工人再次来信：微信只允许在工人最近一条消息后 48 小时内回复",
+        "Waiting for the worker's next message: WeChat allows replies only within 48 hours of it",
+    ),
     "sent": ("已发出", "Sent"),
     "delivered": ("已送达", "Delivered"),
     "undelivered": ("未送达", "Not delivered"),

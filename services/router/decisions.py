@@ -20,7 +20,8 @@ answered; STATUS [+ reference] -> the status of that case or of every open case;
 [+ reference] with one resolution pending -> confirmed or disputed, several pending -> asked which,
 none -> an ordinary message. The confirmation code sent to a web form's number, written back from
 that number -> its contact is confirmed. An ordinary message that quotes an open case's reference
-goes to it; one that names one of the open cases goes to it; a
+goes to it; one that names one of the open cases, by reference or by its case code (the six
+characters a Chinese SMS carries, matched among the sender's own open cases only), goes to it; a
 message naming a factory from a worker whose only open cases are unroutable opens a new, routed
 case that supersedes them; else one open case takes it, several -> the worker is asked which, none
 -> a new grievance.
@@ -34,6 +35,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from services.router.case import Case
+from shared.ids import case_code
 from shared.keywords import Command
 
 # At most this many open cases are listed in a STATUS answer.
@@ -119,6 +121,7 @@ def decide(
     named_factory: str | None = None,
     referenced: Case | None = None,
     confirmable: tuple[str, ...] = (),
+    codes: frozenset[str] = frozenset(),
 ) -> Decision:
     """The decision for one message.
 
@@ -126,7 +129,8 @@ def decide(
     cases bound to the sender (:func:`bound_cases`), newest first; ``status_case`` the sender's case
     (closed too) that a STATUS command's reference names; ``named_factory`` the factory the message
     opens with, if it names one; ``referenced`` the open case the reference names, whoever's it is;
-    ``confirmable`` the cases whose contact confirmation code the message is.
+    ``confirmable`` the cases whose contact confirmation code the message is; ``codes`` the words of
+    the message that could be case codes.
     """
     if command is not None and command.kind == "new":
         return NewCase(text=command.text) if command.text else Help()
@@ -157,6 +161,9 @@ def decide(
     named = [c for c in open_cases if reference and c.reference == reference]
     if named:
         return FollowUp(case_id=named[0].case_id)
+    coded = [c for c in open_cases if case_code(c.reference) in codes]
+    if len(coded) == 1:
+        return FollowUp(case_id=coded[0].case_id)
     candidates: Sequence[Case] = open_cases
     superseded: tuple[str, ...] = ()
     if named_factory is not None and any(c.factory_id is None for c in open_cases):

@@ -21,7 +21,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 from functools import partial
-from typing import assert_never
+from typing import Literal, assert_never
 
 import structlog
 
@@ -59,7 +59,7 @@ from shared.contracts import (
     OutboundPurpose,
     contact_proven,
 )
-from shared.ids import find_reference
+from shared.ids import case_code, find_case_codes, find_reference
 from shared.keywords import parse
 from shared.messaging import Bus
 from shared.privacy import Keys, contact_code, unverified_reporter_key
@@ -73,6 +73,8 @@ log = structlog.get_logger(__name__)
 _REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 # Every decision but a new case, which the consumer opens itself.
 Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | ConfirmContact | Help | Stop | Start
+# The SMS providers that carry templates only (intake renders each message by its purpose).
+TEMPLATE_SMS = frozenset({"aliyun", "tencent"})
 # A message that is only a confirmation code (six digits, full-width ones folded).
 _CODE = re.compile(r"\s*([0-9]{6})\s*")
 
@@ -163,6 +165,7 @@ class Dialogue:
             named_factory=named_factory,
             referenced=referenced,
             confirmable=confirmable,
+            codes=find_case_codes(event.text) if open_cases else frozenset(),
         )
 
     async def _confirmable(self, key: str, text: str) -> tuple[str, ...]:
@@ -186,6 +189,39 @@ class Dialogue:
         counts = await self._cases.open_case_counts([c.id for c in committees])
         return Safety(classify(text), committees, counts, self._sla)
 
+    async def follow_up(self, case_id: str, *, grievance_id: str, text: str, at: datetime) -> Case:
+        """Add a worker's message to the case after the safety checks of a new grievance, once per
+        ``grievance_id`` (an SMS or WeChat follow-up, or a reply on the worker's case page)."""
+        safety = await self._safety(case_id, text)
+        change = partial(
+            Case.worker_message,
+            grievance_id=grievance_id,
+            text=text,
+            at=at,
+            now=to_ms(self._clock()),
+            safety=safety,
+        )
+        return (await self._outbox.apply(case_id, change)).case
+
+    async def answer(
+        self,
+        case_id: str,
+        kind: Literal["confirm", "dispute"],
+        *,
+        grievance_id: str,
+        text: str,
+        at: datetime,
+        reach: bool,
+    ) -> Case:
+        """The worker's answer to the resolution question (an SMS YES or NO, or the case page's
+        buttons): confirming closes the case, disputing reopens it; once per ``grievance_id``, and
+        nothing while the case waits for no answer."""
+        method = Case.confirm if kind == "confirm" else Case.dispute
+        change = partial(
+            method, grievance_id=grievance_id, text=text, at=at, now=to_ms(self._clock()), reach_worker=reach
+        )
+        return (await self._outbox.apply(case_id, change)).case
+
     async def execute(self, decision: Answer, event: GrievanceReceived) -> None:
         """Carry out a recorded decision (anything but a new case); safe to repeat."""
         key = event.reporter_key
@@ -196,27 +232,22 @@ class Dialogue:
         reply: MessageOutbound | None = None
         match decision:
             case FollowUp(case_id=case_id):
-                safety = await self._safety(case_id, event.text)
-                change = partial(
-                    Case.worker_message, grievance_id=gid, text=event.text, at=at, now=now, safety=safety
-                )
-                case = (await self._outbox.apply(case_id, change)).case
-                if reach and find_reference(event.text) is None:
+                case = await self.follow_up(case_id, grievance_id=gid, text=event.text, at=at)
+                named = find_reference(event.text) is not None or case_code(
+                    case.reference
+                ) in find_case_codes(event.text)
+                if reach and not named:
                     # Intake's instant receipt could not know this continues a case; the worker learns it here.
+                    # A Chinese SMS says so with the acknowledgement's template (its code, the page).
                     notice = texts.added_to_case(language, case.reference)
+                    purpose: OutboundPurpose = "ack" if event.provider in TEMPLATE_SMS else "status"
                     reply = reply_to_sender(
-                        event, "status", notice, reference=case.reference, case_id=case.case_id
+                        event, purpose, notice, reference=case.reference, case_id=case.case_id
                     )
             case Confirm(case_id=case_id):
-                answer = partial(
-                    Case.confirm, grievance_id=gid, text=event.text, at=at, now=now, reach_worker=reach
-                )
-                await self._outbox.apply(case_id, answer)
+                await self.answer(case_id, "confirm", grievance_id=gid, text=event.text, at=at, reach=reach)
             case Dispute(case_id=case_id):
-                answer = partial(
-                    Case.dispute, grievance_id=gid, text=event.text, at=at, now=now, reach_worker=reach
-                )
-                await self._outbox.apply(case_id, answer)
+                await self.answer(case_id, "dispute", grievance_id=gid, text=event.text, at=at, reach=reach)
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
                 lines = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import structlog
 
-from services.router.assign import Assignment, Hints, choose_committee, resolve_factory
+from services.router.assign import Assignment, Hints, pick, resolve_factory, screen
 from services.router.case import Case, event_id
 from services.router.case_store import CaseStore, ReferenceTaken
 from services.router.classify import classify
@@ -54,9 +54,10 @@ async def open_case(
     classification = classify(event.text)
     assignment = Assignment(None, "unroutable")
     if factory_id is not None:
-        committees = await registry.committees_of(factory_id)
-        counts = await cases.open_case_counts([c.id for c in committees])
-        assignment = choose_committee(classification.category, event.text, committees, counts)
+        screening = screen(classification.category, event.text, await registry.committees_of(factory_id))
+        # Open cases are counted only where they decide: most factories have one committee per category.
+        contested = screening.contested()
+        assignment = pick(screening, await cases.open_case_counts(contested) if contested else {})
     reference = event.reference
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         case = Case.open(

@@ -58,6 +58,7 @@ class StatusFacts(BaseModel):
 
     reference: str
     original_reference: str | None = None
+    case_id: str | None = None  # the case page's session names the case by it
     pin_hash: str | None = None
     factory_id: str | None = None
     committee_id: str | None = None

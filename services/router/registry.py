@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from services.notify.config import NgoNotify, NotifyConfig
+from services.notify.directory import Directory, Entry
 from services.router.assign import fold
 from services.router.lifecycle import settle
 from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
@@ -49,6 +51,8 @@ class Committee(BaseModel):
     name: Name
     categories: list[str] = Field(min_length=1)
     members: list[Member] = []
+    # Where the committee is told of its cases (docs/notifications.md); none: it reads the console.
+    notify: NotifyConfig | None = None
 
     @field_validator("categories")
     @classmethod
@@ -99,6 +103,8 @@ class Registry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     factories: list[Factory] = Field(min_length=1)
+    # The NGOs told of escalations, each with its factories (empty: all) and its notify block.
+    ngos: list[NgoNotify] = []
 
     @model_validator(mode="after")
     def _unique(self) -> Registry:
@@ -114,6 +120,8 @@ class Registry(BaseModel):
         ):
             if len(values) != len(set(values)):
                 raise ValueError(f"{label} must be unique across the registry")
+        if len({n.id for n in self.ngos}) != len(self.ngos):
+            raise ValueError("NGO ids must be unique across the registry")
         return self
 
 
@@ -152,11 +160,22 @@ def _committee_doc(factory: Factory, committee: Committee) -> dict[str, Any]:
     }
 
 
+def notify_entries(registry: Registry) -> list[Entry]:
+    """The directory of who is told of cases: every committee with a ``notify`` block, every NGO."""
+    committees = [
+        Entry.committee(c.id, c.notify)
+        for f in registry.factories
+        for c in f.committees
+        if c.notify is not None
+    ]
+    return [*committees, *(Entry.ngo(ngo) for ngo in registry.ngos)]
+
+
 async def load_registry(
     db: Database, data: Any, *, bus: Bus | None = None, clock: Clock = utcnow
 ) -> dict[str, int]:
     """Load a parsed YAML document; return counts of what was inserted, updated, unchanged, retired,
-    and what :func:`services.router.lifecycle.settle` did to tokens and cases (see there)."""
+    how many recipients the notification directory holds, and what :func:`services.router.lifecycle.settle` did to tokens and cases (see there)."""
     registry = parse_registry(data)
     counts = dict.fromkeys(
         (
@@ -180,6 +199,7 @@ async def load_registry(
         counts["committees_retired"] += await store.retire_committees(
             factory.code, [c.id for c in factory.committees]
         )
+    counts["notify_recipients"] = await Directory(db).replace(notify_entries(registry))
     counts.update(await settle(db, bus=bus, clock=clock))
     return counts
 

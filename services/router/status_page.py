@@ -1,61 +1,26 @@
 """The public status lookup (``POST /api/v1/status/{reference}``) and its lockouts, for the NGO.
 
 The PIN travels in the body, never in the URL, so it stays out of access logs, proxies and browser
-histories. Three answers must not be told apart, by status, body or time: a wrong PIN, an unknown
-reference and a locked reference (even with the right PIN). So each takes the same path: one count
-against the client's limit, one read of the lock, one read of the cases, one keyed hash compared in
-constant time (against a stand-in when there is no case), and one write to the reference's attempts;
-and each gets the same 404 with the same words. See :mod:`services.router.status_store` for the
-lock, :mod:`shared.ratestore` for the per-client limit (the client being the one the trusted proxy
-names, :mod:`shared.forwarded`).
+histories. A wrong PIN, an unknown reference and a locked reference get the same 404 with the same
+words, after the same work: the lookup goes through :mod:`services.router.pin_gate`, the one path
+the worker's case page takes too (the limit per client, the lock per reference, the constant-time
+PIN check).
 """
 
 from __future__ import annotations
 
-import hmac
-import re
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from services.router.appkeys import (
-    CASES,
-    CLOCK,
-    PRIVACY_KEYS,
-    RATES,
-    REGISTRY,
-    STATUS_ATTEMPTS,
-    STATUS_LIMIT,
-    TOKENS_DB,
-)
-from services.router.progress import StatusFacts
+from services.router.appkeys import CASES, CLOCK, REGISTRY, STATUS_ATTEMPTS, TOKENS_DB
+from services.router.pin_gate import Entered, TooManyLookups, pin_gate
 from services.router.views import status_view
 from shared.auth import require
-from shared.ids import is_reference
-from shared.privacy import pin_hash
 from shared.store import PyMongoError
 from shared.validation import language_of
 from shared.web import Problem, json_response, read_json, validate
-
-log = structlog.get_logger(__name__)
-
-_SEPARATORS = re.compile(r"[\s\-]")
-# What a lookup without a case reads and compares instead, so it does the same work as one with a
-# case: the same small document parsed, a PIN hash that no PIN gives.
-_STAND_IN = {
-    "reference": "ABCDE-FGHJK",
-    "pin_hash": "0" * 64,
-    "factory_id": "STAND-IN",
-    "committee_id": "stand-in",
-    "category": "other",
-    "severity": "normal",
-    "status": "assigned",
-    "ack_due_at": datetime(2000, 1, 1, tzinfo=UTC),
-    "resolve_due_at": datetime(2000, 1, 1, tzinfo=UTC),
-}
 
 NOT_FOUND = {
     "zh": "编号和密码不匹配，或尝试次数过多。请核对后稍后再试。",
@@ -78,19 +43,6 @@ def _no_status(language: str) -> Problem:
     return Problem(404, "Not Found", NOT_FOUND["zh" if language == "zh" else "en"])
 
 
-def _opened(cases: list[StatusFacts], keys: Any, reference: str, pin: str) -> StatusFacts | None:
-    """The case this PIN opens, hashing once per candidate (once against a stand-in when none)."""
-    stand_in = not cases
-    if stand_in:
-        cases = [StatusFacts.model_validate(_STAND_IN)]
-    opened = None
-    for case in cases:
-        given = pin_hash(keys, reference if stand_in else case.original_reference or case.reference, pin)
-        if case.pin_hash and hmac.compare_digest(case.pin_hash, given) and opened is None:
-            opened = case
-    return None if stand_in else opened
-
-
 async def public_status(request: web.Request) -> web.Response:
     """Status and deadlines for the worker who holds the reference and its PIN; 503 while the store
     cannot count (no lookup goes uncounted)."""
@@ -104,36 +56,24 @@ async def public_status(request: web.Request) -> web.Response:
 
 async def _lookup(request: web.Request) -> web.Response:
     app = request.app
-    wait = await app[RATES].hit(app[STATUS_LIMIT], request.remote or "unknown")
-    if wait is not None:
+    gate = pin_gate(app)
+    try:
+        await gate.admit(request.remote or "unknown")
+    except TooManyLookups as exc:
         zh = language_of(request.headers.get("Accept-Language")) == "zh"
         text = "查询太频繁，请稍后再试。" if zh else "Too many lookups; please wait and try again."
         problem = Problem(429, "Too Many Requests", text)
-        problem.headers["Retry-After"] = str(wait)
-        raise problem
+        problem.headers["Retry-After"] = str(exc.wait)
+        raise problem from None
     body = await read_json(request, StatusBody, worker_facing=True)
     language = language_of(request.headers.get("Accept-Language"), body.language)
-    reference = request.match_info["reference"].upper()
-    if not is_reference(reference):
-        raise _no_status(language)  # the pattern is public: nothing to hide, nothing to count
-    attempts, now = app[STATUS_ATTEMPTS], app[CLOCK]()
-    locked = await attempts.locked(reference, now)
-    pin = _SEPARATORS.sub("", body.pin)
-    opened = _opened(await app[CASES].for_status(reference), app[PRIVACY_KEYS], reference, pin)
-    if locked:
-        await attempts.refused(reference, now)
-    elif opened is not None:
-        await attempts.succeeded(reference, now)
-        view = status_view(opened, now)
-        # The zone the factory's workers are told times in, for a page that shows them locally.
-        view["timezone"] = await app[REGISTRY].timezone_of(opened.factory_id)
-        return json_response(view)
-    else:
-        lockout = await attempts.failed(reference, now)
-        if lockout is not None:
-            minutes = int((lockout.locked_until - now).total_seconds() // 60)
-            log.warning("status_reference_locked", reference=reference, locks=lockout.locks, minutes=minutes)
-    raise _no_status(language)
+    opened = await gate.check(Entered.parse(request.match_info["reference"], codes=False), body.pin)
+    if opened is None:
+        raise _no_status(language)
+    view = status_view(opened, app[CLOCK]())
+    # The zone the factory's workers are told times in, for a page that shows them locally.
+    view["timezone"] = await app[REGISTRY].timezone_of(opened.factory_id)
+    return json_response(view)
 
 
 class LockoutQuery(BaseModel):

@@ -118,3 +118,31 @@ def status_view(case: StatusFacts, now: datetime) -> dict[str, Any]:
     view["with_independent_organisation"] = where.with_ngo
     view["overdue"] = where.overdue
     return view
+
+
+# What the worker's own case page shows (services.router.case_page): the worker's case, in full
+# times, and the thread of their messages and the answers to them.
+WORKER_FIELDS = (
+    "reference",
+    "status",
+    "received_at",
+    "ack_due_at",
+    "resolve_due_at",
+    "acknowledged_at",
+    "resolved_at",
+    "resolution",
+    "closure",
+)
+WORKER_MESSAGE_FIELDS = ("id", "direction", "text", "at", "purpose")
+
+
+def worker_view(case: Case, now: datetime) -> dict[str, Any]:
+    """The worker's view of their own case: where it stands (:mod:`services.router.progress`), the
+    deadlines and the whole thread. Never who in the committee wrote, the timeline's notes, the
+    category the committee chose, recusals or the conflict records the NGO keeps."""
+    view = _pick(case, WORKER_FIELDS)
+    where = progress(case, now)
+    view["with_independent_organisation"] = where.with_ngo
+    view["overdue"] = where.overdue
+    view["messages"] = [_pick(message, WORKER_MESSAGE_FIELDS) for message in case.messages]
+    return view

@@ -1,7 +1,8 @@
 """The committee console in a real browser, on a 360 px phone: a member signs in with the
 committee's token, finds the new case, acknowledges, replies and resolves it, then signs out; in
 Chinese, and in English. Every step leaves a screenshot in build/screenshots. Every control has a
-label, and the keyboard alone reaches every action in the page's order."""
+label, the keyboard alone reaches every action in the page's order, and axe-core finds nothing
+serious on any kind of page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.router.appkeys import ROUTER
+from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
 from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
@@ -178,3 +180,28 @@ async def test_the_keyboard_reaches_every_action_in_order(runtime: Any, world: A
     await page.get_by_role("button", name="确认收到").focus()
     await page.keyboard.press("Enter")
     assert "已确认收到" in await page.inner_text("[role=status]")
+
+
+# axe-core on each kind of page of the console (tests/browser/accessibility.py): serious or critical
+# findings fail, in Chinese and in English.
+@pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
+async def test_every_kind_of_console_page_passes_axe(
+    runtime: Any, world: Any, browser: Any, locale: str
+) -> None:
+    client, tokens = world
+    event = await new_case(runtime, "车间太热没有通风", WORKER_PHONE)
+    context = await checked_context(browser, locale)
+    page = await context.new_page()
+    try:
+        await page.goto(str(client.make_url("/console/")))
+        await assert_accessible(page)  # the sign-in page
+        await page.locator("#token").fill(tokens["gz-001-spt"])
+        await page.locator("#token").press("Enter")
+        await page.wait_for_url(str(client.make_url("/console/")))
+        await assert_accessible(page)  # the inbox
+        await page.goto(str(client.make_url(f"/console/cases/{event.reference}")))
+        await assert_accessible(page)  # the case page, every action form on it
+        await page.goto(str(client.make_url("/console/cases/K7M3P-9QXA2")))
+        await assert_accessible(page)  # the refusal page
+    finally:
+        await context.close()

@@ -44,8 +44,8 @@ PUBLISH_TIMEOUT = 2.0
 LATENCY_MARGIN = 2.0
 PUBLISH_BOUND = PUBLISH_TIMEOUT + LATENCY_MARGIN
 COMMITTEE = "gz-001-spt"  # the committee the drills' grievances (GZ-001, category "other") go to
-# The queues a service consumes; notifications.escalations has no consumer and keeps its events.
-LIVE_QUEUES = {q for q in QUEUES if q != "notifications.escalations"}
+# The queues a service consumes: every one of them (escalation tells notifications.escalations).
+LIVE_QUEUES = set(QUEUES)
 
 _KEYS: dict[str, str] = {}
 

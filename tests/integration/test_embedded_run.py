@@ -183,7 +183,8 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         async with http.post(f"{run.urls['intake']}/api/v1/grievances", json=body) as response:
             assert response.status == 202
             receipt = await response.json()
-        assert receipt["status_url"].startswith(f"{run.urls['router']}/api/v1/status/")
+        # The receipt leads to the worker's case page, the reference filled in, never the PIN.
+        assert receipt["status_url"] == f"{run.urls['router']}/case/?ref={receipt['reference']}"
 
         own = {"Authorization": f"Bearer {tokens['committees']['gz-001-spt']}"}
         case = await poll_case(http, run.urls["router"], receipt["reference"], own)
@@ -202,13 +203,21 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         async with http.get(f"{run.urls['escalation']}/api/v1/escalations", headers=ngo) as response:
             assert response.status == 200
 
-        async with http.post(receipt["status_url"], json={"pin": receipt["pin"]}) as response:
+        async with http.get(receipt["status_url"]) as response:
+            assert response.status == 200 and receipt["reference"] in await response.text()
+        status_api = f"{run.urls['router']}/api/v1/status/{receipt['reference']}"
+        async with http.post(status_api, json={"pin": receipt["pin"]}) as response:
             assert response.status == 200
 
         # The committee console the banner names: its sign-in page, in plain http on loopback.
         assert f"{run.urls['router']}/console/" in banner
         async with http.get(f"{run.urls['router']}/console/sign-in") as response:
             assert response.status == 200 and "Content-Security-Policy" in response.headers
+            assert "Secure" not in response.headers["Set-Cookie"]
+        # And the workers' web form, on intake's own address.
+        assert f"{run.urls['intake']}/  workers file a grievance" in banner
+        async with http.get(f"{run.urls['intake']}/") as response:
+            assert response.status == 200 and 'name="token"' in await response.text()
             assert "Secure" not in response.headers["Set-Cookie"]
 
         assert run.stop() == 0

@@ -8,7 +8,8 @@ signature nonce is used twice. Then the message rules: a registered signature (ç
 not a URL, and a mainland number. An accepted message gets ``Code: OK`` and a ``BizId``.
 
 ``fail_next`` queues ``Code`` values for the next valid requests (``isv.BUSINESS_LIMIT_CONTROL``,
-...). ``requests`` records every arrival with the code answered; ``sent`` the accepted messages.
+...); ``lose_next_answers`` sends the next messages but answers a gateway's 502, as when the answer
+of a message Alibaba took is lost on the way back. ``requests`` records every arrival with the code answered; ``sent`` the accepted messages.
 """
 
 from __future__ import annotations
@@ -63,12 +64,16 @@ class FakeAliyunSms(FakeProvider):
         self.requests: list[Arrival] = []
         self.sent: list[SentSms] = []
         self.script: list[str] = []
+        self.lost_answers = 0
         self._nonces: set[str] = set()
         self._biz = itertools.count(900619746936498440)
         self.app.router.add_post("/", self._send_sms)
 
     def fail_next(self, *codes: str) -> None:
         self.script.extend(codes)
+
+    def lose_next_answers(self, count: int = 1) -> None:
+        self.lost_answers += count
 
     async def _send_sms(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -93,6 +98,9 @@ class FakeAliyunSms(FakeProvider):
                 biz_id,
             )
         )
+        if self.lost_answers:
+            self.lost_answers -= 1
+            return web.Response(status=502, text="Bad Gateway")
         return web.json_response({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id})
 
     def _authenticate(self, request: web.Request, body: bytes) -> tuple[int, str | None]:

@@ -9,6 +9,7 @@ template. Otherwise each number gets its own ``SendStatus``: ``Ok`` with a ``Ser
 ``SessionContext`` echoed), or a per-number code (``InvalidParameterValue.IncorrectPhoneNumber``,
 ``FailedOperation.PhoneNumberInBlacklist``, a URL in a parameter, or a code from ``fail_next``).
 Which errors are request-level and which per-number is this fake's choice; the client handles both.
+``lose_next_answers`` sends the next messages but answers a gateway's 502 (the answer lost).
 """
 
 from __future__ import annotations
@@ -67,11 +68,15 @@ class FakeTencentSms(FakeProvider):
         self.requests: list[Arrival] = []
         self.sent: list[SentSms] = []
         self.script: list[str] = []
+        self.lost_answers = 0
         self._serial = itertools.count(262727967816586500757778766)
         self.app.router.add_post("/", self._send_sms)
 
     def fail_next(self, *codes: str) -> None:
         self.script.extend(codes)
+
+    def lose_next_answers(self, count: int = 1) -> None:
+        self.lost_answers += count
 
     async def _send_sms(self, request: web.Request) -> web.Response:
         raw = await request.read()
@@ -84,6 +89,9 @@ class FakeTencentSms(FakeProvider):
                 {"Response": {"Error": {"Code": error, "Message": "fake"}, "RequestId": request_id}}
             )
         statuses = [self._send_one(number, body) for number in body["PhoneNumberSet"]]
+        if self.lost_answers:
+            self.lost_answers -= 1
+            return web.Response(status=502, text="Bad Gateway")
         return web.json_response({"Response": {"SendStatusSet": statuses, "RequestId": request_id}})
 
     def _authenticate(self, request: web.Request, raw: bytes) -> str | None:

@@ -7,9 +7,12 @@
 - ``message/custom/send``: only to a user who wrote within the last 48 h (else 45015), at most
   ``window_quota`` messages per user message (else 45047); an OpenID that never followed gives 40003.
 - ``message/template/send``: the template must be registered (else 40037) and the user a follower
-  (else 43004); answers a ``msgid``.
-- ``message/subscribe/bizsend``: needs a one-time grant for the user and template (else 43101) and
-  consumes it.
+  (else 43004); each value must fit its key's kind as the console's template details list them
+  (``thing``: 20 characters, ``character_string``: 32 letters, digits or punctuation, ``time``: a
+  date and time such as 2026年12月01日 15:01), else 47003; answers a ``msgid``.
+- ``message/template/subscribe`` (the one-time subscription message): needs a consent of the user
+  for the template and scene (else 43101), a title of at most 15 characters and a content of at most
+  200 (else 47003), and consumes the consent.
 
 Every answer is HTTP 200 with an ``errcode``, as WeChat does. ``fail_next`` queues errcodes to answer
 the next sends with, and ``requests`` records what arrived (path, JSON body, token) for assertions.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,7 +56,7 @@ class _Token:
 class _User:
     last_message_at: datetime | None = None
     sent_since: int = 0
-    grants: dict[str, int] = field(default_factory=dict)
+    grants: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class FakeWeChat(FakeProvider):
@@ -72,7 +76,7 @@ class FakeWeChat(FakeProvider):
         self.app.router.add_post("/cgi-bin/stable_token", self._stable_token)
         self.app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
         self.app.router.add_post("/cgi-bin/message/template/send", self._template_send)
-        self.app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._subscribe_send)
+        self.app.router.add_post("/cgi-bin/message/template/subscribe", self._subscribe_send)
 
     # --- what a test sets up --------------------------------------------------------------------
 
@@ -87,10 +91,11 @@ class FakeWeChat(FakeProvider):
     def unfollow(self, openid: str) -> None:
         self._users.pop(openid, None)
 
-    def grant(self, openid: str, template_id: str) -> None:
-        """The user accepted one subscription notice of ``template_id``."""
+    def grant(self, openid: str, template_id: str, scene: int = 0) -> None:
+        """The user confirmed one subscription message of ``template_id`` for ``scene``."""
         grants = self._users.setdefault(openid, _User()).grants
-        grants[template_id] = grants.get(template_id, 0) + 1
+        key = (template_id, str(scene))
+        grants[key] = grants.get(key, 0) + 1
 
     def fail_next(self, *errcodes: int) -> None:
         self.script.extend(errcodes)
@@ -171,19 +176,22 @@ class FakeWeChat(FakeProvider):
             return 40037
         if str(body.get("touser")) not in self._users:
             return 43004
-        return 0 if _data_ok(body) else 47003
+        return 0 if _data_ok(body) and _values_fit(body["data"]) else 47003
 
     async def _subscribe_send(self, request: web.Request) -> web.Response:
         return await self._send(request, self._subscribe_rule)
 
     def _subscribe_rule(self, body: dict[str, Any]) -> int:
         user = self._users.get(str(body.get("touser")))
-        template = str(body.get("template_id"))
-        if user is None or user.grants.get(template, 0) < 1:
+        key = (str(body.get("template_id")), str(body.get("scene")))
+        if user is None or user.grants.get(key, 0) < 1:
             return 43101
-        if not _data_ok(body):
+        title = body.get("title")
+        if not _data_ok(body) or set(body["data"]) != {"content"} or not isinstance(title, str):
             return 47003
-        user.grants[template] -= 1
+        if not 0 < len(title) <= 15 or len(body["data"]["content"]["value"]) > 200:
+            return 47003
+        user.grants[key] -= 1
         return 0
 
 
@@ -193,6 +201,23 @@ def _data_ok(body: dict[str, Any]) -> bool:
         isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry["value"]
         for entry in data.values()
     )
+
+
+_TIME = re.compile(r"^\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}$")
+_CHARACTER_STRING = re.compile(r"^[A-Za-z0-9_\-.:/]{1,32}$")
+
+
+def _values_fit(data: dict[str, Any]) -> bool:
+    """Each template value within what its key's kind takes (the key's name without its number)."""
+    for key, entry in data.items():
+        value, kind = entry["value"], key.rstrip("0123456789")
+        if kind == "thing" and len(value) > 20:
+            return False
+        if kind == "character_string" and not _CHARACTER_STRING.match(value):
+            return False
+        if kind == "time" and not _TIME.match(value):
+            return False
+    return True
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
+from services.notify.settings import NotifySettings
 from shared.bootstrap import SERVICES, build_app, check_service, embedded
 from shared.ops import create_ops_app
 from shared.runtime import Runtime
@@ -218,11 +219,11 @@ def test_every_secret_of_the_example_is_a_placeholder_and_has_a_generator() -> N
 
 
 def test_compose_variables_are_in_env_example_and_env_files_are_settings(compose: dict[str, Any]) -> None:
-    fields = {f"GRIEVANCE_{name.upper()}" for name in Settings.model_fields}
+    fields = {f"GRIEVANCE_{name.upper()}" for name in (*Settings.model_fields, *NotifySettings.model_fields)}
     example, shared_settings = variables(ROOT / ".env.example"), variables(ROOT / "deploy" / "grievance.env")
     for found in (example, shared_settings):
         grievance = {name for name in found if name.startswith("GRIEVANCE_")}
-        assert grievance <= fields, f"not Settings fields: {sorted(grievance - fields)}"
+        assert grievance <= fields, f"not settings fields: {sorted(grievance - fields)}"
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     interpolated = {m.group(1) for m in INTERPOLATION.finditer(text)}
     assert interpolated <= set(variables(ROOT / ".env.example", commented=False))

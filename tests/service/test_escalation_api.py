@@ -189,6 +189,7 @@ async def test_stats_per_factory_and_category(client, runtime, cases, clock):
     groups = {(g["factory_id"], g["category"]): g for g in body["groups"]}
     gz_wages = groups[("GZ-001", "wages")]
     assert gz_wages["received"] == 1 and gz_wages["disputed"] == 1 and gz_wages["escalated"] == 1
+    assert gz_wages["reopened"] == 1  # the worker's NO left the case reopened
     assert gz_wages["acknowledged_on_time_pct"] == 100.0
     sz = groups[("SZ-002", "wages")]
     assert sz["acknowledged_on_time_pct"] == 0.0 and sz["escalated"] == 1

@@ -102,6 +102,13 @@ def damaged(rng: random.Random, now: datetime) -> dict[str, Any]:
         "category": ["wages", "", None],
         "committee_id": ["gz-001-spt", None],
         "escalated": [[], ["critical"]],
+        "timeline": [
+            None,
+            [],
+            [{"action": "replied"}],
+            [{"action": "disputed", "status": "reopened"}],
+            [{"action": "reopened"}, {"status": None}],
+        ],
     }
     for name, values in choices.items():
         if rng.random() < 0.7:
@@ -134,10 +141,18 @@ def on_the_deadline(now: datetime) -> list[dict[str, Any]]:
 
 
 async def both(
-    db: Any, factories: list[str] | None, since: datetime | None, now: datetime
+    db: Any,
+    factories: list[str] | None,
+    since: datetime | None,
+    now: datetime,
+    scope: store.StatsScope | None = None,
 ) -> tuple[Any, Any]:
-    served = stats.from_pipeline(await store.stats_of(db, factories, since, stats.stages(now)))
-    computed = stats.compute(await store.clocks_for_stats(db, factories, since), now)
+    """The API's answer both ways; the typed tables (cohorts included) must agree as well."""
+    result = await store.stats_of(db, factories, since, stats.stages(now), scope)
+    fetched = await store.clocks_for_stats(db, factories, since, scope)
+    served_table, computed_table = stats.table_from_pipeline(result), stats.compute_table(fetched, now)
+    assert served_table == computed_table
+    served, computed = stats.from_pipeline(result), stats.compute(fetched, now)
     return served, computed
 
 
@@ -156,6 +171,16 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db, seed):
             for since in (None, clock.now - timedelta(days=7)):
                 served, computed = await both(db, factories, since, now)
                 assert served == computed, (now, factories, since)
+    until = clock.now - timedelta(days=3)
+    for scope in (
+        store.StatsScope(until=until),
+        store.StatsScope(until=until, category="wages"),
+        store.StatsScope(category="other"),
+    ):
+        served, computed = await both(db, None, clock.now - timedelta(days=20), clock.now, scope)
+        assert served == computed, scope
+        if scope.category:
+            assert {g["category"] for g in served["groups"]} == {scope.category}
     served, _ = await both(db, None, None, clock.now)
     assert served["total"]["received"] == len(docs) - 1
     # The clocks are varied enough to decide something both ways at every level.
@@ -163,6 +188,9 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db, seed):
     assert 0 < served["total"]["resolved_on_time_pct"] < 100
     assert {g["factory_id"] for g in served["groups"]} == {*FACTORIES, None}
     assert any(g["category"] == "other" for g in served["groups"])
+    # Disputes reopen a case (the router leaves it "reopened"); damaged timelines count either way.
+    assert 0 < served["total"]["reopened"] < served["total"]["received"]
+    assert served["total"]["disputed"] > 0
 
 
 async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(db):
@@ -204,5 +232,32 @@ async def test_no_clock_in_scope_gives_zeros_and_nulls(db):
             "median_days_to_resolve": None,
             "escalated": 0,
             "disputed": 0,
+            "reopened": 0,
         },
     }
+
+
+async def test_a_case_reopened_or_disputed_counts_once_as_reopened(db):
+    """A timeline entry ``reopened`` (action or the status it left) counts the case, however many."""
+    clock = FakeClock()
+    base = {"assigned": True, "factory_id": FACTORIES[0], "category": "wages", "created_at": clock.now}
+    timelines: list[Any] = [
+        [{"action": "resolved", "status": "resolved"}, {"action": "disputed", "status": "reopened"}],
+        [{"action": "reopened", "status": "assigned"}, {"action": "reopened", "status": "assigned"}],
+        [{"action": "resolved", "status": "resolved"}],
+        None,
+    ]
+    for timeline in timelines:
+        await db[store.CLOCKS].insert_one({**base, "case_id": str(uuid.uuid4()), "timeline": timeline})
+    served, computed = await both(db, None, None, clock.now)
+    assert served == computed
+    assert (served["total"]["received"], served["total"]["reopened"]) == (4, 2)
+
+
+async def test_the_factories_of_the_scope_are_those_with_counted_clocks(db):
+    clock = FakeClock()
+    for factory, assigned in (("GZ-002", True), ("GZ-001", True), ("SZ-002", False), (None, True)):
+        doc = {"case_id": str(uuid.uuid4()), "assigned": assigned, "factory_id": factory}
+        await db[store.CLOCKS].insert_one(doc | {"created_at": clock.now})
+    assert await store.stats_factories(db, None) == ["GZ-001", "GZ-002"]
+    assert await store.stats_factories(db, ["GZ-002", "SZ-002"]) == ["GZ-002"]

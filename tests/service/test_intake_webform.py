@@ -51,7 +51,7 @@ async def test_accepted_with_reference_pin_and_status_url(
     assert isinstance(event, GrievanceReceived)
     assert body["reference"] == event.reference == reference_for(event.grievance_id)
     assert body["pin"] == pin_for(keys, str(event.grievance_id)) and re.fullmatch(r"\d{10}", body["pin"])
-    assert body["status_url"] == f"https://status.example.org/api/v1/status/{event.reference}"
+    assert body["status_url"] == f"https://status.example.org/case/?ref={event.reference}"
     assert event.pin_hash == pin_hash(keys, event.reference, body["pin"])
     assert (event.channel, event.provider, event.factory_hint) == ("web", "web", "GZ-001")
     assert (event.text, event.language, event.anonymous) == (ZH_TEXT, "zh", True)

@@ -3,50 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 import pytest
 
 from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
-from services.intake.channels.wechat_api import WeChatApi
-from services.intake.channels.wechat_token import SharedTokenSource
+from services.intake.delivery_state import delivery_of
 from services.intake.outbound import SENDER
 from services.intake.sender import Sender
-from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, WeChatChannel, window_open
+from services.intake.wechat_outbound import TEXT_LIMIT, WINDOW_MARGIN, window_open
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
-from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, ServiceWindows, TokenCache, reporter_identity
-from shared.contracts import MessageOutbound
+from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, TokenCache
 from shared.memorybus import MemoryBus
-from shared.privacy import Keys, reporter_key, seal
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.fakes import WORKER_PHONE, FakeClock, sensitive
+from tests.fakes import WORKER_PHONE, FakeClock
 from tests.providers.wechat import FakeWeChat
 from tests.service.intake_support import GATEWAY, OUTBOUND_ACCOUNT_SID, FakeTwilio, intake_settings, serve
-
-APP_ID, SECRET = "wx2c2769f8efd9abc2", sensitive("wechat-app-secret-0123456789")
-WORKER = sensitive("oyORnuP8q7ou2gfYjqLzSIWZf0rs")
-REPLY = sensitive("委员会已收到您的反馈，将在两天内答复。")
-
-
-def outbound(
-    keys: Keys, text: str = REPLY, *, contact: str = WORKER, channel: str = "wechat"
-) -> MessageOutbound:
-    return MessageOutbound(
-        correlation_id=uuid.uuid4(),
-        channel=channel,
-        sealed_contact=seal(keys, contact),
-        text=text,
-        language="zh",
-        reference="ABCDE-FGHJK",
-        case_id=str(uuid.uuid4()),
-        purpose="committee_reply",
-    )
+from tests.service.wechat_outbound_support import (
+    APP_ID,
+    REPLY,
+    SECRET,
+    WORKER,
+    outbound,
+    record,
+    sender_for,
+    tokens_for,
+    worker_wrote,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,43 +56,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def tokens_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> SharedTokenSource:
-    """One replica's token source: the store is the runtime's, shared with every other replica."""
-    return SharedTokenSource(
-        session,
-        TokenCache(runtime.db),
-        runtime.keys,
-        app_id=APP_ID,
-        secret=SECRET,
-        api_base=wechat.base_url,
-        clock=runtime.clock,
-        poll=0.01,
-    )
-
-
-def sender_for(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
-    api = WeChatApi(session, tokens_for(runtime, wechat, session), api_base=wechat.base_url)
-    channel = WeChatChannel(api, ServiceWindows(runtime.db), runtime.keys, APP_ID)
-    return Sender(runtime, None, None, wechat=channel)
-
-
 @pytest.fixture
 def sender(runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession) -> Sender:
     return sender_for(runtime, wechat, session)
-
-
-async def worker_wrote(runtime: Runtime, wechat: FakeWeChat, openid: str = WORKER) -> None:
-    """What the webhook records, and what WeChat itself knows, when the worker writes."""
-    await ServiceWindows(runtime.db).opened(
-        reporter_key(runtime.keys, reporter_identity(openid)), runtime.clock()
-    )
-    wechat.user_wrote(openid)
-
-
-async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
-    document = await store.outbound_for_event(runtime.db, str(event.id))
-    assert document is not None
-    return document
 
 
 def test_the_window_closes_a_margin_before_wechats_48_hours(clock: FakeClock) -> None:
@@ -132,7 +86,7 @@ async def test_a_reply_inside_the_window_goes_as_customer_service_text(
     assert len(wechat.requests) == 1
 
 
-async def test_outside_the_window_nothing_is_sent_and_the_message_is_undeliverable(
+async def test_outside_the_window_without_a_notice_nothing_is_sent_and_the_message_waits(
     runtime: Runtime, wechat: FakeWeChat, sender: Sender, keys: Keys, clock: FakeClock
 ) -> None:
     never = outbound(keys)
@@ -144,7 +98,8 @@ async def test_outside_the_window_nothing_is_sent_and_the_message_is_undeliverab
     assert wechat.requests == [] and wechat.token_requests == []
     for event in (never, late):
         document = await record(runtime, event)
-        assert (document["status"], document["reason"]) == ("undeliverable", "outside_service_window")
+        assert document["status"] == "waiting" and WORKER not in str(document)  # the contact stays sealed
+        assert (delivery := delivery_of(document)) is not None and delivery.state == "waiting_for_worker"
     # Writing again reopens it.
     await worker_wrote(runtime, wechat)
     await sender.handle(outbound(keys))
@@ -184,8 +139,6 @@ async def test_a_token_refused_twice_is_transient_and_not_retried_in_a_loop(
 @pytest.mark.parametrize(
     ("errcode", "status", "field", "value"),
     [
-        (45015, "undeliverable", "reason", "outside_service_window"),
-        (45047, "undeliverable", "reason", "service_window_quota_spent"),
         (40003, "failed", "error_code", "40003"),
         (43004, "failed", "error_code", "43004"),
     ],

@@ -114,6 +114,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
         "cases: 2 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
         "case_clocks: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
         "intake_spool: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
+        "outbound_messages: 0 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
     ]
     code, lines = await rotate(rotating, runtime)
     assert code == 0 and lines[0] == "cases: 0 resealed, 2 already current, 0 unreadable, 0 changed meanwhile"

@@ -27,6 +27,7 @@ async def test_loading_twice_changes_nothing(db):
         "committees_updated": 0,
         "committees_unchanged": 5,
         "committees_retired": 0,
+        "notify_recipients": 0,
         "tokens_revoked": 0,
         "cases_reassigned": 0,
         "cases_to_ngo": 0,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.router import status_page
+from services.router import pin_gate
 from shared.ids import reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
@@ -83,13 +83,13 @@ async def test_known_and_unknown_references_cost_the_same_work(
     PIN hash each, against a stand-in when no case matches), so the time tells nothing. Time itself
     is not asserted here: tests never time (bench/ does)."""
     hashed: list[str] = []
-    real = status_page.pin_hash
+    real = pin_gate.pin_hash
 
     def counting(*args: Any) -> str:
         hashed.append("hash")
         return real(*args)
 
-    monkeypatch.setattr(status_page, "pin_hash", counting)
+    monkeypatch.setattr(pin_gate, "pin_hash", counting)
     await committee_tokens(runtime)
     async with serve(runtime_with(runtime, status_rate_limit=1000)) as client:
         reference, pin = await web_case(runtime)

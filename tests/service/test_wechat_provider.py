@@ -171,14 +171,23 @@ async def test_subscription_notice_consumes_the_opt_in(
     wechat: FakeWeChat, session: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     api = api_for(session, wechat, clock)
+    notice = {"scene": 7, "title": "案件进展", "content": "您的案件有新消息"}
     with pytest.raises(PermanentDeliveryError) as refused:
-        await api.send_subscription_notice(WORKER, "TPL_NOTICE", {"thing1": "有新进展"})
+        await api.send_subscription_notice(WORKER, "TPL_NOTICE", **notice)
     assert refused.value.code == "43101"
-    wechat.grant(WORKER, "TPL_NOTICE")
-    await api.send_subscription_notice(WORKER, "TPL_NOTICE", {"thing1": "有新进展"}, page="/r")
-    with pytest.raises(PermanentDeliveryError):  # one notice per one-time opt-in
-        await api.send_subscription_notice(WORKER, "TPL_NOTICE", {"thing1": "有新进展"})
-    assert [r.path for r in wechat.sent] == ["/cgi-bin/message/subscribe/bizsend"]
+    wechat.grant(WORKER, "TPL_NOTICE", scene=8)  # another scene's consent does not count
+    with pytest.raises(PermanentDeliveryError):
+        await api.send_subscription_notice(WORKER, "TPL_NOTICE", **notice)
+    wechat.grant(WORKER, "TPL_NOTICE", scene=7)
+    with pytest.raises(PermanentDeliveryError) as too_long:
+        await api.send_subscription_notice(WORKER, "TPL_NOTICE", scene=7, title="标题" * 8, content="x")
+    assert too_long.value.code == "47003"
+    await api.send_subscription_notice(WORKER, "TPL_NOTICE", **notice, url="https://r.example/case/")
+    with pytest.raises(PermanentDeliveryError):  # one message per one-time consent
+        await api.send_subscription_notice(WORKER, "TPL_NOTICE", **notice)
+    (sent,) = wechat.sent
+    assert sent.path == "/cgi-bin/message/template/subscribe"
+    assert sent.body["data"] == {"content": {"value": "您的案件有新消息"}} and sent.body["scene"] == "7"
 
 
 async def test_a_wrong_secret_is_transient_and_sends_nothing(

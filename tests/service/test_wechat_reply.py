@@ -63,7 +63,7 @@ async def test_the_acknowledgement_reaches_the_worker_on_wechat(
     assert WORKER_OPENID not in str(document)
 
 
-async def test_a_reply_after_the_window_is_undeliverable_for_the_committee_and_an_unfollow_closes_it(
+async def test_a_reply_after_the_window_waits_for_the_worker_and_an_unfollow_makes_it_undeliverable(
     settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, clock: FakeClock
 ) -> None:
     tokens = await committee_tokens(runtime)
@@ -91,18 +91,21 @@ async def test_a_reply_after_the_window_is_undeliverable_for_the_committee_and_a
         [reply] = [e for e in memory_bus.published if isinstance(e, MessageOutbound) and e.purpose != "ack"]
         document = await store.outbound_for_event(runtime.db, str(reply.id))
         assert document is not None
-        assert (document["status"], document["reason"]) == ("undeliverable", "outside_service_window")
+        assert document["status"] == "waiting"
         seen = await (await router.get(f"/api/v1/cases/{case.reference}", headers=headers)).json()
-        assert seen["messages"][-1]["delivery_status"] == "undeliverable"
+        assert seen["messages"][-1]["delivery_status"] == "waiting_for_worker"
         assert WORKER_OPENID not in json.dumps(seen)
-        [changed] = [
-            e
-            for e in memory_bus.published
-            if isinstance(e, MessageDeliveryChanged) and e.outbound_id == reply.id
-        ]
-        assert (changed.state, changed.error_code) == ("undeliverable", "outside_service_window")
 
         key = reporter_key(runtime.keys, f"wechat:{WORKER_OPENID}")
         assert await ServiceWindows(runtime.db).last_inbound(key) is not None
         assert (await send(intake, account, event_xml("unsubscribe"))).status == 200
         assert await ServiceWindows(runtime.db).last_inbound(key) is None
+        await memory_bus.drain()
+        seen = await (await router.get(f"/api/v1/cases/{case.reference}", headers=headers)).json()
+        assert seen["messages"][-1]["delivery_status"] == "undeliverable"
+        states = [
+            (e.state, e.error_code)
+            for e in memory_bus.published
+            if isinstance(e, MessageDeliveryChanged) and e.outbound_id == reply.id
+        ]
+        assert states == [("waiting_for_worker", None), ("undeliverable", "contact_withdrawn")]

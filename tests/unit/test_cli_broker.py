@@ -51,6 +51,7 @@ def test_each_service_may_publish_exactly_its_own_events() -> None:
         # The NGO's requests on a case go to the router, which owns cases.
         "escalation": {
             "case.escalated.v1",
+            "case.deadline_soon.v1",
             "message.outbound.v1",
             "case.message_requested.v1",
             "case.transfer_requested.v1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 
 import pytest
@@ -215,3 +216,28 @@ def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
         timeout=30,
     )
     assert result.stdout.strip() == "gvt_abc", result.stderr
+
+
+def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
+    import subprocess
+    import sys
+
+    from services.cli.embedded import banner
+
+    tokens = {"committees": {"gz-001-spt": "gvt_abc"}, "ngo": "gvt_ngo"}
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text(json.dumps(tokens), encoding="utf-8")
+    lines = banner(Settings(), None, tokens_file, tokens, False).splitlines()
+    assert any(line.startswith("  ngo console http://127.0.0.1:8082/console/") for line in lines)
+    at = next(i for i, line in enumerate(lines) if "NGO console: open http://127.0.0.1:8082/console/" in line)
+    printing = lines[at + 1].strip()
+    result = subprocess.run(  # noqa: S603 - the banner's own line, run by bash
+        ["bash", "-c", printing.replace("python3", sys.executable, 1)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.stdout.strip() == "gvt_ngo", result.stderr
+    # A start that issued no NGO token now says how to make one.
+    again = banner(Settings(), None, tokens_file, {"committees": {}}, False)
+    assert "grievance token issue --role ngo" in again

@@ -55,9 +55,18 @@ def test_wechat_request_bodies() -> None:
         "url": "https://r.example/r",
         "client_msg_id": "m-1",
     }
-    notice = wechat_api.subscribe_request("https://x", "T", OPENID, "TPL", {"thing1": "v"}, page="/r")
-    assert notice.url == "https://x/cgi-bin/message/subscribe/bizsend?access_token=T"
-    assert json.loads(notice.body)["page"] == "/r"
+    notice = wechat_api.subscribe_request(
+        "https://x", "T", OPENID, "TPL", scene=12, title="案件进展", content="有新消息", url="https://r/"
+    )
+    assert notice.url == "https://x/cgi-bin/message/template/subscribe?access_token=T"
+    assert json.loads(notice.body) == {
+        "touser": OPENID,
+        "template_id": "TPL",
+        "scene": "12",
+        "title": "案件进展",
+        "data": {"content": {"value": "有新消息"}},
+        "url": "https://r/",
+    }
 
 
 @pytest.mark.parametrize(

@@ -123,3 +123,16 @@ def test_a_flat_list_of_names_still_counts_every_name_and_its_forms():
     assert named_in("小王说的", ["王芳"])
     assert named_in("王主任", ["王主任"])
     assert not named_in("主任说的", ["王主任"])
+
+
+def test_open_cases_decide_only_between_several_clear_committees():
+    from services.router.assign import pick, screen
+
+    assert screen("wages", "工资没发", [SPT, WOMEN]).contested() == []
+    both = screen("harassment_abuse", "组长骂人", [SPT, WOMEN])
+    assert both.contested() == ["spt", "women"]
+    assert pick(both, {"spt": 3, "women": 1}).committee_id == "women"
+    # A named member leaves one committee clear: nothing left to count.
+    named = screen("harassment_abuse", "王主任骂人", [SPT, WOMEN])
+    assert named.contested() == []
+    assert pick(named, {}) == choose_committee("harassment_abuse", "王主任骂人", [SPT, WOMEN], {})

@@ -64,7 +64,8 @@ async def test_a_token_stops_working_when_it_expires(tokens_db):
     assert (await authenticate(tokens_db, f"Bearer {token}")).role == "admin"
     # The clock passes the expiry: moved on the record, so a slow server cannot make the check flaky.
     await tokens_db.api_tokens.update_one(
-        {"token_id": record["token_id"]}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(milliseconds=1)}}
+        {"token_id": record["token_id"]},
+        {"$set": {"expires_at": datetime.now(UTC) - timedelta(milliseconds=1)}},
     )
     with pytest.raises(Problem) as refused:
         await authenticate(tokens_db, f"Bearer {token}")

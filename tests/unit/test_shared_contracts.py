@@ -118,13 +118,14 @@ def samples() -> list[Event]:
     ]
 
 
-def test_all_ten_events_exist_with_versioned_routing_keys():
+def test_all_eleven_events_exist_with_versioned_routing_keys():
     assert {cls.event_type() for cls in EVENT_CLASSES} == {
         "grievance.received",
         "contact.withdrawn",
         "case.assigned",
         "case.updated",
         "case.escalated",
+        "case.deadline_soon",
         "message.outbound",
         "message.delivery",
         "case.message_requested",
@@ -138,7 +139,7 @@ def test_all_ten_events_exist_with_versioned_routing_keys():
 
 
 def test_delivery_states_are_ranked_in_the_order_a_message_moves():
-    order = ["sending", "sent", "delivered", "undelivered", "failed", "undeliverable"]
+    order = ["sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"]
     assert sorted(order, key=delivery_rank) == order
     with pytest.raises(ValueError):
         delivery_rank("queued")  # a provider's word, not a delivery state

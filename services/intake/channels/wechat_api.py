@@ -96,19 +96,25 @@ def subscribe_request(
     token: str,
     openid: str,
     template_id: str,
-    data: Mapping[str, str],
     *,
-    page: str | None = None,
+    scene: int,
+    title: str,
+    content: str,
+    url: str | None = None,
 ) -> ProviderRequest:
-    """``cgi-bin/message/subscribe/bizsend``: a subscription notice the user opted in to."""
+    """``cgi-bin/message/template/subscribe``: the one-time subscription message (一次性订阅消息) the
+    user consented to on WeChat's confirm page, under the same ``scene``; one per consent. Its data
+    is a single ``content`` (200 characters at most) under a ``title`` (15 at most)."""
     body: dict[str, Any] = {
         "touser": openid,
         "template_id": template_id,
-        "data": {key: {"value": value} for key, value in data.items()},
+        "scene": str(scene),
+        "title": title,
+        "data": {"content": {"value": content}},
     }
-    if page:
-        body["page"] = page
-    return _post(api_base, "message/subscribe/bizsend", token, body)
+    if url:
+        body["url"] = url
+    return _post(api_base, "message/template/subscribe", token, body)
 
 
 def errcode_of(status: int, payload: Mapping[str, Any]) -> int:
@@ -173,11 +179,20 @@ class WeChatApi:
         return str(payload.get("msgid", ""))
 
     async def send_subscription_notice(
-        self, openid: str, template_id: str, data: Mapping[str, str], *, page: str | None = None
+        self,
+        openid: str,
+        template_id: str,
+        *,
+        scene: int,
+        title: str,
+        content: str,
+        url: str | None = None,
     ) -> str:
-        """Send a subscription notice (consumes the user's one-time opt-in); its ``msgid`` if given."""
+        """Send the one-time subscription message a consent allows; its ``msgid`` if given."""
         payload = await self._call(
-            lambda token: subscribe_request(self._api_base, token, openid, template_id, data, page=page)
+            lambda token: subscribe_request(
+                self._api_base, token, openid, template_id, scene=scene, title=title, content=content, url=url
+            )
         )
         return str(payload.get("msgid", ""))
 

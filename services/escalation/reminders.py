@@ -1,0 +1,163 @@
+"""The committee is told before its acknowledgement deadline: ``case.deadline_soon``, once per deadline.
+
+A reminder is due at a fraction of the acknowledgement window (``GRIEVANCE_NOTIFY_REMIND_AT``,
+0.75 by default): from the worker's message to ``ack_due_at``, as the router counts deadlines. It is
+only for a case a committee holds and has not acknowledged, whose deadline the sweeper still
+watches (``ack_pending_due``), so the candidates come from that field's sparse index, by range: the
+clocks whose deadline falls within the last part of the longest acknowledgement window. A sweep
+costs what the cases near their deadline cost, however many cases are open.
+
+Once per clock and deadline, across sweeps and replicas: the reminder is claimed in the store
+(``deadline_reminders``, one document per case and deadline, inserted once) before the event is
+published, and marked published after the broker confirmed it. A claim whose publisher died is
+taken over after a lease, and the event it publishes has the same id (derived from the case and
+the deadline), so the notifier, which records each event id it told, tells nobody twice. A
+recategorisation that moves the deadline makes a new deadline, with a reminder of its own.
+
+Publishing, not sending: the notifications go out from ``notifications.escalations``
+(:mod:`services.escalation.notices`), so a mail server that is down never holds up a sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta
+
+import structlog
+
+from services.escalation.clocks import CaseClock
+from services.escalation.documents import PENDING_FIELDS, clock_from
+from services.escalation.policy import ACK_OVERDUE
+from services.escalation.store import CLOCKS
+from shared.contracts import CaseDeadlineSoon
+from shared.messaging import Bus
+from shared.runtime import Clock
+from shared.sla import SlaTable
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, to_ms
+
+log = structlog.get_logger(__name__)
+
+REMINDERS = "deadline_reminders"
+INDEXES = {REMINDERS: [IndexModel([("published", ASCENDING), ("claimed_at", ASCENDING)])]}
+# A claim not marked published after this long is taken to be a publisher that died.
+CLAIM_LEASE = timedelta(seconds=30)
+BATCH = 500
+MAX_BATCHES = 1_000
+_NAMESPACE = uuid.UUID("6f1f5e0c-55a4-4c1e-9a53-0c1d7e1b7a75")
+
+
+def remind_at(clock: CaseClock, fraction: float) -> datetime | None:
+    """When the committee holding the case is reminded of its acknowledgement deadline (pure);
+    None when no reminder is due for this clock (no committee, acknowledged, not watched)."""
+    due, state, assignment = clock.pending.ack, clock.state, clock.assignment
+    if due is None or state is None or assignment is None or state.committee_id is None:
+        return None
+    if state.acknowledged_at is not None or state.status in ("unassigned", "closed", "resolved"):
+        return None
+    start = assignment.received_at or assignment.created_at
+    return start + (due - start) * fraction
+
+
+def reminder_event(clock: CaseClock) -> CaseDeadlineSoon:
+    """The event of the reminder of the clock's watched acknowledgement deadline (same id each time)."""
+    assert clock.state is not None and clock.assignment is not None and clock.state.committee_id
+    due = clock.pending.ack
+    assert due is not None
+    return CaseDeadlineSoon(
+        id=uuid.uuid5(_NAMESPACE, reminder_id(clock.case_id, due)),
+        correlation_id=uuid.uuid5(_NAMESPACE, clock.case_id),
+        case_id=clock.case_id,
+        reference=clock.reference,
+        committee_id=clock.state.committee_id,
+        category=clock.state.category,
+        due_at=due,
+    )
+
+
+def reminder_id(case_id: str, due: datetime) -> str:
+    return f"{case_id}:acknowledge:{to_ms(due).isoformat()}"
+
+
+def lookahead(sla: SlaTable, fraction: float) -> timedelta:
+    """How far before its deadline the earliest reminder of any severity falls."""
+    longest = max(sla.for_severity(s).ack for s in ("critical", "high", "normal"))
+    return longest * (1 - fraction)
+
+
+async def remind_once(db: Database, bus: Bus, sla: SlaTable, now: datetime, fraction: float) -> int:
+    """One pass at ``now``: publish every reminder now due and not yet published; how many were."""
+    field = PENDING_FIELDS[ACK_OVERDUE]
+    after, until, published = now, now + lookahead(sla, fraction), 0
+    for _ in range(MAX_BATCHES):
+        cursor = (
+            db[CLOCKS]
+            .find({field: {"$gt": after, "$lte": until}}, {"_id": 0})
+            .sort([(field, ASCENDING), ("case_id", ASCENDING)])
+            .limit(BATCH)
+        )
+        clocks = [clock_from(doc) async for doc in cursor]
+        due = [c for c in clocks if (at := remind_at(c, fraction)) is not None and at <= now]
+        published += await _publish_due(db, bus, due, now)
+        if len(clocks) < BATCH:
+            break
+        # Deadlines that share the last instant of a full batch are read again next time: harmless.
+        last = clocks[-1].pending.ack
+        assert last is not None
+        after = last if last > after else after + timedelta(milliseconds=1)
+    if published:
+        log.info("deadline_reminders_published", count=published)
+    return published
+
+
+async def _publish_due(db: Database, bus: Bus, clocks: list[CaseClock], now: datetime) -> int:
+    if not clocks:
+        return 0
+    ids = {c.case_id: reminder_id(c.case_id, c.pending.ack) for c in clocks if c.pending.ack}
+    done = {
+        doc["_id"]
+        async for doc in db[REMINDERS].find(
+            {"_id": {"$in": list(ids.values())}, "published": True}, {"_id": 1}
+        )
+    }
+    count = 0
+    for clock in clocks:
+        rid = ids[clock.case_id]
+        if rid in done or not await _claim(db, rid, clock.case_id, now):
+            continue
+        await bus.publish(reminder_event(clock))
+        await db[REMINDERS].update_one({"_id": rid}, {"$set": {"published": True, "published_at": now}})
+        count += 1
+    return count
+
+
+async def _claim(db: Database, rid: str, case_id: str, now: datetime) -> bool:
+    """Take the right to publish one reminder: the first to insert it, or the one that takes over a
+    claim whose lease ran out unpublished."""
+    try:
+        await db[REMINDERS].insert_one(
+            {"_id": rid, "case_id": case_id, "published": False, "claimed_at": now}
+        )
+        return True
+    except DuplicateKeyError:
+        pass
+    taken = await db[REMINDERS].update_one(
+        {"_id": rid, "published": False, "claimed_at": {"$lte": now - CLAIM_LEASE}},
+        {"$set": {"claimed_at": now}},
+    )
+    return bool(taken.modified_count)
+
+
+async def run(
+    db: Database, bus: Bus, sla: SlaTable, clock: Clock, interval: timedelta, fraction: float
+) -> None:
+    """A reminder pass every ``interval`` (the sweep interval) until cancelled; failures are logged."""
+    pause = max(interval.total_seconds(), 0.05)
+    while True:
+        try:
+            await remind_once(db, bus, sla, clock(), fraction)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("deadline_reminders_failed", error=exc.__class__.__name__)
+        await asyncio.sleep(pause)
