@@ -2,12 +2,14 @@
 
 The classifier is the first reader of every grievance, so it reads the text as :mod:`shared.textfold`
 folds it (traditional to simplified, full-width to half-width, invisible characters gone, case
-folded). Retaliation is decided first (:mod:`services.router.retaliation`): a worker punished for
-speaking up is a retaliation case whatever the punishment was about. Otherwise the text is scored
-against a weighted lexicon (:mod:`services.router.lexicon`) and the category with the highest score
-wins, ties going to the graver category. Severity is the gravest of the category's default and of
-every matched term's own severity, so "wages unpaid and he hit me" is about wages but critical, and
-so is a beating in reprisal for a complaint. Nothing matched: ``other``/``normal``.
+folded), after ordinary senses of critical words are rewritten (:data:`~services.router.lexicon.ORDINARY_EN`:
+a dead battery, an exit's sign). Retaliation is decided first (:mod:`services.router.retaliation`): a
+worker punished for speaking up is a retaliation case whatever the punishment was about. Otherwise the
+text is scored against a weighted lexicon (:mod:`services.router.lexicon`) and the category with the
+highest score wins, ties going to the graver category. Severity is the gravest of the category's
+default and of every matched term's own severity, so "wages unpaid and he hit me" is about wages but
+critical, and so is a beating in reprisal for a complaint; a strong child or forced labour term is
+critical in any category too (a reprisal by confinement). Nothing matched: ``other``/``normal``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from typing import cast
 from pypinyin import Style, lazy_pinyin
 
 from services.router import retaliation
-from services.router.lexicon import BASE_SEVERITY, EN, PRIORITY, ZH, Entry
+from services.router.lexicon import BASE_SEVERITY, EN, ORDINARY_EN, ORDINARY_ZH, PRIORITY, ZH, Entry
 from shared.contracts import Category, Severity, gravest
 from shared.textfold import compact, spaced
 
 _SOUND_MIN = 3  # a term this long or longer also matches by sound
 SIGNAL_WEIGHT = 10  # what a retaliation signal adds to the retaliation score
+CARRIES_SEVERITY = 5  # the weight from which a child or forced labour term is critical in any category
 
 
 @dataclass(frozen=True)
@@ -121,14 +124,39 @@ def _matches(words: str, han: str) -> list[Entry]:
 
 
 # Characters that look like the Chinese ones a worker meant (a katakana エ for 工 in 童エ, the
-# enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them.
-_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ", "口口口工工力力二二八八")
+# enclosure radical 囗 for 口 in 出囗), as a phone's handwriting or symbol pad gives them; and the
+# aspect particle 著 that Taiwan writes for 着 (扣著, 鎖著, 擋著) and its feminine 妳 for 你 (要妳的命),
+# which the folding to simplified keeps.
+_LOOK_ALIKES = str.maketrans("囗ロﾛエｴカｶニﾆハﾊ著妳", "口口口工工力力二二八八着你")
+
+
+def _severity(entry: Entry) -> Severity | None:
+    """The severity a matched entry carries. A strong term of a category that is critical by default
+    (a worker shut in, papers taken, a child at work) carries that severity into whatever category
+    wins: a reprisal by confinement, or unpaid wages with children on the line, is critical too."""
+    _, category, weight, severity = entry
+    if severity is None and weight >= CARRIES_SEVERITY and BASE_SEVERITY[category] == "critical":
+        return BASE_SEVERITY[category]
+    return severity
+
+
+_ORDINARY_EN = tuple((re.compile(p), r) for p, r in ORDINARY_EN)
+_ORDINARY_ZH = tuple((re.compile(p), r) for p, r in ORDINARY_ZH)
+
+
+def _plain(words: str, han: str) -> tuple[str, str]:
+    """The texts with ordinary senses of critical words rewritten (a dead battery, an exit's sign)."""
+    for pattern, replacement in _ORDINARY_EN:
+        words = pattern.sub(replacement, words)
+    for pattern, replacement in _ORDINARY_ZH:
+        han = pattern.sub(replacement, han)
+    return words, han
 
 
 def classify(text: str) -> Classification:
     """The category and severity of a grievance text."""
     text = text.translate(_LOOK_ALIKES)
-    words, han = spaced(text), compact(text)
+    words, han = _plain(spaced(text), compact(text))
     found = _matches(words, han)
     reprisal = retaliation.signal(words, han)
     if not found and not reprisal:
@@ -141,5 +169,5 @@ def classify(text: str) -> Classification:
         best = "retaliation"
     else:
         best = max(scores.items(), key=lambda item: (item[1], -PRIORITY.index(item[0])))[0]
-    severity = gravest(BASE_SEVERITY[best], *(term for _, _, _, term in found if term is not None))
+    severity = gravest(BASE_SEVERITY[best], *(s for s in map(_severity, found) if s is not None))
     return Classification(cast(Category, best), severity, scores[best])

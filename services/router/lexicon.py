@@ -60,11 +60,55 @@ PRIORITY: tuple[str, ...] = (
     "other",
 )
 
-_DOCUMENTS = "(身份证|身分证|证件|护照)"
+# Papers that hold a worker when kept: identity cards, passports, residence and home-return permits,
+# and the bank book and seal that agencies in Taiwan keep from migrant workers.
+_DOCUMENTS = "(身份证|身分证|证件|护照|户照|居留证|回乡证|通行证|工作证|存折|印章)"
+# Ways out; each is critical when named (a locked or blocked exit is what is reported).
+_EXITS_ZH = "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生梯|安全梯|走火梯|防火梯|逃生口|紧急门|应急门|应急出口"
+# Those who hit workers, named between 被 and the blow (被仲介打, 被主管打了一顿).
+_BOSS = "(人|他|她|他们|主管|组长|经理|老板|老细|保安|保全|警卫|中介|仲介|拉长|班长|工头|领班|课长|厂长|管理员|同事)"
 _KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
 _AT_WORK = "(上班|干活|做工|打工|做嘢|踩车|工作|做事|剪线|搬货|车衣|打包|帮忙)"
 _WORKPLACE = "(车间|厂里|线上|流水线|包装部|仓库)"
 _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
+
+# Ordinary senses of words that the critical entries read, rewritten before any entry is matched:
+# each (pattern, replacement) names a use that only looks like a critical one. Kept short and
+# specific, since a rewrite that is too broad would hide a real case.
+ORDINARY_ZH: tuple[tuple[str, str], ...] = (
+    # An exit's sign or light is a fault to fix, not a way out shut.
+    (f"({_EXITS_ZH})的?(指示牌|指示灯|标志|标识|标牌|指示|灯)", r"消防\2"),
+)
+ORDINARY_EN: tuple[tuple[str, str], ...] = (
+    # Tired, not dead; a machine or a battery that died; work "killing" someone.
+    (r"\bdead (tired|bored|beat|slow|boring|easy)\b", r"very \1"),
+    (
+        r"\b(phones?|batter(y|ies)|machines?|printers?|scanners?|computers?|engines?|fans?|lamps?|bulbs?)"
+        r" (is |are |was |were |has |have |just |always |keeps? |again )*(dead|died|dying)\b",
+        r"\1 broken",
+    ),
+    (r"\b(is|are|was|were) killing (me|us)\b", r"\1 wearing \2 out"),
+    (r"\bkill(s|ing|ed)? (our|my|the|their) (bonus|pay|wages?|overtime|business|mood)\b", r"cut \2 \3"),
+    # Something a worker locked themselves, or a toilet, locker or room kept locked (not a way out).
+    (r"\b(i|we|she|he) locked (my|our|her|his) (keys?|phone|bag|bike|locker)", r"\1 lost \2 \3"),
+    (
+        r"\b(toilets?|lockers?|bedrooms?|room doors?|drawers?|cabinets?|cupboards?)\b((?: [^ ]+){0,4}) locked\b"
+        r"(?! (from|on) (the )?outside| (us|them|me|workers) )",
+        r"\1\2 shut",
+    ),
+    # A fire exit's sign or light; food burnt in cooking; a body part that hurts is pain, not an injury.
+    (r"\b(fire |emergency )exit (signs?|lights?|lamps?|maps?|plans?)\b", r"exit \2"),
+    (
+        r"\bburn(s|ed|t|ing)? (the |our |my )?(rice|food|toast|meat|dinner|lunch|soup|vegetables)\b",
+        r"overcook \3",
+    ),
+    (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (
+        r"\b(hands?|backs?|legs?|feet|eyes|arms?|shoulders?|necks?|wrists?|knees?) (still |always |really |often )?hurt\b"
+        r"(?! (myself|himself|herself|by|in|at|when|from))",
+        r"\1 ache",
+    ),
+)
 
 ZH: tuple[Entry, ...] = (
     # child labour
@@ -73,7 +117,13 @@ ZH: tuple[Entry, ...] = (
     ("未成年", "child_labour", 4, None),
     ("(未满|不满|不到)(1[4-8]|十[四五六七八])", "child_labour", 5, None),
     (f"(?<![0-9二三四五六七八九]){_AGE_ZH}", "child_labour", 4, None),
-    ("年龄不(够|到|满)", "child_labour", 5, None),
+    (
+        f"(只有|才|仅|只|得|不到|未满)(?<![0-9二三四五六七八九]){_AGE_ZH}",
+        "child_labour",
+        5,
+        None,
+    ),  # "only 14"
+    ("年龄不(够|到|满)|不够(年纪|年龄|岁数)|(年纪|岁数)(太小|不够)", "child_labour", 5, None),
     ("初中生|初中没毕业|小学生", "child_labour", 3, None),
     ("学生工|暑假工|寒假工", "child_labour", 3, None),
     ("十几岁", "child_labour", 3, None),
@@ -96,13 +146,14 @@ ZH: tuple[Entry, ...] = (
     (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
     # forced labour
     (
-        f"(扣押|扣压|扣住|扣着|扣了|扣|收走|收起|收了|收|拿走|拿了|押|没收|留着|不还)(了)?(我们|我|工人|员工|大家|所有人)?的?{_DOCUMENTS}",
+        f"(扣押|扣压|扣留|扣住|扣着|扣了|扣|收走|收起|收埋|收晒|收了|收|拿走|拿了|攞走|攞咗|押|没收|留着|保管|不还)(了|晒|埋)?"
+        f"(我们|我|我哋|工人|员工|大家|所有人|移工|外劳|外籍工人)?(的|嘅)?(.{{0,4}}(和|同|跟))?{_DOCUMENTS}",
         "forced_labour",
         6,
         None,
     ),
     (
-        f"{_DOCUMENTS}(被|给)?(公司|厂里|工厂|老板|中介|主管|经理)?(扣|收|拿|押|压|没收|留)",
+        f"{_DOCUMENTS}(被|给)?(公司|厂里|工厂|老板|雇主|中介|仲介|主管|经理)?(扣|收|拿|押|压|没收|留|保管)",
         "forced_labour",
         6,
         None,
@@ -115,15 +166,15 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给)(我们|我|工人|大家)?.{0,4}?(辞职|离职|离开|出去|出门|外出|回家|走)",
+        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回宿舍|走)|不(做|干|加班|完成)(就|便)(不准|不让|不给)(吃饭|睡觉)",
         "forced_labour",
         5,
         None,
     ),
     (
         "辞职不批|走不了(?!路)|走不掉|走唔到|走唔甩|出唔到|出不去|出不了(厂|门|去)|不放人|想走.{0,2}不让"
-        "|不敢(走|辞职|离职)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
-        "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放)",
+        "|不敢(走|辞职|离职|离开|跑)|违约.{0,4}(赔|罚)|不能(出门|外出|出去|离开|出厂)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
+        "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放|还|退)",
         "forced_labour",
         5,
         None,
@@ -131,7 +182,7 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁在宿舍|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在|住)",
+        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在(?!门外|外面)|住)|被关了.{0,3}(天|晚|夜|小时|个钟)|小黑屋",
         "forced_labour",
         5,
         None,
@@ -140,10 +191,26 @@ ZH: tuple[Entry, ...] = (
     ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
     ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
     ("不给饭吃", "forced_labour", 4, None),
+    (
+        "(工资|薪水|薪资|人工).{0,4}(被|给)?(中介|仲介|老板|工头|雇主)(拿走|扣走|全拿|拿去|领走)",
+        "forced_labour",
+        8,
+        None,
+    ),
+    # Sold to the factory, an indenture, slavery, "like a prison".
+    (
+        "(把|将)(我们|我|工人|人|她们|他们|女工).{0,2}卖(到|给|去)|被卖(到|给|去)|贩卖人口|人口贩卖|卖身契|奴隶"
+        "|(像|好似|好像|如同)(坐牢|监狱|犯人|囚犯)|坐牢一样",
+        "forced_labour",
+        8,
+        None,
+    ),
     # Kept in: locked in from outside, watched, not let out (a dormitory curfew is not confinement).
     (
         "(宿舍|厂|车间|房间|工厂|大门).{0,10}(从外面|由外面).{0,2}(反)?锁|反锁|软禁|软进|有人看守|派人看守|(看守|看管)着?(我们|工人|大家|宿舍|厂门|大门|门口)|(?<!被)困(在|喺|住)"
-        "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开)",
+        "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开|落楼)"
+        # guards posted at the gate (顾着 is Taiwan's "watching over"), workers locked in a room
+        "|(保安|警卫|门卫|有人).{0,8}(顾着|守着|挡着|拦着|拦住|挡住)|锁(住|起)?(我哋|我们|工人|大家|人)(喺|在)",
         "forced_labour",
         6,
         None,
@@ -160,14 +227,18 @@ ZH: tuple[Entry, ...] = (
     # Wages or fees that hold the worker: paid only at the contract's end, a debt worked off.
     (
         "(合同|到期|做够|干够|做满|干满).{0,6}(才|先).{0,4}(给|发|结|俾|畀)|扣完(之前|以前|才)"
-        "|不(能|准|让|许)换(工作|厂)|抵账|抵数",
+        "|不(能|准|让|许)换(工作|厂)|抵账|抵数"
+        # the wages (not a bonus) paid only when the contract or the year is over, lost by leaving early
+        "|(工资|薪水|薪资|人工).{0,12}(合同|合约|结束|约满|年底|年尾|做满|做够|到期).{0,6}(才|先).{0,6}(给|发|结|计|俾|畀)"
+        "|(中途)?(离开|离职|辞职|走了?|走咗)(就|便|的话)?.{0,3}(拿不到|不给|冇|没有|一分都没)"
+        "|(拿走|扣|收走|收了|保管|扣着|拿着|拿了)(我们|我|工人|大家)?的?(提款卡|银行卡|存折)",
         "forced_labour",
         8,  # outweighs the wages it holds: the worker is held by them
         None,
     ),
     # health and safety
     (
-        "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生口|紧急门|应急门|应急出口",
+        _EXITS_ZH,
         "health_safety",
         5,
         "critical",
@@ -176,7 +247,7 @@ ZH: tuple[Entry, ...] = (
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
-        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
+        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|封起来|封掉|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
         "|绑住|绑死|捆住|拴住)",
         "health_safety",
         5,
@@ -184,9 +255,19 @@ ZH: tuple[Entry, ...] = (
     ),
     ("锁门|被锁|锁着|锁住|铁链", "health_safety", 3, "critical"),
     # 工伤保险 is the insurance, asked about before anything happened.
-    ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了", "health_safety", 4, "critical"),
+    # Caught or struck by something (被夹到, 被撞了); not 被压, which is also wages held back.
     (
-        "(压|夹|割|切|烫|烧|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
+        "被(夹|卷|轧|砸|撞|烫|割|切)(到|伤|中|了|断)|被.{1,4}(割|切|烫|烧|砸|夹|扎|刺)(到|伤|中|断|穿)|大量出血"
+        "|烧到(人|我|他|她|手|脸|身)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # No escape from a fire: the way out is the complaint, whatever else is locked.
+    ("逃不(出|了|掉)|走不出(去|来)", "health_safety", 7, "critical"),
+    ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了|弄伤|搞伤|整伤", "health_safety", 4, "critical"),
+    (
+        "(压|夹|割|切|削|绞|烫|烧|灼|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
         "health_safety",
         4,
         "critical",
@@ -195,14 +276,25 @@ ZH: tuple[Entry, ...] = (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
         "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
-        "|被(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
+        "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤|绞)|(被|畀|俾)(车|叉车|铲车|堆高机|货车|卡车).{0,2}(撞|压|辗)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
         4,
         "critical",
     ),
-    ("皮肤.{0,4}(烂|起泡|过敏|溃烂)|起泡|溃烂|想吐|作呕|恶心", "health_safety", 3, "critical"),
-    ("眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明", "health_safety", 4, "critical"),
+    (
+        "皮肤.{0,4}(烂|起泡|过敏|溃烂|红肿)|起泡|起水泡|溃烂|血肉模糊|想吐|作呕|恶心",
+        "health_safety",
+        3,
+        "critical",
+    ),
+    (
+        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    ("窒息|缺氧", "health_safety", 4, "critical"),  # in a tank, a pit, a sealed room
     (
         "(手指|手趾|脚趾|手(?!机|续|套)|腿|脚|胳膊|头发|腰)(被)?.{0,3}(断|卷进)|骨折|流血|截肢",
         "health_safety",
@@ -228,16 +320,16 @@ ZH: tuple[Entry, ...] = (
     ("(摔|掉|跌)(下来|下去|倒|伤)|从.{0,6}(摔|掉|跌)", "health_safety", 4, "critical"),
     ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
     (
-        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人)|送医院|住院"
-        "|(送|进|去|抬|拉)(了)?(去)?医院|急救|呕吐|吐了|拉肚子",
+        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人|掉)|送医院|住院"
+        "|(送|进|去|抬|拉)(了)?(去)?医院|急救|急诊|加护病房|重症监护|icu|呕吐|吐了|拉肚子|晕到(了|在)|坠(落|楼|下|亡)|淹死|溺水|头破血流|(没有|没|失去)(了)?意识|吸入.{0,6}(溶剂|毒|气|烟|粉尘|药水)",
         "health_safety",
         4,
         "critical",
     ),
     # Gas, fumes and chemicals breathed in, with what they do.
     (
-        "漏气|泄漏|泄露|泄楼|(煤气|天然气|液化气|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
-        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|毒烟|(漂白|酸|碱|药水).{0,4}(混|沟)",
+        "漏气|泄漏|泄露|泄楼|(化学|毒|气体|药水|溶剂|瓦斯|煤气).{0,4}外(泄|漏)|送医|(煤气|天然气|液化气|瓦斯|氨气|氯气|毒气).{0,4}(漏|泄)|胸口?闷|胸痛|晕埋|头都晕|发晕"
+        "|(吸|闻|索)(到|了|咗|入).{0,8}(晕|闷|吐|咳|痛|不舒服)|白烟|黄烟|黑烟|毒烟|(电线|线路|插座|电箱)走火|(漂白|酸|碱|药水).{0,4}(混|沟)",
         "health_safety",
         4,
         "critical",
@@ -259,7 +351,7 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    ("[3-5][0-9]多?度|[三四五]十多?度", "health_safety", 3, None),
+    ("[3-5][0-9]多?度|[三四五]十多?度|热(到|得)受不了|冷气(坏|不)", "health_safety", 3, None),
     # A machine without its guard, fingers caught in it.
     (
         "(防护罩|防护网|安全罩|保护罩|安全装置|护罩|光栅|安全开关).{0,6}(拆|坏|没有|去掉|取下|不装|失灵)"
@@ -272,16 +364,20 @@ ZH: tuple[Entry, ...] = (
     ),
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
-        "猝死|猝四|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
-        "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨).{0,10}(去世|过世|身亡)",
+        "猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
+        "|(上班|加班|工作|车间|线上|干活|做到|工友|同事|师傅|工人).{0,6}中风|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
+        "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
+        "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
+        "|过劳死|累死在",
         "health_safety",
         4,
         "critical",
     ),
     # Self-harm: a worker at risk of taking their own life.
     (
-        "不想活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
-        "|吞(了)?(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去",
+        "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
+        "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
         "health_safety",
         8,
         "critical",
@@ -290,7 +386,7 @@ ZH: tuple[Entry, ...] = (
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
-        "(喷漆|化学|搬(重|货|布|箱)|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂)",
+        "(喷漆|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂|粉尘|打磨)",
         "health_safety",
         8,
         "critical",
@@ -307,12 +403,29 @@ ZH: tuple[Entry, ...] = (
     ("漏电|冒火花|隐患|裂缝|开裂|裂开", "health_safety", 3, None),
     ("灭火器|消防|防护|口罩|化学品|有毒|粉尘|灰尘|通风", "health_safety", 3, None),
     (
-        "手套|耳塞|化学|味道|气味|噪音|高温|太热|很热|好热|风扇|电梯|电线|危险|头晕|头痛|耳朵",
+        "手套|耳塞|打火机|化学|味道|气味|噪音|高温|太热|很热|好热|风扇|电梯|电线|危险|头晕|头痛|耳朵",
         "health_safety",
         2,
         None,
     ),
     ("安全", "health_safety", 2, None),
+    # Occupational disease and slow poisoning: dust lungs, benzene and n-hexane, lead; and Taiwan's words
+    # for an accident at work (工安意外, 职灾), a gas explosion (气爆) and heat exhaustion (热衰竭).
+    (
+        "尘肺|矽肺|硅肺|白血病|再生障碍性贫血|职业病(?!.{0,2}(体检|检查))|血铅|铅中毒|正己烷|苯中毒|肺.{0,2}(坏|不行|烂)"
+        "|工安意外|意外事故|职灾|职业灾害|气爆|热衰竭|热射病",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    ("体检|职业健康|工安|安全培训|听力", "health_safety", 2, None),
+    # Harm already done in weak words: hearing lost, lungs sick, skin eaten away.
+    (
+        "(耳朵|耳).{0,10}(聋|听不见|听不到)|听力(受损|损伤|丧失)|耳聋|肺病|腐蚀|(皮肤|皮)都?(掉|脱落)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # freedom of association
     ("工会", "freedom_of_association", 4, None),
     ("公会", "freedom_of_association", 3, None),  # a typo of 工会 as often as the word itself
@@ -324,7 +437,7 @@ ZH: tuple[Entry, ...] = (
     # discrimination
     ("歧视|岐视|区别对待|差别对待", "discrimination", 5, None),
     ("怀孕|孕妇|乙肝|少数民族", "discrimination", 4, None),
-    ("残疾|外地人|本地人|年纪大|年龄|性别", "discrimination", 3, None),
+    ("残疾|外地人|本地人|年纪太?大|年龄|性别", "discrimination", 3, None),
     ("([2-6][0-9]|[二三四五六]十[一二三四五六七八九]?)岁以上", "discrimination", 3, None),
     ("比男.{0,2}(低|少)|同工不同酬|男女不同", "discrimination", 5, None),
     ("因为我是.{1,5}(人|族|女的|女人|女生)", "discrimination", 3, None),
@@ -341,15 +454,16 @@ ZH: tuple[Entry, ...] = (
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
     (
-        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|扒(我|她)?的?(衣服|裤子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
+        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|(扒|扯)(我|她)?的?(衣服|裤子|内衣|裙子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
         "harassment_abuse",
         8,  # a door locked to assault someone is the assault, not an exit
         "critical",
     ),
     # Rape, sexual assault, sex demanded for a job: violence, not words.
     (
-        "强奸|强坚|强暴|奸污|迷奸|性侵|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "强奸|强坚|强暴|摸(我|她)?的?(下体|私处|胸部)|(晚上|夜里|下班后).{0,2}去(他|她)(的)?(房间|宿舍|家)|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
+        "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
+        "|陪睡|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
@@ -357,8 +471,8 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|弄残|打残|整残|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
-        "|要(你|我|他|她)的?命|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
+        "坎死|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "|要(你|我|他|她)的?命|让(我|你|他|她)消失|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
         "critical",
@@ -367,27 +481,37 @@ ZH: tuple[Entry, ...] = (
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
-        "打人|被打|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
+        "打人|被打|被殴|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
         "harassment_abuse",
         6,
         "critical",
     ),
     ("打我(?!.{0,3}电话)|揍|一拳|巴掌", "harassment_abuse", 5, "critical"),
     (
-        "打了(?!.{0,8}(电话|热线|12345|12333|卡|针|包|投诉))(?!.{0,4}工(?![人友仔]))|踢|推了.{0,2}(我|他|她|一把)|掐|拳头",
+        "打了(?!.{0,8}(电话|热线|12345|12333|卡|针|包|投诉|分))(?!.{0,4}工(?![人友仔]))"
+        f"|被{_BOSS}.{{0,2}}(打|揍|踢|踹)"
+        "(?!了?(电话|卡|分|低分|高分|针|扫|工|包|折|字|印|击|招呼|开|算|听|回))|踢|推了.{0,2}(我|他|她|一把)|掐|拳头",
         "harassment_abuse",
         4,
         "critical",
     ),
-    ("体罚", "harassment_abuse", 5, "critical"),
+    ("体罚|罚.{0,4}跪|跪(在地上|下来)", "harassment_abuse", 5, "critical"),
+    # A weapon held up as a threat, dogs set on workers, a drink drugged (outweighs the confinement it enforces).
+    (
+        "(拿|持|用|举)着?(刀|刀子|菜刀|水果刀|剪刀|棍|铁棍|铁管|枪).{0,4}(威胁|指着|吓|砍|追|戳|对着)|放狗"
+        "|下了?药|迷药|(饮料|酒|水|茶|饭)(里|中)?.{0,2}下(了)?药",
+        "harassment_abuse",
+        8,
+        "critical",
+    ),
     ("推(倒|我|了我|人)|电棍|棍子|棍棒|警棍", "harassment_abuse", 4, "critical"),
     # Held down, grabbed, struck with something: violence however it is told (动手动脚 is groping).
     (
-        "按(在)?地上|按倒|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
+        "按(在)?地上|按倒|动粗|揪(住|着)|往.{0,3}墙上撞|撞墙|掌掴|拳打脚踢|动手(?!动脚)|鞭子|鞭打|踹"
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
-        "|(斩|砍|捅|杀|弄)(死|你|我|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
-        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔)",
+        "|(斩|砍|捅|杀|弄)(死|你|我|人)|打死(你|我|他|她|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
+        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
         "harassment_abuse",
         5,
         "critical",
@@ -395,10 +519,16 @@ ZH: tuple[Entry, ...] = (
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
     ("罚站", "harassment_abuse", 4, None),
     ("威胁", "harassment_abuse", 2, None),
+    (
+        "逼.{0,6}(陪|跟).{0,4}(吃饭|唱歌|喝酒)|陪酒",
+        "harassment_abuse",
+        4,
+        None,
+    ),  # pressed to drink, not assault
     # working hours
     ("强迫加班|强制加班", "working_hours", 5, None),
     ("产假|孕检|产检|哺乳假|陪产假", "working_hours", 5, None),
-    ("加班|家班|加斑|超时", "working_hours", 3, None),
+    ("加班|家班|加斑|超时|加(点|多点|些)班", "working_hours", 3, None),
     ("没有休息|没休息|不能休息|不给休息|只休息|休息一天", "working_hours", 4, None),
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
     ("([0-9]+|[一二三四五六七八九十几]+)个?钟(头)?", "working_hours", 3, None),
@@ -426,26 +556,76 @@ ZH: tuple[Entry, ...] = (
     ("开除|辞退|解雇|炒鱿鱼|被炒", "retaliation", 2, None),
     # other: living conditions
     ("食堂|饭堂|食唐|饭菜|伙食|宿舍|宿社|厂车|班车", "other", 2, None),
+    ("吃不到饭|没饭吃|食堂不开", "other", 3, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
     ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
+    # Papers lost, copied or renewed, and a child on a visit: errands, not a worker held or a child at work.
+    (
+        f"{_DOCUMENTS}.{{0,3}}(丢|不见|掉了|过期|到期|补办|复印)|(复印|补办|续签|办理)(一下|一张)?.{{0,2}}{_DOCUMENTS}"
+        "|(小孩|孩子|儿子|女儿|小朋友).{0,12}(来玩|玩耍|探亲|来看|参观)",
+        "other",
+        6,
+        None,
+    ),
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
 _NOT_DURATION = "(?! (hours?|minutes?|mins?|days?|yuan|rmb|dollars?|percent))"
+# "there are 13 workers on our line" counts people, it tells no one's age.
+_NOT_COUNT = "(?! (workers?|people|persons?|girls|boys|of (us|them)|lines?|machines?|fans?|times?|pieces?|rooms?|beds?))"
+# A worker's own child is not at work: "my son is 14, can he visit me?"
+_NOT_OWN_CHILD = "(?<!son )(?<!daughter )(?<!kid )(?<!child )(?<!baby )(?<!brother )(?<!sister )"
 
 EN: tuple[Entry, ...] = (
     # child labour
     (r"(child(ren)?|chlid(ren)?|kids?) (labou?r(ers?)?|workers?)", "child_labour", 6, None),
     (
         r"(still|only) in (middle|primary|junior high|elementary) school"
-        r"|(middle|primary|elementary) school (students?|kids?|children|girls?|boys?)",
+        r"|(middle|primary|elementary|junior high) school (students?|kids?|children|girls?|boys?)|junior high (students?|kids)",
         "child_labour",
         4,
         None,
     ),
-    (r"under ?age(d)?|minors?", "child_labour", 5, None),
-    (rf"{_AGE_EN}[ -]?(years?|yrs?)[ -]?old|under (1[4-8]|sixteen|eighteen)", "child_labour", 5, None),
-    (rf"(only|just|maybe|about|around|aged?|is|are) {_AGE_EN}{_NOT_DURATION}", "child_labour", 4, None),
+    (r"under[ -]?age(d)?|minors?", "child_labour", 5, None),
+    # Told without a number: too young to work, children employed, "I am 15 and ...", children coming
+    # to work in the holidays or helping their parents on the line.
+    (
+        r"(children|kids?|little ones) (\w+ ){0,2}(come|came|coming) to work|(make|makes|made) (the )?(children|kids) (work|carry|lift)"
+        r"|(children|kids?) help(ing|s)? (\w+ ){0,3}(on the line|in the (factory|workshop)|parents)|"
+        r"(not old enough|too young) (to work|for (this|the) (work|job))|(children|kids?|minors?) (are |is |were |being )?"
+        r"(employed|hired|used)\b"
+        rf"|(i am|i'?m|im) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}",
+        "child_labour",
+        5,
+        None,
+    ),
+    (
+        rf"{_AGE_EN}[ -]?(years?|yrs?|yers?|yeras?|yaers?)[ -]?olds?|under (1[4-8]|sixteen|eighteen)",
+        "child_labour",
+        5,
+        None,
+    ),
+    (rf"(only|just|maybe|about|around|aged?) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
+    (rf"{_NOT_OWN_CHILD}(is|are) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
+    # Told by school year or by an age bound: in grade 7, not finished primary school, none older than 15.
+    (
+        r"(in|is in|are in|finished|finish) (grade|year|class) [1-8]\b|grade [1-8] (students?|pupils?|girls?|boys?)"
+        r"|(not|never|haven'?t|hasn'?t|have not|has not|just) (yet )?(finished|completed|left|graduated from) "
+        r"(primary|middle|elementary|junior high) school"
+        rf"|(no|none|not one|nobody)( \w+){{0,3}} (is |are )?older than {_AGE_EN}|younger than (1[0-6]|sixteen)"
+        rf"|(students?|kids?|children|girls?|boys?|workers?) (of|aged?) {_AGE_EN}{_NOT_DURATION}",
+        "child_labour",
+        5,
+        None,
+    ),
+    # Children hidden from the auditors: they are there to be hidden.
+    (
+        r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
+        r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
+        "child_labour",
+        5,
+        None,
+    ),
     (
         r"just a (kid|child)|childs|(as )?young as (1[0-5]|[0-9])|(1[0-5]) ?(yo|y/o|yrs)|(look|looks|looked|looking) (like )?(1[0-5])",
         "child_labour",
@@ -455,7 +635,7 @@ EN: tuple[Entry, ...] = (
     (r"young teens|teenagers?", "child_labour", 3, None),
     # A worker's own child is not child labour: only a child at work counts.
     (
-        r"(children|childern|chidren|child|kids?|little (boys?|girls?)) (is |are )?"
+        r"(children|childern|chidren|child|kids?|little (boys?|girls?)|school ?(boys?|girls?)) (is |are )?"
         r"(work|works|working|on the (line|night shift)|in the (factory|workshop))"
         r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
         r"|(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
@@ -463,7 +643,8 @@ EN: tuple[Entry, ...] = (
         5,
         None,
     ),
-    (r"school (girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (r"school ?(girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (rf"(he|she)'?s (only |just )?{_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
     (
         r"(who|they|kids|children|youngsters|workers|ones) (\w+ )?should be (in|at) school",
         "child_labour",
@@ -471,10 +652,20 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     # forced labour
-    (r"forced labou?r|forc\w* to work|debt bondage|bonded", "forced_labour", 6, None),
+    (
+        r"forced labou?r|forc\w* to work|forc\w* (us|me|them|workers|people|him|her) to (work|stay)|debt bondage|bonded"
+        r"|prisoners?|like (a )?(prison|jail)(?! of)|(in|into) (a |the )?cages?\b|(keep|keeps|kept) (us|them|workers|people) (locked|shut) (in|up|inside)"
+        r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
+        r"|(held|kept|locked|shut) (me|us|him|her|them) (in|inside) (a |the )?(\w+ )?(room|office|cell|basement|warehouse|container)"
+        r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
+        r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|up|inside)\b",
+        "forced_labour",
+        6,
+        None,
+    ),
     (
         r"(took|taken|take|takes|kept|keep|keeps|hold|holds|held|holding|withh[oe]ld\w*|confiscat\w*)\b.{0,25}"
-        r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers)",
+        r"\b(pas+ports?|ids?|id cards?|identity cards?|documents?|papers|(work|residence) permits?)",
         "forced_labour",
         6,
         None,
@@ -493,7 +684,16 @@ EN: tuple[Entry, ...] = (
         6,
         None,
     ),
-    (r"(id|identity) cards?|pas+ports?", "forced_labour", 3, None),
+    (r"(id|identity) cards?|pas+ports?|(work|residence) permits?", "forced_labour", 3, None),
+    # Papers copied, renewed or lost are an errand, not a worker held.
+    (
+        r"(cop(y|ies|ied)|photocop\w*|scan\w*|renew\w*|lost|lose|replac\w*|forgot) (a |the )?(of )?(my|our|his|her|the)? ?"
+        r"(ids?|id cards?|identity cards?|pas+ports?)|(ids?|id cards?|pas+ports?) (\w+ )?(expir\w*|renew\w*|is lost|is missing)"
+        r"|(pas+port|id) (photos?|numbers?|cop(y|ies))",
+        "other",
+        5,
+        None,
+    ),
     (
         r"(not allowed to|not free to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
         r"(leave|quit|resign|go out|go home)",
@@ -523,6 +723,34 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    (r"traffick\w*|sold (us|me|them|workers|her|him) to|slaves?|slavery", "forced_labour", 8, None),
+    # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
+    (
+        r"(leave|leaving|quit|quitting|resign\w*)\b.{0,50}\b(penalt\w*|pay (a |the )?(fine|compensation))"
+        r"|(run|ran|running|runs) away (from|if)|(try|tries|tried|trying) to (escape|run away)",
+        "forced_labour",
+        8,
+        None,
+    ),
+    # Kept inside the walls: the gate not opened, not allowed outside, nobody can go out.
+    (
+        r"(not|never) (allowed|al+owed|free|let) (to go )?(outside|out of|beyond) (the )?(factory|compound|walls?|gates?|dorm\w*)"
+        r"|(won'?t|will not|wont|do not|don'?t|never) (open|unlock) the (main |front )?gates?"
+        r"|(nobody|no one|noone|no worker) (can|may|is allowed to|could) (go|walk) (out|outside)"
+        r"|gates? (is |are |always |kept |stays? )*(lock|locked|chained|closed)\b"
+        r"|(can|may) only (go|leave) when (he|she|they|the boss|the manager) (says|allows|lets)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    # Working a debt off unpaid.
+    (
+        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay)"
+        r"|(until|till|untill) (it|the debt|the loan|everything|the fees?) (is|are) (paid|paid off|paid back|repaid)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (
         r"(recr\w*t?ment|agency|agent'?s?) (fees?|debt|loan)|pay (back|off) (a |the |our |my )?(loan|debt)",
         "forced_labour",
@@ -531,7 +759,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"owe\w*|debts?", "forced_labour", 3, None),
     (
-        r"(never|not) (let|allowed|al+owed) (to go )?out|never let (us|me|them) out|keept? (us |them )?inside"
+        r"(never|not) (let|allowed|al+owed) (to go )?out(?! early| before)|never let (us|me|them) out|keept? (us |them )?inside"
         r"|kept (us |them )?(inside|locked)|guards? (with dogs )?(watch|watching|guard)\w* (the )?(gate|door|dorm\w*)"
         r"|imprison\w*|trapped (in|inside) the (factory|dorm\w*|compound)",
         "forced_labour",
@@ -539,27 +767,60 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(until|till|untill) (the )?(end|contract|season|year)"
+        r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(by (the )?\w+ )?(until|till|untill) (the )?(end|contract|season|year|i|we)\b"
         r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
-        r"|work off (the |our |my |a |their )?(debt|loan|fees?)",
+        r"|work off (the |our |my |a |their )?(debt|loan|fees?)"
+        # the wages (not a bonus) kept until the contract ends or the worker goes home; years without pay
+        r"|(keeps?|kept|holds?|held|withh[oe]ld\w*|saves?|saved) (\w+ ){0,4}(salary|salaries|salery|wages?|pay)\b.{0,20}"
+        r"\b(until|till|untill|when)"
+        r"|(pay|paid) (us |me |them )?only (at|when|after) (the )?(end|finish)"
+        r"|(only )?(get|receive|paid) (our |my |the )?(wages?|salary|pay) (only )?(when|after) (we|i) (finish|complete|leave)"
+        r"|work (\w+ ){0,2}years? without pay|(keeps?|kept|took|takes?|holds?|has) (\w+ ){0,2}(bank ?books?|atm cards?|pin codes?)",
         "forced_labour",
         8,
         None,
     ),
     (r"deposits?|loan", "forced_labour", 2, None),
     (r"pocket money", "forced_labour", 6, None),
+    # The agent or boss takes the wages; food withheld as punishment.
+    (
+        r"(agents?|agency|brokers?|boss|employer)s? (takes?|took|keeps?|kept|collects?) (all |most of |half of )?"
+        r"(our|my|the|their) (salary|salaries|wages?|pay)|starv\w*",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
     (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
+    # A way out chained, bolted, nailed or tied shut, in any order of words.
+    (
+        r"chain\w* (\w+ ){0,4}(doors?|handles?|exits?|gates?)|(doors?|exits?|handles?) (\w+ ){0,3}chain\w*"
+        r"|(bolted|locked|barred|chained|padlocked|wired|nailed) (shut |closed )?(from|on) (the )?outside"
+        r"|(nail\w*|board\w*|weld\w*|planks?|bars?) (\w+ ){0,3}(across|over) (the |a )?(\w+ )?(exits?|doors?|stairs?|gates?)"
+        r"|(tied|wired|roped|strapped|taped|bolted|nailed|welded|chained) (\w+ ){0,2}(shut|closed|together)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     (
         r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
-        r"|(only )?one (way out|exit)|kept (shut|closed|locked)",
+        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)",
         "health_safety",
         4,
         "critical",
     ),
-    (r"exits? (is |are |was |were )?(locked|blocked|chained)", "health_safety", 5, "critical"),
+    (r"exits? (is |are |was |were )?(locked|blocked|chained|obstructed)", "health_safety", 5, "critical"),
+    # Stairs full of stock, a way out barred, a door that "is lock" (as a non-native writer puts it).
+    (
+        r"(stair(s|well|case|way)s?|exits?|corridors?)\b.{0,25}\b(full of|piled with|stacked with|crammed with|obstructed)"
+        r"|(way out|exits?|doors?|stairs?|gates?)\b.{0,25}\b(barred|sealed|bricked up)\b(?! from)"
+        r"|(doors?|exits?)( of (the )?\w+)? (is |are |always |was |were )+(lock|lockd)\b",
+        "health_safety",
+        5,
+        "critical",
+    ),
     (
         r"lock(ed|d)|padlock\w*|blocked|chained|lokced|loked|lokd|locekd|jammed|blokced|bloked|blokd",
         "health_safety",
@@ -575,16 +836,34 @@ EN: tuple[Entry, ...] = (
     ),
     # "my back hurts" is pain, "hurt" (and the misspelt "hurted") an injury.
     (r"injur\w*|hurt(ed)?|crushed|bleeding|broken (arm|leg|bones?|hand)", "health_safety", 4, "critical"),
+    # Misspellings of the critical words, as they come: enjured, burnd, electrocted.
+    (r"[ie]nj[eu]r\w*|burnd|ele\w{0,5}(ocut|cut|oct)(ed|ion|e)\b", "health_safety", 4, "critical"),
+    # Injuries told with the body part first ("my finger was cut off", "his arm was broken"),
+    # scalds, sprains and fractures, and a worker knocked out or struck down by a stroke or a fit at work.
     (
-        r"(cut|lost|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
-        r"(fingers?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
+        r"(fingers?|thumbs?|hands?|arms?|legs?|toes?|feet|foot) (was |were |got |is )?(cut|chopped|sliced|torn|ripped) off"
+        r"|(arms?|legs?|wrists?|ankles?|ribs?|fingers?|hands?|bones?|backs?|necks?|hips?) (was |were |is |are |got )?"
+        r"(broken|broke|fractured|dislocated)|fractur\w*|dislocat\w*|sprain\w*|scald\w*|nose ?bleeds?"
+        r"|knocked (out|unconscious)|comas?\b"
+        r"|(had|has|having|suffered) (a |an )?(stroke|seizure|fit|heart attack) (at|on|in|during|while|after)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        r"(cut|lost|losing|crushed|broke|injured|hurt|burned) (off )?(\w+ )?(\w+ )?"
+        r"(fingers?|thumbs?|hands?|arms?|legs?|wrists?|ankles?|feet|foot|toes?|ribs?|necks?|noses?|eyes?|backs?)|went blind",
         "health_safety",
         5,
         "critical",
     ),
     (
         r"burn(ed|t|s|ing)?|electr\w*cut\w*|electric shock|fainted|col+aps\w*|pass(es|ed|ing)? out|poiso?n\w*"
-        r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|stitches|miscarr\w*"
+        r"|vomit\w*|explo\w*|alight|slic(e|ed|es|ing)|gash\w*|wound(s|ed)?(?! up)|miscarr\w*"
+        r"|(needed|need|got|had|get|[0-9]+|two|three|four|five|six|seven|eight|nine|ten|twenty|several|many) stitches"
+        r"|(?<!like )suffocat\w*|asphyxi\w*|(lost|losing|loses) (his|her|my|their) (sight|eyesight|vision)|blinded"
+        r"|(machine|press|cutter|saw|blade|belt|roller)s? (\w+ ){0,2}(has|have|with|without) no (safety |protective )?"
+        r"(guards?|covers?|shields?)"
         r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
         r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
@@ -596,8 +875,8 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
-        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
-        r"|fell (from|off|down)",
+        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
+        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -608,7 +887,7 @@ EN: tuple[Entry, ...] = (
         r"|(small|little|mild|electric) shocks?|(gives?|gave|giving) (us|me|him|her|them) (\w+ )?shocks?"
         r"|(safety|emergency|stop) (switch\w*|sensors?|buttons?) (\w+ ){0,4}(taped|tied|disabled|bypassed|broken|removed)"
         r"|(disabled|bypassed) the (\w+ )?(sensors?|switch\w*|guards?)|(gas|chemical|ammonia|chlorine) (leak\w*|spill\w*)|short of br\w*th|breathless"
-        r"|elec\w* shocks?|shocked by|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
+        r"|elec\w* shocks?|shocked by (the |a )?(\w+ )?(machine|wire|socket|cable|pump|iron|current|electricity|plug)|(bare|exposed|live) (live )?wires?|wires? (are |is )?(exposed|bare)"
         r"|(no|without|took away|takes? away|taking away|cut off|not allowed|denied) (\w+ ){0,2}(drinking water|water to drink|water breaks?)"
         r"|heat ?stro\w*|sun ?stroke|heat exhaustion"
         r"|(machine|safety|blade|press|belt) guards? (was |were |is |are |has been |have been )?(removed|missing|broken|taken off)"
@@ -621,9 +900,39 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # More of the same families in plainer words: gas smelt, steam escaping, a worker blacked out or not
+    # waking, a hand smashed, blood coughed up, a vehicle knocking someone down, drowning.
+    (
+        r"smel+s? (of|like) (gas|burning|smoke)|gas smell|smell\w* (of )?gas|leak\w* steam|steam leak\w*"
+        r"|(will|going to|gonna|could|might|about to) (blow up|explode)|blacked out|blacks out|black out at"
+        r"|(got|get|gets|had) (a |an )?(\w+ )?shocks? (from|off|by)"
+        r"|(cannot|can'?t|could not|couldn'?t) wake (him|her|them|up)|won'?t wake up|not wak(e|ing) up|(still )?not awake"
+        r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|heads?) (\w+ ){0,2}(smashed|mangled|squashed|severed)"
+        r"|(smashed|mangled|squashed|severed) (\w+ ){0,2}(hands?|fingers?|arms?|legs?|feet|foot|toes?)"
+        r"|cough\w* (up )?blood|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
+        r"|(forklifts?|trucks?|cars?|vans?|vehicles?|drivers?) (\w+ ){0,3}(knock\w*|ran|hit|struck|reversed into)"
+        r"|drown\w*|heart attack|chest pains?|heart pains?|(make|makes|made|making) (\w+ ){0,3}faint\b|faint(s|ing)\b"
+        r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)"
+        # an accident told with the body part first, or a worker hit or killed by a thing
+        r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|eyes?|heads?|faces?|skin) (was |were |got |is |has been )"
+        r"(cut|burn\w*|injured|damaged|crushed|hurt|scalded|sliced)"
+        r"|(hit|struck|killed) by (a |an |the )(falling |flying |swinging )?(\w+ )?(bar|pipe|beam|box|object|crate|pallet"
+        r"|brick|crane|load|part|machine|forklift|truck|boiler|explosion)s?\b|killed (in|at|when) (a |an |the )"
+        r"|(people|workers|we|they|girls|women|men|someone|many) (\w+ )?faint\b|pois[eo]?n\w*",
+        "health_safety",
+        4,
+        "critical",
+    ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
-        r"suicid\w*|suicde|kill (herself|himself|myself|themselves|yourself)|end (my|her|his|their) (own )?life"
+        r"suicid\w*|suicde|tired of (living|life|being alive)|(slit|slash\w*|cut) (her|his|my|their) wrists?|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
+        r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
+        r"|no point (in )?(living|going on|being alive)|(want|wants|wanna) to (disappear|die)\b|(disappear|vanish) (for good|forever)"
+        r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
+        r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
+        r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
+        r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
+        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
         "health_safety",
         8,
@@ -631,8 +940,9 @@ EN: tuple[Entry, ...] = (
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat)"
-        r"|(solvents?|chemicals?|fumes|glue|radiation)\b.{0,30}\bpregnan\w*",
+        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
+        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene)"
+        r"|(solvents?|chemicals?|fumes|glue|radiation|heavy|carry\w*|lift\w*|sacks?|[0-9]+ ?kg)\b.{0,40}\bpregnan\w*",
         "health_safety",
         8,
         "critical",
@@ -654,13 +964,14 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(protective|safety) (gear|equipment|masks?|gloves)|ventilation|extinguishers?|fire alarms?|exit signs?"
+        r"|exit (route )?maps?|evacuation (maps?|plans?|routes?)"
         r"|emergency lights?|rash(es)?",
         "health_safety",
         4,
         None,
     ),
     (
-        r"masks?|gloves|chemicals?|dust|fumes|noise|glue|smell|headaches?|heat|too hot|fans?|cough\w*",
+        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*",
         "health_safety",
         2,
         None,
@@ -672,13 +983,78 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"(crack\w*|sagg\w*).{0,30}\b(floors?|walls?|roofs?|ceilings?|building|storey)"
-        r"|(floors?|walls?|roofs?|ceilings?|building|storey)\b.{0,30}(crack\w*|sagg\w*)",
+        r"(crack\w*|sagg\w*|shak\w*).{0,40}\b(floors?|walls?|roofs?|ceilings?|building|storey)"
+        r"|(floors?|walls?|roofs?|ceilings?|building|storey)\b.{0,40}(crack\w*|sagg\w*)",
         "health_safety",
         4,
         "critical",
     ),
+    (
+        r"backs? (pains?|aches?)|backache|(my|our) backs?|lift\w* (\w+ ){0,2}(boxes|sacks|bags|loads)",
+        "health_safety",
+        3,
+        None,
+    ),
     (r"hospital", "health_safety", 1, None),
+    # Harm already done in weak words (a relative's lung disease is not: it must come from the work).
+    (
+        r"(made|making|makes) (me|him|her|us|them) deaf|(went|gone|going|became) deaf|deaf in (one|my|his|her|both)"
+        r"|(lost|losing|lose) (\w+ )?hearing|hearing (loss|damage)|lung (problems?|diseases?|damage)\b.{0,20}\b(from|because|after)"
+        r"|(workers|we|i|people|colleagues?|coworkers?) (\w+ ){0,2}(have|got|get|suffer\w*) lung"
+        r"|skin (\w+ )?(peels?|peeling|came|comes) off|corrod\w*|corrosive burns?",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    # Ways out sealed by hand, caught by a machine, parts torn off, splashes in the eyes, leaking drums.
+    (
+        r"(seal\w*|block\w*|chain\w*|weld\w*|nail\w*|bolt\w*|barr\w*) (up )?(the |a )?(back |side |front |rear |fire |emergency |only )?"
+        r"(doors?|exits?|gates?|stair\w*)\b"
+        r"|(caught|pulled|grabbed|trapped|pinched) by (the |a )(\w+ )?(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
+        r"|(tore|torn|ripped|cut|chopped) (his|her|my|their|a|the) (\w+ )?(hands?|fingers?|arms?|legs?|thumbs?|toes?|feet|foot) off"
+        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b|(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
+        r" (\w+ ){0,2}leak\w*",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        r"exposed to (\w+ )?(toxic|poisonous) (gas|fumes|chemicals?|smoke)|(toxic|poisonous) gas"
+        r"|(doors?|exits?|gates?)\b.{0,25}\b(welded|nailed|bolted|chained|padlocked)\b",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        r"like suffocating|stuffy|airless|eyesight|(my|our) sight|eye ?strain|(air|ventilation) is (so |very |too )?(bad|poor)",
+        "health_safety",
+        2,
+        None,
+    ),
+    # Falling ill from what the work exposes people to (poisoning told as sickness).
+    (
+        r"(got|get|gets|getting|fell|falls?|became|become|becoming) (very |seriously |really )?(sick|ill)\b.{0,25}"
+        r"\b(from|after|because|due to)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # Occupational disease and slow poisoning: dust lungs, benzene, lead, solvents that damage nerves.
+    (
+        r"silicosis|pneumoconiosis|black lung|l[eu]{1,2}k(a)?emia|aplastic an(a)?emia|occupational (disease|illness)\w*"
+        r"|(lead|cadmium|mercury|benzene|benzine|hexane) (poison\w*|levels?)|high lead|(nerve|kidney|liver|lung|brain) damage"
+        r"|(destroyed|ruined|damaged) (my|his|her|their|our) lungs|cancer (from|because of) (the )?\w+"
+        r"|(lost|losing) (their|his|her|my|our) hearing",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        r"(occupational|medical) (health )?(checks?|exam\w*)|health (checks?|exam\w*)",
+        "health_safety",
+        3,
+        None,
+    ),
     # freedom of association
     (r"(trade |independent )?(unions?|unoins?)", "freedom_of_association", 4, None),
     (
@@ -723,14 +1099,23 @@ EN: tuple[Entry, ...] = (
     # harassment and abuse
     (r"sexual(ly)? har+as+\w*", "harassment_abuse", 6, None),
     (
-        r"rap(e|ed|es|ing)|sexual\w* ass?a\w*|molest\w*|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
+        r"rap(e|ed|es|ing)|(was|were|got|been|being) rapp?ed\b|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
+        r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
+        r"|forc\w* (me|her|us|them) (into bed|to sleep with|to have sex)|drugg(ed|ing)|spiked (my|her|our) drinks?"
+        r"|(put|slipped) (something|drugs?|pills?|a pill) (in|into) (my|her|our) (drinks?|water|tea|food)"
+        r"|(spend|spent|stay|stayed) the night with (him|her|me|the \w+)|(go|come|went) to (a )?hotel with (him|her|me)"
+        r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
+        r"|held (me|her) (down|so)|pinned (me|her) (down|against)|(could not|couldn'?t|can'?t|cannot) get away|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
         "harassment_abuse",
         6,
         "critical",
     ),
     (
         r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
-        r"|(will|would|gonna|going to) (\w+ ){0,4}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b",
+        r"|(will|would|gonna|going to) (\w+ ){0,6}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b"
+        r"|(will|would|gonna|going to|'ll) (\w+ ){0,3}(cut|slash|slit|smash|burn) (my|your|his|her|our|their) "
+        r"(face|throat|neck|hands?|fingers?|legs?)|(put|send) (me|you|him|her|us|them) (in|into|to) (the )?hospital"
+        r"|(have|get) (me|you|him|her|us|them) (killed|beaten|hurt)",
         "harassment_abuse",
         5,
         "critical",
@@ -751,13 +1136,21 @@ EN: tuple[Entry, ...] = (
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
     (r"stupid|idiots?", "harassment_abuse", 2, None),
     (
-        r"hit|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*|kick(s|ed|ing)?",
+        r"hit the roof|blew up at|flew into a rage|lost (his|her) temper",
+        "harassment_abuse",
+        3,
+        None,
+    ),  # anger, no blow
+    (
+        r"hit(?! by (a|an|the) )(?! with (fines?|a fine|penalt\w*))(?! the roof)|hits|hitting|beat|beats|beaten|beating|slap\w*|punch\w*"
+        r"|kick(s|ed|ing)?|kik(ed|s|ing)"
+        r"|struck (me|us|him|her|them|a worker|workers)\b|by (the|my|his|her) hair|dragg\w* (me|us|him|her|them) (across|along|by|down)",
         "harassment_abuse",
         6,
         "critical",
     ),
     (
-        r"violen\w*|kill\w*|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
+        r"violen\w*|kill\w*(?! (by|in) (a|an|the) )|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
         r"|(?<!heart )attack\w*|forced himself on|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
         r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
         r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
@@ -765,7 +1158,46 @@ EN: tuple[Entry, ...] = (
         5,
         "critical",
     ),
+    (
+        r"(burn\w*|stubb?ed) (\w+ ){0,3}(with|using) (a |his |her |the )?(cigarettes?|lighters?|hot iron)"
+        r"|cigarettes? (out )?(on|into) (my|his|her|our|their)",
+        "harassment_abuse",
+        10,  # outweighs the burn injury it leaves: the burn was given
+        "critical",
+    ),
     (r"threat\w*", "harassment_abuse", 2, None),
+    (
+        r"physical(ly)? (abus\w*|assault\w*|violence|punish\w*)|corporal punishment|(make|made|makes) (us|me|them) kneel"
+        r"|kneel(ing)? (on|for)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    (
+        r"(money|pay\w*|jobs?|promotion|contract) for sex|demand\w* sex|sex (for|in exchange for) (a |the )?\w+",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    (
+        r"make (me|you|him|her|us|them) disappear|gangsters?|thugs?|triads?|mafia"
+        r"|(kiss\w*|touch\w*|grop\w*) (me|her) (by force|forcibly|against (my|her) will)|forcibly (kiss\w*|touch\w*)"
+        r"|(she|he|they|friend|colleague|coworker|co-worker|worker|sister|brother|roommate)( \w+){0,2} (has been|have been|is|are|went|gone)"
+        r" missing",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
+    # A blade held to someone, dogs set on workers.
+    (
+        r"threat\w* (me|us|him|her|them|workers?) with (a |an |his |her |the )?\w+"
+        r"|(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
+        r"(to|at|against) (my|his|her|our|their|me|us|him|them)\b|(set|sets|setting|sent|send) (the |their |his )?dogs? on"
+        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     # working hours
     (
         r"(compulsory|mandatory|forced) overtime|overtime is (compulsory|mandatory|forced)",
@@ -788,7 +1220,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"every (day|night)", "working_hours", 1, None),
     (
-        r"(until|till|til) (midnight|[0-9]+|late)|(from )?[0-9]+ ?am (to|until|till) [0-9]+ ?pm",
+        r"(until|till|til) (midnight|[0-9]+|late|the bell)|(from )?[0-9]+ ?am (to|until|till) [0-9]+ ?pm",
         "working_hours",
         3,
         None,
@@ -797,11 +1229,14 @@ EN: tuple[Entry, ...] = (
     (r"hours|midnight|sundays?|saturdays?|public holidays?|peak season|too long", "working_hours", 2, None),
     (r"night shifts?|shifts?|weekends?", "working_hours", 1, None),
     (
-        r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)",
+        r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)"
+        r"|(get|take|need|ask for|want|have) (a |an |one |two |three |[0-9]+ )?days? off",
         "working_hours",
         4,
         None,
     ),
+    (r"exhausted|exhausting|worn out|wearing (me|us) out", "working_hours", 2, None),
+    (r"let (\w+ )?out early", "working_hours", 3, None),
     # wages
     (r"overtime (pay|premium|rate)", "wages", 6, None),
     (r"minimum wage|legal minimum", "wages", 5, None),
@@ -813,7 +1248,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"wad?ges?|sal+[ae]r(y|ies)|payslips?|social insurance|pension", "wages", 4, None),
     (
-        r"deduct\w*|docked|take money from|fined|fines|(wages|pay) (is |are )?late|normal rate",
+        r"deduct\w*|docked|dock (our|my|his|her|their|the|workers'?) (pay|wages?|salary|bonus)|take money from|fined|fines|(wages|pay) (is |are )?late|normal rate",
         "wages",
         4,
         None,
@@ -825,7 +1260,8 @@ EN: tuple[Entry, ...] = (
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),
     (r"fired|dismissed|sacked", "retaliation", 2, None),
     # other: living conditions
-    (r"canteen|food|meals?|dorm\w*", "other", 2, None),
+    (r"canteen|food|meals?|dorm\w*|kitchen|rice|overcook\w*|cooks?|cooking", "other", 2, None),
+    (r"(can|may) (he|she|they|my \w+) (visit|come|stay)|visit (me|us)", "other", 3, None),
     (r"shuttle|bus", "other", 3, None),
     (r"toilets?|hot water|wifi|internet|crowded", "other", 1, None),
 )

@@ -29,13 +29,13 @@ _WANT_ZH = "(?<!要)(?<!想)(?<!怎么)(?<!如何)(?<!可以)(?<!能)(?<!准备)
 _IF_ZH = "(?<!谁)(?<!敢)(?<!如果)(?<!要是)(?<!哪个)(?<!万一)"
 _SPEAK_ZH = (
     "(投诉|投述|头诉|投拆|举报|反映|申诉|告状|告到|告发|说了实话|讲了实话|说实话|讲实话|验厂|审核|"
-    "劳动局|劳动监察|仲裁|12345|12333|热线|联名|签名|曝光|上访|维权|说了几句|提意见|提了意见|"
+    "劳动局|劳工局|劳工处|劳动监察|仲裁|12345|12333|热线|联名|签名|曝光|上访|维权|说了几句|提意见|提了意见|"
     "加入工会|参加工会|组织工会|罢工)"
 )
 _ADVERSE_ZH = (
     "(扣.{0,3}(工资|钱|奖金|薪|工钱|绩效|全勤)|扣了|罚款|罚钱|罚了|开除|辞退|解雇|炒鱿鱼|炒了|被炒|"
     "调岗|调到|调去|调走|换岗|降薪|降职|降级|减薪|减.{0,2}工资|少发|不给.{0,2}排班|不排班|不给.{0,3}加班|"
-    "不让.{0,3}加班|(加班|班|活).{0,2}(没了|取消)|停.{0,2}工|找麻烦|找茬|找碴|刁难|针对|威胁|恐吓|排挤|孤立|骂|打了?我|打了|被打|赶走|"
+    "不让.{0,3}加班|关(了|进|起来|在)|小黑屋|消失|(加班|班|活).{0,2}(没了|取消)|停.{0,2}工|找麻烦|找茬|找碴|刁难|针对|威胁|恐吓|排挤|孤立|骂|打了?我|打了|被打|赶走|"
     "逼.{0,2}(辞职|走|离职)|劝退|整我|不让.{0,2}上班|不给.{0,2}活|最累|最差|最脏|夜班)"
 )
 _STRONG_ZH = re.compile("报复|报负|被抱负|穿小鞋|秋后算账|黑名单|拉黑")
@@ -45,7 +45,7 @@ _SEQUEL_ZH = re.compile(
 )
 _THREAT_ZH = re.compile(
     f"(谁|哪个).{{0,3}}再{_SPEAK_ZH}.{{0,6}}?就|{_SPEAK_ZH}(过|了)?的(人|工人|员工|同事)|带头的"
-    "|再(乱说|乱讲|闹|说|投诉|举报|告).{0,4}就"
+    f"|再(乱说|乱讲|闹|说|投诉|举报|告).{{0,4}}就|再去?{_SPEAK_ZH}.{{0,2}}就"
 )
 # "Whoever complains / if you complain ... then ...": a threat against speaking up at all.
 _DETER_ZH = re.compile(f"(谁|敢|如果|要是|哪个|万一|假如).{{0,3}}?{_SPEAK_ZH}.{{0,6}}?(就|的话|会)")
@@ -68,7 +68,7 @@ _ADVERSE_EN = re.compile(
     r"terminated|laid off|(lose|lost|losing) (your |my |our |their |the )?(jobs?|overtime|bonus|wages?|pay|"
     r"shifts?|work)|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
     r"beat|beaten|beating|hit (me|us|him|her)|slapped|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
-    r"hours|overtime)|night shift|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
+    r"hours|overtime)|night shift|missing|disappeared|vanished|(kept|locked|shut) (me|us|him|her|them) (in|up)|make (me|us|him|her|them) disappear|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
     r"(resign|quit)|made (me|us) (resign|quit)|give (me|us) no|targeted|picks? on)\b"
 )
 _STRONG_EN = re.compile(
@@ -80,7 +80,10 @@ _SEQUEL_EN = re.compile(
     rf"{_WANT_EN}\b{_SPEAK_EN}\b.{{0,40}}?\b(and now|now|then|the next day|next day|since then|afterwards|after that|"
     r"so (they|he|she|the)|and (they|he|she|the|my|our))\b"
 )
-_THREAT_EN = re.compile(rf"\b(who|anyone who|whoever|those who)\s(\w+\s)?{_SPEAK_EN}")
+# "whoever complains", and "if you talk to the auditors again": aimed at those who already spoke up.
+_THREAT_EN = re.compile(
+    rf"\b(who|anyone who|whoever|those who)\s(\w+\s)?{_SPEAK_EN}|\b{_SPEAK_EN} (\w+ ){{0,3}}again\b"
+)
 _DETER_EN = re.compile(rf"\b(if|once|whenever) (you|we|they|anyone|workers?|someone|i) (\w+ )?{_SPEAK_EN}")
 
 
