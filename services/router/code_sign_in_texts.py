@@ -16,6 +16,7 @@ TEXTS = Catalog(
             "en": "If you wrote by SMS or WeChat you have no PIN: enter the reference or case code, "
             "and we send a sign-in code to the phone or WeChat you wrote from.",
         },
+        "worker.code.case": {"zh": "编号或 6 位案件码", "en": "Your reference or 6-character code"},
         "worker.code.request": {"zh": "发登录码给我", "en": "Send me a sign-in code"},
         "worker.code.title": {"zh": "输入登录码", "en": "Enter the sign-in code"},
         "worker.code.sent": {

@@ -29,7 +29,7 @@ async def runtime() -> AsyncIterator[Runtime]:
 
 
 # Browser pages (HTML forms for people, documented in docs/*.md) and their stylesheet are no API.
-PAGES = ("/console", "/static")
+PAGES = ("/console", "/case", "/static")
 
 
 def routes(app: web.Application) -> set[tuple[str, str]]:
