@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     # Where workers reach the router's public status page (the web form's `status_url`).
     public_status_url: str = "http://127.0.0.1:8081"
-    # Whether the consoles' session cookies are `Secure` (sent over HTTPS only). Unset: yes, unless
-    # the router's public URL above is plain http on loopback (a development run).
+    # Whether the consoles' session cookies (and the web form's cookie) are `Secure` (sent over HTTPS
+    # only). Unset: yes, unless the service's public URL above (the router's; intake's for the web
+    # form) is plain http on loopback (a development run).
     console_secure_cookies: bool | None = None
     # The zone the NGO console writes times in (escalation keeps no registry of factory zones).
     console_timezone: str = "Asia/Shanghai"

@@ -230,6 +230,7 @@ def banner(
         f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
         f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
         f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
+        f"  web form    {at['intake']}/  workers file a grievance in the browser (Chinese or English)",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
         f"  ngo console {at['escalation']}/console/  the NGO in the browser (sign in with the NGO token)",
     ]

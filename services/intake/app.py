@@ -17,6 +17,7 @@ from aiohttp import web
 from services.intake import openapi
 from services.intake.cn_sms_routes import install_cn_sms
 from services.intake.delivery_reports import twilio_status
+from services.intake.form_page import setup_form
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
 from services.intake.spool import Spool
@@ -77,6 +78,7 @@ def create_app(
     app.router.add_get("/wechat/subscribe", wechat_subscribe, allow_head=False)
     app.router.add_get("/wechat/subscribed", wechat_subscribed, allow_head=False)
     app.router.add_post("/api/v1/grievances", submit_grievance)
+    setup_form(app)  # the same filing for people, as an HTML page at /
     add_openapi(app, openapi.document(development=delivery == "dev"))
 
     # With a spool, a grievance is made durable while the broker is away: a load balancer routing on

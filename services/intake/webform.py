@@ -1,4 +1,7 @@
-"""``POST /api/v1/grievances``: the web form (design section 7).
+"""``POST /api/v1/grievances``: the web form (design section 7), and the filing operation behind it.
+
+:func:`file_grievance` is the one way a web grievance is filed: this JSON API and the HTML form at
+``/`` (:mod:`services.intake.form_page`) both call it and only word its refusals differently.
 
 Every field is validated by pattern or type before anything else happens; unknown fields are refused,
 so no user value can reach a query operator downstream. The grievance id is always derived from an
@@ -14,6 +17,7 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 import structlog
@@ -29,7 +33,7 @@ from shared.ids import grievance_id_for, reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash, reporter_key, seal
 from shared.ratestore import Limit
 from shared.store import PyMongoError
-from shared.validation import language_of
+from shared.validation import Language, language_of
 from shared.web import Problem, json_response, read_json
 
 log = structlog.get_logger(__name__)
@@ -110,19 +114,32 @@ def _grievance_id(key: str, form: GrievanceForm) -> uuid.UUID:
 COUNT_BOUND = 0.5
 
 
-def _refused(field: str, language: str, zh: str, en: str) -> Problem:
-    message = zh if language == "zh" else en
-    return Problem(422, "Unprocessable Content", message, errors=[{"field": field, "message": message}])
+class Refused(Exception):
+    """A submission the web form does not file; each view says why in its own words, once."""
 
 
-def _too_many(wait: int, language: str) -> Problem:
-    problem = Problem(
-        429,
-        "Too Many Requests",
-        "提交太频繁，请稍后再试。" if language == "zh" else "Too many submissions; please try again later.",
-    )
-    problem.headers["Retry-After"] = str(wait)
-    return problem
+class NotAMobile(Refused):
+    """The contact is not a mobile number that can receive SMS (the number is never echoed)."""
+
+
+class UnknownFactory(Refused):
+    """The registry has no factory with this code."""
+
+
+class TooManySubmissions(Refused):
+    """A limit was reached; ``wait`` seconds until the window ends."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+class NotConfirmed(Refused):
+    """Neither the broker nor the spool confirmed the grievance; a resend with ``key`` is safe."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
 
 
 async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
@@ -137,38 +154,27 @@ async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
         return None
 
 
-async def submit_grievance(request: web.Request) -> web.Response:
-    intake = request.app[INTAKE]
-    accept = request.headers.get("Accept-Language")
-    wait = await _wait(intake, intake.client_limit, request.remote or "unknown")
-    if wait is not None:
-        raise _too_many(wait, language_of(accept))
-    form = await read_json(request, GrievanceForm, worker_facing=True)
-    # The worker's language: as chosen, else Chinese for Chinese text, else as the browser prefers.
-    language = language_of(accept, form.language or ("zh" if detect_language(form.text) == "zh" else None))
+async def file_grievance(
+    intake: Intake, client: str, read: Callable[[], Awaitable[GrievanceForm]]
+) -> Receipt:
+    """File one web grievance: the one operation behind the JSON API and the HTML form alike.
+
+    ``read`` parses the request's body into the form; it is called only after the client's limit
+    let the request through, so a flood is refused before its bodies are read. Raises a
+    :class:`Refused` (or whatever ``read`` raises) and then nothing was published.
+    """
+    if (wait := await _wait(intake, intake.client_limit, client)) is not None:
+        raise TooManySubmissions(wait)
+    form = await read()
     number = None
     if form.contact is not None:
         number = mobile_number(form.contact, intake.settings.default_region)
         if number is None:
-            raise _refused(
-                "contact",
-                language,
-                "contact 不是可以接收短信的手机号码。请填写您的手机号码（例如 13912345678），或者不填。",
-                "contact is not a mobile number that can receive SMS. Give your mobile number "
-                "(for example 13912345678), or leave it out.",
-            )
+            raise NotAMobile
     if not await intake.factories.known(form.factory_code):
-        raise _refused(
-            "factory_code",
-            language,
-            "没有这个工厂编号。请核对工厂公告栏上的编号（例如 GZ-001）后重新提交。",
-            "There is no factory with this code. Check the code on the factory's notice board "
-            "(for example GZ-001) and send the form again.",
-        )
-    if number is not None:
-        wait = await _wait(intake, intake.contact_limit, number)
-        if wait is not None:
-            raise _too_many(wait, language)
+        raise UnknownFactory
+    if number is not None and (wait := await _wait(intake, intake.contact_limit, number)) is not None:
+        raise TooManySubmissions(wait)
     key = form.idempotency_key or new_idempotency_key()
     grievance_id = _grievance_id(key, form)
     reference = reference_for(grievance_id)
@@ -196,16 +202,69 @@ async def submit_grievance(request: web.Request) -> web.Response:
     try:
         reference = await intake.publisher.publish(grievance_id, build)
     except NotDurable:
+        raise NotConfirmed(key) from None
+    # The worker's case page, the reference filled in; the PIN is never in a URL.
+    status_url = f"{intake.status_base_url}/case/?ref={reference}"
+    return Receipt(reference=reference, pin=pin, status_url=status_url)
+
+
+async def submit_grievance(request: web.Request) -> web.Response:
+    """``POST /api/v1/grievances``: :func:`file_grievance`, its refusals as problem+json."""
+    accept = request.headers.get("Accept-Language")
+    forms: list[GrievanceForm] = []
+
+    async def read() -> GrievanceForm:
+        forms.append(await read_json(request, GrievanceForm, worker_facing=True))
+        return forms[0]
+
+    try:
+        receipt = await file_grievance(request.app[INTAKE], request.remote or "unknown", read)
+    except Refused as refused:
+        raise _problem(refused, _answer_language(accept, forms[0] if forms else None)) from None
+    return json_response(receipt.model_dump(), status=202)
+
+
+def _answer_language(accept: str | None, form: GrievanceForm | None) -> Language:
+    """As chosen, else Chinese for Chinese text, else as the browser prefers."""
+    if form is None:
+        return language_of(accept)
+    return language_of(accept, form.language or ("zh" if detect_language(form.text) == "zh" else None))
+
+
+def _problem(refused: Refused, language: Language) -> Problem:
+    zh = language == "zh"
+    if isinstance(refused, TooManySubmissions):
+        problem = Problem(
+            429,
+            "Too Many Requests",
+            "提交太频繁，请稍后再试。" if zh else "Too many submissions; please try again later.",
+        )
+        problem.headers["Retry-After"] = str(refused.wait)
+        return problem
+    if isinstance(refused, NotConfirmed):
         problem = Problem(
             503,
             "Service Unavailable",
             "the grievance could not be confirmed as stored just now, but it may still have arrived; "
             "send it again unchanged with this idempotency_key: it will never be filed twice",
-            idempotency_key=key,
+            idempotency_key=refused.key,
         )
         problem.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        raise problem from None
-    # The worker's case page, the reference filled in; the PIN is never in a URL.
-    status_url = f"{intake.status_base_url}/case/?ref={reference}"
-    receipt = Receipt(reference=reference, pin=pin, status_url=status_url)
-    return json_response(receipt.model_dump(), status=202)
+        return problem
+    if isinstance(refused, NotAMobile):
+        field, message = (
+            "contact",
+            "contact 不是可以接收短信的手机号码。请填写您的手机号码（例如 13912345678），或者不填。"
+            if zh
+            else "contact is not a mobile number that can receive SMS. Give your mobile number "
+            "(for example 13912345678), or leave it out.",
+        )
+    else:
+        field, message = (
+            "factory_code",
+            "没有这个工厂编号。请核对工厂公告栏上的编号（例如 GZ-001）后重新提交。"
+            if zh
+            else "There is no factory with this code. Check the code on the factory's notice board "
+            "(for example GZ-001) and send the form again.",
+        )
+    return Problem(422, "Unprocessable Content", message, errors=[{"field": field, "message": message}])

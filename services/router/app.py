@@ -60,6 +60,7 @@ from services.router.appkeys import (
 from services.router.case_store import CaseStore
 from services.router.consumer import QUEUE, GrievanceConsumer
 from services.router.consumer import handlers as consumer_handlers
+from services.router.contact_page import setup_contact_page
 from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
 from services.router.deliveries import DeliveryConsumer
 from services.router.deliveries import handlers as delivery_handlers
@@ -231,6 +232,7 @@ def create_app(
     contact.add_routes(app)
     console.setup_console(app)
     case_page.add_routes(app)
+    setup_contact_page(app)  # the code of a web contact, entered in the browser
     add_openapi(app, openapi.document())
 
     add_runtime_health(app)

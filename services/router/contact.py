@@ -7,11 +7,14 @@ message from it (docs/router.md, "Conversation binding"). Each case takes a few 
 (:data:`~services.router.worker_store.CONFIRM_ATTEMPTS`, counted in the store before the code is
 compared, so for all replicas together); after them only an SMS from the number confirms it. A wrong code, an unknown reference,
 a case with nothing to confirm and a locked one are the same 404, in the worker's language.
+:func:`confirm_code` is the one operation; the worker's page ``/contact/``
+(:mod:`services.router.contact_page`) calls it too.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Literal
 
@@ -63,25 +66,38 @@ _NOT_FOUND = {
 }
 
 
-async def confirm_contact(request: web.Request) -> web.Response:
-    app = request.app
-    wait = await app[RATES].hit(app[CONFIRM_LIMIT], request.remote or "unknown")
+class NotConfirmable(Exception):
+    """A wrong code, an unknown reference, a case with nothing to confirm or a locked one: one refusal,
+    so a guesser learns nothing from which it was."""
+
+
+class TooManyAttempts(Exception):
+    """The client's limit on confirmation attempts; ``wait`` seconds until it resets."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+async def confirm_code(app: web.Application, client: str, read: Callable[[], Awaitable[ConfirmBody]]) -> str:
+    """Confirm a web contact with its code: the one operation behind the JSON API and the HTML page.
+
+    ``read`` parses the request into the body, called only once the client's limit let it through.
+    Returns the case's reference; raises :class:`TooManyAttempts` or :class:`NotConfirmable`.
+    """
+    wait = await app[RATES].hit(app[CONFIRM_LIMIT], client)
     if wait is not None:
-        problem = Problem(429, "Too Many Requests", "too many attempts; wait a minute")
-        problem.headers["Retry-After"] = str(wait)
-        raise problem
-    body = await read_json(request, ConfirmBody, worker_facing=True)
-    language = language_of(request.headers.get("Accept-Language"), body.language)
-    not_found = Problem(404, "Not Found", _NOT_FOUND[language])
+        raise TooManyAttempts(wait)
+    body = await read()
     waiting = [c for c in await app[CASES].by_reference(body.reference.upper()) if c.awaits_confirmation]
     case = waiting[0] if waiting else None
     if case is None or case.reporter_key is None or case.claimed_reporter_key is None:
-        raise not_found
+        raise NotConfirmable
     if not await app[WORKERS].confirm_attempt(case.case_id):
-        raise not_found
+        raise NotConfirmable
     code = contact_code(app[PRIVACY_KEYS], case.reporter_key, case.created_at.date().isoformat())
     if not hmac.compare_digest(code, body.code):
-        raise not_found
+        raise NotConfirmable
     confirm = partial(
         Case.confirm_contact,
         reporter_key=case.claimed_reporter_key,
@@ -93,10 +109,31 @@ async def confirm_contact(request: web.Request) -> web.Response:
     try:
         await app[OUTBOX].apply(case.case_id, confirm)
     except CaseNotFound:
-        raise not_found from None
+        raise NotConfirmable from None
     except PublishError:  # the confirmation is durable; it causes no event of its own
         pass
-    return json_response({"reference": case.reference, "contact_confirmed": True})
+    return case.reference
+
+
+async def confirm_contact(request: web.Request) -> web.Response:
+    """``POST /api/v1/contact/confirm``: :func:`confirm_code`, its refusals as problem+json."""
+    bodies: list[ConfirmBody] = []
+
+    async def read() -> ConfirmBody:
+        bodies.append(await read_json(request, ConfirmBody, worker_facing=True))
+        return bodies[0]
+
+    try:
+        reference = await confirm_code(request.app, request.remote or "unknown", read)
+    except TooManyAttempts as refused:
+        problem = Problem(429, "Too Many Requests", "too many attempts; wait a minute")
+        problem.headers["Retry-After"] = str(refused.wait)
+        raise problem from None
+    except NotConfirmable:
+        chosen = bodies[0].language if bodies else None
+        language = language_of(request.headers.get("Accept-Language"), chosen)
+        raise Problem(404, "Not Found", _NOT_FOUND[language]) from None
+    return json_response({"reference": reference, "contact_confirmed": True})
 
 
 def add_routes(app: web.Application) -> None:

@@ -214,6 +214,11 @@ async def test_serve_all_runs_three_services_and_routes_a_web_grievance(tmp_path
         async with http.get(f"{run.urls['router']}/console/sign-in") as response:
             assert response.status == 200 and "Content-Security-Policy" in response.headers
             assert "Secure" not in response.headers["Set-Cookie"]
+        # And the workers' web form, on intake's own address.
+        assert f"{run.urls['intake']}/  workers file a grievance" in banner
+        async with http.get(f"{run.urls['intake']}/") as response:
+            assert response.status == 200 and 'name="token"' in await response.text()
+            assert "Secure" not in response.headers["Set-Cookie"]
 
         assert run.stop() == 0
     log = run.log()

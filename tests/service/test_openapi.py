@@ -29,7 +29,8 @@ async def runtime() -> AsyncIterator[Runtime]:
 
 
 # Browser pages (HTML forms for people, documented in docs/*.md) and their stylesheet are no API.
-PAGES = ("/console", "/case", "/static")
+PAGES = ("/console", "/static", "/contact/", "/case")
+PAGE_PATHS = ("/",)  # intake's web form
 
 
 def routes(app: web.Application) -> set[tuple[str, str]]:
@@ -40,6 +41,7 @@ def routes(app: web.Application) -> set[tuple[str, str]]:
         if route.resource is not None
         and route.method != "HEAD"
         and not route.resource.canonical.startswith(PAGES)
+        and route.resource.canonical not in PAGE_PATHS
     }
 
 
