@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
@@ -100,7 +100,14 @@ OutboundPurpose = Literal[
     "contact_confirmation",
     "ngo_message",
     "ngo_outcome",
+    "sign_in_code",
 ]
+# The one-time codes a message may carry for a Chinese SMS verification template to send: a sign-in
+# code of the worker page, a web-form number's confirmation code.
+CODE_PURPOSES: tuple[OutboundPurpose, ...] = ("contact_confirmation", "sign_in_code")
+# How long a sign-in code opens the worker page: the router checks it, and intake drops a code that
+# waited longer for a WeChat worker's next message (it would open nothing).
+SIGN_IN_CODE_LIFETIME = timedelta(minutes=10)
 
 # Where a message to a worker stands, in the order it moves: a state never gives way to an earlier
 # one (``delivery_rank``). Once sent, a message is delivered, or not (undelivered: the carrier gave up;
@@ -358,6 +365,10 @@ class MessageOutbound(Event):
     case_id: str | None = None
     purpose: OutboundPurpose
     gateway_number: str | None = None
+    # The six digits of a one-time code the text carries (a sign-in code, a confirmation code), for a
+    # channel that sends them in an approved template of its own (Chinese SMS) instead of the text.
+    # A secret like the text: never logged, never shown to a committee or the NGO.
+    code: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
 
 
 class MessageDeliveryChanged(Event):

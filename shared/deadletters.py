@@ -37,7 +37,8 @@ QUEUE = "x-grievance-queue"
 AT = "x-grievance-dead-lettered-at"
 
 # Beyond the log's keys: values that identify a worker or open something, whatever they look like.
-_HIDDEN_KEYS = SENSITIVE_KEYS | {"reporter_key", "pin_hash", "note", "gateway_number"}
+# ``code``: a message's one-time code (message.outbound), a secret like its text.
+_HIDDEN_KEYS = SENSITIVE_KEYS | {"reporter_key", "pin_hash", "note", "gateway_number", "code"}
 _HIDDEN_PARTS = ("text", "contact", "phone", "token", "secret", "password", "key", "pin")
 # Ids, codes, types, references and times are short and have no spaces; anything else may be
 # someone's words, so only its size is shown.

@@ -27,7 +27,7 @@ __all__ = ["ConfigurationError", "Deadlines", "Duration", "Settings", "Severity"
 # The SMS providers intake can send through, and the kinds of template a Chinese SMS carries
 # (services/intake/cn_sms_templates.py says which message is which kind).
 SmsProvider = Literal["twilio", "aliyun", "tencent"]
-SMS_TEMPLATE_KINDS = ("ack", "update", "resolution", "escalation", "question", "help")
+SMS_TEMPLATE_KINDS = ("ack", "update", "resolution", "escalation", "question", "help", "verification")
 
 
 class ConfigurationError(RuntimeError):

@@ -7,6 +7,11 @@ worker to the worker page (a fixed URL, part of the approved wording) and whose 
 the case code (:func:`shared.ids.case_code`, six characters, the most a template variable may
 safely hold). The worker reads the committee's words on the page.
 
+One kind is different: ``verification``, a verification-code template (验证码模板, which providers
+approve and deliver fastest), carries a one-time code instead of the case code: the worker page's
+sign-in code and a web-form number's confirmation code. Its variable is the event's typed ``code``
+field, never read out of the text.
+
 The wordings are neutral on purpose (none of 投诉, 维权 or 调解): a text a supervisor may read over
 a worker's shoulder says no more than "you have a reply". They are settings
 (``GRIEVANCE_SMS_TEMPLATE_WORDING``) because each must match, word for word, what the operator had
@@ -23,11 +28,11 @@ from typing import Literal
 from shared.contracts import Language, MessageOutbound, OutboundPurpose
 from shared.ids import case_code
 
-Kind = Literal["ack", "update", "resolution", "escalation", "question", "help"]
+Kind = Literal["ack", "update", "resolution", "escalation", "question", "help", "verification"]
 CODE, URL = "{code}", "{url}"
 
-# Which template carries which message. A contact confirmation (a web form's number) has a
-# six-digit code of its own that no case template can carry: it is not sent by Chinese SMS.
+# Which template carries which message. The one-time codes (a contact confirmation, a sign-in code)
+# go by the verification template, whose variable is the code.
 KIND_OF: Mapping[OutboundPurpose, Kind | None] = {
     "ack": "ack",
     "status": "update",
@@ -38,7 +43,8 @@ KIND_OF: Mapping[OutboundPurpose, Kind | None] = {
     "escalation_notice": "escalation",
     "question": "question",
     "help": "help",
-    "contact_confirmation": None,
+    "contact_confirmation": "verification",
+    "sign_in_code": "verification",
 }
 
 DEFAULT_WORDING: Mapping[Language, Mapping[Kind, str]] = {
@@ -49,6 +55,7 @@ DEFAULT_WORDING: Mapping[Language, Mapping[Kind, str]] = {
         "escalation": "编号{code}已交由独立机构跟进，请访问{url}查看。",
         "question": "您有多个进行中的编号，请在回复中写上相关的6位编号（见之前的短信）。",
         "help": "这里是工人意见渠道。查看进展请访问{url}，回复TD退订。",
+        "verification": "您的验证码是{code}，请勿告诉他人。如非本人操作，请忽略本短信。",
     },
     "en": {
         "ack": "Your message was received, code {code}. Keep this code; replies are at {url}",
@@ -57,6 +64,7 @@ DEFAULT_WORDING: Mapping[Language, Mapping[Kind, str]] = {
         "escalation": "Code {code} was passed to an independent organisation: see {url}",
         "question": "You have several open codes: please write the 6-character code from our earlier SMS in your reply.",
         "help": "This is the workers' message line. See progress at {url}. Reply STOP to stop messages.",
+        "verification": "Your verification code is {code}. Do not share it; if you did not ask for it, ignore this.",
     },
 }
 
@@ -102,7 +110,12 @@ class Templates:
         wording = self.wording_of(kind, event.language)
         params: dict[str, str] = {}
         text = wording.replace(URL, self.worker_page_url)
-        if CODE in wording:
+        if kind == "verification":
+            if event.code is None or CODE not in wording:
+                raise NoTemplate("no_code")
+            params["code"] = event.code
+            text = text.replace(CODE, params["code"])
+        elif CODE in wording:
             if event.reference is None:
                 raise NoTemplate("no_case_code")
             params["code"] = case_code(event.reference)

@@ -226,6 +226,25 @@ async def stop_waiting(db: Database, reporter_key: str, now: datetime, reason: s
     return int(result.modified_count)
 
 
+async def expire_waiting(db: Database, event_id: str, now: datetime, reason: str) -> bool:
+    """A waiting message that is no use any more (a sign-in code past its life) is undeliverable."""
+    result = await db[OUTBOUND].update_one(
+        {"event_id": event_id, "waiting_for": {"$exists": True}, "status": {"$in": ["waiting", "released"]}},
+        {
+            "$set": {
+                "status": "undeliverable",
+                "reason": reason,
+                "updated_at": now,
+                "finished_at": now,
+                **_MARK,
+            },
+            "$unset": _WAITING,
+            "$inc": _COUNT,
+        },
+    )
+    return bool(result.modified_count)
+
+
 async def waiting_for(db: Database, reporter_key: str, limit: int = 100) -> list[tuple[str, str]]:
     """The messages of a worker that wait, oldest first: (event id, the event's JSON). A claimed or
     released one is among them until it is sent: its attempt may have died with its process."""

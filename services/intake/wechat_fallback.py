@@ -14,6 +14,9 @@ In this order, for a message of a case (one with a reference):
    the event sealed; the worker's next message sends it (:mod:`services.intake.wechat_waiting`).
 
 A message without a reference (a help text before any case) has no worker page to point to: it waits.
+So does a sign-in code: a notice would point the worker to the page the code is for, without the
+code; it waits, and is dropped as ``expired`` if the worker writes only after its life
+(:mod:`services.intake.wechat_waiting`).
 Nothing here logs the OpenID, the text or the code.
 """
 
@@ -52,12 +55,14 @@ class OutsideWindow:
 
     async def handle(self, event: MessageOutbound, openid: str, reporter_key: str, reason: str) -> None:
         """Notify or wait, and record it; delivery errors propagate (the sender records or retries)."""
-        if event.reference is not None and self._policy.template_id is not None:
+        notice = event.reference is not None and event.purpose != "sign_in_code"
+        if notice and event.reference is not None and self._policy.template_id is not None:
             await self._template(event, openid, event.reference, self._policy.template_id, reason)
             return
         template = self._policy.subscribe_template_id
         if (
-            event.reference is not None
+            notice
+            and event.reference is not None
             and template is not None
             and await self._subscription(event, openid, reporter_key, event.reference, template, reason)
         ):

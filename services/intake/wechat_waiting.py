@@ -9,6 +9,9 @@ twice, two replicas waking together, or the bus redelivering the original all en
 quota holds as for any message: past it, the rest go back to waiting, in the same order, for the
 next message of the worker.
 
+A sign-in code that waited longer than its life (:data:`~shared.contracts.SIGN_IN_CODE_LIFETIME`)
+would open nothing: it is not sent but recorded undeliverable, ``expired``.
+
 The flush runs beside the webhook's answer (WeChat waits 5 s for it), one at a time per worker in a
 process. A flush that fails for now (a token, a network error) leaves the message waiting again, as
 does a process that dies under it (its claim expires, and the next message of the worker takes it).
@@ -19,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import structlog
 from aiohttp import web
 
 from services.intake import store
-from shared.contracts import MessageOutbound
+from shared.contracts import SIGN_IN_CODE_LIFETIME, MessageOutbound
 from shared.privacy import Keys
 from shared.runtime import Clock
 from shared.store import Database, PyMongoError
@@ -33,6 +37,13 @@ log = structlog.get_logger(__name__)
 
 # Why a message that waited for a worker who then unfollowed is undeliverable.
 CONTACT_WITHDRAWN = "contact_withdrawn"
+# Why a sign-in code that waited past its life is undeliverable.
+EXPIRED = "expired"
+
+
+def expired(event: MessageOutbound, now: datetime) -> bool:
+    """Whether a waiting message is of no use any more: a sign-in code older than its life (pure)."""
+    return event.purpose == "sign_in_code" and now - event.occurred_at >= SIGN_IN_CODE_LIFETIME
 
 
 class WaitingMessages:
@@ -87,6 +98,11 @@ class WaitingMessages:
                 event = MessageOutbound.model_validate_json(body)
             except ValueError:
                 log.warning("wechat_waiting_unreadable", error="invalid_event")
+                continue
+            if expired(event, self._clock()):
+                if await store.expire_waiting(self._db, event_id, self._clock(), EXPIRED):
+                    self._announce()
+                    log.info("outbound_undeliverable", reason=EXPIRED, purpose=event.purpose)
                 continue
             try:
                 await self._deliver(event)

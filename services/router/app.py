@@ -31,6 +31,7 @@ from services.router import (
     openapi,
     periodic,
     registry_store,
+    sign_in_codes,
     status_store,
     worker_store,
 )
@@ -47,6 +48,7 @@ from services.router.appkeys import (
     RATES,
     REGISTRY,
     ROUTER,
+    SIGN_IN_CODES,
     SIGN_IN_LIMIT,
     SLA,
     STATUS_ATTEMPTS,
@@ -70,6 +72,7 @@ from services.router.ngo import NgoConsumer
 from services.router.ngo import handlers as ngo_handlers
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
+from services.router.sign_in_codes import SignInCodes
 from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
 from shared import auth, sessions
@@ -91,6 +94,7 @@ INDEXES = {
     **auth.INDEXES,
     **sessions.INDEXES,
     **status_store.INDEXES,
+    **sign_in_codes.INDEXES,
     **rate_indexes(RATE_COUNTERS),
     **directory.INDEXES,
     **ledger.INDEXES,
@@ -182,6 +186,7 @@ def create_app(
         app[CONSOLE_SESSIONS] = SessionStore(rt.db, console_session.cookie_policy(rt.settings))
         app[RATES] = RateStore(rt.db, RATE_COUNTERS, rt.keys, rt.clock)
         app[STATUS_ATTEMPTS] = StatusAttempts(rt.db)
+        app[SIGN_IN_CODES] = SignInCodes(rt.db, rt.keys)
         yield
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:

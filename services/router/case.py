@@ -285,12 +285,14 @@ class Case(_Part):
         *,
         reach_worker: bool = True,
         confirmation: str | None = None,
+        confirmation_code: str | None = None,
         zone: str = texts.DEFAULT_ZONE,
     ) -> list[Event]:
         """``case.assigned`` and the worker's acknowledgement, rebuilt identically from the stored case.
 
         An unproven contact gets no acknowledgement; ``confirmation`` is the text of its confirmation
-        request, when this case is the one that sends it (at most one per contact and day). The
+        request, when this case is the one that sends it (at most one per contact and day), and
+        ``confirmation_code`` its six digits (a Chinese SMS sends them in a template of its own). The
         contact does not travel in ``case.assigned`` then, so escalation never texts it either.
         ``zone`` is the factory's time zone, in which the deadlines are told.
         """
@@ -299,7 +301,8 @@ class Case(_Part):
             if confirmation and reach_worker:
                 request = self._message("contact_confirmation", confirmation, ("confirm",), self.created_at)
                 # The request names no case: whoever planted one learns nothing from its delivery.
-                events += [request.model_copy(update={"reference": None})] if request is not None else []
+                named = {"reference": None, "code": confirmation_code}
+                events += [request.model_copy(update=named)] if request is not None else []
             return events
         events = [self._assigned_event()]
         message = self._to_worker("ack", self._acknowledgement(zone), ("ack",), self.created_at)
@@ -958,6 +961,15 @@ class Case(_Part):
             note=note,
             conflicts=conflicts,
         )
+
+    def sign_in_code(self, code: str, request_id: str, at: datetime) -> MessageOutbound | None:
+        """The worker page's one-time code, for the case's proven contact only (None without one).
+
+        Its id is drawn per request (``request_id``), never derived from the code: an id is no
+        secret, and six digits are quickly tried against a derived one.
+        """
+        told = self._to_worker("sign_in_code", texts.sign_in_code(self.language, code), (request_id,), at)
+        return told.model_copy(update={"code": code}) if told is not None else None
 
     def _to_worker(
         self, purpose: OutboundPurpose, text: str, id_parts: tuple[str, ...], at: datetime

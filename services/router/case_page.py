@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.router import code_sign_in
 from services.router.api import Text
 from services.router.appkeys import (
     CASE_SESSIONS,
@@ -57,12 +58,13 @@ from services.router.case_session import (
 from services.router.console_format import local_time, time_left, zone, zone_label
 from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently
 from services.router.views import worker_view
-from shared.ids import grievance_id_for
+from shared.ids import case_code, grievance_id_for
 from shared.messaging import PublishError
 from shared.pages import CATALOG, add_texts, page_language, render
 from shared.ratestore import Limit
 from shared.runtime import RUNTIME
 from shared.sessions import Session, SessionStore
+from shared.settings import Settings
 from shared.store import to_ms
 from shared.validation import plain_errors, summary
 
@@ -99,6 +101,7 @@ def add_routes(app: web.Application) -> None:
     for path in ("/case/reply", "/case/confirm", "/case/dispute", "/case/sign-out"):
         # A refused action's page has the action's URL: its language link comes back here by GET.
         app.router.add_get(path, _back_to_case)
+    code_sign_in.add_routes(app)
     app.cleanup_ctx.append(_sessions)
 
 
@@ -192,6 +195,15 @@ async def answer(request: web.Request) -> web.Response:
     return see_other(f"{VIEW}?done={ANSWERS[kind]}")
 
 
+def subscribe_url(case: Case, settings: Settings) -> str | None:
+    """Where a WeChat worker agrees to one notice of news on the case (intake's page), when intake
+    has a one-time subscription template to send it by."""
+    if case.channel != "wechat" or case.status == "closed" or not settings.wechat_subscribe_template_id:
+        return None
+    query = urlencode({"code": case_code(case.reference)})
+    return f"{settings.public_base_url.rstrip('/')}/wechat/subscribe?{query}"
+
+
 _DONE = frozenset({"replied", *ANSWERS.values()})
 
 
@@ -262,5 +274,6 @@ async def _case(
         "form": form or {},
         "failed": failed,
         "form_id": secrets.token_hex(16),
+        "subscribe_url": subscribe_url(case, request.app[RUNTIME].settings),
     }
     return await render(request, "case_view.html", context, status=refused.status if refused else 200)

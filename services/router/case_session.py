@@ -102,7 +102,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
         # Each new visitor is a stored session: a client opening the page in a loop would fill the store.
         wait = await request.app[RATES].hit(request.app[CASE_VISITOR_LIMIT], request.remote or "unknown")
         if wait is not None:
-            return await _too_many(request, wait)
+            return await too_many(request, wait)
         visitor = await store.start(VISITOR, "", now)
     notice = (
         "worker.signout.done"
@@ -111,7 +111,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
         if "again" in request.query
         else None
     )
-    context = _visitor(visitor, notice=notice, entered=entered)
+    context = visitor_context(visitor, notice=notice, entered=entered)
     response = await render(request, "case_sign_in.html", context)
     store.attach(response, visitor)
     return response
@@ -119,8 +119,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
 
 async def sign_in(request: web.Request) -> web.Response:
     """The reference or code and the PIN, through the status lookup's gate, for a new session."""
-    store, now = request.app[CASE_SESSIONS], _wall_clock()
-    visitor = await store.find(request, VISITOR, now)
+    visitor = await visitor_of(request)
     if visitor is None:
         return await refused_page(request, Refused("worker.error.csrf", 403))
     try:
@@ -131,17 +130,30 @@ async def sign_in(request: web.Request) -> web.Response:
     try:
         opened = await pin_gate(request.app).open(request.remote or "unknown", Entered.parse(typed), pin)
     except TooManyLookups as exc:
-        return await _too_many(request, exc.wait)
+        return await too_many(request, exc.wait)
     if opened is None or opened.case_id is None:
         log.info("case_page_sign_in_refused")
-        context = _visitor(visitor, error=True, entered=typed)
+        context = visitor_context(visitor, error=True, entered=typed)
         return await render(request, "case_sign_in.html", context, status=401)
+    return await open_session(request, visitor, opened.case_id, opened.reference, by="pin")
+
+
+async def open_session(
+    request: web.Request, visitor: Session, case_id: str, reference: str, *, by: str
+) -> web.Response:
+    """The visitor's session ends and the worker's begins (a PIN or a sign-in code opened the case)."""
+    store, now = request.app[CASE_SESSIONS], _wall_clock()
     await store.end(visitor)
-    session = await store.start(KIND, opened.case_id, now, reference=opened.reference)
-    log.info("case_page_signed_in")
+    session = await store.start(KIND, case_id, now, reference=reference)
+    log.info("case_page_signed_in", by=by)
     response = see_other(VIEW)
     store.attach(response, session)
     return response
+
+
+async def visitor_of(request: web.Request) -> Session | None:
+    """The sign-in page's visitor session of this browser, if it has one."""
+    return await request.app[CASE_SESSIONS].find(request, VISITOR, _wall_clock())
 
 
 async def sign_out(request: web.Request) -> web.Response:
@@ -175,7 +187,7 @@ def chrome(session: Session | None) -> dict[str, Any]:
     return {"signed_in": session is not None, "csrf": session.csrf if session else ""}
 
 
-def _visitor(visitor: Session, **context: Any) -> dict[str, Any]:
+def visitor_context(visitor: Session, **context: Any) -> dict[str, Any]:
     """The sign-in page's context: nobody signed in, the form's own CSRF token."""
     return {
         "signed_in": False,
@@ -187,7 +199,7 @@ def _visitor(visitor: Session, **context: Any) -> dict[str, Any]:
     }
 
 
-async def _too_many(request: web.Request, wait: int) -> web.Response:
+async def too_many(request: web.Request, wait: int) -> web.Response:
     response = await refused_page(request, Refused("worker.error.too_many", 429))
     response.headers["Retry-After"] = str(wait)
     return response

@@ -97,23 +97,26 @@ class GrievanceConsumer:
             raise Rejected("no free reference for the grievance") from None
 
     async def _publish_creation(self, case: Case, event: GrievanceReceived) -> None:
-        confirmation = None
+        confirmation = code = None
         if case.awaits_confirmation:
             # Only the confirmation request may go to an unproven contact, once per contact and day,
             # and not to a number that sent STOP (the event carries the key an SMS from it has).
             reach = await self._workers.reaches(event.reporter_key)
-            confirmation = await self._confirmation_text(case) if reach else None
+            code = await self._confirmation_code(case) if reach else None
+            confirmation = confirm_contact(case.language, code) if code else None
         else:
             reach = await self._workers.reaches(case.reporter_key)
         zone = await self._registry.timezone_of(case.factory_id)
-        for outgoing in case.creation_events(reach_worker=reach, confirmation=confirmation, zone=zone):
+        for outgoing in case.creation_events(
+            reach_worker=reach, confirmation=confirmation, confirmation_code=code, zone=zone
+        ):
             await self._bus.publish(outgoing)
         log.info("case_events_published", case_id=case.case_id, status=case.status)
 
-    async def _confirmation_text(self, case: Case) -> str | None:
-        """The confirmation request, when this case holds the contact's slot of the day (else None)."""
+    async def _confirmation_code(self, case: Case) -> str | None:
+        """The confirmation code, when this case holds the contact's slot of the day (else None)."""
         assert case.reporter_key is not None  # an unproven contact is always keyed apart
         day = case.created_at.date().isoformat()
         if not await self._workers.confirmation_slot(case.reporter_key, day, case.case_id):
             return None
-        return confirm_contact(case.language, contact_code(self._keys, case.reporter_key, day))
+        return contact_code(self._keys, case.reporter_key, day)

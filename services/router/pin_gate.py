@@ -12,6 +12,10 @@ A worker may enter the reference or the six-character case code an SMS carries
 (:func:`shared.ids.case_code`). A code is not unique: every case whose reference starts with it is
 a candidate and the PIN decides. The lock counts what was entered, so guessing at a code locks the
 code, and guessing at a reference locks the reference.
+
+A worker without a PIN (SMS, WeChat) enters a one-time sign-in code sent to the case's contact
+instead (:mod:`services.router.sign_in_codes`); :meth:`PinGate.check_code` takes it through the
+same limit, lock and constant-time comparison, and a code opens the case once.
 """
 
 from __future__ import annotations
@@ -25,9 +29,18 @@ from typing import Literal
 import structlog
 from aiohttp import web
 
-from services.router.appkeys import CASES, CLOCK, PRIVACY_KEYS, RATES, STATUS_ATTEMPTS, STATUS_LIMIT
+from services.router.appkeys import (
+    CASES,
+    CLOCK,
+    PRIVACY_KEYS,
+    RATES,
+    SIGN_IN_CODES,
+    STATUS_ATTEMPTS,
+    STATUS_LIMIT,
+)
 from services.router.case_store import CaseStore
 from services.router.progress import StatusFacts
+from services.router.sign_in_codes import NO_CODE, SignInCodes, code_hash
 from services.router.status_store import StatusAttempts
 from shared.ids import is_case_code, is_reference
 from shared.privacy import Keys, pin_hash
@@ -94,6 +107,24 @@ def opened_by(cases: list[StatusFacts], keys: Keys, entered: str, pin: str) -> S
     return None if stand_in else opened
 
 
+def opened_by_code(
+    cases: list[StatusFacts], live: dict[str, str], keys: Keys, code: str
+) -> tuple[StatusFacts, str] | None:
+    """The case this one-time code opens and the stored hash it matched, hashing once per candidate
+    (once against a stand-in when none), like :func:`opened_by`."""
+    candidates: list[tuple[str, StatusFacts | None]] = [(c.case_id, c) for c in cases if c.case_id]
+    candidates = candidates or [(_STAND_IN_ID, None)]
+    opened = None
+    for case_id, case in candidates:
+        stored = live.get(case_id, NO_CODE)
+        if hmac.compare_digest(stored, code_hash(keys, case_id, code)) and opened is None and case:
+            opened = (case, stored)
+    return opened
+
+
+_STAND_IN_ID = "stand-in"
+
+
 @dataclass(frozen=True)
 class PinGate:
     """The status lookup's limit, lock and constant-time PIN check on the router's stores."""
@@ -104,6 +135,7 @@ class PinGate:
     limit: Limit
     keys: Keys
     clock: Clock
+    codes: SignInCodes
 
     async def open(self, client: str, entered: Entered | None, pin: str) -> StatusFacts | None:
         """:meth:`admit` the client, then :meth:`check` the PIN."""
@@ -129,12 +161,40 @@ class PinGate:
             return None
         now = self.clock()
         locked = await self.attempts.locked(entered.value, now)
-        candidates = (
-            await self.cases.for_status(entered.value)
-            if entered.kind == "reference"
-            else await self.cases.for_status_code(entered.value)
-        )
+        candidates = await self.candidates(entered)
         opened = opened_by(candidates, self.keys, entered.value, _SEPARATORS.sub("", pin))
+        return await self._settle(entered, opened, locked=locked, now=now)
+
+    async def check_code(self, entered: Entered | None, code: str) -> StatusFacts | None:
+        """The case a one-time sign-in code opens, or None (wrong, expired, spent, unknown and locked
+        alike): the lock and the candidates as for a PIN, one read of their live codes, one keyed
+        hash per candidate, and one write to the codes besides the attempts."""
+        if entered is None:
+            return None
+        now = self.clock()
+        locked = await self.attempts.locked(entered.value, now)
+        candidates = await self.candidates(entered)
+        ids = [case.case_id for case in candidates if case.case_id] or [_STAND_IN_ID]
+        live = await self.codes.live(ids, now)
+        matched = opened_by_code(candidates, live, self.keys, _SEPARATORS.sub("", code))
+        opened = None
+        if matched is not None and not locked:
+            case, hashed = matched
+            opened = case if case.case_id and await self.codes.use(case.case_id, hashed, now) else None
+        else:
+            await self.codes.failed(ids)
+        return await self._settle(entered, opened, locked=locked, now=now)
+
+    async def candidates(self, entered: Entered) -> list[StatusFacts]:
+        """The cases a reference or a code may name (a code: every case whose reference starts with it)."""
+        if entered.kind == "reference":
+            return await self.cases.for_status(entered.value)
+        return await self.cases.for_status_code(entered.value)
+
+    async def _settle(
+        self, entered: Entered, opened: StatusFacts | None, *, locked: bool, now: datetime
+    ) -> StatusFacts | None:
+        """Count the attempt against what was entered: refused while locked, else success or failure."""
         if locked:
             await self.attempts.refused(entered.value, now)
             return None
@@ -159,4 +219,5 @@ def pin_gate(app: web.Application) -> PinGate:
         limit=app[STATUS_LIMIT],
         keys=app[PRIVACY_KEYS],
         clock=app[CLOCK],
+        codes=app[SIGN_IN_CODES],
     )

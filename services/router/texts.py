@@ -246,3 +246,14 @@ def contact_confirmed(language: Language, references: Sequence[str]) -> str:
     if language == "zh":
         return f"号码已确认。案件 {listed} 的进展将发到此号码。"
     return f"Number confirmed. News of case {listed} will come to this number."
+
+
+def sign_in_code(language: Language, code: str) -> str:
+    """The one-time code of the worker page: what it is for, how long it lasts, and that a worker
+    who did not ask for it may ignore it (anyone who knows a reference can have one sent)."""
+    if language == "zh":
+        return f"您的案件网页登录码：{code}，10分钟内有效。请勿告诉他人；如不是您本人申请，请忽略。"
+    return (
+        f"Your sign-in code for the case page is {code}. It is valid for 10 minutes. "
+        "Do not share it; if you did not ask for it, ignore this message."
+    )

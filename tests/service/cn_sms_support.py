@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from services.intake.cn_sms_templates import CODE, DEFAULT_WORDING
+from shared.settings import SMS_TEMPLATE_KINDS
 from tests.fakes import FakeClock, sensitive
 from tests.providers.aliyun import FakeAliyunSms
 from tests.providers.tencent import FakeTencentSms
@@ -25,7 +26,7 @@ ALIYUN_KEY_ID, ALIYUN_KEY_SECRET = "LTAI5tGrievanceTests", sensitive("aliyun-acc
 TENCENT_ID, TENCENT_KEY = "AKIDgrievancetests0123", sensitive("tencent-secret-key-0123456789ab")
 TENCENT_APP = "1400787878"
 SIGN = "工人服务"
-KINDS = ("ack", "update", "resolution", "escalation", "question", "help")
+KINDS = SMS_TEMPLATE_KINDS
 ALIYUN_TEMPLATES = {kind: f"SMS_{4000 + n}" for n, kind in enumerate(KINDS)}
 TENCENT_TEMPLATES = {kind: str(1_800_000 + n) for n, kind in enumerate(KINDS)}
 WORKER_PAGE = "https://status.example.org/case/"

@@ -47,6 +47,8 @@ async def test_a_case_planted_with_a_workers_number_never_gets_their_sms(system:
     sent = system.texts_to(WORKER_PHONE)
     assert [m.purpose for m in sent] == ["contact_confirmation"]
     assert planted not in sent[0].text and sent[0].reference is None
+    # Its code travels typed as well, for a Chinese SMS verification template to carry.
+    assert sent[0].code is not None and sent[0].code == code_in(sent[0].text)
 
     # The worker, who knows nothing of it, texts the factory's number twice.
     own = await system.sms(WORKER_FIRST, WORKER_PHONE)

@@ -85,6 +85,7 @@ def outbound(
     contact: str = WORKER_PHONE,
     reference: str | None = REFERENCE,
     language: str = "zh",
+    code: str | None = None,
 ) -> MessageOutbound:
     return MessageOutbound(
         correlation_id=uuid.uuid4(),
@@ -96,6 +97,7 @@ def outbound(
         case_id=str(uuid.uuid4()),
         purpose=purpose,
         gateway_number=gateway,
+        code=code,
     )
 
 
@@ -162,15 +164,34 @@ async def test_the_provider_is_chosen_by_the_gateway_number_and_else_the_default
 async def test_a_message_no_template_carries_is_undeliverable_and_nothing_is_sent(
     intake, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
 ):
-    confirmation = outbound(keys, "contact_confirmation")
+    codeless = outbound(keys, "contact_confirmation")  # a code purpose whose event lost its code
     nameless = outbound(keys, "status", reference=None)
-    for event in (confirmation, nameless):
+    for event in (codeless, nameless):
         await sender_of(intake).handle(event)
     assert aliyun.requests == []
-    assert (await record(runtime, confirmation))["reason"] == "no_sms_template"
+    assert (await record(runtime, codeless))["reason"] == "no_code"
     assert (await record(runtime, nameless))["reason"] == "no_case_code"
     state = delivery_of(await record(runtime, nameless))
     assert state is not None and (state.state, state.error_code) == ("undeliverable", "no_case_code")
+
+
+@pytest.mark.parametrize("purpose", ["sign_in_code", "contact_confirmation"])
+async def test_a_one_time_code_goes_by_the_verification_template_of_either_provider(
+    intake, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, purpose: str
+):
+    by_aliyun = outbound(keys, purpose, code="042917", reference=None)  # type: ignore[arg-type]
+    by_tencent = outbound(keys, purpose, code="530021", gateway="tencent:")  # type: ignore[arg-type]
+    for event in (by_aliyun, by_tencent):
+        await sender_of(intake).handle(event)
+    [sent] = aliyun.sent
+    assert sent.template_code == ALIYUN_TEMPLATES["verification"] and sent.params == {"code": "042917"}
+    [other] = tencent.sent
+    assert other.template_id == TENCENT_TEMPLATES["verification"] and other.params == ["530021"]
+    assert all(WORDS not in str(arrival.query) for arrival in aliyun.requests)
+    for event in (by_aliyun, by_tencent):
+        document = await record(runtime, event)
+        assert (document["status"], document["template"]) == ("sent", "verification")
+        assert "042917" not in str(document) and "530021" not in str(document)
 
 
 async def test_an_english_speaker_gets_the_english_template_when_one_is_approved(

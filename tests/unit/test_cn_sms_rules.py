@@ -24,7 +24,11 @@ IDS = {kind: f"SMS_{n}" for n, kind in enumerate(SMS_TEMPLATE_KINDS)}
 
 
 def message(
-    purpose: OutboundPurpose, *, reference: str | None = "K7M3P-Q9RST", language: str = "zh"
+    purpose: OutboundPurpose,
+    *,
+    reference: str | None = "K7M3P-Q9RST",
+    language: str = "zh",
+    code: str | None = None,
 ) -> object:
     from shared.contracts import MessageOutbound
 
@@ -36,6 +40,7 @@ def message(
         language=language,
         reference=reference,
         purpose=purpose,
+        code=code,
     )
 
 
@@ -43,8 +48,9 @@ def message(
 def test_default_wordings_are_neutral_and_point_to_the_page(language: str):
     for kind, wording in DEFAULT_WORDING[language].items():  # type: ignore[index]
         assert not any(word in wording for word in ("投诉", "维权", "调解", "grievance", "complaint"))
-        assert "{url}" in wording or kind == "question"
-        # Only the case code is a variable: no other placeholder survives rendering.
+        assert "{url}" in wording or kind in ("question", "verification")
+        # Only the case code (a one-time code for the verification kind) is a variable: no other
+        # placeholder survives rendering.
         assert wording.replace("{code}", "").replace("{url}", "").count("{") == 0
     assert set(DEFAULT_WORDING[language]) == set(SMS_TEMPLATE_KINDS)
 
@@ -77,7 +83,8 @@ def test_the_wording_is_configurable_and_decides_the_variables():
 @pytest.mark.parametrize(
     ("ids", "purpose", "reference", "reason"),
     [
-        (IDS, "contact_confirmation", "K7M3P-Q9RST", "no_sms_template"),
+        (IDS, "contact_confirmation", None, "no_code"),  # a code purpose without its code
+        ({"ack": "SMS_1"}, "sign_in_code", "K7M3P-Q9RST", "no_sms_template"),
         ({"ack": "SMS_1"}, "committee_reply", "K7M3P-Q9RST", "no_sms_template"),
         (IDS, "status", None, "no_case_code"),
     ],
@@ -86,6 +93,29 @@ def test_what_no_template_can_carry_is_refused(ids, purpose, reference, reason):
     with pytest.raises(NoTemplate) as refused:
         Templates(ids, URL, {}).render(message(purpose, reference=reference))  # type: ignore[arg-type]
     assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("purpose", ["sign_in_code", "contact_confirmation"])
+def test_a_one_time_code_goes_by_the_verification_template_as_its_variable(purpose: OutboundPurpose):
+    templates = Templates(IDS, URL, {})
+    rendered = templates.render(message(purpose, code="042917"))  # type: ignore[arg-type]
+    assert rendered.kind == "verification" and rendered.template_id == IDS["verification"]
+    assert rendered.params == {"code": "042917"}
+    assert "042917" in rendered.text and "K7M3PQ" not in rendered.text and "委员会的原话" not in rendered.text
+    # The code comes from the typed field, never from the text: a text with digits is not enough.
+    with pytest.raises(NoTemplate):
+        templates.render(message(purpose, code=None))  # type: ignore[arg-type]
+    # A wording without {code} would send the template without the code: refused.
+    no_code = Templates(IDS, URL, {"zh": {"verification": "请查看网页"}})
+    with pytest.raises(NoTemplate):
+        no_code.render(message(purpose, code="042917"))  # type: ignore[arg-type]
+
+
+def test_a_message_code_is_six_digits_or_none():
+    with pytest.raises(ValidationError):
+        message("sign_in_code", code="12345")
+    with pytest.raises(ValidationError):
+        message("sign_in_code", code="12345a")
 
 
 def _channel() -> AliyunChannel:
