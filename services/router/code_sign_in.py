@@ -84,40 +84,42 @@ async def request_code(request: web.Request) -> web.Response:
     entered = Entered.parse(form.get("case", "")[:64])
     if entered is not None:
         for facts in await pin_gate(app).candidates(entered):
-            if facts.case_id is not None:
-                await _send(app, facts.case_id)
+            if facts.case_id is not None and not await _send(app, facts.case_id):
+                return await refused_page(request, Refused("worker.code.unsent", 503))
     context = visitor_context(visitor, entered=entered.value if entered else "", error=False)
     return await render(request, PAGE, context)
 
 
-async def _send(app: web.Application, case_id: str) -> None:
-    """A new code to the case's proven contact, within the case's limits (else nothing)."""
+async def _send(app: web.Application, case_id: str) -> bool:
+    """A new code to the case's proven contact, within the case's limits (else nothing); False when
+    the code could not be handed on, so the page does not say it was sent."""
     case = await app[CASES].by_id(case_id)
     if case is None or not case.proven or not case.sealed_contact:
-        return
+        return True
     if not await app[WORKERS].reaches(case.reporter_key):
-        return
+        return True
     codes, now = app[SIGN_IN_CODES], to_ms(app[CLOCK]())
     if await codes.too_soon(case_id, now):
         log.info("sign_in_code_held", case_id=case_id, why="too_soon")
-        return
+        return True
     if await app[RATES].hit(PER_DAY, case_id) is not None:
         log.info("sign_in_code_held", case_id=case_id, why="per_day")
-        return
+        return True
     code = await codes.issue(case_id, now)  # None: another request sent one meanwhile
     if code is None:
         log.info("sign_in_code_held", case_id=case_id, why="too_soon")
-        return
+        return True
     message = case.sign_in_code(code, secrets.token_hex(16), now)
     if message is None:
-        return
+        return True
     try:
         await app[RUNTIME].bus.publish(message)
     except PublishError:
-        # The page still says what it always says; the worker may ask again in a minute.
+        # Not "a code was sent": that would be untrue. The minute's hold stands, so it says when to ask again.
         log.warning("sign_in_code_unsent", case_id=case_id)
-        return
+        return False
     log.info("sign_in_code_sent", case_id=case_id, channel=case.channel)
+    return True
 
 
 async def enter_code(request: web.Request) -> web.Response:

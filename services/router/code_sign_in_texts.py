@@ -12,7 +12,7 @@ TEXTS = Catalog(
     {
         "worker.code.heading": {"zh": "没有密码？", "en": "No PIN?"},
         "worker.code.intro": {
-            "zh": "通过短信或微信投诉的，没有密码：输入编号或案件码，我们把一个登录码发到您投诉时用的手机或微信。",
+            "zh": "通过短信或微信反映问题的，没有密码：输入编号或案件码，我们把一个登录码发到您当时用的手机或微信。",
             "en": "If you wrote by SMS or WeChat you have no PIN: enter the reference or case code, "
             "and we send a sign-in code to the phone or WeChat you wrote from.",
         },
@@ -23,6 +23,10 @@ TEXTS = Catalog(
             "zh": "如果这个案件登记了手机或微信，登录码已发到那里。登录码 10 分钟内有效，只能用一次。",
             "en": "If this case has a phone or WeChat on record, a code was sent to it. "
             "The code is valid for 10 minutes and works once.",
+        },
+        "worker.code.unsent": {
+            "zh": "登录码暂时发不出去。请一分钟后再申请一次。",
+            "en": "The sign-in code could not be sent just now. Please ask again in a minute.",
         },
         "worker.code.field": {"zh": "登录码（6 位数字）", "en": "Sign-in code (6 digits)"},
         "worker.code.submit": {"zh": "登录", "en": "Sign in"},

@@ -225,3 +225,24 @@ async def test_a_wechat_worker_gets_the_code_on_wechat_and_the_page_offers_a_rem
         text, _, _ = await case_page(client)
         link = f"https://intake.example.org/wechat/subscribe?code={case_code(wechat.reference)}"
         assert f'href="{link}"' in text
+
+
+async def test_a_code_the_bus_did_not_take_is_not_said_to_be_sent(
+    runtime: Runtime, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.messaging import PublishError
+
+    client = world
+    event = await sms_case(runtime)
+
+    async def unconfirmed(_: Any) -> None:
+        raise PublishError("broker did not confirm in time")
+
+    monkeypatch.setattr(runtime.bus, "publish", unconfirmed)
+    asked = await ask(client, event.reference)
+    page = await asked.text()
+    assert asked.status == 503
+    assert "登录码已发到那里" not in page and "一分钟后再申请" in page
+    # An unknown reference still gets the one page: only a real send can fail.
+    unknown = await ask(client, "ZZZZZ-ZZZZZ", address="198.51.100.8")
+    assert unknown.status == 200 and "登录码已发到那里" in await unknown.text()
