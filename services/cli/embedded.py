@@ -25,8 +25,8 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from services.cli import bootstrap
+from services.cli.connect import probe_broker
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
-from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
 from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
