@@ -63,7 +63,7 @@ from shared.amqp_dead import (
     replay_dead_letters,
 )
 from shared.breaker import ConfirmBreaker
-from shared.confirms import CoalescingPublisher
+from shared.coalesced_publish import CoalescingPublisher
 from shared.contracts import Event
 from shared.messaging import (
     DEAD_LETTER_EXCHANGE,
@@ -272,7 +272,7 @@ class AmqpBus:
         This is the hot path of intake, so it talks to the channel underneath aio-pika's exchange
         object: the properties are built once and directly (aio-pika's ``Message`` would build them
         again field by field), and the publishes of one loop turn are written together
-        (:mod:`shared.confirms`), each still confirmed on its own. The frames on the wire are the
+        (:mod:`shared.coalesced_publish`), each still confirmed on its own. The frames on the wire are the
         same as aio-pika's. A handler's publish first waits for a consumer slot (module docstring).
         """
         if in_delivery():

@@ -18,8 +18,8 @@ import aiohttp
 
 from services.cli import broker, demo, dlq, keys, registry, serve, tokens
 from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
+from services.cli.connect import bus_runtime, store_runtime
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
-from services.cli.runtime import bus_runtime, store_runtime
 from shared.bootstrap import load_settings
 from shared.log import configure_logging
 from shared.runtime import Runtime

@@ -5,7 +5,7 @@ runs the whole system, because the in-memory bus and store are shared by the thr
 this process. It also works against RabbitMQ and MongoDB (one process instead of three containers).
 At start-up it loads the registry, issues the tokens a newcomer needs to try the APIs, writes them to
 a file only its owner can read, and prints where everything is. Against a real store the tokens of
-an earlier start outlive it, so only the missing ones are issued (:func:`bootstrap.prepare`).
+an earlier start outlive it, so only the missing ones are issued (:func:`seed.prepare`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import structlog
 from aiohttp import web
 from pydantic import SecretStr
 
-from services.cli import bootstrap
+from services.cli import seed
+from services.cli.connect import probe_broker
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
-from services.cli.runtime import probe_broker
 from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
 from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
@@ -97,8 +97,8 @@ async def serve_all(
             runners = await _start(settings, runtime)
             tune_collector()  # once all three have started
             try:
-                previous = bootstrap.read_tokens(tokens_out) if tokens_out is not None else None
-                prepared = await bootstrap.prepare(
+                previous = seed.read_tokens(tokens_out) if tokens_out is not None else None
+                prepared = await seed.prepare(
                     runtime, registry, previous=previous, issue=tokens_out is not None
                 )
                 tokens = prepared.tokens
@@ -113,7 +113,7 @@ async def serve_all(
                         extras["ops_url"] = ops_url(settings)
                     if generated_twilio and settings.twilio_auth_token is not None:
                         extras["twilio_auth_token"] = settings.twilio_auth_token.get_secret_value()
-                    bootstrap.write_tokens(tokens_out, {**tokens, **extras})
+                    seed.write_tokens(tokens_out, {**tokens, **extras})
                 print(
                     banner(
                         settings,
@@ -257,7 +257,7 @@ def banner(
         lines.append("              (`grievance token issue --role committee|ngo|admin` makes them)")
     if demo_sla:
         lines.append("  deadlines   demo: acknowledge within 10 s, resolve within 2 min, sweep every 1 s")
-    lines += ["", "Try it:", f"  {bootstrap.web_form_curl(at['intake'], registry)}"]
+    lines += ["", "Try it:", f"  {seed.web_form_curl(at['intake'], registry)}"]
     if tokens_out is not None and committees:
         committee = next(iter(committees))
         lines.append(

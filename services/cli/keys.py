@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
+from services.cli.connect import store_runtime
 from services.cli.errors import CONFIG, FAILED, OK, CliError, require_shared_store
-from services.cli.runtime import store_runtime
 from services.escalation.store import reseal_clocks
 from services.intake.spool import reseal_spool
 from services.intake.store import reseal_waiting

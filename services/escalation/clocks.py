@@ -2,7 +2,7 @@
 
 Pure: a clock in, a new clock out, nothing stored here (:mod:`services.escalation.store` does that).
 The clock keeps the facts: the assignment, every update applied so far (the timeline) and the ids
-of the events applied; it derives everything else from them with :func:`policy.fold`. So an event
+of the events applied; it derives everything else from them with :func:`policy.clock_state`. So an event
 applied twice changes nothing, an update that arrives before its assignment waits in the timeline,
 and the derived fields are the same whatever the arrival order. The timeline itself is kept in the
 order things happened (:meth:`policy.Entry.order`), not the order the events arrived in: it is what
@@ -158,7 +158,7 @@ class CaseClock:
         """The case's state by the policy, folded again from the facts."""
         if self.assignment is None:
             raise ValueError("the case has no assignment yet")
-        return policy.fold(self.assignment, self.timeline, sla)
+        return policy.clock_state(self.assignment, self.timeline, sla)
 
     def _assigned(self, event: CaseAssigned) -> CaseClock:
         assignment = assignment_of(event)

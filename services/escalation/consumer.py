@@ -12,7 +12,7 @@ from functools import partial
 
 import structlog
 
-from services.escalation import clocks, escalate, store
+from services.escalation import clocks, outbox, store
 from services.escalation.clocks import CaseClock
 from services.escalation.escalations import escalation_id
 from shared.contracts import CaseAssigned, CaseUpdated
@@ -39,7 +39,7 @@ def handler_for(runtime: Runtime) -> Handlers:
 
 async def handle_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> None:
     case_clock = await apply_event(runtime, event)
-    await escalate.ensure_escalations(runtime, case_clock)
+    await outbox.ensure_escalations(runtime, case_clock)
     if isinstance(event, CaseUpdated) and event.action == "closed" and event.closure == "rerouted":
         await settle_unroutable(runtime.db, event)
 

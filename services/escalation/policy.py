@@ -142,7 +142,7 @@ def deadlines_for(sla: SlaTable, severity: Severity, assignment: Assignment) -> 
     return due.ack, due.resolve
 
 
-def fold(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> ClockState:
+def clock_state(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> ClockState:
     """Replay the updates in the order they happened on top of the assignment."""
     state = ClockState(
         status="assigned" if assignment.committee_id else "unassigned",

@@ -21,7 +21,7 @@ from datetime import datetime
 
 import structlog
 
-from services.escalation import escalate, policy, store
+from services.escalation import outbox, policy, store
 from services.escalation.clocks import CaseClock
 from services.escalation.escalations import OUTBOX_LEASE, CaseView, Escalation, case_view, open_escalation
 from shared.contracts import EscalationReason
@@ -78,7 +78,7 @@ async def _escalate_batch(
     await store.settle_due(db, [case_clock.case_id for case_clock in confirmed], reason, now)
     mine = [escalation for escalation in opened if escalation.id in created]
     for escalation in mine:
-        escalate.log_opened(escalation)
+        outbox.log_opened(escalation)
     # The clocks were read before the insert, and a consumer may have written one since: read them
     # again and bring each escalation's view up to the clock as it is now, as the consumer does.
     current = await store.clocks_settled(db, (escalation.case_id for escalation in mine), reason)
@@ -88,7 +88,7 @@ async def _escalate_batch(
         if view is not None:
             await store.refresh_escalation(db, escalation.id, view)
     by_case = {case_clock.case_id: case_clock for case_clock in confirmed}
-    await escalate.publish(db, bus, clock, mine, {**by_case, **current})
+    await outbox.publish(db, bus, clock, mine, {**by_case, **current})
     return len(confirmed), len(mine)
 
 
@@ -118,7 +118,7 @@ async def retry_outbox(db: Database, bus: Bus, clock: Clock, now: datetime, batc
     if not claimed:
         return 0
     by_case = await store.clocks_by_case(db, (escalation.case_id for escalation in claimed))
-    published = await escalate.publish(db, bus, clock, claimed, by_case)
+    published = await outbox.publish(db, bus, clock, claimed, by_case)
     log.info("outbox_republished", count=published)
     return published
 

@@ -21,7 +21,7 @@ from services.intake.form_page import setup_form
 from services.intake.outbound import choose_delivery, install_outbound
 from services.intake.relay import Relay, RelayPolicy
 from services.intake.spool import Spool
-from services.intake.state import INTAKE, RATE_COUNTERS, Intake
+from services.intake.state import INTAKE, RATE_COUNTERS, IntakeState
 from services.intake.webform import submit_grievance
 from services.intake.webhooks import twilio_sms
 from services.intake.wechat import wechat_push, wechat_verify
@@ -57,7 +57,7 @@ def create_app(
         kept = Spool(runtime.db) if spool else None
         if kept is not None:
             await kept.ensure_indexes()
-        app[INTAKE] = Intake.build(settings, runtime, kept)
+        app[INTAKE] = IntakeState.build(settings, runtime, kept)
         await ensure_indexes(runtime.db, rate_indexes(RATE_COUNTERS))
         if app[INTAKE].wechat is not None:
             await ensure_indexes(runtime.db, WECHAT_INDEXES)

@@ -33,7 +33,7 @@ from services.intake.channels import aliyun_push, tencent_push
 from services.intake.cn_sms_store import Uplinks, uplink_id
 from services.intake.contacts import sender_of
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, IntakeState
 from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
@@ -151,7 +151,7 @@ async def file_uplinks(request: web.Request, uplinks: list[Uplink]) -> None:
         raise problem
 
 
-async def _file(intake: Intake, store: Uplinks, uid: str, uplink: Uplink) -> None:
+async def _file(intake: IntakeState, store: Uplinks, uid: str, uplink: Uplink) -> None:
     text = uplink.text.strip()  # at most 2000 characters: both parsers bound it
     grievance_id = grievance_id_for(uplink.provider, uid)
     reference = reference_for(grievance_id)

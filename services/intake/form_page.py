@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from services.intake.form_texts import TEXTS, duration_words
 from services.intake.publishing import RETRY_AFTER_SECONDS
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, IntakeState
 from services.intake.webform import (
     GrievanceForm,
     NotAMobile,
@@ -222,7 +222,7 @@ async def _form(
 
 
 async def _receipt(
-    request: web.Request, intake: Intake, receipt: Receipt, *, contact_given: bool
+    request: web.Request, intake: IntakeState, receipt: Receipt, *, contact_given: bool
 ) -> web.Response:
     language = page_language(request)
     sla = intake.settings.sla
@@ -238,7 +238,7 @@ async def _receipt(
     return await render(request, "receipt.html", context)
 
 
-def _secure(intake: Intake) -> bool:
+def _secure(intake: IntakeState) -> bool:
     """``Secure`` unless told otherwise or intake is reached by plain http on loopback (development)."""
     chosen = intake.settings.console_secure_cookies
     if chosen is not None:

@@ -21,7 +21,7 @@ RATE_COUNTERS = "intake_rate"
 
 
 @dataclass(frozen=True)
-class Intake:
+class IntakeState:
     runtime: Runtime
     publisher: Publisher
     # Where events go that the broker did not confirm; None keeps no spool (the embedded run).
@@ -43,7 +43,7 @@ class Intake:
     windows: ServiceWindows
 
     @classmethod
-    def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> Intake:
+    def build(cls, settings: Settings, runtime: Runtime, spool: Spool | None = None) -> IntakeState:
         """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime."""
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
         return cls(
@@ -69,4 +69,4 @@ class Intake:
         )
 
 
-INTAKE = web.AppKey("intake", Intake)
+INTAKE = web.AppKey("intake", IntakeState)

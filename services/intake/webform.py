@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 
 from services.intake.contacts import mobile_number
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, IntakeState
 from services.intake.texts import detect_language
 from shared.contracts import GrievanceReceived, Reference
 from shared.ids import grievance_id_for, reference_for
@@ -142,7 +142,7 @@ class NotConfirmed(Refused):
         self.key = key
 
 
-async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
+async def _wait(intake: IntakeState, limit: Limit, key: str) -> int | None:
     """The limit's answer; None when the store cannot count, or not within :data:`COUNT_BOUND`
     (many writes on one counter queue up on a loaded store), since a grievance must never be lost or
     held up for want of a counter (the spool or the broker may still take it)."""
@@ -155,7 +155,7 @@ async def _wait(intake: Intake, limit: Limit, key: str) -> int | None:
 
 
 async def file_grievance(
-    intake: Intake, client: str, read: Callable[[], Awaitable[GrievanceForm]]
+    intake: IntakeState, client: str, read: Callable[[], Awaitable[GrievanceForm]]
 ) -> Receipt:
     """File one web grievance: the one operation behind the JSON API and the HTML form alike.
 

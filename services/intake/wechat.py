@@ -41,7 +41,7 @@ from services.intake.channels.wechat_messages import (
     VoiceMessage,
 )
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, IntakeState
 from services.intake.texts import detect_language
 from services.intake.wechat_consents import Consents
 from services.intake.wechat_store import reporter_identity
@@ -65,7 +65,7 @@ _CHECK_MAX = 100
 _OPENS_WINDOW = (TextMessage, VoiceMessage, OtherMessage, SubscribeEvent)
 
 
-def configured(request: web.Request) -> tuple[Intake, WeChatInbound]:
+def configured(request: web.Request) -> tuple[IntakeState, WeChatInbound]:
     intake = request.app[INTAKE]
     if intake.wechat is None:
         raise Problem(503, "Service Unavailable", "WeChat webhooks are not configured on this server")
@@ -116,7 +116,7 @@ async def wechat_push(request: web.Request) -> web.Response:
     )
 
 
-async def _handle(intake: Intake, opened: Opened) -> str | None:
+async def _handle(intake: IntakeState, opened: Opened) -> str | None:
     """Make the push's effect durable; the passive reply's text (None: an empty answer)."""
     message = opened.message
     if isinstance(message, _OPENS_WINDOW):
@@ -139,7 +139,7 @@ async def _handle(intake: Intake, opened: Opened) -> str | None:
             return None
 
 
-async def _waiting(app: web.Application, intake: Intake, message: object) -> None:
+async def _waiting(app: web.Application, intake: IntakeState, message: object) -> None:
     """The push is durable: a message of the worker sends what waits for them (soon, beside this
     answer); an unfollow makes it undeliverable (before the answer: a store failure is retried)."""
     waiting = app.get(WAITING)
@@ -160,7 +160,7 @@ def _identity(openid: str) -> str:
     return reporter_identity(openid)
 
 
-async def _window_opened(intake: Intake, openid: str) -> None:
+async def _window_opened(intake: IntakeState, openid: str) -> None:
     """Record that the user wrote now (receipt time: ``CreateTime`` is the sender's clock)."""
     key = reporter_key(intake.runtime.keys, _identity(openid))
     try:
@@ -170,7 +170,7 @@ async def _window_opened(intake: Intake, openid: str) -> None:
         raise _not_durable() from None
 
 
-async def _text(intake: Intake, message: TextMessage) -> None:
+async def _text(intake: IntakeState, message: TextMessage) -> None:
     text = message.content.strip()
     if not text:
         return
@@ -205,7 +205,7 @@ async def _text(intake: Intake, message: TextMessage) -> None:
         raise _not_durable() from None
 
 
-async def _voice(intake: Intake, message: VoiceMessage) -> None:
+async def _voice(intake: IntakeState, message: VoiceMessage) -> None:
     try:
         await intake.voice_notes.keep(
             message.dedup_key,
@@ -219,7 +219,7 @@ async def _voice(intake: Intake, message: VoiceMessage) -> None:
         raise _not_durable() from None
 
 
-async def _unsubscribe(intake: Intake, message: UnsubscribeEvent) -> None:
+async def _unsubscribe(intake: IntakeState, message: UnsubscribeEvent) -> None:
     event_id = grievance_id_for(PROVIDER, message.dedup_key)
     key = reporter_key(intake.runtime.keys, _identity(message.from_user))
 

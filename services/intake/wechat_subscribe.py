@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import structlog
 from aiohttp import web
 
-from services.intake.state import INTAKE, Intake
+from services.intake.state import INTAKE, IntakeState
 from services.intake.wechat_consents import Consents
 from services.intake.wechat_notice import SCENE
 from services.intake.wechat_store import reporter_identity
@@ -141,7 +141,7 @@ def _one(request: web.Request, name: str) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
-def _offered(intake: Intake) -> tuple[str, str] | None:
+def _offered(intake: IntakeState) -> tuple[str, str] | None:
     settings = intake.settings
     if settings.wechat_appid is None or settings.wechat_subscribe_template_id is None:
         return None

@@ -68,7 +68,7 @@ class Assignment:
     conflicts: tuple[NameMatch, ...] = field(default=())  # why: for the NGO only, never the committee
 
 
-def fold(value: str) -> str:
+def fold_name(value: str) -> str:
     """NFKC and case folding: "ＧＺ００１", "gz001" and "GZ001" are the same word."""
     return unicodedata.normalize("NFKC", value).casefold().strip()
 
@@ -79,7 +79,7 @@ def starts_with_name(text: str, name: str) -> bool:
     Chinese writers often omit the space ("GZ001工资没发"), so an ASCII name only needs to be
     followed by something that is not an ASCII letter or digit.
     """
-    folded, word = fold(text), fold(name)
+    folded, word = fold_name(text), fold_name(name)
     if not word or not folded.startswith(word):
         return False
     rest = folded[len(word) :]
@@ -97,9 +97,9 @@ def resolve_factory(
     hints: Hints, factories: Sequence[FactoryInfo], latest_factory: str | None
 ) -> tuple[str | None, FactoryVia | None]:
     """The factory code and how it was found, or (None, None) when the grievance is unroutable."""
-    by_code = {fold(f.code): f.code for f in factories}
-    if hints.channel == "web" and hints.factory_hint and fold(hints.factory_hint) in by_code:
-        return by_code[fold(hints.factory_hint)], "factory_code"
+    by_code = {fold_name(f.code): f.code for f in factories}
+    if hints.channel == "web" and hints.factory_hint and fold_name(hints.factory_hint) in by_code:
+        return by_code[fold_name(hints.factory_hint)], "factory_code"
     for number in candidate_numbers(hints):
         for factory in factories:
             if number in factory.sms_numbers:
@@ -107,9 +107,9 @@ def resolve_factory(
     for factory in factories:
         if any(starts_with_name(hints.text, name) for name in (factory.code, *factory.keywords)):
             return factory.code, "first_word"
-    hint = fold(hints.factory_hint) if hints.factory_hint else ""
+    hint = fold_name(hints.factory_hint) if hints.factory_hint else ""
     for factory in factories:
-        if hint and hint in {fold(name) for name in (factory.code, *factory.keywords)}:
+        if hint and hint in {fold_name(name) for name in (factory.code, *factory.keywords)}:
             return factory.code, "first_word"
     if latest_factory is not None:
         return latest_factory, "reporter_history"

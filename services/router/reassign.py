@@ -38,7 +38,7 @@ def names_member_of(case: Case, committee: CommitteeInfo) -> bool:
 
 
 @dataclass(frozen=True)
-class Moved:
+class Reassignment:
     """The case after :func:`move_away`; ``changed`` False when it had left the committee already,
     ``published`` False when its events wait in the outbox."""
 
@@ -56,7 +56,7 @@ async def move_away(
     registry: RegistryStore,
     bus: Bus | None,
     clock: Clock,
-) -> Moved:
+) -> Reassignment:
     """Move the case away from ``from_committee`` (nothing when it no longer holds it).
 
     Every committee of the factory is read afresh, so a committee retired or joined a moment ago is
@@ -99,4 +99,4 @@ async def move_away(
             committee_id=after.committee_id,
             unassigned_reason=after.unassigned_reason,
         )
-    return Moved(after, changed, published)
+    return Reassignment(after, changed, published)

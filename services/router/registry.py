@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from services.notify.config import NgoNotify, NotifyConfig
 from services.notify.directory import Directory, Entry
-from services.router.assign import fold
+from services.router.assign import fold_name
 from services.router.lifecycle import settle
 from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
 from shared.contracts import CATEGORIES, utcnow
@@ -108,10 +108,10 @@ class Registry(BaseModel):
 
     @model_validator(mode="after")
     def _unique(self) -> Registry:
-        codes = [fold(f.code) for f in self.factories]
+        codes = [fold_name(f.code) for f in self.factories]
         committee_ids = [c.id for f in self.factories for c in f.committees]
         numbers = [n for f in self.factories for n in f.sms_numbers]
-        words = [fold(w) for f in self.factories for w in {f.code, *f.keywords}]
+        words = [fold_name(w) for f in self.factories for w in {f.code, *f.keywords}]
         for label, values in (
             ("factory codes", codes),
             ("committee ids", committee_ids),
@@ -143,7 +143,7 @@ def _factory_doc(factory: Factory) -> dict[str, Any]:
         "workers": factory.workers,
         "sms_numbers": factory.sms_numbers,
         "keywords": factory.keywords,
-        "keywords_folded": sorted({fold(k) for k in factory.keywords}),
+        "keywords_folded": sorted({fold_name(k) for k in factory.keywords}),
         "timezone": factory.timezone,
         "committees": [c.id for c in factory.committees],
     }

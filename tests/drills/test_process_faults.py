@@ -56,7 +56,7 @@ SHORT_SLA = {
     for severity, resolve in (("critical", "P3D"), ("high", "P7D"), ("normal", "P15D"))
 }
 # How long the opener of an escalation has before another sweeper publishes it
-# (services/escalation/escalate.py OUTBOX_LEASE), plus two sweeps and a margin.
+# (services/escalation/outbox.py OUTBOX_LEASE), plus two sweeps and a margin.
 OUTBOX_LEASE = 60.0
 ESCALATION_WAIT = OUTBOX_LEASE + 15.0
 # An acknowledgement this long before the deadline must stop the escalation (clocks of one machine).

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from services.escalation import consumer, store
-from services.escalation.escalate import escalation_id
+from services.escalation.outbox import escalation_id
 from shared.contracts import CaseEscalated, MessageOutbound
 from shared.messaging import Rejected
 from shared.privacy import unseal

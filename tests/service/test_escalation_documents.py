@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from services.escalation import consumer, store
-from services.escalation.escalate import escalation_id
+from services.escalation.outbox import escalation_id
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
 from tests.service.escalation_support import assigned, safe_uuid, updated

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.escalation import consumer, escalate, store
-from services.escalation.escalate import escalation_id
+from services.escalation import consumer, outbox, store
+from services.escalation.outbox import escalation_id
 from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound
 from shared.runtime import Runtime
 from shared.sla import SlaTable
@@ -109,7 +109,7 @@ async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(rt, clock, key
         await consumer.handle_event(rt, event)
     current = await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed"))
     # A consumer that read the clock before the last updates and finishes late changes nothing.
-    await escalate.ensure_escalations(rt, older)
+    await outbox.ensure_escalations(rt, older)
     assert await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed")) == current
     await assert_story_told_in_order(rt, case, updates)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.escalation import consumer, escalate, store
+from services.escalation import consumer, outbox, store
 from services.escalation.sweeper import BATCH, sweep_once
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.memorybus import MemoryBus
@@ -131,7 +131,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     assert await sweep_once(flaky) == 0
     assert published(rt, CaseEscalated) == []
     # Once the opener's lease has run out, a sweeper publishes the outbox, once.
-    clock.now += escalate.OUTBOX_LEASE
+    clock.now += outbox.OUTBOX_LEASE
     await sweep_once(flaky)
     await sweep_once(flaky)
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
@@ -152,7 +152,7 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, key
     escalated = published(rt, CaseEscalated)[0]
     assert (
         escalated.id
-        == escalate.events_for((await store.escalations_of_case(rt.db, case.case_id))[0], None)[0].id
+        == outbox.events_for((await store.escalations_of_case(rt.db, case.case_id))[0], None)[0].id
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from services.cli import bootstrap
+from services.cli import seed
 from services.cli.embedded import banner
 from shared.auth import authenticate, list_tokens, revoke_token
 from shared.runtime import Runtime
@@ -29,18 +29,18 @@ async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(
     runtime: Runtime, settings_factory: Any
 ) -> None:
     runtime = real_store(runtime, settings_factory)
-    first = await bootstrap.prepare(runtime, REGISTRY, previous=None)
+    first = await seed.prepare(runtime, REGISTRY, previous=None)
     assert sorted(first.tokens["committees"]) == sorted(COMMITTEES)
     assert first.tokens["ngo"].startswith("gvt_") and first.elsewhere == ()
     assert len(await live(runtime)) == 7
 
     # A restart with the same tokens file: the same tokens, nothing new.
-    again = await bootstrap.prepare(runtime, REGISTRY, previous=first.tokens)
+    again = await seed.prepare(runtime, REGISTRY, previous=first.tokens)
     assert again.tokens == first.tokens and again.elsewhere == ()
     assert len(await list_tokens(runtime.db)) == 7
 
     # A restart without the file: the tokens still work, but only their hashes are stored.
-    blind = await bootstrap.prepare(runtime, REGISTRY, previous={})
+    blind = await seed.prepare(runtime, REGISTRY, previous={})
     assert blind.tokens == {"committees": {}}
     assert sorted(blind.elsewhere) == sorted([*(f"committee {c}" for c in COMMITTEES), "ngo", "admin"])
     assert len(await list_tokens(runtime.db)) == 7
@@ -48,7 +48,7 @@ async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(
     # The admin token revoked: the next start issues a new one, and keeps the rest.
     admin = await authenticate(runtime.db, f"Bearer {first.tokens['admin']}")
     assert await revoke_token(runtime.db, admin.token_id)
-    after = await bootstrap.prepare(runtime, REGISTRY, previous=first.tokens)
+    after = await seed.prepare(runtime, REGISTRY, previous=first.tokens)
     assert after.tokens["admin"] != first.tokens["admin"]
     assert {k: v for k, v in after.tokens.items() if k != "admin"} == {
         k: v for k, v in first.tokens.items() if k != "admin"
@@ -61,9 +61,9 @@ async def test_a_token_of_another_scope_in_the_file_is_not_taken_for_the_wide_on
     runtime: Runtime, settings_factory: Any
 ) -> None:
     runtime = real_store(runtime, settings_factory)
-    first = await bootstrap.prepare(runtime, None, previous=None)
+    first = await seed.prepare(runtime, None, previous=None)
     swapped = {"committees": {}, "ngo": first.tokens["admin"], "admin": first.tokens["ngo"]}
-    again = await bootstrap.prepare(runtime, None, previous=swapped)
+    again = await seed.prepare(runtime, None, previous=swapped)
     assert again.tokens == {"committees": {}} and set(again.elsewhere) == {"ngo", "admin"}
 
 
@@ -71,14 +71,14 @@ async def test_a_real_store_without_a_tokens_file_issues_nothing(
     runtime: Runtime, settings_factory: Any
 ) -> None:
     runtime = real_store(runtime, settings_factory)
-    prepared = await bootstrap.prepare(runtime, REGISTRY, previous=None, issue=False)
+    prepared = await seed.prepare(runtime, REGISTRY, previous=None, issue=False)
     assert prepared.tokens == {"committees": {}} and prepared.elsewhere == ()
     assert await list_tokens(runtime.db) == []
 
 
 async def test_the_embedded_run_issues_its_tokens_at_every_start(runtime: Runtime) -> None:
-    first = await bootstrap.prepare(runtime, REGISTRY, previous=None)
-    second = await bootstrap.prepare(runtime, REGISTRY, previous=first.tokens)
+    first = await seed.prepare(runtime, REGISTRY, previous=None)
+    second = await seed.prepare(runtime, REGISTRY, previous=first.tokens)
     assert second.tokens["ngo"] != first.tokens["ngo"] and second.elsewhere == ()
     assert len(await live(runtime)) == 14
 
@@ -98,7 +98,7 @@ def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(settings
 def test_an_unreadable_tokens_file_is_no_earlier_start(tmp_path: Path) -> None:
     broken = tmp_path / "tokens.json"
     broken.write_text("{not json", encoding="utf-8")
-    assert bootstrap.read_tokens(broken) == {}
-    assert bootstrap.read_tokens(tmp_path / "missing.json") == {}
+    assert seed.read_tokens(broken) == {}
+    assert seed.read_tokens(tmp_path / "missing.json") == {}
     broken.write_text('["a list"]', encoding="utf-8")
-    assert bootstrap.read_tokens(broken) == {}
+    assert seed.read_tokens(broken) == {}

@@ -18,10 +18,10 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from services.cli.bootstrap import read_registry
 from services.cli.demo.client import DemoFailure, System
 from services.cli.demo.story import Story
 from services.cli.errors import CONFIG, FAILED, OK, CliError
+from services.cli.seed import read_registry
 
 
 def add_parser(commands: Any) -> None:

@@ -16,7 +16,7 @@ from aiormq.exceptions import PublishError as ReturnedError
 from pamqp import commands as spec
 from pamqp.body import ContentBody
 
-from shared.confirms import CoalescingPublisher
+from shared.coalesced_publish import CoalescingPublisher
 
 pytestmark = pytest.mark.broker
 
@@ -212,5 +212,5 @@ async def test_the_aiormq_internals_it_uses_are_still_there(wire: Wire):
     assert [type(part) for part in parts] == [ContentBody, ContentBody]
     assert [len(part.value) for part in parts] == [size, 1]
     assert channel._split_body(b"") == []
-    # A late confirm of a cancelled confirmation is dropped at DEBUG (see shared.confirms).
+    # A late confirm of a cancelled confirmation is dropped at DEBUG (see shared.coalesced_publish).
     assert "logging.DEBUG if confirmation.cancelled()" in inspect.getsource(aiormq.Channel._confirm_delivery)
