@@ -231,6 +231,7 @@ def banner(
         f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
         f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
         f"  web form    {at['intake']}/  workers file a grievance in the browser (Chinese or English)",
+        f"  case page   {at['router']}/case/  workers follow their case (reference or code, PIN or a sign-in code)",
         f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
         f"  ngo console {at['escalation']}/console/  the NGO in the browser (sign in with the NGO token)",
     ]

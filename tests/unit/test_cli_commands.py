@@ -229,6 +229,7 @@ def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
     tokens_file.write_text(json.dumps(tokens), encoding="utf-8")
     lines = banner(Settings(), None, tokens_file, tokens, False).splitlines()
     assert any(line.startswith("  ngo console http://127.0.0.1:8082/console/") for line in lines)
+    assert any(line.startswith("  case page   http://127.0.0.1:8081/case/") for line in lines)
     at = next(i for i, line in enumerate(lines) if "NGO console: open http://127.0.0.1:8082/console/" in line)
     printing = lines[at + 1].strip()
     result = subprocess.run(  # noqa: S603 - the banner's own line, run by bash
