@@ -44,11 +44,9 @@ from services.router.case_page_texts import TEXTS
 from services.router.case_session import (
     HOME,
     VIEW,
-    Refused,
     checked_form,
     chrome,
     cookie_policy,
-    see_other,
     sign_in,
     sign_in_page,
     sign_out,
@@ -58,6 +56,7 @@ from services.router.case_session import (
 from services.router.console_format import local_time, time_left, zone, zone_label
 from services.router.errors import CaseClosed, CaseNotFound, ChangedConcurrently
 from services.router.views import worker_view
+from shared.console_pages import Refused, see_other
 from shared.ids import case_code, grievance_id_for
 from shared.messaging import PublishError
 from shared.pages import CATALOG, add_texts, page_language, render

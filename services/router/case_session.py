@@ -14,7 +14,7 @@ the header) live here too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,13 +22,13 @@ import structlog
 from aiohttp import web
 
 from services.router.appkeys import CASE_SESSIONS, CASE_VISITOR_LIMIT, RATES
-from services.router.console_session import secure_cookies
 from services.router.pin_gate import Entered, TooManyLookups, pin_gate
+from shared.console_pages import Refused, secure_cookies, see_other, wall_clock
+from shared.console_pages import checked_form as shared_checked_form
 from shared.ids import case_code
 from shared.pages import render
-from shared.sessions import CookiePolicy, CsrfRefused, Session
+from shared.sessions import CookiePolicy, Session
 from shared.settings import Settings
-from shared.web import read_form
 
 log = structlog.get_logger("router.case_page")
 
@@ -41,35 +41,17 @@ HOME = "/case/"
 VIEW = "/case/view"
 
 
-class Refused(Exception):
-    """What the page refuses: the text key of its sentence, any detail, the HTTP status."""
-
-    def __init__(self, key: str, status: int, detail: str = "") -> None:
-        super().__init__(key)
-        self.key, self.status, self.detail = key, status, detail
-
-
 def cookie_policy(settings: Settings) -> CookiePolicy:
     return CookiePolicy(COOKIE, LIFETIME, secure=secure_cookies(settings))
 
 
-def _wall_clock() -> datetime:
-    """Sessions expire by the wall clock (like the store's TTL index), not the case clock."""
-    return datetime.now(UTC)
-
-
 async def signed_in(request: web.Request) -> Session | None:
-    return await request.app[CASE_SESSIONS].find(request, KIND, _wall_clock())
+    return await request.app[CASE_SESSIONS].find(request, KIND, wall_clock())
 
 
 async def checked_form(request: web.Request, session: Session) -> Mapping[str, str]:
-    """The form of a POST, after its CSRF token matched the session's."""
-    form = await read_form(request)
-    try:
-        session.check_csrf(form.get("csrf"))
-    except CsrfRefused:
-        raise Refused("worker.error.csrf", 403) from None
-    return form
+    """The form of a POST, after its CSRF token matched the session's (the worker's words if not)."""
+    return await shared_checked_form(request, session, "worker.error.csrf")
 
 
 def _names(entered: str, reference: str) -> bool:
@@ -90,7 +72,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
         return see_other(HOME + (f"?{urlencode(kept)}" if kept else ""))
     entered = prefilled(request.query)
     current = await signed_in(request)
-    store, now = request.app[CASE_SESSIONS], _wall_clock()
+    store, now = request.app[CASE_SESSIONS], wall_clock()
     if current is not None:
         if _names(entered, current.data.get("reference", "")):
             return see_other(VIEW)
@@ -142,7 +124,7 @@ async def open_session(
     request: web.Request, visitor: Session, case_id: str, reference: str, *, by: str
 ) -> web.Response:
     """The visitor's session ends and the worker's begins (a PIN or a sign-in code opened the case)."""
-    store, now = request.app[CASE_SESSIONS], _wall_clock()
+    store, now = request.app[CASE_SESSIONS], wall_clock()
     await store.end(visitor)
     session = await store.start(KIND, case_id, now, reference=reference)
     log.info("case_page_signed_in", by=by)
@@ -153,7 +135,7 @@ async def open_session(
 
 async def visitor_of(request: web.Request) -> Session | None:
     """The sign-in page's visitor session of this browser, if it has one."""
-    return await request.app[CASE_SESSIONS].find(request, VISITOR, _wall_clock())
+    return await request.app[CASE_SESSIONS].find(request, VISITOR, wall_clock())
 
 
 async def sign_out(request: web.Request) -> web.Response:
@@ -203,8 +185,3 @@ async def too_many(request: web.Request, wait: int) -> web.Response:
     response = await refused_page(request, Refused("worker.error.too_many", 429))
     response.headers["Retry-After"] = str(wait)
     return response
-
-
-def see_other(location: str) -> web.Response:
-    """A 303 to the next page (after a POST, a reload repeats nothing); never kept by a cache."""
-    return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})

@@ -26,11 +26,9 @@ from aiohttp import web
 from services.router.appkeys import CASES, CLOCK, CODE_REQUEST_LIMIT, RATES, SIGN_IN_CODES, WORKERS
 from services.router.case_session import (
     HOME,
-    Refused,
     checked_form,
     open_session,
     refused_page,
-    see_other,
     too_many,
     visitor_context,
     visitor_of,
@@ -38,6 +36,7 @@ from services.router.case_session import (
 from services.router.code_sign_in_texts import TEXTS
 from services.router.pin_gate import Entered, TooManyLookups, pin_gate
 from services.router.sign_in_codes import PER_DAY
+from shared.console_pages import Refused, see_other
 from shared.messaging import PublishError
 from shared.pages import add_texts, render
 from shared.ratestore import Limit

@@ -1,69 +1,14 @@
-"""How the console writes times: local wall-clock times and the time left before a deadline (pure).
+"""How the committee console writes times: in the factory's zone, with the time left (pure).
 
 Committee members read times in the factory's own zone: the registry's ``timezone`` of the factory,
 else China Standard Time (Asia/Shanghai), the zone of the first deployment; the page names the zone.
 The time left is counted from the deadline the committee sees (rounded down like every time that
 follows from when the worker wrote, ``docs/router.md``), so it never promises more time than there is.
+The arithmetic is the NGO console's too (:mod:`shared.console_time`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from shared.console_time import DEFAULT_ZONE, Texts, local_time, span, time_left, zone, zone_label
 
-from services.router.registry_store import DEFAULT_TIMEZONE
-
-DEFAULT_ZONE = DEFAULT_TIMEZONE  # Asia/Shanghai
-
-Texts = Callable[..., str]
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The zone of that name; the default one for none, or a name this machine does not know."""
-    try:
-        return ZoneInfo(name or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
-
-def zone_label(place: ZoneInfo, language: str, at: datetime) -> str:
-    """How the page names the zone: 北京 / China Standard (UTC+8), else its name and UTC offset."""
-    if place.key == DEFAULT_ZONE:
-        return "北京" if language == "zh" else "China Standard (UTC+8)"
-    offset = at.astimezone(place).strftime("%z")
-    return f"{place.key} (UTC{offset[:3]}:{offset[3:]})"
-
-
-def local_time(value: datetime | str | None, place: ZoneInfo | None = None) -> str:
-    """``2026-03-02 16:00`` in the zone (the default one unless given); empty for no time."""
-    if value is None:
-        return ""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.astimezone(place or ZoneInfo(DEFAULT_ZONE)).strftime("%Y-%m-%d %H:%M")
-
-
-def span(delta: timedelta, t: Texts) -> str:
-    """A duration in at most two units, rounded down: ``2 天 3 小时``, ``45 min``."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(t("time.days", n=days))
-    if hours and len(parts) < 2:
-        parts.append(t("time.hours", n=hours))
-    if not days and (minutes or not parts):
-        parts.append(t("time.minutes", n=minutes))
-    return " ".join(parts)
-
-
-def time_left(due: datetime | str, done: Any, now: datetime, t: Texts) -> tuple[str, bool]:
-    """What the deadline says now, and whether it is missed: done, the time left, or how late."""
-    if done:
-        return t("time.met"), False
-    at = datetime.fromisoformat(due) if isinstance(due, str) else due
-    if at <= now:
-        return t("time.overdue", span=span(now - at, t)), True
-    return t("time.left", span=span(at - now, t)), False
+__all__ = ["DEFAULT_ZONE", "Texts", "local_time", "span", "time_left", "zone", "zone_label"]
