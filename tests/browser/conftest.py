@@ -70,3 +70,10 @@ async def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def follow(page: Any, control: Any) -> None:
+    """Press a button or follow a link, and wait for the page it leads to: reading the page, or
+    draining the bus, before the request was answered would race it."""
+    async with page.expect_navigation():
+        await control.click()

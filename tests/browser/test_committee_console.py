@@ -12,7 +12,7 @@ import pytest
 
 from services.router.appkeys import ROUTER
 from tests.browser.accessibility import assert_accessible, checked_context
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
 from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
 
@@ -58,31 +58,31 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, 
     await fits_the_phone(page)
     await screenshot(page, "console-zh-1-sign-in")
     await page.get_by_label("委员会令牌").fill(tokens["gz-001-spt"])
-    await page.get_by_role("button", name="登录").click()
+    await follow(page, page.get_by_role("button", name="登录"))
 
     await page.wait_for_url(base)
     assert "委员会：社会绩效小组" in await page.inner_text("header")  # the name in the registry
     await fits_the_phone(page)
     await screenshot(page, "console-zh-2-inbox")
-    await page.get_by_role("link", name=event.reference).click()
+    await follow(page, page.get_by_role("link", name=event.reference))
 
     assert await page.inner_text("h1") == f"案件 {event.reference}"
     assert "宿舍的安全出口被锁了三天" in await page.inner_text("main")
     assert "还剩" in await page.inner_text(".facts")
     await fits_the_phone(page)
     await screenshot(page, "console-zh-3-case")
-    await page.get_by_role("button", name="确认收到").click()
+    await follow(page, page.get_by_role("button", name="确认收到"))
     assert "已确认收到" in await page.inner_text("[role=status]")
     await screenshot(page, "console-zh-4-acknowledged")
 
     await page.get_by_label("回复内容").fill("我们明天上午去宿舍检查，请放心。")
-    await page.get_by_role("button", name="发送回复").click()
+    await follow(page, page.get_by_role("button", name="发送回复"))
     thread = await page.inner_text(".thread")
     assert "我们明天上午去宿舍检查，请放心。" in thread and "送达状态：等待发送" in thread
     await screenshot(page, "console-zh-5-replied")
 
     await page.get_by_label("解决方案（工人会收到并被问是否认可）").fill("安全出口已经打开，并装了提醒牌。")
-    await page.get_by_role("button", name="提交解决方案").click()
+    await follow(page, page.get_by_role("button", name="提交解决方案"))
     assert "解决方案已提交" in await page.inner_text("[role=status]")
     assert "等待工人答复" in await page.inner_text(".facts")
     await fits_the_phone(page)
@@ -91,7 +91,7 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, 
     case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
     assert (case.status, case.resolution) == ("resolved", "安全出口已经打开，并装了提醒牌。")
 
-    await page.get_by_role("button", name="退出").click()
+    await follow(page, page.get_by_role("button", name="退出"))
     assert "您已退出" in await page.inner_text("main")
     await screenshot(page, "console-zh-7-signed-out")
     await page.goto(base)
@@ -109,29 +109,29 @@ async def test_a_member_works_in_english_and_can_switch_to_chinese(
         await page.goto(str(client.make_url("/console/")))
         assert await page.title() == "Committee sign-in"
         await page.get_by_label("Committee token").fill(tokens["gz-001-spt"])
-        await page.get_by_role("button", name="Sign in").click()
+        await follow(page, page.get_by_role("button", name="Sign in"))
         await screenshot(page, "console-en-1-inbox")
         await page.get_by_label("Category").select_option("wages")
-        await page.get_by_role("button", name="Apply").click()
+        await follow(page, page.get_by_role("button", name="Apply"))
         assert "Cases matching: 1" in await page.inner_text("main")
-        await page.get_by_role("link", name=event.reference).click()
-        await page.get_by_role("button", name="Acknowledge").click()
+        await follow(page, page.get_by_role("link", name=event.reference))
+        await follow(page, page.get_by_role("button", name="Acknowledge"))
         assert "Acknowledged; the worker is told." in await page.inner_text("[role=status]")
         await page.get_by_label("Your reply").fill("We are checking the payroll with the office.")
-        await page.get_by_role("button", name="Send reply").click()
+        await follow(page, page.get_by_role("button", name="Send reply"))
         assert "Delivery: Waiting to be sent" in await page.inner_text(".thread")
         await page.get_by_label("Resolution (the worker receives it and is asked to confirm)").fill(
             "The missing wages are paid with this month's pay."
         )
-        await page.get_by_role("button", name="Submit resolution").click()
+        await follow(page, page.get_by_role("button", name="Submit resolution"))
         assert "Resolved, waiting for the worker" in await page.inner_text(".facts")
         await fits_the_phone(page)
         await screenshot(page, "console-en-2-resolved")
 
-        await page.get_by_role("link", name="中文").click()
+        await follow(page, page.get_by_role("link", name="中文"))
         assert await page.inner_text("h1") == f"案件 {event.reference}"
-        await page.get_by_role("link", name="English").click()
-        await page.get_by_role("button", name="Sign out").click()
+        await follow(page, page.get_by_role("link", name="English"))
+        await follow(page, page.get_by_role("button", name="Sign out"))
         assert "You are signed out." in await page.inner_text("main")
         await screenshot(page, "console-en-3-signed-out")
     finally:

@@ -15,7 +15,7 @@ import pytest
 from services.router.case_store import CaseStore
 from shared.runtime import Runtime
 from tests.browser.accessibility import assert_accessible, checked_context
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import TAB_ORDER, fits_the_phone
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
@@ -69,7 +69,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await assert_accessible(page)
         await screenshot(page, "ngo-zh-1-sign-in")
         await page.get_by_label("NGO 令牌").fill(system.tokens["ngo"])
-        await page.get_by_role("button", name="登录").click()
+        await follow(page, page.get_by_role("button", name="登录"))
 
         await page.wait_for_url(base)
         assert "所有工厂" in await page.inner_text("header")
@@ -78,7 +78,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await assert_accessible(page)
         await screenshot(page, "ngo-zh-2-cases")
         await page.get_by_label("案件编号（工人收到的编号）").fill(reference.lower().replace("-", ""))
-        await page.get_by_role("button", name="查找").click()
+        await follow(page, page.get_by_role("button", name="查找"))
 
         assert await page.inner_text("h1") == f"案件 {reference}"
         assert "因为投诉了加班问题" in await page.inner_text(".grievance")
@@ -86,11 +86,11 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await fits_the_phone(page)
         await assert_accessible(page)
         await screenshot(page, "ngo-zh-3-case")
-        await page.get_by_role("button", name="确认收到升级").click()
+        await follow(page, page.get_by_role("button", name="确认收到升级"))
         assert "已确认收到升级" in await page.inner_text("[role=status]")
 
         await page.get_by_label("消息内容").fill(NGO_TEXT)
-        await page.get_by_role("button", name="发送消息").click()
+        await follow(page, page.get_by_role("button", name="发送消息"))
         assert "正在发给工人" in await page.inner_text("[role=status]")
         await settled(system, page)
         assert told(system, WORKER_PHONE, "ngo_message") == [f"[{reference}] 独立监督机构：{NGO_TEXT}"]
@@ -98,7 +98,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await screenshot(page, "ngo-zh-4-messaged")
 
         await page.get_by_label("委员会", exact=True).select_option("gz-001-spt")
-        await page.get_by_role("button", name="转交").click()
+        await follow(page, page.get_by_role("button", name="转交"))
         assert "已请求转交" in await page.inner_text("[role=status]")
         await settled(system, page)
         now = await page.inner_text("#case-now")
@@ -108,7 +108,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await screenshot(page, "ngo-zh-5-transferred")
 
         await page.get_by_label("结果（会告诉工人）").fill(OUTCOME)
-        await page.get_by_role("button", name="结案并告诉工人").click()
+        await follow(page, page.get_by_role("button", name="结案并告诉工人"))
         assert "结果会告诉工人" in await page.inner_text("[role=status]")
         await settled(system, page)
         assert told(system, WORKER_PHONE, "ngo_outcome") == [
@@ -121,7 +121,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
         await fits_the_phone(page)
         await screenshot(page, "ngo-zh-6-closed")
 
-        await page.get_by_role("button", name="退出").click()
+        await follow(page, page.get_by_role("button", name="退出"))
         assert "您已退出" in await page.inner_text("main")
         await page.goto(base)
         assert await page.title() == "监督机构登录"
@@ -139,38 +139,38 @@ async def test_the_monitor_works_in_english_and_is_told_plainly_what_is_refused(
         await page.goto(str(system.escalation.make_url("/console/")))
         assert await page.title() == "Monitor sign-in"
         await page.get_by_label("NGO token").fill(system.tokens["ngo"])
-        await page.get_by_role("button", name="Sign in").click()
+        await follow(page, page.get_by_role("button", name="Sign in"))
         await screenshot(page, "ngo-en-1-cases")
 
         # A reference nobody has: the page says so, in words.
         await page.get_by_label("Case reference (the one the worker has)").fill("K7M3P-9QXA2")
-        await page.get_by_role("button", name="Find").click()
+        await follow(page, page.get_by_role("button", name="Find"))
         assert "No escalated case with this reference" in await page.inner_text("[role=alert]")
         await assert_accessible(page)
         await screenshot(page, "ngo-en-2-not-found")
         await page.go_back()
         await page.get_by_label("Case reference (the one the worker has)").fill(reference)
-        await page.get_by_role("button", name="Find").click()
+        await follow(page, page.get_by_role("button", name="Find"))
         assert await page.inner_text("h1") == f"Case {reference}"
 
         await page.get_by_label("Your message").fill("We have your report and will contact the factory.")
-        await page.get_by_role("button", name="Send message").click()
+        await follow(page, page.get_by_role("button", name="Send message"))
         await settled(system, page)
         assert told(system, ENGLISH_WORKER_PHONE, "ngo_message") == [
             f"[{reference}] The independent monitor writes: We have your report and will contact the factory."
         ]
         # The committee already holding the case is refused at once, in words.
         await page.get_by_label("Committee", exact=True).select_option("gz-001-spt")
-        await page.get_by_role("button", name="Transfer").click()
+        await follow(page, page.get_by_role("button", name="Transfer"))
         await settled(system, page)
         await page.get_by_label("Or the id of another committee of this factory").fill("gz-001-spt")
-        await page.get_by_role("button", name="Transfer").click()
+        await follow(page, page.get_by_role("button", name="Transfer"))
         assert "That committee holds the case already." in await page.inner_text("[role=alert]")
         await fits_the_phone(page)
         await screenshot(page, "ngo-en-3-refused")
 
         await page.get_by_label("Outcome (the worker is told)").fill("The cut hours are restored.")
-        await page.get_by_role("button", name="Close and tell the worker").click()
+        await follow(page, page.get_by_role("button", name="Close and tell the worker"))
         await settled(system, page)
         assert told(system, ENGLISH_WORKER_PHONE, "ngo_outcome") == [
             f"[{reference}] The independent monitor closed your case. Outcome: The cut hours are restored."
@@ -178,10 +178,10 @@ async def test_the_monitor_works_in_english_and_is_told_plainly_what_is_refused(
         assert "Closed" in await page.inner_text("#case-now")
         await screenshot(page, "ngo-en-4-closed")
 
-        await page.get_by_role("link", name="中文").click()
+        await follow(page, page.get_by_role("link", name="中文"))
         assert await page.inner_text("h1") == f"案件 {reference}"
-        await page.get_by_role("link", name="English").click()
-        await page.get_by_role("button", name="Sign out").click()
+        await follow(page, page.get_by_role("link", name="English"))
+        await follow(page, page.get_by_role("button", name="Sign out"))
         assert "You are signed out." in await page.inner_text("main")
     finally:
         await context.close()

@@ -13,7 +13,7 @@ from shared.contracts import GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for
 from shared.runtime import Runtime
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import UNLABELLED
 from tests.fakes import WORKER_PHONE, sensitive
 from tests.service.conversation_support import services
@@ -50,7 +50,7 @@ async def test_a_worker_files_a_grievance_in_chinese(
 
     await page.get_by_label("工厂编号").fill("GZ-999")
     await page.get_by_label("发生了什么").fill(ZH_TEXT)
-    await page.get_by_role("button", name="提交投诉").click()
+    await follow(page, page.get_by_role("button", name="提交投诉"))
     await page.wait_for_selector("#form-error")
     assert "没有这个工厂编号" in await page.inner_text("main")
     assert await page.get_by_label("发生了什么").input_value() == ZH_TEXT  # the text is kept
@@ -60,7 +60,7 @@ async def test_a_worker_files_a_grievance_in_chinese(
 
     await page.get_by_label("工厂编号").fill("GZ-001")
     await page.get_by_label("手机号码（可以不填）").fill(PHONE)
-    await page.get_by_role("button", name="提交投诉").click()
+    await follow(page, page.get_by_role("button", name="提交投诉"))
     await page.wait_for_selector("#reference")
     assert await page.inner_text("h1") == "投诉已收到"
     (event,) = filed(memory_bus)
@@ -90,7 +90,7 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
         await screenshot(page, "web-form-en-1-form")
         await page.get_by_label("Factory code").fill("GZ-001")
         await page.get_by_label("What happened").fill(EN_TEXT)
-        await page.get_by_role("button", name="Send the grievance").click()
+        await follow(page, page.get_by_role("button", name="Send the grievance"))
         await page.wait_for_selector("#reference")
         assert await page.inner_text("h1") == "Your grievance is received"
         (event,) = filed(memory_bus)
@@ -103,8 +103,8 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
         await fits_the_phone(page)
         await screenshot(page, "web-form-en-2-receipt")
 
-        await page.get_by_role("link", name="Report another grievance").click()
-        await page.get_by_role("link", name="中文").click()
+        await follow(page, page.get_by_role("link", name="Report another grievance"))
+        await follow(page, page.get_by_role("link", name="中文"))
         await page.wait_for_url("**/?lang=zh")
         assert await page.inner_text("h1") == "提交投诉"
     finally:
@@ -145,7 +145,7 @@ async def test_a_worker_confirms_the_number_with_the_sms_code_on_the_router_page
         await page.get_by_label("工厂编号").fill("GZ-001")
         await page.get_by_label("发生了什么").fill(ZH_TEXT)
         await page.get_by_label("手机号码（可以不填）").fill(PHONE)
-        await page.get_by_role("button", name="提交投诉").click()
+        await follow(page, page.get_by_role("button", name="提交投诉"))
         await page.wait_for_selector("#reference")
         reference = await page.inner_text("#reference")
         link = await page.get_by_role("link", name="输入验证码").get_attribute("href")
@@ -161,7 +161,7 @@ async def test_a_worker_confirms_the_number_with_the_sms_code_on_the_router_page
         await fits_the_phone(page)
         await screenshot(page, "web-form-zh-4-confirm")
         await page.get_by_label("六位验证码").fill(code.group(0))
-        await page.get_by_role("button", name="确认号码").click()
+        await follow(page, page.get_by_role("button", name="确认号码"))
         await page.wait_for_selector("#confirmed")
         assert "号码已确认" in await page.inner_text("main")
         await fits_the_phone(page)

@@ -11,7 +11,7 @@ from services.router.appkeys import ROUTER
 from shared.contracts import MessageOutbound
 from shared.ids import case_code
 from tests.browser.accessibility import assert_accessible, checked_context
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import fits_the_phone
 from tests.browser.test_worker_page import committee
 from tests.fakes import WORKER_PHONE
@@ -41,7 +41,7 @@ async def test_an_sms_worker_signs_in_with_a_code_and_reads_the_reply_in_chinese
             await assert_accessible(page)
             await fits_the_phone(page)
             await screenshot(page, "worker-code-zh-1-sign-in")
-            await page.get_by_role("button", name="发登录码给我").click()
+            await follow(page, page.get_by_role("button", name="发登录码给我"))
             await page.wait_for_url(str(client.make_url("/case/code")))
             assert "登录码已发到那里" in await page.inner_text("[role=status]")
             await assert_accessible(page)
@@ -57,13 +57,13 @@ async def test_an_sms_worker_signs_in_with_a_code_and_reads_the_reply_in_chinese
 
             # A wrong code first: refused in plain words, on the same page.
             await page.get_by_label("登录码（6 位数字）").fill(f"{(int(sent.code) + 1) % 10**6:06d}")
-            await page.get_by_role("button", name="登录", exact=True).click()
+            await follow(page, page.get_by_role("button", name="登录", exact=True))
             assert "登录码不对、已过期或已用过" in await page.inner_text("[role=alert]")
             await assert_accessible(page)
             await screenshot(page, "worker-code-zh-3-wrong-code")
 
             await page.get_by_label("登录码（6 位数字）").fill(sent.code)
-            await page.get_by_role("button", name="登录", exact=True).click()
+            await follow(page, page.get_by_role("button", name="登录", exact=True))
             await page.wait_for_url(str(client.make_url("/case/view")))
             assert await page.inner_text("h1") == f"投诉 {event.reference}"
             thread = await page.inner_text(".thread")

@@ -11,7 +11,7 @@ from services.router.appkeys import ROUTER
 from services.router.status_store import MAX_FAILURES
 from shared.ids import case_code
 from shared.privacy import PIN_DIGITS
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import fits_the_phone
 from tests.fakes import WORKER_PHONE
 from tests.service.case_page_support import case_with_pin
@@ -34,7 +34,7 @@ async def committee(client: Any, tokens: dict[str, str], event: Any, path: str, 
 async def sign_in(page: Any, entered: str, pin: str, *, case_label: str, pin_label: str, submit: str) -> None:
     await page.get_by_label(case_label).fill(entered)
     await page.get_by_label(pin_label).fill(pin)
-    await page.get_by_role("button", name=submit).click()
+    await follow(page, page.get_by_role("button", name=submit))
 
 
 async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any, page: Any) -> None:
@@ -50,7 +50,7 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         await fits_the_phone(page)
         await screenshot(page, "worker-zh-1-sign-in")
         await page.get_by_label("密码").fill(pin)
-        await page.get_by_role("button", name="查看").click()
+        await follow(page, page.get_by_role("button", name="查看"))
 
         await page.wait_for_url(str(client.make_url("/case/view")))
         assert await page.inner_text("h1") == f"投诉 {event.reference}"
@@ -62,7 +62,7 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         await screenshot(page, "worker-zh-2-case")
 
         await page.get_by_label("您的消息").fill("好的，我明天上午在宿舍。")
-        await page.get_by_role("button", name="发送").click()
+        await follow(page, page.get_by_role("button", name="发送"))
         assert "您的消息已加入投诉。" in await page.inner_text("[role=status]")
         assert "好的，我明天上午在宿舍。" in await page.inner_text(".thread")
         await screenshot(page, "worker-zh-3-replied")
@@ -72,7 +72,7 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         assert "您认可这个解决方案吗？" in await page.inner_text("main")
         await screenshot(page, "worker-zh-4-resolution")
         await page.get_by_label("不认可的原因（可以不填）").fill("还是只有冷水。")
-        await page.get_by_role("button", name="不认可").click()
+        await follow(page, page.get_by_role("button", name="不认可"))
         assert "已记录您不认可解决方案" in await page.inner_text("[role=status]")
         assert "独立监督机构也在跟进" in await page.inner_text("main")
         await fits_the_phone(page)
@@ -85,7 +85,7 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
             "还是只有冷水。",
         ]
 
-        await page.get_by_role("button", name="退出").click()
+        await follow(page, page.get_by_role("button", name="退出"))
         assert "您已退出" in await page.inner_text("main")
         await page.goto(str(client.make_url("/case/view")))
         assert await page.title() == "查看我的投诉"
@@ -112,7 +112,7 @@ async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascrip
             await page.goto(str(client.make_url(f"/case/?code={case_code(event.reference)}")))
             assert await page.title() == "Follow my grievance"
             await page.get_by_label("PIN").fill(pin)
-            await page.get_by_role("button", name="Show my grievance").click()
+            await follow(page, page.get_by_role("button", name="Show my grievance"))
             assert await page.inner_text("h1") == f"Grievance {event.reference}"
             assert "We will measure the noise on Monday." in await page.inner_text(".thread")
             main = await page.inner_text("main")
@@ -122,11 +122,11 @@ async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascrip
 
             await committee(client, tokens, event, "resolve", {"resolution": "Ear protection is handed out."})
             await page.reload()
-            await page.get_by_role("button", name="Yes, close my grievance").click()
+            await follow(page, page.get_by_role("button", name="Yes, close my grievance"))
             assert "Thank you. Your grievance is closed." in await page.inner_text("[role=status]")
             assert "You accepted the resolution." in await page.inner_text("#status")
             await screenshot(page, "worker-en-2-confirmed")
-            await page.get_by_role("link", name="中文").click()
+            await follow(page, page.get_by_role("link", name="中文"))
             assert await page.inner_text("h1") == f"投诉 {event.reference}"
     finally:
         await context.close()
