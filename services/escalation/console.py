@@ -59,6 +59,7 @@ from shared.contracts import EscalationReason
 from shared.ids import find_reference, is_case_code, is_reference
 from shared.messaging import PublishError
 from shared.pages import CATALOG, page_language, render, setup_pages
+from shared.privacy import Keys
 from shared.ratestore import Limit, RateStore
 from shared.ratestore import indexes as rate_indexes
 from shared.runtime import RUNTIME
@@ -92,7 +93,10 @@ def setup_console(app: web.Application, settings: Settings) -> None:
         rt = app[RUNTIME]
         await ensure_indexes(rt.db, {**sessions.INDEXES, **rate_indexes(RATE_COUNTERS)})
         app[NGO_SESSIONS] = SessionStore(rt.db, cookie_policy(rt.settings))
-        app[NGO_RATES] = RateStore(rt.db, RATE_COUNTERS, rt.keys, rt.clock)
+        # Escalation holds no pseudonym key, so its counters are keyed under a secret of this process:
+        # each replica counts its own sign-in attempts, and a restart starts them afresh.
+        own = Keys(pseudonym_key=secrets.token_bytes(32))
+        app[NGO_RATES] = RateStore(rt.db, RATE_COUNTERS, own, rt.clock)
         yield
 
     app.cleanup_ctx.append(stores)

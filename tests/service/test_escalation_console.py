@@ -309,3 +309,17 @@ async def test_a_case_code_finds_the_cases_it_fits(settings, memory_bus, db, key
 
 async def consume_nothing(event: Event) -> None:
     """The router's queue, bound so the console's requests are routable; nothing to do with them here."""
+
+
+async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
+    settings_factory, memory_bus, db, keys, clock
+):
+    """Escalation holds no pseudonym key (shared.bootstrap.HELD_KEYS): its sign-in limit must not need one."""
+    from shared.bootstrap import narrowed
+
+    runtime = narrowed(Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock), "escalation")
+    assert not runtime.keys.holds_pseudonym
+    async with TestClient(ServiceServer(create_app(runtime.settings, runtime))) as client:
+        for _ in range(2):
+            page = await client.get("/console/sign-in?lang=en")
+            assert page.status == 200
