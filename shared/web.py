@@ -206,8 +206,9 @@ def new_app(
     return app
 
 
-# /webhooks/{provider}/{kind}/{secret}: the only paths with a credential as their last segment.
-SECRET_PATH = re.compile(r"^(?P<route>/webhooks/[a-z]+/[a-z-]+/)[^/]+$")
+# /webhooks/{provider}/{kind}/{secret}: the only paths with a credential in them. Whatever follows the
+# kind is hidden, so a provider set up with a trailing slash or an extra segment logs no secret either.
+SECRET_PATH = re.compile(r"^(?P<route>/webhooks/[^/]+/[^/]+/).+$")
 
 
 class AccessLogger(AbstractAccessLogger):
