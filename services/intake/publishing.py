@@ -75,7 +75,8 @@ class Publisher:
             await self._spool_instead(event, exc)
             return _reference(event)
         except TimeoutError:
-            await self._spool_instead(event, PublishError(f"no confirm within {budget:g} s"))
+            within = "in time" if budget is None else f"within {budget:g} s"
+            await self._spool_instead(event, PublishError(f"no confirm {within}"))
             return _reference(event)
         # DEBUG: the access log already has one line per request; a second one halves throughput.
         log.debug(
