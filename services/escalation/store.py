@@ -50,6 +50,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("factory_id", ASCENDING)]),
         IndexModel([("created_at", DESCENDING)]),
         IndexModel([("outbox_due_at", ASCENDING)], sparse=True),
+        # The console's case page and actions, the API's ?reference= and the case-code prefix find by it.
+        IndexModel([("reference", ASCENDING)]),
     ],
 }
 
