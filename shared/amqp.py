@@ -432,10 +432,11 @@ class AmqpBus:
         """Move a rejected message to its twin with the reason recorded, confirmed before the ack.
 
         ``basic.reject`` cannot add headers, so the bus publishes the copy itself (to the
-        dead-letter exchange with the twin's binding key, ``mandatory``, confirmed) and acknowledges the original only after the
-        confirm. When the copy cannot be confirmed (the broker is not confirming, or the twin is
-        missing) the original is rejected instead: RabbitMQ dead-letters it to the same twin, only
-        without the explanation, which the ``event_rejected`` log line still holds.
+        dead-letter exchange with the twin's binding key, ``mandatory``, confirmed) and
+        acknowledges the original only after the confirm. When the copy cannot be confirmed (the
+        broker is not confirming, or the twin is missing) the original is rejected instead:
+        RabbitMQ dead-letters it to the same twin, only without the explanation, which the
+        ``event_rejected`` log line still holds.
         """
         try:
             if not self._connected_now() or self._breaker.is_open:

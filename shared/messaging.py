@@ -116,7 +116,7 @@ class Bus(Protocol):
     """The event bus as the services see it."""
 
     async def start(self) -> None:
-        """Connect (or begin connecting) and declare the topology."""
+        """Connect (or begin connecting) and declare this process's part of the topology."""
 
     async def close(self) -> None:
         """Stop consuming, let handlers in flight finish, disconnect."""
