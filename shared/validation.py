@@ -101,7 +101,9 @@ def sentence(error: ErrorDetails, model: type[BaseModel] | None = None, language
         return f"{field} is not a field of this request" + (f"; the fields are: {known}." if known else ".")
     if kind in _TYPES:
         what = _TYPES[kind][1 if zh else 0]
-        return f"{field} 应为{what}{hint}。" if zh else f"{field} must be {what}{hint}."
+        if zh:
+            return f"{field} 应为{' ' if what[0].isascii() else ''}{what}{hint}。"  # 应为 true 或 false
+        return f"{field} must be {what}{hint}."
     if kind == "string_too_short":
         least = int(ctx.get("min_length", 1))
         if least <= 1:

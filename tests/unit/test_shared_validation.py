@@ -119,3 +119,10 @@ def test_example_bodies_show_the_required_fields_with_their_examples() -> None:
 
     assert example_body(Form) == '{"factory_code": "GZ-001", "text": "…"}'
     assert example_body(None) == "{}"
+
+
+def test_a_chinese_sentence_keeps_a_space_before_latin_words() -> None:
+    from shared.validation import field_error
+
+    assert field_error("bool_type", "anonymous", None, "zh")["message"] == "anonymous 应为 true 或 false。"
+    assert field_error("int_type", "page", None, "zh")["message"] == "page 应为整数。"
