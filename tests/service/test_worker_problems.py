@@ -6,6 +6,7 @@ English stays as it was for everyone else); no detail shows a pattern or pydanti
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator
@@ -182,6 +183,17 @@ FIELD_BODIES: dict[str, list[dict[str, Any]]] = {
         {"reference": "K7QMZ-3HNWP", "code": "123456", "language": "fr"},
     ],
 }
+
+
+async def test_too_many_confirmation_attempts_are_told_in_the_workers_language(runtime: Runtime) -> None:
+    limited = dataclasses.replace(runtime, settings=make_settings(status_rate_limit=1))
+    async with router_support.serve(limited) as client:
+        body = json.dumps({"reference": "K7QMZ-3HNWP", "code": "123456"}).encode()
+        assert (await refused(client, CONFIRM, body, JSON, **ZH))[0] == 404
+        status, answer = await refused(client, CONFIRM, body, JSON, **ZH)
+        assert status == 429 and answer["detail"] == "尝试次数太多，请等一分钟再试。"
+        status, answer = await refused(client, CONFIRM, body, JSON, **EN)
+        assert status == 429 and answer["detail"] == "too many attempts; wait a minute"
 
 
 def plain(answer: dict[str, Any]) -> list[str]:
