@@ -1,4 +1,4 @@
-"""Every MongoDB call the escalation service makes (``case_clocks`` and ``escalations``).
+"""Every MongoDB call the escalation service makes (``case_clocks``, ``escalations``, ``deadline_reminders``).
 
 The escalation service's repository: it loads and saves the typed :class:`CaseClock` and
 :class:`Escalation` (laid out by :mod:`services.escalation.documents`), and no other module of the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import BulkWriteError
@@ -36,6 +36,7 @@ from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, Ind
 Doc = dict[str, Any]
 CLOCKS = "case_clocks"
 ESCALATIONS = "escalations"
+REMINDERS = "deadline_reminders"
 
 INDEXES: dict[str, list[IndexModel]] = {
     CLOCKS: [
@@ -53,6 +54,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The console's case page and actions, the API's ?reference= and the case-code prefix find by it.
         IndexModel([("reference", ASCENDING)]),
     ],
+    REMINDERS: [IndexModel([("published", ASCENDING), ("claimed_at", ASCENDING)])],
 }
 
 
@@ -108,6 +110,48 @@ async def clocks_due(db: Database, reason: EscalationReason, now: datetime, limi
     field = PENDING_FIELDS[reason]
     cursor = db[CLOCKS].find({field: {"$lte": now}}, {"_id": 0}).sort(field, ASCENDING).limit(limit)
     return [clock_from(doc) async for doc in cursor]
+
+
+async def clocks_with_ack_due(db: Database, after: datetime, until: datetime, limit: int) -> list[CaseClock]:
+    """Clocks whose watched acknowledgement deadline falls in (``after``, ``until``], soonest first
+    (the sparse index of pending deadlines serves the range)."""
+    field = PENDING_FIELDS["ack_overdue"]
+    cursor = (
+        db[CLOCKS]
+        .find({field: {"$gt": after, "$lte": until}}, {"_id": 0})
+        .sort([(field, ASCENDING), ("case_id", ASCENDING)])
+        .limit(limit)
+    )
+    return [clock_from(doc) async for doc in cursor]
+
+
+async def published_reminders(db: Database, reminder_ids: Iterable[str]) -> set[str]:
+    """Which of these reminders were published already."""
+    cursor = db[REMINDERS].find({"_id": {"$in": list(reminder_ids)}, "published": True}, {"_id": 1})
+    return {str(doc["_id"]) async for doc in cursor}
+
+
+async def claim_reminder(
+    db: Database, reminder_id: str, case_id: str, now: datetime, lease: timedelta
+) -> bool:
+    """Take the right to publish one reminder: the first to insert it, or the one that takes over a
+    claim left unpublished for longer than ``lease``."""
+    try:
+        await db[REMINDERS].insert_one(
+            {"_id": reminder_id, "case_id": case_id, "published": False, "claimed_at": now}
+        )
+        return True
+    except DuplicateKeyError:
+        pass
+    taken = await db[REMINDERS].update_one(
+        {"_id": reminder_id, "published": False, "claimed_at": {"$lte": now - lease}},
+        {"$set": {"claimed_at": now}},
+    )
+    return bool(taken.modified_count)
+
+
+async def reminder_published(db: Database, reminder_id: str, now: datetime) -> None:
+    await db[REMINDERS].update_one({"_id": reminder_id}, {"$set": {"published": True, "published_at": now}})
 
 
 async def explain_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> QueryCost | None:
