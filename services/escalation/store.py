@@ -241,33 +241,6 @@ async def clocks_settled(
     return {doc["case_id"]: clock_from(doc) async for doc in cursor}
 
 
-async def clocks_for_stats(
-    db: Database, factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
-) -> list[Doc]:
-    """The clock fields statistics need (never text or contact), for the caller's scope.
-
-    The API computes its statistics on the server (:func:`stats_of`); this is the rule's plain-Python
-    counterpart's input, which the tests and the statistics benchmark compare with it.
-    """
-    query = stats_scope(factories, since, scope)
-    fields = (
-        "factory_id",
-        "category",
-        "committee_id",
-        "created_at",
-        "ack_due_at",
-        "resolve_due_at",
-        "acknowledged_at",
-        "resolved_at",
-        "disputed_at",
-        "escalated",
-        "timeline.action",
-        "timeline.status",
-    )
-    cursor = db[CLOCKS].find(query, {"_id": 0, **dict.fromkeys(fields, 1)})
-    return [doc async for doc in cursor]
-
-
 # --- escalations ---------------------------------------------------------------------------------
 
 
@@ -433,66 +406,6 @@ async def transition(db: Database, escalation: Escalation) -> Escalation | None:
         return_document=ReturnDocument.AFTER,
     )
     return None if found is None else escalation_from(found)
-
-
-# --- statistics ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatsScope:
-    """What else narrows the clocks statistics count: created before ``until``, of one category
-    (``other`` also takes clocks without one, as the statistics file them)."""
-
-    until: datetime | None = None
-    category: str | None = None
-
-
-def stats_scope(
-    factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
-) -> Doc:
-    """The clocks statistics count: assigned ones, of the caller's factories, created since ``since``."""
-    query: Doc = {"assigned": True}
-    if factories is not None:
-        query["factory_id"] = {"$in": list(factories)}
-    created: Doc = {}
-    if since is not None:
-        created["$gte"] = since
-    if scope is not None and scope.until is not None:
-        created["$lt"] = scope.until
-    if created:
-        query["created_at"] = created
-    if scope is not None and scope.category is not None:
-        other = scope.category == "other"
-        query["category"] = {"$in": ["other", "", None]} if other else scope.category
-    return query
-
-
-async def stats_of(
-    db: Database,
-    factories: Sequence[str] | None,
-    since: datetime | None,
-    stages: Sequence[Doc],
-    scope: StatsScope | None = None,
-) -> Doc | None:
-    """Run the statistics pipeline (``stages``, from :mod:`services.escalation.stats`) over the scope.
-
-    The pipeline ends in one ``$facet``, so the answer is one document (``None`` if the engine gives
-    none). Its ``$sort`` holds a small row per clock in scope; past 100 MB of rows MongoDB sorts on
-    disk, which ``allowDiskUse`` permits before 6.0 too.
-    """
-    pipeline = [{"$match": stats_scope(factories, since, scope)}, *stages]
-    cursor = db[CLOCKS].aggregate(pipeline, allowDiskUse=True)
-    async for doc in cursor:
-        found: Doc = doc
-        return found
-    return None
-
-
-async def stats_factories(db: Database, factories: Sequence[str] | None) -> list[str]:
-    """The factories that have counted clocks in the caller's scope, for the dashboard's filter
-    (the ``factory_id, created_at`` index serves it; unroutable cases have none)."""
-    found = await db[CLOCKS].distinct("factory_id", stats_scope(factories, None))
-    return sorted(str(factory) for factory in found if factory is not None)
 
 
 # --- key rotation (``grievance keys rotate``) ----------------------------------------------------
