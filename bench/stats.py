@@ -54,7 +54,7 @@ from cryptography.fernet import Fernet
 from services.escalation import clocks, documents, policy, stats, stats_store, store
 from services.escalation.app import create_app
 from shared.auth import issue_token
-from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
+from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated, Severity
 from shared.ids import reference_for
 from shared.log import configure_logging
 from shared.memorybus import MemoryBus
@@ -66,7 +66,7 @@ from shared.web import RUNNER_OPTIONS
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 FACTORIES = ("GZ-001", "GZ-002", "SZ-001", "SZ-002", "DG-001", "FS-001")
-SEVERITIES = ("critical", "high", "normal")
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "normal")
 TEMPLATES = 2000  # distinct clocks; the collection holds copies of them under fresh case ids
 
 
@@ -91,7 +91,7 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         factory, committee, reason = None, None, "unroutable"
     elif rng.random() < 0.03:
         committee, reason = None, "conflict_of_interest"
-    deadlines = settings.sla.for_severity(severity)  # type: ignore[arg-type]
+    deadlines = settings.sla.for_severity(severity)
     assigned = CaseAssigned(
         correlation_id=gid,
         occurred_at=created,
