@@ -191,7 +191,7 @@ class GuardedSite(web.BaseSite):
 
     @property
     def name(self) -> str:
-        return str(URL.build(scheme="http", host=self._host or "0.0.0.0", port=self.port))  # noqa: S104
+        return str(URL.build(scheme="http", host=self._host or "0.0.0.0", port=self.port))  # noqa: S104 - names a bind, binds nothing
 
     @property
     def port(self) -> int:

@@ -48,7 +48,7 @@ def create_app(
     async def indexes(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(
             app[RUNTIME].db,
-            {**store.INDEXES, **auth.INDEXES, **directory.INDEXES, **ledger.INDEXES, **reminders.INDEXES},
+            {**store.INDEXES, **auth.INDEXES, **directory.INDEXES, **ledger.INDEXES},
         )
         yield
 

@@ -31,7 +31,7 @@ from services.router import (
     openapi,
     periodic,
     registry_store,
-    sign_in_codes,
+    sign_in_code_store,
     status_store,
     worker_store,
 )
@@ -72,7 +72,7 @@ from services.router.ngo import NgoConsumer
 from services.router.ngo import handlers as ngo_handlers
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
-from services.router.sign_in_codes import SignInCodes
+from services.router.sign_in_code_store import SignInCodes
 from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
 from shared import auth, sessions
@@ -94,7 +94,7 @@ INDEXES = {
     **auth.INDEXES,
     **sessions.INDEXES,
     **status_store.INDEXES,
-    **sign_in_codes.INDEXES,
+    **sign_in_code_store.INDEXES,
     **rate_indexes(RATE_COUNTERS),
     **directory.INDEXES,
     **ledger.INDEXES,
