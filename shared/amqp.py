@@ -13,9 +13,9 @@ Three rules keep an outage from turning into a wait or a storm:
   heartbeats run out (about three heartbeat intervals). The first publish not confirmed in time
   opens a breaker (:mod:`shared.breaker`): every publish then fails at once, :meth:`is_ready` is
   false, and a probe (one at a time, every :data:`PROBE_INTERVAL` seconds) checks whether the
-  broker confirms again. The probe is a publish through the default exchange to a queue that does
-  not exist, without ``mandatory``: the broker drops and confirms it, which proves it reads and
-  confirms this connection's publishes, and nothing is delivered anywhere. Its confirm, or any
+  broker confirms again. The probe is a publish to the dead-letter exchange with a routing key no
+  queue is bound to, without ``mandatory``: the broker drops and confirms it, which proves it reads
+  and confirms this connection's publishes, and nothing is delivered anywhere. Its confirm, or any
   other, closes the breaker.
 - **Consumers get a share of the publishing, not all of it.** Publishes made while handling a
   delivery (a router or escalation handler republishing) take one of ``consumer_publishes`` slots
@@ -29,6 +29,12 @@ Three rules keep an outage from turning into a wait or a storm:
   :data:`CLOSE_GRACE` seconds, and then closes the connection within :data:`CLOSE_GRACE` more,
   whatever the broker does. Whatever was not acknowledged by then is redelivered to the next
   consumer.
+
+The bus publishes to the two exchanges only, never through the default exchange: RabbitMQ limits
+the routing keys of a topic exchange per user (topic permissions) but lets whoever may write to the
+default exchange put a message into any queue by name. So a service's broker user needs no more
+than its own events on the main exchange and its own queues' names on the dead-letter exchange
+(services/cli/broker.py). Only replaying dead letters (the admin user's) uses the default exchange.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Collection, Iterable
-from typing import Any, cast
+from collections.abc import Collection, Iterable, Sequence
+from typing import cast
 
 import aio_pika
 import aiormq
@@ -66,10 +72,11 @@ from shared.breaker import ConfirmBreaker
 from shared.coalesced_publish import CoalescingPublisher
 from shared.contracts import Event
 from shared.messaging import (
+    DEAD_ARGUMENTS,
     DEAD_LETTER_EXCHANGE,
     DEAD_SUFFIX,
     EXCHANGE,
-    NOTIFICATION_TTL_MS,
+    PROBE_KEY,
     QUEUES,
     DeadLetter,
     Handler,
@@ -80,6 +87,7 @@ from shared.messaging import (
     Unroutable,
     deliver,
     in_delivery,
+    queue_arguments,
 )
 from shared.metrics import count_published
 
@@ -90,7 +98,6 @@ PERSISTENT = int(aio_pika.DeliveryMode.PERSISTENT)
 
 HEARTBEAT = 15  # seconds, unless the URL sets ``heartbeat``
 PROBE_INTERVAL = 1.0  # seconds between probes while the breaker is open
-PROBE_QUEUE = "bus.probe"  # never declared: a probe is dropped, never delivered
 CLOSE_GRACE = 2.0  # seconds: see the module docstring
 
 
@@ -108,7 +115,13 @@ class AmqpBus:
         retry: Retry | None = None,
         connection_name: str = "grievance",
         consumer_publishes: int = 32,
+        queues: Sequence[str] | None = None,
     ) -> None:
+        unknown = sorted(set(queues or ()) - set(QUEUES))
+        if unknown:
+            raise ValueError(f"not queues of the topology: {', '.join(unknown)}")
+        # The queues this process declares: its consumers' (shared.messaging.CONSUMERS), or all.
+        self._queues = tuple(QUEUES) if queues is None else tuple(queues)
         self._url = url
         # Shown in RabbitMQ's connection list, so an operator can tell the processes apart.
         self._connection_name = connection_name
@@ -191,30 +204,25 @@ class AmqpBus:
         return connection
 
     async def declare(self, channel: AbstractChannel) -> AbstractExchange:
-        """The whole topology of design section 5; idempotent, so every service declares all of it."""
+        """Both exchanges, and this process's queues with their twins and bindings; idempotent.
+
+        A service declares only the queues it consumes: declaring a queue with a dead-letter
+        exchange needs *read* permission on it, which is the permission to consume it. The other
+        queues come from the broker's definitions file (or the process that consumes them).
+        """
         exchange = await channel.declare_exchange(
             self.name(EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
         )
         dlx = await channel.declare_exchange(
             self.name(DEAD_LETTER_EXCHANGE), aio_pika.ExchangeType.TOPIC, durable=True
         )
-        for queue, keys in QUEUES.items():
+        for queue in self._queues:
             name = self.name(queue)
-            arguments: dict[str, Any] = {
-                "x-queue-type": "quorum",
-                "x-dead-letter-exchange": dlx.name,
-                # Dead letters keep to their own queue's twin even when a key is bound twice.
-                "x-dead-letter-routing-key": name,
-                "x-delivery-limit": self._delivery_limit,
-            }
-            if queue.startswith("notifications."):
-                arguments["x-message-ttl"] = NOTIFICATION_TTL_MS
+            arguments = queue_arguments(self._ns, queue, self._delivery_limit)
             live = await channel.declare_queue(name, durable=True, arguments=arguments)
-            for key in keys:
+            for key in QUEUES[queue]:
                 await live.bind(exchange, routing_key=key)
-            dead = await channel.declare_queue(
-                name + DEAD_SUFFIX, durable=True, arguments={"x-queue-type": "quorum"}
-            )
+            dead = await channel.declare_queue(name + DEAD_SUFFIX, durable=True, arguments=DEAD_ARGUMENTS)
             await dead.bind(dlx, routing_key=name)
         return exchange
 
@@ -379,7 +387,9 @@ class AmqpBus:
         """
         properties = BasicProperties(message_id=uuid.uuid4().hex, delivery_mode=1)
         with contextlib.suppress(DeliveryError):
-            await self._confirmed("", self.name(PROBE_QUEUE), b"", properties, mandatory=False)
+            await self._confirmed(
+                self.name(DEAD_LETTER_EXCHANGE), self.name(PROBE_KEY), b"", properties, mandatory=False
+            )
 
     # -- consuming ---------------------------------------------------------------------------------
 
@@ -421,17 +431,22 @@ class AmqpBus:
     async def _dead_letter(self, message: AbstractIncomingMessage, settled: Settlement, queue: str) -> None:
         """Move a rejected message to its twin with the reason recorded, confirmed before the ack.
 
-        ``basic.reject`` cannot add headers, so the bus publishes the copy itself (through the
-        default exchange, ``mandatory``, confirmed) and acknowledges the original only after the
-        confirm. When the copy cannot be confirmed (the broker is not confirming, or the twin is
-        missing) the original is rejected instead: RabbitMQ dead-letters it to the same twin, only
-        without the explanation, which the ``event_rejected`` log line still holds.
+        ``basic.reject`` cannot add headers, so the bus publishes the copy itself (to the
+        dead-letter exchange with the twin's binding key, ``mandatory``, confirmed) and
+        acknowledges the original only after the confirm. When the copy cannot be confirmed (the
+        broker is not confirming, or the twin is missing) the original is rejected instead:
+        RabbitMQ dead-letters it to the same twin, only without the explanation, which the
+        ``event_rejected`` log line still holds.
         """
-        dead = self.name(queue) + DEAD_SUFFIX
         try:
             if not self._connected_now() or self._breaker.is_open:
                 raise PublishError("the broker is not confirming")
-            await self._confirmed("", dead, message.body, rejected_copy(message, settled, queue))
+            await self._confirmed(
+                self.name(DEAD_LETTER_EXCHANGE),
+                self.name(queue),  # the routing key the twin is bound with
+                message.body,
+                rejected_copy(message, settled, queue),
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -36,7 +36,7 @@ from pydantic_settings import SettingsError
 
 from shared.contracts import utcnow
 from shared.memorybus import MemoryBus
-from shared.messaging import Bus, Retry, open_bus
+from shared.messaging import CONSUMERS, Bus, Retry, open_bus
 from shared.privacy import Keys, load_keys
 from shared.runtime import Clock, Runtime, RuntimeSource, run_service
 from shared.safety import refusals
@@ -98,15 +98,18 @@ async def open_runtime(
     keys: Keys | None = None,
     bus: bool = True,
     store: bool = True,
+    service: Service | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the bus and the store the settings name, for as long as the context lasts.
 
     ``keys`` default to every key of the settings (generated in the embedded mode). ``bus`` or
     ``store`` false: that part is its in-memory twin, for a command that uses only the other one
-    (listing tokens does not wait for RabbitMQ).
+    (listing tokens does not wait for RabbitMQ). ``service``: the bus declares only the queues that
+    service consumes, all that its broker user may declare (else the whole topology).
     """
     client: Any = open_client(settings.mongo_url if store else MEMORY)
-    opened: Bus = open_bus(settings, retry) if bus else MemoryBus(namespace=settings.amqp_namespace)
+    queues = None if service is None else CONSUMERS[service]
+    opened: Bus = open_bus(settings, retry, queues) if bus else MemoryBus(namespace=settings.amqp_namespace)
     held = keys if keys is not None else load_keys(settings, generate=embedded(settings))
     await opened.start()
     try:
@@ -141,7 +144,7 @@ def build_app(service: Service, settings: Settings, runtime: RuntimeSource) -> w
 def service_app(service: Service, settings: Settings) -> web.Application:
     """``service`` alone, on a runtime it opens at start-up and holding only its own keys."""
     keys = service_keys(settings, service)
-    return build_app(service, settings, partial(open_runtime, settings, keys=keys))
+    return build_app(service, settings, partial(open_runtime, settings, keys=keys, service=service))
 
 
 def check_service(settings: Settings, service: Service) -> None:

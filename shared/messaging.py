@@ -1,8 +1,9 @@
 """What every service needs from the event bus, independent of RabbitMQ or the in-memory bus.
 
-The topology (design section 5) lives here once. Each service declares all of it at start-up: the
-declarations are idempotent, and a publisher with ``mandatory`` then never races a consumer that has
-not started yet. The delivery rule (:func:`deliver`) is shared by both buses so that the in-memory
+The topology (design section 5) lives here once, with the service that consumes each queue. A
+service's process declares the exchanges and its own queues only; the broker's definitions file
+declares all of it before any service connects, so a publisher with ``mandatory`` never races a
+consumer that has not started yet (``grievance broker-definitions``). The delivery rule (:func:`deliver`) is shared by both buses so that the in-memory
 bus acks, dead-letters and retries exactly as the broker path does.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import structlog
 
@@ -66,6 +67,38 @@ QUEUES: dict[str, tuple[str, ...]] = {
     ),
 }
 NOTIFICATION_TTL_MS = 7 * 24 * 3600 * 1000
+# Which service consumes each queue. A service's process declares only these queues and their twins,
+# and its broker user may touch no other queue (services/cli/broker.py): declaring a queue with a
+# dead-letter exchange needs *read* on it, so declaring another service's queue would mean being
+# able to consume it. The whole topology is declared by the broker's definitions file (or by a
+# process that runs all three services).
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "intake": ("intake.outbound",),
+    "router": ("router.grievances", "router.deliveries", "router.ngo", "notifications.cases"),
+    "escalation": ("escalation.cases", "notifications.escalations"),
+}
+
+PROBE_KEY = "bus.probe"  # bound to no queue: the broker bus's probe is dropped, never delivered
+DEAD_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum"}
+
+
+def queue_arguments(namespace: str, queue: str, delivery_limit: int) -> dict[str, Any]:
+    """The arguments of a live queue, the same in the bus's declaration and the broker's definitions.
+
+    RabbitMQ refuses to redeclare a queue with other arguments (``PRECONDITION_FAILED``), so these
+    must not change for a queue that exists.
+    """
+    arguments: dict[str, Any] = {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": namespace + DEAD_LETTER_EXCHANGE,
+        # Dead letters keep to their own queue's twin even when a key is bound twice.
+        "x-dead-letter-routing-key": namespace + queue,
+        "x-delivery-limit": delivery_limit,
+    }
+    if queue.startswith("notifications."):
+        arguments["x-message-ttl"] = NOTIFICATION_TTL_MS
+    return arguments
+
 
 Handler = Callable[[Event], Awaitable[None]]
 Outcome = Literal["ack", "reject", "requeue"]
@@ -83,7 +116,7 @@ class Bus(Protocol):
     """The event bus as the services see it."""
 
     async def start(self) -> None:
-        """Connect (or begin connecting) and declare the topology."""
+        """Connect (or begin connecting) and declare this process's part of the topology."""
 
     async def close(self) -> None:
         """Stop consuming, let handlers in flight finish, disconnect."""
@@ -290,8 +323,12 @@ async def _stopped_during(delay: float, stopping: asyncio.Event | None) -> bool:
     return True
 
 
-def open_bus(settings: Settings, retry: Retry | None = None) -> Bus:
-    """The bus the settings name: ``memory://`` or an ``amqp://`` broker."""
+def open_bus(settings: Settings, retry: Retry | None = None, queues: tuple[str, ...] | None = None) -> Bus:
+    """The bus the settings name: ``memory://`` or an ``amqp://`` broker.
+
+    ``queues``: the queues the broker bus declares (one service's, :data:`CONSUMERS`); None for all.
+    The in-memory bus lives in one process, which holds the whole topology.
+    """
     retry = retry or Retry()
     if settings.amqp_url == "memory://":
         from shared.memorybus import MemoryBus
@@ -312,5 +349,6 @@ def open_bus(settings: Settings, retry: Retry | None = None) -> Bus:
             prefetch=settings.amqp_prefetch,
             delivery_limit=settings.amqp_delivery_limit,
             retry=retry,
+            queues=queues,
         )
     raise ValueError("GRIEVANCE_AMQP_URL must be memory:// or amqp(s)://")

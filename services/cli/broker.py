@@ -1,25 +1,32 @@
-"""``grievance broker-definitions``: RabbitMQ's users and permissions, one user per service.
+"""``grievance broker-definitions``: RabbitMQ's topology and users, one user per service.
 
 RabbitMQ loads the file at boot (``load_definitions``; docker-compose.yml writes it with this command
-before the broker starts). Each service's user may do exactly what its bus does, derived from the
-topology in :mod:`shared.messaging` and the events each service publishes:
+before the broker starts). It holds:
 
-- *configure* every exchange and queue of the topology: every service declares all of it at start-up
-  (the declarations are idempotent, and a publisher must never find its consumer's queue missing);
-- *write* the main exchange (publishing), every queue (binding a queue needs write on it), the
-  dead-letter exchange (declaring a queue that dead-letters to it needs write on it) and the default
-  exchange (the confirm breaker's probe publishes through it);
-- *read* both exchanges (binding) and the live queues, but no ``.dead`` queue: RabbitMQ wants read
-  permission on a queue to declare it with a dead-letter exchange, which every live queue has. So a
-  service's user could consume another service's queue; what it cannot do is publish another
-  service's events, read dead letters, or touch anything outside the topology;
-- on the main exchange, a *topic permission* limits the routing keys it may publish to its own events:
-  intake cannot publish ``case.assigned``, the router cannot publish ``grievance.received``.
+- **the whole topology** of :mod:`shared.messaging` (both exchanges, every queue and its ``.dead``
+  twin, their bindings), with the very arguments the bus declares (:func:`shared.messaging.queue_arguments`,
+  the delivery limit of the settings). So every queue exists before any service connects, and a
+  publisher never finds a consumer's queue missing although no service declares another's queue.
+  A queue that exists already is left as it is.
+- **a user per service**, which may do exactly what that service's bus does, derived from
+  :data:`shared.messaging.CONSUMERS` (the queues it consumes) and :data:`PUBLISHES` (its events):
 
-``CONSUMES`` records which queue each service reads; confining *read* to it needs the dead-letter
-arguments moved from the queue declarations into a broker policy (docs/deployment.md).
+  - *configure*: both exchanges, its own queues and their twins (declaring them);
+  - *write*: both exchanges (publishing its events; its dead-letter copies and the breaker's probe
+    go to the dead-letter exchange), its own queues and twins (binding them). Not the default
+    exchange, through which any queue could be written by name;
+  - *read*: both exchanges (binding) and its own live queues (consuming; RabbitMQ also wants it to
+    declare a queue with a dead-letter exchange). No other service's queue, no ``.dead`` queue;
+  - *topic permissions*: on the main exchange it may publish its own events' routing keys and bind
+    only the keys of its own queues; on the dead-letter exchange, publish and bind only its own
+    queues' names (and the probe's key, bound to nothing).
 
-An ``admin`` user (administrator tag, everything) is for the management UI and ``grievance dlq``.
+  So each user is refused (``ACCESS_REFUSED``) declaring or consuming another service's queue,
+  publishing another service's event, binding its queue to another's events, writing into another
+  queue through the dead-letter or the default exchange, and any name outside the topology.
+- **an ``admin`` user** (administrator tag, everything): the management UI, and dead letters
+  (``grievance dlq``), which it alone may read, replay (through the default exchange) and discard.
+
 Passwords come from the environment (``RABBITMQ_<USER>_PASSWORD``) and are stored as RabbitMQ's salted
 SHA-256 hashes; the file holds no password in clear.
 """
@@ -37,13 +44,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from services.cli.errors import CONFIG, OK, CliError
-from services.escalation.consumer import QUEUE as ESCALATION_QUEUE
-from services.escalation.notices import QUEUE as ESCALATION_NOTICES_QUEUE
-from services.intake.sender import QUEUE as INTAKE_QUEUE
-from services.router.consumer import QUEUE as ROUTER_QUEUE
-from services.router.deliveries import QUEUE as DELIVERIES_QUEUE
-from services.router.ngo import QUEUE as NGO_QUEUE
-from services.router.notices import QUEUE as COMMITTEE_NOTICES_QUEUE
 from shared.contracts import (
     CaseAssigned,
     CaseCloseRequested,
@@ -58,12 +58,20 @@ from shared.contracts import (
     MessageDeliveryChanged,
     MessageOutbound,
 )
-from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_SUFFIX, EXCHANGE, QUEUES
+from shared.messaging import (
+    CONSUMERS,
+    DEAD_ARGUMENTS,
+    DEAD_LETTER_EXCHANGE,
+    DEAD_SUFFIX,
+    EXCHANGE,
+    PROBE_KEY,
+    QUEUES,
+    queue_arguments,
+)
 from shared.safety import SECRET_MIN_LENGTH, is_placeholder
 from shared.settings import Settings
 
 VHOST = "/"
-DEFAULT_EXCHANGE = "amq.default"
 ADMIN = "admin"
 PUBLISHES: dict[str, tuple[type[Event], ...]] = {
     # A WeChat unfollow withdraws the worker's contact (contact.withdrawn); the sender tells the
@@ -81,11 +89,8 @@ PUBLISHES: dict[str, tuple[type[Event], ...]] = {
         CaseCloseRequested,
     ),
 }
-CONSUMES: dict[str, tuple[str, ...]] = {
-    "intake": (INTAKE_QUEUE,),
-    "router": (ROUTER_QUEUE, DELIVERIES_QUEUE, NGO_QUEUE, COMMITTEE_NOTICES_QUEUE),
-    "escalation": (ESCALATION_QUEUE, ESCALATION_NOTICES_QUEUE),
-}
+# The queues each service consumes, and so declares (shared.messaging, next to the topology).
+CONSUMES: dict[str, tuple[str, ...]] = CONSUMERS
 USERS = (ADMIN, *PUBLISHES)
 
 
@@ -105,28 +110,95 @@ def _any_of(names: list[str]) -> str:
 
 def permissions(namespace: str) -> dict[str, dict[str, str]]:
     """The configure/write/read patterns of each service's user, under the settings' namespace."""
-    exchange, dead_letters = namespace + EXCHANGE, namespace + DEAD_LETTER_EXCHANGE
-    queues = [namespace + q + suffix for q in QUEUES for suffix in ("", DEAD_SUFFIX)]
+    exchanges = [namespace + EXCHANGE, namespace + DEAD_LETTER_EXCHANGE]
     granted: dict[str, dict[str, str]] = {}
     for service in PUBLISHES:
+        live = [namespace + queue for queue in CONSUMES[service]]
+        own = [*live, *(name + DEAD_SUFFIX for name in live)]
         granted[service] = {
-            "configure": _any_of([exchange, dead_letters, *queues]),
-            "write": _any_of([exchange, dead_letters, DEFAULT_EXCHANGE, *queues]),
-            "read": _any_of([exchange, dead_letters, *(namespace + q for q in QUEUES)]),
+            "configure": _any_of([*exchanges, *own]),
+            "write": _any_of([*exchanges, *own]),
+            "read": _any_of([*exchanges, *live]),
         }
     return granted
 
 
-def topic_permissions(namespace: str) -> dict[str, dict[str, str]]:
-    """The routing keys each service may publish on the main exchange (binding stays open)."""
+def topic_permissions(namespace: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Per service and exchange: the routing keys it may publish (write) and bind (read)."""
+    granted: dict[str, dict[str, dict[str, str]]] = {}
+    for service, events in PUBLISHES.items():
+        own = CONSUMES[service]
+        bound = sorted({key for queue in own for key in QUEUES[queue]})
+        names = [namespace + queue for queue in own]
+        granted[service] = {
+            namespace + EXCHANGE: {
+                "write": _any_of([event.routing_key() for event in events]),
+                "read": _any_of(bound),
+            },
+            namespace + DEAD_LETTER_EXCHANGE: {
+                "write": _any_of([*names, namespace + PROBE_KEY]),
+                "read": _any_of(names),
+            },
+        }
+    return granted
+
+
+def topology(namespace: str, delivery_limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Both exchanges, every queue with its twin and their bindings, as the bus declares them."""
+    exchange, dead_letters = namespace + EXCHANGE, namespace + DEAD_LETTER_EXCHANGE
+    queues: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+
+    def bind(source: str, queue: str, key: str) -> None:
+        bindings.append(
+            {
+                "source": source,
+                "vhost": VHOST,
+                "destination": queue,
+                "destination_type": "queue",
+                "routing_key": key,
+                "arguments": {},
+            }
+        )
+
+    for queue, keys in QUEUES.items():
+        name = namespace + queue
+        for queue_name, arguments in (
+            (name, queue_arguments(namespace, queue, delivery_limit)),
+            (name + DEAD_SUFFIX, DEAD_ARGUMENTS),
+        ):
+            queues.append(
+                {
+                    "name": queue_name,
+                    "vhost": VHOST,
+                    "durable": True,
+                    "auto_delete": False,
+                    "arguments": dict(arguments),
+                }
+            )
+        for key in keys:
+            bind(exchange, name, key)
+        bind(dead_letters, name + DEAD_SUFFIX, name)
     return {
-        service: {"write": _any_of([event.routing_key() for event in events]), "read": ".*"}
-        for service, events in PUBLISHES.items()
+        "exchanges": [
+            {
+                "name": name,
+                "vhost": VHOST,
+                "type": "topic",
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            }
+            for name in (exchange, dead_letters)
+        ],
+        "queues": queues,
+        "bindings": bindings,
     }
 
 
-def definitions(namespace: str, passwords: dict[str, str]) -> dict[str, Any]:
-    """The definitions file: the vhost, the four users with hashed passwords, their permissions."""
+def definitions(namespace: str, passwords: dict[str, str], delivery_limit: int) -> dict[str, Any]:
+    """The definitions file: the vhost, the topology, the four users with hashed passwords, their rights."""
     granted, topics = permissions(namespace), topic_permissions(namespace)
     return {
         "rabbit_version": "3.13",
@@ -145,9 +217,11 @@ def definitions(namespace: str, passwords: dict[str, str]) -> dict[str, Any]:
             *({"user": service, "vhost": VHOST, **rules} for service, rules in granted.items()),
         ],
         "topic_permissions": [
-            {"user": service, "vhost": VHOST, "exchange": namespace + EXCHANGE, **rules}
-            for service, rules in topics.items()
+            {"user": service, "vhost": VHOST, "exchange": exchange, **rules}
+            for service, exchanges in topics.items()
+            for exchange, rules in exchanges.items()
         ],
+        **topology(namespace, delivery_limit),
     }
 
 
@@ -155,11 +229,12 @@ def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "broker-definitions",
         help="write RabbitMQ's users and permissions (one user per service) as a definitions file",
-        description="Write the RabbitMQ definitions file the broker loads at boot: the users admin, "
-        "intake, router and escalation with salted password hashes (from RABBITMQ_ADMIN_PASSWORD, "
-        "RABBITMQ_INTAKE_PASSWORD, RABBITMQ_ROUTER_PASSWORD, RABBITMQ_ESCALATION_PASSWORD) and "
-        "permissions that let each service declare the topology, publish its own events and consume "
-        "its own queue only (GRIEVANCE_AMQP_NAMESPACE prefixes the names).",
+        description="Write the RabbitMQ definitions file the broker loads at boot: the exchanges and "
+        "queues (GRIEVANCE_AMQP_NAMESPACE prefixes the names, GRIEVANCE_AMQP_DELIVERY_LIMIT is the "
+        "queues' delivery limit: set them as for the services), the users admin, intake, router and "
+        "escalation with salted password hashes (from RABBITMQ_ADMIN_PASSWORD, RABBITMQ_INTAKE_PASSWORD, "
+        "RABBITMQ_ROUTER_PASSWORD, RABBITMQ_ESCALATION_PASSWORD) and permissions that let each service "
+        "declare and consume its own queues and publish its own events only; dead letters are admin's.",
         epilog="example: grievance broker-definitions --out /definitions/definitions.json",
     )
     parser.add_argument("--out", metavar="FILE", required=True, help="where to write the JSON (mode 0644)")
@@ -181,8 +256,9 @@ def run(settings: Settings, out_file: str, out: TextIO, environ: Mapping[str, st
     path = Path(out_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(definitions(settings.amqp_namespace, passwords), indent=2) + "\n")
+    written = definitions(settings.amqp_namespace, passwords, settings.amqp_delivery_limit)
+    temporary.write_text(json.dumps(written, indent=2) + "\n")
     temporary.chmod(0o644)  # read by the broker's own user; hashes only
     temporary.replace(path)
-    print(f"wrote {path}: users {', '.join(USERS)}", file=out)
+    print(f"wrote {path}: users {', '.join(USERS)}; {len(written['queues'])} queues", file=out)
     return OK

@@ -9,11 +9,27 @@ from typing import Literal
 
 import aio_pika
 import pytest
+from aiormq.exceptions import ChannelNotFoundEntity
 from structlog.testing import capture_logs
 
 from shared.amqp import AmqpBus
+from shared.bootstrap import Service, open_runtime
 from shared.contracts import Event, MessageOutbound
-from shared.messaging import DeadLetter, PublishError, Refusal, Rejected, Replayed, Unroutable
+from shared.messaging import (
+    CONSUMERS,
+    DEAD_LETTER_EXCHANGE,
+    DEAD_SUFFIX,
+    EXCHANGE,
+    QUEUES,
+    DeadLetter,
+    PublishError,
+    Refusal,
+    Rejected,
+    Replayed,
+    Unroutable,
+)
+from shared.privacy import Keys
+from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 
 pytestmark = pytest.mark.broker
@@ -49,11 +65,38 @@ async def test_topology_is_quorum_queues_with_dead_letter_twins(
             # Passive declares succeed only for queues that exist.
             await channel.declare_queue(amqp_namespace + name, passive=True)
             await channel.declare_queue(amqp_namespace + name + ".dead", passive=True)
-    # Declaring again with the same arguments is idempotent (every service declares at start-up).
+    # Declaring again with the same arguments is idempotent (each process declares at start-up).
     second = AmqpBus(amqp_url, namespace=amqp_namespace, retry=FAST_RETRY)
     await second.start()
     assert second.is_ready()
     await second.close()
+
+
+@pytest.mark.parametrize("service", ["intake", "router", "escalation"])
+async def test_a_services_process_declares_the_exchanges_and_its_own_queues_only(
+    amqp_settings: Settings, amqp_url: str, amqp_namespace: str, service: Service
+) -> None:
+    """Its broker user may declare no other queue (services/cli/broker.py): the broker's definitions do."""
+    async with open_runtime(amqp_settings, keys=Keys(), store=False, service=service) as runtime:
+        assert runtime.bus.is_ready()
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        for exchange in (EXCHANGE, DEAD_LETTER_EXCHANGE):
+            channel = await connection.channel()
+            await channel.declare_exchange(amqp_namespace + exchange, passive=True)
+        for queue in QUEUES:
+            for name in (amqp_namespace + queue, amqp_namespace + queue + DEAD_SUFFIX):
+                channel = await connection.channel()  # a passive declare of a missing queue closes it
+                if queue in CONSUMERS[service]:
+                    await channel.declare_queue(name, passive=True)
+                else:
+                    with pytest.raises(ChannelNotFoundEntity):
+                        await channel.declare_queue(name, passive=True)
+
+
+def test_a_bus_refuses_queues_outside_the_topology(amqp_url: str) -> None:
+    with pytest.raises(ValueError, match=r"not queues of the topology: router\.elsewhere"):
+        AmqpBus(amqp_url, queues=("router.grievances", "router.elsewhere"))
 
 
 async def test_published_event_is_persistent_with_id_type_and_routing_key(

@@ -246,6 +246,8 @@ def test_the_broker_loads_the_users_the_definitions_service_writes(compose: dict
     assert set(writer["environment"]) == {
         f"RABBITMQ_{u}_PASSWORD" for u in ("ADMIN", "INTAKE", "ROUTER", "ESCALATION")
     }
+    # The topology's names and delivery limit are the services' own settings.
+    assert writer["env_file"] == compose["services"]["intake"]["env_file"] == "deploy/grievance.env"
     assert broker["depends_on"] == {"rabbitmq-definitions": {"condition": "service_completed_successfully"}}
     assert "rabbitmq-definitions:/definitions" in writer["volumes"]
     assert "rabbitmq-definitions:/etc/rabbitmq/definitions:ro" in broker["volumes"]
