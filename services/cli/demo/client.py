@@ -128,8 +128,9 @@ class System:
     async def find_case(self, reference: str) -> tuple[str, dict[str, Any]] | None:
         """The committee that holds the case, with its view of it (None if no committee has it).
 
-        Another committee's case is a 404; a refused token is a tokens file of another run, which
-        would otherwise read as a case that is never routed.
+        Another committee's case is a 404, and any other answer is asked again at the next poll; a
+        refused token (401, 403) is a tokens file of another run, which would otherwise read as a
+        case that is never routed.
         """
         for committee, token in self.committee_tokens.items():
             path = f"/api/v1/cases/{reference}"
@@ -137,7 +138,7 @@ class System:
                 if response.status == 200:
                     case: dict[str, Any] = await response.json()
                     return committee, case
-                if response.status != 404:
+                if response.status in (401, 403):
                     raise DemoFailure(
                         hints.committee_refused(
                             committee, "the committee API", response.status, await _detail(response)

@@ -38,8 +38,8 @@ def sms_refused(status: int, detail: str | None) -> str:
     said = _said("the SMS webhook", status, detail)
     if status == 403:
         return (
-            f"{said}: the tokens file or the Twilio auth token probably belongs to another run (the "
-            f"signature does not verify). Either {TOKENS}, or set GRIEVANCE_TWILIO_AUTH_TOKEN to the "
+            f"{said}: the tokens file or the Twilio auth token the demo signs with probably belongs "
+            f"to another run. Either {TOKENS}, or set GRIEVANCE_TWILIO_AUTH_TOKEN to the "
             "running system's (the signature also covers GRIEVANCE_PUBLIC_BASE_URL: it must be the same)"
         )
     if status == 503:
