@@ -25,6 +25,7 @@ from services.notify.directory import Directory
 from services.notify.ledger import Ledger
 from services.notify.settings import NotifySettings
 from shared import auth
+from shared.edge import edge_middlewares
 from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
@@ -36,7 +37,12 @@ def create_app(
     settings: Settings, runtime: RuntimeSource, *, notify: NotifySettings | None = None
 ) -> web.Application:
     notify_settings = notify or NotifySettings()
-    app = new_app("escalation")
+    # Behind the proxy, the console's sign-in limit and the bound of requests at once count the client
+    # it names.
+    app = new_app(
+        "escalation",
+        middlewares=edge_middlewares(settings.trusted_proxy_networks, settings.connections_per_client),
+    )
     attach_runtime(app, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
