@@ -27,6 +27,7 @@ from shared.runtime import Runtime
 from shared.store import ensure_indexes
 
 ADMIN_TOKEN_VARIABLE = "GRIEVANCE_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
+NOT_ISSUED = "no token issued: "
 
 
 class Admin(Protocol):
@@ -76,10 +77,13 @@ class StoreAdmin:
         label: str | None,
         lifetime: timedelta = auth.LIFETIME,
     ) -> tuple[str, dict[str, Any]]:
-        from services.router.registry_store import RETIRED, RegistryStore
+        from services.router.registry_store import RegistryStore
+        from services.router.token_scope import ScopeRefused, check_scope
 
-        if committee_id is not None and await RegistryStore(self._runtime.db).is_retired(committee_id):
-            raise CliError(f"no token for committee {committee_id!r}: {RETIRED}", FAILED)
+        try:
+            await check_scope(RegistryStore(self._runtime.db), committee_id, factories)
+        except ScopeRefused as exc:
+            raise CliError(f"{NOT_ISSUED}{exc.message}", FAILED) from None
         await ensure_indexes(self._runtime.db, auth.INDEXES)
         return await auth.issue_token(
             self._runtime.db,
@@ -172,6 +176,8 @@ class RemoteAdmin:
             "lifetime_seconds": int(lifetime.total_seconds()),
         }
         status, body = await self._call("POST", "/tokens", json=request)
+        if status == 422 and isinstance(body, dict) and body.get("detail"):
+            raise CliError(f"{NOT_ISSUED}{body['detail']}", FAILED)
         if status != 201:
             raise self._problem(status, body)
         return str(body["token"]), dict(body["record"])

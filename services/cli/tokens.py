@@ -33,7 +33,8 @@ def add_parser(commands: Any) -> None:
         "issue",
         help="issue a new token (shown once)",
         description="Issue a token. A committee token reads only that committee's cases; an NGO "
-        "token sees escalations of the listed factories (all factories without --factory).",
+        "token sees escalations of the listed factories (all factories without --factory). The "
+        "committee and the factories must be in the registry.",
         epilog="examples: grievance token issue --role committee --committee gz-001-spt\n"
         "          grievance token issue --role ngo --factory GZ-001 --factory SZ-003",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -44,7 +45,8 @@ def add_parser(commands: Any) -> None:
         "--factory",
         metavar="CODE",
         action="append",
-        help="limit an NGO token to this factory (repeat for several; default: all factories)",
+        help="limit an NGO token to this factory (repeat for several; default: all factories); with "
+        "--role committee, the committee's factory, checked before the token is issued",
     )
     issue.add_argument("--label", help="a note for `token list` (who holds the token)")
     issue.add_argument(
@@ -70,8 +72,8 @@ def check_issue_args(args: argparse.Namespace) -> None:
         raise CliError("--role committee needs --committee ID", 2)
     if args.role != "committee" and args.committee:
         raise CliError("--committee is only for --role committee", 2)
-    if args.role != "ngo" and args.factory:
-        raise CliError("--factory is only for --role ngo", 2)
+    if args.role == "admin" and args.factory:
+        raise CliError("--factory is only for --role ngo (or committee, to check its factory)", 2)
 
 
 async def run(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:

@@ -20,7 +20,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.router.registry import RegistryError, load_registry
-from services.router.registry_store import RETIRED, RegistryStore
+from services.router.registry_store import RegistryStore
+from services.router.token_scope import ScopeRefused, check_scope
 from shared import boundedyaml
 from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
 from shared.deadletters import inspect
@@ -127,10 +128,16 @@ async def issue(request: web.Request) -> web.Response:
     body = await read_json(request, IssueBody)
     if (body.role == "committee") != (body.committee_id is not None):
         raise Problem(422, "Unprocessable Content", "committee_id goes with role committee, and only with it")
-    if body.factories is not None and body.role != "ngo":
-        raise Problem(422, "Unprocessable Content", "factories go with role ngo only")
-    if body.committee_id is not None and await RegistryStore(runtime.db).is_retired(body.committee_id):
-        raise Problem(422, "Unprocessable Content", RETIRED)
+    if body.factories is not None and body.role == "admin":
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "factories go with role ngo (its scope) or committee (checked against its factory) only",
+        )
+    try:
+        await check_scope(RegistryStore(runtime.db), body.committee_id, body.factories)
+    except ScopeRefused as exc:
+        raise Problem(422, "Unprocessable Content", exc.message, field=exc.field, value=exc.value) from None
     await ensure_indexes(runtime.db, INDEXES)
     token, record = await issue_token(
         runtime.db,

@@ -165,6 +165,23 @@ class RegistryStore:
         found = await self._db[COMMITTEES].find_one({"id": committee_id}, {"_id": 0, "name": 1})
         return str(found["name"]) if found and found.get("name") else None
 
+    async def factory_codes(self) -> list[str]:
+        """Every factory's code, sorted (what a token's factories may name)."""
+        cursor = self._db[FACTORIES].find({}, {"_id": 0, "code": 1}).sort("code", ASCENDING)
+        return [str(d["code"]) async for d in cursor]
+
+    async def committee_ids(self) -> list[str]:
+        """The ids of every active committee, sorted (what a committee token may name)."""
+        cursor = self._db[COMMITTEES].find({"active": True}, {"_id": 0, "id": 1}).sort("id", ASCENDING)
+        return [str(d["id"]) async for d in cursor]
+
+    async def committee_factory(self, committee_id: str) -> tuple[str, bool] | None:
+        """A committee's factory code and whether it is active, or None for an id never loaded."""
+        found = await self._db[COMMITTEES].find_one(
+            {"id": str(committee_id)}, {"_id": 0, "factory_id": 1, "active": 1}
+        )
+        return None if found is None else (str(found["factory_id"]), bool(found.get("active", True)))
+
     async def retired(self) -> list[str]:
         """The ids of every retired committee (their tokens and open cases are settled at each load)."""
         cursor = self._db[COMMITTEES].find({"active": False}, {"_id": 0, "id": 1}).sort("id", ASCENDING)

@@ -264,6 +264,11 @@ async def test_every_admin_command_works_against_the_embedded_run(tmp_path: Path
             cli, "token", "issue", "--role", "committee", "--committee", "sz-003-spt", "--json", *remote
         )
         token = json.loads(issued.stdout)
+        unknown = await asyncio.to_thread(
+            cli, "token", "issue", "--role", "committee", "--committee", "sz-003-sp", *remote
+        )
+        assert unknown.returncode == 1 and unknown.stdout == "", unknown.stderr
+        assert "committee sz-003-sp is not in the registry; the committees are: " in unknown.stderr
         listed = await asyncio.to_thread(cli, "token", "list", *remote)
         assert token["token_id"] in listed.stdout and token["token"] not in listed.stdout
         revoked = await asyncio.to_thread(cli, "token", "revoke", token["token_id"], *remote)

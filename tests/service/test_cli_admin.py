@@ -15,13 +15,14 @@ from structlog.testing import capture_logs
 
 from services.cli import run_admin
 from services.cli.errors import FAILED, OK, UNAVAILABLE, USAGE
-from shared.auth import authenticate
+from services.router.registry import load_registry_file
+from shared.auth import authenticate, list_tokens
 from shared.memorybus import MemoryBus
 from shared.messaging import Rejected
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
-from tests.service.router_support import grievance
+from tests.service.router_support import REGISTRY, grievance
 
 
 async def call(
@@ -35,6 +36,7 @@ async def call(
 
 
 async def test_issued_tokens_authenticate_with_their_scope(runtime: Runtime) -> None:
+    await load_registry_file(runtime.db, REGISTRY)
     code, out, _ = await call(
         ["token", "issue", "--role", "committee", "--committee", "gz-001-spt", "--json"], runtime
     )
@@ -48,18 +50,49 @@ async def test_issued_tokens_authenticate_with_their_scope(runtime: Runtime) -> 
     )
 
     code, out, _ = await call(
-        ["token", "issue", "--role", "ngo", "--factory", "GZ-001", "--factory", "SZ-002"], runtime
+        ["token", "issue", "--role", "ngo", "--factory", "GZ-001", "--factory", "SZ-003"], runtime
     )
     assert code == OK
     token_id_line, token, note = out.splitlines()
     assert (
-        token.startswith("gvt_") and "factories GZ-001, SZ-002" in token_id_line and "only its hash" in note
+        token.startswith("gvt_") and "factories GZ-001, SZ-003" in token_id_line and "only its hash" in note
     )
     ngo = await authenticate(runtime.db, f"Bearer {token}")
-    assert ngo.factories == ("GZ-001", "SZ-002")
+    assert ngo.factories == ("GZ-001", "SZ-003")
 
     code, out, _ = await call(["token", "issue", "--role", "ngo", "--json"], runtime)
     assert (await authenticate(runtime.db, f"Bearer {json.loads(out)['token']}")).factories is None
+
+
+async def test_no_token_for_a_committee_or_factory_the_store_does_not_hold(runtime: Runtime) -> None:
+    issue = ["token", "issue", "--role"]
+    code, out, err = await call([*issue, "committee", "--committee", "gz-001-spt"], runtime)
+    assert (code, out) == (FAILED, "")
+    assert "no token issued: committee gz-001-spt is not in the registry; the registry has no " in err
+    assert "`grievance registry load FILE`" in err
+
+    await load_registry_file(runtime.db, REGISTRY)
+    code, out, err = await call([*issue, "committee", "--committee", "nope"], runtime)
+    assert (code, out) == (FAILED, "")
+    assert err == (
+        "grievance: error: no token issued: committee nope is not in the registry; the committees are: "
+        "dg-002-safety, dg-002-wages, gz-001-spt, gz-001-women, sz-003-spt\n"
+    )
+    code, _, err = await call([*issue, "ngo", "--factory", "GZ-001", "--factory", "XX-999"], runtime)
+    assert code == FAILED
+    assert "factory XX-999 is not in the registry; the factories are: DG-002, GZ-001, SZ-003" in err
+    code, _, err = await call(
+        [*issue, "committee", "--committee", "dg-002-wages", "--factory", "GZ-001"], runtime
+    )
+    assert code == FAILED and "committee dg-002-wages belongs to factory DG-002, not GZ-001" in err
+    assert await list_tokens(runtime.db) == []
+
+    code, out, _ = await call(
+        [*issue, "committee", "--committee", "dg-002-wages", "--factory", "DG-002", "--json"], runtime
+    )
+    assert code == OK
+    principal = await authenticate(runtime.db, f"Bearer {json.loads(out)['token']}")
+    assert (principal.committee_id, principal.factories) == ("dg-002-wages", None)
 
 
 async def test_list_shows_records_but_never_tokens(runtime: Runtime) -> None:

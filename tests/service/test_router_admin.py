@@ -16,9 +16,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from services.cli import run_admin
-from services.cli.errors import CONFIG, FAILED, OK, UNAVAILABLE
+from services.cli.errors import CONFIG, FAILED, OK, UNAVAILABLE, USAGE
 from services.router.admin import create_admin_app
-from shared.auth import authenticate
+from shared.auth import authenticate, issue_token, list_tokens
 from shared.contracts import Event
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
@@ -93,6 +93,62 @@ async def test_scopes_that_make_no_sense_are_refused(admin: Any, body: dict[str,
     client, tokens = admin
     response = await client.post("/admin/v1/tokens", json=body, headers=bearer(tokens["admin"]))
     assert response.status == 422 and response.content_type == "application/problem+json"
+
+
+async def issue_problem(
+    client: TestClient[Any, Any], admin_token: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.post("/admin/v1/tokens", json=body, headers=bearer(admin_token))
+    assert (response.status, response.content_type) == (422, "application/problem+json"), body
+    problem: dict[str, Any] = await response.json(content_type=None)
+    return problem
+
+
+async def test_no_token_for_a_committee_or_factory_the_registry_does_not_hold(
+    admin: Any, runtime: Runtime
+) -> None:
+    client, tokens = admin
+    before = len(await list_tokens(runtime.db))
+    problem = await issue_problem(client, tokens["admin"], {"role": "committee", "committee_id": "nope"})
+    assert problem["detail"] == (
+        "committee nope is not in the registry; the committees are: dg-002-safety, dg-002-wages, "
+        "gz-001-spt, gz-001-women, sz-003-spt"
+    )
+    assert (problem["field"], problem["value"]) == ("committee_id", "nope")
+
+    problem = await issue_problem(client, tokens["admin"], {"role": "ngo", "factories": ["GZ-001", "XX-999"]})
+    assert problem["detail"] == (
+        "factory XX-999 is not in the registry; the factories are: DG-002, GZ-001, SZ-003"
+    )
+    assert (problem["field"], problem["value"]) == ("factories", "XX-999")
+    problem = await issue_problem(client, tokens["admin"], {"role": "ngo", "factories": ["XX-1", "gz-001"]})
+    assert problem["detail"].startswith("factories XX-1, gz-001 are not in the registry")
+
+    mismatch = {"role": "committee", "committee_id": "gz-001-spt", "factories": ["DG-002"]}
+    problem = await issue_problem(client, tokens["admin"], mismatch)
+    assert problem["detail"] == "committee gz-001-spt belongs to factory GZ-001, not DG-002"
+    assert (problem["field"], problem["value"]) == ("factories", "DG-002")
+    assert len(await list_tokens(runtime.db)) == before  # nothing was issued
+
+    matching = {"role": "committee", "committee_id": "gz-001-spt", "factories": ["GZ-001"]}
+    response = await client.post("/admin/v1/tokens", json=matching, headers=bearer(tokens["admin"]))
+    assert response.status == 201
+    principal = await authenticate(runtime.db, f"Bearer {(await response.json())['token']}")
+    assert (principal.role, principal.committee_id) == ("committee", "gz-001-spt")
+
+
+async def test_an_empty_registry_says_how_to_fill_it(runtime: Runtime) -> None:
+    admin_token, _ = await issue_token(runtime.db, "admin")
+    async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
+        problem = await issue_problem(
+            client, admin_token, {"role": "committee", "committee_id": "gz-001-spt"}
+        )
+        assert problem["detail"] == (
+            "committee gz-001-spt is not in the registry; the registry has no committees yet: "
+            "load one with `grievance registry load FILE`"
+        )
+        problem = await issue_problem(client, admin_token, {"role": "ngo", "factories": ["GZ-001"]})
+        assert "the registry has no factories yet" in problem["detail"]
 
 
 async def test_a_bad_token_id_is_not_found(admin: Any) -> None:
@@ -218,6 +274,30 @@ async def test_every_admin_command_works_through_the_admin_api(
     await runtime.bus.drain()  # type: ignore[attr-defined]
     code, out, _ = await command(["dlq", "discard", "intake.outbound", "--all", "--yes", *remote], runtime)
     assert code == OK and "discarded 1" in out
+
+
+async def test_token_issue_through_the_admin_api_refuses_what_the_registry_does_not_hold(
+    admin: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    client, tokens = admin
+    remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
+    before = len(await list_tokens(runtime.db))
+    code, out, err = await command(
+        ["token", "issue", "--role", "committee", "--committee", "nope", *remote], runtime
+    )
+    assert (code, out) == (FAILED, "")
+    assert "no token issued: committee nope is not in the registry; the committees are: dg-002-safety" in err
+    code, _, err = await command(["token", "issue", "--role", "ngo", "--factory", "XX-999", *remote], runtime)
+    assert code == FAILED
+    assert "no token issued: factory XX-999 is not in the registry; the factories are: DG-002, GZ-001" in err
+    argv = ["token", "issue", "--role", "committee", "--committee", "sz-003-spt", "--factory", "GZ-001"]
+    code, _, err = await command([*argv, *remote], runtime)
+    assert code == FAILED and "committee sz-003-spt belongs to factory SZ-003, not GZ-001" in err
+    assert len(await list_tokens(runtime.db)) == before
+    code, _, err = await command(
+        ["token", "issue", "--role", "admin", "--factory", "GZ-001", *remote], runtime
+    )
+    assert code == USAGE and "--factory is only for --role ngo" in err
 
 
 async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(

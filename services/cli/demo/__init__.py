@@ -60,7 +60,18 @@ def _read_json(path: Path) -> dict[str, Any]:
             "examples/registry.yaml --tokens-out tokens.json --demo-sla`, or pass --tokens FILE",
             CONFIG,
         )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise CliError(
+            f"tokens file {path} cannot be read ({exc.__class__.__name__}): pass the tokens file the "
+            "running system wrote with --tokens FILE, or restart the system to write it again",
+            CONFIG,
+        ) from None
+    if not isinstance(data, dict):
+        raise CliError(
+            f"tokens file {path} is not a JSON object: pass the running system's with --tokens FILE", CONFIG
+        )
     return data
 
 
@@ -114,6 +125,8 @@ async def _play(
         print("\nEXPECTED OUTCOMES THAT DID NOT HAPPEN:", file=out)
         for failure in failures:
             print(f"  - {failure}", file=out)
+        if story.advice:
+            print(f"\n{story.advice}", file=out)
         return FAILED
     print("\nEvery expected outcome happened.", file=out)
     return OK

@@ -11,11 +11,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from services.cli.demo import hints
 from services.cli.errors import UNAVAILABLE, CliError
 from shared.ids import find_reference, grievance_id_for, reference_for
 
@@ -29,7 +32,19 @@ def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
 
 
 class DemoFailure(Exception):
-    """A request the demo needed did not get the expected answer."""
+    """A request the demo needed did not get the expected answer; the message says what to do."""
+
+
+async def _detail(response: aiohttp.ClientResponse) -> str | None:
+    """The problem+json ``detail`` of a refusal (the system's own sentence), if it sent one."""
+    if response.content_type != "application/problem+json":
+        return None
+    try:
+        body = await response.json(content_type=None)
+    except ValueError:
+        return None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return str(detail)[:300] if detail else None
 
 
 @dataclass
@@ -52,7 +67,10 @@ class System:
                 async with self.http.get(f"{url}/healthz") as response:
                     if response.status != 200:
                         raise CliError(
-                            f"{name} at {url} does not serve (HTTP {response.status})", UNAVAILABLE
+                            f"{name} at {url} does not serve (HTTP {response.status} on /healthz): it is "
+                            f"not ready yet, or that URL is not {name}; wait and run the demo again, or "
+                            f"pass {name}'s URL with --{name}",
+                            UNAVAILABLE,
                         )
             except aiohttp.ClientError as exc:
                 raise CliError(
@@ -62,6 +80,17 @@ class System:
                 ) from exc
         async with self.http.get(f"{self.intake}/dev/outbox", params={"limit": "1"}) as response:
             self.outbox = response.status == 200
+
+    @asynccontextmanager
+    async def _request(
+        self, service: str, base: str, method: str, path: str, **kwargs: Any
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One request; a system that stopped answering since :meth:`check_up` is a :class:`DemoFailure`."""
+        try:
+            async with self.http.request(method, base + path, **kwargs) as response:
+                yield response
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise DemoFailure(hints.gone(service, base, exc)) from exc
 
     async def sms(self, sender: str, to: str, body: str) -> str | None:
         """Deliver an SMS as Twilio would; return the reference its case gets, should it open one.
@@ -80,41 +109,56 @@ class System:
             "NumMedia": "0",
         }
         headers = {"X-Twilio-Signature": twilio_signature(self.twilio_auth_token, url, params)}
-        async with self.http.post(
-            f"{self.intake}/webhooks/twilio/sms", data=params, headers=headers
+        async with self._request(
+            "intake", self.intake, "POST", "/webhooks/twilio/sms", data=params, headers=headers
         ) as response:
-            reply = await response.text()
             if response.status != 200:
-                raise DemoFailure(f"SMS webhook answered HTTP {response.status}")
+                raise DemoFailure(hints.sms_refused(response.status, await _detail(response)))
+            reply = await response.text()
         return find_reference(reply) or reference_for(grievance_id_for("twilio", DEMO_ACCOUNT_SID, sid))
 
     async def web_form(self, factory_code: str, text: str, language: str) -> dict[str, Any]:
         body = {"factory_code": factory_code, "text": text, "language": language}
-        async with self.http.post(f"{self.intake}/api/v1/grievances", json=body) as response:
+        async with self._request("intake", self.intake, "POST", "/api/v1/grievances", json=body) as response:
             if response.status != 202:
-                raise DemoFailure(f"web form answered HTTP {response.status}")
+                raise DemoFailure(hints.web_form_refused(response.status, await _detail(response)))
             receipt: dict[str, Any] = await response.json()
             return receipt
 
     async def find_case(self, reference: str) -> tuple[str, dict[str, Any]] | None:
-        """The committee that holds the case, with its view of it (None if no committee has it)."""
+        """The committee that holds the case, with its view of it (None if no committee has it).
+
+        Another committee's case is a 404, and any other answer is asked again at the next poll; a
+        refused token (401, 403) is a tokens file of another run, which would otherwise read as a
+        case that is never routed.
+        """
         for committee, token in self.committee_tokens.items():
-            async with self.http.get(
-                f"{self.router}/api/v1/cases/{reference}", headers=_bearer(token)
-            ) as response:
+            path = f"/api/v1/cases/{reference}"
+            async with self._request("router", self.router, "GET", path, headers=_bearer(token)) as response:
                 if response.status == 200:
                     case: dict[str, Any] = await response.json()
                     return committee, case
+                if response.status in (401, 403):
+                    raise DemoFailure(
+                        hints.committee_refused(
+                            committee, "the committee API", response.status, await _detail(response)
+                        )
+                    )
         return None
 
     async def committee_action(
         self, committee: str, reference: str, action: str, body: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        url = f"{self.router}/api/v1/cases/{reference}/{action}"
-        token = self.committee_tokens[committee]
-        async with self.http.post(url, json=body or {}, headers=_bearer(token)) as response:
+        path = f"/api/v1/cases/{reference}/{action}"
+        headers = _bearer(self.committee_tokens[committee])
+        async with self._request(
+            "router", self.router, "POST", path, json=body or {}, headers=headers
+        ) as response:
             if response.status != 200:
-                raise DemoFailure(f"{action} on {reference} answered HTTP {response.status}")
+                request = f"{action} on {reference}"
+                raise DemoFailure(
+                    hints.committee_refused(committee, request, response.status, await _detail(response))
+                )
             case: dict[str, Any] = await response.json()
             return case
 
@@ -123,10 +167,16 @@ class System:
         page = 1
         while True:
             params = {"page": str(page), "per_page": "200"}
-            url = f"{self.escalation}/api/v1/escalations"
-            async with self.http.get(url, params=params, headers=_bearer(self.ngo_token)) as response:
+            async with self._request(
+                "escalation",
+                self.escalation,
+                "GET",
+                "/api/v1/escalations",
+                params=params,
+                headers=_bearer(self.ngo_token),
+            ) as response:
                 if response.status != 200:
-                    raise DemoFailure(f"NGO escalation list answered HTTP {response.status}")
+                    raise DemoFailure(hints.ngo_refused(response.status, await _detail(response)))
                 data = await response.json()
             items += data["items"]
             if len(items) >= data["total"] or not data["items"]:
@@ -138,7 +188,7 @@ class System:
         if not self.outbox:
             return []
         params = {"reference": reference, "limit": "500"}
-        async with self.http.get(f"{self.intake}/dev/outbox", params=params) as response:
+        async with self._request("intake", self.intake, "GET", "/dev/outbox", params=params) as response:
             if response.status != 200:
                 return []
             data = await response.json()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from services.cli.demo import hints
 from services.cli.demo import scenario as s
 from services.cli.demo.client import DemoFailure, System
 from services.cli.text import table
@@ -31,6 +32,7 @@ class Tracked:
 
 
 Check = Callable[[], str | None]  # None when the expectation holds, else what is missing
+ROUTING = 20.0  # seconds for the router to take eight grievances (it takes well under one)
 
 
 class Story:
@@ -42,6 +44,7 @@ class Story:
         self.cases = {g.key: Tracked(g) for g in s.GRIEVANCES}
         self.phones = {g.key: s.fresh_phone() for g in s.GRIEVANCES if g.channel == "sms"}
         self.failures: list[str] = []
+        self.advice: str | None = None  # what to do about the outcomes that did not happen
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -72,23 +75,29 @@ class Story:
             how = "SMS to the factory's number" if g.channel == "sms" else "web form"
             self.say(f"   {g.key:<22} {how:<28} -> {tracked.reference or 'no reference!'}")
             if tracked.reference is None:
-                self.failures.append(f"{g.key}: the worker got no case reference")
+                self.failures.append(f"{g.key}: {hints.NO_REFERENCE}")
 
     def number_of(self, grievance: s.Grievance) -> str:
         numbers = self.numbers.get(grievance.factory) or []
         if not numbers:
-            raise DemoFailure(f"factory {grievance.factory} has no SMS number in the registry")
+            raise DemoFailure(hints.no_sms_number(grievance.factory))
         return numbers[min(grievance.number, len(numbers) - 1)]
 
     async def wait_until_routed(self) -> None:
+        """Committees can act only on routed cases: the ones that are not are reported here, with why."""
         self.say("2. the router assigns each case to a factory committee (or the NGO)")
-        await self.poll(lambda: self.unrouted() or None, deadline=min(self.timeout, 20.0))
+        waited = min(self.timeout, ROUTING)
+        missing = await self.poll(self.unrouted, deadline=waited)
+        if missing:
+            problem = f"routing: {hints.not_routed(missing, human(waited))}"
+            self.say(f"   {problem}")
+            self.failures.append(problem)
 
-    def unrouted(self) -> str:
-        missing = [
+    def unrouted(self) -> list[str]:
+        """The cases no committee of the tokens file holds and the NGO does not see."""
+        return [
             t.grievance.key for t in self.cases.values() if t.reference and not (t.committee or t.reasons)
         ]
-        return f"not routed yet: {', '.join(missing)}" if missing else ""
 
     async def committees_act(self) -> None:
         self.say(
@@ -111,9 +120,7 @@ class Story:
 
     async def act(self, tracked: Tracked, action: str, body: dict[str, str] | None = None) -> bool:
         if tracked.committee is None or tracked.reference is None:
-            self.failures.append(
-                f"{tracked.grievance.key}: no committee holds the case, so it cannot {action}"
-            )
+            self.failures.append(f"{tracked.grievance.key}: {hints.no_committee(action, tracked.reasons)}")
             return False
         try:
             tracked.case = await self.system.committee_action(
@@ -144,18 +151,19 @@ class Story:
         self.say("5. waiting for the escalations the NGO should see")
         problems = await self.poll(self.unmet, deadline=self.timeout)
         self.failures += problems
+        if problems:
+            self.advice = hints.outcomes_missed(human(self.timeout))
 
     # -- observing -----------------------------------------------------------------------------------
 
-    async def poll(self, check: Callable[[], Any], deadline: float) -> list[str]:
+    async def poll(self, check: Callable[[], list[str]], deadline: float) -> list[str]:
+        """Refresh until ``check`` finds nothing missing or ``deadline`` seconds pass; what is missing."""
         end = time.monotonic() + deadline
         while True:
             await self.refresh()
-            result = check()
-            if not result:
-                return []
-            if time.monotonic() > end:
-                return list(result) if isinstance(result, list) else [str(result)]
+            missing = check()
+            if not missing or time.monotonic() > end:
+                return missing
             await asyncio.sleep(0.5)
 
     async def refresh(self) -> None:
@@ -218,11 +226,7 @@ class Story:
                 return "the worker's 否 did not dispute the resolution (needs the router's SMS dialogue)"
             return None if "disputed" in t.reasons else "the disputed case was not escalated"
 
-        def everyone_routed() -> str | None:
-            return self.unrouted() or None
-
         return [
-            ("routing", everyone_routed),
             (s.FIRE_EXIT, fire_exit),
             (s.ACKNOWLEDGED, acknowledged),
             (s.REPLIED, replied),
