@@ -252,8 +252,9 @@ async def test_the_terminal_tells_the_story_in_plain_lines(tmp_path: Path) -> No
                 pass
         await eventually(lambda: "escalated to the NGO: critical" in run.log(), seconds=10)
     log = run.log()
-    assert "assigned to committee gz-001-spt: health_safety, critical" in log
-    assert "escalated to the NGO: critical" in log
+    # The case by the reference its committee and the NGO see, not by an internal id.
+    assert f"case {reference} assigned to committee gz-001-spt: health_safety, critical" in log
+    assert f"case {reference} escalated to the NGO: critical" in log
     assert "http_request" not in log and not [line for line in log.splitlines() if line.startswith("{")]
     assert not find_leaks(log), "the embedded run logged personal data"
 
