@@ -20,6 +20,8 @@ Fields = MutableMapping[str, Any]
 
 
 def _case(fields: Fields) -> str:
+    """The case as its committee and the NGO know it, by its reference; a line that carries none
+    (an older producer's) shows the start of the internal case id instead."""
     reference = fields.get("reference")
     if reference:
         return str(reference)

@@ -97,6 +97,47 @@ def looks_like_commands(block: Block) -> bool:
     return bool(lines) and all(line.startswith(COMMAND_WORDS) for line in lines)
 
 
+# --- where `grievance` is -----------------------------------------------------------------------------
+
+# `make run` installs `grievance` in the checkout's virtual environment, not on PATH. A block calls it
+# by that path, or by its bare name once the block has activated the environment; a container's
+# `grievance` (`docker compose run --rm router grievance ...`) is on its PATH and is not a bare call.
+VENV_GRIEVANCE = ".venv/bin/grievance"
+ACTIVATE = ". .venv/bin/activate"
+ACTIVATES = {(".", ".venv/bin/activate"), ("source", ".venv/bin/activate")}
+# A command that names `grievance` in the text: an inline span or a line of a block.
+NAMES_GRIEVANCE = re.compile(r"(?:`|^)(?:\$ )?grievance [a-z]", re.MULTILINE)
+
+
+def bare_grievance(block: Block) -> list[str]:
+    """The lines of ``block`` that call ``grievance`` by its bare name, which the shell does not find."""
+    found = []
+    active = False
+    for line in block.commands():
+        try:
+            commands = simple_commands(line)
+        except ValueError:
+            continue  # problems() reports the line
+        for words in commands:
+            if tuple(words[:2]) in ACTIVATES:
+                active = True
+            elif words[0] == "grievance" and not active:
+                found.append(line)
+    return found
+
+
+def says_where_grievance_is(text: str) -> bool:
+    """Whether ``text`` tells the reader both ways to reach ``grievance``."""
+    return VENV_GRIEVANCE in text and ACTIVATE in text
+
+
+def before_grievance_is_named(path: Path) -> str:
+    """The text of ``path`` before its first command that names ``grievance`` (all of it if none)."""
+    text = path.read_text(encoding="utf-8")
+    first = NAMES_GRIEVANCE.search(text)
+    return text[: first.start()] if first else text
+
+
 # --- checking one command line against the project ------------------------------------------------
 
 

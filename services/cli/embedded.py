@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shlex
 import signal
-import sys
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,6 +22,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from services.cli import seed
+from services.cli.banner import admin_url, banner, ops_url, urls
 from services.cli.connect import probe_broker
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.serve import SERVICES
@@ -108,7 +106,7 @@ async def serve_all(
                         "public_base_url": settings.public_base_url,
                     }
                     if settings.admin_port is not None:
-                        extras["admin_url"] = f"http://{_local(settings.admin_host)}:{settings.admin_port}"
+                        extras["admin_url"] = admin_url(settings)
                     if settings.ops_port is not None:
                         extras["ops_url"] = ops_url(settings)
                     if generated_twilio and settings.twilio_auth_token is not None:
@@ -183,105 +181,3 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
             await runner.cleanup()
         raise
     return runners if ops is None else [ops, *runners]
-
-
-def _local(host: str) -> str:
-    """Where a client on this machine reaches a listener bound to ``host``."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compares, binds nothing
-
-
-def urls(settings: Settings) -> dict[str, str]:
-    host = _local(settings.host)
-    return {service: f"http://{host}:{getattr(settings, f'{service}_port')}" for service in SERVICES}
-
-
-def ops_url(settings: Settings) -> str:
-    return f"http://{_local(settings.ops_host)}:{settings.ops_port}"
-
-
-def demo_command(tokens_out: Path) -> str:
-    """The demo as a line that works when pasted: ``make demo`` beside the Makefile that ``make run``
-    used, else this very interpreter (``grievance`` is inside the virtual environment, not on PATH)."""
-    if tokens_out == Path("tokens.json") and Path("Makefile").is_file():
-        return "make demo"
-    return f"{shlex.quote(sys.executable)} -m services.cli demo --tokens {shlex.quote(str(tokens_out))}"
-
-
-def banner(
-    settings: Settings,
-    registry: Path | None,
-    tokens_out: Path | None,
-    tokens: dict[str, Any],
-    demo_sla: bool,
-    twilio_in_tokens: bool = True,
-    *,
-    elsewhere: Sequence[str] = (),
-) -> str:
-    """What a newcomer needs to see after `make run`: where each part is and how to try it."""
-    at = urls(settings)
-    mode = (
-        "embedded: in-memory bus and store, everything is lost when this process ends"
-        if embedded(settings)
-        else f"bus {where(settings.amqp_url)}, store {where(settings.mongo_url)}"
-    )
-    committees: dict[str, str] = tokens.get("committees", {})
-    lines = [
-        f"grievance is running ({mode})",
-        f"  intake      {at['intake']}  SMS webhook /webhooks/twilio/sms, web form /api/v1/grievances",
-        f"  router      {at['router']}  committee API /api/v1/cases, public status POST /api/v1/status/REF",
-        f"  console     {at['router']}/console/  committees in the browser (sign in with the committee's token)",
-        f"  web form    {at['intake']}/  workers file a grievance in the browser (Chinese or English)",
-        f"  case page   {at['router']}/case/  workers follow their case (reference or code, PIN or a sign-in code)",
-        f"  escalation  {at['escalation']}  NGO API /api/v1/escalations, /api/v1/stats",
-        f"  ngo console {at['escalation']}/console/  the NGO in the browser (sign in with the NGO token)",
-    ]
-    if settings.ops_port is not None:
-        lines.append(f"  operations  {ops_url(settings)}  /readyz, /metrics (never on the public ports)")
-    if registry is not None:
-        lines.append(f"  registry    {registry} ({len(committees)} committee(s))")
-    if tokens_out is not None and embedded(settings):
-        lines.append(f"  tokens      {tokens_out} (one per committee, 'ngo', 'admin'; readable by you only)")
-    elif tokens_out is not None:
-        lines.append(
-            f"  tokens      {tokens_out} (those issued now, and those of an earlier start that still "
-            "work; readable by you only)"
-        )
-    else:
-        lines.append("  tokens      none written (pass --tokens-out FILE to get API tokens)")
-    if elsewhere:
-        lines += [
-            f"              not issued again, an earlier start's still work: {', '.join(elsewhere)}",
-            "              (stored as hashes only: `grievance token list` shows them; "
-            "`grievance token issue --role committee|ngo|admin` makes new ones)",
-        ]
-    elif tokens_out is None and not embedded(settings):
-        lines.append("              (`grievance token issue --role committee|ngo|admin` makes them)")
-    if demo_sla:
-        lines.append("  deadlines   demo: acknowledge within 10 s, resolve within 2 min, sweep every 1 s")
-    lines += ["", "Try it:", f"  {seed.web_form_curl(at['intake'], registry)}"]
-    if tokens_out is not None and committees:
-        committee = next(iter(committees))
-        lines.append(
-            f'  curl -s {at["router"]}/api/v1/cases -H "Authorization: Bearer $(python3 -c '
-            f'\'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\')"'
-        )
-    if tokens_out is not None and committees:
-        committee = next(iter(committees))
-        lines += [
-            f"  Committee console: open {at['router']}/console/ and paste a committee's token, e.g. {committee}'s:",
-            f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["committees"]["{committee}"])\'',
-        ]
-    if tokens_out is not None and "ngo" in tokens:
-        lines += [
-            f"  NGO console: open {at['escalation']}/console/ and paste the NGO token:",
-            f'    python3 -c \'import json; print(json.load(open("{tokens_out}"))["ngo"])\'',
-        ]
-    elif tokens_out is not None:
-        # An embedded start issues the NGO's token each time; only a deployment may need one made.
-        issue = "" if embedded(settings) else " (`grievance token issue --role ngo` makes one)"
-        lines.append(f"  NGO console: open {at['escalation']}/console/ and paste an NGO token{issue}")
-    if tokens_out is not None and demo_sla:
-        needs = "" if twilio_in_tokens else "   (with GRIEVANCE_TWILIO_AUTH_TOKEN set, to sign its SMS)"
-        lines.append(f"  {demo_command(tokens_out)}{needs}")
-    lines.append("Stop with Ctrl-C.")
-    return "\n".join(lines)

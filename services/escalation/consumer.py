@@ -50,7 +50,7 @@ async def settle_unroutable(db: Database, event: CaseUpdated) -> None:
     escalation = await store.get_escalation(db, escalation_id(event.case_id, "unroutable"))
     settled = escalation.settle_rerouted(event.at) if escalation else None
     if settled is not None and await store.transition(db, settled) is not None:
-        log.info("escalation_settled", case_id=event.case_id, reason="unroutable")
+        log.info("escalation_settled", case_id=event.case_id, reference=event.reference, reason="unroutable")
 
 
 async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> CaseClock:

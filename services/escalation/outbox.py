@@ -63,6 +63,7 @@ def log_opened(escalation: Escalation) -> None:
         "escalation_opened",
         escalation_id=escalation.id,
         case_id=escalation.case_id,
+        reference=escalation.reference,
         reason=escalation.reason,
     )
 

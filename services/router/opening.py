@@ -82,6 +82,7 @@ async def open_case(
             log.info(
                 "case_created",
                 case_id=stored.case_id,
+                reference=stored.reference,
                 factory_via=via,
                 category=classification.category,
                 severity=classification.severity,

@@ -1,6 +1,8 @@
 """Every ``sh`` example of the README and docs/ that is not marked ``not run``, run as printed.
 
-Each block runs in bash (``-euo pipefail``) in the folder where an embedded run wrote ``tokens.json``.
+Each block runs in bash (``-euo pipefail``) in the folder where an embedded run wrote ``tokens.json``,
+which holds ``.venv`` as the checkout does (a link to this interpreter's environment), so a block's
+``.venv/bin/grievance`` is the one ``make run`` installed.
 Two things differ from a newcomer's terminal, both to let tests run side by side: the run listens on
 free ports (the README's own ``GRIEVANCE_*_PORT`` override), so the documented ports are replaced by
 them; and ``curl -s`` becomes ``curl -sS --fail-with-body``, so that an answer of 4xx or 5xx fails the
@@ -14,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +63,7 @@ async def test_the_example_runs_as_printed(block: Block, tmp_path: Path) -> None
         if os.environ.get("CI"):
             pytest.fail("the README's examples use jq, which is not installed, and CI is set")
         pytest.skip("the README's examples use jq (.ci/run installs it)")
+    (tmp_path / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     async with embedded_run(tmp_path) as run:
         script = as_run(block, run)
         result = await bash(script, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -21,12 +22,16 @@ import aiohttp
 import pytest
 import yaml
 
+from services.cli.banner import grievance_command
+from services.cli.demo import scenario
 from tests.fakes import find_leaks, sensitive
 from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "examples" / "registry.yaml"
 STARTUP_DEADLINE = 30.0
+for grievance in scenario.GRIEVANCES:  # the demo's workers' words, which no log line may hold
+    sensitive(grievance.text)
 
 
 def free_ports(count: int) -> list[int]:
@@ -71,11 +76,13 @@ class EmbeddedRun:
 
 
 def start_embedded(
-    tmp_path: Path, *extra: str, log_format: str | None = "json", **settings: str
+    tmp_path: Path, *extra: str, log_format: str | None = "json", here: bool = False, **settings: str
 ) -> EmbeddedRun:
     """Start ``grievance serve all`` on free ports with the example registry.
 
     With ``log_format=None`` the run chooses its log itself, as it does in a newcomer's terminal.
+    With ``here`` it starts in ``tmp_path``, a folder of its own as a newcomer's may be, with a copy
+    of the registry under another name than the demo's default, and both files named relative to it.
     ``settings``: more ``GRIEVANCE_*`` variables, by field name (``status_rate_limit="5"``).
     """
     intake, router, escalation, admin, ops = free_ports(5)
@@ -93,11 +100,15 @@ def start_embedded(
     tokens_file = tmp_path / "tokens.json"
     stderr_file = tmp_path / "serve.log"
     stdout_file = tmp_path / "serve.out"
-    command = [sys.executable, "-m", "services.cli", "serve", "all", "--registry", str(REGISTRY)]
-    command += ["--tokens-out", str(tokens_file), *extra]
+    registry, tokens_out, cwd = str(REGISTRY), str(tokens_file), ROOT
+    if here:
+        shutil.copyfile(REGISTRY, tmp_path / "factories.yaml")
+        registry, tokens_out, cwd = "factories.yaml", tokens_file.name, tmp_path
+    command = [sys.executable, "-m", "services.cli", "serve", "all", "--registry", registry]
+    command += ["--tokens-out", tokens_out, *extra]
     with stderr_file.open("w", encoding="utf-8") as stderr, stdout_file.open("w", encoding="utf-8") as stdout:
         # The command line is this test's own, no outside input.
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)  # noqa: S603
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=stdout, stderr=stderr, text=True)  # noqa: S603
     urls = {
         name: f"http://127.0.0.1:{port}"
         for name, port in (("intake", intake), ("router", router), ("escalation", escalation))
@@ -115,10 +126,10 @@ def start_embedded(
 
 @asynccontextmanager
 async def embedded_run(
-    tmp_path: Path, *extra: str, log_format: str | None = "json"
+    tmp_path: Path, *extra: str, log_format: str | None = "json", here: bool = False
 ) -> AsyncIterator[EmbeddedRun]:
     """``grievance serve all`` ready on all three services, always stopped afterwards."""
-    run = start_embedded(tmp_path, *extra, log_format=log_format)
+    run = start_embedded(tmp_path, *extra, log_format=log_format, here=here)
     try:
         await wait_until_ready(run)
         yield run
@@ -241,8 +252,9 @@ async def test_the_terminal_tells_the_story_in_plain_lines(tmp_path: Path) -> No
                 pass
         await eventually(lambda: "escalated to the NGO: critical" in run.log(), seconds=10)
     log = run.log()
-    assert "assigned to committee gz-001-spt: health_safety, critical" in log
-    assert "escalated to the NGO: critical" in log
+    # The case by the reference its committee and the NGO see, not by an internal id.
+    assert f"case {reference} assigned to committee gz-001-spt: health_safety, critical" in log
+    assert f"case {reference} escalated to the NGO: critical" in log
     assert "http_request" not in log and not [line for line in log.splitlines() if line.startswith("{")]
     assert not find_leaks(log), "the embedded run logged personal data"
 
@@ -277,6 +289,42 @@ async def test_every_admin_command_works_against_the_embedded_run(tmp_path: Path
         assert letters.returncode == 0 and "no dead letters in router.grievances.dead" in letters.stdout
         without = await asyncio.to_thread(cli, "token", "list")
         assert without.returncode == 3 and "--tokens tokens.json" in without.stderr
+
+
+async def pasted(line: str, folder: Path, seconds: float = 60) -> subprocess.CompletedProcess[str]:
+    """A line of the banner pasted into bash in ``folder``, outside any ``GRIEVANCE_*`` setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIEVANCE_")}
+    return await asyncio.to_thread(
+        subprocess.run,
+        ["bash", "-euo", "pipefail", "-c", line],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        check=False,
+    )
+
+
+async def test_the_banners_commands_run_as_printed_in_the_folder_of_the_run(tmp_path: Path) -> None:
+    """Started in a folder of its own, on a registry of another name than the demo's default: the
+    admin line lists this run's tokens and the demo line plays the demo on it, both as printed."""
+    async with embedded_run(tmp_path, "--demo-sla", here=True) as run:
+        banner = run.banner()
+        tried = [line.strip() for line in banner.split("Try it:", 1)[1].splitlines()]
+        ours = [line for line in tried if line.startswith(grievance_command())]
+        assert len(ours) == 2, banner
+        listing = next(line for line in ours if " token list " in line)
+        listed = await pasted(listing, tmp_path)
+        assert listed.returncode == 0, f"{listing}\n{listed.stderr}"
+        assert "admin" in listed.stdout and "gz-001-spt" in listed.stdout and "active" in listed.stdout
+        assert run.tokens["admin"] not in listed.stdout
+        demo = next(line for line in ours if " demo " in line)
+        played = await pasted(demo, tmp_path, seconds=180)
+        assert played.returncode == 0, f"{demo}\n{played.stdout[-3000:]}\n{played.stderr[-3000:]}"
+        assert "Every expected outcome happened." in played.stdout
+        assert run.stop() == 0
+    assert not find_leaks(run.log()), "the embedded run logged personal data"
 
 
 async def poll_case(

@@ -6,10 +6,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from services.escalation import consumer, store
 from services.escalation.outbox import escalation_id
 from shared.contracts import CaseEscalated, MessageOutbound
+from shared.logview import render_summary
 from shared.messaging import Rejected
 from shared.privacy import unseal
 from shared.runtime import Runtime
@@ -240,3 +242,22 @@ async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_els
         updated(other, "closed", clock.advance(minutes=1), actor_role="system", note="resolved_unconfirmed"),
     )
     assert (await store.get_escalation(rt.db, escalation_id(other.case_id, "unroutable"))).status == "open"
+
+
+async def test_the_log_names_an_escalation_by_the_reference_the_ngo_sees(rt, clock, keys):
+    """The embedded run's terminal (``shared.logview``) shows the case by its reference."""
+    lost = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
+    with capture_logs() as logs:
+        await deliver(rt, lost)
+        await deliver(
+            rt, updated(lost, "closed", clock.advance(minutes=5), actor_role="system", note="rerouted")
+        )
+    lines = {entry["event"]: entry for entry in logs if entry["event"].startswith("escalation_")}
+    opened, settled = lines["escalation_opened"], lines["escalation_settled"]
+    assert opened["reference"] == settled["reference"] == lost.reference
+    assert render_summary(None, "info", dict(opened)).endswith(
+        f"case {lost.reference} escalated to the NGO: unroutable"
+    )
+    assert render_summary(None, "info", dict(settled)).endswith(
+        f"case {lost.reference} escalation settled: unroutable"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from services.cli import seed
-from services.cli.embedded import banner
+from services.cli.banner import banner, grievance_command
 from shared.auth import authenticate, list_tokens, revoke_token
 from shared.runtime import Runtime
 from tests.service.router_support import REGISTRY
@@ -87,10 +87,12 @@ def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(settings
     settings = settings_factory(mongo_url="mongodb://mongo.invalid:27017/", amqp_url="amqp://rabbit.invalid/")
     text = banner(settings, None, Path("tokens.json"), {"committees": {}}, False, elsewhere=["ngo", "admin"])
     assert "an earlier start's still work: ngo, admin" in text
-    assert "`grievance token list`" in text and "`grievance token issue --role" in text
+    program = grievance_command()
+    assert f"list them: {program} token list" in text
+    assert f"{program} token issue --role ngo" in text and f"{program} token issue --role admin" in text
     without_file = banner(settings, None, None, {"committees": {}}, False)
-    assert "grievance token issue" in without_file
-    assert "grievance token issue" not in banner(
+    assert f"{program} token issue --role admin" in without_file
+    assert "token issue" not in banner(
         settings_factory(), None, Path("tokens.json"), {"committees": {}}, False
     )
 

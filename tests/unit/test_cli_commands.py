@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -172,76 +171,6 @@ def test_configuration_errors_name_the_variable_in_plain_words(monkeypatch, vari
     assert run(["token", "list"], out=out, err=err) == CONFIG
     assert expected in err.getvalue()
     assert "Input should" not in err.getvalue() and "Field required" not in err.getvalue()
-
-
-def test_the_banners_demo_line_works_when_pasted(tmp_path):
-    from pathlib import Path
-
-    from services.cli.embedded import banner
-
-    settings = Settings()
-    tokens = {"committees": {"gz-001-spt": "gvt_x"}}
-    assert "  make demo" in banner(settings, None, Path("tokens.json"), tokens, True).splitlines()
-    elsewhere = banner(settings, None, tmp_path / "tokens.json", tokens, True)
-    assert f"-m services.cli demo --tokens {tmp_path / 'tokens.json'}" in elsewhere
-    assert "grievance demo" not in elsewhere  # `grievance` is inside the venv, not on PATH
-    production = banner(settings, None, Path("tokens.json"), tokens, True, twilio_in_tokens=False)
-    assert "GRIEVANCE_TWILIO_AUTH_TOKEN" in production
-    assert "demo" not in banner(settings, None, Path("tokens.json"), tokens, False)
-
-
-def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
-    import subprocess
-    import sys
-
-    from services.cli.embedded import banner
-
-    tokens_file = tmp_path / "tokens.json"
-    tokens_file.write_text('{"committees": {"gz-001-spt": "gvt_abc"}}', encoding="utf-8")
-    shown = banner(Settings(), None, tokens_file, {"committees": {"gz-001-spt": "gvt_abc"}}, False)
-    assert "console     http://127.0.0.1:8081/console/" in shown
-    lines = shown.splitlines()
-    at = next(
-        i for i, line in enumerate(lines) if "Committee console: open http://127.0.0.1:8081/console/" in line
-    )
-    printing = lines[at + 1].strip()
-    assert printing.startswith("python3 -c ")
-    # The line prints the token when pasted (python3 here is this interpreter).
-    result = subprocess.run(  # noqa: S603 - the banner's own line, run by bash
-        ["bash", "-c", printing.replace("python3", sys.executable, 1)],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.stdout.strip() == "gvt_abc", result.stderr
-
-
-def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
-    import subprocess
-    import sys
-
-    from services.cli.embedded import banner
-
-    tokens = {"committees": {"gz-001-spt": "gvt_abc"}, "ngo": "gvt_ngo"}
-    tokens_file = tmp_path / "tokens.json"
-    tokens_file.write_text(json.dumps(tokens), encoding="utf-8")
-    lines = banner(Settings(), None, tokens_file, tokens, False).splitlines()
-    assert any(line.startswith("  ngo console http://127.0.0.1:8082/console/") for line in lines)
-    assert any(line.startswith("  case page   http://127.0.0.1:8081/case/") for line in lines)
-    at = next(i for i, line in enumerate(lines) if "NGO console: open http://127.0.0.1:8082/console/" in line)
-    printing = lines[at + 1].strip()
-    result = subprocess.run(  # noqa: S603 - the banner's own line, run by bash
-        ["bash", "-c", printing.replace("python3", sys.executable, 1)],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.stdout.strip() == "gvt_ngo", result.stderr
-    # A deployment's start that issued no NGO token now says how to make one; an embedded start
-    # issues one every time.
-    deployed = Settings(mongo_url="mongodb://mongo.invalid:27017/", amqp_url="amqp://rabbit.invalid/")
-    again = banner(deployed, None, tokens_file, {"committees": {}}, False)
-    assert "grievance token issue --role ngo" in again
 
 
 def test_the_demo_with_a_broken_tokens_file_says_which_to_pass(settings: Settings, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The README and docs/ name only commands, targets, modules, services and settings that exist."""
+"""The README and docs/ name only commands, targets, modules, services and settings that exist,
+and call ``grievance`` where the shell finds it."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import re
 import pytest
 
 from tests.docexamples import (
+    ACTIVATE,
     DOCUMENTS,
     ROOT,
     SHELL,
     TRANSCRIPT,
+    VENV_GRIEVANCE,
     Block,
     all_blocks,
+    bare_grievance,
+    before_grievance_is_named,
     inline_commands,
     looks_like_commands,
     problems,
+    says_where_grievance_is,
     settings_names,
 )
 
@@ -70,7 +76,25 @@ def test_the_cli_page_gives_the_recipe_of_make_run() -> None:
     )
     assert recipe is not None
     cli = next(block for block in COMMAND_BLOCKS if "# = make run" in block.body)
-    assert cli.body.split("#")[0].strip() == recipe["command"].strip()
+    assert cli.body.split("#")[0].strip() == f".venv/bin/{recipe['command'].strip()}"  # $(BIN) is .venv/bin
+
+
+@pytest.mark.parametrize("block", COMMAND_BLOCKS, ids=lambda block: block.where)
+def test_no_example_calls_grievance_where_the_shell_does_not_find_it(block: Block) -> None:
+    bare = bare_grievance(block)
+    assert not bare, (
+        f"{block.where}: `grievance` is in .venv/bin, not on PATH: write {VENV_GRIEVANCE} "
+        f"(or activate the environment first in the block): {bare}"
+    )
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/cli.md"])
+def test_the_newcomers_pages_say_where_grievance_is_before_naming_it(document: str) -> None:
+    """The README and the command's own page say it once, early; the other pages name the command."""
+    assert says_where_grievance_is(before_grievance_is_named(ROOT / document)), (
+        f"{document}: say where `grievance` is ({VENV_GRIEVANCE}, or `{ACTIVATE}`) before the first "
+        "command that names it"
+    )
 
 
 # The checker itself: each kind of mistake a document can make is caught.
@@ -107,6 +131,36 @@ def test_the_checker_finds_what_does_not_exist(line: str) -> None:
 )
 def test_the_checker_accepts_what_exists(line: str) -> None:
     assert problems(line) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "bare"),
+    [
+        ("grievance token list --tokens tokens.json\n", True),
+        ("make run && grievance demo\n", True),
+        ("$ grievance dlq list router.grievances\nqueue empty\n", True),
+        (".venv/bin/grievance token list --tokens tokens.json\n", False),
+        (". .venv/bin/activate\ngrievance token list --tokens tokens.json\n", False),
+        ("docker compose run --rm router grievance token issue --role ngo\n", False),
+        ("curl -s localhost:8080/healthz   # then grievance demo\n", False),
+    ],
+)
+def test_the_checker_finds_a_bare_grievance(body: str, bare: bool) -> None:
+    language = TRANSCRIPT if body.startswith("$ ") else SHELL
+    block = Block(ROOT / "README.md", 1, language, body, None)
+    assert bool(bare_grievance(block)) is bare
+
+
+def test_the_checker_finds_a_page_that_names_grievance_before_saying_where_it_is(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Run `grievance token list`.\n\nIt is `.venv/bin/grievance` (or `. .venv/bin/activate`).\n"
+    )
+    assert not says_where_grievance_is(before_grievance_is_named(page))
+    page.write_text(
+        "It is `.venv/bin/grievance` (or `. .venv/bin/activate`).\n\nRun `grievance token list`.\n"
+    )
+    assert says_where_grievance_is(before_grievance_is_named(page))
 
 
 def test_inline_text_may_name_a_command_without_its_arguments() -> None:

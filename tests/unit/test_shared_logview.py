@@ -58,3 +58,17 @@ def test_a_warning_shows_its_fields_but_not_the_ids_every_line_carries() -> None
     line = render_summary(None, "warning", fields)
     assert "warning: outbound_failed  error=no_sender_number" in line
     assert "c5b4982c" not in line and "c7dd1faf" not in line
+
+
+@pytest.mark.parametrize(
+    ("event", "sentence"),
+    [
+        ("escalation_opened", "case 5K44D-9TNCU escalated to the NGO: disputed"),
+        ("escalation_settled", "case 5K44D-9TNCU escalation settled: disputed"),
+    ],
+)
+def test_an_escalation_names_the_case_by_the_reference_the_ngo_sees(event: str, sentence: str) -> None:
+    fields = {"event": event, "level": "info", "timestamp": STAMP, "reason": "disputed"}
+    fields.update(case_id="6f0f6340-1c2d-4e5f-8a9b-0c1d2e3f4a5b", reference="5K44D-9TNCU")
+    line = render_summary(None, "info", fields)
+    assert line.endswith(sentence) and "6f0f6340" not in line
