@@ -350,7 +350,7 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime, w
     english = await (await client.get(f"{path}?lang=en")).text()
     assert "Cannot be delivered" in english
     assert "Sending by the worker&#39;s channel (SMS or WeChat) is not set up on this system" in english
-    assert english.count('class="delivery-reason"') == 1  # the committee's message only
+    assert english.count('class="meta delivery-reason"') == 1  # the committee's message only
 
 
 async def test_every_delivery_reason_has_words_in_both_languages():
