@@ -45,9 +45,9 @@ Category = Literal[
     "retaliation",
     "other",
 ]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 UnassignedReason = Literal["unroutable", "conflict_of_interest", "retaliation"]
-UNASSIGNED_REASONS: tuple[str, ...] = UnassignedReason.__args__  # type: ignore[attr-defined]
+UNASSIGNED_REASONS: tuple[str, ...] = get_args(UnassignedReason)
 CaseAction = Literal[
     "acknowledged",
     "replied",
@@ -88,7 +88,7 @@ EscalationReason = Literal[
 NameRule = Literal[
     "exact", "folded", "alias", "pinyin", "derived-title", "derived-nickname", "derived-pinyin"
 ]
-NAME_RULES: tuple[NameRule, ...] = NameRule.__args__  # type: ignore[attr-defined]
+NAME_RULES: tuple[NameRule, ...] = get_args(NameRule)
 OutboundPurpose = Literal[
     "ack",
     "status",
@@ -118,7 +118,7 @@ SIGN_IN_CODE_LIFETIME = timedelta(minutes=10)
 DeliveryState = Literal[
     "sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"
 ]
-DELIVERY_STATES: tuple[str, ...] = DeliveryState.__args__  # type: ignore[attr-defined]
+DELIVERY_STATES: tuple[str, ...] = get_args(DeliveryState)
 # Why a message did not reach the worker (failed, undelivered, undeliverable), in words a committee
 # can act on; intake reads it from its own codes and the provider's (services.intake.delivery_reasons).
 # A closed set, never the provider's text, which may quote the number: a new reason is added here
@@ -135,7 +135,7 @@ DeliveryReason = Literal[
     "expired",  # a one-time code that waited for the worker past its life
     "system_error",  # this system could not prepare the message (an operator looks)
 ]
-DELIVERY_REASONS: tuple[str, ...] = DeliveryReason.__args__  # type: ignore[attr-defined]
+DELIVERY_REASONS: tuple[str, ...] = get_args(DeliveryReason)
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
 Reference = Annotated[str, Field(pattern=REFERENCE_REGEX)]

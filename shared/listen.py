@@ -14,8 +14,8 @@ aiohttp on its own keeps a connection that sends half a request head open for it
 - **Body**: :func:`shared.web.read_text_body` gives a body ``body_timeout`` to arrive, then 408;
   aiohttp then reads what is still coming for at most ``lingering_time`` and closes.
 - **Per client**: at most ``per_client`` connections at once from one address; one more is closed
-  on arrival. Behind a proxy every request comes from the proxy's address: raise the bound to the
-  proxy's upstream connection limit there.
+  on arrival. A trusted proxy's address is not counted (it carries every client's requests); the
+  clients it names are, request by request, by :mod:`shared.edge`.
 
 :data:`RUNNER_OPTIONS` (via :mod:`shared.web`) carries aiohttp's part to every runner;
 :class:`GuardedSite` replaces ``web.TCPSite`` to add the head timeout and the per-client bound.
@@ -191,7 +191,7 @@ class GuardedSite(web.BaseSite):
 
     @property
     def name(self) -> str:
-        return str(URL.build(scheme="http", host=self._host or "0.0.0.0", port=self.port))  # noqa: S104
+        return str(URL.build(scheme="http", host=self._host or "0.0.0.0", port=self.port))  # noqa: S104 - names a bind, binds nothing
 
     @property
     def port(self) -> int:

@@ -246,5 +246,5 @@ class MemoryBus:
         holds, as the broker would, and is not waited for. Idleness spans every queue and handler
         at once, so a short poll is simpler than events.
         """
-        while any(q.consumed and (q.ready or q.in_flight) for q in self._queues.values()) or self._handlers:  # noqa: ASYNC110
+        while any(q.consumed and (q.ready or q.in_flight) for q in self._queues.values()) or self._handlers:  # noqa: ASYNC110 - see above
             await asyncio.sleep(0.005)

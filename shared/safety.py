@@ -43,15 +43,28 @@ def refusals(settings: Settings, *, contact_key: bool, pseudonym_key: bool) -> l
         found += _url_password(name, url)
     if contact_key:
         found += _secret("GRIEVANCE_CONTACT_KEY", settings.contact_key, SECRET_MIN_LENGTH)
-        previous = settings.contact_key_previous.get_secret_value() if settings.contact_key_previous else ""
-        for older in (part.strip() for part in previous.split(",")):
-            if older and is_placeholder(older):
-                found.append("GRIEVANCE_CONTACT_KEY_PREVIOUS holds a placeholder, not a key")
+        found += _previous_contact_keys(settings.contact_key_previous)
     if pseudonym_key:
         found += _secret("GRIEVANCE_PSEUDONYM_KEY", settings.pseudonym_key, PSEUDONYM_MIN_LENGTH)
     if settings.twilio_auth_token is not None:
         found += _secret("GRIEVANCE_TWILIO_AUTH_TOKEN", settings.twilio_auth_token, 16, required=False)
     found += _wechat(settings)
+    return found
+
+
+def _previous_contact_keys(value: SecretStr | None) -> list[str]:
+    """Each older contact key is held to what the current one is: it still opens every contact sealed
+    with it, so a short or placeholder one is as weak a lock on them."""
+    found: list[str] = []
+    keys = [part.strip() for part in (value.get_secret_value() if value else "").split(",")]
+    for position, older in enumerate((key for key in keys if key), start=1):
+        if is_placeholder(older):
+            found.append("GRIEVANCE_CONTACT_KEY_PREVIOUS holds a placeholder, not a key")
+        elif len(older) < SECRET_MIN_LENGTH:
+            found.append(
+                f"key {position} of GRIEVANCE_CONTACT_KEY_PREVIOUS is {len(older)} characters; "
+                f"it needs at least {SECRET_MIN_LENGTH}"
+            )
     return found
 
 

@@ -293,7 +293,8 @@ class Settings(BaseSettings):
         return value
 
     # Open connections one client address may hold on a service's port (the trusted proxies' do not
-    # count: they carry everyone's); more are refused at once (shared/listen.py).
+    # count: they carry everyone's); more are refused at once (shared/listen.py). The same bound caps
+    # the requests in progress at once of each client a trusted proxy names (shared/edge.py).
     connections_per_client: int = Field(default=64, ge=1, le=100_000)
 
     @property

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared import durations
 from shared.contracts import Severity
@@ -21,12 +22,41 @@ Duration = Annotated[timedelta, BeforeValidator(durations.parse)]
 
 
 class Deadlines(BaseModel):
-    """How long a committee has to acknowledge and to resolve a case of one severity."""
+    """How long a committee has to acknowledge and to resolve a case of one severity.
+
+    Both are longer than zero and ``resolve`` is longer than ``ack``: a deadline of ``-2 days`` or
+    ``0 s`` would escalate every case on arrival, and a resolution due before its acknowledgement
+    cannot be met. Refused when the settings are read, so a service does not start with them; the
+    errors are kinds that :func:`shared.validation.sentence` says in plain words.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     ack: Duration
     resolve: Duration
+
+    @field_validator("ack", "resolve")
+    @classmethod
+    def _longer_than_zero(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        if value <= timedelta(0):
+            example = "48 h" if info.field_name == "ack" else "15 days"
+            raise PydanticCustomError("duration_not_positive", "must be longer than 0", {"example": example})
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_after_ack(self) -> Deadlines:
+        if self.resolve <= self.ack:
+            raise PydanticCustomError(
+                "deadline_order",
+                "resolve must be longer than ack",
+                {
+                    "later": "resolve",
+                    "later_is": durations.human(self.resolve),
+                    "earlier": "ack",
+                    "earlier_is": durations.human(self.ack),
+                },
+            )
+        return self
 
 
 class SlaTable(BaseModel):

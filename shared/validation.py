@@ -5,11 +5,14 @@ are not permitted``); a worker who typed ``GZ 001`` needs to hear what to write 
 becomes one sentence that names the field, says what is expected and, where the model gives one (a
 field's ``description`` and ``examples``), shows an example. Patterns and the rejected values are
 never repeated: the first means nothing to a worker, the second may be personal data. A field
-described for workers carries its Chinese description as ``json_schema_extra={"description_zh": ...}``.
+described for workers carries its Chinese description as ``json_schema_extra={"description_zh": ...}``;
+a validator that refuses a value a worker sends raises :class:`Reason`, which carries its Chinese
+words too (a plain ``ValueError`` is told to a Chinese reader as "not valid", never in English).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -17,6 +20,18 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 Language = Literal["zh", "en"]
+
+
+class Reason(ValueError):
+    """A validator's refusal in both languages: the English words, and ``zh`` for a Chinese reader.
+
+    Both are a phrase that follows the field's name ("must not contain NUL characters").
+    """
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+
 
 _TYPES = {
     "string_type": ("text", "文字"),
@@ -86,7 +101,9 @@ def sentence(error: ErrorDetails, model: type[BaseModel] | None = None, language
         return f"{field} is not a field of this request" + (f"; the fields are: {known}." if known else ".")
     if kind in _TYPES:
         what = _TYPES[kind][1 if zh else 0]
-        return f"{field} 应为{what}{hint}。" if zh else f"{field} must be {what}{hint}."
+        if zh:
+            return f"{field} 应为{' ' if what[0].isascii() else ''}{what}{hint}。"  # 应为 true 或 false
+        return f"{field} must be {what}{hint}."
     if kind == "string_too_short":
         least = int(ctx.get("min_length", 1))
         if least <= 1:
@@ -107,8 +124,22 @@ def sentence(error: ErrorDetails, model: type[BaseModel] | None = None, language
         bound = ctx.get(name)
         return f"{field} 应{zh_text.format(bound)}。" if zh else f"{field} must be {en.format(bound)}."
     if kind == "value_error":
-        reason = str(ctx.get("error") or error["msg"]).removeprefix("Value error, ")
-        return f"{field}：{reason}{hint}" if zh else f"{field}: {reason}{hint}"
+        cause = ctx.get("error")
+        if zh:
+            return f"{field} {cause.zh}{hint}。" if isinstance(cause, Reason) else f"{field} 无效{hint}。"
+        reason = str(cause or error["msg"]).removeprefix("Value error, ")
+        return f"{field}: {reason}{hint}"
+    if kind == "duration_not_positive":
+        example = ctx.get("example", "48 h")
+        if zh:
+            return f"{field} 应大于 0，例如 {example}。"
+        return f"{field} must be longer than 0, for example {example}."
+    if kind == "deadline_order":
+        later, earlier = f"{field}.{ctx.get('later')}", f"{field}.{ctx.get('earlier')}"
+        later_is, earlier_is = ctx.get("later_is"), ctx.get("earlier_is")
+        if zh:
+            return f"{later}（{later_is}）应长于 {earlier}（{earlier_is}）。"
+        return f"{later} ({later_is}) must be longer than {earlier} ({earlier_is})."
     return f"{field} 无效{hint}。" if zh else f"{field} is not valid{hint}."
 
 
@@ -163,6 +194,17 @@ def plain_errors(
     ]
 
 
+def example_body(model: type[BaseModel] | None) -> str:
+    """A body that ``model`` accepts, to show beside a refusal: its required fields, each with its
+    example (``…`` where the model gives none), as compact JSON."""
+    fields = model.model_fields if model is not None else {}
+    required = {name: info for name, info in fields.items() if info.is_required()}
+    return json.dumps(
+        {name: info.examples[0] if info.examples else "…" for name, info in (required or fields).items()},
+        ensure_ascii=False,
+    )
+
+
 def summary(errors: list[dict[str, str]], language: Language = "en") -> str:
     """The errors as the ``detail`` of a problem: every sentence, in order."""
     return ("" if language == "zh" else " ").join(e["message"] for e in errors)
@@ -171,7 +213,7 @@ def summary(errors: list[dict[str, str]], language: Language = "en") -> str:
 def language_of(accept_language: str | None, chosen: Any = None) -> Language:
     """The worker's language: what they chose, else the first of zh/en their browser prefers."""
     if chosen in ("zh", "en"):
-        return chosen  # type: ignore[no-any-return]
+        return chosen  # type: ignore[no-any-return]  # narrowed to Language by the test above
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip().lower()
         if tag.startswith("zh"):

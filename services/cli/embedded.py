@@ -187,7 +187,7 @@ async def _start(settings: Settings, runtime: Runtime) -> list[web.AppRunner]:
 
 def _local(host: str) -> str:
     """Where a client on this machine reaches a listener bound to ``host``."""
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compares, binds nothing
 
 
 def urls(settings: Settings) -> dict[str, str]:

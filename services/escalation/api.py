@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from services.escalation import requests, stats, store
+from services.escalation import requests, stats, stats_store, store
 from services.escalation.desk import ChangedMeanwhile, NgoDesk
 from services.escalation.escalations import Escalation, EscalationResolved, EscalationStatus
 from services.escalation.store import EscalationQuery
@@ -271,10 +271,10 @@ async def get_stats(request: web.Request) -> web.Response:
     params = validate(StatsQuery, _query(request))
     since = params.since
     factories = _scope(principal, params.factory)
-    result = None
+    table = stats.compute([], runtime.clock())
     if factories != []:
-        result = await store.stats_of(runtime.db, factories, since, stats.stages(runtime.clock()))
-    body = stats.from_pipeline(result)
+        table = await stats_store.figures(runtime.db, factories, since, runtime.clock())
+    body = table.answer()
     body["since"] = since
     return _respond(body)
 

@@ -25,6 +25,7 @@ from services.notify.directory import Directory
 from services.notify.ledger import Ledger
 from services.notify.settings import NotifySettings
 from shared import auth
+from shared.edge import edge_middlewares
 from shared.openapi import add_openapi
 from shared.runtime import RUNTIME, RuntimeSource, add_runtime_health, attach_runtime
 from shared.settings import Settings
@@ -36,13 +37,18 @@ def create_app(
     settings: Settings, runtime: RuntimeSource, *, notify: NotifySettings | None = None
 ) -> web.Application:
     notify_settings = notify or NotifySettings()
-    app = new_app("escalation")
+    # Behind the proxy, the console's sign-in limit and the bound of requests at once count the client
+    # it names.
+    app = new_app(
+        "escalation",
+        middlewares=edge_middlewares(settings.trusted_proxy_networks, settings.connections_per_client),
+    )
     attach_runtime(app, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
         await ensure_indexes(
             app[RUNTIME].db,
-            {**store.INDEXES, **auth.INDEXES, **directory.INDEXES, **ledger.INDEXES, **reminders.INDEXES},
+            {**store.INDEXES, **auth.INDEXES, **directory.INDEXES, **ledger.INDEXES},
         )
         yield
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from services.escalation import stats, store
+from services.escalation import stats, stats_store
 from services.escalation.dashboard_csv import csv_bytes
 from services.escalation.dashboard_suppression import FIGURES, Released, release
 from services.escalation.dashboard_texts import TEXTS
@@ -157,13 +157,11 @@ async def released_figures(request: web.Request, principal: Principal, query: Da
     """The statistics of the selection, through the k-rule."""
     runtime = request.app[RUNTIME]
     factories = _scope(principal, query.factory)
-    result = None
+    table = stats.compute([], runtime.clock())
     if factories != []:
-        scope = store.StatsScope(until=query.until, category=query.category)
-        result = await store.stats_of(
-            runtime.db, factories, query.since, stats.stages(runtime.clock()), scope
-        )
-    return release(stats.table_from_pipeline(result), runtime.settings.dashboard_min_cohort)
+        scope = stats_store.StatsScope(until=query.until, category=query.category)
+        table = await stats_store.figures(runtime.db, factories, query.since, runtime.clock(), scope)
+    return release(table, runtime.settings.dashboard_min_cohort)
 
 
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
@@ -189,7 +187,7 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
         "groups": lines(released.groups, k, t),
         "charts": charts(released, t),
         "figures": FIGURES,
-        "factory_choices": await store.stats_factories(request.app[RUNTIME].db, mine),
+        "factory_choices": await stats_store.stats_factories(request.app[RUNTIME].db, mine),
         "categories": CATEGORIES,
         "csv_url": "/console/dashboard.csv?" + urlencode({**query.params(), "lang": page_language(request)}),
     }

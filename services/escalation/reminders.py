@@ -26,20 +26,16 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from services.escalation import store
 from services.escalation.clocks import CaseClock
-from services.escalation.documents import PENDING_FIELDS, clock_from
-from services.escalation.policy import ACK_OVERDUE
-from services.escalation.store import CLOCKS
 from shared.contracts import CaseDeadlineSoon
 from shared.messaging import Bus
 from shared.runtime import Clock
 from shared.sla import SlaTable
-from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, to_ms
+from shared.store import Database, to_ms
 
 log = structlog.get_logger(__name__)
 
-REMINDERS = "deadline_reminders"
-INDEXES = {REMINDERS: [IndexModel([("published", ASCENDING), ("claimed_at", ASCENDING)])]}
 # A claim not marked published after this long is taken to be a publisher that died.
 CLAIM_LEASE = timedelta(seconds=30)
 BATCH = 500
@@ -87,16 +83,9 @@ def lookahead(sla: SlaTable, fraction: float) -> timedelta:
 
 async def remind_once(db: Database, bus: Bus, sla: SlaTable, now: datetime, fraction: float) -> int:
     """One pass at ``now``: publish every reminder now due and not yet published; how many were."""
-    field = PENDING_FIELDS[ACK_OVERDUE]
     after, until, published = now, now + lookahead(sla, fraction), 0
     for _ in range(MAX_BATCHES):
-        cursor = (
-            db[CLOCKS]
-            .find({field: {"$gt": after, "$lte": until}}, {"_id": 0})
-            .sort([(field, ASCENDING), ("case_id", ASCENDING)])
-            .limit(BATCH)
-        )
-        clocks = [clock_from(doc) async for doc in cursor]
+        clocks = await store.clocks_with_ack_due(db, after, until, BATCH)
         due = [c for c in clocks if (at := remind_at(c, fraction)) is not None and at <= now]
         published += await _publish_due(db, bus, due, now)
         if len(clocks) < BATCH:
@@ -114,38 +103,16 @@ async def _publish_due(db: Database, bus: Bus, clocks: list[CaseClock], now: dat
     if not clocks:
         return 0
     ids = {c.case_id: reminder_id(c.case_id, c.pending.ack) for c in clocks if c.pending.ack}
-    done = {
-        doc["_id"]
-        async for doc in db[REMINDERS].find(
-            {"_id": {"$in": list(ids.values())}, "published": True}, {"_id": 1}
-        )
-    }
+    done = await store.published_reminders(db, ids.values())
     count = 0
     for clock in clocks:
         rid = ids[clock.case_id]
-        if rid in done or not await _claim(db, rid, clock.case_id, now):
+        if rid in done or not await store.claim_reminder(db, rid, clock.case_id, now, CLAIM_LEASE):
             continue
         await bus.publish(reminder_event(clock))
-        await db[REMINDERS].update_one({"_id": rid}, {"$set": {"published": True, "published_at": now}})
+        await store.reminder_published(db, rid, now)
         count += 1
     return count
-
-
-async def _claim(db: Database, rid: str, case_id: str, now: datetime) -> bool:
-    """Take the right to publish one reminder: the first to insert it, or the one that takes over a
-    claim whose lease ran out unpublished."""
-    try:
-        await db[REMINDERS].insert_one(
-            {"_id": rid, "case_id": case_id, "published": False, "claimed_at": now}
-        )
-        return True
-    except DuplicateKeyError:
-        pass
-    taken = await db[REMINDERS].update_one(
-        {"_id": rid, "published": False, "claimed_at": {"$lte": now - CLAIM_LEASE}},
-        {"$set": {"claimed_at": now}},
-    )
-    return bool(taken.modified_count)
 
 
 async def run(

@@ -1,4 +1,4 @@
-"""Every MongoDB call the escalation service makes (``case_clocks`` and ``escalations``).
+"""Every MongoDB call the escalation service makes (``case_clocks``, ``escalations``, ``deadline_reminders``).
 
 The escalation service's repository: it loads and saves the typed :class:`CaseClock` and
 :class:`Escalation` (laid out by :mod:`services.escalation.documents`), and no other module of the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import BulkWriteError
@@ -36,6 +36,7 @@ from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, Ind
 Doc = dict[str, Any]
 CLOCKS = "case_clocks"
 ESCALATIONS = "escalations"
+REMINDERS = "deadline_reminders"
 
 INDEXES: dict[str, list[IndexModel]] = {
     CLOCKS: [
@@ -53,6 +54,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The console's case page and actions, the API's ?reference= and the case-code prefix find by it.
         IndexModel([("reference", ASCENDING)]),
     ],
+    REMINDERS: [IndexModel([("published", ASCENDING), ("claimed_at", ASCENDING)])],
 }
 
 
@@ -108,6 +110,48 @@ async def clocks_due(db: Database, reason: EscalationReason, now: datetime, limi
     field = PENDING_FIELDS[reason]
     cursor = db[CLOCKS].find({field: {"$lte": now}}, {"_id": 0}).sort(field, ASCENDING).limit(limit)
     return [clock_from(doc) async for doc in cursor]
+
+
+async def clocks_with_ack_due(db: Database, after: datetime, until: datetime, limit: int) -> list[CaseClock]:
+    """Clocks whose watched acknowledgement deadline falls in (``after``, ``until``], soonest first
+    (the sparse index of pending deadlines serves the range)."""
+    field = PENDING_FIELDS["ack_overdue"]
+    cursor = (
+        db[CLOCKS]
+        .find({field: {"$gt": after, "$lte": until}}, {"_id": 0})
+        .sort([(field, ASCENDING), ("case_id", ASCENDING)])
+        .limit(limit)
+    )
+    return [clock_from(doc) async for doc in cursor]
+
+
+async def published_reminders(db: Database, reminder_ids: Iterable[str]) -> set[str]:
+    """Which of these reminders were published already."""
+    cursor = db[REMINDERS].find({"_id": {"$in": list(reminder_ids)}, "published": True}, {"_id": 1})
+    return {str(doc["_id"]) async for doc in cursor}
+
+
+async def claim_reminder(
+    db: Database, reminder_id: str, case_id: str, now: datetime, lease: timedelta
+) -> bool:
+    """Take the right to publish one reminder: the first to insert it, or the one that takes over a
+    claim left unpublished for longer than ``lease``."""
+    try:
+        await db[REMINDERS].insert_one(
+            {"_id": reminder_id, "case_id": case_id, "published": False, "claimed_at": now}
+        )
+        return True
+    except DuplicateKeyError:
+        pass
+    taken = await db[REMINDERS].update_one(
+        {"_id": reminder_id, "published": False, "claimed_at": {"$lte": now - lease}},
+        {"$set": {"claimed_at": now}},
+    )
+    return bool(taken.modified_count)
+
+
+async def reminder_published(db: Database, reminder_id: str, now: datetime) -> None:
+    await db[REMINDERS].update_one({"_id": reminder_id}, {"$set": {"published": True, "published_at": now}})
 
 
 async def explain_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> QueryCost | None:
@@ -195,33 +239,6 @@ async def clocks_settled(
         return {}
     cursor = db[CLOCKS].find({"escalated": reason, "case_id": {"$in": ids}}, {"_id": 0})
     return {doc["case_id"]: clock_from(doc) async for doc in cursor}
-
-
-async def clocks_for_stats(
-    db: Database, factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
-) -> list[Doc]:
-    """The clock fields statistics need (never text or contact), for the caller's scope.
-
-    The API computes its statistics on the server (:func:`stats_of`); this is the rule's plain-Python
-    counterpart's input, which the tests and the statistics benchmark compare with it.
-    """
-    query = stats_scope(factories, since, scope)
-    fields = (
-        "factory_id",
-        "category",
-        "committee_id",
-        "created_at",
-        "ack_due_at",
-        "resolve_due_at",
-        "acknowledged_at",
-        "resolved_at",
-        "disputed_at",
-        "escalated",
-        "timeline.action",
-        "timeline.status",
-    )
-    cursor = db[CLOCKS].find(query, {"_id": 0, **dict.fromkeys(fields, 1)})
-    return [doc async for doc in cursor]
 
 
 # --- escalations ---------------------------------------------------------------------------------
@@ -389,66 +406,6 @@ async def transition(db: Database, escalation: Escalation) -> Escalation | None:
         return_document=ReturnDocument.AFTER,
     )
     return None if found is None else escalation_from(found)
-
-
-# --- statistics ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatsScope:
-    """What else narrows the clocks statistics count: created before ``until``, of one category
-    (``other`` also takes clocks without one, as the statistics file them)."""
-
-    until: datetime | None = None
-    category: str | None = None
-
-
-def stats_scope(
-    factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
-) -> Doc:
-    """The clocks statistics count: assigned ones, of the caller's factories, created since ``since``."""
-    query: Doc = {"assigned": True}
-    if factories is not None:
-        query["factory_id"] = {"$in": list(factories)}
-    created: Doc = {}
-    if since is not None:
-        created["$gte"] = since
-    if scope is not None and scope.until is not None:
-        created["$lt"] = scope.until
-    if created:
-        query["created_at"] = created
-    if scope is not None and scope.category is not None:
-        other = scope.category == "other"
-        query["category"] = {"$in": ["other", "", None]} if other else scope.category
-    return query
-
-
-async def stats_of(
-    db: Database,
-    factories: Sequence[str] | None,
-    since: datetime | None,
-    stages: Sequence[Doc],
-    scope: StatsScope | None = None,
-) -> Doc | None:
-    """Run the statistics pipeline (``stages``, from :mod:`services.escalation.stats`) over the scope.
-
-    The pipeline ends in one ``$facet``, so the answer is one document (``None`` if the engine gives
-    none). Its ``$sort`` holds a small row per clock in scope; past 100 MB of rows MongoDB sorts on
-    disk, which ``allowDiskUse`` permits before 6.0 too.
-    """
-    pipeline = [{"$match": stats_scope(factories, since, scope)}, *stages]
-    cursor = db[CLOCKS].aggregate(pipeline, allowDiskUse=True)
-    async for doc in cursor:
-        found: Doc = doc
-        return found
-    return None
-
-
-async def stats_factories(db: Database, factories: Sequence[str] | None) -> list[str]:
-    """The factories that have counted clocks in the caller's scope, for the dashboard's filter
-    (the ``factory_id, created_at`` index serves it; unroutable cases have none)."""
-    found = await db[CLOCKS].distinct("factory_id", stats_scope(factories, None))
-    return sorted(str(factory) for factory in found if factory is not None)
 
 
 # --- key rotation (``grievance keys rotate``) ----------------------------------------------------

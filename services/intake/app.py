@@ -27,7 +27,7 @@ from services.intake.webhooks import twilio_sms
 from services.intake.wechat import wechat_push, wechat_verify
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_subscribe import wechat_subscribe, wechat_subscribed
-from shared.forwarded import forwarded_client
+from shared.edge import edge_middlewares
 from shared.metrics import METRICS
 from shared.openapi import add_openapi
 from shared.ratestore import indexes as rate_indexes
@@ -48,8 +48,12 @@ def create_app(
     relay: RelayPolicy | None = None,
 ) -> web.Application:
     """Intake on ``runtime``; a spool only when asked, the development channel only when allowed."""
-    # Behind the proxy, the web form's per-client limit counts the client it names.
-    app = new_app("intake", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
+    # Behind the proxy, the web form's per-client limit and the bound of requests at once count the
+    # client it names.
+    app = new_app(
+        "intake",
+        middlewares=edge_middlewares(settings.trusted_proxy_networks, settings.connections_per_client),
+    )
     attach_runtime(app, runtime)
 
     async def intake_state(app: web.Application) -> AsyncIterator[None]:

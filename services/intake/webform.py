@@ -33,7 +33,7 @@ from shared.ids import grievance_id_for, reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash, reporter_key, seal
 from shared.ratestore import Limit
 from shared.store import PyMongoError
-from shared.validation import Language, language_of
+from shared.validation import Language, Reason, language_of
 from shared.web import Problem, json_response, read_json
 
 log = structlog.get_logger(__name__)
@@ -44,11 +44,11 @@ WEB_MAX_CHARS = 4000
 def _plain_text(value: str) -> str:
     """Refuse what JSON escapes can smuggle past the body check: NUL and lone surrogates."""
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise Reason("must not contain NUL characters", "不能包含空字符（NUL）")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+        raise Reason("must be valid Unicode text", "应为有效的 Unicode 文字") from None
     return value
 
 
@@ -245,7 +245,9 @@ def _problem(refused: Refused, language: Language) -> Problem:
         problem = Problem(
             503,
             "Service Unavailable",
-            "the grievance could not be confirmed as stored just now, but it may still have arrived; "
+            "投诉暂时无法确认已保存，但可能已经收到；请用这个 idempotency_key 原样再发一次，不会重复登记。"
+            if zh
+            else "the grievance could not be confirmed as stored just now, but it may still have arrived; "
             "send it again unchanged with this idempotency_key: it will never be filed twice",
             idempotency_key=refused.key,
         )

@@ -31,7 +31,7 @@ from services.router import (
     openapi,
     periodic,
     registry_store,
-    sign_in_codes,
+    sign_in_code_store,
     status_store,
     worker_store,
 )
@@ -72,11 +72,11 @@ from services.router.ngo import NgoConsumer
 from services.router.ngo import handlers as ngo_handlers
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
-from services.router.sign_in_codes import SignInCodes
+from services.router.sign_in_code_store import SignInCodes
 from services.router.status_store import StatusAttempts
 from services.router.worker_store import WorkerStore
 from shared import auth, sessions
-from shared.forwarded import forwarded_client
+from shared.edge import edge_middlewares
 from shared.openapi import add_openapi
 from shared.ratestore import Limit, RateStore
 from shared.ratestore import indexes as rate_indexes
@@ -94,7 +94,7 @@ INDEXES = {
     **auth.INDEXES,
     **sessions.INDEXES,
     **status_store.INDEXES,
-    **sign_in_codes.INDEXES,
+    **sign_in_code_store.INDEXES,
     **rate_indexes(RATE_COUNTERS),
     **directory.INDEXES,
     **ledger.INDEXES,
@@ -158,8 +158,12 @@ def create_app(
     settings: Settings, runtime: RuntimeSource, *, notify: NotifySettings | None = None
 ) -> web.Application:
     notify_settings = notify or NotifySettings()
-    # Behind the proxy, the status page's per-client limit counts the client it names.
-    app = new_app("router", middlewares=[forwarded_client(settings.trusted_proxy_networks)])
+    # Behind the proxy, the status page's per-client limit and the bound of requests at once count the
+    # client it names.
+    app = new_app(
+        "router",
+        middlewares=edge_middlewares(settings.trusted_proxy_networks, settings.connections_per_client),
+    )
     attach_runtime(app, runtime)
 
     async def parts(app: web.Application) -> AsyncIterator[None]:

@@ -14,7 +14,7 @@ from services.router.case_store import CaseStore
 from services.router.desk import CommitteeDesk
 from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
-from services.router.sign_in_codes import SignInCodes
+from services.router.sign_in_code_store import SignInCodes
 from services.router.status_store import StatusAttempts
 from services.router.views import Rounding
 from services.router.worker_store import WorkerStore
@@ -57,7 +57,7 @@ ROUTER: web.AppKey[Router] = web.AppKey("router")
 # its sign-in page allowed per client address (each is a stored session).
 CASE_SESSIONS = web.AppKey("case_sessions", SessionStore)
 CASE_VISITOR_LIMIT = web.AppKey("case_visitor_limit", Limit)
-# One-time sign-in codes of the case page (services.router.sign_in_codes), and the codes a client
+# One-time sign-in codes of the case page (services.router.sign_in_code_store), and the codes a client
 # address may ask for.
 SIGN_IN_CODES = web.AppKey("sign_in_codes", SignInCodes)
 CODE_REQUEST_LIMIT = web.AppKey("code_request_limit", Limit)

@@ -3,7 +3,7 @@
 An SMS or WeChat worker has no PIN, only the reference or the case code their texts carry. They
 ask for a code: every candidate case of what they entered (as for a PIN,
 :meth:`services.router.pin_gate.PinGate.candidates`) whose contact the channel proved is sent a
-fresh six-digit code (:mod:`services.router.sign_in_codes`) as a ``message.outbound`` of purpose
+fresh six-digit code (:mod:`services.router.sign_in_code_store`) as a ``message.outbound`` of purpose
 ``sign_in_code``, which intake delivers like any message to the worker. The answer is the same page
 whether or not a case matched, a code went out, or a limit held it back, so it tells nobody which
 references exist. The worker types the code on that page; it goes through the gate as a PIN does
@@ -35,7 +35,7 @@ from services.router.case_session import (
 )
 from services.router.code_sign_in_texts import TEXTS
 from services.router.pin_gate import Entered, TooManyLookups, pin_gate
-from services.router.sign_in_codes import PER_DAY
+from services.router.sign_in_code_store import PER_DAY
 from shared.console_pages import Refused, see_other
 from shared.messaging import PublishError
 from shared.pages import add_texts, render

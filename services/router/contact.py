@@ -51,10 +51,12 @@ class ConfirmBody(BaseModel):
 
     reference: Reference = Field(
         description="the case reference the form showed",
+        examples=["K7QMZ-3HNWP"],
         json_schema_extra={"description_zh": "提交后显示的案件编号"},
     )
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")] = Field(
         description="the six-digit code sent to your phone",
+        examples=["123456"],
         json_schema_extra={"description_zh": "发到您手机上的六位验证码"},
     )
     language: Literal["zh", "en"] | None = None
@@ -126,7 +128,9 @@ async def confirm_contact(request: web.Request) -> web.Response:
     try:
         reference = await confirm_code(request.app, request.remote or "unknown", read)
     except TooManyAttempts as refused:
-        problem = Problem(429, "Too Many Requests", "too many attempts; wait a minute")
+        zh = language_of(request.headers.get("Accept-Language")) == "zh"
+        wait = "尝试次数太多，请等一分钟再试。" if zh else "too many attempts; wait a minute"
+        problem = Problem(429, "Too Many Requests", wait)
         problem.headers["Retry-After"] = str(refused.wait)
         raise problem from None
     except NotConfirmable:

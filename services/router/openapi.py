@@ -60,8 +60,9 @@ CaseDetail = _view_model(
     "CaseDetail",
     Case,
     (*views.CASE_FIELDS, "text", "resolution"),
+    # The view models are made at run time (create_model), which mypy cannot see as types.
     timeline=(list[TimelineView], ...),  # type: ignore[valid-type]
-    messages=(list[MessageView], ...),  # type: ignore[valid-type]
+    messages=(list[MessageView], ...),  # type: ignore[valid-type]  # the same
     worker_contact=(views.WorkerContact, ...),  # whether a message reaches the worker, never the contact
 )
 StatusView = _view_model(
@@ -90,7 +91,7 @@ class Lockouts(BaseModel):
 
 
 class CaseList(BaseModel):
-    items: list[CaseSummary]  # type: ignore[valid-type]
+    items: list[CaseSummary]  # type: ignore[valid-type]  # a model made at run time, as above
     page: int
     per_page: int
     total: int
@@ -108,6 +109,7 @@ class Recategorised(BaseModel):
     recategorised: Literal[True]
 
 
+# CaseDetail is made at run time, as above.
 class CaseAfterRecategorising(RootModel[CaseDetail | Recategorised]):  # type: ignore[valid-type]
     """Either the case as the committee now sees it, or only that it left the committee."""
 

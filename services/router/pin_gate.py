@@ -14,7 +14,7 @@ a candidate and the PIN decides. The lock counts what was entered, so guessing a
 code, and guessing at a reference locks the reference.
 
 A worker without a PIN (SMS, WeChat) enters a one-time sign-in code sent to the case's contact
-instead (:mod:`services.router.sign_in_codes`); :meth:`PinGate.check_code` takes it through the
+instead (:mod:`services.router.sign_in_code_store`); :meth:`PinGate.check_code` takes it through the
 same limit, lock and constant-time comparison, and a code opens the case once.
 """
 
@@ -40,7 +40,7 @@ from services.router.appkeys import (
 )
 from services.router.case_store import CaseStore
 from services.router.progress import StatusFacts
-from services.router.sign_in_codes import NO_CODE, SignInCodes, code_hash
+from services.router.sign_in_code_store import NO_CODE, SignInCodes, code_hash
 from services.router.status_store import StatusAttempts
 from shared.ids import is_case_code, is_reference
 from shared.privacy import Keys, pin_hash

@@ -20,7 +20,13 @@ from services.notify.config import NgoNotify, NotifyConfig
 from services.notify.directory import Directory, Entry
 from services.router.assign import fold_name
 from services.router.lifecycle import settle
-from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
+from services.router.registry_store import (
+    DEFAULT_TIMEZONE,
+    CommitteeRecord,
+    FactoryRecord,
+    MemberRecord,
+    RegistryStore,
+)
 from shared.contracts import CATEGORIES, utcnow
 from shared.messaging import Bus
 from shared.privacy import normalise_e164
@@ -135,29 +141,30 @@ def parse_registry(data: Any) -> Registry:
         raise RegistryError(f"invalid registry: {problems}") from None
 
 
-def _factory_doc(factory: Factory) -> dict[str, Any]:
-    return {
-        "code": factory.code,
-        "name": factory.name,
-        "region": factory.region,
-        "workers": factory.workers,
-        "sms_numbers": factory.sms_numbers,
-        "keywords": factory.keywords,
-        "keywords_folded": sorted({fold_name(k) for k in factory.keywords}),
-        "timezone": factory.timezone,
-        "committees": [c.id for c in factory.committees],
-    }
+def _factory_record(factory: Factory) -> FactoryRecord:
+    return FactoryRecord(
+        code=factory.code,
+        name=factory.name,
+        region=factory.region,
+        workers=factory.workers,
+        sms_numbers=tuple(factory.sms_numbers),
+        keywords=tuple(factory.keywords),
+        keywords_folded=tuple(sorted({fold_name(k) for k in factory.keywords})),
+        timezone=factory.timezone,
+        committees=tuple(c.id for c in factory.committees),
+    )
 
 
-def _committee_doc(factory: Factory, committee: Committee) -> dict[str, Any]:
-    return {
-        "id": committee.id,
-        "factory_id": factory.code,
-        "name": committee.name,
-        "categories": committee.categories,
-        "members": [m.model_dump() for m in committee.members],
-        "active": True,
-    }
+def _committee_record(factory: Factory, committee: Committee) -> CommitteeRecord:
+    return CommitteeRecord(
+        id=committee.id,
+        factory_id=factory.code,
+        name=committee.name,
+        categories=tuple(committee.categories),
+        members=tuple(
+            MemberRecord(name=m.name, aliases=tuple(m.aliases), role=m.role) for m in committee.members
+        ),
+    )
 
 
 def notify_entries(registry: Registry) -> list[Entry]:
@@ -191,10 +198,10 @@ async def load_registry(
     )
     store = RegistryStore(db)
     for factory in registry.factories:
-        outcome = await store.upsert_factory(_factory_doc(factory))
+        outcome = await store.upsert_factory(_factory_record(factory))
         counts[f"factories_{outcome}"] += 1
         for committee in factory.committees:
-            outcome = await store.upsert_committee(_committee_doc(factory, committee))
+            outcome = await store.upsert_committee(_committee_record(factory, committee))
             counts[f"committees_{outcome}"] += 1
         counts["committees_retired"] += await store.retire_committees(
             factory.code, [c.id for c in factory.committees]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from services.router.assign import CommitteeInfo, FactoryInfo
@@ -33,6 +33,53 @@ INDEXES = {
 Outcome = Literal["inserted", "updated", "unchanged"]
 # Why no token is issued for a retired committee: its tokens were revoked when it was retired.
 RETIRED = "the registry retired this committee: its cases went elsewhere and it gets no token"
+
+
+@dataclass(frozen=True)
+class FactoryRecord:
+    """A factory as the registry file gives it, with what routing looks up by (folded keywords)."""
+
+    code: str
+    name: str
+    region: str | None
+    workers: int | None
+    sms_numbers: tuple[str, ...]
+    keywords: tuple[str, ...]
+    keywords_folded: tuple[str, ...]
+    timezone: str
+    committees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    name: str
+    aliases: tuple[str, ...]
+    role: str
+
+
+@dataclass(frozen=True)
+class CommitteeRecord:
+    """A committee as the registry file gives it; loading one makes it active again."""
+
+    id: str
+    factory_id: str
+    name: str
+    categories: tuple[str, ...]
+    members: tuple[MemberRecord, ...]
+    active: bool = True
+
+
+def _document(record: FactoryRecord | CommitteeRecord) -> dict[str, Any]:
+    """The record as stored: sequences as arrays, members as sub-documents."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return [plain(item) for item in value]
+        if isinstance(value, MemberRecord):
+            return {"name": value.name, "aliases": list(value.aliases), "role": value.role}
+        return value
+
+    return {field.name: plain(getattr(record, field.name)) for field in fields(record)}
 
 
 @dataclass(frozen=True)
@@ -64,17 +111,18 @@ class RegistryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _upsert(self, collection: str, key: str, doc: dict[str, Any]) -> Outcome:
+    async def _upsert(self, collection: str, key: str, record: FactoryRecord | CommitteeRecord) -> Outcome:
+        doc = _document(record)
         result = await self._db[collection].update_one({key: doc[key]}, {"$set": doc}, upsert=True)
         if result.upserted_id is not None:
             return "inserted"
         return "updated" if result.modified_count else "unchanged"
 
-    async def upsert_factory(self, doc: dict[str, Any]) -> Outcome:
-        return await self._upsert(FACTORIES, "code", doc)
+    async def upsert_factory(self, record: FactoryRecord) -> Outcome:
+        return await self._upsert(FACTORIES, "code", record)
 
-    async def upsert_committee(self, doc: dict[str, Any]) -> Outcome:
-        return await self._upsert(COMMITTEES, "id", doc)
+    async def upsert_committee(self, record: CommitteeRecord) -> Outcome:
+        return await self._upsert(COMMITTEES, "id", record)
 
     async def retire_committees(self, factory_id: str, keep: Sequence[str]) -> int:
         """Mark a factory's committees that are not in ``keep`` inactive; how many were."""

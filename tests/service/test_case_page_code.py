@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from services.intake.wechat_store import reporter_identity
 from services.router.appkeys import ROUTER
 from services.router.code_sign_in import CLIENT_LIMIT
-from services.router.sign_in_codes import MAX_ATTEMPTS, PER_DAY
+from services.router.sign_in_code_store import MAX_ATTEMPTS, PER_DAY
 from shared.contracts import GrievanceReceived, MessageOutbound
 from shared.ids import case_code
 from shared.privacy import reporter_key, seal

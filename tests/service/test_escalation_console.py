@@ -323,3 +323,25 @@ async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
         for _ in range(2):
             page = await client.get("/console/sign-in?lang=en")
             assert page.status == 200
+
+
+async def test_behind_the_trusted_proxy_each_client_it_names_has_its_own_sign_in_limit(
+    settings_factory, memory_bus, db, keys, clock
+):
+    """All NGO staff come through the proxy: one client's failed sign-ins must not lock out the others."""
+    settings = intake_settings(settings_factory).model_copy(
+        update={"trusted_proxies": "127.0.0.1", "status_rate_limit": 2}
+    )
+    runtime = Runtime(settings, memory_bus, db, keys, clock)
+    async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
+
+        async def attempt(forwarded_for: str) -> int:
+            headers = {"X-Forwarded-For": forwarded_for}
+            page = await client.get("/console/sign-in?lang=en", headers=headers)
+            form = {"csrf": csrf_of(await page.text()), "token": "not-a-token"}
+            answer = await client.post("/console/sign-in", data=form, headers=headers, allow_redirects=False)
+            return answer.status
+
+        first = [await attempt("198.51.100.7") for _ in range(3)]
+        assert first[0] == 401 and first[-1] == 429
+        assert await attempt("198.51.100.8") != 429  # another person behind the same proxy

@@ -12,8 +12,9 @@ from datetime import timedelta
 
 import pytest
 
-from services.escalation import consumer, store
+from services.escalation import consumer, stats_store, store
 from services.escalation.outbox import escalation_id
+from services.escalation.stats import StatsRow
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
 from tests.service.escalation_support import assigned, safe_uuid, updated
@@ -105,21 +106,20 @@ async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layo
 
 async def test_the_fields_statistics_read_stay_at_the_top_level(rt):
     await rt.db[store.CLOCKS].insert_one(earlier_clock())
-    [row] = await store.clocks_for_stats(rt.db, None, None)
-    assert row == {
-        "factory_id": "GZ-001",
-        "category": "wages",
-        "committee_id": "gz-001-spt",
-        "created_at": T0,
-        "ack_due_at": T0 + timedelta(hours=48),
-        "resolve_due_at": T0 + timedelta(days=15),
-        "acknowledged_at": T0 + timedelta(hours=1),
-        "resolved_at": None,
-        "disputed_at": None,
-        "escalated": [],
-        # Only what tells a reopening: the action and status of each entry, never its note.
-        "timeline": [{"action": "acknowledged", "status": "acknowledged"}],
-    }
+    [row] = await stats_store.clocks_for_stats(rt.db, None, None)
+    assert row == StatsRow(
+        factory_id="GZ-001",
+        category="wages",
+        committee_id="gz-001-spt",
+        created_at=T0,
+        ack_due_at=T0 + timedelta(hours=48),
+        resolve_due_at=T0 + timedelta(days=15),
+        acknowledged_at=T0 + timedelta(hours=1),
+        resolved_at=None,
+        disputed_at=None,
+        escalated=False,
+        reopened=False,
+    )
 
 
 async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(rt, clock, keys):

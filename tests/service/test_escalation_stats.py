@@ -1,7 +1,7 @@
 """The statistics pipeline gives exactly the answer of the rule in plain Python, on every engine.
 
-``GET /api/v1/stats`` runs :func:`stats.stages` on the server; :func:`stats.compute` is the same rule
-over fetched clocks. Both read the same store here (mongomock, or the real server on the real-server
+``GET /api/v1/stats`` runs :func:`stats_store.stages` on the server; :func:`stats.compute` is the same
+rule over fetched rows. Both read the same store here (mongomock, or the real server on the real-server
 lane), over clocks made as the consumer makes them from varied case histories, plus clocks with the
 fields that only a damaged or much older document would lack.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from services.escalation import clocks, documents, stats, store
+from services.escalation import clocks, documents, stats, stats_store, store
 from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
 from shared.ids import reference_for
 from shared.settings import SlaTable
@@ -145,15 +145,14 @@ async def both(
     factories: list[str] | None,
     since: datetime | None,
     now: datetime,
-    scope: store.StatsScope | None = None,
+    scope: stats_store.StatsScope | None = None,
 ) -> tuple[Any, Any]:
     """The API's answer both ways; the typed tables (cohorts included) must agree as well."""
-    result = await store.stats_of(db, factories, since, stats.stages(now), scope)
-    fetched = await store.clocks_for_stats(db, factories, since, scope)
-    served_table, computed_table = stats.table_from_pipeline(result), stats.compute_table(fetched, now)
+    served_table = await stats_store.figures(db, factories, since, now, scope)
+    fetched = await stats_store.clocks_for_stats(db, factories, since, scope)
+    computed_table = stats.compute(fetched, now)
     assert served_table == computed_table
-    served, computed = stats.from_pipeline(result), stats.compute(fetched, now)
-    return served, computed
+    return served_table.answer(), computed_table.answer()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -173,9 +172,9 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db, seed):
                 assert served == computed, (now, factories, since)
     until = clock.now - timedelta(days=3)
     for scope in (
-        store.StatsScope(until=until),
-        store.StatsScope(until=until, category="wages"),
-        store.StatsScope(category="other"),
+        stats_store.StatsScope(until=until),
+        stats_store.StatsScope(until=until, category="wages"),
+        stats_store.StatsScope(category="other"),
     ):
         served, computed = await both(db, None, clock.now - timedelta(days=20), clock.now, scope)
         assert served == computed, scope
@@ -221,7 +220,7 @@ async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(
 async def test_no_clock_in_scope_gives_zeros_and_nulls(db):
     clock = FakeClock()
     served, computed = await both(db, None, None, clock.now)
-    assert served == computed == stats.from_pipeline(None)
+    assert served == computed == stats_store.table_from_pipeline(None).answer()
     assert served == {
         "groups": [],
         "factories": [],
@@ -259,5 +258,5 @@ async def test_the_factories_of_the_scope_are_those_with_counted_clocks(db):
     for factory, assigned in (("GZ-002", True), ("GZ-001", True), ("SZ-002", False), (None, True)):
         doc = {"case_id": str(uuid.uuid4()), "assigned": assigned, "factory_id": factory}
         await db[store.CLOCKS].insert_one(doc | {"created_at": clock.now})
-    assert await store.stats_factories(db, None) == ["GZ-001", "GZ-002"]
-    assert await store.stats_factories(db, ["GZ-002", "SZ-002"]) == ["GZ-002"]
+    assert await stats_store.stats_factories(db, None) == ["GZ-001", "GZ-002"]
+    assert await stats_store.stats_factories(db, ["GZ-002", "SZ-002"]) == ["GZ-002"]

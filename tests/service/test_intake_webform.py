@@ -210,8 +210,11 @@ async def test_broker_down_answers_503_with_retry_after(settings_factory, settin
     async with serve(intake_settings(settings_factory), runtime) as client:
         form = {**VALID, "idempotency_key": KEY}
         response = await client.post(PATH, json=form)
-        await problem(response, 503)
+        answer = await problem(response, 503)
         assert response.headers["Retry-After"]
+        assert answer["idempotency_key"] == KEY and "never be filed twice" in answer["detail"]
+        chinese = await problem(await client.post(PATH, json={**form, "language": "zh"}), 503)
+        assert chinese["idempotency_key"] == KEY and "不会重复登记" in chinese["detail"]
         bus.error = None
         retried = await client.post(PATH, json=form)
         assert retried.status == 202

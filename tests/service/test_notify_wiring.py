@@ -70,7 +70,7 @@ def registry(**changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def rt(runtime: Runtime) -> Runtime:
-    await ensure_indexes(runtime.db, {**escalation_store.INDEXES, **reminders.INDEXES})
+    await ensure_indexes(runtime.db, escalation_store.INDEXES)
     await load_registry(runtime.db, registry())
     return runtime
 
@@ -167,7 +167,7 @@ async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_
     # A replica claimed the reminder and died before publishing it.
     stored = await escalation_store.load_clock(rt.db, case.case_id)
     rid = reminders.reminder_id(case.case_id, stored.pending.ack)
-    await rt.db[reminders.REMINDERS].insert_one(
+    await rt.db[escalation_store.REMINDERS].insert_one(
         {"_id": rid, "case_id": case.case_id, "published": False, "claimed_at": clock()}
     )
     assert await reminders.remind_once(rt.db, rt.bus, rt.settings.sla, clock(), 0.75) == 0  # its lease holds

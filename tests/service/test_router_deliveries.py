@@ -35,7 +35,7 @@ def announced(
         reference="ABCDE-FGHJK",
         state=state,  # type: ignore[arg-type]
         error_code=code,
-        reason=reason,  # type: ignore[arg-type]
+        reason=reason,  # type: ignore[arg-type]  # a test names its reasons as plain strings
         at=T0 + timedelta(seconds=DELIVERY_STATES.index(state)),
     )
 

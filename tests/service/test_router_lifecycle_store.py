@@ -4,6 +4,7 @@ member lists checked, and a load whose case writes all lose their races (finishe
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from services.router.app import INDEXES, Router, bootstrap
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry, load_registry_file
-from services.router.registry_store import RegistryStore
+from services.router.registry_store import CommitteeRecord, FactoryRecord, MemberRecord, RegistryStore
 from shared.auth import authenticate, issue_token, list_tokens, revoke_committee_tokens
 from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
@@ -74,17 +75,17 @@ async def test_committee_tokens_are_revoked_once_and_only_theirs(runtime: Runtim
 
 async def test_a_member_list_is_unchecked_until_marked_and_again_when_it_changes(runtime: Runtime) -> None:
     registry = RegistryStore(runtime.db)
-    await RegistryStore(runtime.db).upsert_factory({"code": "GZ-001", "committees": ["c1"]})
-    doc = {"id": "c1", "factory_id": "GZ-001", "categories": ["all"], "active": True}
-    await registry.upsert_committee(
-        {**doc, "members": [{"name": "王芳", "aliases": [], "role": "management"}]}
+    await registry.upsert_factory(
+        FactoryRecord("GZ-001", "GZ-001", None, None, (), (), (), "Asia/Shanghai", ("c1",))
     )
+    committee = CommitteeRecord("c1", "GZ-001", "c1", ("all",), (MemberRecord("王芳", (), "management"),))
+    await registry.upsert_committee(committee)
     (unchecked,) = await registry.unchecked()
     assert unchecked.committee.id == "c1" and unchecked.committee.names == ("王芳",)
     await registry.mark_checked("c1", unchecked.digest)
     assert await registry.unchecked() == []
     await registry.upsert_committee(
-        {**doc, "members": [{"name": "王芳", "aliases": ["王主任"], "role": "management"}]}
+        replace(committee, members=(MemberRecord("王芳", ("王主任",), "management"),))
     )
     (again,) = await registry.unchecked()
     assert again.digest != unchecked.digest and again.committee.names == ("王芳", "王主任")

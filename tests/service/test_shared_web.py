@@ -10,9 +10,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.ops import declare_health
+from shared.validation import Reason
 from shared.web import (
     MAX_BODY,
     json_response,
@@ -28,6 +29,33 @@ from tests.servers import ServiceServer, ops_client
 class Note(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(pattern=r"^[A-Z0-9-]{1,16}$")
+
+
+class Shift(BaseModel):
+    """A body whose validators refuse in words of their own: one in both languages, one in English."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(description="when the shift began", examples=["08:00"])
+    badge: str = "A1"
+
+    @field_validator("start")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-2][0-9]:[0-5][0-9]", value):
+            raise Reason("must be a time of day", "应为一天中的时间")
+        return value
+
+    @field_validator("badge")
+    @classmethod
+    def _badge(cls, value: str) -> str:
+        if not value.isalnum():
+            raise ValueError("must be letters and digits only")
+        return value
+
+
+async def echo_shift(request: web.Request) -> web.Response:
+    shift = await read_json(request, Shift, worker_facing=True)
+    return json_response({"start": shift.start})
 
 
 async def echo_json(request: web.Request) -> web.Response:
@@ -58,6 +86,7 @@ async def client():
     app = new_app("test")
     app.router.add_get("/things/{reference}", echo_reference)
     app.router.add_post("/json", echo_json)
+    app.router.add_post("/shift", echo_shift)
     app.router.add_post("/form", echo_form)
     app.router.add_get("/boom", boom)
     declare_health(app, [("dep", check)])
@@ -107,6 +136,40 @@ async def test_hostile_bodies_get_problem_json(client, body, content_type, statu
     details = await problem(response, status)
     if status == 422 and "errors" in details:
         assert all("$gt" not in str(e) for e in details["errors"])
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        (
+            {"start": "8 am"},
+            {},
+            "start: must be a time of day (when the shift began, for example 08:00)",
+        ),
+        (
+            {"start": "8 am"},
+            {"Accept-Language": "zh-CN"},
+            "start 应为一天中的时间（例如 08:00）。",
+        ),
+        ({"start": "08:00", "badge": "a-1"}, {}, "badge: must be letters and digits only"),
+        # A validator that gave no Chinese words is not shown in English to a Chinese reader.
+        ({"start": "08:00", "badge": "a-1"}, {"Accept-Language": "zh"}, "badge 无效。"),
+    ],
+)
+async def test_a_validators_own_words_reach_the_worker_in_their_language(client, body, headers, expected):
+    details = await problem(await client.post("/shift", json=body, headers=headers), 422)
+    assert details["detail"] == expected
+    assert [e["message"] for e in details["errors"]] == [expected]
+    assert "Value error" not in json.dumps(details, ensure_ascii=False)
+
+
+async def test_apis_that_are_not_worker_facing_stay_in_english(client):
+    for body in (b"{", b"[1]", b'{"code": 1e999}'):
+        response = await client.post(
+            "/json", data=body, headers={"Content-Type": "application/json", "Accept-Language": "zh-CN"}
+        )
+        detail = (await response.json(content_type=None))["detail"]
+        assert detail.isascii() and detail.startswith(("malformed", "the body", "a number")), detail
 
 
 async def test_oversized_bodies_get_413_with_and_without_content_length(client):

@@ -88,6 +88,25 @@ def test_each_secret_a_service_holds_is_checked_and_only_those() -> None:
     assert refusals(settings, contact_key=False, pseudonym_key=False) == []
 
 
+def test_a_short_previous_contact_key_is_refused_as_a_short_current_one_is() -> None:
+    current = make_settings(**deployed(contact_key="Kq9Zr-v7Tb_w2Ls4"))
+    assert refusals(current, contact_key=True, pseudonym_key=True) == [
+        "GRIEVANCE_CONTACT_KEY is 16 characters; it needs at least 24"
+    ]
+    older = f"{Fernet.generate_key().decode()}, Kq9Zr-v7Tb_w2Ls4"
+    previous = make_settings(**deployed(contact_key_previous=older))
+    assert refusals(previous, contact_key=True, pseudonym_key=True) == [
+        "key 2 of GRIEVANCE_CONTACT_KEY_PREVIOUS is 16 characters; it needs at least 24"
+    ]
+    assert refusals(previous, contact_key=False, pseudonym_key=True) == []  # the router holds none
+    for settings in (current, previous):
+        with pytest.raises(
+            ConfigurationError, match=r"unsafe settings: .*16 characters; it needs at least 24"
+        ):
+            check_service(settings, "intake")
+    check_safe(make_settings(contact_key_previous="Kq9Zr-v7Tb_w2Ls4"), ["intake"])  # embedded
+
+
 def test_passwords_inside_urls_are_checked_url_decoded() -> None:
     weak = make_settings(
         **deployed(amqp_url="amqp://intake:change%2Dme@rabbitmq/", mongo_url="mongodb://g:short@m/")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
 
-from shared.bootstrap import embedded
-from shared.settings import Settings
+from shared.bootstrap import CONFIG_EXIT, embedded, load_settings, main
+from shared.settings import ConfigurationError, Settings
 
 
 def test_defaults_run_embedded():
@@ -109,6 +110,7 @@ def test_wechat_settings_from_the_environment(monkeypatch):
         {"wechat_appid": "wx123"},
         {"wechat_aes_key": WECHAT_AES_KEY, "wechat_appid": ""},  # safe mode checks the AppID
         {"wechat_aes_key_previous": WECHAT_AES_KEY},  # a previous key without a current one
+        {"wechat_aes_key": WECHAT_AES_KEY, "wechat_aes_key_previous": WECHAT_AES_KEY[:-1]},
         {"wechat_appsecret": "s" * 32, "wechat_appid": ""},  # replies need the AppID too
     ],
 )
@@ -134,3 +136,71 @@ def test_wechat_placeholders_and_short_tokens_are_refused():
     published_sample = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
     assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=published_sample)
     assert reasons(wechat_appid="wx2c2769f8efd9abc2", wechat_aes_key=WECHAT_AES_KEY) == []
+
+
+@pytest.mark.parametrize(
+    ("sla", "reason"),
+    [
+        (
+            {"normal": {"ack": "-2 days"}},
+            "GRIEVANCE_SLA: normal.ack must be longer than 0, for example 48 h.",
+        ),
+        ({"normal": {"ack": "0 s"}}, "GRIEVANCE_SLA: normal.ack must be longer than 0, for example 48 h."),
+        (
+            {"high": {"resolve": "PT0S"}},
+            "GRIEVANCE_SLA: high.resolve must be longer than 0, for example 15 days.",
+        ),
+        (
+            {"normal": {"ack": "48 h", "resolve": "2 h"}},
+            "GRIEVANCE_SLA: normal.resolve (2 h) must be longer than normal.ack (48 h).",
+        ),
+        # A resolve left at its default (15 days) is held to the ack that is given.
+        (
+            {"normal": {"ack": "20 days"}},
+            "normal.resolve (15 days) must be longer than normal.ack (20 days).",
+        ),
+        (
+            {"critical": {"ack": "2 h", "resolve": "2 h"}},
+            "critical.resolve (2 h) must be longer than critical.ack",
+        ),
+    ],
+)
+def test_an_sla_that_cannot_be_met_is_refused_with_a_plain_reason(monkeypatch, sla, reason):
+    with pytest.raises(ValidationError):
+        Settings(sla=json.dumps(sla))
+    monkeypatch.setenv("GRIEVANCE_SLA", json.dumps(sla))
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings()
+    assert reason in str(refused.value)
+    assert "Value error" not in str(refused.value) and "timedelta" not in str(refused.value)
+
+
+def test_a_shorter_ack_with_a_longer_resolve_is_accepted():
+    settings = Settings(
+        sla='{"critical": {"ack": "10 s", "resolve": "2 min"}, "normal": {"ack": "20 days"'
+        + ', "resolve": "P30D"}}'
+    )
+    assert settings.sla.normal.resolve == timedelta(days=30)
+    assert settings.sla.critical.ack == timedelta(seconds=10)
+
+
+def test_a_service_started_with_such_an_sla_exits_3_with_the_reason(monkeypatch, capsys):
+    monkeypatch.setenv("GRIEVANCE_SLA", '{"normal": {"ack": "48 h", "resolve": "2 h"}}')
+    assert main("router") == CONFIG_EXIT == 3
+    assert capsys.readouterr().err == (
+        "grievance: error: invalid configuration: "
+        "GRIEVANCE_SLA: normal.resolve (2 h) must be longer than normal.ack (48 h).\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["GRIEVANCE_WECHAT_AES_KEY", "GRIEVANCE_WECHAT_AES_KEY_PREVIOUS"])
+def test_a_short_encoding_aes_key_current_or_previous_is_refused_alike(monkeypatch, name):
+    monkeypatch.setenv("GRIEVANCE_WECHAT_APPID", "wx5f3c1d2e4b6a7980")
+    monkeypatch.setenv("GRIEVANCE_WECHAT_AES_KEY", WECHAT_AES_KEY)
+    monkeypatch.setenv(name, WECHAT_AES_KEY[:20])
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings()
+    assert str(refused.value) == (
+        f"invalid configuration: {name}: an EncodingAESKey is 43 characters of letters and digits"
+    )
+    assert WECHAT_AES_KEY[:20] not in str(refused.value)

@@ -90,3 +90,39 @@ def test_values_are_never_repeated() -> None:
 )
 def test_the_workers_language(header: str | None, chosen: str | None, expected: str) -> None:
     assert language_of(header, chosen) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "chinese"),
+    [
+        ("a\x00b", "text: must not contain NUL characters", "text 不能包含空字符（NUL）"),
+        (
+            "a\ud800",
+            "text must be valid Unicode text",
+            "text 应为有效的 Unicode 文字",
+        ),  # pydantic sees it first
+    ],
+)
+def test_the_web_forms_own_refusals_have_chinese_words(text: str, english: str, chinese: str) -> None:
+    from services.intake.webform import GrievanceForm
+    from shared.web import Problem, validate
+
+    for language, expected in (("en", english), ("zh", chinese)):
+        with pytest.raises(Problem) as caught:
+            validate(GrievanceForm, {"factory_code": "GZ-001", "text": text}, language)  # type: ignore[arg-type]
+        assert caught.value.detail is not None and caught.value.detail.startswith(expected)
+        assert "Value error" not in caught.value.detail
+
+
+def test_example_bodies_show_the_required_fields_with_their_examples() -> None:
+    from shared.validation import example_body
+
+    assert example_body(Form) == '{"factory_code": "GZ-001", "text": "…"}'
+    assert example_body(None) == "{}"
+
+
+def test_a_chinese_sentence_keeps_a_space_before_latin_words() -> None:
+    from shared.validation import field_error
+
+    assert field_error("bool_type", "anonymous", None, "zh")["message"] == "anonymous 应为 true 或 false。"
+    assert field_error("int_type", "page", None, "zh")["message"] == "page 应为整数。"

@@ -11,7 +11,7 @@ from services.router import texts
 from services.router.case_page import subscribe_url
 from services.router.code_sign_in_texts import TEXTS
 from services.router.pin_gate import opened_by_code
-from services.router.sign_in_codes import NO_CODE, code_hash, new_code
+from services.router.sign_in_code_store import NO_CODE, code_hash, new_code
 from shared.ids import case_code
 from shared.privacy import Keys
 from shared.settings import Settings

@@ -128,6 +128,7 @@ def _parse(body: bytes, model: type[Item]) -> list[Item]:
     if not isinstance(data, list) or not 1 <= len(data) <= MAX_ITEMS:
         raise MalformedPush(f"body is not an array of 1..{MAX_ITEMS} items")
     try:
+        # ``model`` is a class held in a variable: valid at run time, not a type to mypy.
         return TypeAdapter(list[model]).validate_python(data)  # type: ignore[valid-type]
     except ValidationError as exc:
         fields = sorted({str(error["loc"][-1]) for error in exc.errors() if len(error["loc"]) > 1})

@@ -1,0 +1,49 @@
+"""What every public application does first with a request: find the client, then bound what it holds.
+
+The listener (:mod:`shared.listen`) caps the connections one address holds at once, but it cannot
+count the clients of the reverse proxy: all of them arrive from the proxy's address, over a pool of
+connections the proxy shares between them. So, once :func:`shared.forwarded.forwarded_client` has
+named the client the proxy served, :func:`requests_per_client` caps the requests that client has in
+progress at once, with the same bound. A client that opens many slow uploads through the proxy holds
+at most that many of the service's handlers; the proxy's own header and body timeouts end each
+one. A direct client's requests are bounded by its connections already, and count the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from shared.forwarded import Handler, Network, forwarded_client
+from shared.web import Problem
+
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def requests_per_client(limit: int) -> Middleware:
+    """Middleware: at most ``limit`` requests in progress at once per client address, then 429."""
+    in_progress: Counter[str] = Counter()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        client = request.remote or "unknown"
+        if in_progress[client] >= limit:
+            problem = Problem(429, "Too Many Requests", f"at most {limit} requests at once from one address")
+            problem.headers["Retry-After"] = "1"
+            raise problem
+        in_progress[client] += 1
+        try:
+            return await handler(request)
+        finally:
+            in_progress[client] -= 1
+            if not in_progress[client]:
+                del in_progress[client]
+
+    return middleware
+
+
+def edge_middlewares(trusted: Sequence[Network], per_client: int) -> list[Middleware]:
+    """The client behind a trusted proxy first, then that client's bound of requests at once."""
+    return [forwarded_client(trusted), requests_per_client(per_client)]
