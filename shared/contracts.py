@@ -119,6 +119,23 @@ DeliveryState = Literal[
     "sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"
 ]
 DELIVERY_STATES: tuple[str, ...] = get_args(DeliveryState)
+# Why a message did not reach the worker (failed, undelivered, undeliverable), in words a committee
+# can act on; intake reads it from its own codes and the provider's (services.intake.delivery_reasons).
+# A closed set, never the provider's text, which may quote the number: a new reason is added here
+# and shown by the router before intake announces it.
+DeliveryReason = Literal[
+    "channel_unconfigured",  # the channel (SMS, WeChat) is not set up on this system
+    "no_contact",  # the worker left no way to reach them
+    "contact_withdrawn",  # the worker withdrew the contact (unfollowed the account)
+    "opted_out",  # the worker's number or account refuses messages (STOP, blocklist, unsubscribed)
+    "number_invalid",  # the number or account is not one the provider can send to
+    "content_refused",  # the provider or carrier refused the text for its content
+    "provider_refused",  # the provider refused the message for another reason
+    "unreachable",  # the carrier could not hand it to the phone (off, out of reach)
+    "expired",  # a one-time code that waited for the worker past its life
+    "system_error",  # this system could not prepare the message (an operator looks)
+]
+DELIVERY_REASONS: tuple[str, ...] = get_args(DeliveryReason)
 
 # A reference is what a worker types back: ten characters from an alphabet without 0/O, 1/I/L.
 Reference = Annotated[str, Field(pattern=REFERENCE_REGEX)]
@@ -376,8 +393,9 @@ class MessageDeliveryChanged(Event):
 
     ``outbound_id`` is the id of the ``message.outbound`` event. ``error_code`` is a code (the
     provider's, or intake's own such as ``no_contact``), never the provider's message text, which
-    may quote the number. The id is derived from the outbound id and the state, so announcing one
-    state twice publishes the same event.
+    may quote the number; ``reason`` is what it means for the committee, from a closed set (absent
+    from an older intake's announcements, and for a message on its way). The id is derived from the
+    outbound id and the state, so announcing one state twice publishes the same event.
     """
 
     type: Literal["message.delivery"] = "message.delivery"
@@ -388,6 +406,7 @@ class MessageDeliveryChanged(Event):
     reference: Reference | None = None
     state: DeliveryState
     error_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,32}$")] | None = None
+    reason: DeliveryReason | None = None
     at: AwareDatetime
 
 

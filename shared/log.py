@@ -57,7 +57,12 @@ _OPENID = re.compile(r"(?<![\w-])o[\w-]{27}(?![\w-])")
 # Digits joined by up to two separators ("139 1234 5678", "138/0013/8000", "1 3 9 ..."). A later group
 # that runs into a word ("... 998c00de" of a hex id) is not part of the number.
 # Only where seven digits follow, at most two separators apart: fewer make no phone number.
-_NUMBERS = re.compile(r"\+?(?=\d(?:[ .\-()/_]{0,2}\d){6})\d+(?:[ .\-()/_]{1,2}\d+(?![\dA-Za-z]))*")
+# Separators are ASCII punctuation and every Unicode space, dash and invisible joiner a phone, a word
+# processor or a copy from a web page puts between groups: no-break (U+00A0), narrow no-break
+# (U+202F), thin and the other U+2000 spaces, ideographic (U+3000), zero-width ones, hyphens and the
+# minus sign. An ASCII line pays nothing for them: a character class is one test per character.
+_SEPARATOR = r"[ .\-()/_\u00a0\u1680\u2000-\u200d\u2010-\u2015\u202f\u205f\u2060\u2212\u3000\ufeff]"
+_NUMBERS = re.compile(rf"\+?(?=\d(?:{_SEPARATOR}{{0,2}}\d){{6}})\d+(?:{_SEPARATOR}{{1,2}}\d+(?![\dA-Za-z]))*")
 # What stays although it is made of digits: a date at the start of a number, and a UUID or a hex id
 # (event ids, ObjectIds) as the word a number starts in.
 _DATE = re.compile(r"(?:1[89]|2\d)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?!\d)")

@@ -19,6 +19,9 @@ is a step the router keeps no record of, which is what it should show until the 
 - every part handed to the provider: ``sent``, then from the reports of all parts: ``failed`` if
   any part failed, else ``undelivered`` if any part was not delivered, else ``delivered`` once every
   part was, else still ``sent``.
+
+A message that did not arrive carries its reason too (:mod:`services.intake.delivery_reasons`), read
+from the code as recorded, so a provider's code the event cannot carry (``isv.X``) still says why.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.contracts import DeliveryState, MessageDeliveryChanged
+from services.intake.delivery_reasons import reason_of
+from shared.contracts import DeliveryReason, DeliveryState, MessageDeliveryChanged
 
 # Provider reports, as delivery states; the rest (queued, sending, accepted, ...) say nothing new.
 _REPORTED: dict[str, DeliveryState] = {
@@ -50,12 +54,14 @@ class Delivery:
     state: DeliveryState
     at: datetime
     error_code: str | None = None
+    reason: DeliveryReason | None = None
 
 
 def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
     """The delivery state of one ``outbound_messages`` record; None for a record it cannot read."""
     status = record.get("status")
     created = record.get("created_at")
+    provider = record.get("provider")
     if status == "undeliverable":
         return _delivery("undeliverable", created, record.get("reason"))
     if status == "waiting":
@@ -65,7 +71,8 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
     if status == "unconfirmed":  # handed over as far as we know; the delivery report will tell
         return _delivery("sent", record.get("finished_at"), "unconfirmed")
     if status == "failed":
-        return _delivery("failed", record.get("finished_at"), record.get("error_code") or record.get("error"))
+        code = record.get("error_code") or record.get("error")
+        return _delivery("failed", record.get("finished_at"), code, provider)
     if status != "sent":
         return None
     reports = record.get("delivery") or {}
@@ -73,18 +80,19 @@ def delivery_of(record: Mapping[str, Any]) -> Delivery | None:
     reported_at = record.get("delivery_updated_at")
     code = record.get("delivery_error_code")
     if "failed" in parts:
-        return _delivery("failed", reported_at, code)
+        return _delivery("failed", reported_at, code, provider)
     if "undelivered" in parts:
-        return _delivery("undelivered", reported_at, code)
+        return _delivery("undelivered", reported_at, code, provider)
     if parts and all(part == "delivered" for part in parts):
         return _delivery("delivered", reported_at)
     return _delivery("sent", record.get("finished_at"))
 
 
-def _delivery(state: DeliveryState, at: Any, code: Any = None) -> Delivery | None:
+def _delivery(state: DeliveryState, at: Any, code: Any = None, provider: Any = None) -> Delivery | None:
     if not isinstance(at, datetime):
         return None
-    return Delivery(state, at, str(code) if code is not None and _CODE.match(str(code)) else None)
+    carried = str(code) if code is not None and _CODE.match(str(code)) else None
+    return Delivery(state, at, carried, reason_of(state, code, provider))
 
 
 def announcement(record: Mapping[str, Any], delivery: Delivery) -> MessageDeliveryChanged:
@@ -99,5 +107,6 @@ def announcement(record: Mapping[str, Any], delivery: Delivery) -> MessageDelive
         reference=record.get("reference"),
         state=delivery.state,
         error_code=delivery.error_code,
+        reason=delivery.reason,
         at=delivery.at,
     )

@@ -45,6 +45,50 @@ _DELIVERY = {
     "failed": ("发送失败", "Failed"),
     "undeliverable": ("无法送达", "Cannot be delivered"),
 }
+# Why a message did not reach the worker (shared.contracts.DeliveryReason), and what it leaves to do.
+_DELIVERY_REASONS = {
+    "channel_unconfigured": (
+        "本系统尚未开通工人所用渠道（短信或微信）的发送：这条消息无法发出。",
+        "Sending by the worker's channel (SMS or WeChat) is not set up on this system: "
+        "the message cannot be sent.",
+    ),
+    "no_contact": (
+        "工人没有留下联系方式：消息只会显示在状态页上。",
+        "The worker left no contact: the message shows on the status page only.",
+    ),
+    "contact_withdrawn": (
+        "工人已撤回联系方式（或取消关注公众号）：消息无法送到。",
+        "The worker withdrew their contact (or unfollowed the account): the message cannot reach them.",
+    ),
+    "opted_out": (
+        "工人的号码或账号已拒收消息：消息无法送到。",
+        "The worker's number or account refuses messages: the message cannot reach them.",
+    ),
+    "number_invalid": (
+        "工人的号码或账号无法接收消息（号码无效或不是手机号）。",
+        "The worker's number or account cannot take messages (not valid, or not a mobile number).",
+    ),
+    "content_refused": (
+        "短信服务商因内容拒发了这条消息：请换一种说法再发一次。",
+        "The provider refused the text for its content: say it another way and send it again.",
+    ),
+    "provider_refused": (
+        "短信或微信服务商拒发了这条消息。",
+        "The SMS or WeChat provider refused the message.",
+    ),
+    "unreachable": (
+        "运营商未能送到工人的手机（可能关机或不在服务区）。",
+        "The carrier could not reach the worker's phone (it may be off or out of reach).",
+    ),
+    "expired": (
+        "这是一条一次性验证码，工人在它失效前没有再来信，所以没有发出。",
+        "It was a one-time code, and the worker did not write again before it expired: it was not sent.",
+    ),
+    "system_error": (
+        "本系统未能准备这条消息：请告知管理员。",
+        "This system could not prepare the message: tell the administrator.",
+    ),
+}
 _CONTACT = {
     "none": (
         "工人没有留下联系方式：您的回复只会显示在状态页上。",
@@ -96,6 +140,7 @@ TEXTS = Catalog(
         **_group("status", _STATUSES),
         **_group("severity", _SEVERITIES),
         **_group("delivery", _DELIVERY),
+        **_group("delivery_reason", _DELIVERY_REASONS),
         **_group("contact", _CONTACT),
         **_group("timeline", _TIMELINE),
         **_group("role", _ROLES),

@@ -19,6 +19,7 @@ from services.router.case import Case, Message, TimelineEntry
 from services.router.contact import ConfirmBody
 from services.router.progress import Missed
 from services.router.status_page import LockoutQuery, StatusBody
+from shared.contracts import DeliveryReason
 from shared.ids import REFERENCE_REGEX
 from shared.openapi import (
     BAD_BODY,
@@ -51,6 +52,8 @@ MessageView = _view_model(
     Message,
     views.MESSAGE_FIELDS,
     delivery_status=(str | None, None),  # committee messages only: pending, sent, delivered, ...
+    # committee messages only: why one did not reach the worker (null while on its way or there)
+    delivery_reason=(DeliveryReason | None, None),
 )
 CaseSummary = _view_model("CaseSummary", Case, views.CASE_FIELDS)
 CaseDetail = _view_model(

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from services.router.case import Case
 from services.router.progress import StatusFacts, progress
+from shared.contracts import DeliveryReason
 
 Rounding = Literal["hour", "day"]
 
@@ -51,6 +52,16 @@ STATUS_FIELDS = ("reference", "status", "ack_due_at", "resolve_due_at")
 WorkerContact = Literal["none", "unconfirmed", "opted_out", "reachable"]
 
 
+class DeliveryStatus(NamedTuple):
+    """Where a committee message stands as intake last announced it, and why it did not arrive."""
+
+    state: str
+    reason: DeliveryReason | None = None
+
+
+PENDING = DeliveryStatus("pending")  # intake has not picked the message up yet
+
+
 def rounded(value: datetime, rounding: Rounding) -> datetime:
     """``value`` rounded down to its hour or its day (UTC): never later than it was."""
     value = value.replace(minute=0, second=0, microsecond=0)
@@ -79,16 +90,17 @@ def summary_view(case: Case, rounding: Rounding = "hour") -> dict[str, Any]:
 
 def case_view(
     case: Case,
-    delivery: Mapping[str, str] | None = None,
+    delivery: Mapping[str, DeliveryStatus] | None = None,
     rounding: Rounding = "hour",
     contact: WorkerContact | None = None,
 ) -> dict[str, Any]:
     """The committee's view of its own case: text, timeline and messages, never the contact.
 
     ``delivery`` maps a committee message's id to what intake knows of its delivery; a message
-    intake has not picked up yet is ``pending``. Only the state is shown: when a text reached the
-    worker's phone says when the worker had it in hand. ``worker_contact`` says whether a message
-    can reach the worker (never the contact itself).
+    intake has not picked up yet is ``pending``. Only the state is shown, and why a message did not
+    arrive (a reason from a closed set, never the provider's words or the number): when a text
+    reached the worker's phone says when the worker had it in hand. ``worker_contact`` says whether
+    a message can reach the worker (never the contact itself).
     """
     delivery = delivery or {}
     view = summary_view(case, rounding)
@@ -104,7 +116,9 @@ def case_view(
     for message in case.messages:
         item = _pick(message, MESSAGE_FIELDS, ("at",) if message.direction == "worker" else (), rounding)
         if message.direction != "worker":
-            item["delivery_status"] = delivery.get(message.id, "pending")
+            status = delivery.get(message.id, PENDING)
+            item["delivery_status"] = status.state
+            item["delivery_reason"] = status.reason
         messages.append(item)
     view["messages"] = messages
     return view

@@ -3,8 +3,9 @@
 The collections are the router's own. ``optouts`` (keyed by reporter key) is ``active`` while the
 worker wants no texts. ``contact_confirmations`` holds, per unverified contact and day, the one case
 whose confirmation request went to it, and per case the wrong codes tried on the web. ``message_deliveries`` (keyed by the ``message.outbound`` event id) holds the
-latest delivery state intake announced for each message (``message.delivery``), so a committee sees
-whether its message reached the worker without the router reading intake's records.
+latest delivery state intake announced for each message (``message.delivery``) and, for one that did
+not arrive, the reason, so a committee sees whether its message reached the worker, and why not,
+without the router reading intake's records.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from services.router.case import Message
-from shared.contracts import MessageDeliveryChanged, delivery_rank
+from services.router.views import DeliveryStatus
+from shared.contracts import DELIVERY_REASONS, MessageDeliveryChanged, delivery_rank
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
 OPTOUTS = "optouts"
@@ -117,6 +120,7 @@ class WorkerStore:
                 "state": event.state,
                 "rank": rank,
                 "error_code": event.error_code,
+                "reason": event.reason,
                 "at": event.at,
                 "case_id": event.case_id,
                 "reference": event.reference,
@@ -131,10 +135,17 @@ class WorkerStore:
             result = await deliveries.update_one(match, update)
         return bool(result.modified_count or result.upserted_id is not None)
 
-    async def delivery_statuses(self, messages: Sequence[Message]) -> dict[str, str]:
-        """The latest delivery state per committee message id (none yet: the view says pending)."""
+    async def delivery_statuses(self, messages: Sequence[Message]) -> dict[str, DeliveryStatus]:
+        """The latest delivery state per committee message id, and why it did not arrive (none yet:
+        the view says pending). Only these two fields are read: never the time, nor the code."""
         by_outbound = {m.outbound_id: m.id for m in messages if m.outbound_id}
         if not by_outbound:
             return {}
-        cursor = self._db[DELIVERIES].find({"_id": {"$in": list(by_outbound)}}, {"state": 1})
-        return {by_outbound[doc["_id"]]: str(doc["state"]) async for doc in cursor}
+        cursor = self._db[DELIVERIES].find({"_id": {"$in": list(by_outbound)}}, {"state": 1, "reason": 1})
+        return {by_outbound[doc["_id"]]: _status(doc) async for doc in cursor}
+
+
+def _status(doc: dict[str, Any]) -> DeliveryStatus:
+    # A record folded before reasons were announced has none.
+    reason = doc.get("reason")
+    return DeliveryStatus(str(doc["state"]), reason if reason in DELIVERY_REASONS else None)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from services.router.appkeys import ROUTER
+from shared.contracts import MessageDeliveryChanged, MessageOutbound
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
@@ -41,6 +42,26 @@ async def new_case(runtime: Any, text: str, phone: str) -> Any:
     await runtime.bus.publish(event)
     await runtime.bus.drain()
     return event
+
+
+async def undeliverable(runtime: Any, client: Any, reason: str) -> None:
+    """What intake announces of the committee's reply when it cannot send it."""
+    (reply,) = [
+        e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
+    ]
+    await runtime.bus.publish(
+        MessageDeliveryChanged(
+            correlation_id=reply.correlation_id,
+            outbound_id=reply.id,
+            case_id=reply.case_id,
+            reference=reply.reference,
+            state="undeliverable",
+            error_code=reason,
+            reason=reason,
+            at=runtime.clock(),
+        )
+    )
+    await runtime.bus.drain()
 
 
 async def fits_the_phone(page: Any) -> None:
@@ -80,6 +101,13 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, 
     thread = await page.inner_text(".thread")
     assert "我们明天上午去宿舍检查，请放心。" in thread and "送达状态：等待发送" in thread
     await screenshot(page, "console-zh-5-replied")
+    await undeliverable(runtime, client, "channel_unconfigured")  # no SMS provider on this system
+    await page.reload()
+    reason = await page.inner_text(".thread .delivery-reason")
+    assert reason == "本系统尚未开通工人所用渠道（短信或微信）的发送：这条消息无法发出。"
+    assert "送达状态：无法送达" in await page.inner_text(".thread")
+    await fits_the_phone(page)
+    await screenshot(page, "console-zh-5b-undeliverable")
 
     await page.get_by_label("解决方案（工人会收到并被问是否认可）").fill("安全出口已经打开，并装了提醒牌。")
     await follow(page, page.get_by_role("button", name="提交解决方案"))

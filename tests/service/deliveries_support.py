@@ -49,8 +49,9 @@ class Pair:
     phone: str = ""
     reference: str = ""
 
-    async def a_case(self) -> str:
-        """A worker's SMS becomes a case; returns once the acknowledgement went out."""
+    async def a_case(self, *, acknowledged: bool = True) -> str:
+        """A worker's SMS becomes a case; returns once the acknowledgement went out (``acknowledged``:
+        there is a provider to send it)."""
         self.phone = fresh_phone()
         response = await post_sms(self.intake, sms_form(GRIEVANCE, sender=self.phone, to=GATEWAY))
         assert response.status == 200
@@ -61,7 +62,8 @@ class Pair:
             return str(items[0]["reference"]) if items else None
 
         self.reference = await eventually(listed)
-        await eventually(lambda: len(self.twilio.requests) == 1)  # the acknowledgement
+        if acknowledged:
+            await eventually(lambda: len(self.twilio.requests) == 1)  # the acknowledgement
         return self.reference
 
     async def answer(self, sid: str | None = None, *, error: int | None = None) -> str:
@@ -78,12 +80,17 @@ class Pair:
 
     async def delivery_states(self) -> list[str]:
         """What the committee sees of its messages' delivery, oldest first."""
+        return [state for state, _ in await self.deliveries()]
+
+    async def deliveries(self) -> list[tuple[str, str | None]]:
+        """Each committee message's delivery state and the reason it did not arrive, oldest first."""
         response = await self.router.get(f"/api/v1/cases/{self.reference}", headers=self.token)
         assert response.status == 200
         text = await response.text()
         assert self.phone not in text and self.phone[-11:] not in text
         body = await response.json()
-        return [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
+        committee = [m for m in body["messages"] if m["direction"] == "committee"]
+        return [(m["delivery_status"], m["delivery_reason"]) for m in committee]
 
     async def sees(self, *states: str) -> list[str]:
         async def seen() -> list[str] | None:

@@ -1,4 +1,5 @@
-"""Hypothesis fuzzing of the NGO API and the statistics: never a 5xx, nothing published or changed.
+"""Hypothesis fuzzing of the NGO API and the statistics: never a 5xx; a hostile body to any action is a
+4xx problem+json, and nothing is published or changed.
 
 Each example goes through the real aiohttp server, against one critical case's open escalation.
 """
@@ -43,22 +44,53 @@ async def snapshot(client: Any, memory_bus: MemoryBus, headers: dict[str, str], 
     return len(memory_bus.published), await response.json()
 
 
+# Every NGO action that takes a body, with the fields its body has; acknowledge reads none.
+ACTIONS = {
+    "acknowledge": [],
+    "close": ["outcome"],
+    "messages": ["text"],
+    "resolve": ["note"],
+    "transfer": ["committee_id"],
+}
+BODY_ACTIONS = sorted(action for action, fields in ACTIONS.items() if fields)
+
+
+@pytest.mark.parametrize("action", BODY_ACTIONS)
 @FUZZ
 @given(data=st.data(), content_type=CONTENT_TYPES)
-async def test_hostile_bodies_to_resolve(
-    world: Any, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+async def test_hostile_bodies_to_actions(
+    world: Any, memory_bus: MemoryBus, action: str, data: st.DataObject, content_type: str
 ) -> None:
     client, headers, escalation = world
-    body = data.draw(st.one_of(hostile_json(["note"]), st.binary(max_size=200)))
+    body = data.draw(st.one_of(hostile_json(ACTIONS[action]), st.binary(max_size=200)))
     before = await snapshot(client, memory_bus, headers, escalation)
     response = await client.post(
-        f"/api/v1/escalations/{escalation}/resolve",
+        f"/api/v1/escalations/{escalation}/{action}",
         data=body,
         headers={**headers, "Content-Type": content_type},
     )
-    assert 400 <= response.status < 500
+    assert 400 <= response.status < 500, response.status
     assert response.content_type == "application/problem+json"
     assert await snapshot(client, memory_bus, headers, escalation) == before
+
+
+@FUZZ
+@given(data=st.data(), content_type=CONTENT_TYPES)
+async def test_hostile_bodies_to_acknowledge_are_never_read(
+    world: Any, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+) -> None:
+    """Acknowledging reads no body: whatever comes with it, the answer is the acknowledgement's."""
+    client, headers, escalation = world
+    body = data.draw(st.one_of(hostile_json(["note"]), st.binary(max_size=200)))
+    published = len(memory_bus.published)
+    response = await client.post(
+        f"/api/v1/escalations/{escalation}/acknowledge",
+        data=body,
+        headers={**headers, "Content-Type": content_type},
+    )
+    assert response.status == 200, response.status
+    assert (await response.json())["status"] == "acknowledged"
+    assert len(memory_bus.published) == published  # the NGO's own record: nothing for the router
 
 
 @FUZZ

@@ -17,7 +17,7 @@ from shared.contracts import MessageDeliveryChanged
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
 from tests.service.deliveries_support import Pair, pair_settings, serve_pair
-from tests.service.intake_support import FakeTwilio
+from tests.service.intake_support import FakeTwilio, intake_settings
 
 
 @pytest.fixture
@@ -78,6 +78,47 @@ async def test_a_message_the_provider_refuses_is_failed_with_its_code(
     await pair.sees("failed")
     failed = announcements(memory_bus)[-1]
     assert (failed.state, failed.error_code, failed.reference) == ("failed", "21610", pair.reference)
+    # The committee reads why, in a word of a closed set; Twilio's own words never reach it.
+    assert await pair.deliveries() == [("failed", "opted_out")]
+
+
+async def test_a_committee_sees_why_each_message_did_not_arrive_and_nothing_for_one_that_did(
+    pair: Pair,
+) -> None:
+    unreachable = await pair.answer()
+    await pair.sees("sent")
+    delivered = await pair.answer()
+    await pair.sees("sent", "sent")
+    assert await pair.deliveries() == [("sent", None), ("sent", None)]
+    await pair.report(unreachable, "undelivered", "30003")  # the handset is off
+    await pair.report(delivered, "delivered")
+    await pair.sees("undelivered", "delivered")
+    await pair.answer(error=21211)  # not a valid number
+    await pair.sees("undelivered", "delivered", "failed")
+    await pair.answer(error=20003)  # a code that says nothing to a committee
+    await pair.sees("undelivered", "delivered", "failed", "failed")
+    assert await pair.deliveries() == [
+        ("undelivered", "unreachable"),
+        ("delivered", None),
+        ("failed", "number_invalid"),
+        ("failed", "provider_refused"),
+    ]
+
+
+async def test_without_provider_settings_the_committee_sees_sms_is_not_set_up(
+    settings_factory, runtime: Runtime, memory_bus: MemoryBus
+) -> None:
+    """No Twilio account: every message is undeliverable, and the committee is told the system
+    cannot send SMS instead of waiting for a delivery that never comes."""
+    deployed = intake_settings(settings_factory, amqp_url="amqp://broker/", mongo_url="mongodb://store/")
+    async with FakeTwilio() as twilio, serve_pair(deployed, runtime, twilio) as unconfigured:
+        await unconfigured.a_case(acknowledged=False)
+        await unconfigured.answer()
+        await unconfigured.sees("undeliverable")
+        assert await unconfigured.deliveries() == [("undeliverable", "channel_unconfigured")]
+        assert twilio.requests == []
+    told = [e for e in announcements(memory_bus) if e.reference == unconfigured.reference]
+    assert {(e.error_code, e.reason) for e in told} == {("channel_unconfigured", "channel_unconfigured")}
 
 
 async def test_each_message_has_its_own_state(pair: Pair) -> None:

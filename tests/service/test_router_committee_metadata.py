@@ -95,9 +95,10 @@ async def test_committee_answers_round_the_workers_times_and_name_no_channel_or_
     assert [m["at"] for m in worker] == ["2026-03-02T08:00:00+00:00"] * 2
     assert all(set(m) == MESSAGE_KEYS for m in worker)
     (reply,) = [m for m in case["messages"] if m["direction"] == "committee"]
-    # A delivery state, and no time of delivery: when the phone got it says when the worker had it.
-    assert set(reply) == MESSAGE_KEYS | {"delivery_status"}
-    assert reply["delivery_status"] == "pending"
+    # A delivery state and its reason, and no time of delivery: when the phone got it says when the
+    # worker had it.
+    assert set(reply) == MESSAGE_KEYS | {"delivery_status", "delivery_reason"}
+    assert (reply["delivery_status"], reply["delivery_reason"]) == ("pending", None)
     assert reply == next(m for m in replied["messages"] if m["direction"] == "committee")
     assert reply["at"] == iso(to_ms(RECEIVED + timedelta(seconds=2, minutes=6)))
     timeline = {t["action"]: t for t in case["timeline"]}

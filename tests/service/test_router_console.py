@@ -17,7 +17,7 @@ from services.router.lexicon import BASE_SEVERITY
 from services.router.registry import load_registry
 from services.router.worker_store import WorkerStore
 from shared.auth import revoke_token
-from shared.contracts import CaseUpdated, MessageOutbound
+from shared.contracts import DELIVERY_REASONS, CaseUpdated, MessageDeliveryChanged, MessageOutbound
 from shared.runtime import Runtime
 from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE
@@ -317,6 +317,47 @@ async def test_a_revoked_token_ends_its_sessions(runtime, world):
     records = [r async for r in runtime.db["api_tokens"].find({"committee_id": "gz-001-spt"})]
     await revoke_token(runtime.db, records[0]["token_id"])
     assert (await client.get("/console/", allow_redirects=False)).status == 303
+
+
+async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime, world):
+    """The reason intake announced is said in plain words, in each language; no code, no number."""
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    page, csrf = await page_csrf(client, path)
+    reply = {"csrf": csrf, "text": "我们明天开门检查", "message_id": message_id_of(page)}
+    assert (await client.post(f"{path}/reply", data=reply, allow_redirects=False)).status == 303
+    await runtime.bus.drain()
+    (sent,) = [
+        e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
+    ]
+    await runtime.bus.publish(
+        MessageDeliveryChanged(
+            correlation_id=sent.correlation_id,
+            outbound_id=sent.id,
+            case_id=sent.case_id,
+            reference=sent.reference,
+            state="undeliverable",
+            error_code="channel_unconfigured",
+            reason="channel_unconfigured",
+            at=runtime.clock(),
+        )
+    )
+    await runtime.bus.drain()
+    page, _ = await page_csrf(client, path)
+    assert "无法送达" in page and "本系统尚未开通工人所用渠道（短信或微信）的发送：这条消息无法发出。" in page
+    assert "channel_unconfigured" not in page and WORKER_PHONE[-8:] not in page
+    english = await (await client.get(f"{path}?lang=en")).text()
+    assert "Cannot be delivered" in english
+    assert "Sending by the worker&#39;s channel (SMS or WeChat) is not set up on this system" in english
+    assert english.count('class="meta delivery-reason"') == 1  # the committee's message only
+
+
+async def test_every_delivery_reason_has_words_in_both_languages():
+    from services.router.console_texts import TEXTS
+
+    for reason in DELIVERY_REASONS:
+        assert TEXTS.text("zh", f"delivery_reason.{reason}") and TEXTS.text("en", f"delivery_reason.{reason}")
 
 
 async def test_every_text_has_both_languages_and_english_is_chosen_by_the_browser(world):

@@ -16,6 +16,7 @@ import pytest
 
 from services.router.case import Message
 from services.router.deliveries import DeliveryConsumer, handlers
+from services.router.views import DeliveryStatus
 from services.router.worker_store import WorkerStore
 from shared.contracts import DELIVERY_STATES, CaseUpdated, MessageDeliveryChanged
 from shared.messaging import Rejected
@@ -24,7 +25,9 @@ from tests.fakes import FakeClock
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
-def announced(outbound_id: uuid.UUID, state: str, code: str | None = None) -> MessageDeliveryChanged:
+def announced(
+    outbound_id: uuid.UUID, state: str, code: str | None = None, reason: str | None = None
+) -> MessageDeliveryChanged:
     return MessageDeliveryChanged(
         correlation_id=uuid.uuid4(),
         outbound_id=outbound_id,
@@ -32,6 +35,7 @@ def announced(outbound_id: uuid.UUID, state: str, code: str | None = None) -> Me
         reference="ABCDE-FGHJK",
         state=state,  # type: ignore[arg-type]
         error_code=code,
+        reason=reason,  # type: ignore[arg-type]  # a test names its reasons as plain strings
         at=T0 + timedelta(seconds=DELIVERY_STATES.index(state)),
     )
 
@@ -42,6 +46,11 @@ def message(outbound_id: uuid.UUID) -> Message:
 
 
 async def seen(workers: WorkerStore, outbound_id: uuid.UUID) -> str | None:
+    status = await seen_with_reason(workers, outbound_id)
+    return status.state if status else None
+
+
+async def seen_with_reason(workers: WorkerStore, outbound_id: uuid.UUID) -> DeliveryStatus | None:
     item = message(outbound_id)
     return (await workers.delivery_statuses([item])).get(item.id)
 
@@ -87,3 +96,27 @@ async def test_another_event_type_is_rejected(consumer: Any) -> None:
                         action="acknowledged", actor_role="committee", at=T0, status="acknowledged")  # fmt: skip
     with pytest.raises(Rejected, match=r"^case\.updated does not belong on router\.deliveries$"):
         await handlers(fold)(wrong)
+
+
+async def test_the_reason_comes_with_the_state_that_carried_it(consumer: Any) -> None:
+    """A failure's reason is kept with it; a late earlier state brings no reason of its own."""
+    workers, fold = consumer
+    outbound_id = uuid.uuid4()
+    await fold(announced(outbound_id, "sent"))
+    assert await seen_with_reason(workers, outbound_id) == DeliveryStatus("sent", None)
+    await fold(announced(outbound_id, "undelivered", "30003", "unreachable"))
+    await fold(announced(outbound_id, "sending"))
+    assert await seen_with_reason(workers, outbound_id) == DeliveryStatus("undelivered", "unreachable")
+    unconfigured = uuid.uuid4()
+    await fold(announced(unconfigured, "undeliverable", "channel_unconfigured", "channel_unconfigured"))
+    assert await seen_with_reason(workers, unconfigured) == DeliveryStatus(
+        "undeliverable", "channel_unconfigured"
+    )
+
+
+async def test_a_record_folded_before_reasons_were_announced_has_none(consumer: Any, db: Any) -> None:
+    """An older intake announced no reason: the state is shown alone, whatever else the record holds."""
+    workers, fold = consumer
+    outbound_id = uuid.uuid4()
+    await fold(announced(outbound_id, "failed", "21610"))
+    assert await seen_with_reason(workers, outbound_id) == DeliveryStatus("failed", None)

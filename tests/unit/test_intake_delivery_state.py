@@ -107,3 +107,69 @@ def test_the_announcement_has_one_id_per_message_and_state() -> None:
     assert event.at == T0 + timedelta(seconds=5) and event.case_id == "c1"
     other = delivery_of(sent("undelivered"))
     assert other is not None and announcement(document, other).id != event.id
+
+
+def failed(code: str | None, provider: str | None = None, **fields: Any) -> dict[str, Any]:
+    return record(status="failed", error_code=code, provider=provider, finished_at=T0, **fields)
+
+
+def undeliverable(reason: str, provider: str | None = None) -> dict[str, Any]:
+    return record(status="undeliverable", reason=reason, provider=provider)
+
+
+@pytest.mark.parametrize(
+    ("document", "state", "reason"),
+    [
+        # intake's own codes, whichever provider
+        (undeliverable("channel_unconfigured"), "undeliverable", "channel_unconfigured"),
+        (undeliverable("unsupported_channel"), "undeliverable", "channel_unconfigured"),
+        (undeliverable("no_contact"), "undeliverable", "no_contact"),
+        (undeliverable("contact_withdrawn", "wechat"), "undeliverable", "contact_withdrawn"),
+        (undeliverable("expired", "wechat"), "undeliverable", "expired"),
+        (undeliverable("no_sms_template", "aliyun"), "undeliverable", "channel_unconfigured"),
+        (undeliverable("no_case_code", "tencent"), "undeliverable", "system_error"),
+        (undeliverable("something_new"), "undeliverable", None),
+        (failed(None, error="unseal_failed"), "failed", "system_error"),
+        (failed(None, "twilio", error="no_sender_number"), "failed", "channel_unconfigured"),
+        (failed("unsupported_address", "tencent"), "failed", "number_invalid"),
+        # the providers' codes, read with the provider that gave them
+        (failed("21610", "twilio"), "failed", "opted_out"),
+        (failed("21211", "twilio"), "failed", "number_invalid"),
+        (failed("43004", "wechat"), "failed", "opted_out"),
+        (failed("40003", "wechat"), "failed", "number_invalid"),
+        (failed("21610", "wechat"), "failed", "provider_refused"),
+        (failed("isv.MOBILE_NUMBER_ILLEGAL", "aliyun"), "failed", "number_invalid"),
+        (failed("isv.SMS_CONTENT_ILLEGAL", "aliyun"), "failed", "content_refused"),
+        (failed("FailedOperation.PhoneNumberInBlacklist", "tencent"), "failed", "opted_out"),
+        (failed("20003", "twilio"), "failed", "provider_refused"),
+        (failed(None), "failed", "provider_refused"),
+        (sent("undelivered", delivery_error_code="30003", provider="twilio"), "undelivered", "unreachable"),
+        (
+            sent("undelivered", delivery_error_code="30005", provider="twilio"),
+            "undelivered",
+            "number_invalid",
+        ),
+        (sent("undelivered", delivery_error_code="MK_0012", provider="aliyun"), "undelivered", "unreachable"),
+        (sent("canceled", provider="twilio"), "failed", "provider_refused"),
+        # on its way or there: no reason
+        (record(status="claimed"), "sending", None),
+        (record(status="waiting", waiting_since=T0), "waiting_for_worker", None),
+        (record(status="unconfirmed", finished_at=T0), "sent", None),
+        (sent("delivered", provider="twilio"), "delivered", None),
+    ],
+)
+def test_a_message_that_did_not_arrive_says_why(
+    document: dict[str, Any], state: str, reason: str | None
+) -> None:
+    delivery = delivery_of(document)
+    assert delivery is not None and (delivery.state, delivery.reason) == (state, reason)
+    assert announcement(document, delivery).reason == reason
+
+
+def test_a_code_the_event_cannot_carry_still_gives_its_reason_and_text_gives_none() -> None:
+    """Alibaba's codes have a dot: the event carries no code, but the committee still learns why. A
+    code that could be the provider's text (with the number in it) is matched against nothing."""
+    illegal = delivery_of(failed("isv.MOBILE_NUMBER_ILLEGAL", "aliyun"))
+    assert illegal is not None and (illegal.error_code, illegal.reason) == (None, "number_invalid")
+    text = delivery_of(failed("call +86 139 1234 5678", "twilio"))
+    assert text is not None and (text.error_code, text.reason) == (None, "provider_refused")

@@ -113,6 +113,7 @@ def samples() -> list[Event]:
             reference="ABCDE-FGHJK",
             state="undelivered",
             error_code="30003",
+            reason="unreachable",
             at=NOW,
         ),
     ]
@@ -150,6 +151,16 @@ def test_a_delivery_carries_a_code_never_the_providers_text(code):
     raw = json.loads(samples()[-1].to_json())
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps({**raw, "error_code": code}).encode())
+
+
+@pytest.mark.parametrize("reason", ["The number +8613912345678 is unreachable", "", "30003", "Opted_Out"])
+def test_a_delivery_reason_is_one_of_a_closed_set(reason):
+    raw = json.loads(samples()[-1].to_json())
+    with pytest.raises(InvalidEvent):
+        parse_event(json.dumps({**raw, "reason": reason}).encode())
+    # an older intake's announcement has none
+    older = parse_event(json.dumps({k: v for k, v in raw.items() if k != "reason"}).encode())
+    assert isinstance(older, MessageDeliveryChanged) and older.reason is None
 
 
 @pytest.mark.parametrize("event", samples(), ids=lambda e: e.type)

@@ -48,6 +48,26 @@ def test_phone_numbers_in_any_format_are_scrubbed(value):
         ("sms from 1 3 9 1 2 3 4 5 6 7 8", "sms from [redacted]"),
         ("sms from 1-3-9-1-2-3-4-5-6-7-8", "sms from [redacted]"),
         ("sms from 1 39 1234 56 78", "sms from [redacted]"),
+        # Unicode spaces, dashes and joiners between groups or digits
+        ("sms from 138\u00a00013\u00a08000", "sms from [redacted]"),
+        ("sms from 138\u202f0013\u202f8000", "sms from [redacted]"),
+        ("sms from 138\u20090013\u20098000", "sms from [redacted]"),
+        ("sms from +86\u2007138\u20070013\u20078000", "sms from [redacted]"),
+        ("sms from 138\u200b0013\u200b8000 ok", "sms from [redacted] ok"),
+        ("sms from 138\u20130013\u20138000", "sms from [redacted]"),
+        ("sms from 138\u22120013\u22128000", "sms from [redacted]"),
+        (
+            "sms from 1\u00a03\u00a08\u00a00\u00a00\u00a01\u00a03\u00a08\u00a00\u00a00\u00a00",
+            "sms from [redacted]",
+        ),
+        ("café: 138\u00a0\u00a00013 8000", "café: [redacted]"),
+        # the ideographic space is a CJK character: the whole string goes
+        ("sms from 1\u30003\u30008\u30000\u30000\u30001\u30003\u30008\u30000\u30000\u30000", "[redacted]"),
+        # digits of other scripts
+        (
+            "sms from \u0661\u0663\u0668\u0660\u0660\u0661\u0663\u0668\u0660\u0660\u0660",
+            "sms from [redacted]",
+        ),
         # glued to letters, underscores or hyphens
         ("user id13800138000 wrote", "user id[redacted] wrote"),
         ("key=tel13912345678x", "key=tel[redacted]x"),
@@ -98,6 +118,10 @@ def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected
         "case_id=gz-001-spt",
         "outbound_channel_unconfigured",
         "state=outbound_message_was_claimed",
+        # beside text that is not ASCII, what stays stays
+        "café opened at 2026-11-25\u00a008:00:00",
+        "took 12\u00a0345 ms",
+        "v1.2.3\u2009— page 3 of 10",
     ],
 )
 def test_dates_times_counts_and_ids_survive(value):
