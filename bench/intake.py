@@ -103,7 +103,7 @@ def serve_intake(port: int, overrides: dict[str, Any]) -> None:
     from functools import partial
 
     from shared.bootstrap import service_app
-    from shared.runtime import run_service
+    from shared.serving import run_service
     from shared.settings import Settings
 
     settings = Settings(**overrides)

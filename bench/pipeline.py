@@ -67,7 +67,7 @@ def serve(service: str, port: int, overrides: dict[str, Any]) -> None:
     """One service exactly as ``grievance serve SERVICE`` runs it, its log written to /dev/null."""
     import importlib
 
-    from shared.runtime import run_service
+    from shared.serving import run_service
     from shared.settings import Settings
 
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -245,7 +245,7 @@ async def _route(settings: Any, count: int) -> tuple[float, float, float]:
     from services.router.app import bootstrap
     from services.router.consumer import QUEUE, handlers
     from shared.bootstrap import open_runtime
-    from shared.runtime import tune_collector
+    from shared.serving import tune_collector
 
     async with open_runtime(settings) as runtime:
         tune_collector()  # what run_service does once the service has started

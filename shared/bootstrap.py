@@ -38,8 +38,9 @@ from shared.contracts import utcnow
 from shared.memorybus import MemoryBus
 from shared.messaging import CONSUMERS, Bus, Retry, open_bus
 from shared.privacy import Keys, load_keys
-from shared.runtime import Clock, Runtime, RuntimeSource, run_service
+from shared.runtime import Clock, Runtime, RuntimeSource
 from shared.safety import refusals
+from shared.serving import run_service
 from shared.settings import ConfigurationError, Settings
 from shared.store import open_client
 from shared.validation import setting_errors

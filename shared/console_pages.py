@@ -24,12 +24,13 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.auth import Principal, authenticate
+from shared.bodies import read_form
 from shared.pages import render
 from shared.ratestore import Limit, RateStore
 from shared.sessions import CsrfRefused, Session, SessionStore
 from shared.settings import Settings
 from shared.store import Database
-from shared.web import Problem, read_form
+from shared.web import Problem
 
 
 class Refused(Exception):

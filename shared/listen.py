@@ -11,7 +11,7 @@ aiohttp on its own keeps a connection that sends half a request head open for it
   that dribbles the next head). Longer than the idle timeout of a proxy in front (nginx keeps idle
   upstream connections 60 s): if the service closed first, a proxy could send a request into a
   closing connection and answer 502.
-- **Body**: :func:`shared.web.read_text_body` gives a body ``body_timeout`` to arrive, then 408;
+- **Body**: :func:`shared.bodies.read_text_body` gives a body ``body_timeout`` to arrive, then 408;
   aiohttp then reads what is still coming for at most ``lingering_time`` and closes.
 - **Per client**: at most ``per_client`` connections at once from one address; one more is closed
   on arrival. A trusted proxy's address is not counted (it carries every client's requests); the

@@ -31,7 +31,8 @@ from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory
 from shared.listen import GuardedSite, limits_for
 from shared.ops import start_ops
 from shared.privacy import load_keys
-from shared.runtime import Runtime, tune_collector
+from shared.runtime import Runtime
+from shared.serving import tune_collector
 from shared.settings import ConfigurationError, Settings
 from shared.sla import Deadlines, SlaTable
 from shared.web import RUNNER_OPTIONS

@@ -32,10 +32,11 @@ from services.escalation.escalations import Escalation, EscalationResolved, Esca
 from services.escalation.store import EscalationQuery
 from services.escalation.views import CaseGroup, EscalationDetail, EscalationSummary
 from shared.auth import Principal, require
+from shared.bodies import read_json, validate
 from shared.contracts import EscalationReason, Event, PlainId, Reference
 from shared.messaging import PublishError
 from shared.runtime import RUNTIME, Runtime
-from shared.web import Problem, json_response, read_json, validate
+from shared.web import Problem, json_response
 
 ID_PATTERN = r"^[0-9a-f]{32}$"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -35,12 +35,13 @@ from services.intake.contacts import sender_of
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, IntakeState
 from services.intake.texts import detect_language
+from shared.bodies import read_text_body
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
 from shared.settings import Settings
 from shared.store import PyMongoError
-from shared.web import Problem, json_response, read_text_body
+from shared.web import Problem, json_response
 
 log = structlog.get_logger(__name__)
 

@@ -19,7 +19,7 @@ from services.intake import store
 from services.intake.outbound import ANNOUNCER
 from services.intake.state import INTAKE
 from services.intake.webhooks import single_fields, verified_twilio_form
-from shared.web import validate
+from shared.bodies import validate
 
 log = structlog.get_logger(__name__)
 

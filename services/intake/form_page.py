@@ -36,10 +36,11 @@ from services.intake.webform import (
     file_grievance,
 )
 from shared import form_tokens
+from shared.bodies import read_form
 from shared.contracts import Severity
 from shared.form_tokens import TokenRefused
 from shared.pages import page_language, render, setup_pages
-from shared.web import Problem, read_form
+from shared.web import Problem
 
 log = structlog.get_logger(__name__)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)

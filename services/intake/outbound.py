@@ -51,11 +51,12 @@ from services.intake.wechat_outbound import WeChatChannel
 from services.intake.wechat_store import INDEXES as WECHAT_INDEXES
 from services.intake.wechat_store import ServiceWindows, TokenCache
 from services.intake.wechat_waiting import WAITING, WaitingMessages
+from shared.bodies import validate
 from shared.contracts import MessageOutbound, Reference
 from shared.runtime import RUNTIME, Clock, Runtime
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
-from shared.web import json_response, validate
+from shared.web import json_response
 
 log = structlog.get_logger(__name__)
 

@@ -28,13 +28,14 @@ from services.intake.contacts import mobile_number
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE, IntakeState
 from services.intake.texts import detect_language
+from shared.bodies import read_json
 from shared.contracts import GrievanceReceived, Reference
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash, reporter_key, seal
 from shared.ratestore import Limit
 from shared.store import PyMongoError
 from shared.validation import Language, Reason, language_of
-from shared.web import Problem, json_response, read_json
+from shared.web import Problem, json_response
 
 log = structlog.get_logger(__name__)
 

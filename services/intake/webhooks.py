@@ -21,10 +21,11 @@ from services.intake.contacts import gateway_number, sender_of
 from services.intake.publishing import RETRY_AFTER_SECONDS, NotDurable
 from services.intake.state import INTAKE
 from services.intake.texts import detect_language
+from shared.bodies import read_form, validate
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
-from shared.web import Problem, read_form, validate
+from shared.web import Problem
 
 log = structlog.get_logger(__name__)
 

@@ -47,11 +47,12 @@ from services.intake.wechat_consents import Consents
 from services.intake.wechat_store import reporter_identity
 from services.intake.wechat_texts import PLEASE_TYPE, WELCOME
 from services.intake.wechat_waiting import WAITING
+from shared.bodies import read_text_body, require_content_type
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
 from shared.privacy import reporter_key, seal
 from shared.store import PyMongoError
-from shared.web import Problem, read_text_body, require_content_type
+from shared.web import Problem
 
 log = structlog.get_logger(__name__)
 

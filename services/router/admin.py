@@ -24,21 +24,13 @@ from services.router.registry_store import RegistryStore
 from services.router.token_scope import ScopeRefused, check_scope
 from shared import boundedyaml
 from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, revoke_token
+from shared.bodies import read_json, read_text_body, require_content_type, validate
 from shared.deadletters import inspect
 from shared.listen import GuardedSite
 from shared.messaging import DEAD_SUFFIX, QUEUES
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from shared.web import (
-    RUNNER_OPTIONS,
-    Problem,
-    json_response,
-    new_app,
-    read_json,
-    read_text_body,
-    require_content_type,
-    validate,
-)
+from shared.web import RUNNER_OPTIONS, Problem, json_response, new_app
 
 log = structlog.get_logger(__name__)
 

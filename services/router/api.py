@@ -31,10 +31,11 @@ from services.router.errors import (
 )
 from services.router.views import summary_view
 from shared.auth import Principal, require
+from shared.bodies import read_json, validate
 from shared.contracts import Category, Severity
 from shared.ids import is_reference
 from shared.messaging import PublishError
-from shared.web import Problem, json_response, read_json, validate
+from shared.web import Problem, json_response
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

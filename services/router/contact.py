@@ -33,12 +33,13 @@ from services.router.appkeys import (
 )
 from services.router.case import Case
 from services.router.errors import CaseNotFound
+from shared.bodies import read_json
 from shared.ids import REFERENCE_FORM
 from shared.messaging import PublishError
 from shared.privacy import contact_code
 from shared.store import to_ms
 from shared.validation import language_of
-from shared.web import Problem, json_response, read_json
+from shared.web import Problem, json_response
 
 Reference = Annotated[
     str,

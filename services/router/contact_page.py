@@ -23,11 +23,12 @@ from services.router.console_session import cookie_policy
 from services.router.contact import ConfirmBody, NotConfirmable, TooManyAttempts, confirm_code
 from services.router.contact_texts import TEXTS
 from shared import form_tokens
+from shared.bodies import read_form
 from shared.form_tokens import TokenRefused
 from shared.ids import is_reference
 from shared.pages import CATALOG, render
 from shared.runtime import RUNTIME
-from shared.web import Problem, read_form
+from shared.web import Problem
 
 log = structlog.get_logger("router.contact_page")
 

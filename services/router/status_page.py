@@ -18,9 +18,10 @@ from services.router.appkeys import CASES, CLOCK, REGISTRY, STATUS_ATTEMPTS, TOK
 from services.router.pin_gate import Entered, TooManyLookups, pin_gate
 from services.router.views import status_view
 from shared.auth import require
+from shared.bodies import read_json, validate
 from shared.store import PyMongoError
 from shared.validation import language_of
-from shared.web import Problem, json_response, read_json, validate
+from shared.web import Problem, json_response
 
 NOT_FOUND = {
     "zh": "编号和密码不匹配，或尝试次数过多。请核对后稍后再试。",

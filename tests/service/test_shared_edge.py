@@ -13,9 +13,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from shared.bodies import read_text_body
 from shared.edge import edge_middlewares
 from shared.listen import ConnectionLimits, GuardedSite, runner_options
-from shared.web import RUNNER_OPTIONS, json_response, new_app, read_text_body
+from shared.web import RUNNER_OPTIONS, json_response, new_app
 from tests.polling import eventually
 from tests.service.test_shared_listen import SLACK, closed_within, connect
 

@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from shared.bodies import read_text_body
 from shared.listen import LIMITS, ConnectionLimits, GuardedSite, runner_options
-from shared.web import RUNNER_OPTIONS, json_response, new_app, read_text_body
+from shared.web import RUNNER_OPTIONS, json_response, new_app
 from tests.polling import eventually
 
 FAST = ConnectionLimits(

@@ -1,7 +1,7 @@
 """The operational endpoints: never on a public port, always on the operational listener.
 
 Each service is built as the bootstrap builds it and served through real servers: the public one,
-and the operational one that a lone service (:func:`shared.runtime.serve_until_stopped`) or the
+and the operational one that a lone service (:func:`shared.serving.serve_until_stopped`) or the
 embedded run (one listener for the three) starts beside it.
 """
 
@@ -18,7 +18,8 @@ from aiohttp.test_utils import TestClient
 
 from shared.bootstrap import SERVICES, Service, build_app, open_runtime
 from shared.ops import create_ops_app, declare_health, start_ops
-from shared.runtime import Ops, Runtime, serve_until_stopped
+from shared.runtime import Runtime
+from shared.serving import Ops, serve_until_stopped
 from shared.settings import ConfigurationError
 from tests.conftest import make_settings
 from tests.servers import ServiceServer, ops_client

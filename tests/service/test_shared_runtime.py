@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from shared.listen import ConnectionLimits
-from shared.runtime import COLLECT_EVERY, prepare_service, serve_until_stopped, tune_collector
+from shared.serving import COLLECT_EVERY, prepare_service, serve_until_stopped, tune_collector
 from tests.servers import ServiceServer
 
 

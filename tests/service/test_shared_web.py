@@ -12,15 +12,10 @@ from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.bodies import read_form, read_json
 from shared.ops import declare_health
 from shared.validation import Reason
-from shared.web import (
-    MAX_BODY,
-    json_response,
-    new_app,
-    read_form,
-    read_json,
-)
+from shared.web import MAX_BODY, json_response, new_app
 from tests.conftest import LOG_FILE
 from tests.fakes import WORKER_PHONE, find_leaks
 from tests.servers import ServiceServer, ops_client

@@ -105,7 +105,8 @@ def test_the_workers_language(header: str | None, chosen: str | None, expected: 
 )
 def test_the_web_forms_own_refusals_have_chinese_words(text: str, english: str, chinese: str) -> None:
     from services.intake.webform import GrievanceForm
-    from shared.web import Problem, validate
+    from shared.bodies import validate
+    from shared.web import Problem
 
     for language, expected in (("en", english), ("zh", chinese)):
         with pytest.raises(Problem) as caught:

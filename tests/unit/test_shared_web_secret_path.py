@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.web import SECRET_PATH
+from shared.access_log import SECRET_PATH
 
 SECRET = "s3cr3t-Abc_123-xyz"
 
