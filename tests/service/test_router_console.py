@@ -353,6 +353,25 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime, w
     assert english.count('class="meta delivery-reason"') == 1  # the committee's message only
 
 
+async def test_the_contact_line_promises_no_sms_the_system_may_not_send(runtime, world):
+    """Intake alone holds the providers' credentials, so the router cannot know whether SMS is set
+    up: the line says replies go by SMS when it is, and that a message that cannot go says why."""
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    page, _ = await page_csrf(client, path)
+    line = "本系统开通了相应渠道的发送时，您的回复会以短信（工人从微信来信的，以微信）发给工人；无法发出的消息会注明原因。"
+    assert page.count(line) == 2  # beside the contact, and above the reply form
+    assert "您的回复会以短信发给工人（" not in page
+    english = await (await client.get(f"{path}?lang=en")).text()
+    assert english.count("Replies go to the worker by SMS (by WeChat if they wrote there) when sending") == 2
+    assert (
+        "when sending by that channel is set up on this system; a message that cannot be sent says why"
+        in english
+    )
+    assert "Replies are sent to the worker by SMS" not in english
+
+
 async def test_every_delivery_reason_has_words_in_both_languages():
     from services.router.console_texts import TEXTS
 
