@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from shared.contracts import utcnow
+from shared.invocation import grievance
 from shared.memorybus import MemoryBus
 from shared.messaging import CONSUMERS, Bus, Retry, open_bus
 from shared.privacy import Keys, load_keys
@@ -160,10 +161,10 @@ def check_service(settings: Settings, service: Service) -> None:
     ]
     if memory:
         raise ConfigurationError(
-            f"`grievance serve {service}` runs one service alone, but {' and '.join(memory)} "
+            f"`{grievance(f'serve {service}')}` runs one service alone, but {' and '.join(memory)} "
             f"{'is' if len(memory) == 1 else 'are'} memory://. The in-memory bus and store live only "
             "inside one process, so this service would never see the events of the other two. Run "
-            "`grievance serve all` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
+            f"`{grievance('serve all')}` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
             "(see docs/deployment.md)."
         )
     check_safe(settings, [service])

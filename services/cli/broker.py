@@ -58,6 +58,7 @@ from shared.contracts import (
     MessageDeliveryChanged,
     MessageOutbound,
 )
+from shared.invocation import grievance
 from shared.messaging import (
     CONSUMERS,
     DEAD_ARGUMENTS,
@@ -235,7 +236,7 @@ def add_parser(commands: Any) -> None:
         "escalation with salted password hashes (from RABBITMQ_ADMIN_PASSWORD, RABBITMQ_INTAKE_PASSWORD, "
         "RABBITMQ_ROUTER_PASSWORD, RABBITMQ_ESCALATION_PASSWORD) and permissions that let each service "
         "declare and consume its own queues and publish its own events only; dead letters are admin's.",
-        epilog="example: grievance broker-definitions --out /definitions/definitions.json",
+        epilog=f"example: {grievance('broker-definitions --out /definitions/definitions.json')}",
     )
     parser.add_argument("--out", metavar="FILE", required=True, help="where to write the JSON (mode 0644)")
 

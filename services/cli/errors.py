@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from shared.bootstrap import memory_bus, memory_store
+from shared.invocation import grievance
 from shared.settings import Settings
 
 OK = 0
@@ -40,9 +41,9 @@ def require_shared_store(settings: Settings, command: str) -> None:
     """Admin commands act on the store of a running system; ``memory://`` has none to share."""
     if memory_store(settings):
         raise CliError(
-            f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
+            f"`{grievance(command)}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
             "The in-memory store lives only inside the process that runs it, so act through that "
-            f"process's admin API instead: `grievance {command} --tokens tokens.json` (the tokens file "
+            f"process's admin API instead: `{grievance(command)} --tokens tokens.json` (the tokens file "
             "of `make run`), or set GRIEVANCE_MONGO_URL=mongodb://...",
             CONFIG,
         )
@@ -51,9 +52,9 @@ def require_shared_store(settings: Settings, command: str) -> None:
 def require_shared_bus(settings: Settings, command: str) -> None:
     if memory_bus(settings):
         raise CliError(
-            f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
-            "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
-            f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
+            f"`{grievance(command)}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
+            f"The in-memory bus lives only inside the process that runs it (`{grievance('serve all')}`), "
+            f"so act through its admin API instead: `{grievance(command)} --tokens tokens.json`, or "
             "set GRIEVANCE_AMQP_URL=amqp://...",
             CONFIG,
         )

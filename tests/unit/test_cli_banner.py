@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from services.cli import build_parser
-from services.cli.banner import banner, grievance_command
+from services.cli.banner import banner
+from shared.invocation import grievance_command
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
