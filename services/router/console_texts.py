@@ -110,6 +110,12 @@ _CONTACT = {
         "Replies go to the worker by SMS (by WeChat if they wrote there) when sending by that channel "
         "is set up on this system; a message that cannot be sent says why. Their number is never shown.",
     ),
+    # The latest message to the worker was undeliverable: channel_unconfigured.
+    "unconfigured": (
+        "本系统尚未开通工人所用渠道的发送，上一条消息没有发出：在开通之前，您的回复只会显示在状态页上。",
+        "Sending by the worker's channel is not set up on this system, so the last message was not sent: "
+        "until it is, replies show on the status page only.",
+    ),
 }
 _TIMELINE = {
     "assigned": ("分配给委员会", "Assigned to the committee"),
