@@ -2,8 +2,9 @@
 
 Every command it prints works when pasted as printed in the folder the run was started in.
 ``grievance`` lives inside the virtual environment, not on PATH, so a command names it by its
-absolute path (:func:`shared.invocation.grievance_command`); and a command passes the files this run was given (its
-tokens file, its registry) instead of trusting the defaults of the command to match them.
+absolute path (:func:`shared.invocation.grievance_command`); and a command passes the files this
+run was given (its tokens file, its registry) instead of trusting the defaults of the command to
+match them.
 """
 
 from __future__ import annotations
