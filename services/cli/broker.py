@@ -229,7 +229,8 @@ def definitions(namespace: str, passwords: dict[str, str], delivery_limit: int) 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "broker-definitions",
-        help="write RabbitMQ's users and permissions (one user per service) as a definitions file",
+        help="write RabbitMQ's topology (exchanges, queues and their .dead twins, bindings) and its "
+        "users and permissions (one user per service) as a definitions file",
         description="Write the RabbitMQ definitions file the broker loads at boot: the exchanges and "
         "queues (GRIEVANCE_AMQP_NAMESPACE prefixes the names, GRIEVANCE_AMQP_DELIVERY_LIMIT is the "
         "queues' delivery limit: set them as for the services), the users admin, intake, router and "
