@@ -177,9 +177,10 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
         problem = await response.json()
         key = problem["idempotency_key"]
         assert KEY_PATTERN.match(key)
-        # The text says what is true: it may have arrived, and a resend with the key is safe.
-        assert "may still have arrived" in problem["detail"]
-        assert "idempotency_key" in problem["detail"] and "never be filed twice" in problem["detail"]
+        # The text says what is true, in the worker's language (the text is Chinese): it may have
+        # arrived, and a resend with the key is safe.
+        assert "可能已经收到" in problem["detail"]
+        assert "idempotency_key" in problem["detail"] and "不会重复登记" in problem["detail"]
         assert "reference" not in problem and "pin" not in problem
         sms = await post_sms(client, sms_form(SMS_TEXT))
         assert sms.status == 503 and int(sms.headers["Retry-After"]) > 0
