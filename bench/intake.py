@@ -392,7 +392,8 @@ async def main(
                 f"{r.intakes['public'].rate / r.intakes['coalesced'].rate:.2f}" for r in measured
             )
             print(
-                f"public / coalesced             {intakes['public'] / intakes['coalesced']:5.2f}   (rounds: {ratios})"
+                f"public / coalesced             {intakes['public'] / intakes['coalesced']:5.2f}   "
+                f"(rounds: {ratios})"
             )
 
         path = paths[0]  # the coalesced path when it was measured: what production runs

@@ -4,10 +4,10 @@ One robust connection per process. Publishing uses one channel with confirms and
 returned message raises), persistent delivery and a timeout, so :meth:`AmqpBus.publish` returning
 means the broker has the event. The publishes are coalesced per loop turn on aiormq's internals,
 unless the channel lacks any of them: then aio-pika's public API writes them, chosen once per
-connection (:mod:`shared.amqp_publish`). When the broker is unreachable the bus keeps trying to connect in
-the background and publishes fail fast, which lets intake answer 503 instead of hanging. A message a
-consumer rejects goes to its queue's ``.dead`` twin with the reason recorded in its headers (a
-confirmed copy, then the ack: :mod:`shared.amqp_dead`).
+connection (:mod:`shared.amqp_publish`). When the broker is unreachable the bus keeps trying to
+connect in the background and publishes fail fast, which lets intake answer 503 instead of hanging.
+A message a consumer rejects goes to its queue's ``.dead`` twin with the reason recorded in its
+headers (a confirmed copy, then the ack: :mod:`shared.amqp_dead`).
 
 Three rules keep an outage from turning into a wait or a storm:
 

@@ -38,7 +38,8 @@ class Wire:
             elif not self.lost:
                 await put(frame)
 
-        channel.write_queue.put = counting_put  # type: ignore[method-assign,assignment]  # a counting stand-in
+        # A counting stand-in for the queue's own put.
+        channel.write_queue.put = counting_put  # type: ignore[method-assign,assignment]
 
     async def release(self) -> None:
         self.held = False
