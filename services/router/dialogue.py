@@ -6,7 +6,7 @@ decision even though the case has moved on since); :meth:`Dialogue.execute` carr
 decision but a new case. Carrying it out is idempotent: a case change carries an action id derived
 from the grievance id, which the case checks against its timeline, and its events go through the
 case outbox; texts that belong to no case get ids derived from the grievance id. STOP and START are
-:mod:`services.router.switches`'.
+recorded and told to the worker's cases by :mod:`services.router.switches`.
 
 A follow-up passes the safety checks of a new grievance (:class:`services.router.case.Safety`) in
 the same write that adds it; the worker's case page adds its replies and answers the same way
