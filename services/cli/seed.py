@@ -18,7 +18,6 @@ import yaml
 
 from services.cli import registry as registry_command
 from shared.auth import INDEXES, Role, authenticate, issue_token, live_token_ids
-from shared.bootstrap import memory_store
 from shared.runtime import Runtime
 from shared.store import Database, ensure_indexes
 from shared.web import Problem
@@ -50,13 +49,18 @@ class Prepared:
 
 
 async def prepare(
-    runtime: Runtime, registry: Path | None, *, previous: Mapping[str, Any] | None = None, issue: bool = True
+    runtime: Runtime,
+    registry: Path | None,
+    *,
+    persistent: bool,
+    previous: Mapping[str, Any] | None = None,
+    issue: bool = True,
 ) -> Prepared:
     """Load the registry (if any) and issue a token per committee, an NGO and an admin token.
 
     The in-memory store forgets every token when the process ends, so each start issues them all.
-    A real store keeps them: a start issues a token only when none of its role and scope works any
-    more, so restarts do not pile up live tokens. A token of ``previous`` (the tokens file of an
+    A ``persistent`` store (a real one) keeps them: a start issues a token only when none of its role
+    and scope works any more, so restarts do not pile up live tokens. A token of ``previous`` (the tokens file of an
     earlier start) that still works is kept in the file; one that exists only as a hash cannot be
     shown again and is named in ``elsewhere``. Without ``issue`` (no tokens file to write them to)
     a real store gets no new tokens at all: nobody would ever see them.
@@ -66,7 +70,6 @@ async def prepare(
     if registry is not None:
         await registry_command.load(runtime.db, registry, runtime.bus)
         committees = committee_ids(registry)
-    persistent = not memory_store(runtime.settings)
     wanted: list[tuple[Role, str | None]] = [("committee", c) for c in committees]
     wanted += [("ngo", None), ("admin", None)]
     tokens: dict[str, Any] = {"committees": {}}
