@@ -151,7 +151,9 @@ class Bench:
         await bus.start()
         runtime = Runtime(self.settings, bus, self.db, load_keys(self.settings), lambda: now)
         started = time.perf_counter()
-        opened = await sweep_once(runtime, batch=self.batch)
+        opened = await sweep_once(
+            runtime.db, runtime.bus, runtime.settings.sla, runtime.clock, batch=self.batch
+        )
         sweep = time.perf_counter() - started
         await bus.close()
         left = {field: await self.explain(field, now) for field in SWEPT} if self.real else None
