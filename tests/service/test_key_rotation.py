@@ -140,7 +140,9 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
             auth_token=TWILIO_TOKEN,
             status_callback=f"{PUBLIC_BASE_URL}/webhooks/twilio/status",
         )
-        await memory_bus.consume("intake.outbound", Sender(intake, channel, None).handle)
+        await memory_bus.consume(
+            "intake.outbound", Sender(intake.db, intake.keys, intake.clock, channel, None).handle
+        )
         downstream: list[Event] = []
         for queue in ("escalation.cases", "notifications.escalations"):
             await memory_bus.consume(queue, collect_into(downstream))
