@@ -99,7 +99,8 @@ async def serve_all(
             try:
                 previous = seed.read_tokens(tokens_out) if tokens_out is not None else None
                 prepared = await seed.prepare(
-                    runtime,
+                    runtime.db,
+                    runtime.bus,
                     registry,
                     persistent=not mode.memory_store,
                     previous=previous,

@@ -21,18 +21,18 @@ async def live(runtime: Runtime) -> list[dict[str, Any]]:
 
 
 async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(runtime: Runtime) -> None:
-    first = await seed.prepare(runtime, REGISTRY, persistent=True, previous=None)
+    first = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=True, previous=None)
     assert sorted(first.tokens["committees"]) == sorted(COMMITTEES)
     assert first.tokens["ngo"].startswith("gvt_") and first.elsewhere == ()
     assert len(await live(runtime)) == 7
 
     # A restart with the same tokens file: the same tokens, nothing new.
-    again = await seed.prepare(runtime, REGISTRY, persistent=True, previous=first.tokens)
+    again = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=True, previous=first.tokens)
     assert again.tokens == first.tokens and again.elsewhere == ()
     assert len(await list_tokens(runtime.db)) == 7
 
     # A restart without the file: the tokens still work, but only their hashes are stored.
-    blind = await seed.prepare(runtime, REGISTRY, persistent=True, previous={})
+    blind = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=True, previous={})
     assert blind.tokens == {"committees": {}}
     assert sorted(blind.elsewhere) == sorted([*(f"committee {c}" for c in COMMITTEES), "ngo", "admin"])
     assert len(await list_tokens(runtime.db)) == 7
@@ -40,7 +40,7 @@ async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(run
     # The admin token revoked: the next start issues a new one, and keeps the rest.
     admin = await authenticate(runtime.db, f"Bearer {first.tokens['admin']}")
     assert await revoke_token(runtime.db, admin.token_id)
-    after = await seed.prepare(runtime, REGISTRY, persistent=True, previous=first.tokens)
+    after = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=True, previous=first.tokens)
     assert after.tokens["admin"] != first.tokens["admin"]
     assert {k: v for k, v in after.tokens.items() if k != "admin"} == {
         k: v for k, v in first.tokens.items() if k != "admin"
@@ -50,21 +50,23 @@ async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(run
 
 
 async def test_a_token_of_another_scope_in_the_file_is_not_taken_for_the_wide_one(runtime: Runtime) -> None:
-    first = await seed.prepare(runtime, None, persistent=True, previous=None)
+    first = await seed.prepare(runtime.db, runtime.bus, None, persistent=True, previous=None)
     swapped = {"committees": {}, "ngo": first.tokens["admin"], "admin": first.tokens["ngo"]}
-    again = await seed.prepare(runtime, None, persistent=True, previous=swapped)
+    again = await seed.prepare(runtime.db, runtime.bus, None, persistent=True, previous=swapped)
     assert again.tokens == {"committees": {}} and set(again.elsewhere) == {"ngo", "admin"}
 
 
 async def test_a_real_store_without_a_tokens_file_issues_nothing(runtime: Runtime) -> None:
-    prepared = await seed.prepare(runtime, REGISTRY, persistent=True, previous=None, issue=False)
+    prepared = await seed.prepare(
+        runtime.db, runtime.bus, REGISTRY, persistent=True, previous=None, issue=False
+    )
     assert prepared.tokens == {"committees": {}} and prepared.elsewhere == ()
     assert await list_tokens(runtime.db) == []
 
 
 async def test_the_embedded_run_issues_its_tokens_at_every_start(runtime: Runtime) -> None:
-    first = await seed.prepare(runtime, REGISTRY, persistent=False, previous=None)
-    second = await seed.prepare(runtime, REGISTRY, persistent=False, previous=first.tokens)
+    first = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=False, previous=None)
+    second = await seed.prepare(runtime.db, runtime.bus, REGISTRY, persistent=False, previous=first.tokens)
     assert second.tokens["ngo"] != first.tokens["ngo"] and second.elsewhere == ()
     assert len(await live(runtime)) == 14
 
