@@ -25,7 +25,7 @@ from shared.messaging import PublishError, Unroutable
 from shared.privacy import Keys, pin_hash
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import open_client
+from shared.store import open_mongo_client
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
@@ -380,7 +380,7 @@ async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_50
     server = URL(str(MONGO_URL))
     async with tcp_proxy(server.host or "127.0.0.1", server.port or 27017) as proxy:
         # Straight to the proxy: through the replica set's own member list the driver would go around it.
-        store = open_client(f"mongodb://{proxy.address}/?directConnection=true")
+        store = open_mongo_client(f"mongodb://{proxy.address}/?directConnection=true")
         try:
             runtime = Runtime(settings, FailingBus(), store[db.name], keys, clock)
             async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
