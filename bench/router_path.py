@@ -44,7 +44,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, load_keys, reporter_key, seal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import open_client
+from shared.store import open_memory_client
 
 REGISTRY = Path(__file__).resolve().parents[1] / "examples" / "registry.yaml"
 GATEWAY = "+8610690000001"  # GZ-001's number in the example registry
@@ -147,7 +147,7 @@ async def measure() -> tuple[Walk, Walk]:
         contact_key=Fernet.generate_key().decode(), pseudonym_key="bench-router-path-key-0123"
     )
     keys = load_keys(settings)
-    client = open_client("memory://")
+    client = open_memory_client()
     db = client["router_path"]
     bus = MemoryBus()
     await bus.start()
