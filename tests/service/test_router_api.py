@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from services.router.appkeys import ROUTER
 from shared.contracts import CaseUpdated, MessageOutbound
 from shared.ids import reference_for
 from shared.memorybus import MemoryBus
-from shared.privacy import pin_for, pin_hash
+from shared.privacy import Keys, pin_for, pin_hash
 from shared.runtime import RUNTIME, Runtime
+from shared.settings import Settings
 from tests.conftest import FAST_RETRY
-from tests.fakes import WORKER_PHONE
+from tests.fakes import WORKER_PHONE, FakeClock
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
@@ -35,7 +39,7 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-async def world(runtime):
+async def world(runtime: Runtime):
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER, phone=WORKER_PHONE)
@@ -59,7 +63,7 @@ async def problem(response, status):
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-async def test_every_case_endpoint_is_scoped(world, method, path, body):
+async def test_every_case_endpoint_is_scoped(world: Any, method: Any, path: Any, body: Any) -> None:
     client, tokens, reference = world
     url = path.format(ref=reference)
     await problem(await client.request(method, url, json=body), 401)
@@ -89,7 +93,7 @@ async def test_every_case_endpoint_is_scoped(world, method, path, body):
     assert_no_contact(await response.json(), WORKER_PHONE)
 
 
-async def test_list_is_scoped_paginated_and_filtered(world, runtime):
+async def test_list_is_scoped_paginated_and_filtered(world: Any, runtime: Runtime) -> None:
     client, tokens, reference = world
     for text in ("工资没发", "加班太多", "食堂太差"):
         await runtime.bus.publish(grievance(runtime.keys, text, to=GZ_NUMBER))
@@ -112,7 +116,7 @@ async def test_list_is_scoped_paginated_and_filtered(world, runtime):
     assert other["total"] == 0
 
 
-async def test_acknowledge_is_idempotent_and_tells_the_worker(world):
+async def test_acknowledge_is_idempotent_and_tells_the_worker(world: Any) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     body = await (await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)).json()
@@ -125,7 +129,7 @@ async def test_acknowledge_is_idempotent_and_tells_the_worker(world):
     assert [t["action"] for t in body["timeline"]] == ["assigned", "acknowledged"]
 
 
-async def test_a_first_reply_acknowledges_the_case(world):
+async def test_a_first_reply_acknowledges_the_case(world: Any) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     url = f"/api/v1/cases/{reference}"
@@ -142,7 +146,7 @@ async def test_a_first_reply_acknowledges_the_case(world):
     assert {e.status for e in updates(client)} == {"acknowledged"}
 
 
-async def test_messages_resolve_and_closed_case(world, runtime, clock):
+async def test_messages_resolve_and_closed_case(world: Any, runtime: Runtime, clock: FakeClock) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     url = f"/api/v1/cases/{reference}"
@@ -185,7 +189,7 @@ async def test_messages_resolve_and_closed_case(world, runtime, clock):
     assert [e.action for e in updates(client)] == ["replied", "resolved", "closed"]
 
 
-async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world, runtime):
+async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world: Any, runtime: Runtime) -> None:
     client, tokens, _ = world
     event = grievance(runtime.keys, "组长辱骂我们", to=GZ_NUMBER)
     await runtime.bus.publish(event)
@@ -215,7 +219,9 @@ async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world, runtime):
     )
 
 
-async def test_publish_failure_answers_503_and_the_retry_completes_the_action(settings, db, keys, clock):
+async def test_publish_failure_answers_503_and_the_retry_completes_the_action(
+    settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FlakyBus(MemoryBus(retry=FAST_RETRY))
     await bus.start()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -253,7 +259,9 @@ async def test_publish_failure_answers_503_and_the_retry_completes_the_action(se
         await bus.close()
 
 
-async def test_public_status_needs_the_pin_and_is_rate_limited(settings_factory, db, keys, clock, memory_bus):
+async def test_public_status_needs_the_pin_and_is_rate_limited(
+    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     runtime = Runtime(settings_factory(status_rate_limit=4), memory_bus, db, keys, clock)
     await committee_tokens(runtime)
     async with serve(runtime) as client:

@@ -12,7 +12,11 @@ import pytest
 
 from services.router.case_store import ATTEMPTS
 from shared.contracts import CaseUpdated, MessageOutbound
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
+from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase
 from tests.service.router_support import (
     DG_NUMBER,
@@ -25,7 +29,9 @@ from tests.service.router_support import (
 
 
 @pytest.fixture
-async def racing(settings, db, keys, clock, memory_bus) -> AsyncIterator[tuple[Any, dict[str, str], str]]:
+async def racing(
+    settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> AsyncIterator[tuple[Any, dict[str, str], str]]:
     runtime = Runtime(settings, memory_bus, InterleavingDatabase(db, jitter=0.005, seed=11), keys, clock)
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
@@ -43,7 +49,9 @@ def distinct(client: Any, kind: type, **fields: str) -> set[Any]:
     }
 
 
-async def test_replies_sent_at_once_all_land_once(racing, memory_bus):
+async def test_replies_sent_at_once_all_land_once(
+    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
+) -> None:
     client, wages, url = racing
     texts = [f"第{i}次答复" for i in range(ATTEMPTS)]
     answers = await asyncio.gather(
@@ -58,7 +66,9 @@ async def test_replies_sent_at_once_all_land_once(racing, memory_bus):
     assert len(distinct(client, MessageOutbound, purpose="committee_reply")) == ATTEMPTS
 
 
-async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(racing, memory_bus):
+async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(
+    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
+) -> None:
     client, wages, url = racing
     headers = {**wages, "Idempotency-Key": "answer-1"}
     answers = await asyncio.gather(
@@ -73,7 +83,9 @@ async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(rac
     assert len(distinct(client, MessageOutbound, purpose="committee_reply")) == 1
 
 
-async def test_acknowledging_three_times_at_once_acknowledges_once(racing, memory_bus):
+async def test_acknowledging_three_times_at_once_acknowledges_once(
+    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
+) -> None:
     client, wages, url = racing
     answers = await asyncio.gather(*(client.post(f"{url}/acknowledge", headers=wages) for _ in range(3)))
     assert [a.status for a in answers] == [200, 200, 200]
@@ -83,7 +95,9 @@ async def test_acknowledging_three_times_at_once_acknowledges_once(racing, memor
     assert len(distinct(client, MessageOutbound, purpose="status")) == 1
 
 
-async def test_a_case_that_keeps_changing_is_a_409_to_retry(settings, db, keys, clock, memory_bus):
+async def test_a_case_that_keeps_changing_is_a_409_to_retry(
+    settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     contended = ContendedDatabase(db)
     runtime = Runtime(settings, memory_bus, contended, keys, clock)
     tokens = await committee_tokens(runtime)
@@ -102,7 +116,7 @@ async def test_a_case_that_keeps_changing_is_a_409_to_retry(settings, db, keys, 
         assert not [e for e in client.received if isinstance(e, CaseUpdated)]
 
 
-async def test_a_case_stored_before_versions_is_acted_on_as_usual(runtime):
+async def test_a_case_stored_before_versions_is_acted_on_as_usual(runtime: Runtime) -> None:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "工资没发", to=DG_NUMBER)

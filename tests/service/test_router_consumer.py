@@ -7,6 +7,7 @@ from datetime import timedelta
 from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, MessageOutbound
 from shared.ids import reference_for
+from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
 from tests.service.router_support import (
     DG_NUMBER,
@@ -29,7 +30,7 @@ async def deliver(runtime, event):
     await runtime.bus.drain()
 
 
-async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime):
+async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime: Runtime) -> None:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(
@@ -63,7 +64,7 @@ async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(ru
             assert listing["total"] == 0
 
 
-async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtime):
+async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         event = grievance(runtime.keys, "工资拖欠了两个月", to=DG_NUMBER)
@@ -76,7 +77,7 @@ async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtim
         assert (case.committee_id, case.category, case.severity) == ("dg-002-wages", "wages", "high")
 
 
-async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runtime):
+async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         runtime.bus.inject(
@@ -91,7 +92,7 @@ async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runt
         assert (case.factory_id, case.category) == ("DG-002", "working_hours")
 
 
-async def test_factory_resolution_order(runtime):
+async def test_factory_resolution_order(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     phone = sensitive("+8613700000001")
     async with serve(runtime):
@@ -124,7 +125,9 @@ async def test_factory_resolution_order(runtime):
         assert len(asks) == 3
 
 
-async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when_none_is_left(runtime):
+async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when_none_is_left(
+    runtime: Runtime,
+) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         # harassment at GZ-001: both committees handle it; the women's committee has Liu as a member
@@ -155,7 +158,7 @@ async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when
         assert "独立机构" in acks[2].text and "independent" in acks[3].text
 
 
-async def test_retaliation_goes_to_no_factory_committee(runtime):
+async def test_retaliation_goes_to_no_factory_committee(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "因为投诉了加班问题，组长打击报复我", to=GZ_NUMBER)
@@ -171,7 +174,7 @@ async def test_retaliation_goes_to_no_factory_committee(runtime):
         assert stored.status == "unassigned"
 
 
-async def test_fewest_open_cases_wins_among_several_committees(runtime):
+async def test_fewest_open_cases_wins_among_several_committees(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         await deliver(runtime, grievance(runtime.keys, "组长辱骂工人", to=GZ_NUMBER))
@@ -181,7 +184,9 @@ async def test_fewest_open_cases_wins_among_several_committees(runtime):
         assert committees == ["gz-001-spt", "gz-001-women", "gz-001-spt"]
 
 
-async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_for_status(runtime):
+async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_for_status(
+    runtime: Runtime,
+) -> None:
     await committee_tokens(runtime)
     async with serve(runtime) as client:
         first = grievance(runtime.keys, "工资没发", to=GZ_NUMBER)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
 from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, CaseUpdated, MessageDeliveryChanged, MessageOutbound
 from shared.privacy import unseal
-from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
+from shared.runtime import Runtime
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
@@ -59,13 +61,13 @@ def updates(client, action=None):
 
 
 @pytest.fixture
-async def router(runtime):
+async def router(runtime: Runtime):
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         yield client, tokens
 
 
-async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router, runtime):
+async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router: Any, runtime: Runtime) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone())
     first = await worker.send("工资三个月没发")
@@ -89,7 +91,9 @@ async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router, r
     assert len(case.messages) == 2 and len(updates(client)) == 1
 
 
-async def test_a_reference_picks_the_case_and_several_without_one_asks_which(router, runtime):
+async def test_a_reference_picks_the_case_and_several_without_one_asks_which(
+    router: Any, runtime: Runtime
+) -> None:
     client, _ = router
     worker = Worker(runtime, fresh_phone(), language="en", to=SZ_NUMBER)
     first = await worker.send("The canteen food is cold")
@@ -111,7 +115,9 @@ async def test_a_reference_picks_the_case_and_several_without_one_asks_which(rou
     ("language", "status_word", "phone"),
     [("zh", "状态", WORKER_PHONE), ("en", "status", ENGLISH_WORKER_PHONE)],
 )
-async def test_status_keyword(router, runtime, language, status_word, phone):
+async def test_status_keyword(
+    router: Any, runtime: Runtime, language: Any, status_word: Any, phone: Any
+) -> None:
     client, _ = router
     worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
     first = await worker.send("工资没发" if language == "zh" else "wages are unpaid")
@@ -134,7 +140,9 @@ async def test_status_keyword(router, runtime, language, status_word, phone):
         ("zh", "ＹＥＳ", "ｎｏ", WORKER_PHONE),
     ],
 )
-async def test_yes_closes_and_no_reopens(router, runtime, language, yes, no, phone):
+async def test_yes_closes_and_no_reopens(
+    router: Any, runtime: Runtime, language: Any, yes: Any, no: Any, phone: Any
+) -> None:
     client, tokens = router
     worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
     first = await worker.send("工资没发" if language == "zh" else "wages are unpaid")
@@ -164,7 +172,9 @@ async def test_yes_closes_and_no_reopens(router, runtime, language, yes, no, pho
     assert {e.id for e in client.received[before:]} <= {e.id for e in client.received[:before]}
 
 
-async def test_stop_silences_the_worker_once_and_start_brings_messages_back(router, runtime):
+async def test_stop_silences_the_worker_once_and_start_brings_messages_back(
+    router: Any, runtime: Runtime
+) -> None:
     client, tokens = router
     worker = Worker(runtime, WORKER_PHONE, to=DG_NUMBER)
     first = await worker.send("工资没发")
@@ -199,7 +209,7 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(rout
     assert [m.purpose for m in outbound(client, "committee_reply")] == ["committee_reply"]
 
 
-async def test_help_in_both_languages(router, runtime):
+async def test_help_in_both_languages(router: Any, runtime: Runtime) -> None:
     client, _ = router
     await Worker(runtime, fresh_phone()).send("帮助")
     await Worker(runtime, fresh_phone(), language="en").send("help")
@@ -208,7 +218,9 @@ async def test_help_in_both_languages(router, runtime):
     assert await runtime.db["cases"].count_documents({}) == 0
 
 
-async def test_unanswered_resolution_closes_after_seven_days_once(router, runtime, clock):
+async def test_unanswered_resolution_closes_after_seven_days_once(
+    router: Any, runtime: Runtime, clock: FakeClock
+) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
     first = await worker.send("工资没发")
@@ -233,7 +245,9 @@ async def test_unanswered_resolution_closes_after_seven_days_once(router, runtim
     assert len(closed) == 1 and closed[0].note == "resolved_unconfirmed" and closed[0].actor_role == "system"
 
 
-async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(router, runtime):
+async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(
+    router: Any, runtime: Runtime
+) -> None:
     client, _ = router
     worker = Worker(runtime, fresh_phone(), to=None)
     lost = await worker.send("老板不给工资")
@@ -247,7 +261,7 @@ async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(
     assert (await case_of(client, found)).status == "assigned"
 
 
-async def test_committee_messages_show_delivery_status(router, runtime):
+async def test_committee_messages_show_delivery_status(router: Any, runtime: Runtime) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
     first = await worker.send("工资没发")
@@ -279,7 +293,7 @@ async def test_committee_messages_show_delivery_status(router, runtime):
     assert statuses == ["delivered", "failed"]
 
 
-async def test_a_conversation_in_chinese(router, runtime):
+async def test_a_conversation_in_chinese(router: Any, runtime: Runtime) -> None:
     """Grievance, acknowledgement, replies both ways, resolution, 否: reopened and disputed on the bus."""
     client, tokens = router
     phone = WORKER_PHONE

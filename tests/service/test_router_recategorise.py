@@ -17,7 +17,8 @@ from services.escalation.sweeper import sweep_once
 from services.router.app import create_app as router_app
 from services.router.appkeys import ROUTER
 from shared.contracts import CaseUpdated, MessageOutbound
-from tests.fakes import WORKER_PHONE
+from shared.runtime import Runtime
+from tests.fakes import WORKER_PHONE, FakeClock
 from tests.servers import ServiceServer
 from tests.service.escalation_support import consume_downstream
 from tests.service.router_support import (
@@ -33,7 +34,7 @@ CANTEEN = "食堂的饭菜不好吃"  # other / normal, to the SPT
 
 
 @pytest.fixture
-async def world(runtime):
+async def world(runtime: Runtime):
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, CANTEEN, to=GZ_NUMBER, phone=WORKER_PHONE)
@@ -57,7 +58,9 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-async def test_recategorising_sets_category_severity_and_deadlines_from_the_workers_message(world, runtime):
+async def test_recategorising_sets_category_severity_and_deadlines_from_the_workers_message(
+    world: Any, runtime: Runtime
+) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
     told_before = len(texts_to_worker(client))
@@ -95,7 +98,9 @@ async def test_recategorising_sets_category_severity_and_deadlines_from_the_work
     assert len(texts_to_worker(client)) == told_before  # the worker is not told
 
 
-async def test_recategorise_is_scoped_and_validated_like_every_committee_action(world, runtime):
+async def test_recategorise_is_scoped_and_validated_like_every_committee_action(
+    world: Any, runtime: Runtime
+) -> None:
     client, tokens, event = world
     url = f"/api/v1/cases/{event.reference}/recategorise"
     body = {"category": "wages"}
@@ -122,7 +127,7 @@ async def test_recategorise_is_scoped_and_validated_like_every_committee_action(
     assert recategorisations(client) == []
 
 
-async def test_a_closed_case_is_not_recategorised(world, runtime, clock):
+async def test_a_closed_case_is_not_recategorised(world: Any, runtime: Runtime, clock: FakeClock) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
     assert (await client.post(f"{url}/resolve", json={"resolution": "换了厨师"}, headers=spt)).status == 200
@@ -134,7 +139,7 @@ async def test_a_closed_case_is_not_recategorised(world, runtime, clock):
     assert closed["detail"] == "the case is closed"
 
 
-async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world, runtime):
+async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world: Any, runtime: Runtime) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
     told_before = len(texts_to_worker(client))
@@ -156,7 +161,7 @@ async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world, r
 
 
 @pytest.fixture
-async def with_escalation(runtime) -> AsyncIterator[tuple[Any, Any, dict[str, str]]]:
+async def with_escalation(runtime: Runtime) -> AsyncIterator[tuple[Any, Any, dict[str, str]]]:
     """The router and the escalation service on one in-memory bus and store."""
     tokens = await committee_tokens(runtime)
     await consume_downstream(runtime.bus)
@@ -170,7 +175,9 @@ async def with_escalation(runtime) -> AsyncIterator[tuple[Any, Any, dict[str, st
         yield router, escalation, tokens
 
 
-async def test_escalation_acts_on_the_recategorisation(with_escalation, runtime, clock):
+async def test_escalation_acts_on_the_recategorisation(
+    with_escalation: tuple[Any, Any, dict[str, str]], runtime: Runtime, clock: FakeClock
+) -> None:
     router, escalation, tokens = with_escalation
     spt, ngo = bearer(tokens["gz-001-spt"]), bearer(tokens["ngo"])
     canteen = grievance(runtime.keys, CANTEEN, to=GZ_NUMBER)

@@ -10,6 +10,8 @@ wire-protocol server.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pymongo.errors import OperationFailure
 
@@ -22,6 +24,7 @@ from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import UpdateConflict, ensure_indexes, merge_updates
 from tests.conftest import MONGO_URL
+from tests.fakes import FakeClock
 from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance, pending_types
 
 # Parts that cannot form one update: the same path under two operators, twice under one operator,
@@ -43,12 +46,12 @@ RAW_CONFLICTS = [
 
 
 @pytest.mark.parametrize("parts", CONFLICTS)
-def test_merge_refuses_a_path_named_twice_or_inside_another(parts):
+def test_merge_refuses_a_path_named_twice_or_inside_another(parts: Any) -> None:
     with pytest.raises(UpdateConflict, match="conflicts with"):
         merge_updates(*parts)
 
 
-def test_merge_keeps_separate_paths_and_leaves_out_empty_operators():
+def test_merge_keeps_separate_paths_and_leaves_out_empty_operators() -> None:
     merged = merge_updates(
         {"$set": {}},
         {"$push": {"timeline": 1}},
@@ -59,7 +62,7 @@ def test_merge_keeps_separate_paths_and_leaves_out_empty_operators():
 
 
 @pytest.mark.parametrize("update", RAW_CONFLICTS)
-async def test_the_server_refuses_what_merge_refuses(db, update):
+async def test_the_server_refuses_what_merge_refuses(db: Any, update: Any) -> None:
     if not MONGO_URL:
         pytest.skip("mongomock applies conflicting updates; the real-server lane checks this")
     await db["conflicts"].insert_one({"_id": "c", "outbox": [], "timeline": [{}], "messages": [{}]})
@@ -69,7 +72,7 @@ async def test_the_server_refuses_what_merge_refuses(db, update):
 
 
 @pytest.fixture
-async def router(runtime) -> Router:
+async def router(runtime: Runtime) -> Router:
     await ensure_indexes(runtime.db, INDEXES)
     await load_registry_file(runtime.db, REGISTRY)
     return bootstrap(runtime)
@@ -103,7 +106,7 @@ async def committee_of(router: Router, case_id: str) -> str:
     return committee
 
 
-async def test_committee_actions_and_the_worker_confirming(router, runtime):
+async def test_committee_actions_and_the_worker_confirming(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router)
     case_id = await worker.send("工资三个月没发了")
     spt, clock = await committee_of(router, case_id), runtime.clock
@@ -132,7 +135,7 @@ async def test_committee_actions_and_the_worker_confirming(router, runtime):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime):
+async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router)
     case_id = await worker.send("宿舍没有热水")
     committee, clock = await committee_of(router, case_id), runtime.clock
@@ -149,7 +152,7 @@ async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime)
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
+async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router: Router, runtime: Runtime) -> None:
     case_id = await Reporter(runtime, router).send("组长辱骂工人")
     first = await committee_of(router, case_id)
     parts = (router.outbox, router.cases, router.registry, runtime.clock)
@@ -169,7 +172,9 @@ async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the_committee(router, runtime):
+async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the_committee(
+    router: Router, runtime: Runtime
+) -> None:
     case_id = await Reporter(runtime, router).send("食堂的饭菜不好吃")
     committee, sla = await committee_of(router, case_id), runtime.settings.sla
     await actions.recategorise(router.outbox, runtime.clock, sla, case_id, committee, "child_labour", None)
@@ -184,7 +189,7 @@ async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
+async def test_a_routed_follow_up_closes_the_unroutable_case(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router, to=None)
     lost = await worker.send("老板不给工资")
     found = await worker.send("GZ001 老板不给工资")
@@ -194,7 +199,9 @@ async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
     assert await pending_types(router.cases, lost) == []
 
 
-async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
+async def test_an_unanswered_resolution_closes_itself(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("食堂的饭是冷的")
     committee = await committee_of(router, case_id)
     await actions.resolve(router.outbox, clock, case_id, committee, "已经换了厨师", reach_worker=True)
@@ -205,7 +212,9 @@ async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_events_wait_in_the_outbox_until_they_are_published(router, runtime, clock):
+async def test_events_wait_in_the_outbox_until_they_are_published(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("车间太热了")
     committee = await committee_of(router, case_id)
     flaky = FlakyBus(runtime.bus)
@@ -223,7 +232,9 @@ async def test_events_wait_in_the_outbox_until_they_are_published(router, runtim
     assert len(told) == 1
 
 
-async def test_a_repeated_action_publishes_what_an_interrupted_one_left(router, runtime, clock):
+async def test_a_repeated_action_publishes_what_an_interrupted_one_left(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("车间太吵了")
     committee = await committee_of(router, case_id)
     flaky = FlakyBus(runtime.bus)
