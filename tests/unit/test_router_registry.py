@@ -13,7 +13,7 @@ from services.router.registry import RegistryError, parse_registry
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
 
 
-def base() -> dict:
+def base() -> dict[str, Any]:
     return {
         "factories": [
             {
