@@ -61,7 +61,7 @@ def test_numbers_are_normalised_to_e164() -> None:
         (("unexpected",), 1),
     ],
 )
-def test_invalid_entries_are_refused(path: Any, value: Any) -> None:
+def test_invalid_entries_are_refused(path: tuple[str | int, ...], value: object) -> None:
     data = base()
     target = data["factories"][0]
     for key in path[:-1]:
