@@ -214,7 +214,7 @@ async def test_escalation_acts_on_the_recategorisation(
     # The recategorised deadlines hold: two hours after the worker's message the critical case is
     # overdue (it had 48 hours as a normal one); the retaliation case has a day as a high one.
     clock.advance(hours=2, seconds=1)
-    assert await sweep_once(runtime) == 1
+    assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 1
     await memory_bus_of(runtime).drain()
     overdue = await (await escalation.get("/api/v1/escalations?reason=ack_overdue", headers=ngo)).json()
     assert [i["reference"] for i in overdue["items"]] == [canteen.reference]

@@ -147,7 +147,9 @@ async def test_status_after_an_escalation_tells_the_truth(
         (ack,) = await world.texts()
         case = (await CaseStore(runtime.db).for_status(ack["reference"]))[0]
         clock.now = case.ack_due_at + timedelta(minutes=1)
-        assert await sweep_once(runtime) == 1  # ack_overdue: the worker is told, it is news
+        assert (
+            await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 1
+        )  # ack_overdue: the worker is told, it is news
         await world.settle()
         await world.sms("状态", phone)
         purposes = [t["purpose"] for t in await world.texts()]

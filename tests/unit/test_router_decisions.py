@@ -23,7 +23,6 @@ from services.router.decisions import (
     Stop,
     bound_cases,
     decide,
-    needs_factory,
 )
 from shared.contracts import CaseStatus
 from shared.ids import find_reference
@@ -119,10 +118,11 @@ def test_status_lists_at_most_five_open_cases() -> None:
 
 
 def test_the_factory_matters_only_when_an_open_case_has_none() -> None:
-    assert needs_factory(UNROUTABLE) and needs_factory(UNROUTABLE_AND_ROUTED)
-    assert not needs_factory(TWO) and not needs_factory([])
-    # A factory named while every open case is routed changes nothing.
+    # A factory named while every open case is routed (or none is open) changes nothing.
     assert decide(None, reference=None, open_cases=ONE, named_factory="GZ-001") == FollowUp(case_id="case-a")
+    named = decide(None, reference=None, open_cases=TWO, named_factory="GZ-001")
+    assert named == decide(None, reference=None, open_cases=TWO)
+    assert decide(None, reference=None, open_cases=[], named_factory="GZ-001") == NewCase()
 
 
 @pytest.mark.parametrize("decision", [expected for *_, expected in TABLE])
