@@ -62,7 +62,7 @@ async def bus(amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest
 
 async def test_topology_is_quorum_queues_with_dead_letter_twins(
     bus: AmqpBus, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
@@ -105,8 +105,8 @@ def test_a_bus_refuses_queues_outside_the_topology(amqp_url: str) -> None:
 
 
 async def test_published_event_is_persistent_with_id_type_and_routing_key(
-    bus: AmqpBus, amqp_url, amqp_namespace
-):
+    bus: AmqpBus, amqp_url: str, amqp_namespace: str
+) -> None:
     event = outbound()
     await bus.publish(event)
     connection = await aio_pika.connect(amqp_url)
@@ -122,7 +122,7 @@ async def test_published_event_is_persistent_with_id_type_and_routing_key(
     assert message.content_type == "application/json"
 
 
-async def test_unroutable_publish_raises(bus: AmqpBus):
+async def test_unroutable_publish_raises(bus: AmqpBus) -> None:
     class Orphan(Event):
         type: Literal["orphan.event"] = "orphan.event"
 
@@ -130,7 +130,7 @@ async def test_unroutable_publish_raises(bus: AmqpBus):
         await bus.publish(Orphan(correlation_id=uuid.uuid4()))
 
 
-async def test_rejects_dead_letter_and_replay_returns_them(bus: AmqpBus):
+async def test_rejects_dead_letter_and_replay_returns_them(bus: AmqpBus) -> None:
     healthy = asyncio.Event()
     seen: list[str] = []
 
@@ -187,7 +187,7 @@ async def queue_depths(amqp_url: str, name: str) -> tuple[int, int]:
 
 async def test_a_rejection_is_recorded_with_the_dead_letter_and_the_delivery_limit_keeps_x_death(
     amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """A consumer's rejection travels as headers on the copy in the twin, under the id its log
     line carries; RabbitMQ's own dead-lettering (the delivery limit) says so in x-death."""
     bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, delivery_limit=1)
@@ -233,7 +233,7 @@ async def test_a_rejection_is_recorded_with_the_dead_letter_and_the_delivery_lim
 
 async def test_replay_refuses_what_would_come_back_and_discard_removes_by_id(
     bus: AmqpBus, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     live = amqp_namespace + "router.grievances"
     await raw(amqp_url, live, (b"{broken", "grievance.received"), (b"[1, 2]", "grievance.received"))
 
@@ -297,7 +297,7 @@ async def test_a_bus_publishes_through_the_public_api_when_aiormqs_internals_are
         await bus.close()
 
 
-async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str):
+async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str) -> None:
     bus = AmqpBus("amqp://guest:guest@127.0.0.1:1/", namespace=amqp_namespace, publish_timeout=0.5)
     started = time.perf_counter()
     await bus.start()

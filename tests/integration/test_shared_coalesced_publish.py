@@ -28,7 +28,7 @@ async def wire(amqp_url: str) -> AsyncIterator[Wire]:
 
 async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confirmed(
     wire: Wire, amqp_url: str
-):
+) -> None:
     publisher = CoalescingPublisher(timeout=5)
     sent = [(uuid.uuid4().hex, f"event {i}".encode()) for i in range(50)]
     await asyncio.gather(
@@ -43,7 +43,7 @@ async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confir
     assert not wire.channel.confirmations and not wire.channel.message_id_delivery_tag
 
 
-async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_url: str):
+async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_url: str) -> None:
     publisher = CoalescingPublisher(timeout=5)
     keys = ["bound", "nowhere", "bound"]
     results = await asyncio.gather(
@@ -55,7 +55,7 @@ async def test_an_unroutable_message_fails_alone_in_its_batch(wire: Wire, amqp_u
     assert len(await drain(amqp_url, wire.queue, 2)) == 2
 
 
-async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_url: str):
+async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_url: str) -> None:
     publisher = CoalescingPublisher(timeout=5)
     gone = asyncio.ensure_future(
         publisher.publish(wire.channel, wire.exchange, "bound", b"gone", properties())
@@ -71,7 +71,7 @@ async def test_a_waiter_gone_before_the_write_is_not_published(wire: Wire, amqp_
     assert [body for _, body in await drain(amqp_url, wire.queue, 1)] == [b"kept"]
 
 
-async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
+async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire) -> None:
     publisher = CoalescingPublisher(timeout=5)
     # Written but swallowed, so the broker cannot confirm them before the close (it did, at times).
     wire.lost = True
@@ -89,14 +89,14 @@ async def test_a_closed_channel_fails_every_waiting_publish(wire: Wire):
         await publisher.publish(wire.channel, wire.exchange, "bound", b"x", properties())
 
 
-async def test_a_message_without_an_id_is_refused_before_anything_is_sent(wire: Wire):
+async def test_a_message_without_an_id_is_refused_before_anything_is_sent(wire: Wire) -> None:
     publisher = CoalescingPublisher(timeout=5)
     with pytest.raises(ValueError, match="message_id"):
         await publisher.publish(wire.channel, wire.exchange, "bound", b"x", spec.Basic.Properties())
     assert wire.writes == 0 and wire.channel.delivery_tag == 0
 
 
-async def test_publishes_the_broker_never_confirms_fail_with_a_timeout(wire: Wire):
+async def test_publishes_the_broker_never_confirms_fail_with_a_timeout(wire: Wire) -> None:
     publisher = CoalescingPublisher(timeout=0.3)
     wire.lost = True
     loop = asyncio.get_running_loop()
@@ -116,7 +116,7 @@ async def test_publishes_the_broker_never_confirms_fail_with_a_timeout(wire: Wir
 
 async def test_late_confirms_of_expired_publishes_are_dropped_quietly(
     wire: Wire, amqp_url: str, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     """An expired confirmation is cancelled, as aiormq's own publish timeout leaves it: the broker's
     late ack then pops it at DEBUG instead of a "Delivery tag ... was ignored" warning per message."""
     caplog.set_level(logging.DEBUG, logger="aiormq")  # WARNING in every configuration (shared.log)
@@ -140,7 +140,7 @@ async def test_late_confirms_of_expired_publishes_are_dropped_quietly(
     assert sum("was ignored" in r.getMessage() for r in records if r.levelno == logging.DEBUG) == 50
 
 
-async def test_the_aiormq_internals_it_uses_are_still_there(wire: Wire):
+async def test_the_aiormq_internals_it_uses_are_still_there(wire: Wire) -> None:
     """The fence around aiormq's private surface (pinned below 7.3 in pyproject.toml): if an upgrade
     moves any of it, this fails before a publish goes wrong. The bus asks the same question at
     start-up and publishes through aio-pika's public API when the answer is not empty."""

@@ -12,12 +12,14 @@ import asyncio
 import itertools
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.escalation import consumer, outbox, store
 from services.escalation.outbox import escalation_id
 from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.sla import SlaTable
 from shared.store import ensure_indexes
@@ -28,7 +30,7 @@ JITTER = 0.002  # seconds: each store call waits up to this long first
 
 
 @pytest.fixture
-async def rt(runtime):
+async def rt(runtime: Runtime):
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
@@ -83,7 +85,9 @@ async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: l
     assert view.clock_version == clock_doc.version
 
 
-async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(rt, clock, keys):
+async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case, updates = dispute_story(clock, keys)
     events = [case, *updates]
     for order in itertools.permutations(range(len(events))):
@@ -94,7 +98,9 @@ async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(rt, cloc
         await assert_story_told_in_order(rt, case, updates)
 
 
-async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_snapshot(rt, clock, keys):
+async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_snapshot(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     for seed in range(12):
         case, updates = dispute_story(clock, keys)
         events = [case, *updates]
@@ -103,7 +109,9 @@ async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_sna
         await assert_story_told_in_order(rt, case, updates)
 
 
-async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(rt, clock, keys):
+async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case, updates = dispute_story(clock, keys)
     for event in [updates[-1], case]:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
@@ -117,7 +125,9 @@ async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(rt, clock, key
     await assert_story_told_in_order(rt, case, updates)
 
 
-async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(rt, clock, keys):
+async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case, updates = dispute_story(clock, keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, updates[-1])
@@ -133,7 +143,9 @@ def published(rt, kind):
     return [e for e in rt.bus.published if isinstance(e, kind)]
 
 
-async def test_racing_deliveries_publish_each_escalation_exactly_once(rt, clock, keys):
+async def test_racing_deliveries_publish_each_escalation_exactly_once(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     # A recusal leaves each case to the NGO (conflict of interest): the worker is told, once.
     cases = [assigned(clock.now, keys=keys) for _ in range(10)]
     for seed, case in enumerate(cases):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -12,13 +13,15 @@ from services.escalation.sweeper import BATCH, sweep_once
 from shared.contracts import CaseEscalated, Event, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.messaging import PublishError
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
+from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase, InterruptedDatabase, assigned, updated
 
 
 @pytest.fixture
-async def rt(runtime):
+async def rt(runtime: Runtime):
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
@@ -27,7 +30,9 @@ def published(rt, kind):
     return [e for e in rt.bus.published if isinstance(e, kind)]
 
 
-async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(rt, clock, keys):
+async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at - timedelta(seconds=1)
@@ -45,7 +50,9 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(r
     assert clock_doc.pending.ack is None and clock_doc.escalated == ("ack_overdue",)
 
 
-async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(rt, clock, keys):
+async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(
@@ -60,7 +67,7 @@ async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_ov
     assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["resolution_overdue"]
 
 
-async def test_a_case_resolved_in_time_is_never_flagged(rt, clock, keys):
+async def test_a_case_resolved_in_time_is_never_flagged(rt: Any, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(
@@ -70,7 +77,9 @@ async def test_a_case_resolved_in_time_is_never_flagged(rt, clock, keys):
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
-async def test_updates_after_an_escalation_do_not_rearm_the_deadline(rt, clock, keys):
+async def test_updates_after_an_escalation_do_not_rearm_the_deadline(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at + timedelta(minutes=5)
@@ -85,7 +94,9 @@ async def test_updates_after_an_escalation_do_not_rearm_the_deadline(rt, clock, 
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
-async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(rt, clock, keys):
+async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, severity="normal")
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(
@@ -99,7 +110,9 @@ async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(rt
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 1
 
 
-async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(rt, clock, keys):
+async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     cases = [assigned(clock.now, keys=keys) for _ in range(1000)]
     for case in cases:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -135,7 +148,9 @@ class FlakyBus:
         return getattr(self.inner, name)
 
 
-async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(rt, clock, keys):
+async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock, case)
@@ -157,7 +172,9 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
     assert doc.outbox == "published"
 
 
-async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, keys):
+async def test_a_redelivered_event_finishes_an_unfinished_publish(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     with pytest.raises(PublishError):
@@ -175,7 +192,9 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(rt, clock, key
     )
 
 
-async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(rt, clock, keys):
+async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     """A recategorisation lands between the sweeper reading an overdue clock and inserting its
     escalation: the escalation must not keep the older view (the next event may be days away)."""
     case = assigned(clock.now, keys=keys)
@@ -210,8 +229,8 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
 
 
 async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_following_its_case(
-    rt, clock, keys
-):
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     """The committee acknowledges, late, between the sweeper reading the clock and inserting the
     escalation: the deadline is no longer watched, yet the escalation exists and must stay current
     (the clock must record the reason, or no later event brings the escalation up to date)."""
@@ -239,7 +258,9 @@ async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_follo
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
-async def test_a_sweep_examines_the_overdue_clocks_and_no_other(rt, clock, keys):
+async def test_a_sweep_examines_the_overdue_clocks_and_no_other(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     """The sparse index answers the sweep's query, on a server with a query planner (the real-server
     lane): what a sweep reads grows with the overdue cases, not with the open ones."""
     start = clock.now

@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,9 @@ def test_grievance_is_named_by_a_path_that_works_from_any_folder() -> None:
     assert result.returncode == 0 and "usage: grievance" in result.stdout, result.stderr
 
 
-def test_the_demo_line_names_the_runs_tokens_file_and_registry(tmp_path, monkeypatch) -> None:
+def test_the_demo_line_names_the_runs_tokens_file_and_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # a folder without the Makefile
     registry = tmp_path / "factories.yaml"
     registry.write_text(REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
@@ -67,7 +70,7 @@ def test_the_demo_line_names_the_runs_tokens_file_and_registry(tmp_path, monkeyp
     assert "make demo" not in shown
 
 
-def test_make_demo_only_where_it_is_the_same_command(monkeypatch) -> None:
+def test_make_demo_only_where_it_is_the_same_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     same = banner(
         Settings(), Path("examples/registry.yaml"), Path("tokens.json"), TOKENS, True, embedded=True
@@ -119,7 +122,9 @@ def test_the_admin_api_is_named_with_a_command_that_reaches_it() -> None:
         (DEPLOYED, None, {"committees": {}}, ()),
     ],
 )
-def test_every_grievance_command_of_the_banner_parses(settings, tokens_out, tokens, elsewhere) -> None:
+def test_every_grievance_command_of_the_banner_parses(
+    settings: Settings, tokens_out: Any, tokens: Any, elsewhere: Any
+) -> None:
     shown = banner(
         settings, REGISTRY, tokens_out, tokens, True, embedded=mode_of(settings).embedded, elsewhere=elsewhere
     )
@@ -150,7 +155,7 @@ def test_tokens_named_elsewhere_each_get_the_command_that_makes_a_new_one() -> N
     assert any(w[:2] == ["token", "list"] for w in grievance_lines(shown))
 
 
-def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
+def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path: Path) -> None:
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text('{"committees": {"gz-001-spt": "gvt_abc"}}', encoding="utf-8")
     shown = banner(
@@ -173,7 +178,7 @@ def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
     assert result.stdout.strip() == "gvt_abc", result.stderr
 
 
-def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
+def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path: Path) -> None:
     tokens = {"committees": {"gz-001-spt": "gvt_abc"}, "ngo": "gvt_ngo"}
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text(json.dumps(tokens), encoding="utf-8")
