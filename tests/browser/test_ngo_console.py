@@ -7,13 +7,16 @@ axe-core checks each kind of page; the keyboard alone reaches every action in or
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
 from services.router.case_store import CaseStore
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import TAB_ORDER, fits_the_phone
@@ -29,7 +32,9 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资。")
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         # A wages case the factory's committee holds: escalation has seen that committee.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.drills.system import drill_system
@@ -11,7 +13,7 @@ from tests.drills.traffic import make_grievances
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 
-async def test_no_fault(record):
+async def test_no_fault(record: Any) -> None:
     async with drill_system("no_fault") as system:
         grievances = make_grievances(150)
         await system.load(grievances, rate=6).run()

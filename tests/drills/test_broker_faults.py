@@ -9,6 +9,7 @@ bound. Expectations marked SPOOLING hold once intake stores what it cannot publi
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 FAULT_AT = 5.0  # seconds into the load
 
 
-async def test_broker_closes_every_connection(record):
+async def test_broker_closes_every_connection(record: Any) -> None:
     async with drill_system("connections_closed") as system:
         grievances = make_grievances(120)
 
@@ -54,7 +55,7 @@ async def test_broker_closes_every_connection(record):
     system.conclude(numbers, record)
 
 
-async def test_broker_stopped_for_ten_seconds(record):
+async def test_broker_stopped_for_ten_seconds(record: Any) -> None:
     async with drill_system("broker_stopped") as system:
         grievances = make_grievances(150)
         exits: list[Exit] = []
@@ -85,7 +86,7 @@ async def test_broker_stopped_for_ten_seconds(record):
     system.conclude(numbers, record)
 
 
-async def test_broker_killed_and_restarted(record):
+async def test_broker_killed_and_restarted(record: Any) -> None:
     async with drill_system("broker_killed") as system:
         grievances = make_grievances(120)
 
@@ -108,7 +109,7 @@ async def test_broker_killed_and_restarted(record):
 
 
 @pytest.mark.parametrize("resource", ["memory", "disk"])
-async def test_broker_alarm(record, resource):
+async def test_broker_alarm(record: Any, resource: str) -> None:
     async with drill_system(f"{resource}_alarm") as system:
         grievances = make_grievances(120)
         alarm = system.node.memory_alarm if resource == "memory" else system.node.disk_alarm
@@ -135,7 +136,7 @@ async def test_broker_alarm(record, resource):
     system.conclude(numbers, record)
 
 
-async def test_path_to_broker_blackholed_for_twenty_seconds(record):
+async def test_path_to_broker_blackholed_for_twenty_seconds(record: Any) -> None:
     async with drill_system("blackhole", through_proxy=True) as system:
         grievances = make_grievances(170)
         intake = system.fleet["intake-1"]

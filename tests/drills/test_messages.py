@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import aio_pika
 import pytest
@@ -42,7 +43,7 @@ POISON: list[tuple[str, bytes, str | None]] = [
 ]
 
 
-async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
+async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record: Any) -> None:
     async with drill_system("poison") as system:
         grievances = make_grievances(100)
 
@@ -80,7 +81,7 @@ async def test_poison_messages_are_dead_lettered_and_hold_nothing_up(record):
     system.conclude(numbers, record)
 
 
-async def test_duplicate_storm_across_two_intakes(record):
+async def test_duplicate_storm_across_two_intakes(record: Any) -> None:
     async with drill_system("duplicate_storm", intakes=2) as system:
         grievances = make_grievances(30)
         for _ in range(2):  # two waves: the second finds every grievance already published

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections import Counter, defaultdict
+from typing import Any
 
 import aio_pika
 import pytest
@@ -25,7 +26,7 @@ from tests.drills.traffic import Grievance, make_grievances
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(900)]
 
 
-async def test_router_killed_mid_load(record):
+async def test_router_killed_mid_load(record: Any) -> None:
     async with drill_system("router_killed") as system:
         grievances = make_grievances(150)
         router = system.fleet["router-1"]
@@ -82,7 +83,7 @@ async def acknowledge(system: DrillSystem, grievance: Grievance, acknowledged: d
         await asyncio.sleep(0.2)  # 404 until the router has made the case
 
 
-async def test_escalation_replica_killed_mid_sweep(record):
+async def test_escalation_replica_killed_mid_sweep(record: Any) -> None:
     environment = {"GRIEVANCE_SLA": json.dumps(SHORT_SLA), "GRIEVANCE_SWEEP_INTERVAL": "2"}
     async with drill_system("escalation_killed", environment=environment) as system:
         ngo_token, _ = await issue_token(system.db, "ngo", label="drill")
@@ -208,7 +209,7 @@ async def ngo_total(system: DrillSystem, token: str) -> int | None:
         return total
 
 
-async def test_every_service_stopped_with_sigterm_under_load(record):
+async def test_every_service_stopped_with_sigterm_under_load(record: Any) -> None:
     async with drill_system("sigterm", intakes=2) as system:
         grievances = make_grievances(180)
         exits = []

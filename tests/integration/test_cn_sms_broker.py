@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import pytest
 
 from shared.bootstrap import open_runtime
+from shared.privacy import Keys
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
@@ -23,8 +25,8 @@ OTHER = sensitive("GZ-001 这个月的加班费没有发")
 
 
 async def test_ten_pushes_to_two_replicas_are_one_confirmed_event_each_answered_inside_700_ms(
-    amqp_settings: Settings, amqp_url: str, keys, settings_factory
-):
+    amqp_settings: Settings, amqp_url: str, keys: Keys, settings_factory: Callable[..., Settings]
+) -> None:
     settings = cn_settings(
         settings_factory, amqp_url=amqp_settings.amqp_url, amqp_namespace=amqp_settings.amqp_namespace
     )

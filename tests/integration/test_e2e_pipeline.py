@@ -115,7 +115,9 @@ def sms_to(system: System, phone: str, containing: str) -> list[str]:
     ]
 
 
-async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_worker_is_told(system: System):
+async def test_overdue_and_critical_cases_reach_the_ngo_exactly_once_and_the_worker_is_told(
+    system: System,
+) -> None:
     # A worker texts the factory's number about a locked fire exit.
     form = sms_form(LOCKED_EXIT, to=GZ_NUMBER)
     response = await post_sms(system.intake, form)
@@ -188,7 +190,7 @@ async def committee_case(system: System, reference: str, committee: str) -> dict
     return body
 
 
-async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_escalates(system: System):
+async def test_a_conversation_in_chinese_ends_in_a_dispute_that_reopens_and_escalates(system: System) -> None:
     # The worker reports by SMS to the factory's number.
     form = sms_form(COMPLAINT, to=GZ_NUMBER)
     response = await post_sms(system.intake, form)

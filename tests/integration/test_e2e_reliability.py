@@ -138,8 +138,8 @@ async def assigned_case_ids(amqp_url: str, queue: str) -> set[str]:
 
 
 async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a_killed_consumer(
-    services, amqp_url, amqp_namespace
-):
+    services: dict[str, Any], amqp_url: str, amqp_namespace: str
+) -> None:
     intake, db, gated = services["intake"], services["db"], services["gated"]
     half = GRIEVANCES // 2
 

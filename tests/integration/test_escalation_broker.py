@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,8 +15,10 @@ from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
 from shared.bootstrap import open_runtime
 from shared.contracts import Event, MessageOutbound
+from shared.privacy import Keys
+from shared.settings import Settings
 from tests.conftest import FAST_RETRY
-from tests.fakes import ENGLISH_WORKER_PHONE
+from tests.fakes import ENGLISH_WORKER_PHONE, FakeClock
 from tests.polling import eventually
 from tests.servers import ServiceServer
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned
@@ -25,8 +27,12 @@ pytestmark = pytest.mark.broker
 
 
 async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(
-    settings_factory, amqp_url, amqp_namespace, clock, keys
-):
+    settings_factory: Callable[..., Settings],
+    amqp_url: str,
+    amqp_namespace: str,
+    clock: FakeClock,
+    keys: Keys,
+) -> None:
     settings = settings_factory(
         amqp_url=amqp_url,
         amqp_namespace=amqp_namespace,
@@ -78,7 +84,7 @@ async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(
                 lambda: _both(escalations("ack_overdue"), {ignored.reference, fire.reference})
             )
             assert sorted(i["reference"] for i in overdue) == sorted([ignored.reference, fire.reference])
-            assert await sweep_once(runtime) == 0
+            assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 0
             assert len(await escalations("ack_overdue")) == 2
 
             # Two notices: the missed deadlines. The critical case's own acknowledgement (the router's)

@@ -6,11 +6,13 @@ import asyncio
 import json
 import socket
 import uuid
+from collections.abc import Callable
 
 import aio_pika
 import pytest
 
 from shared.bootstrap import open_runtime
+from shared.privacy import Keys
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive
@@ -34,8 +36,8 @@ async def queued_messages(amqp_url: str, queue: str) -> list[aio_pika.abc.Abstra
 
 
 async def test_webhook_event_lands_persistent_and_routed(
-    amqp_settings: Settings, amqp_url: str, keys, settings_factory
-):
+    amqp_settings: Settings, amqp_url: str, keys: Keys, settings_factory: Callable[..., Settings]
+) -> None:
     settings = intake_settings(
         settings_factory, amqp_url=amqp_settings.amqp_url, amqp_namespace=amqp_settings.amqp_namespace
     )
@@ -71,7 +73,9 @@ def closed_port() -> int:
     return port
 
 
-async def test_unreachable_broker_answers_503_quickly(settings_factory, keys, amqp_url: str):
+async def test_unreachable_broker_answers_503_quickly(
+    settings_factory: Callable[..., Settings], keys: Keys, amqp_url: str
+) -> None:
     settings = intake_settings(
         settings_factory, amqp_url=f"amqp://guest:guest@127.0.0.1:{closed_port()}/", amqp_publish_timeout=0.3
     )
@@ -91,8 +95,8 @@ async def test_unreachable_broker_answers_503_quickly(settings_factory, keys, am
 
 
 async def test_unroutable_publish_is_never_200(
-    amqp_settings: Settings, amqp_url: str, keys, settings_factory
-):
+    amqp_settings: Settings, amqp_url: str, keys: Keys, settings_factory: Callable[..., Settings]
+) -> None:
     settings = intake_settings(
         settings_factory, amqp_url=amqp_settings.amqp_url, amqp_namespace=amqp_settings.amqp_namespace
     )

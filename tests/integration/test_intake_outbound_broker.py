@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 import pytest
 
 from services.intake import store
 from shared.bootstrap import open_runtime
 from shared.contracts import MessageOutbound
-from shared.privacy import seal
+from shared.privacy import Keys, seal
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
@@ -19,7 +20,9 @@ from tests.service.intake_support import OUTBOUND_ACCOUNT_SID, FakeTwilio, intak
 pytestmark = pytest.mark.broker
 
 
-async def test_outbound_event_through_rabbitmq_sends_one_sms(amqp_settings: Settings, keys, settings_factory):
+async def test_outbound_event_through_rabbitmq_sends_one_sms(
+    amqp_settings: Settings, keys: Keys, settings_factory: Callable[..., Settings]
+) -> None:
     async with FakeTwilio() as twilio:
         settings = intake_settings(
             settings_factory,

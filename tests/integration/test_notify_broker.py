@@ -26,6 +26,7 @@ from services.router.app import create_app as create_router
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry
 from shared.bootstrap import open_runtime
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY, make_settings
@@ -92,7 +93,9 @@ async def providers() -> AsyncIterator[Providers]:
 
 
 @pytest.fixture
-async def runtime(amqp_url, amqp_namespace, keys, providers) -> AsyncIterator[Runtime]:
+async def runtime(
+    amqp_url: str, amqp_namespace: str, keys: Keys, providers: Providers
+) -> AsyncIterator[Runtime]:
     settings = _settings(amqp_url, amqp_namespace)
     async with open_runtime(settings, clock=FakeClock(), retry=FAST_RETRY, keys=keys) as runtime:
         await load_registry(runtime.db, providers.registry())
@@ -116,8 +119,8 @@ def _local(at: datetime) -> str:
 
 
 async def test_a_new_case_and_a_workers_message_reach_wecom_and_mail_with_reference_category_and_deadline_only(
-    runtime, providers, amqp_settings, keys
-):
+    runtime: Runtime, providers: Providers, amqp_settings: Settings, keys: Keys
+) -> None:
     phone = fresh_phone()
     event = grievance(keys, EXIT_TEXT, to=GZ_NUMBER, phone=phone)
     app = create_router(runtime.settings, runtime, notify=providers.notify_settings())
@@ -166,7 +169,9 @@ async def _settled(records: Any, count: int) -> dict[str, str] | None:
     return found if len(found) == count and "sending" not in found.values() else None
 
 
-async def test_a_redelivered_event_sends_nothing_twice(runtime, providers, keys):
+async def test_a_redelivered_event_sends_nothing_twice(
+    runtime: Runtime, providers: Providers, keys: Keys
+) -> None:
     clock = runtime.clock
     first = assigned(clock(), keys=keys, category="health_safety", text=EXIT_TEXT, sla=runtime.settings.sla)
     later = assigned(clock(), keys=keys, category="wages", text=EXIT_TEXT, sla=runtime.settings.sla)
@@ -189,7 +194,9 @@ async def test_a_redelivered_event_sends_nothing_twice(runtime, providers, keys)
     assert len(providers.wecom.requests) == 2 and queued == []
 
 
-async def test_a_failing_mail_server_is_retried_without_resending_wecom(runtime, providers, keys):
+async def test_a_failing_mail_server_is_retried_without_resending_wecom(
+    runtime: Runtime, providers: Providers, keys: Keys
+) -> None:
     case = assigned(runtime.clock(), keys=keys, text=EXIT_TEXT, sla=runtime.settings.sla)
     # Greylisting: the server defers the first two tries; the third is taken.
     providers.smtp.script.data.extend(["451 4.7.1 Greylisted, try again later"] * 2)
@@ -206,8 +213,8 @@ async def test_a_failing_mail_server_is_retried_without_resending_wecom(runtime,
 
 
 async def test_a_permanent_refusal_is_recorded_and_acked_while_the_other_channel_delivers(
-    runtime, providers, keys
-):
+    runtime: Runtime, providers: Providers, keys: Keys
+) -> None:
     case = assigned(runtime.clock(), keys=keys, text=EXIT_TEXT, sla=runtime.settings.sla)
     providers.smtp.script.data.append("554 5.7.1 Rejected by policy")
     app = create_router(runtime.settings, runtime, notify=providers.notify_settings())
@@ -229,8 +236,8 @@ async def _is(state: Any, expected: str) -> bool:
 
 
 async def test_the_deadline_notice_fires_once_and_the_escalation_reaches_the_ngo_and_the_committee(
-    amqp_url, amqp_namespace, keys, providers
-):
+    amqp_url: str, amqp_namespace: str, keys: Keys, providers: Providers
+) -> None:
     settings = _settings(
         amqp_url,
         amqp_namespace,

@@ -16,7 +16,9 @@ from shared.auth import issue_token
 from shared.bootstrap import open_runtime
 from shared.contracts import CaseAssigned, CaseUpdated, Event, MessageOutbound
 from shared.messaging import EXCHANGE
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.conftest import FAST_RETRY
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.polling import eventually
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-async def downstream(amqp_settings, keys) -> AsyncIterator[tuple[Runtime, list[Event]]]:
+async def downstream(amqp_settings: Settings, keys: Keys) -> AsyncIterator[tuple[Runtime, list[Event]]]:
     """A runtime on the real broker with the registry loaded, and what reaches the downstream queues."""
     async with open_runtime(amqp_settings, clock=FakeClock(), retry=FAST_RETRY, keys=keys) as runtime:
         await load_registry_file(runtime.db, REGISTRY)
@@ -41,7 +43,13 @@ async def downstream(amqp_settings, keys) -> AsyncIterator[tuple[Runtime, list[E
         yield runtime, received
 
 
-async def test_grievance_to_case_through_rabbitmq(downstream, amqp_settings, amqp_url, amqp_namespace, keys):
+async def test_grievance_to_case_through_rabbitmq(
+    downstream: tuple[Runtime, list[Event]],
+    amqp_settings: Settings,
+    amqp_url: str,
+    amqp_namespace: str,
+    keys: Keys,
+) -> None:
     runtime, received = downstream
     app = create_app(amqp_settings, runtime)
     spt, _ = await issue_token(runtime.db, "committee", committee_id="gz-001-spt")
@@ -92,7 +100,9 @@ async def test_grievance_to_case_through_rabbitmq(downstream, amqp_settings, amq
         assert response.status == 404
 
 
-async def test_chinese_dialogue_through_rabbitmq(downstream, amqp_settings, keys):
+async def test_chinese_dialogue_through_rabbitmq(
+    downstream: tuple[Runtime, list[Event]], amqp_settings: Settings, keys: Keys
+) -> None:
     """Committee resolves, the worker answers 否 by SMS: the case reopens and case.updated disputed
     arrives on escalation's queue; the committee never sees the number."""
     runtime, received = downstream

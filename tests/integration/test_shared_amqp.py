@@ -8,10 +8,12 @@ import uuid
 from typing import Literal
 
 import aio_pika
+import aiormq
 import pytest
 from aiormq.exceptions import ChannelNotFoundEntity
 from structlog.testing import capture_logs
 
+from shared import coalesced_publish
 from shared.amqp import AmqpBus
 from shared.bootstrap import Service, open_runtime
 from shared.contracts import Event, MessageOutbound
@@ -46,18 +48,21 @@ def outbound(text: str = "hello") -> MessageOutbound:
     )
 
 
-@pytest.fixture
-async def bus(amqp_url: str, amqp_namespace: str):
-    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY)
+@pytest.fixture(params=["coalesced", "public"])
+async def bus(amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest):
+    """The bus on each publishing path (shared.amqp_publish): both must behave the same."""
+    coalesce = request.param == "coalesced"
+    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, coalesce=coalesce)
     await bus.start()
     assert bus.is_ready()
+    assert bus.publishing == request.param
     yield bus
     await bus.close()
 
 
 async def test_topology_is_quorum_queues_with_dead_letter_twins(
     bus: AmqpBus, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
@@ -100,8 +105,8 @@ def test_a_bus_refuses_queues_outside_the_topology(amqp_url: str) -> None:
 
 
 async def test_published_event_is_persistent_with_id_type_and_routing_key(
-    bus: AmqpBus, amqp_url, amqp_namespace
-):
+    bus: AmqpBus, amqp_url: str, amqp_namespace: str
+) -> None:
     event = outbound()
     await bus.publish(event)
     connection = await aio_pika.connect(amqp_url)
@@ -117,7 +122,7 @@ async def test_published_event_is_persistent_with_id_type_and_routing_key(
     assert message.content_type == "application/json"
 
 
-async def test_unroutable_publish_raises(bus: AmqpBus):
+async def test_unroutable_publish_raises(bus: AmqpBus) -> None:
     class Orphan(Event):
         type: Literal["orphan.event"] = "orphan.event"
 
@@ -125,7 +130,7 @@ async def test_unroutable_publish_raises(bus: AmqpBus):
         await bus.publish(Orphan(correlation_id=uuid.uuid4()))
 
 
-async def test_rejects_dead_letter_and_replay_returns_them(bus: AmqpBus):
+async def test_rejects_dead_letter_and_replay_returns_them(bus: AmqpBus) -> None:
     healthy = asyncio.Event()
     seen: list[str] = []
 
@@ -182,7 +187,7 @@ async def queue_depths(amqp_url: str, name: str) -> tuple[int, int]:
 
 async def test_a_rejection_is_recorded_with_the_dead_letter_and_the_delivery_limit_keeps_x_death(
     amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """A consumer's rejection travels as headers on the copy in the twin, under the id its log
     line carries; RabbitMQ's own dead-lettering (the delivery limit) says so in x-death."""
     bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, delivery_limit=1)
@@ -228,7 +233,7 @@ async def test_a_rejection_is_recorded_with_the_dead_letter_and_the_delivery_lim
 
 async def test_replay_refuses_what_would_come_back_and_discard_removes_by_id(
     bus: AmqpBus, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     live = amqp_namespace + "router.grievances"
     await raw(amqp_url, live, (b"{broken", "grievance.received"), (b"[1, 2]", "grievance.received"))
 
@@ -256,7 +261,43 @@ async def test_replay_refuses_what_would_come_back_and_discard_removes_by_id(
     assert await queue_depths(amqp_url, live) == (0, 0)
 
 
-async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str):
+async def test_a_bus_publishes_through_the_public_api_when_aiormqs_internals_are_not_there(
+    amqp_url: str, amqp_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The choice at start-up: the check that fences the coalesced path (simulated to fail, since a
+    test cannot install another aiormq) sends publishes through aio-pika's public API, said once."""
+
+    def lacking(channel: aiormq.Channel) -> list[str]:
+        return ["Channel.message_id_delivery_tag"]
+
+    default = AmqpBus(amqp_url, namespace=amqp_namespace, retry=FAST_RETRY)
+    await default.start()
+    assert default.publishing == "coalesced"
+    await default.close()
+
+    monkeypatch.setattr(coalesced_publish, "missing_internals", lacking)
+    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY)
+    with capture_logs() as lines:
+        await bus.start()
+    try:
+        assert bus.publishing == "public"
+        warnings = [line for line in lines if line["log_level"] == "warning"]
+        assert [(line["event"], line["missing"]) for line in warnings] == [
+            ("publishing_through_public_api", ["Channel.message_id_delivery_tag"])
+        ]
+        event = outbound("through the public API")
+        await bus.publish(event)
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            queue = await (await connection.channel()).get_queue(amqp_namespace + "intake.outbound")
+            message = await queue.get(timeout=5)
+            await message.ack()
+        assert message.message_id == str(event.id) and message.body == event.to_json()
+    finally:
+        await bus.close()
+
+
+async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str) -> None:
     bus = AmqpBus("amqp://guest:guest@127.0.0.1:1/", namespace=amqp_namespace, publish_timeout=0.5)
     started = time.perf_counter()
     await bus.start()

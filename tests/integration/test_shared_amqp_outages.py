@@ -58,13 +58,21 @@ def through(proxy: TcpProxy, amqp_url: str) -> str:
     return broker._replace(netloc=f"{broker.username}:{broker.password}@{proxy.address}").geturl()
 
 
-@pytest.fixture
-async def bus(proxy: TcpProxy, amqp_url: str, amqp_namespace: str) -> AsyncIterator[AmqpBus]:
+@pytest.fixture(params=["coalesced", "public"])
+async def bus(
+    proxy: TcpProxy, amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest
+) -> AsyncIterator[AmqpBus]:
+    """The bus on each publishing path (shared.amqp_publish): an outage must look the same on both."""
     bus = AmqpBus(
-        through(proxy, amqp_url), namespace=amqp_namespace, publish_timeout=TIMEOUT, retry=FAST_RETRY
+        through(proxy, amqp_url),
+        namespace=amqp_namespace,
+        publish_timeout=TIMEOUT,
+        retry=FAST_RETRY,
+        coalesce=request.param == "coalesced",
     )
     await bus.start()
     assert bus.is_ready()
+    assert bus.publishing == request.param
     yield bus
     proxy.restore()
     await timed_close(bus)
@@ -95,7 +103,9 @@ async def timed_close(bus: AmqpBus) -> float:
     return time.perf_counter() - started
 
 
-async def test_close_ends_within_the_bound_while_the_broker_is_blackholed(bus: AmqpBus, proxy: TcpProxy):
+async def test_close_ends_within_the_bound_while_the_broker_is_blackholed(
+    bus: AmqpBus, proxy: TcpProxy
+) -> None:
     await bus.consume("intake.outbound", noop)
     await bus.publish(outbound())
     proxy.blackhole()
@@ -107,7 +117,7 @@ async def test_close_ends_within_the_bound_while_the_broker_is_blackholed(bus: A
 
 async def test_close_ends_within_the_bound_with_handlers_stuck_on_the_blackholed_broker(
     bus: AmqpBus, proxy: TcpProxy
-):
+) -> None:
     """One handler publishes into the blackhole, another never returns at all (a hung store)."""
     go = asyncio.Event()
     started = asyncio.Semaphore(0)
@@ -132,7 +142,7 @@ async def test_close_ends_within_the_bound_with_handlers_stuck_on_the_blackholed
     assert took < CLOSE_BOUND
 
 
-async def test_close_ends_within_the_bound_while_the_broker_is_gone(bus: AmqpBus, proxy: TcpProxy):
+async def test_close_ends_within_the_bound_while_the_broker_is_gone(bus: AmqpBus, proxy: TcpProxy) -> None:
     await bus.consume("intake.outbound", noop)
     await proxy.close()  # every connection cut and new ones refused: the bus is reconnecting
     await eventually(lambda: not bus.is_ready(), seconds=5)
@@ -143,7 +153,7 @@ async def test_close_ends_within_the_bound_while_the_broker_is_gone(bus: AmqpBus
 
 async def test_close_does_not_wait_out_a_handler_backing_off(
     proxy: TcpProxy, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """A handler retrying a failing store sleeps between attempts; closing ends its retries at once."""
     failing = asyncio.Event()
 
@@ -176,7 +186,7 @@ async def test_close_does_not_wait_out_a_handler_backing_off(
 
 async def test_a_blackholed_broker_fails_fast_after_one_timeout_and_recovers_by_itself(
     bus: AmqpBus, proxy: TcpProxy, aiormq_records: pytest.LogCaptureFixture
-):
+) -> None:
     await bus.publish(outbound())
     proxy.blackhole()
     started = time.perf_counter()
@@ -211,7 +221,7 @@ async def test_a_blackholed_broker_fails_fast_after_one_timeout_and_recovers_by_
 
 async def test_the_bus_recovers_by_itself_when_the_heartbeat_gives_up_on_a_blackholed_connection(
     proxy: TcpProxy, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """aiormq closes a connection it finds stuck with CancelledError as the reason, and fails the
     confirmations still waiting with it; the probe waiting then must fail and the next one follow,
     not end as if cancelled (which left the breaker open for good)."""
@@ -237,7 +247,7 @@ async def test_the_bus_recovers_by_itself_when_the_heartbeat_gives_up_on_a_black
 
 async def test_late_confirms_after_a_timeout_make_one_log_line_per_incident(
     bus: AmqpBus, proxy: TcpProxy, aiormq_records: pytest.LogCaptureFixture
-):
+) -> None:
     """The broker confirms what it got once the path is back; those confirms come too late to count."""
     with structlog.testing.capture_logs() as lines:
         proxy.blackhole()
@@ -273,7 +283,7 @@ def escalated(case_id: str) -> CaseEscalated:
 
 async def test_a_burst_of_consumer_publishes_cannot_get_in_front_of_a_request_publish(
     proxy: TcpProxy, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """After a reconnect a prefetch's worth of handlers republish at once; a webhook's publish still
     goes next. The path is held for a moment so that what was written before the request shows in
     the order the broker queued it."""
@@ -342,7 +352,7 @@ async def queued_case_ids(amqp_url: str, queue_name: str, count: int) -> list[st
 
 async def test_a_bus_started_before_the_broker_answers_connects_once_it_does(
     proxy: TcpProxy, amqp_url: str, amqp_namespace: str
-):
+) -> None:
     """The connection loop's retries: each failed attempt logged with its number, then connected."""
     proxy.blackhole()  # the connection attempts hang until their timeout
     bus = AmqpBus(

@@ -9,13 +9,14 @@ import html
 import re
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from shared.contracts import GrievanceReceived
+from shared.contracts import Channel, GrievanceReceived
 from shared.ids import reference_for
 from shared.privacy import pin_for, pin_hash
 from shared.runtime import Runtime
-from tests.service.router_support import GZ_NUMBER, grievance
+from tests.service.router_support import GZ_NUMBER, grievance, memory_bus_of
 
 _FIELD = r'name="{name}" value="([^"]*)"'
 
@@ -27,7 +28,7 @@ def field_of(page: str, name: str) -> str:
 
 
 async def case_with_pin(
-    runtime: Runtime, text: str, *, channel: str = "web", phone: str | None = None
+    runtime: Runtime, text: str, *, channel: Channel = "web", phone: str | None = None
 ) -> tuple[GrievanceReceived, str]:
     """A grievance with its PIN (as intake gives a web worker one), its case stored by the router."""
     event = grievance(
@@ -42,7 +43,7 @@ async def case_with_pin(
     reference = reference_for(event.grievance_id)
     event = event.model_copy(update={"pin_hash": pin_hash(runtime.keys, reference, pin)})
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     return event, pin
 
 
@@ -53,7 +54,7 @@ async def sign_in(
     *,
     language: str = "zh",
     address: str = "198.51.100.7",
-) -> Any:
+) -> ClientResponse:
     """Open the sign-in page and send the reference (or code) and PIN with its form (303 when accepted)."""
     headers = {"X-Forwarded-For": address}
     page = await client.get(f"/case/?lang={language}", headers=headers)

@@ -5,7 +5,7 @@ check every request's signature.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from shared.contracts import GrievanceReceived
 from shared.ids import case_code
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_OPENID, WORKER_PHONE, FakeClock, sensitive
 from tests.providers.aliyun import FakeAliyunSms
 from tests.providers.tencent import FakeTencentSms
@@ -56,7 +57,9 @@ class Stack:
 
 
 @pytest.fixture
-async def stack(settings_factory, runtime: Runtime, clock: FakeClock) -> AsyncIterator[Stack]:
+async def stack(
+    settings_factory: Callable[..., Settings], runtime: Runtime, clock: FakeClock
+) -> AsyncIterator[Stack]:
     tokens = await committee_tokens(runtime)
     async with aliyun_server(clock) as aliyun, tencent_server(clock) as tencent:
         settings = cn_settings(
@@ -80,7 +83,7 @@ def received(bus: MemoryBus) -> list[GrievanceReceived]:
 
 async def test_a_worker_files_by_alibaba_sms_and_every_answer_is_a_template_pointer(
     stack: Stack, runtime: Runtime, memory_bus: MemoryBus, clock: FakeClock
-):
+) -> None:
     body = [sms_up(WORKER_PHONE, FIRST)]
     for _ in range(10):  # Alibaba's repeats
         assert (await push(stack.intake, aliyun_path(), body)).status == 200
@@ -125,7 +128,7 @@ async def test_a_worker_files_by_alibaba_sms_and_every_answer_is_a_template_poin
 
 async def test_several_open_cases_ask_for_the_code_and_the_code_picks_the_case(
     stack: Stack, runtime: Runtime, memory_bus: MemoryBus, clock: FakeClock
-):
+) -> None:
     for text in (FIRST, SECOND):
         assert (await push(stack.intake, tencent_path(), tencent_reply(WORKER_PHONE, text))).status == 200
         await memory_bus.drain()
@@ -157,7 +160,7 @@ async def test_several_open_cases_ask_for_the_code_and_the_code_picks_the_case(
 
 async def test_a_wechat_worker_follows_up_by_sms_with_the_reference_and_a_bare_code_binds_nothing(
     stack: Stack, runtime: Runtime, memory_bus: MemoryBus, clock: FakeClock
-):
+) -> None:
     assert (await send(stack.intake, pusher(), text_xml(FIRST, openid=WORKER_OPENID))).status == 200
     await memory_bus.drain()
     [event] = received(memory_bus)

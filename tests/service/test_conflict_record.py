@@ -6,7 +6,7 @@ evasion class, while no committee answer carries any of it (the committee that l
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -15,8 +15,11 @@ from aiohttp.test_utils import TestClient
 
 from services.router.admin import create_admin_app
 from shared.contracts import NAME_RULES
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
-from tests.fakes import sensitive
+from shared.settings import Settings
+from tests.fakes import FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
@@ -45,7 +48,9 @@ HARASSMENT = sensitive("组长经常当众骂我们，说话很难听")
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         yield running
@@ -94,7 +99,7 @@ def assert_nothing_of_it(answers: list[tuple[str, int, str]], members: set[str])
 @pytest.mark.parametrize(("text", "member", "rule"), WAGES_NAMING, ids=[r for _, _, r in WAGES_NAMING])
 async def test_a_new_grievance_kept_from_a_committee_shows_the_ngo_the_member_and_the_rule(
     system: Services, text: str, member: str, rule: str
-):
+) -> None:
     reference = await system.web_form(sensitive(text), None)
     assert await system.holder(reference) is None
     detail = await ngo_detail(system, reference, "conflict_of_interest")
@@ -109,7 +114,7 @@ async def test_a_new_grievance_kept_from_a_committee_shows_the_ngo_the_member_an
 
 async def test_a_grievance_that_went_to_another_committee_keeps_the_record_out_of_its_answers(
     system: Services,
-):
+) -> None:
     # Harassment: both GZ-001 committees take it; gz-001-spt is passed over for 王芳 in pinyin.
     phone = fresh_phone()
     reference = await system.sms(sensitive("zhang wei 经常当众骂我们"), phone)
@@ -134,7 +139,7 @@ async def test_a_grievance_that_went_to_another_committee_keeps_the_record_out_o
 )
 async def test_a_follow_up_that_takes_the_case_from_its_committee_shows_the_ngo_the_member_and_the_rule(
     system: Services, follow_up: str, member: str, rule: str
-):
+) -> None:
     phone = fresh_phone()
     reference = await system.sms(WAGES, phone)
     assert reference is not None
@@ -153,7 +158,7 @@ async def test_a_follow_up_that_takes_the_case_from_its_committee_shows_the_ngo_
 
 async def test_a_follow_up_that_moves_the_case_to_the_other_committee_tells_that_committee_nothing(
     system: Services,
-):
+) -> None:
     phone = fresh_phone()
     reference = await system.sms(HARASSMENT, phone)
     assert reference is not None
@@ -191,7 +196,7 @@ async def load_registry(system: Services, body: bytes) -> None:
     await system.bus.drain()
 
 
-async def test_a_shared_surname_is_recorded_for_every_member_it_fits(system: Services):
+async def test_a_shared_surname_is_recorded_for_every_member_it_fits(system: Services) -> None:
     await load_registry(system, registry_with(gz_001_women=[{"name": "王强", "role": "management"}]))
     reference = await system.web_form(sensitive("王经理经常当众骂我们"), None)
     assert await system.holder(reference) is None
@@ -205,7 +210,7 @@ async def test_a_shared_surname_is_recorded_for_every_member_it_fits(system: Ser
 
 async def test_a_member_added_by_a_registry_reload_records_the_rule_that_took_the_case_away(
     system: Services,
-):
+) -> None:
     reference = await system.web_form(sensitive("小赵骚扰女工，大家都怕他"), None)
     holder = await system.holder(reference)
     assert holder in ("gz-001-spt", "gz-001-women")

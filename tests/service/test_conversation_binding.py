@@ -4,7 +4,8 @@ channel's messages, and a web contact binds only once the worker confirmed the c
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,11 @@ from services.router.assign import Assignment
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.classify import Classification
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
-from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
+from shared.settings import Settings
+from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
 from tests.service.router_support import bearer, fresh_phone, grievance
@@ -26,7 +30,9 @@ OWN_MORE = sensitive("今天还是没有热水，大家只能用冷水洗澡")
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         yield running
@@ -38,7 +44,7 @@ def code_in(text: str) -> str:
     return found.group(0)
 
 
-async def test_a_case_planted_with_a_workers_number_never_gets_their_sms(system: Services):
+async def test_a_case_planted_with_a_workers_number_never_gets_their_sms(system: Services) -> None:
     # An attacker files a web form giving the worker's number as the contact.
     planted = await system.web_form(PLANTED, WORKER_PHONE)
     planter = await system.holder(planted)
@@ -77,7 +83,7 @@ async def test_a_case_planted_with_a_workers_number_never_gets_their_sms(system:
     assert [m.purpose for m in system.texts_to(WORKER_PHONE)].count("contact_confirmation") == 1
 
 
-async def test_a_web_contact_binds_once_confirmed_on_the_web(system: Services):
+async def test_a_web_contact_binds_once_confirmed_on_the_web(system: Services) -> None:
     reference = await system.web_form(OWN_FORM, OTHER_WORKER_PHONE)
     [request] = system.texts_to(OTHER_WORKER_PHONE)
     code = code_in(request.text)
@@ -118,7 +124,9 @@ async def test_a_web_contact_binds_once_confirmed_on_the_web(system: Services):
     assert view["messages"][-1]["text"].startswith(reference)
 
 
-async def test_five_wrong_codes_lock_the_web_confirmation_and_an_sms_reply_still_confirms(system: Services):
+async def test_five_wrong_codes_lock_the_web_confirmation_and_an_sms_reply_still_confirms(
+    system: Services,
+) -> None:
     reference = await system.web_form(OWN_FORM, WORKER_PHONE)
     [request] = system.texts_to(WORKER_PHONE)
     code = code_in(request.text)
@@ -146,7 +154,7 @@ async def test_five_wrong_codes_lock_the_web_confirmation_and_an_sms_reply_still
 
 async def test_a_number_that_sent_stop_gets_no_confirmation_request_and_the_next_day_gets_one(
     system: Services,
-):
+) -> None:
     phone = fresh_phone()
     assert await system.sms("STOP", phone) is None
     await system.web_form(OWN_FORM, phone)
@@ -160,7 +168,7 @@ async def test_a_number_that_sent_stop_gets_no_confirmation_request_and_the_next
     assert len(requests) == 2 and code_in(requests[1].text) != code_in(first.text)
 
 
-async def test_a_web_case_stored_before_contacts_were_proven_binds_nothing(system: Services):
+async def test_a_web_case_stored_before_contacts_were_proven_binds_nothing(system: Services) -> None:
     # A case an older router stored from the web form: the ordinary key of the number, no field.
     phone = fresh_phone()
     event = grievance(
@@ -187,7 +195,7 @@ async def test_a_web_case_stored_before_contacts_were_proven_binds_nothing(syste
     assert status and all(legacy.reference not in m.text for m in status)
 
 
-async def test_a_message_quoting_a_reference_joins_that_case_whoever_sends_it(system: Services):
+async def test_a_message_quoting_a_reference_joins_that_case_whoever_sends_it(system: Services) -> None:
     reference = await system.sms(WORKER_FIRST, fresh_phone())
     assert reference is not None
     await system.sms(f"我也是 {reference} 这个车间的，我们组也没发", fresh_phone())
@@ -195,7 +203,7 @@ async def test_a_message_quoting_a_reference_joins_that_case_whoever_sends_it(sy
     assert len(view["messages"]) == 2 and view["messages"][1]["text"].startswith("我也是")
 
 
-async def test_once_confirmed_the_web_worker_also_gets_the_monitors_notice(system: Services):
+async def test_once_confirmed_the_web_worker_also_gets_the_monitors_notice(system: Services) -> None:
     phone = fresh_phone()
     reference = await system.web_form(OWN_FORM, phone)
     [request] = system.texts_to(phone)

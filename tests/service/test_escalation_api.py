@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -12,13 +13,16 @@ from services.escalation import consumer
 from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
 from shared.auth import issue_token
-from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE
+from shared.privacy import Keys
+from shared.runtime import Runtime
+from shared.settings import Settings
+from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock
 from tests.servers import ServiceServer, ops_client
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
 
 
 @pytest.fixture
-async def client(settings, runtime):
+async def client(settings: Settings, runtime: Runtime):
     await consume_downstream(runtime.bus)
     app = create_app(settings, runtime)
     async with TestClient(ServiceServer(app)) as client:
@@ -26,7 +30,7 @@ async def client(settings, runtime):
 
 
 @pytest.fixture
-async def cases(client, runtime, clock, keys):
+async def cases(client: Any, runtime: Runtime, clock: FakeClock, keys: Keys):
     """Two factories: a critical case at GZ-001, an overdue one at SZ-002, a disputed one at GZ-001."""
     critical = assigned(
         clock.now, keys=keys, severity="critical", category="health_safety", text=LOCKED_EXIT_TEXT
@@ -42,7 +46,7 @@ async def cases(client, runtime, clock, keys):
     await runtime.bus.drain()
     clock.advance(hours=49)
     # The critical case and the SZ-002 case were never acknowledged; the disputed one was resolved.
-    assert await sweep_once(runtime) == 2
+    assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 2
     return {"critical": critical, "overdue": overdue, "disputed": disputed}
 
 
@@ -51,7 +55,7 @@ async def token(runtime, role="ngo", **kwargs):
     return {"Authorization": f"Bearer {value}"}
 
 
-async def test_no_token_is_401_and_a_committee_token_is_403(client, runtime):
+async def test_no_token_is_401_and_a_committee_token_is_403(client: Any, runtime: Runtime) -> None:
     response = await client.get("/api/v1/escalations")
     assert response.status == 401 and response.content_type == "application/problem+json"
     committee = await token(runtime, "committee", committee_id="gz-001-spt")
@@ -59,7 +63,9 @@ async def test_no_token_is_401_and_a_committee_token_is_403(client, runtime):
         assert (await client.get(path, headers=committee)).status == 403
 
 
-async def test_an_ngo_for_all_factories_sees_every_escalation(client, runtime, cases):
+async def test_an_ngo_for_all_factories_sees_every_escalation(
+    client: Any, runtime: Runtime, cases: Any
+) -> None:
     headers = await token(runtime)
     body = await (await client.get("/api/v1/escalations", headers=headers)).json()
     assert body["total"] == 4
@@ -78,7 +84,7 @@ async def test_an_ngo_for_all_factories_sees_every_escalation(client, runtime, c
     assert len(page["items"]) == 1 and page["total"] == 4
 
 
-async def test_a_scoped_ngo_sees_only_its_factories(client, runtime, cases):
+async def test_a_scoped_ngo_sees_only_its_factories(client: Any, runtime: Runtime, cases: Any) -> None:
     headers = await token(runtime, factories=["GZ-001"])
     body = await (await client.get("/api/v1/escalations", headers=headers)).json()
     assert sorted(i["reason"] for i in body["items"]) == ["ack_overdue", "critical", "disputed"]
@@ -97,7 +103,7 @@ async def test_a_scoped_ngo_sees_only_its_factories(client, runtime, cases):
     assert {g["factory_id"] for g in stats["groups"]} == {"GZ-001"}
 
 
-async def test_lookup_by_reference_and_one_row_per_case(client, runtime, cases):
+async def test_lookup_by_reference_and_one_row_per_case(client: Any, runtime: Runtime, cases: Any) -> None:
     headers = await token(runtime)
     reference = cases["critical"].reference
     found = await (await client.get(f"/api/v1/escalations?reference={reference}", headers=headers)).json()
@@ -126,7 +132,7 @@ async def test_lookup_by_reference_and_one_row_per_case(client, runtime, cases):
         assert response.status == 422 and response.content_type == "application/problem+json"
 
 
-async def test_detail_acknowledge_and_resolve(client, runtime, cases):
+async def test_detail_acknowledge_and_resolve(client: Any, runtime: Runtime, cases: Any) -> None:
     headers = await token(runtime)
     [item] = (await (await client.get("/api/v1/escalations?reason=critical", headers=headers)).json())[
         "items"
@@ -161,19 +167,19 @@ async def test_detail_acknowledge_and_resolve(client, runtime, cases):
         "status=open&status=open",
     ],
 )
-async def test_hostile_or_invalid_filters_are_refused(client, runtime, query):
+async def test_hostile_or_invalid_filters_are_refused(client: Any, runtime: Runtime, query: str) -> None:
     headers = await token(runtime)
     response = await client.get(f"/api/v1/escalations?{query}", headers=headers)
     assert response.status in (400, 422)
 
 
-async def test_unknown_or_malformed_ids_are_404(client, runtime):
+async def test_unknown_or_malformed_ids_are_404(client: Any, runtime: Runtime) -> None:
     headers = await token(runtime)
     for escalation in ("0" * 32, "not-an-id", "%24where"):
         assert (await client.get(f"/api/v1/escalations/{escalation}", headers=headers)).status == 404
 
 
-async def test_resolve_needs_a_note(client, runtime, cases):
+async def test_resolve_needs_a_note(client: Any, runtime: Runtime, cases: Any) -> None:
     headers = await token(runtime)
     [item] = (await (await client.get("/api/v1/escalations?reason=critical", headers=headers)).json())[
         "items"
@@ -183,7 +189,9 @@ async def test_resolve_needs_a_note(client, runtime, cases):
     assert (await client.post(url, data="note", headers=headers)).status == 415
 
 
-async def test_stats_per_factory_and_category(client, runtime, cases, clock):
+async def test_stats_per_factory_and_category(
+    client: Any, runtime: Runtime, cases: Any, clock: FakeClock
+) -> None:
     headers = await token(runtime)
     body = await (await client.get("/api/v1/stats", headers=headers)).json()
     groups = {(g["factory_id"], g["category"]): g for g in body["groups"]}
@@ -200,7 +208,9 @@ async def test_stats_per_factory_and_category(client, runtime, cases, clock):
     assert (await client.get("/api/v1/stats?since=yesterday", headers=headers)).status == 422
 
 
-async def test_no_answer_holds_the_contact_or_the_phone_number(client, runtime, cases, keys):
+async def test_no_answer_holds_the_contact_or_the_phone_number(
+    client: Any, runtime: Runtime, cases: Any, keys: Keys
+) -> None:
     headers = await token(runtime)
     sealed = {c.sealed_contact for c in cases.values()}
     phones = {WORKER_PHONE, OTHER_WORKER_PHONE, ENGLISH_WORKER_PHONE}
@@ -216,7 +226,7 @@ async def test_no_answer_holds_the_contact_or_the_phone_number(client, runtime, 
             assert phone.lstrip("+") not in answer
 
 
-async def test_the_service_reports_health(client):
+async def test_the_service_reports_health(client: Any) -> None:
     assert (await client.get("/healthz")).status == 200
     for path in ("/readyz", "/metrics"):  # operational data stays off the public port
         assert (await client.get(path)).status == 404
@@ -225,5 +235,5 @@ async def test_the_service_reports_health(client):
         assert ready.status == 200 and (await ready.json())["checks"] == {"bus": True, "store": True}
 
 
-def test_the_consumer_listens_on_the_escalation_queue():
+def test_the_consumer_listens_on_the_escalation_queue() -> None:
     assert consumer.QUEUE == "escalation.cases"

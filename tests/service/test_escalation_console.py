@@ -9,7 +9,7 @@ are the API's (one desk), so they have the API's effects and its refusals, in pl
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,10 @@ from services.router.case_store import CaseStore
 from shared.auth import issue_token, revoke_token
 from shared.contracts import CaseAction, EscalationReason, Event, NameRule
 from shared.ids import case_code
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, page_csrf, sign_in
@@ -38,7 +41,9 @@ _KEY = re.compile(r'name="request_key" value="([0-9a-f]{32})"')
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         yield running
@@ -65,7 +70,7 @@ async def act(system: Services, reference: str, action: str, **fields: str) -> A
     return response
 
 
-async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services):
+async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services) -> None:
     # A wages case of the same factory, held by its committee: escalation has seen that committee.
     held = await system.sms(WAGES, OTHER_WORKER_PHONE)
     reference = await system.sms(RETALIATION, WORKER_PHONE)
@@ -121,7 +126,7 @@ async def test_the_monitor_takes_a_case_from_report_to_outcome(system: Services)
     assert f"/console/cases/{reference}/message" not in page
 
 
-async def test_refusals_are_said_in_plain_words_and_change_nothing(system: Services):
+async def test_refusals_are_said_in_plain_words_and_change_nothing(system: Services) -> None:
     reference = await system.web_form(RETALIATION, None)  # no contact: the worker cannot be reached
     client = await signed_in(system, language="en")
     published = len(system.bus.published)
@@ -145,7 +150,7 @@ async def test_refusals_are_said_in_plain_words_and_change_nothing(system: Servi
     assert again.status == 409 and "resolved already" in await again.text()
 
 
-async def test_a_form_without_the_session_csrf_token_does_nothing(system: Services):
+async def test_a_form_without_the_session_csrf_token_does_nothing(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     assert reference is not None
     client = await signed_in(system)
@@ -161,7 +166,7 @@ async def test_a_form_without_the_session_csrf_token_does_nothing(system: Servic
     assert escalation["status"] == "open"
 
 
-async def test_sessions_scope_and_sign_out(system: Services):
+async def test_sessions_scope_and_sign_out(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     assert reference is not None
     client = system.escalation
@@ -198,7 +203,7 @@ async def test_sessions_scope_and_sign_out(system: Services):
     assert (await client.get("/console/", allow_redirects=False)).status == 303
 
 
-async def test_the_list_filters_by_status_and_reason_and_counts_cases(system: Services):
+async def test_the_list_filters_by_status_and_reason_and_counts_cases(system: Services) -> None:
     first = await system.sms(RETALIATION, WORKER_PHONE)
     second = await system.web_form(RETALIATION, None)
     assert first is not None
@@ -214,7 +219,7 @@ async def test_the_list_filters_by_status_and_reason_and_counts_cases(system: Se
     assert bad.status == 400 and "Please check what you entered" in await bad.text()
 
 
-async def test_english_from_the_browser_and_a_switch_to_chinese(system: Services):
+async def test_english_from_the_browser_and_a_switch_to_chinese(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     client = system.escalation
     page = await client.get("/console/sign-in", headers={"Accept-Language": "en-GB,en;q=0.9"})
@@ -235,7 +240,7 @@ async def test_english_from_the_browser_and_a_switch_to_chinese(system: Services
     assert "给工人写消息" in chinese
 
 
-def test_every_value_the_pages_name_has_its_words():
+def test_every_value_the_pages_name_has_its_words() -> None:
     assert set(_REASONS) == set(EscalationReason.__args__)  # type: ignore[attr-defined]
     assert set(CaseAction.__args__) <= set(_ACTIONS)  # type: ignore[attr-defined]
     assert set(_RULES) == set(NameRule.__args__)  # type: ignore[attr-defined]
@@ -243,8 +248,8 @@ def test_every_value_the_pages_name_has_its_words():
 
 
 async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_one_request(
-    settings, memory_bus, db, keys, clock
-):
+    settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FlakyBus(memory_bus)
     runtime = Runtime(settings, bus, db, keys, clock)
     token, _ = await issue_token(db, "ngo")
@@ -280,7 +285,9 @@ async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_on
     )  # one request, which the router applies once
 
 
-async def test_a_case_code_finds_the_cases_it_fits(settings, memory_bus, db, keys, clock):
+async def test_a_case_code_finds_the_cases_it_fits(
+    settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     runtime = Runtime(settings, memory_bus, db, keys, clock)
     token, _ = await issue_token(db, "ngo")
     await consume_downstream(memory_bus)
@@ -312,8 +319,8 @@ async def consume_nothing(event: Event) -> None:
 
 
 async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
-    settings_factory, memory_bus, db, keys, clock
-):
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     """Escalation holds no pseudonym key (shared.bootstrap.HELD_KEYS): its sign-in limit must not need one."""
     from shared.bootstrap import narrowed
 
@@ -326,8 +333,8 @@ async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
 
 
 async def test_behind_the_trusted_proxy_each_client_it_names_has_its_own_sign_in_limit(
-    settings_factory, memory_bus, db, keys, clock
-):
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     """All NGO staff come through the proxy: one client's failed sign-ins must not lock out the others."""
     settings = intake_settings(settings_factory).model_copy(
         update={"trusted_proxies": "127.0.0.1", "status_rate_limit": 2}

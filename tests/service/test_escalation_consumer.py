@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -13,10 +14,10 @@ from services.escalation.outbox import escalation_id
 from shared.contracts import CaseEscalated, MessageOutbound
 from shared.logview import render_summary
 from shared.messaging import Rejected
-from shared.privacy import unseal
+from shared.privacy import Keys, unseal
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
 from tests.service.escalation_support import (
     LOCKED_EXIT_TEXT,
     InterleavingDatabase,
@@ -27,9 +28,11 @@ from tests.service.escalation_support import (
 
 
 @pytest.fixture
-async def rt(runtime):
+async def rt(runtime: Runtime):
     await ensure_indexes(runtime.db, store.INDEXES)
-    await runtime.bus.consume(consumer.QUEUE, consumer.handler_for(runtime))
+    await runtime.bus.consume(
+        consumer.QUEUE, consumer.handler_for(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock)
+    )
     await consume_downstream(runtime.bus)
     return runtime
 
@@ -44,7 +47,9 @@ def published(rt, kind):
     return [e for e in rt.bus.published if isinstance(e, kind)]
 
 
-async def test_an_assignment_creates_a_clock_with_the_sla_deadlines(rt, clock, keys):
+async def test_an_assignment_creates_a_clock_with_the_sla_deadlines(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(rt, case)
     doc = await store.load_clock(rt.db, case.case_id)
@@ -55,8 +60,8 @@ async def test_an_assignment_creates_a_clock_with_the_sla_deadlines(rt, clock, k
 
 
 async def test_a_locked_fire_exit_is_escalated_critical_at_once_and_the_worker_told_in_chinese(
-    rt, clock, keys
-):
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(
         clock.now, keys=keys, severity="critical", category="health_safety", text=LOCKED_EXIT_TEXT
     )
@@ -75,7 +80,9 @@ async def test_a_locked_fire_exit_is_escalated_critical_at_once_and_the_worker_t
     assert published(rt, MessageOutbound) == []
 
 
-async def test_a_case_found_critical_later_is_told_to_the_worker_in_chinese(rt, clock, keys):
+async def test_a_case_found_critical_later_is_told_to_the_worker_in_chinese(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     later = updated(
         case, "recategorised", clock.now + timedelta(hours=1), status="assigned", category="health_safety"
@@ -89,7 +96,9 @@ async def test_a_case_found_critical_later_is_told_to_the_worker_in_chinese(rt, 
     assert notice.gateway_number == case.gateway_number and notice.channel == "sms"
 
 
-async def test_the_notice_is_in_english_for_an_english_speaking_worker(rt, clock, keys):
+async def test_the_notice_is_in_english_for_an_english_speaking_worker(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, phone=ENGLISH_WORKER_PHONE, language="en")
     recused = updated(case, "recused", clock.now + timedelta(hours=1), status="unassigned", committee_id=None)
     await deliver(rt, case, recused)
@@ -108,12 +117,14 @@ async def test_the_notice_is_in_english_for_an_english_speaking_worker(rt, clock
         {"severity": "critical", "category": "child_labour"},
     ],
 )
-async def test_what_the_routers_acknowledgement_told_gets_no_second_text(rt, clock, keys, kwargs):
+async def test_what_the_routers_acknowledgement_told_gets_no_second_text(
+    rt: Any, clock: FakeClock, keys: Keys, kwargs: Any
+) -> None:
     await deliver(rt, assigned(clock.now, keys=keys, **kwargs))
     assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
 
 
-async def test_no_notice_without_a_contact(rt, clock):
+async def test_no_notice_without_a_contact(rt: Any, clock: FakeClock) -> None:
     case = assigned(clock.now, phone=None, factory_id=None, committee_id=None, unassigned_reason="unroutable")
     await deliver(rt, case)
     assert [e.reason for e in published(rt, CaseEscalated)] == ["unroutable"]
@@ -132,14 +143,16 @@ async def test_no_notice_without_a_contact(rt, clock):
         ({"severity": "critical", "category": "child_labour"}, "critical"),
     ],
 )
-async def test_each_immediate_reason_opens_one_escalation(rt, clock, keys, kwargs, reason):
+async def test_each_immediate_reason_opens_one_escalation(
+    rt: Any, clock: FakeClock, keys: Keys, kwargs: Any, reason: Any
+) -> None:
     case = assigned(clock.now, keys=keys, **kwargs)
     await deliver(rt, case)
     docs = await store.escalations_of_case(rt.db, case.case_id)
     assert [d.reason for d in docs] == [reason]
 
 
-async def test_a_dispute_escalates(rt, clock, keys):
+async def test_a_dispute_escalates(rt: Any, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(
         rt,
@@ -152,7 +165,9 @@ async def test_a_dispute_escalates(rt, clock, keys):
     assert [a.action for a in docs[0].case.timeline] == ["resolved", "disputed"]
 
 
-async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(rt, clock, keys):
+async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     ack = updated(case, "acknowledged", clock.now + timedelta(minutes=10))
     await deliver(rt, case, ack)
@@ -164,7 +179,9 @@ async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(rt
     assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
 
 
-async def test_an_update_before_its_assignment_is_kept_and_applied(rt, clock, keys):
+async def test_an_update_before_its_assignment_is_kept_and_applied(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
     waiting = await store.load_clock(rt.db, case.case_id)
@@ -176,7 +193,9 @@ async def test_an_update_before_its_assignment_is_kept_and_applied(rt, clock, ke
     assert doc.pending.ack is None and doc.pending.resolve == case.resolve_due_at
 
 
-async def test_a_dispute_before_its_assignment_escalates_when_the_assignment_arrives(rt, clock, keys):
+async def test_a_dispute_before_its_assignment_escalates_when_the_assignment_arrives(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(rt, updated(case, "disputed", clock.now + timedelta(days=1)))
     assert await store.escalations_of_case(rt.db, case.case_id) == []
@@ -184,7 +203,7 @@ async def test_a_dispute_before_its_assignment_escalates_when_the_assignment_arr
     assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["disputed"]
 
 
-async def test_recategorisation_moves_the_clock(rt, clock, keys):
+async def test_recategorisation_moves_the_clock(rt: Any, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys, severity="normal")
     await deliver(
         rt,
@@ -202,17 +221,23 @@ async def test_recategorisation_moves_the_clock(rt, clock, keys):
     assert doc.pending.ack == clock.now + timedelta(hours=24)
 
 
-async def test_concurrent_updates_of_one_case_are_all_kept(runtime, clock, keys):
+async def test_concurrent_updates_of_one_case_are_all_kept(
+    runtime: Runtime, clock: FakeClock, keys: Keys
+) -> None:
     await ensure_indexes(runtime.db, store.INDEXES)
-    racing = Runtime(runtime.settings, runtime.bus, InterleavingDatabase(runtime.db), keys, clock)
+    racing = InterleavingDatabase(runtime.db)
     case = assigned(clock.now, keys=keys)
     events = [updated(case, "replied", clock.now + timedelta(minutes=i)) for i in range(1, 11)]
-    await asyncio.gather(*(consumer.apply_event(racing, e) for e in [*events, case, *events]))
+    await asyncio.gather(
+        *(consumer.apply_event(racing, runtime.settings.sla, clock, e) for e in [*events, case, *events])
+    )
     doc = await store.load_clock(runtime.db, case.case_id)
     assert len(doc.timeline) == 10 and doc.assigned and doc.state.acknowledged_at == events[0].at
 
 
-async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(rt, clock):
+async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(
+    rt: Any, clock: FakeClock
+) -> None:
     stray = CaseEscalated(
         correlation_id=assigned(clock.now).correlation_id,
         case_id="x",
@@ -222,11 +247,13 @@ async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(rt,
         at=clock.now,
     )
     with pytest.raises(Rejected, match=r"^case\.escalated does not belong on escalation\.cases$"):
-        await consumer.handler_for(rt)(stray)
+        await consumer.handler_for(rt.db, rt.bus, rt.settings.sla, rt.clock)(stray)
     assert await store.load_clock(rt.db, "x") is None
 
 
-async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_else(rt, clock, keys):
+async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_else(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     lost = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
     other = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
     await deliver(rt, lost, other)
@@ -244,7 +271,9 @@ async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_els
     assert (await store.get_escalation(rt.db, escalation_id(other.case_id, "unroutable"))).status == "open"
 
 
-async def test_the_log_names_an_escalation_by_the_reference_the_ngo_sees(rt, clock, keys):
+async def test_the_log_names_an_escalation_by_the_reference_the_ngo_sees(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     """The embedded run's terminal (``shared.logview``) shows the case by its reference."""
     lost = assigned(clock.now, keys=keys, factory_id=None, committee_id=None, unassigned_reason="unroutable")
     with capture_logs() as logs:

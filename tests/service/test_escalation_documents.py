@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.escalation import consumer, stats_store, store
 from services.escalation.outbox import escalation_id
 from services.escalation.stats import StatsRow
+from shared.privacy import Keys
+from shared.runtime import Runtime
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
 from tests.service.escalation_support import assigned, safe_uuid, updated
@@ -83,7 +86,7 @@ def earlier_clock() -> dict:
 
 
 @pytest.fixture
-async def rt(runtime):
+async def rt(runtime: Runtime):
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
@@ -92,7 +95,7 @@ async def raw_clock(db, case_id: str) -> dict:
     return await db[store.CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
 
 
-async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt):
+async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt: Any) -> None:
     await rt.db[store.CLOCKS].insert_one(earlier_clock())
     clock = await store.load_clock(rt.db, CASE)
     assert clock.assignment.received_at is None and clock.version == 3
@@ -104,7 +107,7 @@ async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layo
     assert await raw_clock(rt.db, CASE) == {**written, "version": 4}
 
 
-async def test_the_fields_statistics_read_stay_at_the_top_level(rt):
+async def test_the_fields_statistics_read_stay_at_the_top_level(rt: Any) -> None:
     await rt.db[store.CLOCKS].insert_one(earlier_clock())
     [row] = await stats_store.clocks_for_stats(rt.db, None, None)
     assert row == StatsRow(
@@ -122,34 +125,50 @@ async def test_the_fields_statistics_read_stay_at_the_top_level(rt):
     )
 
 
-async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(rt, clock, keys):
+async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
+    await consumer.handle_event(
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "acknowledged", clock.now + timedelta(hours=1)),
+    )
     waiting = await raw_clock(rt.db, case.case_id)
     # Before its assignment a clock has facts only: no derived fields, no deadline, no contact.
     assert waiting["assigned"] is False and waiting["assignment"] is None
     assert not {"status", "factory_id", "reply_to", "ack_pending_due", "resolve_pending_due"} & set(waiting)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     doc = await raw_clock(rt.db, case.case_id)
     assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
     assert doc["status"] == "acknowledged" and doc["factory_id"] == "GZ-001"
 
 
-async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_the_clock(rt, clock, keys):
+async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_the_clock(
+    rt: Any, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     the_id = escalation_id(case.case_id, "critical")
     await rt.db[store.ESCALATIONS].update_one({"_id": the_id}, {"$unset": {"clock_version": ""}})
     assert (await store.get_escalation(rt.db, the_id)).case.clock_version == -1
-    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(minutes=5)))
+    await consumer.handle_event(
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "acknowledged", clock.now + timedelta(minutes=5)),
+    )
     escalation = await store.get_escalation(rt.db, the_id)
     assert escalation.case.case_status == "acknowledged"
     assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
 
 
-async def test_an_escalation_document_holds_no_contact(rt, clock, keys):
+async def test_an_escalation_document_holds_no_contact(rt: Any, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     doc = await rt.db[store.ESCALATIONS].find_one({"_id": escalation_id(case.case_id, "critical")})
     assert not {"reply_to", "sealed_contact", "gateway_number", "reporter_key"} & set(doc)
     assert case.sealed_contact not in str(doc) and case.gateway_number not in str(doc)

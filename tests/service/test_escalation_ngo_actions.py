@@ -7,7 +7,7 @@ the committee sees are read from the bus and the router's API.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -17,7 +17,10 @@ from services.escalation.sweeper import sweep_once
 from services.router.case_store import CaseStore
 from shared.auth import issue_token
 from shared.contracts import MessageOutbound
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
@@ -31,7 +34,9 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资")
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         yield running
@@ -54,7 +59,7 @@ async def post(system: Services, path: str, body: Any, **headers: str) -> Any:
     return response
 
 
-async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Services):
+async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     assert reference is not None and await system.holder(reference) is None
     escalation = await escalation_of(system, reference, "retaliation")
@@ -85,7 +90,12 @@ async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Se
     clock = system.runtime.clock
     assert isinstance(clock, FakeClock)
     clock.advance(days=10)
-    assert await sweep_once(system.runtime) >= 1
+    assert (
+        await sweep_once(
+            system.runtime.db, system.runtime.bus, system.runtime.settings.sla, system.runtime.clock
+        )
+        >= 1
+    )
     await system.bus.drain()
     assert len(await system.escalations(reference)) >= 2
 
@@ -109,7 +119,7 @@ async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Se
         assert refused.status == 409 and refused.content_type == "application/problem+json"
 
 
-async def test_a_transfer_the_rules_refuse_changes_nothing(system: Services):
+async def test_a_transfer_the_rules_refuse_changes_nothing(system: Services) -> None:
     reference = await system.sms(NAMING, OTHER_WORKER_PHONE)
     assert reference is not None
     escalation = await escalation_of(system, reference, "retaliation")
@@ -130,7 +140,7 @@ async def test_a_transfer_the_rules_refuse_changes_nothing(system: Services):
     assert case.status == "unassigned" and case.committee_id is None
 
 
-async def test_bad_requests_and_scoping(system: Services):
+async def test_bad_requests_and_scoping(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     assert reference is not None
     escalation = await escalation_of(system, reference, "retaliation")
@@ -158,14 +168,14 @@ async def test_bad_requests_and_scoping(system: Services):
     assert len(system.bus.published) == published
 
 
-async def test_no_message_to_a_worker_without_a_contact(system: Services):
+async def test_no_message_to_a_worker_without_a_contact(system: Services) -> None:
     reference = await system.web_form(RETALIATION, None)
     escalation = await escalation_of(system, reference, "retaliation")
     response = await post(system, f"/api/v1/escalations/{escalation['id']}/messages", {"text": NGO_TEXT})
     assert response.status == 409 and "cannot be reached" in (await response.json())["detail"]
 
 
-async def test_no_message_to_a_worker_who_sent_stop_until_start(system: Services):
+async def test_no_message_to_a_worker_who_sent_stop_until_start(system: Services) -> None:
     reference = await system.sms(RETALIATION, OTHER_WORKER_PHONE)
     assert reference is not None
     escalation = await escalation_of(system, reference, "retaliation")
@@ -181,7 +191,7 @@ async def test_no_message_to_a_worker_who_sent_stop_until_start(system: Services
     ]
 
 
-async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Services):
+async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Services) -> None:
     quiet = await system.sms(WAGES, WORKER_PHONE)
     told = await system.sms(WAGES, OTHER_WORKER_PHONE)
     assert quiet is not None and told is not None
@@ -189,7 +199,12 @@ async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Service
     clock = system.runtime.clock
     assert isinstance(clock, FakeClock)
     clock.advance(days=10)
-    assert await sweep_once(system.runtime) >= 2
+    assert (
+        await sweep_once(
+            system.runtime.db, system.runtime.bus, system.runtime.settings.sla, system.runtime.clock
+        )
+        >= 2
+    )
     await system.bus.drain()
     reasons = [e["reason"] for e in await system.escalations(quiet)]
     assert "ack_overdue" in reasons and sorted(reasons) == sorted(
@@ -202,7 +217,7 @@ async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Service
     assert len(notices) == len(reasons) and set(notices) == {told}
 
 
-async def test_an_escalation_resolved_before_still_closes_its_case(system: Services):
+async def test_an_escalation_resolved_before_still_closes_its_case(system: Services) -> None:
     reference = await system.sms(RETALIATION, WORKER_PHONE)
     assert reference is not None
     escalation = await escalation_of(system, reference, "retaliation")

@@ -4,12 +4,16 @@ retaliation takes it to the NGO, and a graver follow-up escalates as critical.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
-from tests.fakes import sensitive
+from shared.settings import Settings
+from tests.fakes import FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
 from tests.service.router_support import bearer, fresh_phone
@@ -33,7 +37,9 @@ NAMED_WANG_FANG = [
 
 
 @pytest.fixture
-async def system(settings_factory, memory_bus, db, keys, clock) -> AsyncIterator[Services]:
+async def system(
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
         yield running
@@ -52,7 +58,7 @@ def reasons(escalations: list[dict]) -> set[str]:
 @pytest.mark.parametrize("follow_up", NAMED_WANG_FANG)
 async def test_a_follow_up_naming_a_member_moves_the_case_to_a_committee_without_them(
     system: Services, follow_up: str
-):
+) -> None:
     phone = fresh_phone()
     reference = await opened(system, HARASSMENT, phone)
     assert await system.holder(reference) == "gz-001-spt"  # both committees take harassment; a tie
@@ -69,7 +75,9 @@ async def test_a_follow_up_naming_a_member_moves_the_case_to_a_committee_without
     assert "conflict_of_interest" not in reasons(await system.escalations(reference))
 
 
-async def test_with_no_committee_left_the_case_goes_to_the_ngo_for_conflict_of_interest(system: Services):
+async def test_with_no_committee_left_the_case_goes_to_the_ngo_for_conflict_of_interest(
+    system: Services,
+) -> None:
     phone = fresh_phone()
     reference = await opened(system, WAGES, phone)
     assert await system.holder(reference) == "gz-001-spt"  # the only committee for wages
@@ -78,7 +86,7 @@ async def test_with_no_committee_left_the_case_goes_to_the_ngo_for_conflict_of_i
     assert "conflict_of_interest" in reasons(await system.escalations(reference))
 
 
-async def test_naming_a_member_of_another_committee_leaves_the_case_where_it_is(system: Services):
+async def test_naming_a_member_of_another_committee_leaves_the_case_where_it_is(system: Services) -> None:
     phone = fresh_phone()
     reference = await opened(system, HARASSMENT, phone)
     await system.sms(sensitive("陈静说她会帮我们"), phone)  # gz-001-women's member; spt holds it
@@ -86,7 +94,7 @@ async def test_naming_a_member_of_another_committee_leaves_the_case_where_it_is(
     assert len((await system.case(reference, "gz-001-spt"))["messages"]) == 2
 
 
-async def test_both_committees_named_in_turn_leave_the_case_to_the_ngo(system: Services):
+async def test_both_committees_named_in_turn_leave_the_case_to_the_ngo(system: Services) -> None:
     phone = fresh_phone()
     reference = await opened(system, HARASSMENT, phone)
     await system.sms(sensitive("小王也知道这件事"), phone)
@@ -104,7 +112,7 @@ async def test_both_committees_named_in_turn_leave_the_case_to_the_ngo(system: S
         "自從我投訴以後，主管就報復我",
     ],
 )
-async def test_retaliation_in_a_follow_up_reaches_the_ngo_only(system: Services, follow_up: str):
+async def test_retaliation_in_a_follow_up_reaches_the_ngo_only(system: Services, follow_up: str) -> None:
     phone = fresh_phone()
     reference = await opened(system, WAGES, phone)
     assert await system.holder(reference) == "gz-001-spt"
@@ -114,7 +122,7 @@ async def test_retaliation_in_a_follow_up_reaches_the_ngo_only(system: Services,
     assert "retaliation" in reasons(await system.escalations(reference))
 
 
-async def test_a_follow_up_that_raises_the_severity_escalates_as_critical(system: Services):
+async def test_a_follow_up_that_raises_the_severity_escalates_as_critical(system: Services) -> None:
     phone = fresh_phone()
     reference = await opened(system, WAGES, phone)
     before = await system.case(reference, "gz-001-spt")

@@ -4,7 +4,7 @@ request's signature, and the delivery reports through intake's webhooks."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from shared.contracts import MessageOutbound, OutboundPurpose
 from shared.ids import case_code
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.store import ensure_indexes
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.providers.aliyun import FakeAliyunSms
@@ -60,7 +61,12 @@ async def tencent(clock: FakeClock) -> AsyncIterator[FakeTencentSms]:
 
 
 @pytest.fixture
-async def intake(settings_factory, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms):
+async def intake(
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+):
     settings = cn_settings(
         settings_factory,
         aliyun=aliyun.base_url,
@@ -108,8 +114,8 @@ async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
 
 
 async def test_a_committee_reply_goes_by_alibaba_as_the_update_template_with_the_case_code_only(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
+) -> None:
     event = outbound(keys)
     await sender_of(intake).handle(event)
     [sent] = aliyun.sent
@@ -138,8 +144,8 @@ async def test_a_committee_reply_goes_by_alibaba_as_the_update_template_with_the
     ],
 )
 async def test_each_purpose_goes_as_its_template_by_tencent(
-    intake, tencent: FakeTencentSms, keys: Keys, purpose: OutboundPurpose, kind: str
-):
+    intake: Any, tencent: FakeTencentSms, keys: Keys, purpose: OutboundPurpose, kind: str
+) -> None:
     event = outbound(keys, purpose, gateway="tencent:")
     await sender_of(intake).handle(event)
     [sent] = tencent.sent
@@ -151,8 +157,8 @@ async def test_each_purpose_goes_as_its_template_by_tencent(
 
 
 async def test_the_provider_is_chosen_by_the_gateway_number_and_else_the_default(
-    intake, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
-):
+    intake: Any, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+) -> None:
     sender = sender_of(intake)
     await sender.handle(outbound(keys, gateway="+8610690000002"))  # routed to Tencent
     await sender.handle(outbound(keys, gateway="tencent:"))  # the worker wrote through Tencent
@@ -162,8 +168,8 @@ async def test_the_provider_is_chosen_by_the_gateway_number_and_else_the_default
 
 
 async def test_a_message_no_template_carries_is_undeliverable_and_nothing_is_sent(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
+) -> None:
     codeless = outbound(keys, "contact_confirmation")  # a code purpose whose event lost its code
     nameless = outbound(keys, "status", reference=None)
     for event in (codeless, nameless):
@@ -177,8 +183,8 @@ async def test_a_message_no_template_carries_is_undeliverable_and_nothing_is_sen
 
 @pytest.mark.parametrize("purpose", ["sign_in_code", "contact_confirmation"])
 async def test_a_one_time_code_goes_by_the_verification_template_of_either_provider(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, purpose: str
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, purpose: str
+) -> None:
     by_aliyun = outbound(keys, purpose, code="042917", reference=None)  # type: ignore[arg-type]
     by_tencent = outbound(keys, purpose, code="530021", gateway="tencent:")  # type: ignore[arg-type]
     for event in (by_aliyun, by_tencent):
@@ -195,8 +201,8 @@ async def test_a_one_time_code_goes_by_the_verification_template_of_either_provi
 
 
 async def test_an_english_speaker_gets_the_english_template_when_one_is_approved(
-    settings_factory, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
+) -> None:
     aliyun.templates["SMS_9001"] = {"code"}
     templates = {**ALIYUN_TEMPLATES, "update:en": "SMS_9001"}
     settings = cn_settings(settings_factory, aliyun=aliyun.base_url, aliyun_templates=templates)
@@ -210,8 +216,8 @@ async def test_an_english_speaker_gets_the_english_template_when_one_is_approved
 
 
 async def test_a_rate_limit_is_retried_by_the_bus_and_sent_once(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+) -> None:
     aliyun.fail_next("isv.BUSINESS_LIMIT_CONTROL")
     tencent.fail_next("LimitExceeded.PhoneNumberDailyLimit")
     for fake, gateway in ((aliyun, "aliyun:1"), (tencent, "tencent:")):
@@ -224,8 +230,8 @@ async def test_a_rate_limit_is_retried_by_the_bus_and_sent_once(
 
 
 async def test_a_refused_number_is_failed_for_good(
-    intake, runtime: Runtime, tencent: FakeTencentSms, keys: Keys
-):
+    intake: Any, runtime: Runtime, tencent: FakeTencentSms, keys: Keys
+) -> None:
     tencent.blacklist.add(WORKER_PHONE)
     event = outbound(keys, gateway="tencent:")
     await sender_of(intake).handle(event)
@@ -237,8 +243,8 @@ async def test_a_refused_number_is_failed_for_good(
 
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 async def test_a_lost_answer_is_never_resent_and_the_delivery_report_reconciles_it(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, provider: str
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, provider: str
+) -> None:
     fake: FakeAliyunSms | FakeTencentSms = aliyun if provider == "aliyun" else tencent
     fake.lose_next_answers()
     event = outbound(keys, gateway=f"{provider}:")
@@ -270,8 +276,8 @@ async def test_a_lost_answer_is_never_resent_and_the_delivery_report_reconciles_
 
 
 async def test_reports_move_the_delivery_state_and_a_failure_keeps_its_code(
-    intake, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
-):
+    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+) -> None:
     first, second = outbound(keys, gateway="aliyun:1"), outbound(keys, gateway="tencent:")
     await sender_of(intake).handle(first)
     await sender_of(intake).handle(second)
@@ -287,8 +293,8 @@ async def test_reports_move_the_delivery_state_and_a_failure_keeps_its_code(
 
 
 async def test_a_report_of_a_message_we_never_sent_is_acknowledged_and_changes_nothing(
-    intake, runtime: Runtime
-):
+    intake: Any, runtime: Runtime
+) -> None:
     unknown = [
         sms_report("123456^0", str(uuid.uuid4()), WORKER_PHONE),
         sms_report("9^0", "not-ours", WORKER_PHONE),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from yarl import URL
 from shared.contracts import GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.service.fuzz_support import CONTENT_TYPES as HOSTILE_TYPES
 from tests.service.fuzz_support import FUZZ as HOSTILE
 from tests.service.fuzz_support import any_body, hostile_json, odd_query
@@ -50,7 +52,7 @@ CONTENT_TYPES = st.sampled_from(
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
     # Every example comes from one client: the web form's per-client limit would answer most of them
     # 429 before their body is read (test_intake_webform_abuse tests the limit).
     settings = intake_settings(settings_factory, webform_client_limit=10**6)
@@ -65,8 +67,13 @@ def published(bus: MemoryBus) -> int:
 @FUZZ
 @given(form=pairs, signed=st.booleans(), base=st.booleans(), content_type=CONTENT_TYPES)
 async def test_random_forms(
-    client, memory_bus: MemoryBus, form: list[tuple[str, str]], signed: bool, base: bool, content_type: str
-):
+    client: Any,
+    memory_bus: MemoryBus,
+    form: list[tuple[str, str]],
+    signed: bool,
+    base: bool,
+    content_type: str,
+) -> None:
     if base:  # start from a genuine SMS so that the interesting cases are near valid
         form = [*sms_form("hello"), *form]
     headers = {"Content-Type": content_type}
@@ -89,8 +96,8 @@ async def test_random_forms(
 @FUZZ
 @given(data=st.binary(max_size=300), content_type=CONTENT_TYPES, sign=st.booleans())
 async def test_random_bytes_to_the_webhook(
-    client, memory_bus: MemoryBus, data: bytes, content_type: str, sign: bool
-):
+    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, sign: bool
+) -> None:
     headers = {"Content-Type": content_type, "X-Twilio-Signature": "x" if not sign else signature([])}
     before = published(memory_bus)
     response = await client.post(SMS_PATH, data=data, headers=headers)
@@ -108,7 +115,7 @@ async def test_random_bytes_to_the_webhook(
         max_size=3,
     )
 )
-async def test_random_headers(client, memory_bus: MemoryBus, headers: dict[str, str]):
+async def test_random_headers(client: Any, memory_bus: MemoryBus, headers: dict[str, str]) -> None:
     headers.pop("Content-Length", None)  # a lying length is the transport's business, not ours
     form = sms_form("hello", sid=message_sid())
     before = published(memory_bus)
@@ -143,7 +150,7 @@ form_fields = st.fixed_dictionaries(
 
 @FUZZ
 @given(body=st.one_of(form_fields, st.dictionaries(texts, json_values, max_size=4), json_values))
-async def test_random_json(client, memory_bus: MemoryBus, body: Any):
+async def test_random_json(client: Any, memory_bus: MemoryBus, body: Any) -> None:
     before = published(memory_bus)
     response = await client.post(
         "/api/v1/grievances", data=json.dumps(body), headers={"Content-Type": "application/json"}
@@ -165,7 +172,9 @@ async def test_random_json(client, memory_bus: MemoryBus, body: Any):
 
 @FUZZ
 @given(data=st.binary(max_size=300), content_type=CONTENT_TYPES)
-async def test_random_bytes_to_the_web_form(client, memory_bus: MemoryBus, data: bytes, content_type: str):
+async def test_random_bytes_to_the_web_form(
+    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str
+) -> None:
     before = published(memory_bus)
     response = await client.post("/api/v1/grievances", data=data, headers={"Content-Type": content_type})
     assert 400 <= response.status < 500
@@ -174,7 +183,7 @@ async def test_random_bytes_to_the_web_form(client, memory_bus: MemoryBus, data:
 
 @HOSTILE
 @given(body=hostile_json(["factory_code", "text", "contact", "anonymous", "language", "idempotency_key"]))
-async def test_hostile_json_to_the_web_form(client, memory_bus: MemoryBus, body: bytes):
+async def test_hostile_json_to_the_web_form(client: Any, memory_bus: MemoryBus, body: bytes) -> None:
     before = published(memory_bus)
     response = await client.post(
         "/api/v1/grievances", data=body, headers={"Content-Type": "application/json"}
@@ -192,8 +201,8 @@ async def test_hostile_json_to_the_web_form(client, memory_bus: MemoryBus, body:
     sign=st.booleans(),
 )
 async def test_hostile_bodies_to_the_webhooks(
-    client, memory_bus: MemoryBus, path: str, body: bytes, content_type: str, sign: bool
-):
+    client: Any, memory_bus: MemoryBus, path: str, body: bytes, content_type: str, sign: bool
+) -> None:
     headers = {"Content-Type": content_type, "X-Twilio-Signature": signature([], path) if sign else "x"}
     before = published(memory_bus)
     response = await client.post(path, data=body, headers=headers)
@@ -209,7 +218,7 @@ async def test_hostile_bodies_to_the_webhooks(
     ),
     query=odd_query(["factory_code", "text", "MessageSid", "Body"]),
 )
-async def test_odd_query_strings(client, memory_bus: MemoryBus, path: str, query: str):
+async def test_odd_query_strings(client: Any, memory_bus: MemoryBus, path: str, query: str) -> None:
     before = published(memory_bus)
     method = "GET" if path in ("/healthz", "/openapi.json") else "POST"
     response = await client.request(method, URL(f"{path}?{query}", encoded=True))

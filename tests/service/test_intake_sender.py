@@ -6,6 +6,7 @@ import asyncio
 import base64
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -84,7 +85,7 @@ def sender_for(
         status_callback=f"{PUBLIC_BASE_URL}/webhooks/twilio/status",
         backoff=FAST,
     )
-    return Sender(runtime, api, default_from)
+    return Sender(runtime.db, runtime.keys, runtime.clock, api, default_from)
 
 
 async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
@@ -94,8 +95,8 @@ async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
 
 
 async def test_delivers_with_basic_auth_and_twilios_form_fields(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     event = outbound(keys)
     await sender_for(runtime, twilio, session).handle(event)
     (request,) = twilio.requests
@@ -115,16 +116,16 @@ async def test_delivers_with_basic_auth_and_twilios_form_fields(
 
 
 async def test_default_sender_number_when_the_event_has_none(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     await sender_for(runtime, twilio, session, "+15005550006").handle(outbound(keys, gateway_number=None))
     assert twilio.requests[0]["form"]["From"] == "+15005550006"
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 async def test_retries_rate_limits_and_server_errors(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys, status: int
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, status: int
+) -> None:
     twilio.error(status, 20429 if status == 429 else 20500, {"Retry-After": "0"} if status == 429 else {})
     event = outbound(keys)
     await sender_for(runtime, twilio, session).handle(event)
@@ -133,8 +134,8 @@ async def test_retries_rate_limits_and_server_errors(
 
 
 async def test_a_retry_after_is_waited_up_to_the_cap(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     twilio.error(429, 20429, {"Retry-After": "30"})
     api = TwilioApi(
         session,
@@ -145,7 +146,7 @@ async def test_a_retry_after_is_waited_up_to_the_cap(
         backoff=Backoff(attempts=2, base=0.001, cap=0.3),
     )
     started = time.monotonic()
-    await Sender(runtime, api, None).handle(outbound(keys))
+    await Sender(runtime.db, runtime.keys, runtime.clock, api, None).handle(outbound(keys))
     waited = time.monotonic() - started
     assert len(twilio.requests) == 2
     assert 0.3 <= waited < 5, waited  # Twilio's 30 s, capped; not the 1 ms of the exponential step
@@ -153,8 +154,8 @@ async def test_a_retry_after_is_waited_up_to_the_cap(
 
 @pytest.mark.parametrize("code", [21610, 21211])
 async def test_permanent_errors_are_recorded_not_retried(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys, code: int
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, code: int
+) -> None:
     twilio.error(400, code)
     event = outbound(keys)
     sender = sender_for(runtime, twilio, session)
@@ -166,8 +167,8 @@ async def test_permanent_errors_are_recorded_not_retried(
 
 
 async def test_exhausted_retries_release_the_claim_for_the_next_delivery(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     for _ in range(FAST.attempts):
         twilio.error(500, 20500)
     event = outbound(keys)
@@ -180,7 +181,9 @@ async def test_exhausted_retries_release_the_claim_for_the_next_delivery(
     assert (await record(runtime, event))["status"] == "sent"
 
 
-async def test_redelivered_event_sends_once(runtime: Runtime, twilio: FakeTwilio, session, keys: Keys):
+async def test_redelivered_event_sends_once(
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     event = outbound(keys)
     sender = sender_for(runtime, twilio, session)
     for _ in range(3):
@@ -189,8 +192,8 @@ async def test_redelivered_event_sends_once(runtime: Runtime, twilio: FakeTwilio
 
 
 async def test_a_live_claim_makes_a_parallel_delivery_wait(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys, clock: FakeClock
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, clock: FakeClock
+) -> None:
     event = outbound(keys)
     claim = await store.claim(runtime.db, event, clock(), store_lease())
     assert claim.outcome == "claimed"
@@ -221,11 +224,11 @@ class HangingChannel:
 
 async def test_a_delivery_cancelled_mid_send_gives_its_claim_back_for_the_redelivery(
     runtime: Runtime, keys: Keys
-):
+) -> None:
     """A channel closing under a delivery cancels it; its redelivery must send, not find the claim
     busy for the whole lease while the queue's delivery limit runs down."""
     channel = HangingChannel()
-    sender = Sender(runtime, channel, "+15005550006")
+    sender = Sender(runtime.db, runtime.keys, runtime.clock, channel, "+15005550006")
     event = outbound(keys)
     first = asyncio.create_task(sender.handle(event))
     await asyncio.wait_for(channel.entered.wait(), 5)
@@ -245,8 +248,8 @@ def store_lease():
 
 
 async def test_long_text_is_split_and_a_retry_sends_only_the_rest(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     text = "委员会已经和厂方协商，加班费将在下周发放。" * 100  # 2100 characters
     twilio.script = [(201, {"sid": "SM" + "1" * 32}, {})] + [(500, {"code": 20500}, {})] * FAST.attempts
     event = outbound(keys, text)
@@ -263,8 +266,8 @@ async def test_long_text_is_split_and_a_retry_sends_only_the_rest(
 
 
 async def test_web_message_without_contact_is_undeliverable(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     event = outbound(keys, contact=None, channel="web")
     await sender_for(runtime, twilio, session).handle(event)
     await sender_for(runtime, twilio, session).handle(event)
@@ -274,8 +277,8 @@ async def test_web_message_without_contact_is_undeliverable(
 
 
 async def test_web_message_with_contact_goes_by_sms_from_the_default_number(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+) -> None:
     event = outbound(
         keys, contact=ENGLISH_WORKER_PHONE, channel="web", gateway_number=None, language="en", text="Reply"
     )
@@ -284,8 +287,8 @@ async def test_web_message_with_contact_goes_by_sms_from_the_default_number(
 
 
 async def test_a_contact_sealed_with_another_key_fails_permanently(
-    runtime: Runtime, twilio: FakeTwilio, session, keys: Keys, settings_factory
-):
+    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, settings_factory: Callable[..., Settings]
+) -> None:
     from cryptography.fernet import Fernet
 
     from shared.privacy import load_keys
@@ -297,9 +300,9 @@ async def test_a_contact_sealed_with_another_key_fails_permanently(
     assert (await record(runtime, event))["error"] == "unseal_failed"
 
 
-async def test_dev_channel_records_without_the_number(runtime: Runtime, keys: Keys):
+async def test_dev_channel_records_without_the_number(runtime: Runtime, keys: Keys) -> None:
     event = outbound(keys, "委员会回复" * 400)  # 2000 characters: two parts
-    sender = Sender(runtime, DevChannel(runtime.db, runtime.clock), None)
+    sender = Sender(runtime.db, runtime.keys, runtime.clock, DevChannel(runtime.db, runtime.clock), None)
     await sender.handle(event)
     await sender.handle(event)
     messages = await store.dev_outbox(runtime.db)
@@ -320,8 +323,12 @@ def app_settings(settings_factory: Any, twilio: FakeTwilio | None) -> Settings:
 
 
 async def test_outbound_events_on_the_bus_reach_twilio(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, twilio: FakeTwilio, keys: Keys
-):
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    twilio: FakeTwilio,
+    keys: Keys,
+) -> None:
     async with serve(app_settings(settings_factory, twilio), runtime) as client:
         assert client.app[SENDER].channel.name == "twilio"
         event = outbound(keys)
@@ -333,8 +340,8 @@ async def test_outbound_events_on_the_bus_reach_twilio(
 
 
 async def test_embedded_without_credentials_exposes_the_dev_outbox(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, keys: Keys
+) -> None:
     async with serve(app_settings(settings_factory, None), runtime, development_channel=True) as client:
         assert client.app[SENDER].channel.name == "dev"
         event = outbound(keys, "Your case was acknowledged", language="en")
@@ -350,8 +357,8 @@ async def test_embedded_without_credentials_exposes_the_dev_outbox(
 
 
 async def test_the_embedded_run_records_messages_to_a_web_form_contact(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, keys: Keys
+) -> None:
     """A web-form worker who left a number has no gateway number to answer from: the development
     channel needs none, so the message is recorded (it failed with no_sender_number before)."""
     async with serve(app_settings(settings_factory, None), runtime, development_channel=True) as client:
@@ -364,8 +371,8 @@ async def test_the_embedded_run_records_messages_to_a_web_form_contact(
 
 
 async def test_without_credentials_messages_are_undeliverable_and_never_recorded_as_sent(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, keys: Keys
+) -> None:
     """A deployment without provider credentials: no development channel, no /dev/outbox; the
     committee sees each message undeliverable (before, it went to dev_outbox and showed as sent)."""
     deployed = intake_settings(settings_factory, amqp_url="amqp://broker/", mongo_url="mongodb://store/")
@@ -389,8 +396,14 @@ async def test_without_credentials_messages_are_undeliverable_and_never_recorded
 
 
 async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_published_later(
-    settings_factory, settings, memory_bus: MemoryBus, db, keys: Keys, clock: FakeClock, twilio: FakeTwilio
-):
+    settings_factory: Callable[..., Settings],
+    settings: Settings,
+    memory_bus: MemoryBus,
+    db: Any,
+    keys: Keys,
+    clock: FakeClock,
+    twilio: FakeTwilio,
+) -> None:
     """The broker refuses the announcements: the message still goes out and is acknowledged at once,
     the record keeps its mark, and once the broker confirms again the state is announced."""
     from shared.contracts import MessageDeliveryChanged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
@@ -16,6 +17,7 @@ from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually
 from tests.servers import ops_client
@@ -40,7 +42,7 @@ LOCAL_NUMBER = sensitive("139 1234 5678")
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
     async with serve(intake_settings(settings_factory), runtime) as client:
         yield client
 
@@ -53,7 +55,9 @@ def says_nothing(body: str) -> bool:
     return root.tag == "Response" and root.find("Message") is None
 
 
-async def test_resent_webhook_is_published_once_with_the_same_reference(client, memory_bus: MemoryBus):
+async def test_resent_webhook_is_published_once_with_the_same_reference(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     form = sms_form(ZH_TEXT)
     answers = []
     for _ in range(3):
@@ -70,7 +74,7 @@ async def test_resent_webhook_is_published_once_with_the_same_reference(client, 
     assert says_nothing(answers[0])
 
 
-async def test_concurrent_duplicates_are_published_once(client, memory_bus: MemoryBus):
+async def test_concurrent_duplicates_are_published_once(client: Any, memory_bus: MemoryBus) -> None:
     form = sms_form(EN_TEXT)
     responses = await asyncio.gather(*(post_sms(client, form) for _ in range(5)))
     assert [r.status for r in responses] == [200] * 5
@@ -79,8 +83,8 @@ async def test_concurrent_duplicates_are_published_once(client, memory_bus: Memo
 
 
 async def test_event_is_normalised_sealed_and_keyed(
-    client, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
-):
+    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+) -> None:
     response = await post_sms(client, sms_form(f"  {ZH_TEXT}\n", sender=LOCAL_NUMBER, to="+86 106 9000 0001"))
     assert response.status == 200
     (event,) = memory_bus.published
@@ -96,7 +100,7 @@ async def test_event_is_normalised_sealed_and_keyed(
     assert event.anonymous is True
 
 
-async def test_the_number_never_travels_in_clear(client, memory_bus: MemoryBus):
+async def test_the_number_never_travels_in_clear(client: Any, memory_bus: MemoryBus) -> None:
     response = await post_sms(client, sms_form(EN_TEXT, sender=ENGLISH_WORKER_PHONE))
     body = await response.text()
     (event,) = memory_bus.published
@@ -108,8 +112,8 @@ async def test_the_number_never_travels_in_clear(client, memory_bus: MemoryBus):
 
 @pytest.mark.parametrize(("text", "language"), [(ZH_TEXT, "zh"), (EN_TEXT, "en")])
 async def test_twiml_says_nothing_and_the_language_is_recorded_for_the_routers_one_text(
-    client, memory_bus: MemoryBus, text: str, language: Any
-):
+    client: Any, memory_bus: MemoryBus, text: str, language: Any
+) -> None:
     """No reference here: it would not exist for a follow-up, and the router acknowledges anyway."""
     response = await post_sms(client, sms_form(text))
     assert response.status == 200
@@ -121,8 +125,8 @@ async def test_twiml_says_nothing_and_the_language_is_recorded_for_the_routers_o
 
 @pytest.mark.parametrize("keyword", ["否", "STATUS", "状态 ABCDE-FGHJK", "stop", "ＹＥＳ"])
 async def test_keywords_are_published_but_answered_by_the_router_not_here(
-    client, memory_bus: MemoryBus, keyword: str
-):
+    client: Any, memory_bus: MemoryBus, keyword: str
+) -> None:
     response = await post_sms(client, sms_form(keyword))
     assert response.status == 200
     assert await response.text() == EMPTY_TWIML
@@ -130,7 +134,9 @@ async def test_keywords_are_published_but_answered_by_the_router_not_here(
     assert event.text == keyword
 
 
-async def test_a_message_quoting_a_reference_is_never_told_a_new_reference(client, memory_bus: MemoryBus):
+async def test_a_message_quoting_a_reference_is_never_told_a_new_reference(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     response = await post_sms(client, sms_form("关于 ABCDE-FGHJK：今天又加班到十点"))
     assert response.status == 200
     (event,) = memory_bus.published
@@ -138,7 +144,7 @@ async def test_a_message_quoting_a_reference_is_never_told_a_new_reference(clien
     assert event.reference not in reply and says_nothing(reply)
 
 
-async def test_query_string_and_default_port_variants_verify(client, memory_bus: MemoryBus):
+async def test_query_string_and_default_port_variants_verify(client: Any, memory_bus: MemoryBus) -> None:
     path = SMS_PATH + "?factory=GZ001&x=%E5%B7%A5"
     assert (await post_sms(client, sms_form(EN_TEXT), path)).status == 200
     # Twilio sometimes signs the URL with the scheme's default port.
@@ -146,7 +152,7 @@ async def test_query_string_and_default_port_variants_verify(client, memory_bus:
     assert len(memory_bus.published) == 2
 
 
-async def test_sha256_signatures_when_announced(client, memory_bus: MemoryBus):
+async def test_sha256_signatures_when_announced(client: Any, memory_bus: MemoryBus) -> None:
     form = sms_form(EN_TEXT)
     headers = {"X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"}
     response = await post_sms(client, form, headers=headers, algorithm="HMAC_SHA256")
@@ -174,13 +180,13 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
     ],
 )
 async def test_wrong_signature_is_forbidden_and_publishes_nothing(
-    client, memory_bus: MemoryBus, sign: dict[str, Any]
-):
+    client: Any, memory_bus: MemoryBus, sign: dict[str, Any]
+) -> None:
     await problem(await post_sms(client, sms_form(ZH_TEXT), **sign), 403)
     assert memory_bus.published == []
 
 
-async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(client):
+async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(client: Any) -> None:
     # Signed for another host: the operator's webhook URL at Twilio differs from the public base URL.
     wrong_host = {"base": "http://intake.example.org:8080"}
     with capture_logs() as lines:
@@ -192,7 +198,7 @@ async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(c
     assert not any(TWILIO_TOKEN in str(value) for value in rejected[0].values())
 
 
-async def test_missing_or_tampered_signature_is_forbidden(client, memory_bus: MemoryBus):
+async def test_missing_or_tampered_signature_is_forbidden(client: Any, memory_bus: MemoryBus) -> None:
     form = sms_form(ZH_TEXT)
     data = urlencode(form).encode()
     content = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -203,7 +209,9 @@ async def test_missing_or_tampered_signature_is_forbidden(client, memory_bus: Me
     assert memory_bus.published == []
 
 
-async def test_unconfigured_token_answers_503(settings_factory, runtime: Runtime, memory_bus: MemoryBus):
+async def test_unconfigured_token_answers_503(
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     async with serve(intake_settings(settings_factory, twilio_auth_token=None), runtime) as client:
         body = await problem(await post_sms(client, sms_form(EN_TEXT)), 503)
     assert "Twilio" in body["detail"]
@@ -233,13 +241,15 @@ def replace(form: list[tuple[str, str]], name: str, value: str | None) -> list[t
         (lambda f: replace(f, "AccountSid", "AC-not-a-sid"), "AccountSid"),
     ],
 )
-async def test_invalid_signed_fields_are_422(client, memory_bus: MemoryBus, change: Any, field: str):
+async def test_invalid_signed_fields_are_422(
+    client: Any, memory_bus: MemoryBus, change: Any, field: str
+) -> None:
     body = await problem(await post_sms(client, change(sms_form(EN_TEXT))), 422)
     assert field in {e["field"] for e in body["errors"]}
     assert memory_bus.published == []
 
 
-async def test_the_longest_sms_is_accepted(client, memory_bus: MemoryBus):
+async def test_the_longest_sms_is_accepted(client: Any, memory_bus: MemoryBus) -> None:
     response = await post_sms(client, sms_form("安" * 1600))
     assert response.status == 200
     assert len(memory_bus.published) == 1
@@ -260,17 +270,19 @@ async def test_the_longest_sms_is_accepted(client, memory_bus: MemoryBus):
     ],
 )
 async def test_hostile_bodies_get_4xx(
-    client, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
-):
+    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
+) -> None:
     await problem(await client.post(SMS_PATH, data=data, headers={"Content-Type": content_type}), status)
     assert memory_bus.published == []
 
 
-async def test_wrong_method_is_a_problem(client):
+async def test_wrong_method_is_a_problem(client: Any) -> None:
     await problem(await client.get(SMS_PATH), 405)
 
 
-async def test_broker_down_answers_503_then_a_retry_succeeds(settings_factory, settings, db, keys, clock):
+async def test_broker_down_answers_503_then_a_retry_succeeds(
+    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     form = sms_form(EN_TEXT)
@@ -303,8 +315,8 @@ class GatedBus(FailingBus):
 
 
 async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
-    settings_factory, settings, db, keys, clock
-):
+    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = GatedBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     form = sms_form(EN_TEXT)
@@ -323,7 +335,9 @@ async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
         assert says_nothing(await response.text())
 
 
-async def test_health_routes_report_the_bus(settings_factory, settings, db, keys, clock):
+async def test_health_routes_report_the_bus(
+    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake_settings(settings_factory), runtime) as client:
         assert (await client.get("/healthz")).status == 200

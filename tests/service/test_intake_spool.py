@@ -25,7 +25,7 @@ from shared.messaging import PublishError, Unroutable
 from shared.privacy import Keys, pin_hash
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import open_client
+from shared.store import open_mongo_client
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
@@ -97,8 +97,8 @@ class SlowBus(FailingBus):
 
 
 async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
@@ -131,8 +131,8 @@ async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
 
 
 async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     """A load balancer routing on /readyz keeps sending workers to intake exactly when the spool helps."""
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client, ops_client(client.app) as ops:
@@ -147,8 +147,8 @@ async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
 
 
 async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
-    intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     form = sms_form(SMS_TEXT)
     submission = {"factory_code": "GZ-001", "text": WEB_TEXT, "idempotency_key": KEY}
     answers = []
@@ -163,8 +163,8 @@ async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
 
 
 async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it_is_the_same_grievance(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = LateConfirmBus()  # the broker enqueues, but its confirm does not come in time
     store = BreakableStore(db)
     runtime = Runtime(settings, bus, store, keys, clock)
@@ -177,9 +177,10 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
         problem = await response.json()
         key = problem["idempotency_key"]
         assert KEY_PATTERN.match(key)
-        # The text says what is true: it may have arrived, and a resend with the key is safe.
-        assert "may still have arrived" in problem["detail"]
-        assert "idempotency_key" in problem["detail"] and "never be filed twice" in problem["detail"]
+        # The text says what is true, in the worker's language (the text is Chinese): it may have
+        # arrived, and a resend with the key is safe.
+        assert "可能已经收到" in problem["detail"]
+        assert "idempotency_key" in problem["detail"] and "不会重复登记" in problem["detail"]
         assert "reference" not in problem and "pin" not in problem
         sms = await post_sms(client, sms_form(SMS_TEXT))
         assert sms.status == 503 and int(sms.headers["Retry-After"]) > 0
@@ -200,7 +201,9 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
     assert (await depth(db)).entries == 0
 
 
-async def test_two_keyless_submissions_are_two_grievances(intake, runtime: Runtime, memory_bus: MemoryBus):
+async def test_two_keyless_submissions_are_two_grievances(
+    intake: Settings, runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     async with serve(intake, runtime) as client:
         for _ in range(2):
             response = await client.post(PATH, json={"factory_code": "GZ-001", "text": WEB_TEXT})
@@ -211,8 +214,8 @@ async def test_two_keyless_submissions_are_two_grievances(intake, runtime: Runti
 
 
 async def test_the_embedded_run_has_no_spool_and_keeps_503(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     assert intake.mongo_url == "memory://"  # nothing durable to spool to
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake, runtime) as client:
@@ -227,8 +230,8 @@ async def test_the_embedded_run_has_no_spool_and_keeps_503(
 
 
 async def test_the_relay_backs_off_while_the_broker_is_down(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = CountingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
@@ -270,8 +273,8 @@ class CountingStore:
 
 
 async def test_a_relay_whose_entries_another_relay_holds_waits_for_the_poll(
-    intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     event = grievance(keys, WEB_TEXT)
     await Spool(db).put(event, clock())
     assert await Spool(db).claim(str(event.id), "another-relay", clock(), FAST_RELAY.lease) is not None
@@ -287,8 +290,8 @@ async def test_a_relay_whose_entries_another_relay_holds_waits_for_the_poll(
 
 
 async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = HangingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     client: TestClient[Any, Any] = TestClient(
@@ -307,8 +310,8 @@ async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
 
 
 async def test_a_backlog_being_relayed_does_not_hold_up_a_new_grievance(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     spool, bus = Spool(db), SlowBus()
     for _ in range(300):
         await spool.put(grievance(keys, WEB_TEXT), clock())
@@ -325,8 +328,8 @@ async def test_a_backlog_being_relayed_does_not_hold_up_a_new_grievance(
 
 
 async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client, ops_client(client.app) as ops:
@@ -363,7 +366,9 @@ async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
     assert len(bus.published) == 2
 
 
-async def test_a_publish_error_of_any_kind_is_spooled(intake, settings, db, keys: Keys, clock: FakeClock):
+async def test_a_publish_error_of_any_kind_is_spooled(
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     for error in (PublishError("broker refused the event"), Unroutable("no queue bound")):
         bus = FailingBus(error)
         runtime = Runtime(settings, bus, db, keys, clock)
@@ -374,12 +379,12 @@ async def test_a_publish_error_of_any_kind_is_spooled(intake, settings, db, keys
 
 @pytest.mark.skipif(not MONGO_URL, reason="the store must be a real server behind a proxy (make test-mongo)")
 async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_503(
-    intake, settings, db, keys: Keys, clock: FakeClock
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     server = URL(str(MONGO_URL))
     async with tcp_proxy(server.host or "127.0.0.1", server.port or 27017) as proxy:
         # Straight to the proxy: through the replica set's own member list the driver would go around it.
-        store = open_client(f"mongodb://{proxy.address}/?directConnection=true")
+        store = open_mongo_client(f"mongodb://{proxy.address}/?directConnection=true")
         try:
             runtime = Runtime(settings, FailingBus(), store[db.name], keys, clock)
             async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:
@@ -403,8 +408,8 @@ async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_50
 
 
 async def test_an_entry_spooled_by_the_earlier_encoder_is_relayed(
-    intake, settings, db, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
-):
+    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     # The encoder before the discriminated union wrote type and schema_version after every field.
     event = grievance(keys, WEB_TEXT)
     await Spool(db).put(event, clock())

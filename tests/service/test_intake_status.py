@@ -4,6 +4,7 @@ announced (``message.delivery``) only when they move the message's state on."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from shared.contracts import MessageDeliveryChanged, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_PHONE
 from tests.polling import eventually
 from tests.service.intake_support import (
@@ -33,7 +35,7 @@ async def twilio():
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime, twilio: FakeTwilio):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime, twilio: FakeTwilio):
     settings = intake_settings(
         settings_factory, twilio_account_sid=OUTBOUND_ACCOUNT_SID, twilio_api_base=twilio.base_url
     )
@@ -92,8 +94,8 @@ async def announced(memory_bus: MemoryBus, runtime: Runtime) -> list[tuple[str, 
 
 
 async def test_reports_are_recorded_and_never_go_backwards(
-    client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
-):
+    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     for status in ("sent", "delivered", "sent", "queued"):
         response = await post_sms(client, report(sid, status), STATUS_PATH)
@@ -107,8 +109,8 @@ async def test_reports_are_recorded_and_never_go_backwards(
 
 
 async def test_failed_delivery_keeps_the_error_code(
-    client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
-):
+    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     response = await post_sms(client, report(sid, "undelivered", ErrorCode="30003"), STATUS_PATH)
     assert response.status == 204
@@ -117,12 +119,14 @@ async def test_failed_delivery_keeps_the_error_code(
     assert (await announced(memory_bus, runtime))[-1] == ("undelivered", "30003")
 
 
-async def test_unknown_sid_is_acknowledged(client):
+async def test_unknown_sid_is_acknowledged(client: Any) -> None:
     response = await post_sms(client, report("SM" + "0" * 32, "delivered"), STATUS_PATH)
     assert response.status == 204
 
 
-async def test_wrong_signature_is_forbidden(client, memory_bus: MemoryBus, runtime: Runtime, keys: Keys):
+async def test_wrong_signature_is_forbidden(
+    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     response = await post_sms(client, report(sid, "delivered"), STATUS_PATH, token="not-the-token")
     assert response.status == 403
@@ -138,13 +142,13 @@ async def test_wrong_signature_is_forbidden(client, memory_bus: MemoryBus, runti
         [("MessageStatus", "delivered")],
     ],
 )
-async def test_invalid_reports_are_422(client, pairs: list[tuple[str, str]]):
+async def test_invalid_reports_are_422(client: Any, pairs: list[tuple[str, str]]) -> None:
     response = await post_sms(client, pairs, STATUS_PATH)
     assert response.status == 422
     assert response.content_type == "application/problem+json"
 
 
-async def test_hostile_bodies_get_4xx(client):
+async def test_hostile_bodies_get_4xx(client: Any) -> None:
     response = await client.post(
         STATUS_PATH, data=b"\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, pin_hash, reporter_key, unseal
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.intake_support import FailingBus, intake_settings, serve
 
@@ -26,7 +28,7 @@ KEY = "form-retry-key-0123456789"
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
     settings = intake_settings(settings_factory, public_status_url="https://status.example.org/")
     async with serve(settings, runtime) as client:
         yield client
@@ -41,8 +43,8 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 async def test_accepted_with_reference_pin_and_status_url(
-    client, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
-):
+    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+) -> None:
     response = await client.post(PATH, json={"factory_code": "GZ-001", "text": f" {ZH_TEXT} "})
     assert response.status == 202
     body = await response.json()
@@ -59,7 +61,9 @@ async def test_accepted_with_reference_pin_and_status_url(
     assert event.received_at == clock.now
 
 
-async def test_contact_is_normalised_sealed_and_never_echoed(client, memory_bus: MemoryBus, keys: Keys):
+async def test_contact_is_normalised_sealed_and_never_echoed(
+    client: Any, memory_bus: MemoryBus, keys: Keys
+) -> None:
     form = {
         "factory_code": "GZ-001",
         "text": EN_TEXT,
@@ -78,7 +82,7 @@ async def test_contact_is_normalised_sealed_and_never_echoed(client, memory_bus:
     assert "13912345678" not in event.to_json().decode()
 
 
-async def test_idempotent_retry_gives_the_same_reference_and_pin(client, memory_bus: MemoryBus):
+async def test_idempotent_retry_gives_the_same_reference_and_pin(client: Any, memory_bus: MemoryBus) -> None:
     form = {"factory_code": "GZ-001", "text": EN_TEXT, "idempotency_key": KEY}
     first = await client.post(PATH, json=form)
     again = await asyncio.gather(*(client.post(PATH, json=form) for _ in range(3)))
@@ -92,7 +96,7 @@ async def test_idempotent_retry_gives_the_same_reference_and_pin(client, memory_
     assert event.grievance_id == grievance_id_for("web", KEY, content)
 
 
-async def test_without_a_key_each_submission_is_new(client, memory_bus: MemoryBus):
+async def test_without_a_key_each_submission_is_new(client: Any, memory_bus: MemoryBus) -> None:
     form = {"factory_code": "GZ-001", "text": EN_TEXT}
     first = await (await client.post(PATH, json=form)).json()
     second = await (await client.post(PATH, json=form)).json()
@@ -100,7 +104,7 @@ async def test_without_a_key_each_submission_is_new(client, memory_bus: MemoryBu
     assert len(memory_bus.published) == 2
 
 
-async def test_same_key_with_other_content_is_another_grievance(client, memory_bus: MemoryBus):
+async def test_same_key_with_other_content_is_another_grievance(client: Any, memory_bus: MemoryBus) -> None:
     first = await (
         await client.post(PATH, json={"factory_code": "GZ-001", "text": "a", "idempotency_key": KEY})
     ).json()
@@ -140,14 +144,14 @@ VALID = {"factory_code": "GZ-001", "text": "hello"}
     ],
 )
 async def test_invalid_fields_are_422_and_publish_nothing(
-    client, memory_bus: MemoryBus, change: dict[str, Any], field: str
-):
+    client: Any, memory_bus: MemoryBus, change: dict[str, Any], field: str
+) -> None:
     body = await problem(await client.post(PATH, json={**VALID, **change}), 422)
     assert field in {e["field"].split(".")[0] for e in body["errors"]}
     assert memory_bus.published == []
 
 
-async def test_missing_fields_are_422(client, memory_bus: MemoryBus):
+async def test_missing_fields_are_422(client: Any, memory_bus: MemoryBus) -> None:
     body = await problem(await client.post(PATH, json={}), 422)
     assert {e["field"] for e in body["errors"]} == {"factory_code", "text"}
     assert memory_bus.published == []
@@ -162,8 +166,8 @@ async def test_missing_fields_are_422(client, memory_bus: MemoryBus):
     ],
 )
 async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
-    client, memory_bus: MemoryBus, headers: dict[str, str], language: str | None, expected: str
-):
+    client: Any, memory_bus: MemoryBus, headers: dict[str, str], language: str | None, expected: str
+) -> None:
     body = {**VALID, "factory_code": "GZ 001", **({"language": language} if language else {})}
     problem_body = await problem(await client.post(PATH, json=body, headers=headers), 422)
     assert problem_body["detail"].startswith(expected)
@@ -171,14 +175,14 @@ async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
     assert memory_bus.published == []
 
 
-async def test_a_bad_contact_is_explained_in_the_workers_language(client, memory_bus: MemoryBus):
+async def test_a_bad_contact_is_explained_in_the_workers_language(client: Any, memory_bus: MemoryBus) -> None:
     body = {**VALID, "contact": "12", "language": "zh"}
     problem_body = await problem(await client.post(PATH, json=body), 422)
     assert problem_body["detail"].startswith("contact 不是可以接收短信的手机号码")
     assert memory_bus.published == []
 
 
-async def test_the_longest_text_is_accepted(client, memory_bus: MemoryBus):
+async def test_the_longest_text_is_accepted(client: Any, memory_bus: MemoryBus) -> None:
     assert (await client.post(PATH, json={**VALID, "text": "工" * 4000})).status == 202
 
 
@@ -198,13 +202,15 @@ async def test_the_longest_text_is_accepted(client, memory_bus: MemoryBus):
     ],
 )
 async def test_hostile_bodies_get_4xx(
-    client, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
-):
+    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
+) -> None:
     await problem(await client.post(PATH, data=data, headers={"Content-Type": content_type}), status)
     assert memory_bus.published == []
 
 
-async def test_broker_down_answers_503_with_retry_after(settings_factory, settings, db, keys, clock):
+async def test_broker_down_answers_503_with_retry_after(
+    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
     async with serve(intake_settings(settings_factory), runtime) as client:

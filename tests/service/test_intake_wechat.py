@@ -7,6 +7,7 @@ import asyncio
 import base64
 import struct
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.store import ensure_indexes
 from tests.fakes import OTHER_WORKER_OPENID, WORKER_OPENID, FakeClock, sensitive
 from tests.polling import eventually
@@ -69,7 +71,7 @@ WECHAT_DEADLINE = 5.0
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
     async with serve(wechat_settings(settings_factory), runtime) as client:
         yield client
 
@@ -87,7 +89,7 @@ async def session():
 
 
 @pytest.fixture
-async def plain_client(settings_factory, runtime: Runtime):
+async def plain_client(settings_factory: Callable[..., Settings], runtime: Runtime):
     async with serve(wechat_settings(settings_factory, safe=False), runtime) as client:
         yield client
 
@@ -100,8 +102,8 @@ def grievances(bus: MemoryBus) -> list[GrievanceReceived]:
 
 
 async def test_url_verification_answers_the_echostr_for_wechats_published_signature(
-    settings_factory, runtime: Runtime
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     """V1 of WeChat's encryption guide (Token AAAAA) through the server: the echostr comes back."""
     async with serve(wechat_settings(settings_factory, safe=False, wechat_token=V1_TOKEN), runtime) as client:
         query = {
@@ -118,7 +120,7 @@ async def test_url_verification_answers_the_echostr_for_wechats_published_signat
         assert "5837397749" not in await wrong.text()
 
 
-async def test_url_verification_refuses_a_missing_or_odd_echostr(client):
+async def test_url_verification_refuses_a_missing_or_odd_echostr(client: Any) -> None:
     account = pusher()
     query = account.verify_url("1234567890")
     assert (await client.get(PATH, params=query)).status == 200
@@ -131,8 +133,8 @@ async def test_url_verification_refuses_a_missing_or_odd_echostr(client):
 
 
 async def test_without_a_token_both_routes_answer_503(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     async with serve(settings_factory(), runtime) as client:
         account = pusher()
         assert (await client.get(PATH, params=account.verify_url("1"))).status == 503
@@ -145,8 +147,8 @@ async def test_without_a_token_both_routes_answer_503(
 
 
 async def test_a_safe_mode_text_becomes_one_grievance_answered_with_an_empty_body(
-    client, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
-):
+    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+) -> None:
     message_id = msg_id()
     push = pusher().push(text_xml(ZH_TEXT, message_id=message_id))
     response = await post_push(client, push)
@@ -164,7 +166,9 @@ async def test_a_safe_mode_text_becomes_one_grievance_answered_with_an_empty_bod
     assert await response.text() == ""
 
 
-async def test_wechats_three_tries_make_one_grievance_with_one_answer(client, memory_bus: MemoryBus):
+async def test_wechats_three_tries_make_one_grievance_with_one_answer(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     """WeChat retries a push it got no answer to (three tries in all), with the same MsgId."""
     account, xml = pusher(), text_xml(EN_TEXT)
     for _ in range(3):
@@ -177,7 +181,9 @@ async def test_wechats_three_tries_make_one_grievance_with_one_answer(client, me
     assert len(grievances(memory_bus)) == 1
 
 
-async def test_the_same_msgid_from_another_account_is_another_grievance(client, memory_bus: MemoryBus):
+async def test_the_same_msgid_from_another_account_is_another_grievance(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     account, message_id = pusher(), msg_id()
     await send(client, account, text_xml(EN_TEXT, message_id=message_id))
     await send(client, account, text_xml(EN_TEXT, message_id=message_id, openid=OTHER_WORKER_OPENID))
@@ -192,7 +198,7 @@ async def test_the_same_msgid_from_another_account_is_another_grievance(client, 
     assert (await send(client, account, other)).status == 400
 
 
-async def test_a_plaintext_push_in_plaintext_mode(plain_client, memory_bus: MemoryBus):
+async def test_a_plaintext_push_in_plaintext_mode(plain_client: Any, memory_bus: MemoryBus) -> None:
     response = await send(plain_client, pusher(), text_xml(EN_TEXT), mode="plaintext")
     assert response.status == 200
     [event] = grievances(memory_bus)
@@ -202,7 +208,9 @@ async def test_a_plaintext_push_in_plaintext_mode(plain_client, memory_bus: Memo
     assert reply["ToUserName"] == WORKER_OPENID and reply["Content"] == WELCOME
 
 
-async def test_a_keyword_is_published_and_answered_with_an_empty_body(client, memory_bus: MemoryBus):
+async def test_a_keyword_is_published_and_answered_with_an_empty_body(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     """The router answers keywords itself (as for SMS): the passive reply stays empty."""
     response = await send(client, pusher(), text_xml("状态"))
     assert response.status == 200 and await response.text() == ""
@@ -211,8 +219,8 @@ async def test_a_keyword_is_published_and_answered_with_an_empty_body(client, me
 
 
 async def test_wechats_published_sample_push_through_the_server(
-    settings_factory, runtime: Runtime, memory_bus
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     """V2, WeChat's WXBizMsgCrypt sample (compatible mode): only the ciphertext is read."""
     settings = wechat_settings(
         settings_factory, wechat_token=V2_TOKEN, wechat_appid=V2_APPID, wechat_aes_key=V2_KEY
@@ -237,7 +245,7 @@ async def test_wechats_published_sample_push_through_the_server(
 # --- refusals --------------------------------------------------------------------------------------
 
 
-async def test_bad_signatures_are_403_and_publish_nothing(client, memory_bus: MemoryBus):
+async def test_bad_signatures_are_403_and_publish_nothing(client: Any, memory_bus: MemoryBus) -> None:
     account = pusher()
     good = account.push(text_xml(EN_TEXT))
     for name, value in (
@@ -257,7 +265,7 @@ async def test_bad_signatures_are_403_and_publish_nothing(client, memory_bus: Me
     assert memory_bus.published == []
 
 
-async def test_ciphertexts_that_do_not_open_are_refused(client, memory_bus: MemoryBus):
+async def test_ciphertexts_that_do_not_open_are_refused(client: Any, memory_bus: MemoryBus) -> None:
     account = pusher()
     # Another account's AppID inside a correctly signed ciphertext: 403.
     assert (await send(client, pusher(app_id="wx0000000000000000"), text_xml(EN_TEXT))).status == 403
@@ -283,7 +291,9 @@ async def test_ciphertexts_that_do_not_open_are_refused(client, memory_bus: Memo
     ],
     ids=["pad 0", "pad 33", "unequal pad bytes", "length past the end"],
 )
-async def test_bad_padding_or_length_in_a_signed_ciphertext_is_400(client, memory_bus: MemoryBus, tail):
+async def test_bad_padding_or_length_in_a_signed_ciphertext_is_400(
+    client: Any, memory_bus: MemoryBus, tail: Any
+) -> None:
     """Ciphertexts built with raw AES under our key, each wrong in one way only, each signed."""
     message = text_xml(EN_TEXT)
     length = len(message) + (1000 if tail == "length" else 0)
@@ -309,7 +319,7 @@ def _resigned(push: Push, ciphertext: str) -> dict[str, str]:
     return query
 
 
-async def test_modes_are_not_mixed(client, plain_client, memory_bus: MemoryBus):
+async def test_modes_are_not_mixed(client: Any, plain_client: Any, memory_bus: MemoryBus) -> None:
     """With safe mode configured a plaintext push is refused (its body is signed by nothing); without
     an EncodingAESKey a ciphertext cannot be opened."""
     assert (await send(client, pusher(), text_xml(EN_TEXT), mode="plaintext")).status == 403
@@ -317,7 +327,7 @@ async def test_modes_are_not_mixed(client, plain_client, memory_bus: MemoryBus):
     assert memory_bus.published == []
 
 
-async def test_malformed_bodies_are_400_and_wrong_types_415(plain_client, memory_bus: MemoryBus):
+async def test_malformed_bodies_are_400_and_wrong_types_415(plain_client: Any, memory_bus: MemoryBus) -> None:
     account = pusher()
     for body in (
         b"<xml><ToUserName>a</ToUserName>",
@@ -342,8 +352,8 @@ async def test_malformed_bodies_are_400_and_wrong_types_415(plain_client, memory
 
 
 async def test_the_previous_key_opens_pushes_during_a_rotation_and_the_reply_uses_it(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     settings = wechat_settings(settings_factory, wechat_aes_key=AES_KEY, wechat_aes_key_previous=OLD_AES_KEY)
     async with serve(settings, runtime) as client:
         old = pusher(key=OLD_AES_KEY)
@@ -366,8 +376,8 @@ async def test_the_previous_key_opens_pushes_during_a_rotation_and_the_reply_use
 
 
 async def test_a_follow_gets_the_welcome_as_a_passive_reply_and_publishes_nothing(
-    client, memory_bus: MemoryBus
-):
+    client: Any, memory_bus: MemoryBus
+) -> None:
     push = pusher().push(event_xml("subscribe", extra="<EventKey><![CDATA[qrscene_GZ-001]]></EventKey>"))
     response = await post_push(client, push)
     assert response.status == 200
@@ -377,8 +387,8 @@ async def test_a_follow_gets_the_welcome_as_a_passive_reply_and_publishes_nothin
 
 
 async def test_an_unfollow_withdraws_the_contact_once_and_forgets_the_voice_notes(
-    client, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
-):
+    client: Any, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
+) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
     account = pusher()
     await send(client, account, voice_xml("media-id-unfollow-0001"))
@@ -399,8 +409,8 @@ async def test_an_unfollow_withdraws_the_contact_once_and_forgets_the_voice_note
 
 
 async def test_a_voice_note_keeps_its_mediaid_asks_to_type_and_ignores_recognition(
-    client, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
-):
+    client: Any, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
+) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
     account = pusher()
     push = account.push(voice_xml("media-id-voice-0001", recognition=sensitive("我们被锁在宿舍里")))
@@ -414,7 +424,9 @@ async def test_a_voice_note_keeps_its_mediaid_asks_to_type_and_ignores_recogniti
     ]
 
 
-async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(client, memory_bus: MemoryBus):
+async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(
+    client: Any, memory_bus: MemoryBus
+) -> None:
     account = pusher()
     image = text_xml("x").replace(
         b"<MsgType><![CDATA[text]]></MsgType>", b"<MsgType><![CDATA[image]]></MsgType>"
@@ -428,8 +440,8 @@ async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(client, 
 
 
 async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_do_not(
-    client, keys: Keys, db: Any, clock: FakeClock
-):
+    client: Any, keys: Keys, db: Any, clock: FakeClock
+) -> None:
     windows = ServiceWindows(db)
     account = pusher()
     for index, (xml, opens) in enumerate(
@@ -457,8 +469,14 @@ async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_d
 
 
 async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
-    settings_factory, settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus, runtime: Runtime
-):
+    settings_factory: Callable[..., Settings],
+    settings: Settings,
+    db: Any,
+    keys: Keys,
+    clock: FakeClock,
+    memory_bus: MemoryBus,
+    runtime: Runtime,
+) -> None:
     account = pusher()
     started = time.perf_counter()
     async with serve(wechat_settings(settings_factory), runtime) as client:
@@ -492,8 +510,13 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
 
 
 async def test_a_message_for_a_wechat_case_is_undeliverable_whichever_channel_is_configured(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, keys: Keys, twilio: FakeTwilio, session
-):
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    keys: Keys,
+    twilio: FakeTwilio,
+    session: Any,
+) -> None:
     """Without GRIEVANCE_WECHAT_APPSECRET, a text for a WeChat worker is recorded undeliverable
     (channel_unconfigured), never sent by SMS to an OpenID, and nothing crashes."""
     await ensure_indexes(runtime.db, store.INDEXES)

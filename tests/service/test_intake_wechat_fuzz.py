@@ -9,6 +9,8 @@ after one request.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 from shared.contracts import ContactWithdrawn, GrievanceReceived
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_OPENID
 from tests.providers.wechat_push import Push
 from tests.service.fuzz_support import CONTENT_TYPES as HOSTILE_TYPES
@@ -103,13 +106,13 @@ MODES = st.sampled_from(["plaintext", "safe", "unsigned"])
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime):
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
     async with serve(wechat_settings(settings_factory, safe=False), runtime) as client:
         yield client
 
 
 @pytest.fixture
-async def safe_client(settings_factory, runtime: Runtime):
+async def safe_client(settings_factory: Callable[..., Settings], runtime: Runtime):
     async with serve(wechat_settings(settings_factory), runtime) as client:
         yield client
 
@@ -133,7 +136,9 @@ def _check(response_status: int, content_type: str, bus: MemoryBus, before: int)
 
 @FUZZ
 @given(body=bodies, mode=MODES)
-async def test_random_xml_in_plaintext_mode(client, memory_bus: MemoryBus, body: bytes, mode: str):
+async def test_random_xml_in_plaintext_mode(
+    client: Any, memory_bus: MemoryBus, body: bytes, mode: str
+) -> None:
     account = pusher()
     push = account.push(body, mode="plaintext")
     if mode == "unsigned":
@@ -147,7 +152,9 @@ async def test_random_xml_in_plaintext_mode(client, memory_bus: MemoryBus, body:
 
 @FUZZ
 @given(body=bodies, mode=MODES)
-async def test_random_xml_inside_the_ciphertext(safe_client, memory_bus: MemoryBus, body: bytes, mode: str):
+async def test_random_xml_inside_the_ciphertext(
+    safe_client: Any, memory_bus: MemoryBus, body: bytes, mode: str
+) -> None:
     """Safe mode: the hostile XML is what a correctly signed ciphertext opens to."""
     account = pusher()
     push = account.push(body, mode="plaintext" if mode == "plaintext" else "safe")
@@ -164,7 +171,7 @@ async def test_random_xml_inside_the_ciphertext(safe_client, memory_bus: MemoryB
 @given(
     query=odd_query(["signature", "timestamp", "nonce", "echostr", "encrypt_type", "msg_signature", "openid"])
 )
-async def test_odd_queries(client, memory_bus: MemoryBus, query: str):
+async def test_odd_queries(client: Any, memory_bus: MemoryBus, query: str) -> None:
     before = effects(memory_bus)
     for method in ("GET", "POST"):
         response = await client.request(
@@ -177,7 +184,9 @@ async def test_odd_queries(client, memory_bus: MemoryBus, query: str):
 
 @FUZZ
 @given(body=any_body, content_type=HOSTILE_TYPES, sign=st.booleans())
-async def test_hostile_bodies(safe_client, memory_bus: MemoryBus, body: bytes, content_type: str, sign: bool):
+async def test_hostile_bodies(
+    safe_client: Any, memory_bus: MemoryBus, body: bytes, content_type: str, sign: bool
+) -> None:
     push = pusher().push(b"<xml/>", mode="safe")
     query = push.query if sign else {**push.query, "signature": "x"}
     before = effects(memory_bus)

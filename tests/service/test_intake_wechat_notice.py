@@ -4,7 +4,7 @@ the worker's next message, all against the local WeChat server over HTTP."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,7 +76,10 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def templated(
-    settings_factory, runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    wechat: FakeWeChat,
+    session: aiohttp.ClientSession,
 ) -> Sender:
     return sender_for(runtime, wechat, session, policy(settings_factory, wechat_template_id=TEMPLATE))
 
@@ -174,7 +177,7 @@ async def test_a_token_refused_twice_on_a_template_is_not_retried_in_a_loop(
 
 
 async def test_a_subscription_consent_is_used_once_then_the_next_message_waits(
-    settings_factory,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     wechat: FakeWeChat,
     session: aiohttp.ClientSession,
@@ -205,7 +208,7 @@ async def test_a_subscription_consent_is_used_once_then_the_next_message_waits(
 
 
 async def test_a_consent_wechat_does_not_hold_is_spent_and_the_message_waits(
-    settings_factory,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     wechat: FakeWeChat,
     session: aiohttp.ClientSession,
@@ -228,7 +231,7 @@ async def test_a_consent_wechat_does_not_hold_is_spent_and_the_message_waits(
 
 
 async def test_a_consent_is_given_back_when_the_send_fails_for_now(
-    settings_factory,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     wechat: FakeWeChat,
     session: aiohttp.ClientSession,
@@ -305,7 +308,7 @@ async def account_api(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 
 
 async def test_without_a_template_the_reply_waits_and_goes_once_on_the_next_message_pushed_twice(
-    settings_factory,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     memory_bus: MemoryBus,
     account_api: FakeWeChat,
@@ -344,7 +347,11 @@ async def test_without_a_template_the_reply_waits_and_goes_once_on_the_next_mess
 
 
 async def test_a_waiting_message_is_resealed_by_a_key_rotation_and_sent_with_the_new_key_alone(
-    settings_factory, runtime: Runtime, wechat: FakeWeChat, session: aiohttp.ClientSession, keys: Keys
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    wechat: FakeWeChat,
+    session: aiohttp.ClientSession,
+    keys: Keys,
 ) -> None:
     old_keys = load_keys(settings_factory(contact_key=OLD_KEY))
     event = outbound(old_keys)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import aiohttp
@@ -20,6 +20,7 @@ from services.intake.wechat_store import SERVICE_WINDOW, TOKENS, TokenCache
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.store import ensure_indexes
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.providers.wechat import FakeWeChat
@@ -193,7 +194,7 @@ async def test_without_a_wechat_channel_the_message_is_channel_unconfigured(
     runtime: Runtime, keys: Keys
 ) -> None:
     event = outbound(keys)
-    await Sender(runtime, None, None).handle(event)
+    await Sender(runtime.db, runtime.keys, runtime.clock, None, None).handle(event)
     document = await record(runtime, event)
     assert (document["status"], document["reason"]) == ("undeliverable", "channel_unconfigured")
 
@@ -250,7 +251,11 @@ async def test_a_lock_held_past_its_lease_is_taken_over(
 
 
 async def test_the_application_routes_wechat_cases_to_wechat_and_sms_to_twilio(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, keys: Keys
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    wechat: FakeWeChat,
+    keys: Keys,
 ) -> None:
     await worker_wrote(runtime, wechat)
     async with FakeTwilio() as twilio:
@@ -275,7 +280,11 @@ async def test_the_application_routes_wechat_cases_to_wechat_and_sms_to_twilio(
 
 
 async def test_wechat_alone_configured_sends_wechat_and_records_sms_unconfigured(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, keys: Keys
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    wechat: FakeWeChat,
+    keys: Keys,
 ) -> None:
     await worker_wrote(runtime, wechat)
     settings = settings_factory(

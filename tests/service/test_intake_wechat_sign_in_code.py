@@ -4,7 +4,7 @@ worker's next message, and is dropped as ``expired`` if that comes after the cod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
@@ -19,6 +19,7 @@ from services.intake.wechat_waiting import WaitingMessages, expired
 from shared.contracts import SIGN_IN_CODE_LIFETIME, MessageOutbound
 from shared.privacy import Keys, reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
 from tests.providers.wechat import FakeWeChat
@@ -53,7 +54,7 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 
 @pytest.fixture
 async def sender(
-    settings_factory, runtime: Runtime, wechat: FakeWeChat, clock: FakeClock
+    settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat, clock: FakeClock
 ) -> AsyncIterator[Sender]:
     # Both notices configured: a sign-in code must still go by neither.
     settings = settings_factory(wechat_template_id=TEMPLATE, wechat_subscribe_template_id=SUBSCRIPTION)

@@ -3,7 +3,7 @@ one notice it allows, through intake's application and the local WeChat server."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +17,7 @@ from services.intake.wechat_store import reporter_identity
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_OPENID, FakeClock
 from tests.providers.wechat import FakeWeChat
 from tests.service.intake_support import PUBLIC_BASE_URL, serve
@@ -35,7 +36,9 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 
 
 @pytest.fixture
-async def client(settings_factory, runtime: Runtime, wechat: FakeWeChat) -> AsyncIterator[TestClient]:
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat
+) -> AsyncIterator[TestClient]:
     settings = wechat_settings(
         settings_factory,
         wechat_appsecret=SECRET,
@@ -181,7 +184,7 @@ async def test_one_address_records_at_most_30_consents_an_hour(client: TestClien
 
 
 async def test_without_a_subscription_template_the_routes_say_so(
-    settings_factory, runtime: Runtime, wechat: FakeWeChat
+    settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat
 ) -> None:
     settings = wechat_settings(settings_factory, wechat_appsecret=SECRET, wechat_api_base=wechat.base_url)
     async with serve(settings, runtime) as client:

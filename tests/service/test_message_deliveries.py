@@ -8,7 +8,7 @@ callback to intake, and what the bus carries between the two.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -16,12 +16,13 @@ from services.router.deliveries import QUEUE
 from shared.contracts import MessageDeliveryChanged
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.service.deliveries_support import Pair, pair_settings, serve_pair
 from tests.service.intake_support import FakeTwilio, intake_settings
 
 
 @pytest.fixture
-async def pair(settings_factory, runtime: Runtime) -> AsyncIterator[Pair]:
+async def pair(settings_factory: Callable[..., Settings], runtime: Runtime) -> AsyncIterator[Pair]:
     async with (
         FakeTwilio() as twilio,
         serve_pair(pair_settings(settings_factory, twilio), runtime, twilio) as pair,
@@ -106,7 +107,7 @@ async def test_a_committee_sees_why_each_message_did_not_arrive_and_nothing_for_
 
 
 async def test_without_provider_settings_the_committee_sees_sms_is_not_set_up(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     """No Twilio account: every message is undeliverable, and the committee is told the system
     cannot send SMS instead of waiting for a delivery that never comes."""

@@ -21,6 +21,7 @@ from services.notify.model import Notification, Recipient
 from services.notify.relay import NotificationsPending, tell
 from services.router.registry import RegistryError, load_registry
 from shared.contracts import CaseDeadlineSoon, CaseEscalated
+from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
 from tests.fakes import FakeClock
@@ -75,7 +76,7 @@ async def rt(runtime: Runtime) -> Runtime:
     return runtime
 
 
-async def test_the_registry_fills_the_directory_and_a_reload_replaces_it(rt):
+async def test_the_registry_fills_the_directory_and_a_reload_replaces_it(rt: Runtime) -> None:
     directory = Directory(rt.db)
     spt = await directory.committee("gz-001-spt")
     assert spt is not None and spt.notify.wecom is not None
@@ -91,7 +92,7 @@ async def test_the_registry_fills_the_directory_and_a_reload_replaces_it(rt):
     assert await directory.ngos_for("GZ-001") == []
 
 
-async def test_a_bad_notify_block_is_refused_without_its_credential(rt):
+async def test_a_bad_notify_block_is_refused_without_its_credential(rt: Runtime) -> None:
     bad = registry(spt={"wecom": "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=leaky-key"})
     with pytest.raises(RegistryError) as refused:
         await load_registry(rt.db, bad)
@@ -105,9 +106,11 @@ def reminders_published(rt: Runtime) -> list[CaseDeadlineSoon]:
     return [e for e in rt.bus.published if isinstance(e, CaseDeadlineSoon)]
 
 
-async def test_the_reminder_is_published_once_per_deadline_across_passes_and_replicas(rt, clock, keys):
+async def test_the_reminder_is_published_once_per_deadline_across_passes_and_replicas(
+    rt: Runtime, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)  # normal: 48 h to acknowledge
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     sla = rt.settings.sla
 
     clock.advance(hours=35)  # 73 %
@@ -133,14 +136,16 @@ async def test_the_reminder_is_published_once_per_deadline_across_passes_and_rep
         ack_due_at=case.created_at + timedelta(hours=40),
         resolve_due_at=case.created_at + timedelta(days=7),
     )
-    await consumer.apply_event(rt, raised)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, raised)
     assert await reminders.remind_once(rt.db, rt.bus, sla, clock(), 0.75) == 1
     assert await reminders.remind_once(rt.db, rt.bus, sla, clock(), 0.75) == 0
     first, second = reminders_published(rt)
     assert second.due_at == case.created_at + timedelta(hours=40) and second.id != first.id
 
 
-async def test_no_reminder_for_an_acknowledged_case_or_one_without_a_committee(rt, clock, keys):
+async def test_no_reminder_for_an_acknowledged_case_or_one_without_a_committee(
+    rt: Runtime, clock: FakeClock, keys: Keys
+) -> None:
     held = assigned(clock.now, keys=keys, sla=rt.settings.sla)
     orphan = assigned(
         clock.now,
@@ -151,18 +156,23 @@ async def test_no_reminder_for_an_acknowledged_case_or_one_without_a_committee(r
         unassigned_reason="unroutable",
     )
     for event in (held, orphan):
-        await consumer.apply_event(rt, event)
+        await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, event)
     await consumer.apply_event(
-        rt, updated(held, "acknowledged", clock.now + timedelta(hours=1), status="acknowledged")
+        rt.db,
+        rt.settings.sla,
+        rt.clock,
+        updated(held, "acknowledged", clock.now + timedelta(hours=1), status="acknowledged"),
     )
     clock.advance(hours=40)
     assert await reminders.remind_once(rt.db, rt.bus, rt.settings.sla, clock(), 0.75) == 0
     assert reminders_published(rt) == []
 
 
-async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_id(rt, clock, keys):
+async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_id(
+    rt: Runtime, clock: FakeClock, keys: Keys
+) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     clock.advance(hours=40)
     # A replica claimed the reminder and died before publishing it.
     stored = await escalation_store.load_clock(rt.db, case.case_id)
@@ -193,7 +203,9 @@ def told(recipient: Recipient) -> Notification:
     )
 
 
-async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanent_one_is_settled(db):
+async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanent_one_is_settled(
+    db: Any,
+) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
     wecom = FakeNotifier("wecom")
@@ -212,7 +224,7 @@ async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanen
     assert await ledger.state("event-2", notification.recipient, "email") == "refused"
 
 
-async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(db):
+async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(db: Any) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
     recipient = committee(wecom=WECOM)
@@ -249,9 +261,11 @@ def escalated(case: Any, reason: str, factory_id: str | None = "GZ-001") -> Case
         ("retaliation", False),
     ],
 )
-async def test_who_hears_of_an_escalation(rt, clock, keys, reason, committee_told):
+async def test_who_hears_of_an_escalation(
+    rt: Runtime, clock: FakeClock, keys: Keys, reason: Any, committee_told: Any
+) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     notifiers = {ch: FakeNotifier(ch) for ch in ("wecom", "dingtalk", "email")}
     notices = EscalationNotices(
         db=rt.db, directory=Directory(rt.db), ledger=Ledger(rt.db, clock), notifiers=notifiers

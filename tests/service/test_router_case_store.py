@@ -4,15 +4,16 @@ and concurrent writers of one case (through a store whose calls interleave, as r
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
 from services.router import actions
 from services.router.app import INDEXES, Router, bootstrap
-from services.router.case import Case
+from services.router.case import Case, Outcome
 from services.router.case_store import ATTEMPTS, CaseStore, InboxFilter, to_document
 from services.router.decisions import FollowUp, NewCase
 from services.router.errors import ChangedConcurrently
@@ -21,12 +22,13 @@ from services.router.registry import load_registry_file
 from shared.contracts import CaseUpdated
 from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
+from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase
-from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance
+from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance, memory_bus_of
 
 
 @pytest.fixture
-async def router(runtime) -> Router:
+async def router(runtime: Runtime) -> Router:
     await ensure_indexes(runtime.db, INDEXES)
     await load_registry_file(runtime.db, REGISTRY)
     return bootstrap(runtime)
@@ -42,7 +44,7 @@ async def open_case(
     return case
 
 
-def acknowledging(case: Case, now, action_id: str = "ack-1"):
+def acknowledging(case: Case, now: datetime, action_id: str = "ack-1") -> Outcome:
     assert case.committee_id is not None
     return case.acknowledge(by=case.committee_id, action_id=action_id, now=to_ms(now), reach_worker=True)
 
@@ -50,18 +52,22 @@ def acknowledging(case: Case, now, action_id: str = "ack-1"):
 def updates(runtime: Runtime, case_id: str, action: str) -> list[CaseUpdated]:
     return [
         e
-        for e in runtime.bus.published
+        for e in memory_bus_of(runtime).published
         if isinstance(e, CaseUpdated) and e.case_id == case_id and e.action == action
     ]
 
 
-async def test_a_new_case_is_at_version_one_and_reads_back_as_it_was_written(router, runtime):
+async def test_a_new_case_is_at_version_one_and_reads_back_as_it_was_written(
+    router: Router, runtime: Runtime
+) -> None:
     case = await open_case(runtime, router)
     assert case.version == 1
     assert Case.model_validate(to_document(case)) == case.model_copy(update={"version": 0})
 
 
-async def test_a_write_at_a_stale_version_is_refused_and_changes_nothing(router, runtime, clock):
+async def test_a_write_at_a_stale_version_is_refused_and_changes_nothing(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case = await open_case(runtime, router)
     saved = await router.cases.save(case, acknowledging(case, clock()))
     assert saved is not None and saved.case.version == 2
@@ -78,8 +84,8 @@ async def test_a_write_at_a_stale_version_is_refused_and_changes_nothing(router,
 
 
 async def test_a_case_written_before_versions_loads_as_version_zero_and_is_written_once(
-    router, runtime, clock
-):
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case = await open_case(runtime, router)
     # A document as the router stored it before it kept versions (the one way to get one is to write it).
     await runtime.db["cases"].update_one({"_id": case.case_id}, {"$unset": {"version": ""}})
@@ -92,7 +98,9 @@ async def test_a_case_written_before_versions_loads_as_version_zero_and_is_writt
     assert stored is not None and stored.version == 1 and [t.id for t in stored.timeline][-1] == "ack-1"
 
 
-async def test_mutate_gives_up_after_a_bounded_number_of_lost_races(router, runtime, clock):
+async def test_mutate_gives_up_after_a_bounded_number_of_lost_races(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case = await open_case(runtime, router)
     contended = ContendedDatabase(runtime.db)
     with pytest.raises(ChangedConcurrently):
@@ -103,7 +111,9 @@ async def test_mutate_gives_up_after_a_bounded_number_of_lost_races(router, runt
     assert updates(runtime, case.case_id, "acknowledged") == []
 
 
-async def test_concurrent_writers_of_one_case_all_land_once(router, runtime, clock):
+async def test_concurrent_writers_of_one_case_all_land_once(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     """A committee's replies and the worker's follow-up, all at once: as many writers as attempts,
     so each must land however the races go (a writer loses only to another writer's success)."""
     phone = fresh_phone()
@@ -148,7 +158,9 @@ async def test_concurrent_writers_of_one_case_all_land_once(router, runtime, clo
     assert len({e.id for e in updates(runtime, case.case_id, "worker_replied")}) == 1
 
 
-async def test_one_message_delivered_twice_at_once_is_added_once(router, runtime, clock):
+async def test_one_message_delivered_twice_at_once_is_added_once(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     phone = fresh_phone()
     case = await open_case(runtime, router, phone=phone)
     racing = bootstrap(
@@ -167,7 +179,7 @@ async def test_one_message_delivered_twice_at_once_is_added_once(router, runtime
     assert len({e.id for e in updates(runtime, case.case_id, "worker_replied")}) == 1
 
 
-async def test_the_first_decision_recorded_for_a_message_is_kept(db, clock):
+async def test_the_first_decision_recorded_for_a_message_is_kept(db: Any, clock: FakeClock) -> None:
     inbound = InboundStore(db)
     assert await inbound.recorded("g-1") is None
     first = await inbound.record("g-1", FollowUp(case_id="case-a"), clock())
@@ -176,7 +188,9 @@ async def test_the_first_decision_recorded_for_a_message_is_kept(db, clock):
     assert await inbound.recorded("g-1") == first
 
 
-async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says(router, runtime):
+async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says(
+    router: Router, runtime: Runtime
+) -> None:
     wages = await open_case(runtime, router, "工资三个月没发")
     exit_locked = await open_case(runtime, router, "安全出口被锁了")
     committee = wages.committee_id
@@ -184,8 +198,11 @@ async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says
     await router.cases.mutate(wages.case_id, lambda c: acknowledging(c, runtime.clock()))
     now = runtime.clock()
 
-    async def inbox(**chosen) -> list[str]:
-        cases, total = await router.cases.committee_inbox(committee, InboxFilter(**chosen), now, 0, 10)
+    async def inbox(
+        *, status: str | None = None, category: str | None = None, overdue: bool = False
+    ) -> list[str]:
+        chosen = InboxFilter(status=status, category=category, overdue=overdue)
+        cases, total = await router.cases.committee_inbox(committee, chosen, now, 0, 10)
         assert total == len(cases)
         return sorted(c.reference for c in cases)
 
@@ -201,6 +218,8 @@ async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says
     assert late < wages.resolve_due_at
     cases, _ = await router.cases.committee_inbox(committee, InboxFilter(overdue=True), late, 0, 10)
     assert [c.reference for c in cases] == [exit_locked.reference]
-    assert all(c.overdue(late) for c in cases) and not (await router.cases.by_id(wages.case_id)).overdue(late)
+    stored_wages = await router.cases.by_id(wages.case_id)
+    assert stored_wages is not None
+    assert all(c.overdue(late) for c in cases) and not stored_wages.overdue(late)
     assert (await router.cases.committee_counts(committee, late))["overdue"] == 1
     assert (await router.cases.committee_counts("gz-001-women", late))["all"] == 0

@@ -5,27 +5,40 @@ is a 409 the client may retry, and a case written before versions were kept is a
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from services.router.case_store import ATTEMPTS
-from shared.contracts import CaseUpdated, MessageOutbound
+from shared.contracts import CaseUpdated, Event, MessageOutbound
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from shared.settings import Settings
+from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase
 from tests.service.router_support import (
     DG_NUMBER,
     ContendedDatabase,
+    RouterClient,
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
 )
 
+# The served router on a store whose calls interleave, the DG-002 wages committee's authorisation
+# header, and the API path of the case it holds.
+Racing = tuple[RouterClient, dict[str, str], str]
+
 
 @pytest.fixture
-async def racing(settings, db, keys, clock, memory_bus) -> AsyncIterator[tuple[Any, dict[str, str], str]]:
+async def racing(
+    settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> AsyncIterator[Racing]:
     runtime = Runtime(settings, memory_bus, InterleavingDatabase(db, jitter=0.005, seed=11), keys, clock)
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
@@ -35,7 +48,7 @@ async def racing(settings, db, keys, clock, memory_bus) -> AsyncIterator[tuple[A
         yield client, bearer(tokens["dg-002-wages"]), f"/api/v1/cases/{event.reference}"
 
 
-def distinct(client: Any, kind: type, **fields: str) -> set[Any]:
+def distinct(client: RouterClient, kind: type[Event], **fields: str) -> set[uuid.UUID]:
     return {
         e.id
         for e in client.received
@@ -43,7 +56,7 @@ def distinct(client: Any, kind: type, **fields: str) -> set[Any]:
     }
 
 
-async def test_replies_sent_at_once_all_land_once(racing, memory_bus):
+async def test_replies_sent_at_once_all_land_once(racing: Racing, memory_bus: MemoryBus) -> None:
     client, wages, url = racing
     texts = [f"第{i}次答复" for i in range(ATTEMPTS)]
     answers = await asyncio.gather(
@@ -58,7 +71,9 @@ async def test_replies_sent_at_once_all_land_once(racing, memory_bus):
     assert len(distinct(client, MessageOutbound, purpose="committee_reply")) == ATTEMPTS
 
 
-async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(racing, memory_bus):
+async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(
+    racing: Racing, memory_bus: MemoryBus
+) -> None:
     client, wages, url = racing
     headers = {**wages, "Idempotency-Key": "answer-1"}
     answers = await asyncio.gather(
@@ -73,7 +88,9 @@ async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(rac
     assert len(distinct(client, MessageOutbound, purpose="committee_reply")) == 1
 
 
-async def test_acknowledging_three_times_at_once_acknowledges_once(racing, memory_bus):
+async def test_acknowledging_three_times_at_once_acknowledges_once(
+    racing: Racing, memory_bus: MemoryBus
+) -> None:
     client, wages, url = racing
     answers = await asyncio.gather(*(client.post(f"{url}/acknowledge", headers=wages) for _ in range(3)))
     assert [a.status for a in answers] == [200, 200, 200]
@@ -83,7 +100,9 @@ async def test_acknowledging_three_times_at_once_acknowledges_once(racing, memor
     assert len(distinct(client, MessageOutbound, purpose="status")) == 1
 
 
-async def test_a_case_that_keeps_changing_is_a_409_to_retry(settings, db, keys, clock, memory_bus):
+async def test_a_case_that_keeps_changing_is_a_409_to_retry(
+    settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
     contended = ContendedDatabase(db)
     runtime = Runtime(settings, memory_bus, contended, keys, clock)
     tokens = await committee_tokens(runtime)
@@ -102,19 +121,19 @@ async def test_a_case_that_keeps_changing_is_a_409_to_retry(settings, db, keys, 
         assert not [e for e in client.received if isinstance(e, CaseUpdated)]
 
 
-async def test_a_case_stored_before_versions_is_acted_on_as_usual(runtime):
+async def test_a_case_stored_before_versions_is_acted_on_as_usual(runtime: Runtime) -> None:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "工资没发", to=DG_NUMBER)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         # As the router stored cases before it kept versions (no other way to have one than to write it).
         await runtime.db["cases"].update_one({"_id": str(event.grievance_id)}, {"$unset": {"version": ""}})
         wages, url = bearer(tokens["dg-002-wages"]), f"/api/v1/cases/{event.reference}"
         assert (await client.post(f"{url}/acknowledge", headers=wages)).status == 200
         resolved = await client.post(f"{url}/resolve", json={"resolution": "下周补发"}, headers=wages)
         assert resolved.status == 200 and (await resolved.json())["status"] == "resolved"
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         assert [e.action for e in client.received if isinstance(e, CaseUpdated)] == [
             "acknowledged",
             "resolved",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseAssigned, MessageOutbound
+from shared.contracts import CaseAssigned, Event, MessageOutbound
 from shared.ids import reference_for
+from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
 from tests.service.router_support import (
     DG_NUMBER,
@@ -15,21 +17,24 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
     stored_case,
 )
 
-
-def published(runtime, kind):
-    return [e for e in runtime.bus.published if isinstance(e, kind)]
+E = TypeVar("E", bound=Event)
 
 
-async def deliver(runtime, event):
+def published(runtime: Runtime, kind: type[E]) -> list[E]:
+    return [e for e in memory_bus_of(runtime).published if isinstance(e, kind)]
+
+
+async def deliver(runtime: Runtime, event: Event) -> None:
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
 
 
-async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime):
+async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime: Runtime) -> None:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(
@@ -63,26 +68,26 @@ async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(ru
             assert listing["total"] == 0
 
 
-async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtime):
+async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         event = grievance(runtime.keys, "工资拖欠了两个月", to=DG_NUMBER)
         await deliver(runtime, event)
         await deliver(runtime, event)
         assert await runtime.db["cases"].count_documents({}) == 1
-        ids = [e.id for e in runtime.bus.published if not isinstance(e, type(event))]
+        ids = [e.id for e in memory_bus_of(runtime).published if not isinstance(e, type(event))]
         assert len(ids) == 4 and len(set(ids)) == 2  # republished with the same ids
         case = published(runtime, CaseAssigned)[0]
         assert (case.committee_id, case.category, case.severity) == ("dg-002-wages", "wages", "high")
 
 
-async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runtime):
+async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
-        runtime.bus.inject(
+        memory_bus_of(runtime).inject(
             "router.grievances", b'{"type": "grievance.received", "text": 5}', "grievance.received"
         )
-        runtime.bus.inject("router.grievances", b"\xff not json", "grievance.received")
+        memory_bus_of(runtime).inject("router.grievances", b"\xff not json", "grievance.received")
         await deliver(runtime, grievance(runtime.keys, "DG002 每天加班到十二点", to=None))
         dead = await runtime.bus.dead_letters("router.grievances")
         assert len(dead) == 2
@@ -91,7 +96,7 @@ async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runt
         assert (case.factory_id, case.category) == ("DG-002", "working_hours")
 
 
-async def test_factory_resolution_order(runtime):
+async def test_factory_resolution_order(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     phone = sensitive("+8613700000001")
     async with serve(runtime):
@@ -124,7 +129,9 @@ async def test_factory_resolution_order(runtime):
         assert len(asks) == 3
 
 
-async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when_none_is_left(runtime):
+async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when_none_is_left(
+    runtime: Runtime,
+) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         # harassment at GZ-001: both committees handle it; the women's committee has Liu as a member
@@ -155,7 +162,7 @@ async def test_conflict_of_interest_skips_the_named_committee_and_escalates_when
         assert "独立机构" in acks[2].text and "independent" in acks[3].text
 
 
-async def test_retaliation_goes_to_no_factory_committee(runtime):
+async def test_retaliation_goes_to_no_factory_committee(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "因为投诉了加班问题，组长打击报复我", to=GZ_NUMBER)
@@ -171,7 +178,7 @@ async def test_retaliation_goes_to_no_factory_committee(runtime):
         assert stored.status == "unassigned"
 
 
-async def test_fewest_open_cases_wins_among_several_committees(runtime):
+async def test_fewest_open_cases_wins_among_several_committees(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
         await deliver(runtime, grievance(runtime.keys, "组长辱骂工人", to=GZ_NUMBER))
@@ -181,7 +188,9 @@ async def test_fewest_open_cases_wins_among_several_committees(runtime):
         assert committees == ["gz-001-spt", "gz-001-women", "gz-001-spt"]
 
 
-async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_for_status(runtime):
+async def test_a_reference_collision_gets_a_new_reference_and_keeps_the_old_one_for_status(
+    runtime: Runtime,
+) -> None:
     await committee_tokens(runtime)
     async with serve(runtime) as client:
         first = grievance(runtime.keys, "工资没发", to=GZ_NUMBER)

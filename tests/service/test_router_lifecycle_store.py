@@ -20,6 +20,7 @@ from shared.auth import authenticate, issue_token, list_tokens, revoke_committee
 from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
 from shared.web import Problem
+from tests.fakes import FakeClock
 from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance
 
 
@@ -37,7 +38,7 @@ async def open_case(runtime: Runtime, router: Router, text: str) -> Case:
     return case
 
 
-async def test_held_by_lists_a_committees_open_cases_oldest_first(runtime: Runtime, clock) -> None:
+async def test_held_by_lists_a_committees_open_cases_oldest_first(runtime: Runtime, clock: FakeClock) -> None:
     router = await router_of(runtime)
     first = await open_case(runtime, router, "工资三个月没发")
     clock.advance(minutes=1)

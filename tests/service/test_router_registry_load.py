@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import yaml
 
 from services.router.registry import RegistryError, load_registry, load_registry_file
+from shared.store import Database
 from tests.service.router_support import REGISTRY
 
 
-async def committees(db):
+async def committees(db: Database) -> list[dict[str, Any]]:
     """Every committee record, by id (a find without a sort comes back in no defined order)."""
     return sorted([d async for d in db["committees"].find({}, {"_id": 0})], key=lambda d: d["id"])
 
 
-async def test_loading_twice_changes_nothing(db):
+async def test_loading_twice_changes_nothing(db: Any) -> None:
     first = await load_registry_file(db, REGISTRY)
     assert first["factories_inserted"] == 3 and first["committees_inserted"] == 5
     before = await committees(db)
@@ -37,7 +41,7 @@ async def test_loading_twice_changes_nothing(db):
     assert await db["factories"].count_documents({}) == 3
 
 
-async def test_changes_update_in_place_and_dropped_committees_retire(db, tmp_path):
+async def test_changes_update_in_place_and_dropped_committees_retire(db: Any, tmp_path: Path) -> None:
     await load_registry_file(db, REGISTRY)
     data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
     data["factories"][0]["workers"] = 1300

@@ -10,6 +10,8 @@ wire-protocol server.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pymongo.errors import OperationFailure
 
@@ -22,7 +24,16 @@ from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import UpdateConflict, ensure_indexes, merge_updates
 from tests.conftest import MONGO_URL
-from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance, pending_types
+from tests.fakes import FakeClock
+from tests.service.router_support import (
+    GZ_NUMBER,
+    REGISTRY,
+    FlakyBus,
+    fresh_phone,
+    grievance,
+    memory_bus_of,
+    pending_types,
+)
 
 # Parts that cannot form one update: the same path under two operators, twice under one operator,
 # or a path inside another.
@@ -43,12 +54,14 @@ RAW_CONFLICTS = [
 
 
 @pytest.mark.parametrize("parts", CONFLICTS)
-def test_merge_refuses_a_path_named_twice_or_inside_another(parts):
+def test_merge_refuses_a_path_named_twice_or_inside_another(
+    parts: tuple[dict[str, dict[str, Any]], ...],
+) -> None:
     with pytest.raises(UpdateConflict, match="conflicts with"):
         merge_updates(*parts)
 
 
-def test_merge_keeps_separate_paths_and_leaves_out_empty_operators():
+def test_merge_keeps_separate_paths_and_leaves_out_empty_operators() -> None:
     merged = merge_updates(
         {"$set": {}},
         {"$push": {"timeline": 1}},
@@ -59,7 +72,7 @@ def test_merge_keeps_separate_paths_and_leaves_out_empty_operators():
 
 
 @pytest.mark.parametrize("update", RAW_CONFLICTS)
-async def test_the_server_refuses_what_merge_refuses(db, update):
+async def test_the_server_refuses_what_merge_refuses(db: Any, update: dict[str, dict[str, Any]]) -> None:
     if not MONGO_URL:
         pytest.skip("mongomock applies conflicting updates; the real-server lane checks this")
     await db["conflicts"].insert_one({"_id": "c", "outbox": [], "timeline": [{}], "messages": [{}]})
@@ -69,7 +82,7 @@ async def test_the_server_refuses_what_merge_refuses(db, update):
 
 
 @pytest.fixture
-async def router(runtime) -> Router:
+async def router(runtime: Runtime) -> Router:
     await ensure_indexes(runtime.db, INDEXES)
     await load_registry_file(runtime.db, REGISTRY)
     return bootstrap(runtime)
@@ -94,7 +107,11 @@ async def stored(router: Router, case_id: str) -> Case:
 
 
 def published_actions(runtime: Runtime, case_id: str) -> list[str]:
-    return [e.action for e in runtime.bus.published if isinstance(e, CaseUpdated) and e.case_id == case_id]
+    return [
+        e.action
+        for e in memory_bus_of(runtime).published
+        if isinstance(e, CaseUpdated) and e.case_id == case_id
+    ]
 
 
 async def committee_of(router: Router, case_id: str) -> str:
@@ -103,7 +120,7 @@ async def committee_of(router: Router, case_id: str) -> str:
     return committee
 
 
-async def test_committee_actions_and_the_worker_confirming(router, runtime):
+async def test_committee_actions_and_the_worker_confirming(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router)
     case_id = await worker.send("工资三个月没发了")
     spt, clock = await committee_of(router, case_id), runtime.clock
@@ -132,7 +149,7 @@ async def test_committee_actions_and_the_worker_confirming(router, runtime):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime):
+async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router)
     case_id = await worker.send("宿舍没有热水")
     committee, clock = await committee_of(router, case_id), runtime.clock
@@ -149,7 +166,7 @@ async def test_a_first_reply_acknowledges_and_a_dispute_reopens(router, runtime)
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
+async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router: Router, runtime: Runtime) -> None:
     case_id = await Reporter(runtime, router).send("组长辱骂工人")
     first = await committee_of(router, case_id)
     parts = (router.outbox, router.cases, router.registry, runtime.clock)
@@ -169,7 +186,9 @@ async def test_recusals_hand_the_case_on_and_then_to_the_ngo(router, runtime):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the_committee(router, runtime):
+async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the_committee(
+    router: Router, runtime: Runtime
+) -> None:
     case_id = await Reporter(runtime, router).send("食堂的饭菜不好吃")
     committee, sla = await committee_of(router, case_id), runtime.settings.sla
     await actions.recategorise(router.outbox, runtime.clock, sla, case_id, committee, "child_labour", None)
@@ -184,7 +203,7 @@ async def test_a_recategorisation_moves_the_deadlines_and_retaliation_leaves_the
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
+async def test_a_routed_follow_up_closes_the_unroutable_case(router: Router, runtime: Runtime) -> None:
     worker = Reporter(runtime, router, to=None)
     lost = await worker.send("老板不给工资")
     found = await worker.send("GZ001 老板不给工资")
@@ -194,7 +213,9 @@ async def test_a_routed_follow_up_closes_the_unroutable_case(router, runtime):
     assert await pending_types(router.cases, lost) == []
 
 
-async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
+async def test_an_unanswered_resolution_closes_itself(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("食堂的饭是冷的")
     committee = await committee_of(router, case_id)
     await actions.resolve(router.outbox, clock, case_id, committee, "已经换了厨师", reach_worker=True)
@@ -205,7 +226,9 @@ async def test_an_unanswered_resolution_closes_itself(router, runtime, clock):
     assert await pending_types(router.cases, case_id) == []
 
 
-async def test_events_wait_in_the_outbox_until_they_are_published(router, runtime, clock):
+async def test_events_wait_in_the_outbox_until_they_are_published(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("车间太热了")
     committee = await committee_of(router, case_id)
     flaky = FlakyBus(runtime.bus)
@@ -219,11 +242,17 @@ async def test_events_wait_in_the_outbox_until_they_are_published(router, runtim
     clock.advance(minutes=2)
     assert (await router.periodic_pass())["outboxes_flushed"] == 1
     assert await pending_types(router.cases, case_id) == []
-    told = [e for e in runtime.bus.published if isinstance(e, MessageOutbound) and e.purpose == "status"]
+    told = [
+        e
+        for e in memory_bus_of(runtime).published
+        if isinstance(e, MessageOutbound) and e.purpose == "status"
+    ]
     assert len(told) == 1
 
 
-async def test_a_repeated_action_publishes_what_an_interrupted_one_left(router, runtime, clock):
+async def test_a_repeated_action_publishes_what_an_interrupted_one_left(
+    router: Router, runtime: Runtime, clock: FakeClock
+) -> None:
     case_id = await Reporter(runtime, router).send("车间太吵了")
     committee = await committee_of(router, case_id)
     flaky = FlakyBus(runtime.bus)
@@ -231,9 +260,9 @@ async def test_a_repeated_action_publishes_what_an_interrupted_one_left(router, 
     flaky.failing = True
     with pytest.raises(PublishError):
         await actions.acknowledge(failing.outbox, clock, case_id, committee, reach_worker=True)
-    before = len(runtime.bus.published)
+    before = len(memory_bus_of(runtime).published)
     await actions.acknowledge(router.outbox, clock, case_id, committee, reach_worker=True)
-    again = runtime.bus.published[before:]
+    again = memory_bus_of(runtime).published[before:]
     assert [e.type for e in again] == ["case.updated", "message.outbound"]
     assert published_actions(runtime, case_id) == ["acknowledged"]
     assert await pending_types(router.cases, case_id) == []

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from shared.listen import ConnectionLimits
 from shared.serving import COLLECT_EVERY, prepare_service, serve_until_stopped, tune_collector
+from shared.settings import Settings
 from tests.servers import ServiceServer
 
 
@@ -26,13 +27,15 @@ def collector() -> Iterator[None]:
     gc.set_threshold(*threshold)
 
 
-def test_the_tuned_collector_runs_less_often_and_has_frozen_what_was_built(collector):
+def test_the_tuned_collector_runs_less_often_and_has_frozen_what_was_built(collector: None) -> None:
     tune_collector()
     assert gc.get_threshold()[0] == COLLECT_EVERY
     assert gc.get_freeze_count() > 0
 
 
-async def test_a_service_tunes_the_collector_once_the_app_has_started(collector, settings):
+async def test_a_service_tunes_the_collector_once_the_app_has_started(
+    collector: None, settings: Settings
+) -> None:
     opened = []
 
     async def open_resources(_: web.Application) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -99,7 +100,7 @@ async def problem(response, status: int) -> dict:
     return body
 
 
-async def test_valid_json_and_form(client):
+async def test_valid_json_and_form(client: Any) -> None:
     response = await client.post("/json", json={"code": "GZ-001"})
     assert response.status == 200 and (await response.json()) == {"code": "GZ-001"}
     response = await client.post("/form", data={"a": "1", "b": "2"})
@@ -125,7 +126,9 @@ async def test_valid_json_and_form(client):
         (b"a=%00", "application/x-www-form-urlencoded", 400),
     ],
 )
-async def test_hostile_bodies_get_problem_json(client, body, content_type, status):
+async def test_hostile_bodies_get_problem_json(
+    client: Any, body: Any, content_type: Any, status: Any
+) -> None:
     path = "/form" if "form" in content_type else "/json"
     response = await client.post(path, data=body, headers={"Content-Type": content_type})
     details = await problem(response, status)
@@ -151,14 +154,16 @@ async def test_hostile_bodies_get_problem_json(client, body, content_type, statu
         ({"start": "08:00", "badge": "a-1"}, {"Accept-Language": "zh"}, "badge 无效。"),
     ],
 )
-async def test_a_validators_own_words_reach_the_worker_in_their_language(client, body, headers, expected):
+async def test_a_validators_own_words_reach_the_worker_in_their_language(
+    client: Any, body: Any, headers: Any, expected: Any
+) -> None:
     details = await problem(await client.post("/shift", json=body, headers=headers), 422)
     assert details["detail"] == expected
     assert [e["message"] for e in details["errors"]] == [expected]
     assert "Value error" not in json.dumps(details, ensure_ascii=False)
 
 
-async def test_apis_that_are_not_worker_facing_stay_in_english(client):
+async def test_apis_that_are_not_worker_facing_stay_in_english(client: Any) -> None:
     for body in (b"{", b"[1]", b'{"code": 1e999}'):
         response = await client.post(
             "/json", data=body, headers={"Content-Type": "application/json", "Accept-Language": "zh-CN"}
@@ -167,7 +172,7 @@ async def test_apis_that_are_not_worker_facing_stay_in_english(client):
         assert detail.isascii() and detail.startswith(("malformed", "the body", "a number")), detail
 
 
-async def test_oversized_bodies_get_413_with_and_without_content_length(client):
+async def test_oversized_bodies_get_413_with_and_without_content_length(client: Any) -> None:
     big = b'{"code": "' + b"A" * MAX_BODY + b'"}'
     await problem(await client.post("/json", data=big, headers={"Content-Type": "application/json"}), 413)
 
@@ -179,7 +184,7 @@ async def test_oversized_bodies_get_413_with_and_without_content_length(client):
     await problem(response, 413)
 
 
-async def test_unknown_paths_methods_and_bugs_are_problem_json(client):
+async def test_unknown_paths_methods_and_bugs_are_problem_json(client: Any) -> None:
     await problem(await client.get("/nowhere"), 404)
     response = await client.get("/json")
     await problem(response, 405)
@@ -187,7 +192,7 @@ async def test_unknown_paths_methods_and_bugs_are_problem_json(client):
     await problem(await client.get("/boom"), 500)
 
 
-async def test_request_ids_are_echoed_or_made(client):
+async def test_request_ids_are_echoed_or_made(client: Any) -> None:
     response = await client.get("/healthz", headers={"X-Request-Id": "abc-123"})
     assert response.headers["X-Request-Id"] == "abc-123"
     response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith junk"})
@@ -199,7 +204,7 @@ async def test_request_ids_are_echoed_or_made(client):
     assert all(re.fullmatch(r"[a-z]{12}-[a-z]+", made_id) for made_id in more | {made})
 
 
-async def test_readiness_follows_the_checks(client):
+async def test_readiness_follows_the_checks(client: Any) -> None:
     assert (await client.ops.get("/readyz")).status == 200
     client.ready["value"] = False
     response = await client.ops.get("/readyz")
@@ -208,7 +213,7 @@ async def test_readiness_follows_the_checks(client):
     assert (await client.ops.get("/healthz")).status == 200
 
 
-async def test_metrics_count_requests_by_route_pattern_never_by_path(client):
+async def test_metrics_count_requests_by_route_pattern_never_by_path(client: Any) -> None:
     for reference in ("ABCDE-FGHJK", "KMNPQ-RSTUV"):
         assert (await client.get(f"/things/{reference}")).status == 200
     await client.get("/nowhere/13912345678")
@@ -234,7 +239,7 @@ async def test_metrics_count_requests_by_route_pattern_never_by_path(client):
     assert "ABCDE" not in text and "13912345678" not in text
 
 
-async def test_access_log_has_one_line_per_request_without_query_or_personal_data():
+async def test_access_log_has_one_line_per_request_without_query_or_personal_data() -> None:
     app = new_app("test")
     app.router.add_get("/things/{reference}", echo_reference)
     request_id = uuid.uuid4().hex

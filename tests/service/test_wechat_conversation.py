@@ -8,7 +8,7 @@ in place, de-identified: no reporter key, no sealed contact, nothing more binds 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -24,6 +24,7 @@ from shared.contracts import CaseUpdated, ContactWithdrawn, Event, GrievanceRece
 from shared.memorybus import MemoryBus
 from shared.privacy import reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_OPENID, sensitive
 from tests.servers import ServiceServer
 from tests.service.intake_support import serve as serve_intake
@@ -38,7 +39,7 @@ CRITICAL = sensitive("GZ-001 晚上宿舍的安全出口被锁住了，着火了
 
 @pytest.fixture
 async def stack(
-    settings_factory, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime
 ) -> AsyncIterator[tuple[TestClient, TestClient, dict[str, str]]]:
     tokens = await committee_tokens(runtime)
     escalation: list[Event] = []
@@ -55,7 +56,9 @@ async def stack(
         yield intake, router, tokens
 
 
-async def test_a_wechat_worker_files_follows_up_and_unfollows(stack, runtime: Runtime, memory_bus: MemoryBus):
+async def test_a_wechat_worker_files_follows_up_and_unfollows(
+    stack: tuple[TestClient, TestClient, dict[str, str]], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     intake, router, tokens = stack
     account = pusher()
     cases = router.app[ROUTER].cases
@@ -120,8 +123,8 @@ async def test_a_wechat_worker_files_follows_up_and_unfollows(stack, runtime: Ru
 
 
 async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_and_the_unfollow_reaches_escalation(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus
-):
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
+) -> None:
     """Router, escalation and intake on one bus: the NGO sees the case and never the OpenID; after the
     unfollow escalation holds no contact for it either."""
     await committee_tokens(runtime)
@@ -169,8 +172,12 @@ async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_an
 
 @pytest.mark.parametrize(("no", "yes"), [("否", "是"), ("NO", "yes")])
 async def test_a_wechat_worker_answers_a_resolution_with_the_sms_keywords(
-    stack, runtime: Runtime, memory_bus: MemoryBus, no: str, yes: str
-):
+    stack: tuple[TestClient, TestClient, dict[str, str]],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    no: str,
+    yes: str,
+) -> None:
     intake, router, tokens = stack
     account = pusher()
     assert (await send(intake, account, text_xml(FIRST))).status == 200

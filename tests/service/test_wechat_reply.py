@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -16,6 +16,7 @@ from shared.contracts import GrievanceReceived, MessageDeliveryChanged, MessageO
 from shared.memorybus import MemoryBus
 from shared.privacy import reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import WORKER_OPENID, FakeClock, sensitive
 from tests.providers.wechat import FakeWeChat
 from tests.servers import ServiceServer
@@ -35,7 +36,9 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 
 
 @pytest.fixture
-async def stack(settings_factory, runtime: Runtime, wechat: FakeWeChat) -> AsyncIterator[TestClient]:
+async def stack(
+    settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat
+) -> AsyncIterator[TestClient]:
     await committee_tokens(runtime)
     settings = wechat_settings(settings_factory, wechat_appsecret=SECRET, wechat_api_base=wechat.base_url)
     async with (
@@ -64,7 +67,11 @@ async def test_the_acknowledgement_reaches_the_worker_on_wechat(
 
 
 async def test_a_reply_after_the_window_waits_for_the_worker_and_an_unfollow_makes_it_undeliverable(
-    settings_factory, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    wechat: FakeWeChat,
+    clock: FakeClock,
 ) -> None:
     tokens = await committee_tokens(runtime)
     settings = wechat_settings(settings_factory, wechat_appsecret=SECRET, wechat_api_base=wechat.base_url)

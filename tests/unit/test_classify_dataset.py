@@ -19,7 +19,7 @@ HELD_OUT = load("held_out")
 DEVELOPMENT = load("development")
 
 
-def test_the_data_set_is_large_half_chinese_and_covers_every_category_in_both_parts():
+def test_the_data_set_is_large_half_chinese_and_covers_every_category_in_both_parts() -> None:
     both = HELD_OUT + DEVELOPMENT
     assert len(both) >= 200
     assert sum(e.form.startswith("zh") for e in both) * 2 >= len(both)
@@ -30,22 +30,22 @@ def test_the_data_set_is_large_half_chinese_and_covers_every_category_in_both_pa
     assert not {e.text for e in HELD_OUT} & {e.text for e in DEVELOPMENT}
 
 
-def test_held_out_accuracy_meets_the_goal():
+def test_held_out_accuracy_meets_the_goal() -> None:
     assert score(HELD_OUT).accuracy >= 0.95
 
 
-def test_held_out_critical_recall_does_not_fall_below_what_was_reached():
+def test_held_out_critical_recall_does_not_fall_below_what_was_reached() -> None:
     assert score(HELD_OUT).critical_recall >= 0.975
 
 
 @pytest.mark.xfail(
     strict=True, reason="critical recall on the held-out part is 0.975 (39/40), the goal is 1.0"
 )
-def test_held_out_critical_recall_meets_the_goal():
+def test_held_out_critical_recall_meets_the_goal() -> None:
     assert score(HELD_OUT).critical_recall == 1.0
 
 
-def test_development_part_stays_learnt():
+def test_development_part_stays_learnt() -> None:
     scores = score(DEVELOPMENT)
     assert scores.accuracy >= 0.98
     assert scores.critical_recall == 1.0

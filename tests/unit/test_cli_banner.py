@@ -12,11 +12,13 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from services.cli import build_parser
 from services.cli.banner import banner
+from shared.bootstrap import mode_of
 from shared.invocation import grievance_command
 from shared.settings import Settings
 
@@ -55,11 +57,13 @@ def test_grievance_is_named_by_a_path_that_works_from_any_folder() -> None:
     assert result.returncode == 0 and "usage: grievance" in result.stdout, result.stderr
 
 
-def test_the_demo_line_names_the_runs_tokens_file_and_registry(tmp_path, monkeypatch) -> None:
+def test_the_demo_line_names_the_runs_tokens_file_and_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # a folder without the Makefile
     registry = tmp_path / "factories.yaml"
     registry.write_text(REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
-    shown = banner(Settings(), Path("factories.yaml"), Path("tokens.json"), TOKENS, True)
+    shown = banner(Settings(), Path("factories.yaml"), Path("tokens.json"), TOKENS, True, embedded=True)
     demos = [words for words in grievance_lines(shown) if words[0] == "demo"]
     assert len(demos) == 1, shown
     args = parsed(demos[0])
@@ -67,31 +71,37 @@ def test_the_demo_line_names_the_runs_tokens_file_and_registry(tmp_path, monkeyp
     assert "make demo" not in shown
 
 
-def test_make_demo_only_where_it_is_the_same_command(monkeypatch) -> None:
+def test_make_demo_only_where_it_is_the_same_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    same = banner(Settings(), Path("examples/registry.yaml"), Path("tokens.json"), TOKENS, True)
+    same = banner(
+        Settings(), Path("examples/registry.yaml"), Path("tokens.json"), TOKENS, True, embedded=True
+    )
     assert "  make demo" in same.splitlines()
-    other = banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, True)
+    other = banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, True, embedded=True)
     assert "make demo" not in other
     assert [parsed(w).registry for w in grievance_lines(other) if w[0] == "demo"] == [str(REGISTRY)]
 
 
 def test_no_demo_line_without_demo_deadlines_or_a_registry() -> None:
     for shown in (
-        banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, False),
-        banner(Settings(), None, Path("tokens.json"), TOKENS, True),  # the demo's factories are missing
+        banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, False, embedded=True),
+        banner(
+            Settings(), None, Path("tokens.json"), TOKENS, True, embedded=True
+        ),  # the demo's factories are missing
     ):
         assert "make demo" not in shown and not [w for w in grievance_lines(shown) if w[0] == "demo"]
 
 
 def test_a_demo_line_that_needs_the_twilio_token_says_so_in_a_comment() -> None:
-    shown = banner(DEPLOYED, REGISTRY, Path("tokens.json"), TOKENS, True, twilio_in_tokens=False)
+    shown = banner(
+        DEPLOYED, REGISTRY, Path("tokens.json"), TOKENS, True, twilio_in_tokens=False, embedded=False
+    )
     line = next(line for line in shown.splitlines() if " demo " in line or "make demo" in line)
     assert "# with GRIEVANCE_TWILIO_AUTH_TOKEN set" in line
 
 
 def test_the_admin_api_is_named_with_a_command_that_reaches_it() -> None:
-    shown = banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, False)
+    shown = banner(Settings(), REGISTRY, Path("tokens.json"), TOKENS, False, embedded=True)
     assert any(
         line.startswith("  admin API   http://127.0.0.1:8083  ") and "admin token" in line
         for line in shown.splitlines()
@@ -99,7 +109,7 @@ def test_the_admin_api_is_named_with_a_command_that_reaches_it() -> None:
     listing = [words for words in grievance_lines(shown) if words[:2] == ["token", "list"]]
     assert len(listing) == 1
     assert parsed(listing[0]).tokens == "tokens.json"
-    off = banner(Settings(admin_port=None), REGISTRY, Path("tokens.json"), TOKENS, False)
+    off = banner(Settings(admin_port=None), REGISTRY, Path("tokens.json"), TOKENS, False, embedded=True)
     assert "admin API" not in off and not grievance_lines(off)
 
 
@@ -113,8 +123,12 @@ def test_the_admin_api_is_named_with_a_command_that_reaches_it() -> None:
         (DEPLOYED, None, {"committees": {}}, ()),
     ],
 )
-def test_every_grievance_command_of_the_banner_parses(settings, tokens_out, tokens, elsewhere) -> None:
-    shown = banner(settings, REGISTRY, tokens_out, tokens, True, elsewhere=elsewhere)
+def test_every_grievance_command_of_the_banner_parses(
+    settings: Settings, tokens_out: Any, tokens: Any, elsewhere: Any
+) -> None:
+    shown = banner(
+        settings, REGISTRY, tokens_out, tokens, True, embedded=mode_of(settings).embedded, elsewhere=elsewhere
+    )
     assert "`grievance " not in shown  # a bare `grievance` is not found on PATH
     remote = str(tokens_out) if tokens_out is not None and "admin" in tokens else None
     for words in grievance_lines(shown):
@@ -126,7 +140,15 @@ def test_every_grievance_command_of_the_banner_parses(settings, tokens_out, toke
 
 def test_tokens_named_elsewhere_each_get_the_command_that_makes_a_new_one() -> None:
     elsewhere = ("committee gz-001-spt", "ngo")
-    shown = banner(DEPLOYED, REGISTRY, Path("tokens.json"), {"committees": {}}, False, elsewhere=elsewhere)
+    shown = banner(
+        DEPLOYED,
+        REGISTRY,
+        Path("tokens.json"),
+        {"committees": {}},
+        False,
+        embedded=False,
+        elsewhere=elsewhere,
+    )
     assert "an earlier start's still work: committee gz-001-spt, ngo" in shown
     issued = [parsed(w) for w in grievance_lines(shown) if w[:2] == ["token", "issue"]]
     # (The NGO console's line says again how an NGO token is made.)
@@ -134,10 +156,12 @@ def test_tokens_named_elsewhere_each_get_the_command_that_makes_a_new_one() -> N
     assert any(w[:2] == ["token", "list"] for w in grievance_lines(shown))
 
 
-def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
+def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path: Path) -> None:
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text('{"committees": {"gz-001-spt": "gvt_abc"}}', encoding="utf-8")
-    shown = banner(Settings(), None, tokens_file, {"committees": {"gz-001-spt": "gvt_abc"}}, False)
+    shown = banner(
+        Settings(), None, tokens_file, {"committees": {"gz-001-spt": "gvt_abc"}}, False, embedded=True
+    )
     assert "console     http://127.0.0.1:8081/console/" in shown
     lines = shown.splitlines()
     at = next(
@@ -155,11 +179,11 @@ def test_the_banner_names_the_console_and_how_a_committee_signs_in(tmp_path):
     assert result.stdout.strip() == "gvt_abc", result.stderr
 
 
-def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
+def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path: Path) -> None:
     tokens = {"committees": {"gz-001-spt": "gvt_abc"}, "ngo": "gvt_ngo"}
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text(json.dumps(tokens), encoding="utf-8")
-    lines = banner(Settings(), None, tokens_file, tokens, False).splitlines()
+    lines = banner(Settings(), None, tokens_file, tokens, False, embedded=True).splitlines()
     assert any(line.startswith("  ngo console http://127.0.0.1:8082/console/") for line in lines)
     assert any(line.startswith("  case page   http://127.0.0.1:8081/case/") for line in lines)
     at = next(i for i, line in enumerate(lines) if "NGO console: open http://127.0.0.1:8082/console/" in line)
@@ -173,6 +197,6 @@ def test_the_banner_names_the_ngo_console_and_how_the_ngo_signs_in(tmp_path):
     assert result.stdout.strip() == "gvt_ngo", result.stderr
     # A deployment's start that issued no NGO token says how to make one; an embedded start issues
     # one every time.
-    again = banner(DEPLOYED, None, tokens_file, {"committees": {}}, False).splitlines()
+    again = banner(DEPLOYED, None, tokens_file, {"committees": {}}, False, embedded=False).splitlines()
     at = next(i for i, line in enumerate(again) if "NGO console: open" in line)
     assert [parsed(w).role for w in grievance_lines(again[at + 1])] == ["ngo"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -169,7 +170,9 @@ def test_tables_align_chinese_text() -> None:
         ),
     ],
 )
-def test_configuration_errors_name_the_variable_in_plain_words(monkeypatch, variable, value, expected):
+def test_configuration_errors_name_the_variable_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch, variable: Any, value: Any, expected: Any
+) -> None:
     monkeypatch.setenv(variable, value)
     out, err = io.StringIO(), io.StringIO()
     assert run(["token", "list"], out=out, err=err) == CONFIG

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -45,7 +46,7 @@ def message(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_default_wordings_are_neutral_and_point_to_the_page(language: str):
+def test_default_wordings_are_neutral_and_point_to_the_page(language: str) -> None:
     for kind, wording in DEFAULT_WORDING[language].items():  # type: ignore[index]
         assert not any(word in wording for word in ("投诉", "维权", "调解", "grievance", "complaint"))
         assert "{url}" in wording or kind in ("question", "verification")
@@ -55,14 +56,14 @@ def test_default_wordings_are_neutral_and_point_to_the_page(language: str):
     assert set(DEFAULT_WORDING[language]) == set(SMS_TEMPLATE_KINDS)
 
 
-def test_every_purpose_has_a_kind_or_is_refused_on_purpose():
+def test_every_purpose_has_a_kind_or_is_refused_on_purpose() -> None:
     from typing import get_args
 
     assert set(KIND_OF) == set(get_args(OutboundPurpose))
     assert {kind for kind in KIND_OF.values() if kind} == set(SMS_TEMPLATE_KINDS)
 
 
-def test_a_message_renders_as_its_template_with_the_case_code_only():
+def test_a_message_renders_as_its_template_with_the_case_code_only() -> None:
     templates = Templates(IDS, URL, {})
     rendered = templates.render(message("committee_reply"))  # type: ignore[arg-type]
     assert rendered.kind == "update" and rendered.template_id == IDS["update"]
@@ -71,7 +72,7 @@ def test_a_message_renders_as_its_template_with_the_case_code_only():
     assert templates.render(message("question", reference=None)).params == {}  # type: ignore[arg-type]
 
 
-def test_the_wording_is_configurable_and_decides_the_variables():
+def test_the_wording_is_configurable_and_decides_the_variables() -> None:
     wording = {"zh": {"ack": "已收到。请访问{url}", "update": "编号{code}：请看{url}"}}
     templates = Templates({**IDS, "ack:en": "SMS_EN"}, URL, wording)
     assert templates.render(message("ack")).params == {}  # type: ignore[arg-type]
@@ -89,14 +90,14 @@ def test_the_wording_is_configurable_and_decides_the_variables():
         (IDS, "status", None, "no_case_code"),
     ],
 )
-def test_what_no_template_can_carry_is_refused(ids, purpose, reference, reason):
+def test_what_no_template_can_carry_is_refused(ids: Any, purpose: Any, reference: Any, reason: Any) -> None:
     with pytest.raises(NoTemplate) as refused:
         Templates(ids, URL, {}).render(message(purpose, reference=reference))  # type: ignore[arg-type]
     assert refused.value.reason == reason
 
 
 @pytest.mark.parametrize("purpose", ["sign_in_code", "contact_confirmation"])
-def test_a_one_time_code_goes_by_the_verification_template_as_its_variable(purpose: OutboundPurpose):
+def test_a_one_time_code_goes_by_the_verification_template_as_its_variable(purpose: OutboundPurpose) -> None:
     templates = Templates(IDS, URL, {})
     rendered = templates.render(message(purpose, code="042917"))  # type: ignore[arg-type]
     assert rendered.kind == "verification" and rendered.template_id == IDS["verification"]
@@ -111,7 +112,7 @@ def test_a_one_time_code_goes_by_the_verification_template_as_its_variable(purpo
         no_code.render(message(purpose, code="042917"))  # type: ignore[arg-type]
 
 
-def test_a_message_code_is_six_digits_or_none():
+def test_a_message_code_is_six_digits_or_none() -> None:
     with pytest.raises(ValidationError):
         message("sign_in_code", code="12345")
     with pytest.raises(ValidationError):
@@ -124,7 +125,7 @@ def _channel() -> AliyunChannel:
     )  # type: ignore[arg-type]
 
 
-def test_the_provider_follows_the_worker_then_the_route_then_the_default():
+def test_the_provider_follows_the_worker_then_the_route_then_the_default() -> None:
     aliyun = _channel()
     routes = SmsRoutes(
         {"aliyun": aliyun}, {"+8610690000002": "tencent", "+8610690000003": "twilio"}, "aliyun"
@@ -137,7 +138,7 @@ def test_the_provider_follows_the_worker_then_the_route_then_the_default():
     assert routes.channel_for(None) is aliyun and routes.channel_for("+8610690000009") is aliyun
 
 
-def test_the_default_provider():
+def test_the_default_provider() -> None:
     assert default_provider("tencent", twilio=True, chinese=("aliyun",)) == "tencent"
     assert default_provider(None, twilio=True, chinese=("aliyun",)) == "twilio"
     assert default_provider(None, twilio=False, chinese=("tencent",)) == "tencent"
@@ -156,12 +157,12 @@ def test_the_default_provider():
         {"sms_template_wording": {"zh": {"greeting": "你好"}}},
     ],
 )
-def test_settings_refuse_what_cannot_work(overrides):
+def test_settings_refuse_what_cannot_work(overrides: Any) -> None:
     with pytest.raises(ValidationError):
         Settings(**overrides)
 
 
-def test_the_worker_page_url_defaults_to_the_status_site():
+def test_the_worker_page_url_defaults_to_the_status_site() -> None:
     assert (
         Settings(public_status_url="https://s.example.org/").worker_page_url == "https://s.example.org/case/"
     )
@@ -170,7 +171,7 @@ def test_the_worker_page_url_defaults_to_the_status_site():
     )
 
 
-def test_case_codes_are_found_in_any_case_and_width_but_not_inside_words():
+def test_case_codes_are_found_in_any_case_and_width_but_not_inside_words() -> None:
     assert find_case_codes("K7M3PQ 还是没发") == {"K7M3PQ"}
     assert find_case_codes("关于ｋ７ｍ３ｐｑ：") == {"K7M3PQ"}
     assert find_case_codes("XK7M3PQ K7M3PQ9") == frozenset()
@@ -215,7 +216,7 @@ A, B = case("AAAAA-22222"), case("BBBBB-33333")
         (f"{case_code(B.reference)} 还是没发", [], NewCase()),  # a code binds only the sender's cases
     ],
 )
-def test_a_case_code_picks_one_of_the_senders_open_cases(text, open_cases, expected):
+def test_a_case_code_picks_one_of_the_senders_open_cases(text: Any, open_cases: Any, expected: Any) -> None:
     decided = decide(
         parse(text), reference=find_reference(text), open_cases=open_cases, codes=find_case_codes(text)
     )

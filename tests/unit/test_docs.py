@@ -4,6 +4,7 @@ and call ``grievance`` where the shell finds it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -151,7 +152,7 @@ def test_the_checker_finds_a_bare_grievance(body: str, bare: bool) -> None:
     assert bool(bare_grievance(block)) is bare
 
 
-def test_the_checker_finds_a_page_that_names_grievance_before_saying_where_it_is(tmp_path) -> None:
+def test_the_checker_finds_a_page_that_names_grievance_before_saying_where_it_is(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text(
         "Run `grievance token list`.\n\nIt is `.venv/bin/grievance` (or `. .venv/bin/activate`).\n"

@@ -14,7 +14,7 @@ def english(key: str, **values: object) -> str:
     return TEXTS.text("en", key, **values)
 
 
-def test_times_are_written_in_the_zone_and_the_zone_is_named():
+def test_times_are_written_in_the_zone_and_the_zone_is_named() -> None:
     assert local_time(NOW, zone(None)) == "2026-03-02 16:00"
     assert local_time(None, zone(None)) == ""
     assert zone("Not/AZone").key == "Asia/Shanghai"
@@ -23,7 +23,7 @@ def test_times_are_written_in_the_zone_and_the_zone_is_named():
     assert local_time(NOW, zone("Asia/Dhaka")) == "2026-03-02 14:00"
 
 
-def test_the_time_left_is_rounded_down_and_a_missed_deadline_says_how_late():
+def test_the_time_left_is_rounded_down_and_a_missed_deadline_says_how_late() -> None:
     assert time_left(NOW + timedelta(days=1, hours=2, minutes=59), False, NOW, english) == (
         "1 d 2 h left",
         False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from services.escalation.escalations import (
     open_escalation,
 )
 from shared.contracts import CaseEscalated, MessageOutbound, NamedMember
+from shared.privacy import Keys
 from shared.sla import SlaTable
 from tests.service.escalation_support import assigned, updated
 
@@ -31,7 +33,7 @@ def fold(*events):
     return clock
 
 
-def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock():
+def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock() -> None:
     case = assigned(T0, severity="critical", category="health_safety")
     clock = fold(case)
     now = T0 + timedelta(minutes=1, microseconds=1234)
@@ -48,7 +50,7 @@ def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock():
     assert escalation.case.clock_version == clock.version and escalation.case.severity == "critical"
 
 
-def test_a_view_follows_a_newer_clock_until_the_escalation_is_resolved():
+def test_a_view_follows_a_newer_clock_until_the_escalation_is_resolved() -> None:
     case = assigned(T0, severity="critical", category="health_safety")
     clock = fold(case)
     escalation = open_escalation(clock, "critical", T0, SLA)
@@ -59,7 +61,7 @@ def test_a_view_follows_a_newer_clock_until_the_escalation_is_resolved():
     assert not escalation.resolve("handled", "ngo", T0).follows(newer)
 
 
-def test_acknowledge_then_resolve_and_the_same_resolution_again():
+def test_acknowledge_then_resolve_and_the_same_resolution_again() -> None:
     escalation = open_escalation(fold(assigned(T0, severity="critical")), "critical", T0, SLA)
     at = T0 + timedelta(hours=1)
     acknowledged = escalation.acknowledge("ngo-1", at)
@@ -78,14 +80,14 @@ def test_acknowledge_then_resolve_and_the_same_resolution_again():
         resolved.acknowledge("ngo-3", at)
 
 
-def test_resolving_an_unacknowledged_escalation_acknowledges_it_too():
+def test_resolving_an_unacknowledged_escalation_acknowledges_it_too() -> None:
     escalation = open_escalation(fold(assigned(T0, severity="critical")), "critical", T0, SLA)
     resolved = escalation.resolve("handled", "ngo-1", T0 + timedelta(hours=1))
     assert resolved.acknowledged_at == resolved.resolved_at == T0 + timedelta(hours=1)
     assert resolved.acknowledged_by is None
 
 
-def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute():
+def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute() -> None:
     lost = fold(assigned(T0, factory_id=None, committee_id=None, unassigned_reason="unroutable"))
     escalation = open_escalation(lost, "unroutable", T0, SLA)
     settled = escalation.settle_rerouted(T0 + timedelta(minutes=5))
@@ -96,7 +98,7 @@ def test_only_an_open_unroutable_escalation_is_settled_by_a_reroute():
     assert critical.settle_rerouted(T0) is None
 
 
-def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
+def test_the_notice_goes_only_where_the_worker_can_be_reached(keys: Keys) -> None:
     reachable = fold(assigned(T0, keys=keys))
     escalation = open_escalation(reachable, "ack_overdue", T0, SLA)
     escalated, notice = events_for(escalation, reachable)
@@ -108,7 +110,7 @@ def test_the_notice_goes_only_where_the_worker_can_be_reached(keys):
 
 
 @pytest.mark.parametrize("confirmation_first", [False, True])
-def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confirmation_first):
+def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confirmation_first: bool) -> None:
     opened = assigned(T0, phone=None, severity="critical").model_copy(update={"channel": "web"})
     confirmed = updated(
         opened, "contact_confirmed", T0 + timedelta(minutes=5), status="assigned", sealed_contact="sealed"
@@ -139,12 +141,12 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
         ({}, "disputed"),
     ],
 )
-def test_what_the_routers_own_text_told_gets_no_notice(keys, kwargs, reason):
+def test_what_the_routers_own_text_told_gets_no_notice(keys: Keys, kwargs: Any, reason: Any) -> None:
     clock = fold(assigned(T0, keys=keys, **kwargs))
     assert [type(e) for e in events_for(open_escalation(clock, reason, T0, SLA), clock)] == [CaseEscalated]
 
 
-def test_the_members_found_named_show_once_each_whatever_order_their_events_came_in():
+def test_the_members_found_named_show_once_each_whatever_order_their_events_came_in() -> None:
     kept = NamedMember(committee_id="gz-001-spt", member="王芳", role="management", rule="pinyin")
     left = NamedMember(committee_id="gz-001-women", member="刘洋", rule="folded")
     case = assigned(T0, category="harassment_abuse", committee_id="gz-001-women", conflicts=(kept,))
@@ -169,7 +171,7 @@ def test_the_members_found_named_show_once_each_whatever_order_their_events_came
 
 
 @pytest.mark.parametrize("withdrawal_first", [False, True])
-def test_a_withdrawn_contact_is_forgotten_in_either_order(keys, withdrawal_first):
+def test_a_withdrawn_contact_is_forgotten_in_either_order(keys: Keys, withdrawal_first: bool) -> None:
     """A WeChat unfollow: escalation forgets its copy of the contact, even when case.assigned comes
     after the withdrawal, and the escalation goes on without a notice to the worker."""
     opened = assigned(T0, keys=keys).model_copy(update={"channel": "wechat"})

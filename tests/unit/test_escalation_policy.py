@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -31,24 +32,24 @@ def fold(*events):
         ("normal", timedelta(hours=48), timedelta(days=15)),
     ],
 )
-def test_default_deadlines_follow_the_design_table(severity, ack, resolve):
+def test_default_deadlines_follow_the_design_table(severity: Any, ack: Any, resolve: Any) -> None:
     assert due_dates(SLA, severity, T0) == DueDates(T0 + ack, T0 + resolve)
 
 
-def test_deadlines_come_from_the_sla_settings():
+def test_deadlines_come_from_the_sla_settings() -> None:
     sla = SlaTable(normal=Deadlines(ack=timedelta(seconds=3), resolve=timedelta(seconds=9)))
     assert due_dates(sla, "normal", T0) == DueDates(T0 + timedelta(seconds=3), T0 + timedelta(seconds=9))
     assert due_dates(sla, "critical", T0).ack == T0 + timedelta(hours=2)
 
 
-def test_a_recategorisation_without_deadlines_counts_from_the_workers_message_as_the_router_does():
+def test_a_recategorisation_without_deadlines_counts_from_the_workers_message_as_the_router_does() -> None:
     """The router starts every deadline at the worker's message; the case is created a little later."""
     case = assigned(T0 + timedelta(minutes=5), received_at=T0, severity="normal")
     doc = fold(case, updated(case, "recategorised", T0 + timedelta(hours=1), severity="critical"))
     assert doc.state.ack_due_at == due_dates(SLA, "critical", T0).ack == T0 + timedelta(hours=2)
 
 
-def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
+def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing() -> None:
     case = assigned(T0)
     doc = fold(case)
     assert doc.escalated == ()
@@ -72,17 +73,17 @@ def test_a_fresh_case_is_watched_for_both_deadlines_and_escalates_nothing():
         ({"factory_id": None, "committee_id": None, "unassigned_reason": "unroutable"}, "unroutable"),
     ],
 )
-def test_immediate_reasons_at_assignment(kwargs, reason):
+def test_immediate_reasons_at_assignment(kwargs: Any, reason: Any) -> None:
     doc = fold(assigned(T0, **kwargs))
     assert doc.escalated == (reason,)
 
 
-def test_a_case_the_ngo_holds_has_no_committee_deadlines():
+def test_a_case_the_ngo_holds_has_no_committee_deadlines() -> None:
     doc = fold(assigned(T0, committee_id=None, unassigned_reason="unroutable", factory_id=None))
     assert doc.pending.ack is None and doc.pending.resolve is None
 
 
-def test_a_dispute_escalates():
+def test_a_dispute_escalates() -> None:
     case = assigned(T0)
     doc = fold(
         case,
@@ -94,7 +95,7 @@ def test_a_dispute_escalates():
     assert doc.pending.resolve == case.resolve_due_at
 
 
-def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
+def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest() -> None:
     case = assigned(T0)
     doc = fold(
         case, updated(case, "recused", T0 + timedelta(hours=1), committee_id=None, status="unassigned")
@@ -110,7 +111,9 @@ def test_a_recusal_that_leaves_no_committee_is_a_conflict_of_interest():
         (None, "conflict_of_interest"),
     ],
 )
-def test_a_case_the_system_moved_to_the_ngo_escalates_for_the_reason_the_router_gives(note, reason):
+def test_a_case_the_system_moved_to_the_ngo_escalates_for_the_reason_the_router_gives(
+    note: Any, reason: Any
+) -> None:
     """A retired committee with no other one for the category: the NGO is told it is unroutable."""
     case = assigned(T0)
     move = updated(
@@ -125,7 +128,7 @@ def test_a_case_the_system_moved_to_the_ngo_escalates_for_the_reason_the_router_
     assert fold(case, move).escalated == (reason,)
 
 
-def test_a_system_move_to_another_committee_escalates_nothing():
+def test_a_system_move_to_another_committee_escalates_nothing() -> None:
     case = assigned(T0)
     move = updated(
         case,
@@ -140,13 +143,13 @@ def test_a_system_move_to_another_committee_escalates_nothing():
     assert doc.escalated == () and doc.state.committee_id == "gz-001-spt"
 
 
-def test_a_resolved_critical_case_that_arrives_late_does_not_escalate_as_critical():
+def test_a_resolved_critical_case_that_arrives_late_does_not_escalate_as_critical() -> None:
     case = assigned(T0, severity="critical", category="health_safety")
     doc = fold(updated(case, "resolved", T0 + timedelta(minutes=30)), case)
     assert "critical" not in doc.escalated
 
 
-def test_acknowledgement_and_resolution_stop_the_watch():
+def test_acknowledgement_and_resolution_stop_the_watch() -> None:
     case = assigned(T0)
     doc = fold(case, updated(case, "acknowledged", T0 + timedelta(hours=1)))
     assert doc.pending.ack is None and doc.pending.resolve == case.resolve_due_at
@@ -159,7 +162,7 @@ def test_acknowledgement_and_resolution_stop_the_watch():
     assert doc.state.resolved_at == T0 + timedelta(days=1)
 
 
-def test_recategorisation_moves_the_deadlines_to_the_new_severity():
+def test_recategorisation_moves_the_deadlines_to_the_new_severity() -> None:
     case = assigned(T0, severity="normal")
     later = T0 + timedelta(hours=1)
     # Without deadlines in the event, they follow the SLA of the new severity from the case's creation.
@@ -178,7 +181,7 @@ def test_recategorisation_moves_the_deadlines_to_the_new_severity():
     assert doc.escalated == ("critical",)
 
 
-def test_a_case_recategorised_as_retaliation_is_no_longer_the_committees_to_acknowledge():
+def test_a_case_recategorised_as_retaliation_is_no_longer_the_committees_to_acknowledge() -> None:
     """The router takes it from the factory's committee; the NGO holds it, with no committee deadline
     left to miss (an ack_overdue escalated a day later before)."""
     case = assigned(T0, severity="normal")
@@ -195,7 +198,7 @@ def test_a_case_recategorised_as_retaliation_is_no_longer_the_committees_to_ackn
     assert "ack_overdue" not in policy.overdue_reasons(doc.state, doc.escalated, T0 + timedelta(days=3))
 
 
-def test_the_fold_does_not_depend_on_arrival_order():
+def test_the_fold_does_not_depend_on_arrival_order() -> None:
     case = assigned(T0)
     events = [
         updated(case, "acknowledged", T0 + timedelta(hours=1)),
@@ -220,7 +223,7 @@ def test_the_fold_does_not_depend_on_arrival_order():
     assert results == {("reopened", T0 + timedelta(hours=1), None, ("disputed",), None, case.resolve_due_at)}
 
 
-def test_an_older_update_never_overrides_a_newer_state():
+def test_an_older_update_never_overrides_a_newer_state() -> None:
     case = assigned(T0)
     resolved = updated(case, "resolved", T0 + timedelta(days=1))
     acked = updated(case, "acknowledged", T0 + timedelta(hours=1))
@@ -228,7 +231,7 @@ def test_an_older_update_never_overrides_a_newer_state():
     assert doc.state.status == "resolved" and doc.state.acknowledged_at == T0 + timedelta(hours=1)
 
 
-def test_the_same_event_twice_changes_nothing():
+def test_the_same_event_twice_changes_nothing() -> None:
     case = assigned(T0)
     ack = updated(case, "acknowledged", T0 + timedelta(hours=1))
     doc = fold(case, ack)
@@ -236,7 +239,7 @@ def test_the_same_event_twice_changes_nothing():
     assert clocks.merge(doc, case, SLA, T0) is None
 
 
-def test_missed_deadlines_for_the_snapshot():
+def test_missed_deadlines_for_the_snapshot() -> None:
     case = assigned(T0)
     state = fold(case).fold(SLA)
     missed = policy.missed_deadlines(state, case.resolve_due_at)
@@ -244,7 +247,7 @@ def test_missed_deadlines_for_the_snapshot():
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_notice_names_the_reference_and_the_monitor(language):
+def test_the_notice_names_the_reference_and_the_monitor(language: str) -> None:
     text = escalation_notice(language, "ABCDE-FGHJK", "ack_overdue")
     assert "ABCDE-FGHJK" in text
     if language == "zh":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -42,11 +43,13 @@ def update(action: str, status: str, **extra):
         ("recategorised", "assigned", None),
     ],
 )
-def test_the_committee_is_told_of_workers_messages_and_cases_handed_to_it(action, status, expected):
+def test_the_committee_is_told_of_workers_messages_and_cases_handed_to_it(
+    action: Any, status: Any, expected: Any
+) -> None:
     assert notice_for(update(action, status)) == expected
 
 
-def test_a_case_without_a_committee_tells_no_committee():
+def test_a_case_without_a_committee_tells_no_committee() -> None:
     event = updated(
         CASE,
         "worker_replied",

@@ -37,34 +37,34 @@ WOMEN = CommitteeInfo("women", "GZ-001", ("harassment_abuse", "discrimination"),
         (Hints("web", "工资没发", factory_hint="XX-999"), None, (None, None)),
     ],
 )
-def test_resolve_factory(hints, latest, expected):
+def test_resolve_factory(hints: Hints, latest: str | None, expected: tuple[str | None, str | None]) -> None:
     assert resolve_factory(hints, FACTORIES, latest) == expected
 
 
-def test_the_web_code_wins_over_the_text():
+def test_the_web_code_wins_over_the_text() -> None:
     hints = Hints("web", "DG002 something", factory_hint="GZ-001")
     assert resolve_factory(hints, FACTORIES, None) == ("GZ-001", "factory_code")
 
 
-def test_fewest_open_cases_among_handling_committees():
+def test_fewest_open_cases_among_handling_committees() -> None:
     choice = choose_committee("harassment_abuse", "组长骂人", [SPT, WOMEN], {"spt": 3, "women": 1})
     assert (choice.committee_id, choice.unassigned_reason) == ("women", None)
     choice = choose_committee("wages", "工资没发", [SPT, WOMEN], {"spt": 3, "women": 0})
     assert choice.committee_id == "spt"
 
 
-def test_a_named_member_or_alias_excludes_the_committee():
+def test_a_named_member_or_alias_excludes_the_committee() -> None:
     choice = choose_committee("harassment_abuse", "王主任骂人", [SPT, WOMEN], {"spt": 0, "women": 5})
     assert (choice.committee_id, choice.skipped) == ("women", ("spt",))
     choice = choose_committee("wages", "wang fang kept our pay", [SPT, WOMEN], {})
     assert (choice.committee_id, choice.unassigned_reason) == (None, "conflict_of_interest")
 
 
-def test_retaliation_never_goes_to_a_committee():
+def test_retaliation_never_goes_to_a_committee() -> None:
     assert choose_committee("retaliation", "报复", [SPT, WOMEN], {}).unassigned_reason == "retaliation"
 
 
-def test_no_committee_for_the_category_is_unroutable_and_exclusions_count():
+def test_no_committee_for_the_category_is_unroutable_and_exclusions_count() -> None:
     only_women = [WOMEN]
     assert choose_committee("wages", "工资", only_women, {}).unassigned_reason == "unroutable"
     assert (
@@ -72,7 +72,7 @@ def test_no_committee_for_the_category_is_unroutable_and_exclusions_count():
     )
 
 
-def test_single_characters_do_not_count_as_names():
+def test_single_characters_do_not_count_as_names() -> None:
     assert not named_in("王", ["王"])
     assert named_in("ＷＡＮＧ ＦＡＮＧ said", ["Wang Fang"])
 
@@ -87,7 +87,7 @@ MEMBERS_SAFETY = CommitteeInfo("safety", "GZ-001", ("all",), members=(Member("�
 MEMBERS_WOMEN = CommitteeInfo("women", "GZ-001", ("all",), members=(Member("陈静", ("陈姐",), "worker_rep"),))
 
 
-def test_a_member_named_however_written_excludes_the_committee_and_says_why():
+def test_a_member_named_however_written_excludes_the_committee_and_says_why() -> None:
     choice = choose_committee("wages", "李\u200b娜扣我工资", [MEMBERS_SPT, MEMBERS_WOMEN], {})
     assert (choice.committee_id, choice.skipped) == ("women", ("spt",))
     (conflict,) = choice.conflicts
@@ -99,7 +99,7 @@ def test_a_member_named_however_written_excludes_the_committee_and_says_why():
     )
 
 
-def test_a_shared_surname_excludes_every_committee_with_it():
+def test_a_shared_surname_excludes_every_committee_with_it() -> None:
     committees = [MEMBERS_SPT, MEMBERS_SAFETY, MEMBERS_WOMEN]
     choice = choose_committee("wages", "王經理扣我工資", committees, {"women": 9})
     assert (choice.committee_id, choice.skipped) == ("women", ("spt", "safety"))
@@ -112,12 +112,12 @@ def test_a_shared_surname_excludes_every_committee_with_it():
     assert choice.skipped == ("spt", "safety", "women")
 
 
-def test_no_name_no_conflict():
+def test_no_name_no_conflict() -> None:
     choice = choose_committee("wages", "关于经理克扣工资的问题", [MEMBERS_SPT, MEMBERS_SAFETY], {"spt": 1})
     assert (choice.committee_id, choice.skipped, choice.conflicts) == ("safety", (), ())
 
 
-def test_a_flat_list_of_names_still_counts_every_name_and_its_forms():
+def test_a_flat_list_of_names_still_counts_every_name_and_its_forms() -> None:
     assert named_in("王 芳", ["王芳"])
     assert named_in("Wáng Fāng", ["王芳"])
     assert named_in("小王说的", ["王芳"])
@@ -125,7 +125,7 @@ def test_a_flat_list_of_names_still_counts_every_name_and_its_forms():
     assert not named_in("主任说的", ["王主任"])
 
 
-def test_open_cases_decide_only_between_several_clear_committees():
+def test_open_cases_decide_only_between_several_clear_committees() -> None:
     from services.router.assign import pick, screen
 
     assert screen("wages", "工资没发", [SPT, WOMEN]).contested() == []

@@ -92,7 +92,7 @@ WIDE = [
 CASES = ZH + EN + WIDE
 
 
-def test_the_table_is_large_half_chinese_and_covers_every_category():
+def test_the_table_is_large_half_chinese_and_covers_every_category() -> None:
     assert len(CASES) >= 60
     assert len(ZH) * 2 >= len(ZH) + len(EN)
     assert {c for _, c, _ in ZH} == set(CATEGORIES)
@@ -100,22 +100,22 @@ def test_the_table_is_large_half_chinese_and_covers_every_category():
 
 
 @pytest.mark.parametrize(("text", "category", "severity"), CASES)
-def test_category_and_severity(text, category, severity):
+def test_category_and_severity(text: str, category: str, severity: str) -> None:
     result = classify(text)
     assert (result.category, result.severity) == (category, severity)
 
 
 @pytest.mark.parametrize("text", ["threatened to fire me", "he was fired yesterday"])
-def test_fire_as_dismissal_is_not_a_fire(text):
+def test_fire_as_dismissal_is_not_a_fire(text: str) -> None:
     assert classify(text).category != "health_safety"
 
 
-def test_nothing_known_is_other_and_normal():
+def test_nothing_known_is_other_and_normal() -> None:
     result = classify("你好")
     assert (result.category, result.severity, result.score) == ("other", "normal", 0)
 
 
-def test_normalise_folds_width_case_and_spaces():
+def test_normalise_folds_width_case_and_spaces() -> None:
     assert normalise("ＡＢＣ\u3000 ｄｅｆ １２３") == "abc def 123"
 
 
@@ -137,7 +137,7 @@ def test_normalise_folds_width_case_and_spaces():
         "投\u200b诉之后被扣工资",  # a zero-width space
     ],
 )
-def test_any_retaliation_signal_wins_over_what_scores_higher(text):
+def test_any_retaliation_signal_wins_over_what_scores_higher(text: str) -> None:
     assert classify(text).category == "retaliation"
 
 
@@ -152,11 +152,11 @@ def test_any_retaliation_signal_wins_over_what_scores_higher(text):
         ("我跟主管反映了好几次，宿舍热水还是没修", "other"),
     ],
 )
-def test_a_complaint_verb_alone_is_no_retaliation(text, category):
+def test_a_complaint_verb_alone_is_no_retaliation(text: str, category: str) -> None:
     assert classify(text).category == category
 
 
-def test_a_reprisal_by_violence_is_retaliation_and_critical():
+def test_a_reprisal_by_violence_is_retaliation_and_critical() -> None:
     assert (classify("举报后被人打了").category, classify("举报后被人打了").severity) == (
         "retaliation",
         "critical",
@@ -179,7 +179,7 @@ def test_a_reprisal_by_violence_is_retaliation_and_critical():
         ("加班废没有给", "wages", "high"),  # sounds like 加班费
     ],
 )
-def test_traditional_spaced_and_sound_alike_forms_are_read(text, category, severity):
+def test_traditional_spaced_and_sound_alike_forms_are_read(text: str, category: str, severity: str) -> None:
     result = classify(text)
     assert (result.category, result.severity) == (category, severity)
 
@@ -194,11 +194,11 @@ def test_traditional_spaced_and_sound_alike_forms_are_read(text, category, sever
         "人都快累死了",
     ],
 )
-def test_look_alikes_are_not_critical(text):
+def test_look_alikes_are_not_critical(text: str) -> None:
     assert classify(text).severity != "critical"
 
 
-def test_every_chinese_term_is_written_in_the_folded_form():
+def test_every_chinese_term_is_written_in_the_folded_form() -> None:
     from services.router.lexicon import ZH
     from shared.textfold import fold
 
@@ -216,7 +216,7 @@ def test_every_chinese_term_is_written_in_the_folded_form():
         "if you report this you will lose your overtime",
     ],
 )
-def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complained(text):
+def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complained(text: str) -> None:
     """The threat comes from the factory's side: reported to a committee with management on it, it
     exposes the worker, so it goes to the NGO."""
     assert classify(text).category == "retaliation"
@@ -229,7 +229,7 @@ def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complain
         ("the shop cheated us on the phone cards", "other"),  # nor "heat" inside "cheated"
     ],
 )
-def test_every_english_alternative_matches_whole_words_only(text, category):
+def test_every_english_alternative_matches_whole_words_only(text: str, category: str) -> None:
     assert classify(text).category == category
 
 
@@ -240,7 +240,7 @@ def test_every_english_alternative_matches_whole_words_only(text, category):
         "安全出囗被纸箱堵了",  # the enclosure radical 囗 for 口
     ],
 )
-def test_look_alike_characters_are_read_as_the_chinese_ones_meant(text):
+def test_look_alike_characters_are_read_as_the_chinese_ones_meant(text: str) -> None:
     assert classify(text).severity == "critical"
 
 
@@ -259,7 +259,7 @@ def test_look_alike_characters_are_read_as_the_chinese_ones_meant(text):
         ("if we resign they keep all the unpaid wages and the deposit", "forced_labour"),
     ],
 )
-def test_critical_situations_told_in_other_words_are_critical(text, category):
+def test_critical_situations_told_in_other_words_are_critical(text: str, category: str) -> None:
     assert (classify(text).category, classify(text).severity) == (category, "critical")
 
 
@@ -277,7 +277,7 @@ def test_critical_situations_told_in_other_words_are_critical(text, category):
         "my heartbeat races when the boss shouts",  # nor "beat" inside "heartbeat"
     ],
 )
-def test_their_look_alikes_are_not(text):
+def test_their_look_alikes_are_not(text: str) -> None:
     assert classify(text).severity != "critical"
 
 
@@ -310,7 +310,7 @@ def test_their_look_alikes_are_not(text):
         ("the security guards keep the keys to the exits", "health_safety"),
     ],
 )
-def test_the_newer_critical_families_are_critical(text, category):
+def test_the_newer_critical_families_are_critical(text: str, category: str) -> None:
     """Gas, shocks, heat, unguarded machines, a death, sexual assault, threats to maim or kill,
     self-harm, confinement, wages held to the contract's end, pregnant workers on dangerous work and
     exits locked in other words: each is critical whatever words tell it."""
@@ -343,7 +343,7 @@ def test_the_newer_critical_families_are_critical(text, category):
         "组长代领了我们的工衣",
     ],
 )
-def test_the_newer_families_look_alikes_are_not(text):
+def test_the_newer_families_look_alikes_are_not(text: str) -> None:
     assert classify(text).severity != "critical"
 
 
@@ -357,6 +357,6 @@ def test_the_newer_families_look_alikes_are_not(text):
         "天花板很高",
     ],
 )
-def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text):
+def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text: str) -> None:
     """Only an entry's top-level words match by sound; a word inside a group is part of a phrase."""
     assert classify(text).severity != "critical"

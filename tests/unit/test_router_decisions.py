@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from services.router.decisions import (
     DECISION,
     Confirm,
     ConfirmContact,
+    Decision,
     Dispute,
     FollowUp,
     Help,
@@ -21,8 +23,8 @@ from services.router.decisions import (
     Stop,
     bound_cases,
     decide,
-    needs_factory,
 )
+from shared.contracts import CaseStatus
 from shared.ids import find_reference
 from shared.keywords import parse
 
@@ -30,7 +32,7 @@ AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 A, B, C = "AAAAA-22222", "BBBBB-33333", "CCCCC-44444"
 
 
-def case(reference: str, status: str = "assigned", factory_id: str | None = "GZ-001") -> Case:
+def case(reference: str, status: CaseStatus = "assigned", factory_id: str | None = "GZ-001") -> Case:
     """An open case of the worker, newest first in the tables below."""
     return Case(
         case_id=f"case-{reference[0].lower()}",
@@ -41,7 +43,7 @@ def case(reference: str, status: str = "assigned", factory_id: str | None = "GZ-
         unassigned_reason=None if factory_id else "unroutable",
         category="wages",
         severity="high",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         channel="sms",
         language="zh",
         text="工资没发",
@@ -90,14 +92,16 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("text", "open_cases", "factory", "expected"), TABLE)
-def test_the_decision_for_a_message(text, open_cases, factory, expected):
+def test_the_decision_for_a_message(
+    text: str, open_cases: list[Case], factory: str | None, expected: Decision
+) -> None:
     decided = decide(
         parse(text), reference=find_reference(text), open_cases=open_cases, named_factory=factory
     )
     assert decided == expected
 
 
-def test_status_with_a_reference_answers_for_that_case_even_when_closed():
+def test_status_with_a_reference_answers_for_that_case_even_when_closed() -> None:
     closed = case(C, "closed")
     command = parse(f"STATUS {C}")
     assert decide(command, reference=C, open_cases=TWO, status_case=closed) == StatusRequest(
@@ -107,21 +111,22 @@ def test_status_with_a_reference_answers_for_that_case_even_when_closed():
     assert decide(command, reference=C, open_cases=TWO, status_case=None) == StatusRequest()
 
 
-def test_status_lists_at_most_five_open_cases():
+def test_status_lists_at_most_five_open_cases() -> None:
     many = [case(f"{letter * 5}-22222") for letter in "ABCDEFG"]
     decided = decide(parse("状态"), reference=None, open_cases=many)
     assert isinstance(decided, StatusRequest) and len(decided.case_ids) == 5
 
 
-def test_the_factory_matters_only_when_an_open_case_has_none():
-    assert needs_factory(UNROUTABLE) and needs_factory(UNROUTABLE_AND_ROUTED)
-    assert not needs_factory(TWO) and not needs_factory([])
-    # A factory named while every open case is routed changes nothing.
+def test_the_factory_matters_only_when_an_open_case_has_none() -> None:
+    # A factory named while every open case is routed (or none is open) changes nothing.
     assert decide(None, reference=None, open_cases=ONE, named_factory="GZ-001") == FollowUp(case_id="case-a")
+    named = decide(None, reference=None, open_cases=TWO, named_factory="GZ-001")
+    assert named == decide(None, reference=None, open_cases=TWO)
+    assert decide(None, reference=None, open_cases=[], named_factory="GZ-001") == NewCase()
 
 
 @pytest.mark.parametrize("decision", [expected for *_, expected in TABLE])
-def test_a_decision_reads_back_as_it_was_recorded(decision):
+def test_a_decision_reads_back_as_it_was_recorded(decision: Decision) -> None:
     recorded = {"_id": "grievance", "at": AT, **DECISION.dump_python(decision)}
     assert DECISION.validate_python(recorded) == decision
 
@@ -137,11 +142,13 @@ def test_a_decision_reads_back_as_it_was_recorded(decision):
         ({"kind": "stop"}, Stop()),
     ],
 )
-def test_decisions_recorded_before_they_were_typed_still_read(stored, expected):
+def test_decisions_recorded_before_they_were_typed_still_read(
+    stored: dict[str, Any], expected: Decision
+) -> None:
     assert DECISION.validate_python({"_id": "g", "at": AT, **stored}) == expected
 
 
-def test_only_a_proven_sender_continues_the_cases_bound_to_their_identity():
+def test_only_a_proven_sender_continues_the_cases_bound_to_their_identity() -> None:
     sms = case(A).model_copy(update={"reporter_key": "k"})
     confirmed_web = case(B).model_copy(update={"reporter_key": "k", "channel": "web", "contact_proven": True})
     planted = case(C).model_copy(update={"reporter_key": "k", "channel": "web", "contact_proven": False})
@@ -152,7 +159,7 @@ def test_only_a_proven_sender_continues_the_cases_bound_to_their_identity():
     assert bound_cases(everything, "other", proven=True) == []
 
 
-def test_a_quoted_reference_picks_its_open_case_whoever_opened_it():
+def test_a_quoted_reference_picks_its_open_case_whoever_opened_it() -> None:
     theirs = case(C)
     assert decide(None, reference=C, open_cases=TWO, referenced=theirs) == FollowUp(case_id="case-c")
     assert decide(None, reference=C, open_cases=[], referenced=theirs) == FollowUp(case_id="case-c")
@@ -163,7 +170,7 @@ def test_a_quoted_reference_picks_its_open_case_whoever_opened_it():
     assert decide(parse(f"STATUS {C}"), reference=C, open_cases=[], referenced=theirs) == StatusRequest()
 
 
-def test_the_code_alone_confirms_the_contact_it_was_sent_to():
+def test_the_code_alone_confirms_the_contact_it_was_sent_to() -> None:
     assert decide(None, reference=None, open_cases=ONE, confirmable=("case-x",)) == ConfirmContact(
         case_ids=("case-x",)
     )

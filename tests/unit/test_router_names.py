@@ -144,11 +144,11 @@ RULE_OF = {
     ("text", "member"),
     [pytest.param(t, m, id=f"{kind}: {t!r}") for kind, cases in EVASIONS.items() for t, m in cases],
 )
-def test_the_name_is_found_however_it_is_written(text, member):
+def test_the_name_is_found_however_it_is_written(text: str, member: str) -> None:
     assert names(text) == {member}
 
 
-def test_every_evasion_class_has_at_least_five_examples():
+def test_every_evasion_class_has_at_least_five_examples() -> None:
     assert all(len(cases) >= 5 for cases in [*EVASIONS.values(), *DERIVED.values()])
 
 
@@ -160,12 +160,12 @@ def test_every_evasion_class_has_at_least_five_examples():
         for t, m in cases
     ],
 )
-def test_what_the_shop_floor_calls_a_member_is_found_with_its_rule(text, member, rule):
+def test_what_the_shop_floor_calls_a_member_is_found_with_its_rule(text: str, member: str, rule: str) -> None:
     (match,) = named_members(text, COMMITTEES)
     assert (match.member, match.rule, match.ambiguous) == (member, rule, False)
 
 
-def test_a_given_name_shared_by_two_members_fits_both():
+def test_a_given_name_shared_by_two_members_fits_both() -> None:
     assert names("伟哥") == {"张伟", "曾伟"}
 
 
@@ -180,7 +180,7 @@ def test_a_given_name_shared_by_two_members_fits_both():
         ("Manager Wang", "derived-pinyin"),
     ],
 )
-def test_the_strongest_rule_is_recorded(text, rule):
+def test_the_strongest_rule_is_recorded(text: str, rule: str) -> None:
     (match,) = [m for m in named_members(text, COMMITTEES) if m.member == "王芳"]
     assert (match.committee_id, match.role, match.rule) == ("spt", "management", rule)
 
@@ -189,23 +189,23 @@ def test_the_strongest_rule_is_recorded(text, rule):
     "text",
     ["王 芳骂人", "王\u200b芳", "王·芳", "王\n芳", "王\u3000芳", "王芳"[0] + "\u2060" + "芳"],
 )
-def test_the_registered_name_written_apart_or_hidden_is_found_as_folded(text):
+def test_the_registered_name_written_apart_or_hidden_is_found_as_folded(text: str) -> None:
     (match,) = [m for m in named_members(text, COMMITTEES) if m.member == "王芳"]
     assert (match.rule, match.recorded().rule) == ("folded", "folded")
 
 
 @pytest.mark.parametrize("text", ["陳靜不管", "歐陽麗華", "呂紅扣錢", "張偉打人", "劉國慶罵人"])
-def test_the_registered_name_in_traditional_characters_is_found_as_folded(text):
+def test_the_registered_name_in_traditional_characters_is_found_as_folded(text: str) -> None:
     (match,) = named_members(text, COMMITTEES)
     assert match.rule == "folded"
 
 
-def test_the_name_as_written_beats_the_name_written_apart():
+def test_the_name_as_written_beats_the_name_written_apart() -> None:
     (match,) = [m for m in named_members("王芳 ... 王 芳", COMMITTEES) if m.member == "王芳"]
     assert match.rule == "exact"
 
 
-def test_what_the_events_carry_of_a_match_is_the_member_and_the_rule_never_the_words():
+def test_what_the_events_carry_of_a_match_is_the_member_and_the_rule_never_the_words() -> None:
     (match,) = named_members("Manager Wang hit me", {"spt": COMMITTEES["spt"]})
     assert match.recorded().model_dump() == {
         "committee_id": "spt",
@@ -219,13 +219,13 @@ def test_what_the_events_carry_of_a_match_is_the_member_and_the_rule_never_the_w
 @pytest.mark.parametrize(
     "text", ["王经理扣我工资", "小王骂人", "老王", "王师傅", "Manager Wang hit me", "wang zong", "王 总 说"]
 )
-def test_a_shared_surname_is_a_possible_conflict_for_every_member_who_has_it(text):
+def test_a_shared_surname_is_a_possible_conflict_for_every_member_who_has_it(text: str) -> None:
     matches = named_members(text, COMMITTEES)
     assert {(m.committee_id, m.member) for m in matches} == {("spt", "王芳"), ("safety", "王强")}
     assert all(m.ambiguous and m.shared == 2 for m in matches)
 
 
-def test_the_registered_alias_of_one_member_is_a_derived_form_of_another():
+def test_the_registered_alias_of_one_member_is_a_derived_form_of_another() -> None:
     assert found("王主任") == {("spt", "王芳", "alias"), ("safety", "王强", "derived-title")}
 
 
@@ -254,18 +254,18 @@ def test_the_registered_alias_of_one_member_is_a_derived_form_of_another():
         "",
     ],
 )
-def test_no_absurd_matches(text):
+def test_no_absurd_matches(text: str) -> None:
     assert named_members(text, COMMITTEES) == ()
 
 
-def test_a_single_romanised_syllable_never_stands_for_two():
+def test_a_single_romanised_syllable_never_stands_for_two() -> None:
     committees = {"c": (Member("于安"), Member("李安"))}
     assert named_members("they deducted 200 yuan", committees) == ()
     assert named_members("Lian works on line 3", committees) == ()
     assert {m.member for m in named_members("yu an and li'an", committees)} == {"于安", "李安"}
 
 
-def test_english_titles_are_not_read_into_surnames_that_are_english_words():
+def test_english_titles_are_not_read_into_surnames_that_are_english_words() -> None:
     committees = {"c": (Member("何明"), Member("龙华"))}
     assert named_members("the boss he said we must stay", committees) == ()
     assert named_members("he ran headlong into the machine", committees) == ()
@@ -273,13 +273,13 @@ def test_english_titles_are_not_read_into_surnames_that_are_english_words():
     assert {m.member for m in named_members("lao long", committees)} == {"龙华"}
 
 
-def test_polyphonic_surnames_are_read_as_surnames():
+def test_polyphonic_surnames_are_read_as_surnames() -> None:
     committees = {"c": (Member("单雄"), Member("曾伟"))}
     assert {m.member for m in named_members("shan xiong", committees)} == {"单雄"}
     assert {m.member for m in named_members("Zeng Wei", committees)} == {"曾伟"}
 
 
-def test_registry_names_in_traditional_or_romanised_form_match_simplified_text():
+def test_registry_names_in_traditional_or_romanised_form_match_simplified_text() -> None:
     committees = {"c": (Member("陳靜"), Member("Maria Lopez", ("Mary",)))}
     assert {m.member for m in named_members("陈静", committees)} == {"陳靜"}
     assert {(m.member, m.rule) for m in named_members("ask mary", committees)} == {("Maria Lopez", "alias")}
@@ -288,13 +288,13 @@ def test_registry_names_in_traditional_or_romanised_form_match_simplified_text()
     }
 
 
-def test_a_name_deep_in_a_long_text_is_found():
+def test_a_name_deep_in_a_long_text_is_found() -> None:
     text = "工资没发，组长天天骂人，wages unpaid and the supervisor shouts. " * 80
     assert named_members(text, COMMITTEES) == ()
     assert names(text + "王\u200b芳") == {"王芳"}
 
 
-def test_the_tables_are_written_in_the_folded_form_the_text_is_read_in():
+def test_the_tables_are_written_in_the_folded_form_the_text_is_read_in() -> None:
     from services.router import nametables
     from shared.textfold import compact
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from services.router.registry import RegistryError, parse_registry
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
 
 
-def base() -> dict:
+def base() -> dict[str, Any]:
     return {
         "factories": [
             {
@@ -33,7 +34,7 @@ def base() -> dict:
     }
 
 
-def test_the_example_is_valid_and_rich_enough():
+def test_the_example_is_valid_and_rich_enough() -> None:
     registry = parse_registry(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
     committees = [c for f in registry.factories for c in f.committees]
     assert len(registry.factories) >= 2 and len(committees) >= 3
@@ -42,7 +43,7 @@ def test_the_example_is_valid_and_rich_enough():
     assert all(n.startswith("+86106900000") for f in registry.factories for n in f.sms_numbers)
 
 
-def test_numbers_are_normalised_to_e164():
+def test_numbers_are_normalised_to_e164() -> None:
     registry = parse_registry(base())
     assert registry.factories[0].sms_numbers == ["+8610690000001"]
 
@@ -60,7 +61,7 @@ def test_numbers_are_normalised_to_e164():
         (("unexpected",), 1),
     ],
 )
-def test_invalid_entries_are_refused(path, value):
+def test_invalid_entries_are_refused(path: tuple[str | int, ...], value: object) -> None:
     data = base()
     target = data["factories"][0]
     for key in path[:-1]:
@@ -70,7 +71,7 @@ def test_invalid_entries_are_refused(path, value):
         parse_registry(data)
 
 
-def test_duplicates_across_factories_are_refused():
+def test_duplicates_across_factories_are_refused() -> None:
     data = base()
     twin = dict(data["factories"][0], code="GZ-002", keywords=["other"], sms_numbers=[], committees=[])
     data["factories"].append(twin)

@@ -6,6 +6,7 @@ import json
 import string
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,7 @@ def samples() -> list[Event]:
     ]
 
 
-def test_all_eleven_events_exist_with_versioned_routing_keys():
+def test_all_eleven_events_exist_with_versioned_routing_keys() -> None:
     assert {cls.event_type() for cls in EVENT_CLASSES} == {
         "grievance.received",
         "contact.withdrawn",
@@ -139,7 +140,7 @@ def test_all_eleven_events_exist_with_versioned_routing_keys():
     assert MessageDeliveryChanged.routing_key() == "message.delivery.v1"
 
 
-def test_delivery_states_are_ranked_in_the_order_a_message_moves():
+def test_delivery_states_are_ranked_in_the_order_a_message_moves() -> None:
     order = ["sending", "waiting_for_worker", "sent", "delivered", "undelivered", "failed", "undeliverable"]
     assert sorted(order, key=delivery_rank) == order
     with pytest.raises(ValueError):
@@ -147,14 +148,14 @@ def test_delivery_states_are_ranked_in_the_order_a_message_moves():
 
 
 @pytest.mark.parametrize("code", ["The number +8613912345678 is unreachable", "", "$gt", "x" * 33])
-def test_a_delivery_carries_a_code_never_the_providers_text(code):
+def test_a_delivery_carries_a_code_never_the_providers_text(code: Any) -> None:
     raw = json.loads(samples()[-1].to_json())
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps({**raw, "error_code": code}).encode())
 
 
 @pytest.mark.parametrize("reason", ["The number +8613912345678 is unreachable", "", "30003", "Opted_Out"])
-def test_a_delivery_reason_is_one_of_a_closed_set(reason):
+def test_a_delivery_reason_is_one_of_a_closed_set(reason: str) -> None:
     raw = json.loads(samples()[-1].to_json())
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps({**raw, "reason": reason}).encode())
@@ -164,7 +165,7 @@ def test_a_delivery_reason_is_one_of_a_closed_set(reason):
 
 
 @pytest.mark.parametrize("event", samples(), ids=lambda e: e.type)
-def test_round_trip_through_json(event):
+def test_round_trip_through_json(event: Any) -> None:
     body = event.to_json()
     raw = json.loads(body)
     assert raw["type"] == event.type and raw["schema_version"] == 1
@@ -172,13 +173,13 @@ def test_round_trip_through_json(event):
     assert parse_event(body, event.type) == event
 
 
-def test_events_are_frozen():
+def test_events_are_frozen() -> None:
     event = samples()[0]
     with pytest.raises(ValueError):
         event.text = "changed"  # type: ignore[misc]
 
 
-def test_tolerant_reader_ignores_unknown_fields():
+def test_tolerant_reader_ignores_unknown_fields() -> None:
     raw = json.loads(samples()[2].to_json())
     raw["added_later"] = {"x": 1}
     assert isinstance(parse_event(json.dumps(raw).encode()), CaseUpdated)
@@ -195,19 +196,19 @@ def test_tolerant_reader_ignores_unknown_fields():
         b'{"type": "case.updated"}',
     ],
 )
-def test_malformed_payloads_are_invalid(body):
+def test_malformed_payloads_are_invalid(body: bytes) -> None:
     with pytest.raises(InvalidEvent):
         parse_event(body)
 
 
-def test_a_newer_schema_version_is_refused():
+def test_a_newer_schema_version_is_refused() -> None:
     raw = json.loads(samples()[2].to_json())
     raw["schema_version"] = 2
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps(raw).encode())
 
 
-def test_naive_datetimes_and_bad_references_are_refused():
+def test_naive_datetimes_and_bad_references_are_refused() -> None:
     raw = json.loads(samples()[2].to_json())
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps({**raw, "at": "2026-03-02T08:00:00"}).encode())
@@ -215,7 +216,7 @@ def test_naive_datetimes_and_bad_references_are_refused():
         parse_event(json.dumps({**raw, "reference": "ABCDE-FGHJ0"}).encode())
 
 
-def test_invalid_event_messages_name_fields_not_values():
+def test_invalid_event_messages_name_fields_not_values() -> None:
     raw = json.loads(samples()[0].to_json())
     raw["text"] = ""
     with pytest.raises(InvalidEvent) as caught:
@@ -234,7 +235,7 @@ EARLIER_BODY = (
 )
 
 
-def test_a_body_of_the_earlier_encoder_decodes_and_keeps_its_keys():
+def test_a_body_of_the_earlier_encoder_decodes_and_keeps_its_keys() -> None:
     event = parse_event(EARLIER_BODY, "case.updated")
     assert isinstance(event, CaseUpdated) and event.case_id == "c1" and event.note == "rerouted"
     assert event.closure == "rerouted"  # what the note said, now a typed field
@@ -243,14 +244,14 @@ def test_a_body_of_the_earlier_encoder_decodes_and_keeps_its_keys():
 
 
 @pytest.mark.parametrize("event", samples(), ids=lambda e: e.type)
-def test_type_and_version_are_fields_of_one_value_each(event):
+def test_type_and_version_are_fields_of_one_value_each(event: Any) -> None:
     cls = type(event)
     assert event.type == cls.event_type() and cls.routing_key() == f"{event.type}.v1"
     with pytest.raises(ValueError):
         cls.model_validate({**json.loads(event.to_json()), "type": "case.other"})
 
 
-def test_a_body_without_type_or_version_is_read_by_the_message_type_as_v1():
+def test_a_body_without_type_or_version_is_read_by_the_message_type_as_v1() -> None:
     event = samples()[2]
     raw = json.loads(event.to_json())
     del raw["type"], raw["schema_version"]
@@ -271,7 +272,7 @@ def test_a_body_without_type_or_version_is_read_by_the_message_type_as_v1():
         (b'{"type": "case.escalated", "correlation_id": "x"}', "invalid fields: correlation_id,case_id,"),
     ],
 )
-def test_refusals_say_why_in_the_words_the_dead_letter_tools_show(body, reason):
+def test_refusals_say_why_in_the_words_the_dead_letter_tools_show(body: Any, reason: Any) -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_event(body)
     assert str(caught.value).startswith(reason)
@@ -293,7 +294,7 @@ def test_refusals_say_why_in_the_words_the_dead_letter_tools_show(body, reason):
         ({"action": "recategorised", "status": "unassigned", "note": "retaliation"}, {}),
     ],
 )
-def test_an_earlier_update_is_read_with_the_typed_fields_its_note_meant(changes, typed):
+def test_an_earlier_update_is_read_with_the_typed_fields_its_note_meant(changes: Any, typed: Any) -> None:
     raw = {
         k: v
         for k, v in json.loads(samples()[2].to_json()).items()
@@ -304,19 +305,19 @@ def test_an_earlier_update_is_read_with_the_typed_fields_its_note_meant(changes,
     assert (event.closure, event.unassigned_reason) == (typed.get("closure"), typed.get("unassigned_reason"))
 
 
-def test_an_update_has_a_status_of_a_case_not_a_free_word():
+def test_an_update_has_a_status_of_a_case_not_a_free_word() -> None:
     raw = json.loads(samples()[2].to_json())
     with pytest.raises(InvalidEvent, match="invalid fields: status"):
         parse_event(json.dumps({**raw, "status": "replied"}).encode())
 
 
-def test_the_gravest_severity_wins_by_rank_not_by_name():
+def test_the_gravest_severity_wins_by_rank_not_by_name() -> None:
     assert gravest("normal") == "normal"
     assert gravest("normal", "critical", "high") == "critical"
     assert gravest("high", "normal") == "high"  # "high" < "normal" as words, not as severities
 
 
-def test_one_reference_pattern_admits_exactly_the_alphabet():
+def test_one_reference_pattern_admits_exactly_the_alphabet() -> None:
     admitted = [c for c in string.ascii_uppercase + string.digits if is_reference(f"{c * 5}-{c * 5}")]
     assert sorted(admitted) == sorted(ALPHABET)
     reference = reference_for(GID)

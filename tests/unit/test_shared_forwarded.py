@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
@@ -28,5 +29,5 @@ CHAIN = [ipaddress.ip_network("172.29.80.2/32"), ipaddress.ip_network("10.0.0.0/
         (None, "198.51.100.7", PROXY, None),
     ],
 )
-def test_client_address(peer, header, trusted, expected):
+def test_client_address(peer: Any, header: Any, trusted: Any, expected: Any) -> None:
     assert client_address(peer, header, trusted) == expected

@@ -38,7 +38,7 @@ def outbound() -> MessageOutbound:
     )
 
 
-async def test_each_event_goes_to_the_handler_of_its_type():
+async def test_each_event_goes_to_the_handler_of_its_type() -> None:
     seen: list[str] = []
 
     async def on_assigned(event: CaseAssigned) -> None:
@@ -53,7 +53,7 @@ async def test_each_event_goes_to_the_handler_of_its_type():
     assert handlers.handled() == set(QUEUES["escalation.cases"])
 
 
-async def test_an_event_without_a_handler_is_refused_in_the_words_a_replay_would_give():
+async def test_an_event_without_a_handler_is_refused_in_the_words_a_replay_would_give() -> None:
     async def on_updated(event: CaseUpdated) -> None:
         raise AssertionError("not this one")
 
@@ -64,7 +64,7 @@ async def test_an_event_without_a_handler_is_refused_in_the_words_a_replay_would
     assert str(caught.value) == "message.outbound does not belong on escalation.cases"
 
 
-def test_a_handler_for_a_type_the_queue_is_not_bound_to_is_a_wiring_error():
+def test_a_handler_for_a_type_the_queue_is_not_bound_to_is_a_wiring_error() -> None:
     async def on_outbound(event: MessageOutbound) -> None:
         return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.keywords import Command, parse
@@ -39,7 +41,7 @@ REF = "ABCDE-FGHJK"
         ("ｎｅｗ 宿舍没有热水", Command("new", text="宿舍没有热水")),
     ],
 )
-def test_keywords(text, expected):
+def test_keywords(text: Any, expected: Any) -> None:
     assert parse(text) == expected
 
 
@@ -55,5 +57,5 @@ def test_keywords(text, expected):
         "帮助我们",
     ],
 )
-def test_ordinary_messages_are_not_keywords(text):
+def test_ordinary_messages_are_not_keywords(text: str) -> None:
     assert parse(text) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from typing import Any
 
 import pytest
 import structlog
@@ -31,7 +32,7 @@ TEXT = sensitive("车间安全出口被锁了，我们很害怕")
         "+44 7700 900123",
     ],
 )
-def test_phone_numbers_in_any_format_are_scrubbed(value):
+def test_phone_numbers_in_any_format_are_scrubbed(value: str) -> None:
     assert not any(ch.isdigit() for ch in scrub(f"from {value} today").replace("today", ""))
 
 
@@ -88,7 +89,7 @@ def test_phone_numbers_in_any_format_are_scrubbed(value):
         ("+8613912345678 998c00de961644de8e314d24c88d6b8b", "[redacted] 998c00de961644de8e314d24c88d6b8b"),
     ],
 )
-def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected):
+def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value: Any, expected: Any) -> None:
     assert scrub(value) == expected
 
 
@@ -124,22 +125,22 @@ def test_phone_numbers_and_wechat_ids_in_every_form_are_redacted(value, expected
         "v1.2.3\u2009— page 3 of 10",
     ],
 )
-def test_dates_times_counts_and_ids_survive(value):
+def test_dates_times_counts_and_ids_survive(value: str) -> None:
     assert scrub(value) == value
 
 
-def test_tokens_bearer_headers_and_chinese_text_are_scrubbed():
+def test_tokens_bearer_headers_and_chinese_text_are_scrubbed() -> None:
     assert "gvt_" not in scrub("token gvt_AbC-123_xyz used")
     assert "secret123" not in scrub("Authorization: Bearer secret123")
     assert scrub(TEXT) == REDACTED
 
 
-def test_pydantic_input_values_are_scrubbed():
+def test_pydantic_input_values_are_scrubbed() -> None:
     message = "1 validation error\ntext\n  String too long [type=string_too_long, input_value='my boss hits me', input_type=str]"
     assert "my boss hits me" not in scrub(message)
 
 
-def test_sensitive_keys_are_dropped_whatever_their_value():
+def test_sensitive_keys_are_dropped_whatever_their_value() -> None:
     event = redact(
         None, "info", {"event": "x", "text": "plain words", "to": "abc", "nested": {"body": "b", "n": 1}}
     )
@@ -147,7 +148,7 @@ def test_sensitive_keys_are_dropped_whatever_their_value():
     assert event["nested"] == {"body": REDACTED, "n": 1}
 
 
-def test_keys_of_nested_data_are_scrubbed_like_values():
+def test_keys_of_nested_data_are_scrubbed_like_values() -> None:
     event = redact(None, "info", {"event": "x", "fields": {WORKER_PHONE: 1, "count": 2}})
     assert event["fields"] == {REDACTED: 1, "count": 2}
 
@@ -157,7 +158,7 @@ def _lines_with(marker: str) -> list[str]:
     return [line for line in LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]
 
 
-def test_structlog_and_stdlib_lines_are_redacted_end_to_end():
+def test_structlog_and_stdlib_lines_are_redacted_end_to_end() -> None:
     marker = uuid.uuid4().hex
     structlog.get_logger("t").info(
         "received", marker=marker, phone=WORKER_PHONE, note=f"sms from {WORKER_PHONE}: {TEXT}"
@@ -171,7 +172,7 @@ def test_structlog_and_stdlib_lines_are_redacted_end_to_end():
     assert not find_leaks("\n".join(lines))
 
 
-def test_exceptions_are_rendered_and_redacted():
+def test_exceptions_are_rendered_and_redacted() -> None:
     marker = uuid.uuid4().hex
     try:
         raise ValueError(f"bad number {WORKER_PHONE}")
@@ -183,7 +184,7 @@ def test_exceptions_are_rendered_and_redacted():
     assert not find_leaks(line)
 
 
-def test_calls_below_the_level_write_nothing():
+def test_calls_below_the_level_write_nothing() -> None:
     marker = uuid.uuid4().hex
     assert structlog.get_logger("t").debug("kept", marker=marker) is None
     assert _lines_with(marker)  # the test run logs at DEBUG
@@ -191,7 +192,7 @@ def test_calls_below_the_level_write_nothing():
     assert not _lines_with(marker + "x")
 
 
-def test_the_leak_oracle_itself_finds_leaks():
+def test_the_leak_oracle_itself_finds_leaks() -> None:
     assert find_leaks(f'{{"event": "x", "note": "{WORKER_PHONE[3:]}"}}')
     assert find_leaks(f'{{"event": "{TEXT}"}}')
     assert not find_leaks('{"event": "x", "id": "6f1d3c52-7a0e-4f55-9c61-0b7e1f3e8a24"}')
@@ -217,7 +218,7 @@ def _returned_message(marker: str) -> DeliveredMessage:
     )
 
 
-def test_a_returned_message_is_logged_without_its_body():
+def test_a_returned_message_is_logged_without_its_body() -> None:
     marker = uuid.uuid4().hex
     message = _returned_message(marker)
     # aiormq's own call for a return it cannot match to a publish (aiormq/channel.py).
@@ -235,7 +236,7 @@ def test_a_returned_message_is_logged_without_its_body():
         assert RETURNED_TEXT not in line and marker not in line
 
 
-def test_frames_logged_at_debug_show_no_bytes():
+def test_frames_logged_at_debug_show_no_bytes() -> None:
     marker = uuid.uuid4().hex
     library = logging.getLogger("aiormq.connection")
     level = library.level
@@ -261,5 +262,5 @@ def test_frames_logged_at_debug_show_no_bytes():
         (["b'not bytes'"], ["b'not bytes'"]),
     ],
 )
-def test_library_arguments_whose_repr_shows_bytes_are_withheld(value, shown):
+def test_library_arguments_whose_repr_shows_bytes_are_withheld(value: Any, shown: Any) -> None:
     assert withheld(value) == shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from structlog.testing import capture_logs
@@ -40,11 +40,11 @@ def outbound(text: str = "hello") -> MessageOutbound:
         ("case.updated.v1", "case.updatedXv1", False),
     ],
 )
-def test_topic_matching(binding, key, matches):
+def test_topic_matching(binding: Any, key: Any, matches: Any) -> None:
     assert topic_matches(binding, key) is matches
 
 
-async def test_publish_delivers_a_parsed_copy(memory_bus: MemoryBus):
+async def test_publish_delivers_a_parsed_copy(memory_bus: MemoryBus) -> None:
     seen: list[Event] = []
 
     async def handler(event: Event) -> None:
@@ -57,7 +57,7 @@ async def test_publish_delivers_a_parsed_copy(memory_bus: MemoryBus):
     assert seen == [sent] and seen[0] is not sent
 
 
-async def test_unroutable_and_closed_publishes_raise(memory_bus: MemoryBus):
+async def test_unroutable_and_closed_publishes_raise(memory_bus: MemoryBus) -> None:
     class Orphan(Event):
         type: Literal["orphan.event"] = "orphan.event"
 
@@ -70,7 +70,7 @@ async def test_unroutable_and_closed_publishes_raise(memory_bus: MemoryBus):
 
 async def test_rejected_and_malformed_events_go_to_the_dead_letter_queue_and_the_next_is_processed(
     memory_bus: MemoryBus,
-):
+) -> None:
     seen: list[str] = []
 
     async def handler(event: Event) -> None:
@@ -94,7 +94,7 @@ async def test_rejected_and_malformed_events_go_to_the_dead_letter_queue_and_the
     assert len({d.id for d in dead}) == 2
 
 
-async def test_infrastructure_failures_retry_then_requeue_until_the_delivery_limit():
+async def test_infrastructure_failures_retry_then_requeue_until_the_delivery_limit() -> None:
     bus = MemoryBus(delivery_limit=2, retry=FAST_RETRY)
     await bus.start()
     calls = 0
@@ -112,7 +112,7 @@ async def test_infrastructure_failures_retry_then_requeue_until_the_delivery_lim
     await bus.close()
 
 
-async def test_a_transient_failure_recovers_without_losing_the_event(memory_bus: MemoryBus):
+async def test_a_transient_failure_recovers_without_losing_the_event(memory_bus: MemoryBus) -> None:
     attempts: list[int] = []
 
     async def flaky(event: Event) -> None:
@@ -127,7 +127,7 @@ async def test_a_transient_failure_recovers_without_losing_the_event(memory_bus:
     assert await memory_bus.dead_letters("intake.outbound") == []
 
 
-async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
+async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus) -> None:
     healthy = asyncio.Event()
     seen: list[str] = []
 
@@ -148,7 +148,7 @@ async def test_replay_moves_dead_letters_back(memory_bus: MemoryBus):
     assert await memory_bus.dead_letters("intake.outbound") == []
 
 
-async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
+async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus) -> None:
     from shared.metrics import METRICS
 
     published = (("type", "message.outbound"),)
@@ -175,7 +175,7 @@ async def test_published_and_handled_events_are_counted(memory_bus: MemoryBus):
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
 
 
-async def test_close_ends_retries_at_once_and_gives_hung_handlers_only_the_grace():
+async def test_close_ends_retries_at_once_and_gives_hung_handlers_only_the_grace() -> None:
     """As on the broker path: a shutdown waits neither for a backoff nor for a handler that hangs."""
     bus = MemoryBus(retry=Retry(attempts=6, base=30, cap=60), close_grace=0.3)
     await bus.start()
@@ -206,7 +206,7 @@ async def test_close_ends_retries_at_once_and_gives_hung_handlers_only_the_grace
     assert not bus.is_ready()
 
 
-async def test_a_rejection_is_listed_under_the_id_its_log_line_carries(memory_bus: MemoryBus):
+async def test_a_rejection_is_listed_under_the_id_its_log_line_carries(memory_bus: MemoryBus) -> None:
     async def handler(event: Event) -> None:
         raise Rejected("no such case")
 
@@ -220,7 +220,7 @@ async def test_a_rejection_is_listed_under_the_id_its_log_line_carries(memory_bu
     assert logged == listed == [("body is not a JSON object", listed[0][1]), ("no such case", listed[1][1])]
 
 
-async def test_replay_refuses_what_would_only_come_back_unless_forced(memory_bus: MemoryBus):
+async def test_replay_refuses_what_would_only_come_back_unless_forced(memory_bus: MemoryBus) -> None:
     seen: list[str] = []
 
     async def handler(event: Event) -> None:
@@ -255,7 +255,7 @@ async def test_replay_refuses_what_would_only_come_back_unless_forced(memory_bus
     assert len(await memory_bus.dead_letters("intake.outbound")) == 3  # the broken one came straight back
 
 
-async def test_show_and_discard_by_id_or_all(memory_bus: MemoryBus):
+async def test_show_and_discard_by_id_or_all(memory_bus: MemoryBus) -> None:
     async def handler(event: Event) -> None:
         raise Rejected("refused")
 

@@ -37,7 +37,7 @@ class Failing:
         raise self.error
 
 
-async def test_a_store_fault_gets_the_whole_budget_and_a_publish_fault_a_smaller_one():
+async def test_a_store_fault_gets_the_whole_budget_and_a_publish_fault_a_smaller_one() -> None:
     store = Failing(ConnectionError("store unreachable"))
     assert (await deliver(body(), "message.outbound", store, QUICK)).outcome == "requeue"
     assert store.calls == 6
@@ -47,7 +47,7 @@ async def test_a_store_fault_gets_the_whole_budget_and_a_publish_fault_a_smaller
     assert broker.calls == QUICK.publish_attempts == 3
 
 
-def test_publish_retries_start_wider_and_are_jittered():
+def test_publish_retries_start_wider_and_are_jittered() -> None:
     retry = Retry()
     assert retry.budget(publishing=True) == 3 < retry.budget() == 6
     first = [retry.delay(0, publishing=True) for _ in range(200)]
@@ -60,7 +60,7 @@ def test_publish_retries_start_wider_and_are_jittered():
     assert Retry(attempts=1).budget(publishing=True) == 1
 
 
-async def test_stopping_ends_a_backoff_at_once():
+async def test_stopping_ends_a_backoff_at_once() -> None:
     slow = Retry(attempts=6, base=30, cap=60)
     stopping = asyncio.Event()
     store = Failing(ConnectionError("store unreachable"))
@@ -73,7 +73,7 @@ async def test_stopping_ends_a_backoff_at_once():
     assert store.calls == 1
 
 
-async def test_a_handler_knows_it_runs_inside_a_delivery():
+async def test_a_handler_knows_it_runs_inside_a_delivery() -> None:
     seen: list[bool] = []
 
     async def handler(event: Event) -> None:

@@ -18,7 +18,7 @@ def samples(text: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]
     }
 
 
-def test_a_gauge_shows_what_it_reads_at_each_render_beside_the_counters():
+def test_a_gauge_shows_what_it_reads_at_each_render_beside_the_counters() -> None:
     metrics = Metrics()
     metrics.events_published.labels("grievance.received").inc()
     metrics.events_handled.labels("invalid", "reject").inc(2)
@@ -35,7 +35,7 @@ def test_a_gauge_shows_what_it_reads_at_each_render_beside_the_counters():
     assert samples(second)[("grievance_intake_spool_depth", LABELS)] == 7.5
 
 
-def test_removing_a_gauge_leaves_a_later_registration_in_place():
+def test_removing_a_gauge_leaves_a_later_registration_in_place() -> None:
     metrics = Metrics()
     remove_first = metrics.gauge("grievance_intake_spool_depth", LABELS, lambda: 1.0)
     remove_second = metrics.gauge("grievance_intake_spool_depth", LABELS, lambda: 2.0)
@@ -46,7 +46,7 @@ def test_removing_a_gauge_leaves_a_later_registration_in_place():
     assert metrics.value("grievance_intake_spool_depth", LABELS) == 0.0
 
 
-def test_each_registry_counts_on_its_own():
+def test_each_registry_counts_on_its_own() -> None:
     one, other = Metrics(), Metrics()
     one.count_request("router", "GET", "/api/v1/cases/{reference}", 200, 0.02)
     labels = (
@@ -59,7 +59,7 @@ def test_each_registry_counts_on_its_own():
     assert other.value("grievance_http_requests_total", labels) == 0.0
 
 
-def test_request_latency_falls_into_the_buckets_of_its_route_pattern():
+def test_request_latency_falls_into_the_buckets_of_its_route_pattern() -> None:
     metrics = Metrics()
     route = (("method", "POST"), ("route", "/sms/twilio"), ("service", "intake"))
     for seconds in (0.003, 0.2, 12.0):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import phonenumbers
 import pytest
@@ -11,6 +12,7 @@ from cryptography.fernet import Fernet
 from shared.privacy import (
     ConfigurationError,
     KeyNotHeld,
+    Keys,
     UnsealError,
     load_keys,
     normalise_e164,
@@ -25,18 +27,18 @@ from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE
 
 
-def test_seal_round_trip_hides_the_contact(keys):
+def test_seal_round_trip_hides_the_contact(keys: Keys) -> None:
     sealed = seal(keys, WORKER_PHONE)
     assert WORKER_PHONE not in sealed
     assert WORKER_PHONE.lstrip("+") not in sealed
     assert unseal(keys, sealed) == WORKER_PHONE
 
 
-def test_sealing_twice_gives_different_ciphertexts(keys):
+def test_sealing_twice_gives_different_ciphertexts(keys: Keys) -> None:
     assert seal(keys, WORKER_PHONE) != seal(keys, WORKER_PHONE)
 
 
-def test_unseal_rejects_tampering_and_foreign_keys(keys):
+def test_unseal_rejects_tampering_and_foreign_keys(keys: Keys) -> None:
     sealed = seal(keys, WORKER_PHONE)
     tampered = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
     with pytest.raises(UnsealError):
@@ -59,7 +61,7 @@ def test_unseal_rejects_tampering_and_foreign_keys(keys):
         ("", None),
     ],
 )
-def test_normalise_e164(raw, expected):
+def test_normalise_e164(raw: Any, expected: Any) -> None:
     assert normalise_e164(raw, "CN") == expected
 
 
@@ -71,7 +73,7 @@ def phonenumbers_e164(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def test_chinese_mobile_numbers_in_e164_are_kept_exactly_as_phonenumbers_keeps_them():
+def test_chinese_mobile_numbers_in_e164_are_kept_exactly_as_phonenumbers_keeps_them() -> None:
     chance = random.Random(86)
     for prefix in range(13000, 20000):  # every five-digit prefix of a mobile number, 130.. to 199..
         for _ in range(2):
@@ -89,11 +91,11 @@ def test_chinese_mobile_numbers_in_e164_are_kept_exactly_as_phonenumbers_keeps_t
         "+861391234567",  # a digit too few
     ],
 )
-def test_other_spellings_still_go_through_phonenumbers(raw):
+def test_other_spellings_still_go_through_phonenumbers(raw: str) -> None:
     assert normalise_e164(raw) == phonenumbers_e164(raw)
 
 
-def test_reporter_key_is_stable_for_one_number_and_differs_between_numbers(keys):
+def test_reporter_key_is_stable_for_one_number_and_differs_between_numbers(keys: Keys) -> None:
     a = normalise_e164("139 1234 5678")
     b = normalise_e164("+8613912345678")
     assert a is not None and b is not None
@@ -102,12 +104,12 @@ def test_reporter_key_is_stable_for_one_number_and_differs_between_numbers(keys)
     assert "13912345678" not in reporter_key(keys, a)
 
 
-def test_reporter_key_depends_on_the_secret(keys):
+def test_reporter_key_depends_on_the_secret(keys: Keys) -> None:
     other = load_keys(make_settings(pseudonym_key="another-pseudonym-key-000"))
     assert reporter_key(keys, WORKER_PHONE) != reporter_key(other, WORKER_PHONE)
 
 
-def test_pin_is_ten_digits_and_stable_per_grievance(keys):
+def test_pin_is_ten_digits_and_stable_per_grievance(keys: Keys) -> None:
     pin = pin_for(keys, "g-1")
     assert len(pin) == 10 and pin.isdigit()
     assert pin_for(keys, "g-1") == pin
@@ -117,7 +119,7 @@ def test_pin_is_ten_digits_and_stable_per_grievance(keys):
     )
 
 
-def test_keys_are_required_unless_generating_them_is_allowed():
+def test_keys_are_required_unless_generating_them_is_allowed() -> None:
     with pytest.raises(ConfigurationError, match="GRIEVANCE_CONTACT_KEY"):
         load_keys(make_settings(contact_key=None))
     with pytest.raises(ConfigurationError, match="GRIEVANCE_PSEUDONYM_KEY"):
@@ -128,13 +130,13 @@ def test_keys_are_required_unless_generating_them_is_allowed():
         load_keys(make_settings(contact_key_previous="not-a-fernet-key"))
 
 
-def test_generated_keys_work_for_the_process():
+def test_generated_keys_work_for_the_process() -> None:
     keys = load_keys(make_settings(contact_key=None, pseudonym_key=None), generate=True)
     assert unseal(keys, seal(keys, "x")) == "x"
     assert len(keys.pseudonym) >= 32
 
 
-def test_a_service_holds_only_the_keys_it_is_given(keys):
+def test_a_service_holds_only_the_keys_it_is_given(keys: Keys) -> None:
     router = load_keys(make_settings(), contact=False)
     assert not router.holds_contact and router.pseudonym == keys.pseudonym
     sealed = seal(keys, WORKER_PHONE)
@@ -150,7 +152,7 @@ def test_a_service_holds_only_the_keys_it_is_given(keys):
         unseal(nothing, sealed)
 
 
-def test_the_current_key_seals_and_every_key_unseals():
+def test_the_current_key_seals_and_every_key_unseals() -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     before = load_keys(make_settings(contact_key=old))
     after = load_keys(make_settings(contact_key=new, contact_key_previous=old))
@@ -162,7 +164,7 @@ def test_the_current_key_seals_and_every_key_unseals():
     assert unseal(load_keys(make_settings(contact_key=new)), sealed_after) == WORKER_PHONE
 
 
-def test_reseal_moves_a_contact_to_the_current_key_once():
+def test_reseal_moves_a_contact_to_the_current_key_once() -> None:
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     before = load_keys(make_settings(contact_key=old))
     after = load_keys(make_settings(contact_key=new, contact_key_previous=old))

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from shared.bootstrap import CONFIG_EXIT, embedded, load_settings, main
+from shared.bootstrap import CONFIG_EXIT, load_settings, main, mode_of
 from shared.settings import ConfigurationError, Settings
 
 
-def test_defaults_run_embedded():
+def test_defaults_run_embedded() -> None:
     settings = Settings()
-    assert embedded(settings)
+    assert mode_of(settings).embedded
     assert (settings.intake_port, settings.router_port, settings.escalation_port) == (8080, 8081, 8082)
     assert settings.sla.critical.ack == timedelta(hours=2)
     assert settings.sla.normal.resolve == timedelta(days=15)
     assert settings.sweep_interval == timedelta(seconds=30)
 
 
-def test_sla_json_with_iso_durations_keeps_unset_severities(monkeypatch):
+def test_sla_json_with_iso_durations_keeps_unset_severities(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIEVANCE_SLA", '{"critical": {"ack": "PT5S", "resolve": "PT30S"}}')
     monkeypatch.setenv("GRIEVANCE_SWEEP_INTERVAL", "PT2S")
     settings = Settings()
@@ -30,22 +31,22 @@ def test_sla_json_with_iso_durations_keeps_unset_severities(monkeypatch):
     assert settings.sweep_interval == timedelta(seconds=2)
 
 
-def test_sweep_interval_in_plain_seconds(monkeypatch):
+def test_sweep_interval_in_plain_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIEVANCE_SWEEP_INTERVAL", "7")
     assert Settings().sweep_interval == timedelta(seconds=7)
 
 
-def test_bad_namespace_is_refused():
+def test_bad_namespace_is_refused() -> None:
     with pytest.raises(ValidationError):
         Settings(amqp_namespace="a b")
 
 
-def test_secrets_do_not_show_in_repr():
+def test_secrets_do_not_show_in_repr() -> None:
     settings = Settings(twilio_auth_token="super-secret-token-value")
     assert "super-secret-token-value" not in repr(settings)
 
 
-def test_a_severity_given_in_part_keeps_the_rest_of_its_defaults():
+def test_a_severity_given_in_part_keeps_the_rest_of_its_defaults() -> None:
     settings = Settings(sla='{"normal": {"ack": "2 days"}}')
     assert settings.sla.normal.ack == timedelta(days=2)
     assert settings.sla.normal.resolve == timedelta(days=15)
@@ -65,14 +66,14 @@ def test_a_severity_given_in_part_keeps_the_rest_of_its_defaults():
         ("02:00:00", timedelta(hours=2)),
     ],
 )
-def test_durations_as_people_write_them(written, expected):
+def test_durations_as_people_write_them(written: Any, expected: Any) -> None:
     assert Settings(sweep_interval=written).sweep_interval == expected
 
 
 @pytest.mark.parametrize(
     "value", ['{"urgent": {"ack": "PT1H"}}', '{"normal": {"ack": "PT1H", "soon": "PT1H"}}']
 )
-def test_unknown_sla_keys_are_refused(value):
+def test_unknown_sla_keys_are_refused(value: str) -> None:
     with pytest.raises(ValidationError):
         Settings(sla=value)
 
@@ -80,14 +81,14 @@ def test_unknown_sla_keys_are_refused(value):
 @pytest.mark.parametrize(
     ("given", "prefix"), [("team-a", "team-a."), ("team-a.", "team-a."), ("ci_", "ci_"), ("", "")]
 )
-def test_a_namespace_is_separated_from_the_names_it_prefixes(given, prefix):
+def test_a_namespace_is_separated_from_the_names_it_prefixes(given: Any, prefix: Any) -> None:
     assert Settings(amqp_namespace=given).amqp_namespace == prefix
 
 
 WECHAT_AES_KEY = "Qk9vY2xpbmtzMDEyMzQ1Njc4OWFiY2RlZmdoaWprbG0"
 
 
-def test_wechat_settings_from_the_environment(monkeypatch):
+def test_wechat_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRIEVANCE_WECHAT_TOKEN", "t" * 32)
     monkeypatch.setenv("GRIEVANCE_WECHAT_APPID", "wx5f3c1d2e4b6a7980")
     monkeypatch.setenv("GRIEVANCE_WECHAT_AES_KEY", WECHAT_AES_KEY)
@@ -114,13 +115,13 @@ def test_wechat_settings_from_the_environment(monkeypatch):
         {"wechat_appsecret": "s" * 32, "wechat_appid": ""},  # replies need the AppID too
     ],
 )
-def test_wechat_settings_that_cannot_work_fail_at_start(values):
+def test_wechat_settings_that_cannot_work_fail_at_start(values: Any) -> None:
     given = {"wechat_appid": "wx5f3c1d2e4b6a7980", **values}
     with pytest.raises(ValidationError):
         Settings(**given)
 
 
-def test_wechat_placeholders_and_short_tokens_are_refused():
+def test_wechat_placeholders_and_short_tokens_are_refused() -> None:
     from shared.safety import refusals
 
     def reasons(**values: str) -> list[str]:
@@ -165,7 +166,9 @@ def test_wechat_placeholders_and_short_tokens_are_refused():
         ),
     ],
 )
-def test_an_sla_that_cannot_be_met_is_refused_with_a_plain_reason(monkeypatch, sla, reason):
+def test_an_sla_that_cannot_be_met_is_refused_with_a_plain_reason(
+    monkeypatch: pytest.MonkeyPatch, sla: Any, reason: Any
+) -> None:
     with pytest.raises(ValidationError):
         Settings(sla=json.dumps(sla))
     monkeypatch.setenv("GRIEVANCE_SLA", json.dumps(sla))
@@ -175,7 +178,7 @@ def test_an_sla_that_cannot_be_met_is_refused_with_a_plain_reason(monkeypatch, s
     assert "Value error" not in str(refused.value) and "timedelta" not in str(refused.value)
 
 
-def test_a_shorter_ack_with_a_longer_resolve_is_accepted():
+def test_a_shorter_ack_with_a_longer_resolve_is_accepted() -> None:
     settings = Settings(
         sla='{"critical": {"ack": "10 s", "resolve": "2 min"}, "normal": {"ack": "20 days"'
         + ', "resolve": "P30D"}}'
@@ -184,7 +187,9 @@ def test_a_shorter_ack_with_a_longer_resolve_is_accepted():
     assert settings.sla.critical.ack == timedelta(seconds=10)
 
 
-def test_a_service_started_with_such_an_sla_exits_3_with_the_reason(monkeypatch, capsys):
+def test_a_service_started_with_such_an_sla_exits_3_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GRIEVANCE_SLA", '{"normal": {"ack": "48 h", "resolve": "2 h"}}')
     assert main("router") == CONFIG_EXIT == 3
     assert capsys.readouterr().err == (
@@ -194,7 +199,9 @@ def test_a_service_started_with_such_an_sla_exits_3_with_the_reason(monkeypatch,
 
 
 @pytest.mark.parametrize("name", ["GRIEVANCE_WECHAT_AES_KEY", "GRIEVANCE_WECHAT_AES_KEY_PREVIOUS"])
-def test_a_short_encoding_aes_key_current_or_previous_is_refused_alike(monkeypatch, name):
+def test_a_short_encoding_aes_key_current_or_previous_is_refused_alike(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     monkeypatch.setenv("GRIEVANCE_WECHAT_APPID", "wx5f3c1d2e4b6a7980")
     monkeypatch.setenv("GRIEVANCE_WECHAT_AES_KEY", WECHAT_AES_KEY)
     monkeypatch.setenv(name, WECHAT_AES_KEY[:20])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.textfold import compact, fold, spaced, strip_invisible, strip_marks, to_simplified
@@ -30,7 +32,7 @@ from shared.textfold import compact, fold, spaced, strip_invisible, strip_marks,
         ("报\x00复", "报复"),  # a control character
     ],
 )
-def test_fold(raw, folded):
+def test_fold(raw: Any, folded: Any) -> None:
     assert fold(raw) == folded
 
 
@@ -43,7 +45,7 @@ def test_fold(raw, folded):
         ("wages\u2003unpaid", "wages unpaid"),  # em space
     ],
 )
-def test_spaced_collapses_every_kind_of_whitespace(raw, expected):
+def test_spaced_collapses_every_kind_of_whitespace(raw: Any, expected: Any) -> None:
     assert spaced(raw) == expected
 
 
@@ -65,11 +67,11 @@ def test_spaced_collapses_every_kind_of_whitespace(raw, expected):
         "王\u00ad芳",
     ],
 )
-def test_compact_keeps_only_letters_and_digits(raw):
+def test_compact_keeps_only_letters_and_digits(raw: str) -> None:
     assert compact(raw) == "王芳"
 
 
-def test_compact_keeps_digits_and_latin_letters():
+def test_compact_keeps_digits_and_latin_letters() -> None:
     assert compact("GZ-001 工资 1000元") == "gz001工资1000元"
 
 
@@ -77,10 +79,10 @@ def test_compact_keeps_digits_and_latin_letters():
     ("raw", "expected"),
     [("wáng fāng", "wang fang"), ("Lǚ Nà", "Lu Na"), ("Zhāng", "Zhang"), ("plain", "plain")],
 )
-def test_strip_marks(raw, expected):
+def test_strip_marks(raw: Any, expected: Any) -> None:
     assert strip_marks(raw) == expected
 
 
-def test_to_simplified_leaves_ascii_alone_and_strip_invisible_keeps_whitespace():
+def test_to_simplified_leaves_ascii_alone_and_strip_invisible_keeps_whitespace() -> None:
     assert to_simplified("Boss Wang") == "Boss Wang"
     assert strip_invisible("a\u200bb\nc\td") == "ab\nc\td"
