@@ -9,12 +9,14 @@ import html
 import re
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from shared.contracts import GrievanceReceived
 from shared.ids import reference_for
 from shared.privacy import pin_for, pin_hash
 from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
 from tests.service.router_support import GZ_NUMBER, grievance
 
 _FIELD = r'name="{name}" value="([^"]*)"'
@@ -42,7 +44,7 @@ async def case_with_pin(
     reference = reference_for(event.grievance_id)
     event = event.model_copy(update={"pin_hash": pin_hash(runtime.keys, reference, pin)})
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     return event, pin
 
 
@@ -53,7 +55,7 @@ async def sign_in(
     *,
     language: str = "zh",
     address: str = "198.51.100.7",
-) -> Any:
+) -> ClientResponse:
     """Open the sign-in page and send the reference (or code) and PIN with its form (303 when accepted)."""
     headers = {"X-Forwarded-For": address}
     page = await client.get(f"/case/?lang={language}", headers=headers)

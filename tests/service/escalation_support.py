@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
+from shared.messaging import Bus
 from shared.privacy import Keys, seal
 from shared.sla import SlaTable
 from tests.fakes import WORKER_PHONE, sensitive
@@ -49,6 +50,8 @@ def assigned(
 ) -> CaseAssigned:
     """A ``case.assigned`` with deadlines from ``sla`` (the default table) counted from ``now``."""
     gid = grievance_id or safe_uuid()
+    # Tests pass severities as plain strings (parametrised, or wrong on purpose): the table's own
+    # lookup is what rejects an unknown one.
     deadlines = (sla or SlaTable()).for_severity(severity)  # type: ignore[arg-type]
     return CaseAssigned(
         id=safe_uuid(),
@@ -104,7 +107,7 @@ def updated(
     )
 
 
-async def consume_downstream(bus: Any) -> list[Event]:
+async def consume_downstream(bus: Bus) -> list[Event]:
     """Stand in for intake's sender and the NGO notifier, so the in-memory bus can drain."""
     received: list[Event] = []
 
