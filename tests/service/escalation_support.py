@@ -9,12 +9,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.escalation import store
+from services.escalation.clocks import CaseClock, CaseState
+from services.escalation.escalations import Escalation
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
 from shared.messaging import Bus
 from shared.privacy import Keys, seal
 from shared.sla import SlaTable
-from tests.fakes import WORKER_PHONE, sensitive
+from shared.store import Database
+from tests.fakes import WORKER_PHONE, present, sensitive
 
 LOCKED_EXIT_TEXT = sensitive("晚上安全出口被锁，工厂着火怎么办")
 WAGES_TEXT = sensitive("My wages for March were not paid at all")
@@ -105,6 +109,21 @@ def updated(
         status=status or STATUS_AFTER.get(action, action),
         **extra,
     )
+
+
+async def clock_of(db: Database, case_id: str) -> CaseClock:
+    """The stored clock of a case the test made."""
+    return present(await store.load_clock(db, case_id), f"the clock of case {case_id}")
+
+
+def state_of(clock: CaseClock) -> CaseState:
+    """The derived state of a clock whose case was assigned."""
+    return present(clock.state, f"the state of case {clock.case_id} (not assigned yet)")
+
+
+async def escalation_of(db: Database, escalation_id: str) -> Escalation:
+    """A stored escalation the test expects."""
+    return present(await store.get_escalation(db, escalation_id), f"escalation {escalation_id}")
 
 
 async def consume_downstream(bus: Bus) -> list[Event]:
