@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from services.escalation import clocks, documents, stats, stats_store, store
-from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
+from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated, Severity
 from shared.ids import reference_for
 from shared.settings import SlaTable
 from tests.fakes import FakeClock
@@ -43,8 +43,9 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
     created = now - timedelta(hours=rng.uniform(-24, 24 * 30))
     factory = rng.choice([*FACTORIES, None])
     committee = rng.choice([f"{factory}-spt".lower(), None]) if factory else None
-    severity = rng.choice(("critical", "high", "normal"))
-    deadlines = SLA.for_severity(severity)  # type: ignore[arg-type]
+    severities: tuple[Severity, ...] = ("critical", "high", "normal")
+    severity = rng.choice(severities)
+    deadlines = SLA.for_severity(severity)
     clock = clocks.merge(
         None,
         CaseAssigned(
@@ -55,8 +56,8 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             factory_id=factory,
             committee_id=committee,
             unassigned_reason=None if committee else rng.choice(("unroutable", "conflict_of_interest")),
-            category=rng.choice(CATEGORIES),  # type: ignore[arg-type]
-            severity=severity,  # type: ignore[arg-type]
+            category=rng.choice(CATEGORIES),
+            severity=severity,
             ack_due_at=created + deadlines.ack,
             resolve_due_at=created + deadlines.resolve,
             channel="sms",
@@ -80,10 +81,10 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             occurred_at=at,
             case_id=str(gid),
             reference=clock.reference,
-            action=action,  # type: ignore[arg-type]
+            action=action,
             actor_role="worker" if action in ("disputed", "confirmed") else "committee",
             at=at,
-            status=STATUS_AFTER.get(action, action),  # type: ignore[arg-type]
+            status=STATUS_AFTER.get(action, action),
             **extra,
         )
         clock = clocks.merge(clock, event, SLA, now) or clock
