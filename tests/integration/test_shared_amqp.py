@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Literal
 
 import aio_pika
@@ -47,7 +48,7 @@ def outbound(text: str = "hello") -> MessageOutbound:
 
 
 @pytest.fixture
-async def bus(amqp_url: str, amqp_namespace: str):
+async def bus(amqp_url: str, amqp_namespace: str) -> AsyncIterator[AmqpBus]:
     bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY)
     await bus.start()
     assert bus.is_ready()

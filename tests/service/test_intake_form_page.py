@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +22,8 @@ from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.fuzz_support import FUZZ, texts
 from tests.service.intake_support import BreakableStore, FailingBus, intake_settings, serve
@@ -111,10 +114,15 @@ async def test_the_form_in_both_languages_with_strict_headers_and_a_cookie_bound
 
 
 async def test_the_form_page_needs_no_store(
-    settings_factory: Any, settings: Any, memory_bus: Any, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    settings: Settings,
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> None:
     store = BreakableStore(db)
-    runtime = Runtime(settings, memory_bus, store, keys, clock)  # type: ignore[arg-type]
+    runtime = Runtime(settings, memory_bus, store, keys, clock)
     async with serve(web_settings(settings_factory), runtime) as client:
         store.down = True
         page, token = await open_form(client)
@@ -191,7 +199,7 @@ async def test_a_refused_form_is_shown_again_with_the_input_and_nothing_filed(
     client: Any, memory_bus: MemoryBus, fields: dict[str, str], field: str, zh_message: str, status: int
 ) -> None:
     _, token = await open_form(client)
-    code, page, _ = await send(client, token, **fields)
+    code, page, _ = await send(client, token, ZH, **fields)
     assert code == status
     assert zh_message in page and f'id="{field}-error"' in page and 'aria-invalid="true"' in page
     assert "投诉还没有提交" in page

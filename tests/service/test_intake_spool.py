@@ -79,7 +79,7 @@ class HangingBus(FailingBus):
 
     async def publish(self, event: Event) -> None:
         if self.error is not None:
-            self.error, error = None, self.error
+            error, self.error = self.error, None
             raise error
         await asyncio.Event().wait()
 
@@ -186,6 +186,7 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
         sms_problem = await sms.json()
         assert "may still have arrived" in sms_problem["detail"] and "safe" in sms_problem["detail"]
         (landed, _) = bus.published  # both reached the queue although neither was confirmed
+        assert isinstance(landed, GrievanceReceived)
 
         store.down = False
         bus.error = None
@@ -195,7 +196,7 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
             assert resent.status == 202
             references.append((await resent.json())["reference"])
     assert references == [landed.reference, landed.reference]
-    first, second = (e for e in bus.published if e.type == "grievance.received" and e.channel == "web")
+    first, second = (e for e in bus.published if isinstance(e, GrievanceReceived) and e.channel == "web")
     assert first.grievance_id == second.grievance_id  # the router's upsert makes one case of them
     assert (await depth(db)).entries == 0
 
