@@ -51,7 +51,7 @@ async def opened(system: Services, text: str, phone: str) -> str:
     return reference
 
 
-def reasons(escalations: list[dict]) -> set[str]:
+def reasons(escalations: list[dict[str, Any]]) -> set[str]:
     return {e["reason"] for e in escalations}
 
 

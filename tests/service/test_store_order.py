@@ -22,7 +22,7 @@ from shared.auth import issue_token, list_tokens
 from shared.contracts import MessageOutbound
 from shared.sla import SlaTable
 from shared.store import ensure_indexes
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, present
 from tests.service.escalation_support import assigned, safe_uuid
 
 
@@ -102,7 +102,7 @@ async def test_periodic_work_takes_the_oldest_first(db: Any) -> None:
 async def test_a_cases_escalations_come_oldest_first_then_by_id(db: Any) -> None:
     now = FakeClock().now
     case = assigned(now, severity="critical", category="health_safety")
-    clock = merge(None, case, SlaTable(), now)
+    clock = present(merge(None, case, SlaTable(), now), "the case's clock")
     opened = [
         open_escalation(clock, reason, now, SlaTable()) for reason in ("critical", "disputed", "retaliation")
     ]
