@@ -42,7 +42,8 @@ class Wire:
             elif not self.lost:
                 await put(frame)
 
-        channel.write_queue.put = counting_put  # type: ignore[method-assign]
+        # aiormq has no hook on the frames a channel writes: its queue's ``put`` is wrapped instead.
+        channel.write_queue.put = counting_put  # type: ignore[method-assign, assignment]
 
     async def release(self) -> None:
         self.held = False
