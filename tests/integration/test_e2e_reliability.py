@@ -67,7 +67,7 @@ class GatedDatabase:
     """The router's view of the store: case writes wait at a gate the test opens (everything else
     passes straight through), so deliveries can be held in flight, unacknowledged, on purpose."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.gate = asyncio.Event()
         self.waiting = 0

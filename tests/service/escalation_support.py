@@ -147,7 +147,7 @@ class InterleavingDatabase:
     would, so concurrent writers also finish in every order.
     """
 
-    def __init__(self, db: Any, jitter: float = 0.0, seed: int | None = None) -> None:
+    def __init__(self, db: Database, jitter: float = 0.0, seed: int | None = None) -> None:
         self._db = db
         self._pause = _Pause(jitter, random.Random(seed))
 
@@ -207,7 +207,9 @@ class InterruptedDatabase:
     before the first ``method`` call on ``collection`` goes out, as a concurrent writer getting in
     between a reader and its write would."""
 
-    def __init__(self, db: Any, collection: str, method: str, action: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, db: Database, collection: str, method: str, action: Callable[[], Awaitable[None]]
+    ) -> None:
         self._db, self._collection, self._method, self._action = db, collection, method, action
         self.interrupted = False
 

@@ -26,6 +26,7 @@ from shared.contracts import Event
 from shared.messaging import Handler, PublishError, Replayed, Retry
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE
 from tests.servers import ServiceServer
 
@@ -164,7 +165,7 @@ class BreakableStore:
     Only what intake calls is wrapped: ``db[name]``, ``db.get_collection(...)`` and ``db.command``.
     """
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.down = False
 

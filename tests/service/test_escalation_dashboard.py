@@ -17,7 +17,10 @@ from services.escalation.app import create_app
 from services.escalation.dashboard import setup_dashboard
 from shared.auth import issue_token, revoke_token
 from shared.pages import CATALOG, Catalog, setup_pages
+from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.conftest import make_settings
+from tests.fakes import FakeClock
 from tests.servers import ServiceServer
 from tests.service.dashboard_support import K, ngo_session, publish_cases, use_session
 from tests.service.escalation_support import WAGES_TEXT
@@ -29,13 +32,13 @@ def settings() -> Any:
 
 
 @pytest.fixture
-async def client(settings: Any, runtime: Any) -> Any:
+async def client(settings: Settings, runtime: Runtime) -> Any:
     async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
         yield client
 
 
 @pytest.fixture
-async def signed(client: Any, runtime: Any, clock: Any) -> Any:
+async def signed(client: Any, runtime: Runtime, clock: FakeClock) -> Any:
     await publish_cases(runtime, clock.now)
     clock.advance(days=10)
     session_id, _ = await ngo_session(runtime.db)
@@ -56,7 +59,7 @@ def rows_of(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-async def test_without_a_session_the_pages_lead_to_the_console_sign_in(client: Any, runtime: Any) -> None:
+async def test_without_a_session_the_pages_lead_to_the_console_sign_in(client: Any, runtime: Runtime) -> None:
     for path in ("/console/dashboard", "/console/dashboard.csv"):
         response = await client.get(path, allow_redirects=False)
         assert response.status == 303
@@ -65,7 +68,7 @@ async def test_without_a_session_the_pages_lead_to_the_console_sign_in(client: A
     assert (await client.get("/console/dashboard", allow_redirects=False)).status == 303
 
 
-async def test_a_revoked_token_or_a_committee_token_ends_the_session(client: Any, runtime: Any) -> None:
+async def test_a_revoked_token_or_a_committee_token_ends_the_session(client: Any, runtime: Runtime) -> None:
     session_id, token_id = await ngo_session(runtime.db)
     use_session(client, session_id)
     await page(client, "/console/dashboard")
@@ -128,7 +131,7 @@ async def test_the_csv_in_chinese_carries_the_filters_in_its_name(signed: Any) -
     assert {r[1] for r in rows[1:]} == {"", "SZ-002"} and rows[1][0] == "合计"
 
 
-async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(signed: Any, runtime: Any) -> None:
+async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(signed: Any, runtime: Runtime) -> None:
     for _ in range(K):
         doc = {"case_id": f"evil-{_}", "assigned": True, "factory_id": '=HYPERLINK("http://x")'}
         await runtime.db[store.CLOCKS].insert_one(doc | {"category": "wages"})
@@ -188,7 +191,9 @@ async def test_bad_filters_are_a_clear_400_never_a_5xx(signed: Any, query: str) 
     assert response.status == 400 and response.content_type == "application/problem+json"
 
 
-async def test_a_token_scoped_to_factories_sees_only_theirs(client: Any, runtime: Any, clock: Any) -> None:
+async def test_a_token_scoped_to_factories_sees_only_theirs(
+    client: Any, runtime: Runtime, clock: FakeClock
+) -> None:
     await publish_cases(runtime, clock.now)
     session_id, _ = await ngo_session(runtime.db, factories=["SZ-002"])
     use_session(client, session_id)
@@ -200,7 +205,7 @@ async def test_a_token_scoped_to_factories_sees_only_theirs(client: Any, runtime
     assert len(rows) == 2 and rows[1][3] == "0"  # the total of nothing, and no row of GZ-001
 
 
-async def test_the_dashboard_counts_what_the_statistics_api_counts(signed: Any, runtime: Any) -> None:
+async def test_the_dashboard_counts_what_the_statistics_api_counts(signed: Any, runtime: Runtime) -> None:
     token, _ = await issue_token(runtime.db, "ngo")
     api = await (await signed.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})).json()
     rows = rows_of(await (await signed.get("/console/dashboard.csv?lang=en")).read())

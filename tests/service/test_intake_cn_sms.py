@@ -21,6 +21,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.cn_sms_support import (
     ALIYUN_SECRET,
@@ -212,7 +213,7 @@ class SilentBus(MemoryBus):
 
 
 async def test_a_broker_that_does_not_confirm_is_spooled_inside_alibabas_700_ms(
-    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     runtime = Runtime(settings_factory(), SilentBus(), db, keys, clock)
     async with serve(cn_settings(settings_factory), runtime, spool=True, relay=FAST_RELAY) as client:
@@ -231,7 +232,11 @@ async def test_a_broker_that_does_not_confirm_is_spooled_inside_alibabas_700_ms(
 
 
 async def test_neither_broker_nor_spool_is_a_503_and_the_retry_files_it_once(
-    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings],
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
+    memory_bus: MemoryBus,
 ) -> None:
     body = [sms_up(WORKER_PHONE, TEXT)]
     down = Runtime(settings_factory(), FailingBus(), db, keys, clock)

@@ -38,13 +38,13 @@ _LINK = re.compile(r'<a href="([^"]*)" id="case-link">')
 _DD = re.compile(r'<dd id="(reference|pin)" class="secret">([^<]*)</dd>')
 
 
-def web_settings(settings_factory: Any, **overrides: Any) -> Any:
+def web_settings(settings_factory: Callable[..., Settings], **overrides: Any) -> Any:
     values = {"public_base_url": "http://127.0.0.1:8080", "public_status_url": "https://status.example.org"}
     return intake_settings(settings_factory, **{**values, **overrides})
 
 
 @pytest.fixture
-async def client(settings_factory: Any, runtime: Runtime) -> Any:
+async def client(settings_factory: Callable[..., Settings], runtime: Runtime) -> Any:
     async with serve(web_settings(settings_factory), runtime) as client:
         yield client
 
@@ -219,7 +219,11 @@ async def test_refusals_speak_english_on_the_english_page(client: Any, memory_bu
 
 
 async def test_a_form_without_its_token_or_cookie_is_refused(
-    client: Any, settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, clock: FakeClock
+    client: Any,
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    clock: FakeClock,
 ) -> None:
     _, token = await open_form(client)
     for bad in ("", "1.abc.def", token.replace(".", "x", 1), token[:-1] + ("0" if token[-1] != "0" else "1")):
@@ -238,7 +242,7 @@ async def test_a_form_without_its_token_or_cookie_is_refused(
 
 
 async def test_too_many_submissions_keep_the_text_and_say_when_to_come_back(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     async with serve(web_settings(settings_factory, webform_client_limit=1), runtime) as client:
         _, token = await open_form(client)
@@ -251,7 +255,7 @@ async def test_too_many_submissions_keep_the_text_and_say_when_to_come_back(
 
 
 async def test_a_grievance_not_confirmed_is_sent_again_with_the_same_token(
-    settings_factory: Any, settings: Any, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -279,7 +283,9 @@ async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(client: Any, memor
     assert published(memory_bus) == []
 
 
-async def test_the_cookie_is_secure_behind_https(settings_factory: Any, runtime: Runtime) -> None:
+async def test_the_cookie_is_secure_behind_https(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     settings = web_settings(settings_factory, public_base_url="https://intake.example.org")
     async with serve(settings, runtime) as client:
         response = await client.get("/")
@@ -308,7 +314,7 @@ VALUES = st.one_of(
     content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]),
 )
 async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
-    settings_factory: Any,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     memory_bus: MemoryBus,
     pairs: list[tuple[str, str]],
@@ -331,7 +337,9 @@ async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
         assert len(published(memory_bus)) == before
 
 
-async def test_one_deadline_for_every_severity_is_said_once(settings_factory: Any, runtime: Runtime) -> None:
+async def test_one_deadline_for_every_severity_is_said_once(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     demo = {"critical": {"ack": "10 s", "resolve": "2 min"}, "high": {"ack": "10 s", "resolve": "2 min"}}
     sla = {**demo, "normal": {"ack": "10 s", "resolve": "2 min"}}
     async with serve(web_settings(settings_factory, sla=sla), runtime) as client:

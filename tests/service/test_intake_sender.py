@@ -24,7 +24,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, present
 from tests.service.intake_support import (
     GATEWAY,
@@ -316,7 +316,7 @@ async def test_dev_channel_records_without_the_number(runtime: Runtime, keys: Ke
     assert WORKER_PHONE not in str(messages) and "13912345678" not in str(messages)
 
 
-def app_settings(settings_factory: Any, twilio: FakeTwilio | None) -> Settings:
+def app_settings(settings_factory: Callable[..., Settings], twilio: FakeTwilio | None) -> Settings:
     if twilio is None:
         return intake_settings(settings_factory)
     return intake_settings(
@@ -404,7 +404,7 @@ async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_publi
     settings_factory: Callable[..., Settings],
     settings: Settings,
     memory_bus: MemoryBus,
-    db: Any,
+    db: Database,
     keys: Keys,
     clock: FakeClock,
     twilio: FakeTwilio,

@@ -20,6 +20,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually
 from tests.servers import ops_client
@@ -307,7 +308,7 @@ async def test_wrong_method_is_a_problem(client: TestClient[web.Request, web.App
 
 
 async def test_broker_down_answers_503_then_a_retry_succeeds(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -341,7 +342,7 @@ class GatedBus(FailingBus):
 
 
 async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = GatedBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -362,7 +363,7 @@ async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
 
 
 async def test_health_routes_report_the_bus(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake_settings(settings_factory), runtime) as client:

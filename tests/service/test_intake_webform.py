@@ -19,6 +19,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, pin_hash, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.intake_support import FailingBus, intake_settings, serve
 
@@ -236,7 +237,7 @@ async def test_hostile_bodies_get_4xx(
 
 
 async def test_broker_down_answers_503_with_retry_after(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)

@@ -28,7 +28,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import OTHER_WORKER_OPENID, WORKER_OPENID, FakeClock, sensitive
 from tests.polling import eventually
 from tests.providers.wechat_push import Push, WeChatPusher
@@ -410,7 +410,7 @@ async def test_an_unfollow_withdraws_the_contact_once_and_forgets_the_voice_note
     client: TestClient[web.Request, web.Application],
     memory_bus: MemoryBus,
     keys: Keys,
-    db: Any,
+    db: Database,
     clock: FakeClock,
 ) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
@@ -436,7 +436,7 @@ async def test_a_voice_note_keeps_its_mediaid_asks_to_type_and_ignores_recogniti
     client: TestClient[web.Request, web.Application],
     memory_bus: MemoryBus,
     keys: Keys,
-    db: Any,
+    db: Database,
     clock: FakeClock,
 ) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
@@ -468,7 +468,7 @@ async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(
 
 
 async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_do_not(
-    client: TestClient[web.Request, web.Application], keys: Keys, db: Any, clock: FakeClock
+    client: TestClient[web.Request, web.Application], keys: Keys, db: Database, clock: FakeClock
 ) -> None:
     windows = ServiceWindows(db)
     account = pusher()
@@ -499,7 +499,7 @@ async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_d
 async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
     settings_factory: Callable[..., Settings],
     settings: Settings,
-    db: Any,
+    db: Database,
     keys: Keys,
     clock: FakeClock,
     memory_bus: MemoryBus,

@@ -8,6 +8,7 @@ did not confirm them), escalation's clock of the case, and intake's spool.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +32,7 @@ from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, UnsealError, load_keys, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, present
 from tests.servers import ServiceServer
 from tests.service.intake_support import OUTBOUND_ACCOUNT_SID, PUBLIC_BASE_URL, TWILIO_TOKEN, FakeTwilio
@@ -46,7 +47,7 @@ async def rotate(settings: Settings, runtime: Runtime) -> tuple[int, list[str]]:
     return code, out.getvalue().splitlines()
 
 
-async def live_contacts(db: Any) -> list[str]:
+async def live_contacts(db: Database) -> list[str]:
     """Every sealed contact the three services keep, wherever it is."""
     found: list[str] = []
     async for case in db[CASES].find({}):
@@ -75,7 +76,11 @@ async def twilio() -> Any:
 
 
 async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_only_the_new_key(
-    settings_factory: Any, db: Any, clock: FakeClock, memory_bus: MemoryBus, twilio: FakeTwilio
+    settings_factory: Callable[..., Settings],
+    db: Database,
+    clock: FakeClock,
+    memory_bus: MemoryBus,
+    twilio: FakeTwilio,
 ) -> None:
     before = settings_factory(contact_key=OLD)
     old_keys = load_keys(before)
@@ -159,7 +164,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
 
 
 async def test_rotation_without_the_previous_key_counts_what_it_cannot_open(
-    settings_factory: Any, db: Any, clock: FakeClock, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], db: Database, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     old_keys = load_keys(settings_factory(contact_key=OLD))
     await Spool(db).put(grievance(old_keys, "宿舍没有热水", to=GZ_NUMBER, phone=WORKER_PHONE), clock())
@@ -173,7 +178,7 @@ async def test_rotation_without_the_previous_key_counts_what_it_cannot_open(
     assert unseal(old_keys, present(spooled.sealed_contact, "the spooled contact")) == WORKER_PHONE
 
 
-def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Any) -> None:
+def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Callable[..., Settings]) -> None:
     from services.cli import run
     from services.cli.errors import CONFIG
 

@@ -23,7 +23,7 @@ from services.router.registry import RegistryError, load_registry
 from shared.contracts import CaseDeadlineSoon, CaseEscalated
 from shared.privacy import Keys
 from shared.runtime import Runtime
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import FakeClock, memory_bus_of, present
 from tests.service.escalation_support import assigned, clock_of, safe_uuid, updated
 from tests.service.router_support import REGISTRY
@@ -201,7 +201,7 @@ def told(recipient: Recipient) -> Notification:
 
 
 async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanent_one_is_settled(
-    db: Any,
+    db: Database,
 ) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
@@ -221,7 +221,9 @@ async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanen
     assert await ledger.state("event-2", notification.recipient, "email") == "refused"
 
 
-async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(db: Any) -> None:
+async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(
+    db: Database,
+) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
     recipient = committee(wecom=WECOM)

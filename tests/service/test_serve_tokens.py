@@ -3,6 +3,7 @@ ones an earlier start issued, so a restart issues only those that no longer work
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,13 @@ from services.cli import seed
 from services.cli.banner import banner, grievance_command
 from shared.auth import authenticate, list_tokens, revoke_token
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.service.router_support import REGISTRY
 
 COMMITTEES = ["gz-001-spt", "gz-001-women", "dg-002-wages", "dg-002-safety", "sz-003-spt"]
 
 
-def real_store(runtime: Runtime, settings_factory: Any) -> Runtime:
+def real_store(runtime: Runtime, settings_factory: Callable[..., Settings]) -> Runtime:
     """The test store, with settings that name a MongoDB server (what ``serve all`` decides on)."""
     settings = settings_factory(mongo_url="mongodb://mongo.invalid:27017/?replicaSet=rs0")
     return Runtime(settings, runtime.bus, runtime.db, runtime.keys, runtime.clock)
@@ -26,7 +28,7 @@ async def live(runtime: Runtime) -> list[dict[str, Any]]:
 
 
 async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(
-    runtime: Runtime, settings_factory: Any
+    runtime: Runtime, settings_factory: Callable[..., Settings]
 ) -> None:
     runtime = real_store(runtime, settings_factory)
     first = await seed.prepare(runtime, REGISTRY, previous=None)
@@ -58,7 +60,7 @@ async def test_a_real_store_issues_each_token_once_and_keeps_the_tokens_file(
 
 
 async def test_a_token_of_another_scope_in_the_file_is_not_taken_for_the_wide_one(
-    runtime: Runtime, settings_factory: Any
+    runtime: Runtime, settings_factory: Callable[..., Settings]
 ) -> None:
     runtime = real_store(runtime, settings_factory)
     first = await seed.prepare(runtime, None, previous=None)
@@ -68,7 +70,7 @@ async def test_a_token_of_another_scope_in_the_file_is_not_taken_for_the_wide_on
 
 
 async def test_a_real_store_without_a_tokens_file_issues_nothing(
-    runtime: Runtime, settings_factory: Any
+    runtime: Runtime, settings_factory: Callable[..., Settings]
 ) -> None:
     runtime = real_store(runtime, settings_factory)
     prepared = await seed.prepare(runtime, REGISTRY, previous=None, issue=False)
@@ -83,7 +85,9 @@ async def test_the_embedded_run_issues_its_tokens_at_every_start(runtime: Runtim
     assert len(await live(runtime)) == 14
 
 
-def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(settings_factory: Any) -> None:
+def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(
+    settings_factory: Callable[..., Settings],
+) -> None:
     settings = settings_factory(mongo_url="mongodb://mongo.invalid:27017/", amqp_url="amqp://rabbit.invalid/")
     text = banner(settings, None, Path("tokens.json"), {"committees": {}}, False, elsewhere=["ngo", "admin"])
     assert "an earlier start's still work: ngo, admin" in text

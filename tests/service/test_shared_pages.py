@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -72,7 +71,7 @@ async def test_the_session_cookie_is_strict_and_a_form_needs_its_token(
     assert (await client.post("/send", data={"csrf": token})).status == 401
 
 
-async def test_a_text_without_a_translation_fails_loudly(db: Any) -> None:
+async def test_a_text_without_a_translation_fails_loudly(db: Database) -> None:
     async with TestClient(ServiceServer(create_app(db, broken=True))) as client:
         assert (await client.get("/?lang=en")).status == 500
         assert (await client.get("/?lang=zh")).status == 200
