@@ -1,21 +1,26 @@
 """Intake throughput and latency against its two ingredients, measured in one run.
 
 Three measurements, each with 64 concurrent clients and each server in its own process (the load
-generator runs in this process):
+generator runs in this process), and (c) once for each way the bus can publish:
 
 (a) a bare aiohttp handler that reads the same webhook form and answers 200;
 (b) raw aio-pika publishes with confirms (mandatory, persistent) of the same event body with the same
     message properties as intake's bus sets, from a separate process, into the same quorum queue
     topology;
 (c) intake itself, served as ``grievance serve intake`` serves it (the access log is written, to
-    /dev/null): validly signed Twilio webhooks (unique MessageSids), published through RabbitMQ.
+    /dev/null): validly signed Twilio webhooks (unique MessageSids), published through RabbitMQ,
+    coalesced as production publishes when aiormq's internals are there;
+(c') the same intake publishing through aio-pika's public API, as it does when they are not
+    (shared/amqp_publish.py): the child process makes the start-up check fail, so the fallback is
+    chosen, and warned about, exactly as it would be after an aiormq upgrade.
 
-The three run in interleaved rounds (a, b, c, a, b, c, ...; three by default), so that a slow spell
-of the shared machine weighs on all of them. Each line gives requests per second, p50/p99 latency
-and the CPU the server (or the publisher) spent per request. Then come the medians over the rounds,
-the ratios, and intake against the harmonic combination H = 1/(1/a + 1/b) of (a) and (b) (target
->= 0.7; each round's own ratio is shown too), and last p99 of intake at half its maximum rate (paced
-arrivals; latency counts from the scheduled send time, so queueing is included).
+They run in interleaved rounds (a, b, c, c', a, b, c, c', ...; three by default), so that a slow
+spell of the shared machine weighs on all of them. Each line gives requests per second, p50/p99
+latency and the CPU the server (or the publisher) spent per request. Then come the medians over the
+rounds, the ratios, and each intake against the harmonic combination H = 1/(1/a + 1/b) of (a) and
+(b) (target >= 0.7; each round's own ratio is shown too), and last p99 of intake at half its
+maximum rate (paced arrivals; latency counts from the scheduled send time, so queueing is included).
+``--paths coalesced`` or ``--paths public`` measures one of (c) and (c') only.
 Everything runs in a fresh namespace on the broker that is deleted afterwards.
 
 Run: ``.venv/bin/python -m bench.intake`` (RabbitMQ at GRIEVANCE_TEST_AMQP_URL or localhost).
@@ -98,20 +103,31 @@ def serve_bare(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
-def serve_intake(port: int, overrides: dict[str, Any]) -> None:
-    """Intake exactly as ``grievance serve intake`` runs it, access log included."""
+def serve_intake(port: int, overrides: dict[str, Any], path: str = "coalesced") -> None:
+    """Intake exactly as ``grievance serve intake`` runs it, access log included.
+
+    ``path="public"``: the check of aiormq's internals reports one missing, so the bus falls back
+    to aio-pika's public API by the same decision an aiormq release without them would cause.
+    """
     from functools import partial
 
+    from shared import coalesced_publish
     from shared.bootstrap import service_app
     from shared.serving import run_service
     from shared.settings import Settings
 
+    if path == "public":
+        coalesced_publish.missing_internals = _missing_for_the_bench
     settings = Settings(**overrides)
     # Logs are formatted and written as in production, to /dev/null so they do not drown the report.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     run_service(partial(service_app, "intake"), port, settings)
+
+
+def _missing_for_the_bench(channel: object) -> list[str]:
+    return ["(the bench measures the public path)"]
 
 
 def raw_publisher(url: str, exchange: str, body: bytes, seconds: float, warmup: float, out: Any) -> None:
@@ -326,7 +342,9 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def main(seconds: float, warmup: float, url: str, log_level: str, rounds: int) -> None:
+async def main(
+    seconds: float, warmup: float, url: str, log_level: str, rounds: int, paths: tuple[str, ...]
+) -> None:
     namespace = f"bench-{uuid.uuid4().hex[:8]}."
     await declare(url, namespace)
     overrides = {
@@ -343,27 +361,47 @@ async def main(seconds: float, warmup: float, url: str, log_level: str, rounds: 
     try:
         # Rounds interleave (a), (b) and (c), so that a slow spell of this shared machine weighs on
         # all three alike; the medians of the rounds are compared.
-        measured: list[tuple[Result, Result, Result]] = []
+        measured: list[Round] = []
         for number in range(1, rounds + 1):
             print(f"round {number} of {rounds}", flush=True)
-            measured.append(await measure_round(seconds, warmup, url, namespace, overrides))
-        bare, raw, intake = (statistics.median(r[i].rate for r in measured) for i in range(3))
+            measured.append(await measure_round(seconds, warmup, url, namespace, overrides, paths))
+        bare = statistics.median(r.bare.rate for r in measured)
+        raw = statistics.median(r.raw.rate for r in measured)
         harmonic = harmonic_rate(bare, raw)
-        per_round = ", ".join(f"{c.rate / harmonic_rate(a.rate, b.rate):.2f}" for a, b, c in measured)
+        intakes = {path: statistics.median(r.intakes[path].rate for r in measured) for path in paths}
         print()
-        print(f"medians of {rounds} rounds: (a) {bare:.0f}, (b) {raw:.0f}, (c) {intake:.0f} req/s")
-        print(f"intake / bare aiohttp          {intake / bare:5.2f}")
-        print(f"intake / raw publish           {intake / raw:5.2f}")
-        print(f"H = 1/(1/a + 1/b)              {harmonic:9.0f} req/s")
         print(
-            f"intake / H                     {intake / harmonic:5.2f}   (target >= 0.70; rounds: {per_round})"
+            f"medians of {rounds} rounds: (a) {bare:.0f}, (b) {raw:.0f}, "
+            + ", ".join(f"{LABELS[path]} {rate:.0f}" for path, rate in intakes.items())
+            + " req/s"
         )
+        print(f"H = 1/(1/a + 1/b)              {harmonic:9.0f} req/s")
+        for path, intake in intakes.items():
+            per_round = ", ".join(
+                f"{r.intakes[path].rate / harmonic_rate(r.bare.rate, r.raw.rate):.2f}" for r in measured
+            )
+            print(f"{path} publishes {LABELS[path]}")
+            print(f"  intake / bare aiohttp        {intake / bare:5.2f}")
+            print(f"  intake / raw publish         {intake / raw:5.2f}")
+            print(
+                f"  intake / H                   {intake / harmonic:5.2f}   "
+                f"(target >= 0.70; rounds: {per_round})"
+            )
+        if len(paths) == 2:
+            ratios = ", ".join(
+                f"{r.intakes['public'].rate / r.intakes['coalesced'].rate:.2f}" for r in measured
+            )
+            print(
+                f"public / coalesced             {intakes['public'] / intakes['coalesced']:5.2f}   "
+                f"(rounds: {ratios})"
+            )
 
-        half = intake / 2
+        path = paths[0]  # the coalesced path when it was measured: what production runs
+        half = intakes[path] / 2
         paced = await measure_http(
-            f"(d) intake at half max ({half:.0f}/s)",
+            f"(d) intake ({path}) at half max ({half:.0f}/s)",
             serve_intake,
-            (overrides,),
+            (overrides, path),
             free_port(),
             signed_requests(int(half * (seconds + warmup)) + 1000),
             seconds,
@@ -382,10 +420,25 @@ def harmonic_rate(a: float, b: float) -> float:
     return 1 / (1 / a + 1 / b)
 
 
+LABELS = {"coalesced": "(c)", "public": "(c')"}
+
+
+@dataclass
+class Round:
+    bare: Result
+    raw: Result
+    intakes: dict[str, Result]  # by publishing path
+
+
 async def measure_round(
-    seconds: float, warmup: float, url: str, namespace: str, overrides: dict[str, Any]
-) -> tuple[Result, Result, Result]:
-    """(a), (b) and (c) once each, in this order."""
+    seconds: float,
+    warmup: float,
+    url: str,
+    namespace: str,
+    overrides: dict[str, Any],
+    paths: tuple[str, ...],
+) -> Round:
+    """(a), (b), (c) and (c') once each, in this order."""
     bare = await measure_http(
         "(a) bare aiohttp, same form", serve_bare, (), free_port(), signed_requests(2000), seconds, warmup
     )
@@ -400,18 +453,20 @@ async def measure_round(
     await purge(url, namespace)
 
     needed = int(min(bare.rate, raw.rate) * (seconds + warmup) * 1.5) + 1000
-    intake = await measure_http(
-        "(c) intake, signed Twilio webhooks",
-        serve_intake,
-        (overrides,),
-        free_port(),
-        signed_requests(needed),
-        seconds,
-        warmup,
-    )
-    print(intake.line(), flush=True)
-    await purge(url, namespace)
-    return bare, raw, intake
+    intakes = {}
+    for path in paths:
+        intake = intakes[path] = await measure_http(
+            f"{LABELS[path]} intake, {path} publishes",
+            serve_intake,
+            (overrides, path),
+            free_port(),
+            signed_requests(needed),
+            seconds,
+            warmup,
+        )
+        print(intake.line(), flush=True)
+        await purge(url, namespace)
+    return Round(bare, raw, intakes)
 
 
 def _event_body() -> bytes:
@@ -448,6 +503,15 @@ if __name__ == "__main__":
     parser.add_argument(
         "--log-level", default="INFO", help="intake's log level (INFO is what production runs)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of (a), (b) and (c)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of (a), (b), (c), (c')")
+    parser.add_argument(
+        "--paths",
+        choices=("both", "coalesced", "public"),
+        default="both",
+        help="which publishing paths of intake to measure: (c) coalesced, (c') aio-pika's public API",
+    )
     options = parser.parse_args()
-    asyncio.run(main(options.seconds, options.warmup, options.amqp_url, options.log_level, options.rounds))
+    paths = ("coalesced", "public") if options.paths == "both" else (options.paths,)
+    asyncio.run(
+        main(options.seconds, options.warmup, options.amqp_url, options.log_level, options.rounds, paths)
+    )

@@ -214,9 +214,9 @@ async def measured_cpu(step: Step, pids: dict[str, int | None]) -> Any:
 async def prepare_store(mongo_url: str, db_name: str) -> str:
     from services.router.registry import load_registry_file
     from shared.auth import issue_token
-    from shared.store import open_client
+    from shared.bootstrap import open_store_client
 
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     await load_registry_file(client[db_name], REGISTRY)
     token, _ = await issue_token(client[db_name], "committee", committee_id=COMMITTEE)
     client.close()
@@ -224,9 +224,9 @@ async def prepare_store(mongo_url: str, db_name: str) -> str:
 
 
 async def drop_store(mongo_url: str, db_name: str) -> None:
-    from shared.store import open_client
+    from shared.bootstrap import open_store_client
 
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     await client.drop_database(db_name)
     client.close()
 
@@ -255,8 +255,8 @@ async def account(amqp_url: str, namespace: str, mongo_url: str, db_name: str, a
     import aio_pika
 
     from services.router.case_store import CASES
+    from shared.bootstrap import open_store_client
     from shared.messaging import DEAD_SUFFIX, QUEUES
-    from shared.store import open_client
 
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -265,7 +265,7 @@ async def account(amqp_url: str, namespace: str, mongo_url: str, db_name: str, a
         for name in QUEUES:
             queue = await channel.declare_queue(namespace + name + DEAD_SUFFIX, passive=True)
             dead[name] = queue.declaration_result.message_count
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     for _ in range(60):  # a last grievance may still be in a handler: queues count only ready ones
         cases = await client[db_name][CASES].count_documents({})
         if cases >= answered:

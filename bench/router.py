@@ -186,9 +186,9 @@ async def _consume(
     """Consume and ack ``count`` messages; with ``store``, insert each body first (majority write)."""
     from pymongo import WriteConcern
 
-    from shared.store import open_client
+    from shared.bootstrap import open_store_client
 
-    client = open_client(store[0]) if store else None
+    client = open_store_client(store[0]) if store else None
     collection = (
         client[store[1]].get_collection("raw", write_concern=WriteConcern("majority"))
         if client is not None and store is not None
@@ -302,9 +302,10 @@ async def purge(url: str, namespace: str, names: tuple[str, ...]) -> None:
 async def prepare_store(mongo_url: str, db_name: str) -> None:
     from services.router.app import INDEXES
     from services.router.registry import load_registry_file
-    from shared.store import ensure_indexes, open_client
+    from shared.bootstrap import open_store_client
+    from shared.store import ensure_indexes
 
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     db = client[db_name]
     await ensure_indexes(db, INDEXES)
     await load_registry_file(db, REGISTRY)
@@ -313,9 +314,9 @@ async def prepare_store(mongo_url: str, db_name: str) -> None:
 
 async def finish_store(mongo_url: str, db_name: str, count: int) -> None:
     from services.router.case_store import CASES
-    from shared.store import open_client
+    from shared.bootstrap import open_store_client
 
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     cases = await client[db_name][CASES].count_documents({})
     await client.drop_database(db_name)
     client.close()
@@ -371,9 +372,9 @@ async def measure_round(
 
 
 async def drop_database(mongo_url: str, db_name: str) -> None:
-    from shared.store import open_client
+    from shared.bootstrap import open_store_client
 
-    client = open_client(mongo_url)
+    client = open_store_client(mongo_url)
     await client.drop_database(db_name)
     client.close()
 

@@ -54,6 +54,7 @@ from cryptography.fernet import Fernet
 from services.escalation import clocks, documents, policy, stats, stats_store, store
 from services.escalation.app import create_app
 from shared.auth import issue_token
+from shared.bootstrap import open_store_client
 from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated, Severity
 from shared.ids import reference_for
 from shared.log import configure_logging
@@ -61,7 +62,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import load_keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes, open_client
+from shared.store import ensure_indexes
 from shared.web import RUNNER_OPTIONS
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -259,7 +260,7 @@ def report(timings: list[Timing]) -> None:
 
 async def main(url: str, total: int, rounds: int, seed: int) -> None:
     settings = Settings(contact_key=Fernet.generate_key().decode(), pseudonym_key="bench-pseudonym-key")
-    client = open_client(url)
+    client = open_store_client(url)
     name = f"bench_{uuid.uuid4().hex[:8]}"
     bus = MemoryBus()
     await bus.start()

@@ -39,13 +39,14 @@ from services.escalation import clocks, documents, store
 from services.escalation.clocks import CaseClock
 from services.escalation.policy import SWEPT_REASONS
 from services.escalation.sweeper import BATCH, sweep_once
+from shared.bootstrap import open_store_client
 from shared.contracts import CaseAssigned, EscalationReason
 from shared.log import configure_logging
 from shared.memorybus import MemoryBus
 from shared.privacy import load_keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes, open_client
+from shared.store import ensure_indexes
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SWEPT = SWEPT_REASONS  # the reasons whose pending deadlines a sweep reads
@@ -150,7 +151,9 @@ class Bench:
         await bus.start()
         runtime = Runtime(self.settings, bus, self.db, load_keys(self.settings), lambda: now)
         started = time.perf_counter()
-        opened = await sweep_once(runtime, batch=self.batch)
+        opened = await sweep_once(
+            runtime.db, runtime.bus, runtime.settings.sla, runtime.clock, batch=self.batch
+        )
         sweep = time.perf_counter() - started
         await bus.close()
         left = {field: await self.explain(field, now) for field in SWEPT} if self.real else None
@@ -194,7 +197,7 @@ async def main() -> None:
     args = parser.parse_args()
     configure_logging("WARNING", "console")  # one line per escalation would be timed too
     settings = Settings(contact_key=Fernet.generate_key().decode(), pseudonym_key="bench-pseudonym-key")
-    client = open_client(args.mongo_url)
+    client = open_store_client(args.mongo_url)
     name = f"bench_{uuid.uuid4().hex[:8]}"
     real = args.mongo_url != "memory://"
     bench = Bench(

@@ -2,10 +2,12 @@
 
 One robust connection per process. Publishing uses one channel with confirms and ``mandatory`` (a
 returned message raises), persistent delivery and a timeout, so :meth:`AmqpBus.publish` returning
-means the broker has the event. When the broker is unreachable the bus keeps trying to connect in
-the background and publishes fail fast, which lets intake answer 503 instead of hanging. A message a
-consumer rejects goes to its queue's ``.dead`` twin with the reason recorded in its headers (a
-confirmed copy, then the ack: :mod:`shared.amqp_dead`).
+means the broker has the event. The publishes are coalesced per loop turn on aiormq's internals,
+unless the channel lacks any of them: then aio-pika's public API writes them, chosen once per
+connection (:mod:`shared.amqp_publish`). When the broker is unreachable the bus keeps trying to
+connect in the background and publishes fail fast, which lets intake answer 503 instead of hanging.
+A message a consumer rejects goes to its queue's ``.dead`` twin with the reason recorded in its
+headers (a confirmed copy, then the ack: :mod:`shared.amqp_dead`).
 
 Three rules keep an outage from turning into a wait or a storm:
 
@@ -43,10 +45,8 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from typing import cast
 
 import aio_pika
-import aiormq
 import structlog
 from aio_pika.abc import (
     AbstractChannel,
@@ -68,8 +68,8 @@ from shared.amqp_dead import (
     rejected_copy,
     replay_dead_letters,
 )
+from shared.amqp_publish import ConfirmedPublisher, PathName, open_publisher
 from shared.breaker import ConfirmBreaker
-from shared.coalesced_publish import CoalescingPublisher
 from shared.contracts import Event
 from shared.messaging import (
     DEAD_ARGUMENTS,
@@ -116,7 +116,10 @@ class AmqpBus:
         connection_name: str = "grievance",
         consumer_publishes: int = 32,
         queues: Sequence[str] | None = None,
+        coalesce: bool = True,
     ) -> None:
+        """``coalesce=False``: publish through aio-pika's public API even where aiormq's internals
+        would allow coalescing (:mod:`shared.amqp_publish`)."""
         unknown = sorted(set(queues or ()) - set(QUEUES))
         if unknown:
             raise ValueError(f"not queues of the topology: {', '.join(unknown)}")
@@ -133,7 +136,8 @@ class AmqpBus:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._publisher = CoalescingPublisher(publish_timeout)
+        self._coalesce = coalesce
+        self._publisher: ConfirmedPublisher | None = None  # chosen when the channel opens
         self._breaker = ConfirmBreaker()
         self._prober: asyncio.Task[None] | None = None
         # Publishes made while handling a delivery wait for one of these (module docstring).
@@ -180,6 +184,7 @@ class AmqpBus:
             return
         self._connection = connection
         self._channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._publisher = await open_publisher(self._channel, self._timeout, coalesce=self._coalesce)
         self._exchange = await self.declare(self._channel)
         for queue, handler in self._consumers:
             await self._start_consumer(queue, handler)
@@ -274,14 +279,19 @@ class AmqpBus:
 
     # -- publishing --------------------------------------------------------------------------------
 
+    @property
+    def publishing(self) -> PathName | None:
+        """How publishes are written ("coalesced" or "public"); None until the first connection."""
+        return None if self._publisher is None else self._publisher.path
+
     async def publish(self, event: Event) -> None:
         """Publish with ``mandatory`` and wait for the broker's confirm, all within the publish timeout.
 
-        This is the hot path of intake, so it talks to the channel underneath aio-pika's exchange
-        object: the properties are built once and directly (aio-pika's ``Message`` would build them
-        again field by field), and the publishes of one loop turn are written together
-        (:mod:`shared.coalesced_publish`), each still confirmed on its own. The frames on the wire are the
-        same as aio-pika's. A handler's publish first waits for a consumer slot (module docstring).
+        This is the hot path of intake: the properties are built once and directly, and on the
+        coalesced path the publishes of one loop turn are written together, each still confirmed on
+        its own (:mod:`shared.coalesced_publish`). The frames on the wire are the same as aio-pika's,
+        which writes them on the public path (:mod:`shared.amqp_publish`). A handler's publish
+        first waits for a consumer slot (module docstring).
         """
         if in_delivery():
             async with self._consumer_slots:
@@ -344,13 +354,13 @@ class AmqpBus:
         *,
         mandatory: bool = True,
     ) -> None:
-        """Write one publish and wait for its confirm (the publisher bounds the wait by the timeout)."""
-        assert self._channel is not None
-        # A robust channel would wait here for a reconnect, but the caller has just seen the
-        # connection up and nothing runs between that check and this call, so it returns at once.
-        # aio-pika's channels are aiormq channels underneath.
-        underlay = cast(aiormq.Channel, await self._channel.get_underlay_channel())
-        await self._publisher.publish(underlay, exchange, routing_key, body, properties, mandatory=mandatory)
+        """Write one publish and wait for its confirm (the publisher bounds the wait by the timeout).
+
+        The caller has just seen the connection up, and nothing runs between that check and this
+        call, so the robust channel underneath does not wait for a reconnect.
+        """
+        assert self._publisher is not None  # set with the channel
+        await self._publisher.publish(exchange, routing_key, body, properties, mandatory=mandatory)
 
     # -- the breaker's probe -------------------------------------------------------------------------
 

@@ -2,18 +2,25 @@
 
 Settings only name things (``memory://`` or a broker's URL, keys or none); this module turns them into
 the adapters a process runs on and the choices that follow from them, and hands those down as plain
-parameters. Nothing else in the code base looks at a URL scheme or asks whether it runs embedded:
+parameters. It alone looks at a URL scheme: :func:`mode_of` reads the two URLs once into a
+:class:`Mode`, and the rest of the code base receives that value (or the adapters built from it)
+instead of asking the settings whether it runs embedded
+(``tests/unit/test_shared_bootstrap.py`` fails when a module elsewhere does):
 
-- **bus and store**: the in-memory twins for ``memory://``, RabbitMQ and MongoDB otherwise
-  (:func:`open_runtime`); an admin command opens only the part it uses, the other one in memory;
+- **bus and store**: the in-memory twins (:class:`~shared.memorybus.MemoryBus`, mongomock) for
+  ``memory://``, RabbitMQ and MongoDB otherwise (:func:`open_bus`, :func:`open_store_client`,
+  :func:`open_runtime`); an admin command opens only the part it uses, the other one in memory;
 - **keys** (least privilege, :data:`HELD_KEYS`): intake holds the contact key (it seals at the edge and
   unseals in its sender) and the pseudonym key; the router only the pseudonym key (PIN checks);
-  escalation none. Missing keys are generated for the process in the embedded mode only;
+  escalation none. Missing keys are generated for the process in the embedded mode only, and checked
+  for placeholders and length everywhere else (:func:`check_safe`);
 - **intake's spool**: only on a store that outlives the process;
 - **outbound delivery**: the provider whose credentials are configured; else the development channel
   in the embedded mode, and "unconfigured" anywhere else (messages become ``undeliverable``);
+- **the clock**: the wall clock, unless the caller hands in another (tests move theirs);
 - **refusals**: a service outside the embedded mode does not start with placeholder or short secrets
-  (:mod:`shared.safety`), nor alone on ``memory://``.
+  (:mod:`shared.safety`), nor alone on ``memory://``; an admin command does not act on a store or
+  bus that lives only inside another process (:func:`check_shared`).
 
 ``serve all`` (:mod:`services.cli.embedded`) opens one runtime and builds the three applications with
 :func:`build_app`; ``python -m services.<name>`` and ``grievance serve <name>`` run :func:`serve`, which
@@ -27,6 +34,7 @@ import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
@@ -36,13 +44,13 @@ from pydantic_settings import SettingsError
 
 from shared.contracts import utcnow
 from shared.memorybus import MemoryBus
-from shared.messaging import CONSUMERS, Bus, Retry, open_bus
+from shared.messaging import CONSUMERS, Bus, Retry
 from shared.privacy import Keys, load_keys
 from shared.runtime import Clock, Runtime, RuntimeSource
 from shared.safety import refusals
 from shared.serving import run_service
 from shared.settings import ConfigurationError, Settings
-from shared.store import open_client
+from shared.store import open_memory_client, open_mongo_client
 from shared.validation import setting_errors
 
 Service = Literal["intake", "router", "escalation"]
@@ -60,25 +68,35 @@ HELD_KEYS: dict[Service, tuple[bool, bool]] = {
 # -- the choices ------------------------------------------------------------------------------------
 
 
-def memory_bus(settings: Settings) -> bool:
-    """The bus lives in this process (it reaches no other process)."""
-    return settings.amqp_url == MEMORY
+@dataclass(frozen=True)
+class Mode:
+    """Where the settings put the bus and the store; every embedded-versus-production choice follows.
+
+    Read once from the settings (:func:`mode_of`) and handed down as a value: nothing outside this
+    module looks at the URLs to tell.
+    """
+
+    memory_bus: bool  # the bus lives in this process (it reaches no other process)
+    memory_store: bool  # the store lives in this process and dies with it
+
+    @property
+    def embedded(self) -> bool:
+        """Bus and store both in this process: the embedded run that needs nothing but Python."""
+        return self.memory_bus and self.memory_store
 
 
-def memory_store(settings: Settings) -> bool:
-    """The store lives in this process and dies with it."""
-    return settings.mongo_url == MEMORY
+def mode_of(settings: Settings) -> Mode:
+    """The mode the settings' two URLs name."""
+    return Mode(memory_bus=settings.amqp_url == MEMORY, memory_store=settings.mongo_url == MEMORY)
 
 
-def embedded(settings: Settings) -> bool:
-    """Bus and store both in this process: the embedded run that needs nothing but Python."""
-    return memory_bus(settings) and memory_store(settings)
+def service_keys(settings: Settings, service: Service | None = None) -> Keys:
+    """The keys ``service`` holds, and no other; every key for None (the one process of ``serve all``).
 
-
-def service_keys(settings: Settings, service: Service) -> Keys:
-    """The keys ``service`` holds, and no other (generated for the process in the embedded mode)."""
-    contact, pseudonym = HELD_KEYS[service]
-    return load_keys(settings, contact=contact, pseudonym=pseudonym, generate=embedded(settings))
+    Generated for the process in the embedded mode; loaded, and refused when missing, anywhere else.
+    """
+    contact, pseudonym = HELD_KEYS[service] if service is not None else (True, True)
+    return load_keys(settings, contact=contact, pseudonym=pseudonym, generate=mode_of(settings).embedded)
 
 
 def narrowed(runtime: Runtime, service: Service) -> Runtime:
@@ -88,6 +106,44 @@ def narrowed(runtime: Runtime, service: Service) -> Runtime:
 
 
 # -- the adapters ------------------------------------------------------------------------------------
+
+
+def open_bus(settings: Settings, retry: Retry | None = None, queues: tuple[str, ...] | None = None) -> Bus:
+    """The bus the settings name: the in-memory one for ``memory://``, else an ``amqp://`` broker.
+
+    ``queues``: the queues the broker bus declares (one service's, :data:`CONSUMERS`); None for all.
+    The in-memory bus lives in one process, which holds the whole topology.
+    """
+    retry = retry or Retry()
+    if mode_of(settings).memory_bus:
+        return MemoryBus(
+            namespace=settings.amqp_namespace,
+            prefetch=settings.amqp_prefetch,
+            delivery_limit=settings.amqp_delivery_limit,
+            retry=retry,
+        )
+    if settings.amqp_url.startswith(("amqp://", "amqps://")):
+        from shared.amqp import AmqpBus
+
+        return AmqpBus(
+            settings.amqp_url,
+            namespace=settings.amqp_namespace,
+            publish_timeout=settings.amqp_publish_timeout,
+            prefetch=settings.amqp_prefetch,
+            delivery_limit=settings.amqp_delivery_limit,
+            retry=retry,
+            queues=queues,
+        )
+    raise ValueError("GRIEVANCE_AMQP_URL must be memory:// or amqp(s)://")
+
+
+def open_store_client(url: str) -> Any:
+    """A client of the store ``url`` names: the in-memory engine for ``memory://``, else MongoDB."""
+    if url == MEMORY:
+        return open_memory_client()
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        return open_mongo_client(url)
+    raise ValueError("GRIEVANCE_MONGO_URL must be memory:// or mongodb://")
 
 
 @asynccontextmanager
@@ -108,10 +164,10 @@ async def open_runtime(
     (listing tokens does not wait for RabbitMQ). ``service``: the bus declares only the queues that
     service consumes, all that its broker user may declare (else the whole topology).
     """
-    client: Any = open_client(settings.mongo_url if store else MEMORY)
+    client: Any = open_store_client(settings.mongo_url) if store else open_memory_client()
     queues = None if service is None else CONSUMERS[service]
     opened: Bus = open_bus(settings, retry, queues) if bus else MemoryBus(namespace=settings.amqp_namespace)
-    held = keys if keys is not None else load_keys(settings, generate=embedded(settings))
+    held = keys if keys is not None else service_keys(settings)
     await opened.start()
     try:
         yield Runtime(settings, opened, client[settings.mongo_db], held, clock)
@@ -130,9 +186,8 @@ def build_app(service: Service, settings: Settings, runtime: RuntimeSource) -> w
     if service == "intake":
         from services.intake.app import create_app as intake_app
 
-        return intake_app(
-            settings, runtime, spool=not memory_store(settings), development_channel=embedded(settings)
-        )
+        mode = mode_of(settings)
+        return intake_app(settings, runtime, spool=not mode.memory_store, development_channel=mode.embedded)
     if service == "router":
         from services.router.app import create_app as router_app
 
@@ -150,11 +205,12 @@ def service_app(service: Service, settings: Settings) -> web.Application:
 
 def check_service(settings: Settings, service: Service) -> None:
     """Everything that stops one service before it starts; :class:`ConfigurationError` with the reasons."""
+    mode = mode_of(settings)
     memory = [
         name
         for name, inside in (
-            ("GRIEVANCE_AMQP_URL", memory_bus(settings)),
-            ("GRIEVANCE_MONGO_URL", memory_store(settings)),
+            ("GRIEVANCE_AMQP_URL", mode.memory_bus),
+            ("GRIEVANCE_MONGO_URL", mode.memory_store),
         )
         if inside
     ]
@@ -172,7 +228,7 @@ def check_service(settings: Settings, service: Service) -> None:
 
 def check_safe(settings: Settings, services: list[Service]) -> None:
     """Outside the embedded mode, refuse placeholder or short secrets of what these services hold."""
-    if embedded(settings):
+    if mode_of(settings).embedded:
         return
     contact = any(HELD_KEYS[s][0] for s in services)
     pseudonym = any(HELD_KEYS[s][1] for s in services)
@@ -180,6 +236,26 @@ def check_safe(settings: Settings, services: list[Service]) -> None:
     if reasons:
         raise ConfigurationError(
             "refusing to start with unsafe settings: " + "; ".join(reasons) + " (see docs/deployment.md)"
+        )
+
+
+def check_shared(settings: Settings, part: Literal["bus", "store"], command: str) -> None:
+    """An admin command acts on the bus or the store of a running system: refuse an in-memory one,
+    which lives only inside the process that runs it (:class:`ConfigurationError` saying what to do)."""
+    mode = mode_of(settings)
+    if part == "store" and mode.memory_store:
+        raise ConfigurationError(
+            f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
+            "The in-memory store lives only inside the process that runs it, so act through that "
+            f"process's admin API instead: `grievance {command} --tokens tokens.json` (the tokens file "
+            "of `make run`), or set GRIEVANCE_MONGO_URL=mongodb://..."
+        )
+    if part == "bus" and mode.memory_bus:
+        raise ConfigurationError(
+            f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
+            "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
+            f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
+            "set GRIEVANCE_AMQP_URL=amqp://..."
         )
 
 

@@ -17,21 +17,26 @@ message when the broker catches up: hundreds of lines for one outage. Dropping t
 confirmations from ``confirmations`` would be worse: a late ack for a tag it no longer knows is an
 "Unexpected confirmation frame" error in aiormq.
 
-The bookkeeping is aiormq's own, done the way ``Channel.basic_publish`` does it (aiormq is pinned in
-``constraints.txt``; the broker tests cover confirms, returns, timeouts and a connection killed
-with publishes in flight).
+The bookkeeping is aiormq's own, done the way ``Channel.basic_publish`` does it, and that surface is
+private: aiormq and pamqp are upper-bounded in ``pyproject.toml``, and :func:`missing_internals`
+names whatever of it a channel lacks. The bus asks it once per connection and publishes through
+aio-pika's public API instead when anything is missing (:mod:`shared.amqp_publish`); the fence test
+asks it too, so an upgrade that moves any of it fails loudly there first. The broker tests cover
+confirms, returns, timeouts and a connection killed with publishes in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass
 from functools import lru_cache
 
 import aiormq
-from aiormq.abc import ChannelFrame
+import aiormq.abc
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands as spec
+from pamqp.body import ContentBody
 from pamqp.frame import marshal
 from pamqp.header import ContentHeader
 
@@ -150,13 +155,74 @@ class CoalescingPublisher:
                 frames.append(marshal(header, number))
                 bodies = channel._split_body(item.body)  # aiormq's own frame sizing
                 frames += [marshal(body, number) for body in bodies]
-            await channel.write_queue.put(ChannelFrame(payload=b"".join(frames), should_close=False))
+            # Looked up here, not imported: a release without it must not stop the module importing.
+            frame = aiormq.abc.ChannelFrame(payload=b"".join(frames), should_close=False)
+            await channel.write_queue.put(frame)
         except BaseException:
             # Nothing of this batch reached the writer: give the tags back while the lock is held.
             for tag in range(before + 1, channel.delivery_tag + 1):
                 channel.confirmations.pop(tag, None)
             channel.delivery_tag = before
             raise
+
+
+# aiormq's _confirm_delivery, which drops a late confirm of a cancelled confirmation at DEBUG.
+_QUIET_LATE_CONFIRM = "logging.DEBUG if confirmation.cancelled()"
+
+
+def missing_internals(channel: aiormq.Channel) -> list[str]:
+    """What of aiormq's private surface this module uses is missing or changed on ``channel``.
+
+    Every attribute :class:`CoalescingPublisher` touches is checked, by kind and, for the frame
+    splitting, by what it returns; an empty list means all of it is as this module expects.
+    """
+    missing = []
+    for name, kind in (
+        ("confirmations", dict),
+        ("message_id_delivery_tag", dict),
+        ("delivery_tag", int),
+        ("number", int),
+        ("is_closed", bool),
+    ):
+        if not isinstance(getattr(channel, name, None), kind):
+            missing.append(f"Channel.{name}")
+    for name in ("lock", "create_future"):
+        if not hasattr(type(channel), name):
+            missing.append(f"Channel.{name}")
+    write_queue = getattr(channel, "write_queue", None)
+    connection_queue = getattr(getattr(channel, "connection", None), "write_queue", None)
+    if write_queue is None or write_queue is not connection_queue or not hasattr(write_queue, "put"):
+        missing.append("Channel.write_queue")
+    if not _splits_as_expected(channel):
+        missing.append("Channel._split_body")
+    try:
+        aiormq.abc.ChannelFrame(payload=b"", should_close=False)
+    except (AttributeError, TypeError):
+        missing.append("aiormq.abc.ChannelFrame")
+    try:
+        source = inspect.getsource(aiormq.Channel._confirm_delivery)
+    except (AttributeError, OSError, TypeError):
+        source = ""
+    if _QUIET_LATE_CONFIRM not in source:
+        missing.append("Channel._confirm_delivery")
+    return missing
+
+
+def _splits_as_expected(channel: aiormq.Channel) -> bool:
+    """``_split_body`` cuts a body into ``ContentBody`` frames of ``max_content_size`` bytes."""
+    size = getattr(channel, "max_content_size", None)
+    split = getattr(channel, "_split_body", None)
+    if not isinstance(size, int) or size < 1 or not callable(split):
+        return False
+    try:
+        parts, empty = split(b"x" * (size + 1)), split(b"")
+    except Exception:
+        return False
+    return (
+        empty == []
+        and [type(part) for part in parts] == [ContentBody, ContentBody]
+        and [len(part.value) for part in parts] == [size, 1]
+    )
 
 
 def _track(channel: aiormq.Channel, tag: int, item: _Pending) -> None:

@@ -4,9 +4,11 @@ The listener (:mod:`shared.listen`) caps the connections one address holds at on
 count the clients of the reverse proxy: all of them arrive from the proxy's address, over a pool of
 connections the proxy shares between them. So, once :func:`shared.forwarded.forwarded_client` has
 named the client the proxy served, :func:`requests_per_client` caps the requests that client has in
-progress at once, with the same bound. A client that opens many slow uploads through the proxy holds
-at most that many of the service's handlers; the proxy's own header and body timeouts end each
-one. A direct client's requests are bounded by its connections already, and count the same way.
+progress at once, with the same bound: a client whose requests wait long (for a broker that does
+not confirm, a store that is slow) holds at most that many of the service's handlers, and everyone
+else is still served. Slow clients themselves stay at the proxy (Caddy passes a request on once its
+body has arrived, and ends a slow head or body at its read timeouts). A direct client's requests are
+bounded by its connections already, and count the same way.
 """
 
 from __future__ import annotations

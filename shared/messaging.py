@@ -38,7 +38,6 @@ from shared.contracts import (
 )
 from shared.log import scrub
 from shared.metrics import count_handled
-from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -321,34 +320,3 @@ async def _stopped_during(delay: float, stopping: asyncio.Event | None) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-def open_bus(settings: Settings, retry: Retry | None = None, queues: tuple[str, ...] | None = None) -> Bus:
-    """The bus the settings name: ``memory://`` or an ``amqp://`` broker.
-
-    ``queues``: the queues the broker bus declares (one service's, :data:`CONSUMERS`); None for all.
-    The in-memory bus lives in one process, which holds the whole topology.
-    """
-    retry = retry or Retry()
-    if settings.amqp_url == "memory://":
-        from shared.memorybus import MemoryBus
-
-        return MemoryBus(
-            namespace=settings.amqp_namespace,
-            prefetch=settings.amqp_prefetch,
-            delivery_limit=settings.amqp_delivery_limit,
-            retry=retry,
-        )
-    if settings.amqp_url.startswith(("amqp://", "amqps://")):
-        from shared.amqp import AmqpBus
-
-        return AmqpBus(
-            settings.amqp_url,
-            namespace=settings.amqp_namespace,
-            publish_timeout=settings.amqp_publish_timeout,
-            prefetch=settings.amqp_prefetch,
-            delivery_limit=settings.amqp_delivery_limit,
-            retry=retry,
-            queues=queues,
-        )
-    raise ValueError("GRIEVANCE_AMQP_URL must be memory:// or amqp(s)://")

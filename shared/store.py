@@ -1,4 +1,4 @@
-"""The MongoDB connection, for the real server or the in-memory engine (``memory://``).
+"""The MongoDB connection, to a real server or to the in-memory engine (which :mod:`shared.bootstrap` picks).
 
 Only this module and the per-service store modules touch the driver, so a move from Motor to
 PyMongo's ``AsyncMongoClient`` stays local. Queries are kept to what both MongoDB and mongomock
@@ -29,7 +29,8 @@ __all__ = [
     "UpdateConflict",
     "ensure_indexes",
     "merge_updates",
-    "open_client",
+    "open_memory_client",
+    "open_mongo_client",
     "ping",
     "to_ms",
 ]
@@ -71,19 +72,20 @@ def to_ms(at: datetime) -> datetime:
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
-def open_client(url: str) -> Any:
-    """A client for ``mongodb://`` URLs or the in-memory engine; datetimes come back timezone-aware."""
-    if url == "memory://":
-        from mongomock_motor import AsyncMongoMockClient
+def open_mongo_client(url: str) -> Any:
+    """A Motor client for a ``mongodb://`` URL; datetimes come back timezone-aware."""
+    from motor.motor_asyncio import AsyncIOMotorClient
 
-        return AsyncMongoMockClient(tz_aware=True)
-    if url.startswith(("mongodb://", "mongodb+srv://")):
-        from motor.motor_asyncio import AsyncIOMotorClient
+    return AsyncIOMotorClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
+    )
 
-        return AsyncIOMotorClient(
-            url, tz_aware=True, serverSelectionTimeoutMS=5000, uuidRepresentation="standard"
-        )
-    raise ValueError("GRIEVANCE_MONGO_URL must be memory:// or mongodb://")
+
+def open_memory_client() -> Any:
+    """The in-memory engine (mongomock), with the interface and the timezone-aware datetimes of Motor's."""
+    from mongomock_motor import AsyncMongoMockClient
+
+    return AsyncMongoMockClient(tz_aware=True)
 
 
 async def ensure_indexes(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:

@@ -20,7 +20,7 @@ from services.cli import broker, demo, dlq, keys, registry, serve, tokens
 from services.cli.admin import Admin, RemoteAdmin, StoreAdmin, remote_target
 from services.cli.connect import bus_runtime, store_runtime
 from services.cli.errors import CONFIG, USAGE, CliError, require_shared_bus, require_shared_store
-from shared.bootstrap import load_settings
+from shared.bootstrap import load_settings, mode_of
 from shared.log import configure_logging
 from shared.runtime import Runtime
 from shared.settings import ConfigurationError, Settings
@@ -160,10 +160,14 @@ def _serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     if args.registry:
         registry.check_file(Path(args.registry))
-    configure_logging(settings.log_level, settings.log_format, view=serve.log_view(settings, args.full_log))
+    mode = mode_of(settings)  # once: the log view and the run follow the same choice
+    configure_logging(
+        settings.log_level, settings.log_format, view=serve.log_view(settings, mode, args.full_log)
+    )
     return asyncio.run(
         serve_all(
             settings,
+            mode,
             registry=Path(args.registry) if args.registry else None,
             tokens_out=Path(args.tokens_out) if args.tokens_out else None,
             demo_sla=args.demo_sla,

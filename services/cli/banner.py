@@ -19,7 +19,7 @@ from typing import Any
 
 from services.cli import seed
 from services.cli.errors import where
-from shared.bootstrap import SERVICES, embedded
+from shared.bootstrap import SERVICES
 from shared.settings import Settings
 
 
@@ -98,14 +98,19 @@ def banner(
     demo_sla: bool,
     twilio_in_tokens: bool = True,
     *,
+    embedded: bool,
     elsewhere: Sequence[str] = (),
 ) -> str:
-    """What a newcomer needs to see after `make run`: where each part is and how to try it."""
+    """What a newcomer needs to see after `make run`: where each part is and how to try it.
+
+    ``embedded``: bus and store live in this process (the bootstrap's :class:`~shared.bootstrap.Mode`),
+    so every token is new and nothing outlives the run.
+    """
     at = urls(settings)
     admin = partial(admin_command, settings, tokens_out, tokens)
     mode = (
         "embedded: in-memory bus and store, everything is lost when this process ends"
-        if embedded(settings)
+        if embedded
         else f"bus {where(settings.amqp_url)}, store {where(settings.mongo_url)}"
     )
     committees: dict[str, str] = tokens.get("committees", {})
@@ -128,7 +133,7 @@ def banner(
         lines.append(f"  operations  {ops_url(settings)}  /readyz, /metrics (never on the public ports)")
     if registry is not None:
         lines.append(f"  registry    {registry} ({len(committees)} committee(s))")
-    if tokens_out is not None and embedded(settings):
+    if tokens_out is not None and embedded:
         lines.append(f"  tokens      {tokens_out} (one per committee, 'ngo', 'admin'; readable by you only)")
     elif tokens_out is not None:
         lines.append(
@@ -145,7 +150,7 @@ def banner(
             f"              make new ones: {issue[0]}",
             *(f"                             {command}" for command in issue[1:]),
         ]
-    elif tokens_out is None and not embedded(settings):
+    elif tokens_out is None and not embedded:
         lines.append(
             f"              make them: {admin('token issue --role admin')}"
             "   # also --role ngo, --role committee --committee ID"
@@ -173,7 +178,7 @@ def banner(
     elif tokens_out is not None:
         # An embedded start issues the NGO's token each time; only a deployment may need one made.
         lines.append(f"  NGO console: open {at['escalation']}/console/ and paste an NGO token")
-        if not embedded(settings):
+        if not embedded:
             lines.append(f"    {admin('token issue --role ngo')}   # makes one")
     if tokens_out is not None and "admin" in tokens and settings.admin_port is not None:
         lines.append(f"  {admin('token list')}   # through the admin API: this run's tokens")

@@ -27,10 +27,9 @@ from services.cli.connect import probe_broker
 from services.cli.errors import CONFIG, OK, UNAVAILABLE, CliError, where
 from services.cli.serve import SERVICES
 from services.router.admin import CannotListen
-from shared.bootstrap import build_app, check_safe, embedded, memory_bus, memory_store, open_runtime
+from shared.bootstrap import Mode, build_app, check_safe, open_runtime, service_keys
 from shared.listen import GuardedSite, limits_for
 from shared.ops import start_ops
-from shared.privacy import load_keys
 from shared.runtime import Runtime
 from shared.serving import tune_collector
 from shared.settings import ConfigurationError, Settings
@@ -44,7 +43,7 @@ DEMO_SLA = SlaTable(critical=_SHORT, high=_SHORT, normal=_SHORT)
 DEMO_SWEEP = timedelta(seconds=1)
 
 
-def embedded_settings(settings: Settings, *, demo_sla: bool) -> tuple[Settings, bool]:
+def embedded_settings(settings: Settings, *, embedded: bool, demo_sla: bool) -> tuple[Settings, bool]:
     """Adjust the settings for a one-process run; say whether a development Twilio token was made.
 
     Public URLs left at their defaults follow the ports actually used, so signatures and status
@@ -56,7 +55,7 @@ def embedded_settings(settings: Settings, *, demo_sla: bool) -> tuple[Settings, 
         update["public_base_url"] = f"http://127.0.0.1:{settings.intake_port}"
     if "public_status_url" not in settings.model_fields_set:
         update["public_status_url"] = f"http://127.0.0.1:{settings.router_port}"
-    generated = embedded(settings) and settings.twilio_auth_token is None
+    generated = embedded and settings.twilio_auth_token is None
     if generated:
         update["twilio_auth_token"] = SecretStr(secrets.token_hex(16))
     if demo_sla:
@@ -67,6 +66,7 @@ def embedded_settings(settings: Settings, *, demo_sla: bool) -> tuple[Settings, 
 
 async def serve_all(
     settings: Settings,
+    mode: Mode,
     *,
     registry: Path | None,
     tokens_out: Path | None,
@@ -75,30 +75,36 @@ async def serve_all(
 ) -> int:
     """Serve until SIGINT or SIGTERM, then shut the applications down before the runtime.
 
+    ``mode``: what the bootstrap read from the settings (embedded, or against RabbitMQ and MongoDB).
     The runtime holds every key (the embedded run generates missing ones for its one process); each
     application is built on it with its own keys only.
     """
     try:
         check_safe(settings, list(SERVICES))
-        keys = load_keys(settings, generate=embedded(settings))
+        keys = service_keys(settings)
     except ConfigurationError as exc:
         raise CliError(str(exc), CONFIG) from exc
-    settings, generated_twilio = embedded_settings(settings, demo_sla=demo_sla)
+    settings, generated_twilio = embedded_settings(settings, embedded=mode.embedded, demo_sla=demo_sla)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if not memory_bus(settings):
+    if not mode.memory_bus:
         await probe_broker(settings)
     try:
         async with open_runtime(settings, keys=keys) as runtime:
-            await _check_reachable(runtime)
+            await _check_reachable(runtime, mode)
             runners = await _start(settings, runtime)
             tune_collector()  # once all three have started
             try:
                 previous = seed.read_tokens(tokens_out) if tokens_out is not None else None
                 prepared = await seed.prepare(
-                    runtime, registry, previous=previous, issue=tokens_out is not None
+                    runtime.db,
+                    runtime.bus,
+                    registry,
+                    persistent=not mode.memory_store,
+                    previous=previous,
+                    issue=tokens_out is not None,
                 )
                 tokens = prepared.tokens
                 if tokens_out is not None:
@@ -121,6 +127,7 @@ async def serve_all(
                         tokens,
                         demo_sla,
                         generated_twilio,
+                        embedded=mode.embedded,
                         elsewhere=prepared.elsewhere,
                     ),
                     file=out,
@@ -140,11 +147,11 @@ async def serve_all(
     return OK
 
 
-async def _check_reachable(runtime: Runtime) -> None:
+async def _check_reachable(runtime: Runtime, mode: Mode) -> None:
     settings = runtime.settings
-    if not memory_bus(settings) and not runtime.bus.is_ready():
+    if not mode.memory_bus and not runtime.bus.is_ready():
         raise CliError(f"RabbitMQ does not answer at {where(settings.amqp_url)}", UNAVAILABLE)
-    if not memory_store(settings) and not await runtime.db_ready():
+    if not mode.memory_store and not await runtime.db_ready():
         raise CliError(f"MongoDB does not answer at {where(settings.mongo_url)}", UNAVAILABLE)
 
 

@@ -6,10 +6,11 @@ the exit code says which kind of problem it was, so scripts can tell a typo from
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
-from shared.bootstrap import memory_bus, memory_store
-from shared.settings import Settings
+from shared.bootstrap import check_shared
+from shared.settings import ConfigurationError, Settings
 
 OK = 0
 FAILED = 1  # the command ran and did not succeed (unknown token id, demo outcome missing)
@@ -38,22 +39,16 @@ def where(url: str) -> str:
 
 def require_shared_store(settings: Settings, command: str) -> None:
     """Admin commands act on the store of a running system; ``memory://`` has none to share."""
-    if memory_store(settings):
-        raise CliError(
-            f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
-            "The in-memory store lives only inside the process that runs it, so act through that "
-            f"process's admin API instead: `grievance {command} --tokens tokens.json` (the tokens file "
-            "of `make run`), or set GRIEVANCE_MONGO_URL=mongodb://...",
-            CONFIG,
-        )
+    _require(settings, "store", command)
 
 
 def require_shared_bus(settings: Settings, command: str) -> None:
-    if memory_bus(settings):
-        raise CliError(
-            f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
-            "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
-            f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
-            "set GRIEVANCE_AMQP_URL=amqp://...",
-            CONFIG,
-        )
+    """The dead-letter commands act on the running system's broker; ``memory://`` has none to share."""
+    _require(settings, "bus", command)
+
+
+def _require(settings: Settings, part: Literal["bus", "store"], command: str) -> None:
+    try:
+        check_shared(settings, part, command)
+    except ConfigurationError as exc:
+        raise CliError(str(exc), CONFIG) from None

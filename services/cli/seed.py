@@ -18,8 +18,7 @@ import yaml
 
 from services.cli import registry as registry_command
 from shared.auth import INDEXES, Role, authenticate, issue_token, live_token_ids
-from shared.bootstrap import memory_store
-from shared.runtime import Runtime
+from shared.messaging import Bus
 from shared.store import Database, ensure_indexes
 from shared.web import Problem
 
@@ -50,23 +49,28 @@ class Prepared:
 
 
 async def prepare(
-    runtime: Runtime, registry: Path | None, *, previous: Mapping[str, Any] | None = None, issue: bool = True
+    db: Database,
+    bus: Bus,
+    registry: Path | None,
+    *,
+    persistent: bool,
+    previous: Mapping[str, Any] | None = None,
+    issue: bool = True,
 ) -> Prepared:
     """Load the registry (if any) and issue a token per committee, an NGO and an admin token.
 
     The in-memory store forgets every token when the process ends, so each start issues them all.
-    A real store keeps them: a start issues a token only when none of its role and scope works any
-    more, so restarts do not pile up live tokens. A token of ``previous`` (the tokens file of an
+    A ``persistent`` store (a real one) keeps them: a start issues a token only when none of its role
+    and scope works any more, so restarts do not pile up live tokens. A token of ``previous`` (the tokens file of an
     earlier start) that still works is kept in the file; one that exists only as a hash cannot be
     shown again and is named in ``elsewhere``. Without ``issue`` (no tokens file to write them to)
     a real store gets no new tokens at all: nobody would ever see them.
     """
-    await ensure_indexes(runtime.db, INDEXES)
+    await ensure_indexes(db, INDEXES)
     committees: list[str] = []
     if registry is not None:
-        await registry_command.load(runtime.db, registry, runtime.bus)
+        await registry_command.load(db, registry, bus)
         committees = committee_ids(registry)
-    persistent = not memory_store(runtime.settings)
     wanted: list[tuple[Role, str | None]] = [("committee", c) for c in committees]
     wanted += [("ngo", None), ("admin", None)]
     tokens: dict[str, Any] = {"committees": {}}
@@ -75,14 +79,14 @@ async def prepare(
         name = f"committee {committee}" if committee else role
         token = None
         if persistent:
-            token = await _still_valid(runtime.db, _known(previous, role, committee), role, committee)
-            if token is None and await live_token_ids(runtime.db, role, committee_id=committee):
+            token = await _still_valid(db, _known(previous, role, committee), role, committee)
+            if token is None and await live_token_ids(db, role, committee_id=committee):
                 elsewhere.append(name)
                 continue
             if token is None and not issue:
                 continue
         if token is None:
-            token, _ = await issue_token(runtime.db, role, committee_id=committee, label="serve all")
+            token, _ = await issue_token(db, role, committee_id=committee, label="serve all")
         if committee:
             tokens["committees"][committee] = token
         else:

@@ -51,10 +51,10 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def log_view(settings: Settings, full_log: bool) -> Literal["full", "summary"]:
+def log_view(settings: Settings, mode: bootstrap.Mode, full_log: bool) -> Literal["full", "summary"]:
     """The embedded run keeps its terminal readable; a chosen format or ``--full-log`` shows every line."""
     chosen = "log_format" in settings.model_fields_set
-    return "summary" if bootstrap.embedded(settings) and not full_log and not chosen else "full"
+    return "summary" if mode.embedded and not full_log and not chosen else "full"
 
 
 def serve_one(settings: Settings, service: bootstrap.Service) -> int:

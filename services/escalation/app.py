@@ -54,11 +54,15 @@ def create_app(
 
     async def consume(app: web.Application) -> AsyncIterator[None]:
         rt = app[RUNTIME]
-        await rt.bus.consume(consumer.QUEUE, consumer.handler_for(rt))
+        await rt.bus.consume(consumer.QUEUE, consumer.handler_for(rt.db, rt.bus, rt.settings.sla, rt.clock))
         yield
 
     async def sweep(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(sweeper.run(app[RUNTIME]), name="escalation-sweeper")
+        rt = app[RUNTIME]
+        task = asyncio.create_task(
+            sweeper.run(rt.db, rt.bus, rt.settings.sla, rt.clock, rt.settings.sweep_interval),
+            name="escalation-sweeper",
+        )
         yield
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

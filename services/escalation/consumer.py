@@ -17,7 +17,9 @@ from services.escalation.clocks import CaseClock
 from services.escalation.escalations import escalation_id
 from shared.contracts import CaseAssigned, CaseUpdated
 from shared.handlers import Handlers
-from shared.runtime import Runtime
+from shared.messaging import Bus
+from shared.runtime import Clock
+from shared.sla import SlaTable
 from shared.store import Database
 
 log = structlog.get_logger(__name__)
@@ -31,17 +33,20 @@ class ClockContention(RuntimeError):
     """The clock kept changing under this writer; the delivery is retried later."""
 
 
-def handler_for(runtime: Runtime) -> Handlers:
+def handler_for(db: Database, bus: Bus, sla: SlaTable, clock: Clock) -> Handlers:
     """The queue's handlers: an assignment and an update alike become the case's clock."""
-    handle = partial(handle_event, runtime)
+    handle = partial(handle_event, db, bus, sla, clock)
     return Handlers(QUEUE).on(CaseAssigned, handle).on(CaseUpdated, handle)
 
 
-async def handle_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> None:
-    case_clock = await apply_event(runtime, event)
-    await outbox.ensure_escalations(runtime, case_clock)
+async def handle_event(
+    db: Database, bus: Bus, sla: SlaTable, clock: Clock, event: CaseAssigned | CaseUpdated
+) -> None:
+    """The event into its case's clock, then the escalations that clock calls for (published on ``bus``)."""
+    case_clock = await apply_event(db, sla, clock, event)
+    await outbox.ensure_escalations(db, bus, sla, clock, case_clock)
     if isinstance(event, CaseUpdated) and event.action == "closed" and event.closure == "rerouted":
-        await settle_unroutable(runtime.db, event)
+        await settle_unroutable(db, event)
 
 
 async def settle_unroutable(db: Database, event: CaseUpdated) -> None:
@@ -53,12 +58,13 @@ async def settle_unroutable(db: Database, event: CaseUpdated) -> None:
         log.info("escalation_settled", case_id=event.case_id, reference=event.reference, reason="unroutable")
 
 
-async def apply_event(runtime: Runtime, event: CaseAssigned | CaseUpdated) -> CaseClock:
+async def apply_event(
+    db: Database, sla: SlaTable, clock: Clock, event: CaseAssigned | CaseUpdated
+) -> CaseClock:
     """Merge the event into its case's clock and return the clock as stored."""
-    db, sla = runtime.db, runtime.settings.sla
     for _ in range(MAX_ATTEMPTS):
         current = await store.load_clock(db, event.case_id)
-        new = clocks.merge(current, event, sla, runtime.clock())
+        new = clocks.merge(current, event, sla, clock())
         if new is None:
             assert current is not None
             log.info("clock_event_repeated", case_id=event.case_id)

@@ -26,7 +26,7 @@ from services.escalation.escalations import (
 )
 from shared.contracts import EscalationReason
 from shared.messaging import Bus
-from shared.runtime import Clock, Runtime
+from shared.runtime import Clock
 from shared.sla import SlaTable
 from shared.store import Database, PyMongoError, to_ms
 
@@ -68,7 +68,9 @@ def log_opened(escalation: Escalation) -> None:
     )
 
 
-async def ensure_escalations(runtime: Runtime, case_clock: CaseClock) -> None:
+async def ensure_escalations(
+    db: Database, bus: Bus, sla: SlaTable, clock: Clock, case_clock: CaseClock
+) -> None:
     """Make sure every reason the clock records has its escalation, current, and published once.
 
     Run after every event, including redelivered ones, so a crash between the clock write and the
@@ -79,7 +81,7 @@ async def ensure_escalations(runtime: Runtime, case_clock: CaseClock) -> None:
     reasons = list(case_clock.escalated)
     if not reasons or not case_clock.assigned:
         return
-    db, sla, now = runtime.db, runtime.settings.sla, to_ms(runtime.clock())
+    now = to_ms(clock())
     existing = await store.escalations_of_case(db, case_clock.case_id)
     have = {escalation.reason for escalation in existing}
     created = await open_escalations(db, case_clock, [r for r in reasons if r not in have], now, sla)
@@ -97,7 +99,7 @@ async def ensure_escalations(runtime: Runtime, case_clock: CaseClock) -> None:
         if escalation.outbox == "pending" and await store.claim_outbox(db, escalation.id, now, lease):
             held.append((escalation, lease))
     try:
-        await publish(db, runtime.bus, runtime.clock, [e for e, _ in held], {case_clock.case_id: case_clock})
+        await publish(db, bus, clock, [e for e, _ in held], {case_clock.case_id: case_clock})
     except Exception:
         # Give the leases back, so the retried delivery finishes at once instead of after the lease.
         for escalation, until in held:

@@ -17,7 +17,7 @@ claimed and published again here.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -26,7 +26,7 @@ from services.escalation.clocks import CaseClock
 from services.escalation.escalations import OUTBOX_LEASE, CaseView, Escalation, case_view, open_escalation
 from shared.contracts import EscalationReason
 from shared.messaging import Bus
-from shared.runtime import Clock, Runtime
+from shared.runtime import Clock
 from shared.sla import SlaTable
 from shared.store import Database
 
@@ -37,21 +37,21 @@ BATCH = 500
 MAX_BATCHES = 10_000
 
 
-async def sweep_once(runtime: Runtime, batch: int = BATCH) -> int:
-    """One sweep at ``runtime.clock()``; returns how many escalations this call opened."""
-    db, bus, sla, now = runtime.db, runtime.bus, runtime.settings.sla, runtime.clock()
+async def sweep_once(db: Database, bus: Bus, sla: SlaTable, clock: Clock, batch: int = BATCH) -> int:
+    """One sweep at ``clock()``; returns how many escalations this call opened."""
+    now = clock()
     opened = 0
     for reason in policy.SWEPT_REASONS:
         for _ in range(MAX_BATCHES):
             due = await store.clocks_due(db, reason, now, batch)
             if not due:
                 break
-            confirmed, created = await _escalate_batch(db, bus, runtime.clock, sla, due, reason, now)
+            confirmed, created = await _escalate_batch(db, bus, clock, sla, due, reason, now)
             opened += created
             # A batch with nothing confirmed would come back unchanged: leave it to the next sweep.
             if len(due) < batch or not confirmed:
                 break
-    await retry_outbox(db, bus, runtime.clock, now, batch)
+    await retry_outbox(db, bus, clock, now, batch)
     if opened:
         log.info("sweep_done", opened=opened)
     return opened
@@ -123,14 +123,14 @@ async def retry_outbox(db: Database, bus: Bus, clock: Clock, now: datetime, batc
     return published
 
 
-async def run(runtime: Runtime) -> None:
-    """Sweep every ``settings.sweep_interval`` until cancelled; a failed sweep is logged and retried."""
-    interval = max(runtime.settings.sweep_interval.total_seconds(), 0.05)
+async def run(db: Database, bus: Bus, sla: SlaTable, clock: Clock, interval: timedelta) -> None:
+    """Sweep every ``interval`` (the sweep interval) until cancelled; a failed sweep is logged and retried."""
+    pause = max(interval.total_seconds(), 0.05)
     while True:
         try:
-            await sweep_once(runtime)
+            await sweep_once(db, bus, sla, clock)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("sweep_failed", error=exc.__class__.__name__)
-        await asyncio.sleep(interval)
+        await asyncio.sleep(pause)

@@ -121,7 +121,7 @@ async def tencent_sms(request: web.Request) -> web.Response:
 async def file_uplinks(request: web.Request, uplinks: list[Uplink]) -> None:
     """Make every uplink durable (a repeat already is); 503 when one cannot be."""
     intake, store = request.app[INTAKE], request.app[UPLINKS]
-    ids = [uplink_id(intake.runtime.keys, u.provider, u.dedup_key) for u in uplinks]
+    ids = [uplink_id(intake.keys, u.provider, u.dedup_key) for u in uplinks]
     try:
         filed = await store.filed(ids)
     except PyMongoError as exc:
@@ -158,7 +158,7 @@ async def _file(intake: IntakeState, store: Uplinks, uid: str, uplink: Uplink) -
     reference = reference_for(grievance_id)
 
     def build() -> GrievanceReceived:
-        runtime, region = intake.runtime, intake.settings.default_region
+        region = intake.settings.default_region
         sender = sender_of(uplink.number, region)
         return GrievanceReceived(
             correlation_id=grievance_id,
@@ -167,12 +167,12 @@ async def _file(intake: IntakeState, store: Uplinks, uid: str, uplink: Uplink) -
             channel="sms",
             provider=uplink.provider,
             provider_message_id=uplink.provider_message_id,
-            received_at=runtime.clock(),
+            received_at=intake.clock(),
             text=text,
             language=detect_language(text),
             gateway_number=uplink.gateway,
-            reporter_key=reporter_key(runtime.keys, sender.identity),
-            sealed_contact=seal(runtime.keys, sender.address),
+            reporter_key=reporter_key(intake.keys, sender.identity),
+            sealed_contact=seal(intake.keys, sender.address),
             # The provider pushed it to our secret path: the sender holds this number.
             contact_proven=True,
             anonymous=True,

@@ -96,11 +96,11 @@ async def tencent_status(request: web.Request) -> web.Response:
 
 
 async def _apply_all(request: web.Request, provider: str, reports: list[Report]) -> None:
-    runtime = request.app[INTAKE].runtime
+    intake = request.app[INTAKE]
     known = 0
     try:
         for report in reports:
-            known += await apply(runtime.db, report, runtime.clock())
+            known += await apply(intake.db, report, intake.clock())
     except PyMongoError as exc:
         log.warning("delivery_report_not_stored", provider=provider, error=exc.__class__.__name__)
         problem = Problem(503, "Service Unavailable", "the report could not be stored just now; retry")

@@ -51,9 +51,8 @@ async def twilio_status(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     form = await verified_twilio_form(request)
     report = validate(StatusReport, single_fields(form, ("MessageSid", "MessageStatus", "ErrorCode")))
-    runtime = intake.runtime
     known = await store.record_delivery(
-        runtime.db, report.message_sid, report.message_status, report.error_code or None, runtime.clock()
+        intake.db, report.message_sid, report.message_status, report.error_code or None, intake.clock()
     )
     if known:
         request.app[ANNOUNCER].wake()

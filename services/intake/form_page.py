@@ -96,11 +96,11 @@ async def submit_form(request: web.Request) -> web.Response:
         shown = _fields(raw)
         try:
             checked = form_tokens.check(
-                intake.runtime.keys,
+                intake.keys,
                 PURPOSE,
                 raw.get("token"),
                 request.cookies.get(COOKIE),
-                intake.runtime.clock(),
+                intake.clock(),
             )
         except TokenRefused:
             log.info("webform_token_refused")
@@ -197,7 +197,7 @@ async def _form(
     if nonce is None or not form_tokens.usable_nonce(nonce):
         nonce = form_tokens.new_nonce()
     if token is None:
-        token = form_tokens.issue(intake.runtime.keys, PURPOSE, nonce, intake.runtime.clock()).value
+        token = form_tokens.issue(intake.keys, PURPOSE, nonce, intake.clock()).value
     context = {
         "token": token,
         "values": {field: value or "" for field, value in asdict(values).items()},

@@ -53,7 +53,8 @@ from services.intake.wechat_store import ServiceWindows, TokenCache
 from services.intake.wechat_waiting import WAITING, WaitingMessages
 from shared.bodies import validate
 from shared.contracts import MessageOutbound, Reference
-from shared.runtime import RUNTIME, Clock, Runtime
+from shared.privacy import Keys
+from shared.runtime import RUNTIME, Clock
 from shared.settings import Settings
 from shared.store import Database, ensure_indexes
 from shared.web import json_response
@@ -94,24 +95,26 @@ def wechat_configured(settings: Settings) -> bool:
     return bool(settings.wechat_appid and settings.wechat_appsecret)
 
 
-def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.ClientSession) -> WeChatChannel:
+def wechat_channel(
+    settings: Settings, db: Database, keys: Keys, clock: Clock, session: aiohttp.ClientSession
+) -> WeChatChannel:
     assert settings.wechat_appid is not None and settings.wechat_appsecret is not None
     tokens = SharedTokenSource(
         session,
-        TokenCache(runtime.db),
-        runtime.keys,
+        TokenCache(db),
+        keys,
         app_id=settings.wechat_appid,
         secret=settings.wechat_appsecret.get_secret_value(),
         api_base=settings.wechat_api_base,
-        clock=runtime.clock,
+        clock=clock,
     )
     api = WeChatApi(session, tokens, api_base=settings.wechat_api_base)
     policy = NoticePolicy.of(settings)
-    outside = OutsideWindow(runtime.db, runtime.keys, runtime.clock, api, policy, Consents(runtime.db))
+    outside = OutsideWindow(db, keys, clock, api, policy, Consents(db))
     return WeChatChannel(
         api,
-        ServiceWindows(runtime.db),
-        runtime.keys,
+        ServiceWindows(db),
+        keys,
         settings.wechat_appid,
         outside,
         quota=policy.window_quota,
@@ -119,7 +122,7 @@ def wechat_channel(settings: Settings, runtime: Runtime, session: aiohttp.Client
 
 
 def cn_sms_routes(
-    settings: Settings, runtime: Runtime, session: aiohttp.ClientSession, *, default_channel: bool
+    settings: Settings, clock: Clock, session: aiohttp.ClientSession, *, default_channel: bool
 ) -> SmsRoutes | None:
     """The Chinese SMS providers configured, and which one carries what; None without any."""
     channels: dict[str, AliyunChannel | TencentChannel] = {}
@@ -135,7 +138,7 @@ def cn_sms_routes(
                 access_key_secret=settings.aliyun_access_key_secret.get_secret_value(),
                 sign_name=settings.aliyun_sign_name,
                 endpoint=settings.aliyun_api_base,
-                clock=runtime.clock,
+                clock=clock,
             ),
             Templates(settings.aliyun_templates, page, wording),
         )
@@ -151,7 +154,7 @@ def cn_sms_routes(
                 sign_name=settings.tencent_sign_name,
                 region=settings.tencent_region,
                 endpoint=settings.tencent_api_base,
-                clock=runtime.clock,
+                clock=clock,
             ),
             Templates(settings.tencent_templates, page, wording),
         )
@@ -215,12 +218,16 @@ def install_outbound(app: web.Application, settings: Settings, delivery: Deliver
                 channel, default_from = None, None
             announcer = app[ANNOUNCER] = Announcer(runtime.db, runtime.bus)
             app[SENDER] = Sender(
-                runtime,
+                runtime.db,
+                runtime.keys,
+                runtime.clock,
                 channel,
                 default_from,
                 announcer.wake,
-                wechat=wechat_channel(settings, runtime, session) if wechat else None,
-                cn_sms=cn_sms_routes(settings, runtime, session, default_channel=channel is not None),
+                wechat=wechat_channel(settings, runtime.db, runtime.keys, runtime.clock, session)
+                if wechat
+                else None,
+                cn_sms=cn_sms_routes(settings, runtime.clock, session, default_channel=channel is not None),
             )
             if wechat:
                 app[WAITING] = WaitingMessages(

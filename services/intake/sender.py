@@ -27,8 +27,9 @@ from services.intake.segments import SMS_BODY_LIMIT, split_message
 from services.intake.wechat_outbound import WeChatChannel, refusal_reason
 from shared.contracts import MessageOutbound
 from shared.handlers import Handlers
-from shared.privacy import UnsealError, unseal
-from shared.runtime import Runtime
+from shared.privacy import Keys, UnsealError, unseal
+from shared.runtime import Clock
+from shared.store import Database
 
 log = structlog.get_logger(__name__)
 
@@ -55,7 +56,9 @@ class ClaimBusy(RuntimeError):
 class Sender:
     def __init__(
         self,
-        runtime: Runtime,
+        db: Database,
+        keys: Keys,
+        clock: Clock,
         channel: OutboundChannel | None,
         default_from: str | None,
         announce: Callable[[], None] = lambda: None,
@@ -65,8 +68,9 @@ class Sender:
     ) -> None:
         """``channel`` carries SMS (and web-form replies by SMS), ``wechat`` the WeChat cases; either
         may be missing, and its messages are then recorded ``channel_unconfigured``. ``cn_sms``
-        chooses, per gateway number, the SMS that Alibaba or Tencent carries instead."""
-        self._runtime = runtime
+        chooses, per gateway number, the SMS that Alibaba or Tencent carries instead. The delivery
+        states go to ``db`` at ``clock``'s time; ``keys`` unseal the worker's contact."""
+        self._db, self._keys, self._clock = db, keys, clock
         self._channel = channel
         self._default_from = default_from
         self._announce = announce
@@ -98,7 +102,7 @@ class Sender:
             self._announce()  # whatever was recorded, the announcer looks
 
     async def _deliver(self, event: MessageOutbound) -> None:
-        db, clock = self._runtime.db, self._runtime.clock
+        db, clock = self._db, self._clock
         event_id = str(event.id)
         channel = self._route(event)
         if event.sealed_contact is None or channel is None:
@@ -119,7 +123,7 @@ class Sender:
         if claim.outcome == "busy":
             raise ClaimBusy("another delivery of this event is in progress")
         try:
-            contact = unseal(self._runtime.keys, event.sealed_contact)
+            contact = unseal(self._keys, event.sealed_contact)
         except UnsealError:
             await store.finish(db, event_id, "failed", clock(), error="unseal_failed", provider=channel.name)
             log.warning("outbound_failed", error="unseal_failed")
@@ -172,7 +176,7 @@ class Sender:
     ) -> None:
         """WeChat's window is closed: the channel sends a notice or leaves the message waiting, and
         records which; its delivery errors are handled as a text's would be."""
-        db, clock, event_id = self._runtime.db, self._runtime.clock, str(event.id)
+        db, clock, event_id = self._db, self._clock, str(event.id)
         try:
             await channel.outside_window(event, contact, reason)
         except PermanentDeliveryError as exc:

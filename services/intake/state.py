@@ -12,9 +12,11 @@ from services.intake.factories import FactoryCodes
 from services.intake.publishing import Publisher
 from services.intake.spool import Spool
 from services.intake.wechat_store import ServiceWindows, VoiceNotes
+from shared.privacy import Keys
 from shared.ratestore import Limit, RateStore
-from shared.runtime import Runtime
+from shared.runtime import Clock, Runtime
 from shared.settings import Settings
+from shared.store import Database
 
 # The web form's limits, counted in the store so every replica counts into the same number.
 RATE_COUNTERS = "intake_rate"
@@ -22,7 +24,10 @@ RATE_COUNTERS = "intake_rate"
 
 @dataclass(frozen=True)
 class IntakeState:
-    runtime: Runtime
+    # The parts of the runtime the handlers use (they publish through the publisher only).
+    db: Database
+    keys: Keys
+    clock: Clock
     publisher: Publisher
     # Where events go that the broker did not confirm; None keeps no spool (the embedded run).
     spool: Spool | None
@@ -47,7 +52,9 @@ class IntakeState:
         """Intake's own settings come from ``create_app``; the adapters from the (maybe shared) runtime."""
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
         return cls(
-            runtime=runtime,
+            db=runtime.db,
+            keys=runtime.keys,
+            clock=runtime.clock,
             settings=settings,
             publisher=Publisher(runtime.bus, runtime.clock, spool),
             spool=spool,

@@ -179,18 +179,17 @@ async def file_grievance(
     key = form.idempotency_key or new_idempotency_key()
     grievance_id = _grievance_id(key, form)
     reference = reference_for(grievance_id)
-    keys = intake.runtime.keys
+    keys = intake.keys
     pin = pin_for(keys, str(grievance_id))
 
     def build() -> GrievanceReceived:
-        runtime = intake.runtime
         return GrievanceReceived(
             correlation_id=grievance_id,
             grievance_id=grievance_id,
             reference=reference,
             channel="web",
             provider="web",
-            received_at=runtime.clock(),
+            received_at=intake.clock(),
             text=form.text,
             language=form.language or detect_language(form.text),
             factory_hint=form.factory_code,

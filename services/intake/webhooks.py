@@ -101,7 +101,7 @@ async def twilio_sms(request: web.Request) -> web.Response:
     language = detect_language(sms.body)
 
     def build() -> GrievanceReceived:
-        runtime, region = intake.runtime, intake.settings.default_region
+        region = intake.settings.default_region
         sender = sender_of(sms.sender, region)
         return GrievanceReceived(
             correlation_id=grievance_id,
@@ -110,13 +110,13 @@ async def twilio_sms(request: web.Request) -> web.Response:
             channel="sms",
             provider="twilio",
             provider_message_id=sms.message_sid,
-            received_at=runtime.clock(),
+            received_at=intake.clock(),
             text=sms.body,
             language=language,
             factory_hint=gateway_number(sms.recipient, region) or sms.recipient,
             gateway_number=sms.recipient,
-            reporter_key=reporter_key(runtime.keys, sender.identity),
-            sealed_contact=seal(runtime.keys, sender.address),
+            reporter_key=reporter_key(intake.keys, sender.identity),
+            sealed_contact=seal(intake.keys, sender.address),
             # Twilio signed the request, ``From`` included: the sender holds this number.
             contact_proven=True,
             anonymous=True,

@@ -111,7 +111,7 @@ async def wechat_push(request: web.Request) -> web.Response:
     await _waiting(request.app, intake, opened.message)
     if reply is None:
         return web.Response(text="", content_type="text/plain")
-    now = int(intake.runtime.clock().timestamp())
+    now = int(intake.clock().timestamp())
     return web.Response(
         text=wechat.reply(opened, query, reply, now), content_type="text/xml", charset="utf-8"
     )
@@ -147,10 +147,10 @@ async def _waiting(app: web.Application, intake: IntakeState, message: object) -
     if waiting is None:
         return
     if isinstance(message, _OPENS_WINDOW):
-        waiting.wake(reporter_key(intake.runtime.keys, _identity(message.from_user)))
+        waiting.wake(reporter_key(intake.keys, _identity(message.from_user)))
     elif isinstance(message, UnsubscribeEvent):
         try:
-            await waiting.withdrawn(reporter_key(intake.runtime.keys, _identity(message.from_user)))
+            await waiting.withdrawn(reporter_key(intake.keys, _identity(message.from_user)))
         except PyMongoError as exc:
             log.warning("wechat_waiting_not_withdrawn", error=exc.__class__.__name__)
             raise _not_durable() from None
@@ -163,9 +163,9 @@ def _identity(openid: str) -> str:
 
 async def _window_opened(intake: IntakeState, openid: str) -> None:
     """Record that the user wrote now (receipt time: ``CreateTime`` is the sender's clock)."""
-    key = reporter_key(intake.runtime.keys, _identity(openid))
+    key = reporter_key(intake.keys, _identity(openid))
     try:
-        await intake.windows.opened(key, intake.runtime.clock())
+        await intake.windows.opened(key, intake.clock())
     except PyMongoError as exc:
         log.warning("wechat_window_not_recorded", error=exc.__class__.__name__)
         raise _not_durable() from None
@@ -182,7 +182,7 @@ async def _text(intake: IntakeState, message: TextMessage) -> None:
     language = detect_language(text)
 
     def build() -> GrievanceReceived:
-        keys = intake.runtime.keys
+        keys = intake.keys
         return GrievanceReceived(
             correlation_id=grievance_id,
             grievance_id=grievance_id,
@@ -190,7 +190,7 @@ async def _text(intake: IntakeState, message: TextMessage) -> None:
             channel="wechat",
             provider=PROVIDER,
             provider_message_id=str(message.msg_id),
-            received_at=intake.runtime.clock(),
+            received_at=intake.clock(),
             text=text,
             language=language,
             reporter_key=reporter_key(keys, _identity(message.from_user)),
@@ -212,8 +212,8 @@ async def _voice(intake: IntakeState, message: VoiceMessage) -> None:
             message.dedup_key,
             media_id=message.media_id,
             media_format=message.format,
-            reporter_key=reporter_key(intake.runtime.keys, _identity(message.from_user)),
-            at=intake.runtime.clock(),
+            reporter_key=reporter_key(intake.keys, _identity(message.from_user)),
+            at=intake.clock(),
         )
     except PyMongoError as exc:
         log.warning("wechat_voice_not_kept", error=exc.__class__.__name__)
@@ -222,7 +222,7 @@ async def _voice(intake: IntakeState, message: VoiceMessage) -> None:
 
 async def _unsubscribe(intake: IntakeState, message: UnsubscribeEvent) -> None:
     event_id = grievance_id_for(PROVIDER, message.dedup_key)
-    key = reporter_key(intake.runtime.keys, _identity(message.from_user))
+    key = reporter_key(intake.keys, _identity(message.from_user))
 
     def build() -> ContactWithdrawn:
         return ContactWithdrawn(
@@ -238,7 +238,7 @@ async def _unsubscribe(intake: IntakeState, message: UnsubscribeEvent) -> None:
         await intake.publisher.publish_event(event_id, build)
         forgotten = await intake.voice_notes.forget(key)
         await intake.windows.forget(key)
-        await Consents(intake.runtime.db).forget(key)
+        await Consents(intake.db).forget(key)
     except NotDurable:
         raise _not_durable() from None
     except PyMongoError as exc:

@@ -157,7 +157,7 @@ async def wechat_subscribe(request: web.Request) -> web.StreamResponse:
     code = (_one(request, "code") or "").strip().upper()
     if not is_case_code(code):
         return page(BAD_CODE, 400)
-    reserved = sign_state(intake.runtime.keys, code, intake.runtime.clock() + STATE_LIFETIME)
+    reserved = sign_state(intake.keys, code, intake.clock() + STATE_LIFETIME)
     redirect = f"{intake.public_base_url}/wechat/subscribed"
     raise web.HTTPFound(confirm_url(*offered, redirect, reserved), headers=HEADERS)
 
@@ -168,7 +168,7 @@ async def wechat_subscribed(request: web.Request) -> web.Response:
     offered = _offered(intake)
     if offered is None:
         return page(NOT_OFFERED, 404)
-    keys, now = intake.runtime.keys, intake.runtime.clock()
+    keys, now = intake.keys, intake.clock()
     fields = {name: _one(request, name) for name in ("openid", "template_id", "action", "scene", "reserved")}
     code = opened_state(keys, fields["reserved"] or "", now)
     openid = fields["openid"] or ""
@@ -186,7 +186,7 @@ async def wechat_subscribed(request: web.Request) -> web.Response:
     try:
         if await intake.rates.hit(CONSENT_LIMIT, request.remote or "unknown") is not None:
             return page(TOO_MANY, 429)
-        await Consents(intake.runtime.db).record(
+        await Consents(intake.db).record(
             keyed_digest(keys, "wechat-consent", fields["reserved"] or "", openid),
             reporter_key=reporter_key(keys, reporter_identity(openid)),
             code=code,

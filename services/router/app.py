@@ -122,20 +122,14 @@ def bootstrap(runtime: Runtime) -> Router:
     cases, registry, workers = CaseStore(db), RegistryStore(db), WorkerStore(db)
     outbox = Outbox(cases, bus)
     dialogue = Dialogue(
-        cases=cases,
-        inbound=InboundStore(db),
-        workers=workers,
-        registry=registry,
-        outbox=outbox,
-        bus=bus,
-        clock=clock,
-        keys=runtime.keys,
-        sla=settings.sla,
+        cases=cases, workers=workers, registry=registry, outbox=outbox, bus=bus, clock=clock, sla=settings.sla
     )
     consumer = GrievanceConsumer(
         cases=cases,
+        inbound=InboundStore(db),
         registry=registry,
         workers=workers,
+        outbox=outbox,
         dialogue=dialogue,
         bus=bus,
         clock=clock,

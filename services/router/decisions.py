@@ -180,8 +180,3 @@ def bound_cases(cases: Sequence[Case], reporter_key: str, proven: bool) -> list[
     """The cases a sender's message continues without quoting a reference: none unless the channel
     proved the sender's identity, then those whose own contact is proven and is that identity."""
     return [c for c in cases if c.bound_to(reporter_key)] if proven else []
-
-
-def needs_factory(open_cases: Sequence[Case]) -> bool:
-    """Whether the factory the message names can matter: only when an open case has no factory."""
-    return any(c.factory_id is None for c in open_cases)

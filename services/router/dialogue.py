@@ -1,23 +1,20 @@
-"""A worker's later messages: the recorded decision, and carrying it out (issue: two-way dialogue).
+"""A worker's later message carried out: the recorded decision's follow-up, answer, or reply.
 
-Each inbound message gets one decision (:mod:`services.router.decisions`), recorded in
+The consumer decides once per message (:func:`services.router.decisions.decide`, recorded in
 ``router_inbound`` under its grievance id before anything happens, so a redelivery repeats the same
-decision even though the case has moved on since. Carrying it out is idempotent: a case change
-carries an action id derived from the grievance id, which the case checks against its timeline, and
-its events go through the case outbox; texts that belong to no case get ids derived from the
-grievance id.
+decision even though the case has moved on since); :meth:`Dialogue.execute` carries out every
+decision but a new case. Carrying it out is idempotent: a case change carries an action id derived
+from the grievance id, which the case checks against its timeline, and its events go through the
+case outbox; texts that belong to no case get ids derived from the grievance id. STOP and START are
+recorded and told to the worker's cases by :mod:`services.router.switches`.
 
-Binding (:func:`services.router.decisions.bound_cases`): only cases bound to the sender's proven
-identity are the "open cases" a message may continue without a reference; a quoted reference picks
-its open case whoever opened it. A follow-up then passes the safety checks of a new grievance
-(:class:`services.router.case.Safety`) in the same write that adds it.
+A follow-up passes the safety checks of a new grievance (:class:`services.router.case.Safety`) in
+the same write that adds it; the worker's case page adds its replies and answers the same way
+(:meth:`Dialogue.follow_up`, :meth:`Dialogue.answer`).
 """
 
 from __future__ import annotations
 
-import hmac
-import re
-import unicodedata
 import uuid
 from datetime import datetime
 from functools import partial
@@ -25,44 +22,32 @@ from typing import Literal, assert_never
 
 import structlog
 
-from services.router import texts
-from services.router.assign import Hints, resolve_factory
+from services.router import switches, texts
 from services.router.case import Case, Safety
 from services.router.case_store import CaseStore
 from services.router.classify import classify
 from services.router.decisions import (
     Confirm,
     ConfirmContact,
-    Decision,
     Dispute,
     FollowUp,
     Help,
-    NewCase,
     Question,
     Start,
     StatusRequest,
     Stop,
-    bound_cases,
-    decide,
-    needs_factory,
 )
-from services.router.errors import CaseNotFound
-from services.router.inbound_store import InboundStore
 from services.router.outbox import Outbox
 from services.router.progress import progress
 from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import (
-    ContactWithdrawn,
     GrievanceReceived,
     MessageOutbound,
     OutboundPurpose,
-    contact_proven,
 )
 from shared.ids import case_code, find_case_codes, find_reference
-from shared.keywords import parse
 from shared.messaging import Bus
-from shared.privacy import Keys, contact_code, unverified_reporter_key
 from shared.runtime import Clock
 from shared.sla import SlaTable
 from shared.store import to_ms
@@ -75,13 +60,6 @@ _REPLY_NAMESPACE = uuid.UUID("0c3f6a8e-2b1d-4f7a-9e55-7d1b2c3a4f60")
 Answer = FollowUp | Confirm | Dispute | StatusRequest | Question | ConfirmContact | Help | Stop | Start
 # The SMS providers that carry templates only (intake renders each message by its purpose).
 TEMPLATE_SMS = frozenset({"aliyun", "tencent"})
-# A message that is only a confirmation code (six digits, full-width ones folded).
-_CODE = re.compile(r"\s*([0-9]{6})\s*")
-
-
-def applies(event: GrievanceReceived) -> bool:
-    """Web forms always open a grievance; SMS and WeChat messages from a known reporter may continue one."""
-    return event.channel != "web" and bool(event.reporter_key)
 
 
 def reply_to_sender(
@@ -115,72 +93,15 @@ class Dialogue:
         self,
         *,
         cases: CaseStore,
-        inbound: InboundStore,
         workers: WorkerStore,
         registry: RegistryStore,
         outbox: Outbox,
         bus: Bus,
         clock: Clock,
-        keys: Keys,
         sla: SlaTable,
     ) -> None:
-        self._cases, self._inbound, self._workers, self._registry = cases, inbound, workers, registry
-        self._outbox, self._bus, self._clock, self._keys, self._sla = outbox, bus, clock, keys, sla
-
-    async def recorded(self, grievance_id: str) -> Decision | None:
-        """The decision an earlier delivery of this message recorded, if any."""
-        return await self._inbound.recorded(grievance_id)
-
-    async def decision(self, event: GrievanceReceived) -> Decision:
-        """The recorded decision for this message (taken now if it is the first delivery)."""
-        gid = str(event.grievance_id)
-        found = await self._inbound.recorded(gid)
-        if found is not None:
-            return found
-        return await self._inbound.record(gid, await self._decide(event), to_ms(self._clock()))
-
-    async def _decide(self, event: GrievanceReceived) -> Decision:
-        """Read what the decision may depend on, then take it (:func:`decide` is pure)."""
-        key = event.reporter_key
-        assert key is not None  # applies() holds
-        proven = contact_proven(event)
-        command = parse(event.text)
-        open_cases = bound_cases(await self._cases.open_of_reporter(key), key, proven)
-        status_case = None
-        if proven and command is not None and command.kind == "status" and command.reference:
-            found = await self._cases.reporter_case(key, command.reference)
-            status_case = found if found is not None and found.bound_to(key) else None
-        named_factory = None
-        if needs_factory(open_cases):
-            hints = Hints(event.channel, event.text)
-            named_factory, _ = resolve_factory(hints, await self._registry.factories(), latest_factory=None)
-        reference = find_reference(event.text)
-        referenced = await self._cases.open_by_reference(reference) if reference else None
-        confirmable = await self._confirmable(key, event.text) if proven and command is None else ()
-        return decide(
-            command,
-            reference=reference,
-            open_cases=open_cases,
-            status_case=status_case,
-            named_factory=named_factory,
-            referenced=referenced,
-            confirmable=confirmable,
-            codes=find_case_codes(event.text) if open_cases else frozenset(),
-        )
-
-    async def _confirmable(self, key: str, text: str) -> tuple[str, ...]:
-        """The cases whose confirmation request went to this sender's number and whose code the text is."""
-        written = _CODE.fullmatch(unicodedata.normalize("NFKC", text))
-        if written is None:
-            return ()
-        unverified = unverified_reporter_key(self._keys, key)
-        requested = await self._workers.requested_for(unverified)
-        found = []
-        for case in await self._cases.awaiting_confirmation(unverified):
-            code = contact_code(self._keys, unverified, case.created_at.date().isoformat())
-            if case.case_id in requested and hmac.compare_digest(code, written.group(1)):
-                found.append(case.case_id)
-        return tuple(found)
+        self._cases, self._workers, self._registry = cases, workers, registry
+        self._outbox, self._bus, self._clock, self._sla = outbox, bus, clock, sla
 
     async def _safety(self, case_id: str, text: str) -> Safety:
         """What a follow-up is checked against: its classification, the factory's committees, their loads."""
@@ -225,7 +146,7 @@ class Dialogue:
     async def execute(self, decision: Answer, event: GrievanceReceived) -> None:
         """Carry out a recorded decision (anything but a new case); safe to repeat."""
         key = event.reporter_key
-        assert key is not None  # applies() holds
+        assert key is not None  # the consumer hands over messages from a known sender only
         reach = await self._workers.reaches(key)
         gid, at, language = str(event.grievance_id), to_ms(event.received_at), event.language
         now = to_ms(self._clock())
@@ -288,46 +209,23 @@ class Dialogue:
             case Question(references=references):
                 question = texts.which_case(language, references)
                 reply = reply_to_sender(event, "question", question) if reach else None
-            case Stop():
-                if await self._workers.opt_out(key, gid, at):
-                    reply = reply_to_sender(event, "help", texts.stopped(language))
-                await self._switched(key, stopped=True, action_id=f"{gid}:stop", now=now)
-            case Start():
-                if await self._workers.opt_in(key, gid, at):
-                    reply = reply_to_sender(event, "help", texts.restarted(language))
-                await self._switched(key, stopped=False, action_id=f"{gid}:start", now=now)
+            case Stop() | Start():
+                stopped = isinstance(decision, Stop)
+                switched = await switches.switch(
+                    key,
+                    gid,
+                    stopped=stopped,
+                    at=at,
+                    now=now,
+                    workers=self._workers,
+                    cases=self._cases,
+                    outbox=self._outbox,
+                )
+                if switched:
+                    said = texts.stopped(language) if stopped else texts.restarted(language)
+                    reply = reply_to_sender(event, "help", said)
             case _:
                 assert_never(decision)
         if reply is not None:
             await self._bus.publish(reply)
         log.info("worker_message_handled", decision=decision.kind)
-
-    async def _switched(self, key: str, *, stopped: bool, action_id: str, now: datetime) -> None:
-        """Tell every case of the worker that messages stopped or resumed; a case that says so
-        already records nothing, so a redelivery or a second STOP changes nothing."""
-        switch = partial(Case.messages_switched, stopped=stopped, action_id=action_id, now=now)
-        for case_id in await self._cases.ids_of_contact(key):
-            try:
-                await self._outbox.apply(case_id, switch)
-            except CaseNotFound:
-                continue
-
-    async def withdraw(self, event: ContactWithdrawn) -> None:
-        """Unlink a withdrawn contact from every case that holds it (idempotent: a redelivery finds none)."""
-        withdraw = partial(Case.withdraw_contact, action_id=f"{event.id}:withdrawn", now=to_ms(self._clock()))
-        case_ids = await self._cases.ids_of_contact(event.reporter_key)
-        for case_id in case_ids:
-            try:
-                await self._outbox.apply(case_id, withdraw)
-            except CaseNotFound:
-                continue
-        log.info("contact_withdrawn", channel=event.channel, cases=len(case_ids))
-
-    async def close_superseded(self, decision: NewCase, case: Case) -> None:
-        """Close the unroutable cases a routed follow-up replaced (idempotent)."""
-        close = partial(Case.close_rerouted, replaced_by=case.case_id, now=to_ms(self._clock()))
-        for case_id in decision.supersedes:
-            try:
-                await self._outbox.apply(case_id, close)
-            except CaseNotFound:
-                continue

@@ -1,7 +1,12 @@
-"""A grievance becomes a case: factory, category and severity, committee, and a free reference.
+"""A routed grievance becomes a case: its committee, a free reference, the cases it replaces, its events.
 
-The rules are the pure ones of :mod:`services.router.assign` and :mod:`services.router.classify`;
-this module gathers their inputs from the stores and inserts the case once per grievance id. A
+The factory and the classification are decided before (the consumer runs the pure rules of
+:mod:`services.router.assign` and :mod:`services.router.classify` on what
+:func:`services.router.consumer.gather` read); this module reads the factory's committees and time zone, picks
+the committee (:func:`~services.router.assign.screen`, :func:`~services.router.assign.pick`),
+inserts the case once per grievance id, closes the unroutable cases a routed one supersedes, and
+publishes ``case.assigned`` and the worker's acknowledgement (or the confirmation request of an
+unproven contact), rebuilt from the stored case with derived ids on every delivery. A
 reference another grievance already holds (a collision of the ten-character reference, or a
 producer bug) does not lose the grievance: the case gets a reference derived from its own id and
 keeps the one the worker was given as ``original_reference`` (the public status page accepts both).
@@ -9,18 +14,27 @@ keeps the one the worker was given as ``original_reference`` (the public status 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 import structlog
 
-from services.router.assign import Assignment, Hints, pick, resolve_factory, screen
+from services.router.assign import Assignment, FactoryVia, pick, screen
 from services.router.case import Case, event_id
 from services.router.case_store import CaseStore, ReferenceTaken
-from services.router.classify import classify
+from services.router.classify import Classification
+from services.router.errors import CaseNotFound
+from services.router.outbox import Outbox
 from services.router.registry_store import RegistryStore
-from shared.contracts import GrievanceReceived, contact_proven
+from services.router.texts import confirm_contact
+from services.router.worker_store import WorkerStore
+from shared.contracts import GrievanceReceived
 from shared.ids import reference_for
-from shared.privacy import Keys, unverified_reporter_key
+from shared.messaging import Bus
+from shared.privacy import Keys, contact_code
 from shared.runtime import Clock
 from shared.sla import SlaTable
+from shared.store import to_ms
 
 log = structlog.get_logger(__name__)
 
@@ -34,60 +48,102 @@ class NoFreeReference(Exception):
 async def open_case(
     event: GrievanceReceived,
     *,
+    existing: Case | None,
+    factory_id: str | None,
+    via: FactoryVia | None,
+    classification: Classification,
+    proven: bool,
+    unverified_key: str | None,
+    supersedes: Sequence[str],
+    reach: bool,
     cases: CaseStore,
     registry: RegistryStore,
+    workers: WorkerStore,
+    outbox: Outbox,
+    bus: Bus,
     clock: Clock,
     sla: SlaTable,
     keys: Keys,
 ) -> Case:
-    """The case of this grievance: created now, or the one an earlier delivery created.
+    """The case of this grievance, routed to ``factory_id`` (None: unroutable), and its events.
 
-    A contact the channel did not prove is keyed apart (:func:`unverified_reporter_key`), and its
-    history routes nothing: a planted case must not steer where the worker's own messages go.
+    ``existing`` is the case an earlier delivery created: then nothing is routed or inserted, and
+    the rest is done again (closing what it supersedes, publishing its events), since that delivery
+    may have stopped before. A contact the channel did not prove is keyed apart
+    (``unverified_key``), and its history routed nothing: a planted case must not steer where the
+    worker's own messages go.
     """
-    hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
-    proven = contact_proven(event)
-    key = event.reporter_key
-    latest = await cases.latest_factory_of(key) if key and proven else None
-    unverified = unverified_reporter_key(keys, key) if key and not proven else None
-    factory_id, via = resolve_factory(hints, await registry.factories(), latest)
-    classification = classify(event.text)
-    assignment = Assignment(None, "unroutable")
-    if factory_id is not None:
-        screening = screen(classification.category, event.text, await registry.committees_of(factory_id))
-        # Open cases are counted only where they decide: most factories have one committee per category.
-        contested = screening.contested()
-        assignment = pick(screening, await cases.open_case_counts(contested) if contested else {})
-    reference = event.reference
-    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
-        case = Case.open(
-            event,
-            reference=reference,
-            now=clock(),
-            factory_id=factory_id,
-            factory_via=via,
-            assignment=assignment,
-            classification=classification,
-            sla=sla,
-            proven=proven,
-            unverified_key=unverified,
-        )
-        try:
-            stored, created = await cases.insert(case)
-        except ReferenceTaken:
-            log.warning("reference_taken", case_id=case.case_id, attempt=attempt)
-            reference = reference_for(event_id(case.case_id, "reference", str(attempt)))
-            continue
-        if created:
-            log.info(
-                "case_created",
-                case_id=stored.case_id,
-                reference=stored.reference,
+    case = existing
+    if case is None:
+        zone = await registry.timezone_of(factory_id)
+        committees = await registry.committees_of(factory_id) if factory_id is not None else []
+        assignment = Assignment(None, "unroutable")
+        if factory_id is not None:
+            screening = screen(classification.category, event.text, committees)
+            # Open cases are counted only where they decide: most factories have one committee per category.
+            contested = screening.contested()
+            assignment = pick(screening, await cases.open_case_counts(contested) if contested else {})
+        reference = event.reference
+        for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+            opened = Case.open(
+                event,
+                reference=reference,
+                now=clock(),
+                factory_id=factory_id,
                 factory_via=via,
-                category=classification.category,
-                severity=classification.severity,
-                committee_id=stored.committee_id,
-                unassigned_reason=stored.unassigned_reason,
+                assignment=assignment,
+                classification=classification,
+                sla=sla,
+                proven=proven,
+                unverified_key=unverified_key,
             )
-        return stored
-    raise NoFreeReference(event.reference)
+            try:
+                case, created = await cases.insert(opened)
+            except ReferenceTaken:
+                log.warning("reference_taken", case_id=opened.case_id, attempt=attempt)
+                reference = reference_for(event_id(opened.case_id, "reference", str(attempt)))
+                continue
+            if created:
+                log.info(
+                    "case_created",
+                    case_id=case.case_id,
+                    reference=case.reference,
+                    factory_via=via,
+                    category=classification.category,
+                    severity=classification.severity,
+                    committee_id=case.committee_id,
+                    unassigned_reason=case.unassigned_reason,
+                )
+            break
+        else:
+            raise NoFreeReference(event.reference)
+    else:
+        zone = await registry.timezone_of(case.factory_id)
+    assert case is not None
+    if supersedes:
+        await close_superseded(outbox, clock, supersedes, case.case_id)
+    confirmation = code = None
+    if case.awaits_confirmation and reach:
+        # Only the confirmation request may go to an unproven contact, once per contact and day,
+        # and not to a number that sent STOP (the event carries the key an SMS from it has).
+        assert case.reporter_key is not None  # an unproven contact is always keyed apart
+        day = case.created_at.date().isoformat()
+        if await workers.confirmation_slot(case.reporter_key, day, case.case_id):
+            code = contact_code(keys, case.reporter_key, day)
+            confirmation = confirm_contact(case.language, code)
+    for outgoing in case.creation_events(
+        reach_worker=reach, confirmation=confirmation, confirmation_code=code, zone=zone
+    ):
+        await bus.publish(outgoing)
+    log.info("case_events_published", case_id=case.case_id, status=case.status)
+    return case
+
+
+async def close_superseded(outbox: Outbox, clock: Clock, supersedes: Sequence[str], case_id: str) -> None:
+    """Close the unroutable cases the routed case ``case_id`` replaced (idempotent)."""
+    close = partial(Case.close_rerouted, replaced_by=case_id, now=to_ms(clock()))
+    for superseded in supersedes:
+        try:
+            await outbox.apply(superseded, close)
+        except CaseNotFound:
+            continue

@@ -28,7 +28,7 @@ import aiohttp
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.messaging import DEAD_SUFFIX, QUEUES
-from shared.store import Database, open_client
+from shared.store import Database, open_mongo_client
 from tests.drills.evidence import LogReport, event_counts, read_logs
 from tests.drills.fleet import ROOT, Fleet, build_fleet
 from tests.drills.node import RabbitNode, free_port
@@ -205,7 +205,7 @@ async def drill_system(
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
     node = RabbitNode(name.replace("_", "-")[:20])
-    client = open_client(mongo_url)
+    client = open_mongo_client(mongo_url)
     database = f"drill_{name[:30]}_{secrets.token_hex(4)}"
     db = client[database]
     proxy: TcpProxy | None = None

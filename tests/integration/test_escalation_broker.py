@@ -84,7 +84,7 @@ async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(
                 lambda: _both(escalations("ack_overdue"), {ignored.reference, fire.reference})
             )
             assert sorted(i["reference"] for i in overdue) == sorted([ignored.reference, fire.reference])
-            assert await sweep_once(runtime) == 0
+            assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 0
             assert len(await escalations("ack_overdue")) == 2
 
             # Two notices: the missed deadlines. The critical case's own acknowledgement (the router's)

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Literal
 
 import aio_pika
+import aiormq
 import pytest
 from aiormq.exceptions import ChannelNotFoundEntity
 from structlog.testing import capture_logs
 
+from shared import coalesced_publish
 from shared.amqp import AmqpBus
 from shared.bootstrap import Service, open_runtime
 from shared.contracts import Event, MessageOutbound
@@ -47,11 +49,14 @@ def outbound(text: str = "hello") -> MessageOutbound:
     )
 
 
-@pytest.fixture
-async def bus(amqp_url: str, amqp_namespace: str) -> AsyncIterator[AmqpBus]:
-    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY)
+@pytest.fixture(params=["coalesced", "public"])
+async def bus(amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest) -> AsyncIterator[AmqpBus]:
+    """The bus on each publishing path (shared.amqp_publish): both must behave the same."""
+    coalesce = request.param == "coalesced"
+    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, coalesce=coalesce)
     await bus.start()
     assert bus.is_ready()
+    assert bus.publishing == request.param
     yield bus
     await bus.close()
 
@@ -255,6 +260,42 @@ async def test_replay_refuses_what_would_come_back_and_discard_removes_by_id(
     assert len(await bus.dead_letters("router.grievances")) == 1
     assert await bus.discard("router.grievances", None) == 1
     assert await queue_depths(amqp_url, live) == (0, 0)
+
+
+async def test_a_bus_publishes_through_the_public_api_when_aiormqs_internals_are_not_there(
+    amqp_url: str, amqp_namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The choice at start-up: the check that fences the coalesced path (simulated to fail, since a
+    test cannot install another aiormq) sends publishes through aio-pika's public API, said once."""
+
+    def lacking(channel: aiormq.Channel) -> list[str]:
+        return ["Channel.message_id_delivery_tag"]
+
+    default = AmqpBus(amqp_url, namespace=amqp_namespace, retry=FAST_RETRY)
+    await default.start()
+    assert default.publishing == "coalesced"
+    await default.close()
+
+    monkeypatch.setattr(coalesced_publish, "missing_internals", lacking)
+    bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY)
+    with capture_logs() as lines:
+        await bus.start()
+    try:
+        assert bus.publishing == "public"
+        warnings = [line for line in lines if line["log_level"] == "warning"]
+        assert [(line["event"], line["missing"]) for line in warnings] == [
+            ("publishing_through_public_api", ["Channel.message_id_delivery_tag"])
+        ]
+        event = outbound("through the public API")
+        await bus.publish(event)
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            queue = await (await connection.channel()).get_queue(amqp_namespace + "intake.outbound")
+            message = await queue.get(timeout=5)
+            await message.ack()
+        assert message.message_id == str(event.id) and message.body == event.to_json()
+    finally:
+        await bus.close()
 
 
 async def test_unreachable_broker_fails_fast_and_never_hangs(amqp_namespace: str) -> None:

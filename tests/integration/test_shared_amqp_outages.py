@@ -59,13 +59,21 @@ def through(proxy: TcpProxy, amqp_url: str) -> str:
     return broker._replace(netloc=f"{broker.username}:{broker.password}@{proxy.address}").geturl()
 
 
-@pytest.fixture
-async def bus(proxy: TcpProxy, amqp_url: str, amqp_namespace: str) -> AsyncIterator[AmqpBus]:
+@pytest.fixture(params=["coalesced", "public"])
+async def bus(
+    proxy: TcpProxy, amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest
+) -> AsyncIterator[AmqpBus]:
+    """The bus on each publishing path (shared.amqp_publish): an outage must look the same on both."""
     bus = AmqpBus(
-        through(proxy, amqp_url), namespace=amqp_namespace, publish_timeout=TIMEOUT, retry=FAST_RETRY
+        through(proxy, amqp_url),
+        namespace=amqp_namespace,
+        publish_timeout=TIMEOUT,
+        retry=FAST_RETRY,
+        coalesce=request.param == "coalesced",
     )
     await bus.start()
     assert bus.is_ready()
+    assert bus.publishing == request.param
     yield bus
     proxy.restore()
     await timed_close(bus)

@@ -3,87 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from types import SimpleNamespace
+from typing import cast
 
-import aio_pika
 import aiormq
 import pytest
 from aiormq.exceptions import PublishError as ReturnedError
 from pamqp import commands as spec
-from pamqp.body import ContentBody
 
-from shared.coalesced_publish import CoalescingPublisher
+from shared.coalesced_publish import CoalescingPublisher, missing_internals
+from tests.integration.wire import Wire, drain, open_wire, properties
 
 pytestmark = pytest.mark.broker
 
 
-class Wire:
-    """A confirm-mode channel on a fresh exchange bound to one queue, with its writes counted.
-
-    With ``lost`` set, written frames never reach the broker (a network that swallows them); with
-    ``held`` set, they wait until :meth:`release` sends them (a network that stalls, then recovers).
-    """
-
-    def __init__(self, channel: aiormq.Channel, exchange: str, queue: str) -> None:
-        self.channel, self.exchange, self.queue = channel, exchange, queue
-        self.writes = 0
-        self.lost = self.held = False
-        self._held: list[Any] = []
-        self._put = put = channel.write_queue.put
-
-        async def counting_put(frame: Any) -> None:
-            self.writes += 1
-            if self.held:
-                self._held.append(frame)
-            elif not self.lost:
-                await put(frame)
-
-        # aiormq has no hook on the frames a channel writes: its queue's ``put`` is wrapped instead.
-        channel.write_queue.put = counting_put  # type: ignore[method-assign, assignment]
-
-    async def release(self) -> None:
-        self.held = False
-        for frame in self._held:
-            await self._put(frame)
-        self._held.clear()
-
-
 @pytest.fixture
 async def wire(amqp_url: str) -> AsyncIterator[Wire]:
-    name = f"test-confirms-{uuid.uuid4().hex[:10]}"
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        setup = await connection.channel()
-        exchange = await setup.declare_exchange(name, aio_pika.ExchangeType.DIRECT, auto_delete=True)
-        queue = await setup.declare_queue(name, arguments={"x-queue-type": "quorum"}, durable=True)
-        await queue.bind(exchange, routing_key="bound")
-        confirming = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        underlay = await confirming.get_underlay_channel()
-        assert isinstance(underlay, aiormq.Channel)
-        yield Wire(underlay, name, name)
-        await setup.queue_delete(name)
-
-
-def properties(message_id: str | None = None) -> spec.Basic.Properties:
-    return spec.Basic.Properties(message_id=message_id or uuid.uuid4().hex, delivery_mode=2)
-
-
-async def drain(amqp_url: str, queue_name: str, count: int) -> list[tuple[str, bytes]]:
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.get_queue(queue_name)
-        got = []
-        for _ in range(count):
-            message = await queue.get(timeout=5)
-            await message.ack()
-            got.append((message.message_id or "", message.body))
-        assert await queue.get(fail=False) is None
-        return got
+    async with open_wire(amqp_url) as wire:
+        yield wire
 
 
 async def test_publishes_of_one_loop_turn_leave_in_one_write_and_are_each_confirmed(
@@ -202,16 +142,31 @@ async def test_late_confirms_of_expired_publishes_are_dropped_quietly(
 
 async def test_the_aiormq_internals_it_uses_are_still_there(wire: Wire) -> None:
     """The fence around aiormq's private surface (pinned below 7.3 in pyproject.toml): if an upgrade
-    moves any of it, this fails before a publish goes wrong."""
-    channel = wire.channel
-    assert isinstance(channel.confirmations, dict)
-    assert isinstance(channel.message_id_delivery_tag, dict)
-    assert channel.write_queue is channel.connection.write_queue
-    assert isinstance(channel.delivery_tag, int) and isinstance(channel.number, int)
-    size = channel.max_content_size
-    parts = channel._split_body(b"x" * (size + 1))
-    assert [type(part) for part in parts] == [ContentBody, ContentBody]
-    assert [len(part.value) for part in parts] == [size, 1]
-    assert channel._split_body(b"") == []
-    # A late confirm of a cancelled confirmation is dropped at DEBUG (see shared.coalesced_publish).
-    assert "logging.DEBUG if confirmation.cancelled()" in inspect.getsource(aiormq.Channel._confirm_delivery)
+    moves any of it, this fails before a publish goes wrong. The bus asks the same question at
+    start-up and publishes through aio-pika's public API when the answer is not empty."""
+    assert missing_internals(wire.channel) == []
+
+
+def test_the_check_names_every_internal_a_channel_lacks() -> None:
+    """Something that is not an aiormq channel lacks every piece of the surface, each named."""
+    lacking = cast(aiormq.Channel, SimpleNamespace(max_content_size=10, _split_body=lambda body: [body]))
+    assert missing_internals(lacking) == [
+        "Channel.confirmations",
+        "Channel.message_id_delivery_tag",
+        "Channel.delivery_tag",
+        "Channel.number",
+        "Channel.is_closed",
+        "Channel.lock",
+        "Channel.create_future",
+        "Channel.write_queue",
+        "Channel._split_body",
+    ]
+
+
+async def test_the_check_sees_an_internal_that_changed_kind(wire: Wire) -> None:
+    confirmations = wire.channel.confirmations
+    wire.channel.confirmations = list(confirmations)  # type: ignore[assignment]  # the change to see
+    try:
+        assert missing_internals(wire.channel) == ["Channel.confirmations"]
+    finally:
+        wire.channel.confirmations = confirmations

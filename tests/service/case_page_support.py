@@ -12,12 +12,11 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from shared.contracts import GrievanceReceived
+from shared.contracts import Channel, GrievanceReceived
 from shared.ids import reference_for
 from shared.privacy import pin_for, pin_hash
 from shared.runtime import Runtime
-from tests.fakes import memory_bus_of
-from tests.service.router_support import GZ_NUMBER, grievance
+from tests.service.router_support import GZ_NUMBER, grievance, memory_bus_of
 
 _FIELD = r'name="{name}" value="([^"]*)"'
 
@@ -29,7 +28,7 @@ def field_of(page: str, name: str) -> str:
 
 
 async def case_with_pin(
-    runtime: Runtime, text: str, *, channel: str = "web", phone: str | None = None
+    runtime: Runtime, text: str, *, channel: Channel = "web", phone: str | None = None
 ) -> tuple[GrievanceReceived, str]:
     """A grievance with its PIN (as intake gives a web worker one), its case stored by the router."""
     event = grievance(

@@ -9,6 +9,7 @@ import html
 import re
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 _CSRF = re.compile(r'name="csrf" value="([^"]*)"')
@@ -27,7 +28,7 @@ def message_id_of(page: str) -> str:
     return found.group(1)
 
 
-async def sign_in(client: TestClient[Any, Any], token: str, language: str | None = "zh") -> Any:
+async def sign_in(client: TestClient[Any, Any], token: str, language: str | None = "zh") -> ClientResponse:
     """Open the sign-in page (choosing the language) and send the token with its form; the answer
     (303 when accepted); ``None`` leaves the language to the browser's Accept-Language."""
     page = await client.get("/console/sign-in" + (f"?lang={language}" if language else ""))

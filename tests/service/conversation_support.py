@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as escalation_app
@@ -32,9 +33,9 @@ from tests.service.router_support import bearer, committee_tokens
 @dataclass
 class Services:
     runtime: Runtime
-    intake: TestClient[Any, Any]
-    router: TestClient[Any, Any]
-    escalation: TestClient[Any, Any]
+    intake: TestClient[web.Request, web.Application]
+    router: TestClient[web.Request, web.Application]
+    escalation: TestClient[web.Request, web.Application]
     tokens: dict[str, str]
 
     @property
@@ -109,8 +110,8 @@ class Services:
 async def services(runtime: Runtime) -> AsyncIterator[Services]:
     tokens = await committee_tokens(runtime)
     async with AsyncExitStack() as stack:
-        clients = []
-        for factory in (intake_app, router_app, escalation_app):
-            server = ServiceServer(factory(runtime.settings, runtime))
-            clients.append(await stack.enter_async_context(TestClient(server)))
-        yield Services(runtime, *clients, tokens)
+        intake, router, escalation = [
+            await stack.enter_async_context(TestClient(ServiceServer(factory(runtime.settings, runtime))))
+            for factory in (intake_app, router_app, escalation_app)
+        ]
+        yield Services(runtime, intake, router, escalation, tokens)

@@ -9,25 +9,28 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from services.router.app import create_app
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
-from shared.contracts import Event, GrievanceReceived
+from shared.contracts import Channel, Event, GrievanceReceived, Language
 from shared.ids import reference_for
 from shared.keywords import parse
-from shared.messaging import Handler, PublishError
-from shared.privacy import Keys, normalise_e164, reporter_key, seal
+from shared.memorybus import MemoryBus
+from shared.messaging import Bus, DeadLetter, Handler, PublishError, Replayed
+from shared.privacy import Keys, normalise_e164, reporter_key, seal, unseal
 from shared.runtime import Runtime
+from shared.store import Database
 from tests.fakes import sensitive
 from tests.servers import ServiceServer
 
@@ -47,11 +50,11 @@ def grievance(
     text: str,
     *,
     phone: str | None = "fresh",
-    channel: str = "sms",
+    channel: Channel = "sms",
     to: str | None = GZ_NUMBER,
     factory_hint: str | None = None,
-    language: str = "zh",
-    received_at: Any = None,
+    language: Language = "zh",
+    received_at: datetime | None = None,
     grievance_id: uuid.UUID | None = None,
     reference: str | None = None,
     pin_hash: str | None = None,
@@ -71,12 +74,12 @@ def grievance(
         correlation_id=gid,
         grievance_id=gid,
         reference=reference or reference_for(gid),
-        channel=channel,  # type: ignore[arg-type]
+        channel=channel,
         provider="twilio" if channel == "sms" else "web",
         provider_message_id=("SM" + gid.hex) if channel == "sms" else None,
         received_at=received_at or datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
         text=text,
-        language=language,  # type: ignore[arg-type]
+        language=language,
         factory_hint=factory_hint if factory_hint is not None else to,
         gateway_number=to if channel == "sms" else None,
         reporter_key=reporter_key(keys, number) if number else None,
@@ -97,8 +100,17 @@ async def committee_tokens(runtime: Runtime) -> dict[str, str]:
     return tokens
 
 
+class RouterClient(TestClient[web.Request, web.Application]):
+    """A client of the served router that also holds, in ``received``, what the router published to
+    the queues it binds (escalation's and intake's outbound)."""
+
+    def __init__(self, server: TestServer, received: list[Event]) -> None:
+        super().__init__(server)
+        self.received = received
+
+
 @asynccontextmanager
-async def serve(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
+async def serve(runtime: Runtime) -> AsyncIterator[RouterClient]:
     """The router served over HTTP; what it publishes is consumed from the bound queues into
     ``client.received`` (so the in-memory bus can drain)."""
     app = create_app(runtime.settings, runtime)
@@ -109,12 +121,19 @@ async def serve(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
 
     for queue in ("escalation.cases", "intake.outbound"):
         await runtime.bus.consume(queue, collect)
-    async with TestClient(ServiceServer(app)) as client:
-        client.received = received  # type: ignore[attr-defined]
+    async with RouterClient(ServiceServer(app), received) as client:
         yield client
 
 
-async def stored_case(cases: CaseStore, grievance_id: Any) -> Case:
+def memory_bus_of(runtime: Runtime) -> MemoryBus:
+    """The runtime's bus as the in-memory bus it is in these tests (the ``runtime`` fixture's), to
+    drain it, inject into it and read what was published."""
+    bus = runtime.bus
+    assert isinstance(bus, MemoryBus), f"the runtime runs on {type(bus).__name__}, not the in-memory bus"
+    return bus
+
+
+async def stored_case(cases: CaseStore, grievance_id: uuid.UUID | str) -> Case:
     """The case of a grievance, as the case store reads it."""
     case = await cases.by_grievance(str(grievance_id))
     assert case is not None
@@ -128,6 +147,11 @@ async def pending_types(cases: CaseStore, case_id: str) -> list[str]:
     return [e.type for p in found for e in p.events]
 
 
+def unsealed(keys: Keys, sealed: str | None) -> str | None:
+    """The contact an event's sealed field holds (``None`` when it holds none)."""
+    return None if sealed is None else unseal(keys, sealed)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -136,7 +160,7 @@ def digits_of(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-def assert_no_contact(body: Any, *phones: str) -> None:
+def assert_no_contact(body: object, *phones: str) -> None:
     """No answer holds a phone number in any format, a sealed contact, reporter key or PIN hash."""
     text = json.dumps(body, ensure_ascii=False)
     for field in ("sealed_contact", "reporter_key", "pin_hash", "gateway_number", "recusals", "outbound_id"):
@@ -148,10 +172,13 @@ def assert_no_contact(body: Any, *phones: str) -> None:
     assert "gAAAA" not in text  # a Fernet token
 
 
-class FlakyBus:
+B = TypeVar("B", bound=Bus)
+
+
+class FlakyBus(Generic[B]):
     """Wraps a bus; while ``failing`` is set every publish raises like an unconfirmed publish."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: B) -> None:
         self.inner = inner
         self.failing = False
 
@@ -162,7 +189,7 @@ class FlakyBus:
         await self.inner.close()
 
     def is_ready(self) -> bool:
-        return bool(self.inner.is_ready())
+        return self.inner.is_ready()
 
     async def publish(self, event: Event) -> None:
         if self.failing:
@@ -172,24 +199,24 @@ class FlakyBus:
     async def consume(self, queue: str, handler: Handler) -> None:
         await self.inner.consume(queue, handler)
 
-    async def dead_letters(self, queue: str, limit: int = 100) -> Any:
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         return await self.inner.dead_letters(queue, limit)
 
-    async def dead_letter(self, queue: str, letter_id: str) -> Any:
+    async def dead_letter(self, queue: str, letter_id: str) -> tuple[DeadLetter, bytes] | None:
         return await self.inner.dead_letter(queue, letter_id)
 
-    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Any:
+    async def replay(self, queue: str, limit: int | None = None, *, force: bool = False) -> Replayed:
         return await self.inner.replay(queue, limit, force=force)
 
-    async def discard(self, queue: str, letter_ids: Any) -> int:
-        return int(await self.inner.discard(queue, letter_ids))
+    async def discard(self, queue: str, letter_ids: Collection[str] | None) -> int:
+        return await self.inner.discard(queue, letter_ids)
 
 
 class ContendedDatabase:
     """The test store with another writer that always wins: just before each conditional write of
     a case (``find_one_and_update``), that case's version moves on, so the write finds it changed."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.writes_lost = 0
 

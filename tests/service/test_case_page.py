@@ -3,19 +3,28 @@ lookup's gate, the session cookie, CSRF, headers, what the worker sees, reply, c
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
 from services.router.appkeys import ROUTER
 from services.router.case_session import LIFETIME
 from services.router.status_store import MAX_FAILURES
+from shared.contracts import CaseUpdated, GrievanceReceived
 from shared.ids import case_code
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE
 from tests.service.case_page_support import case_page, case_with_pin, field_of, sign_in
-from tests.service.router_support import bearer, committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import (
+    RouterClient,
+    bearer,
+    committee_tokens,
+    grievance,
+    memory_bus_of,
+    serve,
+    stored_case,
+)
 
 GRIEVANCE = "宿舍热水坏了一个星期没人修"
 
@@ -24,21 +33,26 @@ def wrong(pin: str, n: int = 0) -> str:
     return f"{(int(pin) + 1 + n) % 10**PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
+# The served router, a token for each committee, the NGO and an admin, and a web grievance with its
+# PIN, its case stored.
+World = tuple[RouterClient, dict[str, str], GrievanceReceived, str]
+
+
 @pytest.fixture
-async def world(runtime: Runtime) -> Any:
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event, pin = await case_with_pin(runtime, GRIEVANCE)
         yield client, tokens, event, pin
 
 
-async def committee_token(client: Any, tokens: dict[str, str], event: Any) -> str:
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+async def committee_token(client: RouterClient, tokens: dict[str, str], event: GrievanceReceived) -> str:
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert case.committee_id is not None
     return tokens[case.committee_id]
 
 
-async def test_the_reference_and_pin_open_a_short_strict_session(world: Any) -> None:
+async def test_the_reference_and_pin_open_a_short_strict_session(world: World) -> None:
     client, _, event, pin = world
     response = await sign_in(client, event.reference.lower(), pin[:4] + " " + pin[4:])
     assert response.status == 303 and response.headers["Location"] == "/case/view"
@@ -52,7 +66,7 @@ async def test_the_reference_and_pin_open_a_short_strict_session(world: Any) -> 
     assert "委员会已收到您的投诉，还没有受理。" in text
 
 
-async def test_the_case_code_and_pin_open_the_case_too(world: Any) -> None:
+async def test_the_case_code_and_pin_open_the_case_too(world: World) -> None:
     client, _, event, pin = world
     response = await sign_in(client, case_code(event.reference).lower(), pin)
     assert response.status == 303
@@ -60,7 +74,7 @@ async def test_the_case_code_and_pin_open_the_case_too(world: Any) -> None:
     assert event.reference in text
 
 
-async def test_every_page_is_strict_and_never_stored(world: Any) -> None:
+async def test_every_page_is_strict_and_never_stored(world: World) -> None:
     client, _, event, pin = world
     pages = [await client.get("/case/")]
     await sign_in(client, event.reference, pin)
@@ -75,7 +89,7 @@ async def test_every_page_is_strict_and_never_stored(world: Any) -> None:
         assert "<script" not in body and "style=" not in body and "http" not in body.split("<body>")[1]
 
 
-async def test_a_link_fills_in_the_reference_or_code_and_never_takes_a_pin(world: Any) -> None:
+async def test_a_link_fills_in_the_reference_or_code_and_never_takes_a_pin(world: World) -> None:
     client, _, event, pin = world
     text = await (await client.get(f"/case/?ref={event.reference}")).text()
     assert f'value="{event.reference}"' in text
@@ -87,7 +101,7 @@ async def test_a_link_fills_in_the_reference_or_code_and_never_takes_a_pin(world
     assert dropped.headers["Location"] == f"/case/?ref={event.reference}"
 
 
-async def test_wrong_unknown_and_locked_look_the_same(world: Any) -> None:
+async def test_wrong_unknown_and_locked_look_the_same(world: World) -> None:
     client, _, event, pin = world
 
     async def refused(entered: str, given: str) -> tuple[int, str]:
@@ -100,7 +114,10 @@ async def test_wrong_unknown_and_locked_look_the_same(world: Any) -> None:
     assert wrong_pin[0] == unknown[0] == garbage[0] == 401
     assert "编号和密码不匹配" in wrong_pin[1]
     # The pages differ only in their CSRF token (each visitor its own).
-    strip = lambda page: page.replace(field_of(page, "csrf"), "")  # noqa: E731
+
+    def strip(page: str) -> str:
+        return page.replace(field_of(page, "csrf"), "")
+
     assert strip(wrong_pin[1]) == strip(unknown[1]) == strip(garbage[1])
     for n in range(1, MAX_FAILURES):
         assert (await refused(event.reference, wrong(pin, n)))[0] == 401
@@ -111,7 +128,7 @@ async def test_wrong_unknown_and_locked_look_the_same(world: Any) -> None:
     assert api.status == 404
 
 
-async def test_guessing_at_a_code_locks_the_code_not_the_reference(world: Any) -> None:
+async def test_guessing_at_a_code_locks_the_code_not_the_reference(world: World) -> None:
     client, _, event, pin = world
     code = case_code(event.reference)
     for n in range(MAX_FAILURES):
@@ -120,7 +137,7 @@ async def test_guessing_at_a_code_locks_the_code_not_the_reference(world: Any) -
     assert (await sign_in(client, event.reference, pin)).status == 303
 
 
-async def test_the_sign_in_form_needs_its_own_csrf_token(world: Any) -> None:
+async def test_the_sign_in_form_needs_its_own_csrf_token(world: World) -> None:
     client, _, event, pin = world
     await client.get("/case/?lang=zh")
     forged = await client.post("/case/", data={"csrf": "forged", "case": event.reference, "pin": pin})
@@ -128,7 +145,7 @@ async def test_the_sign_in_form_needs_its_own_csrf_token(world: Any) -> None:
     assert (await client.get("/case/view", allow_redirects=False)).status == 303
 
 
-async def test_without_a_session_every_page_leads_to_the_sign_in(world: Any) -> None:
+async def test_without_a_session_every_page_leads_to_the_sign_in(world: World) -> None:
     client, _, _, _ = world
     for method, path in (
         ("GET", "/case/view"),
@@ -142,7 +159,7 @@ async def test_without_a_session_every_page_leads_to_the_sign_in(world: Any) -> 
         assert response.headers["Location"] == "/case/?again=1"
 
 
-async def test_a_reply_is_a_follow_up_added_once(runtime: Runtime, world: Any) -> None:
+async def test_a_reply_is_a_follow_up_added_once(runtime: Runtime, world: World) -> None:
     client, _, event, pin = world
     await sign_in(client, event.reference, pin)
     _, csrf, form_id = await case_page(client)
@@ -150,25 +167,25 @@ async def test_a_reply_is_a_follow_up_added_once(runtime: Runtime, world: Any) -
     for _ in range(2):  # a resubmitted form
         response = await client.post("/case/reply", data=form, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/case/view?done=replied"
-    await runtime.bus.drain()
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    await memory_bus_of(runtime).drain()
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     added = [m for m in case.messages if m.text == "今天还是没有热水"]
     assert len(added) == 1 and added[0].direction == "worker" and added[0].purpose == "message"
     assert [e.action for e in case.timeline].count("worker_replied") == 1
-    updates = [e for e in client.received if e.type == "case.updated" and e.action == "worker_replied"]
+    updates = [e for e in client.received if isinstance(e, CaseUpdated) and e.action == "worker_replied"]
     assert len(updates) == 1
     text = await (await client.get("/case/view?done=replied")).text()
     assert "您的消息已加入投诉。" in text and "今天还是没有热水" in text
 
 
-async def test_a_reply_takes_the_safety_checks_of_an_sms_follow_up(runtime: Runtime, world: Any) -> None:
+async def test_a_reply_takes_the_safety_checks_of_an_sms_follow_up(runtime: Runtime, world: World) -> None:
     client, _, event, pin = world
     await sign_in(client, event.reference, pin)
     _, csrf, form_id = await case_page(client)
     form = {"csrf": csrf, "form_id": form_id, "text": "我投诉以后主管威胁要开除我"}
     assert (await client.post("/case/reply", data=form, allow_redirects=False)).status == 303
-    await runtime.bus.drain()
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    await memory_bus_of(runtime).drain()
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert case.category == "retaliation" and case.committee_id is None
 
 
@@ -182,19 +199,21 @@ async def test_a_reply_takes_the_safety_checks_of_an_sms_follow_up(runtime: Runt
     ],
 )
 async def test_a_refused_reply_changes_nothing(
-    runtime: Runtime, world: Any, form: dict[str, str], status: int, words: str
+    runtime: Runtime, world: World, form: dict[str, str], status: int, words: str
 ) -> None:
     client, _, event, pin = world
     await sign_in(client, event.reference, pin)
     _, csrf, form_id = await case_page(client)
-    before = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    before = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     response = await client.post("/case/reply", data={"csrf": csrf, "form_id": form_id, **form})
     assert response.status == status and words in await response.text()
-    after = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    after = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert after.version == before.version
 
 
-async def test_the_worker_sees_the_committee_reply_and_nothing_internal(runtime: Runtime, world: Any) -> None:
+async def test_the_worker_sees_the_committee_reply_and_nothing_internal(
+    runtime: Runtime, world: World
+) -> None:
     client, tokens, event, pin = world
     token = await committee_token(client, tokens, event)
     reply = await client.post(
@@ -210,22 +229,22 @@ async def test_the_worker_sees_the_committee_reply_and_nothing_internal(runtime:
     await sign_in(client, event.reference, pin)
     text, _, _ = await case_page(client)
     assert "师傅明天来修" in text and "委员会 · 回复" in text
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     for hidden in ("内部原因不给工人看", *(r.committee_id for r in case.recusals), "gz-001", "GZ-001"):
         assert hidden not in text
 
 
-async def test_the_deadlines_are_in_the_factorys_local_time(world: Any) -> None:
+async def test_the_deadlines_are_in_the_factorys_local_time(world: World) -> None:
     client, _, event, pin = world
     await sign_in(client, event.reference, pin)
     text, _, _ = await case_page(client)
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     # Received 08:00 UTC is 16:00 in Guangzhou (the registry's zone, China Standard Time).
     assert "2026-03-02 16:00" in text and "时间均为北京时间。" in text
     assert case.ack_due_at.astimezone().strftime("%Y") in text and "还剩" in text
 
 
-async def resolved(client: Any, tokens: dict[str, str], event: Any) -> None:
+async def resolved(client: RouterClient, tokens: dict[str, str], event: GrievanceReceived) -> None:
     token = await committee_token(client, tokens, event)
     answer = await client.post(
         f"/api/v1/cases/{event.reference}/resolve",
@@ -235,7 +254,7 @@ async def resolved(client: Any, tokens: dict[str, str], event: Any) -> None:
     assert answer.status == 200, await answer.text()
 
 
-async def test_a_dispute_reopens_the_case_once(runtime: Runtime, world: Any) -> None:
+async def test_a_dispute_reopens_the_case_once(runtime: Runtime, world: World) -> None:
     client, tokens, event, pin = world
     await resolved(client, tokens, event)
     await sign_in(client, event.reference, pin)
@@ -245,8 +264,8 @@ async def test_a_dispute_reopens_the_case_once(runtime: Runtime, world: Any) -> 
     for _ in range(2):
         response = await client.post("/case/dispute", data=form, allow_redirects=False)
         assert response.headers["Location"] == "/case/view?done=disputed"
-    await runtime.bus.drain()
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    await memory_bus_of(runtime).drain()
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert case.status == "reopened" and case.disputed_at is not None
     assert [m.text for m in case.messages if m.purpose == "dispute"] == ["还是没有热水"]
     text = await (await client.get("/case/view?done=disputed")).text()
@@ -257,7 +276,7 @@ async def test_a_dispute_reopens_the_case_once(runtime: Runtime, world: Any) -> 
     assert late.status == 409 and "没有等待您答复的解决方案" in await late.text()
 
 
-async def test_a_confirmation_closes_the_case(runtime: Runtime, world: Any) -> None:
+async def test_a_confirmation_closes_the_case(runtime: Runtime, world: World) -> None:
     client, tokens, event, pin = world
     await resolved(client, tokens, event)
     await sign_in(client, event.reference, pin, language="en")
@@ -267,13 +286,13 @@ async def test_a_confirmation_closes_the_case(runtime: Runtime, world: Any) -> N
     text = await response.text()
     assert "Thank you. Your grievance is closed." in text and "You accepted the resolution." in text
     assert "Add a message" not in text
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert (case.status, case.closure) == ("closed", "confirmed")
     closed = await client.post("/case/reply", data={"csrf": csrf, "form_id": form_id, "text": "hi"})
     assert closed.status == 409
 
 
-async def test_signing_out_ends_the_session(world: Any) -> None:
+async def test_signing_out_ends_the_session(world: World) -> None:
     client, _, event, pin = world
     signed = await sign_in(client, event.reference, pin)
     session_id = signed.cookies["case_session"].value
@@ -284,7 +303,7 @@ async def test_signing_out_ends_the_session(world: Any) -> None:
     assert (await client.get("/case/view", allow_redirects=False)).status == 303
 
 
-async def test_an_sms_worker_follows_the_case_by_code(runtime: Runtime, world: Any) -> None:
+async def test_an_sms_worker_follows_the_case_by_code(runtime: Runtime, world: World) -> None:
     client, _, _, _ = world
     event, pin = await case_with_pin(runtime, "车间太吵耳朵疼", channel="sms", phone=WORKER_PHONE)
     assert (await sign_in(client, case_code(event.reference), pin)).status == 303
@@ -305,8 +324,8 @@ async def test_a_code_finds_exactly_the_cases_whose_reference_starts_with_it(run
             digest = pin_hash(runtime.keys, reference, pin)
             await runtime.bus.publish(event.model_copy(update={"reference": reference, "pin_hash": digest}))
             pins[reference] = pin
-        await runtime.bus.drain()
-        cases = client.server.app[ROUTER].cases
+        await memory_bus_of(runtime).drain()
+        cases = client.app[ROUTER].cases
         found = await cases.for_status_code("K7M3P9")
         assert sorted(f.reference for f in found) == ["K7M3P-9ABCD", "K7M3P-9QXA2"]
         assert all(f.case_id for f in found)
@@ -321,7 +340,7 @@ async def test_a_code_finds_exactly_the_cases_whose_reference_starts_with_it(run
 
 
 async def test_a_link_for_another_case_shows_the_form_not_the_signed_in_case(
-    runtime: Runtime, world: Any
+    runtime: Runtime, world: World
 ) -> None:
     client, _, event, pin = world
     other, other_pin = await case_with_pin(runtime, "厕所的门坏了")

@@ -4,36 +4,46 @@ a code, gets it on the case's own contact, and signs in with it through the PIN'
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 from structlog.testing import capture_logs
 
 from services.intake.wechat_store import reporter_identity
 from services.router.appkeys import ROUTER
 from services.router.code_sign_in import CLIENT_LIMIT
 from services.router.sign_in_code_store import MAX_ATTEMPTS, PER_DAY
-from shared.contracts import GrievanceReceived, MessageOutbound
+from shared.contracts import Event, GrievanceReceived, MessageOutbound
 from shared.ids import case_code
-from shared.privacy import reporter_key, seal
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys, reporter_key, seal
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.fakes import WORKER_OPENID, FakeClock
 from tests.service.case_page_support import case_page, field_of
-from tests.service.router_support import committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import (
+    RouterClient,
+    committee_tokens,
+    grievance,
+    memory_bus_of,
+    serve,
+    stored_case,
+)
 
 GRIEVANCE = "夜班结束后宿舍没有热水"
 ADDRESS = "198.51.100.7"
 
 
 @pytest.fixture
-def settings(settings_factory: Any) -> Settings:
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
     """Requests come through a trusted proxy on loopback, which names each client's address."""
-    return settings_factory(trusted_proxies="127.0.0.1")  # type: ignore[no-any-return]
+    return settings_factory(trusted_proxies="127.0.0.1")
 
 
 @pytest.fixture
-async def world(runtime: Runtime) -> Any:
+async def world(runtime: Runtime) -> AsyncIterator[RouterClient]:
     await committee_tokens(runtime)
     async with serve(runtime) as client:
         yield client
@@ -43,11 +53,11 @@ async def sms_case(runtime: Runtime, text: str = GRIEVANCE, **kwargs: Any) -> Gr
     """A grievance by SMS (no PIN: only the web form gives one), its case stored by the router."""
     event = grievance(runtime.keys, text, factory_hint="GZ-001", **kwargs)
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     return event
 
 
-async def ask(client: Any, entered: str, *, address: str = ADDRESS) -> Any:
+async def ask(client: RouterClient, entered: str, *, address: str = ADDRESS) -> ClientResponse:
     """Open the sign-in page and ask for a code with its second form."""
     headers = {"X-Forwarded-For": address}
     page = await client.get("/case/?lang=zh", headers=headers)
@@ -55,14 +65,14 @@ async def ask(client: Any, entered: str, *, address: str = ADDRESS) -> Any:
     return await client.post("/case/code", data=form, headers=headers, allow_redirects=False)
 
 
-async def enter(client: Any, entered: str, code: str, *, address: str = ADDRESS) -> Any:
+async def enter(client: RouterClient, entered: str, code: str, *, address: str = ADDRESS) -> ClientResponse:
     headers = {"X-Forwarded-For": address}
     page = await client.get("/case/?lang=zh", headers=headers)
     form = {"csrf": field_of(await page.text(), "csrf"), "case": entered, "code": code}
     return await client.post("/case/code/sign-in", data=form, headers=headers, allow_redirects=False)
 
 
-def codes_sent(client: Any) -> list[MessageOutbound]:
+def codes_sent(client: RouterClient) -> list[MessageOutbound]:
     return [e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "sign_in_code"]
 
 
@@ -78,10 +88,12 @@ def other(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
-async def test_an_sms_worker_is_sent_one_code_and_signs_in_with_it(runtime: Runtime, world: Any) -> None:
+async def test_an_sms_worker_is_sent_one_code_and_signs_in_with_it(
+    runtime: Runtime, world: RouterClient
+) -> None:
     client = world
     event = await sms_case(runtime)
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     with capture_logs() as logs:
         asked = await ask(client, case_code(event.reference).lower())
         unknown = await ask(client, "ZZZZZ-ZZZZZ")
@@ -108,7 +120,7 @@ async def test_an_sms_worker_is_sent_one_code_and_signs_in_with_it(runtime: Runt
 
 
 async def test_wrong_expired_and_spent_codes_are_refused_alike(
-    runtime: Runtime, world: Any, clock: FakeClock
+    runtime: Runtime, world: RouterClient, clock: FakeClock
 ) -> None:
     client = world
     event = await sms_case(runtime)
@@ -133,7 +145,7 @@ async def test_wrong_expired_and_spent_codes_are_refused_alike(
 
 
 async def test_asking_again_replaces_the_code_and_a_code_takes_five_wrong_tries(
-    runtime: Runtime, world: Any, clock: FakeClock
+    runtime: Runtime, world: RouterClient, clock: FakeClock
 ) -> None:
     client = world
     event = await sms_case(runtime)
@@ -146,7 +158,7 @@ async def test_asking_again_replaces_the_code_and_a_code_takes_five_wrong_tries(
         assert given is not None
         return given
 
-    def wrong_tries(given: str, n: int) -> Any:
+    def wrong_tries(given: str, n: int) -> list[Coroutine[Any, Any, ClientResponse]]:
         # Spread over the reference and the case code, so that neither is locked (a PIN's lock).
         return [enter(client, event.reference if i % 2 else code, other(given)) for i in range(n)]
 
@@ -166,7 +178,7 @@ async def test_asking_again_replaces_the_code_and_a_code_takes_five_wrong_tries(
 
 
 async def test_a_case_gets_one_code_a_minute_and_five_a_day(
-    runtime: Runtime, world: Any, clock: FakeClock
+    runtime: Runtime, world: RouterClient, clock: FakeClock
 ) -> None:
     client = world
     event = await sms_case(runtime)
@@ -177,7 +189,7 @@ async def test_a_case_gets_one_code_a_minute_and_five_a_day(
     assert len(codes_sent(client)) == PER_DAY.count
 
 
-async def test_a_client_address_may_ask_only_so_often(runtime: Runtime, world: Any) -> None:
+async def test_a_client_address_may_ask_only_so_often(runtime: Runtime, world: RouterClient) -> None:
     client = world
     for _ in range(CLIENT_LIMIT.count):
         assert (await ask(client, "ZZZZZ-ZZZZZ")).status == 200
@@ -186,7 +198,9 @@ async def test_a_client_address_may_ask_only_so_often(runtime: Runtime, world: A
     assert (await ask(client, "ZZZZZ-ZZZZZ", address="198.51.100.99")).status == 200
 
 
-async def test_no_code_goes_to_a_contact_the_channel_did_not_prove(runtime: Runtime, world: Any) -> None:
+async def test_no_code_goes_to_a_contact_the_channel_did_not_prove(
+    runtime: Runtime, world: RouterClient
+) -> None:
     client = world
     # A number typed into the web form is unproven until confirmed: it is sent no sign-in code.
     event = await sms_case(runtime, "食堂的饭菜不干净吃了肚子疼", channel="web", to=None)
@@ -195,7 +209,7 @@ async def test_no_code_goes_to_a_contact_the_channel_did_not_prove(runtime: Runt
 
 
 async def test_a_wechat_worker_gets_the_code_on_wechat_and_the_page_offers_a_reminder(
-    settings_factory: Any, db: Any, keys: Any, clock: FakeClock, memory_bus: Any
+    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     settings = settings_factory(
         wechat_subscribe_template_id="subscribe-template-1",
@@ -217,7 +231,7 @@ async def test_a_wechat_worker_gets_the_code_on_wechat_and_the_page_offers_a_rem
             }
         )
         await runtime.bus.publish(wechat)
-        await runtime.bus.drain()
+        await memory_bus.drain()
         await ask(client, wechat.reference)
         [sent] = codes_sent(client)
         assert sent.channel == "wechat" and sent.code is not None
@@ -228,14 +242,14 @@ async def test_a_wechat_worker_gets_the_code_on_wechat_and_the_page_offers_a_rem
 
 
 async def test_a_code_the_bus_did_not_take_is_not_said_to_be_sent(
-    runtime: Runtime, world: Any, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, world: RouterClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shared.messaging import PublishError
 
     client = world
     event = await sms_case(runtime)
 
-    async def unconfirmed(_: Any) -> None:
+    async def unconfirmed(_: Event) -> None:
         raise PublishError("broker did not confirm in time")
 
     monkeypatch.setattr(runtime.bus, "publish", unconfirmed)

@@ -22,7 +22,7 @@ import yaml
 from cryptography.fernet import Fernet
 
 from services.notify.settings import NotifySettings
-from shared.bootstrap import SERVICES, build_app, check_service, embedded
+from shared.bootstrap import SERVICES, build_app, check_service, mode_of
 from shared.ops import create_ops_app
 from shared.runtime import Runtime
 from shared.safety import is_placeholder
@@ -198,7 +198,7 @@ def test_each_service_connects_to_the_broker_as_its_own_user(compose: dict[str, 
 def test_what_compose_hands_each_service_starts_it(compose: dict[str, Any], service: Any) -> None:
     """The environment of each container, with generated secrets, passes the service's own checks."""
     settings = settings_of(environment_of(compose, service, generated_env()))
-    assert not embedded(settings)
+    assert not mode_of(settings).embedded
     check_service(settings, service)
     assert settings.trusted_proxy_networks == (ipaddress.ip_network("172.29.80.2/32"),)
 

@@ -60,7 +60,7 @@ async def cases(
     await memory_bus_of(runtime).drain()
     clock.advance(hours=49)
     # The critical case and the SZ-002 case were never acknowledged; the disputed one was resolved.
-    assert await sweep_once(runtime) == 2
+    assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 2
     return {"critical": critical, "overdue": overdue, "disputed": disputed}
 
 

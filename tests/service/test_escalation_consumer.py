@@ -35,7 +35,9 @@ E = TypeVar("E", bound=Event)
 @pytest.fixture
 async def rt(runtime: Runtime) -> Runtime:
     await ensure_indexes(runtime.db, store.INDEXES)
-    await runtime.bus.consume(consumer.QUEUE, consumer.handler_for(runtime))
+    await runtime.bus.consume(
+        consumer.QUEUE, consumer.handler_for(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock)
+    )
     await consume_downstream(runtime.bus)
     return runtime
 
@@ -231,11 +233,11 @@ async def test_concurrent_updates_of_one_case_are_all_kept(
     runtime: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     await ensure_indexes(runtime.db, store.INDEXES)
-    racing = Runtime(runtime.settings, runtime.bus, InterleavingDatabase(runtime.db), keys, clock)
+    racing = InterleavingDatabase(runtime.db)
     case = assigned(clock.now, keys=keys)
     events = [updated(case, "replied", clock.now + timedelta(minutes=i)) for i in range(1, 11)]
     arrivals: list[CaseAssigned | CaseUpdated] = [*events, case, *events]
-    await asyncio.gather(*(consumer.apply_event(racing, e) for e in arrivals))
+    await asyncio.gather(*(consumer.apply_event(racing, runtime.settings.sla, clock, e) for e in arrivals))
     doc = await clock_of(runtime.db, case.case_id)
     assert len(doc.timeline) == 10 and doc.assigned and state_of(doc).acknowledged_at == events[0].at
 
@@ -252,7 +254,7 @@ async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(
         at=clock.now,
     )
     with pytest.raises(Rejected, match=r"^case\.escalated does not belong on escalation\.cases$"):
-        await consumer.handler_for(rt)(stray)
+        await consumer.handler_for(rt.db, rt.bus, rt.settings.sla, rt.clock)(stray)
     assert await store.load_clock(rt.db, "x") is None
 
 

@@ -130,12 +130,18 @@ async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
+    await consumer.handle_event(
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "acknowledged", clock.now + timedelta(hours=1)),
+    )
     waiting = await raw_clock(rt.db, case.case_id)
     # Before its assignment a clock has facts only: no derived fields, no deadline, no contact.
     assert waiting["assigned"] is False and waiting["assignment"] is None
     assert not {"status", "factory_id", "reply_to", "ack_pending_due", "resolve_pending_due"} & set(waiting)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     doc = await raw_clock(rt.db, case.case_id)
     assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
     assert doc["status"] == "acknowledged" and doc["factory_id"] == "GZ-001"
@@ -145,11 +151,17 @@ async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     the_id = escalation_id(case.case_id, "critical")
     await rt.db[store.ESCALATIONS].update_one({"_id": the_id}, {"$unset": {"clock_version": ""}})
     assert (await escalation_of(rt.db, the_id)).case.clock_version == -1
-    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(minutes=5)))
+    await consumer.handle_event(
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "acknowledged", clock.now + timedelta(minutes=5)),
+    )
     escalation = await escalation_of(rt.db, the_id)
     assert escalation.case.case_status == "acknowledged"
     assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
@@ -157,7 +169,7 @@ async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_
 
 async def test_an_escalation_document_holds_no_contact(rt: Runtime, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     doc = await rt.db[store.ESCALATIONS].find_one({"_id": escalation_id(case.case_id, "critical")})
     assert not {"reply_to", "sealed_contact", "gateway_number", "reporter_key"} & set(doc)
     assert present(case.sealed_contact) not in str(doc) and present(case.gateway_number) not in str(doc)

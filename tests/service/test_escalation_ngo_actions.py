@@ -95,7 +95,12 @@ async def test_the_ngo_writes_transfers_and_closes_a_retaliation_case(system: Se
     clock = system.runtime.clock
     assert isinstance(clock, FakeClock)
     clock.advance(days=10)
-    assert await sweep_once(system.runtime) >= 1
+    assert (
+        await sweep_once(
+            system.runtime.db, system.runtime.bus, system.runtime.settings.sla, system.runtime.clock
+        )
+        >= 1
+    )
     await system.bus.drain()
     assert len(await system.escalations(reference)) >= 2
 
@@ -199,7 +204,12 @@ async def test_an_overdue_notice_goes_to_no_worker_who_sent_stop(system: Service
     clock = system.runtime.clock
     assert isinstance(clock, FakeClock)
     clock.advance(days=10)
-    assert await sweep_once(system.runtime) >= 2
+    assert (
+        await sweep_once(
+            system.runtime.db, system.runtime.bus, system.runtime.settings.sla, system.runtime.clock
+        )
+        >= 2
+    )
     await system.bus.drain()
     reasons = [e["reason"] for e in await system.escalations(quiet)]
     assert "ack_overdue" in reasons and sorted(reasons) == sorted(

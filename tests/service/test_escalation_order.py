@@ -43,8 +43,11 @@ async def rt(runtime: Runtime) -> Runtime:
     return runtime
 
 
-def racing(rt: Runtime, seed: int) -> Runtime:
-    return Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db, JITTER, seed), rt.keys, rt.clock)
+async def racing(rt: Runtime, seed: int, event: CaseAssigned | CaseUpdated) -> None:
+    """One delivery of ``event``, on a store whose calls interleave with the other deliveries'."""
+    await consumer.handle_event(
+        InterleavingDatabase(rt.db, JITTER, seed), rt.bus, rt.settings.sla, rt.clock, event
+    )
 
 
 def dispute_story(clock: FakeClock, keys: Keys) -> tuple[CaseAssigned, list[CaseUpdated]]:
@@ -99,7 +102,7 @@ async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(
         case, updates = dispute_story(clock, keys)
         events = [case, *updates]
         for index in order:
-            await consumer.handle_event(rt, events[index])
+            await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, events[index])
         await assert_story_told_in_order(rt, case, updates)
 
 
@@ -110,7 +113,7 @@ async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_sna
         case, updates = dispute_story(clock, keys)
         events: list[CaseAssigned | CaseUpdated] = [case, *updates]
         # every event twice at once, as two consumers would get a redelivery while the first still runs
-        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in [*events, *events]))
+        await asyncio.gather(*(racing(rt, seed, e) for e in [*events, *events]))
         await assert_story_told_in_order(rt, case, updates)
 
 
@@ -120,13 +123,13 @@ async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(
     case, updates = dispute_story(clock, keys)
     first: list[CaseAssigned | CaseUpdated] = [updates[-1], case]
     for event in first:
-        await consumer.handle_event(rt, event)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
     older = await clock_of(rt.db, case.case_id)
     for event in updates[:-1]:
-        await consumer.handle_event(rt, event)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
     current = await escalation_of(rt.db, escalation_id(case.case_id, "disputed"))
     # A consumer that read the clock before the last updates and finishes late changes nothing.
-    await outbox.ensure_escalations(rt, older)
+    await outbox.ensure_escalations(rt.db, rt.bus, rt.settings.sla, rt.clock, older)
     assert await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed")) == current
     await assert_story_told_in_order(rt, case, updates)
 
@@ -135,13 +138,13 @@ async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case, updates = dispute_story(clock, keys)
-    await consumer.handle_event(rt, case)
-    await consumer.handle_event(rt, updates[-1])
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, updates[-1])
     the_id = escalation_id(case.case_id, "disputed")
     opened = await escalation_of(rt.db, the_id)
     resolved = await store.transition(rt.db, opened.resolve("handled", "ngo-token", clock.now))
     for event in updates[:-1]:
-        await consumer.handle_event(rt, event)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
     assert await store.get_escalation(rt.db, the_id) == resolved
 
 
@@ -160,8 +163,10 @@ async def test_racing_deliveries_publish_each_escalation_exactly_once(
         )
         # two consumers hold the same assignment (a redelivery) while a third applies an update
         events = (case, case, recused, recused)
-        await asyncio.gather(*(consumer.handle_event(racing(rt, seed), e) for e in events))
-        await consumer.handle_event(rt, case)  # and it comes again later
+        await asyncio.gather(*(racing(rt, seed, e) for e in events))
+        await consumer.handle_event(
+            rt.db, rt.bus, rt.settings.sla, rt.clock, case
+        )  # and it comes again later
     escalated = Counter(e.escalation_id for e in published(rt, CaseEscalated))
     assert escalated == Counter({escalation_id(c.case_id, "conflict_of_interest"): 1 for c in cases})
     notices = Counter(e.case_id for e in published(rt, MessageOutbound))

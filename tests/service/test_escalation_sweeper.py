@@ -42,12 +42,12 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at - timedelta(seconds=1)
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
     clock.now = case.ack_due_at
-    assert await sweep_once(rt) == 1
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 1
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
     assert doc.reason == "ack_overdue" and doc.outbox == "published"
     assert [m.deadline for m in doc.case.deadlines_missed] == ["acknowledge"]
@@ -62,46 +62,60 @@ async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_ov
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
-    await consumer.handle_event(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
+    await consumer.handle_event(
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "acknowledged", clock.now + timedelta(hours=1)),
+    )
     clock.now = case.resolve_due_at + timedelta(minutes=1)
-    assert await sweep_once(rt) == 1
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 1
     assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["resolution_overdue"]
 
 
 async def test_a_case_resolved_in_time_is_never_flagged(rt: Runtime, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
-    await consumer.handle_event(rt, updated(case, "resolved", clock.now + timedelta(hours=5)))
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
+    await consumer.handle_event(
+        rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "resolved", clock.now + timedelta(hours=5))
+    )
     clock.advance(days=30)
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 async def test_updates_after_an_escalation_do_not_rearm_the_deadline(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at + timedelta(minutes=5)
-    assert await sweep_once(rt) == 1
-    await consumer.handle_event(rt, updated(case, "replied", clock.now))
-    await consumer.handle_event(rt, updated(case, "recategorised", clock.now, severity="high"))
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 1
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "replied", clock.now))
+    await consumer.handle_event(
+        rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "recategorised", clock.now, severity="high")
+    )
     doc = await clock_of(rt.db, case.case_id)
     assert doc.pending.ack is None and doc.escalated == ("ack_overdue",)
     clock.advance(days=1)
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="normal")
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(
-        rt, updated(case, "recategorised", clock.now, category="wages", severity="high")
+        rt.db,
+        rt.bus,
+        rt.settings.sla,
+        rt.clock,
+        updated(case, "recategorised", clock.now, category="wages", severity="high"),
     )
     clock.now += timedelta(hours=24, seconds=1)  # past the high ack deadline, before the normal one
-    assert await sweep_once(rt) == 1
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 1
 
 
 async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
@@ -109,10 +123,13 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
 ) -> None:
     cases = [assigned(clock.now, keys=keys) for _ in range(1000)]
     for case in cases:
-        await consumer.handle_event(rt, case)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.advance(hours=49)
     replica = Runtime(rt.settings, rt.bus, InterleavingDatabase(rt.db), rt.keys, rt.clock)
-    first, second = await asyncio.gather(sweep_once(replica, batch=200), sweep_once(replica, batch=300))
+    first, second = await asyncio.gather(
+        sweep_once(replica.db, replica.bus, replica.settings.sla, replica.clock, batch=200),
+        sweep_once(replica.db, replica.bus, replica.settings.sla, replica.clock, batch=300),
+    )
     assert first + second == 1000
     overdue = store.EscalationQuery(reason="ack_overdue")
     assert (await store.list_escalations(rt.db, overdue, 0, 1))[1] == 1000
@@ -120,7 +137,7 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
     assert len(escalated) == 1000 and len({e.id for e in escalated}) == 1000
     assert len(published(rt, MessageOutbound)) == 1000
     assert await store.clocks_due(rt.db, "ack_overdue", clock.now, 10) == []
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 class FlakyBus:
@@ -144,19 +161,19 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
 ) -> None:
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(flaky, case)
+    await consumer.handle_event(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock, case)
     clock.now = case.ack_due_at
     with pytest.raises(PublishError):
-        await sweep_once(flaky)
+        await sweep_once(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock)
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
     assert doc.outbox == "pending" and published(rt, CaseEscalated) == []
     # The escalation exists and the deadline is settled: the next sweeps open nothing new.
-    assert await sweep_once(flaky) == 0
+    assert await sweep_once(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock) == 0
     assert published(rt, CaseEscalated) == []
     # Once the opener's lease has run out, a sweeper publishes the outbox, once.
     clock.now += outbox.OUTBOX_LEASE
-    await sweep_once(flaky)
-    await sweep_once(flaky)
+    await sweep_once(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock)
+    await sweep_once(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock)
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     assert len(published(rt, MessageOutbound)) == 1
     [doc] = await store.escalations_of_case(rt.db, case.case_id)
@@ -169,9 +186,11 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     with pytest.raises(PublishError):
-        await consumer.handle_event(flaky, case)
-    await consumer.handle_event(flaky, case)  # the broker redelivers the unacked event
-    await consumer.handle_event(flaky, case)
+        await consumer.handle_event(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock, case)
+    await consumer.handle_event(
+        flaky.db, flaky.bus, flaky.settings.sla, flaky.clock, case
+    )  # the broker redelivers the unacked event
+    await consumer.handle_event(flaky.db, flaky.bus, flaky.settings.sla, flaky.clock, case)
     # No notice: the router's acknowledgement of a critical case tells the worker the monitor follows it.
     assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
     escalated = published(rt, CaseEscalated)[0]
@@ -187,7 +206,7 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
     """A recategorisation lands between the sweeper reading an overdue clock and inserting its
     escalation: the escalation must not keep the older view (the next event may be days away)."""
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at + timedelta(minutes=1)
     recategorised = updated(
         case,
@@ -199,11 +218,14 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
     )
 
     async def committee_recategorises() -> None:
-        await consumer.handle_event(rt, recategorised)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, recategorised)
 
     racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_recategorises)
     sweeper = Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)
-    assert await sweep_once(sweeper) == 1 and racing.interrupted
+    assert (
+        await sweep_once(sweeper.db, sweeper.bus, sweeper.settings.sla, sweeper.clock) == 1
+        and racing.interrupted
+    )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     now = await clock_of(rt.db, case.case_id)
     assert (escalation.case.category, escalation.case.severity) == ("harassment_abuse", "high")
@@ -223,25 +245,27 @@ async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_follo
     escalation: the deadline is no longer watched, yet the escalation exists and must stay current
     (the clock must record the reason, or no later event brings the escalation up to date)."""
     case = assigned(clock.now, keys=keys)
-    await consumer.handle_event(rt, case)
+    await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at + timedelta(minutes=1)
     late = updated(case, "acknowledged", clock.now - timedelta(seconds=30))
 
     async def committee_acknowledges() -> None:
-        await consumer.handle_event(rt, late)
+        await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, late)
 
     racing = InterruptedDatabase(rt.db, store.ESCALATIONS, "insert_many", committee_acknowledges)
-    assert await sweep_once(Runtime(rt.settings, rt.bus, racing, rt.keys, rt.clock)) == 1
+    assert await sweep_once(racing, rt.bus, rt.settings.sla, rt.clock) == 1
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.case.case_status == "acknowledged"
     [missed] = escalation.case.deadlines_missed
     assert (missed.deadline, missed.met_at) == ("acknowledge", late.at)
     assert (await clock_of(rt.db, case.case_id)).escalated == ("ack_overdue",)
-    await consumer.handle_event(rt, updated(case, "resolved", clock.advance(days=1)))
+    await consumer.handle_event(
+        rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "resolved", clock.advance(days=1))
+    )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.case.case_status == "resolved"
     assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
-    assert await sweep_once(rt) == 0
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 async def test_a_sweep_examines_the_overdue_clocks_and_no_other(
@@ -252,11 +276,17 @@ async def test_a_sweep_examines_the_overdue_clocks_and_no_other(
     start = clock.now
     for i in range(60):
         # One case in six was received two days ago: its acknowledgement deadline has just passed.
-        await consumer.handle_event(rt, assigned(start - timedelta(hours=49 if i % 6 == 0 else 1), keys=keys))
+        await consumer.handle_event(
+            rt.db,
+            rt.bus,
+            rt.settings.sla,
+            rt.clock,
+            assigned(start - timedelta(hours=49 if i % 6 == 0 else 1), keys=keys),
+        )
     cost = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
     if cost is None:
         pytest.skip("the in-memory engine has no query planner to explain (make test-mongo runs this)")
     assert (cost.docs_examined, cost.returned) == (10, 10)
-    assert await sweep_once(rt) == 10
+    assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 10
     after = await store.explain_due(rt.db, "ack_overdue", clock.now, BATCH)
     assert after is not None and (after.docs_examined, after.returned) == (0, 0)

@@ -86,7 +86,7 @@ def sender_for(
         status_callback=f"{PUBLIC_BASE_URL}/webhooks/twilio/status",
         backoff=FAST,
     )
-    return Sender(runtime, api, default_from)
+    return Sender(runtime.db, runtime.keys, runtime.clock, api, default_from)
 
 
 async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
@@ -147,7 +147,7 @@ async def test_a_retry_after_is_waited_up_to_the_cap(
         backoff=Backoff(attempts=2, base=0.001, cap=0.3),
     )
     started = time.monotonic()
-    await Sender(runtime, api, None).handle(outbound(keys))
+    await Sender(runtime.db, runtime.keys, runtime.clock, api, None).handle(outbound(keys))
     waited = time.monotonic() - started
     assert len(twilio.requests) == 2
     assert 0.3 <= waited < 5, waited  # Twilio's 30 s, capped; not the 1 ms of the exponential step
@@ -229,7 +229,7 @@ async def test_a_delivery_cancelled_mid_send_gives_its_claim_back_for_the_redeli
     """A channel closing under a delivery cancels it; its redelivery must send, not find the claim
     busy for the whole lease while the queue's delivery limit runs down."""
     channel = HangingChannel()
-    sender = Sender(runtime, channel, "+15005550006")
+    sender = Sender(runtime.db, runtime.keys, runtime.clock, channel, "+15005550006")
     event = outbound(keys)
     first = asyncio.create_task(sender.handle(event))
     await asyncio.wait_for(channel.entered.wait(), 5)
@@ -307,7 +307,7 @@ async def test_a_contact_sealed_with_another_key_fails_permanently(
 
 async def test_dev_channel_records_without_the_number(runtime: Runtime, keys: Keys) -> None:
     event = outbound(keys, "委员会回复" * 400)  # 2000 characters: two parts
-    sender = Sender(runtime, DevChannel(runtime.db, runtime.clock), None)
+    sender = Sender(runtime.db, runtime.keys, runtime.clock, DevChannel(runtime.db, runtime.clock), None)
     await sender.handle(event)
     await sender.handle(event)
     messages = await store.dev_outbox(runtime.db)

@@ -26,7 +26,7 @@ from shared.messaging import PublishError, Unroutable
 from shared.privacy import Keys, pin_hash
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import Database, open_client
+from shared.store import Database, open_mongo_client
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
@@ -178,9 +178,10 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
         problem = await response.json()
         key = problem["idempotency_key"]
         assert KEY_PATTERN.match(key)
-        # The text says what is true: it may have arrived, and a resend with the key is safe.
-        assert "may still have arrived" in problem["detail"]
-        assert "idempotency_key" in problem["detail"] and "never be filed twice" in problem["detail"]
+        # The text says what is true, in the worker's language (the text is Chinese): it may have
+        # arrived, and a resend with the key is safe.
+        assert "可能已经收到" in problem["detail"]
+        assert "idempotency_key" in problem["detail"] and "不会重复登记" in problem["detail"]
         assert "reference" not in problem and "pin" not in problem
         sms = await post_sms(client, sms_form(SMS_TEXT))
         assert sms.status == 503 and int(sms.headers["Retry-After"]) > 0
@@ -385,7 +386,7 @@ async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_50
     server = URL(str(MONGO_URL))
     async with tcp_proxy(server.host or "127.0.0.1", server.port or 27017) as proxy:
         # Straight to the proxy: through the replica set's own member list the driver would go around it.
-        store = open_client(f"mongodb://{proxy.address}/?directConnection=true")
+        store = open_mongo_client(f"mongodb://{proxy.address}/?directConnection=true")
         try:
             runtime = Runtime(settings, FailingBus(), store[db.name], keys, clock)
             async with serve(intake, runtime, spool=True, relay=FAST_RELAY) as client:

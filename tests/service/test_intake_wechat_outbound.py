@@ -194,7 +194,7 @@ async def test_without_a_wechat_channel_the_message_is_channel_unconfigured(
     runtime: Runtime, keys: Keys
 ) -> None:
     event = outbound(keys)
-    await Sender(runtime, None, None).handle(event)
+    await Sender(runtime.db, runtime.keys, runtime.clock, None, None).handle(event)
     document = await record(runtime, event)
     assert (document["status"], document["reason"]) == ("undeliverable", "channel_unconfigured")
 

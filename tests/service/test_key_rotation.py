@@ -101,7 +101,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
     assigned = next(e for e in case.creation_events(reach_worker=True) if isinstance(e, CaseAssigned))
     escalation_bus = MemoryBus()  # escalation's own broker connection: its notice left before the rotation
     await escalation_bus.start()
-    await escalation_consumer.handle_event(Runtime(before, escalation_bus, db, Keys(), clock), assigned)
+    await escalation_consumer.handle_event(db, escalation_bus, before.sla, clock, assigned)
     await escalation_bus.close()
     reply = {"text": "我们明天去检查安全出口"}
     committee = bearer(tokens[case.committee_id])
@@ -145,7 +145,9 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
             auth_token=TWILIO_TOKEN,
             status_callback=f"{PUBLIC_BASE_URL}/webhooks/twilio/status",
         )
-        await memory_bus.consume("intake.outbound", handlers(Sender(intake, channel, None).handle))
+        await memory_bus.consume(
+            "intake.outbound", handlers(Sender(intake.db, intake.keys, intake.clock, channel, None).handle)
+        )
         downstream: list[Event] = []
         for queue in ("escalation.cases", "notifications.escalations"):
             await memory_bus.consume(queue, collect_into(downstream))

@@ -110,7 +110,7 @@ async def test_the_reminder_is_published_once_per_deadline_across_passes_and_rep
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)  # normal: 48 h to acknowledge
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     sla = rt.settings.sla
 
     clock.advance(hours=35)  # 73 %
@@ -136,7 +136,7 @@ async def test_the_reminder_is_published_once_per_deadline_across_passes_and_rep
         ack_due_at=case.created_at + timedelta(hours=40),
         resolve_due_at=case.created_at + timedelta(days=7),
     )
-    await consumer.apply_event(rt, raised)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, raised)
     assert await reminders.remind_once(rt.db, rt.bus, sla, clock(), 0.75) == 1
     assert await reminders.remind_once(rt.db, rt.bus, sla, clock(), 0.75) == 0
     first, second = reminders_published(rt)
@@ -156,9 +156,12 @@ async def test_no_reminder_for_an_acknowledged_case_or_one_without_a_committee(
         unassigned_reason="unroutable",
     )
     for event in (held, orphan):
-        await consumer.apply_event(rt, event)
+        await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, event)
     await consumer.apply_event(
-        rt, updated(held, "acknowledged", clock.now + timedelta(hours=1), status="acknowledged")
+        rt.db,
+        rt.settings.sla,
+        rt.clock,
+        updated(held, "acknowledged", clock.now + timedelta(hours=1), status="acknowledged"),
     )
     clock.advance(hours=40)
     assert await reminders.remind_once(rt.db, rt.bus, rt.settings.sla, clock(), 0.75) == 0
@@ -169,7 +172,7 @@ async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     clock.advance(hours=40)
     # A replica claimed the reminder and died before publishing it.
     stored = await clock_of(rt.db, case.case_id)
@@ -264,7 +267,7 @@ async def test_who_hears_of_an_escalation(
     rt: Runtime, clock: FakeClock, keys: Keys, reason: Any, committee_told: Any
 ) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)
-    await consumer.apply_event(rt, case)
+    await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     channels: tuple[Channel, ...] = ("wecom", "dingtalk", "email")
     notifiers = {ch: FakeNotifier(ch) for ch in channels}
     notices = EscalationNotices(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.cli import run_admin
@@ -23,7 +24,7 @@ from shared.contracts import Event
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
 from tests.servers import ServiceServer
-from tests.service.router_support import REGISTRY, bearer, committee_tokens
+from tests.service.router_support import REGISTRY, bearer, committee_tokens, memory_bus_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,14 +33,19 @@ async def ignore(_: Event) -> None:
     """A consumer for a queue whose dead letters a test needs: the garbage never reaches it."""
 
 
+AdminClient = TestClient[web.Request, web.Application]
+# The admin API's client, and a token for each committee, the NGO and an admin.
+Admin = tuple[AdminClient, dict[str, str]]
+
+
 @pytest.fixture
-async def admin(runtime: Runtime) -> AsyncIterator[tuple[TestClient[Any, Any], dict[str, str]]]:
+async def admin(runtime: Runtime) -> AsyncIterator[Admin]:
     tokens = await committee_tokens(runtime)
     async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
         yield client, tokens
 
 
-async def test_every_route_wants_an_admin_token(admin: Any) -> None:
+async def test_every_route_wants_an_admin_token(admin: Admin) -> None:
     client, tokens = admin
     routes = [
         ("GET", "/admin/v1/tokens"),
@@ -58,7 +64,7 @@ async def test_every_route_wants_an_admin_token(admin: Any) -> None:
             assert response.status == 403, (method, path, role)
 
 
-async def test_tokens_are_issued_listed_and_revoked(admin: Any, runtime: Runtime) -> None:
+async def test_tokens_are_issued_listed_and_revoked(admin: Admin, runtime: Runtime) -> None:
     client, tokens = admin
     own = bearer(tokens["admin"])
     response = await client.post(
@@ -89,15 +95,13 @@ async def test_tokens_are_issued_listed_and_revoked(admin: Any, runtime: Runtime
         {"role": "ngo", "extra": 1},
     ],
 )
-async def test_scopes_that_make_no_sense_are_refused(admin: Any, body: dict[str, Any]) -> None:
+async def test_scopes_that_make_no_sense_are_refused(admin: Admin, body: dict[str, Any]) -> None:
     client, tokens = admin
     response = await client.post("/admin/v1/tokens", json=body, headers=bearer(tokens["admin"]))
     assert response.status == 422 and response.content_type == "application/problem+json"
 
 
-async def issue_problem(
-    client: TestClient[Any, Any], admin_token: str, body: dict[str, Any]
-) -> dict[str, Any]:
+async def issue_problem(client: AdminClient, admin_token: str, body: dict[str, Any]) -> dict[str, Any]:
     response = await client.post("/admin/v1/tokens", json=body, headers=bearer(admin_token))
     assert (response.status, response.content_type) == (422, "application/problem+json"), body
     problem: dict[str, Any] = await response.json(content_type=None)
@@ -105,7 +109,7 @@ async def issue_problem(
 
 
 async def test_no_token_for_a_committee_or_factory_the_registry_does_not_hold(
-    admin: Any, runtime: Runtime
+    admin: Admin, runtime: Runtime
 ) -> None:
     client, tokens = admin
     before = len(await list_tokens(runtime.db))
@@ -151,14 +155,14 @@ async def test_an_empty_registry_says_how_to_fill_it(runtime: Runtime) -> None:
         assert "the registry has no factories yet" in problem["detail"]
 
 
-async def test_a_bad_token_id_is_not_found(admin: Any) -> None:
+async def test_a_bad_token_id_is_not_found(admin: Admin) -> None:
     client, tokens = admin
     for token_id in ("nope", "0123456789ab", "%24gt"):
         response = await client.delete(f"/admin/v1/tokens/{token_id}", headers=bearer(tokens["admin"]))
         assert response.status in (404, 422)
 
 
-async def test_the_registry_loads_from_yaml_and_refuses_what_it_cannot_load(admin: Any) -> None:
+async def test_the_registry_loads_from_yaml_and_refuses_what_it_cannot_load(admin: Admin) -> None:
     client, tokens = admin
     headers = {**bearer(tokens["admin"]), "Content-Type": "application/yaml"}
     response = await client.post("/admin/v1/registry", data=REGISTRY.read_bytes(), headers=headers)
@@ -172,7 +176,7 @@ async def test_the_registry_loads_from_yaml_and_refuses_what_it_cannot_load(admi
 
 
 async def test_dead_letters_are_listed_shown_replayed_and_discarded(
-    admin: Any, memory_bus: MemoryBus
+    admin: Admin, memory_bus: MemoryBus
 ) -> None:
     client, tokens = admin
     own = bearer(tokens["admin"])
@@ -211,6 +215,7 @@ async def test_dead_letters_are_listed_shown_replayed_and_discarded(
     await memory_bus.drain()  # back it comes, under a new id
 
     discard = "/admin/v1/dlq/router.grievances/discard"
+    wrong: dict[str, Any]
     for wrong in ({}, {"ids": []}, {"ids": ["a"], "all": True}, {"all": False}, {"ids": [{"$gt": ""}]}):
         response = await client.post(discard, json=wrong, headers=own)
         assert response.status == 422, wrong
@@ -231,14 +236,14 @@ async def command(argv: list[str], runtime: Runtime) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def tokens_file(tmp_path: Path, client: TestClient[Any, Any], admin_token: str) -> str:
+def tokens_file(tmp_path: Path, client: AdminClient, admin_token: str) -> str:
     path = tmp_path / "tokens.json"
     path.write_text(json.dumps({"admin": admin_token, "admin_url": str(client.make_url(""))}))
     return str(path)
 
 
 async def test_every_admin_command_works_through_the_admin_api(
-    admin: Any, runtime: Runtime, tmp_path: Path
+    admin: Admin, runtime: Runtime, tmp_path: Path
 ) -> None:
     client, tokens = admin
     remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
@@ -258,8 +263,8 @@ async def test_every_admin_command_works_through_the_admin_api(
     assert code == FAILED and "no active token" in err
 
     await runtime.bus.consume("intake.outbound", ignore)
-    runtime.bus.inject("intake.outbound", b"{}")  # type: ignore[attr-defined]
-    await runtime.bus.drain()  # type: ignore[attr-defined]
+    memory_bus_of(runtime).inject("intake.outbound", b"{}")
+    await memory_bus_of(runtime).drain()
     code, out, _ = await command(["dlq", "list", "intake.outbound", *remote], runtime)
     assert code == OK and "1 dead letter(s)" in out and "invalid  unknown event type" in out
     (letter,) = await runtime.bus.dead_letters("intake.outbound")
@@ -271,13 +276,13 @@ async def test_every_admin_command_works_through_the_admin_api(
     assert code == OK and "replayed 0" in out and f"{letter.id}: unknown event type" in out
     code, out, _ = await command(["dlq", "replay", "intake.outbound", "--force", *remote], runtime)
     assert code == OK and "replayed 1" in out
-    await runtime.bus.drain()  # type: ignore[attr-defined]
+    await memory_bus_of(runtime).drain()
     code, out, _ = await command(["dlq", "discard", "intake.outbound", "--all", "--yes", *remote], runtime)
     assert code == OK and "discarded 1" in out
 
 
 async def test_token_issue_through_the_admin_api_refuses_what_the_registry_does_not_hold(
-    admin: Any, runtime: Runtime, tmp_path: Path
+    admin: Admin, runtime: Runtime, tmp_path: Path
 ) -> None:
     client, tokens = admin
     remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
@@ -301,7 +306,7 @@ async def test_token_issue_through_the_admin_api_refuses_what_the_registry_does_
 
 
 async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(
-    admin: Any, runtime: Runtime, tmp_path: Path
+    admin: Admin, runtime: Runtime, tmp_path: Path
 ) -> None:
     client, tokens = admin
     wrong = ["--tokens", tokens_file(tmp_path, client, tokens["ngo"])]
@@ -320,7 +325,7 @@ async def test_a_system_that_is_not_running_or_a_wrong_token_says_so(
 
 
 async def test_a_token_is_issued_for_a_lifetime_and_the_list_says_when_it_ends(
-    admin: Any, runtime: Runtime, tmp_path: Path
+    admin: Admin, runtime: Runtime, tmp_path: Path
 ) -> None:
     client, tokens = admin
     remote = ["--tokens", tokens_file(tmp_path, client, tokens["admin"])]
@@ -341,7 +346,7 @@ async def test_a_token_is_issued_for_a_lifetime_and_the_list_says_when_it_ends(
 
 
 async def test_discard_asks_first_and_does_nothing_without_a_yes(
-    admin: Any, runtime: Runtime, memory_bus: MemoryBus, tmp_path: Path
+    admin: Admin, runtime: Runtime, memory_bus: MemoryBus, tmp_path: Path
 ) -> None:
     """The installed command against the admin API, answering its question on stdin."""
     client, tokens = admin

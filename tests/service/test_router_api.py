@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseUpdated, MessageOutbound
+from shared.contracts import CaseAction, CaseUpdated, MessageOutbound, OutboundPurpose
 from shared.ids import reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, pin_hash
@@ -20,10 +21,12 @@ from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
     FlakyBus,
+    RouterClient,
     assert_no_contact,
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     pending_types,
     serve,
     stored_case,
@@ -38,32 +41,40 @@ ENDPOINTS = [
 ]
 
 
+# The served router, a token for each committee, the NGO and an admin, and the reference of a case
+# assigned to the SPT of GZ-001.
+World = tuple[RouterClient, dict[str, str], str]
+
+
 @pytest.fixture
-async def world(runtime: Runtime):
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER, phone=WORKER_PHONE)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         yield client, tokens, event.reference
 
 
-def updates(client, action=None):
+def updates(client: RouterClient, action: CaseAction | None = None) -> list[CaseUpdated]:
     return [e for e in client.received if isinstance(e, CaseUpdated) and action in (None, e.action)]
 
 
-def texts_out(client, purpose):
+def texts_out(client: RouterClient, purpose: OutboundPurpose) -> list[MessageOutbound]:
     return [e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == purpose]
 
 
-async def problem(response, status):
+async def problem(response: ClientResponse, status: int) -> dict[str, Any]:
     assert response.status == status
     assert response.content_type == "application/problem+json"
-    return await response.json(content_type=None)
+    body: dict[str, Any] = await response.json(content_type=None)
+    return body
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-async def test_every_case_endpoint_is_scoped(world: Any, method: Any, path: Any, body: Any) -> None:
+async def test_every_case_endpoint_is_scoped(
+    world: World, method: str, path: str, body: dict[str, str] | None
+) -> None:
     client, tokens, reference = world
     url = path.format(ref=reference)
     await problem(await client.request(method, url, json=body), 401)
@@ -93,11 +104,11 @@ async def test_every_case_endpoint_is_scoped(world: Any, method: Any, path: Any,
     assert_no_contact(await response.json(), WORKER_PHONE)
 
 
-async def test_list_is_scoped_paginated_and_filtered(world: Any, runtime: Runtime) -> None:
+async def test_list_is_scoped_paginated_and_filtered(world: World, runtime: Runtime) -> None:
     client, tokens, reference = world
     for text in ("工资没发", "加班太多", "食堂太差"):
         await runtime.bus.publish(grievance(runtime.keys, text, to=GZ_NUMBER))
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     await problem(await client.get("/api/v1/cases"), 401)
     await problem(await client.get("/api/v1/cases", headers=bearer(tokens["ngo"])), 403)
     spt = bearer(tokens["gz-001-spt"])
@@ -116,20 +127,20 @@ async def test_list_is_scoped_paginated_and_filtered(world: Any, runtime: Runtim
     assert other["total"] == 0
 
 
-async def test_acknowledge_is_idempotent_and_tells_the_worker(world: Any) -> None:
+async def test_acknowledge_is_idempotent_and_tells_the_worker(world: World) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     body = await (await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)).json()
     assert body["status"] == "acknowledged" and body["acknowledged_at"]
     again = await client.post(f"/api/v1/cases/{reference}/acknowledge", headers=spt)
     assert again.status == 200
-    await client.app[RUNTIME].bus.drain()
+    await memory_bus_of(client.app[RUNTIME]).drain()
     assert [e.action for e in updates(client)] == ["acknowledged"]
     assert len(texts_out(client, "status")) == 1
     assert [t["action"] for t in body["timeline"]] == ["assigned", "acknowledged"]
 
 
-async def test_a_first_reply_acknowledges_the_case(world: Any) -> None:
+async def test_a_first_reply_acknowledges_the_case(world: World) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     url = f"/api/v1/cases/{reference}"
@@ -141,12 +152,12 @@ async def test_a_first_reply_acknowledges_the_case(world: Any) -> None:
     assert body["acknowledged_at"] == first_ack
     again = await client.post(f"{url}/acknowledge", headers=spt)
     assert again.status == 200 and (await again.json())["acknowledged_at"] == first_ack
-    await client.app[RUNTIME].bus.drain()
+    await memory_bus_of(client.app[RUNTIME]).drain()
     assert [e.action for e in updates(client)] == ["replied", "replied"]
     assert {e.status for e in updates(client)} == {"acknowledged"}
 
 
-async def test_messages_resolve_and_closed_case(world: Any, runtime: Runtime, clock: FakeClock) -> None:
+async def test_messages_resolve_and_closed_case(world: World, runtime: Runtime, clock: FakeClock) -> None:
     client, tokens, reference = world
     spt = bearer(tokens["gz-001-spt"])
     url = f"/api/v1/cases/{reference}"
@@ -161,7 +172,7 @@ async def test_messages_resolve_and_closed_case(world: Any, runtime: Runtime, cl
     body = await response.json()
     committee_messages = [m for m in body["messages"] if m["direction"] == "committee"]
     assert len(committee_messages) == 1 and committee_messages[0]["delivery_status"] in ("pending", "sent")
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     replies = texts_out(client, "committee_reply")
     assert len(replies) == 1 and "我们明天检查" in replies[0].text and replies[0].gateway_number == GZ_NUMBER
     await problem(await client.post(f"{url}/messages", json={"text": "x", "extra": 1}, headers=spt), 422)
@@ -170,7 +181,7 @@ async def test_messages_resolve_and_closed_case(world: Any, runtime: Runtime, cl
     await problem(await client.post(f"{url}/messages", data="text=x", headers=spt), 415)
     response = await client.post(f"{url}/resolve", json={"resolution": "安全出口已经打开"}, headers=spt)
     assert (await response.json())["status"] == "resolved"
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     check = texts_out(client, "resolution_check")
     assert len(check) == 1 and "是" in check[0].text and "否" in check[0].text
     same = await client.post(f"{url}/resolve", json={"resolution": "安全出口已经打开"}, headers=spt)
@@ -185,15 +196,15 @@ async def test_messages_resolve_and_closed_case(world: Any, runtime: Runtime, cl
         ("recuse", {"reason": "x"}),
     ):
         await problem(await client.post(f"{url}/{path}", json=body, headers=spt), 409)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     assert [e.action for e in updates(client)] == ["replied", "resolved", "closed"]
 
 
-async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world: Any, runtime: Runtime) -> None:
+async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world: World, runtime: Runtime) -> None:
     client, tokens, _ = world
     event = grievance(runtime.keys, "组长辱骂我们", to=GZ_NUMBER)
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     url = f"/api/v1/cases/{case.reference}"
     spt, women = bearer(tokens["gz-001-spt"]), bearer(tokens["gz-001-women"])
@@ -208,7 +219,7 @@ async def test_recuse_hands_over_or_leaves_it_to_the_ngo(world: Any, runtime: Ru
     assert (await client.get(url, headers=spt)).status == 200
     await client.post(f"{url}/recuse", json={"reason": "也有冲突"}, headers=spt)
     assert (await client.get(url, headers=spt)).status == 404
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     recusals = updates(client, "recused")
     assert [(e.committee_id, e.status, e.note) for e in recusals] == [
         ("gz-001-spt", "assigned", None),

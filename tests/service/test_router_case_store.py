@@ -4,7 +4,7 @@ and concurrent writers of one case (through a store whose calls interleave, as r
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from services.router import actions
 from services.router.app import INDEXES, Router, bootstrap
-from services.router.case import Case
+from services.router.case import Case, Outcome
 from services.router.case_store import ATTEMPTS, CaseStore, InboxFilter, to_document
 from services.router.decisions import FollowUp, NewCase
 from services.router.errors import ChangedConcurrently
@@ -24,7 +24,7 @@ from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
 from tests.fakes import FakeClock
 from tests.service.escalation_support import InterleavingDatabase
-from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance
+from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance, memory_bus_of
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def open_case(
     return case
 
 
-def acknowledging(case: Case, now, action_id: str = "ack-1"):
+def acknowledging(case: Case, now: datetime, action_id: str = "ack-1") -> Outcome:
     assert case.committee_id is not None
     return case.acknowledge(by=case.committee_id, action_id=action_id, now=to_ms(now), reach_worker=True)
 
@@ -52,7 +52,7 @@ def acknowledging(case: Case, now, action_id: str = "ack-1"):
 def updates(runtime: Runtime, case_id: str, action: str) -> list[CaseUpdated]:
     return [
         e
-        for e in runtime.bus.published
+        for e in memory_bus_of(runtime).published
         if isinstance(e, CaseUpdated) and e.case_id == case_id and e.action == action
     ]
 
@@ -198,8 +198,11 @@ async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says
     await router.cases.mutate(wages.case_id, lambda c: acknowledging(c, runtime.clock()))
     now = runtime.clock()
 
-    async def inbox(**chosen) -> list[str]:
-        cases, total = await router.cases.committee_inbox(committee, InboxFilter(**chosen), now, 0, 10)
+    async def inbox(
+        *, status: str | None = None, category: str | None = None, overdue: bool = False
+    ) -> list[str]:
+        chosen = InboxFilter(status=status, category=category, overdue=overdue)
+        cases, total = await router.cases.committee_inbox(committee, chosen, now, 0, 10)
         assert total == len(cases)
         return sorted(c.reference for c in cases)
 
@@ -215,6 +218,8 @@ async def test_the_inbox_filters_by_status_category_and_overdue_as_the_case_says
     assert late < wages.resolve_due_at
     cases, _ = await router.cases.committee_inbox(committee, InboxFilter(overdue=True), late, 0, 10)
     assert [c.reference for c in cases] == [exit_locked.reference]
-    assert all(c.overdue(late) for c in cases) and not (await router.cases.by_id(wages.case_id)).overdue(late)
+    stored_wages = await router.cases.by_id(wages.case_id)
+    assert stored_wages is not None
+    assert all(c.overdue(late) for c in cases) and not stored_wages.overdue(late)
     assert (await router.cases.committee_counts(committee, late))["overdue"] == 1
     assert (await router.cases.committee_counts("gz-001-women", late))["all"] == 0

@@ -3,24 +3,26 @@ delivery states without times; the NGO's API keeps the exact detail."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pydantic import ValidationError
 
 from services.escalation.app import create_app as escalation_app
 from services.router.app import create_app as router_app
 from services.router.views import rounded
+from shared.contracts import GrievanceReceived
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import to_ms
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.servers import ServiceServer
 from tests.service.escalation_support import consume_downstream
-from tests.service.router_support import GZ_NUMBER, bearer, committee_tokens, grievance
+from tests.service.router_support import GZ_NUMBER, bearer, committee_tokens, grievance, memory_bus_of
 
 RECEIVED = datetime(2026, 3, 2, 8, 37, 12, 345000, tzinfo=UTC)
 MESSAGE_KEYS = {"id", "direction", "text", "at", "purpose"}
@@ -31,20 +33,26 @@ def iso(value: datetime) -> str:
 
 
 class World:
-    def __init__(self, runtime: Runtime, router: Any, ngo: Any, tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        router: TestClient[web.Request, web.Application],
+        ngo: TestClient[web.Request, web.Application],
+        tokens: dict[str, str],
+    ) -> None:
         self.runtime, self.router, self.ngo, self.tokens = runtime, router, ngo, tokens
 
-    async def report(self, text: str, *, at: datetime) -> Any:
+    async def report(self, text: str, *, at: datetime) -> GrievanceReceived:
         event = grievance(self.runtime.keys, text, to=GZ_NUMBER, phone=WORKER_PHONE, received_at=at)
         await self.runtime.bus.publish(event)
-        await self.runtime.bus.drain()
+        await memory_bus_of(self.runtime).drain()
         return event
 
     async def committee(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
         headers = bearer(self.tokens["gz-001-spt"])
         response = await self.router.request(method, path, headers=headers, **kwargs)
         assert response.status == 200, await response.text()
-        await self.runtime.bus.drain()
+        await memory_bus_of(self.runtime).drain()
         return await response.json()
 
 
@@ -117,7 +125,7 @@ async def test_committee_answers_round_the_workers_times_and_name_no_channel_or_
 
 
 async def test_day_rounding_shows_the_day_only(
-    runtime: Runtime, settings_factory: Any, clock: FakeClock
+    runtime: Runtime, settings_factory: Callable[..., Settings], clock: FakeClock
 ) -> None:
     clock.now = RECEIVED
     settings = settings_factory(committee_time_rounding="day")

@@ -5,13 +5,14 @@ is a 409 the client may retry, and a case written before versions were kept is a
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from services.router.case_store import ATTEMPTS
-from shared.contracts import CaseUpdated, MessageOutbound
+from shared.contracts import CaseUpdated, Event, MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
@@ -21,17 +22,23 @@ from tests.service.escalation_support import InterleavingDatabase
 from tests.service.router_support import (
     DG_NUMBER,
     ContendedDatabase,
+    RouterClient,
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
 )
+
+# The served router on a store whose calls interleave, the DG-002 wages committee's authorisation
+# header, and the API path of the case it holds.
+Racing = tuple[RouterClient, dict[str, str], str]
 
 
 @pytest.fixture
 async def racing(
     settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
-) -> AsyncIterator[tuple[Any, dict[str, str], str]]:
+) -> AsyncIterator[Racing]:
     runtime = Runtime(settings, memory_bus, InterleavingDatabase(db, jitter=0.005, seed=11), keys, clock)
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
@@ -41,7 +48,7 @@ async def racing(
         yield client, bearer(tokens["dg-002-wages"]), f"/api/v1/cases/{event.reference}"
 
 
-def distinct(client: Any, kind: type, **fields: str) -> set[Any]:
+def distinct(client: RouterClient, kind: type[Event], **fields: str) -> set[uuid.UUID]:
     return {
         e.id
         for e in client.received
@@ -49,9 +56,7 @@ def distinct(client: Any, kind: type, **fields: str) -> set[Any]:
     }
 
 
-async def test_replies_sent_at_once_all_land_once(
-    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
-) -> None:
+async def test_replies_sent_at_once_all_land_once(racing: Racing, memory_bus: MemoryBus) -> None:
     client, wages, url = racing
     texts = [f"第{i}次答复" for i in range(ATTEMPTS)]
     answers = await asyncio.gather(
@@ -67,7 +72,7 @@ async def test_replies_sent_at_once_all_land_once(
 
 
 async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(
-    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
+    racing: Racing, memory_bus: MemoryBus
 ) -> None:
     client, wages, url = racing
     headers = {**wages, "Idempotency-Key": "answer-1"}
@@ -84,7 +89,7 @@ async def test_one_idempotency_key_sent_three_times_at_once_adds_one_message(
 
 
 async def test_acknowledging_three_times_at_once_acknowledges_once(
-    racing: tuple[Any, dict[str, str], str], memory_bus: MemoryBus
+    racing: Racing, memory_bus: MemoryBus
 ) -> None:
     client, wages, url = racing
     answers = await asyncio.gather(*(client.post(f"{url}/acknowledge", headers=wages) for _ in range(3)))
@@ -121,14 +126,14 @@ async def test_a_case_stored_before_versions_is_acted_on_as_usual(runtime: Runti
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "工资没发", to=DG_NUMBER)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         # As the router stored cases before it kept versions (no other way to have one than to write it).
         await runtime.db["cases"].update_one({"_id": str(event.grievance_id)}, {"$unset": {"version": ""}})
         wages, url = bearer(tokens["dg-002-wages"]), f"/api/v1/cases/{event.reference}"
         assert (await client.post(f"{url}/acknowledge", headers=wages)).status == 200
         resolved = await client.post(f"{url}/resolve", json={"resolution": "下周补发"}, headers=wages)
         assert resolved.status == 200 and (await resolved.json())["status"] == "resolved"
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         assert [e.action for e in client.received if isinstance(e, CaseUpdated)] == [
             "acknowledged",
             "resolved",

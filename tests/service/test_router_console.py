@@ -3,28 +3,44 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import yaml
-from aiohttp import ClientSession
+from aiohttp import ClientResponse, ClientSession, web
 from aiohttp.test_utils import TestClient
 
 from services.router.app import create_app
 from services.router.appkeys import CONSOLE_SESSIONS, ROUTER
+from services.router.case_store import CaseStore
 from services.router.console_session import LIFETIME, cookie_policy
 from services.router.lexicon import BASE_SEVERITY
 from services.router.registry import load_registry
 from services.router.worker_store import WorkerStore
 from shared.auth import revoke_token
-from shared.contracts import DELIVERY_REASONS, CaseUpdated, MessageDeliveryChanged, MessageOutbound
+from shared.contracts import (
+    DELIVERY_REASONS,
+    CaseUpdated,
+    GrievanceReceived,
+    MessageDeliveryChanged,
+    MessageOutbound,
+)
 from shared.runtime import Runtime
 from tests.conftest import make_settings
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, message_id_of, page_csrf, sign_in
-from tests.service.router_support import GZ_NUMBER, REGISTRY, committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import (
+    GZ_NUMBER,
+    REGISTRY,
+    RouterClient,
+    committee_tokens,
+    grievance,
+    memory_bus_of,
+    serve,
+    stored_case,
+)
 
 ACTIONS = {
     "acknowledge": {},
@@ -35,24 +51,29 @@ ACTIONS = {
 }
 
 
+# The served router, a token for each committee, the NGO and an admin, and a grievance whose case
+# the SPT of GZ-001 holds.
+World = tuple[RouterClient, dict[str, str], GrievanceReceived]
+
+
 @pytest.fixture
-async def world(runtime: Runtime):
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, "安全出口被锁了", to=GZ_NUMBER, phone=WORKER_PHONE)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         yield client, tokens, event
 
 
-async def signed_in(client, token):
+async def signed_in(client: RouterClient, token: str) -> ClientResponse:
     response = await sign_in(client, token)
     assert response.status == 303
     assert response.headers["Location"] == "/console/"
     return response
 
 
-async def test_the_session_cookie_is_http_only_strict_and_expires(world: Any) -> None:
+async def test_the_session_cookie_is_http_only_strict_and_expires(world: World) -> None:
     client, tokens, _ = world
     response = await signed_in(client, tokens["gz-001-spt"])
     cookie = response.cookies["committee_session"]
@@ -78,7 +99,7 @@ async def test_the_cookie_is_secure_outside_development(runtime: Runtime) -> Non
         assert page.cookies["committee_session"]["secure"] is True
 
 
-async def test_pages_carry_a_csp_without_inline_script_and_are_not_stored(world: Any) -> None:
+async def test_pages_carry_a_csp_without_inline_script_and_are_not_stored(world: World) -> None:
     client, tokens, event = world
     sign_page = await client.get("/console/sign-in?lang=zh")
     await signed_in(client, tokens["gz-001-spt"])
@@ -99,7 +120,7 @@ async def test_pages_carry_a_csp_without_inline_script_and_are_not_stored(world:
     assert redirect.headers["Cache-Control"] == "no-store"
 
 
-async def test_without_a_session_every_page_leads_to_the_sign_in(world: Any) -> None:
+async def test_without_a_session_every_page_leads_to_the_sign_in(world: World) -> None:
     client, _, event = world
     for method, path in (
         ("GET", "/console/"),
@@ -115,7 +136,7 @@ async def test_without_a_session_every_page_leads_to_the_sign_in(world: Any) -> 
     )
 
 
-async def test_a_case_link_leads_back_to_the_case_after_sign_in_and_nowhere_else(world: Any) -> None:
+async def test_a_case_link_leads_back_to_the_case_after_sign_in_and_nowhere_else(world: World) -> None:
     client, tokens, event = world
     # A notification's link, opened without a session.
     page = await client.get(f"/console/cases/{event.reference}")
@@ -143,7 +164,7 @@ async def test_a_case_link_leads_back_to_the_case_after_sign_in_and_nowhere_else
 
 
 @pytest.mark.parametrize("token", ["gvt_not-a-token", "ngo", "admin", ""])
-async def test_only_a_live_committee_token_signs_in(world: Any, token: str) -> None:
+async def test_only_a_live_committee_token_signs_in(world: World, token: str) -> None:
     client, tokens, _ = world
     response = await sign_in(client, tokens.get(token, token))
     assert response.status == 401
@@ -152,12 +173,12 @@ async def test_only_a_live_committee_token_signs_in(world: Any, token: str) -> N
     assert inbox.status == 303
 
 
-async def test_the_sign_in_form_needs_its_own_csrf_token(world: Any) -> None:
+async def test_the_sign_in_form_needs_its_own_csrf_token(world: World) -> None:
     client, tokens, _ = world
     await client.get("/console/sign-in?lang=zh")
     response = await client.post("/console/sign-in", data={"csrf": "forged", "token": tokens["gz-001-spt"]})
     assert response.status == 403
-    fresh = TestClient(client.server)
+    fresh: TestClient[web.Request, None] = TestClient(client.server)
     await fresh.start_server()
     try:
         # No sign-in page opened first: no visitor session, so no token to match.
@@ -170,7 +191,7 @@ async def test_the_sign_in_form_needs_its_own_csrf_token(world: Any) -> None:
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 async def test_a_form_without_the_session_csrf_token_changes_nothing(
-    runtime: Runtime, world: Any, action: Any
+    runtime: Runtime, world: World, action: str
 ) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
@@ -182,7 +203,7 @@ async def test_a_form_without_the_session_csrf_token_changes_nothing(
         response = await client.post(f"/console/cases/{event.reference}/{action}", data=data)
         assert response.status == 403
         assert "表单已过期" in await response.text()
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     after = await stored_case(cases, event.grievance_id)
     assert after.version == before.version and after.status == "assigned"
     assert len(client.received) == published
@@ -190,7 +211,7 @@ async def test_a_form_without_the_session_csrf_token_changes_nothing(
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 async def test_another_committees_case_is_a_404_like_an_unknown_one(
-    runtime: Runtime, world: Any, action: Any
+    runtime: Runtime, world: World, action: str
 ) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-women"])
@@ -212,7 +233,7 @@ async def test_another_committees_case_is_a_404_like_an_unknown_one(
     assert case.status == "assigned" and case.committee_id == "gz-001-spt"
 
 
-async def test_acknowledge_reply_resolve_take_the_apis_path(runtime: Runtime, world: Any) -> None:
+async def test_acknowledge_reply_resolve_take_the_apis_path(runtime: Runtime, world: World) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
     path = f"/console/cases/{event.reference}"
@@ -235,7 +256,7 @@ async def test_acknowledge_reply_resolve_take_the_apis_path(runtime: Runtime, wo
 
     resolve = {"csrf": csrf, "resolution": "出口已经打开"}
     assert (await client.post(f"{path}/resolve", data=resolve, allow_redirects=False)).status == 303
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     case = await stored_case(runtime_cases(client), event.grievance_id)
     assert case.status == "resolved" and case.resolution == "出口已经打开"
     actions = [e.action for e in client.received if isinstance(e, CaseUpdated)]
@@ -245,7 +266,7 @@ async def test_acknowledge_reply_resolve_take_the_apis_path(runtime: Runtime, wo
     assert purposes.count("committee_reply") == 1 and "resolution_check" in purposes
 
 
-async def test_refusals_are_said_in_plain_words_on_the_page(runtime: Runtime, world: Any) -> None:
+async def test_refusals_are_said_in_plain_words_on_the_page(runtime: Runtime, world: World) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
     path = f"/console/cases/{event.reference}"
@@ -255,6 +276,7 @@ async def test_refusals_are_said_in_plain_words_on_the_page(runtime: Runtime, wo
     assert "请检查填写的内容" in await empty.text()
 
     case = await stored_case(runtime_cases(client), event.grievance_id)
+    assert case.reporter_key is not None
     await WorkerStore(runtime.db).opt_out(case.reporter_key, "g-stop", runtime.clock())
     page, csrf = await page_csrf(client, path)
     assert "工人已退订消息" in page
@@ -271,11 +293,11 @@ async def test_refusals_are_said_in_plain_words_on_the_page(runtime: Runtime, wo
     assert "Not sent: the worker opted out" in await english.text()
 
 
-async def test_the_inbox_filters_and_counts(runtime: Runtime, world: Any, clock: FakeClock) -> None:
+async def test_the_inbox_filters_and_counts(runtime: Runtime, world: World, clock: FakeClock) -> None:
     client, tokens, event = world
     wages = grievance(runtime.keys, "工资拖欠两个月", to=GZ_NUMBER)
     await runtime.bus.publish(wages)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     await signed_in(client, tokens["gz-001-spt"])
     page, csrf = await page_csrf(client, "/console/")
     assert "委员会：社会绩效小组" in page
@@ -298,7 +320,7 @@ async def test_the_inbox_filters_and_counts(runtime: Runtime, world: Any, clock:
     assert "符合条件的案件：2 件" in await (await client.get("/console/?status=&category=")).text()
 
 
-async def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: Any) -> None:
+async def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: World) -> None:
     client, tokens, _ = world
     response = await signed_in(client, tokens["gz-001-spt"])
     copied = response.cookies["committee_session"].value
@@ -315,7 +337,7 @@ async def test_signing_out_ends_the_session_for_a_copied_cookie_too(world: Any) 
         assert replay.status == 303
 
 
-async def test_a_revoked_token_ends_its_sessions(runtime: Runtime, world: Any) -> None:
+async def test_a_revoked_token_ends_its_sessions(runtime: Runtime, world: World) -> None:
     client, tokens, _ = world
     await signed_in(client, tokens["gz-001-spt"])
     assert (await client.get("/console/", allow_redirects=False)).status == 200
@@ -324,7 +346,7 @@ async def test_a_revoked_token_ends_its_sessions(runtime: Runtime, world: Any) -
     assert (await client.get("/console/", allow_redirects=False)).status == 303
 
 
-async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: Runtime, world: Any) -> None:
+async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: Runtime, world: World) -> None:
     """The reason intake announced is said in plain words, in each language; no code, no number."""
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
@@ -332,7 +354,7 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: R
     page, csrf = await page_csrf(client, path)
     reply = {"csrf": csrf, "text": "我们明天开门检查", "message_id": message_id_of(page)}
     assert (await client.post(f"{path}/reply", data=reply, allow_redirects=False)).status == 303
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     (sent,) = [
         e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
     ]
@@ -348,7 +370,7 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: R
             at=runtime.clock(),
         )
     )
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     page, _ = await page_csrf(client, path)
     assert "无法送达" in page and "本系统尚未开通工人所用渠道（短信或微信）的发送：这条消息无法发出。" in page
     assert "channel_unconfigured" not in page and WORKER_PHONE[-8:] not in page
@@ -365,7 +387,7 @@ async def test_every_delivery_reason_has_words_in_both_languages() -> None:
         assert TEXTS.text("zh", f"delivery_reason.{reason}") and TEXTS.text("en", f"delivery_reason.{reason}")
 
 
-async def test_every_text_has_both_languages_and_english_is_chosen_by_the_browser(world: Any) -> None:
+async def test_every_text_has_both_languages_and_english_is_chosen_by_the_browser(world: World) -> None:
     client, tokens, event = world
     from services.router.console_texts import TEXTS
 
@@ -380,8 +402,8 @@ async def test_every_text_has_both_languages_and_english_is_chosen_by_the_browse
     assert "符合条件的案件" in await remembered.text()
 
 
-def runtime_cases(client):
-    return client.server.app[ROUTER].cases
+def runtime_cases(client: RouterClient) -> CaseStore:
+    return client.app[ROUTER].cases
 
 
 HOSTILE = [
@@ -403,7 +425,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("method", "path", "data"), HOSTILE)
 async def test_hostile_input_is_a_4xx_that_changes_nothing(
-    runtime: Runtime, world: Any, method: Any, path: Any, data: Any
+    runtime: Runtime, world: World, method: str, path: str, data: dict[str, str] | None
 ) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
@@ -412,30 +434,30 @@ async def test_hostile_input_is_a_4xx_that_changes_nothing(
     body = None if data is None else {**data, "csrf": csrf}
     response = await client.request(method, path.format(ref=event.reference), data=body)
     assert 400 <= response.status < 500, await response.text()
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     after = await stored_case(runtime_cases(client), event.grievance_id)
     assert after.version == before.version
 
 
-async def test_a_body_that_is_no_form_is_refused_before_anything_is_read(world: Any) -> None:
+async def test_a_body_that_is_no_form_is_refused_before_anything_is_read(world: World) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
     response = await client.post(f"/console/cases/{event.reference}/acknowledge", json={"csrf": "x"})
     assert response.status == 415
 
 
-async def test_the_workers_text_is_shown_as_text_never_as_markup(runtime: Runtime, world: Any) -> None:
+async def test_the_workers_text_is_shown_as_text_never_as_markup(runtime: Runtime, world: World) -> None:
     client, tokens, _ = world
     event = grievance(runtime.keys, '<script>alert(1)</script><img src=x onerror="x()">', to=GZ_NUMBER)
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     await signed_in(client, tokens["gz-001-spt"])
     page = await (await client.get(f"/console/cases/{event.reference}")).text()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-async def test_a_recusal_leaves_the_case_and_the_inbox_says_so(runtime: Runtime, world: Any) -> None:
+async def test_a_recusal_leaves_the_case_and_the_inbox_says_so(runtime: Runtime, world: World) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
     path = f"/console/cases/{event.reference}"
@@ -452,7 +474,7 @@ async def test_a_recusal_leaves_the_case_and_the_inbox_says_so(runtime: Runtime,
 
 
 async def test_recategorising_moves_the_deadlines_or_sends_retaliation_away(
-    runtime: Runtime, world: Any
+    runtime: Runtime, world: World
 ) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
@@ -476,13 +498,13 @@ async def test_recategorising_moves_the_deadlines_or_sends_retaliation_away(
 
 
 async def test_an_unconfirmed_web_contact_is_said_as_such_and_a_reply_is_refused(
-    runtime: Runtime, world: Any
+    runtime: Runtime, world: World
 ) -> None:
     client, tokens, _ = world
     web = grievance(runtime.keys, "网页表单：宿舍没有热水", channel="web", to=None, factory_hint="GZ-001")
     web = web.model_copy(update={"contact_proven": False})
     await runtime.bus.publish(web)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     case = await stored_case(runtime_cases(client), web.grievance_id)
     assert case.committee_id == "gz-001-spt" and not case.proven
     await signed_in(client, tokens["gz-001-spt"])
@@ -497,7 +519,7 @@ async def test_an_unconfirmed_web_contact_is_said_as_such_and_a_reply_is_refused
     ]
 
 
-async def test_sign_ins_and_new_visitors_are_limited_per_client(runtime: Runtime) -> None:
+async def test_sign_ins_and_new_visitors_are_limited_per_client(runtime: Runtime, clock: FakeClock) -> None:
     settings = make_settings(status_rate_limit=3)
     served = Runtime(settings, runtime.bus, runtime.db, runtime.keys, runtime.clock)
     async with TestClient(ServiceServer(create_app(settings, served))) as client:
@@ -512,12 +534,12 @@ async def test_sign_ins_and_new_visitors_are_limited_per_client(runtime: Runtime
         client.session.cookie_jar.clear()
         # A browser that keeps no cookie opens a new visitor session each time: limited as well.
         assert (await client.get("/console/sign-in")).status == 429
-        runtime.clock.advance(minutes=1)
+        clock.advance(minutes=1)
         assert (await client.get("/console/sign-in")).status == 200
 
 
 async def test_times_are_in_the_factorys_zone_when_the_registry_names_one(
-    runtime: Runtime, world: Any
+    runtime: Runtime, world: World
 ) -> None:
     client, tokens, event = world
     data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
@@ -531,11 +553,11 @@ async def test_times_are_in_the_factorys_zone_when_the_registry_names_one(
     assert "Asia/Ho_Chi_Minh (UTC+07:00)" in inbox and "2026-03-02 15:00" in inbox
 
 
-async def test_a_session_past_its_lifetime_is_no_session(runtime: Runtime, world: Any) -> None:
+async def test_a_session_past_its_lifetime_is_no_session(runtime: Runtime, world: World) -> None:
     client, tokens, _ = world
     await signed_in(client, tokens["gz-001-spt"])
     assert (await client.get("/console/", allow_redirects=False)).status == 200
-    store = client.server.app[CONSOLE_SESSIONS]
+    store = client.app[CONSOLE_SESSIONS]
     record = await runtime.db["api_tokens"].find_one({"committee_id": "gz-001-spt"})
     # A session started just over one lifetime ago, with a live token: expired all the same.
     started = datetime.now(UTC) - LIFETIME - timedelta(seconds=1)
@@ -553,7 +575,7 @@ async def test_a_session_past_its_lifetime_is_no_session(runtime: Runtime, world
     assert fresh.status == 200
 
 
-async def test_the_language_link_of_a_refused_action_leads_back_to_the_case(world: Any) -> None:
+async def test_the_language_link_of_a_refused_action_leads_back_to_the_case(world: World) -> None:
     client, tokens, event = world
     await signed_in(client, tokens["gz-001-spt"])
     path = f"/console/cases/{event.reference}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseAssigned, MessageOutbound
+from shared.contracts import CaseAssigned, Event, MessageOutbound
 from shared.ids import reference_for
 from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
@@ -16,18 +17,21 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
     stored_case,
 )
 
-
-def published(runtime, kind):
-    return [e for e in runtime.bus.published if isinstance(e, kind)]
+E = TypeVar("E", bound=Event)
 
 
-async def deliver(runtime, event):
+def published(runtime: Runtime, kind: type[E]) -> list[E]:
+    return [e for e in memory_bus_of(runtime).published if isinstance(e, kind)]
+
+
+async def deliver(runtime: Runtime, event: Event) -> None:
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
 
 
 async def test_chinese_sms_to_factory_number_reaches_the_right_committee_only(runtime: Runtime) -> None:
@@ -71,7 +75,7 @@ async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtim
         await deliver(runtime, event)
         await deliver(runtime, event)
         assert await runtime.db["cases"].count_documents({}) == 1
-        ids = [e.id for e in runtime.bus.published if not isinstance(e, type(event))]
+        ids = [e.id for e in memory_bus_of(runtime).published if not isinstance(e, type(event))]
         assert len(ids) == 4 and len(set(ids)) == 2  # republished with the same ids
         case = published(runtime, CaseAssigned)[0]
         assert (case.committee_id, case.category, case.severity) == ("dg-002-wages", "wages", "high")
@@ -80,10 +84,10 @@ async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtim
 async def test_a_malformed_event_is_dead_lettered_and_the_next_is_processed(runtime: Runtime) -> None:
     await committee_tokens(runtime)
     async with serve(runtime):
-        runtime.bus.inject(
+        memory_bus_of(runtime).inject(
             "router.grievances", b'{"type": "grievance.received", "text": 5}', "grievance.received"
         )
-        runtime.bus.inject("router.grievances", b"\xff not json", "grievance.received")
+        memory_bus_of(runtime).inject("router.grievances", b"\xff not json", "grievance.received")
         await deliver(runtime, grievance(runtime.keys, "DG002 每天加班到十二点", to=None))
         dead = await runtime.bus.dead_letters("router.grievances")
         assert len(dead) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,8 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.router.contact_page import COOKIE
+from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
-from tests.fakes import OTHER_WORKER_PHONE, sensitive
+from shared.settings import Settings
+from tests.fakes import OTHER_WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.fuzz_support import FUZZ, texts
 from tests.service.intake_support import intake_settings
@@ -29,7 +32,7 @@ _TOKEN = re.compile(r'name="token" value="([^"]*)"')
 
 @pytest.fixture
 async def system(
-    settings_factory: Any, memory_bus: Any, db: Any, keys: Any, clock: Any
+    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
 ) -> AsyncIterator[Services]:
     settings = intake_settings(settings_factory, public_base_url="http://127.0.0.1:8080")
     async with services(Runtime(settings, memory_bus, db, keys, clock)) as running:

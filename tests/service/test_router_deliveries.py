@@ -18,7 +18,13 @@ from services.router.case import Message
 from services.router.deliveries import DeliveryConsumer, handlers
 from services.router.views import DeliveryStatus
 from services.router.worker_store import WorkerStore
-from shared.contracts import DELIVERY_STATES, CaseUpdated, MessageDeliveryChanged
+from shared.contracts import (
+    DELIVERY_STATES,
+    CaseUpdated,
+    DeliveryReason,
+    DeliveryState,
+    MessageDeliveryChanged,
+)
 from shared.messaging import Rejected
 from tests.fakes import FakeClock
 
@@ -26,16 +32,19 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def announced(
-    outbound_id: uuid.UUID, state: str, code: str | None = None, reason: str | None = None
+    outbound_id: uuid.UUID,
+    state: DeliveryState,
+    code: str | None = None,
+    reason: DeliveryReason | None = None,
 ) -> MessageDeliveryChanged:
     return MessageDeliveryChanged(
         correlation_id=uuid.uuid4(),
         outbound_id=outbound_id,
         case_id="c1",
         reference="ABCDE-FGHJK",
-        state=state,  # type: ignore[arg-type]
+        state=state,
         error_code=code,
-        reason=reason,  # type: ignore[arg-type]  # a test names its reasons as plain strings
+        reason=reason,
         at=T0 + timedelta(seconds=DELIVERY_STATES.index(state)),
     )
 
@@ -62,7 +71,9 @@ def consumer(db: Any) -> tuple[WorkerStore, DeliveryConsumer]:
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(["sending", "sent", "delivered", "failed"])))
-async def test_any_order_ends_in_the_highest_state(consumer: Any, order: tuple[str, ...]) -> None:
+async def test_any_order_ends_in_the_highest_state(
+    consumer: tuple[WorkerStore, DeliveryConsumer], order: tuple[DeliveryState, ...]
+) -> None:
     workers, fold = consumer
     outbound_id = uuid.uuid4()
     for state in order:
@@ -70,7 +81,9 @@ async def test_any_order_ends_in_the_highest_state(consumer: Any, order: tuple[s
     assert await seen(workers, outbound_id) == "failed"
 
 
-async def test_a_redelivery_and_a_late_earlier_state_change_nothing(consumer: Any) -> None:
+async def test_a_redelivery_and_a_late_earlier_state_change_nothing(
+    consumer: tuple[WorkerStore, DeliveryConsumer],
+) -> None:
     workers, _ = consumer
     outbound_id = uuid.uuid4()
     assert await seen(workers, outbound_id) is None  # the view says pending
@@ -81,16 +94,18 @@ async def test_a_redelivery_and_a_late_earlier_state_change_nothing(consumer: An
     assert await seen(workers, outbound_id) == "delivered"
 
 
-async def test_concurrent_announcements_keep_the_highest(consumer: Any) -> None:
+async def test_concurrent_announcements_keep_the_highest(
+    consumer: tuple[WorkerStore, DeliveryConsumer],
+) -> None:
     """Two replicas folding at once: the conditional upsert decides, not the order of the reads."""
     workers, fold = consumer
     outbound_id = uuid.uuid4()
-    states = ["sending", "sent", "delivered", "undelivered", "sent", "sending"]
+    states: list[DeliveryState] = ["sending", "sent", "delivered", "undelivered", "sent", "sending"]
     await asyncio.gather(*(fold(announced(outbound_id, s)) for s in states))
     assert await seen(workers, outbound_id) == "undelivered"
 
 
-async def test_another_event_type_is_rejected(consumer: Any) -> None:
+async def test_another_event_type_is_rejected(consumer: tuple[WorkerStore, DeliveryConsumer]) -> None:
     _, fold = consumer
     wrong = CaseUpdated(correlation_id=uuid.uuid4(), case_id="c1", reference="ABCDE-FGHJK",
                         action="acknowledged", actor_role="committee", at=T0, status="acknowledged")  # fmt: skip
@@ -98,7 +113,9 @@ async def test_another_event_type_is_rejected(consumer: Any) -> None:
         await handlers(fold)(wrong)
 
 
-async def test_the_reason_comes_with_the_state_that_carried_it(consumer: Any) -> None:
+async def test_the_reason_comes_with_the_state_that_carried_it(
+    consumer: tuple[WorkerStore, DeliveryConsumer],
+) -> None:
     """A failure's reason is kept with it; a late earlier state brings no reason of its own."""
     workers, fold = consumer
     outbound_id = uuid.uuid4()
@@ -114,7 +131,9 @@ async def test_the_reason_comes_with_the_state_that_carried_it(consumer: Any) ->
     )
 
 
-async def test_a_record_folded_before_reasons_were_announced_has_none(consumer: Any, db: Any) -> None:
+async def test_a_record_folded_before_reasons_were_announced_has_none(
+    consumer: tuple[WorkerStore, DeliveryConsumer], db: Any
+) -> None:
     """An older intake announced no reason: the state is shown alone, whatever else the record holds."""
     workers, fold = consumer
     outbound_id = uuid.uuid4()

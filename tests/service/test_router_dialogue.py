@@ -5,36 +5,50 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseAssigned, CaseUpdated, MessageDeliveryChanged, MessageOutbound
-from shared.privacy import unseal
+from services.router.case import Case
+from shared.contracts import (
+    CaseAction,
+    CaseAssigned,
+    CaseUpdated,
+    GrievanceReceived,
+    Language,
+    MessageDeliveryChanged,
+    MessageOutbound,
+    OutboundPurpose,
+)
 from shared.runtime import Runtime
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
     SZ_NUMBER,
+    RouterClient,
     assert_no_contact,
     bearer,
     committee_tokens,
     fresh_phone,
     grievance,
+    memory_bus_of,
     serve,
     stored_case,
+    unsealed,
 )
 
 
 class Worker:
     """A worker with one phone, sending SMS through the bus as intake would publish them."""
 
-    def __init__(self, runtime, phone, language="zh", to=GZ_NUMBER):
+    def __init__(
+        self, runtime: Runtime, phone: str, language: Language = "zh", to: str | None = GZ_NUMBER
+    ) -> None:
         self.runtime, self.phone, self.language, self.to = runtime, phone, language, to
 
-    async def send(self, text, *, to="same"):
+    async def send(self, text: str, *, to: str | None = "same") -> GrievanceReceived:
         event = grievance(
             self.runtime.keys,
             text,
@@ -43,31 +57,37 @@ class Worker:
             to=self.to if to == "same" else to,
         )
         await self.runtime.bus.publish(event)
-        await self.runtime.bus.drain()
+        await memory_bus_of(self.runtime).drain()
         return event
 
 
-def outbound(client, purpose=None):
+def outbound(client: RouterClient, purpose: OutboundPurpose | None = None) -> list[MessageOutbound]:
     return [e for e in client.received if isinstance(e, MessageOutbound) and purpose in (None, e.purpose)]
 
 
-async def case_of(client, event):
+async def case_of(client: RouterClient, event: GrievanceReceived) -> Case:
     """The case a grievance opened, as the case store reads it."""
     return await stored_case(client.app[ROUTER].cases, event.grievance_id)
 
 
-def updates(client, action=None):
+def updates(client: RouterClient, action: CaseAction | None = None) -> list[CaseUpdated]:
     return [e for e in client.received if isinstance(e, CaseUpdated) and action in (None, e.action)]
 
 
+# The served router and a token for each committee, the NGO and an admin.
+Router = tuple[RouterClient, dict[str, str]]
+
+
 @pytest.fixture
-async def router(runtime: Runtime):
+async def router(runtime: Runtime) -> AsyncIterator[Router]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         yield client, tokens
 
 
-async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router: Any, runtime: Runtime) -> None:
+async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(
+    router: Router, runtime: Runtime
+) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone())
     first = await worker.send("工资三个月没发")
@@ -76,6 +96,7 @@ async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router: A
     assert [e.action for e in updates(client)] == ["worker_replied"]
     assert updates(client)[0].actor_role == "worker"
     committee = (await case_of(client, first)).committee_id
+    assert committee is not None
     body = await (
         await client.get(f"/api/v1/cases/{first.reference}", headers=bearer(tokens[committee]))
     ).json()
@@ -86,13 +107,13 @@ async def test_follow_up_joins_the_open_case_and_the_committee_sees_it(router: A
     assert_no_contact(body, worker.phone)
     # redelivered follow-up: nothing new
     await runtime.bus.publish(second)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     case = await case_of(client, first)
     assert len(case.messages) == 2 and len(updates(client)) == 1
 
 
 async def test_a_reference_picks_the_case_and_several_without_one_asks_which(
-    router: Any, runtime: Runtime
+    router: Router, runtime: Runtime
 ) -> None:
     client, _ = router
     worker = Worker(runtime, fresh_phone(), language="en", to=SZ_NUMBER)
@@ -116,7 +137,7 @@ async def test_a_reference_picks_the_case_and_several_without_one_asks_which(
     [("zh", "状态", WORKER_PHONE), ("en", "status", ENGLISH_WORKER_PHONE)],
 )
 async def test_status_keyword(
-    router: Any, runtime: Runtime, language: Any, status_word: Any, phone: Any
+    router: Router, runtime: Runtime, language: Language, status_word: str, phone: str
 ) -> None:
     client, _ = router
     worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
@@ -127,7 +148,7 @@ async def test_status_keyword(
     assert len(replies) == 2 and all(first.reference in r.text for r in replies)
     assert ("状态" in replies[0].text) if language == "zh" else ("Status" in replies[0].text)
     assert replies[1].case_id == str(first.grievance_id)
-    assert unseal(runtime.keys, replies[1].sealed_contact) == phone
+    assert unsealed(runtime.keys, replies[1].sealed_contact) == phone
     assert await runtime.db["cases"].count_documents({}) == 1
     assert updates(client) == []
 
@@ -141,7 +162,7 @@ async def test_status_keyword(
     ],
 )
 async def test_yes_closes_and_no_reopens(
-    router: Any, runtime: Runtime, language: Any, yes: Any, no: Any, phone: Any
+    router: Router, runtime: Runtime, language: Language, yes: str, no: str, phone: str
 ) -> None:
     client, tokens = router
     worker = Worker(runtime, phone, language=language, to=DG_NUMBER)
@@ -167,13 +188,13 @@ async def test_yes_closes_and_no_reopens(
     # a redelivered YES after the case closed is still the same answer, not a new grievance
     before = len(client.received)
     await runtime.bus.publish(confirm)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     assert await runtime.db["cases"].count_documents({}) == 1
     assert {e.id for e in client.received[before:]} <= {e.id for e in client.received[:before]}
 
 
 async def test_stop_silences_the_worker_once_and_start_brings_messages_back(
-    router: Any, runtime: Runtime
+    router: Router, runtime: Runtime
 ) -> None:
     client, tokens = router
     worker = Worker(runtime, WORKER_PHONE, to=DG_NUMBER)
@@ -194,7 +215,7 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(
     assert problem["worker_contact"] == "opted_out" and "STOP" in problem["detail"]
     await worker.send("状态")
     await worker.send("帮助")
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     assert len(outbound(client)) == before
     # Two STOPs are one switch for each case (escalation learns of it); no text went out.
     assert [e.action for e in updates(client)] == ["messages_stopped", "acknowledged"]
@@ -209,7 +230,7 @@ async def test_stop_silences_the_worker_once_and_start_brings_messages_back(
     assert [m.purpose for m in outbound(client, "committee_reply")] == ["committee_reply"]
 
 
-async def test_help_in_both_languages(router: Any, runtime: Runtime) -> None:
+async def test_help_in_both_languages(router: Router, runtime: Runtime) -> None:
     client, _ = router
     await Worker(runtime, fresh_phone()).send("帮助")
     await Worker(runtime, fresh_phone(), language="en").send("help")
@@ -219,7 +240,7 @@ async def test_help_in_both_languages(router: Any, runtime: Runtime) -> None:
 
 
 async def test_unanswered_resolution_closes_after_seven_days_once(
-    router: Any, runtime: Runtime, clock: FakeClock
+    router: Router, runtime: Runtime, clock: FakeClock
 ) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
@@ -238,7 +259,7 @@ async def test_unanswered_resolution_closes_after_seven_days_once(
         client.app[ROUTER].periodic_pass(),
     )
     assert sum(r["resolutions_closed"] for r in results) == 1
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     case = await case_of(client, first)
     assert (case.status, case.closure) == ("closed", "unconfirmed")
     closed = updates(client, "closed")
@@ -246,7 +267,7 @@ async def test_unanswered_resolution_closes_after_seven_days_once(
 
 
 async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(
-    router: Any, runtime: Runtime
+    router: Router, runtime: Runtime
 ) -> None:
     client, _ = router
     worker = Worker(runtime, fresh_phone(), to=None)
@@ -261,7 +282,7 @@ async def test_an_unroutable_case_is_replaced_when_the_worker_names_the_factory(
     assert (await case_of(client, found)).status == "assigned"
 
 
-async def test_committee_messages_show_delivery_status(router: Any, runtime: Runtime) -> None:
+async def test_committee_messages_show_delivery_status(router: Router, runtime: Runtime) -> None:
     client, tokens = router
     worker = Worker(runtime, fresh_phone(), to=DG_NUMBER)
     first = await worker.send("工资没发")
@@ -269,7 +290,7 @@ async def test_committee_messages_show_delivery_status(router: Any, runtime: Run
     token = bearer(tokens["dg-002-wages"])
     await client.post(f"{url}/messages", json={"text": "收到"}, headers=token)
     await client.post(f"{url}/messages", json={"text": "正在查"}, headers=token)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     replies = outbound(client, "committee_reply")
     body = await (await client.get(url, headers=token)).json()
     statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
@@ -287,13 +308,13 @@ async def test_committee_messages_show_delivery_status(router: Any, runtime: Run
                 at=runtime.clock(),
             )
         )
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     body = await (await client.get(url, headers=token)).json()
     statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
     assert statuses == ["delivered", "failed"]
 
 
-async def test_a_conversation_in_chinese(router: Any, runtime: Runtime) -> None:
+async def test_a_conversation_in_chinese(router: Router, runtime: Runtime) -> None:
     """Grievance, acknowledgement, replies both ways, resolution, 否: reopened and disputed on the bus."""
     client, tokens = router
     phone = WORKER_PHONE
@@ -334,7 +355,7 @@ async def test_a_conversation_in_chinese(router: Any, runtime: Runtime) -> None:
     assert [t["action"] for t in final["timeline"]] == [
         "assigned", "acknowledged", "replied", "worker_replied", "replied", "worker_replied", "resolved", "disputed"
     ]  # fmt: skip
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     disputed = updates(client, "disputed")
     assert len(disputed) == 1 and disputed[0].status == "reopened" and disputed[0].reference == ref
     to_worker = outbound(client)
@@ -344,7 +365,7 @@ async def test_a_conversation_in_chinese(router: Any, runtime: Runtime) -> None:
     ]  # fmt: skip
     assert ref in to_worker[3].text and "不是新投诉" in to_worker[3].text
     assert all(
-        unseal(runtime.keys, m.sealed_contact) == phone and m.gateway_number == GZ_NUMBER for m in to_worker
+        unsealed(runtime.keys, m.sealed_contact) == phone and m.gateway_number == GZ_NUMBER for m in to_worker
     )
     assert "是" in to_worker[5].text and "否" in to_worker[5].text
     assert await runtime.db["cases"].count_documents({}) == 1

@@ -3,15 +3,13 @@ its own, and a header from anyone but the proxy changes nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from shared.runtime import Runtime
-from tests.service.router_support import serve
+from tests.service.router_support import RouterClient, serve
 
 STATUS = "/api/v1/status/ABCDE-FGHJK"
 
 
-async def statuses(client: Any, forwarded_for: str | None, times: int) -> list[int]:
+async def statuses(client: RouterClient, forwarded_for: str | None, times: int) -> list[int]:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return [
         (await client.post(STATUS, json={"pin": "1234567890"}, headers=headers)).status for _ in range(times)

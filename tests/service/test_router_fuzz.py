@@ -7,9 +7,11 @@ token is issued. Each example goes through the real aiohttp server; the world li
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
 from tests.servers import ServiceServer
 from tests.service.fuzz_support import CONTENT_TYPES, FUZZ, any_body, hostile_json, odd_query
-from tests.service.router_support import GZ_NUMBER, bearer, committee_tokens, grievance, serve
+from tests.service.router_support import GZ_NUMBER, RouterClient, bearer, committee_tokens, grievance, serve
 
 ACTIONS = {
     "acknowledge": [],
@@ -33,8 +35,14 @@ ACTIONS = {
 actions = st.sampled_from(sorted(ACTIONS))
 
 
+# The served router, a token for each committee, the NGO and an admin, and a case's reference.
+World = tuple[RouterClient, dict[str, str], str]
+# The admin API's client and the same tokens.
+Admin = tuple[TestClient[web.Request, web.Application], dict[str, str]]
+
+
 @pytest.fixture
-async def world(runtime: Runtime, memory_bus: MemoryBus) -> Any:
+async def world(runtime: Runtime, memory_bus: MemoryBus) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     # Every example comes from one client: the status lookup's per-client limit would answer most of
     # them 429 before their body is read (test_router_status tests the limit).
@@ -42,18 +50,20 @@ async def world(runtime: Runtime, memory_bus: MemoryBus) -> Any:
     async with serve(Runtime(settings, runtime.bus, runtime.db, runtime.keys, runtime.clock)) as client:
         event = grievance(runtime.keys, "the fire exit is locked at night", to=GZ_NUMBER)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus.drain()
         yield client, tokens, event.reference
 
 
-async def snapshot(client: Any, runtime: Runtime, memory_bus: MemoryBus, reference: str, token: str) -> Any:
+async def snapshot(
+    client: RouterClient, runtime: Runtime, memory_bus: MemoryBus, reference: str, token: str
+) -> tuple[int, int, Any]:
     """What a rejected request must leave as it was: the events, and the case as its committee sees it."""
     case = await client.get(f"/api/v1/cases/{reference}", headers=bearer(token))
     assert case.status == 200
     return len(memory_bus.published), len(client.received), await case.json()
 
 
-async def assert_problem(response: Any) -> None:
+async def assert_problem(response: ClientResponse) -> None:
     assert 400 <= response.status < 500, response.status
     assert response.content_type == "application/problem+json"
 
@@ -61,7 +71,7 @@ async def assert_problem(response: Any) -> None:
 @FUZZ
 @given(action=actions, data=st.data())
 async def test_hostile_bodies_to_committee_actions(
-    world: Any, runtime: Runtime, memory_bus: MemoryBus, action: str, data: st.DataObject
+    world: World, runtime: Runtime, memory_bus: MemoryBus, action: str, data: st.DataObject
 ) -> None:
     client, tokens, reference = world
     body = data.draw(hostile_json(ACTIONS[action] or ["text"]))
@@ -82,7 +92,7 @@ async def test_hostile_bodies_to_committee_actions(
 @FUZZ
 @given(action=actions, body=any_body, content_type=CONTENT_TYPES)
 async def test_random_bytes_to_committee_actions(
-    world: Any, runtime: Runtime, memory_bus: MemoryBus, action: str, body: bytes, content_type: str
+    world: World, runtime: Runtime, memory_bus: MemoryBus, action: str, body: bytes, content_type: str
 ) -> None:
     client, tokens, reference = world
     token = tokens["gz-001-spt"]
@@ -100,7 +110,7 @@ async def test_random_bytes_to_committee_actions(
 
 @FUZZ
 @given(query=odd_query(["status", "page", "per_page"]))
-async def test_odd_queries_to_the_case_list(world: Any, memory_bus: MemoryBus, query: str) -> None:
+async def test_odd_queries_to_the_case_list(world: World, memory_bus: MemoryBus, query: str) -> None:
     client, tokens, _ = world
     before = len(memory_bus.published)
     response = await client.get(
@@ -118,7 +128,7 @@ async def test_odd_queries_to_the_case_list(world: Any, memory_bus: MemoryBus, q
     reference=st.sampled_from(["{ref}", "abcde-fghjk", "%ff%fe", "%00", "x" * 600, "..%2f..", "%ed%a0%80"]),
 )
 async def test_odd_requests_to_the_public_status(
-    world: Any, memory_bus: MemoryBus, body: bytes, content_type: str, query: str, reference: str
+    world: World, memory_bus: MemoryBus, body: bytes, content_type: str, query: str, reference: str
 ) -> None:
     client, _, own = world
     before = len(memory_bus.published)
@@ -131,7 +141,7 @@ async def test_odd_requests_to_the_public_status(
 
 
 @pytest.fixture
-async def admin(runtime: Runtime) -> Any:
+async def admin(runtime: Runtime) -> AsyncIterator[Admin]:
     tokens = await committee_tokens(runtime)
     async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
         yield client, tokens
@@ -140,7 +150,7 @@ async def admin(runtime: Runtime) -> Any:
 @FUZZ
 @given(data=st.data(), content_type=CONTENT_TYPES)
 async def test_hostile_bodies_to_the_admin_api(
-    admin: Any, runtime: Runtime, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+    admin: Admin, runtime: Runtime, memory_bus: MemoryBus, data: st.DataObject, content_type: str
 ) -> None:
     client, tokens = admin
     path, fields = data.draw(
@@ -167,7 +177,7 @@ async def test_hostile_bodies_to_the_admin_api(
 @FUZZ
 @given(query=odd_query(["limit"]), queue=st.sampled_from(["router.grievances", "%ff", "x" * 500, "%00"]))
 async def test_odd_queries_to_the_admin_api(
-    admin: Any, memory_bus: MemoryBus, query: str, queue: str
+    admin: Admin, memory_bus: MemoryBus, query: str, queue: str
 ) -> None:
     client, tokens = admin
     before = len(memory_bus.published)
@@ -188,7 +198,7 @@ HOSTILE_YAML = [
 ]
 
 
-async def test_hostile_yaml_to_the_registry(admin: Any) -> None:
+async def test_hostile_yaml_to_the_registry(admin: Admin) -> None:
     client, tokens = admin
     for body in HOSTILE_YAML:
         response = await client.post(
@@ -202,7 +212,7 @@ async def test_hostile_yaml_to_the_registry(admin: Any) -> None:
 @FUZZ
 @given(data=st.data(), content_type=CONTENT_TYPES)
 async def test_hostile_bodies_to_the_contact_confirmation(
-    world: Any, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+    world: World, memory_bus: MemoryBus, data: st.DataObject, content_type: str
 ) -> None:
     client, _, _ = world
     body = data.draw(st.one_of(hostile_json(["reference", "code", "language"]), any_body))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.router.admin import create_admin_app
@@ -25,9 +26,11 @@ from tests.servers import ServiceServer
 from tests.service.router_support import (
     GZ_NUMBER,
     REGISTRY,
+    RouterClient,
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
     stored_case,
 )
@@ -47,7 +50,13 @@ def committees_of(data: dict[str, Any], code: str) -> list[dict[str, Any]]:
 
 
 class World:
-    def __init__(self, runtime: Runtime, router: Any, admin: Any, tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        router: RouterClient,
+        admin: TestClient[web.Request, web.Application],
+        tokens: dict[str, str],
+    ) -> None:
         self.runtime, self.router, self.admin, self.tokens = runtime, router, admin, tokens
         self.cases = CaseStore(runtime.db)
 
@@ -55,7 +64,7 @@ class World:
         """A grievance at GZ-001 becomes a case; its reference."""
         event = grievance(self.runtime.keys, text, to=GZ_NUMBER)
         await self.runtime.bus.publish(event)
-        await self.runtime.bus.drain()
+        await memory_bus_of(self.runtime).drain()
         return event.reference
 
     async def load(self, data: dict[str, Any]) -> dict[str, int]:
@@ -66,7 +75,7 @@ class World:
             headers={**bearer(self.tokens["admin"]), "Content-Type": "application/yaml"},
         )
         assert response.status == 200, await response.text()
-        await self.runtime.bus.drain()
+        await memory_bus_of(self.runtime).drain()
         counts: dict[str, int] = await response.json()
         return counts
 
@@ -174,7 +183,7 @@ async def test_a_load_interrupted_half_way_is_finished_by_the_next(world: World)
         bus=world.runtime.bus,
         clock=world.runtime.clock,
     )
-    await world.runtime.bus.drain()
+    await memory_bus_of(world.runtime).drain()
     assert await world.case_as("gz-001-women", second) == 200  # not revoked yet
 
     data = registry_data()

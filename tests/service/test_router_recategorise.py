@@ -10,48 +10,58 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as escalation_app
 from services.escalation.sweeper import sweep_once
 from services.router.app import create_app as router_app
 from services.router.appkeys import ROUTER
-from shared.contracts import CaseUpdated, MessageOutbound
+from shared.contracts import CaseUpdated, GrievanceReceived, MessageOutbound
 from shared.runtime import Runtime
 from tests.fakes import WORKER_PHONE, FakeClock
 from tests.servers import ServiceServer
 from tests.service.escalation_support import consume_downstream
 from tests.service.router_support import (
     GZ_NUMBER,
+    RouterClient,
     assert_no_contact,
     bearer,
     committee_tokens,
     grievance,
+    memory_bus_of,
     serve,
 )
+
+ServedClient = TestClient[web.Request, web.Application]
 
 CANTEEN = "食堂的饭菜不好吃"  # other / normal, to the SPT
 
 
+# The served router, a token for each committee, the NGO and an admin, and the grievance of a
+# canteen case with the SPT of GZ-001.
+World = tuple[RouterClient, dict[str, str], GrievanceReceived]
+
+
 @pytest.fixture
-async def world(runtime: Runtime):
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event = grievance(runtime.keys, CANTEEN, to=GZ_NUMBER, phone=WORKER_PHONE)
         await runtime.bus.publish(event)
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         yield client, tokens, event
 
 
-def recategorisations(client: Any) -> list[CaseUpdated]:
+def recategorisations(client: RouterClient) -> list[CaseUpdated]:
     return [e for e in client.received if isinstance(e, CaseUpdated) and e.action == "recategorised"]
 
 
-def texts_to_worker(client: Any) -> list[MessageOutbound]:
+def texts_to_worker(client: RouterClient) -> list[MessageOutbound]:
     return [e for e in client.received if isinstance(e, MessageOutbound)]
 
 
-async def problem(response: Any, status: int) -> dict[str, Any]:
+async def problem(response: ClientResponse, status: int) -> dict[str, Any]:
     assert response.status == status
     assert response.content_type == "application/problem+json"
     body: dict[str, Any] = await response.json(content_type=None)
@@ -59,7 +69,7 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 async def test_recategorising_sets_category_severity_and_deadlines_from_the_workers_message(
-    world: Any, runtime: Runtime
+    world: World, runtime: Runtime
 ) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
@@ -81,7 +91,7 @@ async def test_recategorising_sets_category_severity_and_deadlines_from_the_work
         )
         assert again.status == 200
     assert (await again.json())["severity"] == "critical"
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     first, second = recategorisations(client)
     assert (first.category, first.severity, first.actor_role, first.status) == (
         "wages",
@@ -99,7 +109,7 @@ async def test_recategorising_sets_category_severity_and_deadlines_from_the_work
 
 
 async def test_recategorise_is_scoped_and_validated_like_every_committee_action(
-    world: Any, runtime: Runtime
+    world: World, runtime: Runtime
 ) -> None:
     client, tokens, event = world
     url = f"/api/v1/cases/{event.reference}/recategorise"
@@ -123,11 +133,11 @@ async def test_recategorise_is_scoped_and_validated_like_every_committee_action(
     ):
         await problem(await client.post(url, json=bad, headers=spt), 422)
     await problem(await client.post(url, data="category=wages", headers=spt), 415)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     assert recategorisations(client) == []
 
 
-async def test_a_closed_case_is_not_recategorised(world: Any, runtime: Runtime, clock: FakeClock) -> None:
+async def test_a_closed_case_is_not_recategorised(world: World, runtime: Runtime, clock: FakeClock) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
     assert (await client.post(f"{url}/resolve", json={"resolution": "换了厨师"}, headers=spt)).status == 200
@@ -139,7 +149,9 @@ async def test_a_closed_case_is_not_recategorised(world: Any, runtime: Runtime, 
     assert closed["detail"] == "the case is closed"
 
 
-async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world: Any, runtime: Runtime) -> None:
+async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(
+    world: World, runtime: Runtime
+) -> None:
     client, tokens, event = world
     spt, url = bearer(tokens["gz-001-spt"]), f"/api/v1/cases/{event.reference}"
     told_before = len(texts_to_worker(client))
@@ -148,7 +160,7 @@ async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world: A
     assert await response.json() == {"reference": event.reference, "recategorised": True}
     await problem(await client.get(url, headers=spt), 404)
     assert (await (await client.get("/api/v1/cases", headers=spt)).json())["total"] == 0
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     [moved] = recategorisations(client)
     assert (moved.category, moved.severity, moved.status, moved.committee_id, moved.note) == (
         "retaliation",
@@ -161,7 +173,9 @@ async def test_retaliation_takes_the_case_from_the_committee_to_the_ngo(world: A
 
 
 @pytest.fixture
-async def with_escalation(runtime: Runtime) -> AsyncIterator[tuple[Any, Any, dict[str, str]]]:
+async def with_escalation(
+    runtime: Runtime,
+) -> AsyncIterator[tuple[ServedClient, ServedClient, dict[str, str]]]:
     """The router and the escalation service on one in-memory bus and store."""
     tokens = await committee_tokens(runtime)
     await consume_downstream(runtime.bus)
@@ -176,7 +190,7 @@ async def with_escalation(runtime: Runtime) -> AsyncIterator[tuple[Any, Any, dic
 
 
 async def test_escalation_acts_on_the_recategorisation(
-    with_escalation: tuple[Any, Any, dict[str, str]], runtime: Runtime, clock: FakeClock
+    with_escalation: tuple[ServedClient, ServedClient, dict[str, str]], runtime: Runtime, clock: FakeClock
 ) -> None:
     router, escalation, tokens = with_escalation
     spt, ngo = bearer(tokens["gz-001-spt"]), bearer(tokens["ngo"])
@@ -184,7 +198,7 @@ async def test_escalation_acts_on_the_recategorisation(
     dorm = grievance(runtime.keys, "宿舍的灯坏了", to=GZ_NUMBER)
     for event in (canteen, dorm):
         await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     listed = await (await escalation.get("/api/v1/escalations", headers=ngo)).json()
     assert listed["total"] == 0  # two normal cases with the committee: nothing to escalate yet
     for event, category in ((canteen, "child_labour"), (dorm, "retaliation")):
@@ -192,7 +206,7 @@ async def test_escalation_acts_on_the_recategorisation(
             f"/api/v1/cases/{event.reference}/recategorise", json={"category": category}, headers=spt
         )
         assert answer.status == 200
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     listed = await (await escalation.get("/api/v1/escalations", headers=ngo)).json()
     reasons = {(i["reference"], i["reason"]) for i in listed["items"]}
     assert (canteen.reference, "critical") in reasons  # child labour is critical
@@ -200,7 +214,7 @@ async def test_escalation_acts_on_the_recategorisation(
     # The recategorised deadlines hold: two hours after the worker's message the critical case is
     # overdue (it had 48 hours as a normal one); the retaliation case has a day as a high one.
     clock.advance(hours=2, seconds=1)
-    assert await sweep_once(runtime) == 1
-    await runtime.bus.drain()
+    assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 1
+    await memory_bus_of(runtime).drain()
     overdue = await (await escalation.get("/api/v1/escalations?reason=ack_overdue", headers=ngo)).json()
     assert [i["reference"] for i in overdue["items"]] == [canteen.reference]

@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from services.router.registry import RegistryError, load_registry, load_registry_file
+from shared.store import Database
 from tests.service.router_support import REGISTRY
 
 
-async def committees(db):
+async def committees(db: Database) -> list[dict[str, Any]]:
     """Every committee record, by id (a find without a sort comes back in no defined order)."""
     return sorted([d async for d in db["committees"].find({}, {"_id": 0})], key=lambda d: d["id"])
 

@@ -25,7 +25,15 @@ from shared.runtime import Runtime
 from shared.store import UpdateConflict, ensure_indexes, merge_updates
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock
-from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance, pending_types
+from tests.service.router_support import (
+    GZ_NUMBER,
+    REGISTRY,
+    FlakyBus,
+    fresh_phone,
+    grievance,
+    memory_bus_of,
+    pending_types,
+)
 
 # Parts that cannot form one update: the same path under two operators, twice under one operator,
 # or a path inside another.
@@ -46,7 +54,9 @@ RAW_CONFLICTS = [
 
 
 @pytest.mark.parametrize("parts", CONFLICTS)
-def test_merge_refuses_a_path_named_twice_or_inside_another(parts: Any) -> None:
+def test_merge_refuses_a_path_named_twice_or_inside_another(
+    parts: tuple[dict[str, dict[str, Any]], ...],
+) -> None:
     with pytest.raises(UpdateConflict, match="conflicts with"):
         merge_updates(*parts)
 
@@ -62,7 +72,7 @@ def test_merge_keeps_separate_paths_and_leaves_out_empty_operators() -> None:
 
 
 @pytest.mark.parametrize("update", RAW_CONFLICTS)
-async def test_the_server_refuses_what_merge_refuses(db: Any, update: Any) -> None:
+async def test_the_server_refuses_what_merge_refuses(db: Any, update: dict[str, dict[str, Any]]) -> None:
     if not MONGO_URL:
         pytest.skip("mongomock applies conflicting updates; the real-server lane checks this")
     await db["conflicts"].insert_one({"_id": "c", "outbox": [], "timeline": [{}], "messages": [{}]})
@@ -97,7 +107,11 @@ async def stored(router: Router, case_id: str) -> Case:
 
 
 def published_actions(runtime: Runtime, case_id: str) -> list[str]:
-    return [e.action for e in runtime.bus.published if isinstance(e, CaseUpdated) and e.case_id == case_id]
+    return [
+        e.action
+        for e in memory_bus_of(runtime).published
+        if isinstance(e, CaseUpdated) and e.case_id == case_id
+    ]
 
 
 async def committee_of(router: Router, case_id: str) -> str:
@@ -228,7 +242,11 @@ async def test_events_wait_in_the_outbox_until_they_are_published(
     clock.advance(minutes=2)
     assert (await router.periodic_pass())["outboxes_flushed"] == 1
     assert await pending_types(router.cases, case_id) == []
-    told = [e for e in runtime.bus.published if isinstance(e, MessageOutbound) and e.purpose == "status"]
+    told = [
+        e
+        for e in memory_bus_of(runtime).published
+        if isinstance(e, MessageOutbound) and e.purpose == "status"
+    ]
     assert len(told) == 1
 
 
@@ -242,9 +260,9 @@ async def test_a_repeated_action_publishes_what_an_interrupted_one_left(
     flaky.failing = True
     with pytest.raises(PublishError):
         await actions.acknowledge(failing.outbox, clock, case_id, committee, reach_worker=True)
-    before = len(runtime.bus.published)
+    before = len(memory_bus_of(runtime).published)
     await actions.acknowledge(router.outbox, clock, case_id, committee, reach_worker=True)
-    again = runtime.bus.published[before:]
+    again = memory_bus_of(runtime).published[before:]
     assert [e.type for e in again] == ["case.updated", "message.outbound"]
     assert published_actions(runtime, case_id) == ["acknowledged"]
     assert await pending_types(router.cases, case_id) == []

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from shared.runtime import Runtime
@@ -98,21 +99,27 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def intake(settings_factory: Any, runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
+async def intake(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = intake_settings(settings_factory, webform_client_limit=10_000)
     async with serve_intake(settings, runtime) as client:
         yield client
 
 
 @pytest.fixture
-async def router(runtime: Runtime) -> AsyncIterator[TestClient[Any, Any]]:
+async def router(runtime: Runtime) -> AsyncIterator[router_support.RouterClient]:
     async with router_support.serve(runtime) as client:
         yield client
 
 
 async def refused(
-    client: TestClient[Any, Any], path: str, body: bytes, content_type: str, **headers: str
-) -> Any:
+    client: TestClient[web.Request, web.Application],
+    path: str,
+    body: bytes,
+    content_type: str,
+    **headers: str,
+) -> tuple[int, Any]:
     response = await client.post(path, data=body, headers={"Content-Type": content_type, **headers})
     assert response.content_type == "application/problem+json"
     return response.status, await response.json(content_type=None)
@@ -124,7 +131,7 @@ async def refused(
     ids=[p[0] for p in BODY_PROBLEMS],
 )
 async def test_each_problem_of_a_body_in_both_languages(
-    intake: TestClient[Any, Any],
+    intake: TestClient[web.Request, web.Application],
     kind: str,
     body: bytes,
     content_type: str,
@@ -143,7 +150,9 @@ async def test_each_problem_of_a_body_in_both_languages(
         assert answer["detail"].endswith(EXAMPLES[GRIEVANCES] + "。")
 
 
-async def test_a_body_too_large_sent_in_pieces_is_refused_in_chinese(intake: TestClient[Any, Any]) -> None:
+async def test_a_body_too_large_sent_in_pieces_is_refused_in_chinese(
+    intake: TestClient[web.Request, web.Application],
+) -> None:
     async def pieces() -> AsyncIterator[bytes]:
         for start in range(0, len(TOO_LARGE), 8192):
             yield TOO_LARGE[start : start + 8192]
@@ -154,7 +163,7 @@ async def test_a_body_too_large_sent_in_pieces_is_refused_in_chinese(intake: Tes
 
 
 async def test_no_chinese_reader_gets_english_for_a_body_whatever_the_endpoint(
-    intake: TestClient[Any, Any], router: TestClient[Any, Any]
+    intake: TestClient[web.Request, web.Application], router: router_support.RouterClient
 ) -> None:
     for client, path in ((intake, GRIEVANCES), (router, STATUS), (router, CONFIRM)):
         for kind, body, content_type, status, english, _ in BODY_PROBLEMS:
@@ -203,7 +212,9 @@ def plain(answer: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("headers", [ZH, EN], ids=["zh", "en"])
 async def test_no_worker_facing_detail_shows_a_pattern_or_pydantics_words(
-    intake: TestClient[Any, Any], router: TestClient[Any, Any], headers: dict[str, str]
+    intake: TestClient[web.Request, web.Application],
+    router: router_support.RouterClient,
+    headers: dict[str, str],
 ) -> None:
     seen = 0
     for client, path in ((intake, GRIEVANCES), (router, STATUS), (router, CONFIRM)):

@@ -8,13 +8,14 @@ and missed deadlines, times in the factory's zone, Chinese for a full-width ？.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as escalation_app
@@ -26,7 +27,8 @@ from services.router.registry import load_registry
 from shared.ids import REFERENCE_PATTERN
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
-from tests.fakes import sensitive
+from shared.settings import Settings
+from tests.fakes import FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.intake_support import intake_settings, post_sms, serve, sms_form
 
@@ -55,11 +57,13 @@ VIETNAM = {
 @dataclass
 class System:
     runtime: Runtime
-    intake: TestClient[Any, Any]
-    router: TestClient[Any, Any]
+    intake: TestClient[web.Request, web.Application]
+    router: TestClient[web.Request, web.Application]
 
     async def sms(self, text: str, phone: str, to: str = GZ_NUMBER) -> str:
-        self.runtime.clock.advance(seconds=1)  # type: ignore[attr-defined]  # texts in order of sending
+        clock = self.runtime.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(seconds=1)  # texts in order of sending
         response = await post_sms(self.intake, sms_form(text, sender=phone, to=to))
         assert response.status == 200
         await self.settle()
@@ -77,7 +81,7 @@ class System:
 
 
 @asynccontextmanager
-async def system(settings_factory: Any, runtime: Runtime) -> AsyncIterator[System]:
+async def system(settings_factory: Callable[..., Settings], runtime: Runtime) -> AsyncIterator[System]:
     settings = intake_settings(settings_factory, trusted_proxies="127.0.0.1")
     shared = Runtime(settings, runtime.bus, runtime.db, runtime.keys, runtime.clock)
     async with AsyncExitStack() as stack:
@@ -93,7 +97,7 @@ def references_in(texts: list[dict[str, Any]]) -> set[str]:
 
 
 async def test_a_follow_up_is_never_told_a_reference_that_does_not_exist(
-    settings_factory: Any, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime
 ) -> None:
     phone = sensitive("+8613912340001")
     async with system(settings_factory, runtime) as world:
@@ -113,7 +117,9 @@ async def test_a_follow_up_is_never_told_a_reference_that_does_not_exist(
             assert await cases.for_status(reference), reference  # every reference told is a case
 
 
-async def test_one_acknowledgement_per_grievance(settings_factory: Any, runtime: Runtime) -> None:
+async def test_one_acknowledgement_per_grievance(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     async with system(settings_factory, runtime) as world:
         for n in range(3):
             await world.sms(sensitive(f"第{n}车间的工资少发了"), sensitive(f"+861391234010{n}"))
@@ -123,7 +129,7 @@ async def test_one_acknowledgement_per_grievance(settings_factory: Any, runtime:
 
 
 async def test_an_unroutable_sms_gets_one_text_that_asks_and_names_the_monitor(
-    settings_factory: Any, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime
 ) -> None:
     async with system(settings_factory, runtime) as world:
         await world.sms(sensitive("老板不发工资"), sensitive("+8613912340002"), to="+8610690000077")
@@ -132,14 +138,18 @@ async def test_an_unroutable_sms_gets_one_text_that_asks_and_names_the_monitor(
         assert "工厂编号" in text["text"] and "独立机构" in text["text"]
 
 
-async def test_status_after_an_escalation_tells_the_truth(settings_factory: Any, runtime: Runtime) -> None:
+async def test_status_after_an_escalation_tells_the_truth(
+    settings_factory: Callable[..., Settings], runtime: Runtime, clock: FakeClock
+) -> None:
     phone = sensitive("+8613912340003")
     async with system(settings_factory, runtime) as world:
         await world.sms(sensitive("食堂的饭菜不干净"), phone)
         (ack,) = await world.texts()
         case = (await CaseStore(runtime.db).for_status(ack["reference"]))[0]
-        runtime.clock.now = case.ack_due_at + timedelta(minutes=1)  # type: ignore[attr-defined]
-        assert await sweep_once(runtime) == 1  # ack_overdue: the worker is told, it is news
+        clock.now = case.ack_due_at + timedelta(minutes=1)
+        assert (
+            await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 1
+        )  # ack_overdue: the worker is told, it is news
         await world.settle()
         await world.sms("状态", phone)
         purposes = [t["purpose"] for t in await world.texts()]
@@ -149,14 +159,14 @@ async def test_status_after_an_escalation_tells_the_truth(settings_factory: Any,
 
 
 async def test_the_status_page_tells_the_truth_after_an_escalation(
-    settings_factory: Any, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime, clock: FakeClock
 ) -> None:
     async with system(settings_factory, runtime) as world:
         form = {"factory_code": "GZ-001", "text": sensitive("Overtime is not paid")}
         receipt = await (await world.intake.post("/api/v1/grievances", json=form)).json()
         await world.settle()
         case = (await CaseStore(runtime.db).for_status(receipt["reference"]))[0]
-        runtime.clock.now = case.resolve_due_at + timedelta(minutes=1)  # type: ignore[attr-defined]
+        clock.now = case.resolve_due_at + timedelta(minutes=1)
         response = await world.router.post(
             f"/api/v1/status/{receipt['reference']}", json={"pin": receipt["pin"]}
         )
@@ -165,7 +175,7 @@ async def test_the_status_page_tells_the_truth_after_an_escalation(
 
 
 async def test_a_full_width_question_mark_gets_the_chinese_help(
-    settings_factory: Any, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime
 ) -> None:
     phone = sensitive("+8613912340004")
     async with system(settings_factory, runtime) as world:
@@ -178,7 +188,7 @@ async def test_a_full_width_question_mark_gets_the_chinese_help(
 
 
 async def test_deadlines_are_told_in_the_factorys_zone_in_both_languages(
-    settings_factory: Any, runtime: Runtime
+    settings_factory: Callable[..., Settings], runtime: Runtime
 ) -> None:
     async with system(settings_factory, runtime) as world:
         await world.sms(sensitive("The canteen food is bad"), sensitive("+8613912340005"), to=VN_NUMBER)

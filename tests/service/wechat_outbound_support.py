@@ -66,7 +66,7 @@ def sender_for(
     channel = WeChatChannel(
         api, ServiceWindows(runtime.db), runtime.keys, APP_ID, outside, quota=policy.window_quota
     )
-    return Sender(runtime, None, None, wechat=channel)
+    return Sender(runtime.db, runtime.keys, runtime.clock, None, None, wechat=channel)
 
 
 async def worker_wrote(runtime: Runtime, wechat: FakeWeChat, openid: str = WORKER) -> None:

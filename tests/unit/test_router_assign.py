@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from services.router.assign import (
@@ -39,7 +37,7 @@ WOMEN = CommitteeInfo("women", "GZ-001", ("harassment_abuse", "discrimination"),
         (Hints("web", "工资没发", factory_hint="XX-999"), None, (None, None)),
     ],
 )
-def test_resolve_factory(hints: Any, latest: Any, expected: Any) -> None:
+def test_resolve_factory(hints: Hints, latest: str | None, expected: tuple[str | None, str | None]) -> None:
     assert resolve_factory(hints, FACTORIES, latest) == expected
 
 

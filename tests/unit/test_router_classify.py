@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from services.router.classify import classify, normalise
@@ -102,7 +100,7 @@ def test_the_table_is_large_half_chinese_and_covers_every_category() -> None:
 
 
 @pytest.mark.parametrize(("text", "category", "severity"), CASES)
-def test_category_and_severity(text: Any, category: Any, severity: Any) -> None:
+def test_category_and_severity(text: str, category: str, severity: str) -> None:
     result = classify(text)
     assert (result.category, result.severity) == (category, severity)
 
@@ -154,7 +152,7 @@ def test_any_retaliation_signal_wins_over_what_scores_higher(text: str) -> None:
         ("我跟主管反映了好几次，宿舍热水还是没修", "other"),
     ],
 )
-def test_a_complaint_verb_alone_is_no_retaliation(text: Any, category: Any) -> None:
+def test_a_complaint_verb_alone_is_no_retaliation(text: str, category: str) -> None:
     assert classify(text).category == category
 
 
@@ -181,7 +179,7 @@ def test_a_reprisal_by_violence_is_retaliation_and_critical() -> None:
         ("加班废没有给", "wages", "high"),  # sounds like 加班费
     ],
 )
-def test_traditional_spaced_and_sound_alike_forms_are_read(text: Any, category: Any, severity: Any) -> None:
+def test_traditional_spaced_and_sound_alike_forms_are_read(text: str, category: str, severity: str) -> None:
     result = classify(text)
     assert (result.category, result.severity) == (category, severity)
 
@@ -231,7 +229,7 @@ def test_a_threat_against_complaining_is_retaliation_even_before_anyone_complain
         ("the shop cheated us on the phone cards", "other"),  # nor "heat" inside "cheated"
     ],
 )
-def test_every_english_alternative_matches_whole_words_only(text: Any, category: Any) -> None:
+def test_every_english_alternative_matches_whole_words_only(text: str, category: str) -> None:
     assert classify(text).category == category
 
 
@@ -261,7 +259,7 @@ def test_look_alike_characters_are_read_as_the_chinese_ones_meant(text: str) -> 
         ("if we resign they keep all the unpaid wages and the deposit", "forced_labour"),
     ],
 )
-def test_critical_situations_told_in_other_words_are_critical(text: Any, category: Any) -> None:
+def test_critical_situations_told_in_other_words_are_critical(text: str, category: str) -> None:
     assert (classify(text).category, classify(text).severity) == (category, "critical")
 
 
@@ -312,7 +310,7 @@ def test_their_look_alikes_are_not(text: str) -> None:
         ("the security guards keep the keys to the exits", "health_safety"),
     ],
 )
-def test_the_newer_critical_families_are_critical(text: Any, category: Any) -> None:
+def test_the_newer_critical_families_are_critical(text: str, category: str) -> None:
     """Gas, shocks, heat, unguarded machines, a death, sexual assault, threats to maim or kill,
     self-harm, confinement, wages held to the contract's end, pregnant workers on dangerous work and
     exits locked in other words: each is critical whatever words tell it."""

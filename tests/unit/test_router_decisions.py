@@ -12,6 +12,7 @@ from services.router.decisions import (
     DECISION,
     Confirm,
     ConfirmContact,
+    Decision,
     Dispute,
     FollowUp,
     Help,
@@ -22,8 +23,8 @@ from services.router.decisions import (
     Stop,
     bound_cases,
     decide,
-    needs_factory,
 )
+from shared.contracts import CaseStatus
 from shared.ids import find_reference
 from shared.keywords import parse
 
@@ -31,7 +32,7 @@ AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 A, B, C = "AAAAA-22222", "BBBBB-33333", "CCCCC-44444"
 
 
-def case(reference: str, status: str = "assigned", factory_id: str | None = "GZ-001") -> Case:
+def case(reference: str, status: CaseStatus = "assigned", factory_id: str | None = "GZ-001") -> Case:
     """An open case of the worker, newest first in the tables below."""
     return Case(
         case_id=f"case-{reference[0].lower()}",
@@ -42,7 +43,7 @@ def case(reference: str, status: str = "assigned", factory_id: str | None = "GZ-
         unassigned_reason=None if factory_id else "unroutable",
         category="wages",
         severity="high",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         channel="sms",
         language="zh",
         text="工资没发",
@@ -91,7 +92,9 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("text", "open_cases", "factory", "expected"), TABLE)
-def test_the_decision_for_a_message(text: Any, open_cases: Any, factory: Any, expected: Any) -> None:
+def test_the_decision_for_a_message(
+    text: str, open_cases: list[Case], factory: str | None, expected: Decision
+) -> None:
     decided = decide(
         parse(text), reference=find_reference(text), open_cases=open_cases, named_factory=factory
     )
@@ -115,14 +118,15 @@ def test_status_lists_at_most_five_open_cases() -> None:
 
 
 def test_the_factory_matters_only_when_an_open_case_has_none() -> None:
-    assert needs_factory(UNROUTABLE) and needs_factory(UNROUTABLE_AND_ROUTED)
-    assert not needs_factory(TWO) and not needs_factory([])
-    # A factory named while every open case is routed changes nothing.
+    # A factory named while every open case is routed (or none is open) changes nothing.
     assert decide(None, reference=None, open_cases=ONE, named_factory="GZ-001") == FollowUp(case_id="case-a")
+    named = decide(None, reference=None, open_cases=TWO, named_factory="GZ-001")
+    assert named == decide(None, reference=None, open_cases=TWO)
+    assert decide(None, reference=None, open_cases=[], named_factory="GZ-001") == NewCase()
 
 
 @pytest.mark.parametrize("decision", [expected for *_, expected in TABLE])
-def test_a_decision_reads_back_as_it_was_recorded(decision: Any) -> None:
+def test_a_decision_reads_back_as_it_was_recorded(decision: Decision) -> None:
     recorded = {"_id": "grievance", "at": AT, **DECISION.dump_python(decision)}
     assert DECISION.validate_python(recorded) == decision
 
@@ -138,7 +142,9 @@ def test_a_decision_reads_back_as_it_was_recorded(decision: Any) -> None:
         ({"kind": "stop"}, Stop()),
     ],
 )
-def test_decisions_recorded_before_they_were_typed_still_read(stored: Any, expected: Any) -> None:
+def test_decisions_recorded_before_they_were_typed_still_read(
+    stored: dict[str, Any], expected: Decision
+) -> None:
     assert DECISION.validate_python({"_id": "g", "at": AT, **stored}) == expected
 
 

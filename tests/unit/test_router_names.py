@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from services.router.names import Member, named_members
@@ -146,7 +144,7 @@ RULE_OF = {
     ("text", "member"),
     [pytest.param(t, m, id=f"{kind}: {t!r}") for kind, cases in EVASIONS.items() for t, m in cases],
 )
-def test_the_name_is_found_however_it_is_written(text: Any, member: Any) -> None:
+def test_the_name_is_found_however_it_is_written(text: str, member: str) -> None:
     assert names(text) == {member}
 
 
@@ -162,7 +160,7 @@ def test_every_evasion_class_has_at_least_five_examples() -> None:
         for t, m in cases
     ],
 )
-def test_what_the_shop_floor_calls_a_member_is_found_with_its_rule(text: Any, member: Any, rule: Any) -> None:
+def test_what_the_shop_floor_calls_a_member_is_found_with_its_rule(text: str, member: str, rule: str) -> None:
     (match,) = named_members(text, COMMITTEES)
     assert (match.member, match.rule, match.ambiguous) == (member, rule, False)
 
@@ -182,7 +180,7 @@ def test_a_given_name_shared_by_two_members_fits_both() -> None:
         ("Manager Wang", "derived-pinyin"),
     ],
 )
-def test_the_strongest_rule_is_recorded(text: Any, rule: Any) -> None:
+def test_the_strongest_rule_is_recorded(text: str, rule: str) -> None:
     (match,) = [m for m in named_members(text, COMMITTEES) if m.member == "王芳"]
     assert (match.committee_id, match.role, match.rule) == ("spt", "management", rule)
 
@@ -191,7 +189,7 @@ def test_the_strongest_rule_is_recorded(text: Any, rule: Any) -> None:
     "text",
     ["王 芳骂人", "王\u200b芳", "王·芳", "王\n芳", "王\u3000芳", "王芳"[0] + "\u2060" + "芳"],
 )
-def test_the_registered_name_written_apart_or_hidden_is_found_as_folded(text: Any) -> None:
+def test_the_registered_name_written_apart_or_hidden_is_found_as_folded(text: str) -> None:
     (match,) = [m for m in named_members(text, COMMITTEES) if m.member == "王芳"]
     assert (match.rule, match.recorded().rule) == ("folded", "folded")
 

@@ -13,7 +13,7 @@ from services.router.registry import RegistryError, parse_registry
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
 
 
-def base() -> dict:
+def base() -> dict[str, Any]:
     return {
         "factories": [
             {
@@ -61,7 +61,7 @@ def test_numbers_are_normalised_to_e164() -> None:
         (("unexpected",), 1),
     ],
 )
-def test_invalid_entries_are_refused(path: Any, value: Any) -> None:
+def test_invalid_entries_are_refused(path: tuple[str | int, ...], value: object) -> None:
     data = base()
     target = data["factories"][0]
     for key in path[:-1]:

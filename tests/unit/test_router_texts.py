@@ -11,6 +11,7 @@ from services.escalation.texts import _WHY, escalation_notice
 from services.intake.segments import GSM7_BASIC, GSM7_EXTENSION, sms_segments
 from services.router import texts
 from services.router.progress import Progress
+from shared.contracts import Language
 
 DUE = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 # The longest values a text can hold: a two-digit month and day, a reference, the default zone.
@@ -78,7 +79,7 @@ PROGRESSES = [
 ]
 # Every text with a fixed shape, at its longest. Texts that carry someone's words (a committee's
 # reply, a resolution) or a list (several cases) are not bound to one segment.
-TEMPLATES: dict[str, Callable[[texts.Language], list[str]]] = {
+TEMPLATES: dict[str, Callable[[Language], list[str]]] = {
     "ack": lambda lang: [texts.ack(lang, REF, LATE, LATE, h) for h in ("committee", "independent", "both")],
     "ack_hk": lambda lang: [texts.ack(lang, REF, LATE, LATE, "independent", "Asia/Hong_Kong")],
     "ask_factory_code": lambda lang: [texts.ask_factory_code(lang, REF)],
@@ -98,7 +99,7 @@ TEMPLATES: dict[str, Callable[[texts.Language], list[str]]] = {
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_every_template_fits_one_sms_segment(name: str, language: texts.Language) -> None:
+def test_every_template_fits_one_sms_segment(name: str, language: Language) -> None:
     for text in TEMPLATES[name](language):
         assert sms_segments(text) == 1, (name, len(text), text)
 

@@ -1,14 +1,17 @@
-"""The bootstrap's choices and the refusals of :mod:`shared.safety`, as plain functions of the settings."""
+"""The bootstrap's choices and the refusals of :mod:`shared.safety`, as plain functions of the settings;
+and that no other module makes the embedded-versus-production choice."""
 
 from __future__ import annotations
 
+import ast
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from services.intake.outbound import choose_delivery
-from shared.bootstrap import HELD_KEYS, check_safe, check_service, embedded, memory_bus, memory_store
+from shared.bootstrap import HELD_KEYS, check_safe, check_service, mode_of
 from shared.contracts import MessageOutbound
 from shared.memorybus import MemoryBus
 from shared.safety import is_placeholder, refusals
@@ -30,9 +33,79 @@ def deployed(**overrides: object) -> dict[str, object]:
 
 
 def test_the_mode_follows_both_urls() -> None:
-    assert embedded(make_settings())
-    half = make_settings(amqp_url="amqp://127.0.0.1/")
-    assert not embedded(half) and memory_store(half) and not memory_bus(half)
+    assert mode_of(make_settings()).embedded
+    half = mode_of(make_settings(amqp_url="amqp://127.0.0.1/"))
+    assert not half.embedded and half.memory_store and not half.memory_bus
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOTSTRAP = "shared/bootstrap.py"  # the one module that reads the URLs to tell the mode
+MODE_READERS = {"services/cli/__init__.py"}  # the CLI's entry: reads the mode once per command, hands it down
+URL_SETTINGS = {"amqp_url", "mongo_url"}
+PREDICATES = {"embedded", "memory_bus", "memory_store", "is_embedded"}  # a question to the settings
+
+
+def _names_the_memory_url(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("memory:")
+    ) or (isinstance(node, ast.Attribute) and node.attr in URL_SETTINGS)
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def mode_choices(source: str) -> list[str]:
+    """Where ``source`` tells the embedded mode from production itself: a URL compared or its scheme
+    tested, the bootstrap's ``memory://`` constant, or the mode read from the settings."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(map(_names_the_memory_url, [node.left, *node.comparators])):
+            found.append(f"line {node.lineno}: compares a bus or store URL")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"startswith", "endswith"}
+            and any(map(_names_the_memory_url, [node.func.value, *node.args]))
+        ):
+            found.append(f"line {node.lineno}: tests a bus or store URL's scheme")
+        elif isinstance(node, ast.Call) and _called(node) == "mode_of":
+            found.append(f"line {node.lineno}: reads the mode from the settings")
+        elif isinstance(node, ast.Call) and _called(node) in PREDICATES:
+            found.append(f"line {node.lineno}: asks whether it runs embedded")
+        elif isinstance(node, ast.ImportFrom) and node.module == "shared.bootstrap":
+            found += [f"line {node.lineno}: imports MEMORY" for alias in node.names if alias.name == "MEMORY"]
+    return found
+
+
+def test_the_detector_sees_each_way_of_choosing() -> None:
+    assert mode_choices("ok = settings.mongo_url != 'x'\nmemory = 'memory://' in url")
+    assert mode_choices("if settings.amqp_url.startswith('amqp'): pass")
+    assert mode_choices("from shared import bootstrap\nbootstrap.mode_of(settings).embedded")
+    assert mode_choices("from shared.bootstrap import MEMORY")
+    assert mode_choices("spool = not memory_store(settings)")
+    assert not mode_choices(
+        "def banner(settings, *, embedded: bool) -> str:\n    return 'memory://' if embedded else ''"
+    )
+
+
+def test_only_the_bootstrap_chooses_between_the_embedded_mode_and_production() -> None:
+    """Nothing but :mod:`shared.bootstrap` looks at ``memory://``; the CLI's entry alone asks it for
+    the :class:`~shared.bootstrap.Mode`, once, and passes it down. Everything else receives adapters or
+    plain flags (``spool``, ``development_channel``, ``embedded``, ``persistent``)."""
+    offending: dict[str, list[str]] = {}
+    for path in sorted([*ROOT.glob("shared/**/*.py"), *ROOT.glob("services/**/*.py")]):
+        name = path.relative_to(ROOT).as_posix()
+        if name == BOOTSTRAP:
+            continue
+        found = mode_choices(path.read_text(encoding="utf-8"))
+        if name in MODE_READERS:
+            found = [f for f in found if not f.endswith("reads the mode from the settings")]
+        if found:
+            offending[name] = found
+    assert offending == {}
 
 
 def test_only_intake_holds_the_contact_key_and_escalation_holds_nothing() -> None:

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.bootstrap import CONFIG_EXIT, embedded, load_settings, main
+from shared.bootstrap import CONFIG_EXIT, load_settings, main, mode_of
 from shared.settings import ConfigurationError, Settings
 
 
 def test_defaults_run_embedded() -> None:
     settings = Settings()
-    assert embedded(settings)
+    assert mode_of(settings).embedded
     assert (settings.intake_port, settings.router_port, settings.escalation_port) == (8080, 8081, 8082)
     assert settings.sla.critical.ack == timedelta(hours=2)
     assert settings.sla.normal.resolve == timedelta(days=15)

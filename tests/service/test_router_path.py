@@ -1,0 +1,22 @@
+"""The path of one grievance through the router (``bench/router_path.py``, docs/router.md): the
+modules that carry it are entered once each, and the dialogue not at all for a new case."""
+
+from __future__ import annotations
+
+from bench.router_path import measure
+
+
+async def test_one_grievance_enters_each_module_that_carries_it_once() -> None:
+    router, both = await measure()
+    once = ("consumer", "opening", "decisions", "inbound_store", "worker_store")
+    assert {module: router.entries.count(module) for module in once} == dict.fromkeys(once, 1)
+    assert "dialogue" not in router.entries
+    # The case store is read first and written last, nothing in between.
+    assert router.entries.count("case_store") == 2
+    assert router.entries[:2] == ("consumer", "case_store")
+    # The shared scope sees the same router path, with the shared modules in between.
+    assert _collapsed([m for m in both.entries if not m.startswith("shared.")]) == list(router.entries)
+
+
+def _collapsed(entries: list[str]) -> list[str]:
+    return [m for i, m in enumerate(entries) if i == 0 or entries[i - 1] != m]
