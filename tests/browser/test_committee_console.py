@@ -6,6 +6,7 @@ serious on any kind of page."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from shared.runtime import Runtime
@@ -14,16 +15,22 @@ from tests.fakes import memory_bus_of
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-from typing import Any
 
 import pytest
 
 from services.router.appkeys import ROUTER
-from shared.contracts import MessageDeliveryChanged, MessageOutbound
+from shared.contracts import GrievanceReceived, MessageDeliveryChanged, MessageOutbound
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
-from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import (
+    GZ_NUMBER,
+    RouterClient,
+    committee_tokens,
+    grievance,
+    serve,
+    stored_case,
+)
 
 # Every form control of a page has a label a screen reader announces (its <label>, or aria-label).
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -38,21 +45,25 @@ TAB_ORDER = """() => {
 }"""
 
 
+# The served router and the committees' tokens.
+World = tuple[RouterClient, dict[str, str]]
+
+
 @pytest.fixture
-async def world(runtime: Runtime) -> Any:
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         yield client, tokens
 
 
-async def new_case(runtime: Runtime, text: str, phone: str) -> Any:
+async def new_case(runtime: Runtime, text: str, phone: str) -> GrievanceReceived:
     event = grievance(runtime.keys, text, to=GZ_NUMBER, phone=phone)
     await runtime.bus.publish(event)
     await memory_bus_of(runtime).drain()
     return event
 
 
-async def undeliverable(runtime: Runtime, client: Any, reason: str) -> None:
+async def undeliverable(runtime: Runtime, client: RouterClient, reason: str) -> None:
     """What intake announces of the committee's reply when it cannot send it."""
     (reply,) = [
         e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
@@ -77,7 +88,7 @@ async def fits_the_phone(page: Page) -> None:
     assert await page.evaluate(UNLABELLED) == []
 
 
-async def test_a_member_handles_a_new_case_in_chinese(runtime: Runtime, world: Any, page: Page) -> None:
+async def test_a_member_handles_a_new_case_in_chinese(runtime: Runtime, world: World, page: Page) -> None:
     client, tokens = world
     event = await new_case(runtime, "宿舍的安全出口被锁了三天", WORKER_PHONE)
     base = str(client.make_url("/console/"))
@@ -135,7 +146,7 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Runtime, world: A
 
 
 async def test_a_member_works_in_english_and_can_switch_to_chinese(
-    runtime: Runtime, world: Any, browser: Browser
+    runtime: Runtime, world: World, browser: Browser
 ) -> None:
     client, tokens = world
     event = await new_case(runtime, "My wages are two months late", ENGLISH_WORKER_PHONE)
@@ -174,7 +185,7 @@ async def test_a_member_works_in_english_and_can_switch_to_chinese(
         await context.close()
 
 
-async def test_the_keyboard_reaches_every_action_in_order(runtime: Runtime, world: Any, page: Page) -> None:
+async def test_the_keyboard_reaches_every_action_in_order(runtime: Runtime, world: World, page: Page) -> None:
     client, tokens = world
     event = await new_case(runtime, "车间太热没有通风", WORKER_PHONE)
     await page.goto(str(client.make_url("/console/sign-in")))
@@ -222,7 +233,7 @@ async def test_the_keyboard_reaches_every_action_in_order(runtime: Runtime, worl
 # findings fail, in Chinese and in English.
 @pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
 async def test_every_kind_of_console_page_passes_axe(
-    runtime: Runtime, world: Any, browser: Browser, locale: str
+    runtime: Runtime, world: World, browser: Browser, locale: str
 ) -> None:
     client, tokens = world
     event = await new_case(runtime, "车间太热没有通风", WORKER_PHONE)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared.contracts import GrievanceReceived
 from shared.runtime import Runtime
 from tests.fakes import memory_bus_of
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-from typing import Any
 
 from services.router.appkeys import ROUTER
 from services.router.status_store import MAX_FAILURES
@@ -23,14 +23,16 @@ from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import fits_the_phone
 from tests.fakes import WORKER_PHONE
 from tests.service.case_page_support import case_with_pin
-from tests.service.router_support import bearer, committee_tokens, serve, stored_case
+from tests.service.router_support import RouterClient, bearer, committee_tokens, serve, stored_case
 
 
 def wrong(pin: str, n: int = 0) -> str:
     return f"{(int(pin) + 1 + n) % 10**PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
-async def committee(client: Any, tokens: dict[str, str], event: Any, path: str, body: dict[str, str]) -> None:
+async def committee(
+    client: RouterClient, tokens: dict[str, str], event: GrievanceReceived, path: str, body: dict[str, str]
+) -> None:
     """A committee's action through the API, as the console or a script would take it."""
     case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert case.committee_id is not None

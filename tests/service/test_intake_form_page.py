@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,7 +45,9 @@ def web_settings(settings_factory: Callable[..., Settings], **overrides: Any) ->
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime) -> Any:
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(web_settings(settings_factory), runtime) as client:
         yield client
 
@@ -95,7 +98,7 @@ def published(bus: MemoryBus) -> list[GrievanceReceived]:
     ],
 )
 async def test_the_form_in_both_languages_with_strict_headers_and_a_cookie_bound_token(
-    client: Any, headers: dict[str, str], words: tuple[str, ...]
+    client: TestClient[web.Request, web.Application], headers: dict[str, str], words: tuple[str, ...]
 ) -> None:
     response = await client.get("/", headers=headers)
     assert response.status == 200 and response.content_type == "text/html"
@@ -130,7 +133,7 @@ async def test_the_form_page_needs_no_store(
 
 
 async def test_a_filed_grievance_shows_reference_pin_and_what_happens_next(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     _, token = await open_form(client)
     status, page, response = await send(client, token, text=f"  {ZH_TEXT}  ")
@@ -156,7 +159,7 @@ async def test_a_filed_grievance_shows_reference_pin_and_what_happens_next(
 
 
 async def test_the_receipt_in_english_with_the_phone_confirmation(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     _, token = await open_form(client, EN)
     status, page, _ = await send(client, token, EN, text=EN_TEXT, contact=LOCAL_NUMBER)
@@ -170,7 +173,7 @@ async def test_the_receipt_in_english_with_the_phone_confirmation(
 
 
 async def test_the_same_form_sent_twice_is_one_grievance_with_one_receipt(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     _, token = await open_form(client)
     first = await send(client, token)
@@ -196,7 +199,12 @@ async def test_the_same_form_sent_twice_is_one_grievance_with_one_receipt(
     ],
 )
 async def test_a_refused_form_is_shown_again_with_the_input_and_nothing_filed(
-    client: Any, memory_bus: MemoryBus, fields: dict[str, str], field: str, zh_message: str, status: int
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    fields: dict[str, str],
+    field: str,
+    zh_message: str,
+    status: int,
 ) -> None:
     _, token = await open_form(client)
     code, page, _ = await send(client, token, ZH, **fields)
@@ -211,7 +219,9 @@ async def test_a_refused_form_is_shown_again_with_the_input_and_nothing_filed(
     assert published(memory_bus) == []
 
 
-async def test_refusals_speak_english_on_the_english_page(client: Any, memory_bus: MemoryBus) -> None:
+async def test_refusals_speak_english_on_the_english_page(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     _, token = await open_form(client, EN)
     code, page, _ = await send(client, token, EN, text=EN_TEXT, factory_code="GZ-999")
     assert code == 422 and "There is no factory with this code" in page and EN_TEXT in page
@@ -219,7 +229,7 @@ async def test_refusals_speak_english_on_the_english_page(client: Any, memory_bu
 
 
 async def test_a_form_without_its_token_or_cookie_is_refused(
-    client: Any,
+    client: TestClient[web.Request, web.Application],
     settings_factory: Callable[..., Settings],
     runtime: Runtime,
     memory_bus: MemoryBus,
@@ -270,7 +280,9 @@ async def test_a_grievance_not_confirmed_is_sent_again_with_the_same_token(
         assert receipt_of(page)["reference"] == bus.published[0].reference  # type: ignore[attr-defined]
 
 
-async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(client: Any, memory_bus: MemoryBus) -> None:
+async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await client.post(
         "/", data=b'{"text": "x"}', headers={**ZH, "Content-Type": "application/json"}
     )
@@ -292,7 +304,9 @@ async def test_the_cookie_is_secure_behind_https(
         assert response.cookies[COOKIE]["secure"]
 
 
-async def test_two_forms_open_in_one_browser_both_file(client: Any, memory_bus: MemoryBus) -> None:
+async def test_two_forms_open_in_one_browser_both_file(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     _, first = await open_form(client)
     _, second = await open_form(client)  # another tab: the cookie keeps its nonce
     assert (await send(client, first))[0] == 200

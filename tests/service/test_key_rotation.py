@@ -8,9 +8,8 @@ did not confirm them), escalation's clock of the case, and intake's spool.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 import pytest
@@ -70,7 +69,7 @@ def collect_into(events: list[Event]) -> Handler:
 
 
 @pytest.fixture
-async def twilio() -> Any:
+async def twilio() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as fake:
         yield fake
 
