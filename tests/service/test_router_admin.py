@@ -24,8 +24,9 @@ from shared.contracts import Event
 from shared.invocation import grievance
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
 from tests.servers import ServiceServer
-from tests.service.router_support import REGISTRY, bearer, committee_tokens, memory_bus_of
+from tests.service.router_support import REGISTRY, bearer, committee_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 
