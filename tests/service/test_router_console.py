@@ -411,7 +411,7 @@ async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_
         page, csrf = await page_csrf(client, path)
         form = {"csrf": csrf, "text": text, "message_id": message_id_of(page)}
         assert (await client.post(f"{path}/reply", data=form, allow_redirects=False)).status == 303
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         return [
             e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
         ][-1]
@@ -429,7 +429,7 @@ async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_
                 at=runtime.clock(),
             )
         )
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
 
     await delivery(await reply("我们明天开门检查"), "undeliverable", "channel_unconfigured")
     page, _ = await page_csrf(client, path)

@@ -280,7 +280,9 @@ def test_a_short_encoding_aes_key_current_or_previous_is_refused_alike(
         ),
     ],
 )
-def test_a_duration_or_count_of_zero_or_less_is_refused_in_plain_words(monkeypatch, variable, value, reason):
+def test_a_duration_or_count_of_zero_or_less_is_refused_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
     """Each would make the service spin, refuse everyone or close every case at once: refused at start,
     naming the variable and a value that works, in no pydantic words."""
     monkeypatch.setenv(variable, value)
@@ -290,10 +292,10 @@ def test_a_duration_or_count_of_zero_or_less_is_refused_in_plain_words(monkeypat
     assert "Input should" not in str(refused.value) and "Value error" not in str(refused.value)
 
 
-def test_every_duration_and_count_setting_is_bounded_below():
+def test_every_duration_and_count_setting_is_bounded_below() -> None:
     """A new duration or count setting must say what it refuses: none is left unbounded at 0 (a port
     of 0 is the system's choice of a free one)."""
     for name, info in Settings.model_fields.items():
         if info.annotation in (int, float, timedelta) and not name.endswith("_port"):
             with pytest.raises(ValidationError):
-                Settings(**{name: 0})
+                Settings.model_validate({name: 0})
