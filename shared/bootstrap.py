@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from shared.contracts import utcnow
+from shared.invocation import grievance
 from shared.memorybus import MemoryBus
 from shared.messaging import CONSUMERS, Bus, Retry
 from shared.privacy import Keys, load_keys
@@ -216,10 +217,10 @@ def check_service(settings: Settings, service: Service) -> None:
     ]
     if memory:
         raise ConfigurationError(
-            f"`grievance serve {service}` runs one service alone, but {' and '.join(memory)} "
+            f"`{grievance(f'serve {service}')}` runs one service alone, but {' and '.join(memory)} "
             f"{'is' if len(memory) == 1 else 'are'} memory://. The in-memory bus and store live only "
             "inside one process, so this service would never see the events of the other two. Run "
-            "`grievance serve all` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
+            f"`{grievance('serve all')}` for the embedded mode, or point both URLs at RabbitMQ and MongoDB "
             "(see docs/deployment.md)."
         )
     check_safe(settings, [service])
@@ -245,16 +246,16 @@ def check_shared(settings: Settings, part: Literal["bus", "store"], command: str
     mode = mode_of(settings)
     if part == "store" and mode.memory_store:
         raise ConfigurationError(
-            f"`grievance {command}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
+            f"`{grievance(command)}` needs a MongoDB store, but GRIEVANCE_MONGO_URL is memory://. "
             "The in-memory store lives only inside the process that runs it, so act through that "
-            f"process's admin API instead: `grievance {command} --tokens tokens.json` (the tokens file "
+            f"process's admin API instead: `{grievance(command)} --tokens tokens.json` (the tokens file "
             "of `make run`), or set GRIEVANCE_MONGO_URL=mongodb://..."
         )
     if part == "bus" and mode.memory_bus:
         raise ConfigurationError(
-            f"`grievance {command}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
-            "The in-memory bus lives only inside the process that runs it (`grievance serve all`), "
-            f"so act through its admin API instead: `grievance {command} --tokens tokens.json`, or "
+            f"`{grievance(command)}` needs RabbitMQ, but GRIEVANCE_AMQP_URL is memory://. "
+            f"The in-memory bus lives only inside the process that runs it (`{grievance('serve all')}`), "
+            f"so act through its admin API instead: `{grievance(command)} --tokens tokens.json`, or "
             "set GRIEVANCE_AMQP_URL=amqp://..."
         )
 

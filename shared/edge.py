@@ -9,6 +9,8 @@ not confirm, a store that is slow) holds at most that many of the service's hand
 else is still served. Slow clients themselves stay at the proxy (Caddy passes a request on once its
 body has arrived, and ends a slow head or body at its read timeouts). A direct client's requests are
 bounded by its connections already, and count the same way.
+The refusal is worded in Chinese for a client whose Accept-Language prefers it: workers' browsers
+meet it too, through the web form and the case page.
 """
 
 from __future__ import annotations
@@ -19,9 +21,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from shared.forwarded import Handler, Network, forwarded_client
+from shared.validation import Language, language_of
 from shared.web import Problem
 
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def too_many_at_once(limit: int, language: Language) -> str:
+    """The 429's detail: how many requests one address may have in progress, in the reader's language."""
+    if language == "zh":
+        return f"同一地址同时最多只能有 {limit} 个请求，请稍后再试。"
+    return f"at most {limit} requests at once from one address"
 
 
 def requests_per_client(limit: int) -> Middleware:
@@ -32,7 +42,8 @@ def requests_per_client(limit: int) -> Middleware:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         client = request.remote or "unknown"
         if in_progress[client] >= limit:
-            problem = Problem(429, "Too Many Requests", f"at most {limit} requests at once from one address")
+            language = language_of(request.headers.get("Accept-Language"))
+            problem = Problem(429, "Too Many Requests", too_many_at_once(limit, language))
             problem.headers["Retry-After"] = "1"
             raise problem
         in_progress[client] += 1

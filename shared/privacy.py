@@ -24,6 +24,7 @@ import phonenumbers
 import structlog
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from shared.invocation import grievance
 from shared.settings import ConfigurationError, Settings
 
 __all__ = ["ConfigurationError", "KeyNotHeld", "Keys", "UnsealError"]
@@ -114,7 +115,7 @@ def load_keys(
     if missing and not generate:
         raise ConfigurationError(
             f"{' and '.join(missing)} must be set outside the embedded mode "
-            "(generate them with `grievance keys`)"
+            f"(generate them with `{grievance('keys')}`)"
         )
     if missing:
         log.warning("keys_generated_for_this_process", reason="embedded mode without configured keys")

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
+from shared.invocation import grievance
 from shared.settings import Settings
 
 # Long enough not to be guessed or brute-forced offline: `grievance keys` makes 43 characters, and a
@@ -99,10 +100,12 @@ def _secret(name: str, value: SecretStr | None, min_length: int, *, required: bo
     text = value.get_secret_value() if value is not None else ""
     if not text:
         return (
-            [f"{name} is not set (generate it with `grievance keys`)"] if required else [f"{name} is empty"]
+            [f"{name} is not set (generate it with `{grievance('keys')}`)"]
+            if required
+            else [f"{name} is empty"]
         )
     if is_placeholder(text):
-        return [f"{name} is a placeholder from the examples; generate one with `grievance keys`"]
+        return [f"{name} is a placeholder from the examples; generate one with `{grievance('keys')}`"]
     if len(text) < min_length:
         return [f"{name} is {len(text)} characters; it needs at least {min_length}"]
     return []

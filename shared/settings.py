@@ -14,7 +14,8 @@ from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.contracts import Severity
@@ -309,6 +310,16 @@ class Settings(BaseSettings):
     sweep_interval: Duration = timedelta(seconds=30)
     # How long a worker has to answer YES/NO to a resolution before the case closes unconfirmed.
     confirmation_window: Duration = timedelta(days=7)
+
+    @field_validator("sweep_interval", "confirmation_window")
+    @classmethod
+    def _longer_than_zero(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        """A sweep every 0 s would spin, and a window of 0 s closes every resolution unconfirmed at
+        once: refused at start, in the words the SLA's deadlines get (:mod:`shared.sla`)."""
+        if value <= timedelta(0):
+            example = "30 s" if info.field_name == "sweep_interval" else "7 days"
+            raise PydanticCustomError("duration_not_positive", "must be longer than 0", {"example": example})
+        return value
 
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"

@@ -70,6 +70,11 @@ def _field(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "body"
 
 
+def _plain(number: Any) -> Any:
+    """``0`` rather than ``0.0``: a bound or an example as a person writes it."""
+    return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
 def _hint(model: type[BaseModel] | None, error: ErrorDetails, language: Language) -> str:
     """ "(the factory's code, for example GZ-001)" from the field's description and examples."""
     if model is None or not error["loc"]:
@@ -121,8 +126,14 @@ def sentence(error: ErrorDetails, model: type[BaseModel] | None = None, language
         return f"{field} must be {expected}."
     if kind in _BOUNDS:
         name, en, zh_text = _BOUNDS[kind]
-        bound = ctx.get(name)
-        return f"{field} 应{zh_text.format(bound)}。" if zh else f"{field} must be {en.format(bound)}."
+        bound, example = _plain(ctx.get(name)), _plain(ctx.get("example"))
+        if zh:
+            return f"{field} 应{zh_text.format(bound)}" + (
+                f"，例如 {example}。" if example is not None else "。"
+            )
+        return f"{field} must be {en.format(bound)}" + (
+            f", for example {example}." if example is not None else "."
+        )
     if kind == "value_error":
         cause = ctx.get("error")
         if zh:
@@ -167,9 +178,21 @@ def setting_errors(exc: ValidationError, settings: type[BaseModel], prefix: str 
             )
             continue
         located: ErrorDetails = {**error, "loc": inner or (variable,)}
+        if error["type"] in _BOUNDS and not inner and error["loc"]:
+            # A count out of its bounds (GRIEVANCE_AMQP_PREFETCH=0): the default shows one that works.
+            example = _default_of(settings, str(error["loc"][0]))
+            if example is not None:
+                located["ctx"] = {**(error.get("ctx") or {}), "example": example}
         text = sentence(located)
         sentences.append(f"{variable}: {text}" if inner else text)
     return sentences
+
+
+def _default_of(settings: type[BaseModel], name: str) -> Any:
+    """A number field's default, to show as an example beside a refusal (None for any other field)."""
+    info = settings.model_fields.get(name)
+    default = info.default if info is not None else None
+    return default if isinstance(default, int | float) and not isinstance(default, bool) else None
 
 
 def _nested_fields(model: type[BaseModel], path: tuple[int | str, ...]) -> list[str]:

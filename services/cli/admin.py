@@ -22,6 +22,7 @@ import aiohttp
 from services.cli.errors import CONFIG, FAILED, UNAVAILABLE, CliError
 from shared import auth
 from shared.deadletters import Inspection, inspect
+from shared.invocation import grievance
 from shared.messaging import DeadLetter, Refusal, Replayed
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
@@ -249,8 +250,8 @@ def remote_target(tokens_file: str | None, admin_url: str | None) -> tuple[str, 
         path = Path(tokens_file)
         if not path.is_file():
             raise CliError(
-                f"tokens file {tokens_file!r} does not exist; `make run` (grievance serve all "
-                "--tokens-out FILE) writes it",
+                f"tokens file {tokens_file!r} does not exist; `make run` "
+                f"({grievance('serve all --tokens-out FILE')}) writes it",
                 CONFIG,
             )
         data = json.loads(path.read_text(encoding="utf-8"))

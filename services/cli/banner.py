@@ -2,16 +2,15 @@
 
 Every command it prints works when pasted as printed in the folder the run was started in.
 ``grievance`` lives inside the virtual environment, not on PATH, so a command names it by its
-absolute path (:func:`grievance_command`); and a command passes the files this run was given (its
-tokens file, its registry) instead of trusting the defaults of the command to match them.
+absolute path (:func:`shared.invocation.grievance_command`); and a command passes the files this
+run was given (its tokens file, its registry) instead of trusting the defaults of the command to
+match them.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from services.cli import seed
 from services.cli.errors import where
 from shared.bootstrap import SERVICES
+from shared.invocation import grievance_command
 from shared.settings import Settings
 
 
@@ -39,16 +39,6 @@ def ops_url(settings: Settings) -> str:
 
 def admin_url(settings: Settings) -> str:
     return f"http://{_local(settings.admin_host)}:{settings.admin_port}"
-
-
-def grievance_command() -> str:
-    """``grievance`` as a shell word that works from any folder: the console script beside this
-    interpreter (the virtual environment's), else this interpreter running ``-m services.cli``."""
-    python = Path(os.path.abspath(sys.executable))  # not resolved: a venv's python is a symlink
-    script = python.with_name("grievance")
-    if script.is_file():
-        return shlex.quote(str(script))
-    return f"{shlex.quote(str(python))} -m services.cli"
 
 
 def _demo_defaults() -> tuple[Path, Path]:

@@ -58,6 +58,7 @@ from shared.contracts import (
     MessageDeliveryChanged,
     MessageOutbound,
 )
+from shared.invocation import grievance
 from shared.messaging import (
     CONSUMERS,
     DEAD_ARGUMENTS,
@@ -228,14 +229,15 @@ def definitions(namespace: str, passwords: dict[str, str], delivery_limit: int) 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "broker-definitions",
-        help="write RabbitMQ's users and permissions (one user per service) as a definitions file",
+        help="write RabbitMQ's topology (exchanges, queues and their .dead twins, bindings) and its "
+        "users and permissions (one user per service) as a definitions file",
         description="Write the RabbitMQ definitions file the broker loads at boot: the exchanges and "
         "queues (GRIEVANCE_AMQP_NAMESPACE prefixes the names, GRIEVANCE_AMQP_DELIVERY_LIMIT is the "
         "queues' delivery limit: set them as for the services), the users admin, intake, router and "
         "escalation with salted password hashes (from RABBITMQ_ADMIN_PASSWORD, RABBITMQ_INTAKE_PASSWORD, "
         "RABBITMQ_ROUTER_PASSWORD, RABBITMQ_ESCALATION_PASSWORD) and permissions that let each service "
         "declare and consume its own queues and publish its own events only; dead letters are admin's.",
-        epilog="example: grievance broker-definitions --out /definitions/definitions.json",
+        epilog=f"example: {grievance('broker-definitions --out /definitions/definitions.json')}",
     )
     parser.add_argument("--out", metavar="FILE", required=True, help="where to write the JSON (mode 0644)")
 

@@ -21,6 +21,7 @@ from services.cli.admin import Admin, add_target_options
 from services.cli.errors import FAILED, OK, USAGE, CliError
 from services.cli.text import table
 from shared.deadletters import Inspection
+from shared.invocation import grievance
 from shared.messaging import DEAD_SUFFIX, QUEUES
 
 ALL_AT_ONCE = 10_000  # the most dead letters one listing (and so one confirmation) covers
@@ -94,7 +95,8 @@ async def _list(admin: Admin, queue: str, limit: int, out: TextIO) -> int:
     ]
     print(table(["ID", "MESSAGE ID", "TYPE", "BYTES", "REASON", "ERROR"], rows), file=out)
     print(
-        f"{len(letters)} dead letter(s) in {queue}{DEAD_SUFFIX}; `grievance dlq show {queue} ID` describes one",
+        f"{len(letters)} dead letter(s) in {queue}{DEAD_SUFFIX}; `{grievance(f'dlq show {queue} ID')}` "
+        "describes one",
         file=out,
     )
     return OK
@@ -103,7 +105,9 @@ async def _list(admin: Admin, queue: str, limit: int, out: TextIO) -> int:
 async def _show(admin: Admin, queue: str, letter_id: str, out: TextIO) -> int:
     seen = await admin.dead_letter(queue, letter_id)
     if seen is None:
-        raise CliError(f"no dead letter {letter_id!r} in {queue}{DEAD_SUFFIX} (see `grievance dlq list`)")
+        raise CliError(
+            f"no dead letter {letter_id!r} in {queue}{DEAD_SUFFIX} (see `{grievance(f'dlq list {queue}')}`)"
+        )
     print(render(queue, seen), file=out)
     return OK
 
@@ -158,7 +162,9 @@ async def _discard(admin: Admin, queue: str, args: argparse.Namespace, out: Text
     else:
         for letter_id in args.ids:
             if await admin.dead_letter(queue, letter_id) is None:
-                raise CliError(f"no dead letter {letter_id!r} in {dead} (see `grievance dlq list`)", FAILED)
+                raise CliError(
+                    f"no dead letter {letter_id!r} in {dead} (see `{grievance(f'dlq list {queue}')}`)", FAILED
+                )
         question = f"discard {len(args.ids)} dead letter(s) of {dead} for good?"
     if not args.yes and not await _confirmed(question, out):
         print("nothing discarded", file=out)

@@ -21,6 +21,7 @@ from services.escalation.store import reseal_clocks
 from services.intake.spool import reseal_spool
 from services.intake.store import reseal_waiting
 from services.router.case_store import reseal_cases
+from shared.invocation import grievance
 from shared.privacy import Keys, Rotation, generate_keys, load_keys
 from shared.runtime import Runtime
 from shared.settings import ConfigurationError, Settings
@@ -92,7 +93,9 @@ async def rotate(settings: Settings, out: TextIO, runtime: Runtime | None = None
             file=out,
         )
     if any(r.raced for r in passes.values()):
-        print("some documents changed while they were read: run `grievance keys rotate` again", file=out)
+        print(
+            f"some documents changed while they were read: run `{grievance('keys rotate')}` again", file=out
+        )
     if any(r.unreadable for r in passes.values()):
         print(
             "some contacts open with none of the keys (sealed with a key no longer configured?); "

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from services.cli.errors import CONFIG, CliError
 from shared import bootstrap
+from shared.invocation import grievance
 from shared.settings import ConfigurationError, Settings
 
 SERVICES = bootstrap.SERVICES
@@ -25,7 +26,7 @@ def add_parser(commands: Any) -> None:
         "ports, sharing one bus and store: with the defaults (memory://) that is the embedded run "
         "that needs nothing but Python. `serve intake|router|escalation` runs one service against "
         "RabbitMQ and MongoDB (GRIEVANCE_AMQP_URL, GRIEVANCE_MONGO_URL), as the containers do.",
-        epilog="example: grievance serve all --registry examples/registry.yaml --tokens-out tokens.json",
+        epilog=f"example: {grievance('serve all --registry examples/registry.yaml --tokens-out tokens.json')}",
     )
     serve.add_argument("service", choices=["all", *SERVICES], help="what to run")
     serve.add_argument(
@@ -47,7 +48,7 @@ def add_parser(commands: Any) -> None:
         "--demo-sla",
         action="store_true",
         help="(all) short deadlines (acknowledge within 10 s, resolve within 2 min) and a 1 s "
-        "sweep, so `grievance demo` can watch a case go overdue",
+        f"sweep, so `{grievance('demo')}` can watch a case go overdue",
     )
 
 

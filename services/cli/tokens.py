@@ -18,6 +18,7 @@ from services.cli.errors import FAILED, OK, CliError
 from services.cli.text import table
 from shared import durations
 from shared.auth import LIFETIME
+from shared.invocation import grievance
 
 
 def add_parser(commands: Any) -> None:
@@ -35,8 +36,8 @@ def add_parser(commands: Any) -> None:
         description="Issue a token. A committee token reads only that committee's cases; an NGO "
         "token sees escalations of the listed factories (all factories without --factory). The "
         "committee and the factories must be in the registry.",
-        epilog="examples: grievance token issue --role committee --committee gz-001-spt\n"
-        "          grievance token issue --role ngo --factory GZ-001 --factory SZ-003",
+        epilog=f"examples: {grievance('token issue --role committee --committee gz-001-spt')}\n"
+        f"          {grievance('token issue --role ngo --factory GZ-001 --factory SZ-003')}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     issue.add_argument("--role", required=True, choices=["committee", "ngo", "admin"])
@@ -81,7 +82,9 @@ async def run(admin: Admin, args: argparse.Namespace, out: TextIO) -> int:
         return await _issue(admin, args, out)
     if args.action == "revoke":
         if not await admin.revoke_token(args.token_id):
-            raise CliError(f"no active token with id {args.token_id!r} (see `grievance token list`)", FAILED)
+            raise CliError(
+                f"no active token with id {args.token_id!r} (see `{grievance('token list')}`)", FAILED
+            )
         print(f"revoked {args.token_id}", file=out)
         return OK
     records = await admin.list_tokens()

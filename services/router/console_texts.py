@@ -102,9 +102,19 @@ _CONTACT = {
         "工人已退订消息（回复了 STOP）：在工人发送 START 之前无法给工人发消息。",
         "The worker opted out of messages (sent STOP): nothing can be sent until they send START.",
     ),
+    # The router cannot know whether intake can send by the worker's channel (the provider's
+    # credentials are intake's alone): a message that cannot go is marked so, with its reason.
     "reachable": (
-        "您的回复会以短信发给工人（不会显示工人的号码）。",
-        "Replies are sent to the worker by SMS (their number is never shown).",
+        "本系统开通了相应渠道的发送时，您的回复会以短信（工人从微信来信的，以微信）发给工人；"
+        "无法发出的消息会注明原因。不会显示工人的号码。",
+        "Replies go to the worker by SMS (by WeChat if they wrote there) when sending by that channel "
+        "is set up on this system; a message that cannot be sent says why. Their number is never shown.",
+    ),
+    # The latest message to the worker was undeliverable: channel_unconfigured.
+    "unconfigured": (
+        "本系统尚未开通工人所用渠道的发送，上一条消息没有发出：在开通之前，您的回复只会显示在状态页上。",
+        "Sending by the worker's channel is not set up on this system, so the last message was not sent: "
+        "until it is, replies show on the status page only.",
     ),
 }
 _TIMELINE = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.router.registry_store import RETIRED, RegistryStore
+from shared.invocation import grievance
 
 SHOWN = 20  # a registry of a few hundred factories is named by its first codes, then counted
-LOAD = "load one with `grievance registry load FILE`"
 
 
 class ScopeRefused(Exception):
@@ -29,7 +29,7 @@ class ScopeRefused(Exception):
 
 def _known(kind: str, names: Sequence[str]) -> str:
     if not names:
-        return f"the registry has no {kind} yet: {LOAD}"
+        return f"the registry has no {kind} yet: load one with `{grievance('registry load FILE')}`"
     shown = ", ".join(names[:SHOWN])
     more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
     return f"the {kind} are: {shown}{more}"

@@ -22,8 +22,8 @@ import aiohttp
 import pytest
 import yaml
 
-from services.cli.banner import grievance_command
 from services.cli.demo import scenario
+from shared.invocation import grievance_command
 from tests.fakes import find_leaks, sensitive
 from tests.polling import eventually
 

@@ -17,6 +17,7 @@ from services.cli import run_admin
 from services.cli.errors import FAILED, OK, UNAVAILABLE, USAGE
 from services.router.registry import load_registry_file
 from shared.auth import authenticate, list_tokens
+from shared.invocation import grievance_command
 from shared.memorybus import MemoryBus
 from shared.messaging import Rejected
 from shared.runtime import Runtime
@@ -69,7 +70,7 @@ async def test_no_token_for_a_committee_or_factory_the_store_does_not_hold(runti
     code, out, err = await call([*issue, "committee", "--committee", "gz-001-spt"], runtime)
     assert (code, out) == (FAILED, "")
     assert "no token issued: committee gz-001-spt is not in the registry; the registry has no " in err
-    assert "`grievance registry load FILE`" in err
+    assert f"`{grievance_command()} registry load FILE`" in err
 
     await load_registry_file(runtime.db, REGISTRY)
     code, out, err = await call([*issue, "committee", "--committee", "nope"], runtime)
@@ -142,6 +143,7 @@ async def test_dlq_lists_why_and_replays_only_what_would_be_taken(
     code, out, _ = await call(["dlq", "list", "router.grievances.dead"], runtime)
     assert code == OK
     assert "2 dead letter(s) in router.grievances.dead" in out and "invalid" in out
+    assert f"`{grievance_command()} dlq show router.grievances ID` describes one" in out  # works as pasted
     assert "body is not JSON: JSONDecodeError" in out and "body is not a JSON object" in out
     assert logged and all(letter_id in out for letter_id in logged)  # the log line's id is the listing's
     assert "not json" not in out  # bodies are never shown

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient
 from services.cli.demo import scenario
 from services.cli.demo.client import DemoFailure, System
 from services.cli.demo.story import Story
+from shared.invocation import grievance
 from shared.runtime import Runtime
 from shared.web import problem_response
 from tests.servers import ServiceServer
@@ -177,4 +178,4 @@ async def test_a_system_that_stops_answering_says_to_start_it_again(http: aiohtt
         await system(http, gone).committee_action("gz-001-spt", "GZ-2611-ABCD", "acknowledge")
     message = str(refused.value)
     assert message.startswith(f"router stopped answering at {gone} (Client")
-    assert "is the system still running? Start it again (grievance serve all" in message
+    assert f"is the system still running? Start it again ({grievance('serve all')}" in message

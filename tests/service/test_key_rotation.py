@@ -26,6 +26,7 @@ from services.intake.spool import SPOOL, Spool
 from services.router import app as router_app
 from services.router.case_store import CASES, INDEXES, outbox_event
 from shared.contracts import CaseAssigned, Event, GrievanceReceived, parse_event
+from shared.invocation import grievance_command
 from shared.memorybus import MemoryBus
 from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, UnsealError, load_keys, unseal
@@ -185,7 +186,7 @@ def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Call
 
     err = io.StringIO()
     assert run(["keys", "rotate"], settings=settings_factory(), err=err) == CONFIG
-    assert "`grievance keys rotate` needs a MongoDB store" in err.getvalue()
+    assert f"`{grievance_command()} keys rotate` needs a MongoDB store" in err.getvalue()
     err = io.StringIO()
     no_key = settings_factory(contact_key=None, mongo_url="mongodb://127.0.0.1:1/")
     assert run(["keys", "rotate"], settings=no_key, err=err) == CONFIG

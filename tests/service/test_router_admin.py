@@ -21,6 +21,7 @@ from services.cli.errors import CONFIG, FAILED, OK, UNAVAILABLE, USAGE
 from services.router.admin import create_admin_app
 from shared.auth import authenticate, issue_token, list_tokens
 from shared.contracts import Event
+from shared.invocation import grievance
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
 from tests.fakes import memory_bus_of
@@ -150,7 +151,7 @@ async def test_an_empty_registry_says_how_to_fill_it(runtime: Runtime) -> None:
         )
         assert problem["detail"] == (
             "committee gz-001-spt is not in the registry; the registry has no committees yet: "
-            "load one with `grievance registry load FILE`"
+            f"load one with `{grievance('registry load FILE')}`"
         )
         problem = await issue_problem(client, admin_token, {"role": "ngo", "factories": ["GZ-001"]})
         assert "the registry has no factories yet" in problem["detail"]

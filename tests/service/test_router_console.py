@@ -379,6 +379,75 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: R
     assert english.count('class="meta delivery-reason"') == 1  # the committee's message only
 
 
+async def test_the_contact_line_promises_no_sms_the_system_may_not_send(world: World) -> None:
+    """Intake alone holds the providers' credentials, so the router cannot know whether SMS is set
+    up: the line says replies go by SMS when it is, and that a message that cannot go says why."""
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+    page, _ = await page_csrf(client, path)
+    line = "本系统开通了相应渠道的发送时，您的回复会以短信（工人从微信来信的，以微信）发给工人；无法发出的消息会注明原因。"
+    assert page.count(line) == 2  # beside the contact, and above the reply form
+    assert "您的回复会以短信发给工人（" not in page
+    english = await (await client.get(f"{path}?lang=en")).text()
+    assert english.count("Replies go to the worker by SMS (by WeChat if they wrote there) when sending") == 2
+    assert (
+        "when sending by that channel is set up on this system; a message that cannot be sent says why"
+        in english
+    )
+    assert "Replies are sent to the worker by SMS" not in english
+
+
+async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_says_so(
+    runtime: Runtime, world: World
+) -> None:
+    """What the router learns from intake's delivery states: the latest message to the worker could
+    not go because the channel is not set up, so the line stops promising SMS until one goes again."""
+    client, tokens, event = world
+    await signed_in(client, tokens["gz-001-spt"])
+    path = f"/console/cases/{event.reference}"
+
+    async def reply(text: str) -> MessageOutbound:
+        page, csrf = await page_csrf(client, path)
+        form = {"csrf": csrf, "text": text, "message_id": message_id_of(page)}
+        assert (await client.post(f"{path}/reply", data=form, allow_redirects=False)).status == 303
+        await memory_bus_of(runtime).drain()
+        return [
+            e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
+        ][-1]
+
+    async def delivery(sent: MessageOutbound, state: str, reason: str | None) -> None:
+        await runtime.bus.publish(
+            MessageDeliveryChanged(
+                correlation_id=sent.correlation_id,
+                outbound_id=sent.id,
+                case_id=sent.case_id,
+                reference=sent.reference,
+                state=state,
+                error_code=reason,
+                reason=reason,
+                at=runtime.clock(),
+            )
+        )
+        await memory_bus_of(runtime).drain()
+
+    await delivery(await reply("我们明天开门检查"), "undeliverable", "channel_unconfigured")
+    page, _ = await page_csrf(client, path)
+    unconfigured = (
+        "本系统尚未开通工人所用渠道的发送，上一条消息没有发出：在开通之前，您的回复只会显示在状态页上。"
+    )
+    assert page.count(unconfigured) == 2 and "本系统开通了相应渠道的发送时" not in page
+    assert 'class="contact-unconfigured"' in page
+    english = await (await client.get(f"{path}?lang=en")).text()
+    assert (
+        english.count("so the last message was not sent: until it is, replies show on the status page only")
+        == 2
+    )
+    await delivery(await reply("检查好了"), "sent", None)  # the channel works again
+    page = await (await client.get(f"{path}?lang=zh")).text()
+    assert unconfigured not in page and page.count("本系统开通了相应渠道的发送时") == 2
+
+
 async def test_every_delivery_reason_has_words_in_both_languages() -> None:
     from services.router.console_texts import TEXTS
 

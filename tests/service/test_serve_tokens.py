@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from services.cli import seed
-from services.cli.banner import banner, grievance_command
+from services.cli.banner import banner
 from shared.auth import authenticate, list_tokens, revoke_token
+from shared.invocation import grievance_command
 from shared.runtime import Runtime
 from shared.settings import Settings
 from tests.service.router_support import REGISTRY

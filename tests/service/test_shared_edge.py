@@ -66,12 +66,15 @@ async def slow_upload(site: GuardedSite, client: str) -> tuple[asyncio.StreamRea
     return reader, writer
 
 
-async def post(site: GuardedSite, client: str) -> tuple[int, dict[str, object], str]:
+async def post(
+    site: GuardedSite, client: str, accept_language: str | None = None
+) -> tuple[int, dict[str, object], str]:
+    headers = {"X-Forwarded-For": client}
+    if accept_language is not None:
+        headers["Accept-Language"] = accept_language
     async with (
         aiohttp.ClientSession() as session,
-        session.post(
-            f"http://127.0.0.1:{site.port}/echo", data="hello", headers={"X-Forwarded-For": client}
-        ) as response,
+        session.post(f"http://127.0.0.1:{site.port}/echo", data="hello", headers=headers) as response,
     ):
         return response.status, json.loads(await response.text()), response.headers.get("Retry-After", "")
 
@@ -90,6 +93,27 @@ async def test_a_client_behind_the_proxy_holds_at_most_its_bound_and_others_are_
         assert answer.startswith(b"HTTP/1.1 408 ")
         writer.close()
     assert (await post(proxied, "198.51.100.7"))[:2] == (200, {"length": 5})
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "detail"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "同一地址同时最多只能有 4 个请求，请稍后再试。"),
+        ("en-GB,zh;q=0.5", "at most 4 requests at once from one address"),
+        (None, "at most 4 requests at once from one address"),
+    ],
+)
+async def test_the_refusal_is_in_the_language_the_client_prefers(
+    proxied: GuardedSite, accept_language: str | None, detail: str
+) -> None:
+    held = [await slow_upload(proxied, "198.51.100.9") for _ in range(BOUND)]
+    await asyncio.sleep(0.1)
+    try:
+        status, body, _ = await post(proxied, "198.51.100.9", accept_language)
+        assert (status, body["title"], body["detail"]) == (429, "Too Many Requests", detail)
+    finally:
+        for _, writer in held:
+            writer.close()
 
 
 async def test_the_count_follows_requests_in_progress_not_requests_made(proxied: GuardedSite) -> None:

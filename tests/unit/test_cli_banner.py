@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from services.cli import build_parser
-from services.cli.banner import banner, grievance_command
+from services.cli.banner import banner
 from shared.bootstrap import mode_of
+from shared.invocation import grievance_command
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -163,7 +163,11 @@ def test_tables_align_chinese_text() -> None:
             "fast",
             "GRIEVANCE_SWEEP_INTERVAL must be a duration such as 48 h, 2 days or PT48H.",
         ),
-        ("GRIEVANCE_STATUS_RATE_LIMIT", "0", "GRIEVANCE_STATUS_RATE_LIMIT must be at least 1."),
+        (
+            "GRIEVANCE_STATUS_RATE_LIMIT",
+            "0",
+            "GRIEVANCE_STATUS_RATE_LIMIT must be at least 1, for example 30.",
+        ),
     ],
 )
 def test_configuration_errors_name_the_variable_in_plain_words(

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from services.intake.outbound import choose_delivery
 from shared.bootstrap import HELD_KEYS, check_safe, check_service, mode_of
 from shared.contracts import MessageOutbound
+from shared.invocation import grievance
 from shared.memorybus import MemoryBus
 from shared.safety import is_placeholder, refusals
 from shared.settings import ConfigurationError
@@ -152,7 +153,7 @@ def test_generated_secrets_are_not_placeholders() -> None:
 def test_each_secret_a_service_holds_is_checked_and_only_those() -> None:
     settings = make_settings(**deployed(contact_key="change-me", pseudonym_key="q" * 27))
     assert refusals(settings, contact_key=True, pseudonym_key=True) == [
-        "GRIEVANCE_CONTACT_KEY is a placeholder from the examples; generate one with `grievance keys`",
+        f"GRIEVANCE_CONTACT_KEY is a placeholder from the examples; generate one with `{grievance('keys')}`",
         "GRIEVANCE_PSEUDONYM_KEY is 27 characters; it needs at least 32",
     ]
     assert refusals(settings, contact_key=False, pseudonym_key=True) == [

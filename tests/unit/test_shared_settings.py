@@ -211,3 +211,91 @@ def test_a_short_encoding_aes_key_current_or_previous_is_refused_alike(
         f"invalid configuration: {name}: an EncodingAESKey is 43 characters of letters and digits"
     )
     assert WECHAT_AES_KEY[:20] not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        (
+            "GRIEVANCE_SWEEP_INTERVAL",
+            "0",
+            "GRIEVANCE_SWEEP_INTERVAL must be longer than 0, for example 30 s.",
+        ),
+        (
+            "GRIEVANCE_SWEEP_INTERVAL",
+            "-PT5S",
+            "GRIEVANCE_SWEEP_INTERVAL must be longer than 0, for example 30 s.",
+        ),
+        (
+            "GRIEVANCE_CONFIRMATION_WINDOW",
+            "PT0S",
+            "GRIEVANCE_CONFIRMATION_WINDOW must be longer than 0, for example 7 days.",
+        ),
+        (
+            "GRIEVANCE_CONFIRMATION_WINDOW",
+            "-2 days",
+            "GRIEVANCE_CONFIRMATION_WINDOW must be longer than 0, for example 7 days.",
+        ),
+        (
+            "GRIEVANCE_AMQP_PUBLISH_TIMEOUT",
+            "0",
+            "GRIEVANCE_AMQP_PUBLISH_TIMEOUT must be more than 0, for example 5.",
+        ),
+        ("GRIEVANCE_AMQP_PREFETCH", "0", "GRIEVANCE_AMQP_PREFETCH must be at least 1, for example 128."),
+        ("GRIEVANCE_AMQP_PREFETCH", "5000", "GRIEVANCE_AMQP_PREFETCH must be at most 1000, for example 128."),
+        (
+            "GRIEVANCE_AMQP_DELIVERY_LIMIT",
+            "0",
+            "GRIEVANCE_AMQP_DELIVERY_LIMIT must be at least 1, for example 20.",
+        ),
+        (
+            "GRIEVANCE_WECHAT_WINDOW_QUOTA",
+            "-1",
+            "GRIEVANCE_WECHAT_WINDOW_QUOTA must be at least 1, for example 5.",
+        ),
+        (
+            "GRIEVANCE_CONNECTIONS_PER_CLIENT",
+            "0",
+            "GRIEVANCE_CONNECTIONS_PER_CLIENT must be at least 1, for example 64.",
+        ),
+        (
+            "GRIEVANCE_DASHBOARD_MIN_COHORT",
+            "0",
+            "GRIEVANCE_DASHBOARD_MIN_COHORT must be at least 1, for example 5.",
+        ),
+        (
+            "GRIEVANCE_STATUS_RATE_LIMIT",
+            "0",
+            "GRIEVANCE_STATUS_RATE_LIMIT must be at least 1, for example 30.",
+        ),
+        (
+            "GRIEVANCE_WEBFORM_CLIENT_LIMIT",
+            "-3",
+            "GRIEVANCE_WEBFORM_CLIENT_LIMIT must be at least 1, for example 20.",
+        ),
+        (
+            "GRIEVANCE_WEBFORM_CONTACT_LIMIT",
+            "0",
+            "GRIEVANCE_WEBFORM_CONTACT_LIMIT must be at least 1, for example 5.",
+        ),
+    ],
+)
+def test_a_duration_or_count_of_zero_or_less_is_refused_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
+    """Each would make the service spin, refuse everyone or close every case at once: refused at start,
+    naming the variable and a value that works, in no pydantic words."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings()
+    assert str(refused.value) == f"invalid configuration: {reason}"
+    assert "Input should" not in str(refused.value) and "Value error" not in str(refused.value)
+
+
+def test_every_duration_and_count_setting_is_bounded_below() -> None:
+    """A new duration or count setting must say what it refuses: none is left unbounded at 0 (a port
+    of 0 is the system's choice of a free one)."""
+    for name, info in Settings.model_fields.items():
+        if info.annotation in (int, float, timedelta) and not name.endswith("_port"):
+            with pytest.raises(ValidationError):
+                Settings.model_validate({name: 0})

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import aiohttp
 
+from services.cli.demo import hints
 from services.cli.demo.client import DemoFailure, System
 from services.cli.demo.story import Story
 from services.cli.errors import CONFIG, FAILED, OK, CliError
@@ -32,8 +33,7 @@ def add_parser(commands: Any) -> None:
         "webhooks and the web form), including a locked fire exit; a committee acknowledges one "
         "case, replies to another and resolves a third, whose worker disputes it by SMS (否); one "
         "case is left to go overdue. Prints a table of the cases and exits 1 if an expected outcome "
-        "did not happen. Start the system with short deadlines first: grievance serve all "
-        "--registry examples/registry.yaml --tokens-out tokens.json --demo-sla",
+        f"did not happen. Start the system with short deadlines first: {hints.start()}",
     )
     demo.add_argument(
         "--tokens", default="tokens.json", metavar="FILE", help="tokens file of the running system"
@@ -56,8 +56,7 @@ def add_parser(commands: Any) -> None:
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CliError(
-            f"no tokens file at {path}: start the system with `grievance serve all --registry "
-            "examples/registry.yaml --tokens-out tokens.json --demo-sla`, or pass --tokens FILE",
+            f"no tokens file at {path}: start the system with `{hints.start()}`, or pass --tokens FILE",
             CONFIG,
         )
     try:

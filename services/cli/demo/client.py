@@ -74,8 +74,8 @@ class System:
                         )
             except aiohttp.ClientError as exc:
                 raise CliError(
-                    f"{name} does not answer at {url} ({exc.__class__.__name__}). Start the system first: "
-                    "grievance serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla",
+                    f"{name} does not answer at {url} ({exc.__class__.__name__}). "
+                    f"Start the system first: {hints.start()}",
                     UNAVAILABLE,
                 ) from exc
         async with self.http.get(f"{self.intake}/dev/outbox", params={"limit": "1"}) as response:

@@ -9,7 +9,8 @@ are pure, so each wording is tested against the answer that earns it.
 
 from __future__ import annotations
 
-START = "grievance serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla"
+from shared.invocation import grievance
+
 TOKENS = "start the demo with the tokens file the running system wrote (--tokens FILE; `make run` writes tokens.json)"
 ANOTHER_RUN = "the tokens file probably belongs to another run"
 REGISTRY = "pass the registry file the running system loaded with --registry FILE"
@@ -19,6 +20,11 @@ NO_REFERENCE = (
     "the web form took the grievance but gave the worker no case reference: intake is of another "
     "version than this demo; run both from one checkout"
 )
+
+
+def start() -> str:
+    """The command that starts the system the demo expects, as it works when pasted."""
+    return grievance("serve all --registry examples/registry.yaml --tokens-out tokens.json --demo-sla")
 
 
 def _said(request: str, status: int, detail: str | None) -> str:
@@ -91,7 +97,7 @@ def ngo_refused(status: int, detail: str | None) -> str:
 def gone(service: str, url: str, error: BaseException) -> str:
     return (
         f"{service} stopped answering at {url} ({error.__class__.__name__}): is the system still "
-        f"running? Start it again ({START}), then run the demo again"
+        f"running? Start it again ({start()}), then run the demo again"
     )
 
 
@@ -99,7 +105,7 @@ def not_routed(keys: list[str], waited: str) -> str:
     return (
         f"not routed within {waited}: {', '.join(keys)}. No committee of the tokens file holds these "
         "cases and the NGO does not see them. Check that the router runs and takes router.grievances "
-        "(its log; `grievance dlq list router.grievances --tokens FILE` lists what it refused), and "
+        f"(its log; `{grievance('dlq list router.grievances --tokens FILE')}` lists what it refused), and "
         f"that the tokens file and the registry are the running system's ({REGISTRY})"
     )
 

@@ -18,6 +18,7 @@ from services.cli.demo import scenario as s
 from services.cli.demo.client import DemoFailure, System
 from services.cli.text import table
 from shared.durations import human
+from shared.invocation import grievance
 
 
 @dataclass
@@ -141,7 +142,7 @@ class Story:
         if wait > self.timeout:
             raise DemoFailure(
                 f"the unanswered case is due in {human(wait)}, beyond --timeout {human(self.timeout)}: run the "
-                "system with short deadlines (grievance serve all --demo-sla, or GRIEVANCE_SLA=...)"
+                f"system with short deadlines ({grievance('serve all --demo-sla')}, or GRIEVANCE_SLA=...)"
             )
         # Committees see deadlines rounded down (to the hour): a demo deadline reads as due already.
         when = f"passes in {human(wait)}" if wait > 0 else "is near (committees see it rounded down)"
