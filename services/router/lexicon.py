@@ -104,6 +104,17 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
         r"overcook \3",
     ),
     (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (
+        r"\b(rice|food|toast|meat|dinner|lunch|soup|vegetables|meals?|noodles|bread) (is |are |was |were |always |often |usually "
+        r"|sometimes |again |too )*(burnt|burned|burning)\b",
+        r"\1 overcooked",
+    ),
+    # A target or a quota is "hit", nobody is.
+    (
+        r"\bhit(s|ting)? (the |our |my |their |a |this |that |its )?(daily |weekly |monthly |production |new |sales |output )?"
+        r"(targets?|quotas?|numbers|goals?|deadlines?|limits?)\b",
+        r"reach the \4",
+    ),
     # A deadline pushed back and workers pushed to go faster are pressure, not a shove; a "slave
     # driver" is a harsh boss; an older relative who died (not at work) is a reason for leave.
     (
@@ -164,7 +175,7 @@ ZH: tuple[Entry, ...] = (
     # or a minor hired on a relative's identity card.
     (
         "(才|读|念|上|只有|还在读|刚读完|刚上)((国|初)[一二三]|小[一二三四五六])(?![十百千万年月号日点])"
-        "|国[一二三]的?(学生|小孩|孩子|妹妹|弟弟|女生|男生)"
+        "|(国|初)[一二三中]的?(学生|小孩|孩子|妹妹|弟弟|女生|男生)"
         "|(说|讲)(自己|她|他)(只有|才|得)?(十[一二三四五]|1[0-5])(岁)?(?![0-9一二三四五六七八九十号日点块元个天年月分])"
         "|(借|用|拿|冒用)(了)?(姐姐|姊姊|哥哥|表姐|表哥|亲戚|别人|妈妈|阿姨|朋友)的?(身份证|身分证|证件)",
         "child_labour",
@@ -347,7 +358,11 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力",
+        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力"
+        "|(看东西|视线|视力|眼睛|眼).{0,4}(模糊|看不清|朦)|眼睛.{0,2}(红肿|肿起|刺痛|灼)"
+        # a head struck, blood lost
+        "|(撞|磕|碰)(到|伤|破)(了)?.{0,2}(头|脸|额头)|头.{0,2}(撞|磕|碰)(到|伤|破)|流(了|咗)(很多|好多|一地|一身|满地|满)?血"
+        "|血流(不止|满地|一地)|(很多|好多|一地|满地)的?血",
         "health_safety",
         4,
         "critical",
@@ -480,6 +495,7 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("体检|职业健康|工安|安全培训|听力", "health_safety", 2, None),
+    ("(脚|腿|腰|背|肩膀|颈)(很|好|超|都|好似)?(酸|痛|疼)", "health_safety", 2, None),
     # Harm already done in weak words: hearing lost, lungs sick, skin eaten away.
     (
         "(耳朵|耳).{0,10}(聋|听不见|听不到)|听力(受损|损伤|丧失)|耳聋|肺病|腐蚀|(皮肤|皮)都?(掉|脱落)",
@@ -524,7 +540,7 @@ ZH: tuple[Entry, ...] = (
     (
         "强奸|强坚|强暴|摸(我|她)?的?(下体|私处|胸部)|(晚上|夜里|下班后).{0,2}去(他|她)(的)?(房间|宿舍|家)|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
         "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|陪睡|陪(他|老板|经理|主管|组长|厂长|课长|客户|老细)(睡|过夜|上床)|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
@@ -540,6 +556,7 @@ ZH: tuple[Entry, ...] = (
     ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("(说话|讲话|态度)(很|好|超|太|特别)?凶|拍桌子|发脾气|摔东西", "harassment_abuse", 3, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
         "打人|被打|被殴|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
@@ -704,6 +721,7 @@ EN: tuple[Entry, ...] = (
         r"|(not|never|haven'?t|hasn'?t|have not|has not|just) (yet )?(finished|completed|left|graduated from) "
         r"(primary|middle|elementary|junior high) school"
         rf"|(no|none|not one|nobody)( \w+){{0,3}} (is |are )?older than {_AGE_EN}|younger than (1[0-6]|sixteen)"
+        rf"|(can'?t|cannot|couldn'?t|could not|can not|no) (be )?(any )?older than {_AGE_EN}"
         rf"|(students?|kids?|children|girls?|boys?|workers?) (of|aged?) {_AGE_EN}{_NOT_DURATION}",
         "child_labour",
         5,
@@ -872,7 +890,8 @@ EN: tuple[Entry, ...] = (
     (
         r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(by (the )?\w+ )?(until|till|untill) (the )?(end|contract|season|year|i|we)\b"
         r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
-        r"|work off (the |our |my |a |their )?(debt|loan|fees?)"
+        r"|work(ed|ing|s)? off (\w+ ){0,3}(debt|loan|fees?|costs?)"
+        r"|permission\b.{0,40}\boutside\b|outside\b.{0,20}\bpermission"
         # the wages (not a bonus) kept until the contract ends or the worker goes home; years without pay
         r"|(keeps?|kept|holds?|held|withh[oe]ld\w*|saves?|saved) (\w+ ){0,4}(salary|salaries|salery|wages?|pay)\b.{0,20}"
         r"\b(until|till|untill|when)"
@@ -928,7 +947,9 @@ EN: tuple[Entry, ...] = (
     (
         r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
-        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)",
+        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)"
+        r"|only (one|a single) (staircase|stairway|stairwell|set of stairs)"
+        r"|(store|stores|stored|storing|stack\w*|pile\w*|dump\w*|park\w*) (\w+ ){0,4}(in|on) (the )?(stair\w*|corridors?|escape|exit)",
         "health_safety",
         4,
         "critical",
@@ -951,7 +972,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"(weld\w*|nail\w*|chain\w*|bolt\w*) (\w+ ){0,3}shut|no(body| one|one) can get out|can'?t get out|no way out"
+        r"(weld\w*|nail\w*|chain\w*|bolt\w*|screw\w*|glued|taped|wired) (\w+ ){0,3}shut|no(body| one|one) can get out|can'?t get out|no way out"
         r"|stair(well|case|way)s? (is |are )?(full|blocked|packed)",
         "health_safety",
         4,
@@ -999,7 +1020,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
         r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
-        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -1093,7 +1114,7 @@ EN: tuple[Entry, ...] = (
         r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
-        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer)"
+        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
         # on a ledge, hoping not to wake up, cutting one's own arms
         r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
@@ -1181,7 +1202,17 @@ EN: tuple[Entry, ...] = (
         r"(doors?|exits?|gates?|stair\w*)\b"
         r"|(caught|pulled|grabbed|trapped|pinched) by (the |a )(\w+ )?(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
         r"|(tore|torn|ripped|cut|chopped) (his|her|my|their|a|the) (\w+ )?(hands?|fingers?|arms?|legs?|thumbs?|toes?|feet|foot) off"
-        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b|(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
+        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b"
+        rf"|(acid|alkali|caustic|lye|bleach|chemicals?|solvents?|dye) (\w+ ){{0,2}}(splash\w*|spray\w*|squirt\w*|spill\w*) (\w+ ){{0,2}}"
+        rf"(on|onto|into|up|over|across) (my|his|her|their|a worker'?s|the worker'?s) (\w+ )?(skin|body|chest|neck|{_BODY_EN})"
+        r"|skin (\w+ )?(turned|went|goes|turns) (white|black|grey|gray)"
+        # a part taken off by a blade, a worker gone limp and carried out
+        rf"|(took|takes|take|taken|sliced|chopped|ripped|tore|sheared|clipped) off (\w+ ){{0,2}}(of )?(his|her|my|their|a|the|someone'?s) (\w+ )?{_BODY_EN}"
+        r"|(went|go|goes|gone|going) limp|carried (him|her|them) (out|away|off)"
+        # a spark caught in the cloth
+        r"|sparks? (\w+ ){0,3}(landed|fell|flew|jumped|set|lit)|(whole|entire) (\w+ )?(pile|room|place|roll|stack|warehouse|floor|building)"
+        r" (caught|went up|burned|burnt)\b|"
+        r"(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
         r" (\w+ ){0,2}leak\w*",
         "health_safety",
         4,
@@ -1303,7 +1334,12 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
-    (r"stupid|idiots?", "harassment_abuse", 2, None),
+    (
+        r"stupid|idiots?|pressur(e|es|ed|ing) (us|me|them|workers|the workers|everyone)",
+        "harassment_abuse",
+        2,
+        None,
+    ),
     (
         r"hit the roof|blew up at|flew into a rage|lost (his|her) temper",
         "harassment_abuse",
