@@ -351,7 +351,7 @@ ZH: tuple[Entry, ...] = (
         "|(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|伤|中|了)了?(我|他|她|人|工人|同事|工友)的(手|脚|手指|腿|头|脸|眼|身|背|胸|肚)"
         "|(水管|管子|热水管|蒸汽管|罐|桶|轮胎|电池|锅).{0,2}爆(开|裂|炸|了)"
         "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
-        "|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
+        "|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
         "|吸(了|入|到|咗)(太多|很多|大量|好多).{0,4}(溶剂|天那水|天拿水|洗板水|开油水|白电油|胶水|油漆|甲苯|苯|甲醛|药水|毒气|烟)",
         "health_safety",
         4,
@@ -747,7 +747,8 @@ EN: tuple[Entry, ...] = (
         r"(children|childern|chidren|child|kids?|little (boys?|girls?)|school ?(boys?|girls?)) (is |are )?"
         r"(work|works|working|on the (line|night shift)|in the (factory|workshop))"
         r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
-        r"|(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
+        r"|(little |small |young )?(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying"
+        r"|sorting|gluing|label+ing|loading|counting)",
         "child_labour",
         5,
         None,
@@ -1120,7 +1121,9 @@ EN: tuple[Entry, ...] = (
         r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
         r"|(hope|hopes|hoping|wish|wishes|pray|want) (that )?(i|she|he|they) (\w+ ){0,2}(don'?t|do not|never|won'?t|wouldn'?t|would not)"
         r" wake up|(sleep|go to sleep) and (never|not) wake up"
-        r"|(cut|cuts|cutting|slash\w*|scratch\w*|carv\w*) (her|his|my|their) (own )?(arms?|wrists?|thighs?|skin)",
+        r"|(cut|cuts|cutting|slash\w*|scratch\w*|carv\w*) (her|his|my|their) (own )?(arms?|wrists?|thighs?|skin)"
+        r"|(take|takes|taking|swallow|swallows|swallowing) (all|a whole|the whole|a handful|a bottle|a box|every|handfuls)\b.{0,20}"
+        r"\b(pills|tablets|medicine|painkillers)",
         "health_safety",
         8,
         "critical",
@@ -1373,7 +1376,8 @@ EN: tuple[Entry, ...] = (
     (r"threat\w*", "harassment_abuse", 2, None),
     # Violence in other verbs: roughed up, things hurled at people.
     (
-        r"rough\w* (\w+ )?up|(threw|throws|throw|throwing|hurl\w*|flung|fling\w*|chuck\w*|toss\w*|lobb\w*) (\w+ ){1,4}(at|on)"
+        r"rough\w* (\w+ )?up|(slamm\w*|shov\w*|push\w*|threw|thrown|smash\w*|bang\w*) (me|him|her|us|them|a worker) (into|against|onto)"
+        r" (the |a )?(wall|floor|ground|table|machine|door|desk|shelf|shelves)|(threw|throws|throw|throwing|hurl\w*|flung|fling\w*|chuck\w*|toss\w*|lobb\w*) (\w+ ){1,4}(at|on)"
         r" (me|us|him|her|them|a worker|workers|my|his|her|our|their|the workers?)\b",
         "harassment_abuse",
         5,
