@@ -207,7 +207,7 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回宿舍|走)|不(做|干|加班|完成)(就|便)(不准|不让|不给)(吃饭|睡觉)",
+        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回国|回乡|返乡|回老家|回宿舍|走)|不(做|干|加班|完成)(就|便)(不准|不让|不给)(吃饭|睡觉)",
         "forced_labour",
         5,
         None,
@@ -264,7 +264,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(出门|出厂|出去|外出|离开|出街|厂门).{0,6}(保安|保全|警卫|门卫|有人|组长|中介|仲介)(陪|跟|押|看)着?"
         "|不能(自己|单独|随便|自由)(出门|外出|出去|离开|出厂)"
-        "|(帮|替|代)(我们|工人|你们|我|大家|她们|他们)(存|保管|储)(着|起来|住)?|零用钱"
+        "|(帮|替|代)(我们|工人|你们|我|大家|她们|他们)(存|保管|储)(着|起来|住)?|零用钱|人身自由|限制(我们|我|工人|大家|员工)?的?自由"
         "|(报警|叫警察|抓|告|送).{0,6}遣返|(把|将)?(你|我|我们|他们|她|他|人)遣返|(逃跑|逃走|跑掉|偷走)(的话)?(就|便|会)",
         "forced_labour",
         6,
@@ -351,6 +351,7 @@ ZH: tuple[Entry, ...] = (
         "|(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|伤|中|了)了?(我|他|她|人|工人|同事|工友)的(手|脚|手指|腿|头|脸|眼|身|背|胸|肚)"
         "|(水管|管子|热水管|蒸汽管|罐|桶|轮胎|电池|锅).{0,2}爆(开|裂|炸|了)"
         "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
+        "|(机器|机台|冲床|滚筒|机).{0,2}咬(到|住|伤)|(压|砸|撞|烧|摔|夹|轧|碾|毒)死|(插|刺|扎|戳)(到|进|穿|入)了?.{0,3}(脚|手|腿|身|眼|肚)"
         "|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
         "|吸(了|入|到|咗)(太多|很多|大量|好多).{0,4}(溶剂|天那水|天拿水|洗板水|开油水|白电油|胶水|油漆|甲苯|苯|甲醛|药水|毒气|烟)",
         "health_safety",
@@ -377,7 +378,7 @@ ZH: tuple[Entry, ...] = (
     (
         "触电|被电|电到|电打|着火|著火|失火|起火|火灾|爆炸|冒烟|着.{0,2}火|烧起来|火警|大火|火烧"
         "|(?<![发菜饭肉鱼])烧(了|着|黑|焦|坏)|都是烟|浓烟|烟雾|失.{0,3}火|(锅炉|气瓶|煤气|液化气|气罐|管道|压力).{0,4}爆"
-        "|炸(过|了|开)|火舌|火苗|火光|冒火(?!花)|逃命|(拼命|赶紧).{0,2}往外(跑|冲|逃)",
+        "|炸(过|了|开)|纵火|放火|火舌|火苗|火光|冒火(?!花)|逃命|(拼命|赶紧).{0,2}往外(跑|冲|逃)",
         "health_safety",
         4,
         "critical",
@@ -451,7 +452,7 @@ ZH: tuple[Entry, ...] = (
         "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
         "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
-        "|一了百了|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
+        "|一了百了|一死百了|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
         "|(药|药丸|药片|安眠药|农药|漂白水|洗洁精).{0,3}(吞|喝)(了|咗)?(下去|落去|晒|光)|整(盒|瓶|排|包|板)(药|安眠药|止痛药)",
         "health_safety",
         8,
@@ -595,6 +596,12 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
+    (
+        "推(下|落)(楼|去|来)|(把|将)(他|她|我|人|工人|我们)(绑|捆|锁)(在|起来|住)|(绑|捆)(在|住)?.{0,3}(椅子|柱子|床|树|机器)上",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     ("罚站", "harassment_abuse", 4, None),
     # Men sent to "teach" workers a lesson, someone held down; an assault named 侵犯, a woman taken to a
     # hotel while drunk (侵犯 of rights is not this).
@@ -818,7 +825,8 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(not allowed to|not free to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
-        r"(leave|quit|resign|go out|go home)",
+        r"(leave|quit|resign|go out|go home|go back (home|to (my|our|their) (country|village|hometown|family))|return home|go anywhere)"
+        r"|restrict\w* (our|my|their|workers'?) (freedom|movement)",
         "forced_labour",
         5,
         None,
@@ -1116,7 +1124,7 @@ EN: tuple[Entry, ...] = (
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
         r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
-        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
+        r"|od'?d|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
         # on a ledge, hoping not to wake up, cutting one's own arms
         r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
         r"|(hope|hopes|hoping|wish|wishes|pray|want) (that )?(i|she|he|they) (\w+ ){0,2}(don'?t|do not|never|won'?t|wouldn'?t|would not)"
@@ -1211,6 +1219,8 @@ EN: tuple[Entry, ...] = (
         r"|skin (\w+ )?(turned|went|goes|turns) (white|black|grey|gray)"
         # a part taken off by a blade, a worker gone limp and carried out
         rf"|(took|takes|take|taken|sliced|chopped|ripped|tore|sheared|clipped) off (\w+ ){{0,2}}(of )?(his|her|my|their|a|the|someone'?s) (\w+ )?{_BODY_EN}"
+        r"|amputat\w*|split open|concussion|carbon monoxide|(roofs?|ceilings?|floors?|walls?) (fell|caved|came) in"
+        r"|(lifts?|elevators?) (cable )?(snapped|fell|dropped|crashed|plunged|broke)\b.{0,20}\b(with|while|people|workers|inside)"
         r"|(went|go|goes|gone|going) limp|carried (him|her|them) (out|away|off)"
         # a spark caught in the cloth
         r"|sparks? (\w+ ){0,3}(landed|fell|flew|jumped|set|lit)|(whole|entire) (\w+ )?(pile|room|place|roll|stack|warehouse|floor|building)"
@@ -1376,7 +1386,8 @@ EN: tuple[Entry, ...] = (
     (r"threat\w*", "harassment_abuse", 2, None),
     # Violence in other verbs: roughed up, things hurled at people.
     (
-        r"rough\w* (\w+ )?up|(slamm\w*|shov\w*|push\w*|threw|thrown|smash\w*|bang\w*) (me|him|her|us|them|a worker) (into|against|onto)"
+        r"rough\w* (\w+ )?up|whipp(ed|ing)|whips (us|me|them|workers)|(tied|tie|ties|tying|handcuff\w*) (him|her|me|us|them|a worker)"
+        r" (up|to)|(slamm\w*|shov\w*|push\w*|threw|thrown|smash\w*|bang\w*) (me|him|her|us|them|a worker) (into|against|onto)"
         r" (the |a )?(wall|floor|ground|table|machine|door|desk|shelf|shelves)|(threw|throws|throw|throwing|hurl\w*|flung|fling\w*|chuck\w*|toss\w*|lobb\w*) (\w+ ){1,4}(at|on)"
         r" (me|us|him|her|them|a worker|workers|my|his|her|our|their|the workers?)\b",
         "harassment_abuse",
