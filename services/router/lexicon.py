@@ -264,6 +264,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(出门|出厂|出去|外出|离开|出街|厂门).{0,6}(保安|保全|警卫|门卫|有人|组长|中介|仲介)(陪|跟|押|看)着?"
         "|不能(自己|单独|随便|自由)(出门|外出|出去|离开|出厂)"
+        "|(头|前|首)[0-9一二两三四五六七八九十几]+个月.{0,6}(没有|冇|不发|不给|无)(工资|薪水|人工|钱)"
         "|(帮|替|代)(我们|工人|你们|我|大家|她们|他们)(存|保管|储)(着|起来|住)?|零用钱|人身自由|限制(我们|我|工人|大家|员工)?的?自由"
         "|(报警|叫警察|抓|告|送).{0,6}遣返|(把|将)?(你|我|我们|他们|她|他|人)遣返|(逃跑|逃走|跑掉|偷走)(的话)?(就|便|会)",
         "forced_labour",
@@ -350,6 +351,7 @@ ZH: tuple[Entry, ...] = (
         "|(夹|割|切|烫|烧|灼|砸|撞|扎|刺|划|卷|轧|炸)(到|伤|中|了)了?(好几个|几个|很多|一些|[0-9一二两三四五六七八九十]+个)?(人|工人|同事|工友|员工)"
         "|(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|伤|中|了)了?(我|他|她|人|工人|同事|工友)的(手|脚|手指|腿|头|脸|眼|身|背|胸|肚)"
         "|(水管|管子|热水管|蒸汽管|罐|桶|轮胎|电池|锅).{0,2}爆(开|裂|炸|了)"
+        "|(被|畀|俾)(卷|扯|吸|拖)(进|入)了?.{0,4}(机|滚筒|搅拌|输送带|皮带)|被.{0,4}埋(住|了|在)|活埋"
         "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
         "|(机器|机台|冲床|滚筒|机).{0,2}咬(到|住|伤)|(压|砸|撞|烧|摔|夹|轧|碾|毒)死|(插|刺|扎|戳)(到|进|穿|入)了?.{0,3}(脚|手|腿|身|眼|肚)"
         "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
@@ -451,7 +453,7 @@ ZH: tuple[Entry, ...] = (
     (
         "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
         "|一了百了|一死百了|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
         "|(药|药丸|药片|安眠药|农药|漂白水|洗洁精).{0,3}(吞|喝)(了|咗)?(下去|落去|晒|光)|整(盒|瓶|排|包|板)(药|安眠药|止痛药)",
         "health_safety",
@@ -463,7 +465,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期|怀咗|有咗|有bb).{0,12}"
         "(喷|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
-        "|漂白|(洗|清).{0,2}(桶|槽|缸)|染缸|[0-9一二两三四五六七八九十几]+(公斤|斤|kg|磅))",
+        "|漂白|(洗|清).{0,2}(桶|槽|缸)|染缸|锅炉|炉(边|旁)|烤箱|烘干机|[0-9一二两三四五六七八九十几]+(公斤|斤|kg|磅))",
         "health_safety",
         8,
         "critical",
@@ -875,7 +877,8 @@ EN: tuple[Entry, ...] = (
     ),
     # Working a debt off unpaid.
     (
-        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay)"
+        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay|(for|during) (the first|[0-9]+|one|two|three"
+        r"|four|five|six|several|many))"
         r"|(until|till|untill) (it|the debt|the loan|everything|the fees?) (is|are) (paid|paid off|paid back|repaid)",
         "forced_labour",
         8,
@@ -1021,14 +1024,13 @@ EN: tuple[Entry, ...] = (
         r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
         r"|(went|go|goes|gone) through (my|his|her|a|the) (\w+ )?(fingers?|hands?)|needle (in|into|through)"
-        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(worker|man|woman|girl|boy|him|her|me|us|someone|people)",
+        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(workers?|man|men|woman|women|girl|boy|him|her|me|us|someone|people)",
         "health_safety",
         4,
         "critical",
     ),
     (
-        r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
-        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
+        rf"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?{_MACHINE_EN}"
         r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
@@ -1081,6 +1083,10 @@ EN: tuple[Entry, ...] = (
     # gave way, hot oil spilled on a leg; wiring sparking or smoking, a machine gone up in smoke.
     (
         rf"{_BODY_EN} (\w+ ){{0,3}}(into|under|between|inside) (the |a |an )?(\w+ )?{_MACHINE_EN}"
+        r"|(came|come|comes|slammed|crashed|dropped|drops|fell|falls|landed|lands) (\w+ ){0,6}(on|onto) (a |the |two |three |some )?"
+        r"(workers?|man|men|woman|women|people|someone|him|her|me|us|them)\b"
+        r"|(cylinders?|tanks?|boilers?|bottles?|pipes?|machines?|batter(y|ies)|compressors?|dryers?|ovens?|tyres?|tires?) (\w+ ){0,2}"
+        r"(blew up|blown up|burst|exploded)|buried (under|in|alive)"
         r"|(came|come|comes|slammed|crashed|dropped|drops|fell|falls|landed|lands) (\w+ ){0,6}(on|onto) (his|her|my|their|our"
         rf"|someone'?s|a worker'?s|the worker'?s) (\w+ )?(backs?|body|{_BODY_EN})\b"
         r"|(cracked|fractured|split|broke|broken|smashed|bashed) (open )?(his|her|my|their|a|the) (\w+ )?(skull|head|ribs?|jaw|teeth"
@@ -1124,7 +1130,10 @@ EN: tuple[Entry, ...] = (
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
         r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
-        r"|od'?d|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
+        r"|od'?d|(want|wants|wanted|wanna) (it all|everything|this|all this) to (end|stop)|(going|gonna|want\w*) to end it"
+        r"|end it (tonight|all|now|soon|today)|sleep forever|(life|living) (is )?(not|isn'?t|no longer) worth|not worth living"
+        r"|nothing (left )?to live for|no reason to live"
+        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
         # on a ledge, hoping not to wake up, cutting one's own arms
         r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
         r"|(hope|hopes|hoping|wish|wishes|pray|want) (that )?(i|she|he|they) (\w+ ){0,2}(don'?t|do not|never|won'?t|wouldn'?t|would not)"
@@ -1138,10 +1147,10 @@ EN: tuple[Entry, ...] = (
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        r"(pregnan\w*|pregant|expectant|mothers?-to-be|(women|woman|girls?|ladies|wife|she|mothers?) (who (is|are) |who'?s |that (is|are) |is |are )?expecting"
+        r"(pregnan\w*|pregant|expectant|mothers?-to-be|([0-9]+|one|two|three|four|five|six|seven|eight|nine) months along|(women|woman|girls?|ladies|wife|she|mothers?) (who (is|are) |who'?s |that (is|are) |is |are )?expecting"
         r"|(co-?workers?|colleagues?|workers?) who (is|are) expecting)"
-        r"\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
-        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene|haul\w*|carry\w*|[0-9]+ ?(kg|kilos?)|sacks?|bleach|acid)"
+        r"\b.{0,50}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
+        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene|haul\w*|carry\w*|[0-9]+ ?(kg|kilos?)|sacks?|bleach|acid|boilers?|furnaces?|ovens?|kilns?|boxes)"
         r"|(solvents?|chemicals?|fumes|glue|radiation|heavy|carry\w*|lift\w*|sacks?|[0-9]+ ?kg)\b.{0,40}\bpregnan\w*",
         "health_safety",
         8,
@@ -1399,6 +1408,7 @@ EN: tuple[Entry, ...] = (
     (
         r"corner\w* (me|her|him|us|them)\b.{0,40}\b(forc\w*|grab\w*|touch\w*|kiss\w*|assault\w*|undress\w*|pull\w*)"
         r"|forced (me|her|himself)( on (me|her))?(?= *($|[,.;!?]))"
+        r"|(take|takes|took|taking|bring\w*|brought|drag\w*) (her|them|one|the girls|girls|women|a girl|me|us) (\w+ ){0,2}to (a |the |his )?hotels?"
         r"|(if|unless|or) (i|she|you|we) (\w+ ){0,2}(came|come|go|went|visit\w*) to (his|her|the boss'?s?|the manager'?s?) (hotel )?"
         r"(room|bed|flat|apartment|place|house)"
         r"|(take|took|taking|takes|tear|tore|torn|tearing|rip|ripped|ripping|pull|pulled|pulling|yank\w*) (off )?(my|her|our|their)"
