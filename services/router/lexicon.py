@@ -739,6 +739,7 @@ EN: tuple[Entry, ...] = (
     # Children hidden from the auditors: they are there to be hidden.
     (
         r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
+        r"|(children|kids|minors|orphans)\b( \w+){0,4} (work|works|working) (here|in|at|on|for|with)\b"
         r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
         "child_labour",
         5,
@@ -855,6 +856,15 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    # Watched or fenced in; wages paid over to the agent a worker borrowed from.
+    (
+        r"guards? (\w+ ){0,2}watch\w* (us|them|workers|the workers)|(kept|held|locked) behind (a |the )?(fence|wall|gate|bars|wire)"
+        r"|(salary|salaries|wages?|pay) (\w+ ){0,2}(goes|go|went|is paid|are paid|paid) (straight |directly )?to (the |him|her|them|agent"
+        r"|agency|broker|boss)|borrow\w* (\w+ ){0,3}from the (agent|agency|broker|boss|recruiter)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"traffick\w*|sold (us|me|them|workers|her|him) to|slaves?|slavery", "forced_labour", 8, None),
     # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
     (
@@ -1031,7 +1041,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         rf"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?{_MACHINE_EN}"
-        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -1228,7 +1238,12 @@ EN: tuple[Entry, ...] = (
         r"|skin (\w+ )?(turned|went|goes|turns) (white|black|grey|gray)"
         # a part taken off by a blade, a worker gone limp and carried out
         rf"|(took|takes|take|taken|sliced|chopped|ripped|tore|sheared|clipped) off (\w+ ){{0,2}}(of )?(his|her|my|their|a|the|someone'?s) (\w+ )?{_BODY_EN}"
-        r"|amputat\w*|split open|concussion|carbon monoxide|(roofs?|ceilings?|floors?|walls?) (fell|caved|came) in"
+        r"|amputat\w*|split open|(flew|went|got|shot) (\w+ ){0,2}(into|in) (his|her|my|their|a worker'?s) eyes?"
+        rf"|(pierc\w*|punctur\w*|impal\w*) (\w+ ){{0,2}}(his|her|my|their|a worker'?s) (\w+ )?(eyes?|skin|body|chest|{_BODY_EN})"
+        r"|(got|had|needed|get|gets) (\w+ ){0,3}(stitched|stitched up|sewn up)"
+        r"|(leak\w*|drip\w*|seep\w*|pour\w*|flood\w*) (\w+ ){0,3}(onto|on|into|over) (the )?(\w+ )?(electrical|electric|wires?|wiring"
+        r"|sockets?|panels?|fuse ?box)|(wires?|wiring|sockets?|cables?) (\w+ ){0,3}(under|in) (the )?water\b"
+        r"|concussion|carbon monoxide|(roofs?|ceilings?|floors?|walls?) (fell|caved|came) in"
         r"|(lifts?|elevators?) (cable )?(snapped|fell|dropped|crashed|plunged|broke)\b.{0,20}\b(with|while|people|workers|inside)"
         r"|(went|go|goes|gone|going) limp|carried (him|her|them) (out|away|off)"
         # a spark caught in the cloth
@@ -1357,7 +1372,7 @@ EN: tuple[Entry, ...] = (
     ),
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
     (
-        r"stupid|idiots?|pressur(e|es|ed|ing) (us|me|them|workers|the workers|everyone)",
+        r"stupid|idiots?|pressur(e|es|ed|ing) (us|me|them|workers|the workers|everyone)|punish\w* (us|me|them|workers)",
         "harassment_abuse",
         2,
         None,
@@ -1407,7 +1422,7 @@ EN: tuple[Entry, ...] = (
     # pulled off.
     (
         r"corner\w* (me|her|him|us|them)\b.{0,40}\b(forc\w*|grab\w*|touch\w*|kiss\w*|assault\w*|undress\w*|pull\w*)"
-        r"|forced (me|her|himself)( on (me|her))?(?= *($|[,.;!?]))"
+        r"|forced (me|her|himself)( on (me|her))?(?= *($|[,.;!?]))|forc\w* (me|her|us|them) to (kiss|touch|undress|strip)"
         r"|(take|takes|took|taking|bring\w*|brought|drag\w*) (her|them|one|the girls|girls|women|a girl|me|us) (\w+ ){0,2}to (a |the |his )?hotels?"
         r"|(if|unless|or) (i|she|you|we) (\w+ ){0,2}(came|come|go|went|visit\w*) to (his|her|the boss'?s?|the manager'?s?) (hotel )?"
         r"(room|bed|flat|apartment|place|house)"
@@ -1444,7 +1459,9 @@ EN: tuple[Entry, ...] = (
         r"threat\w* (me|us|him|her|them|workers?) with (a |an |his |her |the )?\w+"
         r"|(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
         r"(to|at|against) (my|his|her|our|their|me|us|him|them)\b|(set|sets|setting|sent|send) (the |their |his )?dogs? on"
-        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)",
+        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)"
+        r"|dogs?\b.{0,25}\b(bit|bitten|mauled) (me|us|him|her|a worker|workers|someone)"
+        r"|(used|uses|using|with) (an? |the |their |his |her )?(electric |electrical |stun )?(batons?|prods?) (on|against|to)",
         "harassment_abuse",
         6,
         "critical",

@@ -69,7 +69,7 @@ _ADVERSE_EN = re.compile(
     r"terminated|laid off|(lose|lost|losing) (your |my |our |their |the )?(jobs?|overtime|bonus|wages?|pay|"
     r"shifts?|work)|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
     r"beat|beaten|beating|hit (me|us|him|her)|slapped|rough\w* (\w+ )?up|punch\w*|kick\w*|attack\w*|assault\w*|"
-    r"hurt (me|us|him|her|them)|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
+    r"hurt (me|us|him|her|them)|deport\w*|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
     r"hours|overtime)|night shift|missing|disappeared|vanished|(kept|locked|shut) (me|us|him|her|them) (in|up)|make (me|us|him|her|them) disappear|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
     r"(resign|quit)|made (me|us) (resign|quit)|give (me|us) no|targeted|picks? on)\b"
 )
