@@ -26,7 +26,7 @@ lint: $(BIN)/grievance
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/grievance
-	$(BIN)/mypy shared services bench
+	$(BIN)/mypy shared services bench tests
 
 # axe-core for the browser tests' accessibility checks (tests/browser/accessibility.py), pinned in
 # package-lock.json; installed when missing and npm is there (without it those checks are skipped).

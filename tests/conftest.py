@@ -20,7 +20,7 @@ from shared.messaging import DEAD_LETTER_EXCHANGE, DEAD_SUFFIX, EXCHANGE, QUEUES
 from shared.privacy import Keys, load_keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import open_memory_client, open_mongo_client
+from shared.store import Database, open_memory_client, open_mongo_client
 from tests.fakes import FakeClock, find_leaks
 
 AMQP_URL = os.environ.get("GRIEVANCE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -133,7 +133,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-async def db() -> AsyncIterator[Any]:
+async def db() -> AsyncIterator[Database]:
     """mongomock in memory; a throwaway database on a real server when GRIEVANCE_TEST_MONGO_URL is set."""
     client = open_mongo_client(MONGO_URL) if MONGO_URL else open_memory_client()
     name = f"test_{uuid.uuid4().hex[:10]}"
@@ -155,6 +155,6 @@ async def memory_bus() -> AsyncIterator[MemoryBus]:
 
 
 @pytest.fixture
-def runtime(settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock) -> Runtime:
+def runtime(settings: Settings, memory_bus: MemoryBus, db: Database, keys: Keys, clock: FakeClock) -> Runtime:
     """In-memory bus, the test store, fixed keys and a fake clock."""
     return Runtime(settings, memory_bus, db, keys, clock)

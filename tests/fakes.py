@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from shared.memorybus import MemoryBus
+from shared.runtime import Runtime
+
+T = TypeVar("T")
 
 
 class FakeClock:
@@ -18,6 +24,21 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+def memory_bus_of(runtime: Runtime) -> MemoryBus:
+    """The runtime's bus as the in-memory bus that tests built on the ``runtime`` fixture inspect
+    (``drain``, ``published``, ``inject``); any other bus fails the test here, not at the call."""
+    bus = runtime.bus
+    assert isinstance(bus, MemoryBus), f"the runtime runs on {type(bus).__name__}, not the in-memory bus"
+    return bus
+
+
+def present(value: T | None, what: str = "the value") -> T:
+    """``value``, which the test expects to exist (a document read back, a header): fails clearly
+    when it is missing instead of at the first attribute read."""
+    assert value is not None, f"{what} is missing"
+    return value
 
 
 # Every phone number, OpenID and grievance text a test sends is registered here; the run's log is

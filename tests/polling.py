@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar, overload
+
+T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], Any], seconds: float = 15.0, interval: float = 0.05) -> Any:
+# The result is the first truthy one, so never None: a check may answer None for "not yet".
+@overload
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], seconds: float = ..., interval: float = ...
+) -> T: ...
+
+
+@overload
+async def eventually(check: Callable[[], T | None], seconds: float = ..., interval: float = ...) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], T | Awaitable[T | None] | None], seconds: float = 15.0, interval: float = 0.05
+) -> T:
     """Poll ``check`` (plain or async) until it returns something truthy, and return that.
 
     There is no event to wait on: the outcome lives in the store, the broker or a fake server.

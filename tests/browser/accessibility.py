@@ -12,6 +12,11 @@ moderate and minor ones are returned for a person to read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
+
 import os
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ import pytest
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 FAILING = ("serious", "critical")
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 _RUN = """async () => {
     const result = await axe.run(document, {resultTypes: ['violations']});
@@ -31,12 +36,12 @@ _RUN = """async () => {
 }"""
 
 
-async def checked_context(browser: Any, locale: str = "zh-CN") -> Any:
+async def checked_context(browser: Browser, locale: str = "zh-CN") -> BrowserContext:
     """A phone-sized browser context in which axe-core can be loaded into the pages."""
     return await browser.new_context(viewport=PHONE, locale=locale, bypass_csp=True)
 
 
-async def assert_accessible(page: Any) -> list[dict[str, Any]]:
+async def assert_accessible(page: Page) -> list[dict[str, Any]]:
     """Run axe-core on the page as it stands; fail on serious or critical violations, return the rest."""
     if not AXE.exists():
         if os.environ.get("CI"):

@@ -9,11 +9,15 @@ screenshots in ``build/screenshots`` (see the README).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Locator, Page
+
 import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -38,7 +42,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Any]:
+async def browser() -> AsyncIterator[Browser]:
     if not INSTALLED:
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is not installed at {CHROMIUM} and CI is set")
@@ -54,7 +58,7 @@ async def browser() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def page(browser: Any) -> AsyncIterator[Any]:
+async def page(browser: Browser) -> AsyncIterator[Page]:
     """A fresh page in a phone-sized window (360 px wide), Chinese-preferring unless a test says."""
     context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     opened = await context.new_page()
@@ -64,7 +68,7 @@ async def page(browser: Any) -> AsyncIterator[Any]:
         await context.close()
 
 
-async def screenshot(page: Any, name: str) -> Path:
+async def screenshot(page: Page, name: str) -> Path:
     """Keep a full-page screenshot for a person to look at; returns its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
@@ -72,7 +76,7 @@ async def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-async def follow(page: Any, control: Any) -> None:
+async def follow(page: Page, control: Locator) -> None:
     """Press a button or follow a link, and wait for the page it leads to: reading the page, or
     draining the bus, before the request was answered would race it."""
     async with page.expect_navigation():

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
 
 import pytest
 
@@ -14,7 +18,7 @@ BAD_PAGE = (
 )
 
 
-async def test_serious_findings_fail_and_name_the_rule(browser: Any) -> None:
+async def test_serious_findings_fail_and_name_the_rule(browser: Browser) -> None:
     context = await checked_context(browser)
     page = await context.new_page()
     try:

@@ -6,16 +6,31 @@ serious on any kind of page."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
 
 import pytest
 
 from services.router.appkeys import ROUTER
-from shared.contracts import MessageDeliveryChanged, MessageOutbound
+from shared.contracts import GrievanceReceived, MessageDeliveryChanged, MessageOutbound
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
-from tests.service.router_support import GZ_NUMBER, committee_tokens, grievance, serve, stored_case
+from tests.service.router_support import (
+    GZ_NUMBER,
+    RouterClient,
+    committee_tokens,
+    grievance,
+    serve,
+    stored_case,
+)
 
 # Every form control of a page has a label a screen reader announces (its <label>, or aria-label).
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -30,21 +45,25 @@ TAB_ORDER = """() => {
 }"""
 
 
+# The served router and the committees' tokens.
+World = tuple[RouterClient, dict[str, str]]
+
+
 @pytest.fixture
-async def world(runtime: Any) -> Any:
+async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         yield client, tokens
 
 
-async def new_case(runtime: Any, text: str, phone: str) -> Any:
+async def new_case(runtime: Runtime, text: str, phone: str) -> GrievanceReceived:
     event = grievance(runtime.keys, text, to=GZ_NUMBER, phone=phone)
     await runtime.bus.publish(event)
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     return event
 
 
-async def undeliverable(runtime: Any, client: Any, reason: str) -> None:
+async def undeliverable(runtime: Runtime, client: RouterClient, reason: str) -> None:
     """What intake announces of the committee's reply when it cannot send it."""
     (reply,) = [
         e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
@@ -61,15 +80,15 @@ async def undeliverable(runtime: Any, client: Any, reason: str) -> None:
             at=runtime.clock(),
         )
     )
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
 
 
-async def fits_the_phone(page: Any) -> None:
+async def fits_the_phone(page: Page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     assert await page.evaluate(UNLABELLED) == []
 
 
-async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, page: Any) -> None:
+async def test_a_member_handles_a_new_case_in_chinese(runtime: Runtime, world: World, page: Page) -> None:
     client, tokens = world
     event = await new_case(runtime, "宿舍的安全出口被锁了三天", WORKER_PHONE)
     base = str(client.make_url("/console/"))
@@ -115,8 +134,8 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, 
     assert "等待工人答复" in await page.inner_text(".facts")
     await fits_the_phone(page)
     await screenshot(page, "console-zh-6-resolved")
-    await runtime.bus.drain()
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    await memory_bus_of(runtime).drain()
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert (case.status, case.resolution) == ("resolved", "安全出口已经打开，并装了提醒牌。")
 
     await follow(page, page.get_by_role("button", name="退出"))
@@ -127,7 +146,7 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Any, world: Any, 
 
 
 async def test_a_member_works_in_english_and_can_switch_to_chinese(
-    runtime: Any, world: Any, browser: Any
+    runtime: Runtime, world: World, browser: Browser
 ) -> None:
     client, tokens = world
     event = await new_case(runtime, "My wages are two months late", ENGLISH_WORKER_PHONE)
@@ -166,7 +185,7 @@ async def test_a_member_works_in_english_and_can_switch_to_chinese(
         await context.close()
 
 
-async def test_the_keyboard_reaches_every_action_in_order(runtime: Any, world: Any, page: Any) -> None:
+async def test_the_keyboard_reaches_every_action_in_order(runtime: Runtime, world: World, page: Page) -> None:
     client, tokens = world
     event = await new_case(runtime, "车间太热没有通风", WORKER_PHONE)
     await page.goto(str(client.make_url("/console/sign-in")))
@@ -214,7 +233,7 @@ async def test_the_keyboard_reaches_every_action_in_order(runtime: Any, world: A
 # findings fail, in Chinese and in English.
 @pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
 async def test_every_kind_of_console_page_passes_axe(
-    runtime: Any, world: Any, browser: Any, locale: str
+    runtime: Runtime, world: World, browser: Browser, locale: str
 ) -> None:
     client, tokens = world
     event = await new_case(runtime, "车间太热没有通风", WORKER_PHONE)

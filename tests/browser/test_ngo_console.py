@@ -7,8 +7,14 @@ axe-core checks each kind of page; the keyboard alone reaches every action in or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from shared.store import Database
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 
@@ -33,7 +39,11 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资。")
 
 @pytest.fixture
 async def system(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
@@ -52,7 +62,7 @@ def told(system: Services, phone: str, purpose: str) -> list[str]:
     return [m.text for m in system.texts_to(phone) if m.purpose == purpose]
 
 
-async def settled(system: Services, page: Any) -> None:
+async def settled(system: Services, page: Page) -> None:
     """Let the router carry out what the page asked, then read the page again; the next step
     comes a minute later (the test clock stands still otherwise)."""
     await system.bus.drain()
@@ -62,7 +72,7 @@ async def settled(system: Services, page: Any) -> None:
     clock.advance(minutes=1)
 
 
-async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Services, browser: Any) -> None:
+async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Services, browser: Browser) -> None:
     reference = await escalated(system, RETALIATION, WORKER_PHONE)
     base = str(system.escalation.make_url("/console/"))
     context = await checked_context(browser)
@@ -135,7 +145,7 @@ async def test_the_monitor_takes_a_case_to_its_outcome_in_chinese(system: Servic
 
 
 async def test_the_monitor_works_in_english_and_is_told_plainly_what_is_refused(
-    system: Services, browser: Any
+    system: Services, browser: Browser
 ) -> None:
     reference = await escalated(system, ENGLISH, ENGLISH_WORKER_PHONE)
     context = await checked_context(browser, "en-GB")
@@ -192,7 +202,7 @@ async def test_the_monitor_works_in_english_and_is_told_plainly_what_is_refused(
         await context.close()
 
 
-async def test_the_keyboard_reaches_every_action_in_order(system: Services, page: Any) -> None:
+async def test_the_keyboard_reaches_every_action_in_order(system: Services, page: Page) -> None:
     reference = await escalated(system, RETALIATION, WORKER_PHONE)
     await page.goto(str(system.escalation.make_url("/console/sign-in")))
     await page.keyboard.press("Tab")  # the skip link comes first

@@ -4,6 +4,15 @@ are kept in build/screenshots (dashboard-zh-*.png, dashboard-en-*.png)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from shared.runtime import Runtime
+from shared.settings import Settings
+from tests.fakes import FakeClock
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
 import asyncio
 from pathlib import Path
 from typing import Any
@@ -26,7 +35,7 @@ def settings() -> Any:
 
 
 @pytest.fixture
-async def base(settings: Any, runtime: Any, clock: Any) -> Any:
+async def base(settings: Settings, runtime: Runtime, clock: FakeClock) -> Any:
     await publish_cases(runtime, clock.now)
     clock.advance(days=10)
     server: TestServer = ServiceServer(create_app(settings, runtime))
@@ -37,7 +46,7 @@ async def base(settings: Any, runtime: Any, clock: Any) -> Any:
         await server.close()
 
 
-async def signed_in_page(browser: Any, runtime: Any, base: str, locale: str) -> Any:
+async def signed_in_page(browser: Browser, runtime: Runtime, base: str, locale: str) -> Any:
     session_id, _ = await ngo_session(runtime.db)
     context = await browser.new_context(
         viewport={"width": 360, "height": 740}, locale=locale, accept_downloads=True
@@ -46,7 +55,7 @@ async def signed_in_page(browser: Any, runtime: Any, base: str, locale: str) -> 
     return context, await context.new_page()
 
 
-async def fits_the_phone(page: Any) -> None:
+async def fits_the_phone(page: Page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     assert await page.evaluate(UNLABELLED) == []
 
@@ -55,7 +64,7 @@ CHART_NAMES = """() => [...document.querySelectorAll('svg[role=img]')].map(svg =
     svg.getAttribute('aria-labelledby').split(' ').map(id => document.getElementById(id).textContent).join(' | '))"""
 
 
-async def test_the_dashboard_in_chinese_on_a_phone(browser: Any, runtime: Any, base: str) -> None:
+async def test_the_dashboard_in_chinese_on_a_phone(browser: Browser, runtime: Runtime, base: str) -> None:
     context, page = await signed_in_page(browser, runtime, base, "zh-CN")
     try:
         await page.goto(base)
@@ -90,7 +99,9 @@ async def test_the_dashboard_in_chinese_on_a_phone(browser: Any, runtime: Any, b
         await context.close()
 
 
-async def test_the_dashboard_in_english_and_back_to_chinese(browser: Any, runtime: Any, base: str) -> None:
+async def test_the_dashboard_in_english_and_back_to_chinese(
+    browser: Browser, runtime: Runtime, base: str
+) -> None:
     context, page = await signed_in_page(browser, runtime, base, "en-GB")
     try:
         await page.goto(base)

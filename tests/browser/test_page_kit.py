@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 
 from aiohttp.test_utils import TestServer
 
 from shared.sessions import INDEXES
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.browser.conftest import screenshot
 from tests.pagekit import create_app
 from tests.servers import ServiceServer
 
 
-async def test_a_page_renders_in_chinese_and_switches_to_english(db: Any, page: Any) -> None:
+async def test_a_page_renders_in_chinese_and_switches_to_english(db: Database, page: Page) -> None:
     await ensure_indexes(db, INDEXES)
     server: TestServer = ServiceServer(create_app(db))
     await server.start_server()

@@ -4,6 +4,15 @@ English. Every step leaves a screenshot in build/screenshots (``web-form-*``).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from shared.settings import Settings
+from shared.store import Database
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
 import re
 from typing import Any
 
@@ -15,7 +24,7 @@ from shared.privacy import Keys, pin_for
 from shared.runtime import Runtime
 from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import UNLABELLED
-from tests.fakes import WORKER_PHONE, sensitive
+from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import services
 from tests.service.intake_support import intake_settings, serve
 
@@ -25,13 +34,13 @@ PHONE = sensitive("13912345678")  # WORKER_PHONE as a worker types it
 
 
 @pytest.fixture
-async def base(settings_factory: Any, runtime: Runtime) -> Any:
+async def base(settings_factory: Callable[..., Settings], runtime: Runtime) -> Any:
     settings = intake_settings(settings_factory, public_base_url="http://127.0.0.1:8080")
     async with serve(settings, runtime) as client:
         yield str(client.make_url("/"))
 
 
-async def fits_the_phone(page: Any) -> None:
+async def fits_the_phone(page: Page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     assert await page.evaluate(UNLABELLED) == []
 
@@ -41,7 +50,7 @@ def filed(bus: MemoryBus) -> list[GrievanceReceived]:
 
 
 async def test_a_worker_files_a_grievance_in_chinese(
-    base: str, page: Any, memory_bus: MemoryBus, keys: Keys
+    base: str, page: Page, memory_bus: MemoryBus, keys: Keys
 ) -> None:
     await page.goto(base)
     assert await page.title() == "提交投诉 · 工人投诉渠道"
@@ -79,7 +88,7 @@ async def test_a_worker_files_a_grievance_in_chinese(
 
 
 async def test_a_worker_files_a_grievance_in_english_without_a_phone(
-    base: str, browser: Any, memory_bus: MemoryBus, keys: Keys
+    base: str, browser: Browser, memory_bus: MemoryBus, keys: Keys
 ) -> None:
     context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB")
     page = await context.new_page()
@@ -112,7 +121,7 @@ async def test_a_worker_files_a_grievance_in_english_without_a_phone(
 
 
 async def test_the_keyboard_alone_fills_and_sends_the_form(
-    base: str, page: Any, memory_bus: MemoryBus
+    base: str, page: Page, memory_bus: MemoryBus
 ) -> None:
     await page.goto(base)
     order: list[str] = []
@@ -137,7 +146,12 @@ async def test_the_keyboard_alone_fills_and_sends_the_form(
 
 
 async def test_a_worker_confirms_the_number_with_the_sms_code_on_the_router_page(
-    settings_factory: Any, memory_bus: MemoryBus, db: Any, keys: Keys, clock: Any, page: Any
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
+    page: Page,
 ) -> None:
     settings = intake_settings(settings_factory, public_base_url="http://127.0.0.1:8080")
     async with services(Runtime(settings, memory_bus, db, keys, clock)) as system:

@@ -3,7 +3,15 @@ phone: both languages at once, no script, nothing from elsewhere, and a clear pa
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from shared.runtime import Runtime
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.browser.conftest import screenshot
@@ -15,7 +23,7 @@ TEMPLATE = "TPL_ONE_TIME_0001"
 
 
 async def test_the_worker_sees_in_both_languages_that_one_notice_will_come(
-    settings_factory: Any, runtime: Any, page: Any
+    settings_factory: Callable[..., Settings], runtime: Runtime, page: Page
 ) -> None:
     settings = wechat_settings(settings_factory, wechat_subscribe_template_id=TEMPLATE)
     async with serve(settings, runtime) as client:

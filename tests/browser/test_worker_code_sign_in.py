@@ -5,7 +5,14 @@ step leaves a screenshot in build/screenshots."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
 
 from services.router.appkeys import ROUTER
 from shared.contracts import MessageOutbound
@@ -22,7 +29,7 @@ REPLY = "人事部已核对，加班费本周五补发。"
 
 
 async def test_an_sms_worker_signs_in_with_a_code_and_reads_the_reply_in_chinese(
-    runtime: Any, browser: Any
+    runtime: Runtime, browser: Browser
 ) -> None:
     tokens = await committee_tokens(runtime)
     context = await checked_context(browser, "zh-CN")
@@ -31,7 +38,7 @@ async def test_an_sms_worker_signs_in_with_a_code_and_reads_the_reply_in_chinese
         async with serve(runtime) as client:
             event = grievance(runtime.keys, GRIEVANCE, phone=WORKER_PHONE, factory_hint="GZ-001")
             await runtime.bus.publish(event)
-            await runtime.bus.drain()
+            await memory_bus_of(runtime).drain()
             await committee(client, tokens, event, "messages", {"text": REPLY})
             code = case_code(event.reference)
 
@@ -48,8 +55,8 @@ async def test_an_sms_worker_signs_in_with_a_code_and_reads_the_reply_in_chinese
             await fits_the_phone(page)
             await screenshot(page, "worker-code-zh-2-code-sent")
 
-            await runtime.bus.drain()
-            case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+            await memory_bus_of(runtime).drain()
+            case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
             [sent] = [
                 e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "sign_in_code"
             ]

@@ -5,7 +5,15 @@ and in English. Every step leaves a screenshot in build/screenshots."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from shared.contracts import GrievanceReceived
+from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
+
 
 from services.router.appkeys import ROUTER
 from services.router.status_store import MAX_FAILURES
@@ -15,29 +23,33 @@ from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import fits_the_phone
 from tests.fakes import WORKER_PHONE
 from tests.service.case_page_support import case_with_pin
-from tests.service.router_support import bearer, committee_tokens, serve, stored_case
+from tests.service.router_support import RouterClient, bearer, committee_tokens, serve, stored_case
 
 
 def wrong(pin: str, n: int = 0) -> str:
     return f"{(int(pin) + 1 + n) % 10**PIN_DIGITS:0{PIN_DIGITS}d}"
 
 
-async def committee(client: Any, tokens: dict[str, str], event: Any, path: str, body: dict[str, str]) -> None:
+async def committee(
+    client: RouterClient, tokens: dict[str, str], event: GrievanceReceived, path: str, body: dict[str, str]
+) -> None:
     """A committee's action through the API, as the console or a script would take it."""
-    case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+    case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
     assert case.committee_id is not None
     url = f"/api/v1/cases/{event.reference}/{path}"
     response = await client.post(url, json=body, headers=bearer(tokens[case.committee_id]))
     assert response.status == 200, await response.text()
 
 
-async def sign_in(page: Any, entered: str, pin: str, *, case_label: str, pin_label: str, submit: str) -> None:
+async def sign_in(
+    page: Page, entered: str, pin: str, *, case_label: str, pin_label: str, submit: str
+) -> None:
     await page.get_by_label(case_label).fill(entered)
     await page.get_by_label(pin_label).fill(pin)
     await follow(page, page.get_by_role("button", name=submit))
 
 
-async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any, page: Any) -> None:
+async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Runtime, page: Page) -> None:
     tokens = await committee_tokens(runtime)
     async with serve(runtime) as client:
         event, pin = await case_with_pin(runtime, "宿舍热水坏了一个星期没人修")
@@ -77,8 +89,8 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
         assert "独立监督机构也在跟进" in await page.inner_text("main")
         await fits_the_phone(page)
         await screenshot(page, "worker-zh-5-disputed")
-        await runtime.bus.drain()
-        case = await stored_case(client.server.app[ROUTER].cases, event.grievance_id)
+        await memory_bus_of(runtime).drain()
+        case = await stored_case(client.app[ROUTER].cases, event.grievance_id)
         assert case.status == "reopened"
         assert [m.text for m in case.messages if m.direction == "worker"][-2:] == [
             "好的，我明天上午在宿舍。",
@@ -93,7 +105,7 @@ async def test_a_web_worker_follows_replies_and_disputes_in_chinese(runtime: Any
 
 
 async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascript(
-    runtime: Any, browser: Any
+    runtime: Runtime, browser: Browser
 ) -> None:
     tokens = await committee_tokens(runtime)
     # With JavaScript off: every step is a plain form and a link.
@@ -132,7 +144,7 @@ async def test_an_sms_worker_signs_in_with_the_code_in_english_without_javascrip
         await context.close()
 
 
-async def test_a_wrong_pin_and_a_locked_reference_look_the_same(runtime: Any, page: Any) -> None:
+async def test_a_wrong_pin_and_a_locked_reference_look_the_same(runtime: Runtime, page: Page) -> None:
     async with serve(runtime) as client:
         event, pin = await case_with_pin(runtime, "食堂的饭菜不干净")
         labels = {"case_label": "编号或案件码", "pin_label": "密码", "submit": "查看"}

@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 
+from shared.store import Database
 from tests.drills.traffic import Answer, DrillClock, Grievance
 
 # How long the backlog may take to become cases once the load and the fault are over.
@@ -62,7 +63,7 @@ class Holdings:
 
 
 async def holdings(
-    db: Any, router_url: str | None, token: str | None, session: aiohttp.ClientSession
+    db: Database, router_url: str | None, token: str | None, session: aiohttp.ClientSession
 ) -> Holdings:
     """The committee API's listing first, then the store: a case created in between is in the store."""
     listed = None

@@ -28,7 +28,7 @@ import aiohttp
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
 from shared.messaging import DEAD_SUFFIX, QUEUES
-from shared.store import open_mongo_client
+from shared.store import Database, open_mongo_client
 from tests.drills.evidence import LogReport, event_counts, read_logs
 from tests.drills.fleet import ROOT, Fleet, build_fleet
 from tests.drills.node import RabbitNode, free_port
@@ -73,7 +73,7 @@ class DrillSystem:
     name: str
     node: RabbitNode
     fleet: Fleet
-    db: Any
+    db: Database
     session: aiohttp.ClientSession
     clock: DrillClock
     sender: Sender

@@ -92,7 +92,8 @@ async def system(amqp_url: str, amqp_namespace: str, clock: FakeClock) -> AsyncI
         for factory in (intake_app, router_app, escalation_app):
             server = ServiceServer(factory(settings, runtime))
             clients.append(await stack.enter_async_context(TestClient(server)))
-        yield System(settings, clock, twilio, *clients, tokens)
+        intake, router, escalation = clients
+        yield System(settings, clock, twilio, intake, router, escalation, tokens)
 
 
 async def escalations(system: System, **query: str) -> list[dict[str, Any]]:

@@ -16,10 +16,12 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.intake.app import create_app as intake_app
@@ -29,6 +31,7 @@ from shared.amqp import AmqpBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.conftest import FAST_RETRY, make_settings
 from tests.fakes import sensitive
 from tests.polling import eventually
@@ -64,7 +67,7 @@ class GatedDatabase:
     """The router's view of the store: case writes wait at a gate the test opens (everything else
     passes straight through), so deliveries can be held in flight, unacknowledged, on purpose."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.gate = asyncio.Event()
         self.waiting = 0
@@ -89,8 +92,19 @@ class _GatedCollection:
         return getattr(self._collection, name)
 
 
+@dataclass
+class Services:
+    """Intake's client, the router's broker connection name (to kill it), the store, and the router's
+    gated view of the store."""
+
+    intake: TestClient[web.Request, web.Application]
+    router_name: str
+    db: Database
+    gated: GatedDatabase
+
+
 @pytest.fixture
-async def services(amqp_url: str, amqp_namespace: str, db: Any, keys: Keys) -> AsyncIterator[dict[str, Any]]:
+async def services(amqp_url: str, amqp_namespace: str, db: Database, keys: Keys) -> AsyncIterator[Services]:
     if shutil.which("rabbitmqctl") is None:
         pytest.fail("rabbitmqctl is needed to kill a connection on the broker")
     # Every grievance comes from this one test client: the web form's per-client limit must not count.
@@ -101,7 +115,7 @@ async def services(amqp_url: str, amqp_namespace: str, db: Any, keys: Keys) -> A
     gated = GatedDatabase(db)
     await load_registry_file(db, REGISTRY)
     async with AsyncExitStack() as stack:
-        clients = {}
+        clients: dict[str, TestClient[web.Request, web.Application]] = {}
         for name, factory, connection_name, store in (
             ("router", router_app, router_name, gated),
             ("intake", intake_app, "intake-under-test", db),
@@ -113,7 +127,7 @@ async def services(amqp_url: str, amqp_namespace: str, db: Any, keys: Keys) -> A
             stack.push_async_callback(bus.close)
             server = ServiceServer(factory(settings, Runtime(settings, bus, store, keys)))
             clients[name] = await stack.enter_async_context(TestClient(server))
-        yield {"intake": clients["intake"], "router_name": router_name, "db": db, "gated": gated}
+        yield Services(clients["intake"], router_name, db, gated)
 
 
 async def submit(client: TestClient[Any, Any], index: int) -> str:
@@ -138,9 +152,9 @@ async def assigned_case_ids(amqp_url: str, queue: str) -> set[str]:
 
 
 async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a_killed_consumer(
-    services: dict[str, Any], amqp_url: str, amqp_namespace: str
+    services: Services, amqp_url: str, amqp_namespace: str
 ) -> None:
-    intake, db, gated = services["intake"], services["db"], services["gated"]
+    intake, db, gated = services.intake, services.db, services.gated
     half = GRIEVANCES // 2
 
     # The first half is accepted and delivered to the router, whose case writes are held in flight.
@@ -152,7 +166,7 @@ async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a
     await eventually(all_held, seconds=60)
     # The router's connection dies with every one of those deliveries unacknowledged: their handlers
     # are cancelled mid-write, and the broker must deliver them again once the router reconnects.
-    await kill_connection(services["router_name"])
+    await kill_connection(services.router_name)
     gated.gate.set()
 
     # Meanwhile the second half arrives, and every client resends everything once.

@@ -31,6 +31,7 @@ from shared.bodies import read_text_body
 from shared.edge import edge_middlewares
 from shared.listen import ConnectionLimits, GuardedSite, runner_options
 from shared.web import RUNNER_OPTIONS, json_response, new_app
+from tests.fakes import present
 
 ROOT = Path(__file__).resolve().parents[2]
 CADDYFILE = ROOT / "deploy" / "caddy" / "Caddyfile"
@@ -130,7 +131,7 @@ async def edge(tmp_path: Path) -> AsyncIterator[Edge]:
     upstream = TestServer(upstream_app, host="127.0.0.1")
     await upstream.start_server()
     try:
-        async with caddy_in_front_of(upstream.port, tmp_path) as urls:
+        async with caddy_in_front_of(present(upstream.port, "the upstream's port"), tmp_path) as urls:
             recorded.urls = urls
             yield recorded
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -29,6 +29,7 @@ from shared.metrics import METRICS
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.conftest import FAST_RETRY
 from tests.fakes import FakeClock, sensitive
 from tests.integration.test_intake_broker import queued_messages
@@ -58,7 +59,7 @@ HANDLED = (("type", "grievance.received"), ("outcome", "ack"))
 
 
 @pytest.fixture
-def settings(settings_factory: Any, amqp_url: str, amqp_namespace: str) -> Settings:
+def settings(settings_factory: Callable[..., Settings], amqp_url: str, amqp_namespace: str) -> Settings:
     configured: Settings = intake_settings(settings_factory, amqp_url=amqp_url, amqp_namespace=amqp_namespace)
     return configured
 
@@ -94,16 +95,16 @@ async def bus_through(
     return bus
 
 
-async def spool_depth(db: Any) -> int:
+async def spool_depth(db: Database) -> int:
     return (await Spool(db).depth()).entries
 
 
-async def drained(db: Any) -> bool:
+async def drained(db: Database) -> bool:
     return await spool_depth(db) == 0
 
 
 @asynccontextmanager
-async def router(settings: Settings, db: Any, keys: Keys, stack: AsyncExitStack) -> AsyncIterator[None]:
+async def router(settings: Settings, db: Database, keys: Keys, stack: AsyncExitStack) -> AsyncIterator[None]:
     """The router, on a path of its own to the broker, making cases in the test store."""
     await load_registry_file(db, FACTORIES)
     bus = await started_bus(stack, settings.amqp_url, settings.amqp_namespace, "router-under-test")
@@ -111,7 +112,7 @@ async def router(settings: Settings, db: Any, keys: Keys, stack: AsyncExitStack)
         yield
 
 
-async def cases_per_grievance(db: Any) -> dict[str, int]:
+async def cases_per_grievance(db: Database) -> dict[str, int]:
     counts: dict[str, int] = {}
     async for case in db["cases"].find({}, {"grievance_id": 1}):
         counts[str(case["grievance_id"])] = counts.get(str(case["grievance_id"]), 0) + 1
@@ -119,7 +120,7 @@ async def cases_per_grievance(db: Any) -> dict[str, int]:
 
 
 async def test_a_severed_broker_path_is_answered_from_the_spool_and_each_grievance_published_once(
-    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Any, keys: Keys
+    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Database, keys: Keys
 ) -> None:
     clock = FakeClock()
     async with AsyncExitStack() as stack:
@@ -162,7 +163,7 @@ async def test_a_severed_broker_path_is_answered_from_the_spool_and_each_grievan
 
 
 async def test_a_confirm_that_never_comes_still_makes_one_case_per_grievance(
-    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Any, keys: Keys
+    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Database, keys: Keys
 ) -> None:
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(router(settings, db, keys, stack))
@@ -201,7 +202,7 @@ async def test_a_confirm_that_never_comes_still_makes_one_case_per_grievance(
 
 
 async def test_broker_and_store_down_answers_503_and_a_resend_with_the_key_makes_one_case(
-    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Any, keys: Keys
+    settings: Settings, proxy: TcpProxy, amqp_url: str, amqp_namespace: str, db: Database, keys: Keys
 ) -> None:
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(router(settings, db, keys, stack))
@@ -257,7 +258,7 @@ class CountingBus:
 
 
 async def test_two_relays_on_one_spool_publish_each_entry_once(
-    settings: Settings, amqp_url: str, amqp_namespace: str, db: Any, keys: Keys
+    settings: Settings, amqp_url: str, amqp_namespace: str, db: Database, keys: Keys
 ) -> None:
     spool, clock = Spool(db), FakeClock()
     events = [grievance(keys, WEB_TEXT) for _ in range(150)]
@@ -291,7 +292,7 @@ async def test_two_relays_on_one_spool_publish_each_entry_once(
 
 
 async def test_the_claim_of_a_relay_that_died_lapses_with_its_lease(
-    settings: Settings, amqp_url: str, amqp_namespace: str, db: Any, keys: Keys
+    settings: Settings, amqp_url: str, amqp_namespace: str, db: Database, keys: Keys
 ) -> None:
     spool, clock = Spool(db), FakeClock()
     event = grievance(keys, WEB_TEXT)

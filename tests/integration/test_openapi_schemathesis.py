@@ -18,6 +18,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import pytest
@@ -31,6 +32,9 @@ from tests.fakes import find_leaks
 from tests.integration.test_embedded_run import start_embedded, wait_until_ready
 from tests.polling import eventually
 
+# A generated request of an OpenAPI operation; schemathesis types the operation with parameters of its
+# own that these tests never read.
+Case = schemathesis.Case[Any]
 COMMITTEE = "gz-001-spt"
 MAX_EXAMPLES = 12
 EXAMPLE_REFERENCE = router_openapi.REFERENCE_PARAMETER["reference"]["examples"][0]
@@ -79,7 +83,7 @@ class System:
     escalation_id: str
     answers: Counter[tuple[str, str, int]] = field(default_factory=Counter)
 
-    def record(self, service: str, case: schemathesis.Case, response: schemathesis.Response) -> None:
+    def record(self, service: str, case: Case, response: schemathesis.Response) -> None:
         self.answers[(service, case.operation.label, response.status_code)] += 1
 
     def never_succeeded(self) -> set[str]:
@@ -154,7 +158,7 @@ router_schema = schemathesis.openapi.from_dict(router_openapi.document(), config
 escalation_schema = schemathesis.openapi.from_dict(escalation_openapi.document(), config=CONFIG)
 
 
-def _sign(case: schemathesis.Case, base_url: str, token: str) -> dict[str, str]:
+def _sign(case: Case, base_url: str, token: str) -> dict[str, str]:
     """Twilio's signature of a generated webhook form (when it is a form of strings)."""
     body = case.body
     if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
@@ -164,9 +168,7 @@ def _sign(case: schemathesis.Case, base_url: str, token: str) -> dict[str, str]:
 
 
 @intake_schema.parametrize()
-def test_intake_answers_every_generated_request_as_documented(
-    case: schemathesis.Case, system: System
-) -> None:
+def test_intake_answers_every_generated_request_as_documented(case: Case, system: System) -> None:
     base = system.urls["intake"]
     signed = case.path.startswith("/webhooks/twilio/")
     headers = _sign(case, base, system.twilio_token) if signed else {}
@@ -174,9 +176,7 @@ def test_intake_answers_every_generated_request_as_documented(
 
 
 @router_schema.parametrize()
-def test_the_committee_api_answers_every_generated_request_as_documented(
-    case: schemathesis.Case, system: System
-) -> None:
+def test_the_committee_api_answers_every_generated_request_as_documented(case: Case, system: System) -> None:
     if (case.path_parameters or {}).get("reference") == EXAMPLE_REFERENCE:
         case.path_parameters["reference"] = system.reference  # the document's example: the live case
     headers = {"Authorization": f"Bearer {system.committee_token}"}
@@ -185,9 +185,7 @@ def test_the_committee_api_answers_every_generated_request_as_documented(
 
 
 @escalation_schema.parametrize()
-def test_the_ngo_api_answers_every_generated_request_as_documented(
-    case: schemathesis.Case, system: System
-) -> None:
+def test_the_ngo_api_answers_every_generated_request_as_documented(case: Case, system: System) -> None:
     if (case.path_parameters or {}).get("id") == EXAMPLE_ESCALATION:
         case.path_parameters["id"] = system.escalation_id  # the document's example: a live one
     headers = {"Authorization": f"Bearer {system.ngo_token}"}

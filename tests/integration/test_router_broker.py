@@ -114,7 +114,8 @@ async def test_chinese_dialogue_through_rabbitmq(
         await runtime.bus.publish(event)
 
         async def case_exists() -> bool:
-            return await runtime.db["cases"].count_documents({}) == 1
+            count: int = await runtime.db["cases"].count_documents({})
+            return count == 1
 
         await eventually(case_exists, seconds=10)
         url = f"/api/v1/cases/{event.reference}"

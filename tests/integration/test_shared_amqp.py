@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Literal
 
 import aio_pika
@@ -49,7 +50,7 @@ def outbound(text: str = "hello") -> MessageOutbound:
 
 
 @pytest.fixture(params=["coalesced", "public"])
-async def bus(amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest):
+async def bus(amqp_url: str, amqp_namespace: str, request: pytest.FixtureRequest) -> AsyncIterator[AmqpBus]:
     """The bus on each publishing path (shared.amqp_publish): both must behave the same."""
     coalesce = request.param == "coalesced"
     bus = AmqpBus(amqp_url, namespace=amqp_namespace, publish_timeout=3, retry=FAST_RETRY, coalesce=coalesce)

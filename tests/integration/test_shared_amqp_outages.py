@@ -12,7 +12,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
 from urllib.parse import urlparse
 
 import aio_pika
@@ -339,7 +340,7 @@ async def queued_case_ids(amqp_url: str, queue_name: str, count: int) -> list[st
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(queue_name)
-        ids = []
+        ids: list[str] = []
         while len(ids) < count:
             message = await queue.get(timeout=5, fail=False)
             if message is None:
@@ -362,7 +363,7 @@ async def test_a_bus_started_before_the_broker_answers_connects_once_it_does(
         await bus.start()
         assert not bus.is_ready()
 
-        def failed() -> list[dict[str, object]]:
+        def failed() -> list[MutableMapping[str, Any]]:
             return [line for line in logs if line["event"] == "broker_connect_failed"]
 
         await eventually(lambda: len(failed()) >= 2, seconds=3 * (TIMEOUT + 1) + 2)

@@ -16,7 +16,8 @@ from shared.contracts import Channel, GrievanceReceived
 from shared.ids import reference_for
 from shared.privacy import pin_for, pin_hash
 from shared.runtime import Runtime
-from tests.service.router_support import GZ_NUMBER, grievance, memory_bus_of
+from tests.fakes import memory_bus_of
+from tests.service.router_support import GZ_NUMBER, grievance
 
 _FIELD = r'name="{name}" value="([^"]*)"'
 

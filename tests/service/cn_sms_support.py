@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from services.intake.cn_sms_templates import CODE, DEFAULT_WORDING
-from shared.settings import SMS_TEMPLATE_KINDS
+from shared.settings import SMS_TEMPLATE_KINDS, Settings
 from tests.fakes import FakeClock, sensitive
 from tests.providers.aliyun import FakeAliyunSms
 from tests.providers.tencent import FakeTencentSms
@@ -51,8 +52,11 @@ def tencent_status_path(secret: str = TENCENT_SECRET) -> str:
 
 
 def cn_settings(
-    settings_factory: Any, aliyun: str | None = None, tencent: str | None = None, **overrides: Any
-) -> Any:
+    settings_factory: Callable[..., Settings],
+    aliyun: str | None = None,
+    tencent: str | None = None,
+    **overrides: Any,
+) -> Settings:
     """Intake with both callback secrets, and each provider whose local server is given."""
     values: dict[str, Any] = {
         "aliyun_callback_secret": ALIYUN_SECRET,
@@ -159,7 +163,7 @@ def tencent_status(sid: str, ext: str | None, phone: str, *, success: bool = Tru
     }
 
 
-async def push(client: TestClient[Any, Any], path: str, body: Any) -> Any:
+async def push(client: TestClient[Any, Any], path: str, body: object) -> ClientResponse:
     return await client.post(
         path, data=json.dumps(body, ensure_ascii=False).encode(), headers={"Content-Type": "application/json"}
     )

@@ -12,13 +12,16 @@ from aiohttp.test_utils import TestClient
 
 from services.escalation.dashboard import COOKIE, KIND, LIFETIME
 from shared.auth import issue_token
+from shared.runtime import Runtime
 from shared.sessions import CookiePolicy, SessionStore
+from shared.store import Database
+from tests.fakes import memory_bus_of
 from tests.service.escalation_support import assigned, consume_downstream, updated
 
 K = 3  # the tests' k: small enough for a handful of cases to show figures
 
 
-async def publish_cases(runtime: Any, now: datetime) -> dict[str, Any]:
+async def publish_cases(runtime: Runtime, now: datetime) -> dict[str, Any]:
     """GZ-001: four wages cases (one acknowledged late, one resolved then disputed) and one health
     and safety case; SZ-002: three wages cases, all acknowledged on time and resolved."""
     await consume_downstream(runtime.bus)
@@ -40,11 +43,11 @@ async def publish_cases(runtime: Any, now: datetime) -> dict[str, Any]:
         await runtime.bus.publish(case)
         await runtime.bus.publish(updated(case, "acknowledged", now + timedelta(hours=2)))
         await runtime.bus.publish(updated(case, "resolved", now + timedelta(days=days)))
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     return made
 
 
-async def ngo_session(db: Any, **token: Any) -> tuple[str, str]:
+async def ngo_session(db: Database, **token: Any) -> tuple[str, str]:
     """A fresh NGO token and a session for it, as the console's sign-in starts one: (cookie, token id)."""
     _, record = await issue_token(db, token.pop("role", "ngo"), **token)
     sessions = SessionStore(db, CookiePolicy(COOKIE, LIFETIME, secure=False))

@@ -9,7 +9,7 @@ the in-memory bus in the service tests, the real RabbitMQ in the broker test.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +115,9 @@ class Pair:
         assert response.status == 204
 
 
-def pair_settings(settings_factory: Any, twilio: FakeTwilio, **overrides: Any) -> Settings:
+def pair_settings(
+    settings_factory: Callable[..., Settings], twilio: FakeTwilio, **overrides: Any
+) -> Settings:
     return intake_settings(
         settings_factory,
         twilio_account_sid=OUTBOUND_ACCOUNT_SID,

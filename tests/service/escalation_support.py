@@ -9,11 +9,16 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.escalation import store
+from services.escalation.clocks import CaseClock, CaseState
+from services.escalation.escalations import Escalation
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
+from shared.messaging import Bus
 from shared.privacy import Keys, seal
 from shared.sla import SlaTable
-from tests.fakes import WORKER_PHONE, sensitive
+from shared.store import Database
+from tests.fakes import WORKER_PHONE, present, sensitive
 
 LOCKED_EXIT_TEXT = sensitive("晚上安全出口被锁，工厂着火怎么办")
 WAGES_TEXT = sensitive("My wages for March were not paid at all")
@@ -49,6 +54,8 @@ def assigned(
 ) -> CaseAssigned:
     """A ``case.assigned`` with deadlines from ``sla`` (the default table) counted from ``now``."""
     gid = grievance_id or safe_uuid()
+    # Tests pass severities as plain strings (parametrised, or wrong on purpose): the table's own
+    # lookup is what rejects an unknown one.
     deadlines = (sla or SlaTable()).for_severity(severity)  # type: ignore[arg-type]
     return CaseAssigned(
         id=safe_uuid(),
@@ -104,7 +111,22 @@ def updated(
     )
 
 
-async def consume_downstream(bus: Any) -> list[Event]:
+async def clock_of(db: Database, case_id: str) -> CaseClock:
+    """The stored clock of a case the test made."""
+    return present(await store.load_clock(db, case_id), f"the clock of case {case_id}")
+
+
+def state_of(clock: CaseClock) -> CaseState:
+    """The derived state of a clock whose case was assigned."""
+    return present(clock.state, f"the state of case {clock.case_id} (not assigned yet)")
+
+
+async def escalation_of(db: Database, escalation_id: str) -> Escalation:
+    """A stored escalation the test expects."""
+    return present(await store.get_escalation(db, escalation_id), f"escalation {escalation_id}")
+
+
+async def consume_downstream(bus: Bus) -> list[Event]:
     """Stand in for intake's sender and the NGO notifier, so the in-memory bus can drain."""
     received: list[Event] = []
 
@@ -125,7 +147,7 @@ class InterleavingDatabase:
     would, so concurrent writers also finish in every order.
     """
 
-    def __init__(self, db: Any, jitter: float = 0.0, seed: int | None = None) -> None:
+    def __init__(self, db: Database, jitter: float = 0.0, seed: int | None = None) -> None:
         self._db = db
         self._pause = _Pause(jitter, random.Random(seed))
 
@@ -185,7 +207,9 @@ class InterruptedDatabase:
     before the first ``method`` call on ``collection`` goes out, as a concurrent writer getting in
     between a reader and its write would."""
 
-    def __init__(self, db: Any, collection: str, method: str, action: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, db: Database, collection: str, method: str, action: Callable[[], Awaitable[None]]
+    ) -> None:
         self._db, self._collection, self._method, self._action = db, collection, method, action
         self.interrupted = False
 

@@ -6,14 +6,14 @@ Requests are signed with Twilio's own ``RequestValidator``, never with the code 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from multidict import MultiDict
 from pymongo.errors import ServerSelectionTimeoutError
@@ -26,6 +26,7 @@ from shared.contracts import Event
 from shared.messaging import Handler, PublishError, Replayed, Retry
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE
 from tests.servers import ServiceServer
 
@@ -43,11 +44,10 @@ Pairs = Sequence[tuple[str, str]]
 FAST_RELAY = RelayPolicy(poll=0.05, backoff=Retry(base=0.05, cap=0.2), lease=timedelta(seconds=60))
 
 
-def intake_settings(settings_factory: Any, **overrides: Any) -> Settings:
+def intake_settings(settings_factory: Callable[..., Settings], **overrides: Any) -> Settings:
     values: dict[str, Any] = {"twilio_auth_token": TWILIO_TOKEN, "public_base_url": PUBLIC_BASE_URL}
     values.update(overrides)
-    settings: Settings = settings_factory(**values)
-    return settings
+    return settings_factory(**values)
 
 
 def message_sid() -> str:
@@ -81,17 +81,17 @@ def signature(
     base: str = PUBLIC_BASE_URL,
     algorithm: str | None = None,
 ) -> str:
-    return RequestValidator(token).compute_signature(base + path, MultiDict(pairs), algorithm=algorithm)
+    return str(RequestValidator(token).compute_signature(base + path, MultiDict(pairs), algorithm=algorithm))
 
 
 async def post_sms(
-    client: TestClient,
+    client: TestClient[web.Request, web.Application],
     pairs: Pairs,
     path: str = SMS_PATH,
     *,
     headers: dict[str, str] | None = None,
     **sign: Any,
-) -> Any:
+) -> ClientResponse:
     all_headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Twilio-Signature": signature(pairs, path, **sign),
@@ -101,7 +101,9 @@ async def post_sms(
 
 
 @asynccontextmanager
-async def serve(settings: Settings, runtime: Runtime, **app_options: Any) -> AsyncIterator[TestClient]:
+async def serve(
+    settings: Settings, runtime: Runtime, **app_options: Any
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """Intake served over HTTP, with the example registry in its store (the web form checks codes)."""
     await load_registry_file(runtime.db, REGISTRY)
     async with TestClient(ServiceServer(create_app(settings, runtime, **app_options))) as client:
@@ -163,7 +165,7 @@ class BreakableStore:
     Only what intake calls is wrapped: ``db[name]``, ``db.get_collection(...)`` and ``db.command``.
     """
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.down = False
 

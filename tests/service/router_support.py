@@ -26,7 +26,6 @@ from shared.auth import issue_token
 from shared.contracts import Channel, Event, GrievanceReceived, Language
 from shared.ids import reference_for
 from shared.keywords import parse
-from shared.memorybus import MemoryBus
 from shared.messaging import Bus, DeadLetter, Handler, PublishError, Replayed
 from shared.privacy import Keys, normalise_e164, reporter_key, seal, unseal
 from shared.runtime import Runtime
@@ -123,14 +122,6 @@ async def serve(runtime: Runtime) -> AsyncIterator[RouterClient]:
         await runtime.bus.consume(queue, collect)
     async with RouterClient(ServiceServer(app), received) as client:
         yield client
-
-
-def memory_bus_of(runtime: Runtime) -> MemoryBus:
-    """The runtime's bus as the in-memory bus it is in these tests (the ``runtime`` fixture's), to
-    drain it, inject into it and read what was published."""
-    bus = runtime.bus
-    assert isinstance(bus, MemoryBus), f"the runtime runs on {type(bus).__name__}, not the in-memory bus"
-    return bus
 
 
 async def stored_case(cases: CaseStore, grievance_id: uuid.UUID | str) -> Case:

@@ -10,9 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 
@@ -27,7 +27,7 @@ from tests.servers import ServiceServer, ops_client
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def held(client: TestClient[Any, Any]) -> Keys:
+def held(client: TestClient[web.Request, web.Application]) -> Keys:
     return client.app[RUNTIME].keys
 
 

@@ -14,17 +14,9 @@ from shared.contracts import CaseUpdated, GrievanceReceived
 from shared.ids import case_code
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
-from tests.fakes import WORKER_PHONE
+from tests.fakes import WORKER_PHONE, memory_bus_of
 from tests.service.case_page_support import case_page, case_with_pin, field_of, sign_in
-from tests.service.router_support import (
-    RouterClient,
-    bearer,
-    committee_tokens,
-    grievance,
-    memory_bus_of,
-    serve,
-    stored_case,
-)
+from tests.service.router_support import RouterClient, bearer, committee_tokens, grievance, serve, stored_case
 
 GRIEVANCE = "宿舍热水坏了一个星期没人修"
 

@@ -21,16 +21,9 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, seal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.fakes import WORKER_OPENID, FakeClock
+from tests.fakes import WORKER_OPENID, FakeClock, memory_bus_of
 from tests.service.case_page_support import case_page, field_of
-from tests.service.router_support import (
-    RouterClient,
-    committee_tokens,
-    grievance,
-    memory_bus_of,
-    serve,
-    stored_case,
-)
+from tests.service.router_support import RouterClient, committee_tokens, grievance, serve, stored_case
 
 GRIEVANCE = "夜班结束后宿舍没有热水"
 ADDRESS = "198.51.100.7"

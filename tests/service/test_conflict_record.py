@@ -19,6 +19,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.conversation_support import Services, services
@@ -49,7 +50,11 @@ HARASSMENT = sensitive("组长经常当众骂我们，说话很难听")
 
 @pytest.fixture
 async def system(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:

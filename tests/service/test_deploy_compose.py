@@ -27,6 +27,7 @@ from shared.ops import create_ops_app
 from shared.runtime import Runtime
 from shared.safety import is_placeholder
 from shared.settings import ConfigurationError, Settings
+from tests.fakes import present
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLE = re.compile(r"\bGRIEVANCE_[A-Z0-9_]+\b")
@@ -141,10 +142,12 @@ def test_health_checks_probe_the_operational_port_inside_the_container(
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_operational_paths_are_not_routes_of_the_public_app(service: Any, runtime: Runtime) -> None:
     app = build_app(service, runtime.settings, runtime)
-    paths = {route.resource.canonical for route in app.router.routes()}
+    paths = {present(route.resource).canonical for route in app.router.routes()}
     assert not paths & {"/readyz", "/metrics"}
     ops = create_ops_app({service: app})
-    assert {"/healthz", "/readyz", "/metrics"} <= {route.resource.canonical for route in ops.router.routes()}
+    assert {"/healthz", "/readyz", "/metrics"} <= {
+        present(route.resource).canonical for route in ops.router.routes()
+    }
 
 
 def test_only_the_proxy_publishes_ports_so_every_service_scales(compose: dict[str, Any]) -> None:
@@ -352,7 +355,9 @@ def caddy_sites() -> dict[str, tuple[str, set[str]]]:
 
 def public_paths(service: Any, runtime: Runtime) -> set[str]:
     app = build_app(service, runtime.settings, runtime)
-    paths = {route.resource.canonical for route in app.router.routes() if route.method in ("GET", "POST")}
+    paths = {
+        present(route.resource).canonical for route in app.router.routes() if route.method in ("GET", "POST")
+    }
     return {
         re.sub(r"\{[^}]+\}.*$", "*", path) for path in paths
     } - OPERATIONAL  # /cases/{ref}/... -> /cases/*

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation import consumer
 from services.escalation.app import create_app
 from services.escalation.sweeper import sweep_once
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
+from shared.contracts import CaseAssigned
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock
+from tests.fakes import (
+    ENGLISH_WORKER_PHONE,
+    OTHER_WORKER_PHONE,
+    WORKER_PHONE,
+    FakeClock,
+    memory_bus_of,
+    present,
+)
 from tests.servers import ServiceServer, ops_client
 from tests.service.escalation_support import LOCKED_EXIT_TEXT, assigned, consume_downstream, updated
 
 
 @pytest.fixture
-async def client(settings: Settings, runtime: Runtime):
+async def client(
+    settings: Settings, runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     await consume_downstream(runtime.bus)
     app = create_app(settings, runtime)
     async with TestClient(ServiceServer(app)) as client:
@@ -30,7 +42,9 @@ async def client(settings: Settings, runtime: Runtime):
 
 
 @pytest.fixture
-async def cases(client: Any, runtime: Runtime, clock: FakeClock, keys: Keys):
+async def cases(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, clock: FakeClock, keys: Keys
+) -> dict[str, CaseAssigned]:
     """Two factories: a critical case at GZ-001, an overdue one at SZ-002, a disputed one at GZ-001."""
     critical = assigned(
         clock.now, keys=keys, severity="critical", category="health_safety", text=LOCKED_EXIT_TEXT
@@ -43,19 +57,21 @@ async def cases(client: Any, runtime: Runtime, clock: FakeClock, keys: Keys):
         await runtime.bus.publish(event)
     await runtime.bus.publish(updated(disputed, "resolved", clock.now + timedelta(hours=2)))
     await runtime.bus.publish(updated(disputed, "disputed", clock.now + timedelta(hours=3)))
-    await runtime.bus.drain()
+    await memory_bus_of(runtime).drain()
     clock.advance(hours=49)
     # The critical case and the SZ-002 case were never acknowledged; the disputed one was resolved.
     assert await sweep_once(runtime.db, runtime.bus, runtime.settings.sla, runtime.clock) == 2
     return {"critical": critical, "overdue": overdue, "disputed": disputed}
 
 
-async def token(runtime, role="ngo", **kwargs):
+async def token(runtime: Runtime, role: Role = "ngo", **kwargs: Any) -> dict[str, str]:
     value, _ = await issue_token(runtime.db, role, **kwargs)
     return {"Authorization": f"Bearer {value}"}
 
 
-async def test_no_token_is_401_and_a_committee_token_is_403(client: Any, runtime: Runtime) -> None:
+async def test_no_token_is_401_and_a_committee_token_is_403(
+    client: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     response = await client.get("/api/v1/escalations")
     assert response.status == 401 and response.content_type == "application/problem+json"
     committee = await token(runtime, "committee", committee_id="gz-001-spt")
@@ -64,7 +80,7 @@ async def test_no_token_is_401_and_a_committee_token_is_403(client: Any, runtime
 
 
 async def test_an_ngo_for_all_factories_sees_every_escalation(
-    client: Any, runtime: Runtime, cases: Any
+    client: TestClient[web.Request, web.Application], runtime: Runtime, cases: dict[str, CaseAssigned]
 ) -> None:
     headers = await token(runtime)
     body = await (await client.get("/api/v1/escalations", headers=headers)).json()
@@ -84,7 +100,9 @@ async def test_an_ngo_for_all_factories_sees_every_escalation(
     assert len(page["items"]) == 1 and page["total"] == 4
 
 
-async def test_a_scoped_ngo_sees_only_its_factories(client: Any, runtime: Runtime, cases: Any) -> None:
+async def test_a_scoped_ngo_sees_only_its_factories(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, cases: dict[str, CaseAssigned]
+) -> None:
     headers = await token(runtime, factories=["GZ-001"])
     body = await (await client.get("/api/v1/escalations", headers=headers)).json()
     assert sorted(i["reason"] for i in body["items"]) == ["ack_overdue", "critical", "disputed"]
@@ -103,7 +121,9 @@ async def test_a_scoped_ngo_sees_only_its_factories(client: Any, runtime: Runtim
     assert {g["factory_id"] for g in stats["groups"]} == {"GZ-001"}
 
 
-async def test_lookup_by_reference_and_one_row_per_case(client: Any, runtime: Runtime, cases: Any) -> None:
+async def test_lookup_by_reference_and_one_row_per_case(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, cases: dict[str, CaseAssigned]
+) -> None:
     headers = await token(runtime)
     reference = cases["critical"].reference
     found = await (await client.get(f"/api/v1/escalations?reference={reference}", headers=headers)).json()
@@ -132,7 +152,9 @@ async def test_lookup_by_reference_and_one_row_per_case(client: Any, runtime: Ru
         assert response.status == 422 and response.content_type == "application/problem+json"
 
 
-async def test_detail_acknowledge_and_resolve(client: Any, runtime: Runtime, cases: Any) -> None:
+async def test_detail_acknowledge_and_resolve(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, cases: dict[str, CaseAssigned]
+) -> None:
     headers = await token(runtime)
     [item] = (await (await client.get("/api/v1/escalations?reason=critical", headers=headers)).json())[
         "items"
@@ -167,19 +189,25 @@ async def test_detail_acknowledge_and_resolve(client: Any, runtime: Runtime, cas
         "status=open&status=open",
     ],
 )
-async def test_hostile_or_invalid_filters_are_refused(client: Any, runtime: Runtime, query: str) -> None:
+async def test_hostile_or_invalid_filters_are_refused(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, query: str
+) -> None:
     headers = await token(runtime)
     response = await client.get(f"/api/v1/escalations?{query}", headers=headers)
     assert response.status in (400, 422)
 
 
-async def test_unknown_or_malformed_ids_are_404(client: Any, runtime: Runtime) -> None:
+async def test_unknown_or_malformed_ids_are_404(
+    client: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     headers = await token(runtime)
     for escalation in ("0" * 32, "not-an-id", "%24where"):
         assert (await client.get(f"/api/v1/escalations/{escalation}", headers=headers)).status == 404
 
 
-async def test_resolve_needs_a_note(client: Any, runtime: Runtime, cases: Any) -> None:
+async def test_resolve_needs_a_note(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, cases: dict[str, CaseAssigned]
+) -> None:
     headers = await token(runtime)
     [item] = (await (await client.get("/api/v1/escalations?reason=critical", headers=headers)).json())[
         "items"
@@ -190,7 +218,10 @@ async def test_resolve_needs_a_note(client: Any, runtime: Runtime, cases: Any) -
 
 
 async def test_stats_per_factory_and_category(
-    client: Any, runtime: Runtime, cases: Any, clock: FakeClock
+    client: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    cases: dict[str, CaseAssigned],
+    clock: FakeClock,
 ) -> None:
     headers = await token(runtime)
     body = await (await client.get("/api/v1/stats", headers=headers)).json()
@@ -209,10 +240,13 @@ async def test_stats_per_factory_and_category(
 
 
 async def test_no_answer_holds_the_contact_or_the_phone_number(
-    client: Any, runtime: Runtime, cases: Any, keys: Keys
+    client: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    cases: dict[str, CaseAssigned],
+    keys: Keys,
 ) -> None:
     headers = await token(runtime)
-    sealed = {c.sealed_contact for c in cases.values()}
+    sealed = {present(c.sealed_contact) for c in cases.values()}
     phones = {WORKER_PHONE, OTHER_WORKER_PHONE, ENGLISH_WORKER_PHONE}
     listed = await (await client.get("/api/v1/escalations?per_page=200", headers=headers)).json()
     answers = [json.dumps(listed, ensure_ascii=False)]
@@ -226,7 +260,7 @@ async def test_no_answer_holds_the_contact_or_the_phone_number(
             assert phone.lstrip("+") not in answer
 
 
-async def test_the_service_reports_health(client: Any) -> None:
+async def test_the_service_reports_health(client: TestClient[web.Request, web.Application]) -> None:
     assert (await client.get("/healthz")).status == 200
     for path in ("/readyz", "/metrics"):  # operational data stays off the public port
         assert (await client.get(path)).status == 404

@@ -25,6 +25,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, page_csrf, sign_in
@@ -42,7 +43,11 @@ _KEY = re.compile(r'name="request_key" value="([0-9a-f]{32})"')
 
 @pytest.fixture
 async def system(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
@@ -248,7 +253,7 @@ def test_every_value_the_pages_name_has_its_words() -> None:
 
 
 async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_one_request(
-    settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings: Settings, memory_bus: MemoryBus, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FlakyBus(memory_bus)
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -286,7 +291,7 @@ async def test_a_bus_that_does_not_confirm_is_said_and_the_same_form_again_is_on
 
 
 async def test_a_case_code_finds_the_cases_it_fits(
-    settings: Settings, memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings: Settings, memory_bus: MemoryBus, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     runtime = Runtime(settings, memory_bus, db, keys, clock)
     token, _ = await issue_token(db, "ngo")
@@ -319,7 +324,11 @@ async def consume_nothing(event: Event) -> None:
 
 
 async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> None:
     """Escalation holds no pseudonym key (shared.bootstrap.HELD_KEYS): its sign-in limit must not need one."""
     from shared.bootstrap import narrowed
@@ -333,7 +342,11 @@ async def test_the_sign_in_page_works_with_the_keys_escalation_holds(
 
 
 async def test_behind_the_trusted_proxy_each_client_it_names_has_its_own_sign_in_limit(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> None:
     """All NGO staff come through the proxy: one client's failed sign-ins must not lock out the others."""
     settings = intake_settings(settings_factory).model_copy(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -17,25 +17,32 @@ from services.escalation.app import create_app
 from services.escalation.dashboard import setup_dashboard
 from shared.auth import issue_token, revoke_token
 from shared.pages import CATALOG, Catalog, setup_pages
+from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.conftest import make_settings
+from tests.fakes import FakeClock
 from tests.servers import ServiceServer
 from tests.service.dashboard_support import K, ngo_session, publish_cases, use_session
 from tests.service.escalation_support import WAGES_TEXT
 
 
 @pytest.fixture
-def settings() -> Any:
+def settings() -> Settings:
     return make_settings(dashboard_min_cohort=K)
 
 
 @pytest.fixture
-async def client(settings: Any, runtime: Any) -> Any:
+async def client(
+    settings: Settings, runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with TestClient(ServiceServer(create_app(settings, runtime))) as client:
         yield client
 
 
 @pytest.fixture
-async def signed(client: Any, runtime: Any, clock: Any) -> Any:
+async def signed(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, clock: FakeClock
+) -> TestClient[web.Request, web.Application]:
     await publish_cases(runtime, clock.now)
     clock.advance(days=10)
     session_id, _ = await ngo_session(runtime.db)
@@ -43,7 +50,7 @@ async def signed(client: Any, runtime: Any, clock: Any) -> Any:
     return client
 
 
-async def page(client: Any, path: str, status: int = 200) -> str:
+async def page(client: TestClient[web.Request, web.Application], path: str, status: int = 200) -> str:
     response = await client.get(path, allow_redirects=False)
     assert response.status == status, (path, response.status)
     return str(await response.text())
@@ -56,7 +63,9 @@ def rows_of(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-async def test_without_a_session_the_pages_lead_to_the_console_sign_in(client: Any, runtime: Any) -> None:
+async def test_without_a_session_the_pages_lead_to_the_console_sign_in(
+    client: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     for path in ("/console/dashboard", "/console/dashboard.csv"):
         response = await client.get(path, allow_redirects=False)
         assert response.status == 303
@@ -65,7 +74,9 @@ async def test_without_a_session_the_pages_lead_to_the_console_sign_in(client: A
     assert (await client.get("/console/dashboard", allow_redirects=False)).status == 303
 
 
-async def test_a_revoked_token_or_a_committee_token_ends_the_session(client: Any, runtime: Any) -> None:
+async def test_a_revoked_token_or_a_committee_token_ends_the_session(
+    client: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     session_id, token_id = await ngo_session(runtime.db)
     use_session(client, session_id)
     await page(client, "/console/dashboard")
@@ -76,7 +87,9 @@ async def test_a_revoked_token_or_a_committee_token_ends_the_session(client: Any
     await page(client, "/console/dashboard", 303)
 
 
-async def test_the_page_shows_the_figures_with_small_cohorts_hidden_in_chinese(signed: Any) -> None:
+async def test_the_page_shows_the_figures_with_small_cohorts_hidden_in_chinese(
+    signed: TestClient[web.Request, web.Application],
+) -> None:
     response = await signed.get("/console/dashboard?lang=zh")
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert response.headers["Cache-Control"] == "no-store"
@@ -89,7 +102,9 @@ async def test_the_page_shows_the_figures_with_small_cohorts_hidden_in_chinese(s
     assert WAGES_TEXT not in html  # the figures, never a worker's words
 
 
-async def test_the_page_in_english_has_the_same_figures(signed: Any) -> None:
+async def test_the_page_in_english_has_the_same_figures(
+    signed: TestClient[web.Request, web.Application],
+) -> None:
     html = await page(signed, "/console/dashboard?lang=en")
     assert "<title>Grievance mechanism effectiveness</title>" in html
     assert "fewer than 3 cases" in html and "withheld" in html
@@ -97,7 +112,9 @@ async def test_the_page_in_english_has_the_same_figures(signed: Any) -> None:
     assert "SZ-002: 100.0%" in html and "2.0 days" in html
 
 
-async def test_the_csv_is_excel_ready_and_hides_what_the_page_hides(signed: Any) -> None:
+async def test_the_csv_is_excel_ready_and_hides_what_the_page_hides(
+    signed: TestClient[web.Request, web.Application],
+) -> None:
     response = await signed.get("/console/dashboard.csv?lang=en", allow_redirects=False)
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -119,7 +136,9 @@ async def test_the_csv_is_excel_ready_and_hides_what_the_page_hides(signed: Any)
     assert sz["Acknowledged on time % (why hidden)"] == ""
 
 
-async def test_the_csv_in_chinese_carries_the_filters_in_its_name(signed: Any) -> None:
+async def test_the_csv_in_chinese_carries_the_filters_in_its_name(
+    signed: TestClient[web.Request, web.Application],
+) -> None:
     response = await signed.get("/console/dashboard.csv?factory=SZ-002&from=2020-01-01&lang=zh")
     disposition = response.headers["Content-Disposition"]
     assert disposition == 'attachment; filename="grievance-dashboard-2020-01-01-SZ-002.csv"'
@@ -128,7 +147,9 @@ async def test_the_csv_in_chinese_carries_the_filters_in_its_name(signed: Any) -
     assert {r[1] for r in rows[1:]} == {"", "SZ-002"} and rows[1][0] == "合计"
 
 
-async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(signed: Any, runtime: Any) -> None:
+async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
+    signed: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     for _ in range(K):
         doc = {"case_id": f"evil-{_}", "assigned": True, "factory_id": '=HYPERLINK("http://x")'}
         await runtime.db[store.CLOCKS].insert_one(doc | {"category": "wages"})
@@ -152,7 +173,7 @@ async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(signed: Any, ru
     ],
 )
 async def test_the_filters_narrow_the_figures(
-    signed: Any, query: str, shown: list[str], absent: list[str]
+    signed: TestClient[web.Request, web.Application], query: str, shown: list[str], absent: list[str]
 ) -> None:
     html = await page(signed, f"/console/dashboard?lang=en&{query}")
     main = html.split('<main id="main">', 1)[1].split("</form>", 1)[1]  # past the filter's options
@@ -162,7 +183,9 @@ async def test_the_filters_narrow_the_figures(
         assert text not in main, text
 
 
-async def test_a_category_filter_counts_the_category_alone(signed: Any) -> None:
+async def test_a_category_filter_counts_the_category_alone(
+    signed: TestClient[web.Request, web.Application],
+) -> None:
     rows = rows_of(await (await signed.get("/console/dashboard.csv?category=wages&lang=en")).read())
     total = dict(zip(rows[0], rows[1], strict=True))
     assert total["Received"] == "7"
@@ -181,14 +204,18 @@ async def test_a_category_filter_counts_the_category_alone(signed: Any) -> None:
         "factory=GZ-001&factory=SZ-002",
     ],
 )
-async def test_bad_filters_are_a_clear_400_never_a_5xx(signed: Any, query: str) -> None:
+async def test_bad_filters_are_a_clear_400_never_a_5xx(
+    signed: TestClient[web.Request, web.Application], query: str
+) -> None:
     html = await page(signed, f"/console/dashboard?lang=en&{query}", 400)
     assert "Please check the filters" in html and "<script>" not in html
     response = await signed.get(f"/console/dashboard.csv?{query}")
     assert response.status == 400 and response.content_type == "application/problem+json"
 
 
-async def test_a_token_scoped_to_factories_sees_only_theirs(client: Any, runtime: Any, clock: Any) -> None:
+async def test_a_token_scoped_to_factories_sees_only_theirs(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, clock: FakeClock
+) -> None:
     await publish_cases(runtime, clock.now)
     session_id, _ = await ngo_session(runtime.db, factories=["SZ-002"])
     use_session(client, session_id)
@@ -200,7 +227,9 @@ async def test_a_token_scoped_to_factories_sees_only_theirs(client: Any, runtime
     assert len(rows) == 2 and rows[1][3] == "0"  # the total of nothing, and no row of GZ-001
 
 
-async def test_the_dashboard_counts_what_the_statistics_api_counts(signed: Any, runtime: Any) -> None:
+async def test_the_dashboard_counts_what_the_statistics_api_counts(
+    signed: TestClient[web.Request, web.Application], runtime: Runtime
+) -> None:
     token, _ = await issue_token(runtime.db, "ngo")
     api = await (await signed.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})).json()
     rows = rows_of(await (await signed.get("/console/dashboard.csv?lang=en")).read())
@@ -224,6 +253,8 @@ def test_the_dashboard_joins_pages_another_console_set_up_first() -> None:
     }
 
 
-async def test_the_dashboard_sets_the_page_kit_up_when_alone(client: Any) -> None:
+async def test_the_dashboard_sets_the_page_kit_up_when_alone(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     response = await client.get("/static/site.css")
     assert response.status == 200 and "svg.chart" in await response.text()

@@ -18,16 +18,16 @@ from services.escalation.outbox import escalation_id
 from services.escalation.stats import StatsRow
 from shared.privacy import Keys
 from shared.runtime import Runtime
-from shared.store import ensure_indexes
-from tests.fakes import FakeClock
-from tests.service.escalation_support import assigned, safe_uuid, updated
+from shared.store import Database, ensure_indexes
+from tests.fakes import FakeClock, present
+from tests.service.escalation_support import assigned, clock_of, escalation_of, safe_uuid, state_of, updated
 
 T0 = FakeClock().now
 CASE = str(safe_uuid())
 REFERENCE = "K7M3P-9QXA2"
 
 
-def earlier_clock() -> dict:
+def earlier_clock() -> dict[str, Any]:
     """An acknowledged case's clock exactly as the service wrote it before ``received_at`` was
     carried: the facts, then the derived fields at the top level."""
     return {
@@ -86,20 +86,21 @@ def earlier_clock() -> dict:
 
 
 @pytest.fixture
-async def rt(runtime: Runtime):
+async def rt(runtime: Runtime) -> Runtime:
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
 
-async def raw_clock(db, case_id: str) -> dict:
-    return await db[store.CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
+async def raw_clock(db: Database, case_id: str) -> dict[str, Any]:
+    doc: dict[str, Any] | None = await db[store.CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
+    return present(doc, f"the stored clock of case {case_id}")
 
 
-async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt: Any) -> None:
+async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt: Runtime) -> None:
     await rt.db[store.CLOCKS].insert_one(earlier_clock())
-    clock = await store.load_clock(rt.db, CASE)
-    assert clock.assignment.received_at is None and clock.version == 3
-    assert clock.state.acknowledged_at == T0 + timedelta(hours=1)
+    clock = await clock_of(rt.db, CASE)
+    assert present(clock.assignment).received_at is None and clock.version == 3
+    assert state_of(clock).acknowledged_at == T0 + timedelta(hours=1)
     assert (clock.pending.ack, clock.pending.resolve) == (None, T0 + timedelta(days=15))
     assert await store.replace_clock(rt.db, clock, 3) == replace(clock, version=4)
     written = earlier_clock()
@@ -107,7 +108,7 @@ async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layo
     assert await raw_clock(rt.db, CASE) == {**written, "version": 4}
 
 
-async def test_the_fields_statistics_read_stay_at_the_top_level(rt: Any) -> None:
+async def test_the_fields_statistics_read_stay_at_the_top_level(rt: Runtime) -> None:
     await rt.db[store.CLOCKS].insert_one(earlier_clock())
     [row] = await stats_store.clocks_for_stats(rt.db, None, None)
     assert row == StatsRow(
@@ -126,7 +127,7 @@ async def test_the_fields_statistics_read_stay_at_the_top_level(rt: Any) -> None
 
 
 async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(
@@ -147,13 +148,13 @@ async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(
 
 
 async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_the_clock(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     the_id = escalation_id(case.case_id, "critical")
     await rt.db[store.ESCALATIONS].update_one({"_id": the_id}, {"$unset": {"clock_version": ""}})
-    assert (await store.get_escalation(rt.db, the_id)).case.clock_version == -1
+    assert (await escalation_of(rt.db, the_id)).case.clock_version == -1
     await consumer.handle_event(
         rt.db,
         rt.bus,
@@ -161,15 +162,15 @@ async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_
         rt.clock,
         updated(case, "acknowledged", clock.now + timedelta(minutes=5)),
     )
-    escalation = await store.get_escalation(rt.db, the_id)
+    escalation = await escalation_of(rt.db, the_id)
     assert escalation.case.case_status == "acknowledged"
-    assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
+    assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
 
 
-async def test_an_escalation_document_holds_no_contact(rt: Any, clock: FakeClock, keys: Keys) -> None:
+async def test_an_escalation_document_holds_no_contact(rt: Runtime, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     doc = await rt.db[store.ESCALATIONS].find_one({"_id": escalation_id(case.case_id, "critical")})
     assert not {"reply_to", "sealed_contact", "gateway_number", "reporter_key"} & set(doc)
-    assert case.sealed_contact not in str(doc) and case.gateway_number not in str(doc)
+    assert present(case.sealed_contact) not in str(doc) and present(case.gateway_number) not in str(doc)
     assert doc["text"] == case.text and doc["outbox"] == "published" and "outbox_due_at" not in doc

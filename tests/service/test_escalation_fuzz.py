@@ -6,9 +6,11 @@ Each example goes through the real aiohttp server, against one critical case's o
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,28 +19,38 @@ from yarl import URL
 from services.escalation.app import create_app
 from shared.auth import issue_token
 from shared.memorybus import MemoryBus
+from shared.privacy import Keys
 from shared.runtime import Runtime
+from tests.fakes import FakeClock, memory_bus_of
 from tests.servers import ServiceServer
 from tests.service.escalation_support import assigned, consume_downstream
 from tests.service.fuzz_support import CONTENT_TYPES, FUZZ, hostile_json, odd_query
 
+# A client of the service, an NGO's headers, and the id of the case's open escalation.
+World = tuple[TestClient[web.Request, web.Application], dict[str, str], str]
+
 
 @pytest.fixture
-async def world(runtime: Runtime, clock: Any, keys: Any) -> Any:
+async def world(runtime: Runtime, clock: FakeClock, keys: Keys) -> AsyncIterator[World]:
     await consume_downstream(runtime.bus)
     token, _ = await issue_token(runtime.db, "ngo")
     async with TestClient(ServiceServer(create_app(runtime.settings, runtime))) as client:
         await runtime.bus.publish(
             assigned(clock.now, keys=keys, severity="critical", category="health_safety")
         )
-        await runtime.bus.drain()
+        await memory_bus_of(runtime).drain()
         headers = {"Authorization": f"Bearer {token}"}
         listed = await (await client.get("/api/v1/escalations", headers=headers)).json()
         assert len(listed["items"]) == 1
         yield client, headers, listed["items"][0]["id"]
 
 
-async def snapshot(client: Any, memory_bus: MemoryBus, headers: dict[str, str], escalation: str) -> Any:
+async def snapshot(
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    headers: dict[str, str],
+    escalation: str,
+) -> tuple[int, Any]:
     response = await client.get(f"/api/v1/escalations/{escalation}", headers=headers)
     assert response.status == 200
     return len(memory_bus.published), await response.json()
@@ -59,7 +71,7 @@ BODY_ACTIONS = sorted(action for action, fields in ACTIONS.items() if fields)
 @FUZZ
 @given(data=st.data(), content_type=CONTENT_TYPES)
 async def test_hostile_bodies_to_actions(
-    world: Any, memory_bus: MemoryBus, action: str, data: st.DataObject, content_type: str
+    world: World, memory_bus: MemoryBus, action: str, data: st.DataObject, content_type: str
 ) -> None:
     client, headers, escalation = world
     body = data.draw(st.one_of(hostile_json(ACTIONS[action]), st.binary(max_size=200)))
@@ -77,7 +89,7 @@ async def test_hostile_bodies_to_actions(
 @FUZZ
 @given(data=st.data(), content_type=CONTENT_TYPES)
 async def test_hostile_bodies_to_acknowledge_are_never_read(
-    world: Any, memory_bus: MemoryBus, data: st.DataObject, content_type: str
+    world: World, memory_bus: MemoryBus, data: st.DataObject, content_type: str
 ) -> None:
     """Acknowledging reads no body: whatever comes with it, the answer is the acknowledgement's."""
     client, headers, escalation = world
@@ -98,7 +110,7 @@ async def test_hostile_bodies_to_acknowledge_are_never_read(
     path=st.sampled_from(["/api/v1/escalations", "/api/v1/stats"]),
     query=odd_query(["status", "factory", "reason", "page", "per_page", "since"]),
 )
-async def test_odd_queries(world: Any, memory_bus: MemoryBus, path: str, query: str) -> None:
+async def test_odd_queries(world: World, memory_bus: MemoryBus, path: str, query: str) -> None:
     client, headers, _ = world
     before = len(memory_bus.published)
     response = await client.get(URL(f"{path}?{query}", encoded=True), headers=headers)
@@ -118,7 +130,7 @@ async def test_odd_queries(world: Any, memory_bus: MemoryBus, path: str, query: 
         ),
     )
 )
-async def test_any_since_is_an_answer_or_a_plain_422(world: Any, since: str) -> None:
+async def test_any_since_is_an_answer_or_a_plain_422(world: World, since: str) -> None:
     client, headers, _ = world
     response = await client.get("/api/v1/stats", params={"since": since}, headers=headers)
     if response.status == 200:
@@ -144,14 +156,14 @@ async def test_any_since_is_an_answer_or_a_plain_422(world: Any, since: str) -> 
         ("1700000000", "since must be a date like 2026-11-01 or 2026-11-01T08:00:00+08:00."),
     ],
 )
-async def test_a_since_past_the_calendar_is_a_plain_422(world: Any, since: str, detail: str) -> None:
+async def test_a_since_past_the_calendar_is_a_plain_422(world: World, since: str, detail: str) -> None:
     client, headers, _ = world
     response = await client.get("/api/v1/stats", params={"since": since}, headers=headers)
     assert response.status == 422
     assert (await response.json(content_type="application/problem+json"))["detail"] == detail
 
 
-async def test_since_takes_a_date_or_an_instant_with_its_offset(world: Any) -> None:
+async def test_since_takes_a_date_or_an_instant_with_its_offset(world: World) -> None:
     client, headers, _ = world
     for since, expected in [
         ("2026-11-01", "2026-11-01T00:00:00+00:00"),

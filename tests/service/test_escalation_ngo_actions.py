@@ -21,6 +21,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
@@ -35,7 +36,11 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资")
 
 @pytest.fixture
 async def system(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:

@@ -12,25 +12,33 @@ import asyncio
 import itertools
 from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import TypeVar
 
 import pytest
 
 from services.escalation import consumer, outbox, store
 from services.escalation.outbox import escalation_id
-from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound
+from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, Event, MessageOutbound
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.sla import SlaTable
 from shared.store import ensure_indexes
-from tests.fakes import FakeClock
-from tests.service.escalation_support import InterleavingDatabase, assigned, updated
+from tests.fakes import FakeClock, memory_bus_of
+from tests.service.escalation_support import (
+    InterleavingDatabase,
+    assigned,
+    clock_of,
+    escalation_of,
+    updated,
+)
+
+E = TypeVar("E", bound=Event)
 
 JITTER = 0.002  # seconds: each store call waits up to this long first
 
 
 @pytest.fixture
-async def rt(runtime: Runtime):
+async def rt(runtime: Runtime) -> Runtime:
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
@@ -42,7 +50,7 @@ async def racing(rt: Runtime, seed: int, event: CaseAssigned | CaseUpdated) -> N
     )
 
 
-def dispute_story(clock: FakeClock, keys) -> tuple[CaseAssigned, list[CaseUpdated]]:
+def dispute_story(clock: FakeClock, keys: Keys) -> tuple[CaseAssigned, list[CaseUpdated]]:
     """A case recategorised, handed to another committee, resolved and then disputed by the worker.
 
     Every update changes something the escalation's snapshot shows, so a snapshot taken before any
@@ -67,7 +75,7 @@ def dispute_story(clock: FakeClock, keys) -> tuple[CaseAssigned, list[CaseUpdate
 
 
 async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: list[CaseUpdated]) -> None:
-    clock_doc = await store.load_clock(rt.db, case.case_id)
+    clock_doc = await clock_of(rt.db, case.case_id)
     assert [e.event_id for e in clock_doc.timeline] == [str(u.id) for u in updates]
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.id == escalation_id(case.case_id, "disputed")
@@ -86,10 +94,10 @@ async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: l
 
 
 async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case, updates = dispute_story(clock, keys)
-    events = [case, *updates]
+    events: list[CaseAssigned | CaseUpdated] = [case, *updates]
     for order in itertools.permutations(range(len(events))):
         case, updates = dispute_story(clock, keys)
         events = [case, *updates]
@@ -99,26 +107,27 @@ async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(
 
 
 async def test_concurrent_and_repeated_deliveries_give_the_same_timeline_and_snapshot(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     for seed in range(12):
         case, updates = dispute_story(clock, keys)
-        events = [case, *updates]
+        events: list[CaseAssigned | CaseUpdated] = [case, *updates]
         # every event twice at once, as two consumers would get a redelivery while the first still runs
         await asyncio.gather(*(racing(rt, seed, e) for e in [*events, *events]))
         await assert_story_told_in_order(rt, case, updates)
 
 
 async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case, updates = dispute_story(clock, keys)
-    for event in [updates[-1], case]:
+    first: list[CaseAssigned | CaseUpdated] = [updates[-1], case]
+    for event in first:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
-    older = await store.load_clock(rt.db, case.case_id)
+    older = await clock_of(rt.db, case.case_id)
     for event in updates[:-1]:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
-    current = await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed"))
+    current = await escalation_of(rt.db, escalation_id(case.case_id, "disputed"))
     # A consumer that read the clock before the last updates and finishes late changes nothing.
     await outbox.ensure_escalations(rt.db, rt.bus, rt.settings.sla, rt.clock, older)
     assert await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed")) == current
@@ -126,25 +135,25 @@ async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(
 
 
 async def test_a_resolved_escalation_keeps_the_snapshot_it_was_resolved_with(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case, updates = dispute_story(clock, keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, updates[-1])
     the_id = escalation_id(case.case_id, "disputed")
-    opened = await store.get_escalation(rt.db, the_id)
+    opened = await escalation_of(rt.db, the_id)
     resolved = await store.transition(rt.db, opened.resolve("handled", "ngo-token", clock.now))
     for event in updates[:-1]:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
     assert await store.get_escalation(rt.db, the_id) == resolved
 
 
-def published(rt, kind):
-    return [e for e in rt.bus.published if isinstance(e, kind)]
+def published(rt: Runtime, kind: type[E]) -> list[E]:
+    return [e for e in memory_bus_of(rt).published if isinstance(e, kind)]
 
 
 async def test_racing_deliveries_publish_each_escalation_exactly_once(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     # A recusal leaves each case to the NGO (conflict of interest): the worker is told, once.
     cases = [assigned(clock.now, keys=keys) for _ in range(10)]

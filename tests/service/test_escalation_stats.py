@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from services.escalation import clocks, documents, stats, stats_store, store
-from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated
+from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated, Severity
 from shared.ids import reference_for
 from shared.settings import SlaTable
+from shared.store import Database
 from tests.fakes import FakeClock
 from tests.service.escalation_support import STATUS_AFTER
 
@@ -43,8 +44,9 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
     created = now - timedelta(hours=rng.uniform(-24, 24 * 30))
     factory = rng.choice([*FACTORIES, None])
     committee = rng.choice([f"{factory}-spt".lower(), None]) if factory else None
-    severity = rng.choice(("critical", "high", "normal"))
-    deadlines = SLA.for_severity(severity)  # type: ignore[arg-type]
+    severities: tuple[Severity, ...] = ("critical", "high", "normal")
+    severity = rng.choice(severities)
+    deadlines = SLA.for_severity(severity)
     clock = clocks.merge(
         None,
         CaseAssigned(
@@ -55,8 +57,8 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             factory_id=factory,
             committee_id=committee,
             unassigned_reason=None if committee else rng.choice(("unroutable", "conflict_of_interest")),
-            category=rng.choice(CATEGORIES),  # type: ignore[arg-type]
-            severity=severity,  # type: ignore[arg-type]
+            category=rng.choice(CATEGORIES),
+            severity=severity,
             ack_due_at=created + deadlines.ack,
             resolve_due_at=created + deadlines.resolve,
             channel="sms",
@@ -80,10 +82,10 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             occurred_at=at,
             case_id=str(gid),
             reference=clock.reference,
-            action=action,  # type: ignore[arg-type]
+            action=action,
             actor_role="worker" if action in ("disputed", "confirmed") else "committee",
             at=at,
-            status=STATUS_AFTER.get(action, action),  # type: ignore[arg-type]
+            status=STATUS_AFTER.get(action, action),
             **extra,
         )
         clock = clocks.merge(clock, event, SLA, now) or clock
@@ -141,7 +143,7 @@ def on_the_deadline(now: datetime) -> list[dict[str, Any]]:
 
 
 async def both(
-    db: Any,
+    db: Database,
     factories: list[str] | None,
     since: datetime | None,
     now: datetime,
@@ -156,7 +158,7 @@ async def both(
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_the_pipeline_answers_exactly_what_python_computes(db: Any, seed: int) -> None:
+async def test_the_pipeline_answers_exactly_what_python_computes(db: Database, seed: int) -> None:
     rng = random.Random(seed)
     clock = FakeClock()
     docs = [history(rng, clock.now) for _ in range(150)] + [damaged(rng, clock.now) for _ in range(40)]
@@ -192,7 +194,7 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db: Any, seed: 
     assert served["total"]["disputed"] > 0
 
 
-async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(db: Any) -> None:
+async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(db: Database) -> None:
     """What ``statistics.median`` does and ``$median`` (approximate) would not."""
     clock = FakeClock()
     created = clock.now - timedelta(days=30)
@@ -217,7 +219,7 @@ async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(
     assert [f["median_days_to_resolve"] for f in served["factories"]] == [3.0, 7.5]
 
 
-async def test_no_clock_in_scope_gives_zeros_and_nulls(db: Any) -> None:
+async def test_no_clock_in_scope_gives_zeros_and_nulls(db: Database) -> None:
     clock = FakeClock()
     served, computed = await both(db, None, None, clock.now)
     assert served == computed == stats_store.table_from_pipeline(None).answer()
@@ -236,7 +238,7 @@ async def test_no_clock_in_scope_gives_zeros_and_nulls(db: Any) -> None:
     }
 
 
-async def test_a_case_reopened_or_disputed_counts_once_as_reopened(db: Any) -> None:
+async def test_a_case_reopened_or_disputed_counts_once_as_reopened(db: Database) -> None:
     """A timeline entry ``reopened`` (action or the status it left) counts the case, however many."""
     clock = FakeClock()
     base = {"assigned": True, "factory_id": FACTORIES[0], "category": "wages", "created_at": clock.now}
@@ -253,7 +255,7 @@ async def test_a_case_reopened_or_disputed_counts_once_as_reopened(db: Any) -> N
     assert (served["total"]["received"], served["total"]["reopened"]) == (4, 2)
 
 
-async def test_the_factories_of_the_scope_are_those_with_counted_clocks(db: Any) -> None:
+async def test_the_factories_of_the_scope_are_those_with_counted_clocks(db: Database) -> None:
     clock = FakeClock()
     for factory, assigned in (("GZ-002", True), ("GZ-001", True), ("SZ-002", False), (None, True)):
         doc = {"case_id": str(uuid.uuid4()), "assigned": assigned, "factory_id": factory}

@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from services.escalation import consumer, outbox, store
 from services.escalation.sweeper import BATCH, sweep_once
 from shared.contracts import CaseEscalated, Event, MessageOutbound
-from shared.memorybus import MemoryBus
-from shared.messaging import PublishError
+from shared.messaging import Bus, PublishError
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import ensure_indexes
-from tests.fakes import FakeClock
-from tests.service.escalation_support import InterleavingDatabase, InterruptedDatabase, assigned, updated
+from tests.fakes import FakeClock, memory_bus_of
+from tests.service.escalation_support import (
+    InterleavingDatabase,
+    InterruptedDatabase,
+    assigned,
+    clock_of,
+    state_of,
+    updated,
+)
+
+E = TypeVar("E", bound=Event)
 
 
 @pytest.fixture
-async def rt(runtime: Runtime):
+async def rt(runtime: Runtime) -> Runtime:
     await ensure_indexes(runtime.db, store.INDEXES)
     return runtime
 
 
-def published(rt, kind):
-    return [e for e in rt.bus.published if isinstance(e, kind)]
+def published(rt: Runtime, kind: type[E]) -> list[E]:
+    return [e for e in memory_bus_of(rt).published if isinstance(e, kind)]
 
 
 async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -46,12 +54,12 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     [notice] = published(rt, MessageOutbound)
     assert notice.purpose == "escalation_notice" and case.reference in notice.text
-    clock_doc = await store.load_clock(rt.db, case.case_id)
+    clock_doc = await clock_of(rt.db, case.case_id)
     assert clock_doc.pending.ack is None and clock_doc.escalated == ("ack_overdue",)
 
 
 async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -67,7 +75,7 @@ async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_ov
     assert [d.reason for d in await store.escalations_of_case(rt.db, case.case_id)] == ["resolution_overdue"]
 
 
-async def test_a_case_resolved_in_time_is_never_flagged(rt: Any, clock: FakeClock, keys: Keys) -> None:
+async def test_a_case_resolved_in_time_is_never_flagged(rt: Runtime, clock: FakeClock, keys: Keys) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     await consumer.handle_event(
@@ -78,7 +86,7 @@ async def test_a_case_resolved_in_time_is_never_flagged(rt: Any, clock: FakeCloc
 
 
 async def test_updates_after_an_escalation_do_not_rearm_the_deadline(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -88,14 +96,14 @@ async def test_updates_after_an_escalation_do_not_rearm_the_deadline(
     await consumer.handle_event(
         rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "recategorised", clock.now, severity="high")
     )
-    doc = await store.load_clock(rt.db, case.case_id)
+    doc = await clock_of(rt.db, case.case_id)
     assert doc.pending.ack is None and doc.escalated == ("ack_overdue",)
     clock.advance(days=1)
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="normal")
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -111,7 +119,7 @@ async def test_recategorisation_to_a_shorter_deadline_is_swept_on_the_new_one(
 
 
 async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     cases = [assigned(clock.now, keys=keys) for _ in range(1000)]
     for case in cases:
@@ -135,7 +143,7 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
 class FlakyBus:
     """A bus that refuses the next ``failures`` publishes, as a broker going away mid-publish would."""
 
-    def __init__(self, inner: MemoryBus, failures: int) -> None:
+    def __init__(self, inner: Bus, failures: int) -> None:
         self.inner, self.failures = inner, failures
 
     async def publish(self, event: Event) -> None:
@@ -144,12 +152,12 @@ class FlakyBus:
             raise PublishError("broker unavailable")
         await self.inner.publish(event)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
 
 async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys)
@@ -173,7 +181,7 @@ async def test_a_crash_after_the_insert_neither_loses_nor_duplicates_the_notice(
 
 
 async def test_a_redelivered_event_finishes_an_unfinished_publish(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     flaky = Runtime(rt.settings, FlakyBus(rt.bus, failures=1), rt.db, rt.keys, rt.clock)
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
@@ -193,7 +201,7 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(
 
 
 async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     """A recategorisation lands between the sweeper reading an overdue clock and inserting its
     escalation: the escalation must not keep the older view (the next event may be days away)."""
@@ -219,17 +227,19 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
         and racing.interrupted
     )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
-    now = await store.load_clock(rt.db, case.case_id)
+    now = await clock_of(rt.db, case.case_id)
     assert (escalation.case.category, escalation.case.severity) == ("harassment_abuse", "high")
     assert (
-        escalation.case.deadlines.ack_due_at == now.state.ack_due_at == case.created_at + timedelta(hours=24)
+        escalation.case.deadlines.ack_due_at
+        == state_of(now).ack_due_at
+        == case.created_at + timedelta(hours=24)
     )
     assert [item.action for item in escalation.case.timeline] == ["recategorised"]
     assert escalation.case.clock_version == now.version
 
 
 async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_following_its_case(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     """The committee acknowledges, late, between the sweeper reading the clock and inserting the
     escalation: the deadline is no longer watched, yet the escalation exists and must stay current
@@ -248,18 +258,18 @@ async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_follo
     assert escalation.case.case_status == "acknowledged"
     [missed] = escalation.case.deadlines_missed
     assert (missed.deadline, missed.met_at) == ("acknowledge", late.at)
-    assert (await store.load_clock(rt.db, case.case_id)).escalated == ("ack_overdue",)
+    assert (await clock_of(rt.db, case.case_id)).escalated == ("ack_overdue",)
     await consumer.handle_event(
         rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "resolved", clock.advance(days=1))
     )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.case.case_status == "resolved"
-    assert escalation.case.clock_version == (await store.load_clock(rt.db, case.case_id)).version
+    assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
 async def test_a_sweep_examines_the_overdue_clocks_and_no_other(
-    rt: Any, clock: FakeClock, keys: Keys
+    rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     """The sparse index answers the sweep's query, on a server with a query planner (the real-server
     lane): what a sweep reads grows with the overdue cases, not with the open ones."""

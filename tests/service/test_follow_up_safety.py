@@ -13,6 +13,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import FakeClock, sensitive
 from tests.service.conversation_support import Services, services
 from tests.service.intake_support import intake_settings
@@ -38,7 +39,11 @@ NAMED_WANG_FANG = [
 
 @pytest.fixture
 async def system(
-    settings_factory: Callable[..., Settings], memory_bus: MemoryBus, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> AsyncIterator[Services]:
     runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
     async with services(runtime) as running:
@@ -51,7 +56,7 @@ async def opened(system: Services, text: str, phone: str) -> str:
     return reference
 
 
-def reasons(escalations: list[dict]) -> set[str]:
+def reasons(escalations: list[dict[str, Any]]) -> set[str]:
     return {e["reason"] for e in escalations}
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from structlog.testing import capture_logs
 
 from services.intake.cn_sms import PUBLISH_BUDGET
@@ -19,6 +21,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.service.cn_sms_support import (
     ALIYUN_SECRET,
@@ -38,7 +41,9 @@ TENCENT_ACK = {"result": 0, "errmsg": "OK"}
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(cn_settings(settings_factory), runtime) as client:
         yield client
 
@@ -48,7 +53,7 @@ def grievances(bus: MemoryBus | FailingBus) -> list[GrievanceReceived]:
 
 
 async def test_an_aliyun_uplink_pushed_ten_times_is_one_grievance_answered_as_alibaba_expects(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     body = [sms_up(WORKER_PHONE, TEXT)]
     timings = []
@@ -69,7 +74,7 @@ async def test_an_aliyun_uplink_pushed_ten_times_is_one_grievance_answered_as_al
 
 
 async def test_a_batch_is_filed_item_by_item_and_a_repeated_batch_files_only_what_is_new(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     first, second = sms_up(WORKER_PHONE, TEXT), sms_up(OTHER_WORKER_PHONE, OTHER)
     assert (await push(client, aliyun_path(), [first])).status == 200
@@ -101,7 +106,7 @@ async def test_repeats_reaching_another_replica_are_not_published_again(
 
 
 async def test_a_tencent_reply_retried_is_one_grievance_and_another_text_in_the_same_second_is_another(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     reply = tencent_reply(WORKER_PHONE, TEXT)
     for _ in range(3):
@@ -126,7 +131,7 @@ async def test_a_tencent_reply_retried_is_one_grievance_and_another_text_in_the_
     ],
 )
 async def test_a_wrong_secret_is_a_404_and_files_nothing(
-    client: Any, memory_bus: MemoryBus, path: str
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, path: str
 ) -> None:
     with capture_logs() as logs:
         response = await push(client, path, [sms_up(WORKER_PHONE, TEXT)])
@@ -158,7 +163,7 @@ async def test_without_a_secret_configured_the_webhooks_do_not_exist(
     ],
 )
 async def test_a_malformed_aliyun_push_is_refused_whole(
-    client: Any, memory_bus: MemoryBus, body: Any
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: Any
 ) -> None:
     response = await push(client, aliyun_path(), body)
     assert response.status == 400 and response.content_type == "application/problem+json"
@@ -174,13 +179,17 @@ async def test_a_malformed_aliyun_push_is_refused_whole(
         {**tencent_reply(WORKER_PHONE, TEXT), "mobile": "+86139"},
     ],
 )
-async def test_a_malformed_tencent_reply_is_refused(client: Any, memory_bus: MemoryBus, body: Any) -> None:
+async def test_a_malformed_tencent_reply_is_refused(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: Any
+) -> None:
     response = await push(client, tencent_path(), body)
     assert response.status == 400
     assert memory_bus.published == []
 
 
-async def test_non_utf8_and_oversized_bodies_are_refused(client: Any, memory_bus: MemoryBus) -> None:
+async def test_non_utf8_and_oversized_bodies_are_refused(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     bad = await client.post(aliyun_path(), data=b"[\xff\xfe]", headers={"Content-Type": "application/json"})
     assert bad.status == 400
     big = await client.post(aliyun_path(), data=io.BytesIO(b"[" + b" " * (2 * 1024 * 1024) + b"]"))
@@ -188,7 +197,9 @@ async def test_non_utf8_and_oversized_bodies_are_refused(client: Any, memory_bus
     assert memory_bus.published == []
 
 
-async def test_an_empty_text_is_acknowledged_and_files_nothing(client: Any, memory_bus: MemoryBus) -> None:
+async def test_an_empty_text_is_acknowledged_and_files_nothing(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await push(client, aliyun_path(), [sms_up(WORKER_PHONE, "   ")])
     assert response.status == 200 and await response.json() == ALIYUN_ACK
     assert memory_bus.published == []
@@ -202,7 +213,7 @@ class SilentBus(MemoryBus):
 
 
 async def test_a_broker_that_does_not_confirm_is_spooled_inside_alibabas_700_ms(
-    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     runtime = Runtime(settings_factory(), SilentBus(), db, keys, clock)
     async with serve(cn_settings(settings_factory), runtime, spool=True, relay=FAST_RELAY) as client:
@@ -221,7 +232,11 @@ async def test_a_broker_that_does_not_confirm_is_spooled_inside_alibabas_700_ms(
 
 
 async def test_neither_broker_nor_spool_is_a_503_and_the_retry_files_it_once(
-    settings_factory: Callable[..., Settings], db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings],
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
+    memory_bus: MemoryBus,
 ) -> None:
     body = [sms_up(WORKER_PHONE, TEXT)]
     down = Runtime(settings_factory(), FailingBus(), db, keys, clock)
@@ -236,7 +251,9 @@ async def test_neither_broker_nor_spool_is_a_503_and_the_retry_files_it_once(
     assert len(grievances(memory_bus)) == 1
 
 
-async def test_the_path_secret_never_reaches_a_log_line(client: Any, memory_bus: MemoryBus) -> None:
+async def test_the_path_secret_never_reaches_a_log_line(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     with capture_logs() as logs:
         assert (await push(client, aliyun_path(), [sms_up(WORKER_PHONE, TEXT)])).status == 200
     access = [line for line in logs if line["event"] == "http_request"]

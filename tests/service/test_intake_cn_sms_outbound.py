@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from services.intake import store
 from services.intake.channels.delivery import TransientDeliveryError
@@ -66,7 +68,7 @@ async def intake(
     runtime: Runtime,
     aliyun: FakeAliyunSms,
     tencent: FakeTencentSms,
-):
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = cn_settings(
         settings_factory,
         aliyun=aliyun.base_url,
@@ -78,7 +80,7 @@ async def intake(
         yield client
 
 
-def sender_of(intake: Any) -> Sender:
+def sender_of(intake: TestClient[web.Request, web.Application]) -> Sender:
     sender: Sender = intake.app[SENDER]
     return sender
 
@@ -114,7 +116,7 @@ async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
 
 
 async def test_a_committee_reply_goes_by_alibaba_as_the_update_template_with_the_case_code_only(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
+    intake: TestClient[web.Request, web.Application], runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
 ) -> None:
     event = outbound(keys)
     await sender_of(intake).handle(event)
@@ -144,7 +146,11 @@ async def test_a_committee_reply_goes_by_alibaba_as_the_update_template_with_the
     ],
 )
 async def test_each_purpose_goes_as_its_template_by_tencent(
-    intake: Any, tencent: FakeTencentSms, keys: Keys, purpose: OutboundPurpose, kind: str
+    intake: TestClient[web.Request, web.Application],
+    tencent: FakeTencentSms,
+    keys: Keys,
+    purpose: OutboundPurpose,
+    kind: str,
 ) -> None:
     event = outbound(keys, purpose, gateway="tencent:")
     await sender_of(intake).handle(event)
@@ -157,7 +163,10 @@ async def test_each_purpose_goes_as_its_template_by_tencent(
 
 
 async def test_the_provider_is_chosen_by_the_gateway_number_and_else_the_default(
-    intake: Any, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+    intake: TestClient[web.Request, web.Application],
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+    keys: Keys,
 ) -> None:
     sender = sender_of(intake)
     await sender.handle(outbound(keys, gateway="+8610690000002"))  # routed to Tencent
@@ -168,7 +177,7 @@ async def test_the_provider_is_chosen_by_the_gateway_number_and_else_the_default
 
 
 async def test_a_message_no_template_carries_is_undeliverable_and_nothing_is_sent(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
+    intake: TestClient[web.Request, web.Application], runtime: Runtime, aliyun: FakeAliyunSms, keys: Keys
 ) -> None:
     codeless = outbound(keys, "contact_confirmation")  # a code purpose whose event lost its code
     nameless = outbound(keys, "status", reference=None)
@@ -183,7 +192,12 @@ async def test_a_message_no_template_carries_is_undeliverable_and_nothing_is_sen
 
 @pytest.mark.parametrize("purpose", ["sign_in_code", "contact_confirmation"])
 async def test_a_one_time_code_goes_by_the_verification_template_of_either_provider(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, purpose: str
+    intake: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+    keys: Keys,
+    purpose: str,
 ) -> None:
     by_aliyun = outbound(keys, purpose, code="042917", reference=None)  # type: ignore[arg-type]
     by_tencent = outbound(keys, purpose, code="530021", gateway="tencent:")  # type: ignore[arg-type]
@@ -216,7 +230,11 @@ async def test_an_english_speaker_gets_the_english_template_when_one_is_approved
 
 
 async def test_a_rate_limit_is_retried_by_the_bus_and_sent_once(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+    intake: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+    keys: Keys,
 ) -> None:
     aliyun.fail_next("isv.BUSINESS_LIMIT_CONTROL")
     tencent.fail_next("LimitExceeded.PhoneNumberDailyLimit")
@@ -230,7 +248,7 @@ async def test_a_rate_limit_is_retried_by_the_bus_and_sent_once(
 
 
 async def test_a_refused_number_is_failed_for_good(
-    intake: Any, runtime: Runtime, tencent: FakeTencentSms, keys: Keys
+    intake: TestClient[web.Request, web.Application], runtime: Runtime, tencent: FakeTencentSms, keys: Keys
 ) -> None:
     tencent.blacklist.add(WORKER_PHONE)
     event = outbound(keys, gateway="tencent:")
@@ -243,7 +261,12 @@ async def test_a_refused_number_is_failed_for_good(
 
 @pytest.mark.parametrize("provider", ["aliyun", "tencent"])
 async def test_a_lost_answer_is_never_resent_and_the_delivery_report_reconciles_it(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys, provider: str
+    intake: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+    keys: Keys,
+    provider: str,
 ) -> None:
     fake: FakeAliyunSms | FakeTencentSms = aliyun if provider == "aliyun" else tencent
     fake.lose_next_answers()
@@ -276,7 +299,11 @@ async def test_a_lost_answer_is_never_resent_and_the_delivery_report_reconciles_
 
 
 async def test_reports_move_the_delivery_state_and_a_failure_keeps_its_code(
-    intake: Any, runtime: Runtime, aliyun: FakeAliyunSms, tencent: FakeTencentSms, keys: Keys
+    intake: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    aliyun: FakeAliyunSms,
+    tencent: FakeTencentSms,
+    keys: Keys,
 ) -> None:
     first, second = outbound(keys, gateway="aliyun:1"), outbound(keys, gateway="tencent:")
     await sender_of(intake).handle(first)
@@ -293,7 +320,7 @@ async def test_reports_move_the_delivery_state_and_a_failure_keeps_its_code(
 
 
 async def test_a_report_of_a_message_we_never_sent_is_acknowledged_and_changes_nothing(
-    intake: Any, runtime: Runtime
+    intake: TestClient[web.Request, web.Application], runtime: Runtime
 ) -> None:
     unknown = [
         sms_report("123456^0", str(uuid.uuid4()), WORKER_PHONE),

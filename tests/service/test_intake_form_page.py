@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +23,8 @@ from shared.ids import grievance_id_for, reference_for
 from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, reporter_key
 from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.fuzz_support import FUZZ, texts
 from tests.service.intake_support import BreakableStore, FailingBus, intake_settings, serve
@@ -35,13 +39,15 @@ _LINK = re.compile(r'<a href="([^"]*)" id="case-link">')
 _DD = re.compile(r'<dd id="(reference|pin)" class="secret">([^<]*)</dd>')
 
 
-def web_settings(settings_factory: Any, **overrides: Any) -> Any:
+def web_settings(settings_factory: Callable[..., Settings], **overrides: Any) -> Any:
     values = {"public_base_url": "http://127.0.0.1:8080", "public_status_url": "https://status.example.org"}
     return intake_settings(settings_factory, **{**values, **overrides})
 
 
 @pytest.fixture
-async def client(settings_factory: Any, runtime: Runtime) -> Any:
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(web_settings(settings_factory), runtime) as client:
         yield client
 
@@ -92,7 +98,7 @@ def published(bus: MemoryBus) -> list[GrievanceReceived]:
     ],
 )
 async def test_the_form_in_both_languages_with_strict_headers_and_a_cookie_bound_token(
-    client: Any, headers: dict[str, str], words: tuple[str, ...]
+    client: TestClient[web.Request, web.Application], headers: dict[str, str], words: tuple[str, ...]
 ) -> None:
     response = await client.get("/", headers=headers)
     assert response.status == 200 and response.content_type == "text/html"
@@ -111,10 +117,15 @@ async def test_the_form_in_both_languages_with_strict_headers_and_a_cookie_bound
 
 
 async def test_the_form_page_needs_no_store(
-    settings_factory: Any, settings: Any, memory_bus: Any, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings],
+    settings: Settings,
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
 ) -> None:
     store = BreakableStore(db)
-    runtime = Runtime(settings, memory_bus, store, keys, clock)  # type: ignore[arg-type]
+    runtime = Runtime(settings, memory_bus, store, keys, clock)
     async with serve(web_settings(settings_factory), runtime) as client:
         store.down = True
         page, token = await open_form(client)
@@ -122,7 +133,7 @@ async def test_the_form_page_needs_no_store(
 
 
 async def test_a_filed_grievance_shows_reference_pin_and_what_happens_next(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     _, token = await open_form(client)
     status, page, response = await send(client, token, text=f"  {ZH_TEXT}  ")
@@ -148,7 +159,7 @@ async def test_a_filed_grievance_shows_reference_pin_and_what_happens_next(
 
 
 async def test_the_receipt_in_english_with_the_phone_confirmation(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     _, token = await open_form(client, EN)
     status, page, _ = await send(client, token, EN, text=EN_TEXT, contact=LOCAL_NUMBER)
@@ -162,7 +173,7 @@ async def test_the_receipt_in_english_with_the_phone_confirmation(
 
 
 async def test_the_same_form_sent_twice_is_one_grievance_with_one_receipt(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     _, token = await open_form(client)
     first = await send(client, token)
@@ -188,10 +199,15 @@ async def test_the_same_form_sent_twice_is_one_grievance_with_one_receipt(
     ],
 )
 async def test_a_refused_form_is_shown_again_with_the_input_and_nothing_filed(
-    client: Any, memory_bus: MemoryBus, fields: dict[str, str], field: str, zh_message: str, status: int
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    fields: dict[str, str],
+    field: str,
+    zh_message: str,
+    status: int,
 ) -> None:
     _, token = await open_form(client)
-    code, page, _ = await send(client, token, **fields)
+    code, page, _ = await send(client, token, ZH, **fields)
     assert code == status
     assert zh_message in page and f'id="{field}-error"' in page and 'aria-invalid="true"' in page
     assert "投诉还没有提交" in page
@@ -203,7 +219,9 @@ async def test_a_refused_form_is_shown_again_with_the_input_and_nothing_filed(
     assert published(memory_bus) == []
 
 
-async def test_refusals_speak_english_on_the_english_page(client: Any, memory_bus: MemoryBus) -> None:
+async def test_refusals_speak_english_on_the_english_page(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     _, token = await open_form(client, EN)
     code, page, _ = await send(client, token, EN, text=EN_TEXT, factory_code="GZ-999")
     assert code == 422 and "There is no factory with this code" in page and EN_TEXT in page
@@ -211,7 +229,11 @@ async def test_refusals_speak_english_on_the_english_page(client: Any, memory_bu
 
 
 async def test_a_form_without_its_token_or_cookie_is_refused(
-    client: Any, settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, clock: FakeClock
+    client: TestClient[web.Request, web.Application],
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    clock: FakeClock,
 ) -> None:
     _, token = await open_form(client)
     for bad in ("", "1.abc.def", token.replace(".", "x", 1), token[:-1] + ("0" if token[-1] != "0" else "1")):
@@ -230,7 +252,7 @@ async def test_a_form_without_its_token_or_cookie_is_refused(
 
 
 async def test_too_many_submissions_keep_the_text_and_say_when_to_come_back(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     async with serve(web_settings(settings_factory, webform_client_limit=1), runtime) as client:
         _, token = await open_form(client)
@@ -243,7 +265,7 @@ async def test_too_many_submissions_keep_the_text_and_say_when_to_come_back(
 
 
 async def test_a_grievance_not_confirmed_is_sent_again_with_the_same_token(
-    settings_factory: Any, settings: Any, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -258,7 +280,9 @@ async def test_a_grievance_not_confirmed_is_sent_again_with_the_same_token(
         assert receipt_of(page)["reference"] == bus.published[0].reference  # type: ignore[attr-defined]
 
 
-async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(client: Any, memory_bus: MemoryBus) -> None:
+async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await client.post(
         "/", data=b'{"text": "x"}', headers={**ZH, "Content-Type": "application/json"}
     )
@@ -271,14 +295,18 @@ async def test_a_body_that_is_no_form_gets_a_page_not_a_crash(client: Any, memor
     assert published(memory_bus) == []
 
 
-async def test_the_cookie_is_secure_behind_https(settings_factory: Any, runtime: Runtime) -> None:
+async def test_the_cookie_is_secure_behind_https(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     settings = web_settings(settings_factory, public_base_url="https://intake.example.org")
     async with serve(settings, runtime) as client:
         response = await client.get("/")
         assert response.cookies[COOKIE]["secure"]
 
 
-async def test_two_forms_open_in_one_browser_both_file(client: Any, memory_bus: MemoryBus) -> None:
+async def test_two_forms_open_in_one_browser_both_file(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     _, first = await open_form(client)
     _, second = await open_form(client)  # another tab: the cookie keeps its nonce
     assert (await send(client, first))[0] == 200
@@ -300,7 +328,7 @@ VALUES = st.one_of(
     content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]),
 )
 async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
-    settings_factory: Any,
+    settings_factory: Callable[..., Settings],
     runtime: Runtime,
     memory_bus: MemoryBus,
     pairs: list[tuple[str, str]],
@@ -323,7 +351,9 @@ async def test_random_forms_get_a_page_never_a_5xx_nor_a_publish(
         assert len(published(memory_bus)) == before
 
 
-async def test_one_deadline_for_every_severity_is_said_once(settings_factory: Any, runtime: Runtime) -> None:
+async def test_one_deadline_for_every_severity_is_said_once(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> None:
     demo = {"critical": {"ack": "10 s", "resolve": "2 min"}, "high": {"ack": "10 s", "resolve": "2 min"}}
     sla = {**demo, "normal": {"ack": "10 s", "resolve": "2 min"}}
     async with serve(web_settings(settings_factory, sla=sla), runtime) as client:

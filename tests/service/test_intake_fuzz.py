@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -52,7 +54,9 @@ CONTENT_TYPES = st.sampled_from(
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     # Every example comes from one client: the web form's per-client limit would answer most of them
     # 429 before their body is read (test_intake_webform_abuse tests the limit).
     settings = intake_settings(settings_factory, webform_client_limit=10**6)
@@ -67,7 +71,7 @@ def published(bus: MemoryBus) -> int:
 @FUZZ
 @given(form=pairs, signed=st.booleans(), base=st.booleans(), content_type=CONTENT_TYPES)
 async def test_random_forms(
-    client: Any,
+    client: TestClient[web.Request, web.Application],
     memory_bus: MemoryBus,
     form: list[tuple[str, str]],
     signed: bool,
@@ -96,7 +100,11 @@ async def test_random_forms(
 @FUZZ
 @given(data=st.binary(max_size=300), content_type=CONTENT_TYPES, sign=st.booleans())
 async def test_random_bytes_to_the_webhook(
-    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, sign: bool
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    data: bytes,
+    content_type: str,
+    sign: bool,
 ) -> None:
     headers = {"Content-Type": content_type, "X-Twilio-Signature": "x" if not sign else signature([])}
     before = published(memory_bus)
@@ -115,7 +123,9 @@ async def test_random_bytes_to_the_webhook(
         max_size=3,
     )
 )
-async def test_random_headers(client: Any, memory_bus: MemoryBus, headers: dict[str, str]) -> None:
+async def test_random_headers(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, headers: dict[str, str]
+) -> None:
     headers.pop("Content-Length", None)  # a lying length is the transport's business, not ours
     form = sms_form("hello", sid=message_sid())
     before = published(memory_bus)
@@ -150,7 +160,9 @@ form_fields = st.fixed_dictionaries(
 
 @FUZZ
 @given(body=st.one_of(form_fields, st.dictionaries(texts, json_values, max_size=4), json_values))
-async def test_random_json(client: Any, memory_bus: MemoryBus, body: Any) -> None:
+async def test_random_json(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: Any
+) -> None:
     before = published(memory_bus)
     response = await client.post(
         "/api/v1/grievances", data=json.dumps(body), headers={"Content-Type": "application/json"}
@@ -173,7 +185,7 @@ async def test_random_json(client: Any, memory_bus: MemoryBus, body: Any) -> Non
 @FUZZ
 @given(data=st.binary(max_size=300), content_type=CONTENT_TYPES)
 async def test_random_bytes_to_the_web_form(
-    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, data: bytes, content_type: str
 ) -> None:
     before = published(memory_bus)
     response = await client.post("/api/v1/grievances", data=data, headers={"Content-Type": content_type})
@@ -183,7 +195,9 @@ async def test_random_bytes_to_the_web_form(
 
 @HOSTILE
 @given(body=hostile_json(["factory_code", "text", "contact", "anonymous", "language", "idempotency_key"]))
-async def test_hostile_json_to_the_web_form(client: Any, memory_bus: MemoryBus, body: bytes) -> None:
+async def test_hostile_json_to_the_web_form(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: bytes
+) -> None:
     before = published(memory_bus)
     response = await client.post(
         "/api/v1/grievances", data=body, headers={"Content-Type": "application/json"}
@@ -201,7 +215,12 @@ async def test_hostile_json_to_the_web_form(client: Any, memory_bus: MemoryBus, 
     sign=st.booleans(),
 )
 async def test_hostile_bodies_to_the_webhooks(
-    client: Any, memory_bus: MemoryBus, path: str, body: bytes, content_type: str, sign: bool
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    path: str,
+    body: bytes,
+    content_type: str,
+    sign: bool,
 ) -> None:
     headers = {"Content-Type": content_type, "X-Twilio-Signature": signature([], path) if sign else "x"}
     before = published(memory_bus)
@@ -218,7 +237,9 @@ async def test_hostile_bodies_to_the_webhooks(
     ),
     query=odd_query(["factory_code", "text", "MessageSid", "Body"]),
 )
-async def test_odd_query_strings(client: Any, memory_bus: MemoryBus, path: str, query: str) -> None:
+async def test_odd_query_strings(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, path: str, query: str
+) -> None:
     before = published(memory_bus)
     method = "GET" if path in ("/healthz", "/openapi.json") else "POST"
     response = await client.request(method, URL(f"{path}?{query}", encoded=True))

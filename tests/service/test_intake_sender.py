@@ -6,7 +6,8 @@ import asyncio
 import base64
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -23,8 +24,8 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, seal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
-from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
+from shared.store import Database, ensure_indexes
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, present
 from tests.service.intake_support import (
     GATEWAY,
     OUTBOUND_ACCOUNT_SID,
@@ -63,13 +64,13 @@ async def indexes(runtime: Runtime) -> None:
 
 
 @pytest.fixture
-async def twilio():
+async def twilio() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as fake:
         yield fake
 
 
 @pytest.fixture
-async def session():
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
@@ -95,7 +96,7 @@ async def record(runtime: Runtime, event: MessageOutbound) -> dict[str, Any]:
 
 
 async def test_delivers_with_basic_auth_and_twilios_form_fields(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     event = outbound(keys)
     await sender_for(runtime, twilio, session).handle(event)
@@ -116,7 +117,7 @@ async def test_delivers_with_basic_auth_and_twilios_form_fields(
 
 
 async def test_default_sender_number_when_the_event_has_none(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     await sender_for(runtime, twilio, session, "+15005550006").handle(outbound(keys, gateway_number=None))
     assert twilio.requests[0]["form"]["From"] == "+15005550006"
@@ -124,7 +125,7 @@ async def test_default_sender_number_when_the_event_has_none(
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 async def test_retries_rate_limits_and_server_errors(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, status: int
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys, status: int
 ) -> None:
     twilio.error(status, 20429 if status == 429 else 20500, {"Retry-After": "0"} if status == 429 else {})
     event = outbound(keys)
@@ -134,7 +135,7 @@ async def test_retries_rate_limits_and_server_errors(
 
 
 async def test_a_retry_after_is_waited_up_to_the_cap(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     twilio.error(429, 20429, {"Retry-After": "30"})
     api = TwilioApi(
@@ -154,7 +155,7 @@ async def test_a_retry_after_is_waited_up_to_the_cap(
 
 @pytest.mark.parametrize("code", [21610, 21211])
 async def test_permanent_errors_are_recorded_not_retried(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, code: int
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys, code: int
 ) -> None:
     twilio.error(400, code)
     event = outbound(keys)
@@ -167,7 +168,7 @@ async def test_permanent_errors_are_recorded_not_retried(
 
 
 async def test_exhausted_retries_release_the_claim_for_the_next_delivery(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     for _ in range(FAST.attempts):
         twilio.error(500, 20500)
@@ -182,7 +183,7 @@ async def test_exhausted_retries_release_the_claim_for_the_next_delivery(
 
 
 async def test_redelivered_event_sends_once(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     event = outbound(keys)
     sender = sender_for(runtime, twilio, session)
@@ -192,7 +193,7 @@ async def test_redelivered_event_sends_once(
 
 
 async def test_a_live_claim_makes_a_parallel_delivery_wait(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, clock: FakeClock
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys, clock: FakeClock
 ) -> None:
     event = outbound(keys)
     claim = await store.claim(runtime.db, event, clock(), store_lease())
@@ -241,14 +242,14 @@ async def test_a_delivery_cancelled_mid_send_gives_its_claim_back_for_the_redeli
     assert (await record(runtime, event))["status"] == "sent"
 
 
-def store_lease():
+def store_lease() -> timedelta:
     from services.intake.sender import LEASE
 
     return LEASE
 
 
 async def test_long_text_is_split_and_a_retry_sends_only_the_rest(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     text = "委员会已经和厂方协商，加班费将在下周发放。" * 100  # 2100 characters
     twilio.script = [(201, {"sid": "SM" + "1" * 32}, {})] + [(500, {"code": 20500}, {})] * FAST.attempts
@@ -266,7 +267,7 @@ async def test_long_text_is_split_and_a_retry_sends_only_the_rest(
 
 
 async def test_web_message_without_contact_is_undeliverable(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     event = outbound(keys, contact=None, channel="web")
     await sender_for(runtime, twilio, session).handle(event)
@@ -277,7 +278,7 @@ async def test_web_message_without_contact_is_undeliverable(
 
 
 async def test_web_message_with_contact_goes_by_sms_from_the_default_number(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys
+    runtime: Runtime, twilio: FakeTwilio, session: aiohttp.ClientSession, keys: Keys
 ) -> None:
     event = outbound(
         keys, contact=ENGLISH_WORKER_PHONE, channel="web", gateway_number=None, language="en", text="Reply"
@@ -287,7 +288,11 @@ async def test_web_message_with_contact_goes_by_sms_from_the_default_number(
 
 
 async def test_a_contact_sealed_with_another_key_fails_permanently(
-    runtime: Runtime, twilio: FakeTwilio, session: Any, keys: Keys, settings_factory: Callable[..., Settings]
+    runtime: Runtime,
+    twilio: FakeTwilio,
+    session: aiohttp.ClientSession,
+    keys: Keys,
+    settings_factory: Callable[..., Settings],
 ) -> None:
     from cryptography.fernet import Fernet
 
@@ -311,7 +316,7 @@ async def test_dev_channel_records_without_the_number(runtime: Runtime, keys: Ke
     assert WORKER_PHONE not in str(messages) and "13912345678" not in str(messages)
 
 
-def app_settings(settings_factory: Any, twilio: FakeTwilio | None) -> Settings:
+def app_settings(settings_factory: Callable[..., Settings], twilio: FakeTwilio | None) -> Settings:
     if twilio is None:
         return intake_settings(settings_factory)
     return intake_settings(
@@ -330,7 +335,7 @@ async def test_outbound_events_on_the_bus_reach_twilio(
     keys: Keys,
 ) -> None:
     async with serve(app_settings(settings_factory, twilio), runtime) as client:
-        assert client.app[SENDER].channel.name == "twilio"
+        assert present(client.app[SENDER].channel).name == "twilio"
         event = outbound(keys)
         await memory_bus.publish(event)
         await memory_bus.publish(event)  # redelivered
@@ -343,7 +348,7 @@ async def test_embedded_without_credentials_exposes_the_dev_outbox(
     settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, keys: Keys
 ) -> None:
     async with serve(app_settings(settings_factory, None), runtime, development_channel=True) as client:
-        assert client.app[SENDER].channel.name == "dev"
+        assert present(client.app[SENDER].channel).name == "dev"
         event = outbound(keys, "Your case was acknowledged", language="en")
         await memory_bus.publish(event)
         await memory_bus.drain()
@@ -399,7 +404,7 @@ async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_publi
     settings_factory: Callable[..., Settings],
     settings: Settings,
     memory_bus: MemoryBus,
-    db: Any,
+    db: Database,
     keys: Keys,
     clock: FakeClock,
     twilio: FakeTwilio,
@@ -425,7 +430,9 @@ async def test_a_send_never_waits_for_its_announcement_and_a_failed_one_is_publi
         bus.failing = False
 
         async def announced() -> list[str]:
-            states = [e.state for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)]
+            states: list[str] = [
+                e.state for e in memory_bus.published if isinstance(e, MessageDeliveryChanged)
+            ]
             return states if not await store.to_announce(db, 10) else []
 
         assert await eventually(announced) == ["sent"]

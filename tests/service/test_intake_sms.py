@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from structlog.testing import capture_logs
 
 from shared.contracts import Event, GrievanceReceived
@@ -18,6 +20,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.polling import eventually
 from tests.servers import ops_client
@@ -42,7 +45,9 @@ LOCAL_NUMBER = sensitive("139 1234 5678")
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(intake_settings(settings_factory), runtime) as client:
         yield client
 
@@ -56,7 +61,7 @@ def says_nothing(body: str) -> bool:
 
 
 async def test_resent_webhook_is_published_once_with_the_same_reference(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     form = sms_form(ZH_TEXT)
     answers = []
@@ -74,7 +79,9 @@ async def test_resent_webhook_is_published_once_with_the_same_reference(
     assert says_nothing(answers[0])
 
 
-async def test_concurrent_duplicates_are_published_once(client: Any, memory_bus: MemoryBus) -> None:
+async def test_concurrent_duplicates_are_published_once(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     form = sms_form(EN_TEXT)
     responses = await asyncio.gather(*(post_sms(client, form) for _ in range(5)))
     assert [r.status for r in responses] == [200] * 5
@@ -83,7 +90,7 @@ async def test_concurrent_duplicates_are_published_once(client: Any, memory_bus:
 
 
 async def test_event_is_normalised_sealed_and_keyed(
-    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys, clock: FakeClock
 ) -> None:
     response = await post_sms(client, sms_form(f"  {ZH_TEXT}\n", sender=LOCAL_NUMBER, to="+86 106 9000 0001"))
     assert response.status == 200
@@ -100,10 +107,13 @@ async def test_event_is_normalised_sealed_and_keyed(
     assert event.anonymous is True
 
 
-async def test_the_number_never_travels_in_clear(client: Any, memory_bus: MemoryBus) -> None:
+async def test_the_number_never_travels_in_clear(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await post_sms(client, sms_form(EN_TEXT, sender=ENGLISH_WORKER_PHONE))
     body = await response.text()
     (event,) = memory_bus.published
+    assert isinstance(event, GrievanceReceived)
     digits = re.sub(r"\D", "", ENGLISH_WORKER_PHONE)
     for text in (event.to_json().decode(), body, str(dict(response.headers))):
         assert digits not in re.sub(r"\D", "", text.replace(event.reference, ""))
@@ -112,7 +122,7 @@ async def test_the_number_never_travels_in_clear(client: Any, memory_bus: Memory
 
 @pytest.mark.parametrize(("text", "language"), [(ZH_TEXT, "zh"), (EN_TEXT, "en")])
 async def test_twiml_says_nothing_and_the_language_is_recorded_for_the_routers_one_text(
-    client: Any, memory_bus: MemoryBus, text: str, language: Any
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, text: str, language: Any
 ) -> None:
     """No reference here: it would not exist for a follow-up, and the router acknowledges anyway."""
     response = await post_sms(client, sms_form(text))
@@ -120,31 +130,36 @@ async def test_twiml_says_nothing_and_the_language_is_recorded_for_the_routers_o
     assert response.content_type == "text/xml" and response.charset == "utf-8"
     assert await response.text() == EMPTY_TWIML
     (event,) = memory_bus.published
+    assert isinstance(event, GrievanceReceived)
     assert event.language == language
 
 
 @pytest.mark.parametrize("keyword", ["否", "STATUS", "状态 ABCDE-FGHJK", "stop", "ＹＥＳ"])
 async def test_keywords_are_published_but_answered_by_the_router_not_here(
-    client: Any, memory_bus: MemoryBus, keyword: str
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keyword: str
 ) -> None:
     response = await post_sms(client, sms_form(keyword))
     assert response.status == 200
     assert await response.text() == EMPTY_TWIML
     (event,) = memory_bus.published
+    assert isinstance(event, GrievanceReceived)
     assert event.text == keyword
 
 
 async def test_a_message_quoting_a_reference_is_never_told_a_new_reference(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     response = await post_sms(client, sms_form("关于 ABCDE-FGHJK：今天又加班到十点"))
     assert response.status == 200
     (event,) = memory_bus.published
+    assert isinstance(event, GrievanceReceived)
     reply = await response.text()
     assert event.reference not in reply and says_nothing(reply)
 
 
-async def test_query_string_and_default_port_variants_verify(client: Any, memory_bus: MemoryBus) -> None:
+async def test_query_string_and_default_port_variants_verify(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     path = SMS_PATH + "?factory=GZ001&x=%E5%B7%A5"
     assert (await post_sms(client, sms_form(EN_TEXT), path)).status == 200
     # Twilio sometimes signs the URL with the scheme's default port.
@@ -152,7 +167,9 @@ async def test_query_string_and_default_port_variants_verify(client: Any, memory
     assert len(memory_bus.published) == 2
 
 
-async def test_sha256_signatures_when_announced(client: Any, memory_bus: MemoryBus) -> None:
+async def test_sha256_signatures_when_announced(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     form = sms_form(EN_TEXT)
     headers = {"X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"}
     response = await post_sms(client, form, headers=headers, algorithm="HMAC_SHA256")
@@ -180,15 +197,17 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
     ],
 )
 async def test_wrong_signature_is_forbidden_and_publishes_nothing(
-    client: Any, memory_bus: MemoryBus, sign: dict[str, Any]
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, sign: dict[str, Any]
 ) -> None:
     await problem(await post_sms(client, sms_form(ZH_TEXT), **sign), 403)
     assert memory_bus.published == []
 
 
-async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(client: Any) -> None:
+async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     # Signed for another host: the operator's webhook URL at Twilio differs from the public base URL.
-    wrong_host = {"base": "http://intake.example.org:8080"}
+    wrong_host: dict[str, Any] = {"base": "http://intake.example.org:8080"}
     with capture_logs() as lines:
         await problem(await post_sms(client, sms_form(ZH_TEXT), **wrong_host), 403)
     rejected = [line for line in lines if line["event"] == "twilio_signature_rejected"]
@@ -198,7 +217,9 @@ async def test_a_rejected_signature_is_logged_with_the_url_the_server_expected(c
     assert not any(TWILIO_TOKEN in str(value) for value in rejected[0].values())
 
 
-async def test_missing_or_tampered_signature_is_forbidden(client: Any, memory_bus: MemoryBus) -> None:
+async def test_missing_or_tampered_signature_is_forbidden(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     form = sms_form(ZH_TEXT)
     data = urlencode(form).encode()
     content = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -242,14 +263,16 @@ def replace(form: list[tuple[str, str]], name: str, value: str | None) -> list[t
     ],
 )
 async def test_invalid_signed_fields_are_422(
-    client: Any, memory_bus: MemoryBus, change: Any, field: str
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, change: Any, field: str
 ) -> None:
     body = await problem(await post_sms(client, change(sms_form(EN_TEXT))), 422)
     assert field in {e["field"] for e in body["errors"]}
     assert memory_bus.published == []
 
 
-async def test_the_longest_sms_is_accepted(client: Any, memory_bus: MemoryBus) -> None:
+async def test_the_longest_sms_is_accepted(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await post_sms(client, sms_form("安" * 1600))
     assert response.status == 200
     assert len(memory_bus.published) == 1
@@ -270,18 +293,22 @@ async def test_the_longest_sms_is_accepted(client: Any, memory_bus: MemoryBus) -
     ],
 )
 async def test_hostile_bodies_get_4xx(
-    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    data: bytes,
+    content_type: str,
+    status: int,
 ) -> None:
     await problem(await client.post(SMS_PATH, data=data, headers={"Content-Type": content_type}), status)
     assert memory_bus.published == []
 
 
-async def test_wrong_method_is_a_problem(client: Any) -> None:
+async def test_wrong_method_is_a_problem(client: TestClient[web.Request, web.Application]) -> None:
     await problem(await client.get(SMS_PATH), 405)
 
 
 async def test_broker_down_answers_503_then_a_retry_succeeds(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -315,7 +342,7 @@ class GatedBus(FailingBus):
 
 
 async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = GatedBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -336,7 +363,7 @@ async def test_a_gateway_that_hangs_up_mid_publish_does_not_stop_the_publish(
 
 
 async def test_health_routes_report_the_bus(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(intake_settings(settings_factory), runtime) as client:

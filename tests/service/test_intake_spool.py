@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -25,7 +26,7 @@ from shared.messaging import PublishError, Unroutable
 from shared.privacy import Keys, pin_hash
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import open_mongo_client
+from shared.store import Database, open_mongo_client
 from tests.conftest import MONGO_URL
 from tests.fakes import FakeClock, sensitive
 from tests.polling import eventually
@@ -53,12 +54,12 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
 @pytest.fixture
-def intake(settings_factory: Any) -> Settings:
+def intake(settings_factory: Callable[..., Settings]) -> Settings:
     settings: Settings = intake_settings(settings_factory)
     return settings
 
 
-async def depth(db: Any) -> Depth:
+async def depth(db: Database) -> Depth:
     return await Spool(db).depth()
 
 
@@ -79,7 +80,7 @@ class HangingBus(FailingBus):
 
     async def publish(self, event: Event) -> None:
         if self.error is not None:
-            self.error, error = None, self.error
+            error, self.error = self.error, None
             raise error
         await asyncio.Event().wait()
 
@@ -97,7 +98,7 @@ class SlowBus(FailingBus):
 
 
 async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -131,7 +132,7 @@ async def test_broker_down_the_grievance_is_spooled_answered_and_relayed_later(
 
 
 async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     """A load balancer routing on /readyz keeps sending workers to intake exactly when the spool helps."""
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
@@ -147,7 +148,7 @@ async def test_with_a_spool_intake_stays_ready_while_the_broker_is_away(
 
 
 async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     form = sms_form(SMS_TEXT)
     submission = {"factory_code": "GZ-001", "text": WEB_TEXT, "idempotency_key": KEY}
@@ -163,7 +164,7 @@ async def test_a_spooled_grievance_is_answered_exactly_as_a_published_one(
 
 
 async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it_is_the_same_grievance(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = LateConfirmBus()  # the broker enqueues, but its confirm does not come in time
     store = BreakableStore(db)
@@ -187,6 +188,7 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
         sms_problem = await sms.json()
         assert "may still have arrived" in sms_problem["detail"] and "safe" in sms_problem["detail"]
         (landed, _) = bus.published  # both reached the queue although neither was confirmed
+        assert isinstance(landed, GrievanceReceived)
 
         store.down = False
         bus.error = None
@@ -196,7 +198,7 @@ async def test_broker_and_store_down_answers_503_with_a_key_and_a_resend_with_it
             assert resent.status == 202
             references.append((await resent.json())["reference"])
     assert references == [landed.reference, landed.reference]
-    first, second = (e for e in bus.published if e.type == "grievance.received" and e.channel == "web")
+    first, second = (e for e in bus.published if isinstance(e, GrievanceReceived) and e.channel == "web")
     assert first.grievance_id == second.grievance_id  # the router's upsert makes one case of them
     assert (await depth(db)).entries == 0
 
@@ -214,7 +216,7 @@ async def test_two_keyless_submissions_are_two_grievances(
 
 
 async def test_the_embedded_run_has_no_spool_and_keeps_503(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     assert intake.mongo_url == "memory://"  # nothing durable to spool to
     runtime = Runtime(settings, FailingBus(), db, keys, clock)
@@ -230,7 +232,7 @@ async def test_the_embedded_run_has_no_spool_and_keeps_503(
 
 
 async def test_the_relay_backs_off_while_the_broker_is_down(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = CountingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -248,7 +250,7 @@ async def test_the_relay_backs_off_while_the_broker_is_down(
 class CountingStore:
     """The test store, counting the calls made on the spool's collection."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
         self.calls = 0
 
@@ -273,7 +275,7 @@ class CountingStore:
 
 
 async def test_a_relay_whose_entries_another_relay_holds_waits_for_the_poll(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     event = grievance(keys, WEB_TEXT)
     await Spool(db).put(event, clock())
@@ -290,7 +292,7 @@ async def test_a_relay_whose_entries_another_relay_holds_waits_for_the_poll(
 
 
 async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = HangingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -310,7 +312,7 @@ async def test_shutdown_stops_the_relay_mid_publish_and_the_entry_stays(
 
 
 async def test_a_backlog_being_relayed_does_not_hold_up_a_new_grievance(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     spool, bus = Spool(db), SlowBus()
     for _ in range(300):
@@ -328,7 +330,7 @@ async def test_a_backlog_being_relayed_does_not_hold_up_a_new_grievance(
 
 
 async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)
@@ -367,7 +369,7 @@ async def test_metrics_show_the_spool_depth_and_the_age_of_the_oldest_event(
 
 
 async def test_a_publish_error_of_any_kind_is_spooled(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     for error in (PublishError("broker refused the event"), Unroutable("no queue bound")):
         bus = FailingBus(error)
@@ -379,7 +381,7 @@ async def test_a_publish_error_of_any_kind_is_spooled(
 
 @pytest.mark.skipif(not MONGO_URL, reason="the store must be a real server behind a proxy (make test-mongo)")
 async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_503(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     server = URL(str(MONGO_URL))
     async with tcp_proxy(server.host or "127.0.0.1", server.port or 27017) as proxy:
@@ -408,7 +410,7 @@ async def test_a_store_that_stops_answering_is_waited_for_within_a_bound_then_50
 
 
 async def test_an_entry_spooled_by_the_earlier_encoder_is_relayed(
-    intake: Settings, settings: Settings, db: Any, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
+    intake: Settings, settings: Settings, db: Database, keys: Keys, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     # The encoder before the discriminated union wrote type and schema_version after every field.
     event = grievance(keys, WEB_TEXT)

@@ -4,10 +4,12 @@ announced (``message.delivery``) only when they move the message's state on."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from services.intake import store
 from shared.contracts import MessageDeliveryChanged, MessageOutbound
@@ -29,13 +31,15 @@ STATUS_PATH = "/webhooks/twilio/status"
 
 
 @pytest.fixture
-async def twilio():
+async def twilio() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as fake:
         yield fake
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime, twilio: FakeTwilio):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime, twilio: FakeTwilio
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = intake_settings(
         settings_factory, twilio_account_sid=OUTBOUND_ACCOUNT_SID, twilio_api_base=twilio.base_url
     )
@@ -94,7 +98,7 @@ async def announced(memory_bus: MemoryBus, runtime: Runtime) -> list[tuple[str, 
 
 
 async def test_reports_are_recorded_and_never_go_backwards(
-    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, runtime: Runtime, keys: Keys
 ) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     for status in ("sent", "delivered", "sent", "queued"):
@@ -109,7 +113,7 @@ async def test_reports_are_recorded_and_never_go_backwards(
 
 
 async def test_failed_delivery_keeps_the_error_code(
-    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, runtime: Runtime, keys: Keys
 ) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     response = await post_sms(client, report(sid, "undelivered", ErrorCode="30003"), STATUS_PATH)
@@ -119,13 +123,13 @@ async def test_failed_delivery_keeps_the_error_code(
     assert (await announced(memory_bus, runtime))[-1] == ("undelivered", "30003")
 
 
-async def test_unknown_sid_is_acknowledged(client: Any) -> None:
+async def test_unknown_sid_is_acknowledged(client: TestClient[web.Request, web.Application]) -> None:
     response = await post_sms(client, report("SM" + "0" * 32, "delivered"), STATUS_PATH)
     assert response.status == 204
 
 
 async def test_wrong_signature_is_forbidden(
-    client: Any, memory_bus: MemoryBus, runtime: Runtime, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, runtime: Runtime, keys: Keys
 ) -> None:
     event, sid = await sent_message(memory_bus, runtime, keys)
     response = await post_sms(client, report(sid, "delivered"), STATUS_PATH, token="not-the-token")
@@ -142,13 +146,15 @@ async def test_wrong_signature_is_forbidden(
         [("MessageStatus", "delivered")],
     ],
 )
-async def test_invalid_reports_are_422(client: Any, pairs: list[tuple[str, str]]) -> None:
+async def test_invalid_reports_are_422(
+    client: TestClient[web.Request, web.Application], pairs: list[tuple[str, str]]
+) -> None:
     response = await post_sms(client, pairs, STATUS_PATH)
     assert response.status == 422
     assert response.content_type == "application/problem+json"
 
 
-async def test_hostile_bodies_get_4xx(client: Any) -> None:
+async def test_hostile_bodies_get_4xx(client: TestClient[web.Request, web.Application]) -> None:
     response = await client.post(
         STATUS_PATH, data=b"\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )

@@ -6,10 +6,12 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from shared.contracts import GrievanceReceived
 from shared.ids import grievance_id_for, reference_for
@@ -17,6 +19,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, pin_for, pin_hash, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.store import Database
 from tests.fakes import WORKER_PHONE, FakeClock, sensitive
 from tests.service.intake_support import FailingBus, intake_settings, serve
 
@@ -28,7 +31,9 @@ KEY = "form-retry-key-0123456789"
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = intake_settings(settings_factory, public_status_url="https://status.example.org/")
     async with serve(settings, runtime) as client:
         yield client
@@ -43,7 +48,7 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
 
 
 async def test_accepted_with_reference_pin_and_status_url(
-    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys, clock: FakeClock
 ) -> None:
     response = await client.post(PATH, json={"factory_code": "GZ-001", "text": f" {ZH_TEXT} "})
     assert response.status == 202
@@ -62,7 +67,7 @@ async def test_accepted_with_reference_pin_and_status_url(
 
 
 async def test_contact_is_normalised_sealed_and_never_echoed(
-    client: Any, memory_bus: MemoryBus, keys: Keys
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     form = {
         "factory_code": "GZ-001",
@@ -82,7 +87,9 @@ async def test_contact_is_normalised_sealed_and_never_echoed(
     assert "13912345678" not in event.to_json().decode()
 
 
-async def test_idempotent_retry_gives_the_same_reference_and_pin(client: Any, memory_bus: MemoryBus) -> None:
+async def test_idempotent_retry_gives_the_same_reference_and_pin(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     form = {"factory_code": "GZ-001", "text": EN_TEXT, "idempotency_key": KEY}
     first = await client.post(PATH, json=form)
     again = await asyncio.gather(*(client.post(PATH, json=form) for _ in range(3)))
@@ -96,7 +103,9 @@ async def test_idempotent_retry_gives_the_same_reference_and_pin(client: Any, me
     assert event.grievance_id == grievance_id_for("web", KEY, content)
 
 
-async def test_without_a_key_each_submission_is_new(client: Any, memory_bus: MemoryBus) -> None:
+async def test_without_a_key_each_submission_is_new(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     form = {"factory_code": "GZ-001", "text": EN_TEXT}
     first = await (await client.post(PATH, json=form)).json()
     second = await (await client.post(PATH, json=form)).json()
@@ -104,7 +113,9 @@ async def test_without_a_key_each_submission_is_new(client: Any, memory_bus: Mem
     assert len(memory_bus.published) == 2
 
 
-async def test_same_key_with_other_content_is_another_grievance(client: Any, memory_bus: MemoryBus) -> None:
+async def test_same_key_with_other_content_is_another_grievance(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     first = await (
         await client.post(PATH, json={"factory_code": "GZ-001", "text": "a", "idempotency_key": KEY})
     ).json()
@@ -144,14 +155,19 @@ VALID = {"factory_code": "GZ-001", "text": "hello"}
     ],
 )
 async def test_invalid_fields_are_422_and_publish_nothing(
-    client: Any, memory_bus: MemoryBus, change: dict[str, Any], field: str
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    change: dict[str, Any],
+    field: str,
 ) -> None:
     body = await problem(await client.post(PATH, json={**VALID, **change}), 422)
     assert field in {e["field"].split(".")[0] for e in body["errors"]}
     assert memory_bus.published == []
 
 
-async def test_missing_fields_are_422(client: Any, memory_bus: MemoryBus) -> None:
+async def test_missing_fields_are_422(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     body = await problem(await client.post(PATH, json={}), 422)
     assert {e["field"] for e in body["errors"]} == {"factory_code", "text"}
     assert memory_bus.published == []
@@ -166,7 +182,11 @@ async def test_missing_fields_are_422(client: Any, memory_bus: MemoryBus) -> Non
     ],
 )
 async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
-    client: Any, memory_bus: MemoryBus, headers: dict[str, str], language: str | None, expected: str
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    headers: dict[str, str],
+    language: str | None,
+    expected: str,
 ) -> None:
     body = {**VALID, "factory_code": "GZ 001", **({"language": language} if language else {})}
     problem_body = await problem(await client.post(PATH, json=body, headers=headers), 422)
@@ -175,14 +195,18 @@ async def test_a_worker_is_told_in_plain_words_and_their_language_what_to_write(
     assert memory_bus.published == []
 
 
-async def test_a_bad_contact_is_explained_in_the_workers_language(client: Any, memory_bus: MemoryBus) -> None:
+async def test_a_bad_contact_is_explained_in_the_workers_language(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     body = {**VALID, "contact": "12", "language": "zh"}
     problem_body = await problem(await client.post(PATH, json=body), 422)
     assert problem_body["detail"].startswith("contact 不是可以接收短信的手机号码")
     assert memory_bus.published == []
 
 
-async def test_the_longest_text_is_accepted(client: Any, memory_bus: MemoryBus) -> None:
+async def test_the_longest_text_is_accepted(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     assert (await client.post(PATH, json={**VALID, "text": "工" * 4000})).status == 202
 
 
@@ -202,14 +226,18 @@ async def test_the_longest_text_is_accepted(client: Any, memory_bus: MemoryBus) 
     ],
 )
 async def test_hostile_bodies_get_4xx(
-    client: Any, memory_bus: MemoryBus, data: bytes, content_type: str, status: int
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    data: bytes,
+    content_type: str,
+    status: int,
 ) -> None:
     await problem(await client.post(PATH, data=data, headers={"Content-Type": content_type}), status)
     assert memory_bus.published == []
 
 
 async def test_broker_down_answers_503_with_retry_after(
-    settings_factory: Callable[..., Settings], settings: Settings, db: Any, keys: Keys, clock: FakeClock
+    settings_factory: Callable[..., Settings], settings: Settings, db: Database, keys: Keys, clock: FakeClock
 ) -> None:
     bus = FailingBus()
     runtime = Runtime(settings, bus, db, keys, clock)

@@ -4,6 +4,7 @@ not know, and limits per client and per contact counted in the store (so replica
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from shared.memorybus import MemoryBus
 from shared.ratestore import Limit, RateStore
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.fakes import sensitive
 from tests.service.intake_support import intake_settings, serve
 
@@ -39,7 +41,7 @@ async def problem(response: Any, status: int) -> dict[str, Any]:
     ],
 )
 async def test_a_contact_that_is_no_mobile_number_is_refused_in_the_workers_language(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, contact: str
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, contact: str
 ) -> None:
     sensitive(contact)
     async with serve(intake_settings(settings_factory), runtime) as client:
@@ -55,7 +57,7 @@ async def test_a_contact_that_is_no_mobile_number_is_refused_in_the_workers_lang
     "contact", ["13912345678", "+86 139 1234 5678", "0086-139-1234-5678", "+85291234567"]
 )
 async def test_mobile_numbers_are_taken(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, contact: str
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus, contact: str
 ) -> None:
     sensitive(contact)
     async with serve(intake_settings(settings_factory), runtime) as client:
@@ -64,7 +66,7 @@ async def test_mobile_numbers_are_taken(
 
 
 async def test_an_unknown_factory_code_is_told_to_the_worker(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     async with serve(intake_settings(settings_factory), runtime) as client:
         zh = await problem(await client.post(PATH, json={**FORM, "factory_code": "GZ-999"}), 422)
@@ -80,7 +82,7 @@ async def test_an_unknown_factory_code_is_told_to_the_worker(
 
 
 async def test_each_client_has_a_limit_of_its_own_behind_the_proxy(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     settings = intake_settings(settings_factory, trusted_proxies="127.0.0.1", webform_client_limit=3)
     async with serve(settings, runtime) as client:
@@ -96,7 +98,7 @@ async def test_each_client_has_a_limit_of_its_own_behind_the_proxy(
 
 
 async def test_a_contact_is_limited_whichever_client_sends_it_and_on_every_replica(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     contact = sensitive("13912345670")
     settings = intake_settings(settings_factory, trusted_proxies="127.0.0.1", webform_contact_limit=2)
@@ -115,7 +117,7 @@ async def test_a_contact_is_limited_whichever_client_sends_it_and_on_every_repli
 
 
 async def test_the_limits_are_counted_in_the_store_by_window(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     settings = intake_settings(settings_factory, webform_client_limit=1)
     async with serve(settings, runtime) as client:
@@ -128,7 +130,7 @@ async def test_the_limits_are_counted_in_the_store_by_window(
 
 
 async def test_a_forwarded_header_from_an_untrusted_peer_is_not_a_new_client(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], runtime: Runtime, memory_bus: MemoryBus
 ) -> None:
     settings = intake_settings(settings_factory, webform_client_limit=2)  # no trusted proxy
     async with serve(settings, runtime) as client:
@@ -140,7 +142,10 @@ async def test_a_forwarded_header_from_an_untrusted_peer_is_not_a_new_client(
 
 
 async def test_a_counter_that_does_not_answer_in_time_does_not_hold_a_grievance_up(
-    settings_factory: Any, runtime: Runtime, memory_bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
+    settings_factory: Callable[..., Settings],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Many hits on one counter queue up on a loaded store: past the bound the form goes on uncounted."""
 

@@ -7,12 +7,14 @@ import asyncio
 import base64
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from services.intake import store
@@ -26,7 +28,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys, reporter_key, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import OTHER_WORKER_OPENID, WORKER_OPENID, FakeClock, sensitive
 from tests.polling import eventually
 from tests.providers.wechat_push import Push, WeChatPusher
@@ -71,25 +73,29 @@ WECHAT_DEADLINE = 5.0
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(wechat_settings(settings_factory), runtime) as client:
         yield client
 
 
 @pytest.fixture
-async def twilio():
+async def twilio() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as fake:
         yield fake
 
 
 @pytest.fixture
-async def session():
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 @pytest.fixture
-async def plain_client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def plain_client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(wechat_settings(settings_factory, safe=False), runtime) as client:
         yield client
 
@@ -120,7 +126,9 @@ async def test_url_verification_answers_the_echostr_for_wechats_published_signat
         assert "5837397749" not in await wrong.text()
 
 
-async def test_url_verification_refuses_a_missing_or_odd_echostr(client: Any) -> None:
+async def test_url_verification_refuses_a_missing_or_odd_echostr(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     account = pusher()
     query = account.verify_url("1234567890")
     assert (await client.get(PATH, params=query)).status == 200
@@ -147,7 +155,7 @@ async def test_without_a_token_both_routes_answer_503(
 
 
 async def test_a_safe_mode_text_becomes_one_grievance_answered_with_an_empty_body(
-    client: Any, memory_bus: MemoryBus, keys: Keys, clock: FakeClock
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys, clock: FakeClock
 ) -> None:
     message_id = msg_id()
     push = pusher().push(text_xml(ZH_TEXT, message_id=message_id))
@@ -167,7 +175,7 @@ async def test_a_safe_mode_text_becomes_one_grievance_answered_with_an_empty_bod
 
 
 async def test_wechats_three_tries_make_one_grievance_with_one_answer(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     """WeChat retries a push it got no answer to (three tries in all), with the same MsgId."""
     account, xml = pusher(), text_xml(EN_TEXT)
@@ -182,7 +190,7 @@ async def test_wechats_three_tries_make_one_grievance_with_one_answer(
 
 
 async def test_the_same_msgid_from_another_account_is_another_grievance(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     account, message_id = pusher(), msg_id()
     await send(client, account, text_xml(EN_TEXT, message_id=message_id))
@@ -198,7 +206,9 @@ async def test_the_same_msgid_from_another_account_is_another_grievance(
     assert (await send(client, account, other)).status == 400
 
 
-async def test_a_plaintext_push_in_plaintext_mode(plain_client: Any, memory_bus: MemoryBus) -> None:
+async def test_a_plaintext_push_in_plaintext_mode(
+    plain_client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     response = await send(plain_client, pusher(), text_xml(EN_TEXT), mode="plaintext")
     assert response.status == 200
     [event] = grievances(memory_bus)
@@ -209,7 +219,7 @@ async def test_a_plaintext_push_in_plaintext_mode(plain_client: Any, memory_bus:
 
 
 async def test_a_keyword_is_published_and_answered_with_an_empty_body(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     """The router answers keywords itself (as for SMS): the passive reply stays empty."""
     response = await send(client, pusher(), text_xml("状态"))
@@ -245,7 +255,9 @@ async def test_wechats_published_sample_push_through_the_server(
 # --- refusals --------------------------------------------------------------------------------------
 
 
-async def test_bad_signatures_are_403_and_publish_nothing(client: Any, memory_bus: MemoryBus) -> None:
+async def test_bad_signatures_are_403_and_publish_nothing(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     account = pusher()
     good = account.push(text_xml(EN_TEXT))
     for name, value in (
@@ -265,7 +277,9 @@ async def test_bad_signatures_are_403_and_publish_nothing(client: Any, memory_bu
     assert memory_bus.published == []
 
 
-async def test_ciphertexts_that_do_not_open_are_refused(client: Any, memory_bus: MemoryBus) -> None:
+async def test_ciphertexts_that_do_not_open_are_refused(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     account = pusher()
     # Another account's AppID inside a correctly signed ciphertext: 403.
     assert (await send(client, pusher(app_id="wx0000000000000000"), text_xml(EN_TEXT))).status == 403
@@ -292,7 +306,7 @@ async def test_ciphertexts_that_do_not_open_are_refused(client: Any, memory_bus:
     ids=["pad 0", "pad 33", "unequal pad bytes", "length past the end"],
 )
 async def test_bad_padding_or_length_in_a_signed_ciphertext_is_400(
-    client: Any, memory_bus: MemoryBus, tail: Any
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, tail: Any
 ) -> None:
     """Ciphertexts built with raw AES under our key, each wrong in one way only, each signed."""
     message = text_xml(EN_TEXT)
@@ -319,7 +333,11 @@ def _resigned(push: Push, ciphertext: str) -> dict[str, str]:
     return query
 
 
-async def test_modes_are_not_mixed(client: Any, plain_client: Any, memory_bus: MemoryBus) -> None:
+async def test_modes_are_not_mixed(
+    client: TestClient[web.Request, web.Application],
+    plain_client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+) -> None:
     """With safe mode configured a plaintext push is refused (its body is signed by nothing); without
     an EncodingAESKey a ciphertext cannot be opened."""
     assert (await send(client, pusher(), text_xml(EN_TEXT), mode="plaintext")).status == 403
@@ -327,7 +345,9 @@ async def test_modes_are_not_mixed(client: Any, plain_client: Any, memory_bus: M
     assert memory_bus.published == []
 
 
-async def test_malformed_bodies_are_400_and_wrong_types_415(plain_client: Any, memory_bus: MemoryBus) -> None:
+async def test_malformed_bodies_are_400_and_wrong_types_415(
+    plain_client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
+) -> None:
     account = pusher()
     for body in (
         b"<xml><ToUserName>a</ToUserName>",
@@ -376,7 +396,7 @@ async def test_the_previous_key_opens_pushes_during_a_rotation_and_the_reply_use
 
 
 async def test_a_follow_gets_the_welcome_as_a_passive_reply_and_publishes_nothing(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     push = pusher().push(event_xml("subscribe", extra="<EventKey><![CDATA[qrscene_GZ-001]]></EventKey>"))
     response = await post_push(client, push)
@@ -387,7 +407,11 @@ async def test_a_follow_gets_the_welcome_as_a_passive_reply_and_publishes_nothin
 
 
 async def test_an_unfollow_withdraws_the_contact_once_and_forgets_the_voice_notes(
-    client: Any, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    keys: Keys,
+    db: Database,
+    clock: FakeClock,
 ) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
     account = pusher()
@@ -409,7 +433,11 @@ async def test_an_unfollow_withdraws_the_contact_once_and_forgets_the_voice_note
 
 
 async def test_a_voice_note_keeps_its_mediaid_asks_to_type_and_ignores_recognition(
-    client: Any, memory_bus: MemoryBus, keys: Keys, db: Any, clock: FakeClock
+    client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    keys: Keys,
+    db: Database,
+    clock: FakeClock,
 ) -> None:
     clock.now = datetime.now(UTC)  # the store's TTL index expires records by the real time
     account = pusher()
@@ -425,7 +453,7 @@ async def test_a_voice_note_keeps_its_mediaid_asks_to_type_and_ignores_recogniti
 
 
 async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(
-    client: Any, memory_bus: MemoryBus
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus
 ) -> None:
     account = pusher()
     image = text_xml("x").replace(
@@ -440,7 +468,7 @@ async def test_images_get_asked_to_type_and_menu_events_an_empty_answer(
 
 
 async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_do_not(
-    client: Any, keys: Keys, db: Any, clock: FakeClock
+    client: TestClient[web.Request, web.Application], keys: Keys, db: Database, clock: FakeClock
 ) -> None:
     windows = ServiceWindows(db)
     account = pusher()
@@ -471,7 +499,7 @@ async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_d
 async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
     settings_factory: Callable[..., Settings],
     settings: Settings,
-    db: Any,
+    db: Database,
     keys: Keys,
     clock: FakeClock,
     memory_bus: MemoryBus,
@@ -515,7 +543,7 @@ async def test_a_message_for_a_wechat_case_is_undeliverable_whichever_channel_is
     memory_bus: MemoryBus,
     keys: Keys,
     twilio: FakeTwilio,
-    session: Any,
+    session: aiohttp.ClientSession,
 ) -> None:
     """Without GRIEVANCE_WECHAT_APPSECRET, a text for a WeChat worker is recorded undeliverable
     (channel_unconfigured), never sent by SMS to an OpenID, and nothing crashes."""

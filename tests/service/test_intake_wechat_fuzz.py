@@ -9,11 +9,12 @@ after one request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 from xml.sax.saxutils import escape
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -106,13 +107,17 @@ MODES = st.sampled_from(["plaintext", "safe", "unsigned"])
 
 
 @pytest.fixture
-async def client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(wechat_settings(settings_factory, safe=False), runtime) as client:
         yield client
 
 
 @pytest.fixture
-async def safe_client(settings_factory: Callable[..., Settings], runtime: Runtime):
+async def safe_client(
+    settings_factory: Callable[..., Settings], runtime: Runtime
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with serve(wechat_settings(settings_factory), runtime) as client:
         yield client
 
@@ -137,7 +142,7 @@ def _check(response_status: int, content_type: str, bus: MemoryBus, before: int)
 @FUZZ
 @given(body=bodies, mode=MODES)
 async def test_random_xml_in_plaintext_mode(
-    client: Any, memory_bus: MemoryBus, body: bytes, mode: str
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: bytes, mode: str
 ) -> None:
     account = pusher()
     push = account.push(body, mode="plaintext")
@@ -153,7 +158,7 @@ async def test_random_xml_in_plaintext_mode(
 @FUZZ
 @given(body=bodies, mode=MODES)
 async def test_random_xml_inside_the_ciphertext(
-    safe_client: Any, memory_bus: MemoryBus, body: bytes, mode: str
+    safe_client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, body: bytes, mode: str
 ) -> None:
     """Safe mode: the hostile XML is what a correctly signed ciphertext opens to."""
     account = pusher()
@@ -171,7 +176,9 @@ async def test_random_xml_inside_the_ciphertext(
 @given(
     query=odd_query(["signature", "timestamp", "nonce", "echostr", "encrypt_type", "msg_signature", "openid"])
 )
-async def test_odd_queries(client: Any, memory_bus: MemoryBus, query: str) -> None:
+async def test_odd_queries(
+    client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, query: str
+) -> None:
     before = effects(memory_bus)
     for method in ("GET", "POST"):
         response = await client.request(
@@ -185,7 +192,11 @@ async def test_odd_queries(client: Any, memory_bus: MemoryBus, query: str) -> No
 @FUZZ
 @given(body=any_body, content_type=HOSTILE_TYPES, sign=st.booleans())
 async def test_hostile_bodies(
-    safe_client: Any, memory_bus: MemoryBus, body: bytes, content_type: str, sign: bool
+    safe_client: TestClient[web.Request, web.Application],
+    memory_bus: MemoryBus,
+    body: bytes,
+    content_type: str,
+    sign: bool,
 ) -> None:
     push = pusher().push(b"<xml/>", mode="safe")
     query = push.query if sign else {**push.query, "signature": "x"}

@@ -49,7 +49,7 @@ OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode(
 CODE = "ABCDEF"  # the case code of the reference the outbound messages carry, ABCDE-FGHJK
 
 
-def policy(settings_factory, **overrides: object) -> NoticePolicy:
+def policy(settings_factory: Callable[..., Settings], **overrides: object) -> NoticePolicy:
     settings: Settings = settings_factory(public_status_url=STATUS_URL, **overrides)
     return NoticePolicy.of(settings)
 

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.intake import store
@@ -38,7 +39,7 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 @pytest.fixture
 async def client(
     settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat
-) -> AsyncIterator[TestClient]:
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     settings = wechat_settings(
         settings_factory,
         wechat_appsecret=SECRET,
@@ -51,7 +52,9 @@ async def client(
         yield client
 
 
-async def confirm_page(client: TestClient, code: str = CODE.lower()) -> dict[str, list[str]]:
+async def confirm_page(
+    client: TestClient[web.Request, web.Application], code: str = CODE.lower()
+) -> dict[str, list[str]]:
     """The query of WeChat's confirm page that /wechat/subscribe redirects to."""
     response = await client.get("/wechat/subscribe", params={"code": code}, allow_redirects=False)
     assert response.status == 302
@@ -81,7 +84,9 @@ def key_of(keys: Keys) -> str:
     return reporter_key(keys, reporter_identity(WORKER_OPENID))
 
 
-async def test_the_link_goes_to_wechats_confirm_page_with_a_signed_state(client: TestClient) -> None:
+async def test_the_link_goes_to_wechats_confirm_page_with_a_signed_state(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     confirm = await confirm_page(client)
     assert {name: values[0] for name, values in confirm.items() if name != "reserved"} == {
         "action": "get_confirm",
@@ -95,7 +100,11 @@ async def test_the_link_goes_to_wechats_confirm_page_with_a_signed_state(client:
 
 
 async def test_a_confirmation_is_recorded_once_and_sends_one_notice_outside_the_window(
-    client: TestClient, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat, keys: Keys
+    client: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    wechat: FakeWeChat,
+    keys: Keys,
 ) -> None:
     confirm = await confirm_page(client)
     for _ in range(2):  # the worker reloads the page: one consent
@@ -125,7 +134,9 @@ async def test_a_confirmation_is_recorded_once_and_sends_one_notice_outside_the_
     assert await consents.unused(key_of(keys)) == 0
 
 
-async def test_a_cancel_records_nothing(client: TestClient, runtime: Runtime, keys: Keys) -> None:
+async def test_a_cancel_records_nothing(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, keys: Keys
+) -> None:
     response = await client.get(
         "/wechat/subscribed", params=back(await confirm_page(client), action="cancel")
     )
@@ -145,7 +156,7 @@ async def test_a_cancel_records_nothing(client: TestClient, runtime: Runtime, ke
     ],
 )
 async def test_a_link_we_did_not_sign_or_that_names_another_template_is_a_400_page(
-    client: TestClient, runtime: Runtime, keys: Keys, change: dict[str, str]
+    client: TestClient[web.Request, web.Application], runtime: Runtime, keys: Keys, change: dict[str, str]
 ) -> None:
     response = await client.get("/wechat/subscribed", params=back(await confirm_page(client), **change))
     assert response.status == 400 and response.content_type == "text/html"
@@ -154,7 +165,7 @@ async def test_a_link_we_did_not_sign_or_that_names_another_template_is_a_400_pa
 
 
 async def test_an_expired_or_altered_state_is_refused(
-    client: TestClient, runtime: Runtime, clock: FakeClock
+    client: TestClient[web.Request, web.Application], runtime: Runtime, clock: FakeClock
 ) -> None:
     confirm = await confirm_page(client)
     reserved = confirm["reserved"][0]
@@ -165,7 +176,9 @@ async def test_an_expired_or_altered_state_is_refused(
     assert await runtime.db["wechat_consents"].count_documents({}) == 0
 
 
-async def test_a_repeated_field_or_a_bad_code_is_a_400_page(client: TestClient) -> None:
+async def test_a_repeated_field_or_a_bad_code_is_a_400_page(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     confirm = await confirm_page(client)
     repeated: list[tuple[str, Any]] = [*back(confirm).items(), ("openid", "oOTHERopenid0123456789")]
     assert (await client.get("/wechat/subscribed", params=repeated)).status == 400
@@ -174,7 +187,9 @@ async def test_a_repeated_field_or_a_bad_code_is_a_400_page(client: TestClient) 
         assert response.status == 400 and response.content_type == "text/html"
 
 
-async def test_one_address_records_at_most_30_consents_an_hour(client: TestClient) -> None:
+async def test_one_address_records_at_most_30_consents_an_hour(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     confirm = await confirm_page(client)
     statuses = [
         (await client.get("/wechat/subscribed", params=back(confirm, openid=f"oForged{number:020d}"))).status
@@ -192,7 +207,9 @@ async def test_without_a_subscription_template_the_routes_say_so(
         assert response.status == 404 and "暂不提供" in await response.text()
 
 
-async def test_an_unfollow_forgets_the_consents(client: TestClient, runtime: Runtime, keys: Keys) -> None:
+async def test_an_unfollow_forgets_the_consents(
+    client: TestClient[web.Request, web.Application], runtime: Runtime, keys: Keys
+) -> None:
     await client.get("/wechat/subscribed", params=back(await confirm_page(client)))
     assert await Consents(runtime.db).unused(key_of(keys)) == 1
     assert (await send(client, pusher(), event_xml("unsubscribe"))).status == 200

@@ -8,8 +8,8 @@ did not confirm them), escalation's clock of the case, and intake's spool.
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from typing import Any
 
 import aiohttp
 import pytest
@@ -21,7 +21,7 @@ from services.escalation import consumer as escalation_consumer
 from services.escalation import store as escalation_store
 from services.intake import store as intake_store
 from services.intake.channels.twilio_api import TwilioApi
-from services.intake.sender import Sender
+from services.intake.sender import Sender, handlers
 from services.intake.spool import SPOOL, Spool
 from services.router import app as router_app
 from services.router.case_store import CASES, INDEXES, outbox_event
@@ -31,8 +31,8 @@ from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, UnsealError, load_keys, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
-from shared.store import ensure_indexes
-from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock
+from shared.store import Database, ensure_indexes
+from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, present
 from tests.servers import ServiceServer
 from tests.service.intake_support import OUTBOUND_ACCOUNT_SID, PUBLIC_BASE_URL, TWILIO_TOKEN, FakeTwilio
 from tests.service.router_support import GZ_NUMBER, FlakyBus, bearer, committee_tokens, grievance
@@ -46,7 +46,7 @@ async def rotate(settings: Settings, runtime: Runtime) -> tuple[int, list[str]]:
     return code, out.getvalue().splitlines()
 
 
-async def live_contacts(db: Any) -> list[str]:
+async def live_contacts(db: Database) -> list[str]:
     """Every sealed contact the three services keep, wherever it is."""
     found: list[str] = []
     async for case in db[CASES].find({}):
@@ -69,13 +69,17 @@ def collect_into(events: list[Event]) -> Handler:
 
 
 @pytest.fixture
-async def twilio() -> Any:
+async def twilio() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio() as fake:
         yield fake
 
 
 async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_only_the_new_key(
-    settings_factory: Any, db: Any, clock: FakeClock, memory_bus: MemoryBus, twilio: FakeTwilio
+    settings_factory: Callable[..., Settings],
+    db: Database,
+    clock: FakeClock,
+    memory_bus: MemoryBus,
+    twilio: FakeTwilio,
 ) -> None:
     before = settings_factory(contact_key=OLD)
     old_keys = load_keys(before)
@@ -141,7 +145,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
             status_callback=f"{PUBLIC_BASE_URL}/webhooks/twilio/status",
         )
         await memory_bus.consume(
-            "intake.outbound", Sender(intake.db, intake.keys, intake.clock, channel, None).handle
+            "intake.outbound", handlers(Sender(intake.db, intake.keys, intake.clock, channel, None).handle)
         )
         downstream: list[Event] = []
         for queue in ("escalation.cases", "notifications.escalations"):
@@ -161,7 +165,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
 
 
 async def test_rotation_without_the_previous_key_counts_what_it_cannot_open(
-    settings_factory: Any, db: Any, clock: FakeClock, memory_bus: MemoryBus
+    settings_factory: Callable[..., Settings], db: Database, clock: FakeClock, memory_bus: MemoryBus
 ) -> None:
     old_keys = load_keys(settings_factory(contact_key=OLD))
     await Spool(db).put(grievance(old_keys, "宿舍没有热水", to=GZ_NUMBER, phone=WORKER_PHONE), clock())
@@ -170,13 +174,12 @@ async def test_rotation_without_the_previous_key_counts_what_it_cannot_open(
     assert code == 1
     assert "intake_spool: 0 resealed, 0 already current, 1 unreadable, 0 changed meanwhile" in lines
     (entry,) = [e async for e in db[SPOOL].find({})]
-    assert (
-        unseal(old_keys, str(parse_event(entry["body"].encode(), entry["type"]).sealed_contact))
-        == WORKER_PHONE
-    )  # type: ignore[attr-defined]
+    spooled = parse_event(entry["body"].encode(), entry["type"])
+    assert isinstance(spooled, GrievanceReceived)
+    assert unseal(old_keys, present(spooled.sealed_contact, "the spooled contact")) == WORKER_PHONE
 
 
-def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Any) -> None:
+def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Callable[..., Settings]) -> None:
     from services.cli import run
     from services.cli.errors import CONFIG
 

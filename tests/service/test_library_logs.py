@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from shared.web import json_response, new_app
@@ -20,15 +22,16 @@ from tests.servers import ServiceServer
 PIN_QUERY = sensitive("pin=482915&note=locked-fire-exit-on-night-shift")
 
 
-async def ok(_: object) -> object:
+async def ok(_: web.Request) -> web.Response:
     return json_response({"ok": True})
 
 
 @pytest.fixture
-async def server() -> TestServer:
+async def server() -> AsyncIterator[TestServer]:
     app = new_app("test")
-    app.router.add_get("/api/v1/status/{reference}", ok)  # type: ignore[arg-type]
-    async with ServiceServer(app) as server:
+    app.router.add_get("/api/v1/status/{reference}", ok)
+    server = ServiceServer(app)
+    async with server:
         yield server
 
 

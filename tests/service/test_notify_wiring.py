@@ -23,9 +23,9 @@ from services.router.registry import RegistryError, load_registry
 from shared.contracts import CaseDeadlineSoon, CaseEscalated
 from shared.privacy import Keys
 from shared.runtime import Runtime
-from shared.store import ensure_indexes
-from tests.fakes import FakeClock
-from tests.service.escalation_support import assigned, safe_uuid, updated
+from shared.store import Database, ensure_indexes
+from tests.fakes import FakeClock, memory_bus_of, present
+from tests.service.escalation_support import assigned, clock_of, safe_uuid, updated
 from tests.service.router_support import REGISTRY
 
 WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=spt-secret-key"
@@ -103,7 +103,7 @@ async def test_a_bad_notify_block_is_refused_without_its_credential(rt: Runtime)
 
 
 def reminders_published(rt: Runtime) -> list[CaseDeadlineSoon]:
-    return [e for e in rt.bus.published if isinstance(e, CaseDeadlineSoon)]
+    return [e for e in memory_bus_of(rt).published if isinstance(e, CaseDeadlineSoon)]
 
 
 async def test_the_reminder_is_published_once_per_deadline_across_passes_and_replicas(
@@ -175,8 +175,8 @@ async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_
     await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     clock.advance(hours=40)
     # A replica claimed the reminder and died before publishing it.
-    stored = await escalation_store.load_clock(rt.db, case.case_id)
-    rid = reminders.reminder_id(case.case_id, stored.pending.ack)
+    stored = await clock_of(rt.db, case.case_id)
+    rid = reminders.reminder_id(case.case_id, present(stored.pending.ack, "the pending acknowledgement"))
     await rt.db[escalation_store.REMINDERS].insert_one(
         {"_id": rid, "case_id": case.case_id, "published": False, "claimed_at": clock()}
     )
@@ -204,13 +204,13 @@ def told(recipient: Recipient) -> Notification:
 
 
 async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanent_one_is_settled(
-    db: Any,
+    db: Database,
 ) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
     wecom = FakeNotifier("wecom")
     email = FakeNotifier("email", [TransientNotifyError("email_dataerror_451")])
-    notifiers = {"wecom": wecom, "email": email}
+    notifiers: dict[Channel, FakeNotifier] = {"wecom": wecom, "email": email}
     notification = told(committee())
     with pytest.raises(NotificationsPending) as pending:
         await tell([notification], key="event-1", notifiers=notifiers, ledger=ledger)
@@ -219,12 +219,14 @@ async def test_a_transient_failure_is_retried_on_its_channel_only_and_a_permanen
     await tell([notification], key="event-1", notifiers=notifiers, ledger=ledger)  # a late redelivery
     assert len(wecom.sent) == 1 and len(email.sent) == 1
     # Mail configured, no SMTP server: refused for good, recorded, not retried.
-    bare = {"wecom": FakeNotifier("wecom")}
+    bare: dict[Channel, FakeNotifier] = {"wecom": FakeNotifier("wecom")}
     await tell([notification], key="event-2", notifiers=bare, ledger=ledger)
     assert await ledger.state("event-2", notification.recipient, "email") == "refused"
 
 
-async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(db: Any) -> None:
+async def test_a_channel_claimed_by_a_live_sender_waits_and_a_dead_senders_claim_runs_out(
+    db: Database,
+) -> None:
     clock = FakeClock()
     ledger = Ledger(db, clock)
     recipient = committee(wecom=WECOM)
@@ -266,7 +268,8 @@ async def test_who_hears_of_an_escalation(
 ) -> None:
     case = assigned(clock.now, keys=keys, sla=rt.settings.sla)
     await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
-    notifiers = {ch: FakeNotifier(ch) for ch in ("wecom", "dingtalk", "email")}
+    channels: tuple[Channel, ...] = ("wecom", "dingtalk", "email")
+    notifiers = {ch: FakeNotifier(ch) for ch in channels}
     notices = EscalationNotices(
         db=rt.db, directory=Directory(rt.db), ledger=Ledger(rt.db, clock), notifiers=notifiers
     )

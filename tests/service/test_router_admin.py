@@ -23,8 +23,9 @@ from shared.auth import authenticate, issue_token, list_tokens
 from shared.contracts import Event
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
 from tests.servers import ServiceServer
-from tests.service.router_support import REGISTRY, bearer, committee_tokens, memory_bus_of
+from tests.service.router_support import REGISTRY, bearer, committee_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 

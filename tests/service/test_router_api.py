@@ -16,7 +16,7 @@ from shared.privacy import Keys, pin_for, pin_hash
 from shared.runtime import RUNTIME, Runtime
 from shared.settings import Settings
 from tests.conftest import FAST_RETRY
-from tests.fakes import WORKER_PHONE, FakeClock
+from tests.fakes import WORKER_PHONE, FakeClock, memory_bus_of
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
@@ -26,7 +26,6 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
-    memory_bus_of,
     pending_types,
     serve,
     stored_case,

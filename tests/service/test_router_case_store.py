@@ -22,9 +22,9 @@ from services.router.registry import load_registry_file
 from shared.contracts import CaseUpdated
 from shared.runtime import Runtime
 from shared.store import ensure_indexes, to_ms
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, memory_bus_of
 from tests.service.escalation_support import InterleavingDatabase
-from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance, memory_bus_of
+from tests.service.router_support import REGISTRY, ContendedDatabase, fresh_phone, grievance
 
 
 @pytest.fixture

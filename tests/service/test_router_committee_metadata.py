@@ -19,10 +19,10 @@ from shared.contracts import GrievanceReceived
 from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import to_ms
-from tests.fakes import WORKER_PHONE, FakeClock
+from tests.fakes import WORKER_PHONE, FakeClock, memory_bus_of
 from tests.servers import ServiceServer
 from tests.service.escalation_support import consume_downstream
-from tests.service.router_support import GZ_NUMBER, bearer, committee_tokens, grievance, memory_bus_of
+from tests.service.router_support import GZ_NUMBER, bearer, committee_tokens, grievance
 
 RECEIVED = datetime(2026, 3, 2, 8, 37, 12, 345000, tzinfo=UTC)
 MESSAGE_KEYS = {"id", "direction", "text", "at", "purpose"}

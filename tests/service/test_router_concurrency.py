@@ -17,7 +17,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, memory_bus_of
 from tests.service.escalation_support import InterleavingDatabase
 from tests.service.router_support import (
     DG_NUMBER,
@@ -26,7 +26,6 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
-    memory_bus_of,
     serve,
 )
 

@@ -28,7 +28,7 @@ from shared.contracts import (
 )
 from shared.runtime import Runtime
 from tests.conftest import make_settings
-from tests.fakes import WORKER_PHONE, FakeClock
+from tests.fakes import WORKER_PHONE, FakeClock, memory_bus_of
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, message_id_of, page_csrf, sign_in
 from tests.service.router_support import (
@@ -37,7 +37,6 @@ from tests.service.router_support import (
     RouterClient,
     committee_tokens,
     grievance,
-    memory_bus_of,
     serve,
     stored_case,
 )

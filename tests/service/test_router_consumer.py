@@ -9,7 +9,7 @@ from services.router.appkeys import ROUTER
 from shared.contracts import CaseAssigned, Event, MessageOutbound
 from shared.ids import reference_for
 from shared.runtime import Runtime
-from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
+from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, memory_bus_of, sensitive
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
@@ -17,7 +17,6 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
-    memory_bus_of,
     serve,
     stored_case,
 )

@@ -22,7 +22,7 @@ from shared.contracts import (
     OutboundPurpose,
 )
 from shared.runtime import Runtime
-from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock
+from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE, FakeClock, memory_bus_of
 from tests.service.router_support import (
     DG_NUMBER,
     GZ_NUMBER,
@@ -33,7 +33,6 @@ from tests.service.router_support import (
     committee_tokens,
     fresh_phone,
     grievance,
-    memory_bus_of,
     serve,
     stored_case,
     unsealed,

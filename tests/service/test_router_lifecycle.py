@@ -22,6 +22,7 @@ from services.router.registry_store import RegistryStore
 from shared.auth import list_tokens
 from shared.contracts import CaseUpdated
 from shared.runtime import Runtime
+from tests.fakes import memory_bus_of
 from tests.servers import ServiceServer
 from tests.service.router_support import (
     GZ_NUMBER,
@@ -30,7 +31,6 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
-    memory_bus_of,
     serve,
     stored_case,
 )

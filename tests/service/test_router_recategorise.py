@@ -19,7 +19,7 @@ from services.router.app import create_app as router_app
 from services.router.appkeys import ROUTER
 from shared.contracts import CaseUpdated, GrievanceReceived, MessageOutbound
 from shared.runtime import Runtime
-from tests.fakes import WORKER_PHONE, FakeClock
+from tests.fakes import WORKER_PHONE, FakeClock, memory_bus_of
 from tests.servers import ServiceServer
 from tests.service.escalation_support import consume_downstream
 from tests.service.router_support import (
@@ -29,7 +29,6 @@ from tests.service.router_support import (
     bearer,
     committee_tokens,
     grievance,
-    memory_bus_of,
     serve,
 )
 

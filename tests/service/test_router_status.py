@@ -13,15 +13,8 @@ from services.router import pin_gate
 from shared.ids import reference_for
 from shared.privacy import PIN_DIGITS, pin_for, pin_hash
 from shared.runtime import Runtime
-from tests.fakes import FakeClock
-from tests.service.router_support import (
-    RouterClient,
-    bearer,
-    committee_tokens,
-    grievance,
-    memory_bus_of,
-    serve,
-)
+from tests.fakes import FakeClock, memory_bus_of
+from tests.service.router_support import RouterClient, bearer, committee_tokens, grievance, serve
 
 UNKNOWN = "ABCDE-FGHJK"
 

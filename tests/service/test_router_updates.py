@@ -24,16 +24,8 @@ from shared.messaging import PublishError
 from shared.runtime import Runtime
 from shared.store import UpdateConflict, ensure_indexes, merge_updates
 from tests.conftest import MONGO_URL
-from tests.fakes import FakeClock
-from tests.service.router_support import (
-    GZ_NUMBER,
-    REGISTRY,
-    FlakyBus,
-    fresh_phone,
-    grievance,
-    memory_bus_of,
-    pending_types,
-)
+from tests.fakes import FakeClock, memory_bus_of
+from tests.service.router_support import GZ_NUMBER, REGISTRY, FlakyBus, fresh_phone, grievance, pending_types
 
 # Parts that cannot form one update: the same path under two operators, twice under one operator,
 # or a path inside another.

@@ -4,6 +4,7 @@ which ``serve all`` takes from the bootstrap's mode)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from services.cli import seed
 from services.cli.banner import banner, grievance_command
 from shared.auth import authenticate, list_tokens, revoke_token
 from shared.runtime import Runtime
+from shared.settings import Settings
 from tests.service.router_support import REGISTRY
 
 COMMITTEES = ["gz-001-spt", "gz-001-women", "dg-002-wages", "dg-002-safety", "sz-003-spt"]
@@ -71,7 +73,9 @@ async def test_the_embedded_run_issues_its_tokens_at_every_start(runtime: Runtim
     assert len(await live(runtime)) == 14
 
 
-def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(settings_factory: Any) -> None:
+def test_the_banner_says_where_the_tokens_are_and_how_to_issue_new_ones(
+    settings_factory: Callable[..., Settings],
+) -> None:
     settings = settings_factory(mongo_url="mongodb://mongo.invalid:27017/", amqp_url="amqp://rabbit.invalid/")
     text = banner(
         settings,

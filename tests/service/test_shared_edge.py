@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import aiohttp
 import pytest
@@ -15,6 +15,7 @@ from aiohttp import web
 
 from shared.bodies import read_text_body
 from shared.edge import edge_middlewares
+from shared.forwarded import Network
 from shared.listen import ConnectionLimits, GuardedSite, runner_options
 from shared.web import RUNNER_OPTIONS, json_response, new_app
 from tests.polling import eventually
@@ -36,7 +37,7 @@ async def echo_length(request: web.Request) -> web.Response:
     return json_response({"length": len(await read_text_body(request))})
 
 
-async def serve(trusted: tuple[ipaddress.IPv4Network, ...]) -> tuple[web.AppRunner, GuardedSite]:
+async def serve(trusted: Sequence[Network]) -> tuple[web.AppRunner, GuardedSite]:
     app = new_app("test", middlewares=edge_middlewares(trusted, BOUND), body_timeout=LIMITS.body_timeout)
     app.router.add_post("/echo", echo_length)
     runner = web.AppRunner(app, **{**RUNNER_OPTIONS, **runner_options(LIMITS)})

@@ -65,7 +65,7 @@ async def test_one_listener_reports_every_service_of_the_process() -> None:
     async def fails_when_told() -> bool:
         return failing["value"]
 
-    apps = {name: web.Application() for name in SERVICES}
+    apps: dict[str, web.Application] = {name: web.Application() for name in SERVICES}
     declare_health(apps["intake"], [("bus", passes), ("store", passes)])
     declare_health(apps["router"], [("bus", fails_when_told), ("store", passes)])
     declare_health(apps["escalation"], [("bus", passes), ("store", passes)])

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from shared.privacy import Keys
 from shared.ratestore import Limit, RateStore, indexes
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from tests.fakes import FakeClock
 
 MINUTE = Limit("test", 10, timedelta(minutes=1))
 
 
-async def test_concurrent_hits_from_several_replicas_allow_exactly_the_limit(db: Any, keys: Keys) -> None:
+async def test_concurrent_hits_from_several_replicas_allow_exactly_the_limit(
+    db: Database, keys: Keys
+) -> None:
     clock = FakeClock()
     await ensure_indexes(db, indexes("rates"))
     replicas = [RateStore(db, "rates", keys, clock) for _ in range(3)]
@@ -24,7 +25,7 @@ async def test_concurrent_hits_from_several_replicas_allow_exactly_the_limit(db:
     assert all(answer is None or 1 <= answer <= 60 for answer in answers)
 
 
-async def test_a_new_window_starts_afresh_and_keys_are_kept_apart(db: Any, keys: Keys) -> None:
+async def test_a_new_window_starts_afresh_and_keys_are_kept_apart(db: Database, keys: Keys) -> None:
     clock = FakeClock()
     rates = RateStore(db, "rates", keys, clock)
     for _ in range(10):

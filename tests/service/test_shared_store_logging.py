@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared.store import DuplicateKeyError
+from shared.store import Database, DuplicateKeyError
 from tests.fakes import sensitive
 
 TEXT = sensitive("The night shift supervisor locked the fire exit again")
@@ -24,7 +24,7 @@ def driver_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return caplog.records
 
 
-async def test_commands_and_replies_never_reach_the_log(db: Any, driver_records: list[Any]) -> None:
+async def test_commands_and_replies_never_reach_the_log(db: Database, driver_records: list[Any]) -> None:
     await db["cases"].insert_one({"_id": "case-1", "text": TEXT})
     assert (await db["cases"].find_one({"_id": "case-1"}))["text"] == TEXT
     await db["cases"].update_one({"_id": "case-1"}, {"$set": {"text": TEXT + "!"}})
@@ -33,7 +33,7 @@ async def test_commands_and_replies_never_reach_the_log(db: Any, driver_records:
     assert not [r for r in driver_records if TEXT in r.getMessage()]
 
 
-async def test_a_duplicate_key_error_never_quotes_the_key(db: Any, driver_records: list[Any]) -> None:
+async def test_a_duplicate_key_error_never_quotes_the_key(db: Database, driver_records: list[Any]) -> None:
     await db["cases"].create_index("reporter_key", unique=True)
     await db["cases"].insert_one({"reporter_key": KEY})
     with pytest.raises(DuplicateKeyError):

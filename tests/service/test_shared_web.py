@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -72,8 +74,21 @@ async def boom(_: web.Request) -> web.Response:
     raise RuntimeError("bug")
 
 
+Client = TestClient[web.Request, web.Application]
+
+
+@dataclass
+class Served:
+    """The test application's client, a client of its operational listener, and its dependency's
+    readiness (which a test switches)."""
+
+    client: Client
+    ops: Client
+    ready: dict[str, bool]
+
+
 @pytest.fixture
-async def client():
+async def served() -> AsyncIterator[Served]:
     ready = {"value": True}
 
     async def check() -> bool:
@@ -87,20 +102,23 @@ async def client():
     app.router.add_get("/boom", boom)
     declare_health(app, [("dep", check)])
     async with TestClient(ServiceServer(app)) as client, ops_client(app) as ops:
-        client.ready = ready  # type: ignore[attr-defined]
-        client.ops = ops  # type: ignore[attr-defined]
-        yield client
+        yield Served(client, ops, ready)
 
 
-async def problem(response, status: int) -> dict:
+@pytest.fixture
+def client(served: Served) -> Client:
+    return served.client
+
+
+async def problem(response: ClientResponse, status: int) -> dict[str, Any]:
     assert response.status == status
     assert response.content_type == "application/problem+json"
-    body = await response.json(content_type=None)
+    body: dict[str, Any] = await response.json(content_type=None)
     assert body["status"] == status and body["title"]
     return body
 
 
-async def test_valid_json_and_form(client: Any) -> None:
+async def test_valid_json_and_form(client: Client) -> None:
     response = await client.post("/json", json={"code": "GZ-001"})
     assert response.status == 200 and (await response.json()) == {"code": "GZ-001"}
     response = await client.post("/form", data={"a": "1", "b": "2"})
@@ -127,7 +145,7 @@ async def test_valid_json_and_form(client: Any) -> None:
     ],
 )
 async def test_hostile_bodies_get_problem_json(
-    client: Any, body: Any, content_type: Any, status: Any
+    client: Client, body: Any, content_type: Any, status: Any
 ) -> None:
     path = "/form" if "form" in content_type else "/json"
     response = await client.post(path, data=body, headers={"Content-Type": content_type})
@@ -155,7 +173,7 @@ async def test_hostile_bodies_get_problem_json(
     ],
 )
 async def test_a_validators_own_words_reach_the_worker_in_their_language(
-    client: Any, body: Any, headers: Any, expected: Any
+    client: Client, body: Any, headers: Any, expected: Any
 ) -> None:
     details = await problem(await client.post("/shift", json=body, headers=headers), 422)
     assert details["detail"] == expected
@@ -163,7 +181,7 @@ async def test_a_validators_own_words_reach_the_worker_in_their_language(
     assert "Value error" not in json.dumps(details, ensure_ascii=False)
 
 
-async def test_apis_that_are_not_worker_facing_stay_in_english(client: Any) -> None:
+async def test_apis_that_are_not_worker_facing_stay_in_english(client: Client) -> None:
     for body in (b"{", b"[1]", b'{"code": 1e999}'):
         response = await client.post(
             "/json", data=body, headers={"Content-Type": "application/json", "Accept-Language": "zh-CN"}
@@ -172,11 +190,11 @@ async def test_apis_that_are_not_worker_facing_stay_in_english(client: Any) -> N
         assert detail.isascii() and detail.startswith(("malformed", "the body", "a number")), detail
 
 
-async def test_oversized_bodies_get_413_with_and_without_content_length(client: Any) -> None:
+async def test_oversized_bodies_get_413_with_and_without_content_length(client: Client) -> None:
     big = b'{"code": "' + b"A" * MAX_BODY + b'"}'
     await problem(await client.post("/json", data=big, headers={"Content-Type": "application/json"}), 413)
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"A" * 8192
 
@@ -184,7 +202,7 @@ async def test_oversized_bodies_get_413_with_and_without_content_length(client: 
     await problem(response, 413)
 
 
-async def test_unknown_paths_methods_and_bugs_are_problem_json(client: Any) -> None:
+async def test_unknown_paths_methods_and_bugs_are_problem_json(client: Client) -> None:
     await problem(await client.get("/nowhere"), 404)
     response = await client.get("/json")
     await problem(response, 405)
@@ -192,7 +210,7 @@ async def test_unknown_paths_methods_and_bugs_are_problem_json(client: Any) -> N
     await problem(await client.get("/boom"), 500)
 
 
-async def test_request_ids_are_echoed_or_made(client: Any) -> None:
+async def test_request_ids_are_echoed_or_made(client: Client) -> None:
     response = await client.get("/healthz", headers={"X-Request-Id": "abc-123"})
     assert response.headers["X-Request-Id"] == "abc-123"
     response = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith junk"})
@@ -204,21 +222,22 @@ async def test_request_ids_are_echoed_or_made(client: Any) -> None:
     assert all(re.fullmatch(r"[a-z]{12}-[a-z]+", made_id) for made_id in more | {made})
 
 
-async def test_readiness_follows_the_checks(client: Any) -> None:
-    assert (await client.ops.get("/readyz")).status == 200
-    client.ready["value"] = False
-    response = await client.ops.get("/readyz")
+async def test_readiness_follows_the_checks(served: Served) -> None:
+    assert (await served.ops.get("/readyz")).status == 200
+    served.ready["value"] = False
+    response = await served.ops.get("/readyz")
     assert response.status == 503 and (await response.json())["checks"] == {"dep": False}
-    assert (await client.get("/healthz")).status == 200
-    assert (await client.ops.get("/healthz")).status == 200
+    assert (await served.client.get("/healthz")).status == 200
+    assert (await served.ops.get("/healthz")).status == 200
 
 
-async def test_metrics_count_requests_by_route_pattern_never_by_path(client: Any) -> None:
+async def test_metrics_count_requests_by_route_pattern_never_by_path(served: Served) -> None:
+    client = served.client
     for reference in ("ABCDE-FGHJK", "KMNPQ-RSTUV"):
         assert (await client.get(f"/things/{reference}")).status == 200
     await client.get("/nowhere/13912345678")
     assert (await client.get("/metrics")).status == 404  # on the operational listener only
-    response = await client.ops.get("/metrics")
+    response = await served.ops.get("/metrics")
     assert response.status == 200 and response.content_type == "text/plain"
     text = await response.text()
     assert "# TYPE grievance_http_requests_total counter" in text

@@ -21,12 +21,12 @@ from services.router.registry_store import COMMITTEES, FACTORIES, RegistryStore
 from shared.auth import issue_token, list_tokens
 from shared.contracts import MessageOutbound
 from shared.sla import SlaTable
-from shared.store import ensure_indexes
-from tests.fakes import FakeClock
+from shared.store import Database, ensure_indexes
+from tests.fakes import FakeClock, present
 from tests.service.escalation_support import assigned, safe_uuid
 
 
-async def in_both_orders(db: Any, collection: str, docs: list[dict[str, Any]], read: Any) -> Any:
+async def in_both_orders(db: Database, collection: str, docs: list[dict[str, Any]], read: Any) -> Any:
     """``read()`` after writing ``docs`` in their order and again in the reverse order; both answers."""
     answers = []
     for written in (docs, docs[::-1]):
@@ -36,7 +36,7 @@ async def in_both_orders(db: Any, collection: str, docs: list[dict[str, Any]], r
     return answers
 
 
-async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_write_order(db: Any) -> None:
+async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_write_order(db: Database) -> None:
     # "GZ-001 ..." opens with the code of one factory and with the keyword "GZ" of the other.
     factories = [
         {"code": "GZ-001", "sms_numbers": [], "keywords": []},
@@ -51,7 +51,7 @@ async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_writ
     assert first == second == "AB-002"
 
 
-async def test_a_factorys_committees_come_by_id(db: Any) -> None:
+async def test_a_factorys_committees_come_by_id(db: Database) -> None:
     committees = [
         {"id": f"gz-001-{name}", "factory_id": "GZ-001", "categories": ["all"], "active": True}
         for name in ("women", "spt", "safety")
@@ -64,7 +64,9 @@ async def test_a_factorys_committees_come_by_id(db: Any) -> None:
     assert first == second == ["gz-001-safety", "gz-001-spt", "gz-001-women"]
 
 
-async def test_the_latest_factory_of_a_reporter_is_one_answer_when_two_cases_share_a_moment(db: Any) -> None:
+async def test_the_latest_factory_of_a_reporter_is_one_answer_when_two_cases_share_a_moment(
+    db: Database,
+) -> None:
     now = FakeClock().now
     cases = [
         {"_id": case_id, "reporter_key": "r1", "factory_id": factory, "created_at": now}
@@ -78,7 +80,7 @@ async def test_the_latest_factory_of_a_reporter_is_one_answer_when_two_cases_sha
     assert first == second == "GZ-001"
 
 
-async def test_periodic_work_takes_the_oldest_first(db: Any) -> None:
+async def test_periodic_work_takes_the_oldest_first(db: Database) -> None:
     now = FakeClock().now
     cases = [
         {
@@ -99,10 +101,10 @@ async def test_periodic_work_takes_the_oldest_first(db: Any) -> None:
     assert first == second == (["case-10", "case-9"], ["case-10", "case-9"])
 
 
-async def test_a_cases_escalations_come_oldest_first_then_by_id(db: Any) -> None:
+async def test_a_cases_escalations_come_oldest_first_then_by_id(db: Database) -> None:
     now = FakeClock().now
     case = assigned(now, severity="critical", category="health_safety")
-    clock = merge(None, case, SlaTable(), now)
+    clock = present(merge(None, case, SlaTable(), now), "the case's clock")
     opened = [
         open_escalation(clock, reason, now, SlaTable()) for reason in ("critical", "disputed", "retaliation")
     ]
@@ -135,7 +137,7 @@ def two_part_message(event_id: Any) -> MessageOutbound:
     )
 
 
-async def test_dev_outbox_keeps_the_parts_of_messages_sent_at_one_moment_together(db: Any) -> None:
+async def test_dev_outbox_keeps_the_parts_of_messages_sent_at_one_moment_together(db: Database) -> None:
     await ensure_indexes(db, intake_store.INDEXES)
     now = FakeClock().now
     first, second = sorted((safe_uuid(), safe_uuid()), key=str)
@@ -149,6 +151,6 @@ async def test_dev_outbox_keeps_the_parts_of_messages_sent_at_one_moment_togethe
     assert ids == [str(first), str(first), str(second), str(second)]
 
 
-async def test_tokens_are_listed_in_the_order_they_were_issued(db: Any) -> None:
+async def test_tokens_are_listed_in_the_order_they_were_issued(db: Database) -> None:
     issued = [(await issue_token(db, "committee", committee_id=f"c-{i}"))[1] for i in range(12)]
     assert [t["token_id"] for t in await list_tokens(db)] == [t["token_id"] for t in issued]

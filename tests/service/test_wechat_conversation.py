@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as create_escalation
@@ -37,27 +38,37 @@ AFTER = sensitive("GZ-001 我重新关注了，食堂的饭菜不干净")
 CRITICAL = sensitive("GZ-001 晚上宿舍的安全出口被锁住了，着火了跑不出去")
 
 
+Client = TestClient[web.Request, web.Application]
+# Intake, the router, and the committees' tokens.
+Stack = tuple[Client, Client, dict[str, str]]
+
+
 @pytest.fixture
-async def stack(
-    settings_factory: Callable[..., Settings], runtime: Runtime
-) -> AsyncIterator[tuple[TestClient, TestClient, dict[str, str]]]:
-    tokens = await committee_tokens(runtime)
-    escalation: list[Event] = []
+async def escalation(runtime: Runtime) -> list[Event]:
+    """What the router sends the escalation service, as it receives it."""
+    received: list[Event] = []
 
     async def collect(event: Event) -> None:
-        escalation.append(event)
+        received.append(event)
 
     await runtime.bus.consume("escalation.cases", collect)
+    return received
+
+
+@pytest.fixture
+async def stack(
+    settings_factory: Callable[..., Settings], runtime: Runtime, escalation: list[Event]
+) -> AsyncIterator[Stack]:
+    tokens = await committee_tokens(runtime)
     async with (
         TestClient(ServiceServer(create_router(runtime.settings, runtime))) as router,
         serve_intake(wechat_settings(settings_factory), runtime) as intake,
     ):
-        router.escalation = escalation  # type: ignore[attr-defined]
         yield intake, router, tokens
 
 
 async def test_a_wechat_worker_files_follows_up_and_unfollows(
-    stack: tuple[TestClient, TestClient, dict[str, str]], runtime: Runtime, memory_bus: MemoryBus
+    stack: Stack, runtime: Runtime, memory_bus: MemoryBus, escalation: list[Event]
 ) -> None:
     intake, router, tokens = stack
     account = pusher()
@@ -96,9 +107,7 @@ async def test_a_wechat_worker_files_follows_up_and_unfollows(
     case = await stored_case(cases, first.grievance_id)
     assert case.sealed_contact is None and case.reporter_key is None and case.claimed_reporter_key is None
     assert [m.text for m in case.messages] == [FIRST, SECOND]
-    withdrawn = [
-        e for e in router.escalation if isinstance(e, CaseUpdated) and e.action == "contact_withdrawn"
-    ]
+    withdrawn = [e for e in escalation if isinstance(e, CaseUpdated) and e.action == "contact_withdrawn"]
     assert len(withdrawn) == 1 and withdrawn[0].sealed_contact is None
     assert await cases.ids_of_contact(key) == []
 
@@ -172,7 +181,7 @@ async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_an
 
 @pytest.mark.parametrize(("no", "yes"), [("否", "是"), ("NO", "yes")])
 async def test_a_wechat_worker_answers_a_resolution_with_the_sms_keywords(
-    stack: tuple[TestClient, TestClient, dict[str, str]],
+    stack: Stack,
     runtime: Runtime,
     memory_bus: MemoryBus,
     no: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -171,7 +172,7 @@ async def test_subscription_notice_consumes_the_opt_in(
     wechat: FakeWeChat, session: aiohttp.ClientSession, clock: FakeClock
 ) -> None:
     api = api_for(session, wechat, clock)
-    notice = {"scene": 7, "title": "案件进展", "content": "您的案件有新消息"}
+    notice: dict[str, Any] = {"scene": 7, "title": "案件进展", "content": "您的案件有新消息"}
     with pytest.raises(PermanentDeliveryError) as refused:
         await api.send_subscription_notice(WORKER, "TPL_NOTICE", **notice)
     assert refused.value.code == "43101"

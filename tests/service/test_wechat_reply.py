@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.intake import store
@@ -17,7 +18,7 @@ from shared.memorybus import MemoryBus
 from shared.privacy import reporter_key
 from shared.runtime import Runtime
 from shared.settings import Settings
-from tests.fakes import WORKER_OPENID, FakeClock, sensitive
+from tests.fakes import WORKER_OPENID, FakeClock, present, sensitive
 from tests.providers.wechat import FakeWeChat
 from tests.servers import ServiceServer
 from tests.service.intake_support import serve as serve_intake
@@ -38,7 +39,7 @@ async def wechat(clock: FakeClock) -> AsyncIterator[FakeWeChat]:
 @pytest.fixture
 async def stack(
     settings_factory: Callable[..., Settings], runtime: Runtime, wechat: FakeWeChat
-) -> AsyncIterator[TestClient]:
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     await committee_tokens(runtime)
     settings = wechat_settings(settings_factory, wechat_appsecret=SECRET, wechat_api_base=wechat.base_url)
     async with (
@@ -49,7 +50,10 @@ async def stack(
 
 
 async def test_the_acknowledgement_reaches_the_worker_on_wechat(
-    stack: TestClient, runtime: Runtime, memory_bus: MemoryBus, wechat: FakeWeChat
+    stack: TestClient[web.Request, web.Application],
+    runtime: Runtime,
+    memory_bus: MemoryBus,
+    wechat: FakeWeChat,
 ) -> None:
     wechat.user_wrote(WORKER_OPENID)  # WeChat's own record of the same message
     assert (await send(stack, pusher(), text_xml(FIRST))).status == 200
@@ -88,7 +92,7 @@ async def test_a_reply_after_the_window_waits_for_the_worker_and_an_unfollow_mak
         assert len(wechat.sent) == 1
 
         clock.advance(hours=48)
-        headers = bearer(tokens[case.committee_id])
+        headers = bearer(tokens[present(case.committee_id, "the case's committee")])
         answer = await router.post(
             f"/api/v1/cases/{case.reference}/messages", json={"text": "我们明天派人维修"}, headers=headers
         )

@@ -7,9 +7,11 @@ pinned to WeChat's published vectors by ``tests/unit/test_wechat_crypto.py``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from services.intake.channels.wechat_crypto import aes_key, decrypt, msg_signature
@@ -29,13 +31,14 @@ _MSG_IDS = itertools.count(24_000_000_000_000_001)
 _TIMES = itertools.count(1_772_438_400)
 
 
-def wechat_settings(settings_factory: Any, *, safe: bool = True, **overrides: Any) -> Settings:
+def wechat_settings(
+    settings_factory: Callable[..., Settings], *, safe: bool = True, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {"wechat_token": TOKEN, "wechat_appid": APP_ID}
     if safe:
         values["wechat_aes_key"] = AES_KEY
     values.update(overrides)
-    settings: Settings = settings_factory(**values)
-    return settings
+    return settings_factory(**values)
 
 
 def pusher(*, key: str = AES_KEY, app_id: str = APP_ID, token: str = TOKEN) -> WeChatPusher:
@@ -74,11 +77,15 @@ def event_xml(
     ).encode()
 
 
-async def post_push(client: TestClient, push: Push, *, content_type: str = "text/xml") -> Any:
+async def post_push(
+    client: TestClient[Any, Any], push: Push, *, content_type: str = "text/xml"
+) -> ClientResponse:
     return await client.post(PATH, params=push.query, data=push.body, headers={"Content-Type": content_type})
 
 
-async def send(client: TestClient, account: WeChatPusher, xml: bytes, *, mode: Mode = "safe") -> Any:
+async def send(
+    client: TestClient[Any, Any], account: WeChatPusher, xml: bytes, *, mode: Mode = "safe"
+) -> ClientResponse:
     return await post_push(client, account.push(xml, mode=mode))
 
 

@@ -15,7 +15,7 @@ from services.intake.cn_sms_outbound import AliyunChannel, SmsRoutes, default_pr
 from services.intake.cn_sms_templates import DEFAULT_WORDING, KIND_OF, NoTemplate, Templates
 from services.router.case import Case
 from services.router.decisions import FollowUp, NewCase, Question, decide
-from shared.contracts import OutboundPurpose
+from shared.contracts import Language, OutboundPurpose
 from shared.ids import case_code, find_case_codes, find_reference
 from shared.keywords import parse
 from shared.settings import SMS_TEMPLATE_KINDS, Settings
@@ -46,8 +46,8 @@ def message(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_default_wordings_are_neutral_and_point_to_the_page(language: str) -> None:
-    for kind, wording in DEFAULT_WORDING[language].items():  # type: ignore[index]
+def test_default_wordings_are_neutral_and_point_to_the_page(language: Language) -> None:
+    for kind, wording in DEFAULT_WORDING[language].items():
         assert not any(word in wording for word in ("投诉", "维权", "调解", "grievance", "complaint"))
         assert "{url}" in wording or kind in ("question", "verification")
         # Only the case code (a one-time code for the verification kind) is a variable: no other
@@ -120,9 +120,11 @@ def test_a_message_code_is_six_digits_or_none() -> None:
 
 
 def _channel() -> AliyunChannel:
+    # Routing only picks the channel and never sends through it, so it needs no HTTP session.
     return AliyunChannel(
-        AliyunSms(None, access_key_id="k", access_key_secret="s", sign_name="x"), Templates({}, URL, {})
-    )  # type: ignore[arg-type]
+        AliyunSms(None, access_key_id="k", access_key_secret="s", sign_name="x"),  # type: ignore[arg-type]
+        Templates({}, URL, {}),
+    )
 
 
 def test_the_provider_follows_the_worker_then_the_route_then_the_default() -> None:

@@ -47,8 +47,14 @@ def test_a_cell_that_would_be_a_formula_becomes_text(cell: str, written: str) ->
 
 
 def test_the_file_has_a_bom_crlf_and_a_reason_beside_each_hidden_value() -> None:
-    groups = {("GZ-001", "wages"): Figures(received=2), ("SZ-002", "wages"): Figures(received=9, escalated=1)}
-    factories = {"GZ-001": Figures(received=2), "SZ-002": Figures(received=9, escalated=1)}
+    groups: dict[tuple[str | None, str], Figures] = {
+        ("GZ-001", "wages"): Figures(received=2),
+        ("SZ-002", "wages"): Figures(received=9, escalated=1),
+    }
+    factories: dict[str | None, Figures] = {
+        "GZ-001": Figures(received=2),
+        "SZ-002": Figures(received=9, escalated=1),
+    }
     released = release(Table.of(groups, factories, Figures(received=11, escalated=1)), 5)
     t = texts()
     body = csv_bytes(released, t, factory_name(t))
@@ -65,10 +71,11 @@ def test_the_file_has_a_bom_crlf_and_a_reason_beside_each_hidden_value() -> None
 
 def test_every_figure_is_said_in_words_in_both_languages() -> None:
     released = release(Table.of({}, {}, Figures(received=7, ack_decided=2, ack_on_time=1)), 5)
-    for language, hidden, nothing in (
+    wordings: list[tuple[Language, str, str]] = [
         ("zh", "少于 5 件", "—（尚无到期）"),
         ("en", "fewer than 5 cases", "— (nothing due yet)"),
-    ):
+    ]
+    for language, hidden, nothing in wordings:
         t = texts(language)
         words = {name: says(name, f, 5, t) for name, f in released.total.figures()}
         assert words["received"] == "7"

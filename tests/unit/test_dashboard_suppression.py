@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ _ADDED = (
 )
 
 
-def cases(received: int, **counts: int) -> Figures:
+def cases(received: int, **counts: Any) -> Figures:
     return Figures(received=received, **counts)
 
 
@@ -158,7 +159,9 @@ def recoverable(released: Released, truth: Table, name: str) -> list[tuple[str, 
         for r in rows(released)
         if not r.figure(name).suppressed
     }
-    sums = [(("total",), [("factory", str(f)) for f in truth.factories])]
+    sums: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = [
+        (("total",), [("factory", str(f)) for f in truth.factories])
+    ]
     sums += [
         (("factory", str(f)), [("group", str(g), c) for g, c in truth.groups if g == f])
         for f in truth.factories
@@ -176,7 +179,7 @@ def test_no_hidden_count_is_recoverable_and_every_small_cohort_is_hidden(seed: i
     rng = random.Random(seed)
     factories = [f"F-{i:03d}" for i in range(rng.randint(1, 5))]
     categories = ["wages", "working_hours", "health_safety", "harassment_abuse", "other"]
-    groups = {}
+    groups: dict[tuple[str | None, str], Figures] = {}
     for factory, category in itertools.product(factories, categories):
         if rng.random() < 0.6:
             received = rng.choice([1, 2, 3, 4, 5, 6, 9, 15, 40])

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.escalation.clocks import merge
+from services.escalation.clocks import CaseClock, merge
 from services.escalation.escalations import (
     OUTBOX_LEASE,
     EscalationResolved,
@@ -17,20 +17,22 @@ from services.escalation.escalations import (
     events_for,
     open_escalation,
 )
-from shared.contracts import CaseEscalated, MessageOutbound, NamedMember
+from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound, NamedMember
 from shared.privacy import Keys
 from shared.sla import SlaTable
+from tests.fakes import present
 from tests.service.escalation_support import assigned, updated
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SLA = SlaTable()
 
 
-def fold(*events):
-    clock = None
+def fold(*events: CaseAssigned | CaseUpdated) -> CaseClock:
+    """The clock the events add up to, in the order given."""
+    clock: CaseClock | None = None
     for event in events:
         clock = merge(clock, event, SLA, T0) or clock
-    return clock
+    return present(clock, "the clock (no event was given)")
 
 
 def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock() -> None:
@@ -103,7 +105,7 @@ def test_the_notice_goes_only_where_the_worker_can_be_reached(keys: Keys) -> Non
     escalation = open_escalation(reachable, "ack_overdue", T0, SLA)
     escalated, notice = events_for(escalation, reachable)
     assert isinstance(escalated, CaseEscalated) and isinstance(notice, MessageOutbound)
-    assert notice.sealed_contact == reachable.reply_to.sealed_contact and notice.language == "zh"
+    assert notice.sealed_contact == present(reachable.reply_to).sealed_contact and notice.language == "zh"
     # The same escalation always publishes the same event ids, so a retried publish repeats them.
     assert [e.id for e in events_for(escalation, reachable)] == [escalated.id, notice.id]
     assert [type(e) for e in events_for(escalation, None)] == [CaseEscalated]
@@ -116,16 +118,16 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
         opened, "contact_confirmed", T0 + timedelta(minutes=5), status="assigned", sealed_contact="sealed"
     )
     events = (confirmed, opened) if confirmation_first else (opened, confirmed)
-    assert fold(opened).reply_to.sealed_contact is None  # unproven: escalation holds no contact
+    assert present(fold(opened).reply_to).sealed_contact is None  # unproven: escalation holds no contact
     clock = fold(*events)
-    assert clock.reply_to.sealed_contact == "sealed" and clock.reply_to.channel == "web"
+    assert present(clock.reply_to).sealed_contact == "sealed" and present(clock.reply_to).channel == "web"
     # The router's acknowledgement on confirmation said that the monitor follows a critical case;
     # a missed deadline is news, and its notice goes to the confirmed number.
     _, notice = events_for(open_escalation(clock, "resolution_overdue", T0, SLA), clock)
     assert isinstance(notice, MessageOutbound) and notice.sealed_contact == "sealed"
     # An ordinary update carries no contact and takes none away.
     later = fold(*events, updated(opened, "acknowledged", T0 + timedelta(minutes=9)))
-    assert later.reply_to.sealed_contact == "sealed"
+    assert present(later.reply_to).sealed_contact == "sealed"
 
 
 @pytest.mark.parametrize(
@@ -162,7 +164,8 @@ def test_the_members_found_named_show_once_each_whatever_order_their_events_came
     )
     # A note on any other update is not a record of a name (only a recusal carries one).
     noise = updated(case, "acknowledged", T0 + timedelta(minutes=5), conflicts=(left,))
-    for events in ([case, noise, moved], [moved, noise, case]):
+    orders: list[list[CaseAssigned | CaseUpdated]] = [[case, noise, moved], [moved, noise, case]]
+    for events in orders:
         clock = fold(*events)
         assert clock.conflicts == (kept, left)
         escalation = open_escalation(clock, "conflict_of_interest", T0 + timedelta(hours=2), SLA)
@@ -177,11 +180,11 @@ def test_a_withdrawn_contact_is_forgotten_in_either_order(keys: Keys, withdrawal
     opened = assigned(T0, keys=keys).model_copy(update={"channel": "wechat"})
     withdrawn = updated(opened, "contact_withdrawn", T0 + timedelta(minutes=5), status="assigned")
     reachable = fold(opened)
-    assert reachable.reply_to.sealed_contact is not None
+    assert present(reachable.reply_to).sealed_contact is not None
     told = events_for(open_escalation(reachable, "ack_overdue", T0, SLA), reachable)
     assert [type(e) for e in told] == [CaseEscalated, MessageOutbound]  # before: the worker is told
     clock = fold(*((withdrawn, opened) if withdrawal_first else (opened, withdrawn)))
-    assert clock.reply_to.sealed_contact is None and clock.reply_to.channel == "wechat"
+    assert present(clock.reply_to).sealed_contact is None and present(clock.reply_to).channel == "wechat"
     assert [type(e) for e in events_for(open_escalation(clock, "ack_overdue", T0, SLA), clock)] == [
         CaseEscalated
     ]

@@ -77,7 +77,7 @@ async def test_a_duplicate_takes_over_when_the_running_caller_is_cancelled() -> 
     with pytest.raises(asyncio.CancelledError):
         await first
     work.gate.set()
-    assert await asyncio.gather(second, third) == ["done", "done"]
+    assert list(await asyncio.gather(second, third)) == ["done", "done"]
     assert work.runs == 2  # the cancelled run, then one run for both duplicates
     assert await flights.run("k", work) == "done"
     assert work.runs == 2

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from services.router.notices import notice_for
+from shared.contracts import CaseUpdated
 from tests.fakes import FakeClock
 from tests.service.escalation_support import assigned, updated
 
@@ -15,7 +16,7 @@ NOW = FakeClock().now
 CASE = assigned(NOW)
 
 
-def update(action: str, status: str, **extra):
+def update(action: str, status: str, **extra: Any) -> CaseUpdated:
     return updated(
         CASE,
         action,

@@ -7,17 +7,17 @@ from typing import Any
 import pytest
 
 from shared.auth import INDEXES, authenticate, hash_token, issue_token, list_tokens, revoke_token
-from shared.store import ensure_indexes
+from shared.store import Database, ensure_indexes
 from shared.web import Problem
 
 
 @pytest.fixture
-async def tokens_db(db: Any):
+async def tokens_db(db: Database) -> Database:
     await ensure_indexes(db, INDEXES)
     return db
 
 
-async def test_issued_tokens_are_random_and_stored_only_as_hashes(tokens_db: Any) -> None:
+async def test_issued_tokens_are_random_and_stored_only_as_hashes(tokens_db: Database) -> None:
     token, record = await issue_token(tokens_db, "committee", committee_id="gz-001-spt")
     other, _ = await issue_token(tokens_db, "committee", committee_id="gz-001-spt")
     assert token != other and token.startswith("gvt_") and len(token) >= 40
@@ -27,7 +27,7 @@ async def test_issued_tokens_are_random_and_stored_only_as_hashes(tokens_db: Any
     assert all("token_hash" not in t for t in listed) and len(listed) == 2
 
 
-async def test_authenticate_returns_the_scoped_principal(tokens_db: Any) -> None:
+async def test_authenticate_returns_the_scoped_principal(tokens_db: Database) -> None:
     token, _ = await issue_token(tokens_db, "ngo", factories=["GZ-001"])
     principal = await authenticate(tokens_db, f"Bearer {token}")
     assert principal.role == "ngo" and principal.factories == ("GZ-001",)
@@ -39,13 +39,13 @@ async def test_authenticate_returns_the_scoped_principal(tokens_db: Any) -> None
 @pytest.mark.parametrize(
     "header", [None, "", "Bearer", "Basic abc", "Bearer gvt_unknown", "Bearer " + "x" * 500]
 )
-async def test_bad_credentials_are_401(tokens_db: Any, header: Any) -> None:
+async def test_bad_credentials_are_401(tokens_db: Database, header: Any) -> None:
     with pytest.raises(Problem) as caught:
         await authenticate(tokens_db, header)
     assert caught.value.status == 401
 
 
-async def test_revoked_tokens_stop_working(tokens_db: Any) -> None:
+async def test_revoked_tokens_stop_working(tokens_db: Database) -> None:
     token, record = await issue_token(tokens_db, "admin")
     assert await revoke_token(tokens_db, record["token_id"])
     assert not await revoke_token(tokens_db, record["token_id"])
@@ -53,12 +53,12 @@ async def test_revoked_tokens_stop_working(tokens_db: Any) -> None:
         await authenticate(tokens_db, f"Bearer {token}")
 
 
-async def test_committee_tokens_need_a_committee(tokens_db: Any) -> None:
+async def test_committee_tokens_need_a_committee(tokens_db: Database) -> None:
     with pytest.raises(ValueError):
         await issue_token(tokens_db, "committee")
 
 
-async def test_a_token_stops_working_when_it_expires(tokens_db: Any) -> None:
+async def test_a_token_stops_working_when_it_expires(tokens_db: Database) -> None:
     from datetime import UTC, datetime, timedelta
 
     token, record = await issue_token(tokens_db, "admin", lifetime=timedelta(minutes=5))
@@ -74,7 +74,7 @@ async def test_a_token_stops_working_when_it_expires(tokens_db: Any) -> None:
     assert refused.value.status == 401
 
 
-async def test_the_default_lifetime_is_180_days_and_old_records_get_it_too(tokens_db: Any) -> None:
+async def test_the_default_lifetime_is_180_days_and_old_records_get_it_too(tokens_db: Database) -> None:
     from datetime import UTC, datetime, timedelta
 
     token, record = await issue_token(tokens_db, "ngo")

@@ -36,7 +36,7 @@ def test_a_token_checks_out_for_its_cookie_within_its_lifetime() -> None:
         lambda value: "",
     ],
 )
-def test_a_changed_token_is_refused(tamper: Any) -> None:  # type: ignore[no-untyped-def]
+def test_a_changed_token_is_refused(tamper: Any) -> None:
     nonce = form_token.new_nonce()
     value = form_token.issue(KEYS, P, nonce, NOW).value
     with pytest.raises(TokenRefused):

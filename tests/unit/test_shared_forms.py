@@ -29,7 +29,7 @@ def ours(text: str) -> list[tuple[str, str]] | type[Exception]:
 FORM_CHARS = st.one_of(
     st.sampled_from(list("%&=+abcAF09 ")),
     st.sampled_from(["%E5", "%B7", "%A5", "%e5%b7%a5", "%ff", "%2", "%G0", "%25", "%00", "%26", "%3D"]),
-    st.characters(blacklist_categories=("Cs",)),
+    st.characters(blacklist_categories=["Cs"]),
 )
 forms = st.lists(FORM_CHARS, max_size=40).map("".join)
 

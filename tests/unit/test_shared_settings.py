@@ -124,7 +124,7 @@ def test_wechat_settings_that_cannot_work_fail_at_start(values: Any) -> None:
 def test_wechat_placeholders_and_short_tokens_are_refused() -> None:
     from shared.safety import refusals
 
-    def reasons(**values: str) -> list[str]:
+    def reasons(**values: Any) -> list[str]:
         found = refusals(Settings(**values), contact_key=False, pseudonym_key=False)
         return [r for r in found if "WECHAT" in r]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from services.intake.wechat_notice import NoticePolicy, subscription_notice
 from shared.settings import Settings
 
 
-def policy(**overrides: object) -> NoticePolicy:
+def policy(**overrides: Any) -> NoticePolicy:
     return NoticePolicy.of(Settings(public_status_url="https://status.example.org/", **overrides))
 
 
@@ -51,7 +52,7 @@ def test_the_subscription_message_fits_wechats_limits(language: str) -> None:
         {"wechat_window_quota": 0},
     ],
 )
-def test_settings_that_could_not_send_a_notice_fail_at_start(overrides: dict[str, object]) -> None:
+def test_settings_that_could_not_send_a_notice_fail_at_start(overrides: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         Settings(**overrides)
 
