@@ -64,7 +64,7 @@ PRIORITY: tuple[str, ...] = (
 # and the bank book and seal that agencies in Taiwan keep from migrant workers.
 _DOCUMENTS = "(身份证|身分证|证件|护照|户照|居留证|回乡证|通行证|工作证|存折|印章)"
 # Ways out; each is critical when named (a locked or blocked exit is what is reported).
-_EXITS_ZH = "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生梯|安全梯|走火梯|防火梯|逃生口|紧急门|应急门|应急出口"
+_EXITS_ZH = "安全出口|紧急出口|逃生门|逃生通道|消防通道|消防门|安全通道|疏散通道|消防楼梯|安全门|太平门|走火通道|走火门|逃生楼梯|安全楼梯|逃生梯|安全梯|走火梯|防火梯|逃生口|紧急门|应急门|应急出口|逃生出口|走火出口|消防出口|紧急通道|应急通道|逃生路线|防火门|紧急楼梯"
 # Those who hit workers, named between 被 and the blow (被仲介打, 被主管打了一顿).
 _BOSS = "(人|他|她|他们|主管|组长|经理|老板|老细|保安|保全|警卫|中介|仲介|拉长|班长|工头|领班|课长|厂长|管理员|同事)"
 _KID = "(小孩|孩子|细路|细佬仔|小朋友|小女孩|小男孩|娃娃)"
@@ -77,7 +77,7 @@ _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
 # specific, since a rewrite that is too broad would hide a real case.
 ORDINARY_ZH: tuple[tuple[str, str], ...] = (
     # An exit's sign or light is a fault to fix, not a way out shut.
-    (f"({_EXITS_ZH})的?(指示牌|指示灯|标志|标识|标牌|指示|灯)", r"消防\2"),
+    (f"({_EXITS_ZH}|逃生|紧急|应急|走火)的?(指示牌|指示灯|标志|标识|标牌|指示|灯)", r"消防\2"),
 )
 ORDINARY_EN: tuple[tuple[str, str], ...] = (
     # Tired, not dead; a machine or a battery that died; work "killing" someone.
@@ -98,11 +98,41 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
     ),
     # A fire exit's sign or light; food burnt in cooking; a body part that hurts is pain, not an injury.
     (r"\b(fire |emergency )exit (signs?|lights?|lamps?|maps?|plans?)\b", r"exit \2"),
+    (r"\bescape (route |door )?(signs?|lights?|lamps?|maps?|plans?)\b", r"exit \2"),
     (
         r"\bburn(s|ed|t|ing)? (the |our |my )?(rice|food|toast|meat|dinner|lunch|soup|vegetables)\b",
         r"overcook \3",
     ),
     (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (
+        r"\b(rice|food|toast|meat|dinner|lunch|soup|vegetables|meals?|noodles|bread) (is |are |was |were |always |often |usually "
+        r"|sometimes |again |too )*(burnt|burned|burning)\b",
+        r"\1 overcooked",
+    ),
+    # A target or a quota is "hit", nobody is.
+    (
+        r"\bhit(s|ting)? (the |our |my |their |a |this |that |its )?(daily |weekly |monthly |production |new |sales |output )?"
+        r"(targets?|quotas?|numbers|goals?|deadlines?|limits?)\b",
+        r"reach the \4",
+    ),
+    # A deadline pushed back and workers pushed to go faster are pressure, not a shove; a "slave
+    # driver" is a harsh boss; an older relative who died (not at work) is a reason for leave.
+    (
+        r"\bpush(ed|es|ing)? (back |up |forward )?(the |our |my |a |their )?(deadlines?|dates?|schedules?|quotas?|targets?"
+        r"|orders?|deliver(y|ies)|shipments?|meetings?|production|buttons?)\b",
+        r"moved the schedule",
+    ),
+    (
+        r"\bpush(ed|es|ing)? (us|me|them|workers|everyone|people|the workers) (hard|harder|to)\b",
+        r"pressed \2 \3",
+    ),
+    (r"\bslave ?drivers?\b", r"harsh boss"),
+    (
+        r"\b(my|his|her|our|their) (grand ?(mother|father|ma|pa|parents?)|granny|mother|father|mom|mum|dad|parents?|uncle"
+        r"|aunt|auntie|cousin|relatives?|(father|mother)[- ]in[- ]law|in-laws) (\w+ ){0,2}(died|passed away|has died|is dead)\b"
+        r"(?! (at|in|on|from|after|during|because|when|while|of|under|inside|here|there))",
+        r"\1 relative's funeral",
+    ),
     (
         r"\b(hands?|backs?|legs?|feet|eyes|arms?|shoulders?|necks?|wrists?|knees?) (still |always |really |often )?hurt\b"
         r"(?! (myself|himself|herself|by|in|at|when|from))",
@@ -141,6 +171,17 @@ ZH: tuple[Entry, ...] = (
         4,
         None,
     ),
+    # The same told by the school year's short name (才国二, 读小五), an age said without 岁 (说自己十五),
+    # or a minor hired on a relative's identity card.
+    (
+        "(才|读|念|上|只有|还在读|刚读完|刚上)((国|初)[一二三]|小[一二三四五六])(?![十百千万年月号日点])"
+        "|(国|初)[一二三中]的?(学生|小孩|孩子|妹妹|弟弟|女生|男生)"
+        "|(说|讲)(自己|她|他)(只有|才|得)?(十[一二三四五]|1[0-5])(岁)?(?![0-9一二三四五六七八九十号日点块元个天年月分])"
+        "|(借|用|拿|冒用)(了)?(姐姐|姊姊|哥哥|表姐|表哥|亲戚|别人|妈妈|阿姨|朋友)的?(身份证|身分证|证件)",
+        "child_labour",
+        6,
+        None,
+    ),
     # A worker's own child is not child labour: only a child at work counts.
     (f"{_KID}.{{0,8}}{_AT_WORK}|{_WORKPLACE}.{{0,8}}{_KID}", "child_labour", 3, None),
     (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
@@ -166,7 +207,7 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     (
-        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回宿舍|走)|不(做|干|加班|完成)(就|便)(不准|不让|不给)(吃饭|睡觉)",
+        "(不让|不准|不许|不批|不给|禁止)(我们|我|工人|大家|女工)?.{0,4}?(辞职|离职|请辞|辞工|离开|出去|出门|出厂|外出|回家|回国|回乡|返乡|回老家|回宿舍|走)|不(做|干|加班|完成)完?(就|便)(不准|不让|不给)(吃饭|睡觉)",
         "forced_labour",
         5,
         None,
@@ -218,6 +259,20 @@ ZH: tuple[Entry, ...] = (
     ("(出入|出门|外出|离开).{0,4}要.{0,6}(签字|签名|许可|放行|开条)", "forced_labour", 5, None),
     ("(从|由)外面.{0,2}反?锁|反锁.{0,6}(宿舍|我们|工人|大家|人)", "forced_labour", 5, None),
     ("(急事|有事|出事|生病).{0,4}(也|都)?(不|唔)(开门|放人|放我们|俾出|让出去)", "forced_labour", 5, None),
+    # Kept by escort and by threat: a guard who goes along whenever workers go out, wages the employer
+    # "keeps for" them with pocket money instead, a runaway threatened with the police or deportation.
+    (
+        "(出门|出厂|出去|外出|离开|出街|厂门).{0,6}(保安|保全|警卫|门卫|有人|组长|中介|仲介)(陪|跟|押|看)着?"
+        "|不能(自己|单独|随便|自由)(出门|外出|出去|离开|出厂)"
+        "|(保安|保全|警卫|门卫).{0,4}(日夜|24小时|二十四小时|整天|全天)?(盯着|监视)|(日夜|24小时|二十四小时).{0,4}(盯着|看守|监视)|围墙围住"
+        "|(工资|薪水|薪资|人工).{0,6}(直接)?(汇|转|交)(给)?(中介|仲介|他|老板)|(跟|向|问)(中介|仲介|老板|工头).{0,2}借(钱|了)"
+        "|(头|前|首)[0-9一二两三四五六七八九十几]+个月.{0,6}(没有|冇|不发|不给|无)(工资|薪水|人工|钱)"
+        "|(帮|替|代)(我们|工人|你们|我|大家|她们|他们)(存|保管|储)(着|起来|住)?|零用钱|人身自由|限制(我们|我|工人|大家|员工)?的?自由"
+        "|(报警|叫警察|抓|告|送).{0,6}遣返|(把|将)?(你|我|我们|他们|她|他|人)遣返|(逃跑|逃走|跑掉|偷走)(的话)?(就|便|会)",
+        "forced_labour",
+        6,
+        None,
+    ),
     (
         "(工资|人工|薪水|钱).{0,8}(中介|老板|工头|组长|经理)代(领|收|管)|(中介|老板|工头|组长|经理)代(领|收|管).{0,4}(工资|人工|薪水|钱)",
         "forced_labour",
@@ -247,7 +302,7 @@ ZH: tuple[Entry, ...] = (
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
-        "(锁上|锁住|锁死|上了?锁|焊死|封死|封了|封住|封起来|封掉|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
+        "(锁上|锁住|锁死|上了?锁|焊(死|住|起来|上|牢|实)|钉(死|住|起来|上)|封死|封了|封住|封起来|封掉|堵死|堵住|挡住|顶住|关死|堆满|推不开|打不开|过不去|出不去"
         "|绑住|绑死|捆住|拴住)",
         "health_safety",
         5,
@@ -288,8 +343,33 @@ ZH: tuple[Entry, ...] = (
         3,
         "critical",
     ),
+    # Harm told by its consequence: a finger gone, a blade flying off, people scalded or struck
+    # (烫到好几个人), a pipe burst, limbs numb after solvents, so dizzy one cannot stand (tired legs
+    # alone are hours, not this), breath short, a worker out cold.
     (
-        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力",
+        "(手指|手指头|指头|手(?!机|续|套|表|环|头)|脚趾|脚|腿|胳膊|手臂|耳朵|眼睛)(就|都|也)?(没了|冇咗|冇晒|不见了)"
+        "|[0-9一二两三四五六七八九十几半]+(根|只|节)(手指|手指头|脚趾|指头)"
+        "|(刀片|铁片|碎片|零件|螺丝|钻头|砂轮|刀头|铁屑).{0,3}(飞出|弹出|崩出|崩开|飞过来|弹到)"
+        "|(夹|割|切|烫|烧|灼|砸|撞|扎|刺|划|卷|轧|炸)(到|伤|中|了)了?(好几个|几个|很多|一些|[0-9一二两三四五六七八九十]+个)?(人|工人|同事|工友|员工)"
+        "|(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|伤|中|了)了?(我|他|她|人|工人|同事|工友)的(手|脚|手指|腿|头|脸|眼|身|背|胸|肚)"
+        "|(水管|管子|热水管|蒸汽管|罐|桶|轮胎|电池|锅).{0,2}爆(开|裂|炸|了)"
+        "|(飞|溅|弹|喷)(进|入|到)了?.{0,4}眼|漏水.{0,6}(配电箱|电箱|电线|插座|电闸)"
+        "|(人|工人|他|她|我|同事|工友|员工|阿姨|师傅).{0,2}(掉|跌|摔|落)(进|入)了?.{0,4}(槽|池|缸|桶|罐|坑|井|机器|水里)"
+        "|(被|畀|俾)(卷|扯|吸|拖)(进|入)了?.{0,4}(机|滚筒|搅拌|输送带|皮带)|被.{0,4}埋(住|了|在)|活埋"
+        "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
+        "|(机器|机台|冲床|滚筒|机).{0,2}咬(到|住|伤)|(压|砸|撞|烧|摔|夹|轧|碾|毒)死|(插|刺|扎|戳)(到|进|穿|入)了?.{0,3}(脚|手|腿|身|眼|肚)"
+        "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
+        "|吸(了|入|到|咗)(太多|很多|大量|好多).{0,4}(溶剂|天那水|天拿水|洗板水|开油水|白电油|胶水|油漆|甲苯|苯|甲醛|药水|毒气|烟)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        "眼睛.{0,6}(溅|伤|瞎|看不见|看不到)|瞎了|失明|视力.{0,3}(没了|没有了|丧失)|(失去|丧失)视力"
+        "|(看东西|视线|视力|眼睛|眼).{0,4}(模糊|看不清|朦)|眼睛.{0,2}(红肿|肿起|刺痛|灼)"
+        # a head struck, blood lost
+        "|(撞|磕|碰)(到|伤|破)(了)?.{0,2}(头|脸|额头)|头.{0,2}(撞|磕|碰)(到|伤|破)|流(了|咗)(很多|好多|一地|一身|满地|满)?血"
+        "|血流(不止|满地|一地)|(很多|好多|一地|满地)的?血",
         "health_safety",
         4,
         "critical",
@@ -304,7 +384,7 @@ ZH: tuple[Entry, ...] = (
     (
         "触电|被电|电到|电打|着火|著火|失火|起火|火灾|爆炸|冒烟|着.{0,2}火|烧起来|火警|大火|火烧"
         "|(?<![发菜饭肉鱼])烧(了|着|黑|焦|坏)|都是烟|浓烟|烟雾|失.{0,3}火|(锅炉|气瓶|煤气|液化气|气罐|管道|压力).{0,4}爆"
-        "|炸(过|了|开)",
+        "|炸(过|了|开)|纵火|放火|火舌|火苗|火光|冒火(?!花)|逃命|(拼命|赶紧).{0,2}往外(跑|冲|逃)",
         "health_safety",
         4,
         "critical",
@@ -337,7 +417,7 @@ ZH: tuple[Entry, ...] = (
     # Electricity: a shock, or live wires bare.
     (
         "电击|被点击|电亲|电死|(俾|畀|被).{0,2}电(亲|到|死|倒|伤)|裸露.{0,2}电线"
-        "|(电线|铜线|电箱|电闸|插座|插头).{0,10}(露|裸|破皮|没有皮|掉下来|泡水|积水|摸到|碰到|麻)",
+        "|(电线|铜线|电箱|电闸|插座|插头).{0,10}(露|裸|破皮|没有皮|掉下来|泡水|泡在水|积水|摸到|碰到|麻)",
         "health_safety",
         4,
         "critical",
@@ -377,7 +457,9 @@ ZH: tuple[Entry, ...] = (
     (
         "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)一切|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去",
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
+        "|一了百了|一死百了|(喝|吞|饮)(了|咗)?(漂白水|洗洁精|农药|杀虫剂|老鼠药|清洁剂|天那水|天拿水)|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
+        "|(药|药丸|药片|安眠药|农药|漂白水|洗洁精).{0,3}(吞|喝)(了|咗)?(下去|落去|晒|光)|整(盒|瓶|排|包|板)(药|安眠药|止痛药)",
         "health_safety",
         8,
         "critical",
@@ -385,8 +467,9 @@ ZH: tuple[Entry, ...] = (
     ("压力(很|太|好|特别|非常)?大|睡不好|失眠|焦虑|抑郁", "health_safety", 3, None),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期).{0,12}"
-        "(喷漆|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶水|药水|高温|溶剂|粉尘|打磨)",
+        "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期|怀咗|有咗|有bb).{0,12}"
+        "(喷|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
+        "|漂白|(洗|清).{0,2}(桶|槽|缸)|染缸|高处|梯子|锅炉|炉(边|旁)|烤箱|烘干机|[0-9一二两三四五六七八九十几]+(公斤|斤|kg|磅))",
         "health_safety",
         8,
         "critical",
@@ -419,6 +502,7 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("体检|职业健康|工安|安全培训|听力", "health_safety", 2, None),
+    ("(脚|腿|腰|背|肩膀|颈)(很|好|超|都|好似)?(酸|痛|疼)", "health_safety", 2, None),
     # Harm already done in weak words: hearing lost, lungs sick, skin eaten away.
     (
         "(耳朵|耳).{0,10}(聋|听不见|听不到)|听力(受损|损伤|丧失)|耳聋|肺病|腐蚀|(皮肤|皮)都?(掉|脱落)",
@@ -450,7 +534,7 @@ ZH: tuple[Entry, ...] = (
     ),
     # harassment and abuse
     ("性骚扰|性搔扰", "harassment_abuse", 6, None),
-    ("骚扰|搔扰|动手动脚|毛手毛脚|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
+    ("骚扰|搔扰|动手动脚|毛手毛脚|乱摸|辱骂|侮骂|咸湿|下流|猥亵", "harassment_abuse", 5, None),
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
     (
@@ -463,7 +547,7 @@ ZH: tuple[Entry, ...] = (
     (
         "强奸|强坚|强暴|摸(我|她)?的?(下体|私处|胸部)|(晚上|夜里|下班后).{0,2}去(他|她)(的)?(房间|宿舍|家)|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
         "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
-        "|陪睡|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
+        "|陪睡|陪(他|老板|经理|主管|组长|厂长|课长|客户|老细)(睡|过夜|上床)|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
         "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
         "harassment_abuse",
         6,
@@ -479,6 +563,7 @@ ZH: tuple[Entry, ...] = (
     ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
     ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("(说话|讲话|态度)(很|好|超|太|特别)?凶|拍桌子|发脾气|摔东西", "harassment_abuse", 3, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
         "打人|被打|被殴|殴打|打伤|扇.{0,3}(耳光|巴掌|脸)|耳光|耳关|耳刮|暴打|毒打|痛打|一顿打",
@@ -517,7 +602,29 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
-    ("罚站", "harassment_abuse", 4, None),
+    (
+        "推(下|落)(楼|去|来)|(把|将)(他|她|我|人|工人|我们)(绑|捆|锁)(在|起来|住)|(绑|捆)(在|住)?.{0,3}(椅子|柱子|床|树|机器)上",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    ("罚站|罚(我们|我|工人|大家)?.{0,6}站", "harassment_abuse", 4, None),
+    # Men sent to "teach" workers a lesson, someone held down; an assault named 侵犯, a woman taken to a
+    # hotel while drunk (侵犯 of rights is not this).
+    (
+        "(叫|找|派|请)(了)?.{0,4}人.{0,4}(来)?(打|揍|收拾|修理|教训|处理)(我|你|他|她|我们|工人|人|你们|他们|她们)"
+        "|(压|按)住(她|我|他|人|我们|女工)|(强迫|逼)(我|她|女工|人).{0,2}(亲|吻|摸|脱)|狗.{0,4}咬(伤|了|到)?(人|工人|我|他|她)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
+    (
+        "侵犯(?!.{0,6}(权|隐私|利益))|趁.{0,3}(喝醉|醉|睡着|昏)"
+        "|(带|拉|拖|载|骗)(她|我|女工|人|女生).{0,4}(去|到|进)(酒店|饭店|宾馆|旅馆|旅店|房间|他家|他的房间)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     ("威胁", "harassment_abuse", 2, None),
     (
         "逼.{0,6}(陪|跟).{0,4}(吃饭|唱歌|喝酒)|陪酒",
@@ -531,6 +638,12 @@ ZH: tuple[Entry, ...] = (
     ("加班|家班|加斑|超时|加(点|多点|些)班", "working_hours", 3, None),
     ("没有休息|没休息|不能休息|不给休息|只休息|休息一天", "working_hours", 4, None),
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
+    (
+        "(不给|不准|不让|不批|不许)(我|我们|人|工人|员工|她|他)请假|请假.{0,4}(不批|不准|被拒)|请假单|假单",
+        "working_hours",
+        4,
+        None,
+    ),
     ("([0-9]+|[一二三四五六七八九十几]+)个?钟(头)?", "working_hours", 3, None),
     ("上.{0,4}天班|连续.{0,4}(天|个月)|做到(半夜|凌晨|深夜|晚上|[0-9]+点)", "working_hours", 3, None),
     ("到(半夜|凌晨|深夜)|夜班|周日|星期天|礼拜天|礼拜日|累死|返工", "working_hours", 2, None),
@@ -540,7 +653,7 @@ ZH: tuple[Entry, ...] = (
     ("加班费", "wages", 6, None),
     # A deposit for work clothes or a key held back is money owed, not a worker held.
     (
-        "(工衣|工服|饭卡|钥匙|宿舍|厂牌|工牌|床位|门禁卡|工卡).{0,2}押金|高温补贴|防暑降温费|高温费",
+        "(工衣|工服|工作服|制服|工具|鞋|饭卡|水卡|钥匙|宿舍|厂牌|工牌|床位|门禁卡|工卡).{0,2}押金|高温补贴|防暑降温费|高温费",
         "wages",
         6,
         None,
@@ -570,6 +683,14 @@ ZH: tuple[Entry, ...] = (
 )
 
 _AGE_EN = "(1[0-5]|twelve|thirteen|fourteen|fifteen)"
+# Parts of a body that machines catch, and the machines that catch them.
+_BODY_EN = (
+    r"(hands?|fingers?|thumbs?|arms?|legs?|feet|foot|toes?|heads?|hair|sleeves?|faces?|wrists?|elbows?)"
+)
+_MACHINE_EN = (
+    r"(machines?|press(es)?|rollers?|belts?|gears?|conveyors?|drills?|saws?|spindles?|shafts?|cutters?|blades?"
+    r"|mixers?|grinders?|shredders?|mangles?)"
+)
 _NOT_DURATION = "(?! (hours?|minutes?|mins?|days?|yuan|rmb|dollars?|percent))"
 # "there are 13 workers on our line" counts people, it tells no one's age.
 _NOT_COUNT = "(?! (workers?|people|persons?|girls|boys|of (us|them)|lines?|machines?|fans?|times?|pieces?|rooms?|beds?))"
@@ -613,6 +734,7 @@ EN: tuple[Entry, ...] = (
         r"|(not|never|haven'?t|hasn'?t|have not|has not|just) (yet )?(finished|completed|left|graduated from) "
         r"(primary|middle|elementary|junior high) school"
         rf"|(no|none|not one|nobody)( \w+){{0,3}} (is |are )?older than {_AGE_EN}|younger than (1[0-6]|sixteen)"
+        rf"|(can'?t|cannot|couldn'?t|could not|can not|no) (be )?(any )?older than {_AGE_EN}"
         rf"|(students?|kids?|children|girls?|boys?|workers?) (of|aged?) {_AGE_EN}{_NOT_DURATION}",
         "child_labour",
         5,
@@ -621,6 +743,7 @@ EN: tuple[Entry, ...] = (
     # Children hidden from the auditors: they are there to be hidden.
     (
         r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
+        r"|(children|kids|minors|orphans)\b( \w+){0,4} (work|works|working) (here|in|at|on|for|with)\b"
         r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
         "child_labour",
         5,
@@ -638,12 +761,25 @@ EN: tuple[Entry, ...] = (
         r"(children|childern|chidren|child|kids?|little (boys?|girls?)|school ?(boys?|girls?)) (is |are )?"
         r"(work|works|working|on the (line|night shift)|in the (factory|workshop))"
         r"|(hire|hires|hiring|use|uses|using|employ\w*) (\w+ )?(children|kids?)"
-        r"|(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying)",
+        r"|(little |small |young )?(children|childern|kids?) (sewing|cutting|packing|ironing|making|folding|trimming|stitching|carrying"
+        r"|sorting|gluing|label+ing|loading|counting)",
         "child_labour",
         5,
         None,
     ),
     (r"school ?(girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    # An age told by a birthday or a bound ("just turned 13", "not even fifteen yet"), children set to
+    # a task, a school grade by its ordinal, a minor hired on a relative's papers.
+    (
+        rf"(turned|turning|not even|not yet|barely|hardly|only just) {_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}"
+        r"|(children|kids?|little ones|youngsters) (\w+ ){0,2}to (trim|cut|sew|pack|fold|iron|carry|sort|stitch|glue|work)\b"
+        r"|(in|is in|are in|be in|finished|finish|only in|still in) (the )?(first|second|third|fourth|fifth|sixth|seventh|eighth"
+        r"|[1-8](st|nd|rd|th)) grade\b"
+        r"|(someone else'?s|(his|her|their) (older )?(sister|brother|cousin|mother|aunt)'?s) (ids?|id cards?|papers|documents?)",
+        "child_labour",
+        5,
+        None,
+    ),
     (rf"(he|she)'?s (only |just )?{_AGE_EN}{_NOT_DURATION}{_NOT_COUNT}", "child_labour", 4, None),
     (
         r"(who|they|kids|children|youngsters|workers|ones) (\w+ )?should be (in|at) school",
@@ -658,7 +794,7 @@ EN: tuple[Entry, ...] = (
         r"|trapped inside|(held|kept|detained|confined) (in|inside) (the |a )?(factory|compound|dorm\w*|room|building|workshop)"
         r"|(held|kept|locked|shut) (me|us|him|her|them) (in|inside) (a |the )?(\w+ )?(room|office|cell|basement|warehouse|container)"
         r"|detain\w*|(don'?t|do not|won'?t|will not|doesn'?t|does not|never) let (us|me|them|workers|anyone) (out|go)\b"
-        r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|up|inside)\b",
+        r"|lock\w* (the )?(us|me|him|her|them|workers?|girls|people) (in|into|up|inside)\b",
         "forced_labour",
         6,
         None,
@@ -696,7 +832,8 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(not allowed to|not free to|cannot|can't|cant|can not|won'?t let (me|us)|do not let (me|us)|don'?t let (me|us)) "
-        r"(leave|quit|resign|go out|go home)",
+        r"(leave|quit|resign|go out|go home|go back (home|to (my|our|their) (country|village|hometown|family))|return home|go anywhere)"
+        r"|restrict\w* (our|my|their|workers'?) (freedom|movement)",
         "forced_labour",
         5,
         None,
@@ -723,6 +860,15 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    # Watched or fenced in; wages paid over to the agent a worker borrowed from.
+    (
+        r"guards? (\w+ ){0,2}watch\w* (us|them|workers|the workers)|(kept|held|locked) behind (a |the )?(fence|wall|gate|bars|wire)"
+        r"|(salary|salaries|wages?|pay) (\w+ ){0,2}(goes|go|went|is paid|are paid|paid) (straight |directly )?to (the |him|her|them|agent"
+        r"|agency|broker|boss)|borrow\w* (\w+ ){0,3}from the (agent|agency|broker|boss|recruiter)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"traffick\w*|sold (us|me|them|workers|her|him) to|slaves?|slavery", "forced_labour", 8, None),
     # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
     (
@@ -734,7 +880,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Kept inside the walls: the gate not opened, not allowed outside, nobody can go out.
     (
-        r"(not|never) (allowed|al+owed|free|let) (to go )?(outside|out of|beyond) (the )?(factory|compound|walls?|gates?|dorm\w*)"
+        r"(not|never) (allowed|al+owed|free|let) (to (go|step|walk|set foot|wander) )?(outside|out of|beyond) (the )?(factory|compound|walls?|gates?|dorm\w*)"
         r"|(won'?t|will not|wont|do not|don'?t|never) (open|unlock) the (main |front )?gates?"
         r"|(nobody|no one|noone|no worker) (can|may|is allowed to|could) (go|walk) (out|outside)"
         r"|gates? (is |are |always |kept |stays? )*(lock|locked|chained|closed)\b"
@@ -745,7 +891,8 @@ EN: tuple[Entry, ...] = (
     ),
     # Working a debt off unpaid.
     (
-        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay)"
+        r"work (\w+ ){0,2}(unpaid|for free|for nothing|without pay) (until|till|untill|to pay|(for|during) (the first|[0-9]+|one|two|three"
+        r"|four|five|six|several|many))"
         r"|(until|till|untill) (it|the debt|the loan|everything|the fees?) (is|are) (paid|paid off|paid back|repaid)",
         "forced_labour",
         8,
@@ -769,7 +916,8 @@ EN: tuple[Entry, ...] = (
     (
         r"(held|kept|withh[oe]ld\w*|holds?|holding) (back )?(by (the )?\w+ )?(until|till|untill) (the )?(end|contract|season|year|i|we)\b"
         r"|(until|till|untill) the end of the (\w+[- ]?){0,3}contract|work (them|it|this|that|the debt|our debt|my debt) off"
-        r"|work off (the |our |my |a |their )?(debt|loan|fees?)"
+        r"|work(ed|ing|s)? off (\w+ ){0,3}(debt|loan|fees?|costs?)"
+        r"|permission\b.{0,40}\boutside\b|outside\b.{0,20}\bpermission"
         # the wages (not a bonus) kept until the contract ends or the worker goes home; years without pay
         r"|(keeps?|kept|holds?|held|withh[oe]ld\w*|saves?|saved) (\w+ ){0,4}(salary|salaries|salery|wages?|pay)\b.{0,20}"
         r"\b(until|till|untill|when)"
@@ -781,6 +929,20 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"deposits?|loan", "forced_labour", 2, None),
+    # Held by threats and by the wages: papers that are not given back, runaways brought back, wages
+    # held "so nobody runs off".
+    (
+        r"(pas+ports?|ids?|id cards?|papers|documents?|permits?)\b.{0,60}\b(refus\w*|won'?t|will not|wont|doesn'?t|does not|never)"
+        r" (to )?(give|hand|return)\w*"
+        r"|(tries|try|tried|trying|want\w*) to (go home|leave|run|escape|get out|quit)\b.{0,40}\b(bring|brings|brought|drag\w*"
+        r"|catch\w*|caught|fetch\w*) (them|us|him|her|me|you) back"
+        r"|so (that )?(nobody|no one|noone) (\w+ )?(runs?|leaves?|quits?|escapes?|goes home)"
+        r"|so (that )?(we|they|workers|people|i|you) (can'?t|cannot|won'?t|don'?t|do not|will not|wont|dont) (run|leave|quit"
+        r"|escape|go home)\b(?! early| before| on time)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"pocket money", "forced_labour", 6, None),
     # The agent or boss takes the wages; food withheld as punishment.
     (
@@ -792,7 +954,12 @@ EN: tuple[Entry, ...] = (
     ),
     (r"(bank|salary|atm|wage) cards?", "forced_labour", 2, None),
     # health and safety
-    (r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)", "health_safety", 5, "critical"),
+    (
+        r"(fire|emerg\w*) (exits?|doors?|stairs?|escapes?|routes?)|escape (corridors?|routes?|paths?|doors?|stair\w*|ways?|hatch\w*)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # A way out chained, bolted, nailed or tied shut, in any order of words.
     (
         r"chain\w* (\w+ ){0,4}(doors?|handles?|exits?|gates?)|(doors?|exits?|handles?) (\w+ ){0,3}chain\w*"
@@ -806,7 +973,9 @@ EN: tuple[Entry, ...] = (
     (
         r"(against|in front of|blocking|block\w*) (the )?(\w+ )?(exits?|doors?|stairs)"
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
-        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)",
+        r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)"
+        r"|only (one|a single) (staircase|stairway|stairwell|set of stairs)"
+        r"|(store|stores|stored|storing|stack\w*|pile\w*|dump\w*|park\w*) (\w+ ){0,4}(in|on) (the )?(stair\w*|corridors?|escape|exit)",
         "health_safety",
         4,
         "critical",
@@ -815,7 +984,8 @@ EN: tuple[Entry, ...] = (
     # Stairs full of stock, a way out barred, a door that "is lock" (as a non-native writer puts it).
     (
         r"(stair(s|well|case|way)s?|exits?|corridors?)\b.{0,25}\b(full of|piled with|stacked with|crammed with|obstructed)"
-        r"|(way out|exits?|doors?|stairs?|gates?)\b.{0,25}\b(barred|sealed|bricked up)\b(?! from)"
+        r"|(way out|exits?|doors?|stairs?|gates?)\b.{0,25}\b(barred|sealed( off| up| over)?|bricked (up|over|in)|boarded (up|over)"
+        r"|walled (up|off|over)|plastered over)\b(?! from)"
         r"|(doors?|exits?)( of (the )?\w+)? (is |are |always |was |were )+(lock|lockd)\b",
         "health_safety",
         5,
@@ -828,7 +998,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"(weld\w*|nail\w*|chain\w*|bolt\w*) (\w+ ){0,3}shut|no(body| one|one) can get out|can'?t get out|no way out"
+        r"(weld\w*|nail\w*|chain\w*|bolt\w*|screw\w*|glued|taped|wired) (\w+ ){0,3}shut|no(body| one|one) can get out|can'?t get out|no way out"
         r"|stair(well|case|way)s? (is |are )?(full|blocked|packed)",
         "health_safety",
         4,
@@ -868,15 +1038,14 @@ EN: tuple[Entry, ...] = (
         r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
         r"|(went|go|goes|gone) through (my|his|her|a|the) (\w+ )?(fingers?|hands?)|needle (in|into|through)"
-        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(worker|man|woman|girl|boy|him|her|me|us|someone|people)",
+        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(workers?|man|men|woman|women|girl|boy|him|her|me|us|someone|people)",
         "health_safety",
         4,
         "critical",
     ),
     (
-        r"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?"
-        r"(machines?|rollers?|belts?|press(es)?|gears?|conveyors?|drills?|saws?|spindles?|shafts?)"
-        r"|fell (from|off|down)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        rf"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?{_MACHINE_EN}"
+        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -923,6 +1092,48 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # Harm told by what happened rather than named: a hand went into the machine, a press came down on
+    # fingers, a skull cracked, the tip of a finger lost, someone pinned by a vehicle, a scaffold that
+    # gave way, hot oil spilled on a leg; wiring sparking or smoking, a machine gone up in smoke.
+    (
+        rf"{_BODY_EN} (\w+ ){{0,3}}(into|under|between|inside) (the |a |an )?(\w+ )?{_MACHINE_EN}"
+        r"|(came|come|comes|slammed|crashed|dropped|drops|fell|falls|landed|lands) (\w+ ){0,6}(on|onto) (a |the |two |three |some )?"
+        r"(workers?|man|men|woman|women|people|someone|him|her|me|us|them)\b"
+        r"|(cylinders?|tanks?|boilers?|bottles?|pipes?|machines?|batter(y|ies)|compressors?|dryers?|ovens?|tyres?|tires?) (\w+ ){0,2}"
+        r"(blew up|blown up|burst|exploded)|buried (under|in|alive)"
+        r"|(came|come|comes|slammed|crashed|dropped|drops|fell|falls|landed|lands) (\w+ ){0,6}(on|onto) (his|her|my|their|our"
+        rf"|someone'?s|a worker'?s|the worker'?s) (\w+ )?(backs?|body|{_BODY_EN})\b"
+        r"|(cracked|fractured|split|broke|broken|smashed|bashed) (open )?(his|her|my|their|a|the) (\w+ )?(skull|head|ribs?|jaw|teeth"
+        r"|spine|collarbone|pelvis)"
+        rf"|(lost|lose|losing|loses|cut off|sliced off) (the )?(tips?|tops?|ends?|part|half|most|pieces?) of (his|her|my|their|a|the)"
+        rf" (\w+ )?{_BODY_EN}"
+        r"|pinn(ed|ing) (him|her|me|someone|a worker|them|us) (against|under|to)"
+        r"|(backed|reversed|rolled|crashed|drove) (into|over) (a |the )?(worker|man|woman|girl|boy|him|her|me|someone|people|us)\b"
+        r"|(scaffold\w*|ladders?|shel(f|ves)|racks?|roof|ceiling|floor|platform|stacks?|pallets?|walls?|stairs?|beams?|crane)\b"
+        r".{0,15}\b(gave way|give way|gives way|giving way|toppled|tipped over|came down|came crashing)"
+        r"|(hot|boiling|scalding|molten|burning) (\w+ )?(oil|water|wax|glue|metal|steam|liquid|dye|tar|grease)\b.{0,20}"
+        r"\b(spill\w*|splash\w*|pour\w*|spray\w*|squirt\w*)"
+        r"|(spill\w*|splash\w*|pour\w*|spray\w*|tipped) (\w+ ){0,2}(hot|boiling|scalding|molten) (\w+ )?(oil|water|wax|glue|metal"
+        r"|steam|liquid|dye|tar|grease)"
+        r"|(cords?|cables?|wires?|wiring|sockets?|plugs?|machines?|motors?|dryers?|ovens?|panels?|heaters?|irons?|boilers?"
+        r"|chargers?) (\w+ ){0,3}(sparking|smoking|smouldering|smoldering|melting)\b|(went|go|goes|going|gone) up in (smoke|flames)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    # A worker down: keeled over, ended up in the emergency room, unable to stand, "went down" on the line.
+    (
+        r"keel\w* over|(ended|end|ends|ending) up in (the )?(er|a&e|hospital|icu|emergency( room)?|clinic)"
+        r"|(rushed|taken|carried|sent|brought|driven) (\w+ ){0,2}to (the )?(er|a&e|icu|emergency( room)?|hospital)\b"
+        r"|(couldn'?t|could not|can'?t|cannot|unable to|not able to) (stand up|stand straight|get up(?! early| at| in time| for)"
+        r"|get back up|keep standing|walk straight|move (his|her|my|their) (legs?|arms?|hands?|body))"
+        r"|(guy|man|woman|lady|girl|boy|he|she|someone|somebody|people|workers?|colleagues?|co-?workers?|girls|women|men|ladies)"
+        r"( \w+){0,4}(?<!wages)(?<!pay)(?<!salary)(?<!bonus)(?<!orders)(?<!hours) (go|goes|going|went|gone) down\b"
+        r"(?! (to|the|stairs|and|for|with|in|by|a|on (the |our |my )?(pay|wages?|salary)))",
+        "health_safety",
+        4,
+        "critical",
+    ),
     # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
     (
         r"suicid\w*|suicde|tired of (living|life|being alive)|(slit|slash\w*|cut) (her|his|my|their) wrists?|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
@@ -932,16 +1143,28 @@ EN: tuple[Entry, ...] = (
         r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
         r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
-        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer)"
-        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)",
+        r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
+        r"|od'?d|(want|wants|wanted|wanna) (it all|everything|this|all this) to (end|stop)|(going|gonna|want\w*) to end it"
+        r"|end it (tonight|all|now|soon|today)|sleep forever|(life|living) (is )?(not|isn'?t|no longer) worth|not worth living"
+        r"|nothing (left )?to live for|no reason to live"
+        r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
+        # on a ledge, hoping not to wake up, cutting one's own arms
+        r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
+        r"|(hope|hopes|hoping|wish|wishes|pray|want) (that )?(i|she|he|they) (\w+ ){0,2}(don'?t|do not|never|won'?t|wouldn'?t|would not)"
+        r" wake up|(sleep|go to sleep) and (never|not) wake up"
+        r"|(cut|cuts|cutting|slash\w*|scratch\w*|carv\w*) (her|his|my|their) (own )?(arms?|wrists?|thighs?|skin)"
+        r"|(take|takes|taking|swallow|swallows|swallowing) (all|a whole|the whole|a handful|a bottle|a box|every|handfuls)\b.{0,20}"
+        r"\b(pills|tablets|medicine|painkillers)",
         "health_safety",
         8,
         "critical",
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
-        r"(pregnan\w*|pregant)\b.{0,40}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
-        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene)"
+        r"(pregnan\w*|pregant|expectant|mothers?-to-be|([0-9]+|one|two|three|four|five|six|seven|eight|nine) months along|(women|woman|girls?|ladies|wife|she|mothers?) (who (is|are) |who'?s |that (is|are) |is |are )?expecting"
+        r"|(co-?workers?|colleagues?|workers?) who (is|are) expecting)"
+        r"\b.{0,50}\b(solvents?|chemicals?|paint\w*|spray\w*|heavy|lift\w*|fumes|glue|radiation|hot|heat"
+        r"|dye\w*|vats?|climb\w*|ladders?|lead|benzene|haul\w*|carry\w*|[0-9]+ ?(kg|kilos?)|sacks?|bleach|acid|boilers?|furnaces?|ovens?|kilns?|boxes)"
         r"|(solvents?|chemicals?|fumes|glue|radiation|heavy|carry\w*|lift\w*|sacks?|[0-9]+ ?kg)\b.{0,40}\bpregnan\w*",
         "health_safety",
         8,
@@ -964,6 +1187,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         r"(protective|safety) (gear|equipment|masks?|gloves)|ventilation|extinguishers?|fire alarms?|exit signs?"
+        r"|ears? (\w+ )?(ring|ringing|buzz\w*)"
         r"|exit (route )?maps?|evacuation (maps?|plans?|routes?)"
         r"|emergency lights?|rash(es)?",
         "health_safety",
@@ -971,7 +1195,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*",
+        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*|dizz(y|iness)",
         "health_safety",
         2,
         None,
@@ -1012,14 +1236,31 @@ EN: tuple[Entry, ...] = (
         r"(doors?|exits?|gates?|stair\w*)\b"
         r"|(caught|pulled|grabbed|trapped|pinched) by (the |a )(\w+ )?(machines?|rollers?|belts?|press(es)?|gears?|conveyors?)"
         r"|(tore|torn|ripped|cut|chopped) (his|her|my|their|a|the) (\w+ )?(hands?|fingers?|arms?|legs?|thumbs?|toes?|feet|foot) off"
-        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b|(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
+        r"|(splash\w*|spray\w*|squirt\w*) ([^ ]+ ){0,4}(eyes?|face)\b"
+        rf"|(acid|alkali|caustic|lye|bleach|chemicals?|solvents?|dye) (\w+ ){{0,2}}(splash\w*|spray\w*|squirt\w*|spill\w*) (\w+ ){{0,2}}"
+        rf"(on|onto|into|up|over|across) (my|his|her|their|a worker'?s|the worker'?s) (\w+ )?(skin|body|chest|neck|{_BODY_EN})"
+        r"|skin (\w+ )?(turned|went|goes|turns) (white|black|grey|gray)"
+        # a part taken off by a blade, a worker gone limp and carried out
+        rf"|(took|takes|take|taken|sliced|chopped|ripped|tore|sheared|clipped) off (\w+ ){{0,2}}(of )?(his|her|my|their|a|the|someone'?s) (\w+ )?{_BODY_EN}"
+        r"|amputat\w*|split open|(flew|went|got|shot) (\w+ ){0,2}(into|in) (his|her|my|their|a worker'?s) eyes?"
+        rf"|(pierc\w*|punctur\w*|impal\w*) (\w+ ){{0,2}}(his|her|my|their|a worker'?s) (\w+ )?(eyes?|skin|body|chest|{_BODY_EN})"
+        r"|(got|had|needed|get|gets) (\w+ ){0,3}(stitched|stitched up|sewn up)"
+        r"|(leak\w*|drip\w*|seep\w*|pour\w*|flood\w*) (\w+ ){0,3}(onto|on|into|over) (the )?(\w+ )?(electrical|electric|wires?|wiring"
+        r"|sockets?|panels?|fuse ?box)|(wires?|wiring|sockets?|cables?) (\w+ ){0,3}(under|in) (the )?water\b"
+        r"|concussion|carbon monoxide|(roofs?|ceilings?|floors?|walls?) (fell|caved|came) in"
+        r"|(lifts?|elevators?) (cable )?(snapped|fell|dropped|crashed|plunged|broke)\b.{0,20}\b(with|while|people|workers|inside)"
+        r"|(went|go|goes|gone|going) limp|carried (him|her|them) (out|away|off)"
+        # a spark caught in the cloth
+        r"|sparks? (\w+ ){0,3}(landed|fell|flew|jumped|set|lit)|(whole|entire) (\w+ )?(pile|room|place|roll|stack|warehouse|floor|building)"
+        r" (caught|went up|burned|burnt)\b|"
+        r"(chemicals?|acid|solvents?|ammonia|chlorine|drums?|tanks?|pipes?)"
         r" (\w+ ){0,2}leak\w*",
         "health_safety",
         4,
         "critical",
     ),
     (
-        r"exposed to (\w+ )?(toxic|poisonous) (gas|fumes|chemicals?|smoke)|(toxic|poisonous) gas"
+        r"exposed to (\w+ )?(toxic|poisonous) (gas|fumes|chemicals?|smoke)|(toxic|poisonous) (gas|fumes|smoke)"
         r"|(doors?|exits?|gates?)\b.{0,25}\b(welded|nailed|bolted|chained|padlocked)\b",
         "health_safety",
         4,
@@ -1134,7 +1375,12 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"touch(ed|es|ing)?|sexual|shout\w*|yell\w*|scream\w*|curs(e|es|ed|ing)", "harassment_abuse", 3, None),
-    (r"stupid|idiots?", "harassment_abuse", 2, None),
+    (
+        r"stupid|idiots?|pressur(e|es|ed|ing) (us|me|them|workers|the workers|everyone)|punish\w* (us|me|them|workers)",
+        "harassment_abuse",
+        2,
+        None,
+    ),
     (
         r"hit the roof|blew up at|flew into a rage|lost (his|her) temper",
         "harassment_abuse",
@@ -1166,6 +1412,30 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (r"threat\w*", "harassment_abuse", 2, None),
+    # Violence in other verbs: roughed up, things hurled at people.
+    (
+        r"rough\w* (\w+ )?up|whipp(ed|ing)|whips (us|me|them|workers)|(tied|tie|ties|tying|handcuff\w*) (him|her|me|us|them|a worker)"
+        r" (up|to)|(slamm\w*|shov\w*|push\w*|threw|thrown|smash\w*|bang\w*) (me|him|her|us|them|a worker) (into|against|onto)"
+        r" (the |a )?(wall|floor|ground|table|machine|door|desk|shelf|shelves)|(threw|throws|throw|throwing|hurl\w*|flung|fling\w*|chuck\w*|toss\w*|lobb\w*) (\w+ ){1,4}(at|on)"
+        r" (me|us|him|her|them|a worker|workers|my|his|her|our|their|the workers?)\b",
+        "harassment_abuse",
+        5,
+        "critical",
+    ),
+    # Sexual assault told without naming it: cornered and forced, a room visited "or else", clothes
+    # pulled off.
+    (
+        r"corner\w* (me|her|him|us|them)\b.{0,40}\b(forc\w*|grab\w*|touch\w*|kiss\w*|assault\w*|undress\w*|pull\w*)"
+        r"|forced (me|her|himself)( on (me|her))?(?= *($|[,.;!?]))|forc\w* (me|her|us|them) to (kiss|touch|undress|strip)"
+        r"|(take|takes|took|taking|bring\w*|brought|drag\w*) (her|them|one|the girls|girls|women|a girl|me|us) (\w+ ){0,2}to (a |the |his )?hotels?"
+        r"|(if|unless|or) (i|she|you|we) (\w+ ){0,2}(came|come|go|went|visit\w*) to (his|her|the boss'?s?|the manager'?s?) (hotel )?"
+        r"(room|bed|flat|apartment|place|house)"
+        r"|(take|took|taking|takes|tear|tore|torn|tearing|rip|ripped|ripping|pull|pulled|pulling|yank\w*) (off )?(my|her|our|their)"
+        r" (clothes|shirt|skirt|dress|bra|trousers|pants|underwear|blouse)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     (
         r"physical(ly)? (abus\w*|assault\w*|violence|punish\w*)|corporal punishment|(make|made|makes) (us|me|them) kneel"
         r"|kneel(ing)? (on|for)",
@@ -1193,7 +1463,9 @@ EN: tuple[Entry, ...] = (
         r"threat\w* (me|us|him|her|them|workers?) with (a |an |his |her |the )?\w+"
         r"|(held|holds?|holding|put|pressed|pointed) (a |his |her |the )?(pair of )?(knife|knives|scissors|blade|gun|cutter)s? "
         r"(to|at|against) (my|his|her|our|their|me|us|him|them)\b|(set|sets|setting|sent|send) (the |their |his )?dogs? on"
-        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)",
+        r"|dogs? (bit|bite|bitten|attack\w*) (me|us|him|her|a worker|workers)"
+        r"|dogs?\b.{0,25}\b(bit|bitten|mauled) (me|us|him|her|a worker|workers|someone)"
+        r"|(used|uses|using|with) (an? |the |their |his |her )?(electric |electrical |stun )?(batons?|prods?) (on|against|to)",
         "harassment_abuse",
         6,
         "critical",
@@ -1230,6 +1502,7 @@ EN: tuple[Entry, ...] = (
     (r"night shifts?|shifts?|weekends?", "working_hours", 1, None),
     (
         r"maternity leave|check-?ups?|(skip|avoid|excused from) (the )?(night shifts?|overtime)"
+        r"|(give|gave|giving|grant\w*|approve\w*) (me|us|him|her|them) (\w+ ){0,2}leave\b|(funeral|compassionate|bereavement|sick|annual|personal) leave"
         r"|(get|take|need|ask for|want|have) (a |an |one |two |three |[0-9]+ )?days? off",
         "working_hours",
         4,
@@ -1239,6 +1512,14 @@ EN: tuple[Entry, ...] = (
     (r"let (\w+ )?out early", "working_hours", 3, None),
     # wages
     (r"overtime (pay|premium|rate)", "wages", 6, None),
+    # A deposit for work clothes or a key held back is money owed, not a worker held.
+    (
+        r"(uniforms?|work clothes|clothes|keys?|cards?|lockers?|dorm\w*|beds?|tools?|helmets?|shoes) deposits?"
+        r"|deposits? (for|on) (the |a |our |my |their )?(uniforms?|work clothes|clothes|keys?|cards?|lockers?|dorm\w*|beds?|tools?|helmets?|shoes)",
+        "wages",
+        6,
+        None,
+    ),
     (r"minimum wage|legal minimum", "wages", 5, None),
     (
         r"unpaid|not (been )?paid|haven'?t been paid|have not been paid|no pay|not rec\w*ved|havent rec\w*ved",

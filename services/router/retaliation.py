@@ -36,7 +36,8 @@ _ADVERSE_ZH = (
     "(扣.{0,3}(工资|钱|奖金|薪|工钱|绩效|全勤)|扣了|罚款|罚钱|罚了|开除|辞退|解雇|炒鱿鱼|炒了|被炒|"
     "调岗|调到|调去|调走|换岗|降薪|降职|降级|减薪|减.{0,2}工资|少发|不给.{0,2}排班|不排班|不给.{0,3}加班|"
     "不让.{0,3}加班|关(了|进|起来|在)|小黑屋|消失|(加班|班|活).{0,2}(没了|取消)|停.{0,2}工|找麻烦|找茬|找碴|刁难|针对|威胁|恐吓|排挤|孤立|骂|打了?我|打了|被打|赶走|"
-    "逼.{0,2}(辞职|走|离职)|劝退|整我|不让.{0,2}上班|不给.{0,2}活|最累|最差|最脏|夜班)"
+    "逼.{0,2}(辞职|走|离职)|劝退|整我|不让.{0,2}上班|不给.{0,2}活|最累|最差|最脏|夜班|"
+    "被.{0,4}(打|揍|踢|踹|殴))"
 )
 _STRONG_ZH = re.compile("报复|报负|被抱负|穿小鞋|秋后算账|黑名单|拉黑")
 _CAUSE_ZH = re.compile(f"(因为|由于|自从|为了).{{0,12}}?{_WANT_ZH}{_SPEAK_ZH}")
@@ -67,7 +68,8 @@ _ADVERSE_EN = re.compile(
     r"bonus|shifts?)|deduct\w*|docked|fined|fired|fire (me|us|him|her|them|anyone|workers)|sacked|dismissed|let go|"
     r"terminated|laid off|(lose|lost|losing) (your |my |our |their |the )?(jobs?|overtime|bonus|wages?|pay|"
     r"shifts?|work)|demoted|transferred|moved (me|us|him|her|them)|punish\w*|threat\w*|har+as+\w*|bully\w*|"
-    r"beat|beaten|beating|hit (me|us|him|her)|slapped|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
+    r"beat|beaten|beating|hit (me|us|him|her)|slapped|rough\w* (\w+ )?up|punch\w*|kick\w*|attack\w*|assault\w*|"
+    r"hurt (me|us|him|her|them)|deport\w*|blacklist\w*|no (more )?overtime|(no|fewer|less) (shifts|work|"
     r"hours|overtime)|night shift|missing|disappeared|vanished|(kept|locked|shut) (me|us|him|her|them) (in|up)|make (me|us|him|her|them) disappear|worst (job|work|position|line|shifts?)|(was|were|got|been|is|are|get) (moved|transferred|sent) to|insult\w*|shout\w*|yell\w*|forced (me |us )?to "
     r"(resign|quit)|made (me|us) (resign|quit)|give (me|us) no|targeted|picks? on)\b"
 )
