@@ -7,7 +7,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import aio_pika
@@ -22,6 +22,9 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 from shared.store import Database, open_memory_client, open_mongo_client
 from tests.fakes import FakeClock, find_leaks
+
+if TYPE_CHECKING:
+    from tests.service.conversation_support import Services
 
 AMQP_URL = os.environ.get("GRIEVANCE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MONGO_URL = os.environ.get("GRIEVANCE_TEST_MONGO_URL")
@@ -158,3 +161,21 @@ async def memory_bus() -> AsyncIterator[MemoryBus]:
 def runtime(settings: Settings, memory_bus: MemoryBus, db: Database, keys: Keys, clock: FakeClock) -> Runtime:
     """In-memory bus, the test store, fixed keys and a fake clock."""
     return Runtime(settings, memory_bus, db, keys, clock)
+
+
+@pytest.fixture
+async def conversation(
+    settings_factory: Callable[..., Settings],
+    memory_bus: MemoryBus,
+    db: Database,
+    keys: Keys,
+    clock: FakeClock,
+) -> AsyncIterator[Services]:
+    """Intake, router and escalation on one in-memory runtime, set up as intake's tests set it up:
+    the conversation tests' whole system, with the committees' tokens."""
+    from tests.service.conversation_support import services
+    from tests.service.intake_support import intake_settings
+
+    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
+    async with services(runtime) as running:
+        yield running

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shared.store import Database
-
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from services.router.case_store import CaseStore
-from shared.memorybus import MemoryBus
-from shared.privacy import Keys
-from shared.runtime import Runtime
-from shared.settings import Settings
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.browser.test_committee_console import TAB_ORDER, fits_the_phone
 from tests.fakes import ENGLISH_WORKER_PHONE, OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
-from tests.service.conversation_support import Services, services
-from tests.service.intake_support import intake_settings
+from tests.service.conversation_support import Services
 
 RETALIATION = sensitive("因为投诉了加班问题，组长打击报复我")
 WAGES = sensitive("工资三个月没发，老板说下个月再说")
@@ -38,18 +30,10 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资。")
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        # A wages case the factory's committee holds: escalation has seen that committee.
-        assert await running.sms(WAGES, OTHER_WORKER_PHONE) is not None
-        yield running
+async def system(conversation: Services) -> Services:
+    # A wages case the factory's committee holds: escalation has seen that committee.
+    assert await conversation.sms(WAGES, OTHER_WORKER_PHONE) is not None
+    return conversation
 
 
 async def escalated(system: Services, text: str, phone: str) -> str:

@@ -6,7 +6,6 @@ evasion class, while no committee answer carries any of it (the committee that l
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -15,15 +14,9 @@ from aiohttp.test_utils import TestClient
 
 from services.router.admin import create_admin_app
 from shared.contracts import NAME_RULES
-from shared.memorybus import MemoryBus
-from shared.privacy import Keys
-from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.store import Database
-from tests.fakes import FakeClock, sensitive
+from tests.fakes import sensitive
 from tests.servers import ServiceServer
-from tests.service.conversation_support import Services, services
-from tests.service.intake_support import intake_settings
+from tests.service.conversation_support import Services
 from tests.service.router_support import REGISTRY, bearer, fresh_phone
 
 # Wages at GZ-001: only gz-001-spt (王芳, alias 王主任; 李娜, alias 娜姐; 张伟) handles them, so a
@@ -49,16 +42,8 @@ HARASSMENT = sensitive("组长经常当众骂我们，说话很难听")
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        yield running
+def system(conversation: Services) -> Services:
+    return conversation
 
 
 async def ngo_detail(system: Services, reference: str, reason: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ channel's messages, and a web contact binds only once the worker confirmed the c
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -12,14 +11,8 @@ from services.router.assign import Assignment
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.classify import Classification
-from shared.memorybus import MemoryBus
-from shared.privacy import Keys
-from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.store import Database
-from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
-from tests.service.conversation_support import Services, services
-from tests.service.intake_support import intake_settings
+from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, sensitive
+from tests.service.conversation_support import Services
 from tests.service.router_support import bearer, fresh_phone, grievance
 
 PLANTED = sensitive("我想反映一下车间加班太多的问题，每天都要做到很晚")
@@ -30,16 +23,8 @@ OWN_MORE = sensitive("今天还是没有热水，大家只能用冷水洗澡")
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        yield running
+def system(conversation: Services) -> Services:
+    return conversation
 
 
 def code_in(text: str) -> str:

@@ -9,7 +9,7 @@ are the API's (one desk), so they have the API's effects and its refusals, in pl
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,7 +29,7 @@ from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
 from tests.servers import ServiceServer
 from tests.service.console_support import csrf_of, page_csrf, sign_in
-from tests.service.conversation_support import Services, services
+from tests.service.conversation_support import Services
 from tests.service.escalation_support import assigned, consume_downstream
 from tests.service.intake_support import intake_settings
 from tests.service.router_support import FlakyBus
@@ -42,16 +42,8 @@ _KEY = re.compile(r'name="request_key" value="([0-9a-f]{32})"')
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        yield running
+def system(conversation: Services) -> Services:
+    return conversation
 
 
 async def signed_in(system: Services, token: str | None = None, language: str = "zh") -> Any:

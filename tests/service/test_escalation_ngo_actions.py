@@ -7,7 +7,6 @@ the committee sees are read from the bus and the router's API.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -17,14 +16,8 @@ from services.escalation.sweeper import sweep_once
 from services.router.case_store import CaseStore
 from shared.auth import issue_token
 from shared.contracts import MessageOutbound
-from shared.memorybus import MemoryBus
-from shared.privacy import Keys
-from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.store import Database
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, sensitive
-from tests.service.conversation_support import Services, services
-from tests.service.intake_support import intake_settings
+from tests.service.conversation_support import Services
 from tests.service.router_support import bearer
 
 RETALIATION = sensitive("因为投诉了加班问题，组长打击报复我")
@@ -35,16 +28,8 @@ OUTCOME = sensitive("工厂已撤销处分并补发工资")
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        yield running
+def system(conversation: Services) -> Services:
+    return conversation
 
 
 async def escalation_of(system: Services, reference: str, reason: str) -> dict[str, Any]:

@@ -4,19 +4,12 @@ retaliation takes it to the NGO, and a graver follow-up escalates as critical.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from shared.memorybus import MemoryBus
-from shared.privacy import Keys
-from shared.runtime import Runtime
-from shared.settings import Settings
-from shared.store import Database
-from tests.fakes import FakeClock, sensitive
-from tests.service.conversation_support import Services, services
-from tests.service.intake_support import intake_settings
+from tests.fakes import sensitive
+from tests.service.conversation_support import Services
 from tests.service.router_support import bearer, fresh_phone
 
 HARASSMENT = sensitive("组长经常当众骂我们，说话很难听")
@@ -38,16 +31,8 @@ NAMED_WANG_FANG = [
 
 
 @pytest.fixture
-async def system(
-    settings_factory: Callable[..., Settings],
-    memory_bus: MemoryBus,
-    db: Database,
-    keys: Keys,
-    clock: FakeClock,
-) -> AsyncIterator[Services]:
-    runtime = Runtime(intake_settings(settings_factory), memory_bus, db, keys, clock)
-    async with services(runtime) as running:
-        yield running
+def system(conversation: Services) -> Services:
+    return conversation
 
 
 async def opened(system: Services, text: str, phone: str) -> str:
