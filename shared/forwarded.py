@@ -21,7 +21,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str | None:
     """The client's address: ``peer`` unless it is a trusted proxy that named the client."""
-    if peer is None or not trusted or not _trusted(peer, trusted) or not forwarded_for:
+    if peer is None or not trusted or not is_trusted(peer, trusted) or not forwarded_for:
         return peer
     address = peer
     for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
@@ -30,12 +30,12 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequenc
         except ValueError:
             return address
         address = hop
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return address
 
 
-def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+def is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -133,3 +133,25 @@ async def test_without_a_trusted_proxy_the_header_names_no_one() -> None:
             writer.close()
     finally:
         await runner.cleanup()
+
+
+async def test_the_proxys_own_requests_are_not_counted(proxied: GuardedSite) -> None:
+    """A request from the trusted proxy that names no client is the proxy's own (it carries
+    everyone's, as the listener's uncounted connections do): the bound is for the clients it names."""
+    held = []
+    for _ in range(BOUND + 2):
+        _, writer = await connect(proxied)
+        writer.write(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
+            + b"x" * 10
+        )
+        await writer.drain()
+        held.append(writer)
+    await asyncio.sleep(0.1)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"http://127.0.0.1:{proxied.port}/echo", data="hi") as r,
+    ):
+        assert r.status == 200
+    for writer in held:
+        writer.close()
