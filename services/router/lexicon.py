@@ -139,6 +139,7 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
         r"overcook \3",
     ),
     (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (r"\bburn(ed|t|ing|s)? the midnight oil\b", r"worked late"),
     (
         r"\b(rice|food|toast|meat|dinner|lunch|soup|vegetables|meals?|noodles|bread) (is |are |was |were |always |often |usually "
         r"|sometimes |again |too )*(burnt|burned|burning)\b",
@@ -223,6 +224,13 @@ ZH: tuple[Entry, ...] = (
         f"|(小女生|小男生|小孩|小朋友|孩子|未成年).{{0,10}}(假|借来|借的)的?{_DOCUMENTS}",
         "child_labour",
         8,
+        None,
+    ),
+    # Children hidden from the auditors: they are there to be hidden.
+    (
+        f"(验厂|审核|查厂|检查).{{0,10}}{_KID}.{{0,8}}(躲|藏|赶|放假)|{_KID}.{{0,8}}(躲|藏)(起来|进|在)",
+        "child_labour",
+        6,
         None,
     ),
     # A worker's own child is not child labour: only a child at work counts.
@@ -361,7 +369,12 @@ ZH: tuple[Entry, ...] = (
         5,
         "critical",
     ),
-    ("出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁", "health_safety", 5, "critical"),
+    (
+        "出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁|(门|出口|通道|楼梯)前面?.{0,3}(放|堆|摆|停|挡)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
@@ -406,7 +419,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
-        "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
+        "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}(露|跑出|穿出|刺出|戳出)|(扯|拉)(伤|断)|尿血|便血|(全身|整个身体|满身|脸|皮肤).{0,4}(红疹|疹子|起疹|肿起|起泡)|划开|割开|大口子|伤口"
         "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤|绞)|(被|畀|俾)(车|叉车|铲车|堆高机|货车|卡车).{0,2}(撞|压|辗)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
@@ -434,7 +447,7 @@ ZH: tuple[Entry, ...] = (
         "|(被|畀|俾)(卷|扯|吸|拖)(进|入)了?.{0,4}(机|滚筒|搅拌|输送带|皮带)|被.{0,4}埋(住|了|在)|活埋"
         "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
         "|(机器|机台|冲床|滚筒|机).{0,2}咬(到|住|伤)|(压|砸|撞|烧|摔|夹|轧|碾|毒)死|(插|刺|扎|戳)(到|进|穿|入)了?.{0,3}(脚|手|腿|身|眼|肚)"
-        "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
+        "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|(手|脚|手指|手臂|腿|头|胳膊)被.{0,6}(压|砸|夹|轧|撞|切|割|绞)(碎|断|伤|烂|扁)|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
         "|吸(了|入|到|咗)(太多|很多|大量|好多).{0,4}(溶剂|天那水|天拿水|洗板水|开油水|白电油|胶水|油漆|甲苯|苯|甲醛|药水|毒气|烟)",
         "health_safety",
         4,
@@ -532,7 +545,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(一个|一名|个|位|名|有)(工人|同事|工友|员工|人|女工|男工|师傅|阿姨)(被)?(热|累|晒|闷)死|死在(宿舍|车间|厂|线上|机器|机台|工位|岗位|床上|仓库|工地|厕所|洗手间|浴室|房间|工厂)|针.{0,4}(穿|插|刺|扎)(过|进|入|到|穿)?了?.{0,3}(手指|手|指头|指甲)"
         "|(很多|好多|几个|一些|好几个|[0-9一二两三四五六七八九十]+个)(人|工人|女工|同事|工友)?.{0,2}(吐|呕吐|晕|昏)(了|倒)?"
-        "|猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
+        "|猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心脏病.{0,3}(死|走了|过世|去世)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
         "|(上班|加班|工作|车间|线上|干活|做到|工友|同事|师傅|工人).{0,6}中风|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
         "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
         "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
@@ -541,22 +554,22 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    # Self-harm: a worker at risk of taking their own life.
+    # Self-harm: a worker at risk of taking their own life (outweighs the unpaid wages that drove it).
     (
         "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|把一切(都)?(结束|了结)|(站|坐|爬)(在|上|到)了?(顶楼|天台|楼顶|屋顶|窗台|栏杆).{0,6}(哭|喊|不下来|说要|不肯)|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|把一切(都)?(结束|了结)|(准备|买)(好)?了?.{0,2}(绳子|木炭|农药|刀片)|(站|坐|爬)(在|上|到)了?(顶楼|天台|楼顶|屋顶|窗台|栏杆).{0,6}(哭|喊|不下来|说要|不肯)|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
         "|一了百了|一死百了|(喝|吞|饮)(了|咗)?(漂白水|洗洁精|洗衣精|洗衣液|洗衣水|消毒水|农药|杀虫剂|老鼠药|清洁剂|天那水|天拿水)|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
         "|(药|药丸|药片|安眠药|农药|漂白水|洗洁精).{0,3}(吞|喝)(了|咗)?(下去|落去|晒|光)|整(盒|瓶|排|包|板)(药|安眠药|止痛药)",
         "health_safety",
-        8,
+        10,
         "critical",
     ),
     ("压力(很|太|好|特别|非常)?大|睡不好|失眠|焦虑|抑郁", "health_safety", 3, None),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期|怀咗|有咗|有bb).{0,12}"
-        "(喷|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
+        "(喷|化学|烫(台|斗|衣)|很烫|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
         "|漂白|(洗|清).{0,2}(桶|槽|缸)|染缸|高处|梯子|锅炉|炉(边|旁)|烤箱|烘干机|[0-9一二两三四五六七八九十几]+(公斤|斤|kg|磅))",
         "health_safety",
         8,
@@ -645,14 +658,14 @@ ZH: tuple[Entry, ...] = (
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|宰了(我|你|他|她)|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|让(我|你|他|她)消失|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
         "critical",
     ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
-    ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("难听|蠢|恐吓|黑面|没(有)?礼貌|不尊重", "harassment_abuse", 2, None),
     ("(说话|讲话|态度)(很|好|超|太|特别)?凶|拍桌子|发脾气|摔东西", "harassment_abuse", 3, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
@@ -686,7 +699,7 @@ ZH: tuple[Entry, ...] = (
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
         "|(斩|砍|捅|杀|弄)(死|你|我|人)|打死(你|我|他|她|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
-        "|(泼|淋)(我|人|工人|他|她|我们)|(把|将|拿|用).{1,6}(泼|淋|倒)(在|到|向)(我|他|她|人|工人|我们)|(把|将)(我|他|她|人|工人)的?(头|脸).{0,2}(撞|砸|按|压)(在|到|向)|硬上(我|她|了)|霸王硬上弓|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
+        "|(泼|淋)(我|人|工人|他|她|我们)|(把|将)(她|他|我|人|工人).{0,2}(甩|摔|推|撞|丢|扔)(到|在|向)(墙|地|桌|门|机器)|(把|将|拿|用).{1,6}(泼|淋|倒)(在|到|向)(我|他|她|人|工人|我们)|(把|将)(我|他|她|人|工人)的?(头|脸).{0,2}(撞|砸|按|压)(在|到|向)|硬上(我|她|了)|霸王硬上弓|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
         "harassment_abuse",
         5,
         "critical",
@@ -710,7 +723,7 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        "侵犯(?!.{0,6}(权|隐私|利益))|趁.{0,3}(喝醉|醉|睡着|昏)"
+        "侵犯(?!.{0,6}(权|隐私|利益))|趁.{0,3}(喝醉|醉|睡着|昏)|灌醉"
         "|(带|拉|拖|载|骗|逼|叫|要|强迫)(她|我|女工|人|女生).{0,4}(去|到|进)(酒店|饭店|宾馆|旅馆|旅店|汽车旅馆|房间|他家|他的房间)",
         "harassment_abuse",
         6,
@@ -839,6 +852,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
         r"|(children|kids|minors|orphans)\b( \w+){0,4} (work|works|working) (here|in|at|on|for|with)\b"
+        r"|(sent|send|sends|put|puts|lock\w*|mov\w*|took|take|takes|rush\w*) (the )?(children|kids|minors|young ones)\b.{0,40}\b(auditors?|inspect\w*|audits?)"
         r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
         "child_labour",
         5,
@@ -1017,7 +1031,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"work (\w+ ){0,3}to pay (back|off|for) (the |a |my |our |his |her |their )?(\w+ )?(fees?|debts?|loans?|agency|agent|broker|recruit\w*)",
+        r"work (\w+ ){0,3}to (re)?pay( back| off| for)? (the |a |my |our |his |her |their )?(\w+ )?(tickets?|flights?|airfare|fees?|debts?|loans?|agency|agent|broker|recruit\w*)",
         "forced_labour",
         8,
         None,
@@ -1069,7 +1083,8 @@ EN: tuple[Entry, ...] = (
     ),
     (r"pocket money", "forced_labour", 6, None),
     (
-        r"(dorm\w*|rooms?|building|workshop|factory|compound) (is |are |was |were |gets? |got )?(locked|chained|padlocked)( \w+){0,2} (from|on) (the )?outside",
+        r"(dorm\w*|rooms?|building|workshop|factory|compound) (is |are |was |were |gets? |got )?(locked|chained|padlocked)( \w+){0,2} (from|on) (the )?outside"
+        r"|(sleep|sleeping|live|living|stay|staying) in\b.{0,40}\blocked (from|on) (the )?outside",
         "forced_labour",
         8,
         None,
@@ -1168,7 +1183,7 @@ EN: tuple[Entry, ...] = (
         r"|(machine|press|cutter|saw|blade|belt|roller)s? (\w+ ){0,2}(has|have|with|without) no (safety |protective )?"
         r"(guards?|covers?|shields?)"
         r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
-        r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe|(cant|can'?t|cannot|can not|could not|couldn'?t) (breath|brethe|breth)\b"
+        r"|flames?|ablaze|blaze\w*|inferno|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe|(cant|can'?t|cannot|can not|could not|couldn'?t) (breath|brethe|breth)\b"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
         r"|(went|go|goes|gone) through (my|his|her|a|the) (\w+ )?(fingers?|hands?)|needle (in|into|through)"
         r"|f[ae]ll(s|en)? on (a |the |an |my |our |his |her )?(\w+ )?(workers?|man|men|woman|women|girl|boy|him|her|me|us|someone|people"
@@ -1181,7 +1196,7 @@ EN: tuple[Entry, ...] = (
     ),
     (
         rf"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?{_MACHINE_EN}"
-        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ ){0,2}(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -1214,7 +1229,7 @@ EN: tuple[Entry, ...] = (
         r"|(cannot|can'?t|could not|couldn'?t) wake (him|her|them|up)|won'?t wake up|not wak(e|ing) up|(still )?not awake"
         r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|heads?) (\w+ ){0,2}(smashed|mangled|squashed|severed)"
         r"|(smashed|mangled|squashed|severed) (\w+ ){0,2}(hands?|fingers?|arms?|legs?|feet|foot|toes?)"
-        r"|cough\w* (up )?blood|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
+        r"|(cough|spit|vomit|pee|piss|urinat)\w* (up )?blood|blood in (my|his|her|their|our) (urine|pee|stool)|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
         r"|(forklifts?|trucks?|cars?|vans?|vehicles?|drivers?) (\w+ ){0,3}(knock\w*|ran|hit|struck|reversed into)"
         r"|drown\w*|heart attack|chest pains?|heart pains?|(make|makes|made|making) (\w+ ){0,3}faint\b|faint(s|ing)\b"
         r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)"
@@ -1259,6 +1274,27 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # A shutter locked over workers, a door nobody can open; a limb caught, a bone out, skin swollen all over.
+    (
+        r"(shutters?|roller doors?|rolling doors?)\b.{0,30}\b(lock\w*|padlock\w*|chain\w*)"
+        r"|lock (it|them) (while|when) (we|they|workers|people|everyone) (are |is )?(still )?(work\w*|inside|in there|asleep|sleep\w*)"
+        r"|(exits?|doors?|gates?)\b.{0,50}\b((nobody|no one|noone) (can|could)|(we|you|they) (can'?t|cannot|can not|could not|couldn'?t))"
+        r" (open|use|pass|reach) (it|them)\b",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        r"bones? (\w+ ){0,2}(sticking|poking|came|coming|stuck) out"
+        rf"|{_MACHINE_EN} (\w+ ){{0,2}}(caught|grabbed|pulled|took|ate|chewed|crushed|trapped) (his|her|my|their|a worker'?s|someone'?s)"
+        rf" (\w+ )?{_BODY_EN}"
+        rf"|{_BODY_EN} (was|were|got|is|are) (torn|ripped|crushed|caught|mangled|pierced|slashed) (by|in|on)\b"
+        r"|(rash\w*|hives|blisters?|swelling|swollen)\b.{0,20}\b(all over|whole body|everywhere)"
+        r"|(all over|whole body) (\w+ ){0,2}(rash\w*|swell\w*|swollen|blisters?)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # No escape from a fire: the way out is the complaint, whatever else is locked.
     (
         r"(if|when) (there is |there'?s )?(a )?fire\b.{0,30}\b(cannot|can'?t|could not|couldn'?t|no way to) (run|escape|get out)",
@@ -1290,7 +1326,8 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
+    # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence, and the
+    # unpaid wages that drove it).
     (
         r"suicid\w*|suicde|tired of (living|life|being alive)|(slit|slash\w*|cut) (her|his|my|their) wrists?|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
@@ -1298,7 +1335,8 @@ EN: tuple[Entry, ...] = (
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
         r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
-        r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
+        r"|(swallowed|took|taken) (\w+ ){0,4}(pills|tablets|poison|pesticide|bleach)"
+        r"|(bought|have|got|prepared|tied|ready) (\w+ ){0,2}ropes?\b.{0,30}\b(ready|end|go|goodbye|neck|tonight)"
         r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
         r"|od'?d|(want|wants|wanted|wanna) (it all|everything|this|all this) to (end|stop)|(going|gonna|want\w*) to end it"
         r"|end it (tonight|all|now|soon|today)|sleep forever|(life|living) (is )?(not|isn'?t|no longer) worth|not worth living"
@@ -1317,7 +1355,7 @@ EN: tuple[Entry, ...] = (
         r"|(take|takes|taking|swallow|swallows|swallowing) (all|a whole|the whole|a handful|a bottle|a box|every|handfuls)\b.{0,20}"
         r"\b(pills|tablets|medicine|painkillers)",
         "health_safety",
-        8,
+        10,
         "critical",
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
@@ -1333,7 +1371,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Exits locked in other words: a chain, the key only with the guard.
     (
-        r"with a chain|chaned|chainned|(guard|guards|security) (keeps?|has|have|holds?) the keys? (to|of|for) (the )?(exits?|doors?|gates?|stairs)"
+        r"with (a |the )?chains?|chaned|chainned|(guard|guards|security) (keeps?|has|have|holds?) the keys? (to|of|for) (the )?(exits?|doors?|gates?|stairs)"
         r"|only (the )?(security|guards?|boss|manager)\w* (can|could) open",
         "health_safety",
         5,
@@ -1506,6 +1544,7 @@ EN: tuple[Entry, ...] = (
         r"rap(e|ed|es|ing)|(was|were|got|been|being) rapp?ed\b|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
         r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
         r"|forc\w* (me|her|us|them) (into bed|to sleep with|to have sex)|drugg(ed|ing)|spiked (my|her|our) drinks?"
+        r"|(gets?|got|getting|makes?|made|making) (her|them|girls|women|us|me|the girls|female workers) drunk"
         r"|(put|slipped) (something|drugs?|pills?|a pill) (in|into) (my|her|our) (drinks?|water|tea|food)"
         r"|(spend|spent|stay|stayed) the night with (him|her|me|the \w+)|(go|come|went) to (a )?hotel with (him|her|me)"
         r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
@@ -1584,7 +1623,7 @@ EN: tuple[Entry, ...] = (
         10,  # outweighs the burn injury it leaves: the burn was given
         "critical",
     ),
-    (r"threat\w*", "harassment_abuse", 2, None),
+    (r"threat\w*|rude|disrespect\w*", "harassment_abuse", 2, None),
     # Violence in other verbs: roughed up, things hurled at people.
     (
         r"rough\w* (\w+ )?up|whipp(ed|ing)|whips (us|me|them|workers)|(tied|tie|ties|tying|handcuff\w*) (him|her|me|us|them|a worker)"
