@@ -44,7 +44,9 @@ async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_writ
     ]
 
     async def route() -> str | None:
-        found, _ = resolve_factory(Hints("sms", "GZ-001 工资没发"), await RegistryStore(db).factories(), None)
+        found, _ = resolve_factory(
+            Hints("sms", "GZ-001 工资没发"), (await RegistryStore(db).directory()).factories, None
+        )
         return found
 
     first, second = await in_both_orders(db, FACTORIES, factories, route)
