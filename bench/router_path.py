@@ -8,12 +8,15 @@ grievance from another worker warms the caches first, so the path is the one eve
 takes.
 
 A profiler hook (:func:`sys.setprofile`) sees every call and every coroutine resumption during the
-delivery. Each one into a project module counts as an entry when the module differs from the one
-entered last; an entry into a module already entered and left is a return. Two scopes are counted:
-the router's own modules (``services.router``), and those with ``shared`` (without the bus and
-logging, whose modules every handler goes through the same way). Nothing but the calls is looked at,
-so the numbers say how often following the grievance means opening another file, and another
-already read.
+delivery. A call is an entry when code written in one module of the scope calls code written in
+another (the nearest caller in the scope decides; a coroutine resumed counts from the coroutine that
+awaits it), unless it enters the module entered last. A module's calls of its own functions are no
+entry, and neither is code a module holds but nobody wrote in it (the ``__init__``, ``__eq__`` and
+``__hash__`` that dataclasses generate: following the grievance never means reading them). An
+entry into a module already entered is a return. Two scopes are counted: the router's own modules
+(``services.router``), and those with ``shared`` (without the bus and logging, whose modules every
+handler goes through the same way). Nothing but the calls is looked at, so the numbers say how
+often following the grievance means opening another file, and another already read.
 
     .venv/bin/python -m bench.router_path
 """
@@ -101,16 +104,33 @@ def router_and_shared(module: str) -> str | None:
     return router_only(module)
 
 
+def written(frame: FrameType, scope: Callable[[str], str | None]) -> str | None:
+    """The module in ``scope`` whose source holds the frame's code, if any (generated code has none)."""
+    if frame.f_code.co_name in INLINE or not frame.f_code.co_filename.endswith(".py"):
+        return None
+    return scope(str(frame.f_globals.get("__name__", "")))
+
+
+def caller(frame: FrameType, scope: Callable[[str], str | None]) -> str | None:
+    """The module of the nearest caller of ``frame`` whose code a module in ``scope`` holds."""
+    back = frame.f_back
+    while back is not None and written(back, scope) is None:
+        back = back.f_back
+    return written(back, scope) if back is not None else None
+
+
 @contextmanager
 def recording(scope: Callable[[str], str | None]) -> Iterator[list[str]]:
     """Record the modules in ``scope`` entered while the block runs (calls and resumptions)."""
     entries: list[str] = []
 
     def hook(frame: FrameType, event: str, arg: Any) -> None:
-        if event != "call" or frame.f_code.co_name in INLINE:
+        if event != "call":
             return
-        module = scope(str(frame.f_globals.get("__name__", "")))
-        if module is not None and (not entries or entries[-1] != module):
+        module = written(frame, scope)
+        if module is None or module == caller(frame, scope):
+            return
+        if not entries or entries[-1] != module:
             entries.append(module)
 
     sys.setprofile(hook)

@@ -1,24 +1,24 @@
-"""``GET /api/v1/stats`` over 100,000 cases against a bare ``count_documents`` of the same clocks.
+"""``GET /api/v1/stats`` over 100,000 cases against a bare ``count_documents`` of the same records.
 
 The statistics are an aggregation pipeline (:mod:`services.escalation.stats`): the server counts and
 picks the medians, a few rows come back. The baseline is the cheapest thing that still reads every
-clock in scope: ``count_documents`` with the same filter on the same collection. Measured, in
+record in scope: ``count_documents`` with the same filter on the same collection. Measured, in
 interleaved rounds (a, b, c, a, b, c, ...; medians over the rounds, each round's ratio shown too):
 
-(a) ``count_documents`` of the statistics' scope (all assigned clocks);
+(a) ``count_documents`` of the statistics' scope (all assigned records);
 (b) ``GET /api/v1/stats`` with an NGO token for all factories, through the escalation service as
     ``create_app`` builds it (a real aiohttp server on a free port; its consumer and sweeper run too,
     with nothing to do);
-(c) the former way, for comparison: fetch the clock fields (``stats_store.clocks_for_stats``) and compute
+(c) the former way, for comparison: fetch the record fields (``stats_store.records_for_stats``) and compute
     in Python (``stats.compute``).
 
 Target: (b) / (a) <= 20. In every round the answer of (b) is checked to be exactly what (c)
-computes over the same clocks. Each line also shows the CPU this process spent: the client's share
+computes over the same records. Each line also shows the CPU this process spent: the client's share
 of (a) and (c), and the whole of (b) but the store's server.
 
-The clocks are varied: six factories and the unroutable (no factory), every category and severity,
+The records are varied: six factories and the unroutable (no factory), every category and severity,
 some never held by a committee, acknowledged on time or late or not yet, resolved or not, disputed,
-reopened, recategorised. They are made as the consumer makes them (``clocks.merge`` of the router's
+reopened, recategorised. They are made as the consumer makes them (``records.merge`` of the router's
 events), with every deadline that was already overdue settled as a sweep settles it, so the service's
 sweeper finds nothing to do while it is measured. Run::
 
@@ -51,7 +51,7 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from services.escalation import clocks, documents, policy, stats, stats_store, store
+from services.escalation import documents, policy, records, stats, stats_store, store
 from services.escalation.app import create_app
 from shared.auth import issue_token
 from shared.bootstrap import open_store_client
@@ -68,18 +68,18 @@ from shared.web import RUNNER_OPTIONS
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 FACTORIES = ("GZ-001", "GZ-002", "SZ-001", "SZ-002", "DG-001", "FS-001")
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "normal")
-TEMPLATES = 2000  # distinct clocks; the collection holds copies of them under fresh case ids
+TEMPLATES = 2000  # distinct records; the collection holds copies of them under fresh case ids
 
 
-# -- the clocks --------------------------------------------------------------------------------------
+# -- the records --------------------------------------------------------------------------------------
 
 
 # The status a case is left in by an action whose name is not a status.
 STATUS_AFTER = {"recategorised": "acknowledged", "replied": "acknowledged", "disputed": "reopened"}
 
 
-def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
-    """One clock as the consumer leaves it after the router's events of a plausible case history."""
+def varied_record(rng: random.Random, settings: Settings) -> dict[str, Any]:
+    """One record as the consumer leaves it after the router's events of a plausible case history."""
     gid = uuid.uuid4()
     created = NOW - timedelta(days=rng.uniform(0, 120))
     severity = rng.choice(SEVERITIES)
@@ -112,8 +112,8 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         gateway_number="+8610690000001",
         created_at=created,
     )
-    clock = clocks.merge(None, assigned, settings.sla, NOW)
-    assert clock is not None and clock.state is not None
+    record = records.merge(None, assigned, settings.sla, NOW)
+    assert record is not None and record.state is not None
     at = created
     for action, chance, actor, spread in (
         ("recategorised", 0.05, "committee", 1.0),
@@ -123,7 +123,7 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
         ("disputed", 0.08, "worker", 2.0),
         ("reopened", 0.5, "committee", 1.0),
     ):
-        resolved = clock.state is not None and clock.state.resolved_at is not None
+        resolved = record.state is not None and record.state.resolved_at is not None
         if rng.random() >= chance or (action in ("disputed", "reopened") and not resolved):
             continue
         at += timedelta(days=rng.uniform(0, spread))
@@ -143,16 +143,16 @@ def varied_clock(rng: random.Random, settings: Settings) -> dict[str, Any]:
             status=STATUS_AFTER.get(action, action),
             **extra,
         )
-        clock = clocks.merge(clock, update, settings.sla, NOW) or clock
+        record = records.merge(record, update, settings.sla, NOW) or record
     # What a sweep at NOW leaves behind: overdue deadlines escalated and no longer watched.
-    overdue = sorted(policy.overdue_reasons(clock.fold(settings.sla), clock.escalated, NOW))
-    clock = dataclasses.replace(clock, escalated=(*clock.escalated, *overdue)).derive(settings.sla)
-    return documents.clock_document(clock)
+    overdue = sorted(policy.overdue_reasons(record.fold(settings.sla), record.escalated, NOW))
+    record = dataclasses.replace(record, escalated=(*record.escalated, *overdue)).derive(settings.sla)
+    return documents.record_document(record)
 
 
-def clock_docs(settings: Settings, total: int, seed: int) -> list[dict[str, Any]]:
+def record_docs(settings: Settings, total: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    templates = [varied_clock(rng, settings) for _ in range(min(TEMPLATES, total))]
+    templates = [varied_record(rng, settings) for _ in range(min(TEMPLATES, total))]
     docs = []
     for i in range(total):
         doc = copy.copy(templates[i % len(templates)])
@@ -205,9 +205,9 @@ async def fill(db: Any, settings: Settings, total: int, seed: int, indexes: bool
     started = time.perf_counter()
     if indexes:
         await ensure_indexes(db, store.INDEXES)
-    docs = clock_docs(settings, total, seed)
+    docs = record_docs(settings, total, seed)
     for i in range(0, total, 5000):
-        await db[store.CLOCKS].insert_many(docs[i : i + 5000], ordered=False)
+        await db[store.RECORDS].insert_many(docs[i : i + 5000], ordered=False)
     return time.perf_counter() - started
 
 
@@ -222,7 +222,7 @@ async def measure(runtime: Runtime, rounds: int) -> list[Timing]:
         async with aiohttp.ClientSession(base, headers={"Authorization": f"Bearer {token}"}) as http:
 
             async def count() -> int:
-                return int(await db[store.CLOCKS].count_documents(scope))
+                return int(await db[store.RECORDS].count_documents(scope))
 
             async def api() -> dict[str, Any]:
                 async with http.get("/api/v1/stats") as response:
@@ -231,7 +231,7 @@ async def measure(runtime: Runtime, rounds: int) -> list[Timing]:
                     return body
 
             async def python() -> dict[str, Any]:
-                return stats.compute(await stats_store.clocks_for_stats(db, None, None), NOW).answer()
+                return stats.compute(await stats_store.records_for_stats(db, None, None), NOW).answer()
 
             for number in range(1, rounds + 1):
                 counted, served, computed = [
@@ -269,7 +269,7 @@ async def main(url: str, total: int, rounds: int, seed: int) -> None:
     try:
         # mongomock checks a unique index by scanning the collection on every insert: none there.
         seconds = await fill(runtime.db, settings, total, seed, indexes=real)
-        print(f"{total} clocks in a fresh database ({url.split('?')[0]}), filled in {seconds:.1f} s")
+        print(f"{total} records in a fresh database ({url.split('?')[0]}), filled in {seconds:.1f} s")
         timings = await measure(runtime, rounds)
     finally:
         await bus.close()
@@ -282,9 +282,9 @@ async def main(url: str, total: int, rounds: int, seed: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mongo-url", default=os.environ.get("GRIEVANCE_TEST_MONGO_URL", "memory://"))
-    parser.add_argument("--total", type=int, default=100_000, help="clocks in the collection")
+    parser.add_argument("--total", type=int, default=100_000, help="records in the collection")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of (a), (b) and (c)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the varied clocks")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the varied records")
     options = parser.parse_args()
     configure_logging("WARNING", "console")
     asyncio.run(main(options.mongo_url, options.total, options.rounds, options.seed))

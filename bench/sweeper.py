@@ -1,4 +1,4 @@
-"""Sweep cost against the share of overdue cases: 100,000 clocks with 1% overdue, then with 10%.
+"""Sweep cost against the share of overdue cases: 100,000 records with 1% overdue, then with 10%.
 
 The sweeper's queries read the sparse ``ack_pending_due`` index with ``{$lte: now}``, so on MongoDB a
 sweep should cost what its overdue cases cost: about ten times more for ten times as many overdue
@@ -12,12 +12,12 @@ Run::
 The store is ``--mongo-url``, else ``GRIEVANCE_TEST_MONGO_URL`` (the real-server lane sets it), else
 the in-memory engine. On a server, before each sweep, ``store.explain_due`` explains the sweep's
 query for each watched deadline over everything the sweep will read (its batches of 500 together):
-the documents it examines should be the overdue clocks and no others, and after the sweep none.
+the documents it examines should be the overdue records and no others, and after the sweep none.
 SecantusDB executes the explained query and reports, for an index scan, one document examined per
 match (a collection scan reports the whole collection), so there the numbers show the plan and the
 match count; MongoDB counts what it examined. mongomock has no query planner: every query and every
 update scans the whole collection, so there the time per overdue case includes a scan of all
-100,000 clocks and the absolute numbers say little about MongoDB.
+100,000 records and the absolute numbers say little about MongoDB.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from services.escalation import clocks, documents, store
-from services.escalation.clocks import CaseClock
+from services.escalation import documents, records, store
 from services.escalation.policy import SWEPT_REASONS
+from services.escalation.records import CaseRecord
 from services.escalation.sweeper import BATCH, sweep_once
 from shared.bootstrap import open_store_client
 from shared.contracts import CaseAssigned, EscalationReason
@@ -52,8 +52,8 @@ NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SWEPT = SWEPT_REASONS  # the reasons whose pending deadlines a sweep reads
 
 
-def template(settings: Settings) -> CaseClock:
-    """One clock as the consumer writes it, to be copied with other ids and deadlines."""
+def template(settings: Settings) -> CaseRecord:
+    """One record as the consumer writes it, to be copied with other ids and deadlines."""
     gid = uuid.uuid4()
     event = CaseAssigned(
         correlation_id=gid,
@@ -71,13 +71,13 @@ def template(settings: Settings) -> CaseClock:
         sealed_contact="sealed-bench-contact",
         created_at=NOW - timedelta(days=2),
     )
-    clock = clocks.merge(None, event, settings.sla, NOW)
-    assert clock is not None and clock.assignment is not None and clock.state is not None
-    return clock
+    record = records.merge(None, event, settings.sla, NOW)
+    assert record is not None and record.assignment is not None and record.state is not None
+    return record
 
 
-def clock_docs(settings: Settings, total: int, overdue: int) -> list[dict[str, Any]]:
-    """The clocks as the store writes them (documents.clock_document), each with its own deadline."""
+def record_docs(settings: Settings, total: int, overdue: int) -> list[dict[str, Any]]:
+    """The records as the store writes them (documents.record_document), each with its own deadline."""
     base = template(settings)
     assert base.assignment is not None and base.state is not None
     docs = []
@@ -85,20 +85,20 @@ def clock_docs(settings: Settings, total: int, overdue: int) -> list[dict[str, A
         # Overdue ones passed their deadline up to a few hours ago, one a second; the others have
         # hours to go.
         due = NOW - timedelta(seconds=1 + i) if i < overdue else NOW + timedelta(hours=1, seconds=i)
-        clock = dataclasses.replace(
+        record = dataclasses.replace(
             base,
             case_id=str(uuid.uuid4()),
             assignment=dataclasses.replace(base.assignment, ack_due_at=due),
             state=dataclasses.replace(base.state, ack_due_at=due),
             pending=dataclasses.replace(base.pending, ack=due),
         )
-        docs.append(documents.clock_document(clock))
+        docs.append(documents.record_document(record))
     return docs
 
 
 @dataclass
 class Bench:
-    """One collection of clocks, 10% overdue at NOW; earlier, at ``low_now``, only 1% are."""
+    """One collection of records, 10% overdue at NOW; earlier, at ``low_now``, only 1% are."""
 
     db: Any
     settings: Settings
@@ -115,7 +115,7 @@ class Bench:
     async def fill(self) -> float:
         started = time.perf_counter()
         for i in range(0, self.total, 10_000):
-            await self.db[store.CLOCKS].insert_many(self.docs[i : i + 10_000], ordered=False)
+            await self.db[store.RECORDS].insert_many(self.docs[i : i + 10_000], ordered=False)
         return time.perf_counter() - started
 
     async def restore(self) -> float:
@@ -127,7 +127,7 @@ class Bench:
         started = time.perf_counter()
         if self.real:
             await self.db[store.ESCALATIONS].delete_many({})
-            await self.db[store.CLOCKS].update_many(
+            await self.db[store.RECORDS].update_many(
                 {"escalated": "ack_overdue"},
                 [
                     {
@@ -140,7 +140,7 @@ class Bench:
             )
         else:  # dropped, not emptied: mongomock deletes one document at a time
             await self.db[store.ESCALATIONS].drop()
-            await self.db[store.CLOCKS].drop()
+            await self.db[store.RECORDS].drop()
             await self.fill()
         return time.perf_counter() - started
 
@@ -167,14 +167,14 @@ class Bench:
         }
 
     async def explain(self, reason: EscalationReason, now: datetime) -> store.QueryCost | None:
-        """``explain`` of the sweep's query for ``reason`` for every clock it matches (not one batch)."""
+        """``explain`` of the sweep's query for ``reason`` for every record it matches (not one batch)."""
         return await store.explain_due(self.db, reason, now, self.total)
 
 
 def report(result: dict[str, Any]) -> None:
     per_case = result["sweep_s"] / max(result["overdue"], 1) * 1000
     print(
-        f"{result['total']:>7} clocks, {result['overdue']:>6} overdue: "
+        f"{result['total']:>7} records, {result['overdue']:>6} overdue: "
         f"sweep {result['sweep_s']:7.3f} s ({per_case:.3f} ms per escalation)",
         flush=True,
     )
@@ -183,7 +183,7 @@ def report(result: dict[str, Any]) -> None:
         for field, before in result["explain"].items():
             print(f"    {field:<20} before the sweep {before}; after it {result['after'][field]}")
         verdict = "equal to" if examined == result["overdue"] else "NOT equal to"
-        print(f"    documents examined by the sweep's queries: {examined}, {verdict} the overdue clocks")
+        print(f"    documents examined by the sweep's queries: {examined}, {verdict} the overdue records")
 
 
 async def main() -> None:
@@ -203,7 +203,7 @@ async def main() -> None:
     bench = Bench(
         client[name],
         settings,
-        clock_docs(settings, args.total, args.total // 10),
+        record_docs(settings, args.total, args.total // 10),
         real,
         args.total,
         args.batch,
@@ -215,7 +215,7 @@ async def main() -> None:
         # exactly-once still holds there without them.
         if real:
             await ensure_indexes(bench.db, store.INDEXES)
-        print(f"{args.total} clocks filled in {await bench.fill():.1f} s", flush=True)
+        print(f"{args.total} records filled in {await bench.fill():.1f} s", flush=True)
         for number in range(1, args.rounds + 1):
             print(f"round {number} of {args.rounds}", flush=True)
             lows.append(await bench.sweep(bench.low_now, args.total // 100))
@@ -237,9 +237,9 @@ async def main() -> None:
     )
     if not real:
         print(
-            "documents examined: mongomock cannot explain; it scans every clock per query. On MongoDB "
+            "documents examined: mongomock cannot explain; it scans every record per query. On MongoDB "
             "the sweep query is an index range scan on the sparse ack_pending_due index, so it examines "
-            "only the clocks it returns (run on the real-server lane or with --mongo-url to see it)."
+            "only the records it returns (run on the real-server lane or with --mongo-url to see it)."
         )
 
 

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 from services.cli.connect import store_runtime
 from services.cli.errors import CONFIG, FAILED, OK, CliError, require_shared_store
-from services.escalation.store import reseal_clocks
+from services.escalation.store import reseal_records
+from services.escalation.upgrade import FORMER_RECORDS, reseal_former_records
 from services.intake.spool import reseal_spool
 from services.intake.store import reseal_waiting
 from services.router.case_store import reseal_cases
@@ -49,7 +50,7 @@ def add_parser(commands: Any) -> None:
         "rotate",
         help="re-seal every stored contact with the current contact key",
         description="Re-seal every stored contact (the router's cases and their pending events, "
-        "escalation's case clocks, intake's spool) with GRIEVANCE_CONTACT_KEY; contacts sealed with "
+        "escalation's case records (also case_clocks while an escalation from before their rename runs), intake's spool) with GRIEVANCE_CONTACT_KEY; contacts sealed with "
         "a key of GRIEVANCE_CONTACT_KEY_PREVIOUS are opened with it. Safe to repeat and to interrupt. "
         "Then wait for the queues to drain, run it once more, and drop the previous key.",
     )
@@ -107,16 +108,23 @@ async def rotate(settings: Settings, out: TextIO, runtime: Runtime | None = None
 
 
 async def reseal_everything(db: Database, keys: Keys) -> dict[str, Rotation]:
-    """Each service's collections that hold sealed contacts, re-sealed by that service's store."""
+    """Each service's collections that hold sealed contacts, re-sealed by that service's store.
+
+    Escalation's records are also re-sealed in ``case_clocks`` while an earlier version of escalation
+    still keeps them there (it renames the collection when the new version starts, not this command).
+    """
     passes: dict[str, Rotation] = {}
     for name, reseal in (
         ("cases", reseal_cases),
-        ("case_clocks", reseal_clocks),
+        ("case_records", reseal_records),
         ("intake_spool", reseal_spool),
         ("outbound_messages", reseal_waiting),
     ):
         rotation = Rotation(keys)
         passes[name] = rotation.add_writes(*await reseal(db, rotation.new_seal))
+    rotation = Rotation(keys)
+    if (former := await reseal_former_records(db, rotation.new_seal)) is not None:
+        passes[FORMER_RECORDS] = rotation.add_writes(*former)
     return passes
 
 

@@ -196,8 +196,8 @@ def _matches_id(value: str) -> bool:
 
 async def get_escalation(request: web.Request) -> web.Response:
     runtime, _, escalation = await _visible(request)
-    clock = await NgoDesk.of(runtime).case_clock(escalation)
-    return _respond(EscalationDetail.of_case(escalation, clock).body())
+    record = await NgoDesk.of(runtime).case_record(escalation)
+    return _respond(EscalationDetail.of_case(escalation, record).body())
 
 
 async def acknowledge(request: web.Request) -> web.Response:

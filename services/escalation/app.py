@@ -1,4 +1,5 @@
-"""The escalation service's composition root: store indexes, the case consumer, the sweeper, the API."""
+"""The escalation service's composition root: store upgrade and indexes, the case consumer, the sweeper,
+the API."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.escalation import (
     reminders,
     store,
     sweeper,
+    upgrade,
 )
 from services.notify import directory, ledger
 from services.notify.bootstrap import build_notifiers
@@ -46,6 +48,8 @@ def create_app(
     attach_runtime(app, runtime)
 
     async def indexes(app: web.Application) -> AsyncIterator[None]:
+        # Before the indexes: creating them would start an empty case_records beside case_clocks.
+        await upgrade.rename_former_records(app[RUNTIME].db)
         await ensure_indexes(
             app[RUNTIME].db,
             {**store.INDEXES, **auth.INDEXES, **directory.INDEXES, **ledger.INDEXES},

@@ -3,7 +3,7 @@
 The monitor signs in with the NGO token for a session (:mod:`services.escalation.console_session`).
 The list shows one row per case with all its reasons, as the API's ``?group=case`` does; a case is
 found by the reference the worker quotes; its page shows the escalation's snapshot beside the case
-as its clock has it now. Every action calls the NGO desk (:mod:`services.escalation.desk`), the very
+as its record has it now. Every action calls the NGO desk (:mod:`services.escalation.desk`), the very
 operations of the API, and every page is built from the API's allow-listed views, so the console
 can show nothing the API would not. A case outside the token's factories is the same 404 as an
 unknown reference. Every form carries the session's CSRF token; a successful action answers 303 to
@@ -230,8 +230,8 @@ async def _case(
     form: Mapping[str, str] | None = None,
 ) -> web.Response:
     desk, latest = _desk(request), escalations[-1]
-    clock = await desk.case_clock(latest)
-    detail = EscalationDetail.of_case(latest, clock)
+    record = await desk.case_record(latest)
+    detail = EscalationDetail.of_case(latest, record)
     now, place = desk.now(), _zone(request)
     t = _texts(request)
     live = detail.case

@@ -85,7 +85,7 @@ _RULES = {
     "derived-pinyin": ("拼音的称呼", "a romanised form"),
 }
 _DEADLINES = {"acknowledge": ("确认期限", "Acknowledge by"), "resolve": ("解决期限", "Resolve by")}
-# requests.Refused's codes: what the case, as escalation's clock shows it, does not allow.
+# requests.Refused's codes: what the case, as escalation's record shows it, does not allow.
 _REFUSED = {
     "unknown": (
         "系统还没有收到这个案件的最新状态，请稍后再试。",

@@ -1,7 +1,7 @@
-"""The consumer of ``escalation.cases``: case events become clocks, and clocks become escalations.
+"""The consumer of ``escalation.cases``: case events become records, and records become escalations.
 
-Each event is merged into the case's clock with an optimistic write (the clock is replaced only at
-the version it was read at), then every escalation the clock calls for is made to exist and
+Each event is merged into the case's record with an optimistic write (the record is replaced only at
+the version it was read at), then every escalation the record calls for is made to exist and
 published. The message is acknowledged only after all of that succeeded; any failure leaves it
 unacked and the retry repeats the whole, idempotent, sequence.
 """
@@ -12,9 +12,9 @@ from functools import partial
 
 import structlog
 
-from services.escalation import clocks, outbox, store
-from services.escalation.clocks import CaseClock
+from services.escalation import outbox, records, store
 from services.escalation.escalations import escalation_id
+from services.escalation.records import CaseRecord
 from shared.contracts import CaseAssigned, CaseUpdated
 from shared.handlers import Handlers
 from shared.messaging import Bus
@@ -25,16 +25,16 @@ from shared.store import Database
 log = structlog.get_logger(__name__)
 
 QUEUE = "escalation.cases"
-# Concurrent writers of one clock are rare (a handful of events per case); a few retries suffice.
+# Concurrent writers of one record are rare (a handful of events per case); a few retries suffice.
 MAX_ATTEMPTS = 20
 
 
-class ClockContention(RuntimeError):
-    """The clock kept changing under this writer; the delivery is retried later."""
+class RecordContention(RuntimeError):
+    """The record kept changing under this writer; the delivery is retried later."""
 
 
 def handler_for(db: Database, bus: Bus, sla: SlaTable, clock: Clock) -> Handlers:
-    """The queue's handlers: an assignment and an update alike become the case's clock."""
+    """The queue's handlers: an assignment and an update alike become the case's record."""
     handle = partial(handle_event, db, bus, sla, clock)
     return Handlers(QUEUE).on(CaseAssigned, handle).on(CaseUpdated, handle)
 
@@ -42,9 +42,9 @@ def handler_for(db: Database, bus: Bus, sla: SlaTable, clock: Clock) -> Handlers
 async def handle_event(
     db: Database, bus: Bus, sla: SlaTable, clock: Clock, event: CaseAssigned | CaseUpdated
 ) -> None:
-    """The event into its case's clock, then the escalations that clock calls for (published on ``bus``)."""
-    case_clock = await apply_event(db, sla, clock, event)
-    await outbox.ensure_escalations(db, bus, sla, clock, case_clock)
+    """The event into its case's record, then the escalations that record calls for (published on ``bus``)."""
+    case_record = await apply_event(db, sla, clock, event)
+    await outbox.ensure_escalations(db, bus, sla, clock, case_record)
     if isinstance(event, CaseUpdated) and event.action == "closed" and event.closure == "rerouted":
         await settle_unroutable(db, event)
 
@@ -60,24 +60,24 @@ async def settle_unroutable(db: Database, event: CaseUpdated) -> None:
 
 async def apply_event(
     db: Database, sla: SlaTable, clock: Clock, event: CaseAssigned | CaseUpdated
-) -> CaseClock:
-    """Merge the event into its case's clock and return the clock as stored."""
+) -> CaseRecord:
+    """Merge the event into its case's record and return the record as stored."""
     for _ in range(MAX_ATTEMPTS):
-        current = await store.load_clock(db, event.case_id)
-        new = clocks.merge(current, event, sla, clock())
+        current = await store.load_record(db, event.case_id)
+        new = records.merge(current, event, sla, clock())
         if new is None:
             assert current is not None
             log.info("clock_event_repeated", case_id=event.case_id)
             return current
         if current is None:
-            if await store.insert_clock(db, new):
+            if await store.insert_record(db, new):
                 log.info("clock_created", case_id=event.case_id, assigned=new.assigned)
                 return new
             continue
-        stored = await store.replace_clock(db, new, current.version)
+        stored = await store.replace_record(db, new, current.version)
         if stored is not None:
             log.info(
                 "clock_updated", case_id=event.case_id, status=stored.state.status if stored.state else None
             )
             return stored
-    raise ClockContention(event.case_id)
+    raise RecordContention(event.case_id)

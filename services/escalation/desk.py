@@ -17,8 +17,8 @@ from datetime import datetime
 import structlog
 
 from services.escalation import requests, store
-from services.escalation.clocks import CaseClock
 from services.escalation.escalations import Escalation, EscalationResolved
+from services.escalation.records import CaseRecord
 from services.escalation.store import EscalationQuery
 from shared.auth import Principal
 from shared.contracts import Event
@@ -68,14 +68,14 @@ class NgoDesk:
         """The references of the escalated cases the caller may see that a six-character code fits."""
         return await store.references_with_code(self.db, code, principal.factories)
 
-    async def case_clock(self, escalation: Escalation) -> CaseClock | None:
-        """The case's clock as it is now: the live state beside the escalation's snapshot."""
-        return await store.load_clock(self.db, escalation.case_id)
+    async def case_record(self, escalation: Escalation) -> CaseRecord | None:
+        """The case's record as it is now: the live state beside the escalation's snapshot."""
+        return await store.load_record(self.db, escalation.case_id)
 
     async def committees_seen(self, factory_id: str | None) -> list[str]:
         """The committees of the factory escalation has seen hold or be passed over for a case.
 
-        Escalation keeps no registry (the router owns it), so this is what its own clocks know; the
+        Escalation keeps no registry (the router owns it), so this is what its own records know; the
         router checks a transfer against the registry whatever is offered.
         """
         if factory_id is None:
@@ -104,14 +104,14 @@ class NgoDesk:
 
     async def message(self, escalation: Escalation, text: str, by: str, key: str | None) -> Event:
         """A message to the worker, published for the router to relay (refused: :class:`Refused`)."""
-        clock = await self.case_clock(escalation)
-        event = requests.message(escalation, clock, text, by, self.clock(), key)
+        record = await self.case_record(escalation)
+        event = requests.message(escalation, record, text, by, self.clock(), key)
         return await self._publish(event)
 
     async def transfer(self, escalation: Escalation, committee_id: str, by: str, key: str | None) -> Event:
         """The case handed to a committee of its factory; the router checks the committee may take it."""
-        clock = await self.case_clock(escalation)
-        event = requests.transfer(escalation, clock, committee_id, by, self.clock(), key)
+        record = await self.case_record(escalation)
+        event = requests.transfer(escalation, record, committee_id, by, self.clock(), key)
         return await self._publish(event)
 
     async def close(self, escalation: Escalation, outcome: str, by: str, key: str | None) -> Event:
@@ -126,8 +126,8 @@ class NgoDesk:
             resolved: Escalation | None = escalation.resolve(outcome, by, now)
         except EscalationResolved:
             resolved = None  # resolved with another note: the case closes all the same
-        clock = await self.case_clock(escalation)
-        event = requests.close(escalation, clock, outcome, by, now, key, again=resolved is escalation)
+        record = await self.case_record(escalation)
+        event = requests.close(escalation, record, outcome, by, now, key, again=resolved is escalation)
         await self._publish(event)
         if resolved not in (None, escalation) and await store.transition(self.db, resolved) is None:
             # Resolved meanwhile (another note): the close is requested all the same.

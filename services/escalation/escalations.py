@@ -1,6 +1,6 @@
 """An escalation (:class:`Escalation`, one ``escalations`` document): what the NGO acts on.
 
-Pure: the rules for opening one from a case's clock, keeping its view of the case current, moving
+Pure: the rules for opening one from a case's record, keeping its view of the case current, moving
 it from open to acknowledged to resolved, and the two events it publishes. Nothing is stored here.
 
 An escalation's id and the ids of its events are derived from (case, reason), so whoever opens it, a
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.escalation import policy
-from services.escalation.clocks import CaseClock, in_order
+from services.escalation.records import CaseRecord, in_order
 from services.escalation.texts import escalation_notice
 from shared.contracts import (
     CaseEscalated,
@@ -67,7 +67,7 @@ class TimelineItem:
 
 @dataclass(frozen=True)
 class CaseView:
-    """The part of an escalation that shows the case as its clock had it, at ``clock_version``.
+    """The part of an escalation that shows the case as its record had it, at ``record_version``.
 
     Kept current while the escalation is open or acknowledged, because the events of a case arrive
     in any order: a dispute may open its escalation before the resolution it disputes has arrived.
@@ -83,12 +83,12 @@ class CaseView:
     # The members the worker's words may name, which kept the case from a committee or took it from
     # one, and the rule that found each: for the NGO, whose API alone shows them.
     conflicts: tuple[NamedMember, ...] = ()
-    # -1: written before versions were kept, so older than any clock.
-    clock_version: int = -1
+    # -1: written before versions were kept, so older than any record.
+    record_version: int = -1
 
     def shows_the_same(self, other: CaseView) -> bool:
-        """Whether both views show the case alike, whichever clock versions they come from."""
-        return replace(self, clock_version=other.clock_version) == other
+        """Whether both views show the case alike, whichever record versions they come from."""
+        return replace(self, record_version=other.record_version) == other
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ class Escalation:
     resolved_by: str | None = None
     resolution_note: str | None = None
 
-    def follows(self, clock: CaseClock) -> bool:
-        """Whether this escalation's view is to be brought up to ``clock`` (open, and older than it)."""
-        return self.status != "resolved" and self.case.clock_version < clock.version
+    def follows(self, record: CaseRecord) -> bool:
+        """Whether this escalation's view is to be brought up to ``record`` (open, and older than it)."""
+        return self.status != "resolved" and self.case.record_version < record.version
 
     def acknowledge(self, by: str, at: datetime) -> Escalation:
         """The escalation acknowledged by ``by``; itself when it already is."""
@@ -161,28 +161,28 @@ def escalation_id(case_id: str, reason: str) -> str:
     return uuid.uuid5(_NAMESPACE, f"{case_id}\x1f{reason}").hex
 
 
-def open_escalation(clock: CaseClock, reason: EscalationReason, now: datetime, sla: SlaTable) -> Escalation:
-    """A new escalation of the clock's case: what the NGO needs to act, held by its opener for a lease."""
+def open_escalation(record: CaseRecord, reason: EscalationReason, now: datetime, sla: SlaTable) -> Escalation:
+    """A new escalation of the record's case: what the NGO needs to act, held by its opener for a lease."""
     now = to_ms(now)
     return Escalation(
-        id=escalation_id(clock.case_id, reason),
-        case_id=clock.case_id,
+        id=escalation_id(record.case_id, reason),
+        case_id=record.case_id,
         reason=reason,
-        reference=clock.reference,
+        reference=record.reference,
         created_at=now,
-        case=case_view(clock, now, sla),
-        factory_id=clock.factory_id,
-        language=clock.language,
-        text=clock.text,
-        case_created_at=clock.created_at,
+        case=case_view(record, now, sla),
+        factory_id=record.factory_id,
+        language=record.language,
+        text=record.text,
+        case_created_at=record.created_at,
         outbox_due_at=now + OUTBOX_LEASE,
     )
 
 
-def case_view(clock: CaseClock, escalated_at: datetime, sla: SlaTable) -> CaseView:
-    """The case as ``clock`` has it. The deadlines missed are those missed by the time of the
+def case_view(record: CaseRecord, escalated_at: datetime, sla: SlaTable) -> CaseView:
+    """The case as ``record`` has it. The deadlines missed are those missed by the time of the
     escalation, judged by everything now known."""
-    state = clock.fold(sla)
+    state = record.fold(sla)
     return CaseView(
         committee_id=state.committee_id,
         category=state.category,
@@ -191,14 +191,14 @@ def case_view(clock: CaseClock, escalated_at: datetime, sla: SlaTable) -> CaseVi
         deadlines=CaseDeadlines(state.ack_due_at, state.resolve_due_at),
         deadlines_missed=tuple(policy.missed_deadlines(state, escalated_at)),
         timeline=tuple(
-            TimelineItem(e.at, e.action, e.actor_role, e.status) for e in in_order(clock.timeline)
+            TimelineItem(e.at, e.action, e.actor_role, e.status) for e in in_order(record.timeline)
         ),
-        conflicts=clock.conflicts,
-        clock_version=clock.version,
+        conflicts=record.conflicts,
+        record_version=record.version,
     )
 
 
-def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
+def events_for(escalation: Escalation, record: CaseRecord | None) -> list[Event]:
     """``case.escalated`` and, when the worker can be reached (a contact, and no STOP as their last
     word), the notice in their language."""
     correlation = _correlation(escalation.case_id)
@@ -215,9 +215,9 @@ def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
             at=escalation.created_at,
         )
     ]
-    reply_to = clock.reply_to if clock else None
-    told = told_by_router(escalation.reason, clock)
-    stopped = clock is not None and clock.messages_stopped
+    reply_to = record.reply_to if record else None
+    told = told_by_router(escalation.reason, record)
+    stopped = record is not None and record.messages_stopped
     if reply_to is not None and reply_to.sealed_contact and not told and not stopped:
         language = "zh" if escalation.language == "zh" else "en"
         events.append(
@@ -238,7 +238,7 @@ def events_for(escalation: Escalation, clock: CaseClock | None) -> list[Event]:
     return events
 
 
-def told_by_router(reason: EscalationReason, clock: CaseClock | None) -> bool:
+def told_by_router(reason: EscalationReason, record: CaseRecord | None) -> bool:
     """Whether the router's own text to the worker already says that the NGO has the case, and why.
 
     The router's acknowledgement of a new case names the independent organisation when the case is
@@ -249,7 +249,7 @@ def told_by_router(reason: EscalationReason, clock: CaseClock | None) -> bool:
     """
     if reason == "disputed":
         return True
-    assignment = clock.assignment if clock else None
+    assignment = record.assignment if record else None
     if assignment is None:
         return False
     if reason == assignment.unassigned_reason:

@@ -2,9 +2,9 @@
 
 The consumer of ``notifications.escalations``: ``case.escalated`` (the sweeper's and the consumer's)
 and ``case.deadline_soon`` (:mod:`services.escalation.reminders`). A queue of its own, so a robot or
-a mail server that is down holds up notifications only, never a clock or an escalation. Each event
+a mail server that is down holds up notifications only, never a record or an escalation. Each event
 is told at most once per recipient and channel (:func:`services.notify.relay.tell`, keyed by the
-event id). The category and the deadline come from escalation's own clock of the case; nothing of
+event id). The category and the deadline come from escalation's own record of the case; nothing of
 the worker does.
 
 Who hears of an escalation:
@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import structlog
 
 from services.escalation import store
-from services.escalation.clocks import CaseClock
+from services.escalation.records import CaseRecord
 from services.notify.config import Channel
 from services.notify.directory import Directory
 from services.notify.dispatch import Notifier
@@ -53,20 +53,20 @@ class EscalationNotices:
         self._notifiers = notifiers
 
     async def on_escalated(self, event: CaseEscalated) -> None:
-        clock = await store.load_clock(self._db, event.case_id)
-        if clock is None or clock.state is None:
-            # Escalations are opened from clocks: a missing one is a store out of step; try later.
-            raise LookupError("no clock for the escalated case yet")
+        record = await store.load_record(self._db, event.case_id)
+        if record is None or record.state is None:
+            # Escalations are opened from records: a missing one is a store out of step; try later.
+            raise LookupError("no record for the escalated case yet")
         recipients = await self._directory.ngos_for(event.factory_id)
-        committee_id = clock.state.committee_id
+        committee_id = record.state.committee_id
         if event.reason in COMMITTEE_TOLD and committee_id is not None:
             committee = await self._directory.committee(committee_id)
             recipients += [committee] if committee is not None else []
-        await self._tell(str(event.id), [_escalated(clock, r) for r in recipients])
+        await self._tell(str(event.id), [_escalated(record, r) for r in recipients])
 
     async def on_deadline_soon(self, event: CaseDeadlineSoon) -> None:
-        clock = await store.load_clock(self._db, event.case_id)
-        state = clock.state if clock else None
+        record = await store.load_record(self._db, event.case_id)
+        state = record.state if record else None
         # Acknowledged, handed on or recategorised since the reminder was published: nothing to say.
         if state is None or state.committee_id != event.committee_id or state.acknowledged_at is not None:
             log.info("deadline_reminder_moot", case_id=event.case_id)
@@ -91,14 +91,14 @@ class EscalationNotices:
             await tell(notifications, key=key, notifiers=self._notifiers, ledger=self._ledger)
 
 
-def _escalated(clock: CaseClock, recipient: Recipient) -> Notification:
+def _escalated(record: CaseRecord, recipient: Recipient) -> Notification:
     """The escalation notice: the case's next deadline, acknowledgement until acknowledged."""
-    state = clock.state
+    state = record.state
     assert state is not None
     deadline = state.resolve_due_at if state.acknowledged_at is not None else state.ack_due_at
     return Notification.build(
         "escalated",
-        reference=clock.reference,
+        reference=record.reference,
         category=state.category,
         deadline=deadline,
         recipient=recipient,

@@ -15,7 +15,6 @@ from datetime import datetime
 import structlog
 
 from services.escalation import store
-from services.escalation.clocks import CaseClock
 from services.escalation.escalations import (
     OUTBOX_LEASE,
     Escalation,
@@ -24,6 +23,7 @@ from services.escalation.escalations import (
     events_for,
     open_escalation,
 )
+from services.escalation.records import CaseRecord
 from shared.contracts import EscalationReason
 from shared.messaging import Bus
 from shared.runtime import Clock
@@ -47,10 +47,10 @@ __all__ = [
 
 
 async def open_escalations(
-    db: Database, case_clock: CaseClock, reasons: Iterable[EscalationReason], now: datetime, sla: SlaTable
+    db: Database, case_record: CaseRecord, reasons: Iterable[EscalationReason], now: datetime, sla: SlaTable
 ) -> list[Escalation]:
     """Create the escalations that do not exist yet; return those this call created."""
-    opened = [open_escalation(case_clock, reason, now, sla) for reason in reasons]
+    opened = [open_escalation(case_record, reason, now, sla) for reason in reasons]
     created = set(await store.insert_escalations(db, opened))
     mine = [escalation for escalation in opened if escalation.id in created]
     for escalation in mine:
@@ -69,28 +69,28 @@ def log_opened(escalation: Escalation) -> None:
 
 
 async def ensure_escalations(
-    db: Database, bus: Bus, sla: SlaTable, clock: Clock, case_clock: CaseClock
+    db: Database, bus: Bus, sla: SlaTable, clock: Clock, case_record: CaseRecord
 ) -> None:
-    """Make sure every reason the clock records has its escalation, current, and published once.
+    """Make sure every reason the record lists has its escalation, current, and published once.
 
-    Run after every event, including redelivered ones, so a crash between the clock write and the
+    Run after every event, including redelivered ones, so a crash between the record write and the
     escalation insert (or the publish) is repaired by the redelivery. What this call inserted it
     publishes; an escalation someone else inserted is published here only once its outbox is claimed
     (the opener's lease ran out or was given back), so two deliveries racing never both publish it.
     """
-    reasons = list(case_clock.escalated)
-    if not reasons or not case_clock.assigned:
+    reasons = list(case_record.escalated)
+    if not reasons or not case_record.assigned:
         return
     now = to_ms(clock())
-    existing = await store.escalations_of_case(db, case_clock.case_id)
+    existing = await store.escalations_of_case(db, case_record.case_id)
     have = {escalation.reason for escalation in existing}
-    created = await open_escalations(db, case_clock, [r for r in reasons if r not in have], now, sla)
+    created = await open_escalations(db, case_record, [r for r in reasons if r not in have], now, sla)
     if set(reasons) - have - {escalation.reason for escalation in created}:
         # Another consumer inserted one of them meanwhile: read what it wrote, to bring it up to date.
-        existing = await store.escalations_of_case(db, case_clock.case_id)
+        existing = await store.escalations_of_case(db, case_record.case_id)
     mine = {escalation.id for escalation in created}
     others = [escalation for escalation in existing if escalation.id not in mine]
-    await refresh(db, case_clock, others, sla)
+    await refresh(db, case_record, others, sla)
     # Each outbox this call holds, with the end of its lease as written (the holder's token).
     held: list[tuple[Escalation, datetime | None]] = [(e, e.outbox_due_at) for e in created]
     lease = now + OUTBOX_LEASE
@@ -99,7 +99,7 @@ async def ensure_escalations(
         if escalation.outbox == "pending" and await store.claim_outbox(db, escalation.id, now, lease):
             held.append((escalation, lease))
     try:
-        await publish(db, bus, clock, [e for e, _ in held], {case_clock.case_id: case_clock})
+        await publish(db, bus, clock, [e for e, _ in held], {case_record.case_id: case_record})
     except Exception:
         # Give the leases back, so the retried delivery finishes at once instead of after the lease.
         for escalation, until in held:
@@ -110,13 +110,13 @@ async def ensure_escalations(
 
 
 async def refresh(
-    db: Database, case_clock: CaseClock, escalations: Iterable[Escalation], sla: SlaTable
+    db: Database, case_record: CaseRecord, escalations: Iterable[Escalation], sla: SlaTable
 ) -> int:
-    """Bring open escalations of the clock's case up to its version; an older clock changes nothing."""
+    """Bring open escalations of the record's case up to its version; an older record changes nothing."""
     refreshed = 0
     for escalation in escalations:
-        if escalation.follows(case_clock):
-            view = case_view(case_clock, escalation.created_at, sla)
+        if escalation.follows(case_record):
+            view = case_view(case_record, escalation.created_at, sla)
             refreshed += await store.refresh_escalation(db, escalation.id, view)
     return refreshed
 
@@ -126,12 +126,12 @@ async def publish(
     bus: Bus,
     clock: Clock,
     escalations: Sequence[Escalation],
-    clocks_by_case: Mapping[str, CaseClock],
+    records_by_case: Mapping[str, CaseRecord],
 ) -> int:
     """Publish both events of each escalation (broker-confirmed), then mark their outbox done."""
     done = []
     for escalation in escalations:
-        for event in events_for(escalation, clocks_by_case.get(escalation.case_id)):
+        for event in events_for(escalation, records_by_case.get(escalation.case_id)):
             await bus.publish(event)
         done.append(escalation.id)
     await store.mark_published(db, done, clock())

@@ -1,6 +1,6 @@
-"""The SLA policy: what a case's clock says, what is overdue, and what escalates at once.
+"""The SLA policy: what a case's record says, what is overdue, and what escalates at once.
 
-Pure rules with explicit inputs (design section 8). A clock is never updated in place: it is folded
+Pure rules with explicit inputs (design section 8). A record's state is never updated in place: it is folded
 again from the assignment and every update applied so far, sorted by when they happened. That makes
 the result independent of the order in which events arrive, and an older update can never override a
 newer state.
@@ -24,8 +24,8 @@ from shared.contracts import (
 )
 from shared.sla import SlaTable, due_dates
 
-# Why the NGO holds a case every committee left, by the ``note`` a clock's recusal entry keeps: the
-# update's ``unassigned_reason`` (clocks written before that field kept the router's note, which
+# Why the NGO holds a case every committee left, by the ``note`` a record's recusal entry keeps: the
+# update's ``unassigned_reason`` (records written before that field kept the router's note, which
 # said the same, or something else for a recusal that found another committee).
 LEFT_FOR: dict[str, EscalationReason] = {
     "unroutable": "unroutable",
@@ -65,7 +65,7 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Entry:
-    """One update of a case, as kept in the clock's timeline."""
+    """One update of a case, as kept in the record's timeline."""
 
     event_id: str
     at: datetime
@@ -88,7 +88,7 @@ class Entry:
 
 
 @dataclass
-class ClockState:
+class RecordState:
     """The state of a case as far as deadlines are concerned."""
 
     status: str
@@ -142,9 +142,9 @@ def deadlines_for(sla: SlaTable, severity: Severity, assignment: Assignment) -> 
     return due.ack, due.resolve
 
 
-def clock_state(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> ClockState:
+def record_state(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable) -> RecordState:
     """Replay the updates in the order they happened on top of the assignment."""
-    state = ClockState(
+    state = RecordState(
         status="assigned" if assignment.committee_id else "unassigned",
         committee_id=assignment.committee_id,
         category=assignment.category,
@@ -157,7 +157,7 @@ def clock_state(assignment: Assignment, entries: Iterable[Entry], sla: SlaTable)
     return state
 
 
-def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTable) -> None:
+def _apply(state: RecordState, entry: Entry, assignment: Assignment, sla: SlaTable) -> None:
     state.status = entry.status or state.status
     action = entry.action
     # A committee that replies or resolves has seen the case, whether or not it pressed "acknowledge".
@@ -197,7 +197,7 @@ def _apply(state: ClockState, entry: Entry, assignment: Assignment, sla: SlaTabl
             state.recused_for = LEFT_FOR.get(entry.note or "", "conflict_of_interest")
 
 
-def immediate_reasons(assignment: Assignment, state: ClockState) -> set[EscalationReason]:
+def immediate_reasons(assignment: Assignment, state: RecordState) -> set[EscalationReason]:
     """The escalations a case calls for the moment it is in this state, without any deadline."""
     reasons: set[EscalationReason] = set()
     # The router's reason for not assigning a committee (UnassignedReason) goes to the NGO at once.
@@ -215,7 +215,7 @@ def immediate_reasons(assignment: Assignment, state: ClockState) -> set[Escalati
     return reasons
 
 
-def pending_due(state: ClockState, escalated: Iterable[EscalationReason]) -> Pending:
+def pending_due(state: RecordState, escalated: Iterable[EscalationReason]) -> Pending:
     """The deadlines the sweeper still watches.
 
     Only a case a committee holds has committee deadlines; a case the NGO already holds because no
@@ -233,14 +233,14 @@ def pending_due(state: ClockState, escalated: Iterable[EscalationReason]) -> Pen
 
 
 def overdue_reasons(
-    state: ClockState, escalated: Iterable[EscalationReason], now: datetime
+    state: RecordState, escalated: Iterable[EscalationReason], now: datetime
 ) -> set[EscalationReason]:
     """The deadline escalations due at ``now`` (the sweeper checks its index hits against this)."""
     pending = pending_due(state, escalated)
     return {reason for reason in SWEPT_REASONS if (due := pending.due(reason)) and due <= now}
 
 
-def missed_deadlines(state: ClockState, now: datetime) -> list[MissedDeadline]:
+def missed_deadlines(state: RecordState, now: datetime) -> list[MissedDeadline]:
     """Which deadlines had passed unmet at ``now``, for the NGO's snapshot."""
     missed: list[MissedDeadline] = []
     if state.acknowledged_at is None and state.ack_due_at <= now:

@@ -4,10 +4,10 @@ A reminder is due at a fraction of the acknowledgement window (``GRIEVANCE_NOTIF
 0.75 by default): from the worker's message to ``ack_due_at``, as the router counts deadlines. It is
 only for a case a committee holds and has not acknowledged, whose deadline the sweeper still
 watches (``ack_pending_due``), so the candidates come from that field's sparse index, by range: the
-clocks whose deadline falls within the last part of the longest acknowledgement window. A sweep
+records whose deadline falls within the last part of the longest acknowledgement window. A sweep
 costs what the cases near their deadline cost, however many cases are open.
 
-Once per clock and deadline, across sweeps and replicas: the reminder is claimed in the store
+Once per record and deadline, across sweeps and replicas: the reminder is claimed in the store
 (``deadline_reminders``, one document per case and deadline, inserted once) before the event is
 published, and marked published after the broker confirmed it. A claim whose publisher died is
 taken over after a lease, and the event it publishes has the same id (derived from the case and
@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from services.escalation import store
-from services.escalation.clocks import CaseClock
+from services.escalation.records import CaseRecord
 from shared.contracts import CaseDeadlineSoon
 from shared.messaging import Bus
 from shared.runtime import Clock
@@ -43,10 +43,10 @@ MAX_BATCHES = 1_000
 _NAMESPACE = uuid.UUID("6f1f5e0c-55a4-4c1e-9a53-0c1d7e1b7a75")
 
 
-def remind_at(clock: CaseClock, fraction: float) -> datetime | None:
+def remind_at(record: CaseRecord, fraction: float) -> datetime | None:
     """When the committee holding the case is reminded of its acknowledgement deadline (pure);
-    None when no reminder is due for this clock (no committee, acknowledged, not watched)."""
-    due, state, assignment = clock.pending.ack, clock.state, clock.assignment
+    None when no reminder is due for this record (no committee, acknowledged, not watched)."""
+    due, state, assignment = record.pending.ack, record.state, record.assignment
     if due is None or state is None or assignment is None or state.committee_id is None:
         return None
     if state.acknowledged_at is not None or state.status in ("unassigned", "closed", "resolved"):
@@ -55,18 +55,18 @@ def remind_at(clock: CaseClock, fraction: float) -> datetime | None:
     return start + (due - start) * fraction
 
 
-def reminder_event(clock: CaseClock) -> CaseDeadlineSoon:
-    """The event of the reminder of the clock's watched acknowledgement deadline (same id each time)."""
-    assert clock.state is not None and clock.assignment is not None and clock.state.committee_id
-    due = clock.pending.ack
+def reminder_event(record: CaseRecord) -> CaseDeadlineSoon:
+    """The event of the reminder of the record's watched acknowledgement deadline (same id each time)."""
+    assert record.state is not None and record.assignment is not None and record.state.committee_id
+    due = record.pending.ack
     assert due is not None
     return CaseDeadlineSoon(
-        id=uuid.uuid5(_NAMESPACE, reminder_id(clock.case_id, due)),
-        correlation_id=uuid.uuid5(_NAMESPACE, clock.case_id),
-        case_id=clock.case_id,
-        reference=clock.reference,
-        committee_id=clock.state.committee_id,
-        category=clock.state.category,
+        id=uuid.uuid5(_NAMESPACE, reminder_id(record.case_id, due)),
+        correlation_id=uuid.uuid5(_NAMESPACE, record.case_id),
+        case_id=record.case_id,
+        reference=record.reference,
+        committee_id=record.state.committee_id,
+        category=record.state.category,
         due_at=due,
     )
 
@@ -85,13 +85,13 @@ async def remind_once(db: Database, bus: Bus, sla: SlaTable, now: datetime, frac
     """One pass at ``now``: publish every reminder now due and not yet published; how many were."""
     after, until, published = now, now + lookahead(sla, fraction), 0
     for _ in range(MAX_BATCHES):
-        clocks = await store.clocks_with_ack_due(db, after, until, BATCH)
-        due = [c for c in clocks if (at := remind_at(c, fraction)) is not None and at <= now]
+        records = await store.records_with_ack_due(db, after, until, BATCH)
+        due = [c for c in records if (at := remind_at(c, fraction)) is not None and at <= now]
         published += await _publish_due(db, bus, due, now)
-        if len(clocks) < BATCH:
+        if len(records) < BATCH:
             break
         # Deadlines that share the last instant of a full batch are read again next time: harmless.
-        last = clocks[-1].pending.ack
+        last = records[-1].pending.ack
         assert last is not None
         after = last if last > after else after + timedelta(milliseconds=1)
     if published:
@@ -99,17 +99,17 @@ async def remind_once(db: Database, bus: Bus, sla: SlaTable, now: datetime, frac
     return published
 
 
-async def _publish_due(db: Database, bus: Bus, clocks: list[CaseClock], now: datetime) -> int:
-    if not clocks:
+async def _publish_due(db: Database, bus: Bus, records: list[CaseRecord], now: datetime) -> int:
+    if not records:
         return 0
-    ids = {c.case_id: reminder_id(c.case_id, c.pending.ack) for c in clocks if c.pending.ack}
+    ids = {c.case_id: reminder_id(c.case_id, c.pending.ack) for c in records if c.pending.ack}
     done = await store.published_reminders(db, ids.values())
     count = 0
-    for clock in clocks:
-        rid = ids[clock.case_id]
-        if rid in done or not await store.claim_reminder(db, rid, clock.case_id, now, CLAIM_LEASE):
+    for record in records:
+        rid = ids[record.case_id]
+        if rid in done or not await store.claim_reminder(db, rid, record.case_id, now, CLAIM_LEASE):
             continue
-        await bus.publish(reminder_event(clock))
+        await bus.publish(reminder_event(record))
         await store.reminder_published(db, rid, now)
         count += 1
     return count

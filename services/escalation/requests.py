@@ -1,7 +1,7 @@
 """What the NGO asks of a case (message, transfer, close), as the events the router carries out.
 
 Pure: an escalation, the caller and the request in, the event out. The router owns cases, so the
-NGO API never changes one itself; it checks what escalation's own clock can tell (the case is
+NGO API never changes one itself; it checks what escalation's own record can tell (the case is
 closed, the worker has no contact to reach, the case has no factory) and publishes the request.
 
 A request's id is derived from the escalation, the kind of request and the client's
@@ -16,8 +16,8 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from services.escalation.clocks import CaseClock
 from services.escalation.escalations import Escalation
+from services.escalation.records import CaseRecord
 from shared.contracts import CaseCloseRequested, CaseMessageRequested, CaseTransferRequested
 
 _NAMESPACE = uuid.UUID("5d0c6a0e-8f7b-4b8e-b1c9-2f4e6a9d3c17")
@@ -26,7 +26,7 @@ Kind = Literal["message", "transfer", "close"]
 
 
 class Refused(Exception):
-    """What the case, as the clock shows it, does not allow; the words say why (no worker data).
+    """What the case, as the record shows it, does not allow; the words say why (no worker data).
 
     ``code`` names the rule, so a page can say it in the reader's language (the API says the words).
     """
@@ -42,19 +42,19 @@ def request_id(escalation: Escalation, kind: Kind, key: str | None, content: str
     return uuid.uuid5(_NAMESPACE, f"{escalation.id}\x1f{kind}\x1f{part}")
 
 
-def _open_case(clock: CaseClock | None) -> CaseClock:
-    if clock is None or clock.state is None:
+def _open_case(record: CaseRecord | None) -> CaseRecord:
+    if record is None or record.state is None:
         raise Refused("unknown", "the case is not known here yet; try again shortly")
-    if clock.state.status == "closed":
+    if record.state.status == "closed":
         raise Refused("closed", "the case is closed")
-    return clock
+    return record
 
 
 def message(
-    escalation: Escalation, clock: CaseClock | None, text: str, by: str, at: datetime, key: str | None
+    escalation: Escalation, record: CaseRecord | None, text: str, by: str, at: datetime, key: str | None
 ) -> CaseMessageRequested:
     """A message to the worker; refused when the case is closed or the worker has no contact."""
-    known = _open_case(clock)
+    known = _open_case(record)
     if known.reply_to is None or not known.reply_to.sealed_contact:
         raise Refused(
             "unreachable", "the worker cannot be reached: no contact, or it was withdrawn or never confirmed"
@@ -67,10 +67,15 @@ def message(
 
 
 def transfer(
-    escalation: Escalation, clock: CaseClock | None, committee_id: str, by: str, at: datetime, key: str | None
+    escalation: Escalation,
+    record: CaseRecord | None,
+    committee_id: str,
+    by: str,
+    at: datetime,
+    key: str | None,
 ) -> CaseTransferRequested:
     """A transfer to a committee; refused for a closed case and for one with no factory."""
-    known = _open_case(clock)
+    known = _open_case(record)
     if known.factory_id is None:
         raise Refused("no_factory", "the case has no factory: no committee can take it")
     if known.state is not None and known.state.committee_id == committee_id:
@@ -83,7 +88,7 @@ def transfer(
 
 def close(
     escalation: Escalation,
-    clock: CaseClock | None,
+    record: CaseRecord | None,
     outcome: str,
     by: str,
     at: datetime,
@@ -94,10 +99,10 @@ def close(
     """Closing the case with an outcome the worker is told.
 
     ``again``: the escalation is resolved with this very outcome, so the request is a retry, to be
-    published again whatever the clock shows (the case may be closed by it already).
+    published again whatever the record shows (the case may be closed by it already).
     """
     if not again:
-        _open_case(clock)
+        _open_case(record)
     return CaseCloseRequested(
         **_envelope(escalation, escalation.reference, "close", key, outcome, by, at), outcome=outcome
     )

@@ -4,8 +4,8 @@ A deadline counts in an on-time percentage once it is decided: met, or passed un
 deadline is still ahead and unmet is not counted either way, and a case no committee held (the NGO
 took it at once) has no committee deadlines to meet.
 
-Here is the rule in plain Python (:func:`compute`, over each clock's :class:`StatsRow`) and the
-figures' shape (:class:`Figures`, :class:`Table`). The figures are computed where the clocks are, by
+Here is the rule in plain Python (:func:`compute`, over each record's :class:`StatsRow`) and the
+figures' shape (:class:`Figures`, :class:`Table`). The figures are computed where the records are, by
 the same rule as an aggregation pipeline (:mod:`services.escalation.stats_store`), whose answer is
 turned into the same :class:`Figures`.
 """
@@ -39,7 +39,7 @@ REOPENED = "reopened"
 
 @dataclass
 class Figures:
-    """What is counted for one group of clocks; the same shape from Python or from the pipeline."""
+    """What is counted for one group of records; the same shape from Python or from the pipeline."""
 
     received: int = 0
     ack_decided: int = 0
@@ -118,7 +118,7 @@ class Table:
 
 @dataclass(frozen=True)
 class StatsRow:
-    """What the statistics read of one clock (never text or contact)."""
+    """What the statistics read of one record (never text or contact)."""
 
     factory_id: str | None = None
     category: str | None = None
@@ -172,7 +172,7 @@ def _deadline(done_at: datetime | None, due_at: datetime | None, now: datetime) 
 
 
 def compute(rows: Iterable[StatsRow], now: datetime) -> Table:
-    """Figures per (factory, category), per factory, and over everything, from the clocks' rows."""
+    """Figures per (factory, category), per factory, and over everything, from the records' rows."""
     groups: dict[GroupKey, _Tally] = defaultdict(_Tally)
     factories: dict[str | None, _Tally] = defaultdict(_Tally)
     total = _Tally()

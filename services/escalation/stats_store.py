@@ -1,7 +1,7 @@
-"""The statistics' queries (``case_clocks``): the aggregation pipeline that computes
+"""The statistics' queries (``case_records``): the aggregation pipeline that computes
 :mod:`services.escalation.stats` on the server, and the rows its plain-Python counterpart reads.
 
-The server reduces each clock to a small row of 0/1 counts (:func:`stages`), adds them up per
+The server reduces each record to a small row of 0/1 counts (:func:`stages`), adds them up per
 (factory, category) and picks the median days to resolve per level from the sorted durations, so a
 few rows cross the wire however many cases there are. :func:`table_from_pipeline` adds the groups up
 per factory and in total, through the same :class:`~services.escalation.stats.Figures` as
@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from services.escalation.stats import COUNTS, DAY_SECONDS, REOPENED, Figures, GroupKey, StatsRow, Table
-from services.escalation.store import CLOCKS
+from services.escalation.store import RECORDS
 from shared.store import Database
 
 Doc = dict[str, Any]
@@ -31,8 +31,8 @@ Doc = dict[str, Any]
 
 @dataclass(frozen=True)
 class StatsScope:
-    """What else narrows the clocks statistics count: created before ``until``, of one category
-    (``other`` also takes clocks without one, as the statistics file them)."""
+    """What else narrows the records statistics count: created before ``until``, of one category
+    (``other`` also takes records without one, as the statistics file them)."""
 
     until: datetime | None = None
     category: str | None = None
@@ -41,7 +41,7 @@ class StatsScope:
 def stats_scope(
     factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
 ) -> Doc:
-    """The clocks statistics count: assigned ones, of the caller's factories, created since ``since``."""
+    """The records statistics count: assigned ones, of the caller's factories, created since ``since``."""
     query: Doc = {"assigned": True}
     if factories is not None:
         query["factory_id"] = {"$in": list(factories)}
@@ -68,27 +68,27 @@ async def figures(
     """The figures of the scope at ``now``, computed on the server by :func:`stages`.
 
     The pipeline ends in one ``$facet``, so the answer is one document (none if the engine gives
-    none). Its ``$sort`` holds a small row per clock in scope; past 100 MB of rows MongoDB sorts on
+    none). Its ``$sort`` holds a small row per record in scope; past 100 MB of rows MongoDB sorts on
     disk, which ``allowDiskUse`` permits before 6.0 too.
     """
     pipeline = [{"$match": stats_scope(factories, since, scope)}, *stages(now)]
-    cursor = db[CLOCKS].aggregate(pipeline, allowDiskUse=True)
+    cursor = db[RECORDS].aggregate(pipeline, allowDiskUse=True)
     async for doc in cursor:
         return table_from_pipeline(doc)
     return table_from_pipeline(None)
 
 
 async def stats_factories(db: Database, factories: Sequence[str] | None) -> list[str]:
-    """The factories that have counted clocks in the caller's scope, for the dashboard's filter
+    """The factories that have counted records in the caller's scope, for the dashboard's filter
     (the ``factory_id, created_at`` index serves it; unroutable cases have none)."""
-    found = await db[CLOCKS].distinct("factory_id", stats_scope(factories, None))
+    found = await db[RECORDS].distinct("factory_id", stats_scope(factories, None))
     return sorted(str(factory) for factory in found if factory is not None)
 
 
-async def clocks_for_stats(
+async def records_for_stats(
     db: Database, factories: Sequence[str] | None, since: datetime | None, scope: StatsScope | None = None
 ) -> list[StatsRow]:
-    """What statistics read of each clock in the caller's scope.
+    """What statistics read of each record in the caller's scope.
 
     The API computes its statistics on the server (:func:`figures`); this is the input of the rule's
     plain-Python counterpart (:func:`services.escalation.stats.compute`), which the tests and the
@@ -109,7 +109,7 @@ async def clocks_for_stats(
         "timeline.action",
         "timeline.status",
     )
-    cursor = db[CLOCKS].find(query, {"_id": 0, **dict.fromkeys(fields, 1)})
+    cursor = db[RECORDS].find(query, {"_id": 0, **dict.fromkeys(fields, 1)})
     return [_row(doc) async for doc in cursor]
 
 
@@ -147,15 +147,15 @@ def _one_if(condition: Doc) -> Doc:
 
 
 def _deadline_counts(done: str, due: str, held: Doc, now: datetime) -> tuple[Doc, Doc]:
-    """(decided, on time) of :func:`_deadline`, for clocks a committee held."""
+    """(decided, on time) of :func:`_deadline`, for records a committee held."""
     counted = [held, _present(due)]
     decided = {"$and": [*counted, {"$or": [_present(done), {"$lte": [f"${due}", now]}]}]}
     on_time = {"$and": [*counted, _present(done), {"$lte": [f"${done}", f"${due}"]}]}
     return _one_if(decided), _one_if(on_time)
 
 
-def _per_clock(now: datetime) -> Doc:
-    """One small row per clock: its group, its counts (0 or 1) and its days to resolve (or null)."""
+def _per_record(now: datetime) -> Doc:
+    """One small row per record: its group, its counts (0 or 1) and its days to resolve (or null)."""
     held = {"$or": [_present("committee_id"), _present("acknowledged_at")]}
     ack_decided, ack_on_time = _deadline_counts("acknowledged_at", "ack_due_at", held, now)
     resolve_decided, resolve_on_time = _deadline_counts("resolved_at", "resolve_due_at", held, now)
@@ -189,7 +189,7 @@ def _reopenings() -> Doc:
     return {"$filter": {"input": {"$ifNull": ["$timeline", []]}, "as": "entry", "cond": reopening}}
 
 
-# The three levels of the answer, and what each groups its clocks by.
+# The three levels of the answer, and what each groups its records by.
 _KEYS: dict[str, Any] = {
     "groups": {"factory": "$factory", "category": "$category"},
     "factories": "$factory",
@@ -210,8 +210,8 @@ def stages(now: datetime) -> list[Doc]:
     """The pipeline after the scope's ``$match``; it yields one document, :func:`from_pipeline`'s input.
 
     The rows are sorted by days to resolve once; then one branch counts per (factory, category)
-    (``$sum`` of the per-clock 0/1 fields; factories and the total are sums of these rows), and one
-    branch per level pushes the resolved clocks' days in that order and picks the median.
+    (``$sum`` of the per-record 0/1 fields; factories and the total are sums of these rows), and one
+    branch per level pushes the resolved records' days in that order and picks the median.
     """
     sums: Doc = {"received": {"$sum": 1}, **{name: {"$sum": f"${name}"} for name in COUNTS[1:]}}
     branches: dict[str, list[Doc]] = {"groups": [{"$group": {"_id": _KEYS["groups"], **sums}}]}
@@ -221,7 +221,7 @@ def stages(now: datetime) -> list[Doc]:
             {"$group": {"_id": key, "days": {"$push": "$days"}}},
             {"$project": {"median_days": _median_of_sorted("$days")}},
         ]
-    return [{"$project": _per_clock(now)}, {"$sort": {"days": 1}}, {"$facet": branches}]
+    return [{"$project": _per_record(now)}, {"$sort": {"days": 1}}, {"$facet": branches}]
 
 
 def table_from_pipeline(result: Doc | None) -> Table:

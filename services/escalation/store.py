@@ -1,8 +1,8 @@
-"""Every MongoDB call the escalation service makes (``case_clocks``, ``escalations``, ``deadline_reminders``).
+"""Every MongoDB call the escalation service makes (``case_records``, ``escalations``, ``deadline_reminders``).
 
-The escalation service's repository: it loads and saves the typed :class:`CaseClock` and
+The escalation service's repository: it loads and saves the typed :class:`CaseRecord` and
 :class:`Escalation` (laid out by :mod:`services.escalation.documents`), and no other module of the
-service speaks MongoDB. Writes are conditional: a clock is replaced only at the version it was read
+service speaks MongoDB. Writes are conditional: a record is replaced only at the version it was read
 at, an escalation exists once per (case, reason) because its id is derived from both and a unique
 index guards the pair, and the sweeper clears a pending deadline only while it is still due. Queries
 only use filters that an index serves, so their cost follows the number of matches, not the size of
@@ -19,27 +19,28 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from services.escalation.clocks import CaseClock
 from services.escalation.documents import (
     PENDING_FIELDS,
-    clock_document,
-    clock_from,
+    VERSION_FIELD,
     decision_fields,
     escalation_document,
     escalation_from,
+    record_document,
+    record_from,
     view_fields,
 )
 from services.escalation.escalations import MAY_FOLLOW, CaseView, Escalation, EscalationStatus
+from services.escalation.records import CaseRecord
 from shared.contracts import EscalationReason
 from shared.store import ASCENDING, DESCENDING, Database, DuplicateKeyError, IndexModel, ReturnDocument
 
 Doc = dict[str, Any]
-CLOCKS = "case_clocks"
+RECORDS = "case_records"
 ESCALATIONS = "escalations"
 REMINDERS = "deadline_reminders"
 
 INDEXES: dict[str, list[IndexModel]] = {
-    CLOCKS: [
+    RECORDS: [
         IndexModel([("case_id", ASCENDING)], unique=True),
         # Present only while a deadline is watched: the sweeper's range query reads overdue cases only.
         IndexModel([("ack_pending_due", ASCENDING)], sparse=True),
@@ -77,52 +78,54 @@ class QueryCost:
     returned: int | None
 
 
-# --- case clocks ---------------------------------------------------------------------------------
+# --- case records --------------------------------------------------------------------------------
 
 
-async def load_clock(db: Database, case_id: str) -> CaseClock | None:
-    doc: Doc | None = await db[CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
-    return None if doc is None else clock_from(doc)
+async def load_record(db: Database, case_id: str) -> CaseRecord | None:
+    doc: Doc | None = await db[RECORDS].find_one({"case_id": case_id}, {"_id": 0})
+    return None if doc is None else record_from(doc)
 
 
-async def insert_clock(db: Database, clock: CaseClock) -> bool:
-    """Create a clock; ``False`` when another consumer created it first (read it again)."""
+async def insert_record(db: Database, record: CaseRecord) -> bool:
+    """Create a record; ``False`` when another consumer created it first (read it again)."""
     try:
-        await db[CLOCKS].insert_one(clock_document(clock))
+        await db[RECORDS].insert_one(record_document(record))
     except DuplicateKeyError:
         return False
     return True
 
 
-async def replace_clock(db: Database, clock: CaseClock, expected_version: int) -> CaseClock | None:
-    """Replace the clock if nobody changed it since it was read at ``expected_version``; the clock
+async def replace_record(db: Database, record: CaseRecord, expected_version: int) -> CaseRecord | None:
+    """Replace the record if nobody changed it since it was read at ``expected_version``; the record
     as stored (at the next version), or ``None`` when someone did (read it again)."""
-    new = {**clock_document(clock), "version": expected_version + 1}
+    new = {**record_document(record), "version": expected_version + 1}
     # No projection here: mongomock then finds nothing to return after the replacement.
-    found: Doc | None = await db[CLOCKS].find_one_and_replace(
-        {"case_id": clock.case_id, "version": expected_version}, new, return_document=ReturnDocument.AFTER
+    found: Doc | None = await db[RECORDS].find_one_and_replace(
+        {"case_id": record.case_id, "version": expected_version}, new, return_document=ReturnDocument.AFTER
     )
-    return None if found is None else clock_from(found)
+    return None if found is None else record_from(found)
 
 
-async def clocks_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> list[CaseClock]:
-    """Clocks whose pending deadline for ``reason`` has passed, oldest first (a sparse index serves it)."""
+async def records_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> list[CaseRecord]:
+    """Records whose pending deadline for ``reason`` has passed, oldest first (a sparse index serves it)."""
     field = PENDING_FIELDS[reason]
-    cursor = db[CLOCKS].find({field: {"$lte": now}}, {"_id": 0}).sort(field, ASCENDING).limit(limit)
-    return [clock_from(doc) async for doc in cursor]
+    cursor = db[RECORDS].find({field: {"$lte": now}}, {"_id": 0}).sort(field, ASCENDING).limit(limit)
+    return [record_from(doc) async for doc in cursor]
 
 
-async def clocks_with_ack_due(db: Database, after: datetime, until: datetime, limit: int) -> list[CaseClock]:
-    """Clocks whose watched acknowledgement deadline falls in (``after``, ``until``], soonest first
+async def records_with_ack_due(
+    db: Database, after: datetime, until: datetime, limit: int
+) -> list[CaseRecord]:
+    """Records whose watched acknowledgement deadline falls in (``after``, ``until``], soonest first
     (the sparse index of pending deadlines serves the range)."""
     field = PENDING_FIELDS["ack_overdue"]
     cursor = (
-        db[CLOCKS]
+        db[RECORDS]
         .find({field: {"$gt": after, "$lte": until}}, {"_id": 0})
         .sort([(field, ASCENDING), ("case_id", ASCENDING)])
         .limit(limit)
     )
-    return [clock_from(doc) async for doc in cursor]
+    return [record_from(doc) async for doc in cursor]
 
 
 async def published_reminders(db: Database, reminder_ids: Iterable[str]) -> set[str]:
@@ -155,9 +158,9 @@ async def reminder_published(db: Database, reminder_id: str, now: datetime) -> N
 
 
 async def explain_due(db: Database, reason: EscalationReason, now: datetime, limit: int) -> QueryCost | None:
-    """What the server did for :func:`clocks_due` (``None`` where the engine cannot explain)."""
+    """What the server did for :func:`records_due` (``None`` where the engine cannot explain)."""
     field = PENDING_FIELDS[reason]
-    cursor = db[CLOCKS].find({field: {"$lte": now}}).sort(field, ASCENDING).limit(limit)
+    cursor = db[RECORDS].find({field: {"$lte": now}}).sort(field, ASCENDING).limit(limit)
     explain = getattr(cursor, "explain", None)
     if explain is None:
         return None
@@ -167,41 +170,41 @@ async def explain_due(db: Database, reason: EscalationReason, now: datetime, lim
 
 
 async def settle_due(db: Database, case_ids: Sequence[str], reason: EscalationReason, now: datetime) -> int:
-    """Stop watching ``reason``'s deadline on these clocks, whose escalations exist, and record
+    """Stop watching ``reason``'s deadline on these records, whose escalations exist, and list
     ``reason`` as escalated; return how many deadlines were cleared.
 
-    The filter repeats the due condition, so a clock whose deadline moved or whose field another
+    The filter repeats the due condition, so a record whose deadline moved or whose field another
     replica already cleared keeps its field. The reason is recorded on each of them all the same (a
-    committee may have acknowledged just after the sweeper read the clock): its escalation exists,
-    and the clock's reasons are what later events follow to keep the escalation current and its
-    outbox finished. The version moves so that a consumer holding an older read of the clock retries
+    committee may have acknowledged just after the sweeper read the record): its escalation exists,
+    and the record's reasons are what later events follow to keep the escalation current and its
+    outbox finished. The version moves so that a consumer holding an older read of the record retries
     instead of writing the deadline back.
     """
     if not case_ids:
         return 0
     field, ids = PENDING_FIELDS[reason], list(case_ids)
-    result = await db[CLOCKS].update_many(
+    result = await db[RECORDS].update_many(
         # The batch's ids first: MongoDB's planner takes the unique case_id index whatever the order,
         # but an engine that evaluates a filter as written (the test server) would otherwise read
-        # every clock still overdue for each batch, and a sweep would cost the square of its size.
+        # every record still overdue for each batch, and a sweep would cost the square of its size.
         {"case_id": {"$in": ids}, field: {"$lte": now}},
         {"$unset": {field: ""}, "$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
     )
     cleared = int(result.modified_count)
     if cleared < len(ids):
-        await db[CLOCKS].update_many(
+        await db[RECORDS].update_many(
             {"case_id": {"$in": ids}, "escalated": {"$ne": reason}},
             {"$addToSet": {"escalated": reason}, "$inc": {"version": 1}},
         )
     return cleared
 
 
-async def clocks_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, CaseClock]:
+async def records_by_case(db: Database, case_ids: Iterable[str]) -> dict[str, CaseRecord]:
     ids = list(set(case_ids))
     if not ids:
         return {}
-    cursor = db[CLOCKS].find({"case_id": {"$in": ids}}, {"_id": 0})
-    return {doc["case_id"]: clock_from(doc) async for doc in cursor}
+    cursor = db[RECORDS].find({"case_id": {"$in": ids}}, {"_id": 0})
+    return {doc["case_id"]: record_from(doc) async for doc in cursor}
 
 
 _COMMITTEE_FIELDS = (
@@ -214,31 +217,31 @@ _COMMITTEE_FIELDS = (
 
 
 async def committees_of_factory(db: Database, factory_id: str) -> list[str]:
-    """Every committee a clock of the factory names: holding a case now, at its assignment, in its
+    """Every committee a record of the factory names: holding a case now, at its assignment, in its
     timeline (a transfer, a recusal) or passed over for a member the worker named; sorted.
 
     Served by the ``factory_id`` index; linear in the factory's cases, as one NGO page can afford.
     """
     found: set[str] = set()
     for field in _COMMITTEE_FIELDS:
-        found.update(v for v in await db[CLOCKS].distinct(field, {"factory_id": factory_id}) if v)
+        found.update(v for v in await db[RECORDS].distinct(field, {"factory_id": factory_id}) if v)
     return sorted(found)
 
 
-async def clocks_settled(
+async def records_settled(
     db: Database, case_ids: Iterable[str], reason: EscalationReason
-) -> dict[str, CaseClock]:
-    """The clocks of these cases as they are now, once :func:`settle_due` recorded ``reason`` on them.
+) -> dict[str, CaseRecord]:
+    """The records of these cases as they are now, once :func:`settle_due` recorded ``reason`` on them.
 
-    The same answer as :func:`clocks_by_case`; the recorded reason comes first in the filter so that
-    an engine without a planner (mongomock) skips the other clocks early, while a server reads the
+    The same answer as :func:`records_by_case`; the recorded reason comes first in the filter so that
+    an engine without a planner (mongomock) skips the other records early, while a server reads the
     ``case_id`` index.
     """
     ids = list(set(case_ids))
     if not ids:
         return {}
-    cursor = db[CLOCKS].find({"escalated": reason, "case_id": {"$in": ids}}, {"_id": 0})
-    return {doc["case_id"]: clock_from(doc) async for doc in cursor}
+    cursor = db[RECORDS].find({"escalated": reason, "case_id": {"$in": ids}}, {"_id": 0})
+    return {doc["case_id"]: record_from(doc) async for doc in cursor}
 
 
 # --- escalations ---------------------------------------------------------------------------------
@@ -276,18 +279,19 @@ async def escalations_of_case(db: Database, case_id: str) -> list[Escalation]:
 
 
 async def refresh_escalation(db: Database, escalation_id: str, view: CaseView) -> bool:
-    """Replace an open escalation's view of its case by one from a newer clock; never by an older one.
+    """Replace an open escalation's view of its case by one from a newer record; never by an older one.
 
-    ``view.clock_version`` is the version of the clock the view comes from; the filter lets the
-    update through only while the escalation holds an older version (or, written before versions
-    were kept, none), so concurrent consumers finishing in any order leave the newest view.
+    ``view.record_version`` is the version of the record the view comes from (stored as
+    ``clock_version``, :data:`documents.VERSION_FIELD`); the filter lets the update through only while
+    the escalation holds an older version (or, written before versions were kept, none), so
+    concurrent consumers finishing in any order leave the newest view.
     """
-    version = view.clock_version
+    version = view.record_version
     result = await db[ESCALATIONS].update_one(
         {
             "_id": escalation_id,
             "status": {"$in": ["open", "acknowledged"]},
-            "$or": [{"clock_version": {"$lt": version}}, {"clock_version": {"$exists": False}}],
+            "$or": [{VERSION_FIELD: {"$lt": version}}, {VERSION_FIELD: {"$exists": False}}],
         },
         {"$set": view_fields(view)},
     )
@@ -411,22 +415,25 @@ async def transition(db: Database, escalation: Escalation) -> Escalation | None:
 # --- key rotation (``grievance keys rotate``) ----------------------------------------------------
 
 
-async def reseal_clocks(db: Database, new_seal: Callable[[str], str | None]) -> tuple[int, int]:
-    """Seal the worker's contact of every clock (``reply_to.sealed_contact``) with the current key.
+async def reseal_records(
+    db: Database, new_seal: Callable[[str], str | None], collection: str = RECORDS
+) -> tuple[int, int]:
+    """Seal the worker's contact of every record (``reply_to.sealed_contact``) with the current key.
 
     ``new_seal`` gives the contact sealed with the current key, or None when nothing is to be written.
     Returns how many were rewritten and how many a consumer changed in between (the next pass takes
     them). The version moves, so a consumer holding an older read replaces nothing and reads again;
-    the escalation notice is built from the clock when it is published, so it carries the new seal.
+    the escalation notice is built from the record when it is published, so it carries the new seal.
+    ``collection``: another that holds records in the same layout (``upgrade.FORMER_RECORDS``).
     """
     rewritten = raced = 0
     query = {"reply_to.sealed_contact": {"$ne": None}}
-    async for doc in db[CLOCKS].find(query, {"_id": 0, "case_id": 1, "reply_to": 1}):
+    async for doc in db[collection].find(query, {"_id": 0, "case_id": 1, "reply_to": 1}):
         sealed = doc["reply_to"]["sealed_contact"]
         fresh = new_seal(sealed)
         if fresh is None:
             continue
-        result = await db[CLOCKS].update_one(
+        result = await db[collection].update_one(
             {"case_id": doc["case_id"], "reply_to.sealed_contact": sealed},
             {"$set": {"reply_to.sealed_contact": fresh}, "$inc": {"version": 1}},
         )

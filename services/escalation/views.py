@@ -1,6 +1,6 @@
 """What the NGO API answers: typed views whose fields are the allow-list.
 
-A view is built field by field from an escalation (and, for the detail, the case's current clock),
+A view is built field by field from an escalation (and, for the detail, the case's current record),
 so nothing reaches an answer that is not named here: never the worker's contact, gateway number or
 reporter key, which an escalation does not hold either.
 """
@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
-from services.escalation.clocks import CaseClock
 from services.escalation.escalations import Escalation, TimelineItem
 from services.escalation.policy import Entry, MissedDeadline
+from services.escalation.records import CaseRecord
 from shared.contracts import NamedMember, NameRule
 
 
@@ -145,7 +145,7 @@ class CaseGroup(_View):
 
 
 class CaseNow(_View):
-    """The case as its clock has it now (the escalation's own view may be older once resolved)."""
+    """The case as its record has it now (the escalation's own view may be older once resolved)."""
 
     status: str | None = None
     committee_id: str | None = None
@@ -161,9 +161,9 @@ class CaseNow(_View):
     timeline: list[TimelineView]
 
     @classmethod
-    def of(cls, clock: CaseClock) -> CaseNow:
-        timeline = [TimelineView.of(entry) for entry in clock.timeline]
-        state = clock.state
+    def of(cls, record: CaseRecord) -> CaseNow:
+        timeline = [TimelineView.of(entry) for entry in record.timeline]
+        state = record.state
         if state is None:
             return cls(timeline=timeline)
         return cls(
@@ -189,13 +189,13 @@ class EscalationDetail(EscalationSummary):
     text: str | None
     timeline: list[TimelineView]
     resolution_note: str | None
-    # Who the router found named, and how: from the case as it is now when its clock is at hand.
+    # Who the router found named, and how: from the case as it is now when its record is at hand.
     conflicts: list[ConflictView]
     case: CaseNow | None = None
 
     @classmethod
-    def of_case(cls, escalation: Escalation, clock: CaseClock | None) -> EscalationDetail:
-        conflicts = clock.conflicts if clock is not None else escalation.case.conflicts
+    def of_case(cls, escalation: Escalation, record: CaseRecord | None) -> EscalationDetail:
+        conflicts = record.conflicts if record is not None else escalation.case.conflicts
         return cls(
             **_summary_fields(escalation),
             language=escalation.language,
@@ -203,11 +203,11 @@ class EscalationDetail(EscalationSummary):
             timeline=[TimelineView.of(item) for item in escalation.case.timeline],
             conflicts=[ConflictView.of(named) for named in conflicts],
             resolution_note=escalation.resolution_note,
-            case=CaseNow.of(clock) if clock is not None else None,
+            case=CaseNow.of(record) if record is not None else None,
         )
 
     def body(self) -> dict[str, Any]:
-        # An escalation whose clock is not found answers without ``case``, as it always did.
+        # An escalation whose record is not found answers without ``case``, as it always did.
         return self.model_dump(exclude={"case"} if self.case is None else None)
 
 

@@ -9,8 +9,8 @@ Each route calls the same function as the command run directly against MongoDB o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import asdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -27,14 +27,25 @@ from shared.auth import INDEXES, LIFETIME, issue_token, list_tokens, require, re
 from shared.bodies import read_json, read_text_body, require_content_type, validate
 from shared.deadletters import inspect
 from shared.listen import GuardedSite
-from shared.messaging import DEAD_SUFFIX, QUEUES
-from shared.runtime import Runtime
-from shared.store import ensure_indexes
+from shared.messaging import DEAD_SUFFIX, QUEUES, Bus
+from shared.runtime import Clock
+from shared.store import Database, ensure_indexes
 from shared.web import RUNNER_OPTIONS, Problem, json_response, new_app
 
 log = structlog.get_logger(__name__)
 
-ADMIN_RUNTIME = web.AppKey("admin_runtime", Runtime)
+
+@dataclass(frozen=True)
+class AdminParts:
+    """What the admin API works on: the store (tokens, the registry), the bus (dead letters) and
+    the clock (a registry load's reassignments)."""
+
+    db: Database
+    bus: Bus
+    clock: Clock
+
+
+ADMIN = web.AppKey("admin", AdminParts)
 REGISTRY_LIMIT = 1024 * 1024  # a registry of a few hundred factories
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/plain")
 TokenId = Annotated[str, Field(pattern=r"^[0-9a-f]{12}$")]
@@ -80,14 +91,14 @@ class CannotListen(RuntimeError):
     """The admin port is taken; the message names the setting that moves it."""
 
 
-async def _admin(request: web.Request) -> Runtime:
-    runtime = request.app[ADMIN_RUNTIME]
-    await require(request, runtime.db, "admin")
-    return runtime
+async def _admin(request: web.Request) -> AdminParts:
+    parts = request.app[ADMIN]
+    await require(request, parts.db, "admin")
+    return parts
 
 
 async def load(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     require_content_type(request, *YAML_TYPES)
     text = await read_text_body(request, REGISTRY_LIMIT)
     try:
@@ -95,7 +106,7 @@ async def load(request: web.Request) -> web.Response:
     except yaml.YAMLError as exc:
         raise Problem(422, "Unprocessable Content", f"not valid YAML: {exc.__class__.__name__}") from None
     try:
-        counts = await load_registry(runtime.db, data, bus=runtime.bus, clock=runtime.clock)
+        counts = await load_registry(admin.db, data, bus=admin.bus, clock=admin.clock)
     except RegistryError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     log.info("registry_loaded", **counts)
@@ -111,12 +122,12 @@ def _record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 async def tokens(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
-    return json_response({"tokens": [_record(r) for r in await list_tokens(runtime.db)]})
+    admin = await _admin(request)
+    return json_response({"tokens": [_record(r) for r in await list_tokens(admin.db)]})
 
 
 async def issue(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     body = await read_json(request, IssueBody)
     if (body.role == "committee") != (body.committee_id is not None):
         raise Problem(422, "Unprocessable Content", "committee_id goes with role committee, and only with it")
@@ -127,12 +138,12 @@ async def issue(request: web.Request) -> web.Response:
             "factories go with role ngo (its scope) or committee (checked against its factory) only",
         )
     try:
-        await check_scope(RegistryStore(runtime.db), body.committee_id, body.factories)
+        await check_scope(RegistryStore(admin.db), body.committee_id, body.factories)
     except ScopeRefused as exc:
         raise Problem(422, "Unprocessable Content", exc.message, field=exc.field, value=exc.value) from None
-    await ensure_indexes(runtime.db, INDEXES)
+    await ensure_indexes(admin.db, INDEXES)
     token, record = await issue_token(
-        runtime.db,
+        admin.db,
         body.role,
         committee_id=body.committee_id,
         factories=body.factories,
@@ -144,10 +155,10 @@ async def issue(request: web.Request) -> web.Response:
 
 
 async def revoke(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     token_id = request.match_info["token_id"]
     validate(_TokenRef, {"token_id": token_id})
-    if not await revoke_token(runtime.db, token_id):
+    if not await revoke_token(admin.db, token_id):
         raise Problem(404, "Not Found", "no active token with this id")
     log.info("token_revoked", token_id=token_id)
     return web.Response(status=204)
@@ -165,19 +176,19 @@ def _queue(request: web.Request) -> str:
 
 
 async def dead_letters(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     queue = _queue(request)
     limit = validate(Limit, dict(request.query)).limit or 100
-    letters = await runtime.bus.dead_letters(queue, limit=limit)
+    letters = await admin.bus.dead_letters(queue, limit=limit)
     return json_response({"queue": queue, "dead_letters": [asdict(letter) for letter in letters]})
 
 
 async def dead_letter(request: web.Request) -> web.Response:
     """One dead letter, its body described (structure, types, sizes; never a worker's text)."""
-    runtime = await _admin(request)
+    admin = await _admin(request)
     queue = _queue(request)
     letter_id = validate(_LetterRef, {"letter_id": request.match_info["letter_id"]}).letter_id
-    found = await runtime.bus.dead_letter(queue, letter_id)
+    found = await admin.bus.dead_letter(queue, letter_id)
     if found is None:
         raise Problem(404, "Not Found", "no dead letter with this id in the queue")
     seen = inspect(queue, *found)
@@ -187,10 +198,10 @@ async def dead_letter(request: web.Request) -> web.Response:
 
 
 async def replay(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     queue = _queue(request)
     body = await read_json(request, ReplayBody) if request.can_read_body else ReplayBody()
-    done = await runtime.bus.replay(queue, limit=body.limit, force=body.force)
+    done = await admin.bus.replay(queue, limit=body.limit, force=body.force)
     log.info("dead_letters_replayed", queue=queue, moved=done.replayed, refused=len(done.refused))
     return json_response(
         {"queue": queue, "replayed": done.replayed, "refused": [asdict(r) for r in done.refused]}
@@ -198,21 +209,21 @@ async def replay(request: web.Request) -> web.Response:
 
 
 async def discard(request: web.Request) -> web.Response:
-    runtime = await _admin(request)
+    admin = await _admin(request)
     queue = _queue(request)
     body = await read_json(request, DiscardBody)
     if (body.ids is None) == (not body.all):
         raise Problem(
             422, "Unprocessable Content", "name the dead letters (ids) or all of them (all), not both"
         )
-    gone = await runtime.bus.discard(queue, None if body.all else body.ids)
+    gone = await admin.bus.discard(queue, None if body.all else body.ids)
     log.info("dead_letters_discarded", queue=queue, discarded=gone)
     return json_response({"queue": queue, "discarded": gone})
 
 
-def create_admin_app(runtime: Runtime) -> web.Application:
+def create_admin_app(parts: AdminParts) -> web.Application:
     app = new_app("router-admin", max_body=REGISTRY_LIMIT)
-    app[ADMIN_RUNTIME] = runtime
+    app[ADMIN] = parts
     app.router.add_post("/admin/v1/registry", load)
     app.router.add_get("/admin/v1/tokens", tokens)
     app.router.add_post("/admin/v1/tokens", issue)
@@ -224,14 +235,14 @@ def create_admin_app(runtime: Runtime) -> web.Application:
     return app
 
 
-def serve_admin(host: str, port: int | None, runtime_of: Any) -> Any:
+def serve_admin(host: str, port: int | None, parts_of: Callable[[web.Application], AdminParts]) -> Any:
     """A cleanup context that serves the admin API on its own port while the router runs."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         if port is None:
             yield
             return
-        runner = web.AppRunner(create_admin_app(runtime_of(app)), **RUNNER_OPTIONS)
+        runner = web.AppRunner(create_admin_app(parts_of(app)), **RUNNER_OPTIONS)
         await runner.setup()
         try:
             await GuardedSite(runner, host, port).start()

@@ -36,7 +36,7 @@ from services.router import (
     worker_store,
 )
 from services.router import notices as committee_notices
-from services.router.admin import serve_admin
+from services.router.admin import AdminParts, serve_admin
 from services.router.appkeys import (
     CASES,
     CLOCK,
@@ -220,7 +220,7 @@ def create_app(
             consumer,
             notices,
             periodic_task,
-            serve_admin(settings.admin_host, settings.admin_port, lambda a: a[RUNTIME]),
+            serve_admin(settings.admin_host, settings.admin_port, _admin_parts),
         ]
     )
     app[STATUS_LIMIT] = Limit("status", settings.status_rate_limit, timedelta(minutes=1))
@@ -235,3 +235,8 @@ def create_app(
 
     add_runtime_health(app)
     return app
+
+
+def _admin_parts(app: web.Application) -> AdminParts:
+    runtime = app[RUNTIME]
+    return AdminParts(runtime.db, runtime.bus, runtime.clock)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from services.router.names import Member, NameMatch, named_members
-from shared.contracts import UnassignedReason
+from services.router.names import Member, named_members, recorded
+from shared.contracts import NamedMember, UnassignedReason
 from shared.privacy import normalise_e164
 
 FactoryVia = Literal["factory_code", "gateway_number", "first_word", "reporter_history"]
@@ -51,6 +51,16 @@ class CommitteeInfo:
 
 
 @dataclass(frozen=True)
+class Directory:
+    """The registry as routing reads it: every factory (by code, the order routing tries them in),
+    each factory's active committees (by id) and the time zone its workers are told times in."""
+
+    factories: tuple[FactoryInfo, ...] = ()
+    committees: Mapping[str, tuple[CommitteeInfo, ...]] = field(default_factory=dict)
+    zones: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Hints:
     """What a grievance says about where it came from."""
 
@@ -65,7 +75,7 @@ class Assignment:
     committee_id: str | None
     unassigned_reason: UnassignedReason | None = None
     skipped: tuple[str, ...] = field(default=())  # committees passed over for a conflict of interest
-    conflicts: tuple[NameMatch, ...] = field(default=())  # why: for the NGO only, never the committee
+    conflicts: tuple[NamedMember, ...] = field(default=())  # why: for the NGO only, never the committee
 
 
 def fold_name(value: str) -> str:
@@ -123,12 +133,17 @@ def named_in(text: str, names: Sequence[str]) -> bool:
 
 @dataclass(frozen=True)
 class Screening:
-    """The committees that may take a case, before their load decides; or why none may."""
+    """The committees that may take a case, before their load decides; or why none may.
+
+    ``settled`` is the assignment when the load cannot change it (one committee or none may take the
+    case), so that only a contested case needs its committees' open cases counted.
+    """
 
     clear: tuple[CommitteeInfo, ...]
     skipped: tuple[str, ...] = ()
-    conflicts: tuple[NameMatch, ...] = ()
+    conflicts: tuple[NamedMember, ...] = ()
     refused: UnassignedReason | None = None
+    settled: Assignment | None = None
 
     def contested(self) -> list[str]:
         """The committees whose open cases decide: none to count when one or none may take it."""
@@ -144,15 +159,24 @@ def screen(
     registry cannot route it, and the NGO routes it by hand.
     """
     if category == "retaliation":
-        return Screening((), refused="retaliation")
+        return Screening((), refused="retaliation", settled=Assignment(None, "retaliation"))
     handling = [c for c in committees if c.handles(category) and c.id not in exclude]
     if not handling:
-        return Screening((), refused="unroutable")
-    conflicts = named_members(text, {c.id: c.people() for c in handling})
+        return Screening((), refused="unroutable", settled=Assignment(None, "unroutable"))
+    # What the NGO is told of each match, never the form the text had (:func:`names.recorded`).
+    conflicts = recorded(named_members(text, {c.id: c.people() for c in handling}))
     named = {match.committee_id for match in conflicts}
     clear = tuple(c for c in handling if c.id not in named)
     skipped = tuple(c.id for c in handling if c.id in named)
-    return Screening(clear, skipped, conflicts, None if clear else "conflict_of_interest")
+    screening = Screening(clear, skipped, conflicts, None if clear else "conflict_of_interest")
+    return replace(screening, settled=pick(screening, {})) if len(clear) <= 1 else screening
+
+
+def route(category: str, text: str, factory_id: str | None, committees: Sequence[CommitteeInfo]) -> Screening:
+    """The screening of a new case: the committees of its factory, or unroutable without one."""
+    if factory_id is None:
+        return Screening((), refused="unroutable", settled=Assignment(None, "unroutable"))
+    return screen(category, text, committees)
 
 
 def pick(screening: Screening, open_cases: Mapping[str, int]) -> Assignment:

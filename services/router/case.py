@@ -225,7 +225,7 @@ class Case(_Part):
             committee_id=committee_id,
             unassigned_reason=reason,
             skipped_committees=assignment.skipped,
-            conflicts=recorded(assignment.conflicts) if factory_id is not None else (),
+            conflicts=assignment.conflicts if factory_id is not None else (),
             category=classification.category,
             severity=classification.severity,
             status="assigned" if committee_id else "unassigned",
@@ -428,7 +428,7 @@ class Case(_Part):
         excluded = [*self.recused_by, by]
         choice = choose_committee(self.category, self.text, committees, open_cases, excluded)
         reason_left = None if choice.committee_id else "conflict_of_interest"
-        found = recorded(choice.conflicts)
+        found = choice.conflicts
         after = self._record(
             action_id,
             "recused",
@@ -555,7 +555,7 @@ class Case(_Part):
             return Outcome.unchanged(self)
         excluded = (*self.recused_by, from_committee)
         choice = choose_committee(self.category, self.worker_text(), committees, open_cases, excluded)
-        found = recorded(choice.conflicts)
+        found = choice.conflicts
         if cause == "conflict_of_interest":
             found = _named_in(self.worker_text(), committees, (from_committee, *choice.skipped))
         left: UnassignedReason | None = None

@@ -1,14 +1,16 @@
 """The consumer of ``grievance.received`` (queue ``router.grievances``): a grievance arrives.
 
 One delivery walks one way through the router, entering each module once: :func:`gather` reads what
-the grievance is decided and routed on (each store in one run of calls); the pure rules say what it
-means (:func:`services.router.decisions.decide`, for an SMS or WeChat message from a known sender),
-where it goes (:func:`services.router.assign.resolve_factory`) and what it is about
-(:func:`services.router.classify.classify`); the decision is recorded (``router_inbound``: the first
-one taken for a message wins, and a redelivery repeats it even though the case has moved on since);
-then :mod:`services.router.opening` writes the new case and publishes its events, or
-:class:`services.router.dialogue.Dialogue` carries out what else the message is (a follow-up, a
-keyword, a confirmation code).
+the grievance is decided and routed on (each store in one run of calls, the registry as one
+:class:`~services.router.assign.Directory`); the pure rules say what it is about
+(:func:`services.router.classify.classify`), where it goes (:func:`services.router.assign.resolve_factory`
+and :func:`~services.router.assign.route`, which screens the factory's committees for a conflict of
+interest) and what it means (:func:`services.router.decisions.decide`, for an SMS or WeChat message
+from a known sender); the decision is recorded (``router_inbound``: the first one taken for a
+message wins, and a redelivery repeats it even though the case has moved on since); then
+:mod:`services.router.opening` writes the new case and publishes its events, or
+:class:`services.router.dialogue.Dialogue` carries out what else the message is (a follow-up, checked
+with the classification made here, a keyword, a confirmation code).
 
 The same queue carries ``contact.withdrawn`` (a WeChat unfollow), in the order of the worker's
 messages; :func:`services.router.switches.withdraw` unlinks the contact from every case.
@@ -36,7 +38,7 @@ from typing import NamedTuple
 import structlog
 
 from services.router import switches
-from services.router.assign import FactoryInfo, Hints, resolve_factory
+from services.router.assign import Directory, Hints, resolve_factory, route
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.classify import classify
@@ -45,7 +47,7 @@ from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.opening import NoFreeReference, open_case
 from services.router.outbox import Outbox
-from services.router.registry_store import RegistryStore
+from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import ContactWithdrawn, GrievanceReceived, contact_proven
 from shared.handlers import Handlers
@@ -85,7 +87,7 @@ class Inputs(NamedTuple):
     confirmable: tuple[str, ...] = ()  # the cases whose confirmation request went here, this code
     reach: bool = True  # False when the worker sent STOP
     latest_factory: str | None = None  # the sender's latest case's factory (a proven sender only)
-    factories: tuple[FactoryInfo, ...] = ()
+    directory: Directory = Directory()
 
 
 async def gather(
@@ -131,7 +133,7 @@ async def gather(
     # the unverified key, which no STOP switched off (so it reads as reachable, as the case does).
     reach = await workers.reaches(key if proven or event.sealed_contact else unverified)
 
-    factories = await registry.factories() if not redelivery else []
+    directory = await registry.directory()
     confirmable = tuple(
         c.case_id
         for c in awaiting
@@ -152,7 +154,7 @@ async def gather(
         confirmable=confirmable,
         reach=reach,
         latest_factory=latest,
-        factories=tuple(factories),
+        directory=directory,
     )
 
 
@@ -182,16 +184,21 @@ class GrievanceConsumer:
         await switches.withdraw(event, cases=self._cases, outbox=self._outbox, clock=self._clock)
 
     async def __call__(self, event: GrievanceReceived) -> None:
-        # Read, decide, write: one pass in this order, entering no module of the path twice.
+        # Read, rule, decide, write: one pass in this order, entering no module of the path twice.
         found = await gather(
             event, cases=self._cases, workers=self._workers, registry=self._registry, keys=self._keys
         )
-        key, proven = event.reporter_key, contact_proven(event)
-        hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
-        factory_id, via = resolve_factory(hints, found.factories, found.latest_factory)
+        key, proven, directory = event.reporter_key, contact_proven(event), found.directory
+        # NEW and a text: the text after the keyword is the grievance (the decision below says NEW).
+        command = found.command
+        text = command.text if command is not None and command.kind == "new" and command.text else event.text
+        classification = classify(text)
+        hints = Hints(event.channel, text, event.factory_hint, event.gateway_number)
+        factory_id, via = resolve_factory(hints, directory.factories, found.latest_factory)
         # The factory the text alone names: a routed follow-up replaces the worker's unroutable cases.
-        named, _ = resolve_factory(Hints(event.channel, event.text), found.factories, latest_factory=None)
-        classification = classify(event.text)
+        named, _ = resolve_factory(Hints(event.channel, event.text), directory.factories, latest_factory=None)
+        committees = directory.committees.get(factory_id, ()) if factory_id is not None else ()
+        screening = route(classification.category, text, factory_id, committees)
         decision: Decision | None = None
         if found.case is not None:
             # A case for this very grievance always wins: it predates any decision.
@@ -200,7 +207,7 @@ class GrievanceConsumer:
             assert key is not None  # a dialogue message has a sender
             open_cases = bound_cases(found.mine, key, proven)
             taken = decide(
-                found.command,
+                command,
                 reference=found.reference,
                 open_cases=open_cases,
                 status_case=found.status_case,
@@ -212,13 +219,12 @@ class GrievanceConsumer:
             # The first decision recorded for the message wins: a redelivery repeats it.
             decision = await self._inbound.record(str(event.grievance_id), taken, to_ms(self._clock()))
             if not isinstance(decision, NewCase):
-                await self._dialogue.execute(decision, event)
+                await self._dialogue.execute(decision, event, classification)
                 return
-            if decision.text:  # NEW and a text: the text after the keyword is the grievance
+            if decision.text:
                 event = event.model_copy(update={"text": decision.text})
-                hints = Hints(event.channel, event.text, event.factory_hint, event.gateway_number)
-                factory_id, via = resolve_factory(hints, found.factories, found.latest_factory)
-                classification = classify(event.text)
+        # The worker is told times in the zone of the case's factory.
+        home = found.case.factory_id if found.case is not None else factory_id
         try:
             await open_case(
                 event,
@@ -226,12 +232,13 @@ class GrievanceConsumer:
                 factory_id=factory_id,
                 via=via,
                 classification=classification,
+                screening=screening,
+                zone=directory.zones.get(home, DEFAULT_TIMEZONE) if home else DEFAULT_TIMEZONE,
                 proven=proven,
                 unverified_key=found.unverified if not proven else None,
                 supersedes=decision.supersedes if isinstance(decision, NewCase) else (),
                 reach=found.reach,
                 cases=self._cases,
-                registry=self._registry,
                 workers=self._workers,
                 outbox=self._outbox,
                 bus=self._bus,

@@ -25,7 +25,7 @@ import structlog
 from services.router import switches, texts
 from services.router.case import Case, Safety
 from services.router.case_store import CaseStore
-from services.router.classify import classify
+from services.router.classify import Classification, classify
 from services.router.decisions import (
     Confirm,
     ConfirmContact,
@@ -103,17 +103,28 @@ class Dialogue:
         self._cases, self._workers, self._registry = cases, workers, registry
         self._outbox, self._bus, self._clock, self._sla = outbox, bus, clock, sla
 
-    async def _safety(self, case_id: str, text: str) -> Safety:
+    async def _safety(self, case_id: str, classification: Classification) -> Safety:
         """What a follow-up is checked against: its classification, the factory's committees, their loads."""
         case = await self._cases.by_id(case_id)
         committees = await self._registry.committees_of(case.factory_id) if case and case.factory_id else []
         counts = await self._cases.open_case_counts([c.id for c in committees])
-        return Safety(classify(text), committees, counts, self._sla)
+        return Safety(classification, committees, counts, self._sla)
 
-    async def follow_up(self, case_id: str, *, grievance_id: str, text: str, at: datetime) -> Case:
+    async def follow_up(
+        self,
+        case_id: str,
+        *,
+        grievance_id: str,
+        text: str,
+        at: datetime,
+        classification: Classification | None = None,
+    ) -> Case:
         """Add a worker's message to the case after the safety checks of a new grievance, once per
-        ``grievance_id`` (an SMS or WeChat follow-up, or a reply on the worker's case page)."""
-        safety = await self._safety(case_id, text)
+        ``grievance_id`` (an SMS or WeChat follow-up, or a reply on the worker's case page).
+
+        ``classification`` is the text's, when the caller has made it already (the consumer makes
+        it for every message it receives)."""
+        safety = await self._safety(case_id, classification or classify(text))
         change = partial(
             Case.worker_message,
             grievance_id=grievance_id,
@@ -143,8 +154,11 @@ class Dialogue:
         )
         return (await self._outbox.apply(case_id, change)).case
 
-    async def execute(self, decision: Answer, event: GrievanceReceived) -> None:
-        """Carry out a recorded decision (anything but a new case); safe to repeat."""
+    async def execute(
+        self, decision: Answer, event: GrievanceReceived, classification: Classification | None = None
+    ) -> None:
+        """Carry out a recorded decision (anything but a new case); safe to repeat. ``classification``
+        is the message's, as the consumer made it (made here when not given)."""
         key = event.reporter_key
         assert key is not None  # the consumer hands over messages from a known sender only
         reach = await self._workers.reaches(key)
@@ -153,7 +167,9 @@ class Dialogue:
         reply: MessageOutbound | None = None
         match decision:
             case FollowUp(case_id=case_id):
-                case = await self.follow_up(case_id, grievance_id=gid, text=event.text, at=at)
+                case = await self.follow_up(
+                    case_id, grievance_id=gid, text=event.text, at=at, classification=classification
+                )
                 named = find_reference(event.text) is not None or case_code(
                     case.reference
                 ) in find_case_codes(event.text)

@@ -1,12 +1,14 @@
 """A routed grievance becomes a case: its committee, a free reference, the cases it replaces, its events.
 
-The factory and the classification are decided before (the consumer runs the pure rules of
-:mod:`services.router.assign` and :mod:`services.router.classify` on what
-:func:`services.router.consumer.gather` read); this module reads the factory's committees and time zone, picks
-the committee (:func:`~services.router.assign.screen`, :func:`~services.router.assign.pick`),
-inserts the case once per grievance id, closes the unroutable cases a routed one supersedes, and
-publishes ``case.assigned`` and the worker's acknowledgement (or the confirmation request of an
-unproven contact), rebuilt from the stored case with derived ids on every delivery. A
+The factory, the classification and the screening of the factory's committees are decided before
+(the consumer runs the pure rules of :mod:`services.router.assign` and
+:mod:`services.router.classify` on what :func:`services.router.consumer.gather` read); this module
+picks the committee (only a contested case, which several committees may take, has their open cases
+counted: :func:`~services.router.assign.pick`), builds the case and its events, inserts the case once
+per grievance id, closes the unroutable cases a routed one supersedes, and publishes ``case.assigned``
+and the worker's acknowledgement (or the confirmation request of an unproven contact). The events
+are those of the stored case, with derived ids, on every delivery: built from the case as opened
+when this delivery stored it, from the stored case when another delivery did. A
 reference another grievance already holds (a collision of the ten-character reference, or a
 producer bug) does not lose the grievance: the case gets a reference derived from its own id and
 keeps the one the worker was given as ``original_reference`` (the public status page accepts both).
@@ -19,16 +21,15 @@ from functools import partial
 
 import structlog
 
-from services.router.assign import Assignment, FactoryVia, pick, screen
+from services.router.assign import FactoryVia, Screening, pick
 from services.router.case import Case, event_id
 from services.router.case_store import CaseStore, ReferenceTaken
 from services.router.classify import Classification
 from services.router.errors import CaseNotFound
 from services.router.outbox import Outbox
-from services.router.registry_store import RegistryStore
 from services.router.texts import confirm_contact
 from services.router.worker_store import WorkerStore
-from shared.contracts import GrievanceReceived
+from shared.contracts import Event, GrievanceReceived
 from shared.ids import reference_for
 from shared.messaging import Bus
 from shared.privacy import Keys, contact_code
@@ -52,12 +53,13 @@ async def open_case(
     factory_id: str | None,
     via: FactoryVia | None,
     classification: Classification,
+    screening: Screening,
+    zone: str,
     proven: bool,
     unverified_key: str | None,
     supersedes: Sequence[str],
     reach: bool,
     cases: CaseStore,
-    registry: RegistryStore,
     workers: WorkerStore,
     outbox: Outbox,
     bus: Bus,
@@ -73,16 +75,9 @@ async def open_case(
     (``unverified_key``), and its history routed nothing: a planted case must not steer where the
     worker's own messages go.
     """
-    case = existing
+    case, events = existing, None
     if case is None:
-        zone = await registry.timezone_of(factory_id)
-        committees = await registry.committees_of(factory_id) if factory_id is not None else []
-        assignment = Assignment(None, "unroutable")
-        if factory_id is not None:
-            screening = screen(classification.category, event.text, committees)
-            # Open cases are counted only where they decide: most factories have one committee per category.
-            contested = screening.contested()
-            assignment = pick(screening, await cases.open_case_counts(contested) if contested else {})
+        assignment = screening.settled or pick(screening, await cases.open_case_counts(screening.contested()))
         reference = event.reference
         for attempt in range(1, REFERENCE_ATTEMPTS + 1):
             opened = Case.open(
@@ -96,6 +91,10 @@ async def open_case(
                 sla=sla,
                 proven=proven,
                 unverified_key=unverified_key,
+            )
+            # An unproven contact's events wait for its confirmation slot, after the insert.
+            events = (
+                None if opened.awaits_confirmation else opened.creation_events(reach_worker=reach, zone=zone)
             )
             try:
                 case, created = await cases.insert(opened)
@@ -114,14 +113,24 @@ async def open_case(
                     committee_id=case.committee_id,
                     unassigned_reason=case.unassigned_reason,
                 )
+            else:
+                events = None  # another delivery stored it: its events are those of the stored case
             break
         else:
             raise NoFreeReference(event.reference)
-    else:
-        zone = await registry.timezone_of(case.factory_id)
     assert case is not None
     if supersedes:
         await close_superseded(outbox, clock, supersedes, case.case_id)
+    if events is None:
+        events = await _events_of(case, reach=reach, zone=zone, workers=workers, keys=keys)
+    for outgoing in events:
+        await bus.publish(outgoing)
+    log.info("case_events_published", case_id=case.case_id, status=case.status)
+    return case
+
+
+async def _events_of(case: Case, *, reach: bool, zone: str, workers: WorkerStore, keys: Keys) -> list[Event]:
+    """The stored case's creation events; an unproven contact gets its confirmation request once."""
     confirmation = code = None
     if case.awaits_confirmation and reach:
         # Only the confirmation request may go to an unproven contact, once per contact and day,
@@ -131,12 +140,9 @@ async def open_case(
         if await workers.confirmation_slot(case.reporter_key, day, case.case_id):
             code = contact_code(keys, case.reporter_key, day)
             confirmation = confirm_contact(case.language, code)
-    for outgoing in case.creation_events(
+    return case.creation_events(
         reach_worker=reach, confirmation=confirmation, confirmation_code=code, zone=zone
-    ):
-        await bus.publish(outgoing)
-    log.info("case_events_published", case_id=case.case_id, status=case.status)
-    return case
+    )
 
 
 async def close_superseded(outbox: Outbox, clock: Clock, supersedes: Sequence[str], case_id: str) -> None:

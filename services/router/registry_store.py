@@ -1,8 +1,13 @@
 """The registry's collections (``factories``, ``committees``): loaded from YAML, read for routing.
 
 :mod:`services.router.registry` writes them through :class:`RegistryStore`; routing reads factories
-and committees as the pure rules of :mod:`services.router.assign` take them. Codes and ids are
-validated patterns, so no string from a registry file acts as a query operator.
+and committees as the pure rules of :mod:`services.router.assign` take them
+(:meth:`RegistryStore.directory`). Codes and ids are validated patterns, so no string from a registry
+file acts as a query operator.
+
+Every write moves the registry's version (one document in ``registry_version``) after it is made, so
+a store keeps the directory it read between grievances and reads it again once the version moved:
+one small read per grievance, and every replica routes on the registry as it was last written.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from services.router.assign import CommitteeInfo, FactoryInfo
+from services.router.assign import CommitteeInfo, Directory, FactoryInfo
 from services.router.names import Member
-from shared.store import ASCENDING, Database, IndexModel
+from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
-FACTORIES, COMMITTEES = "factories", "committees"
+FACTORIES, COMMITTEES, VERSION = "factories", "committees", "registry_version"
 # The first deployment is China; a factory elsewhere names its zone in the registry (``timezone``).
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -110,13 +115,27 @@ def _committee_info(doc: Mapping[str, Any]) -> CommitteeInfo:
 class RegistryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._directory: tuple[int, Directory] | None = None  # the version it was read at
+
+    async def _moved(self) -> None:
+        """Move the registry's version, after a write: readers read the registry again."""
+        move = {"$inc": {"n": 1}}
+        try:
+            await self._db[VERSION].update_one({"_id": "registry"}, move, upsert=True)
+        except DuplicateKeyError:  # a concurrent first write created it: move it once more
+            await self._db[VERSION].update_one({"_id": "registry"}, move)
+
+    async def _version(self) -> int:
+        doc = await self._db[VERSION].find_one({"_id": "registry"})
+        return int(doc["n"]) if doc else 0
 
     async def _upsert(self, collection: str, key: str, record: FactoryRecord | CommitteeRecord) -> Outcome:
         doc = _document(record)
         result = await self._db[collection].update_one({key: doc[key]}, {"$set": doc}, upsert=True)
-        if result.upserted_id is not None:
-            return "inserted"
-        return "updated" if result.modified_count else "unchanged"
+        if result.upserted_id is None and not result.modified_count:
+            return "unchanged"
+        await self._moved()
+        return "inserted" if result.upserted_id is not None else "updated"
 
     async def upsert_factory(self, record: FactoryRecord) -> Outcome:
         return await self._upsert(FACTORIES, "code", record)
@@ -130,19 +149,38 @@ class RegistryStore:
             {"factory_id": factory_id, "active": True, "id": {"$nin": list(keep)}},
             {"$set": {"active": False}},
         )
+        if result.modified_count:
+            await self._moved()
         return int(result.modified_count)
 
-    async def factories(self) -> list[FactoryInfo]:
-        """Every factory, by code: routing takes the first factory that matches, so the order is fixed."""
-        cursor = (
-            self._db[FACTORIES]
-            .find({}, {"_id": 0, "code": 1, "sms_numbers": 1, "keywords": 1})
+    async def directory(self) -> Directory:
+        """Every factory, its active committees and its time zone, as routing reads them.
+
+        Read again only when the registry's version moved since the last read (the version is read
+        first, so a write that lands meanwhile is read at the next grievance at the latest).
+        """
+        version = await self._version()
+        if self._directory is not None and self._directory[0] == version:
+            return self._directory[1]
+        factories = [
+            d
+            async for d in self._db[FACTORIES]
+            .find({}, {"_id": 0, "code": 1, "sms_numbers": 1, "keywords": 1, "timezone": 1})
             .sort("code", ASCENDING)
-        )
-        return [
-            FactoryInfo(d["code"], tuple(d.get("sms_numbers", ())), tuple(d.get("keywords", ())))
-            async for d in cursor
         ]
+        committees: dict[str, list[CommitteeInfo]] = {}
+        async for doc in self._db[COMMITTEES].find({"active": True}, {"_id": 0}).sort("id", ASCENDING):
+            committees.setdefault(doc["factory_id"], []).append(_committee_info(doc))
+        directory = Directory(
+            factories=tuple(
+                FactoryInfo(d["code"], tuple(d.get("sms_numbers", ())), tuple(d.get("keywords", ())))
+                for d in factories
+            ),
+            committees={code: tuple(found) for code, found in committees.items()},
+            zones={d["code"]: str(d.get("timezone") or DEFAULT_TIMEZONE) for d in factories},
+        )
+        self._directory = (version, directory)
+        return directory
 
     async def timezone_of(self, factory_id: str | None) -> str:
         """The zone a factory's workers are told times in (the default one for an unknown factory)."""

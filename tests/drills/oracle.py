@@ -2,7 +2,7 @@
 
 - Every grievance answered 2xx is exactly one case: found in the store by its text (each grievance
   has a text of its own, so a second case for it shows up whatever id it got), with the reference
-  the client was given, and listed by the committee API; and the escalation service holds a clock
+  the client was given, and listed by the committee API; and the escalation service holds a record
   for every case (its ``case.assigned`` was not lost between the router and escalation).
 - A grievance never answered 2xx may be a case (the broker took the event but the confirm was
   lost) or not, but never two.
@@ -41,7 +41,7 @@ class Numbers:
     lost: int = 0
     duplicated: int = 0
     late: int = 0  # cases of grievances that were never answered 2xx (the confirm was lost)
-    clocks_missing: int = 0
+    records_missing: int = 0
     committee_api_mismatch: int = 0
     max_latency: float = 0.0
     recovery: float | None = None  # from the end of the fault to the first 2xx again
@@ -58,7 +58,7 @@ class Holdings:
     """What the store and the committee API hold for the drill's grievances."""
 
     cases_by_text: dict[str, list[dict[str, Any]]]
-    clock_case_ids: set[str]
+    record_case_ids: set[str]
     listed_references: set[str] | None
 
 
@@ -73,8 +73,8 @@ async def holdings(
     cursor = db["cases"].find({}, {"text": 1, "reference": 1, "created_at": 1, "grievance_id": 1})
     async for doc in cursor:
         by_text.setdefault(doc.get("text"), []).append(doc)
-    clocks = {doc["case_id"] async for doc in db["case_clocks"].find({}, {"case_id": 1})}
-    return Holdings(by_text, clocks, listed)
+    records = {doc["case_id"] async for doc in db["case_records"].find({}, {"case_id": 1})}
+    return Holdings(by_text, records, listed)
 
 
 async def committee_references(
@@ -104,12 +104,12 @@ async def committee_references(
 
 
 def complete(grievances: list[Grievance], held: Holdings) -> bool:
-    """Every accepted grievance is a case, and every case of the drill has its escalation clock."""
+    """Every accepted grievance is a case, and every case of the drill has its escalation record."""
     for g in grievances:
         if g.accepted and not held.cases_by_text.get(g.text):
             return False
     cases = [doc for g in grievances for doc in held.cases_by_text.get(g.text, [])]
-    return all(doc["_id"] in held.clock_case_ids for doc in cases)
+    return all(doc["_id"] in held.record_case_ids for doc in cases)
 
 
 def judge(
@@ -146,11 +146,11 @@ def judge(
             numbers.duplicated += 1
         elif cases:
             numbers.late += 1
-    numbers.clocks_missing = sum(1 for doc in all_cases if doc["_id"] not in held.clock_case_ids)
+    numbers.records_missing = sum(1 for doc in all_cases if doc["_id"] not in held.record_case_ids)
     # Enough to find them in the services' logs (which name cases by id and grievances by reference).
     numbers.extra["lost_examples"] = [_describe(g) for g in lost_ones[:10]]
-    numbers.extra["clockless_case_ids"] = [
-        doc["_id"] for doc in all_cases if doc["_id"] not in held.clock_case_ids
+    numbers.extra["recordless_case_ids"] = [
+        doc["_id"] for doc in all_cases if doc["_id"] not in held.record_case_ids
     ][:10]
     if held.listed_references is None:
         numbers.committee_api_mismatch = -1

@@ -126,7 +126,7 @@ class DrillSystem:
         published = numbers.extra["events"].get("published case.assigned", 0)
         # Each case announces itself once; every redelivery of its grievance announces it again.
         numbers.extra["case_assigned_published_per_case"] = round(published / cases, 2) if cases else None
-        if numbers.lost or numbers.clocks_missing:
+        if numbers.lost or numbers.records_missing:
             # Lost, or only slow? What the queues still hold at this moment tells them apart.
             depths = await self.node.queue_depths()
             numbers.extra["queues_at_verdict"] = {q: d for q, d in depths.items() if sum(d)}
@@ -146,8 +146,8 @@ class DrillSystem:
             f"a request waited {numbers.max_latency:.2f} s, past the publish bound of {bound:.1f} s",
         )
         self.expect(
-            numbers.clocks_missing == 0,
-            f"{numbers.clocks_missing} case(s) have no escalation clock (case.assigned lost){still}",
+            numbers.records_missing == 0,
+            f"{numbers.records_missing} case(s) have no escalation record (case.assigned lost){still}",
         )
         self.expect(
             numbers.committee_api_mismatch == 0,

@@ -74,7 +74,7 @@ async def test_an_unacknowledged_case_and_a_locked_fire_exit_reach_the_ngo(
             # The locked fire exit is escalated at once, before any deadline.
             [critical] = await eventually(lambda: escalations("critical"))
             assert critical["reference"] == fire.reference and critical["severity"] == "critical"
-            await eventually(lambda: store.load_clock(runtime.db, ignored.case_id))
+            await eventually(lambda: store.load_record(runtime.db, ignored.case_id))
             assert await escalations("ack_overdue") == []
 
             # Nobody acknowledges either case; time passes both acknowledgement deadlines (3 s and

@@ -254,7 +254,7 @@ async def test_the_deadline_notice_fires_once_and_the_escalation_reaches_the_ngo
         second = create_escalation(settings, runtime, notify=notify)
         async with TestClient(ServiceServer(first)), TestClient(ServiceServer(second)):
             await runtime.bus.publish(case)
-            await eventually(lambda: escalation_store.load_clock(runtime.db, case.case_id))
+            await eventually(lambda: escalation_store.load_record(runtime.db, case.case_id))
             clock.advance(seconds=70)  # 70 % of the window: nothing yet
             await asyncio.sleep(1.0)
             assert providers.wecom.requests == [] and providers.smtp.received == []

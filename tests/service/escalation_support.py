@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.escalation import store
-from services.escalation.clocks import CaseClock, CaseState
 from services.escalation.escalations import Escalation
+from services.escalation.records import CaseRecord, CaseState
 from shared.contracts import CaseAssigned, CaseUpdated, Event
 from shared.ids import reference_for
 from shared.messaging import Bus
@@ -111,14 +111,14 @@ def updated(
     )
 
 
-async def clock_of(db: Database, case_id: str) -> CaseClock:
-    """The stored clock of a case the test made."""
-    return present(await store.load_clock(db, case_id), f"the clock of case {case_id}")
+async def record_of(db: Database, case_id: str) -> CaseRecord:
+    """The stored record of a case the test made."""
+    return present(await store.load_record(db, case_id), f"the record of case {case_id}")
 
 
-def state_of(clock: CaseClock) -> CaseState:
-    """The derived state of a clock whose case was assigned."""
-    return present(clock.state, f"the state of case {clock.case_id} (not assigned yet)")
+def state_of(record: CaseRecord) -> CaseState:
+    """The derived state of a record whose case was assigned."""
+    return present(record.state, f"the state of case {record.case_id} (not assigned yet)")
 
 
 async def escalation_of(db: Database, escalation_id: str) -> Escalation:

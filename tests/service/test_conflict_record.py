@@ -12,7 +12,7 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient
 
-from services.router.admin import create_admin_app
+from services.router.admin import AdminParts, create_admin_app
 from shared.contracts import NAME_RULES
 from tests.fakes import sensitive
 from tests.servers import ServiceServer
@@ -175,7 +175,7 @@ def registry_with(**added: list[dict[str, Any]]) -> bytes:
 
 
 async def load_registry(system: Services, body: bytes) -> None:
-    admin_app = create_admin_app(system.runtime)
+    admin_app = create_admin_app(AdminParts(system.runtime.db, system.runtime.bus, system.runtime.clock))
     async with TestClient(ServiceServer(admin_app)) as admin:
         response = await admin.post(
             "/admin/v1/registry",

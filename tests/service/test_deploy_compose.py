@@ -284,6 +284,7 @@ def test_the_store_runs_with_access_control_and_an_application_user(compose: dic
         "listIndexes",
         "createCollection",
         "listCollections",
+        "renameCollectionSameDB",
     }
     # The user holds that one role, which inherits none (no readWrite: it could drop collections).
     assert re.findall(r"roles: (\[.*?\])", init) == ["[]", '[{ role: "grievanceApplication", db: name }]']

@@ -1,4 +1,4 @@
-"""Case events become clocks and immediate escalations, idempotently and in any order."""
+"""Case events become records and immediate escalations, idempotently and in any order."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from tests.service.escalation_support import (
     LOCKED_EXIT_TEXT,
     InterleavingDatabase,
     assigned,
-    clock_of,
     consume_downstream,
     escalation_of,
+    record_of,
     state_of,
     updated,
 )
@@ -52,12 +52,12 @@ def published(rt: Runtime, kind: type[E]) -> list[E]:
     return [e for e in memory_bus_of(rt).published if isinstance(e, kind)]
 
 
-async def test_an_assignment_creates_a_clock_with_the_sla_deadlines(
+async def test_an_assignment_creates_a_record_with_the_sla_deadlines(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(rt, case)
-    doc = await clock_of(rt.db, case.case_id)
+    doc = await record_of(rt.db, case.case_id)
     assert doc.pending.ack == case.ack_due_at
     assert doc.pending.resolve == case.resolve_due_at
     assert state_of(doc).status == "assigned" and doc.factory_id == "GZ-001"
@@ -170,15 +170,15 @@ async def test_a_dispute_escalates(rt: Runtime, clock: FakeClock, keys: Keys) ->
     assert [a.action for a in docs[0].case.timeline] == ["resolved", "disputed"]
 
 
-async def test_the_same_event_twice_changes_the_clock_once_and_escalates_once(
+async def test_the_same_event_twice_changes_the_record_once_and_escalates_once(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     ack = updated(case, "acknowledged", clock.now + timedelta(minutes=10))
     await deliver(rt, case, ack)
-    before = await clock_of(rt.db, case.case_id)
+    before = await record_of(rt.db, case.case_id)
     await deliver(rt, case, ack, case)
-    after = await clock_of(rt.db, case.case_id)
+    after = await record_of(rt.db, case.case_id)
     assert after == before and after.version == 1
     assert len(await store.escalations_of_case(rt.db, case.case_id)) == 1
     assert len(published(rt, CaseEscalated)) == 1 and published(rt, MessageOutbound) == []
@@ -189,11 +189,11 @@ async def test_an_update_before_its_assignment_is_kept_and_applied(
 ) -> None:
     case = assigned(clock.now, keys=keys)
     await deliver(rt, updated(case, "acknowledged", clock.now + timedelta(hours=1)))
-    waiting = await clock_of(rt.db, case.case_id)
+    waiting = await record_of(rt.db, case.case_id)
     assert waiting.assigned is False and len(waiting.timeline) == 1
     assert waiting.pending.ack is None
     await deliver(rt, case)
-    doc = await clock_of(rt.db, case.case_id)
+    doc = await record_of(rt.db, case.case_id)
     assert (
         state_of(doc).acknowledged_at == clock.now + timedelta(hours=1)
         and state_of(doc).status == "acknowledged"
@@ -224,7 +224,7 @@ async def test_recategorisation_moves_the_clock(rt: Runtime, clock: FakeClock, k
             severity="high",
         ),
     )
-    doc = await clock_of(rt.db, case.case_id)
+    doc = await record_of(rt.db, case.case_id)
     assert (state_of(doc).category, state_of(doc).severity) == ("harassment_abuse", "high")
     assert doc.pending.ack == clock.now + timedelta(hours=24)
 
@@ -238,7 +238,7 @@ async def test_concurrent_updates_of_one_case_are_all_kept(
     events = [updated(case, "replied", clock.now + timedelta(minutes=i)) for i in range(1, 11)]
     arrivals: list[CaseAssigned | CaseUpdated] = [*events, case, *events]
     await asyncio.gather(*(consumer.apply_event(racing, runtime.settings.sla, clock, e) for e in arrivals))
-    doc = await clock_of(runtime.db, case.case_id)
+    doc = await record_of(runtime.db, case.case_id)
     assert len(doc.timeline) == 10 and doc.assigned and state_of(doc).acknowledged_at == events[0].at
 
 
@@ -255,7 +255,7 @@ async def test_an_event_of_another_type_is_refused_for_the_dead_letter_queue(
     )
     with pytest.raises(Rejected, match=r"^case\.escalated does not belong on escalation\.cases$"):
         await consumer.handler_for(rt.db, rt.bus, rt.settings.sla, rt.clock)(stray)
-    assert await store.load_clock(rt.db, "x") is None
+    assert await store.load_record(rt.db, "x") is None
 
 
 async def test_a_rerouted_unroutable_case_settles_its_escalation_and_nothing_else(

@@ -152,7 +152,7 @@ async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
 ) -> None:
     for _ in range(K):
         doc = {"case_id": f"evil-{_}", "assigned": True, "factory_id": '=HYPERLINK("http://x")'}
-        await runtime.db[store.CLOCKS].insert_one(doc | {"category": "wages"})
+        await runtime.db[store.RECORDS].insert_one(doc | {"category": "wages"})
     rows = rows_of(await (await signed.get("/console/dashboard.csv")).read())
     cells = [cell for row in rows for cell in row]
     assert '\'=HYPERLINK("http://x")' in cells

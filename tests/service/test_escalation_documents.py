@@ -20,15 +20,15 @@ from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import Database, ensure_indexes
 from tests.fakes import FakeClock, present
-from tests.service.escalation_support import assigned, clock_of, escalation_of, safe_uuid, state_of, updated
+from tests.service.escalation_support import assigned, escalation_of, record_of, safe_uuid, state_of, updated
 
 T0 = FakeClock().now
 CASE = str(safe_uuid())
 REFERENCE = "K7M3P-9QXA2"
 
 
-def earlier_clock() -> dict[str, Any]:
-    """An acknowledged case's clock exactly as the service wrote it before ``received_at`` was
+def earlier_record() -> dict[str, Any]:
+    """An acknowledged case's record exactly as the service wrote it before ``received_at`` was
     carried: the facts, then the derived fields at the top level."""
     return {
         "case_id": CASE,
@@ -91,26 +91,26 @@ async def rt(runtime: Runtime) -> Runtime:
     return runtime
 
 
-async def raw_clock(db: Database, case_id: str) -> dict[str, Any]:
-    doc: dict[str, Any] | None = await db[store.CLOCKS].find_one({"case_id": case_id}, {"_id": 0})
-    return present(doc, f"the stored clock of case {case_id}")
+async def raw_record(db: Database, case_id: str) -> dict[str, Any]:
+    doc: dict[str, Any] | None = await db[store.RECORDS].find_one({"case_id": case_id}, {"_id": 0})
+    return present(doc, f"the stored record of case {case_id}")
 
 
-async def test_a_clock_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt: Runtime) -> None:
-    await rt.db[store.CLOCKS].insert_one(earlier_clock())
-    clock = await clock_of(rt.db, CASE)
-    assert present(clock.assignment).received_at is None and clock.version == 3
-    assert state_of(clock).acknowledged_at == T0 + timedelta(hours=1)
-    assert (clock.pending.ack, clock.pending.resolve) == (None, T0 + timedelta(days=15))
-    assert await store.replace_clock(rt.db, clock, 3) == replace(clock, version=4)
-    written = earlier_clock()
+async def test_a_record_stored_earlier_loads_and_is_written_back_in_the_same_layout(rt: Runtime) -> None:
+    await rt.db[store.RECORDS].insert_one(earlier_record())
+    record = await record_of(rt.db, CASE)
+    assert present(record.assignment).received_at is None and record.version == 3
+    assert state_of(record).acknowledged_at == T0 + timedelta(hours=1)
+    assert (record.pending.ack, record.pending.resolve) == (None, T0 + timedelta(days=15))
+    assert await store.replace_record(rt.db, record, 3) == replace(record, version=4)
+    written = earlier_record()
     written["assignment"]["received_at"] = None
-    assert await raw_clock(rt.db, CASE) == {**written, "version": 4}
+    assert await raw_record(rt.db, CASE) == {**written, "version": 4}
 
 
 async def test_the_fields_statistics_read_stay_at_the_top_level(rt: Runtime) -> None:
-    await rt.db[store.CLOCKS].insert_one(earlier_clock())
-    [row] = await stats_store.clocks_for_stats(rt.db, None, None)
+    await rt.db[store.RECORDS].insert_one(earlier_record())
+    [row] = await stats_store.records_for_stats(rt.db, None, None)
     assert row == StatsRow(
         factory_id="GZ-001",
         category="wages",
@@ -137,24 +137,24 @@ async def test_a_pending_deadline_is_in_the_document_only_while_it_is_watched(
         rt.clock,
         updated(case, "acknowledged", clock.now + timedelta(hours=1)),
     )
-    waiting = await raw_clock(rt.db, case.case_id)
-    # Before its assignment a clock has facts only: no derived fields, no deadline, no contact.
+    waiting = await raw_record(rt.db, case.case_id)
+    # Before its assignment a record has facts only: no derived fields, no deadline, no contact.
     assert waiting["assigned"] is False and waiting["assignment"] is None
     assert not {"status", "factory_id", "reply_to", "ack_pending_due", "resolve_pending_due"} & set(waiting)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
-    doc = await raw_clock(rt.db, case.case_id)
+    doc = await raw_record(rt.db, case.case_id)
     assert "ack_pending_due" not in doc and doc["resolve_pending_due"] == case.resolve_due_at
     assert doc["status"] == "acknowledged" and doc["factory_id"] == "GZ-001"
 
 
-async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_the_clock(
+async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_the_record(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     case = assigned(clock.now, keys=keys, severity="critical", category="health_safety")
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     the_id = escalation_id(case.case_id, "critical")
     await rt.db[store.ESCALATIONS].update_one({"_id": the_id}, {"$unset": {"clock_version": ""}})
-    assert (await escalation_of(rt.db, the_id)).case.clock_version == -1
+    assert (await escalation_of(rt.db, the_id)).case.record_version == -1
     await consumer.handle_event(
         rt.db,
         rt.bus,
@@ -164,7 +164,7 @@ async def test_an_escalation_stored_before_versions_were_kept_loads_and_follows_
     )
     escalation = await escalation_of(rt.db, the_id)
     assert escalation.case.case_status == "acknowledged"
-    assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
+    assert escalation.case.record_version == (await record_of(rt.db, case.case_id)).version
 
 
 async def test_an_escalation_document_holds_no_contact(rt: Runtime, clock: FakeClock, keys: Keys) -> None:

@@ -2,8 +2,8 @@
 
 A real server answers concurrent calls in no fixed order, so the consumer's promises are checked
 here through a store that waits a random 0-2 ms before every call: whatever order the events of a
-case arrive or finish in, the clock keeps its timeline in the order things happened, the escalation
-shows the case as the clock now has it, and each escalation's events are published exactly once.
+case arrive or finish in, the record keeps its timeline in the order things happened, the escalation
+shows the case as the record now has it, and each escalation's events are published exactly once.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from tests.fakes import FakeClock, memory_bus_of
 from tests.service.escalation_support import (
     InterleavingDatabase,
     assigned,
-    clock_of,
     escalation_of,
+    record_of,
     updated,
 )
 
@@ -75,8 +75,8 @@ def dispute_story(clock: FakeClock, keys: Keys) -> tuple[CaseAssigned, list[Case
 
 
 async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: list[CaseUpdated]) -> None:
-    clock_doc = await clock_of(rt.db, case.case_id)
-    assert [e.event_id for e in clock_doc.timeline] == [str(u.id) for u in updates]
+    record_doc = await record_of(rt.db, case.case_id)
+    assert [e.event_id for e in record_doc.timeline] == [str(u.id) for u in updates]
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.id == escalation_id(case.case_id, "disputed")
     view = escalation.case
@@ -90,7 +90,7 @@ async def assert_story_told_in_order(rt: Runtime, case: CaseAssigned, updates: l
     )
     assert (view.category, view.severity) == ("harassment_abuse", "high")
     assert (view.committee_id, view.case_status) == ("gz-001-women", "reopened")
-    assert view.clock_version == clock_doc.version
+    assert view.record_version == record_doc.version
 
 
 async def test_every_arrival_order_gives_the_same_timeline_and_snapshot(
@@ -124,11 +124,11 @@ async def test_a_newer_snapshot_is_never_replaced_by_an_older_one(
     first: list[CaseAssigned | CaseUpdated] = [updates[-1], case]
     for event in first:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
-    older = await clock_of(rt.db, case.case_id)
+    older = await record_of(rt.db, case.case_id)
     for event in updates[:-1]:
         await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, event)
     current = await escalation_of(rt.db, escalation_id(case.case_id, "disputed"))
-    # A consumer that read the clock before the last updates and finishes late changes nothing.
+    # A consumer that read the record before the last updates and finishes late changes nothing.
     await outbox.ensure_escalations(rt.db, rt.bus, rt.settings.sla, rt.clock, older)
     assert await store.get_escalation(rt.db, escalation_id(case.case_id, "disputed")) == current
     await assert_story_told_in_order(rt, case, updates)

@@ -2,7 +2,7 @@
 
 ``GET /api/v1/stats`` runs :func:`stats_store.stages` on the server; :func:`stats.compute` is the same
 rule over fetched rows. Both read the same store here (mongomock, or the real server on the real-server
-lane), over clocks made as the consumer makes them from varied case histories, plus clocks with the
+lane), over records made as the consumer makes them from varied case histories, plus records with the
 fields that only a damaged or much older document would lack.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from services.escalation import clocks, documents, stats, stats_store, store
+from services.escalation import documents, records, stats, stats_store, store
 from shared.contracts import CATEGORIES, CaseAssigned, CaseUpdated, Severity
 from shared.ids import reference_for
 from shared.settings import SlaTable
@@ -39,7 +39,7 @@ ACTIONS = (
 
 
 def history(rng: random.Random, now: datetime) -> dict[str, Any]:
-    """A clock after the router's events of a random case: any order, any spacing, some in the future."""
+    """A record after the router's events of a random case: any order, any spacing, some in the future."""
     gid = uuid.uuid4()
     created = now - timedelta(hours=rng.uniform(-24, 24 * 30))
     factory = rng.choice([*FACTORIES, None])
@@ -47,7 +47,7 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
     severities: tuple[Severity, ...] = ("critical", "high", "normal")
     severity = rng.choice(severities)
     deadlines = SLA.for_severity(severity)
-    clock = clocks.merge(
+    record = records.merge(
         None,
         CaseAssigned(
             correlation_id=gid,
@@ -69,7 +69,7 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
         SLA,
         now,
     )
-    assert clock is not None
+    assert record is not None
     for _ in range(rng.randrange(0, 5)):
         action = rng.choice(ACTIONS)
         # Milliseconds and microseconds, so durations are not round numbers of days.
@@ -81,23 +81,23 @@ def history(rng: random.Random, now: datetime) -> dict[str, Any]:
             correlation_id=gid,
             occurred_at=at,
             case_id=str(gid),
-            reference=clock.reference,
+            reference=record.reference,
             action=action,
             actor_role="worker" if action in ("disputed", "confirmed") else "committee",
             at=at,
             status=STATUS_AFTER.get(action, action),
             **extra,
         )
-        clock = clocks.merge(clock, event, SLA, now) or clock
+        record = records.merge(record, event, SLA, now) or record
     if rng.random() < 0.3:
-        clock = dataclasses.replace(
-            clock, escalated=(*clock.escalated, rng.choice(("ack_overdue", "resolution_overdue")))
+        record = dataclasses.replace(
+            record, escalated=(*record.escalated, rng.choice(("ack_overdue", "resolution_overdue")))
         )
-    return documents.clock_document(clock)
+    return documents.record_document(record)
 
 
 def damaged(rng: random.Random, now: datetime) -> dict[str, Any]:
-    """A clock missing fields or holding nulls where the rule reads ``None`` for both."""
+    """A record missing fields or holding nulls where the rule reads ``None`` for both."""
     doc: dict[str, Any] = {"case_id": str(uuid.uuid4()), "assigned": True}
     choices: dict[str, list[Any]] = {
         "factory_id": [FACTORIES[0], None],
@@ -131,7 +131,7 @@ def damaged(rng: random.Random, now: datetime) -> dict[str, Any]:
 
 
 def on_the_deadline(now: datetime) -> list[dict[str, Any]]:
-    """Clocks exactly at a deadline: met on the dot, and due at the very moment of the question."""
+    """Records exactly at a deadline: met on the dot, and due at the very moment of the question."""
     base = {"assigned": True, "factory_id": FACTORIES[0], "category": "wages", "committee_id": "gz-001-spt"}
     due = now - timedelta(days=1)
     return [
@@ -151,7 +151,7 @@ async def both(
 ) -> tuple[Any, Any]:
     """The API's answer both ways; the typed tables (cohorts included) must agree as well."""
     served_table = await stats_store.figures(db, factories, since, now, scope)
-    fetched = await stats_store.clocks_for_stats(db, factories, since, scope)
+    fetched = await stats_store.records_for_stats(db, factories, since, scope)
     computed_table = stats.compute(fetched, now)
     assert served_table == computed_table
     return served_table.answer(), computed_table.answer()
@@ -162,11 +162,11 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db: Database, s
     rng = random.Random(seed)
     clock = FakeClock()
     docs = [history(rng, clock.now) for _ in range(150)] + [damaged(rng, clock.now) for _ in range(40)]
-    # Not counted at all: clocks of events whose assignment has not arrived yet.
+    # Not counted at all: records of events whose assignment has not arrived yet.
     docs += [{"case_id": str(uuid.uuid4()), "assigned": False, "factory_id": FACTORIES[0]}]
     docs += on_the_deadline(clock.now)
     for doc in docs:
-        await db[store.CLOCKS].insert_one(dict(doc))  # raw: the damaged ones are not CaseClocks
+        await db[store.RECORDS].insert_one(dict(doc))  # raw: the damaged ones are not CaseRecords
     for now in (clock.now - timedelta(days=10), clock.now, clock.now + timedelta(days=30)):
         for factories in (None, [FACTORIES[0]], [FACTORIES[1], FACTORIES[2]], ["NO-SUCH"]):
             for since in (None, clock.now - timedelta(days=7)):
@@ -184,7 +184,7 @@ async def test_the_pipeline_answers_exactly_what_python_computes(db: Database, s
             assert {g["category"] for g in served["groups"]} == {scope.category}
     served, _ = await both(db, None, None, clock.now)
     assert served["total"]["received"] == len(docs) - 1
-    # The clocks are varied enough to decide something both ways at every level.
+    # The records are varied enough to decide something both ways at every level.
     assert 0 < served["total"]["acknowledged_on_time_pct"] < 100
     assert 0 < served["total"]["resolved_on_time_pct"] < 100
     assert {g["factory_id"] for g in served["groups"]} == {*FACTORIES, None}
@@ -206,20 +206,20 @@ async def test_the_median_of_an_even_count_is_the_mean_of_the_two_middle_values(
             "category": "wages",
         }
         doc |= {"created_at": created, "resolved_at": created + timedelta(days=days)}
-        await db[store.CLOCKS].insert_one(dict(doc))
+        await db[store.RECORDS].insert_one(dict(doc))
     served, computed = await both(db, None, None, clock.now)
     assert served == computed
     assert served["total"]["median_days_to_resolve"] == 3.0
     doc = {"case_id": str(uuid.uuid4()), "assigned": True, "factory_id": FACTORIES[1], "category": "wages"}
     doc |= {"created_at": created, "resolved_at": created + timedelta(days=7, hours=12)}
-    await db[store.CLOCKS].insert_one(dict(doc))
+    await db[store.RECORDS].insert_one(dict(doc))
     served, computed = await both(db, None, None, clock.now)
     assert served == computed
     assert served["total"]["median_days_to_resolve"] == 4.0
     assert [f["median_days_to_resolve"] for f in served["factories"]] == [3.0, 7.5]
 
 
-async def test_no_clock_in_scope_gives_zeros_and_nulls(db: Database) -> None:
+async def test_no_record_in_scope_gives_zeros_and_nulls(db: Database) -> None:
     clock = FakeClock()
     served, computed = await both(db, None, None, clock.now)
     assert served == computed == stats_store.table_from_pipeline(None).answer()
@@ -249,16 +249,16 @@ async def test_a_case_reopened_or_disputed_counts_once_as_reopened(db: Database)
         None,
     ]
     for timeline in timelines:
-        await db[store.CLOCKS].insert_one({**base, "case_id": str(uuid.uuid4()), "timeline": timeline})
+        await db[store.RECORDS].insert_one({**base, "case_id": str(uuid.uuid4()), "timeline": timeline})
     served, computed = await both(db, None, None, clock.now)
     assert served == computed
     assert (served["total"]["received"], served["total"]["reopened"]) == (4, 2)
 
 
-async def test_the_factories_of_the_scope_are_those_with_counted_clocks(db: Database) -> None:
+async def test_the_factories_of_the_scope_are_those_with_counted_records(db: Database) -> None:
     clock = FakeClock()
     for factory, assigned in (("GZ-002", True), ("GZ-001", True), ("SZ-002", False), (None, True)):
         doc = {"case_id": str(uuid.uuid4()), "assigned": assigned, "factory_id": factory}
-        await db[store.CLOCKS].insert_one(doc | {"created_at": clock.now})
+        await db[store.RECORDS].insert_one(doc | {"created_at": clock.now})
     assert await stats_store.stats_factories(db, None) == ["GZ-001", "GZ-002"]
     assert await stats_store.stats_factories(db, ["GZ-002", "SZ-002"]) == ["GZ-002"]

@@ -20,7 +20,7 @@ from tests.service.escalation_support import (
     InterleavingDatabase,
     InterruptedDatabase,
     assigned,
-    clock_of,
+    record_of,
     state_of,
     updated,
 )
@@ -54,8 +54,8 @@ async def test_an_unacknowledged_case_is_flagged_once_when_its_deadline_passes(
     assert [e.reason for e in published(rt, CaseEscalated)] == ["ack_overdue"]
     [notice] = published(rt, MessageOutbound)
     assert notice.purpose == "escalation_notice" and case.reference in notice.text
-    clock_doc = await clock_of(rt.db, case.case_id)
-    assert clock_doc.pending.ack is None and clock_doc.escalated == ("ack_overdue",)
+    record_doc = await record_of(rt.db, case.case_id)
+    assert record_doc.pending.ack is None and record_doc.escalated == ("ack_overdue",)
 
 
 async def test_resolution_overdue_follows_and_an_acknowledged_case_is_not_ack_overdue(
@@ -96,7 +96,7 @@ async def test_updates_after_an_escalation_do_not_rearm_the_deadline(
     await consumer.handle_event(
         rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "recategorised", clock.now, severity="high")
     )
-    doc = await clock_of(rt.db, case.case_id)
+    doc = await record_of(rt.db, case.case_id)
     assert doc.pending.ack is None and doc.escalated == ("ack_overdue",)
     clock.advance(days=1)
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
@@ -136,7 +136,7 @@ async def test_two_sweepers_racing_over_1000_overdue_cases_open_exactly_1000(
     escalated = published(rt, CaseEscalated)
     assert len(escalated) == 1000 and len({e.id for e in escalated}) == 1000
     assert len(published(rt, MessageOutbound)) == 1000
-    assert await store.clocks_due(rt.db, "ack_overdue", clock.now, 10) == []
+    assert await store.records_due(rt.db, "ack_overdue", clock.now, 10) == []
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
@@ -200,10 +200,10 @@ async def test_a_redelivered_event_finishes_an_unfinished_publish(
     )
 
 
-async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_is_now(
+async def test_an_escalation_opened_as_its_record_moves_on_shows_the_record_as_it_is_now(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
-    """A recategorisation lands between the sweeper reading an overdue clock and inserting its
+    """A recategorisation lands between the sweeper reading an overdue record and inserting its
     escalation: the escalation must not keep the older view (the next event may be days away)."""
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
@@ -227,7 +227,7 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
         and racing.interrupted
     )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
-    now = await clock_of(rt.db, case.case_id)
+    now = await record_of(rt.db, case.case_id)
     assert (escalation.case.category, escalation.case.severity) == ("harassment_abuse", "high")
     assert (
         escalation.case.deadlines.ack_due_at
@@ -235,15 +235,15 @@ async def test_an_escalation_opened_as_its_clock_moves_on_shows_the_clock_as_it_
         == case.created_at + timedelta(hours=24)
     )
     assert [item.action for item in escalation.case.timeline] == ["recategorised"]
-    assert escalation.case.clock_version == now.version
+    assert escalation.case.record_version == now.version
 
 
 async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_following_its_case(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
-    """The committee acknowledges, late, between the sweeper reading the clock and inserting the
+    """The committee acknowledges, late, between the sweeper reading the record and inserting the
     escalation: the deadline is no longer watched, yet the escalation exists and must stay current
-    (the clock must record the reason, or no later event brings the escalation up to date)."""
+    (the record must list the reason, or no later event brings the escalation up to date)."""
     case = assigned(clock.now, keys=keys)
     await consumer.handle_event(rt.db, rt.bus, rt.settings.sla, rt.clock, case)
     clock.now = case.ack_due_at + timedelta(minutes=1)
@@ -258,17 +258,17 @@ async def test_an_escalation_opened_as_the_case_is_acknowledged_late_keeps_follo
     assert escalation.case.case_status == "acknowledged"
     [missed] = escalation.case.deadlines_missed
     assert (missed.deadline, missed.met_at) == ("acknowledge", late.at)
-    assert (await clock_of(rt.db, case.case_id)).escalated == ("ack_overdue",)
+    assert (await record_of(rt.db, case.case_id)).escalated == ("ack_overdue",)
     await consumer.handle_event(
         rt.db, rt.bus, rt.settings.sla, rt.clock, updated(case, "resolved", clock.advance(days=1))
     )
     [escalation] = await store.escalations_of_case(rt.db, case.case_id)
     assert escalation.case.case_status == "resolved"
-    assert escalation.case.clock_version == (await clock_of(rt.db, case.case_id)).version
+    assert escalation.case.record_version == (await record_of(rt.db, case.case_id)).version
     assert await sweep_once(rt.db, rt.bus, rt.settings.sla, rt.clock) == 0
 
 
-async def test_a_sweep_examines_the_overdue_clocks_and_no_other(
+async def test_a_sweep_examines_the_overdue_records_and_no_other(
     rt: Runtime, clock: FakeClock, keys: Keys
 ) -> None:
     """The sparse index answers the sweep's query, on a server with a query planner (the real-server

@@ -2,7 +2,7 @@
 reached afterwards by an intake that holds only the new key.
 
 The contacts sit where a live system keeps them: a case and the events still in its outbox (the broker
-did not confirm them), escalation's clock of the case, and intake's spool.
+did not confirm them), escalation's record of the case, and intake's spool.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from cryptography.fernet import Fernet
 from services.cli import run_admin
 from services.escalation import consumer as escalation_consumer
 from services.escalation import store as escalation_store
+from services.escalation.documents import record_document
+from services.escalation.records import merge
+from services.escalation.upgrade import FORMER_RECORDS, rename_former_records
 from services.intake import store as intake_store
 from services.intake.channels.twilio_api import TwilioApi
 from services.intake.sender import Sender, handlers
@@ -32,9 +35,11 @@ from shared.messaging import Handler, PublishError
 from shared.privacy import Keys, UnsealError, load_keys, unseal
 from shared.runtime import Runtime
 from shared.settings import Settings
+from shared.sla import SlaTable
 from shared.store import Database, ensure_indexes
 from tests.fakes import OTHER_WORKER_PHONE, WORKER_PHONE, FakeClock, present
 from tests.servers import ServiceServer
+from tests.service.escalation_support import assigned as escalation_assigned
 from tests.service.intake_support import OUTBOUND_ACCOUNT_SID, PUBLIC_BASE_URL, TWILIO_TOKEN, FakeTwilio
 from tests.service.router_support import GZ_NUMBER, FlakyBus, bearer, committee_tokens, grievance
 
@@ -53,8 +58,8 @@ async def live_contacts(db: Database) -> list[str]:
     async for case in db[CASES].find({}):
         found.append(case["sealed_contact"])
         found += [getattr(outbox_event(e), "sealed_contact", None) or "" for e in case.get("outbox", [])]
-    async for clock in db[escalation_store.CLOCKS].find({}):
-        found.append(clock["reply_to"]["sealed_contact"])
+    async for record in db[escalation_store.RECORDS].find({}):
+        found.append(record["reply_to"]["sealed_contact"])
     async for entry in db[SPOOL].find({}):
         event = parse_event(entry["body"].encode(), entry["type"])
         assert isinstance(event, GrievanceReceived) and event.sealed_contact
@@ -91,7 +96,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
     router = router_app.bootstrap(runtime)
     received = grievance(old_keys, "车间安全出口被锁了", to=GZ_NUMBER, phone=WORKER_PHONE)
 
-    # While the broker confirms nothing: the grievance becomes a case, escalation keeps its clock of
+    # While the broker confirms nothing: the grievance becomes a case, escalation keeps its record of
     # the case, the committee's reply waits in the case's outbox, another grievance waits in the spool.
     bus.failing = True
     with pytest.raises(PublishError):
@@ -109,7 +114,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
         url = f"/api/v1/cases/{case.reference}/messages"
         assert (await client.post(url, json=reply, headers=committee)).status == 503
     await Spool(db).put(grievance(old_keys, "食堂的饭菜每天都是冷的", phone=OTHER_WORKER_PHONE), clock())
-    assert len(await live_contacts(db)) == 4  # the case, the reply in its outbox, the clock, the spool
+    assert len(await live_contacts(db)) == 4  # the case, the reply in its outbox, the record, the spool
 
     # The new key seals, the old one still opens; one pass re-seals everything, a second finds it done.
     rotating = settings_factory(contact_key=NEW, contact_key_previous=OLD)
@@ -117,7 +122,7 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
     assert code == 0, lines
     assert lines == [
         "cases: 2 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
-        "case_clocks: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
+        "case_records: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
         "intake_spool: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
         "outbound_messages: 0 resealed, 0 already current, 0 unreadable, 0 changed meanwhile",
     ]
@@ -128,9 +133,9 @@ async def test_rotation_reseals_live_contacts_and_the_worker_is_reached_with_onl
     assert sorted(unseal(new_only, c) for c in resealed) == sorted([WORKER_PHONE] * 3 + [OTHER_WORKER_PHONE])
     with pytest.raises(UnsealError):
         unseal(old_keys, resealed[0])
-    case_clock = await escalation_store.load_clock(db, case.case_id)
-    assert case_clock is not None and case_clock.reply_to is not None
-    assert unseal(new_only, str(case_clock.reply_to.sealed_contact)) == WORKER_PHONE
+    case_record = await escalation_store.load_record(db, case.case_id)
+    assert case_record is not None and case_record.reply_to is not None
+    assert unseal(new_only, str(case_record.reply_to.sealed_contact)) == WORKER_PHONE
 
     # The old key is dropped and the broker is back. A sender holding only the new key delivers the
     # acknowledgement (the grievance redelivered), the reply that waited in the outbox, and the
@@ -178,6 +183,36 @@ async def test_rotation_without_the_previous_key_counts_what_it_cannot_open(
     spooled = parse_event(entry["body"].encode(), entry["type"])
     assert isinstance(spooled, GrievanceReceived)
     assert unseal(old_keys, present(spooled.sealed_contact, "the spooled contact")) == WORKER_PHONE
+
+
+async def test_rotation_reseals_records_an_earlier_escalation_still_keeps_in_case_clocks(
+    settings_factory: Callable[..., Settings], db: Database, clock: FakeClock, memory_bus: MemoryBus
+) -> None:
+    """Rotating while escalation runs a version from before ``case_records``: its collection is
+    re-sealed where it is and not renamed under it (the new version renames it as it starts)."""
+    old_keys = load_keys(settings_factory(contact_key=OLD))
+    case = escalation_assigned(clock.now, keys=old_keys)
+    record = present(merge(None, case, SlaTable(), clock.now), "the case's record")
+    await db[FORMER_RECORDS].insert_one(record_document(record))
+    runtime = Runtime(settings_factory(), memory_bus, db, Keys(), clock)
+    code, lines = await rotate(settings_factory(contact_key=NEW, contact_key_previous=OLD), runtime)
+    assert code == 0, lines
+    assert lines[1] == "case_records: 0 resealed, 0 already current, 0 unreadable, 0 changed meanwhile"
+    assert lines[-1] == "case_clocks: 1 resealed, 0 already current, 0 unreadable, 0 changed meanwhile"
+    assert FORMER_RECORDS in await db.list_collection_names()
+    stored = present(await db[FORMER_RECORDS].find_one({"case_id": case.case_id}), "the former record")
+    assert (
+        unseal(load_keys(settings_factory(contact_key=NEW)), stored["reply_to"]["sealed_contact"])
+        == WORKER_PHONE
+    )
+    assert stored["version"] == record.version + 1
+    # Once renamed (or on a store that never had it), rotation names case_clocks no more.
+    _, lines = await rotate(settings_factory(contact_key=NEW, contact_key_previous=OLD), runtime)
+    assert lines[-1].startswith("case_clocks: 0 resealed, 1 already current")
+    await rename_former_records(db)
+    _, lines = await rotate(settings_factory(contact_key=NEW, contact_key_previous=OLD), runtime)
+    assert not any(line.startswith("case_clocks") for line in lines)
+    assert lines[1] == "case_records: 0 resealed, 1 already current, 0 unreadable, 0 changed meanwhile"
 
 
 def test_rotate_needs_the_systems_store_and_a_current_key(settings_factory: Callable[..., Settings]) -> None:

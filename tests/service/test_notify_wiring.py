@@ -25,7 +25,7 @@ from shared.privacy import Keys
 from shared.runtime import Runtime
 from shared.store import Database, ensure_indexes
 from tests.fakes import FakeClock, memory_bus_of, present
-from tests.service.escalation_support import assigned, clock_of, safe_uuid, updated
+from tests.service.escalation_support import assigned, record_of, safe_uuid, updated
 from tests.service.router_support import REGISTRY
 
 WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=spt-secret-key"
@@ -175,7 +175,7 @@ async def test_a_reminder_whose_publisher_died_is_published_again_with_the_same_
     await consumer.apply_event(rt.db, rt.settings.sla, rt.clock, case)
     clock.advance(hours=40)
     # A replica claimed the reminder and died before publishing it.
-    stored = await clock_of(rt.db, case.case_id)
+    stored = await record_of(rt.db, case.case_id)
     rid = reminders.reminder_id(case.case_id, present(stored.pending.ack, "the pending acknowledgement"))
     await rt.db[escalation_store.REMINDERS].insert_one(
         {"_id": rid, "case_id": case.case_id, "published": False, "claimed_at": clock()}

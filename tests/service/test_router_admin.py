@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from services.cli import run_admin
 from services.cli.errors import CONFIG, FAILED, OK, UNAVAILABLE, USAGE
-from services.router.admin import create_admin_app
+from services.router.admin import AdminParts, create_admin_app
 from shared.auth import authenticate, issue_token, list_tokens
 from shared.contracts import Event
 from shared.invocation import grievance
@@ -43,7 +43,9 @@ Admin = tuple[AdminClient, dict[str, str]]
 @pytest.fixture
 async def admin(runtime: Runtime) -> AsyncIterator[Admin]:
     tokens = await committee_tokens(runtime)
-    async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
+    async with TestClient(
+        ServiceServer(create_admin_app(AdminParts(runtime.db, runtime.bus, runtime.clock)))
+    ) as client:
         yield client, tokens
 
 
@@ -145,7 +147,9 @@ async def test_no_token_for_a_committee_or_factory_the_registry_does_not_hold(
 
 async def test_an_empty_registry_says_how_to_fill_it(runtime: Runtime) -> None:
     admin_token, _ = await issue_token(runtime.db, "admin")
-    async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
+    async with TestClient(
+        ServiceServer(create_admin_app(AdminParts(runtime.db, runtime.bus, runtime.clock)))
+    ) as client:
         problem = await issue_problem(
             client, admin_token, {"role": "committee", "committee_id": "gz-001-spt"}
         )

@@ -74,8 +74,11 @@ async def test_the_same_event_twice_makes_one_case_and_the_same_event_ids(runtim
         await deliver(runtime, event)
         await deliver(runtime, event)
         assert await runtime.db["cases"].count_documents({}) == 1
-        ids = [e.id for e in memory_bus_of(runtime).published if not isinstance(e, type(event))]
+        caused = [e for e in memory_bus_of(runtime).published if not isinstance(e, type(event))]
+        ids = [e.id for e in caused]
         assert len(ids) == 4 and len(set(ids)) == 2  # republished with the same ids
+        # The first delivery's events (built as the case was opened) are the stored case's, exactly.
+        assert [e.model_dump() for e in caused[:2]] == [e.model_dump() for e in caused[2:]]
         case = published(runtime, CaseAssigned)[0]
         assert (case.committee_id, case.category, case.severity) == ("dg-002-wages", "wages", "high")
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
 
-from services.router.admin import create_admin_app
+from services.router.admin import AdminParts, create_admin_app
 from shared.auth import list_tokens
 from shared.memorybus import MemoryBus
 from shared.runtime import Runtime
@@ -143,7 +143,9 @@ async def test_odd_requests_to_the_public_status(
 @pytest.fixture
 async def admin(runtime: Runtime) -> AsyncIterator[Admin]:
     tokens = await committee_tokens(runtime)
-    async with TestClient(ServiceServer(create_admin_app(runtime))) as client:
+    async with TestClient(
+        ServiceServer(create_admin_app(AdminParts(runtime.db, runtime.bus, runtime.clock)))
+    ) as client:
         yield client, tokens
 
 

@@ -15,7 +15,7 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from services.router.admin import create_admin_app
+from services.router.admin import AdminParts, create_admin_app
 from services.router.case_store import CaseStore
 from services.router.reassign import move_away
 from services.router.registry_store import RegistryStore
@@ -98,7 +98,12 @@ class World:
 @pytest.fixture
 async def world(runtime: Runtime) -> AsyncIterator[World]:
     tokens = await committee_tokens(runtime)
-    async with serve(runtime) as router, TestClient(ServiceServer(create_admin_app(runtime))) as admin:
+    async with (
+        serve(runtime) as router,
+        TestClient(
+            ServiceServer(create_admin_app(AdminParts(runtime.db, runtime.bus, runtime.clock)))
+        ) as admin,
+    ):
         yield World(runtime, router, admin, tokens)
 
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from services.router.registry import RegistryError, load_registry, load_registry_file
+from services.router.registry_store import RegistryStore
 from shared.store import Database
 from tests.service.router_support import REGISTRY
 
@@ -56,3 +57,20 @@ async def test_changes_update_in_place_and_dropped_committees_retire(db: Any, tm
         await load_registry_file(db, path)
     with pytest.raises(RegistryError):
         await load_registry_file(db, tmp_path / "missing.yaml")
+
+
+async def test_routing_reads_the_registry_again_only_once_any_replica_changed_it(db: Any) -> None:
+    await load_registry_file(db, REGISTRY)
+    router = RegistryStore(db)
+    first = await router.directory()
+    assert first.committees["GZ-001"] and first.zones["GZ-001"] == "Asia/Shanghai"
+    assert await router.directory() is first  # nothing moved: the same directory
+    data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    data["factories"][0]["committees"] = data["factories"][0]["committees"][:1]
+    data["factories"][0]["timezone"] = "Asia/Ho_Chi_Minh"
+    await load_registry(db, data)  # another process's load, through a store of its own
+    after = await router.directory()
+    assert [c.id for c in after.committees["GZ-001"]] == ["gz-001-spt"]
+    assert after.zones["GZ-001"] == "Asia/Ho_Chi_Minh"
+    await load_registry(db, data)  # the same registry again: nothing moves
+    assert await router.directory() is after

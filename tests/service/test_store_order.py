@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from services.escalation import store as escalation_store
-from services.escalation.clocks import merge
 from services.escalation.escalations import open_escalation
+from services.escalation.records import merge
 from services.intake import store as intake_store
 from services.router.assign import Hints, resolve_factory
 from services.router.case_store import CASES, CaseStore
@@ -44,7 +44,9 @@ async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_writ
     ]
 
     async def route() -> str | None:
-        found, _ = resolve_factory(Hints("sms", "GZ-001 工资没发"), await RegistryStore(db).factories(), None)
+        found, _ = resolve_factory(
+            Hints("sms", "GZ-001 工资没发"), (await RegistryStore(db).directory()).factories, None
+        )
         return found
 
     first, second = await in_both_orders(db, FACTORIES, factories, route)
@@ -104,11 +106,11 @@ async def test_periodic_work_takes_the_oldest_first(db: Database) -> None:
 async def test_a_cases_escalations_come_oldest_first_then_by_id(db: Database) -> None:
     now = FakeClock().now
     case = assigned(now, severity="critical", category="health_safety")
-    clock = present(merge(None, case, SlaTable(), now), "the case's clock")
+    record = present(merge(None, case, SlaTable(), now), "the case's record")
     opened = [
-        open_escalation(clock, reason, now, SlaTable()) for reason in ("critical", "disputed", "retaliation")
+        open_escalation(record, reason, now, SlaTable()) for reason in ("critical", "disputed", "retaliation")
     ]
-    opened.append(open_escalation(clock, "ack_overdue", now - timedelta(hours=1), SlaTable()))
+    opened.append(open_escalation(record, "ack_overdue", now - timedelta(hours=1), SlaTable()))
 
     async def reasons() -> list[str]:
         return [e.reason for e in await escalation_store.escalations_of_case(db, case.case_id)]

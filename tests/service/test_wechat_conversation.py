@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from services.escalation.app import create_app as create_escalation
-from services.escalation.store import load_clock
+from services.escalation.store import load_record
 from services.intake import store
 from services.router.app import create_app as create_router
 from services.router.appkeys import ROUTER
@@ -154,7 +154,7 @@ async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_an
         await memory_bus.drain()
         [event] = [e for e in memory_bus.published if isinstance(e, GrievanceReceived)]
         case = await stored_case(CaseStore(runtime.db), event.grievance_id)
-        held = await load_clock(runtime.db, case.case_id)
+        held = await load_record(runtime.db, case.case_id)
         assert held is not None and held.reply_to is not None and held.reply_to.sealed_contact is not None
         listed = await (await escalation.get("/api/v1/escalations", headers=bearer(ngo))).json()
         [item] = listed["items"]
@@ -172,7 +172,7 @@ async def test_a_critical_wechat_grievance_reaches_the_ngo_without_the_openid_an
 
         assert (await send(intake, account, event_xml("unsubscribe"))).status == 200
         await memory_bus.drain()
-        held = await load_clock(runtime.db, case.case_id)
+        held = await load_record(runtime.db, case.case_id)
         assert held is not None and held.reply_to is not None and held.reply_to.sealed_contact is None
         detail = await (await escalation.get(f"/api/v1/escalations/{item['id']}", headers=bearer(ngo))).json()
         assert detail["text"] == CRITICAL  # the case stays for the NGO

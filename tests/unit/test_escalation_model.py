@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from services.escalation.clocks import CaseClock, merge
 from services.escalation.escalations import (
     OUTBOX_LEASE,
     EscalationResolved,
@@ -17,6 +16,7 @@ from services.escalation.escalations import (
     events_for,
     open_escalation,
 )
+from services.escalation.records import CaseRecord, merge
 from shared.contracts import CaseAssigned, CaseEscalated, CaseUpdated, MessageOutbound, NamedMember
 from shared.privacy import Keys
 from shared.sla import SlaTable
@@ -27,39 +27,39 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SLA = SlaTable()
 
 
-def fold(*events: CaseAssigned | CaseUpdated) -> CaseClock:
-    """The clock the events add up to, in the order given."""
-    clock: CaseClock | None = None
+def fold(*events: CaseAssigned | CaseUpdated) -> CaseRecord:
+    """The record the events add up to, in the order given."""
+    record: CaseRecord | None = None
     for event in events:
-        clock = merge(clock, event, SLA, T0) or clock
-    return present(clock, "the clock (no event was given)")
+        record = merge(record, event, SLA, T0) or record
+    return present(record, "the record (no event was given)")
 
 
-def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_clock() -> None:
+def test_an_escalation_is_opened_with_a_lease_and_a_view_of_its_record() -> None:
     case = assigned(T0, severity="critical", category="health_safety")
-    clock = fold(case)
+    record = fold(case)
     now = T0 + timedelta(minutes=1, microseconds=1234)
-    escalation = open_escalation(clock, "critical", now, SLA)
+    escalation = open_escalation(record, "critical", now, SLA)
     assert (
         escalation.id
         == escalation_id(case.case_id, "critical")
-        == open_escalation(clock, "critical", T0, SLA).id
+        == open_escalation(record, "critical", T0, SLA).id
     )
     # Milliseconds, as the store keeps them.
     assert escalation.created_at == T0 + timedelta(minutes=1, milliseconds=1)
     assert escalation.outbox == "pending" and escalation.outbox_due_at == escalation.created_at + OUTBOX_LEASE
     assert (escalation.factory_id, escalation.text, escalation.case_created_at) == ("GZ-001", case.text, T0)
-    assert escalation.case.clock_version == clock.version and escalation.case.severity == "critical"
+    assert escalation.case.record_version == record.version and escalation.case.severity == "critical"
 
 
-def test_a_view_follows_a_newer_clock_until_the_escalation_is_resolved() -> None:
+def test_a_view_follows_a_newer_record_until_the_escalation_is_resolved() -> None:
     case = assigned(T0, severity="critical", category="health_safety")
-    clock = fold(case)
-    escalation = open_escalation(clock, "critical", T0, SLA)
+    record = fold(case)
+    escalation = open_escalation(record, "critical", T0, SLA)
     newer = replace(fold(case, updated(case, "acknowledged", T0 + timedelta(hours=1))), version=1)
-    assert not escalation.follows(clock) and escalation.follows(newer)
+    assert not escalation.follows(record) and escalation.follows(newer)
     assert not case_view(newer, T0, SLA).shows_the_same(escalation.case)
-    assert case_view(replace(clock, version=7), T0, SLA).shows_the_same(escalation.case)
+    assert case_view(replace(record, version=7), T0, SLA).shows_the_same(escalation.case)
     assert not escalation.resolve("handled", "ngo", T0).follows(newer)
 
 
@@ -119,11 +119,11 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
     )
     events = (confirmed, opened) if confirmation_first else (opened, confirmed)
     assert present(fold(opened).reply_to).sealed_contact is None  # unproven: escalation holds no contact
-    clock = fold(*events)
-    assert present(clock.reply_to).sealed_contact == "sealed" and present(clock.reply_to).channel == "web"
+    record = fold(*events)
+    assert present(record.reply_to).sealed_contact == "sealed" and present(record.reply_to).channel == "web"
     # The router's acknowledgement on confirmation said that the monitor follows a critical case;
     # a missed deadline is news, and its notice goes to the confirmed number.
-    _, notice = events_for(open_escalation(clock, "resolution_overdue", T0, SLA), clock)
+    _, notice = events_for(open_escalation(record, "resolution_overdue", T0, SLA), record)
     assert isinstance(notice, MessageOutbound) and notice.sealed_contact == "sealed"
     # An ordinary update carries no contact and takes none away.
     later = fold(*events, updated(opened, "acknowledged", T0 + timedelta(minutes=9)))
@@ -144,8 +144,8 @@ def test_a_web_contact_confirmed_later_is_where_notices_go_in_either_order(confi
     ],
 )
 def test_what_the_routers_own_text_told_gets_no_notice(keys: Keys, kwargs: Any, reason: Any) -> None:
-    clock = fold(assigned(T0, keys=keys, **kwargs))
-    assert [type(e) for e in events_for(open_escalation(clock, reason, T0, SLA), clock)] == [CaseEscalated]
+    record = fold(assigned(T0, keys=keys, **kwargs))
+    assert [type(e) for e in events_for(open_escalation(record, reason, T0, SLA), record)] == [CaseEscalated]
 
 
 def test_the_members_found_named_show_once_each_whatever_order_their_events_came_in() -> None:
@@ -166,9 +166,9 @@ def test_the_members_found_named_show_once_each_whatever_order_their_events_came
     noise = updated(case, "acknowledged", T0 + timedelta(minutes=5), conflicts=(left,))
     orders: list[list[CaseAssigned | CaseUpdated]] = [[case, noise, moved], [moved, noise, case]]
     for events in orders:
-        clock = fold(*events)
-        assert clock.conflicts == (kept, left)
-        escalation = open_escalation(clock, "conflict_of_interest", T0 + timedelta(hours=2), SLA)
+        record = fold(*events)
+        assert record.conflicts == (kept, left)
+        escalation = open_escalation(record, "conflict_of_interest", T0 + timedelta(hours=2), SLA)
         assert escalation.case.conflicts == (kept, left)
     assert fold(case, noise).conflicts == (kept,)
 
@@ -183,8 +183,8 @@ def test_a_withdrawn_contact_is_forgotten_in_either_order(keys: Keys, withdrawal
     assert present(reachable.reply_to).sealed_contact is not None
     told = events_for(open_escalation(reachable, "ack_overdue", T0, SLA), reachable)
     assert [type(e) for e in told] == [CaseEscalated, MessageOutbound]  # before: the worker is told
-    clock = fold(*((withdrawn, opened) if withdrawal_first else (opened, withdrawn)))
-    assert present(clock.reply_to).sealed_contact is None and present(clock.reply_to).channel == "wechat"
-    assert [type(e) for e in events_for(open_escalation(clock, "ack_overdue", T0, SLA), clock)] == [
+    record = fold(*((withdrawn, opened) if withdrawal_first else (opened, withdrawn)))
+    assert present(record.reply_to).sealed_contact is None and present(record.reply_to).channel == "wechat"
+    assert [type(e) for e in events_for(open_escalation(record, "ack_overdue", T0, SLA), record)] == [
         CaseEscalated
     ]

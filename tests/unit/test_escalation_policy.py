@@ -1,4 +1,4 @@
-"""The SLA policy and the clock fold: deadlines, immediate reasons, overdue, order independence."""
+"""The SLA policy and the record fold: deadlines, immediate reasons, overdue, order independence."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.escalation import clocks, policy
-from services.escalation.clocks import CaseClock
+from services.escalation import policy, records
+from services.escalation.records import CaseRecord
 from services.escalation.texts import escalation_notice
 from shared.contracts import CaseAssigned, CaseUpdated
 from shared.sla import Deadlines, DueDates, SlaTable, due_dates
@@ -20,12 +20,12 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SLA = SlaTable()
 
 
-def fold(*events: CaseAssigned | CaseUpdated) -> CaseClock:
-    """The clock the events add up to, in the order given."""
-    doc: CaseClock | None = None
+def fold(*events: CaseAssigned | CaseUpdated) -> CaseRecord:
+    """The record the events add up to, in the order given."""
+    doc: CaseRecord | None = None
     for event in events:
-        doc = clocks.merge(doc, event, SLA, T0) or doc
-    return present(doc, "the clock (no event was given)")
+        doc = records.merge(doc, event, SLA, T0) or doc
+    return present(doc, "the record (no event was given)")
 
 
 @pytest.mark.parametrize(
@@ -240,8 +240,8 @@ def test_the_same_event_twice_changes_nothing() -> None:
     case = assigned(T0)
     ack = updated(case, "acknowledged", T0 + timedelta(hours=1))
     doc = fold(case, ack)
-    assert clocks.merge(doc, ack, SLA, T0) is None
-    assert clocks.merge(doc, case, SLA, T0) is None
+    assert records.merge(doc, ack, SLA, T0) is None
+    assert records.merge(doc, case, SLA, T0) is None
 
 
 def test_missed_deadlines_for_the_snapshot() -> None:

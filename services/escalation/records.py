@@ -1,15 +1,17 @@
-"""A case's SLA clock (:class:`CaseClock`, one ``case_clocks`` document) and how an event changes it.
+"""Escalation's record of one case (:class:`CaseRecord`, one ``case_records`` document) and how an
+event changes it.
 
-Pure: a clock in, a new clock out, nothing stored here (:mod:`services.escalation.store` does that).
-The clock keeps the facts: the assignment, every update applied so far (the timeline) and the ids
-of the events applied; it derives everything else from them with :func:`policy.clock_state`. So an event
+The record holds the facts as they arrived, the deadlines they set and what was escalated. Pure: a
+record in, a new record out, nothing stored here (:mod:`services.escalation.store` does that).
+The record keeps the facts: the assignment, every update applied so far (the timeline) and the ids
+of the events applied; it derives everything else from them with :func:`policy.record_state`. So an event
 applied twice changes nothing, an update that arrives before its assignment waits in the timeline,
 and the derived fields are the same whatever the arrival order. The timeline itself is kept in the
 order things happened (:meth:`policy.Entry.order`), not the order the events arrived in: it is what
 the NGO reads, and events of one case routinely arrive out of order or race each other.
 
-Times enter a clock truncated to milliseconds, as MongoDB keeps them, so that a clock read back from
-the store equals the clock that was written and sorts the same way.
+Times enter a record truncated to milliseconds, as MongoDB keeps them, so that a record read back
+from the store equals the record that was written and sorts the same way.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class CaseState:
     closed_at: datetime | None = None
 
     @classmethod
-    def of(cls, state: policy.ClockState) -> CaseState:
+    def of(cls, state: policy.RecordState) -> CaseState:
         return cls(
             status=state.status,
             committee_id=state.committee_id,
@@ -74,12 +76,13 @@ class CaseState:
 
 
 @dataclass(frozen=True)
-class CaseClock:
-    """One case's clock: the facts as they arrived, and what they add up to (``state``, ``pending``).
+class CaseRecord:
+    """Escalation's record of one case: the facts as they arrived, and what they add up to
+    (``state``, ``pending``: the deadlines and what they call for).
 
     ``escalated`` lists every reason escalated so far, the immediate ones (added here) and the
     overdue ones (added by the sweeper); a reason is listed once and never removed. ``version``
-    moves with every write of the stored clock, so a writer replaces only the version it read.
+    moves with every write of the stored record, so a writer replaces only the version it read.
     """
 
     case_id: str
@@ -124,8 +127,8 @@ class CaseClock:
             found += entry.conflicts
         return tuple(dict.fromkeys(found))
 
-    def merge(self, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime) -> CaseClock | None:
-        """The clock after ``event``; ``None`` when the event was applied before."""
+    def merge(self, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime) -> CaseRecord | None:
+        """The record after ``event``; ``None`` when the event was applied before."""
         event_id = str(event.id)
         if event_id in self.applied:
             return None
@@ -140,7 +143,7 @@ class CaseClock:
             new = replace(new, reply_to=replace(new.reply_to, sealed_contact=None))
         return replace(new, applied=(*self.applied, event_id), updated_at=to_ms(now)).derive(sla)
 
-    def derive(self, sla: SlaTable) -> CaseClock:
+    def derive(self, sla: SlaTable) -> CaseRecord:
         """The derived state, new immediate reasons and pending deadlines, from the facts."""
         if self.assignment is None:
             return self
@@ -154,13 +157,13 @@ class CaseClock:
             pending=policy.pending_due(state, escalated),
         )
 
-    def fold(self, sla: SlaTable) -> policy.ClockState:
+    def fold(self, sla: SlaTable) -> policy.RecordState:
         """The case's state by the policy, folded again from the facts."""
         if self.assignment is None:
             raise ValueError("the case has no assignment yet")
-        return policy.clock_state(self.assignment, self.timeline, sla)
+        return policy.record_state(self.assignment, self.timeline, sla)
 
-    def _assigned(self, event: CaseAssigned) -> CaseClock:
+    def _assigned(self, event: CaseAssigned) -> CaseRecord:
         assignment = assignment_of(event)
         if self.assignment is not None and not assignment.supersedes(self.assignment):
             return self
@@ -178,7 +181,7 @@ class CaseClock:
             ),
         )
 
-    def _confirmed(self, sealed_contact: str) -> CaseClock:
+    def _confirmed(self, sealed_contact: str) -> CaseRecord:
         """The worker confirmed the web form's number: notices may go to it (only web cases confirm)."""
         held = self.reply_to
         channel = held.channel if held else "web"
@@ -186,12 +189,12 @@ class CaseClock:
 
 
 def merge(
-    clock: CaseClock | None, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime
-) -> CaseClock | None:
-    """The clock after ``event``, starting one for a case not seen yet; ``None`` when applied before."""
-    if clock is None:
-        clock = CaseClock(case_id=event.case_id, reference=event.reference)
-    return clock.merge(event, sla, now)
+    record: CaseRecord | None, event: CaseAssigned | CaseUpdated, sla: SlaTable, now: datetime
+) -> CaseRecord | None:
+    """The record after ``event``, starting one for a case not seen yet; ``None`` when applied before."""
+    if record is None:
+        record = CaseRecord(case_id=event.case_id, reference=event.reference)
+    return record.merge(event, sla, now)
 
 
 def in_order(timeline: tuple[policy.Entry, ...]) -> tuple[policy.Entry, ...]:
@@ -229,7 +232,7 @@ def entry_of(event: CaseUpdated) -> policy.Entry:
         severity=event.severity,
         ack_due_at=to_ms(event.ack_due_at) if event.ack_due_at else None,
         resolve_due_at=to_ms(event.resolve_due_at) if event.resolve_due_at else None,
-        # Kept in the clock's timeline under ``note``, where clocks have always kept it.
+        # Kept in the record's timeline under ``note``, where records have always kept it.
         note=event.unassigned_reason if event.action == "recused" else None,
         conflicts=event.conflicts if event.action == "recused" else (),
     )
