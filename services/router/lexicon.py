@@ -78,6 +78,22 @@ _AGE_ZH = "(1[0-5]|十[一二三四五]?[一二三四五六]?)周?岁"
 ORDINARY_ZH: tuple[tuple[str, str], ...] = (
     # An exit's sign or light is a fault to fix, not a way out shut.
     (f"({_EXITS_ZH}|逃生|紧急|应急|走火)的?(指示牌|指示灯|标志|标识|标牌|指示|灯)", r"消防\2"),
+    # Busy or tired "to death" is a figure of speech; a worker's own child's age is no child at work
+    # (a child of theirs at work is still read, by the words for the work).
+    ("(忙|累|热|饿|闷|烦|吵|笑|气|困)(到|得)(快|要)死(了|啦)?", r"很\1"),
+    # A fire alarm is equipment (it may be faulty); rice burnt in the canteen is cooking.
+    ("(火灾|火警|失火|着火)的?(警报器|警报|警铃|铃|报警器|侦测器|探测器)", r"消防\2"),
+    (
+        "(饭|菜|肉|鱼|粥|面|汤|米饭|饭菜|食物|早餐|午餐|晚餐)(每天|经常|又|都|总是|常常|也|老是)*(烧焦|烧糊|烧黑)",
+        r"\1煮糊",
+    ),
+    # "All the papers" (一切手续) cuts nothing; a phone or a glass dropped and broken is no injury.
+    ("一切(手续|东西|费用|事情|问题|证件|文件)", r"所有\1"),
+    (
+        "(手机|屏幕|萤幕|杯子|碗|镜子|眼镜|手表|电脑)(屏)?(又|被|给|不小心)?(摔|碰|砸|压)(破|烂|坏|碎|裂)",
+        r"\1坏",
+    ),
+    (f"(我|我的|我家)(儿子|女儿|孩子|小孩|仔|女)(今年|才|只有|已经)?{_AGE_ZH}", r"我的孩子"),
 )
 ORDINARY_EN: tuple[tuple[str, str], ...] = (
     # Tired, not dead; a machine or a battery that died; work "killing" someone.
@@ -87,8 +103,27 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
         r" (is |are |was |were |has |have |just |always |keeps? |again )*(dead|died|dying)\b",
         r"\1 broken",
     ),
-    (r"\b(is|are|was|were) killing (me|us)\b", r"\1 wearing \2 out"),
-    (r"\bkill(s|ing|ed)? (our|my|the|their) (bonus|pay|wages?|overtime|business|mood)\b", r"cut \2 \3"),
+    (r"\b(is|are|was|were) killing (me|us|my (ears|eyes|back|feet|legs|hands))\b", r"\1 wearing \2 out"),
+    (
+        r"\bkill(s|ing)? (us|me|them|everyone|workers) with (overtime|work|hours|orders|quotas?|targets?)\b",
+        r"wear \2 out with \3",
+    ),
+    # A fine "hit" a worker's pay; a punching machine is a press, its name no blow.
+    (
+        r"\b(was |were |got |been )?hit (\w+ )?with (a |an )?(\w+ ){0,3}(fines?|penalt\w*|deductions?|charges?)\b",
+        r"fined",
+    ),
+    (r"\bpunch(ing)? (machines?|press(es)?)\b", r"press machine"),
+    # A worker asking for a door or a locker to be locked against theft asks for security.
+    (
+        r"\b(please|pls|plz|should|(want|need|ask|asked|tell|told) (them|someone|security|the guards?) to) lock (the |our |my )?"
+        r"(dorm\w*|room|doors?|lockers?|gate)( doors?)?\b",
+        r"secure the \5",
+    ),
+    (
+        r"\bkill(s|ing|ed)? (our|my|the|their) (overtime |year-end |monthly |attendance )?(bonus|pay|wages?|overtime|business|mood)\b",
+        r"cut \2 \3\4",
+    ),
     # Something a worker locked themselves, or a toilet, locker or room kept locked (not a way out).
     (r"\b(i|we|she|he) locked (my|our|her|his) (keys?|phone|bag|bike|locker)", r"\1 lost \2 \3"),
     (
@@ -104,6 +139,7 @@ ORDINARY_EN: tuple[tuple[str, str], ...] = (
         r"overcook \3",
     ),
     (r"\bburnt (toast|rice|food)\b", r"overcooked \1"),
+    (r"\bburn(ed|t|ing|s)? the midnight oil\b", r"worked late"),
     (
         r"\b(rice|food|toast|meat|dinner|lunch|soup|vegetables|meals?|noodles|bread) (is |are |was |were |always |often |usually "
         r"|sometimes |again |too )*(burnt|burned|burning)\b",
@@ -182,6 +218,21 @@ ZH: tuple[Entry, ...] = (
         6,
         None,
     ),
+    (
+        "(十[一二三四五]|1[0-5])(十[一二三四五]|1[0-5])周?岁"
+        f"|(假|借来|借的)的?{_DOCUMENTS}.{{0,10}}(小女生|小男生|小孩|小朋友|孩子|未成年|年纪小)"
+        f"|(小女生|小男生|小孩|小朋友|孩子|未成年).{{0,10}}(假|借来|借的)的?{_DOCUMENTS}",
+        "child_labour",
+        8,
+        None,
+    ),
+    # Children hidden from the auditors: they are there to be hidden.
+    (
+        f"(验厂|审核|查厂|检查).{{0,10}}{_KID}.{{0,8}}(躲|藏|赶|放假)|{_KID}.{{0,8}}(躲|藏)(起来|进|在)",
+        "child_labour",
+        6,
+        None,
+    ),
     # A worker's own child is not child labour: only a child at work counts.
     (f"{_KID}.{{0,8}}{_AT_WORK}|{_WORKPLACE}.{{0,8}}{_KID}", "child_labour", 3, None),
     (f"(?<!我的)(?<!我)(?<!我家){_KID}.{{0,12}}{_WORKPLACE}", "child_labour", 3, None),
@@ -214,7 +265,7 @@ ZH: tuple[Entry, ...] = (
     ),
     (
         "辞职不批|走不了(?!路)|走不掉|走唔到|走唔甩|出唔到|出不去|出不了(厂|门|去)|不放人|想走.{0,2}不让"
-        "|不敢(走|辞职|离职|离开|跑)|违约.{0,4}(赔|罚)|不能(出门|外出|出去|离开|出厂)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
+        "|不敢(走|辞职|离职|离开|跑)|违约.{0,4}(赔|罚)|不能(出门|外出|出去|离开|出厂)|(不能|不准|不让|不许)(出|离开)(工厂|厂区|大门|宿舍|厂房|厂门)|(离职|辞职|走)就要?赔|走人.{0,3}(一分|没有|不给)"
         "|(出入|出门|外出|离开).{0,4}要.{0,4}(批准|同意|批)|(干满|做满|干完|做完).{0,6}才(发|给|能|可以|放|还|退)",
         "forced_labour",
         5,
@@ -223,15 +274,34 @@ ZH: tuple[Entry, ...] = (
     ("(大闸|闸门|厂门|大门).{0,4}(锁|关)(上|住|咗|了|起来)", "forced_labour", 5, None),
     ("(才能|才可以|才准|才让|才放)(回家|走|离开|辞职|离职)|不让(吃饭|睡觉)", "forced_labour", 5, None),
     (
-        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在(?!门外|外面)|住)|被关了.{0,3}(天|晚|夜|小时|个钟)|小黑屋",
+        "锁(在|喺)(宿舍|厂|车间|房)|宿舍.{0,6}(锁起来|锁上|上锁|反锁|锁住|被锁)|锁起来|关在(厂|宿舍|车间|工厂)|被关(起来|在(?!门外|外面)|住|着)|被关了.{0,3}(天|晚|夜|小时|个钟)|小黑屋",
         "forced_labour",
         5,
         None,
     ),
     ("押金|介绍费|中介费|中界费|仲介费|违约金|培训费|赔偿金", "forced_labour", 3, None),
     ("还清|(干|做)到还|欠.{0,6}费", "forced_labour", 5, None),
-    ("(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债", "forced_labour", 6, None),
+    (
+        "(做工|干活|打工)(来)?还|还债|抵债|欠.{0,4}钱.{0,6}(做|干|还)|欠.{0,6}债|欠(了)?(中介|仲介|老板|工头|雇主)",
+        "forced_labour",
+        6,
+        None,
+    ),
     ("不给饭吃", "forced_labour", 4, None),
+    # Locked in by someone (outweighed by an assault done there; a worker tied up is violence, above).
+    (
+        "(把|将)(他|她|我|人|工人|我们|大家|她们|他们|女工)(锁|关|反锁)(在|起来|住)(?!名单|门外|外面)",
+        "forced_labour",
+        5,
+        None,
+    ),
+    # Leaving paid for with wages: the worker is held by them (outweighs the wages).
+    (
+        "(辞职|离职|辞工|走人|离开|不做)(的话)?(就|便)?要?(扣|罚|没收|不给|不发|赔).{0,6}(工资|薪水|人工|薪资|钱|押金)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (
         "(工资|薪水|薪资|人工).{0,4}(被|给)?(中介|仲介|老板|工头|雇主)(拿走|扣走|全拿|拿去|领走)",
         "forced_labour",
@@ -241,7 +311,8 @@ ZH: tuple[Entry, ...] = (
     # Sold to the factory, an indenture, slavery, "like a prison".
     (
         "(把|将)(我们|我|工人|人|她们|他们|女工).{0,2}卖(到|给|去)|被卖(到|给|去)|贩卖人口|人口贩卖|卖身契|奴隶"
-        "|(像|好似|好像|如同)(坐牢|监狱|犯人|囚犯)|坐牢一样",
+        "|(像|好似|好像|如同)(坐牢|监狱|犯人|囚犯)|坐牢一样|(当|当成|当作)(犯人|囚犯|奴隶).{0,3}(一样|咁)?(关|锁|看)"
+        "|怕(我们|工人|人|大家|你们|他们|她们)?(跑|逃)(掉|走|咗)",
         "forced_labour",
         8,
         None,
@@ -251,7 +322,7 @@ ZH: tuple[Entry, ...] = (
         "(宿舍|厂|车间|房间|工厂|大门).{0,10}(从外面|由外面).{0,2}(反)?锁|反锁|软禁|软进|有人看守|派人看守|(看守|看管)着?(我们|工人|大家|宿舍|厂门|大门|门口)|(?<!被)困(在|喺|住)"
         "|冇得出(街|去|门)|不得外出|(唔|不)(俾|畀)(我|我哋|我们|人|工人)?(走|出去|出街|离开|落楼)"
         # guards posted at the gate (顾着 is Taiwan's "watching over"), workers locked in a room
-        "|(保安|警卫|门卫|有人).{0,8}(顾着|守着|挡着|拦着|拦住|挡住)|锁(住|起)?(我哋|我们|工人|大家|人)(喺|在)",
+        "|(保安|警卫|门卫|有人).{0,8}(顾着|守着|挡着|拦着|拦住|挡住)|(保安|保全|警卫|门卫)(会|都会|就)(挡|拦|抓)(?!外|陌生|别人|小偷)|锁(住|起)?(我哋|我们|工人|大家|人)(喺|在)",
         "forced_labour",
         6,
         None,
@@ -298,7 +369,12 @@ ZH: tuple[Entry, ...] = (
         5,
         "critical",
     ),
-    ("出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁", "health_safety", 5, "critical"),
+    (
+        "出口.{0,4}(锁|堵|挡|堆)|通道.{0,4}(锁|堵|挡|堆)|楼梯.{0,6}门.{0,10}锁|(门|出口|通道|楼梯)前面?.{0,3}(放|堆|摆|停|挡)",
+        "health_safety",
+        5,
+        "critical",
+    ),
     # A way out shut: locked, welded, blocked or jammed (a door lock that is broken is not).
     (
         "(门|出口|通道|楼梯|楼道)(被|也|都|一直|晚上|从外面|用)?.{0,6}?"
@@ -319,7 +395,20 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     # No escape from a fire: the way out is the complaint, whatever else is locked.
-    ("逃不(出|了|掉)|走不出(去|来)", "health_safety", 7, "critical"),
+    (
+        "逃不(出|了|掉)|走不出(去|来)|(没|冇)(有)?(地方|路)(可以|可)?(跑|逃)|无路可逃|跑不出(去|来)"
+        "|(火|烟|着火|起火|失火|火灾).{0,12}(困|被困|出不来)|被困.{0,6}(火|烟)",
+        "health_safety",
+        7,
+        "critical",
+    ),
+    # A door "locked too" or barred windows: the way out shut (门锁, the lock itself, is not).
+    (
+        "门(又|也|都|还|就|全|总是|经常)(被)?锁|(窗|窗户|窗口).{0,4}(铁栏|铁枝|铁条|封死|焊死|钉死)|装了?铁窗",
+        "health_safety",
+        4,
+        "critical",
+    ),
     ("受伤|工伤(?!保险|险)|功伤|公伤|受商|伤了|弄伤|搞伤|整伤", "health_safety", 4, "critical"),
     (
         "(压|夹|割|切|削|绞|烫|烧|灼|砸|撞|扎|刺|摔|划|碰|卷|炸)(伤|断|到手|掉|穿|烂|扁|破)",
@@ -330,7 +419,7 @@ ZH: tuple[Entry, ...] = (
     (
         "(压|夹|割|切|烫|烧|砸|撞|扎|刺|划|卷|轧)(到|了|伤)?了?(手|脚|手指|腿|头|脸|眼)|缝了[0-9一二三四五六七八九十几]+针"
         "|重伤|重商|跳楼|跳下(去|来)|倒下|倒在地上|站不起来|走不了路|动不了|流产|小产"
-        "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}露|划开|割开|大口子|伤口"
+        "|把.{0,3}(手|脚|手指|腿|头)(给)?(压|夹|切|割|轧|砸|卷)|骨头.{0,3}(露|跑出|穿出|刺出|戳出)|(扯|拉)(伤|断)|尿血|便血|(全身|整个身体|满身|脸|皮肤).{0,4}(红疹|疹子|起疹|肿起|起泡)|划开|割开|大口子|伤口"
         "|(被|畀|俾)(机器|冲床|机).{0,3}(夹|家|压|轧|卷|切|砸|扯|啤|绞)|(被|畀|俾)(车|叉车|铲车|堆高机|货车|卡车).{0,2}(撞|压|辗)|(喷|溅|泼)(到|在)?.{0,2}(脸|眼|身上|手)"
         "|唞唔到气|喘不过气|透不过气|呼吸困难|不能呼吸",
         "health_safety",
@@ -338,7 +427,7 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        "皮肤.{0,4}(烂|起泡|过敏|溃烂|红肿)|起泡|起水泡|溃烂|血肉模糊|想吐|作呕|恶心",
+        "皮肤.{0,4}(烂|起泡|过敏|溃烂|红肿|脱皮|掉皮|破皮)|起泡|起水泡|溃烂|血肉模糊|想吐|作呕|恶心",
         "health_safety",
         3,
         "critical",
@@ -358,7 +447,7 @@ ZH: tuple[Entry, ...] = (
         "|(被|畀|俾)(卷|扯|吸|拖)(进|入)了?.{0,4}(机|滚筒|搅拌|输送带|皮带)|被.{0,4}埋(住|了|在)|活埋"
         "|(手脚|手|脚|全身|四肢|半边身).{0,2}(发麻|都麻|麻了|麻痹|麻木|没知觉|没有知觉|发软)|(冇|没|没有|失去)(咗|了)?知觉"
         "|(机器|机台|冲床|滚筒|机).{0,2}咬(到|住|伤)|(压|砸|撞|烧|摔|夹|轧|碾|毒)死|(插|刺|扎|戳)(到|进|穿|入)了?.{0,3}(脚|手|腿|身|眼|肚)"
-        "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
+        "|(手(?!机)|脚|手指|手臂|腿|骨头|头|胳膊).{0,3}(压|砸|夹|轧|撞)碎|(手|脚|手指|手臂|腿|头|胳膊)被.{0,6}(压|砸|夹|轧|撞|切|割|绞)(碎|断|伤|烂|扁)|吸(到|了|入|咗).{0,6}(毒气|毒烟|有毒|废气|氨气|氯气)|流鼻血|(晕|昏)到.{0,4}(站|走|倒|吐)|呼吸不(过来|到)|喘不上气|透唔到气|吸不到气|喉咙.{0,3}(灼|烧)"
         "|吸(了|入|到|咗)(太多|很多|大量|好多).{0,4}(溶剂|天那水|天拿水|洗板水|开油水|白电油|胶水|油漆|甲苯|苯|甲醛|药水|毒气|烟)",
         "health_safety",
         4,
@@ -399,8 +488,17 @@ ZH: tuple[Entry, ...] = (
     ),
     ("(摔|掉|跌)(下来|下去|倒|伤)|从.{0,6}(摔|掉|跌)", "health_safety", 4, "critical"),
     ("(撞|碾|轧)(到|了|伤)?(人|他|她|我|工人)", "health_safety", 4, "critical"),
+    # Run over, a weight dropped on a foot, a limb swollen black; workers vomiting or fainting (吐槽 is
+    # complaining).
     (
-        "中毒|晕倒|晕了|晕过去|昏过去|热晕|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人|掉)|送医院|住院"
+        "(辗|碾|轧|压)(过|到)了?(他|她|我|人|工人|同事)?的?(脚|腿|手|身)|(掉|砸|落|跌)(在|到)(我|他|她|人|工人|同事)?的?(脚|头|手|身|腿)(?!边|旁|前|附近|下面)"
+        "|肿(到|得)?(发黑|发紫|变黑|变紫)|(人|工人|女工|同事|工友|大家|我们|她们|他们)(一直|都|也|全|开始|不停)?(在)?(呕吐|吐(?!槽|口水|苦水)|晕倒|昏倒)",
+        "health_safety",
+        4,
+        "critical",
+    ),
+    (
+        "中毒|晕倒|晕了|晕过去|昏过去|热晕|热昏|热倒|咳(出|了|到)?血|倒在.{0,8}(起不来|爬不起来|不动|没反应|没动)|昏倒|昏迷|中暑|(?<![累饿热冷晒闷吵烦气笑忙吃臭])死(了|亡|人|掉)|送医院|住院"
         "|(送|进|去|抬|拉)(了)?(去)?医院|急救|急诊|加护病房|重症监护|icu|呕吐|吐了|拉肚子|晕到(了|在)|坠(落|楼|下|亡)|淹死|溺水|头破血流|(没有|没|失去)(了)?意识|吸入.{0,6}(溶剂|毒|气|烟|粉尘|药水)",
         "health_safety",
         4,
@@ -437,6 +535,7 @@ ZH: tuple[Entry, ...] = (
         "(防护罩|防护网|安全罩|保护罩|安全装置|护罩|光栅|安全开关).{0,6}(拆|坏|没有|去掉|取下|不装|失灵)"
         "|(拆|去|取)(掉|了|下)?.{0,4}(防护罩|安全罩|护罩|安全装置|防护网)|冇(晒)?(保护|防护)|啤(亲|到|伤)"
         "|(手|手指|手趾|头发|衣服|袖子).{0,4}(家住|夹住|夹到|家到|卷进|卷入)"
+        "|(手|手臂|手指|脚|腿|头发|衣服|袖子|身体|人)(被)?(卡|夹|卷)(在|进|入|住)了?.{0,4}(机|滚轮|滚筒|皮带|输送带|齿轮|辊)"
         "|(感应器|传感器|光栅|安全开关|急停|紧急停止|急停开关).{0,6}(关掉|拆|坏|短接|失灵|屏蔽|不灵|贴住|关了)",
         "health_safety",
         4,
@@ -444,7 +543,9 @@ ZH: tuple[Entry, ...] = (
     ),
     # A worker collapsed or died at work (a relative's death is not this: it names the workmate).
     (
-        "猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
+        "(一个|一名|个|位|名|有)(工人|同事|工友|员工|人|女工|男工|师傅|阿姨)(被)?(热|累|晒|闷)死|死在(宿舍|车间|厂|线上|机器|机台|工位|岗位|床上|仓库|工地|厕所|洗手间|浴室|房间|工厂)|针.{0,4}(穿|插|刺|扎)(过|进|入|到|穿)?了?.{0,3}(手指|手|指头|指甲)"
+        "|(很多|好多|几个|一些|好几个|[0-9一二两三四五六七八九十]+个)(人|工人|女工|同事|工友)?.{0,2}(吐|呕吐|晕|昏)(了|倒)?"
+        "|猝死|猝四|病倒|(突然|当场|晕|昏)倒地|倒地不起|(针车|衣车|缝纫机).{0,3}(车|扎|刺|夹|压)(到|伤|穿)|心脏病(发|突发)|心脏病.{0,3}(死|走了|过世|去世)|心梗|心肌梗|脑溢血|脑出血|抽搐|口吐白沫|癫痫"
         "|(上班|加班|工作|车间|线上|干活|做到|工友|同事|师傅|工人).{0,6}中风|暴毙|晕厥|救不回|没救回|不省人事|没(有)?呼吸|(冇|没|没有)再?醒(过来|返)|(已经|人)没了|送到医院|叫(都)?(唔|不)醒|瘫(咗|了|倒|在地)|救护车|抢救"
         "|(工友|同事|工人|员工|女工|男工|有人|老员工|阿姨)"
         "(?!的?(爸爸|妈妈|父亲|母亲|家人|爷爷|奶奶|外公|外婆|老婆|老公|孩子|儿子|女儿|亲戚|朋友)).{0,10}(去世|过世|身亡)"
@@ -453,22 +554,22 @@ ZH: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    # Self-harm: a worker at risk of taking their own life.
+    # Self-harm: a worker at risk of taking their own life (outweighs the unpaid wages that drove it).
     (
         "不想再?活|活不下去|一死了之|轻生|自杀|自沙|自刹|寻死|割腕|安眠药|自残|自尽|结束.{0,4}生命"
         "|吞(了)?.{0,4}(药|安眠药|刀片)|服毒|喝(了)?农药|遗书|撑不下去|撑不住了|想(去)?死|不如死|死了算|寻短见"
-        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
-        "|一了百了|一死百了|(喝|吞|饮)(了|咗)?(漂白水|洗洁精|农药|杀虫剂|老鼠药|清洁剂|天那水|天拿水)|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
+        "|上吊|吊颈|烧炭|想不开|开煤气|活着.{0,3}没(有)?(意思|意义)|(结束|了结)(这|这个|掉)?一切|把一切(都)?(结束|了结)|(准备|买)(好)?了?.{0,2}(绳子|木炭|农药|刀片)|(站|坐|爬)(在|上|到)了?(顶楼|天台|楼顶|屋顶|窗台|栏杆).{0,6}(哭|喊|不下来|说要|不肯)|了结(自己|自已|生命)|永远睡(下去|着|过去)|一睡不醒|跳搂|跳落(去|街)|(由|从)天台跳|天台.{0,4}跳|唔想再挨|挨唔落去"
+        "|一了百了|一死百了|(喝|吞|饮)(了|咗)?(漂白水|洗洁精|洗衣精|洗衣液|洗衣水|消毒水|农药|杀虫剂|老鼠药|清洁剂|天那水|天拿水)|不想(再)?醒(来|过来)|(割|划|刺|伤害|弄伤|烫)(自己|自已)"
         "|(药|药丸|药片|安眠药|农药|漂白水|洗洁精).{0,3}(吞|喝)(了|咗)?(下去|落去|晒|光)|整(盒|瓶|排|包|板)(药|安眠药|止痛药)",
         "health_safety",
-        8,
+        10,
         "critical",
     ),
     ("压力(很|太|好|特别|非常)?大|睡不好|失眠|焦虑|抑郁", "health_safety", 3, None),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
     (
         "(怀孕|孕妇|有孕|身孕|怀运|大肚|大住个肚|孕期|怀咗|有咗|有bb).{0,12}"
-        "(喷|化学|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
+        "(喷|化学|烫(台|斗|衣)|很烫|搬(重|货|布|箱)|搬.{0,3}重|扛|爬(上|高)|重物|重货|油漆|辐射|有毒|天拿水|天那水|洗板水|开油水|白电油|胶|药水|高温|溶剂|粉尘|打磨"
         "|漂白|(洗|清).{0,2}(桶|槽|缸)|染缸|高处|梯子|锅炉|炉(边|旁)|烤箱|烘干机|[0-9一二两三四五六七八九十几]+(公斤|斤|kg|磅))",
         "health_safety",
         8,
@@ -538,7 +639,7 @@ ZH: tuple[Entry, ...] = (
     ("侮辱|羞辱|吃豆腐", "harassment_abuse", 4, None),
     ("非礼|黄色笑话|黄段子|说话很色|色眯眯", "harassment_abuse", 6, None),
     (
-        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|(扒|扯)(我|她)?的?(衣服|裤子|内衣|裙子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
+        "脱(我|她|人|女工|她们|我们)的?(衣服|裤子)|(手|手指)(伸|放)(进|入|到)(我|她)的?(裙|衣服|裤|内衣|胸)|(扒|扯)(我|她)?的?(衣服|裤子|内衣|裙子)|(锁|关)(上|住)?门.{0,8}(摸|脱|亲|抱|非礼)",
         "harassment_abuse",
         8,  # a door locked to assault someone is the assault, not an exit
         "critical",
@@ -548,21 +649,23 @@ ZH: tuple[Entry, ...] = (
         "强奸|强坚|强暴|摸(我|她)?的?(下体|私处|胸部)|(晚上|夜里|下班后).{0,2}去(他|她)(的)?(房间|宿舍|家)|奸污|迷奸|性侵|强制猥亵|强吻|强抱|(压|按)(在)?床上|(强迫|逼).{0,6}(性行为|性关系)"
         "|(逼|要|叫|强迫)(我|她|女工|人)(跟|和|同|陪)(他|她|老板|经理|主管).{0,2}睡|(强行|硬嚟|硬来).{0,3}(非礼|亲|摸|抱|脱|发生关系)"
         "|陪睡|陪(他|老板|经理|主管|组长|厂长|课长|客户|老细)(睡|过夜|上床)|(升职|转正|加薪|升迁|续约).{0,8}潜规则|潜规则.{0,8}(升职|转正|女工)|(用|拿)身体(换|交换)|(逼|强迫|威胁|要求|叫|要|让)(她|我|女工|人)?.{0,3}(发生.{0,2}关系|上床)|(不|唔|要|叫|让|逼|必须|得)(她|我|我们|人|女工|她们)?陪.{0,4}睡|(不|唔)(跟|同).{0,4}(睡|上床)|(叫|要|逼|让).{0,4}(开房|上床)"
-        "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)",
+        "|(跟|陪|和)(他|她|我|老板|经理|主管|组长).{0,4}(过夜|开房)"
+        "|(拉|拖|扯|骗|带|推)(我|她|女工|人)?(进|入|到)(厕所|洗手间|仓库|办公室|房间|车里|楼梯间|货仓).{0,10}(摸|亲|抱|脱|非礼)"
+        "|(爬|钻|躺|睡)(上|进|到)(了)?(我|她|女工|人家)的?床",
         "harassment_abuse",
         6,
         "critical",
     ),
     # A threat to maim or kill ("打断" alone is interrupting someone).
     (
-        "坎死|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
+        "坎死|宰了(我|你|他|她)|黑道|黑社会|打手|弄残|打残|整残|残废|打(到|得|成)(住院|进医院|骨折|流血|吐血|昏)|(叫|找|派)人.{0,6}(打|揍|收拾|修理)|修理(我|你|他|她|人)(?!.{0,2}(机|车|电))|拖(出去|进|到).{0,6}打|打断.{0,3}(腿|手|骨头|脚)|打到.{0,4}(入|进)医院|找人.{0,2}(打|收拾|弄|砍|斩|教训|搞)"
         "|要(你|我|他|她)的?命|让(我|你|他|她)消失|扬言.{0,4}(打|杀|砍|弄)|废了(你|我|他|她)",
         "harassment_abuse",
         5,
         "critical",
     ),
     ("骂|脏话|吼|摸|闹(我|人|佢)", "harassment_abuse", 3, None),
-    ("难听|蠢|恐吓|黑面", "harassment_abuse", 2, None),
+    ("难听|蠢|恐吓|黑面|没(有)?礼貌|不尊重", "harassment_abuse", 2, None),
     ("(说话|讲话|态度)(很|好|超|太|特别)?凶|拍桌子|发脾气|摔东西", "harassment_abuse", 3, None),
     ("要(我|你|他|她)好看|给(我|你)(点)?颜色看", "harassment_abuse", 3, None),
     (
@@ -596,14 +699,14 @@ ZH: tuple[Entry, ...] = (
         "|用.{0,3}(皮带|棍|凳子|椅子|鞭子|剪刀|尺子).{0,3}(抽|打|砸)|抽(我|人|他|她|工人|员工|工友)"
         "|用.{1,4}(抽|打|砸|敲)了?(我|人|工人|员工|工友|他|她|头|手)"
         "|(斩|砍|捅|杀|弄)(死|你|我|人)|打死(你|我|他|她|人)|杀了|往.{0,4}(上|墙|地)撞|抓着.{0,4}(头|头发)|扯.{0,2}头发"
-        "|(泼|淋)(我|人|工人|他|她|我们)|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
+        "|(泼|淋)(我|人|工人|他|她|我们)|(把|将)(她|他|我|人|工人).{0,2}(甩|摔|推|撞|丢|扔)(到|在|向)(墙|地|桌|门|机器)|(把|将|拿|用).{1,6}(泼|淋|倒)(在|到|向)(我|他|她|人|工人|我们)|(把|将)(我|他|她|人|工人)的?(头|脸).{0,2}(撞|砸|按|压)(在|到|向)|硬上(我|她|了)|霸王硬上弓|拿.{1,4}(泼|砸|丢|扔|打|抽|敲)|按(在)?(桌子|床|墙|地)上",
         "harassment_abuse",
         5,
         "critical",
     ),
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
     (
-        "推(下|落)(楼|去|来)|(把|将)(他|她|我|人|工人|我们)(绑|捆|锁)(在|起来|住)|(绑|捆)(在|住)?.{0,3}(椅子|柱子|床|树|机器)上",
+        "推(下|落)(楼|去|来)|(把|将)(他|她|我|人|工人|我们)(绑|捆)(在|起来|住)|(绑|捆)(在|住)?.{0,3}(椅子|柱子|床|树|机器)上",
         "harassment_abuse",
         6,
         "critical",
@@ -613,14 +716,15 @@ ZH: tuple[Entry, ...] = (
     # hotel while drunk (侵犯 of rights is not this).
     (
         "(叫|找|派|请)(了)?.{0,4}人.{0,4}(来)?(打|揍|收拾|修理|教训|处理)(我|你|他|她|我们|工人|人|你们|他们|她们)"
+        "|(处理|解决|做|干)掉(我|你|他|她|人)|(烧|放火烧|砸)(了)?(我|你|他|她)(的)?(家|房子|屋|车)"
         "|(压|按)住(她|我|他|人|我们|女工)|(强迫|逼)(我|她|女工|人).{0,2}(亲|吻|摸|脱)|狗.{0,4}咬(伤|了|到)?(人|工人|我|他|她)",
         "harassment_abuse",
         6,
         "critical",
     ),
     (
-        "侵犯(?!.{0,6}(权|隐私|利益))|趁.{0,3}(喝醉|醉|睡着|昏)"
-        "|(带|拉|拖|载|骗)(她|我|女工|人|女生).{0,4}(去|到|进)(酒店|饭店|宾馆|旅馆|旅店|房间|他家|他的房间)",
+        "侵犯(?!.{0,6}(权|隐私|利益))|趁.{0,3}(喝醉|醉|睡着|昏)|灌醉"
+        "|(带|拉|拖|载|骗|逼|叫|要|强迫)(她|我|女工|人|女生).{0,4}(去|到|进)(酒店|饭店|宾馆|旅馆|旅店|汽车旅馆|房间|他家|他的房间)",
         "harassment_abuse",
         6,
         "critical",
@@ -636,6 +740,8 @@ ZH: tuple[Entry, ...] = (
     ("强迫加班|强制加班", "working_hours", 5, None),
     ("产假|孕检|产检|哺乳假|陪产假", "working_hours", 5, None),
     ("加班|家班|加斑|超时|加(点|多点|些)班", "working_hours", 3, None),
+    ("排班|换班|调班|累(瘫|垮|趴)", "working_hours", 2, None),
+    ("[0-9一二两三四五六七八九十几]+个?多?小时", "working_hours", 3, None),
     ("没有休息|没休息|不能休息|不给休息|只休息|休息一天", "working_hours", 4, None),
     ("休息日|每天工作|工作时间|工时|节假日|通宵|不给请假|不准请假|不让请假", "working_hours", 3, None),
     (
@@ -659,9 +765,11 @@ ZH: tuple[Entry, ...] = (
         None,
     ),
     ("欠薪|最低工资", "wages", 5, None),
+    ("讨薪|讨工资|讨要工资|追讨工资", "wages", 4, None),
     ("工资|公资|薪水|薪资|工钱|出粮|工资条|底薪|拖欠|克扣|扣钱|乱扣|社保|五险一金", "wages", 4, None),
     ("欠.{0,4}(工资|钱|工钱)|扣.{0,2}工资", "wages", 4, None),
     ("罚款|罚钱|奖金|公积金|计件|提成|少发|工字", "wages", 3, None),
+    ("罚(了)?[0-9一二两三四五六七八九十百几]+(块|元|蚊)", "wages", 4, None),
     ("少算|算少|漏算|粮期|单价", "wages", 5, None),
     ("压.{0,4}工资|没发|不发|不结|人工", "wages", 2, None),
     # retaliation: services.router.retaliation decides it before any score. A dismissal alone, with
@@ -744,6 +852,7 @@ EN: tuple[Entry, ...] = (
     (
         r"(young|little|small) ones? (\w+ ){0,3}(hide|hid|hiding|hidden)"
         r"|(children|kids|minors|orphans)\b( \w+){0,4} (work|works|working) (here|in|at|on|for|with)\b"
+        r"|(sent|send|sends|put|puts|lock\w*|mov\w*|took|take|takes|rush\w*) (the )?(children|kids|minors|young ones)\b.{0,40}\b(auditors?|inspect\w*|audits?)"
         r"|(hide|hid|hiding|hidden) (\w+ ){0,6}(when|whenever|before|from) (the )?(auditors?|inspectors?|inspections?|audits?)",
         "child_labour",
         5,
@@ -768,6 +877,15 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"school ?(girls?|boys?|children|kids)|vocational school|youngsters?", "child_labour", 3, None),
+    (
+        rf"\b(girls?|boys?|kids?|child|daughter|son|niece|nephew|cousin|sister|brother),? \(?{_AGE_EN}\)?,? (\w+ )?(works?|working|sews?|sewing|cuts?|packs?|irons?)\b"
+        r"|(children|childern|kids?) doing (\w+ ){0,2}(cutting|trimming|sewing|packing|ironing|folding|work|jobs?|thread)"
+        r"|(fake|false|forged|borrowed) (ids?|id cards?|papers|documents?)\b.{0,30}\b(young|girls?|boys?|kids?|children|minors?|under ?age)"
+        r"|(young|girls?|boys?|kids?|children|minors?|under ?age)\b.{0,30}\b(fake|false|forged|borrowed) (ids?|id cards?|papers|documents?)",
+        "child_labour",
+        5,
+        None,
+    ),
     # An age told by a birthday or a bound ("just turned 13", "not even fifteen yet"), children set to
     # a task, a school grade by its ordinal, a minor hired on a relative's papers.
     (
@@ -859,7 +977,14 @@ EN: tuple[Entry, ...] = (
         6,
         None,
     ),
-    (r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)", "forced_labour", 6, None),
+    (
+        r"(stop|stops|stopped) (us|me|workers|people) (from )?(leaving|going out)"
+        r"|(cannot|can'?t|cant|can not|could not|couldn'?t) (go|step|walk|get) (outside|out of) (the )?(factory|compound|walls?|gates?|dorm\w*)"
+        r"|guards? (\w+ ){0,2}(stop|stops|stopped|block\w*) (us|me|them|workers)\b",
+        "forced_labour",
+        6,
+        None,
+    ),
     # Watched or fenced in; wages paid over to the agent a worker borrowed from.
     (
         r"guards? (\w+ ){0,2}watch\w* (us|them|workers|the workers)|(kept|held|locked) behind (a |the )?(fence|wall|gate|bars|wire)"
@@ -873,6 +998,7 @@ EN: tuple[Entry, ...] = (
     # Leaving costs a penalty; those who try to run away are stopped (outweighs the wages or the beating).
     (
         r"(leave|leaving|quit|quitting|resign\w*)\b.{0,50}\b(penalt\w*|pay (a |the )?(fine|compensation))"
+        r"|\bpay\b.{0,40}\bbefore (we|i|you|they) (can |could |may )?(leave|quit|go home|resign)"
         r"|(run|ran|running|runs) away (from|if)|(try|tries|tried|trying) to (escape|run away)",
         "forced_labour",
         8,
@@ -904,7 +1030,19 @@ EN: tuple[Entry, ...] = (
         5,
         None,
     ),
+    (
+        r"work (\w+ ){0,3}to (re)?pay( back| off| for)? (the |a |my |our |his |her |their )?(\w+ )?(tickets?|flights?|airfare|fees?|debts?|loans?|agency|agent|broker|recruit\w*)",
+        "forced_labour",
+        8,
+        None,
+    ),
     (r"owe\w*|debts?", "forced_labour", 3, None),
+    (
+        r"owe\w* (the |my |our |their )?(agent|agency|broker|boss|recruiter|middleman)",
+        "forced_labour",
+        6,
+        None,
+    ),
     (
         r"(never|not) (let|allowed|al+owed) (to go )?out(?! early| before)|never let (us|me|them) out|keept? (us |them )?inside"
         r"|kept (us |them )?(inside|locked)|guards? (with dogs )?(watch|watching|guard)\w* (the )?(gate|door|dorm\w*)"
@@ -944,6 +1082,13 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (r"pocket money", "forced_labour", 6, None),
+    (
+        r"(dorm\w*|rooms?|building|workshop|factory|compound) (is |are |was |were |gets? |got )?(locked|chained|padlocked)( \w+){0,2} (from|on) (the )?outside"
+        r"|(sleep|sleeping|live|living|stay|staying) in\b.{0,40}\blocked (from|on) (the )?outside",
+        "forced_labour",
+        8,
+        None,
+    ),
     # The agent or boss takes the wages; food withheld as punishment.
     (
         r"(agents?|agency|brokers?|boss|employer)s? (takes?|took|keeps?|kept|collects?) (all |most of |half of )?"
@@ -975,7 +1120,10 @@ EN: tuple[Entry, ...] = (
         r"|(exits?|so it) (\w+ ){0,2}(won'?t|can'?t|cannot|does not|doesn'?t) open"
         r"|(only )?one (way out|exit)|no other (way out|exit)|kept (shut|closed|locked)"
         r"|only (one|a single) (staircase|stairway|stairwell|set of stairs)"
-        r"|(store|stores|stored|storing|stack\w*|pile\w*|dump\w*|park\w*) (\w+ ){0,4}(in|on) (the )?(stair\w*|corridors?|escape|exit)",
+        r"|(store|stores|stored|storing|stack\w*|pile\w*|dump\w*|park\w*|put|puts|putting|left|leave|leaves|keeps?|kept) (\w+ ){0,4}(in|on) (the )?(stair\w*|corridors?|escape|exit)"
+        r"|(locks?|locking) (up )?(the |all the |our |every )?(\w+ )?(doors?|exits?|stair\w*)\b"
+        r"(?!.{0,12}\b(after|when|once) (everyone|everybody|all|all of us|the workers|workers|we|they) (has |have |had )?(gone|left|leave|go)\b)"
+        r"|(doors?|exits?|stair\w*|gates?) (\w+ ){0,4}(closed|shut|fastened|secured) with (a |an )?(\w+ )?(bars?|chains?|locks?|padlocks?|ropes?|wires?|poles?)",
         "health_safety",
         4,
         "critical",
@@ -986,7 +1134,7 @@ EN: tuple[Entry, ...] = (
         r"(stair(s|well|case|way)s?|exits?|corridors?)\b.{0,25}\b(full of|piled with|stacked with|crammed with|obstructed)"
         r"|(way out|exits?|doors?|stairs?|gates?)\b.{0,25}\b(barred|sealed( off| up| over)?|bricked (up|over|in)|boarded (up|over)"
         r"|walled (up|off|over)|plastered over)\b(?! from)"
-        r"|(doors?|exits?)( of (the )?\w+)? (is |are |always |was |were )+(lock|lockd)\b",
+        r"|(doors?|exits?)( of (the )?\w+| (in|on|at) (the )?\w+( \w+)?)? (is |are |always |was |were |still |often )+(lock|lockd)\b",
         "health_safety",
         5,
         "critical",
@@ -1035,17 +1183,20 @@ EN: tuple[Entry, ...] = (
         r"|(machine|press|cutter|saw|blade|belt|roller)s? (\w+ ){0,2}(has|have|with|without) no (safety |protective )?"
         r"(guards?|covers?|shields?)"
         r"|thr(ew|ow|owing) up|on fire|caught fire|smoke (everywhere|coming|in)|fiers?|cav(e|ed|es|ing) in"
-        r"|flames?|ablaze|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe"
+        r"|flames?|ablaze|blaze\w*|inferno|blee?d(ing|s)?|bled|blood (everywhere|on|all over)|ambulance|can'?t breathe|cannot breathe|(cant|can'?t|cannot|can not|could not|couldn'?t) (breath|brethe|breth)\b"
         r"|could not breathe|ran over|run over|(hit|struck) by (a |the )?(\w+ )?(forklift|truck|car|vehicle|bus)"
         r"|(went|go|goes|gone) through (my|his|her|a|the) (\w+ )?(fingers?|hands?)|needle (in|into|through)"
-        r"|f[ae]ll(s|en)? on (a |the |an )?(\w+ )?(workers?|man|men|woman|women|girl|boy|him|her|me|us|someone|people)",
+        r"|f[ae]ll(s|en)? on (a |the |an |my |our |his |her )?(\w+ )?(workers?|man|men|woman|women|girl|boy|him|her|me|us|someone|people"
+        r"|colleagues?|co-?workers?|friends?|workmates?|sister|brother)\b"
+        r"|(acid|bleach|chemicals?|lye|caustic|dye|solvents?|glue|paint) (\w+ ){0,3}(in|into) (my|his|her|their|a worker'?s) eyes?"
+        r"|eyes? (got|gets|get|had|has) (\w+ ){0,2}(acid|bleach|chemicals?|lye|caustic|dye|solvents?|glue|paint)",
         "health_safety",
         4,
         "critical",
     ),
     (
         rf"(caught|caugth|caugt|cought|stuck|trapped|pulled|wound|wrapped|sucked|drawn) in(to)? (the |a )?(\w+ )?{_MACHINE_EN}"
-        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ )?(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
+        r"|fell (from|off|down|through)|f[ae]ll(s|en|ing)? through (a |the )?(\w+ )?(holes?|gaps?|openings?|floors?|roofs?|skylights?|hatch\w*)|f[ae]ll(s|en)? (into|in) (a |the )?(\w+ ){0,2}(tanks?|vats?|pits?|pools?|holes?|water|machines?|rollers?|mixers?|grinders?|baths?|troughs?|drums?|containers?|shafts?)|(trapped|stuck|pinned|caught) (under|beneath|between)|(lost|loses|losing) consciousness|(fall|falls|falling) (down|over|off|from)|(dropped|fell|collapsed) to the (floor|ground)",
         "health_safety",
         5,
         "critical",
@@ -1062,7 +1213,7 @@ EN: tuple[Entry, ...] = (
         r"|(machine|safety|blade|press|belt) guards? (was |were |is |are |has been |have been )?(removed|missing|broken|taken off)"
         r"|guards? (on|of) the (\w+ )?(machine|press|saw|cutter|belt|blade)s? (was |were |is |are |has been )?(removed|missing|broken|taken off)"
         r"|no (machine |safety )?guards? on|unguarded|(removed|took off|taken off) the (safety |machine )?guards?"
-        r"|passed away (on|at|in|during|after) (the |his |her |a )?(line|shift|night shift|factory|workshop|machine|work|dorm\w*)"
+        r"|(passed away|died|dead|found dead) (on|at|in|during|after) (the |his |her |a |our |their )?(line|shift|night shift|factory|workshop|machine|work|dorm\w*|warehouse|job)"
         r"|(worker|co-?worker|colleague|workmate|someone|man|woman|lady|girl|boy) (\w+ ){0,2}passed away"
         r"|not breathing|stopped breathing|unconscious|unresponsive",
         "health_safety",
@@ -1074,11 +1225,11 @@ EN: tuple[Entry, ...] = (
     (
         r"smel+s? (of|like) (gas|burning|smoke)|gas smell|smell\w* (of )?gas|leak\w* steam|steam leak\w*"
         r"|(will|going to|gonna|could|might|about to) (blow up|explode)|blacked out|blacks out|black out at"
-        r"|(got|get|gets|had) (a |an )?(\w+ )?shocks? (from|off|by)"
+        r"|(got|get|gets|had) (a |an )?(\w+ )?shocks? (from|off|by)|(get|gets|got|getting) (electric )?shock(ed)?\b(?! (when|that|to|at|about|by the news))"
         r"|(cannot|can'?t|could not|couldn'?t) wake (him|her|them|up)|won'?t wake up|not wak(e|ing) up|(still )?not awake"
         r"|(hands?|fingers?|arms?|legs?|feet|foot|toes?|heads?) (\w+ ){0,2}(smashed|mangled|squashed|severed)"
         r"|(smashed|mangled|squashed|severed) (\w+ ){0,2}(hands?|fingers?|arms?|legs?|feet|foot|toes?)"
-        r"|cough\w* (up )?blood|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
+        r"|(cough|spit|vomit|pee|piss|urinat)\w* (up )?blood|blood in (my|his|her|their|our) (urine|pee|stool)|spit\w* (up )?blood|vomit\w* blood|(tore|torn|ripped) (off|out)|scalp\w*"
         r"|(forklifts?|trucks?|cars?|vans?|vehicles?|drivers?) (\w+ ){0,3}(knock\w*|ran|hit|struck|reversed into)"
         r"|drown\w*|heart attack|chest pains?|heart pains?|(make|makes|made|making) (\w+ ){0,3}faint\b|faint(s|ing)\b"
         r"|(hit|hits|banged|bumped|struck) (his|her|my|their) head (on|against)"
@@ -1097,6 +1248,8 @@ EN: tuple[Entry, ...] = (
     # gave way, hot oil spilled on a leg; wiring sparking or smoking, a machine gone up in smoke.
     (
         rf"{_BODY_EN} (\w+ ){{0,3}}(into|under|between|inside) (the |a |an )?(\w+ )?{_MACHINE_EN}"
+        rf"|{_BODY_EN} (go|goes|went|gone|got|get|gets|was|were) (\w+ ){{0,2}}in (the |a |an )?(\w+ )?{_MACHINE_EN}"
+        r"|cut (very |so |really )?(deep|deeply|badly|to the bone)|deep (cuts?|wounds?)"
         r"|(came|come|comes|slammed|crashed|dropped|drops|fell|falls|landed|lands) (\w+ ){0,6}(on|onto) (a |the |two |three |some )?"
         r"(workers?|man|men|woman|women|people|someone|him|her|me|us|them)\b"
         r"|(cylinders?|tanks?|boilers?|bottles?|pipes?|machines?|batter(y|ies)|compressors?|dryers?|ovens?|tyres?|tires?) (\w+ ){0,2}"
@@ -1121,10 +1274,49 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
+    # A shutter locked over workers, a door nobody can open; a limb caught, a bone out, skin swollen all over.
+    (
+        r"(shutters?|roller doors?|rolling doors?)\b.{0,30}\b(lock\w*|padlock\w*|chain\w*)"
+        r"|lock (it|them) (while|when) (we|they|workers|people|everyone) (are |is )?(still )?(work\w*|inside|in there|asleep|sleep\w*)"
+        r"|(exits?|doors?|gates?)\b.{0,50}\b((nobody|no one|noone) (can|could)|(we|you|they) (can'?t|cannot|can not|could not|couldn'?t))"
+        r" (open|use|pass|reach) (it|them)\b",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        r"bones? (\w+ ){0,2}(sticking|poking|came|coming|stuck) out"
+        rf"|{_MACHINE_EN} (\w+ ){{0,2}}(caught|grabbed|pulled|took|ate|chewed|crushed|trapped) (his|her|my|their|a worker'?s|someone'?s)"
+        rf" (\w+ )?{_BODY_EN}"
+        rf"|{_BODY_EN} (was|were|got|is|are) (torn|ripped|crushed|caught|mangled|pierced|slashed) (by|in|on)\b"
+        r"|(rash\w*|hives|blisters?|swelling|swollen)\b.{0,20}\b(all over|whole body|everywhere)"
+        r"|(all over|whole body) (\w+ ){0,2}(rash\w*|swell\w*|swollen|blisters?)",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    # No escape from a fire: the way out is the complaint, whatever else is locked.
+    (
+        r"(if|when) (there is |there'?s )?(a )?fire\b.{0,30}\b(cannot|can'?t|could not|couldn'?t|no way to) (run|escape|get out)",
+        "health_safety",
+        8,
+        "critical",
+    ),
+    # An accident told by the blow it gave: a fall that hit a head, a piece that hit an eye (outweighs
+    # "hit" read as a blow given by someone).
+    (
+        r"(slipp?\w*|tripp?\w*|fell|falls?|falling|lost (his|her|my|their) (balance|footing))\b.{0,30}\b(hit|banged|bumped|struck|knocked|cracked)"
+        r"|((piece|bit|chip|shard)s? of (\w+ )?(metal|glass|wood|iron|steel|plastic|stone|brick)|(metal|glass|iron|steel) (pieces?|bits?|parts?)"
+        r"|shards?|splinters?|fragments?|needles?|bolts?|screws?|sparks?|nails?) (\w+ ){0,3}"
+        r"(hit|struck|flew into|went into|got into|cut) (my|his|her|their|a worker'?s|someone'?s|the worker'?s) (eyes?|face|head|neck)",
+        "health_safety",
+        8,
+        "critical",
+    ),
     # A worker down: keeled over, ended up in the emergency room, unable to stand, "went down" on the line.
     (
         r"keel\w* over|(ended|end|ends|ending) up in (the )?(er|a&e|hospital|icu|emergency( room)?|clinic)"
-        r"|(rushed|taken|carried|sent|brought|driven) (\w+ ){0,2}to (the )?(er|a&e|icu|emergency( room)?|hospital)\b"
+        r"|(rushed|taken|carried|sent|brought|driven) (\w+ ){0,2}to (the )?(er|a&e|icu|emergency( room)?|hospital|clinic)\b"
         r"|(couldn'?t|could not|can'?t|cannot|unable to|not able to) (stand up|stand straight|get up(?! early| at| in time| for)"
         r"|get back up|keep standing|walk straight|move (his|her|my|their) (legs?|arms?|hands?|body))"
         r"|(guy|man|woman|lady|girl|boy|he|she|someone|somebody|people|workers?|colleagues?|co-?workers?|girls|women|men|ladies)"
@@ -1134,7 +1326,8 @@ EN: tuple[Entry, ...] = (
         4,
         "critical",
     ),
-    # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence).
+    # Self-harm: a worker at risk of taking their own life (outweighs "kill" read as violence, and the
+    # unpaid wages that drove it).
     (
         r"suicid\w*|suicde|tired of (living|life|being alive)|(slit|slash\w*|cut) (her|his|my|their) wrists?|sui?[cs]i?d\w*|kill (my|her|him|them|your) ?sel(f|ves)|kill (herself|himself|myself|themselves|yourself)|end(ing)? (my|her|his|their) (own )?life"
         r"|kill (her|him|my|them|your)(self|selves|slef|sefl|selfe)|end (it all|everything)|ending it all"
@@ -1142,21 +1335,27 @@ EN: tuple[Entry, ...] = (
         r"|better off dead|rather (die|be dead)|(wish|wishes) (i|she|he) (was|were) dead|can'?t go on|(thinking|think\w*) (about|of) (jumping|ending|dying|killing)"
         r"|jump\w* (off|from|out of) (the |a |his |her |our )?(\w+ ){0,2}(roof|building|bridge|window|balcony|floor)"
         r"|threw (himself|herself|myself|themselves) (from|off|out|in front)|hang\w* (himself|herself|myself|themselves)|overdos\w*"
-        r"|(swallowed|took|taken) (\w+ ){0,3}(pills|tablets|poison|pesticide|bleach)"
+        r"|(swallowed|took|taken) (\w+ ){0,4}(pills|tablets|poison|pesticide|bleach)"
+        r"|(bought|have|got|prepared|tied|ready) (\w+ ){0,2}ropes?\b.{0,30}\b(ready|end|go|goodbye|neck|tonight)"
         r"|tak(e|es|ing) (my|her|his|their) (own )?life|(drank|drink\w*|swallow\w*) (\w+ ){0,2}(pesticide|poison|bleach|weed ?killer|chemicals?|cleaners?|detergent|solvents?|acid)"
         r"|od'?d|(want|wants|wanted|wanna) (it all|everything|this|all this) to (end|stop)|(going|gonna|want\w*) to end it"
         r"|end it (tonight|all|now|soon|today)|sleep forever|(life|living) (is )?(not|isn'?t|no longer) worth|not worth living"
         r"|nothing (left )?to live for|no reason to live"
+        r"|(i|she|he|we|they) (\w+ ){0,2}(will|'ll|am going to|is going to|gonna|want to|wanna|wants to|plan to) jump\b"
+        r"(?! (ship|the queue|the line|in|into|at|to|on|over|around|up|for))"
+        r"|(i|she|he) (\w+ ){0,2}(will|'ll|should|gonna|want to|wanna|might as well|better) (just )?die\b(?! (of|from|if|in|for|laughing))"
         r"|goodbye (note|letter)|suicide note|farewell (note|letter)|(don'?t|dont|do not) want to live|take (my|her|his|their) own life|self[- ]?harm\w*|cut (herself|himself|myself)"
         # on a ledge, hoping not to wake up, cutting one's own arms
         r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|over|up on) (the )?(\w+ )?(ledge|railing|parapet)|edge of the roof"
+        r"|(stand\w*|stood|sit\w*|sat|climb\w*) (on|onto|up on|up to) (the )?(\w+ )?(roof|rooftop)\b.{0,20}\b(crying|cry|cries|sobbing|alone"
+        r"|shouting|screaming|threaten\w*|saying|won'?t come down)"
         r"|(hope|hopes|hoping|wish|wishes|pray|want) (that )?(i|she|he|they) (\w+ ){0,2}(don'?t|do not|never|won'?t|wouldn'?t|would not)"
         r" wake up|(sleep|go to sleep) and (never|not) wake up"
         r"|(cut|cuts|cutting|slash\w*|scratch\w*|carv\w*) (her|his|my|their) (own )?(arms?|wrists?|thighs?|skin)"
         r"|(take|takes|taking|swallow|swallows|swallowing) (all|a whole|the whole|a handful|a bottle|a box|every|handfuls)\b.{0,20}"
         r"\b(pills|tablets|medicine|painkillers)",
         "health_safety",
-        8,
+        10,
         "critical",
     ),
     # A pregnant worker put on work that endangers her (night shifts are hours, not this).
@@ -1172,7 +1371,7 @@ EN: tuple[Entry, ...] = (
     ),
     # Exits locked in other words: a chain, the key only with the guard.
     (
-        r"with a chain|chaned|chainned|(guard|guards|security) (keeps?|has|have|holds?) the keys? (to|of|for) (the )?(exits?|doors?|gates?|stairs)"
+        r"with (a |the )?chains?|chaned|chainned|(guard|guards|security) (keeps?|has|have|holds?) the keys? (to|of|for) (the )?(exits?|doors?|gates?|stairs)"
         r"|only (the )?(security|guards?|boss|manager)\w* (can|could) open",
         "health_safety",
         5,
@@ -1214,7 +1413,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"backs? (pains?|aches?)|backache|(my|our) backs?|lift\w* (\w+ ){0,2}(boxes|sacks|bags|loads)",
+        r"backs? (pains?|aches?)|backache|(my|our) backs?|slipp(ed|ing|ery)|wet floors?|lift\w* (\w+ ){0,2}(boxes|sacks|bags|loads)",
         "health_safety",
         3,
         None,
@@ -1224,8 +1423,10 @@ EN: tuple[Entry, ...] = (
     (
         r"(made|making|makes) (me|him|her|us|them) deaf|(went|gone|going|became) deaf|deaf in (one|my|his|her|both)"
         r"|(lost|losing|lose) (\w+ )?hearing|hearing (loss|damage)|lung (problems?|diseases?|damage)\b.{0,20}\b(from|because|after)"
+        r"|(my|his|her|their|our) lungs? (are |is |were |was |got |have |has )?(\w+ )?(sick|damaged|ruined|destroyed|diseased|black|scarred)"
         r"|(workers|we|i|people|colleagues?|coworkers?) (\w+ ){0,2}(have|got|get|suffer\w*) lung"
-        r"|skin (\w+ )?(peels?|peeling|came|comes) off|corrod\w*|corrosive burns?",
+        r"|skin (\w+ )?(peels?|peeling|came|comes) off|corrod\w*|corrosive burns?"
+        r"|skin (is |keeps |was |started |starts )?(peeling|blistering|cracking|bleeding)",
         "health_safety",
         5,
         "critical",
@@ -1246,7 +1447,7 @@ EN: tuple[Entry, ...] = (
         rf"|(pierc\w*|punctur\w*|impal\w*) (\w+ ){{0,2}}(his|her|my|their|a worker'?s) (\w+ )?(eyes?|skin|body|chest|{_BODY_EN})"
         r"|(got|had|needed|get|gets) (\w+ ){0,3}(stitched|stitched up|sewn up)"
         r"|(leak\w*|drip\w*|seep\w*|pour\w*|flood\w*) (\w+ ){0,3}(onto|on|into|over) (the )?(\w+ )?(electrical|electric|wires?|wiring"
-        r"|sockets?|panels?|fuse ?box)|(wires?|wiring|sockets?|cables?) (\w+ ){0,3}(under|in) (the )?water\b"
+        r"|sockets?|panels?|fuse ?box)|(wires?|wiring|sockets?|cables?) (\w+ ){0,3}(under|in|touch\w*|near|on) (the )?water\b"
         r"|concussion|carbon monoxide|(roofs?|ceilings?|floors?|walls?) (fell|caved|came) in"
         r"|(lifts?|elevators?) (cable )?(snapped|fell|dropped|crashed|plunged|broke)\b.{0,20}\b(with|while|people|workers|inside)"
         r"|(went|go|goes|gone|going) limp|carried (him|her|them) (out|away|off)"
@@ -1343,9 +1544,15 @@ EN: tuple[Entry, ...] = (
         r"rap(e|ed|es|ing)|(was|were|got|been|being) rapp?ed\b|sexual\w* (ass?a\w*|abus\w*|attack\w*)|molest\w*"
         r"|(come|go) to (his|her) (hotel )?(room|bed|flat|apartment|place) (at night|tonight|after work|alone|or)"
         r"|forc\w* (me|her|us|them) (into bed|to sleep with|to have sex)|drugg(ed|ing)|spiked (my|her|our) drinks?"
+        r"|(gets?|got|getting|makes?|made|making) (her|them|girls|women|us|me|the girls|female workers) drunk"
         r"|(put|slipped) (something|drugs?|pills?|a pill) (in|into) (my|her|our) (drinks?|water|tea|food)"
         r"|(spend|spent|stay|stayed) the night with (him|her|me|the \w+)|(go|come|went) to (a )?hotel with (him|her|me)"
         r"|(hands?|touch\w*|grop\w*) (\w+ ){0,2}(under|inside|up) (my|her|our) (clothes|shirt|skirt|dress|bra|trousers|pants)"
+        r"|(pull\w*|dragg?\w*|push\w*|took|take|lured?) (me|her) (\w+ ){0,2}(into|in|to) (the |a |his |an )?(toilet|bathroom|storeroom|store ?room"
+        r"|office|car|room|warehouse|van|stairwell)\b.{0,40}\b(touch\w*|grop\w*|kiss\w*|undress\w*|feel\w*|rap\w*)"
+        r"|(got|get|gets|climbed|climbs|crawled|crawls|came|comes) (in|into|onto) (my|her|our) beds?\b"
+        r"|(could not|couldn'?t|can'?t|cannot|unable to) (push|fight|get) (him|them) (off|away)"
+        r"|lock\w* (the )?(\w+ )?doors?\b.{0,30}\b(touch\w*|grop\w*|kiss\w*|undress\w*|feel\w*|grabb?\w*|rap\w*)"
         r"|held (me|her) (down|so)|pinned (me|her) (down|against)|(could not|couldn'?t|can'?t|cannot) get away|sleep with (him|her|me|them|the \w+)|have sex|sexual favou?rs?",
         "harassment_abuse",
         6,
@@ -1354,9 +1561,14 @@ EN: tuple[Entry, ...] = (
     (
         r"break (my|your|his|her|our|their) (legs?|arms?|bones?|neck|fingers?)|kil (me|you|him|her|us|them)"
         r"|(will|would|gonna|going to) (\w+ ){0,6}(kil+|hurt|beat|stab|break) (me|you|him|her|us|them|my|your|his|our|their)\b"
+        r"|(will|would|gonna|going to|'ll) (\w+ ){0,6}(cut|slash|shoot|finish|bury|strangle) (me|you|him|her|us|them)\b"
+        r"(?! (off|out|from|loose|in|short|some))|burn (down )?(my|your|his|her|our|their) (house|home|room|car|family)"
+        r"|(hands?|arms?|fingers?) (\w+ )?(around|round|on) (my|her|his|their|our) (throat|neck)"
         r"|(will|would|gonna|going to|'ll) (\w+ ){0,3}(cut|slash|slit|smash|burn) (my|your|his|her|our|their) "
         r"(face|throat|neck|hands?|fingers?|legs?)|(put|send) (me|you|him|her|us|them) (in|into|to) (the )?hospital"
-        r"|(have|get) (me|you|him|her|us|them) (killed|beaten|hurt)",
+        r"|(have|get) (me|you|him|her|us|them) (killed|beaten|hurt)"
+        r"|(won'?t|will not|not|never) (\w+ ){0,3}(leave|get out|go home|come out|make it out|walk out) (of )?(\w+ ){0,2}alive"
+        r"|(will|'ll|gonna|going to) (be|end up|wind up) dead|(see|want) (you|me|him|her|us|them) dead",
         "harassment_abuse",
         5,
         "critical",
@@ -1399,7 +1611,7 @@ EN: tuple[Entry, ...] = (
         r"violen\w*|kill\w*(?! (by|in) (a|an|the) )|chok(e|ed|ing)|strangl\w*|grabbed|pushed|shoved|threw \w+ (\w+ )?(at|on)"
         r"|(?<!heart )attack\w*|forced himself on|assault\w*|smack\w*|whack\w*|hitted|hited|beated|beat (me|us|him|her|them) up"
         r"|twist\w* (my|his|her|our|their) (arms?|wrists?|ears?)|pulled (my|his|her|our|their) hair|stab\w*|knife|knives"
-        r"|punsh\w*|slamm\w* (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
+        r"|punsh\w*|(slamm\w*|smash\w*) (my|his|her|our|their) (head|face)|(head|face) against|taser\w*|stun gun|hitt(ed|ing)?",
         "harassment_abuse",
         5,
         "critical",
@@ -1411,7 +1623,7 @@ EN: tuple[Entry, ...] = (
         10,  # outweighs the burn injury it leaves: the burn was given
         "critical",
     ),
-    (r"threat\w*", "harassment_abuse", 2, None),
+    (r"threat\w*|rude|disrespect\w*", "harassment_abuse", 2, None),
     # Violence in other verbs: roughed up, things hurled at people.
     (
         r"rough\w* (\w+ )?up|whipp(ed|ing)|whips (us|me|them|workers)|(tied|tie|ties|tying|handcuff\w*) (him|her|me|us|them|a worker)"
@@ -1450,7 +1662,7 @@ EN: tuple[Entry, ...] = (
         "critical",
     ),
     (
-        r"make (me|you|him|her|us|them) disappear|gangsters?|thugs?|triads?|mafia"
+        r"make (me|you|him|her|us|them) disappear|(said|says|told|threaten\w*)\b.{0,20}\b(i|you|we|she|he) (will|'ll|would|gonna) (disappear|vanish)\b(?! from)|gangsters?|thugs?|triads?|mafia"
         r"|(kiss\w*|touch\w*|grop\w*) (me|her) (by force|forcibly|against (my|her) will)|forcibly (kiss\w*|touch\w*)"
         r"|(she|he|they|friend|colleague|coworker|co-worker|worker|sister|brother|roommate)( \w+){0,2} (has been|have been|is|are|went|gone)"
         r" missing",
@@ -1511,7 +1723,7 @@ EN: tuple[Entry, ...] = (
     (r"exhausted|exhausting|worn out|wearing (me|us) out", "working_hours", 2, None),
     (r"let (\w+ )?out early", "working_hours", 3, None),
     # wages
-    (r"overtime (pay|premium|rate)", "wages", 6, None),
+    (r"overtime (pay|premium|rate|bonus)", "wages", 6, None),
     # A deposit for work clothes or a key held back is money owed, not a worker held.
     (
         r"(uniforms?|work clothes|clothes|keys?|cards?|lockers?|dorm\w*|beds?|tools?|helmets?|shoes) deposits?"

@@ -7,7 +7,7 @@ committee is then the last place the case may go. So any retaliation signal make
 
 - a word that means reprisal on its own (报复, 穿小鞋, 秋后算账, retaliate, victimised), or
 - an act of speaking up (a complaint, a report, the auditor, a hotline, the labour bureau, joining a
-  union) tied to an adverse action (fired, cut wages, moved to the worst job, threatened, beaten):
+  union, asking for the wages owed: 讨薪) tied to an adverse action (fired, cut wages, moved to the worst job, threatened, beaten):
   by a cause before it ("because I complained", 因为投诉), a sequel after it ("... and now", 投诉之后,
   投诉完就), or a threat aimed at those who have already spoken up ("谁再投诉就开除", "workers who
   complain get transferred").
@@ -30,7 +30,7 @@ _IF_ZH = "(?<!谁)(?<!敢)(?<!如果)(?<!要是)(?<!哪个)(?<!万一)"
 _SPEAK_ZH = (
     "(投诉|投述|头诉|投拆|举报|反映|申诉|告状|告到|告发|说了实话|讲了实话|说实话|讲实话|验厂|审核|"
     "劳动局|劳工局|劳工处|劳动监察|仲裁|12345|12333|热线|联名|签名|曝光|上访|维权|说了几句|提意见|提了意见|"
-    "加入工会|参加工会|组织工会|罢工)"
+    "加入工会|参加工会|组织工会|罢工|讨薪|讨工资|讨要工资|追讨工资|讨说法|讨公道)"
 )
 _ADVERSE_ZH = (
     "(扣.{0,3}(工资|钱|奖金|薪|工钱|绩效|全勤)|扣了|罚款|罚钱|罚了|开除|辞退|解雇|炒鱿鱼|炒了|被炒|"
@@ -61,7 +61,8 @@ _SPEAK_EN = (
     r"journalists?|police|labou?r bureau|truth)|called (the )?(hotline|labou?r bureau|police|12345|12333)|hotline|"
     r"labou?r bureau|petition\w*|(signed|wrote|sent) (the |a |our )?(complaint|petition|letter)|grievances?|"
     r"(joined|joining|join) (the |a )?union|union activit\w*|went on strike|striking|organi[sz]ing|"
-    r"audit(or)? interviews?|interviewed by (the )?auditors?|went to the (labou?r bureau|police|brand))"
+    r"audit(or)? interviews?|interviewed by (the )?auditors?|went to the (labou?r bureau|police|brand)|"
+    r"(asked|asking|demanded|demanding|demand) (for )?(our |their |my |his |her |the )?(unpaid |back |overtime )?(wages?|pay|salary|salaries))"
 )
 _ADVERSE_EN = re.compile(
     r"\b((cut|cuts|reduced?|took away|take away|taken away|stopped|stop) (\w+ ){0,2}(wages?|pay|hours|overtime|salary|"
