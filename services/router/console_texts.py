@@ -263,6 +263,22 @@ TEXTS = Catalog(
             "zh": "解决方案已提交，等待工人答复。",
             "en": "Resolution submitted; waiting for the worker's answer.",
         },
+        # The same, when nothing can be sent to the worker (the contact line below says why).
+        "done.acknowledged.unsent": {
+            "zh": "已确认收到。不会发消息给工人（原因见下方“联系工人”），工人在状态页上能看到。",
+            "en": "Acknowledged. No message goes to the worker (see Reaching the worker below); they "
+            "see it on their status page.",
+        },
+        "done.replied.unsent": {
+            "zh": "回复已保存。它不会发给工人（原因见下方“联系工人”），只显示在工人的状态页上。",
+            "en": "Reply saved. It is not sent to the worker (see Reaching the worker below); it shows "
+            "on their status page only.",
+        },
+        "done.resolved.unsent": {
+            "zh": "解决方案已提交。它不会发给工人（原因见下方“联系工人”），工人在状态页上看到并答复。",
+            "en": "Resolution submitted. It is not sent to the worker (see Reaching the worker below); "
+            "they see it and answer on their status page.",
+        },
         "done.recategorised": {
             "zh": "类别已更改，期限随之更新。",
             "en": "Category changed; the deadlines follow.",

@@ -130,7 +130,11 @@ async def test_a_member_handles_a_new_case_in_chinese(runtime: Runtime, world: W
 
     await page.get_by_label("解决方案（工人会收到并被问是否认可）").fill("安全出口已经打开，并装了提醒牌。")
     await follow(page, page.get_by_role("button", name="提交解决方案"))
-    assert "解决方案已提交" in await page.inner_text("[role=status]")
+    # The resolution cannot go either, and the page says so: not "waiting for the worker's answer"
+    # by a message that is never sent, and the contact line holds while the new message waits.
+    done = await page.inner_text("[role=status]")
+    assert done == "解决方案已提交。它不会发给工人（原因见下方“联系工人”），工人在状态页上看到并答复。"
+    assert "本系统尚未开通工人所用渠道的发送" in await page.inner_text("#worker-contact")
     assert "等待工人答复" in await page.inner_text(".facts")
     await fits_the_phone(page)
     await screenshot(page, "console-zh-6-resolved")

@@ -443,9 +443,16 @@ async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_
         english.count("so the last message was not sent: until it is, replies show on the status page only")
         == 2
     )
-    await delivery(await reply("检查好了"), "sent", None)  # the channel works again
-    page = await (await client.get(f"{path}?lang=zh")).text()
+    # A reply now: the page does not say it is on its way, and a message still waiting to be sent
+    # does not undo what the last one's fate said.
+    second = await reply("检查好了")
+    page = await (await client.get(f"{path}?done=replied&lang=zh")).text()
+    assert "回复已保存。它不会发给工人（原因见下方“联系工人”），只显示在工人的状态页上。" in page
+    assert page.count(unconfigured) == 2 and "正在发给工人" not in page
+    await delivery(second, "sent", None)  # the channel works again
+    page = await (await client.get(f"{path}?done=replied&lang=zh")).text()
     assert unconfigured not in page and page.count("本系统开通了相应渠道的发送时") == 2
+    assert "回复已保存，正在发给工人。" in page
 
 
 async def test_every_delivery_reason_has_words_in_both_languages() -> None:
