@@ -35,7 +35,7 @@ from shared.auth import Principal, require
 from shared.bodies import read_json, validate
 from shared.contracts import EscalationReason, Event, PlainId, Reference
 from shared.messaging import PublishError
-from shared.runtime import RUNTIME, Runtime
+from shared.runtime import RUNTIME
 from shared.web import Problem, json_response
 
 ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -129,9 +129,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/stats", get_stats)
 
 
-async def _caller(request: web.Request) -> tuple[Runtime, Principal]:
-    runtime = request.app[RUNTIME]
-    return runtime, await require(request, runtime.db, "ngo", "admin")
+async def _caller(request: web.Request) -> tuple[NgoDesk, Principal]:
+    """The desk the NGO's requests work on (store, bus, clock), and who is calling."""
+    desk = NgoDesk.of(request.app[RUNTIME])
+    return desk, await require(request, desk.db, "ngo", "admin")
 
 
 def _query(request: web.Request) -> dict[str, str]:
@@ -148,7 +149,7 @@ def _scope(principal: Principal, factory: str | None) -> list[str] | None:
 
 
 async def list_escalations(request: web.Request) -> web.Response:
-    runtime, principal = await _caller(request)
+    desk, principal = await _caller(request)
     params = validate(ListQuery, _query(request))
     factories = _scope(principal, params.factory)
     query = EscalationQuery(
@@ -159,7 +160,7 @@ async def list_escalations(request: web.Request) -> web.Response:
     )
     skip = (params.page - 1) * params.per_page
     if params.group == "case":
-        groups, cases = await store.list_case_groups(runtime.db, query, skip, params.per_page)
+        groups, cases = await store.list_case_groups(desk.db, query, skip, params.per_page)
         return _respond(
             {
                 "items": [CaseGroup.of(group).body() for group in groups],
@@ -168,7 +169,7 @@ async def list_escalations(request: web.Request) -> web.Response:
                 "total": cases,
             }
         )
-    found, total = await store.list_escalations(runtime.db, query, skip, params.per_page)
+    found, total = await store.list_escalations(desk.db, query, skip, params.per_page)
     return _respond(
         {
             "items": [EscalationSummary.of(escalation).body() for escalation in found],
@@ -179,15 +180,15 @@ async def list_escalations(request: web.Request) -> web.Response:
     )
 
 
-async def _visible(request: web.Request) -> tuple[Runtime, Principal, Escalation]:
-    runtime, principal = await _caller(request)
+async def _visible(request: web.Request) -> tuple[NgoDesk, Principal, Escalation]:
+    desk, principal = await _caller(request)
     escalation_id = request.match_info["id"]
     escalation = None
     if _matches_id(escalation_id):
-        escalation = await NgoDesk.of(runtime).visible(principal, escalation_id)
+        escalation = await desk.visible(principal, escalation_id)
     if escalation is None:
         raise Problem(404, "Not Found", "no such escalation")
-    return runtime, principal, escalation
+    return desk, principal, escalation
 
 
 def _matches_id(value: str) -> bool:
@@ -195,25 +196,25 @@ def _matches_id(value: str) -> bool:
 
 
 async def get_escalation(request: web.Request) -> web.Response:
-    runtime, _, escalation = await _visible(request)
-    record = await NgoDesk.of(runtime).case_record(escalation)
+    desk, _, escalation = await _visible(request)
+    record = await desk.case_record(escalation)
     return _respond(EscalationDetail.of_case(escalation, record).body())
 
 
 async def acknowledge(request: web.Request) -> web.Response:
-    runtime, principal, escalation = await _visible(request)
+    desk, principal, escalation = await _visible(request)
     try:
-        acknowledged = await NgoDesk.of(runtime).acknowledge(escalation, principal.token_id)
+        acknowledged = await desk.acknowledge(escalation, principal.token_id)
     except EscalationResolved:
         raise Problem(409, "Conflict", "the escalation is already resolved") from None
     return _respond(EscalationDetail.of_case(acknowledged, None).body())
 
 
 async def resolve(request: web.Request) -> web.Response:
-    runtime, principal, escalation = await _visible(request)
+    desk, principal, escalation = await _visible(request)
     body = await read_json(request, ResolveBody)
     try:
-        resolved = await NgoDesk.of(runtime).resolve(escalation, body.note, principal.token_id)
+        resolved = await desk.resolve(escalation, body.note, principal.token_id)
     except EscalationResolved:
         raise Problem(409, "Conflict", "the escalation is already resolved") from None
     except ChangedMeanwhile:
@@ -243,38 +244,38 @@ async def _requested(action: Awaitable[Event]) -> web.Response:
 
 async def post_message(request: web.Request) -> web.Response:
     """Write to the worker; the router records it in the thread and relays it, marked as the NGO's."""
-    runtime, principal, escalation = await _visible(request)
+    desk, principal, escalation = await _visible(request)
     body = await read_json(request, MessageBody)
     key = _idempotency_key(request)
-    return await _requested(NgoDesk.of(runtime).message(escalation, body.text, principal.token_id, key))
+    return await _requested(desk.message(escalation, body.text, principal.token_id, key))
 
 
 async def transfer(request: web.Request) -> web.Response:
     """Hand the case to a committee of its factory; the router checks the committee may take it."""
-    runtime, principal, escalation = await _visible(request)
+    desk, principal, escalation = await _visible(request)
     body = await read_json(request, TransferBody)
     key = _idempotency_key(request)
-    desk = NgoDesk.of(runtime)
+    desk = desk
     return await _requested(desk.transfer(escalation, body.committee_id, principal.token_id, key))
 
 
 async def close(request: web.Request) -> web.Response:
     """Close the case with an outcome the worker is told; the escalation is resolved with it
     (:meth:`NgoDesk.close`: also one the NGO resolved before with a note of its own)."""
-    runtime, principal, escalation = await _visible(request)
+    desk, principal, escalation = await _visible(request)
     body = await read_json(request, CloseBody)
     key = _idempotency_key(request)
-    return await _requested(NgoDesk.of(runtime).close(escalation, body.outcome, principal.token_id, key))
+    return await _requested(desk.close(escalation, body.outcome, principal.token_id, key))
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    runtime, principal = await _caller(request)
+    desk, principal = await _caller(request)
     params = validate(StatsQuery, _query(request))
     since = params.since
     factories = _scope(principal, params.factory)
-    table = stats.compute([], runtime.clock())
+    table = stats.compute([], desk.clock())
     if factories != []:
-        table = await stats_store.figures(runtime.db, factories, since, runtime.clock())
+        table = await stats_store.figures(desk.db, factories, since, desk.clock())
     body = table.answer()
     body["since"] = since
     return _respond(body)
