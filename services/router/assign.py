@@ -51,7 +51,7 @@ class CommitteeInfo:
 
 
 @dataclass(frozen=True)
-class Directory:
+class Routing:
     """The registry as routing reads it: every factory (by code, the order routing tries them in),
     each factory's active committees (by id) and the time zone its workers are told times in."""
 

@@ -2,7 +2,7 @@
 
 One delivery walks one way through the router, entering each module once: :func:`gather` reads what
 the grievance is decided and routed on (each store in one run of calls, the registry as one
-:class:`~services.router.assign.Directory`); the pure rules say what it is about
+:class:`~services.router.assign.Routing`); the pure rules say what it is about
 (:func:`services.router.classify.classify`), where it goes (:func:`services.router.assign.resolve_factory`
 and :func:`~services.router.assign.route`, which screens the factory's committees for a conflict of
 interest) and what it means (:func:`services.router.decisions.decide`, for an SMS or WeChat message
@@ -38,7 +38,7 @@ from typing import NamedTuple
 import structlog
 
 from services.router import switches
-from services.router.assign import Directory, Hints, resolve_factory, route
+from services.router.assign import Hints, Routing, resolve_factory, route
 from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.classify import classify
@@ -87,7 +87,7 @@ class Inputs(NamedTuple):
     confirmable: tuple[str, ...] = ()  # the cases whose confirmation request went here, this code
     reach: bool = True  # False when the worker sent STOP
     latest_factory: str | None = None  # the sender's latest case's factory (a proven sender only)
-    directory: Directory = Directory()
+    routing: Routing = Routing()
 
 
 async def gather(
@@ -133,7 +133,7 @@ async def gather(
     # the unverified key, which no STOP switched off (so it reads as reachable, as the case does).
     reach = await workers.reaches(key if proven or event.sealed_contact else unverified)
 
-    directory = await registry.directory()
+    routing = await registry.routing()
     confirmable = tuple(
         c.case_id
         for c in awaiting
@@ -154,7 +154,7 @@ async def gather(
         confirmable=confirmable,
         reach=reach,
         latest_factory=latest,
-        directory=directory,
+        routing=routing,
     )
 
 
@@ -188,16 +188,16 @@ class GrievanceConsumer:
         found = await gather(
             event, cases=self._cases, workers=self._workers, registry=self._registry, keys=self._keys
         )
-        key, proven, directory = event.reporter_key, contact_proven(event), found.directory
+        key, proven, routing = event.reporter_key, contact_proven(event), found.routing
         # NEW and a text: the text after the keyword is the grievance (the decision below says NEW).
         command = found.command
         text = command.text if command is not None and command.kind == "new" and command.text else event.text
         classification = classify(text)
         hints = Hints(event.channel, text, event.factory_hint, event.gateway_number)
-        factory_id, via = resolve_factory(hints, directory.factories, found.latest_factory)
+        factory_id, via = resolve_factory(hints, routing.factories, found.latest_factory)
         # The factory the text alone names: a routed follow-up replaces the worker's unroutable cases.
-        named, _ = resolve_factory(Hints(event.channel, event.text), directory.factories, latest_factory=None)
-        committees = directory.committees.get(factory_id, ()) if factory_id is not None else ()
+        named, _ = resolve_factory(Hints(event.channel, event.text), routing.factories, latest_factory=None)
+        committees = routing.committees.get(factory_id, ()) if factory_id is not None else ()
         screening = route(classification.category, text, factory_id, committees)
         decision: Decision | None = None
         if found.case is not None:
@@ -233,7 +233,7 @@ class GrievanceConsumer:
                 via=via,
                 classification=classification,
                 screening=screening,
-                zone=directory.zones.get(home, DEFAULT_TIMEZONE) if home else DEFAULT_TIMEZONE,
+                zone=routing.zones.get(home, DEFAULT_TIMEZONE) if home else DEFAULT_TIMEZONE,
                 proven=proven,
                 unverified_key=found.unverified if not proven else None,
                 supersedes=decision.supersedes if isinstance(decision, NewCase) else (),

@@ -206,6 +206,9 @@ async def load_registry(
         counts["committees_retired"] += await store.retire_committees(
             factory.code, [c.id for c in factory.committees]
         )
+    # Once more at the end, whatever changed: a load that stopped between a write and its move is
+    # finished by the next one, which then writes nothing (see registry_store).
+    await store.moved()
     counts["notify_recipients"] = await Directory(db).replace(notify_entries(registry))
     counts.update(await settle(db, bus=bus, clock=clock))
     return counts

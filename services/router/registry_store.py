@@ -2,12 +2,16 @@
 
 :mod:`services.router.registry` writes them through :class:`RegistryStore`; routing reads factories
 and committees as the pure rules of :mod:`services.router.assign` take them
-(:meth:`RegistryStore.directory`). Codes and ids are validated patterns, so no string from a registry
+(:meth:`RegistryStore.routing`). Codes and ids are validated patterns, so no string from a registry
 file acts as a query operator.
 
-Every write moves the registry's version (one document in ``registry_version``) after it is made, so
-a store keeps the directory it read between grievances and reads it again once the version moved:
-one small read per grievance, and every replica routes on the registry as it was last written.
+Every write moves the registry's version (one document in ``registry_version``) after it is made,
+and every load moves it once more at its end (:meth:`RegistryStore.moved`), whatever it changed: a
+load run again after one that stopped between a write and its move moves it then. So a store keeps
+the routing it read between grievances and reads it again once the version moved: one small read
+per grievance, and every replica routes on the registry as the last load left it. Whoever changes
+these collections some other way (a restore from a backup) loads the registry again afterwards, or
+restarts the routers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from services.router.assign import CommitteeInfo, Directory, FactoryInfo
+from services.router.assign import CommitteeInfo, FactoryInfo, Routing
 from services.router.names import Member
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
@@ -115,10 +119,10 @@ def _committee_info(doc: Mapping[str, Any]) -> CommitteeInfo:
 class RegistryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._directory: tuple[int, Directory] | None = None  # the version it was read at
+        self._routing: tuple[int, Routing] | None = None  # and the version it was read at
 
-    async def _moved(self) -> None:
-        """Move the registry's version, after a write: readers read the registry again."""
+    async def moved(self) -> None:
+        """Move the registry's version: every router reads the registry again at its next grievance."""
         move = {"$inc": {"n": 1}}
         try:
             await self._db[VERSION].update_one({"_id": "registry"}, move, upsert=True)
@@ -134,7 +138,7 @@ class RegistryStore:
         result = await self._db[collection].update_one({key: doc[key]}, {"$set": doc}, upsert=True)
         if result.upserted_id is None and not result.modified_count:
             return "unchanged"
-        await self._moved()
+        await self.moved()
         return "inserted" if result.upserted_id is not None else "updated"
 
     async def upsert_factory(self, record: FactoryRecord) -> Outcome:
@@ -150,18 +154,18 @@ class RegistryStore:
             {"$set": {"active": False}},
         )
         if result.modified_count:
-            await self._moved()
+            await self.moved()
         return int(result.modified_count)
 
-    async def directory(self) -> Directory:
+    async def routing(self) -> Routing:
         """Every factory, its active committees and its time zone, as routing reads them.
 
         Read again only when the registry's version moved since the last read (the version is read
         first, so a write that lands meanwhile is read at the next grievance at the latest).
         """
         version = await self._version()
-        if self._directory is not None and self._directory[0] == version:
-            return self._directory[1]
+        if self._routing is not None and self._routing[0] == version:
+            return self._routing[1]
         factories = [
             d
             async for d in self._db[FACTORIES]
@@ -171,7 +175,7 @@ class RegistryStore:
         committees: dict[str, list[CommitteeInfo]] = {}
         async for doc in self._db[COMMITTEES].find({"active": True}, {"_id": 0}).sort("id", ASCENDING):
             committees.setdefault(doc["factory_id"], []).append(_committee_info(doc))
-        directory = Directory(
+        routing = Routing(
             factories=tuple(
                 FactoryInfo(d["code"], tuple(d.get("sms_numbers", ())), tuple(d.get("keywords", ())))
                 for d in factories
@@ -179,8 +183,8 @@ class RegistryStore:
             committees={code: tuple(found) for code, found in committees.items()},
             zones={d["code"]: str(d.get("timezone") or DEFAULT_TIMEZONE) for d in factories},
         )
-        self._directory = (version, directory)
-        return directory
+        self._routing = (version, routing)
+        return routing
 
     async def timezone_of(self, factory_id: str | None) -> str:
         """The zone a factory's workers are told times in (the default one for an unknown factory)."""

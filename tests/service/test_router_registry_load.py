@@ -62,15 +62,28 @@ async def test_changes_update_in_place_and_dropped_committees_retire(db: Any, tm
 async def test_routing_reads_the_registry_again_only_once_any_replica_changed_it(db: Any) -> None:
     await load_registry_file(db, REGISTRY)
     router = RegistryStore(db)
-    first = await router.directory()
+    first = await router.routing()
     assert first.committees["GZ-001"] and first.zones["GZ-001"] == "Asia/Shanghai"
-    assert await router.directory() is first  # nothing moved: the same directory
+    assert await router.routing() is first  # nothing moved: the same directory
     data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
     data["factories"][0]["committees"] = data["factories"][0]["committees"][:1]
     data["factories"][0]["timezone"] = "Asia/Ho_Chi_Minh"
     await load_registry(db, data)  # another process's load, through a store of its own
-    after = await router.directory()
+    after = await router.routing()
     assert [c.id for c in after.committees["GZ-001"]] == ["gz-001-spt"]
     assert after.zones["GZ-001"] == "Asia/Ho_Chi_Minh"
-    await load_registry(db, data)  # the same registry again: nothing moves
-    assert await router.directory() is after
+    assert await router.routing() is after  # nothing moved since
+
+
+async def test_a_load_run_again_after_one_stopped_before_moving_the_version_is_routed_on(db: Any) -> None:
+    await load_registry_file(db, REGISTRY)
+    router = RegistryStore(db)
+    assert (await router.routing()).zones["GZ-001"] == "Asia/Shanghai"
+    data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
+    data["factories"][0]["timezone"] = "Asia/Ho_Chi_Minh"
+    # An earlier load wrote the factory and stopped before it moved the version.
+    await db["factories"].update_one({"code": "GZ-001"}, {"$set": {"timezone": "Asia/Ho_Chi_Minh"}})
+    assert (await router.routing()).zones["GZ-001"] == "Asia/Shanghai"
+    counts = await load_registry(db, data)  # run again, as docs/router.md says: it writes nothing
+    assert counts["factories_unchanged"] == 3 and counts["committees_unchanged"] == 5
+    assert (await router.routing()).zones["GZ-001"] == "Asia/Ho_Chi_Minh"

@@ -45,7 +45,7 @@ async def test_routing_by_a_name_two_factories_share_does_not_depend_on_the_writ
 
     async def route() -> str | None:
         found, _ = resolve_factory(
-            Hints("sms", "GZ-001 工资没发"), (await RegistryStore(db).directory()).factories, None
+            Hints("sms", "GZ-001 工资没发"), (await RegistryStore(db).routing()).factories, None
         )
         return found
 
