@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 import pytest
 
 from services.router.appkeys import ROUTER
-from shared.contracts import GrievanceReceived, MessageDeliveryChanged, MessageOutbound
+from shared.contracts import DeliveryReason, GrievanceReceived, MessageOutbound
 from tests.browser.accessibility import assert_accessible, checked_context
 from tests.browser.conftest import follow, screenshot
 from tests.fakes import ENGLISH_WORKER_PHONE, WORKER_PHONE
 from tests.service.router_support import (
     GZ_NUMBER,
     RouterClient,
+    announce_delivery,
     committee_tokens,
     grievance,
     serve,
@@ -63,24 +64,12 @@ async def new_case(runtime: Runtime, text: str, phone: str) -> GrievanceReceived
     return event
 
 
-async def undeliverable(runtime: Runtime, client: RouterClient, reason: str) -> None:
+async def undeliverable(runtime: Runtime, client: RouterClient, reason: DeliveryReason) -> None:
     """What intake announces of the committee's reply when it cannot send it."""
     (reply,) = [
         e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
     ]
-    await runtime.bus.publish(
-        MessageDeliveryChanged(
-            correlation_id=reply.correlation_id,
-            outbound_id=reply.id,
-            case_id=reply.case_id,
-            reference=reply.reference,
-            state="undeliverable",
-            error_code=reason,
-            reason=reason,
-            at=runtime.clock(),
-        )
-    )
-    await memory_bus_of(runtime).drain()
+    await announce_delivery(runtime, reply, "undeliverable", error_code=reason, reason=reason)
 
 
 async def fits_the_phone(page: Page) -> None:

@@ -23,14 +23,23 @@ from services.router.case import Case
 from services.router.case_store import CaseStore
 from services.router.registry import load_registry_file
 from shared.auth import issue_token
-from shared.contracts import Channel, Event, GrievanceReceived, Language
+from shared.contracts import (
+    Channel,
+    DeliveryReason,
+    DeliveryState,
+    Event,
+    GrievanceReceived,
+    Language,
+    MessageDeliveryChanged,
+    MessageOutbound,
+)
 from shared.ids import reference_for
 from shared.keywords import parse
 from shared.messaging import Bus, DeadLetter, Handler, PublishError, Replayed
 from shared.privacy import Keys, normalise_e164, reporter_key, seal, unseal
 from shared.runtime import Runtime
 from shared.store import Database
-from tests.fakes import sensitive
+from tests.fakes import memory_bus_of, sensitive
 from tests.servers import ServiceServer
 
 REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "registry.yaml"
@@ -122,6 +131,31 @@ async def serve(runtime: Runtime) -> AsyncIterator[RouterClient]:
         await runtime.bus.consume(queue, collect)
     async with RouterClient(ServiceServer(app), received) as client:
         yield client
+
+
+async def announce_delivery(
+    runtime: Runtime,
+    sent: MessageOutbound,
+    state: DeliveryState,
+    *,
+    error_code: str | None = None,
+    reason: DeliveryReason | None = None,
+) -> None:
+    """What intake's announcer publishes of a message it handled (services/intake/announcer.py),
+    delivered to the router before this returns."""
+    await runtime.bus.publish(
+        MessageDeliveryChanged(
+            correlation_id=sent.correlation_id,
+            outbound_id=sent.id,
+            case_id=sent.case_id,
+            reference=sent.reference,
+            state=state,
+            error_code=error_code,
+            reason=reason,
+            at=runtime.clock(),
+        )
+    )
+    await memory_bus_of(runtime).drain()
 
 
 async def stored_case(cases: CaseStore, grievance_id: uuid.UUID | str) -> Case:

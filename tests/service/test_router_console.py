@@ -23,7 +23,6 @@ from shared.contracts import (
     DELIVERY_REASONS,
     CaseUpdated,
     GrievanceReceived,
-    MessageDeliveryChanged,
     MessageOutbound,
 )
 from shared.runtime import Runtime
@@ -35,6 +34,7 @@ from tests.service.router_support import (
     GZ_NUMBER,
     REGISTRY,
     RouterClient,
+    announce_delivery,
     committee_tokens,
     grievance,
     serve,
@@ -357,19 +357,9 @@ async def test_the_thread_says_why_a_message_did_not_reach_the_worker(runtime: R
     (sent,) = [
         e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
     ]
-    await runtime.bus.publish(
-        MessageDeliveryChanged(
-            correlation_id=sent.correlation_id,
-            outbound_id=sent.id,
-            case_id=sent.case_id,
-            reference=sent.reference,
-            state="undeliverable",
-            error_code="channel_unconfigured",
-            reason="channel_unconfigured",
-            at=runtime.clock(),
-        )
+    await announce_delivery(
+        runtime, sent, "undeliverable", error_code="channel_unconfigured", reason="channel_unconfigured"
     )
-    await memory_bus_of(runtime).drain()
     page, _ = await page_csrf(client, path)
     assert "无法送达" in page and "本系统尚未开通工人所用渠道（短信或微信）的发送：这条消息无法发出。" in page
     assert "channel_unconfigured" not in page and WORKER_PHONE[-8:] not in page
@@ -416,22 +406,10 @@ async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_
             e for e in client.received if isinstance(e, MessageOutbound) and e.purpose == "committee_reply"
         ][-1]
 
-    async def delivery(sent: MessageOutbound, state: str, reason: str | None) -> None:
-        await runtime.bus.publish(
-            MessageDeliveryChanged(
-                correlation_id=sent.correlation_id,
-                outbound_id=sent.id,
-                case_id=sent.case_id,
-                reference=sent.reference,
-                state=state,
-                error_code=reason,
-                reason=reason,
-                at=runtime.clock(),
-            )
-        )
-        await memory_bus_of(runtime).drain()
-
-    await delivery(await reply("我们明天开门检查"), "undeliverable", "channel_unconfigured")
+    first = await reply("我们明天开门检查")
+    await announce_delivery(
+        runtime, first, "undeliverable", error_code="channel_unconfigured", reason="channel_unconfigured"
+    )
     page, _ = await page_csrf(client, path)
     unconfigured = (
         "本系统尚未开通工人所用渠道的发送，上一条消息没有发出：在开通之前，您的回复只会显示在状态页上。"
@@ -449,7 +427,7 @@ async def test_once_a_message_is_undeliverable_for_want_of_sms_the_contact_line_
     page = await (await client.get(f"{path}?done=replied&lang=zh")).text()
     assert "回复已保存。它不会发给工人（原因见下方“联系工人”），只显示在工人的状态页上。" in page
     assert page.count(unconfigured) == 2 and "正在发给工人" not in page
-    await delivery(second, "sent", None)  # the channel works again
+    await announce_delivery(runtime, second, "sent")  # the channel works again
     page = await (await client.get(f"{path}?done=replied&lang=zh")).text()
     assert unconfigured not in page and page.count("本系统开通了相应渠道的发送时") == 2
     assert "回复已保存，正在发给工人。" in page

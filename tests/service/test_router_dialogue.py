@@ -17,7 +17,6 @@ from shared.contracts import (
     CaseUpdated,
     GrievanceReceived,
     Language,
-    MessageDeliveryChanged,
     MessageOutbound,
     OutboundPurpose,
 )
@@ -28,6 +27,7 @@ from tests.service.router_support import (
     GZ_NUMBER,
     SZ_NUMBER,
     RouterClient,
+    announce_delivery,
     assert_no_contact,
     bearer,
     committee_tokens,
@@ -295,19 +295,8 @@ async def test_committee_messages_show_delivery_status(router: Router, runtime: 
     statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
     assert statuses == ["pending", "pending"]  # intake has not said anything yet
     # what intake's announcer publishes (services/intake/announcer.py)
-    for reply, state, code in ((replies[0], "delivered", None), (replies[1], "failed", "21610")):
-        await runtime.bus.publish(
-            MessageDeliveryChanged(
-                correlation_id=reply.correlation_id,
-                outbound_id=reply.id,
-                case_id=reply.case_id,
-                reference=reply.reference,
-                state=state,
-                error_code=code,
-                at=runtime.clock(),
-            )
-        )
-    await memory_bus_of(runtime).drain()
+    await announce_delivery(runtime, replies[0], "delivered")
+    await announce_delivery(runtime, replies[1], "failed", error_code="21610")
     body = await (await client.get(url, headers=token)).json()
     statuses = [m["delivery_status"] for m in body["messages"] if m["direction"] == "committee"]
     assert statuses == ["delivered", "failed"]
