@@ -40,8 +40,8 @@ from itertools import pairwise
 
 from shared.textfold import spaced
 
-ALPHA = 0.05  # additive smoothing of every feature's count in each class
-THRESHOLD = 3.05  # the score (a log likelihood ratio over the root of the feature count) to exceed
+ALPHA = 0.1  # additive smoothing of every feature's count in each class
+THRESHOLD = 2.5  # the score (a log likelihood ratio over the root of the feature count) to exceed
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
