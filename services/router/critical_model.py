@@ -25,7 +25,13 @@ shipped as an artifact that could drift from the data.
 :data:`ALPHA` and :data:`THRESHOLD` are chosen by ten-fold cross-validation on the development
 grievances only (``python -m tests.data.cross_validate_critical``): the lowest threshold at which
 the detector calls at most 3 % of the ordinary grievances critical, and the smoothing that then
-finds the most critical ones. The figures are in docs/router.md.
+finds the most critical ones: alpha 0.1, threshold 2.5. Cross-validated, the detector alone finds
+0.627 of the critical development grievances (983/1568) and calls 18 of 618 ordinary ones critical
+(precision 0.982; lexicon or detector 0.988, against the lexicon's 0.999 on the texts it was grown
+on). Replaying the thirty development batches, each against the lexicon and a detector trained as
+they stood before it, critical recall on new wording goes from 0.523 to 0.715 (ordinary texts called
+critical: 62 to 79 of 437 look-alikes). Held out, measured once: critical recall 0.975 (39/40, as
+the lexicon alone), precision 0.907 (39/43, from 0.951), accuracy 0.986. docs/router.md has more.
 """
 
 from __future__ import annotations
