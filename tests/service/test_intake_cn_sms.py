@@ -56,11 +56,8 @@ async def test_an_aliyun_uplink_pushed_ten_times_is_one_grievance_answered_as_al
     client: TestClient[web.Request, web.Application], memory_bus: MemoryBus, keys: Keys
 ) -> None:
     body = [sms_up(WORKER_PHONE, TEXT)]
-    timings = []
     for _ in range(10):
-        started = time.perf_counter()
         response = await push(client, aliyun_path(), body)
-        timings.append(time.perf_counter() - started)
         assert response.status == 200
         assert await response.json() == ALIYUN_ACK
     [event] = grievances(memory_bus)
@@ -70,7 +67,6 @@ async def test_an_aliyun_uplink_pushed_ten_times_is_one_grievance_answered_as_al
     assert unseal(keys, event.sealed_contact or "") == WORKER_PHONE
     # The key of a Twilio SMS from the same number: one worker, whichever gateway they write to.
     assert event.reporter_key == reporter_key(keys, WORKER_PHONE)
-    assert max(timings) < 0.7
 
 
 async def test_a_batch_is_filed_item_by_item_and_a_repeated_batch_files_only_what_is_new(
@@ -208,27 +204,33 @@ async def test_an_empty_text_is_acknowledged_and_files_nothing(
 class SilentBus(MemoryBus):
     """A broker that never confirms: each publish hangs until the bus's own timeout (never, here)."""
 
+    attempts = 0
+
     async def publish(self, event: Event) -> None:
+        self.attempts += 1
         await asyncio.sleep(3600)
 
 
-async def test_a_broker_that_does_not_confirm_is_spooled_inside_alibabas_700_ms(
+async def test_a_broker_that_does_not_confirm_is_spooled_after_the_publish_budget(
     settings_factory: Callable[..., Settings], db: Database, keys: Keys, clock: FakeClock
 ) -> None:
-    runtime = Runtime(settings_factory(), SilentBus(), db, keys, clock)
+    """The answer waits for the broker for the budget, then for the spool; bench/deadlines.py says how long."""
+    bus = SilentBus()
+    runtime = Runtime(settings_factory(), bus, db, keys, clock)
     async with serve(cn_settings(settings_factory), runtime, spool=True, relay=FAST_RELAY) as client:
         body = [sms_up(WORKER_PHONE, TEXT), sms_up(OTHER_WORKER_PHONE, OTHER)]
         started = time.perf_counter()
         response = await push(client, aliyun_path(), body)
         elapsed = time.perf_counter() - started
         assert response.status == 200 and await response.json() == ALIYUN_ACK
-        assert PUBLISH_BUDGET <= elapsed < 0.7
+        assert elapsed >= PUBLISH_BUDGET  # it gave the broker its chance first
         assert await db[SPOOL].count_documents({}) == 2
-        # Alibaba's repeat is answered from the uplink record, without waiting for the broker again.
-        started = time.perf_counter()
-        assert (await push(client, aliyun_path(), body)).status == 200
-        assert time.perf_counter() - started < PUBLISH_BUDGET
+        tried = bus.attempts
+        # Alibaba's repeat is answered from the uplink record, without trying the broker again.
+        response = await push(client, aliyun_path(), body)
+        assert response.status == 200 and await response.json() == ALIYUN_ACK
         assert await db[SPOOL].count_documents({}) == 2
+        assert bus.attempts == tried
 
 
 async def test_neither_broker_nor_spool_is_a_503_and_the_retry_files_it_once(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import struct
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,8 +67,6 @@ from tests.unit.test_wechat_crypto import (
 
 ZH_TEXT = sensitive("车间安全出口被锁，晚上加班不给加班费")
 EN_TEXT = sensitive("The canteen food made twenty of us sick this week")
-# WeChat answers a push it waited more than 5 s for as failed and retries it.
-WECHAT_DEADLINE = 5.0
 
 
 @pytest.fixture
@@ -493,10 +490,10 @@ async def test_messages_and_the_follow_open_the_service_window_and_menu_clicks_d
     assert await windows.last_inbound(key) == clock()
 
 
-# --- durable first, inside WeChat's 5 s ------------------------------------------------------------
+# --- durable first, then the answer (bench/deadlines.py measures how long) --------------------------
 
 
-async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
+async def test_the_answer_waits_for_durability_or_is_a_503_that_wechat_retries(
     settings_factory: Callable[..., Settings],
     settings: Settings,
     db: Database,
@@ -506,11 +503,10 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
     runtime: Runtime,
 ) -> None:
     account = pusher()
-    started = time.perf_counter()
     async with serve(wechat_settings(settings_factory), runtime) as client:
         for _ in range(10):
             assert (await send(client, account, text_xml(EN_TEXT))).status == 200
-    assert (time.perf_counter() - started) / 10 < WECHAT_DEADLINE
+    assert len(grievances(memory_bus)) == 10  # each answered once its grievance was confirmed
     # The broker does not confirm and nothing durable stands in: 503, and WeChat's retry is safe.
     down = Runtime(settings, FailingBus(), db, keys, clock)
     async with serve(wechat_settings(settings_factory), down) as client:
@@ -520,10 +516,9 @@ async def test_the_answer_waits_for_durability_and_comes_inside_wechats_5_s(
     bus = FailingBus()
     spooled = Runtime(settings, bus, db, keys, clock)
     async with serve(wechat_settings(settings_factory), spooled, spool=True, relay=FAST_RELAY) as client:
-        started = time.perf_counter()
         push = account.push(text_xml(ZH_TEXT))
         response = await post_push(client, push)
-        assert response.status == 200 and time.perf_counter() - started < WECHAT_DEADLINE
+        assert response.status == 200
         assert await response.text() == ""
         unfollow = await send(client, account, event_xml("unsubscribe"))
         assert unfollow.status == 200

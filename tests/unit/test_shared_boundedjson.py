@@ -70,4 +70,4 @@ def test_the_depth_scan_is_linear_even_on_unterminated_strings(text: str) -> Non
     started = time.perf_counter()
     with pytest.raises(Rejected):
         loads(text)
-    assert time.perf_counter() - started < 1.0  # quadratic would take minutes
+    assert time.perf_counter() - started < 10  # quadratic would take minutes

@@ -69,7 +69,7 @@ async def test_stopping_ends_a_backoff_at_once() -> None:
     started = time.perf_counter()
     stopping.set()
     assert (await delivery).outcome == "requeue"
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 10  # not the 30 s backoff
     assert store.calls == 1
 
 
