@@ -10,6 +10,11 @@ highest score wins, ties going to the graver category. Severity is the gravest o
 default and of every matched term's own severity, so "wages unpaid and he hit me" is about wages but
 critical, and so is a beating in reprisal for a complaint; a strong child or forced labour term is
 critical in any category too (a reprisal by confinement). Nothing matched: ``other``/``normal``.
+
+The lexicon reads only the words it was taught, so a learnt detector reads beside it
+(:mod:`services.router.critical_model`): a grievance is critical when the lexicon says so or the
+detector is confident, since a locked exit on the slow clock costs more than an ordinary complaint on
+the fast one. The detector never changes the category.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import cast
 
 from pypinyin import Style, lazy_pinyin
 
-from services.router import retaliation
+from services.router import critical_model, retaliation
 from services.router.lexicon import BASE_SEVERITY, EN, ORDINARY_EN, ORDINARY_ZH, PRIORITY, ZH, Entry
 from shared.contracts import Category, Severity, gravest
 from shared.textfold import compact, spaced
@@ -154,7 +159,16 @@ def _plain(words: str, han: str) -> tuple[str, str]:
 
 
 def classify(text: str) -> Classification:
-    """The category and severity of a grievance text."""
+    """The category and severity of a grievance text: the lexicon's, made critical when the learnt
+    detector is confident that it is."""
+    result = by_lexicon(text)
+    if result.severity != "critical" and critical_model.is_critical(text):
+        return Classification(result.category, "critical", result.score)
+    return result
+
+
+def by_lexicon(text: str) -> Classification:
+    """The category and severity the lexicon alone gives (what the detector is measured beside)."""
     text = text.translate(_LOOK_ALIKES)
     words, han = _plain(spaced(text), compact(text))
     found = _matches(words, han)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.router.classify import classify, normalise
+from services.router.classify import by_lexicon, classify, normalise
 from shared.contracts import CATEGORIES
 
 ZH = [
@@ -358,5 +358,9 @@ def test_the_newer_families_look_alikes_are_not(text: str) -> None:
     ],
 )
 def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text: str) -> None:
-    """Only an entry's top-level words match by sound; a word inside a group is part of a phrase."""
-    assert classify(text).severity != "critical"
+    """Only an entry's top-level words match by sound; a word inside a group is part of a phrase.
+
+    A rule of the lexicon, so the lexicon alone is asked: the learnt detector beside it reads
+    从外面看不出来 and 天花板很高 as critical (their n-grams come from locked-in and ceiling-collapse
+    grievances), a false alarm it is known to give."""
+    assert by_lexicon(text).severity != "critical"
