@@ -28,6 +28,7 @@ from services.router import (
     console,
     console_session,
     contact,
+    critical_model,
     openapi,
     periodic,
     registry_store,
@@ -193,6 +194,8 @@ def create_app(
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:
         router, bus = app[ROUTER], app[RUNTIME].bus
+        # Trained here, once per process, so that the first grievance does not wait the 0.3 s.
+        critical_model.detector()
         await bus.consume(QUEUE, consumer_handlers(router.consumer))
         await bus.consume(DELIVERIES_QUEUE, delivery_handlers(router.deliveries))
         await bus.consume(NGO_QUEUE, ngo_handlers(router.ngo))

@@ -19,8 +19,8 @@ than in a factory's inbox, and the data's share must not push every text towards
 Why hand-written and not scikit-learn: counting and one sum are a few dozen lines, deterministic
 (integer counts, so the order of the examples cannot change a weight), and cost no numpy and scipy
 (tens of megabytes) in every router image; a logistic regression tried on the same features did no
-better. It is trained on first use (0.3 s to read the data and count), not at import, and not
-shipped as an artifact that could drift from the data.
+better. It is trained once per process (0.3 s to read the data and count), when the router starts
+or on first use, not at import, and not shipped as an artifact that could drift from the data.
 
 :data:`ALPHA` and :data:`THRESHOLD` are chosen by ten-fold cross-validation on the development
 grievances only (``python -m tests.data.cross_validate_critical``): the lowest threshold at which
