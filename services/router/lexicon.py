@@ -803,13 +803,13 @@ ZH: tuple[Entry, ...] = (
     (
         "(插线板|插座|排插|拖板|电线|插头|电箱|电闸).{0,10}(发烫|冒烟|冒过烟|烧焦|着火|着过)"
         "|(上个?礼拜|上次|上周|上星期|之前|昨天|上个月|前几天).{0,3}着过(一次|火)"
-        "|喉咙(发紧|烧|刺痛)|(眼睛|眼)(一直)?流泪.{0,8}喉咙|(味|气味|油味|药水味).{0,6}(呕|吐)(晒|了)"
+        "|(眼睛|眼)(一直)?流泪.{0,8}喉咙|(味|气味|油味|药水味).{0,6}(呕|吐)(晒|了)"
         "|说胡话|(脸|嘴唇)(发紫|发黑)|(突然|趴|倒|躺|晕).{0,8}(没有|没|冇)(了)?反应|吐血",
         "health_safety",
         6,
         "critical",
     ),
-    ("换牙", "child_labour", 6, None),
+    (f"{_WORKPLACE}.{{0,10}}换牙", "child_labour", 6, None),  # still losing milk teeth, at work
     ("㶶味|焦味|创可贴|急救箱|药箱|医务室|地板.{0,6}滑|地面.{0,6}滑", "health_safety", 3, None),
     # A pregnancy counted in months and a heavy load carried, up the stairs or on the shoulder.
     ("(怀了|怀孕|有孕|身孕).{0,20}(扛|搬|抬|背)", "health_safety", 6, "critical"),
@@ -819,14 +819,14 @@ ZH: tuple[Entry, ...] = (
     # Kept in: the police threatened on whoever leaves, nowhere to be but the factory, followed everywhere.
     (
         "(谁|哪个)(敢)?走就报警|(走|离开|辞职)(的话)?就报警|下班(以后|后)?(都)?只能(待|呆|留)在(厂|工厂)"
-        "|(买东西|出门|出去|出厂)(都|也)?要登记",
+        "|连(买东西|出门|出去)都要登记",
         "forced_labour",
         6,
         None,
     ),
     # Self-harm told by its signs: belongings given away, a wish not to wake again.
     (
-        "(自己|所有)的?东西都送(人|给别人|掉)|以后不用等(他|她|我)|(唔好|不要|不想|不会)再醒",
+        "(自己|所有)的?东西都送(人|给别人|掉)|(唔好|不要|不想|不会)再醒",
         "health_safety",
         6,
         "critical",
@@ -1814,9 +1814,9 @@ EN: tuple[Entry, ...] = (
         r"opens? (only )?from (the )?outside|climb\w* over (the )?(machines?|boxes|tables|stock)"
         r"|doorways? (is |are |was )?(stacked|piled|blocked|full)"
         r"|(needed|got|had|took|with) (\w+ ){0,2}stitches|[0-9]+ stitches|opened up (his|her|my|their) (\w+ )?(arm|forearm|hand|leg|face|head)"
-        r"|blurr?(ed|y) vision|talking nonsense|(and )?then (dropped|collapsed)"
+        r"|blurr?(ed|y) vision (and \w+ )?(after|from|since)|talking nonsense|then collapsed"
         r"|edge of the (\w+ ){0,2}roof|gave away (all )?(her|his|my|their) (things|stuff|belongings)"
-        r"|(saving up|saved up|stockpil\w*|collecting) (my |her |his )?(sleeping )?pills|sleeping pills"
+        r"|(saving up|saved up|stockpil\w*|collecting) (my |her |his )?(sleeping )?pills"
         r"|(months|weeks) along|(mezzanines?|lofts?|balcon(y|ies))\b.{0,40}\b(gave way|collapsed|caved in|came down)",
         "health_safety",
         7,
@@ -1829,10 +1829,15 @@ EN: tuple[Entry, ...] = (
         7,
         "critical",
     ),
-    (r"(ten|eleven|twelve|thirteen)[- ]years?[- ]olds?", "child_labour", 6, None),
+    (
+        r"(?<!my )(?<!our )(?<!his )(?<!her )(ten|eleven|twelve|thirteen)[- ]years?[- ]olds?",
+        "child_labour",
+        6,
+        None,
+    ),
     (
         r"(haven'?t|have not|never) been (outside|out of|beyond) the (fence|compound|gates?|factory|walls?)"
-        r"|guards? (walk|escort|march)\w* us|pay\w* back the (advance|loan)|visit my family",
+        r"|guards? (walk|escort|march)\w* us|(before|until) (\w+ )?pay\w* back the (advance|loan)",
         "forced_labour",
         6,
         None,
