@@ -94,8 +94,17 @@ ORDINARY_ZH: tuple[tuple[str, str], ...] = (
         r"\1坏",
     ),
     (f"(我|我的|我家)(儿子|女儿|孩子|小孩|仔|女)(今年|才|只有|已经)?{_AGE_ZH}", r"我的孩子"),
+    # A first-aid kit is equipment, not first aid given; an escape route explained in a drill is training.
+    ("急救(箱|包|用品|培训|课|药)", r"药箱"),
+    (f"({_EXITS_ZH}|疏散路线)(图)?(都|也)?(讲|讲解|介绍|说明|教|演示)", r"消防演练"),
 )
 ORDINARY_EN: tuple[tuple[str, str], ...] = (
+    # Cracked tiles are a repair; soup too hot to eat is the canteen's, not the heat's.
+    (r"\b(tiles?)\b(.{0,40}?)\bcrack\w*", r"\1\2broken"),
+    (
+        r"\b(soup|tea|coffee|food|noodles|rice|drinks?|water) (is |was |are )?too hot (to|for)\b",
+        r"\1 is served warm \3",
+    ),
     # Tired, not dead; a machine or a battery that died; work "killing" someone.
     (r"\bdead (tired|bored|beat|slow|boring|easy)\b", r"very \1"),
     (
@@ -780,6 +789,51 @@ ZH: tuple[Entry, ...] = (
     ("吃不到饭|没饭吃|食堂不开", "other", 3, None),
     ("热水|厕所|空调|wifi|网络|太挤|虫子|蚊子|老鼠", "other", 1, None),
     ("(照顾|陪)(怀孕的)?(老婆|老公|家人|父母|孩子|小孩)|回老家", "other", 5, None),
+    # Told indirectly: a stair door that no longer pushes open, a doorway piled so that one climbs over
+    # machines to leave, a power strip that smoked, a burnt smell where a fire already broke out, fumes
+    # that make eyes stream or a throat tighten, a worker raving or gone purple in the heat, someone
+    # slumped who no longer responds, blood vomited, a child still losing milk teeth.
+    (
+        "((楼梯|梯间|出口|车间|厂房)(那边|那里|口)?的?(门|闸)|后门|侧门|边门).{0,6}(推不动|推不开|打不开|开不了)"
+        "|门口(全|都)是货|门口堆(满|着)(了)?(货|箱|布)|(出去|出门|离开).{0,4}(要|得)从.{0,8}爬",
+        "health_safety",
+        5,
+        "critical",
+    ),
+    (
+        "(插线板|插座|排插|拖板|电线|插头|电箱|电闸).{0,10}(发烫|冒烟|冒过烟|烧焦|着火|着过)"
+        "|(上个?礼拜|上次|上周|上星期|之前|昨天|上个月|前几天).{0,3}着过(一次|火)"
+        "|(眼睛|眼)(一直)?流泪.{0,8}喉咙|(味|气味|油味|药水味).{0,6}(呕|吐)(晒|了)"
+        "|说胡话|(脸|嘴唇)(发紫|发黑)|(突然|趴|倒|躺|晕).{0,8}(没有|没|冇)(了)?反应|吐血",
+        "health_safety",
+        6,
+        "critical",
+    ),
+    (f"{_WORKPLACE}.{{0,10}}换牙", "child_labour", 6, None),  # still losing milk teeth, at work
+    ("㶶味|焦味|创可贴|急救箱|药箱|医务室|地板.{0,6}滑|地面.{0,6}滑", "health_safety", 3, None),
+    # A pregnancy counted in months and a heavy load carried, up the stairs or on the shoulder.
+    ("(怀了|怀孕|有孕|身孕).{0,20}(扛|搬|抬|背)", "health_safety", 6, "critical"),
+    # Threats and blows told by what was done: people sent to wait on the road, a head pushed under water.
+    ("(叫|找)人.{0,10}(堵我|堵他|堵她|打我|教训我)|头按(进|在|入)", "harassment_abuse", 6, "critical"),
+    ("强行搞|(对我|对她)做了那种事|(我|她)(一直|拼命)?反抗", "harassment_abuse", 6, "critical"),
+    # Kept in: the police threatened on whoever leaves, nowhere to be but the factory, followed everywhere.
+    (
+        "(谁|哪个)(敢)?走就报警|(走|离开|辞职)(的话)?就报警|下班(以后|后)?(都)?只能(待|呆|留)在(厂|工厂)"
+        "|连(买东西|出门|出去)都要登记",
+        "forced_labour",
+        6,
+        None,
+    ),
+    # Self-harm told by its signs: belongings given away, a wish not to wake again.
+    (
+        "(自己|所有)的?东西都送(人|给别人|掉)|(唔好|不要|不想|不会)再醒",
+        "health_safety",
+        6,
+        "critical",
+    ),
+    # A question whether work goes on on a given day is about hours.
+    ("还要上班吗|要不要上班|用不用上班", "working_hours", 2, None),
+    ("全勤奖.{0,6}发", "wages", 3, None),
     # Papers lost, copied or renewed, and a child on a visit: errands, not a worker held or a child at work.
     (
         f"{_DOCUMENTS}.{{0,3}}(丢|不见|掉了|过期|到期|补办|复印)|(复印|补办|续签|办理)(一下|一张)?.{{0,2}}{_DOCUMENTS}"
@@ -1752,6 +1806,46 @@ EN: tuple[Entry, ...] = (
     # retaliation: services.router.retaliation decides it before any score (see the Chinese entries).
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),
     (r"fired|dismissed|sacked", "retaliation", 2, None),
+    # Told indirectly: a door that opens only from outside, a doorway stacked full so that one climbs over
+    # the machines, a wound that needed stitches, sight blurred, a worker raving in the heat, a threat of
+    # acid or against the children, a roof's edge, belongings given away, pills saved up, a pregnancy
+    # counted in months "along", children of ten to thirteen told in words, the fence never left.
+    (
+        r"opens? (only )?from (the )?outside|climb\w* over (the )?(machines?|boxes|tables|stock)"
+        r"|doorways? (is |are |was )?(stacked|piled|blocked|full)"
+        r"|(needed|got|had|took|with) (\w+ ){0,2}stitches|[0-9]+ stitches|opened up (his|her|my|their) (\w+ )?(arm|forearm|hand|leg|face|head)"
+        r"|blurr?(ed|y) vision (and \w+ )?(after|from|since)|talking nonsense|then collapsed"
+        r"|edge of the (\w+ ){0,2}roof|gave away (all )?(her|his|my|their) (things|stuff|belongings)"
+        r"|(saving up|saved up|stockpil\w*|collecting) (my |her |his )?(sleeping )?pills"
+        r"|(months|weeks) along|(mezzanines?|lofts?|balcon(y|ies))\b.{0,40}\b(gave way|collapsed|caved in|came down)",
+        "health_safety",
+        7,
+        "critical",
+    ),
+    (
+        r"(throw|pour|splash|threw|poured)\w* acid|knows? (where|which school) (my|our|his|her) (kids|children|family|son|daughter)"
+        r"|(kids|children|family|son|daughter|wife) (will|would) get hurt",
+        "harassment_abuse",
+        7,
+        "critical",
+    ),
+    (
+        r"(?<!my )(?<!our )(?<!his )(?<!her )(ten|eleven|twelve|thirteen)[- ]years?[- ]olds?",
+        "child_labour",
+        6,
+        None,
+    ),
+    (
+        r"(haven'?t|have not|never) been (outside|out of|beyond) the (fence|compound|gates?|factory|walls?)"
+        r"|guards? (walk|escort|march)\w* us|(before|until) (\w+ )?pay\w* back the (advance|loan)",
+        "forced_labour",
+        6,
+        None,
+    ),
+    # First aid supplies, a scrape, a break, a drill or a family visit: what an ordinary message is about.
+    (r"first[- ]aid (kits?|box(es)?)|plasters?|band-?aids?|scraped|sharp edges?", "health_safety", 3, None),
+    (r"(short|longer|more|a) breaks?|sleepy|still come in", "working_hours", 2, None),
+    (r"family members?|relatives? (visit|come)", "other", 3, None),
     # other: living conditions
     (r"canteen|food|meals?|dorm\w*|kitchen|rice|overcook\w*|cooks?|cooking", "other", 2, None),
     (r"(can|may) (he|she|they|my \w+) (visit|come|stay)|visit (me|us)", "other", 3, None),

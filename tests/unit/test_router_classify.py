@@ -360,7 +360,31 @@ def test_the_newer_families_look_alikes_are_not(text: str) -> None:
 def test_a_word_inside_a_phrase_does_not_match_alone_by_sound(text: str) -> None:
     """Only an entry's top-level words match by sound; a word inside a group is part of a phrase.
 
-    A rule of the lexicon, so the lexicon alone is asked: the learnt detector beside it reads
-    从外面看不出来 and 天花板很高 as critical (their n-grams come from locked-in and ceiling-collapse
-    grievances), a false alarm it is known to give."""
+    A rule of the lexicon, so the lexicon alone is asked (the learnt detector beside it read
+    从外面看不出来 and 天花板很高 as critical until ordinary look-alikes were learnt; its own table
+    is in test_router_critical_model.py)."""
+    assert by_lexicon(text).severity != "critical"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "车间的急救箱在哪里",  # a first-aid kit, not first aid given
+        "消防演练的时候逃生路线都讲得很清楚",  # an escape route explained in a drill
+        "the tiles on the kitchen floor are cracked",  # tiles, not a floor giving way
+        "the soup is too hot to eat",
+        "感冒了喉咙痛，想请假",  # a sore throat from a cold, not fumes
+        "我儿子还在换牙",  # a worker's own child's milk teeth
+        "今天加班，以后不用等我吃饭",
+        "宿舍出门要登记吗",  # a dormitory's sign-out, not a worker followed everywhere
+        "can I get sleeping pills from the clinic?",
+        "I want to visit my family at new year",
+        "my vision is blurry, I need new glasses",
+        "sales went up, then dropped",
+    ],
+)
+def test_the_indirect_critical_entries_look_alikes_are_not(text: str) -> None:
+    """The entries learnt from critical situations told indirectly (a stair door that no longer
+    pushes open, fumes that make eyes stream, pills saved up, a child still losing milk teeth at work)
+    are narrowed against the everyday senses of their words."""
     assert by_lexicon(text).severity != "critical"
