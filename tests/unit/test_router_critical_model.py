@@ -13,6 +13,7 @@ from services.router import critical_model
 from services.router.classify import Classification, by_lexicon, classify
 from services.router.critical_model import Detector, detector, features, train
 from services.router.labelled import load
+from tests.data.cross_validate_critical import ALPHAS, choose, row
 
 UNSEEN_BY_THE_LEXICON = [
     "晚上车间大门从外面挂了大锁，里面还有三十多人在干活",
@@ -160,3 +161,11 @@ def test_the_score_is_the_evidence_over_the_root_of_the_number_of_features() -> 
     )  # a, b, c, "a b", "b c": c and the pairs unknown
     assert not toy.fires("a b c")
     assert toy.fires("a")
+
+
+def test_the_settings_are_the_ones_cross_validation_chooses_on_todays_data() -> None:
+    """Grown data moves the best setting: rerun ``python -m tests.data.cross_validate_critical``."""
+    examples = load()
+    no_lexicon = [False] * len(examples)  # the choice rests on the detector alone
+    best = choose([row(alpha, examples, no_lexicon) for alpha in ALPHAS])
+    assert (best.alpha, round(best.threshold, 2)) == (critical_model.ALPHA, critical_model.THRESHOLD)
