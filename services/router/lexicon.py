@@ -714,6 +714,15 @@ ZH: tuple[Entry, ...] = (
         "critical",
     ),
     ("(丢|扔|砸|掷)(我|我们|人|工人|员工|他|她)", "harassment_abuse", 4, "critical"),
+    # A tool picked up and swung, something thrown at a head, a stab: told by the blow, not by a verb of beating.
+    (
+        "(抄起|拿起|举起|抓起|操起|抡起|提起|拎起|拿着|拎着).{0,4}(扳手|棍|凳|椅|铁管|钢管|锤|剪刀|刀|砖|瓶|管子|板子|钳)"
+        ".{0,8}(砸|打|敲|劈|捅|刺|扔|追|抡|戳)"
+        "|往(他|她|我|人|工人|我们|他们|她们)的?(头|脸|身|背)上(砸|打|扔|泼|踢|踹|抽)|捅了.{0,4}(一下|一刀|几刀)|捅(了|伤)(他|她|我|人|小)|捅(伤|到)",
+        "harassment_abuse",
+        6,
+        "critical",
+    ),
     (
         "推(下|落)(楼|去|来)|(把|将)(他|她|我|人|工人|我们)(绑|捆)(在|起来|住)|(绑|捆)(在|住)?.{0,3}(椅子|柱子|床|树|机器)上",
         "harassment_abuse",
@@ -1448,7 +1457,7 @@ EN: tuple[Entry, ...] = (
         None,
     ),
     (
-        r"masks?|gloves|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*|dizz(y|iness)",
+        r"masks?|gloves|goggles|ear ?plugs|ear protection|forklifts?|chemicals?|dust|fumes|noise|glue|smell|smells|headaches?|heat|too hot|fans?|cough\w*|dizz(y|iness)",
         "health_safety",
         2,
         None,
@@ -1804,6 +1813,14 @@ EN: tuple[Entry, ...] = (
     (r"(cut|cuts|reduce\w*|take) (our|my|the|his|her) (bonus|pay|wages?|salary)", "wages", 3, None),
     (r"pay|paid|bonus(es)?", "wages", 2, None),
     # retaliation: services.router.retaliation decides it before any score (see the Chinese entries).
+    (
+        r"\bsw(u|a)ng (a |an |the |his |her |their )?([\w-]+ ){0,2}at (me|him|her|us|them|his|her|my|our|their)\b"
+        r"|\b(picked up|grabbed|took) (a |an |the )?([\w-]+ ){0,2}and (hit|beat|smashed|swung|threw|hurled|brought it down)"
+        r"|brought it down on (me|him|her|us|them|his|her|my|our|their)\b",
+        "harassment_abuse",
+        8,
+        "critical",
+    ),
     (r"threaten(ed|s)? to fire", "retaliation", 3, None),
     (r"fired|dismissed|sacked", "retaliation", 2, None),
     # Told indirectly: a door that opens only from outside, a doorway stacked full so that one climbs over

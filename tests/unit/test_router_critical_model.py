@@ -57,8 +57,9 @@ ORDINARY = [
 # ordinary messages that share words with critical ones (a door, a ceiling, outside, heat, a
 # first-aid kit, a drill, a small cut dressed), which a follow-up must not turn into an escalation,
 # and critical situations in new words, which the lexicon or the detector must catch (two more written
-# with them, 组长抄起扳手往他头上砸 and a debt for the recruitment money that keeps everyone from going
-# home, were missed by both: docs/router.md counts them, nothing here asserts them).
+# with them were missed by both: 组长抄起扳手往他头上砸, learnt since in the violence batch of the
+# development part, and a debt for the recruitment money that keeps everyone from going home, which
+# docs/router.md counts and nothing here asserts).
 LOOK_ALIKES = [
     "从外面看不出来",
     "天花板很高",
@@ -163,8 +164,8 @@ def test_the_score_is_the_evidence_over_the_root_of_the_number_of_features() -> 
     assert toy.fires("a")
 
 
-def test_the_settings_are_the_ones_cross_validation_chooses_on_todays_data() -> None:
-    """Grown data moves the best setting: rerun ``python -m tests.data.cross_validate_critical``."""
+def test_the_threshold_is_the_one_cross_validation_chooses_on_todays_data() -> None:
+    """Grown data moves the threshold: rerun ``python -m tests.data.cross_validate_critical``."""
     examples = load()
     no_lexicon = [False] * len(examples)  # the choice rests on the detector alone
     best = choose([row(alpha, examples, no_lexicon) for alpha in ALPHAS])
