@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -11,19 +12,21 @@ from tests.drills.oracle import Numbers
 from tests.drills.system import LOGS
 
 RESULTS: list[tuple[str, Numbers]] = []  # (test id, numbers)
+# Each group of drills that runs at once with another (``make drills``) keeps a file of its own.
+RESULTS_FILE = LOGS / os.environ.get("GRIEVANCE_DRILL_RESULTS", "results.jsonl")
 OUTCOMES: dict[str, str] = {}
 
 
 @pytest.fixture
 def record(request: pytest.FixtureRequest) -> Any:
-    """Keep a drill's numbers: for the summary at the end, and in ``results.jsonl`` (this run's only)."""
+    """Keep a drill's numbers: for the summary at the end, and in :data:`RESULTS_FILE` (this run's only)."""
 
     def add(numbers: Numbers) -> Numbers:
         if not RESULTS:
-            (LOGS / "results.jsonl").unlink(missing_ok=True)
+            RESULTS_FILE.unlink(missing_ok=True)
         RESULTS.append((request.node.nodeid, numbers))
         LOGS.mkdir(parents=True, exist_ok=True)
-        with (LOGS / "results.jsonl").open("a", encoding="utf-8") as out:
+        with RESULTS_FILE.open("a", encoding="utf-8") as out:
             out.write(json.dumps(numbers.as_dict(), ensure_ascii=False, default=str) + "\n")
         return numbers
 
@@ -59,4 +62,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"| {n.drill} | {n.requests} | {n.ok} | {n.unavailable} | {n.no_answer} | {n.lost} | "
             f"{n.duplicated} | {n.max_latency:.2f} s | {recovery} | {OUTCOMES.get(nodeid, '?')} |"
         )
-    write(f"(details: {LOGS / 'results.jsonl'}; logs: {LOGS}/<drill>/)")
+    write(f"(details: {RESULTS_FILE}; logs: {LOGS}/<drill>/)")
