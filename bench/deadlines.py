@@ -39,7 +39,7 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from bench.intake import cleanup, declare, free_port
+from bench.intake import cleanup, declare, free_port, percentile_ms
 
 ALIYUN_DEADLINE = 0.7
 SECRET = "bench-aliyun-callback-secret-0123456789abcdef"  # noqa: S105 - a throwaway secret for a local run
@@ -55,8 +55,7 @@ class Timings:
     seconds: list[float]
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+        return percentile_ms(self.seconds, p)
 
     def line(self) -> str:
         return (

@@ -55,6 +55,14 @@ CONCURRENCY = 64
 TEXT = "工厂晚上把安全出口锁起来了，上个月的加班费也没有发。The fire exit is locked at night."
 
 
+def percentile_ms(seconds: list[float], p: float) -> float:
+    """The ``p``-th percentile of durations in seconds, in milliseconds (NaN for none)."""
+    if not seconds:
+        return float("nan")
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
 @dataclass
 class Result:
     name: str
@@ -71,10 +79,7 @@ class Result:
         return self.count / self.seconds
 
     def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+        return percentile_ms(self.latencies, p)
 
     def line(self) -> str:
         return (
