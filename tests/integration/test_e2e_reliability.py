@@ -71,6 +71,7 @@ class GatedDatabase:
         self._db = db
         self.gate = asyncio.Event()
         self.waiting = 0
+        self.cancelled = 0  # writes whose handler was cancelled while they waited
 
     def __getitem__(self, name: str) -> Any:
         return _GatedCollection(self, self._db[name]) if name == "cases" else self._db[name]
@@ -85,7 +86,11 @@ class _GatedCollection:
 
     async def update_one(self, *args: Any, **kwargs: Any) -> Any:
         self._owner.waiting += 1
-        await self._owner.gate.wait()
+        try:
+            await self._owner.gate.wait()
+        except asyncio.CancelledError:
+            self._owner.cancelled += 1
+            raise
         return await self._collection.update_one(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
@@ -167,6 +172,13 @@ async def test_every_accepted_grievance_exists_exactly_once_across_resends_and_a
     # The router's connection dies with every one of those deliveries unacknowledged: their handlers
     # are cancelled mid-write, and the broker must deliver them again once the router reconnects.
     await kill_connection(services.router_name)
+
+    async def all_cancelled() -> bool:
+        return gated.cancelled >= half
+
+    # rabbitmqctl returns before the router has read the close: a gate opened now would let some held
+    # writes through before their handlers are cancelled, and they would never come to it again.
+    await eventually(all_cancelled, seconds=30)
     gated.gate.set()
 
     # Meanwhile the second half arrives, and every client resends everything once.
