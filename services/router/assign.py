@@ -50,6 +50,10 @@ class CommitteeInfo:
         return self.members or tuple(Member(name) for name in self.names)
 
 
+# The first deployment is China; a factory elsewhere names its zone in the registry (``timezone``).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
 @dataclass(frozen=True)
 class Routing:
     """The registry as routing reads it: every factory (by code, the order routing tries them in),
@@ -58,6 +62,14 @@ class Routing:
     factories: tuple[FactoryInfo, ...] = ()
     committees: Mapping[str, tuple[CommitteeInfo, ...]] = field(default_factory=dict)
     zones: Mapping[str, str] = field(default_factory=dict)
+
+    def committees_of(self, factory_id: str | None) -> tuple[CommitteeInfo, ...]:
+        """A factory's active committees; none for no factory or an unknown one."""
+        return self.committees.get(factory_id, ()) if factory_id else ()
+
+    def zone_of(self, factory_id: str | None) -> str:
+        """The zone a factory's workers are told times in; the default one for no or an unknown factory."""
+        return self.zones.get(factory_id, DEFAULT_TIMEZONE) if factory_id else DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)

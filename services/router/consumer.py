@@ -47,7 +47,7 @@ from services.router.dialogue import Dialogue
 from services.router.inbound_store import InboundStore
 from services.router.opening import NoFreeReference, open_case
 from services.router.outbox import Outbox
-from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
+from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import ContactWithdrawn, GrievanceReceived, contact_proven
 from shared.handlers import Handlers
@@ -197,8 +197,9 @@ class GrievanceConsumer:
         factory_id, via = resolve_factory(hints, routing.factories, found.latest_factory)
         # The factory the text alone names: a routed follow-up replaces the worker's unroutable cases.
         named, _ = resolve_factory(Hints(event.channel, event.text), routing.factories, latest_factory=None)
-        committees = routing.committees.get(factory_id, ()) if factory_id is not None else ()
-        screening = route(classification.category, text, factory_id, committees)
+        # The worker is told times in the zone of the case's factory.
+        zone = routing.zone_of(found.case.factory_id if found.case is not None else factory_id)
+        screening = route(classification.category, text, factory_id, routing.committees_of(factory_id))
         decision: Decision | None = None
         if found.case is not None:
             # A case for this very grievance always wins: it predates any decision.
@@ -223,8 +224,6 @@ class GrievanceConsumer:
                 return
             if decision.text:
                 event = event.model_copy(update={"text": decision.text})
-        # The worker is told times in the zone of the case's factory.
-        home = found.case.factory_id if found.case is not None else factory_id
         try:
             await open_case(
                 event,
@@ -233,7 +232,7 @@ class GrievanceConsumer:
                 via=via,
                 classification=classification,
                 screening=screening,
-                zone=routing.zones.get(home, DEFAULT_TIMEZONE) if home else DEFAULT_TIMEZONE,
+                zone=zone,
                 proven=proven,
                 unverified_key=found.unverified if not proven else None,
                 supersedes=decision.supersedes if isinstance(decision, NewCase) else (),

@@ -39,7 +39,7 @@ from services.router.decisions import (
 )
 from services.router.outbox import Outbox
 from services.router.progress import progress
-from services.router.registry_store import DEFAULT_TIMEZONE, RegistryStore
+from services.router.registry_store import RegistryStore
 from services.router.worker_store import WorkerStore
 from shared.contracts import (
     GrievanceReceived,
@@ -107,7 +107,7 @@ class Dialogue:
         """What a follow-up is checked against: its classification, the factory's committees, their loads."""
         case = await self._cases.by_id(case_id)
         routing = await self._registry.routing()  # what the consumer read for this message, kept
-        committees = routing.committees.get(case.factory_id, ()) if case and case.factory_id else ()
+        committees = routing.committees_of(case.factory_id if case else None)
         counts = await self._cases.open_case_counts([c.id for c in committees])
         return Safety(classification, committees, counts, self._sla)
 
@@ -188,7 +188,7 @@ class Dialogue:
                 await self.answer(case_id, "dispute", grievance_id=gid, text=event.text, at=at, reach=reach)
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
-                zones = (await self._registry.routing()).zones
+                routing = await self._registry.routing()
                 lines = [
                     texts.status(
                         language,
@@ -196,7 +196,7 @@ class Dialogue:
                         progress(c, now),
                         c.ack_due_at,
                         c.resolve_due_at,
-                        zones.get(c.factory_id, DEFAULT_TIMEZONE) if c.factory_id else DEFAULT_TIMEZONE,
+                        routing.zone_of(c.factory_id),
                     )
                     for c in found
                 ]

@@ -18,10 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from services.notify.config import NgoNotify, NotifyConfig
 from services.notify.directory import Directory, Entry
-from services.router.assign import fold_name
+from services.router.assign import DEFAULT_TIMEZONE, fold_name
 from services.router.lifecycle import settle
 from services.router.registry_store import (
-    DEFAULT_TIMEZONE,
     CommitteeRecord,
     FactoryRecord,
     MemberRecord,

@@ -22,13 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from services.router.assign import CommitteeInfo, FactoryInfo, Routing
+from services.router.assign import DEFAULT_TIMEZONE, CommitteeInfo, FactoryInfo, Routing
 from services.router.names import Member
 from shared.store import ASCENDING, Database, DuplicateKeyError, IndexModel
 
 FACTORIES, COMMITTEES, VERSION = "factories", "committees", "registry_version"
-# The first deployment is China; a factory elsewhere names its zone in the registry (``timezone``).
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 INDEXES = {
     FACTORIES: [

@@ -64,7 +64,7 @@ async def test_routing_reads_the_registry_again_only_once_any_replica_changed_it
     router = RegistryStore(db)
     first = await router.routing()
     assert first.committees["GZ-001"] and first.zones["GZ-001"] == "Asia/Shanghai"
-    assert await router.routing() is first  # nothing moved: the same directory
+    assert await router.routing() is first  # nothing moved: the same routing
     data = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
     data["factories"][0]["committees"] = data["factories"][0]["committees"][:1]
     data["factories"][0]["timezone"] = "Asia/Ho_Chi_Minh"
