@@ -220,7 +220,7 @@ class GrievanceConsumer:
             # The first decision recorded for the message wins: a redelivery repeats it.
             decision = await self._inbound.record(str(event.grievance_id), taken, to_ms(self._clock()))
             if not isinstance(decision, NewCase):
-                await self._dialogue.execute(decision, event, classification)
+                await self._dialogue.execute(decision, event, classification, routing)
                 return
             if decision.text:
                 event = event.model_copy(update={"text": decision.text})

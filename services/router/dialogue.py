@@ -23,6 +23,7 @@ from typing import Literal, assert_never
 import structlog
 
 from services.router import switches, texts
+from services.router.assign import Routing
 from services.router.case import Case, Safety
 from services.router.case_store import CaseStore
 from services.router.classify import Classification, classify
@@ -103,10 +104,13 @@ class Dialogue:
         self._cases, self._workers, self._registry = cases, workers, registry
         self._outbox, self._bus, self._clock, self._sla = outbox, bus, clock, sla
 
-    async def _safety(self, case_id: str, classification: Classification) -> Safety:
+    async def _routing(self, routing: Routing | None) -> Routing:
+        """The registry's routing: the consumer's, read for this very message, or read here."""
+        return routing if routing is not None else await self._registry.routing()
+
+    async def _safety(self, case_id: str, classification: Classification, routing: Routing) -> Safety:
         """What a follow-up is checked against: its classification, the factory's committees, their loads."""
         case = await self._cases.by_id(case_id)
-        routing = await self._registry.routing()  # what the consumer read for this message, kept
         committees = routing.committees_of(case.factory_id if case else None)
         counts = await self._cases.open_case_counts([c.id for c in committees])
         return Safety(classification, committees, counts, self._sla)
@@ -119,13 +123,14 @@ class Dialogue:
         text: str,
         at: datetime,
         classification: Classification | None = None,
+        routing: Routing | None = None,
     ) -> Case:
         """Add a worker's message to the case after the safety checks of a new grievance, once per
         ``grievance_id`` (an SMS or WeChat follow-up, or a reply on the worker's case page).
 
-        ``classification`` is the text's, when the caller has made it already (the consumer makes
-        it for every message it receives)."""
-        safety = await self._safety(case_id, classification or classify(text))
+        ``classification`` and ``routing`` are the text's and the registry's, when the caller has them
+        already (the consumer has both for every message it receives)."""
+        safety = await self._safety(case_id, classification or classify(text), await self._routing(routing))
         change = partial(
             Case.worker_message,
             grievance_id=grievance_id,
@@ -156,10 +161,15 @@ class Dialogue:
         return (await self._outbox.apply(case_id, change)).case
 
     async def execute(
-        self, decision: Answer, event: GrievanceReceived, classification: Classification | None = None
+        self,
+        decision: Answer,
+        event: GrievanceReceived,
+        classification: Classification | None = None,
+        routing: Routing | None = None,
     ) -> None:
         """Carry out a recorded decision (anything but a new case); safe to repeat. ``classification``
-        is the message's, as the consumer made it (made here when not given)."""
+        and ``routing`` are the message's and the registry's, as the consumer has them (made or read
+        here when not given)."""
         key = event.reporter_key
         assert key is not None  # the consumer hands over messages from a known sender only
         reach = await self._workers.reaches(key)
@@ -169,7 +179,12 @@ class Dialogue:
         match decision:
             case FollowUp(case_id=case_id):
                 case = await self.follow_up(
-                    case_id, grievance_id=gid, text=event.text, at=at, classification=classification
+                    case_id,
+                    grievance_id=gid,
+                    text=event.text,
+                    at=at,
+                    classification=classification,
+                    routing=routing,
                 )
                 named = find_reference(event.text) is not None or case_code(
                     case.reference
@@ -188,7 +203,7 @@ class Dialogue:
                 await self.answer(case_id, "dispute", grievance_id=gid, text=event.text, at=at, reach=reach)
             case StatusRequest(case_ids=case_ids):
                 found = [c for cid in case_ids if (c := await self._cases.by_id(cid)) is not None]
-                routing = await self._registry.routing()
+                routing = await self._routing(routing)
                 lines = [
                     texts.status(
                         language,
