@@ -186,19 +186,11 @@ class RegistryStore:
 
     async def timezone_of(self, factory_id: str | None) -> str:
         """The zone a factory's workers are told times in (the default one for an unknown factory)."""
-        if factory_id is None:
-            return DEFAULT_TIMEZONE
-        doc = await self._db[FACTORIES].find_one({"code": factory_id}, {"_id": 0, "timezone": 1})
-        return str((doc or {}).get("timezone") or DEFAULT_TIMEZONE)
+        return (await self.routing()).zone_of(factory_id)
 
     async def committees_of(self, factory_id: str) -> list[CommitteeInfo]:
         """A factory's active committees, by id (the case keeps the ones skipped, in this order)."""
-        cursor = (
-            self._db[COMMITTEES]
-            .find({"factory_id": factory_id, "active": True}, {"_id": 0})
-            .sort("id", ASCENDING)
-        )
-        return [_committee_info(d) async for d in cursor]
+        return list((await self.routing()).committees_of(factory_id))
 
     async def committee_name(self, committee_id: str) -> str | None:
         """The name a committee's members know it by (the console's header), or None if unknown."""
